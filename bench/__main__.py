@@ -1,0 +1,28 @@
+"""Run a benchmark by name: `python -m bench vault --records 10000`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    sub = parser.add_subparsers(dest="name", required=True)
+    vault = sub.add_parser("vault", help="the encrypted vault: unlock, save, search, attachments, memory")
+    vault.add_argument("--records", type=int, default=10_000)
+    vault.add_argument("--attachment-mb", type=int, default=500)
+    vault.add_argument("--dir", default=None, help="where to build the vault (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    if args.name == "vault":
+        from bench import vault_bench
+
+        result = vault_bench.run(records=args.records, attachment_mb=args.attachment_mb, where=args.dir)
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

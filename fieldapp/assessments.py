@@ -1,0 +1,85 @@
+"""Assessments: one integrated care system under assessment, with its period and team."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from fieldapp.errors import NotFound, ValidationError
+from fieldapp.framework import default_framework, framework_by_key
+from fieldapp.ids import uuid7
+from fieldapp.models import Assessment
+from fieldapp.rows import AssessmentRow, Changes, Done
+
+if TYPE_CHECKING:
+    from fieldapp.vault import Vault
+
+
+class Assessments:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def create(
+        self,
+        name: str,
+        *,
+        period_start: str | None = None,
+        period_end: str | None = None,
+        team: tuple[str, ...] = (),
+        framework_key: str | None = None,
+    ) -> Done[AssessmentRow]:
+        """A new assessment, tagged against the newest framework unless told otherwise."""
+        name = name.strip()
+        if not name:
+            raise ValidationError("Give the assessment a name (the integrated care system's name).")
+        _check_period(period_start, period_end)
+        key = framework_by_key(framework_key).key if framework_key else default_framework().key
+        with self._vault.transaction("creating an assessment") as session:
+            row = Assessment(
+                id=uuid7(),
+                name=name,
+                period_start=period_start,
+                period_end=period_end,
+                team=json.dumps([member.strip() for member in team if member.strip()]),
+                framework_key=key,
+                created_at=self._vault.now(),
+            )
+            session.add(row)
+            return Done(_row(row), Changes(assessments=frozenset({row.id})))
+
+    def get(self, assessment_id: str) -> AssessmentRow:
+        with self._vault.transaction("reading an assessment") as session:
+            row = session.get(Assessment, assessment_id)
+            if row is None:
+                raise NotFound(f"No assessment with id {assessment_id}.")
+            return _row(row)
+
+    def list(self) -> tuple[AssessmentRow, ...]:
+        with self._vault.transaction("listing assessments") as session:
+            rows = session.scalars(sa.select(Assessment).order_by(Assessment.created_at, Assessment.id)).all()
+            return tuple(_row(r) for r in rows)
+
+
+def _check_period(start: str | None, end: str | None) -> None:
+    try:
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else None
+    except ValueError:
+        raise ValidationError("Give the period as dates, e.g. 2026-11-01 to 2026-11-30.") from None
+    if first and last and last < first:
+        raise ValidationError("The assessment period ends before it starts.")
+
+
+def _row(row: Assessment) -> AssessmentRow:
+    return AssessmentRow(
+        id=row.id,
+        name=row.name,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        team=tuple(json.loads(row.team)),
+        framework_key=row.framework_key,
+        created_at=row.created_at,
+    )

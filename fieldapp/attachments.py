@@ -1,0 +1,158 @@
+"""Attachments: files of any size streamed into the encrypted blob store, addressed by SHA-256.
+
+The slow part (reading, hashing, encrypting) runs outside the vault's lock; only the short
+database transaction that makes the attachment visible runs under it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+import sqlalchemy as sa
+
+from fieldapp.errors import NotFound, StorageError, ValidationError
+from fieldapp.ids import uuid7
+from fieldapp.models import Attachment, Blob
+from fieldapp.records import attachment_row, load, mark_dirty
+from fieldapp.rows import AttachmentRow, Changes, Done
+
+if TYPE_CHECKING:
+    from fieldapp.vault import Vault
+
+Progress = Callable[[int, "int | None"], None]
+MAX_NAME = 255
+
+
+class Attachments:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def add(
+        self,
+        record_id: str,
+        source: Path | str | BinaryIO,
+        *,
+        name: str | None = None,
+        media_type: str | None = None,
+        progress: Progress | None = None,
+        cancel: Callable[[], bool] | None = None,
+    ) -> Done[AttachmentRow]:
+        """Stream a file in (encrypt, hash, write); never a plaintext copy on disk."""
+        self._vault.records.get(record_id)  # fail fast, before reading gigabytes
+        if isinstance(source, (str, Path)):
+            path = Path(source)
+            try:
+                with open(path, "rb") as fh:
+                    return self._add_stream(record_id, fh, name or path.name, media_type, progress, cancel, os.fstat(fh.fileno()).st_size)
+            except FileNotFoundError:
+                raise NotFound(f"The file {path} does not exist.") from None
+            except PermissionError as exc:
+                raise StorageError(f"The file {path} cannot be read: permission denied.", exc.errno) from exc
+        if not name:
+            raise ValidationError("Give the attachment a file name.")
+        return self._add_stream(record_id, source, name, media_type, progress, cancel, None)
+
+    def _add_stream(
+        self,
+        record_id: str,
+        stream: BinaryIO,
+        name: str,
+        media_type: str | None,
+        progress: Progress | None,
+        cancel: Callable[[], bool] | None,
+        total: int | None,
+    ) -> Done[AttachmentRow]:
+        name = _clean_name(name)
+        media_type = media_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        blob_id = os.urandom(16)
+        info = self._vault.blobs.write(stream, blob_id=blob_id, progress=progress, cancel=cancel, total=total)
+        duplicate = False
+        try:
+            with self._vault.transaction("adding an attachment") as session:
+                rec = load(session, record_id)
+                duplicate = session.get(Blob, info.sha256) is not None
+                if not duplicate:
+                    session.add(Blob(sha256=info.sha256, name=info.name, blob_id=blob_id, size=info.size))
+                    session.flush()  # no ORM relationship orders these inserts for us
+                att = Attachment(
+                    id=uuid7(),
+                    record_id=rec.id,
+                    name=name,
+                    media_type=media_type,
+                    size=info.size,
+                    sha256=info.sha256,
+                    created_at=self._vault.now(),
+                )
+                session.add(att)
+                mark_dirty(self._vault, rec)
+                result = Done(attachment_row(att), Changes(records=frozenset({rec.id}), attachments=frozenset({att.id})))
+        except BaseException:
+            self._vault.blobs.remove(info.name)
+            raise
+        if duplicate:  # the same bytes are already stored once; keep that copy
+            self._vault.blobs.remove(info.name)
+        return result
+
+    def list(self, record_id: str) -> tuple[AttachmentRow, ...]:
+        return self._vault.records.get(record_id).attachments
+
+    def read_into(
+        self, attachment_id: str, dest: BinaryIO, *, progress: Progress | None = None, cancel: Callable[[], bool] | None = None
+    ) -> int:
+        """Decrypt into dest (an explicit export, or memory for a preview), checking every chunk and the SHA-256."""
+        blob = self._blob_of(attachment_id)
+        return self._vault.blobs.read_into(
+            blob.name, dest, blob_id=blob.blob_id, expected_sha256=blob.sha256, progress=progress, cancel=cancel
+        )
+
+    def read_bytes(self, attachment_id: str) -> bytes:
+        blob = self._blob_of(attachment_id)
+        return self._vault.blobs.read_bytes(blob.name, blob_id=blob.blob_id, expected_sha256=blob.sha256)
+
+    def verify(self, attachment_id: str) -> None:
+        """Raise IntegrityError unless every chunk decrypts and the bytes hash to the recorded SHA-256."""
+        blob = self._blob_of(attachment_id)
+        self._vault.blobs.verify(blob.name, blob_id=blob.blob_id, expected_sha256=blob.sha256)
+
+    def remove(self, attachment_id: str) -> Done[None]:
+        """Take the attachment off its record; earlier revisions still refer to its bytes."""
+        with self._vault.transaction("removing an attachment") as session:
+            att = session.get(Attachment, attachment_id)
+            if att is None:
+                raise NotFound(f"No attachment with id {attachment_id}.")
+            rec = load(session, att.record_id)
+            session.delete(att)
+            mark_dirty(self._vault, rec)
+            return Done(None, Changes(records=frozenset({rec.id}), attachments=frozenset({attachment_id})))
+
+    def collect_orphans(self) -> int:
+        """Remove stored blobs no row refers to (left by a crash between writing and committing)."""
+        with self._vault.transaction("tidying the attachment store") as session:
+            known = set(session.scalars(sa.select(Blob.name)))
+        orphans = self._vault.blobs.names() - known
+        for name in orphans:
+            self._vault.blobs.remove(name)
+        return len(orphans)
+
+    def _blob_of(self, attachment_id: str) -> Blob:
+        with self._vault.transaction("reading an attachment") as session:
+            att = session.get(Attachment, attachment_id)
+            if att is None:
+                raise NotFound(f"No attachment with id {attachment_id}.")
+            blob = session.get(Blob, att.sha256)
+            if blob is None:
+                raise NotFound(f"The bytes of attachment {att.name!r} are not in this vault.")
+            session.expunge(blob)
+            return blob
+
+
+def _clean_name(name: str) -> str:
+    # Keep only the final path component: a name is a label, never a place to write to.
+    cleaned = name.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    if not cleaned or cleaned in (".", ".."):
+        raise ValidationError("Give the attachment a file name.")
+    return cleaned[:MAX_NAME]

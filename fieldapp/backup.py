@@ -1,0 +1,123 @@
+"""Rolling encrypted backups of the vault database, and restoring one after damage.
+
+A backup is the database exported under the same key (still SQLCipher ciphertext) beside a copy
+of the header; attachments are immutable files and are not copied.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from fieldapp import sqlcipher
+from fieldapp.errors import BackupError, StorageError
+from fieldapp.fsutil import fsync_dir
+
+KEEP = 5
+_NAME = re.compile(r"^(\d{8}T\d{6}\d{6}Z)-([a-z0-9-]+)\.db$")
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    name: str
+    path: Path
+    created_at: str  # UTC, e.g. 20261122T184210123456Z
+    reason: str
+    size: int
+
+
+def make(vault_path: Path, connection: sa.Connection, db_key: bytes, *, reason: str) -> BackupInfo:
+    """Export an encrypted copy now, then keep only the newest KEEP backups."""
+    folder = vault_path / "backups"
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{time.time_ns() // 1000 % 1_000_000:06d}Z"
+    slug = re.sub(r"[^a-z0-9]+", "-", reason.lower()).strip("-") or "manual"
+    name = f"{stamp}-{slug}.db"
+    tmp = folder / f".tmp-{name}"
+    try:
+        folder.mkdir(exist_ok=True)
+        sqlcipher.export_to(connection, tmp, db_key)
+        _fsync(tmp)
+        os.replace(tmp, folder / name)
+        shutil.copyfile(vault_path / "vault.header", folder / (name[:-3] + ".header"))
+        _fsync(folder / (name[:-3] + ".header"))
+        fsync_dir(folder)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StorageError(f"Could not write a backup of the vault: {exc.strerror or exc}.", exc.errno) from exc
+    except sa.exc.DBAPIError as exc:
+        tmp.unlink(missing_ok=True)
+        raise sqlcipher.translate(exc, doing="making a backup") from exc
+    _rotate(folder)
+    return _info(folder / name)
+
+
+def list_backups(vault_path: Path) -> tuple[BackupInfo, ...]:
+    """Newest first."""
+    folder = vault_path / "backups"
+    if not folder.is_dir():
+        return ()
+    found = [_info(p) for p in folder.iterdir() if _NAME.match(p.name)]
+    return tuple(sorted(found, key=lambda b: b.name, reverse=True))
+
+
+def restore(vault_path: Path, name: str | None = None) -> Path:
+    """Put a backup (the newest by default) in place of vault.db; the replaced files are kept aside.
+
+    Returns the folder holding the replaced database. Run while the vault is locked.
+    """
+    backups = list_backups(vault_path)
+    chosen = next((b for b in backups if b.name == name), None) if name else (backups[0] if backups else None)
+    if chosen is None:
+        raise BackupError(f"No backup named {name}." if name else "This vault has no backups to restore.")
+    aside = vault_path / f"replaced-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{time.time_ns() % 10**6:06d}"
+    try:
+        aside.mkdir()
+        for suffix in ("", "-wal", "-shm"):
+            current = vault_path / f"vault.db{suffix}"
+            if current.exists():
+                os.replace(current, aside / current.name)
+        tmp = vault_path / ".tmp-restore.db"
+        shutil.copyfile(chosen.path, tmp)
+        _fsync(tmp)
+        os.replace(tmp, vault_path / "vault.db")
+        if not _header_readable(vault_path):
+            shutil.copyfile(chosen.path.with_suffix(".header"), vault_path / "vault.header")
+        fsync_dir(vault_path)
+    except OSError as exc:
+        raise StorageError(f"Could not restore the backup: {exc.strerror or exc}.", exc.errno) from exc
+    return aside
+
+
+def _header_readable(vault_path: Path) -> bool:
+    from fieldapp.errors import VaultError
+    from fieldapp.keys import read_header
+
+    try:
+        read_header(vault_path / "vault.header")
+    except VaultError:
+        return False
+    return True
+
+
+def _rotate(folder: Path) -> None:
+    backups = sorted((p for p in folder.iterdir() if _NAME.match(p.name)), reverse=True)
+    for old in backups[KEEP:]:
+        old.unlink(missing_ok=True)
+        old.with_suffix(".header").unlink(missing_ok=True)
+
+
+def _info(path: Path) -> BackupInfo:
+    match = _NAME.match(path.name)
+    assert match is not None
+    return BackupInfo(path.name, path, match.group(1), match.group(2), path.stat().st_size)
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())

@@ -1,0 +1,366 @@
+"""The attachment store: files of any size, encrypted in AES-256-GCM chunks under opaque names.
+
+Each blob has its own key (HKDF of the store key and the blob id); each chunk's associated data
+binds the blob id, the chunk's index and whether it is the last, so a swapped, reordered, moved,
+truncated or extended file is detected and never read as evidence. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import struct
+from collections.abc import Callable, Generator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from fieldapp.errors import Cancelled, IntegrityError, StorageError, VaultLocked
+from fieldapp.fsutil import fsync_dir
+
+CHUNK_SIZE = 1 << 20
+MAX_CHUNK_SIZE = 64 << 20  # a tampered header must not make us allocate gigabytes
+MAGIC = b"FABLOB1\n"
+VERSION = 1
+HEADER = struct.Struct(">8sB16sI")  # magic, format version, blob id, chunk size
+NONCE_SIZE = 12
+TAG_SIZE = 16
+BLOB_ID_SIZE = 16
+KEY_INFO = b"fieldapp attachment v1"
+AAD_PREFIX = b"fieldapp-att-v1"
+TEMP_PREFIX = ".tmp-"
+_NAME = re.compile(r"[0-9a-f]{32}")
+
+Progress = Callable[[int, "int | None"], None]
+Cancel = Callable[[], bool]
+
+# Keyed by errno name, so a code one platform lacks (EDQUOT on Windows) is simply never matched.
+_STORAGE_MESSAGES = {
+    "ENOSPC": "Not enough disk space to store the attachment. Free some space on the vault's disk and try again.",
+    "EDQUOT": "Your disk quota is used up, so the attachment could not be stored. Free some space and try again.",
+    "EROFS": "The vault's disk is read-only, so the attachment could not be stored. Move the vault to a writable disk.",
+    "EFBIG": "The attachment is too large for the vault's disk (FAT32 disks hold at most 4 GB per file). "
+    "Move the vault to a disk formatted as NTFS, APFS or ext4.",
+    "EACCES": "fieldapp is not allowed to write in the vault's attachment folder. Check the folder's permissions.",
+    "EPERM": "fieldapp is not allowed to write in the vault's attachment folder. Check the folder's permissions.",
+    "EIO": "The disk reported an error while storing the attachment. It may be failing: back up the vault now.",
+}
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    name: str
+    size: int
+    sha256: str
+    chunks: int
+
+
+class BlobStore:
+    """Encrypted, chunked, streaming storage for attachment bytes in one folder."""
+
+    def __init__(self, root: Path, master_key: bytes, *, chunk_size: int = CHUNK_SIZE) -> None:
+        if len(master_key) != 32:
+            raise ValueError("The attachment key must be 32 bytes.")
+        if not 0 < chunk_size <= MAX_CHUNK_SIZE:
+            raise ValueError(f"chunk_size must be between 1 and {MAX_CHUNK_SIZE}.")
+        self.root = Path(root)
+        self.chunk_size = chunk_size
+        self._key: bytearray | None = bytearray(master_key)
+
+    def close(self) -> None:
+        """Forget the key; every later call raises VaultLocked."""
+        if self._key is not None:
+            self._key[:] = bytes(len(self._key))  # best effort: Python may hold copies
+            self._key = None
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write(
+        self, src: BinaryIO, *, blob_id: bytes, progress: Progress | None = None, cancel: Cancel | None = None, total: int | None = None
+    ) -> BlobInfo:
+        """Stream src in, encrypting as it goes; the blob appears whole under its name, or not at all."""
+        blob_id = bytes(blob_id)
+        aead = self._aead(blob_id)
+        tmp = self.root / f"{TEMP_PREFIX}{secrets.token_hex(8)}"
+        name = secrets.token_hex(16)
+        try:
+            self.root.mkdir(exist_ok=True)
+            with _create(tmp) as out:
+                out.write(HEADER.pack(MAGIC, VERSION, blob_id, self.chunk_size))
+                size, digest, chunks = self._encrypt_stream(src, out, aead, blob_id, progress, cancel, total)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.root / name)
+            fsync_dir(self.root)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            (self.root / name).unlink(missing_ok=True)  # if only the folder's fsync failed
+            if isinstance(exc, OSError) and not isinstance(exc, StorageError):
+                raise _storage_error(exc) from exc
+            raise
+        return BlobInfo(name=name, size=size, sha256=digest, chunks=chunks)
+
+    def _encrypt_stream(
+        self, src: BinaryIO, out: BinaryIO, aead: AESGCM, blob_id: bytes, progress: Progress | None, cancel: Cancel | None, total: int | None
+    ) -> tuple[int, str, int]:
+        # Two buffers: we read one chunk ahead, because only then do we know which chunk is last.
+        cur, ahead = memoryview(bytearray(self.chunk_size)), memoryview(bytearray(self.chunk_size))
+        sha = hashlib.sha256()
+        n = _fill_source(src, cur)
+        done = index = 0
+        # SHA-256 is the slowest step; hashlib drops the GIL, so hash on a second core meanwhile.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="blob-sha") as hasher:
+            hashing: Future[None] | None = None
+            while True:
+                if cancel is not None and cancel():
+                    raise Cancelled("The attachment was not added: you cancelled it, and nothing was kept.")
+                if self._key is None:  # locked mid-stream: stop rather than keep using the key
+                    raise VaultLocked()
+                if hashing is not None:
+                    hashing.result()  # `ahead` held the previous chunk; it must be hashed before reuse
+                n_ahead = _fill_source(src, ahead) if n == self.chunk_size else 0
+                last = n_ahead == 0
+                data = cur[:n]
+                hashing = hasher.submit(sha.update, data)
+                nonce = os.urandom(NONCE_SIZE)
+                out.write(nonce)
+                out.write(aead.encrypt(nonce, data, _aad(blob_id, index, last)))
+                done += n
+                if progress is not None:
+                    progress(done, total)
+                if last:
+                    hashing.result()
+                    return done, sha.hexdigest(), index + 1
+                cur, ahead, n = ahead, cur, n_ahead
+                index += 1
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def read_chunks(self, name: str, *, blob_id: bytes) -> Generator[bytes, None, None]:
+        """Yield the blob's plaintext chunk by chunk, each verified before it is yielded."""
+        blob_id = bytes(blob_id)
+        aead = self._aead(blob_id)  # checked now, not on the first next()
+        path = self._path(name)
+        return self._decrypt_stream(path, name, aead, blob_id)
+
+    def _decrypt_stream(self, path: Path, name: str, aead: AESGCM, blob_id: bytes) -> Generator[bytes, None, None]:
+        try:
+            fh = open(path, "rb", buffering=0)
+        except FileNotFoundError:
+            raise _damaged(name, "is missing") from None
+        except OSError as exc:
+            raise _damaged(name, f"could not be opened ({exc.strerror or exc})") from exc
+        with fh:
+            try:
+                yield from _decrypt_file(fh, name, aead, blob_id)
+            except OSError as exc:  # a failing disk: unreadable evidence, never data
+                raise _damaged(name, f"could not be read ({exc.strerror or exc})") from exc
+
+    def read_into(
+        self,
+        name: str,
+        dest: BinaryIO,
+        *,
+        blob_id: bytes,
+        expected_sha256: str | None = None,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> int:
+        """Decrypt into dest, checking every chunk and (if given) the SHA-256; return the size."""
+        try:
+            return self._drain(name, blob_id, dest.write, expected_sha256, progress, cancel)
+        except OSError as exc:  # dest refused the bytes: an export to a full USB stick, say
+            if isinstance(exc, StorageError):
+                raise
+            raise _storage_error(exc, doing="write out the attachment") from exc
+
+    def read_bytes(self, name: str, *, blob_id: bytes, expected_sha256: str | None = None) -> bytes:
+        """The whole plaintext in memory: for small files and previews; the caller judges the size."""
+        parts: list[bytes] = []
+        self._drain(name, blob_id, parts.append, expected_sha256)
+        return b"".join(parts)
+
+    def verify(self, name: str, *, blob_id: bytes, expected_sha256: str) -> None:
+        """Raise IntegrityError unless every chunk decrypts and the plaintext hashes to expected_sha256."""
+        self._drain(name, blob_id, lambda plain: None, expected_sha256)
+
+    def _drain(
+        self,
+        name: str,
+        blob_id: bytes,
+        sink: Callable[[bytes], object],
+        expected_sha256: str | None,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> int:
+        sha, done = hashlib.sha256(), 0
+        chunks = self.read_chunks(name, blob_id=blob_id)
+        total = self._plain_size(name) if progress is not None else None
+        try:
+            for plain in chunks:
+                if cancel is not None and cancel():
+                    raise Cancelled("Stopped reading the attachment: you cancelled it.")
+                sha.update(plain)
+                sink(plain)
+                done += len(plain)
+                if progress is not None:
+                    progress(done, total)
+        finally:
+            chunks.close()  # release the file now, also when the sink or cancel stopped us
+        _check_digest(name, sha.hexdigest(), expected_sha256)
+        return done
+
+    # -- housekeeping --------------------------------------------------------------------------
+
+    def remove(self, name: str) -> None:
+        """Delete a stored blob; a missing one is not an error."""
+        self._require_key()
+        self._path(name).unlink(missing_ok=True)
+
+    def names(self) -> set[str]:
+        """Names of the stored blobs (never temp files or anything else in the folder)."""
+        self._require_key()
+        if not self.root.is_dir():
+            return set()
+        return {entry.name for entry in os.scandir(self.root) if _NAME.fullmatch(entry.name) and entry.is_file()}
+
+    def remove_temp_files(self) -> int:
+        """Delete leftovers of writes cut short by a crash; return how many there were."""
+        self._require_key()
+        if not self.root.is_dir():
+            return 0
+        removed = 0
+        for entry in os.scandir(self.root):
+            if entry.name.startswith(TEMP_PREFIX) and entry.is_file():
+                Path(entry.path).unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _require_key(self) -> bytearray:
+        if self._key is None:
+            raise VaultLocked()
+        return self._key
+
+    def _aead(self, blob_id: bytes) -> AESGCM:
+        if len(blob_id) != BLOB_ID_SIZE:
+            raise ValueError("blob_id must be 16 bytes.")
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=KEY_INFO + blob_id)
+        return AESGCM(hkdf.derive(bytes(self._require_key())))
+
+    def _plain_size(self, name: str) -> int | None:
+        """The plaintext size the file's length implies: only for progress, never trusted as data."""
+        try:
+            body = self._path(name).stat().st_size - HEADER.size
+        except OSError:
+            return None
+        overhead = NONCE_SIZE + TAG_SIZE
+        return max(0, body - -(-body // (self.chunk_size + overhead)) * overhead)
+
+    def _path(self, name: str) -> Path:
+        if not _NAME.fullmatch(name):  # names come from the database; never let one walk out of root
+            raise IntegrityError(f"{name!r} is not an attachment file name.", affected=(name,))
+        return self.root / name
+
+
+def _aad(blob_id: bytes, index: int, last: bool) -> bytes:
+    return AAD_PREFIX + blob_id + index.to_bytes(8, "big") + (b"\x01" if last else b"\x00")
+
+
+def _create(path: Path) -> BinaryIO:
+    # O_EXCL: never write through a file or link someone planted under our temp name.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def _fill_source(src: BinaryIO, buf: memoryview) -> int:
+    try:
+        return _fill(src, buf)
+    except OSError as exc:  # the file being attached, not the vault's disk
+        raise _storage_error(exc, doing="read the file being attached") from exc
+
+
+def _fill(src: BinaryIO, buf: memoryview) -> int:
+    """Fill buf from src; fewer bytes than len(buf) only at end of file. Pipes may return short reads."""
+    readinto = getattr(src, "readinto", None)
+    got = 0
+    while got < len(buf):
+        if readinto is not None:
+            n = readinto(buf[got:])
+        else:
+            data = src.read(len(buf) - got)
+            n = len(data)
+            buf[got : got + n] = data
+        if not n:  # 0 at end of file; None would mean a non-blocking source with nothing yet
+            break
+        got += n
+    return got
+
+
+def _decrypt_file(fh: BinaryIO, name: str, aead: AESGCM, blob_id: bytes) -> Generator[bytes, None, None]:
+    chunk_size = _read_header(fh, name, blob_id)
+    record = NONCE_SIZE + chunk_size + TAG_SIZE
+    cur, ahead = memoryview(bytearray(record)), memoryview(bytearray(record))
+    n, index = _fill(fh, cur), 0
+    while True:
+        if n < NONCE_SIZE + TAG_SIZE:
+            raise _damaged(name, f"is cut off at chunk {index}")
+        # A short record can only come from end of file; a full one is last only if nothing follows.
+        n_ahead = _fill(fh, ahead) if n == record else 0
+        last = n_ahead == 0
+        try:
+            plain = aead.decrypt(cur[:NONCE_SIZE], cur[NONCE_SIZE:n], _aad(blob_id, index, last))
+        except InvalidTag:
+            raise _damaged(name, f"failed its check at chunk {index}") from None
+        yield plain
+        if last:
+            return
+        cur, ahead, n = ahead, cur, n_ahead
+        index += 1
+
+
+def _read_header(fh: BinaryIO, name: str, blob_id: bytes) -> int:
+    raw = memoryview(bytearray(HEADER.size))
+    if _fill(fh, raw) < HEADER.size:
+        raise _damaged(name, "is cut off in its header")
+    magic, version, stored_id, chunk_size = HEADER.unpack(raw)
+    if magic != MAGIC:
+        raise _damaged(name, "is not a fieldapp attachment file")
+    if version != VERSION:
+        raise _damaged(name, f"has an unknown format version {version}")
+    if not hmac.compare_digest(stored_id, blob_id):
+        raise _damaged(name, "belongs to another attachment")
+    if not 0 < chunk_size <= MAX_CHUNK_SIZE:
+        raise _damaged(name, "has a damaged header")
+    return chunk_size
+
+
+def _check_digest(name: str, actual: str, expected: str | None) -> None:
+    if expected is not None and not hmac.compare_digest(actual, expected.lower()):
+        raise _damaged(name, "does not match its recorded SHA-256")
+
+
+def _damaged(name: str, what: str) -> IntegrityError:
+    return IntegrityError(
+        f"The attachment file {name} {what}; it was not read as evidence. Restore it from a backup.",
+        affected=(name,),
+    )
+
+
+def _storage_error(exc: OSError, *, doing: str = "store the attachment") -> StorageError:
+    code = errno.errorcode.get(exc.errno or 0, "")
+    message = _STORAGE_MESSAGES.get(code) if doing == "store the attachment" else None
+    err = StorageError(message or f"Could not {doing}: {exc.strerror or exc}.")
+    err.errno = exc.errno  # so callers can still tell ENOSPC from EROFS; str() stays the message
+    return err

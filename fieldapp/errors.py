@@ -1,0 +1,113 @@
+"""Every error the core raises, with messages a person can act on.
+
+    FieldappError
+    ├── VaultError
+    │   ├── VaultNotFound (FileNotFoundError)   no vault at that path
+    │   ├── VaultExists (FileExistsError)       creating over an existing vault
+    │   ├── NotAVault                           the files are not a fieldapp vault
+    │   ├── VaultTooNew                         made by a newer fieldapp; left untouched
+    │   ├── WrongPassphrase                     passphrase or recovery key did not open it
+    │   ├── VaultLocked                         the vault is locked; unlock first
+    │   ├── VaultDamaged                        a tampered or truncated file was detected
+    │   │   └── IntegrityError                  an attachment or revision failed its check
+    │   ├── StorageError (OSError)              disk full, read-only, or another OS fault
+    │   └── BackupError                         no usable backup to restore
+    ├── FrameworkError                          framework data missing, broken or unknown
+    ├── Cancelled                               a long operation was cancelled; nothing kept
+    ├── ValidationError (ValueError)            input that the domain does not accept
+    └── NotFound (LookupError)                  no such assessment, record, link or attachment
+
+Leaves also subclass a built-in where one fits, so callers can catch either.
+"""
+
+from __future__ import annotations
+
+
+class FieldappError(Exception):
+    """Base of every error raised by fieldapp."""
+
+
+class VaultError(FieldappError):
+    """A problem opening, reading or writing the vault."""
+
+
+class VaultNotFound(VaultError, FileNotFoundError):
+    """There is no vault at the given path."""
+
+
+class VaultExists(VaultError, FileExistsError):
+    """A vault already exists where a new one was to be created."""
+
+
+class NotAVault(VaultError):
+    """The files at the path are not a fieldapp vault."""
+
+
+class VaultTooNew(VaultError):
+    """The vault was written by a newer version of fieldapp."""
+
+
+class WrongPassphrase(VaultError):
+    """The passphrase or recovery key did not open the vault.
+
+    One message for both, on purpose: it must not hint which part was wrong.
+    """
+
+    MESSAGE = "That passphrase or recovery key does not open this vault."
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
+
+
+class VaultLocked(VaultError):
+    """The vault is locked; its key is not in memory."""
+
+    MESSAGE = "The vault is locked. Unlock it with your passphrase or recovery key."
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
+
+
+class VaultDamaged(VaultError):
+    """Part of the vault failed its integrity check and was not read as data."""
+
+    def __init__(self, message: str, *, affected: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.affected = affected
+
+
+class IntegrityError(VaultDamaged):
+    """An attachment chunk or a revision failed its hash, chain or signature check."""
+
+
+class StorageError(VaultError, OSError):
+    """The operating system refused a write: disk full, read-only, or similar."""
+
+    def __init__(self, message: str, errno: int | None = None) -> None:
+        if errno is None:
+            super().__init__(message)
+        else:
+            super().__init__(errno, message)
+
+    def __str__(self) -> str:
+        return self.strerror or str(self.args[0])
+
+
+class BackupError(VaultError):
+    """No backup could be made or restored."""
+
+
+class FrameworkError(FieldappError):
+    """The assessment framework data is missing, malformed or of an unknown version."""
+
+
+class ValidationError(FieldappError, ValueError):
+    """Input the domain does not accept."""
+
+
+class NotFound(FieldappError, LookupError):
+    """No such assessment, record, evidence link or attachment."""
+
+
+class Cancelled(FieldappError):
+    """The user cancelled a long operation; nothing partial was kept."""

@@ -1,0 +1,95 @@
+"""Evidence links: tag a record, or a passage of it, to a quality statement and evidence category."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from fieldapp import domain
+from fieldapp.errors import NotFound, ValidationError
+from fieldapp.framework import framework_by_key
+from fieldapp.ids import uuid7
+from fieldapp.models import Link, Record
+from fieldapp.records import content_of, link_row, load, mark_dirty
+from fieldapp.rows import Changes, Done, LinkRow, Passage
+
+if TYPE_CHECKING:
+    from fieldapp.vault import Vault
+
+MAX_COMMENT = 10_000
+
+
+class Links:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    def tag(
+        self,
+        record_id: str,
+        statement_id: str,
+        category_id: str | None = None,
+        *,
+        comment: str = "",
+        passage: Passage | None = None,
+    ) -> Done[LinkRow]:
+        """Link the record (or a passage of one of its text fields) to a statement.
+
+        The category defaults from the record's kind and interviewee role, as the framework says.
+        """
+        if len(comment) > MAX_COMMENT:
+            raise ValidationError(f"A comment is limited to {MAX_COMMENT:,} characters.")
+        with self._vault.transaction("tagging evidence") as session:
+            rec = load(session, record_id)
+            content = content_of(rec)
+            framework = framework_by_key(rec.framework_key)
+            framework.statement(statement_id)  # NotFound for an unknown statement
+            category = category_id or framework.default_category(rec.kind, getattr(content, "role", None))
+            framework.category(category)
+            if passage is not None:
+                _check_passage(content, passage)
+            link = Link(
+                id=uuid7(),
+                record_id=rec.id,
+                statement_id=statement_id,
+                category_id=category,
+                comment=comment,
+                passage_field=passage.field if passage else None,
+                passage_start=passage.start if passage else None,
+                passage_end=passage.end if passage else None,
+                passage_text=passage.text if passage else None,
+                created_at=self._vault.now(),
+            )
+            session.add(link)
+            mark_dirty(self._vault, rec)
+            return Done(link_row(link), Changes(records=frozenset({rec.id}), links=frozenset({link.id})))
+
+    def untag(self, link_id: str) -> Done[None]:
+        with self._vault.transaction("removing a tag") as session:
+            link = session.get(Link, link_id)
+            if link is None:
+                raise NotFound(f"No evidence link with id {link_id}.")
+            rec = session.scalar(sa.select(Record).where(Record.id == link.record_id))
+            session.delete(link)
+            if rec is not None:
+                mark_dirty(self._vault, rec)
+            return Done(None, Changes(records=frozenset({link.record_id}), links=frozenset({link_id})))
+
+    def for_record(self, record_id: str) -> tuple[LinkRow, ...]:
+        return self._vault.records.get(record_id).links
+
+
+def passage_of(content: domain.Content, field: str, start: int, end: int) -> Passage:
+    """A Passage over content's text field, with the quoted text filled in."""
+    text = domain.text_fields(content).get(field)
+    if text is None:
+        raise ValidationError(f"The record has no text field {field!r}.")
+    if not 0 <= start < end <= len(text):
+        raise ValidationError("Select some text inside the field to tag a passage.")
+    return Passage(field, start, end, text[start:end])
+
+
+def _check_passage(content: domain.Content, passage: Passage) -> None:
+    expected = passage_of(content, passage.field, passage.start, passage.end)
+    if expected.text != passage.text:
+        raise ValidationError("The passage no longer matches the record's text; select it again.")

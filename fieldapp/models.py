@@ -1,0 +1,128 @@
+"""The vault's tables as typed SQLAlchemy models. ORM objects never leave the core.
+
+Migrations in fieldapp/migrations/ create these tables; a test checks that both agree.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Meta(Base):
+    """Small facts about the vault: its id, this device's id and signing key."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Device(Base):
+    """Devices whose revisions this vault holds, with the public key that checks their signatures."""
+
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    label: Mapped[str] = mapped_column(String, default="")
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    period_start: Mapped[str | None] = mapped_column(String)
+    period_end: Mapped[str | None] = mapped_column(String)
+    team: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of names
+    framework_key: Mapped[str] = mapped_column(String)
+    created_at: Mapped[str] = mapped_column(String)
+
+
+class Record(Base):
+    """A record's working state: its draft content (autosaved in place) and its head revision."""
+
+    __tablename__ = "records"
+    # An integer key so the FTS5 index can share rowids with this table.
+    num: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String, unique=True)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String)
+    framework_key: Mapped[str] = mapped_column(String)
+    title: Mapped[str] = mapped_column(String, default="")
+    occurred_on: Mapped[str | None] = mapped_column(String)  # ISO date, for date filters
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON of the kind's fields
+    head_revision_id: Mapped[str | None] = mapped_column(String)
+    draft_dirty: Mapped[bool] = mapped_column(default=True)
+    dirty_since: Mapped[str | None] = mapped_column(String)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    sync_state: Mapped[str] = mapped_column(String, default="local")
+    created_at: Mapped[str] = mapped_column(String)
+    updated_at: Mapped[str] = mapped_column(String)
+
+    __table_args__ = (Index("ix_records_assessment_updated", "assessment_id", "deleted", "updated_at"),)
+
+
+class Link(Base):
+    """An evidence link: a record, or a passage of one of its text fields, to a statement and category."""
+
+    __tablename__ = "links"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[str] = mapped_column(String, index=True)
+    category_id: Mapped[str] = mapped_column(String)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    passage_field: Mapped[str | None] = mapped_column(String)
+    passage_start: Mapped[int | None] = mapped_column(Integer)
+    passage_end: Mapped[int | None] = mapped_column(Integer)
+    passage_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String)
+
+
+class Attachment(Base):
+    """A file belonging to a record; its bytes are the blob with the same SHA-256."""
+
+    __tablename__ = "attachments"
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String)
+    media_type: Mapped[str] = mapped_column(String, default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
+    created_at: Mapped[str] = mapped_column(String)
+
+
+class Blob(Base):
+    """One encrypted file in the store, shared by every attachment with the same SHA-256."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String, unique=True)
+    blob_id: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class Revision(Base):
+    """An immutable, signed snapshot of a record; id = SHA-256 of its canonical body."""
+
+    __tablename__ = "revisions"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String, unique=True)
+    record_id: Mapped[str] = mapped_column(String, index=True)
+    parents: Mapped[str] = mapped_column(Text)  # JSON list, as in the body
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    device_id: Mapped[str] = mapped_column(String)
+    created_at: Mapped[str] = mapped_column(String)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    pushed: Mapped[bool] = mapped_column(default=False, index=True)

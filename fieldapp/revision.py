@@ -1,0 +1,113 @@
+"""Revisions as signed, content-addressed snapshots: building, hashing, signing and checking them.
+
+Pure functions on bytes, shared by the vault and the central service. The id is the SHA-256 of
+the domain-separated canonical body (which names the parents); the device signs the id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from fieldapp.canonical import canonical_json
+from fieldapp.errors import IntegrityError, ValidationError
+
+BODY_FORMAT = 1
+_HASH_DOMAIN = b"fieldapp-revision-v1\n"
+_SIGNATURE_DOMAIN = b"fieldapp-revision-signature-v1\n"
+_BODY_KEYS = {
+    "format", "record_id", "assessment_id", "kind", "framework", "parents", "deleted",
+    "content", "links", "attachments", "device_id", "created_at",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a revision fixes about a record: content, evidence links, attachment references."""
+
+    record_id: str
+    assessment_id: str
+    kind: str
+    framework_key: str
+    deleted: bool
+    content: dict[str, Any]
+    links: tuple[dict[str, Any], ...]
+    attachments: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class SignedRevision:
+    """A revision as stored and sent: its id, its canonical body bytes and the device's signature."""
+
+    id: str
+    body: bytes
+    signature: bytes
+
+    def fields(self) -> dict[str, Any]:
+        return parse_body(self.body)
+
+
+def build_body(snapshot: Snapshot, *, parents: tuple[str, ...], device_id: str, created_at: str) -> bytes:
+    body = {
+        "format": BODY_FORMAT,
+        "record_id": snapshot.record_id,
+        "assessment_id": snapshot.assessment_id,
+        "kind": snapshot.kind,
+        "framework": snapshot.framework_key,
+        "parents": sorted(parents),
+        "deleted": snapshot.deleted,
+        "content": snapshot.content,
+        "links": sorted(snapshot.links, key=lambda link: link["id"]),
+        "attachments": sorted(snapshot.attachments, key=lambda att: att["id"]),
+        "device_id": device_id,
+        "created_at": created_at,
+    }
+    return canonical_json(body)
+
+
+def revision_id(body: bytes) -> str:
+    return hashlib.sha256(_HASH_DOMAIN + body).hexdigest()
+
+
+def sign(private_key: Ed25519PrivateKey, rev_id: str) -> bytes:
+    return private_key.sign(_SIGNATURE_DOMAIN + bytes.fromhex(rev_id))
+
+
+def create(
+    snapshot: Snapshot, *, parents: tuple[str, ...], device_id: str, created_at: str, private_key: Ed25519PrivateKey
+) -> SignedRevision:
+    body = build_body(snapshot, parents=parents, device_id=device_id, created_at=created_at)
+    rev_id = revision_id(body)
+    return SignedRevision(id=rev_id, body=body, signature=sign(private_key, rev_id))
+
+
+def parse_body(body: bytes) -> dict[str, Any]:
+    """Decode a body, insisting that it is canonical and well formed."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ValidationError("The revision body is not JSON.") from None
+    if not isinstance(data, dict) or set(data) != _BODY_KEYS:
+        raise ValidationError("The revision body does not have the expected fields.")
+    if data["format"] != BODY_FORMAT:
+        raise ValidationError(f"Unknown revision format {data['format']!r}.")
+    if canonical_json(data) != body:
+        raise ValidationError("The revision body is not in canonical form.")
+    if not isinstance(data["parents"], list) or not all(isinstance(p, str) for p in data["parents"]):
+        raise ValidationError("The revision's parents must be a list of ids.")
+    return data
+
+
+def check(revision: SignedRevision, public_key: bytes) -> None:
+    """Raise IntegrityError unless the id matches the body and the device's signature holds."""
+    if revision_id(revision.body) != revision.id:
+        raise IntegrityError(f"Revision {revision.id[:12]}… does not match its content (altered).")
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(revision.signature, _SIGNATURE_DOMAIN + bytes.fromhex(revision.id))
+    except (InvalidSignature, ValueError):
+        raise IntegrityError(f"Revision {revision.id[:12]}… has a signature that does not hold.") from None

@@ -1,0 +1,155 @@
+"""Plain frozen rows the core returns, and the Changes value every mutation reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from fieldapp.domain import Content
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a mutation touched, by id, so views reload only that (and skip their own echo)."""
+
+    assessments: frozenset[str] = frozenset()
+    records: frozenset[str] = frozenset()
+    links: frozenset[str] = frozenset()
+    attachments: frozenset[str] = frozenset()
+    revisions: frozenset[str] = frozenset()
+
+    def __or__(self, other: Changes) -> Changes:
+        return Changes(
+            self.assessments | other.assessments,
+            self.records | other.records,
+            self.links | other.links,
+            self.attachments | other.attachments,
+            self.revisions | other.revisions,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.assessments or self.records or self.links or self.attachments or self.revisions)
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A mutation's result: the new state of what it made or changed, and what changed."""
+
+    value: T
+    changes: Changes
+
+
+@dataclass(frozen=True)
+class AssessmentRow:
+    id: str
+    name: str
+    period_start: str | None
+    period_end: str | None
+    team: tuple[str, ...]
+    framework_key: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span of one text field of a record (see domain.text_fields for the field paths)."""
+
+    field: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    id: str
+    record_id: str
+    statement_id: str
+    category_id: str
+    comment: str = ""
+    passage: Passage | None = None
+
+
+@dataclass(frozen=True)
+class AttachmentRow:
+    id: str
+    record_id: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A record as it stands now: its draft content, tags and attachments."""
+
+    id: str
+    assessment_id: str
+    kind: str
+    framework_key: str
+    title: str
+    occurred_on: str | None
+    content: Content
+    links: tuple[LinkRow, ...]
+    attachments: tuple[AttachmentRow, ...]
+    head_revision_id: str | None
+    draft_dirty: bool
+    deleted: bool
+    sync_state: str
+    flags: tuple[str, ...]
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """What a list row shows, without decoding the whole record."""
+
+    id: str
+    assessment_id: str
+    kind: str
+    title: str
+    occurred_on: str | None
+    statement_ids: tuple[str, ...]
+    category_ids: tuple[str, ...]
+    sync_state: str
+    flags: tuple[str, ...]
+    updated_at: str
+    snippet: str = ""
+
+
+@dataclass(frozen=True)
+class RevisionRow:
+    id: str
+    record_id: str
+    parents: tuple[str, ...]
+    device_id: str
+    created_at: str
+    deleted: bool
+    pushed: bool
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing verify() found wrong, named by record (and revision or file where known)."""
+
+    what: str
+    message: str
+    record_id: str | None = None
+    revision_id: str | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    revisions_checked: int
+    attachments_checked: int
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems

@@ -1,0 +1,150 @@
+"""Search across a vault: words in any text field (FTS5), combined with filters.
+
+Words match as prefixes so results come as the inspector types; they are quoted before they
+reach FTS5, so punctuation in a query is never read as a search operator.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from fieldapp.errors import ValidationError
+from fieldapp.framework import available_frameworks
+from fieldapp.rows import RecordSummary
+
+if TYPE_CHECKING:
+    from fieldapp.vault import Vault
+
+SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # around matched words in snippets; never in user text
+_WORD = re.compile(r"\w+", re.UNICODE)
+SYNC_STATES = ("local", "synced", "conflict")
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str = ""
+    assessment_id: str | None = None
+    kinds: tuple[str, ...] = ()
+    theme_id: str | None = None
+    statement_ids: tuple[str, ...] = ()
+    category_ids: tuple[str, ...] = ()
+    date_from: str | None = None  # ISO dates, inclusive
+    date_to: str | None = None
+    sync_states: tuple[str, ...] = ()
+    include_deleted: bool = False
+    limit: int | None = 200
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class Results:
+    items: tuple[RecordSummary, ...]
+    total: int
+
+
+def fts_query(text: str) -> str:
+    """'ICB chair's' -> '"ICB"* "chair"* "s"*' (every word must match, as a prefix)."""
+    return " ".join(f'"{word}"*' for word in _WORD.findall(text))
+
+
+def run(vault: Vault, query: Query) -> Results:
+    where, params = _conditions(query)
+    match = fts_query(query.text)
+    source = "records r"
+    if match:
+        source += " JOIN record_fts ON record_fts.rowid = r.num"
+        where.append("record_fts MATCH :match")
+        params["match"] = match
+    snippet = f"snippet(record_fts, 1, '{SNIPPET_START}', '{SNIPPET_END}', '…', 12)" if match else "''"
+    order = "bm25(record_fts, 4.0, 1.0), r.updated_at DESC" if match else "r.updated_at DESC, r.num DESC"
+    clause = " AND ".join(where) or "1"
+    page = " LIMIT :limit OFFSET :offset" if query.limit is not None else ""
+    params.update(limit=query.limit, offset=query.offset)
+    sql = f"""
+        SELECT r.id, r.assessment_id, r.kind, r.title, r.occurred_on, r.sync_state, r.updated_at,
+               (SELECT group_concat(statement_id, ' ') FROM links WHERE record_id = r.id),
+               (SELECT group_concat(category_id, ' ') FROM links WHERE record_id = r.id),
+               r.kind = 'interview'
+                 AND json_extract(r.content, '$.role') IN ('person_using_services', 'carer')
+                 AND NOT json_extract(r.content, '$.consent.given'),
+               {snippet}
+        FROM {source} WHERE {clause} ORDER BY {order}{page}"""
+    with vault.transaction("searching") as session:
+        rows = session.execute(sa.text(sql), params).all()
+        total = len(rows) + query.offset
+        if query.limit is not None and len(rows) == query.limit:
+            total = session.execute(sa.text(f"SELECT count(*) FROM {source} WHERE {clause}"), params).scalar_one()
+    return Results(tuple(_summary(row) for row in rows), total)
+
+
+def _conditions(query: Query) -> tuple[list[str], dict[str, Any]]:
+    where: list[str] = []
+    params: dict[str, Any] = {}
+    if not query.include_deleted:
+        where.append("r.deleted = 0")
+    if query.assessment_id:
+        where.append("r.assessment_id = :assessment_id")
+        params["assessment_id"] = query.assessment_id
+    if query.kinds:
+        where.append(_in("r.kind", "kind", query.kinds, params))
+    if query.sync_states:
+        unknown = set(query.sync_states) - set(SYNC_STATES)
+        if unknown:
+            raise ValidationError(f"Unknown sync state(s): {', '.join(sorted(unknown))}.")
+        where.append(_in("r.sync_state", "sync", query.sync_states, params))
+    for bound, op, value in (("date_from", ">=", query.date_from), ("date_to", "<=", query.date_to)):
+        if value:
+            where.append(f"r.occurred_on {op} :{bound}")
+            params[bound] = value
+    statements = set(query.statement_ids)
+    if query.theme_id:
+        in_theme = _statements_of_theme(query.theme_id)
+        statements = statements & in_theme if statements else in_theme
+    if query.statement_ids or query.theme_id or query.category_ids:
+        link_where = ["l.record_id = r.id"]
+        if query.statement_ids or query.theme_id:
+            link_where.append(_in("l.statement_id", "st", tuple(sorted(statements)) or ("",), params))
+        if query.category_ids:
+            link_where.append(_in("l.category_id", "cat", query.category_ids, params))
+        where.append(f"EXISTS (SELECT 1 FROM links l WHERE {' AND '.join(link_where)})")
+    return where, params
+
+
+def _in(column: str, prefix: str, values: tuple[str, ...], params: dict[str, Any]) -> str:
+    names = []
+    for i, value in enumerate(values):
+        params[f"{prefix}{i}"] = value
+        names.append(f":{prefix}{i}")
+    return f"{column} IN ({', '.join(names)})"
+
+
+def _statements_of_theme(theme_id: str) -> set[str]:
+    # Records may be tagged against different framework versions: a theme means its statements in any.
+    found: set[str] = set()
+    for framework in available_frameworks():
+        if any(theme.id == theme_id for theme in framework.themes):
+            found.update(s.id for s in framework.statements_in(theme_id))
+    if not found:
+        raise ValidationError(f"Unknown theme {theme_id!r}.")
+    return found
+
+
+def _summary(row: Any) -> RecordSummary:
+    rid, assessment_id, kind, title, occurred_on, sync_state, updated_at, statements, categories, no_consent, snippet = row
+    return RecordSummary(
+        id=rid,
+        assessment_id=assessment_id,
+        kind=kind,
+        title=title,
+        occurred_on=occurred_on,
+        statement_ids=tuple(statements.split()) if statements else (),
+        category_ids=tuple(categories.split()) if categories else (),
+        sync_state=sync_state,
+        flags=("consent-missing",) if no_consent else (),
+        updated_at=updated_at,
+        snippet=snippet or "",
+    )

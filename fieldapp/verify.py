@@ -1,0 +1,124 @@
+"""Walk the whole vault and report what does not hold, by record, without refusing the rest.
+
+Pages are checked by their HMACs; revisions by hash, canonical form, parent chain and device
+signature; attachments chunk by chunk and by SHA-256. Rows are fetched one at a time through
+an index, so a damaged page costs only the rows on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from fieldapp import revision, sqlcipher
+from fieldapp.errors import FieldappError, IntegrityError
+from fieldapp.rows import Problem, VerifyReport
+
+if TYPE_CHECKING:
+    from fieldapp.vault import Vault
+
+
+def run(vault: Vault, *, attachments: bool = True) -> VerifyReport:
+    problems: list[Problem] = []
+    with vault.transaction("checking the vault") as session:
+        connection = session.connection()
+        for page in sqlcipher.damaged_pages(connection):
+            problems.append(Problem("page", f"Database page {page} failed its integrity check.", file="vault.db"))
+        if vault.db_path.stat().st_size % sqlcipher.PAGE_SIZE:
+            problems.append(Problem("page", "The database file ends part-way through a page (truncated).", file="vault.db"))
+        devices = dict(_small_table(connection, "SELECT id, public_key FROM devices", "devices", problems))
+        revs = dict(_each_row(connection, "revisions", "seq", "id, record_id, parents, body, signature, device_id", problems))
+        known = {row[0]: row[1] for row in revs.values()}
+        for row in revs.values():
+            problems.extend(_check_revision(row, devices, known))
+        for _, (record_id, head) in _each_row(connection, "records", "num", "id, head_revision_id", problems):
+            if head is not None and known.get(head) != record_id:
+                problems.append(Problem("head", "The record's latest revision is missing.", record_id=record_id, revision_id=head))
+        blobs = _small_table(
+            connection,
+            "SELECT b.name, b.blob_id, b.sha256, group_concat(a.record_id, ' ') "
+            "FROM blobs b LEFT JOIN attachments a ON a.sha256 = b.sha256 GROUP BY b.sha256",
+            "attachments",
+            problems,
+        )
+    checked = 0
+    if attachments:
+        for name, blob_id, sha256, records in blobs:
+            checked += 1
+            try:
+                vault.blobs.verify(name, blob_id=blob_id, expected_sha256=sha256)
+            except IntegrityError as exc:
+                for record_id in (records or "").split() or [None]:
+                    problems.append(Problem("attachment", str(exc), record_id=record_id, file=name))
+    return VerifyReport(revisions_checked=len(revs), attachments_checked=checked, problems=tuple(problems))
+
+
+def _small_table(connection: sa.Connection, sql: str, what: str, problems: list[Problem]) -> list[tuple[Any, ...]]:
+    try:
+        return [tuple(row) for row in connection.exec_driver_sql(sql).all()]
+    except sa.exc.DBAPIError as exc:
+        if not sqlcipher.is_damage(exc):
+            raise
+        problems.append(Problem("table", f"The {what} table sits on a damaged page and could not be checked.", file="vault.db"))
+        return []
+
+
+def _each_row(
+    connection: sa.Connection, table: str, key: str, columns: str, problems: list[Problem]
+) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Rows by primary key one at a time; an unreadable row becomes a Problem, not an abort."""
+    keys: list[Any] = []
+    for source in (f"INDEXED BY ix_{table}_{_index_of(table)}", "NOT INDEXED"):
+        try:
+            keys = [k for (k,) in connection.exec_driver_sql(f"SELECT {key} FROM {table} {source}")]
+            break
+        except sa.exc.DBAPIError as exc:
+            if not sqlcipher.is_damage(exc):
+                raise
+    else:
+        problems.append(Problem("table", f"The {table} table is damaged; its rows could not be listed.", file="vault.db"))
+    for k in keys:
+        try:
+            row = connection.exec_driver_sql(f"SELECT {columns} FROM {table} WHERE {key} = ?", (k,)).first()
+        except sa.exc.DBAPIError as exc:
+            if not sqlcipher.is_damage(exc):
+                raise
+            problems.append(Problem("row", f"A row of {table} sits on a damaged page and cannot be read.", file="vault.db"))
+            continue
+        if row is not None:
+            yield k, tuple(row)
+
+
+def _index_of(table: str) -> str:
+    # A narrow index that holds every rowid, so listing keys does not read the table's own pages.
+    return {"revisions": "pushed", "records": "assessment_id"}[table]
+
+
+def _check_revision(row: tuple[Any, ...], devices: dict[str, bytes], known: dict[str, str]) -> list[Problem]:
+    rev_id, record_id, parents_json, body, signature, device_id = row
+    found: list[Problem] = []
+
+    def problem(message: str) -> None:
+        found.append(Problem("revision", message, record_id=record_id, revision_id=rev_id))
+
+    public_key = devices.get(device_id)
+    if public_key is None:
+        problem(f"Revision {rev_id[:12]}… was signed by an unknown device.")
+        return found
+    try:
+        revision.check(revision.SignedRevision(rev_id, body, signature), public_key)
+        fields = revision.parse_body(body)
+    except FieldappError as exc:
+        problem(str(exc))
+        return found
+    if fields["record_id"] != record_id or fields["device_id"] != device_id:
+        problem(f"Revision {rev_id[:12]}… is filed under the wrong record or device.")
+    if sorted(fields["parents"]) != sorted(json.loads(parents_json)):
+        problem(f"Revision {rev_id[:12]}…'s parents disagree with its signed body.")
+    for parent in fields["parents"]:
+        if known.get(parent) != record_id:
+            problem(f"Revision {rev_id[:12]}… names a parent {parent[:12]}… that is missing (broken chain).")
+    return found

@@ -1,0 +1,123 @@
+"""Schema migrations: the first schema upgrades, a newer one is refused untouched, backups rotate."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.config import Config
+from vault_fixtures import PASSPHRASE, TEST_KDF, sample_contents
+
+from fieldapp import backup, keys, migrate, sqlcipher
+from fieldapp.errors import BackupError, VaultDamaged, VaultTooNew
+from fieldapp.models import Base
+from fieldapp.vault import Vault
+
+
+def _engine(path: Path, passphrase: str = PASSPHRASE):
+    header = keys.read_header(path / "vault.header")
+    data_key = keys.unwrap_with_passphrase(header, passphrase)
+    return sqlcipher.create_engine(path / "vault.db", keys.subkey(data_key, "database"))
+
+
+def test_the_known_revisions_match_the_migration_scripts() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(migrate.MIGRATIONS))
+    script = ScriptDirectory.from_config(config)
+    chain = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert tuple(chain) == migrate.KNOWN and script.get_current_head() == migrate.HEAD
+
+
+def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
+    engine = _engine(vault_path)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_name": migrate.include_name})
+        diff = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def _vault_at_first_schema(path: Path) -> tuple[list[str], str]:
+    """A vault as the first release made it: schema 0001, no search index, one assessment with records."""
+    created = Vault.create(path, PASSPHRASE, kdf=TEST_KDF)
+    v = created.vault
+    aid = v.assessments.create("Old ICS").value.id
+    ids = [v.records.create(aid, c).value.id for c in sample_contents()]
+    v.lock()
+    engine = _engine(path)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE record_fts")
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    engine.dispose()
+    return ids, aid
+
+
+def test_a_vault_made_by_the_first_schema_is_backed_up_then_upgraded_on_unlock(tmp_path: Path) -> None:
+    path = tmp_path / "v"
+    ids, _ = _vault_at_first_schema(path)
+    assert backup.list_backups(path) == ()
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    (made,) = backup.list_backups(path)
+    assert made.reason == "before-migration-0001"
+    assert [r.id for r in v.search("respite").items] == [ids[1]]  # the new index was filled
+    assert v.verify().ok
+    v.lock()
+    engine = _engine(path)
+    with engine.connect() as connection:
+        assert migrate.current_revision(connection) == migrate.HEAD
+    engine.dispose()
+
+
+def test_a_vault_from_a_newer_fieldapp_is_refused_and_not_modified(vault_path: Path) -> None:
+    engine = _engine(vault_path)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    engine.dispose()  # the last connection closing folds the WAL into vault.db
+    before = {p.name: p.read_bytes() for p in vault_path.iterdir() if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+    with pytest.raises(VaultTooNew, match="newer version"):
+        Vault.open(vault_path, passphrase=PASSPHRASE)
+    after = {p.name: p.read_bytes() for p in vault_path.iterdir() if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+    assert before == after
+    assert not (vault_path / "backups").exists()
+
+
+def test_backups_rotate_keeping_the_newest_five(vault: Vault, vault_path: Path) -> None:
+    made = [vault.backup(f"manual {i}").name for i in range(7)]
+    kept = [b.name for b in backup.list_backups(vault_path)]
+    assert kept == list(reversed(made))[:5]
+    assert len(list((vault_path / "backups").glob("*.header"))) == 5
+
+
+def test_a_backup_is_ciphertext_under_the_same_key(vault: Vault, vault_path: Path, assessment_id: str) -> None:
+    vault.records.create(assessment_id, sample_contents()[1])
+    info = vault.backup()
+    assert b"respite" not in info.path.read_bytes() and b"SQLite format 3" not in info.path.read_bytes()
+
+
+def test_a_damaged_database_is_restored_from_the_newest_good_backup(vault: Vault, vault_path: Path, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, sample_contents()[2]).value
+    vault.backup("before trip")
+    vault.lock()
+    db = vault_path / "vault.db"
+    data = bytearray(db.read_bytes())
+    for offset in range(100, len(data), 4096):  # one flipped byte on every page
+        data[offset] ^= 0xFF
+    db.write_bytes(bytes(data))
+    with pytest.raises(VaultDamaged):
+        Vault.open(vault_path, passphrase=PASSPHRASE)
+    aside = backup.restore(vault_path)
+    assert (aside / "vault.db").exists()
+    v = Vault.open(vault_path, passphrase=PASSPHRASE)
+    assert v.records.get(rec.id).content == sample_contents()[2]
+    assert v.verify().ok
+    v.lock()
+
+
+def test_restoring_with_no_backup_says_so(vault_path: Path) -> None:
+    with pytest.raises(BackupError, match="no backups"):
+        backup.restore(vault_path)

@@ -1,0 +1,228 @@
+"""Records of the four kinds: drafts, revisions, deletes, tags, search, coverage and history."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from vault_fixtures import PASSPHRASE, sample_contents
+
+from fieldapp import domain
+from fieldapp.errors import NotFound, ValidationError
+from fieldapp.links import passage_of
+from fieldapp.vault import Vault
+
+
+def test_each_kind_of_record_is_saved_and_read_back_with_its_own_fields(vault: Vault, assessment_id: str) -> None:
+    for content in sample_contents():
+        done = vault.records.create(assessment_id, content)
+        assert done.changes.records == {done.value.id}
+        assert vault.records.get(done.value.id).content == content
+    kinds = sorted(s.kind for s in vault.records.list(assessment_id))
+    assert kinds == ["case_tracking", "focus_group", "interview", "observation"]
+
+
+def test_records_survive_locking_and_reopening(vault: Vault, vault_path: Path, assessment_id: str) -> None:
+    ids = [vault.records.create(assessment_id, c).value.id for c in sample_contents()]
+    vault.lock()
+    reopened = Vault.open(vault_path, passphrase=PASSPHRASE)
+    assert [reopened.records.get(i).content for i in ids] == sample_contents()
+    reopened.lock()
+
+
+def test_an_interview_has_a_pseudonym_and_no_field_for_a_real_name() -> None:
+    names = {f.name for f in dataclasses.fields(domain.Interview)}
+    assert "pseudonym" in names and not names & {"name", "real_name", "full_name", "surname"}
+
+
+def test_an_experience_interview_without_consent_is_saved_but_flagged(vault: Vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.Interview(role="person_using_services", pseudonym="P3")).value
+    assert rec.flags == ("consent-missing",)
+    assert vault.records.list(assessment_id)[0].flags == ("consent-missing",)
+    staff = vault.records.create(assessment_id, domain.Interview(role="staff", pseudonym="S1")).value
+    assert staff.flags == ()
+
+
+def test_autosave_rewrites_the_draft_without_cutting_a_revision_each_time(vault: Vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.Observation(title="ICP")).value
+    for i in range(50):
+        vault.records.save(rec.id, domain.Observation(title="ICP", notes="x" * i))
+    assert vault.history.revisions(rec.id) == ()
+    assert vault.records.cut_revision(rec.id).value is not None  # leaving the record
+    assert vault.records.cut_revision(rec.id).value is None  # nothing new since
+    assert len(vault.history.revisions(rec.id)) == 1
+
+
+def test_five_minutes_of_continuous_editing_cut_a_revision_by_themselves(vault_path: Path, assessment_id: str) -> None:
+    now = [datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)]
+    v = Vault(vault_path, clock=lambda: now[0])
+    v.unlock(passphrase=PASSPHRASE)
+    rec = v.records.create(v.assessments.create("Clocked ICS").value.id, domain.Observation()).value
+    notes = ""
+    for minute in range(60):  # an hour of typing, a save every 2 seconds
+        for second in range(0, 60, 2):
+            now[0] = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc) + timedelta(minutes=minute, seconds=second)
+            notes += "a"
+            v.records.save(rec.id, domain.Observation(notes=notes))
+    assert 10 <= len(v.history.revisions(rec.id)) <= 13
+    v.lock()
+
+
+def test_locking_cuts_a_revision_of_every_open_draft(vault: Vault, vault_path: Path, assessment_id: str) -> None:
+    ids = [vault.records.create(assessment_id, c).value.id for c in sample_contents()]
+    vault.lock()
+    reopened = Vault.open(vault_path, passphrase=PASSPHRASE)
+    assert all(len(reopened.history.revisions(i)) == 1 for i in ids)
+    reopened.lock()
+
+
+def test_a_delete_is_a_tombstone_revision_and_the_history_stays(vault: Vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, sample_contents()[1]).value
+    tombstone = vault.records.delete(rec.id).value
+    assert tombstone.deleted
+    with pytest.raises(NotFound):
+        vault.records.get(rec.id)
+    assert vault.records.list(assessment_id) == ()
+    assert vault.search("respite").items == ()
+    history = vault.history.revisions(rec.id)
+    assert [r.deleted for r in history] == [False, True]
+    assert history[1].parents == (history[0].id,)
+    assert vault.history.snapshot(history[0].id).content == sample_contents()[1]
+
+
+def test_a_case_timeline_grows_contact_by_contact_over_days(vault: Vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.CaseTracking(pseudonym="P9")).value
+    for day in range(1, 4):
+        vault.records.append_contact(rec.id, domain.Contact(f"c{day}", f"Service {day}", f"2026-11-0{day}"))
+        vault.records.cut_revision(rec.id)
+    got = vault.records.get(rec.id)
+    assert [c.service for c in got.content.contacts] == ["Service 1", "Service 2", "Service 3"]
+    assert got.occurred_on == "2026-11-01"
+    assert len(vault.history.revisions(rec.id)) == 3
+
+
+def test_a_quick_note_is_added_with_the_time(vault: Vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.Observation(notes="09:58  Meeting opens")).value
+    vault.records.add_note(rec.id, "ICB chair asks for the winter plan", at=datetime(2026, 11, 20, 10, 42))
+    assert vault.records.get(rec.id).content.notes == "09:58  Meeting opens\n10:42  ICB chair asks for the winter plan"
+
+
+def test_bad_content_is_refused_with_the_field_named(vault: Vault, assessment_id: str) -> None:
+    with pytest.raises(ValidationError, match="meeting type"):
+        vault.records.create(assessment_id, domain.Observation(meeting_type="picnic"))
+    with pytest.raises(ValidationError, match="held_at"):
+        vault.records.create(assessment_id, domain.FocusGroup(held_at="next tuesday"))
+    with pytest.raises(NotFound):
+        vault.records.create("no-such-assessment", domain.Observation())
+
+
+def test_a_tag_takes_its_category_from_the_kind_and_role_and_can_be_changed(vault: Vault, assessment_id: str) -> None:
+    obs, carer, case, staff_group = (vault.records.create(assessment_id, c).value for c in sample_contents())
+    assert vault.links.tag(obs.id, "shared-direction-culture").value.category_id == "observation"
+    assert vault.links.tag(carer.id, "equity-in-access").value.category_id == "peoples-experience"
+    assert vault.links.tag(case.id, "safe-systems-pathways-transitions").value.category_id == "observation"
+    assert vault.links.tag(staff_group.id, "learning-culture").value.category_id == "staff-leaders-feedback"
+    changed = vault.links.tag(carer.id, "safeguarding", "outcomes", comment="respite gap").value
+    assert changed.category_id == "outcomes" and changed.comment == "respite gap"
+
+
+def test_a_passage_of_the_notes_can_be_tagged_and_untagged(vault: Vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, sample_contents()[0]).value
+    notes = rec.content.notes
+    start = notes.index("winter plan")
+    passage = passage_of(rec.content, "notes", start, start + len("winter plan"))
+    link = vault.links.tag(rec.id, "governance-management-sustainability", passage=passage).value
+    assert vault.records.get(rec.id).links[0].passage.text == "winter plan"
+    vault.links.untag(link.id)
+    assert vault.records.get(rec.id).links == ()
+
+
+def test_unknown_statements_and_stale_passages_are_refused(vault: Vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, sample_contents()[0]).value
+    with pytest.raises(NotFound):
+        vault.links.tag(rec.id, "not-a-statement")
+    with pytest.raises(NotFound):
+        vault.links.tag(rec.id, "safeguarding", "not-a-category")
+    stale = dataclasses.replace(passage_of(rec.content, "notes", 0, 5), text="other")
+    with pytest.raises(ValidationError, match="select it again"):
+        vault.links.tag(rec.id, "safeguarding", passage=stale)
+
+
+def test_search_finds_words_in_any_field_combined_with_filters(vault: Vault, assessment_id: str) -> None:
+    obs, carer, case, group = (vault.records.create(assessment_id, c).value for c in sample_contents())
+    vault.links.tag(carer.id, "safeguarding")
+    vault.links.tag(group.id, "staff-teams-services-together")
+    assert [r.id for r in vault.search("respite").items] == [carer.id]
+    assert [r.id for r in vault.search("reablem").items] == [case.id]  # prefix, inside a contact
+    assert [r.id for r in vault.search("Director nursing").items] == [obs.id]  # an attendee
+    assert {r.id for r in vault.search("", assessment_id=assessment_id, theme_id="quality-and-safety").items} == {carer.id}
+    assert {r.id for r in vault.search("", theme_id="integration").items} == {group.id}
+    assert {r.id for r in vault.search("", category_ids=("peoples-experience",)).items} == {carer.id}
+    assert {r.id for r in vault.search("", kinds=("observation", "case_tracking")).items} == {obs.id, case.id}
+    assert {r.id for r in vault.search("", date_from="2026-11-21", date_to="2026-11-30").items} == {group.id}
+    assert vault.search("", sync_states=("synced",)).items == ()
+    assert vault.search("respite", kinds=("observation",)).items == ()
+
+
+def test_search_treats_punctuation_as_text_not_as_query_syntax(vault: Vault, assessment_id: str) -> None:
+    vault.records.create(assessment_id, domain.Observation(notes='The "NEAR" AND OR chair* (sic)'))
+    for hostile in ['"', "NEAR(", "chair*", "AND OR", ")(", "'; DROP TABLE records; --", "title:x"]:
+        vault.search(hostile)  # never an error
+    assert len(vault.search("near and or").items) == 1
+
+
+def test_search_snippets_mark_the_matched_words(vault: Vault, assessment_id: str) -> None:
+    vault.records.create(assessment_id, sample_contents()[1])
+    (hit,) = vault.search("respite").items
+    assert "\x02respite\x03" in hit.snippet
+
+
+def test_coverage_counts_evidence_per_statement_and_category_and_lists_the_gaps(vault: Vault, assessment_id: str) -> None:
+    obs, carer, case, group = (vault.records.create(assessment_id, c).value for c in sample_contents())
+    vault.links.tag(obs.id, "shared-direction-culture")
+    vault.links.tag(carer.id, "safeguarding")
+    vault.links.tag(carer.id, "safeguarding", "outcomes")
+    vault.links.tag(case.id, "safeguarding")
+    cov = vault.coverage(assessment_id)
+    assert len(cov.statement_ids) == 17 and len(cov.category_ids) == 6
+    assert cov.count("safeguarding", "peoples-experience") == 1
+    assert cov.count("safeguarding", "observation") == 1
+    assert cov.statement_total("safeguarding") == 3
+    assert "safeguarding" not in cov.missing and "shared-direction-culture" not in cov.missing
+    assert len(cov.missing) == 15
+    vault.records.delete(case.id)
+    assert vault.coverage(assessment_id).statement_total("safeguarding") == 2
+
+
+def test_restoring_an_earlier_revision_makes_a_new_one_and_keeps_the_rest(vault: Vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.Observation(notes="first")).value
+    vault.links.tag(rec.id, "learning-culture")
+    first = vault.records.cut_revision(rec.id).value
+    vault.records.save(rec.id, domain.Observation(notes="second"))
+    vault.links.untag(vault.records.get(rec.id).links[0].id)
+    vault.records.cut_revision(rec.id)
+    restored = vault.history.restore(rec.id, first.id).value
+    assert restored.content.notes == "first" and [l.statement_id for l in restored.links] == ["learning-culture"]
+    history = vault.history.revisions(rec.id)
+    assert len(history) == 3 and history[-1].parents == (history[1].id,)
+
+
+def test_every_revision_is_signed_by_this_device_and_verifies(vault: Vault, assessment_id: str) -> None:
+    for content in sample_contents():
+        vault.records.cut_revision(vault.records.create(assessment_id, content).value.id)
+    report = vault.verify()
+    assert report.ok and report.revisions_checked == 4
+    revs = vault.history.revisions(vault.records.list(assessment_id)[0].id)
+    assert revs[0].device_id == vault.device_id
+
+
+def test_assessments_are_listed_with_their_team_and_framework(vault: Vault) -> None:
+    a = vault.assessments.create("Eastshire ICS", period_start="2026-12-01", period_end="2026-12-12", team=("Ann", " Bo "))
+    assert a.value.team == ("Ann", "Bo") and a.value.framework_key == "cqc-ics@2024.1"
+    assert vault.assessments.list() == (a.value,)
+    with pytest.raises(ValidationError):
+        vault.assessments.create("   ")
+    with pytest.raises(ValidationError, match="ends before"):
+        vault.assessments.create("Backwards ICS", period_start="2026-12-02", period_end="2026-12-01")

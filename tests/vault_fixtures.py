@@ -1,0 +1,95 @@
+"""Fixtures for tests that need a real vault: one template made per session, copied per test."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from fieldapp import domain
+from fieldapp.keys import KdfParams
+from fieldapp.vault import Vault
+
+PASSPHRASE = "correct horse battery staple"
+# The floor of RFC 9106's second profile: real Argon2id, without calibrating up to 0.5 s per test.
+TEST_KDF = KdfParams()
+
+
+@dataclass(frozen=True)
+class Template:
+    path: Path
+    recovery_key: str
+
+
+@pytest.fixture(scope="session")
+def vault_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    path = tmp_path_factory.mktemp("template") / "vault"
+    created = Vault.create(path, PASSPHRASE, kdf=TEST_KDF)
+    created.vault.lock()
+    return Template(path, created.recovery_key)
+
+
+@pytest.fixture
+def vault_path(vault_template: Template, tmp_path: Path) -> Path:
+    path = tmp_path / "vault"
+    shutil.copytree(vault_template.path, path)
+    return path
+
+
+@pytest.fixture
+def recovery_key(vault_template: Template) -> str:
+    return vault_template.recovery_key
+
+
+@pytest.fixture
+def vault(vault_path: Path) -> Iterator[Vault]:
+    v = Vault.open(vault_path, passphrase=PASSPHRASE)
+    yield v
+    v.lock()
+
+
+@pytest.fixture
+def assessment_id(vault: Vault) -> str:
+    return vault.assessments.create("Northshire ICS", period_start="2026-11-01", period_end="2026-11-30").value.id
+
+
+def sample_contents() -> list[domain.Content]:
+    """One record of each kind, filled in as an inspector would."""
+    return [
+        domain.Observation(
+            title="ICB board, November",
+            meeting_type="icb",
+            held_at="2026-11-20T10:00",
+            location="County Hall",
+            attendees=(domain.Attendee("ICB chair", "Northshire ICB"), domain.Attendee("Director of nursing")),
+            notes="10:42  ICB chair asks for the winter plan\n10:50  Finance director reports the deficit",
+        ),
+        domain.Interview(
+            title="Carer of a person with dementia",
+            role="carer",
+            pseudonym="Carer C4",
+            consent=domain.Consent(True, "verbal", "2026-11-20T14:00"),
+            held_at="2026-11-20T14:00",
+            notes="Describes a delayed discharge and a lack of respite care.",
+        ),
+        domain.CaseTracking(
+            title="Hospital to home",
+            pseudonym="Person P17",
+            contacts=(
+                domain.Contact("c1", "Emergency department", "2026-10-01", "Admitted after a fall", "", "Waited 9 hours"),
+                domain.Contact("c2", "Reablement team", "2026-10-09", "Home visits", "Hospital → Reablement", "Felt listened to"),
+            ),
+        ),
+        domain.FocusGroup(
+            title="Frontline staff, east locality",
+            held_at="2026-11-21T09:30",
+            groups_represented=("District nurses", "Social workers"),
+            role="staff",
+            participants=9,
+            facilitator="Inspector A",
+            notes="Staff describe shared care records that work across services.",
+        ),
+    ]
