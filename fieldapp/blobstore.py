@@ -151,20 +151,7 @@ class BlobStore:
         blob_id = bytes(blob_id)
         aead = self._aead(blob_id)  # checked now, not on the first next()
         path = self._path(name)
-        return self._decrypt_stream(path, name, aead, blob_id)
-
-    def _decrypt_stream(self, path: Path, name: str, aead: AESGCM, blob_id: bytes) -> Generator[bytes, None, None]:
-        try:
-            fh = open(path, "rb", buffering=0)
-        except FileNotFoundError:
-            raise _damaged(name, "is missing") from None
-        except OSError as exc:
-            raise _damaged(name, f"could not be opened ({exc.strerror or exc})") from exc
-        with fh:
-            try:
-                yield from _decrypt_file(fh, name, aead, blob_id)
-            except OSError as exc:  # a failing disk: unreadable evidence, never data
-                raise _damaged(name, f"could not be read ({exc.strerror or exc})") from exc
+        return _decrypt_path(path, name, aead, blob_id)
 
     def read_into(
         self,
@@ -308,6 +295,20 @@ def _fill(src: BinaryIO, buf: memoryview) -> int:
     return got
 
 
+def _decrypt_path(path: Path, name: str, aead: AESGCM, blob_id: bytes) -> Generator[bytes, None, None]:
+    try:
+        fh = open(path, "rb", buffering=0)
+    except FileNotFoundError:
+        raise _damaged(name, "is missing") from None
+    except OSError as exc:
+        raise _damaged(name, f"could not be opened ({exc.strerror or exc})") from exc
+    with fh:
+        try:
+            yield from _decrypt_file(fh, name, aead, blob_id)
+        except OSError as exc:  # a failing disk: unreadable evidence, never data
+            raise _damaged(name, f"could not be read ({exc.strerror or exc})") from exc
+
+
 def _decrypt_file(fh: BinaryIO, name: str, aead: AESGCM, blob_id: bytes) -> Generator[bytes, None, None]:
     chunk_size = _read_header(fh, name, blob_id)
     record = NONCE_SIZE + chunk_size + TAG_SIZE
@@ -343,7 +344,7 @@ def _read_header(fh: BinaryIO, name: str, blob_id: bytes) -> int:
         raise _damaged(name, "belongs to another attachment")
     if not 0 < chunk_size <= MAX_CHUNK_SIZE:
         raise _damaged(name, "has a damaged header")
-    return chunk_size
+    return int(chunk_size)
 
 
 def _check_digest(name: str, actual: str, expected: str | None) -> None:

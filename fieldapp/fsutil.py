@@ -23,7 +23,9 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def fsync_dir(folder: Path) -> None:
-    """Make a rename or a new file in folder survive a power cut."""
+    """Make a rename or a new file in folder survive a power cut (POSIX; Windows has no folder fsync)."""
+    if os.name == "nt":
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -41,7 +41,7 @@ class Links:
             raise ValidationError(f"A comment is limited to {MAX_COMMENT:,} characters.")
         with self._vault.transaction("tagging evidence") as session:
             rec = load(session, record_id)
-            content = content_of(rec)
+            content = content_of(session, rec)
             framework = framework_by_key(rec.framework_key)
             framework.statement(statement_id)  # NotFound for an unknown statement
             category = category_id or framework.default_category(rec.kind, getattr(content, "role", None))

@@ -50,18 +50,22 @@ class Assessment(Base):
 
 
 class Record(Base):
-    """A record's working state: its draft content (autosaved in place) and its head revision."""
+    """A record's working state and head revision; its draft content is in RecordContent.
+
+    Kept narrow on purpose: lists and filters scan this table, and large notes here would make
+    every scan decrypt every page of text.
+    """
 
     __tablename__ = "records"
     # An integer key so the FTS5 index can share rowids with this table.
     num: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String, unique=True)
-    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id"), index=True)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id"))
     kind: Mapped[str] = mapped_column(String)
     framework_key: Mapped[str] = mapped_column(String)
     title: Mapped[str] = mapped_column(String, default="")
     occurred_on: Mapped[str | None] = mapped_column(String)  # ISO date, for date filters
-    content: Mapped[str] = mapped_column(Text)  # canonical JSON of the kind's fields
+    flags: Mapped[str] = mapped_column(String, default="")  # space-separated, e.g. "consent-missing"
     head_revision_id: Mapped[str | None] = mapped_column(String)
     draft_dirty: Mapped[bool] = mapped_column(default=True)
     dirty_since: Mapped[str | None] = mapped_column(String)
@@ -70,7 +74,16 @@ class Record(Base):
     created_at: Mapped[str] = mapped_column(String)
     updated_at: Mapped[str] = mapped_column(String)
 
-    __table_args__ = (Index("ix_records_assessment_updated", "assessment_id", "deleted", "updated_at"),)
+    # Entries sort by num within an assessment, so "newest first" needs no sort.
+    __table_args__ = (Index("ix_records_assessment", "assessment_id", "deleted"),)
+
+
+class RecordContent(Base):
+    """The working draft of a record: canonical JSON of its kind's fields, rewritten by autosave."""
+
+    __tablename__ = "record_content"
+    num: Mapped[int] = mapped_column(ForeignKey("records.num", ondelete="CASCADE"), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
 
 
 class Link(Base):
@@ -78,7 +91,7 @@ class Link(Base):
 
     __tablename__ = "links"
     id: Mapped[str] = mapped_column(String, primary_key=True)
-    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
     statement_id: Mapped[str] = mapped_column(String, index=True)
     category_id: Mapped[str] = mapped_column(String)
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -87,6 +100,9 @@ class Link(Base):
     passage_end: Mapped[int | None] = mapped_column(Integer)
     passage_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String)
+
+    # Covering: a list row's tags come from the index alone.
+    __table_args__ = (Index("ix_links_record_tags", "record_id", "statement_id", "category_id"),)
 
 
 class Attachment(Base):

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from fieldapp import domain, revision
 from fieldapp.canonical import canonical_json
-from fieldapp.errors import NotFound
-from fieldapp.ids import uuid7
+from fieldapp.errors import NotFound, ValidationError
+from fieldapp.ids import iso, uuid7
 from fieldapp.models import Assessment, Attachment, Link, Record, Revision
 from fieldapp.rows import AttachmentRow, Changes, Done, LinkRow, Passage, RecordRow, RecordSummary, RevisionRow
 
@@ -52,11 +52,11 @@ class Records:
                 created_at=now,
                 updated_at=now,
             )
-            write_content(rec, content)
+            describe(rec, content)
             session.add(rec)
             session.flush()
-            reindex(session, rec, content)
-            return Done(to_row(session, rec), Changes(records=frozenset({rec.id})))
+            write_content(session, rec.num, content)
+            return Done(to_row(session, rec, content), Changes(records=frozenset({rec.id})))
 
     def get(self, record_id: str, *, include_deleted: bool = False) -> RecordRow:
         with self._vault.transaction("reading a record") as session:
@@ -69,22 +69,34 @@ class Records:
         return run(self._vault, Query(assessment_id=assessment_id, include_deleted=include_deleted, limit=None)).items
 
     def save(self, record_id: str, content: domain.Content) -> Done[RecordRow]:
-        """Autosave: rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision."""
+        """Autosave: rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision.
+
+        The hot path of typing, so it speaks SQL directly: one read, the draft, its index entry,
+        one update, one commit.
+        """
         domain.validate(content)
+        draft = canonical_json(domain.to_dict(content)).decode()
+        now = self._vault.clock()
         with self._vault.transaction("saving a record") as session:
-            rec = load(session, record_id)
-            if rec.kind != content.kind:
-                raise NotFound(f"Record {record_id} is a {rec.kind}, not a {content.kind}.")
-            changed = Changes(records=frozenset({rec.id}))
-            if canonical_json(domain.to_dict(content)).decode() == rec.content:
-                return Done(to_row(session, rec), Changes())
-            write_content(rec, content)
-            mark_dirty(self._vault, rec)
-            reindex(session, rec, content)
-            if _editing_for(rec, self._vault.clock()) >= REVISION_AFTER_S:
-                cut = cut_revision(session, self._vault, rec)
-                changed = changed | Changes(revisions=frozenset({cut.id}) if cut else frozenset())
-            return Done(to_row(session, rec), changed)
+            connection = session.connection()
+            state = connection.execute(_SAVE_STATE, {"id": record_id}).first()
+            if state is None:
+                raise NotFound(f"No record with id {record_id}.")
+            num, kind, dirty_since = state
+            if kind != content.kind:
+                raise ValidationError(f"Record {record_id} is a {kind}, not a {content.kind}.")
+            if not write_content(session, num, content, draft):
+                return Done(to_row(session, load(session, record_id), content), Changes())
+            connection.execute(
+                _MARK_EDITED,
+                {"num": num, "now": iso(now), "title": domain.display_title(content),
+                 "occurred_on": domain.occurred_on(content), "flags": " ".join(domain.flags(content))},
+            )  # fmt: skip
+            changes = Changes(records=frozenset({record_id}))
+            if dirty_since and (now - _parse_time(dirty_since)).total_seconds() >= REVISION_AFTER_S:
+                cut = cut_revision(session, self._vault, load(session, record_id))
+                changes |= Changes(revisions=frozenset({cut.id}) if cut else frozenset())
+            return Done(to_row(session, connection.execute(_ROW, {"num": num}).one(), content), changes)
 
     def add_note(self, record_id: str, text: str, *, at: datetime | None = None) -> Done[RecordRow]:
         """A quick timestamped line appended to the notes ('10:42  ICB chair asks for…')."""
@@ -141,14 +153,52 @@ def load(session: Session, record_id: str, *, include_deleted: bool = False) -> 
     return rec
 
 
-def content_of(rec: Record) -> domain.Content:
-    return domain.from_dict(rec.kind, json.loads(rec.content))
+def content_of(session: Session, rec: Record | sa.Row) -> domain.Content:
+    text = session.execute(_SELECT_CONTENT, {"num": rec.num}).scalar_one()
+    return domain.from_dict(rec.kind, json.loads(text))
 
 
-def write_content(rec: Record, content: domain.Content) -> None:
-    rec.content = canonical_json(domain.to_dict(content)).decode()
+_SELECT_CONTENT = sa.text("SELECT content FROM record_content WHERE num = :num")
+_UPSERT_CONTENT = sa.text(
+    "INSERT INTO record_content(num, content) VALUES (:num, :content) "
+    "ON CONFLICT(num) DO UPDATE SET content = excluded.content WHERE content IS NOT excluded.content"
+)
+_SAVE_STATE = sa.text("SELECT num, kind, dirty_since FROM records WHERE id = :id AND deleted = 0")
+_MARK_EDITED = sa.text(
+    "UPDATE records SET title = :title, occurred_on = :occurred_on, flags = :flags, draft_dirty = 1, "
+    "dirty_since = coalesce(dirty_since, :now), updated_at = :now, sync_state = 'local' WHERE num = :num"
+)
+_ROW = sa.select(*[c for c in Record.__table__.c]).where(Record.num == sa.bindparam("num"))
+_LINKS = sa.text(
+    "SELECT id, record_id, statement_id, category_id, comment, passage_field, passage_start, passage_end, "
+    "passage_text FROM links WHERE record_id = :id ORDER BY created_at, id"
+)
+_ATTACHMENTS = sa.text(
+    "SELECT id, record_id, name, media_type, size, sha256, created_at FROM attachments "
+    "WHERE record_id = :id ORDER BY created_at, id"
+)
+# FTS5 takes REPLACE on its rowid: one statement instead of a delete and an insert.
+_REINDEX = sa.text("INSERT OR REPLACE INTO record_fts(rowid, title, body) VALUES (:num, :title, :body)")
+
+
+def write_content(
+    session: Session, num: int, content: domain.Content, draft: str | None = None, *, reindex: bool = False
+) -> bool:
+    """Write the draft and its search entry; False when the draft already held exactly this."""
+    connection = session.connection()
+    draft = draft if draft is not None else canonical_json(domain.to_dict(content)).decode()
+    changed = connection.execute(_UPSERT_CONTENT, {"num": num, "content": draft}).rowcount > 0
+    if changed or reindex:
+        title, body = domain.display_title(content), searchable_text(content)
+        connection.execute(_REINDEX, {"num": num, "title": title, "body": body})
+    return changed
+
+
+def describe(rec: Record, content: domain.Content) -> None:
+    """The columns lists and filters read without decoding the draft."""
     rec.title = domain.display_title(content)
     rec.occurred_on = domain.occurred_on(content)
+    rec.flags = " ".join(domain.flags(content))
 
 
 def mark_dirty(vault: Vault, rec: Record) -> None:
@@ -159,10 +209,8 @@ def mark_dirty(vault: Vault, rec: Record) -> None:
     rec.sync_state = "local"
 
 
-def _editing_for(rec: Record, now: datetime) -> float:
-    if not rec.dirty_since:
-        return 0.0
-    return (now - datetime.fromisoformat(rec.dirty_since.replace("Z", "+00:00"))).total_seconds()
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def searchable_text(content: domain.Content) -> str:
@@ -175,22 +223,14 @@ def searchable_text(content: domain.Content) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def reindex(session: Session, rec: Record, content: domain.Content) -> None:
-    session.execute(sa.text("DELETE FROM record_fts WHERE rowid = :num"), {"num": rec.num})
-    session.execute(
-        sa.text("INSERT INTO record_fts(rowid, title, body) VALUES (:num, :title, :body)"),
-        {"num": rec.num, "title": rec.title, "body": searchable_text(content)},
-    )
-
-
-def link_row(link: Link) -> LinkRow:
+def link_row(link: Link | sa.Row) -> LinkRow:
     passage = None
     if link.passage_field is not None:
         passage = Passage(link.passage_field, link.passage_start or 0, link.passage_end or 0, link.passage_text or "")
     return LinkRow(link.id, link.record_id, link.statement_id, link.category_id, link.comment, passage)
 
 
-def attachment_row(att: Attachment) -> AttachmentRow:
+def attachment_row(att: Attachment | sa.Row) -> AttachmentRow:
     return AttachmentRow(att.id, att.record_id, att.name, att.media_type, att.size, att.sha256, att.created_at)
 
 
@@ -198,12 +238,11 @@ def revision_row(rev: Revision) -> RevisionRow:
     return RevisionRow(rev.id, rev.record_id, tuple(json.loads(rev.parents)), rev.device_id, rev.created_at, rev.deleted, rev.pushed)
 
 
-def to_row(session: Session, rec: Record) -> RecordRow:
-    content = content_of(rec)
-    links = session.scalars(sa.select(Link).where(Link.record_id == rec.id).order_by(Link.created_at, Link.id)).all()
-    atts = session.scalars(
-        sa.select(Attachment).where(Attachment.record_id == rec.id).order_by(Attachment.created_at, Attachment.id)
-    ).all()
+def to_row(session: Session, rec: Record | sa.Row, content: domain.Content | None = None) -> RecordRow:
+    content = content if content is not None else content_of(session, rec)
+    connection = session.connection()
+    links = connection.execute(_LINKS, {"id": rec.id}).all()
+    atts = connection.execute(_ATTACHMENTS, {"id": rec.id}).all()
     return RecordRow(
         id=rec.id,
         assessment_id=rec.assessment_id,
@@ -292,7 +331,8 @@ def cut_revision(session: Session, vault: Vault, rec: Record) -> Revision | None
 def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict) -> None:
     """Make a revision's content, links and attachment references the record's draft again."""
     content = domain.from_dict(rec.kind, body["content"])
-    write_content(rec, content)
+    describe(rec, content)
+    write_content(session, rec.num, content, reindex=True)  # a deleted record had left the index
     session.execute(sa.delete(Link).where(Link.record_id == rec.id))
     for link in body["links"]:
         passage = link.get("passage") or {}
@@ -316,7 +356,6 @@ def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict) -> N
     rec.deleted = False
     mark_dirty(vault, rec)
     session.flush()
-    reindex(session, rec, content)
 
 
 def _replace(content: domain.Content, **changes: object) -> domain.Content:

@@ -119,7 +119,6 @@ class RecordSummary:
     sync_state: str
     flags: tuple[str, ...]
     updated_at: str
-    snippet: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Search across a vault: words in any text field (FTS5), combined with filters.
 
 Words match as prefixes so results come as the inspector types; they are quoted before they
-reach FTS5, so punctuation in a query is never read as a search operator.
+reach FTS5, so punctuation in a query is never read as a search operator. Results come newest
+record first; snippets are a separate call, made only for the rows on screen.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from fieldapp.rows import RecordSummary
 if TYPE_CHECKING:
     from fieldapp.vault import Vault
 
-SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # around matched words in snippets; never in user text
+SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # control characters that typing never produces
 _WORD = re.compile(r"\w+", re.UNICODE)
 SYNC_STATES = ("local", "synced", "conflict")
 
@@ -38,12 +39,13 @@ class Query:
     include_deleted: bool = False
     limit: int | None = 200
     offset: int = 0
+    count: bool = False  # count every match (costly for common words) rather than just this page
 
 
 @dataclass(frozen=True)
 class Results:
     items: tuple[RecordSummary, ...]
-    total: int
+    total: int | None  # None: there are more than this page, and they were not counted
 
 
 def fts_query(text: str) -> str:
@@ -52,33 +54,49 @@ def fts_query(text: str) -> str:
 
 
 def run(vault: Vault, query: Query) -> Results:
+    """Newest record first: the order both FTS5 and the records index already hold, so SQLite
+    stops after one page instead of ranking or sorting every match."""
     where, params = _conditions(query)
     match = fts_query(query.text)
-    source = "records r"
     if match:
-        source += " JOIN record_fts ON record_fts.rowid = r.num"
+        source, key = "record_fts JOIN records r ON r.num = record_fts.rowid", "record_fts.rowid"
         where.append("record_fts MATCH :match")
         params["match"] = match
-    snippet = f"snippet(record_fts, 1, '{SNIPPET_START}', '{SNIPPET_END}', '…', 12)" if match else "''"
-    order = "bm25(record_fts, 4.0, 1.0), r.updated_at DESC" if match else "r.updated_at DESC, r.num DESC"
+    else:
+        source, key = "records r", "r.num"
     clause = " AND ".join(where) or "1"
     page = " LIMIT :limit OFFSET :offset" if query.limit is not None else ""
     params.update(limit=query.limit, offset=query.offset)
     sql = f"""
-        SELECT r.id, r.assessment_id, r.kind, r.title, r.occurred_on, r.sync_state, r.updated_at,
-               (SELECT group_concat(statement_id, ' ') FROM links WHERE record_id = r.id),
-               (SELECT group_concat(category_id, ' ') FROM links WHERE record_id = r.id),
-               r.kind = 'interview'
-                 AND json_extract(r.content, '$.role') IN ('person_using_services', 'carer')
-                 AND NOT json_extract(r.content, '$.consent.given'),
-               {snippet}
-        FROM {source} WHERE {clause} ORDER BY {order}{page}"""
+        WITH page AS (SELECT {key} AS num FROM {source} WHERE {clause} ORDER BY {key} DESC{page})
+        SELECT r.id, r.assessment_id, r.kind, r.title, r.occurred_on, r.sync_state, r.updated_at, r.flags,
+               (SELECT group_concat(statement_id || ' ' || category_id, ' ') FROM links WHERE record_id = r.id)
+        FROM page JOIN records r ON r.num = page.num ORDER BY r.num DESC"""
     with vault.transaction("searching") as session:
         rows = session.execute(sa.text(sql), params).all()
-        total = len(rows) + query.offset
+        total: int | None = query.offset + len(rows)
         if query.limit is not None and len(rows) == query.limit:
-            total = session.execute(sa.text(f"SELECT count(*) FROM {source} WHERE {clause}"), params).scalar_one()
+            total = None  # more than one page; counting every match is asked for explicitly
+            if query.count:
+                total = session.execute(sa.text(f"SELECT count(*) FROM {source} WHERE {clause}"), params).scalar_one()
     return Results(tuple(_summary(row) for row in rows), total)
+
+
+def snippets(vault: Vault, text: str, record_ids: list[str]) -> dict[str, str]:
+    """Matched words in context for the given records (the rows on screen), marked with
+    SNIPPET_START/SNIPPET_END. Costly per record, so asked for only what is shown."""
+    match = fts_query(text)
+    if not match or not record_ids:
+        return {}
+    marks = f"'{SNIPPET_START}', '{SNIPPET_END}'"
+    params: dict[str, Any] = {"match": match}
+    ids = _in("r.id", "id", tuple(record_ids), params)
+    sql = sa.text(
+        f"SELECT r.id, snippet(record_fts, 1, {marks}, '…', 12) FROM record_fts "
+        f"JOIN records r ON r.num = record_fts.rowid WHERE record_fts MATCH :match AND {ids}"
+    )
+    with vault.transaction("searching") as session:
+        return dict(session.execute(sql, params).all())
 
 
 def _conditions(query: Query) -> tuple[list[str], dict[str, Any]]:
@@ -134,17 +152,17 @@ def _statements_of_theme(theme_id: str) -> set[str]:
 
 
 def _summary(row: Any) -> RecordSummary:
-    rid, assessment_id, kind, title, occurred_on, sync_state, updated_at, statements, categories, no_consent, snippet = row
+    rid, assessment_id, kind, title, occurred_on, sync_state, updated_at, flags, tags = row
+    pairs = (tags or "").split()
     return RecordSummary(
         id=rid,
         assessment_id=assessment_id,
         kind=kind,
         title=title,
         occurred_on=occurred_on,
-        statement_ids=tuple(statements.split()) if statements else (),
-        category_ids=tuple(categories.split()) if categories else (),
+        statement_ids=tuple(pairs[0::2]),
+        category_ids=tuple(pairs[1::2]),
         sync_state=sync_state,
-        flags=("consent-missing",) if no_consent else (),
+        flags=tuple(flags.split()),
         updated_at=updated_at,
-        snippet=snippet or "",
     )

@@ -306,6 +306,10 @@ class Vault:
             query = search.Query(text=query, **filters)  # type: ignore[arg-type]
         return search.run(self, query)
 
+    def snippets(self, text: str, record_ids: list[str]) -> dict[str, str]:
+        """Matched words in context, for the records on screen (see `fieldapp.search.snippets`)."""
+        return search.snippets(self, text, record_ids)
+
     def coverage(self, assessment_id: str) -> coverage.Coverage:
         """Evidence counts per quality statement × category, and statements with none yet."""
         return coverage.compute(self, assessment_id)

@@ -94,7 +94,7 @@ def _each_row(
 
 def _index_of(table: str) -> str:
     # A narrow index that holds every rowid, so listing keys does not read the table's own pages.
-    return {"revisions": "pushed", "records": "assessment_id"}[table]
+    return {"revisions": "pushed", "records": "assessment"}[table]
 
 
 def _check_revision(row: tuple[Any, ...], devices: dict[str, bytes], known: dict[str, str]) -> list[Problem]:

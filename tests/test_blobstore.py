@@ -74,7 +74,7 @@ class ShortReads(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def, override]
+    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
         n = min(len(buf), len(self._data) - self._pos, self._rng.randint(1, 7))
         buf[:n] = self._data[self._pos : self._pos + n]
         self._pos += n
@@ -168,7 +168,7 @@ def test_a_source_that_fails_to_read_raises_storage_error_and_leaves_no_file(sma
         def readable(self) -> bool:
             return True
 
-        def readinto(self, buf) -> int:  # type: ignore[no-untyped-def, override]
+        def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
             raise OSError(errno.EIO, "Input/output error")
 
     with pytest.raises(StorageError, match="read the file being attached") as caught:

@@ -150,6 +150,17 @@ def test_unknown_statements_and_stale_passages_are_refused(vault: Vault, assessm
         vault.links.tag(rec.id, "safeguarding", passage=stale)
 
 
+def test_search_lists_the_newest_record_first_and_counts_beyond_the_page_when_asked(vault: Vault, assessment_id: str) -> None:
+    ids = [vault.records.create(assessment_id, domain.Observation(notes=f"winter plan {i}")).value.id for i in range(30)]
+    vault.records.save(ids[3], domain.Observation(notes="winter plan revised"))
+    first = vault.search("winter", limit=10)
+    assert [r.id for r in first.items] == ids[::-1][:10] and first.total is None
+    assert vault.search("winter", limit=10, count=True).total == 30
+    assert vault.search("", assessment_id=assessment_id, limit=10, count=True).total == 30
+    last = vault.search("winter", limit=10, offset=25)
+    assert [r.id for r in last.items] == ids[4::-1] and last.total == 30
+
+
 def test_search_finds_words_in_any_field_combined_with_filters(vault: Vault, assessment_id: str) -> None:
     obs, carer, case, group = (vault.records.create(assessment_id, c).value for c in sample_contents())
     vault.links.tag(carer.id, "safeguarding")
@@ -176,7 +187,7 @@ def test_search_treats_punctuation_as_text_not_as_query_syntax(vault: Vault, ass
 def test_search_snippets_mark_the_matched_words(vault: Vault, assessment_id: str) -> None:
     vault.records.create(assessment_id, sample_contents()[1])
     (hit,) = vault.search("respite").items
-    assert "\x02respite\x03" in hit.snippet
+    assert "\x02respite\x03" in vault.snippets("respite", [hit.id])[hit.id]
 
 
 def test_coverage_counts_evidence_per_statement_and_category_and_lists_the_gaps(vault: Vault, assessment_id: str) -> None:

@@ -1,4 +1,4 @@
-"""The first vault schema: assessments, records, links, attachments, blobs, revisions, devices.
+"""The first vault schema: assessments, records and their drafts, links, attachments, blobs, revisions.
 
 Revision ID: 0001
 Revises:
@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("framework_key", sa.String(), nullable=False),
         sa.Column("title", sa.String(), nullable=False),
         sa.Column("occurred_on", sa.String(), nullable=True),
-        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("flags", sa.String(), nullable=False),
         sa.Column("head_revision_id", sa.String(), nullable=True),
         sa.Column("draft_dirty", sa.Boolean(), nullable=False),
         sa.Column("dirty_since", sa.String(), nullable=True),
@@ -62,8 +62,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("num", name="pk_records"),
         sa.UniqueConstraint("id", name="uq_records_id"),
     )
-    op.create_index("ix_records_assessment_id", "records", ["assessment_id"])
-    op.create_index("ix_records_assessment_updated", "records", ["assessment_id", "deleted", "updated_at"])
+    op.create_index("ix_records_assessment", "records", ["assessment_id", "deleted"])
+    op.create_table(
+        "record_content",
+        sa.Column("num", sa.Integer(), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["num"], ["records.num"], name="fk_record_content_num_records", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("num", name="pk_record_content"),
+    )
     op.create_table(
         "blobs",
         sa.Column("sha256", sa.String(), nullable=False),
@@ -90,7 +98,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name="pk_links"),
     )
-    op.create_index("ix_links_record_id", "links", ["record_id"])
+    op.create_index("ix_links_record_tags", "links", ["record_id", "statement_id", "category_id"])
     op.create_index("ix_links_statement_id", "links", ["statement_id"])
     op.create_table(
         "attachments",

@@ -23,7 +23,9 @@ def upgrade() -> None:
         "CREATE VIRTUAL TABLE record_fts USING fts5(title, body, tokenize = 'unicode61 remove_diacritics 2')"
     )
     connection = op.get_bind()
-    rows = connection.execute(sa.text("SELECT num, title, content FROM records")).fetchall()
+    rows = connection.execute(
+        sa.text("SELECT r.num, r.title, c.content FROM records r JOIN record_content c ON c.num = r.num")
+    ).fetchall()
     for num, title, content in rows:
         connection.execute(
             sa.text("INSERT INTO record_fts(rowid, title, body) VALUES (:num, :title, :body)"),

@@ -1,0 +1,19 @@
+"""Shared test set-up: Qt offscreen, the vault fixtures, and the PostgreSQL switch."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from vault_fixtures import assessment_id, recovery_key, vault, vault_path, vault_template  # noqa: E402,F401
+
+
+def postgres_url() -> str:
+    """The PostgreSQL URL for server tests, or a visible skip saying how to get one."""
+    url = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("FIELDAPP_TEST_DATABASE_URL is not set: PostgreSQL tests need a server (see README)")
+    return url

@@ -1,0 +1,31 @@
+"""The README's first lines and its Python example stay true."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from vault_fixtures import TEST_KDF
+
+from fieldapp import keys
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_the_readme_opens_with_the_run_and_test_commands() -> None:
+    head = README.read_text(encoding="utf-8").split("## ")[0]
+    commands = re.findall(r"^bash \S+ \w+", head, flags=re.M)
+    assert commands == ["bash packaging/dev.sh app", "bash packaging/dev.sh test"]
+
+
+def test_the_python_example_runs_as_written(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    text = README.read_text(encoding="utf-8")
+    example = text.split("## Using the vault from Python", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    attachment = tmp_path / "agenda.pdf"
+    attachment.write_bytes(b"%PDF-1.4 agenda")
+    monkeypatch.setattr(keys, "calibrate", lambda *a, **k: TEST_KDF)  # the test skips the 0.5 s calibration
+    printed: list[str] = []
+    namespace = {"folder": tmp_path / "vault", "attachment_path": attachment, "print": lambda *a: printed.append(" ".join(map(str, a)))}
+    exec(compile(example, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert printed[1] == "['ICB board']" and printed[3] == "True"
+    namespace["vault"].lock()
