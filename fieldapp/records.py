@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -69,13 +70,38 @@ class Records:
         return run(self._vault, Query(assessment_id=assessment_id, include_deleted=include_deleted, limit=None)).items
 
     def save(self, record_id: str, content: domain.Content) -> Done[RecordRow]:
-        """Autosave: rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision.
+        """Autosave: rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision."""
+        return self._edit(record_id, lambda _read_current: content)
 
-        The hot path of typing, so it speaks SQL directly: one read, the draft, its index entry,
-        one update, one commit.
+    def add_note(self, record_id: str, text: str, *, at: datetime | None = None) -> Done[RecordRow]:
+        """A quick timestamped line appended to the notes ('10:42  ICB chair asks for…')."""
+        moment = at or datetime.now()
+
+        def noted(read_current: Callable[[], domain.Content]) -> domain.Content:
+            current = read_current()
+            return _replace(current, notes=domain.append_note(current.notes, moment, text))
+
+        return self._edit(record_id, noted)
+
+    def append_contact(self, record_id: str, contact: domain.Contact) -> Done[RecordRow]:
+        """Add a contact to the end of a case-tracking timeline."""
+
+        def appended(read_current: Callable[[], domain.Content]) -> domain.Content:
+            current = read_current()
+            if not isinstance(current, domain.CaseTracking):
+                raise ValidationError("Contacts can only be added to a case-tracking record.")
+            return _replace(current, contacts=current.contacts + (contact,))
+
+        return self._edit(record_id, appended)
+
+    def _edit(
+        self, record_id: str, change: Callable[[Callable[[], domain.Content]], domain.Content]
+    ) -> Done[RecordRow]:
+        """Apply change to the current draft (read only if change asks) and save it, in one transaction.
+
+        The hot path of typing, so it speaks SQL directly: one read, the draft, its index
+        entry, one update, one commit.
         """
-        domain.validate(content)
-        draft = canonical_json(domain.to_dict(content)).decode()
         now = self._vault.clock()
         with self._vault.transaction("saving a record") as session:
             connection = session.connection()
@@ -83,9 +109,11 @@ class Records:
             if state is None:
                 raise NotFound(f"No record with id {record_id}.")
             num, kind, dirty_since = state
-            if kind != content.kind:
+            content = change(lambda: _decode(session, num, kind))
+            if content.kind != kind:
                 raise ValidationError(f"Record {record_id} is a {kind}, not a {content.kind}.")
-            if not write_content(session, num, content, draft):
+            domain.validate(content)
+            if not write_content(session, num, content):
                 return Done(to_row(session, load(session, record_id), content), Changes())
             connection.execute(
                 _MARK_EDITED,
@@ -97,19 +125,6 @@ class Records:
                 cut = cut_revision(session, self._vault, load(session, record_id))
                 changes |= Changes(revisions=frozenset({cut.id}) if cut else frozenset())
             return Done(to_row(session, connection.execute(_ROW, {"num": num}).one(), content), changes)
-
-    def add_note(self, record_id: str, text: str, *, at: datetime | None = None) -> Done[RecordRow]:
-        """A quick timestamped line appended to the notes ('10:42  ICB chair asks for…')."""
-        row = self.get(record_id)
-        notes = domain.append_note(row.content.notes, at or datetime.now(), text)
-        return self.save(record_id, _replace(row.content, notes=notes))
-
-    def append_contact(self, record_id: str, contact: domain.Contact) -> Done[RecordRow]:
-        """Add a contact to the end of a case-tracking timeline."""
-        row = self.get(record_id)
-        if not isinstance(row.content, domain.CaseTracking):
-            raise NotFound(f"Record {record_id} is not a case-tracking record.")
-        return self.save(record_id, _replace(row.content, contacts=row.content.contacts + (contact,)))
 
     def delete(self, record_id: str) -> Done[RevisionRow]:
         """Delete by a tombstone revision; the history keeps every earlier revision."""
@@ -154,8 +169,12 @@ def load(session: Session, record_id: str, *, include_deleted: bool = False) -> 
 
 
 def content_of(session: Session, rec: Record | sa.Row) -> domain.Content:
-    text = session.execute(_SELECT_CONTENT, {"num": rec.num}).scalar_one()
-    return domain.from_dict(rec.kind, json.loads(text))
+    return _decode(session, rec.num, rec.kind)
+
+
+def _decode(session: Session, num: int, kind: str) -> domain.Content:
+    text = session.execute(_SELECT_CONTENT, {"num": num}).scalar_one()
+    return domain.from_dict(kind, json.loads(text))
 
 
 _SELECT_CONTENT = sa.text("SELECT content FROM record_content WHERE num = :num")

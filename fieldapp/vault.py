@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from fieldapp import backup, coverage, keys, migrate, search, sqlcipher, verify
+from fieldapp import backup, coverage, keys, migrate, salvage, search, sqlcipher, verify
 from fieldapp.assessments import Assessments
 from fieldapp.attachments import Attachments
 from fieldapp.blobstore import BlobStore
@@ -195,15 +195,14 @@ class Vault:
                 self._migrate(engine, data_key, current)
             with Session(engine) as session:
                 meta = {m.key: m.value for m in session.scalars(sa.select(Meta))}
-        except sa.exc.DBAPIError as exc:
+            if not {"device_id", "device_signing_key"} <= meta.keys():
+                raise VaultDamaged("The vault's device identity is missing from its database; restore a backup.")
+        except BaseException as exc:
             engine.dispose()
-            raise sqlcipher.translate(exc, doing="opening the vault") from exc
-        except BaseException:
-            engine.dispose()
+            data_key[:] = bytes(len(data_key))  # this attempt failed: do not leave the key behind
+            if isinstance(exc, sa.exc.DBAPIError):
+                raise sqlcipher.translate(exc, doing="opening the vault") from exc
             raise
-        if not {"device_id", "device_signing_key"} <= meta.keys():
-            engine.dispose()
-            raise VaultDamaged("The vault's device identity is missing from its database; restore a backup.")
         self._engine = engine
         self._data_key = data_key
         self.device_id = meta["device_id"].decode()
@@ -317,6 +316,13 @@ class Vault:
     def verify(self, *, attachments: bool = True) -> VerifyReport:
         """Check every page, revision (hash, chain, signature) and attachment; report by record."""
         return verify.run(self, attachments=attachments)
+
+    def export(self, dest: Path | str) -> salvage.ExportReport:
+        """Write every readable record to a JSON file the inspector chose (plaintext: an explicit act).
+
+        Works on a damaged vault too: unreadable records are listed, the rest exported.
+        """
+        return salvage.export(self, Path(dest))
 
     def backup(self, reason: str = "manual") -> backup.BackupInfo:
         """An encrypted copy of the database in backups/, keeping the newest few."""

@@ -8,12 +8,12 @@ an index, so a damaged page costs only the rows on it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from fieldapp import revision, sqlcipher
+from fieldapp.salvage import each_row
 from fieldapp.errors import FieldappError, IntegrityError
 from fieldapp.rows import Problem, VerifyReport
 
@@ -30,11 +30,11 @@ def run(vault: Vault, *, attachments: bool = True) -> VerifyReport:
         if vault.db_path.stat().st_size % sqlcipher.PAGE_SIZE:
             problems.append(Problem("page", "The database file ends part-way through a page (truncated).", file="vault.db"))
         devices = dict(_small_table(connection, "SELECT id, public_key FROM devices", "devices", problems))
-        revs = dict(_each_row(connection, "revisions", "seq", "id, record_id, parents, body, signature, device_id", problems))
+        revs = dict(each_row(connection, "revisions", "seq", "id, record_id, parents, body, signature, device_id", problems))
         known = {row[0]: row[1] for row in revs.values()}
         for row in revs.values():
             problems.extend(_check_revision(row, devices, known))
-        for _, (record_id, head) in _each_row(connection, "records", "num", "id, head_revision_id", problems):
+        for _, (record_id, head) in each_row(connection, "records", "num", "id, head_revision_id", problems):
             if head is not None and known.get(head) != record_id:
                 problems.append(Problem("head", "The record's latest revision is missing.", record_id=record_id, revision_id=head))
         blobs = _small_table(
@@ -64,37 +64,6 @@ def _small_table(connection: sa.Connection, sql: str, what: str, problems: list[
             raise
         problems.append(Problem("table", f"The {what} table sits on a damaged page and could not be checked.", file="vault.db"))
         return []
-
-
-def _each_row(
-    connection: sa.Connection, table: str, key: str, columns: str, problems: list[Problem]
-) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """Rows by primary key one at a time; an unreadable row becomes a Problem, not an abort."""
-    keys: list[Any] = []
-    for source in (f"INDEXED BY ix_{table}_{_index_of(table)}", "NOT INDEXED"):
-        try:
-            keys = [k for (k,) in connection.exec_driver_sql(f"SELECT {key} FROM {table} {source}")]
-            break
-        except sa.exc.DBAPIError as exc:
-            if not sqlcipher.is_damage(exc):
-                raise
-    else:
-        problems.append(Problem("table", f"The {table} table is damaged; its rows could not be listed.", file="vault.db"))
-    for k in keys:
-        try:
-            row = connection.exec_driver_sql(f"SELECT {columns} FROM {table} WHERE {key} = ?", (k,)).first()
-        except sa.exc.DBAPIError as exc:
-            if not sqlcipher.is_damage(exc):
-                raise
-            problems.append(Problem("row", f"A row of {table} sits on a damaged page and cannot be read.", file="vault.db"))
-            continue
-        if row is not None:
-            yield k, tuple(row)
-
-
-def _index_of(table: str) -> str:
-    # A narrow index that holds every rowid, so listing keys does not read the table's own pages.
-    return {"revisions": "pushed", "records": "assessment"}[table]
 
 
 def _check_revision(row: tuple[Any, ...], devices: dict[str, bytes], known: dict[str, str]) -> list[Problem]:

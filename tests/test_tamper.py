@@ -105,6 +105,11 @@ def test_records_on_intact_pages_stay_readable_when_one_page_is_damaged(filled, 
             assert readable > len(expected) // 2
             report = v.verify(attachments=False)
             assert any(p.what == "page" for p in report.problems)
+            exported = v.export(tmp_path / f"export-{page}.json")
+            data = json.loads(exported.path.read_text(encoding="utf-8"))
+            assert exported.records == len(data["records"]) >= readable and exported.unreadable, exported.unreadable[:3]
+            for item in data["records"]:
+                assert domain.from_dict(item["kind"], item["content"]) == expected[item["id"]]
             return
         finally:
             v.lock()
