@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import time
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +35,7 @@ class BackupInfo:
 def make(vault_path: Path, connection: sa.Connection, db_key: bytes, *, reason: str) -> BackupInfo:
     """Export an encrypted copy now, then keep only the newest KEEP backups."""
     folder = vault_path / "backups"
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + f"{time.time_ns() // 1000 % 1_000_000:06d}Z"
+    stamp = _stamp()
     slug = re.sub(r"[^a-z0-9]+", "-", reason.lower()).strip("-") or "manual"
     name = f"{stamp}-{slug}.db"
     tmp = folder / f".tmp-{name}"
@@ -75,7 +75,7 @@ def restore(vault_path: Path, name: str | None = None) -> Path:
     chosen = next((b for b in backups if b.name == name), None) if name else (backups[0] if backups else None)
     if chosen is None:
         raise BackupError(f"No backup named {name}." if name else "This vault has no backups to restore.")
-    aside = vault_path / f"replaced-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{time.time_ns() % 10**6:06d}"
+    aside = vault_path / f"replaced-{_stamp()}"
     try:
         aside.mkdir()
         for suffix in ("", "-wal", "-shm"):
@@ -92,6 +92,11 @@ def restore(vault_path: Path, name: str | None = None) -> Path:
     except OSError as exc:
         raise StorageError(f"Could not restore the backup: {exc.strerror or exc}.", exc.errno) from exc
     return aside
+
+
+def _stamp() -> str:
+    """UTC to the microsecond from one clock reading, so names sort in the order they were made."""
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def _header_readable(vault_path: Path) -> bool:
