@@ -5,6 +5,7 @@ Migrations in fieldapp/migrations/ create these tables; a test checks that both 
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -68,14 +69,19 @@ class Record(Base):
     flags: Mapped[str] = mapped_column(String, default="")  # space-separated, e.g. "consent-missing"
     head_revision_id: Mapped[str | None] = mapped_column(String)
     draft_dirty: Mapped[bool] = mapped_column(default=True)
+    indexed: Mapped[bool] = mapped_column(default=False)  # the search index holds the current draft
     dirty_since: Mapped[str | None] = mapped_column(String)
     deleted: Mapped[bool] = mapped_column(default=False)
     sync_state: Mapped[str] = mapped_column(String, default="local")
     created_at: Mapped[str] = mapped_column(String)
     updated_at: Mapped[str] = mapped_column(String)
 
-    # Entries sort by num within an assessment, so "newest first" needs no sort.
-    __table_args__ = (Index("ix_records_assessment", "assessment_id", "deleted"),)
+    __table_args__ = (
+        # Entries sort by num within an assessment, so "newest first" needs no sort.
+        Index("ix_records_assessment", "assessment_id", "deleted"),
+        # Only the few records autosaved since the last search: found without a scan.
+        Index("ix_records_unindexed", "num", sqlite_where=sa.text("indexed = 0")),
+    )
 
 
 class RecordContent(Base):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, revision
+from fieldapp import domain, revision, search
 from fieldapp.canonical import canonical_json
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.ids import iso, uuid7
@@ -57,6 +57,7 @@ class Records:
             session.add(rec)
             session.flush()
             write_content(session, rec.num, content)
+            search.index_record(session, rec.num, content)
             return Done(to_row(session, rec, content), Changes(records=frozenset({rec.id})))
 
     def get(self, record_id: str, *, include_deleted: bool = False) -> RecordRow:
@@ -64,10 +65,9 @@ class Records:
             return to_row(session, load(session, record_id, include_deleted=include_deleted))
 
     def list(self, assessment_id: str | None = None, *, include_deleted: bool = False) -> tuple[RecordSummary, ...]:
-        """Summaries, newest change first (the search module adds words and filters)."""
-        from fieldapp.search import Query, run
-
-        return run(self._vault, Query(assessment_id=assessment_id, include_deleted=include_deleted, limit=None)).items
+        """Summaries, newest record first (vault.search adds words and filters)."""
+        query = search.Query(assessment_id=assessment_id, include_deleted=include_deleted, limit=None)
+        return search.run(self._vault, query).items
 
     def save(self, record_id: str, content: domain.Content) -> Done[RecordRow]:
         """Autosave: rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision."""
@@ -100,7 +100,8 @@ class Records:
         """Apply change to the current draft (read only if change asks) and save it, in one transaction.
 
         The hot path of typing, so it speaks SQL directly: one read, the draft, its index
-        entry, one update, one commit.
+        entry, one update, one commit. The search index catches up when next searched
+        (search.index_pending), so typing never waits on it.
         """
         now = self._vault.clock()
         with self._vault.transaction("saving a record") as session:
@@ -185,7 +186,7 @@ _UPSERT_CONTENT = sa.text(
 _SAVE_STATE = sa.text("SELECT num, kind, dirty_since FROM records WHERE id = :id AND deleted = 0")
 _MARK_EDITED = sa.text(
     "UPDATE records SET title = :title, occurred_on = :occurred_on, flags = :flags, draft_dirty = 1, "
-    "dirty_since = coalesce(dirty_since, :now), updated_at = :now, sync_state = 'local' WHERE num = :num"
+    "dirty_since = coalesce(dirty_since, :now), updated_at = :now, sync_state = 'local', indexed = 0 WHERE num = :num"
 )
 _ROW = sa.select(*[c for c in Record.__table__.c]).where(Record.num == sa.bindparam("num"))
 _LINKS = sa.text(
@@ -196,21 +197,12 @@ _ATTACHMENTS = sa.text(
     "SELECT id, record_id, name, media_type, size, sha256, created_at FROM attachments "
     "WHERE record_id = :id ORDER BY created_at, id"
 )
-# FTS5 takes REPLACE on its rowid: one statement instead of a delete and an insert.
-_REINDEX = sa.text("INSERT OR REPLACE INTO record_fts(rowid, title, body) VALUES (:num, :title, :body)")
 
 
-def write_content(
-    session: Session, num: int, content: domain.Content, draft: str | None = None, *, reindex: bool = False
-) -> bool:
-    """Write the draft and its search entry; False when the draft already held exactly this."""
-    connection = session.connection()
-    draft = draft if draft is not None else canonical_json(domain.to_dict(content)).decode()
-    changed = connection.execute(_UPSERT_CONTENT, {"num": num, "content": draft}).rowcount > 0
-    if changed or reindex:
-        title, body = domain.display_title(content), searchable_text(content)
-        connection.execute(_REINDEX, {"num": num, "title": title, "body": body})
-    return changed
+def write_content(session: Session, num: int, content: domain.Content) -> bool:
+    """Write the draft; False when it already held exactly this."""
+    draft = canonical_json(domain.to_dict(content)).decode()
+    return session.connection().execute(_UPSERT_CONTENT, {"num": num, "content": draft}).rowcount > 0
 
 
 def describe(rec: Record, content: domain.Content) -> None:
@@ -230,16 +222,6 @@ def mark_dirty(vault: Vault, rec: Record) -> None:
 
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def searchable_text(content: domain.Content) -> str:
-    """The text FTS5 indexes: every free-text field, plus the labels of coded ones."""
-    parts = list(domain.text_fields(content).values())
-    if isinstance(content, domain.Observation):
-        parts.append(domain.MEETING_TYPES[content.meeting_type])
-    if isinstance(content, domain.Interview):
-        parts.append(domain.INTERVIEWEE_ROLES[content.role])
-    return "\n".join(p for p in parts if p)
 
 
 def link_row(link: Link | sa.Row) -> LinkRow:
@@ -351,7 +333,8 @@ def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict) -> N
     """Make a revision's content, links and attachment references the record's draft again."""
     content = domain.from_dict(rec.kind, body["content"])
     describe(rec, content)
-    write_content(session, rec.num, content, reindex=True)  # a deleted record had left the index
+    write_content(session, rec.num, content)
+    search.index_record(session, rec.num, content)  # a deleted record had left the index
     session.execute(sa.delete(Link).where(Link.record_id == rec.id))
     for link in body["links"]:
         passage = link.get("passage") or {}

@@ -52,8 +52,8 @@ def each_row(
 def _list_keys(connection: sa.Connection, table: str, key: str, problems: list[Problem]) -> set[Any]:
     """Every key that any index, read from either end, can still reach past a damaged page."""
     keys: set[Any] = set()
-    # Every index of a table holds every rowid, so each is another way past a damaged page.
-    indexes = [row[1] for row in connection.exec_driver_sql(f"PRAGMA index_list({table})")]
+    # Every full (not partial) index of a table holds every rowid: each is another way past damage.
+    indexes = [name for _, name, _, _, partial in connection.exec_driver_sql(f"PRAGMA index_list({table})") if not partial]
     for source in (*(f'INDEXED BY "{index}"' for index in indexes), "NOT INDEXED"):
         for direction in ("ASC", "DESC"):
             try:

@@ -7,12 +7,15 @@ record first; snippets are a separate call, made only for the rows on screen.
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from fieldapp import domain
 from fieldapp.errors import ValidationError
 from fieldapp.framework import available_frameworks
 from fieldapp.rows import RecordSummary
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # control characters that typing never produces
 _WORD = re.compile(r"\w+", re.UNICODE)
+MAX_EXPANSION = 24  # terms a prefix may expand to before FTS5's own prefix match is cheaper
 SYNC_STATES = ("local", "synced", "conflict")
 
 
@@ -48,31 +52,97 @@ class Results:
     total: int | None  # None: there are more than this page, and they were not counted
 
 
-def fts_query(text: str) -> str:
-    """'ICB chair's' -> '"ICB"* "chair"* "s"*' (every word must match, as a prefix)."""
-    return " ".join(f'"{word}"*' for word in _WORD.findall(text))
+_PENDING = sa.text(
+    "SELECT r.num, r.kind, c.content FROM records r INDEXED BY ix_records_unindexed "
+    "JOIN record_content c ON c.num = r.num WHERE r.indexed = 0 AND r.deleted = 0"
+)
+# FTS5 takes REPLACE on its rowid: one statement instead of a delete and an insert.
+_INDEX = sa.text("INSERT OR REPLACE INTO record_fts(rowid, title, body) VALUES (:num, :title, :body)")
+_MARK_INDEXED = sa.text("UPDATE records SET indexed = 1 WHERE num = :num")
+
+
+def searchable_text(content: domain.Content) -> str:
+    """The text FTS5 indexes: every free-text field, plus the labels of coded ones."""
+    parts = list(domain.text_fields(content).values())
+    if isinstance(content, domain.Observation):
+        parts.append(domain.MEETING_TYPES[content.meeting_type])
+    if isinstance(content, domain.Interview):
+        parts.append(domain.INTERVIEWEE_ROLES[content.role])
+    return "\n".join(p for p in parts if p)
+
+
+def index_record(session: Any, num: int, content: domain.Content) -> None:
+    connection = session.connection()
+    connection.execute(_INDEX, {"num": num, "title": domain.display_title(content), "body": searchable_text(content)})
+    connection.execute(_MARK_INDEXED, {"num": num})
+
+
+def index_pending(session: Any) -> int:
+    """Index the drafts autosaved since the last search; every search and lock calls this first."""
+    pending = session.connection().execute(_PENDING).all()
+    for num, kind, text in pending:
+        index_record(session, num, domain.from_dict(kind, json.loads(text)))
+    return len(pending)
+
+
+def fts_query(session: Any, text: str) -> str | None:
+    """Every word must match, as a prefix: 'ICB chai' -> '("icb") AND ("chair" OR "chairs")'.
+
+    A prefix is expanded to the exact terms in the index, because FTS5 answers exact terms
+    lazily, newest first, but must merge a whole prefix's documents before returning any.
+    Returns "" for no words, and None when some word matches nothing (so nothing can match).
+    """
+    parts = []
+    for word in _WORD.findall(text):
+        prefix = _fold(word)
+        terms = [t for (t,) in session.connection().execute(_TERMS, {"low": prefix, "high": _after(prefix)})]
+        if not terms:
+            return None
+        if len(terms) > MAX_EXPANSION:
+            parts.append(f'"{prefix}"*')  # a very short prefix: let FTS5 do it
+        else:
+            parts.append("(" + " OR ".join(f'"{t}"' for t in terms) + ")")
+    return " AND ".join(parts)
+
+
+_TERMS = sa.text(
+    f"SELECT term FROM record_fts_vocab WHERE term >= :low AND term < :high LIMIT {MAX_EXPANSION + 1}"
+)
+
+
+def _fold(word: str) -> str:
+    """What the unicode61 tokenizer (remove_diacritics 2) makes of a word."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _after(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def run(vault: Vault, query: Query) -> Results:
     """Newest record first: the order both FTS5 and the records index already hold, so SQLite
     stops after one page instead of ranking or sorting every match."""
     where, params = _conditions(query)
-    match = fts_query(query.text)
-    if match:
-        source, key = "record_fts JOIN records r ON r.num = record_fts.rowid", "record_fts.rowid"
-        where.append("record_fts MATCH :match")
-        params["match"] = match
-    else:
-        source, key = "records r", "r.num"
-    clause = " AND ".join(where) or "1"
-    page = " LIMIT :limit OFFSET :offset" if query.limit is not None else ""
-    params.update(limit=query.limit, offset=query.offset)
-    sql = f"""
-        WITH page AS (SELECT {key} AS num FROM {source} WHERE {clause} ORDER BY {key} DESC{page})
-        SELECT r.id, r.assessment_id, r.kind, r.title, r.occurred_on, r.sync_state, r.updated_at, r.flags,
-               (SELECT group_concat(statement_id || ' ' || category_id, ' ') FROM links WHERE record_id = r.id)
-        FROM page JOIN records r ON r.num = page.num ORDER BY r.num DESC"""
     with vault.transaction("searching") as session:
+        index_pending(session)
+        match = fts_query(session, query.text)
+        if match is None:
+            return Results((), 0)
+        if match:
+            source, key = "record_fts JOIN records r ON r.num = record_fts.rowid", "record_fts.rowid"
+            where.append("record_fts MATCH :match")
+            params["match"] = match
+        else:
+            source, key = "records r", "r.num"
+        clause = " AND ".join(where) or "1"
+        page = " LIMIT :limit OFFSET :offset" if query.limit is not None else ""
+        params.update(limit=query.limit, offset=query.offset)
+        sql = f"""
+            WITH page AS (SELECT {key} AS num FROM {source} WHERE {clause} ORDER BY {key} DESC{page})
+            SELECT r.id, r.assessment_id, r.kind, r.title, r.occurred_on, r.sync_state, r.updated_at, r.flags,
+                   (SELECT group_concat(statement_id || ' ' || category_id, ' ') FROM links WHERE record_id = r.id)
+            FROM page JOIN records r ON r.num = page.num ORDER BY r.num DESC"""
         rows = session.execute(sa.text(sql), params).all()
         total: int | None = query.offset + len(rows)
         if query.limit is not None and len(rows) == query.limit:
@@ -85,17 +155,20 @@ def run(vault: Vault, query: Query) -> Results:
 def snippets(vault: Vault, text: str, record_ids: list[str]) -> dict[str, str]:
     """Matched words in context for the given records (the rows on screen), marked with
     SNIPPET_START/SNIPPET_END. Costly per record, so asked for only what is shown."""
-    match = fts_query(text)
-    if not match or not record_ids:
+    if not record_ids:
         return {}
     marks = f"'{SNIPPET_START}', '{SNIPPET_END}'"
-    params: dict[str, Any] = {"match": match}
-    ids = _in("r.id", "id", tuple(record_ids), params)
-    sql = sa.text(
-        f"SELECT r.id, snippet(record_fts, 1, {marks}, '…', 12) FROM record_fts "
-        f"JOIN records r ON r.num = record_fts.rowid WHERE record_fts MATCH :match AND {ids}"
-    )
     with vault.transaction("searching") as session:
+        index_pending(session)
+        match = fts_query(session, text)
+        if not match:
+            return {}
+        params: dict[str, Any] = {"match": match}
+        ids = _in("r.id", "id", tuple(record_ids), params)
+        sql = sa.text(
+            f"SELECT r.id, snippet(record_fts, 1, {marks}, '…', 12) FROM record_fts "
+            f"JOIN records r ON r.num = record_fts.rowid WHERE record_fts MATCH :match AND {ids}"
+        )
         return dict(session.execute(sql, params).all())
 
 

@@ -224,6 +224,8 @@ class Vault:
                 return
             try:
                 self.records.cut_all(reason="lock")
+                with self.transaction("updating the search index") as session:
+                    search.index_pending(session)  # so the next unlock is ready to search at once
             except VaultDamaged:
                 pass  # the drafts stay saved as drafts; verify() reports the damage. Locking must not fail.
             finally:

@@ -51,6 +51,7 @@ def _vault_at_first_schema(path: Path) -> tuple[list[str], str]:
     v.lock()
     engine = _engine(path)
     with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE record_fts_vocab")
         connection.exec_driver_sql("DROP TABLE record_fts")
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
     engine.dispose()

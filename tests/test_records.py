@@ -237,3 +237,20 @@ def test_assessments_are_listed_with_their_team_and_framework(vault: Vault) -> N
         vault.assessments.create("   ")
     with pytest.raises(ValidationError, match="ends before"):
         vault.assessments.create("Backwards ICS", period_start="2026-12-02", period_end="2026-12-01")
+
+
+def test_typed_prefixes_expand_through_the_index_folding_case_and_accents(vault: Vault, assessment_id: str) -> None:
+    cafe = vault.records.create(assessment_id, domain.Observation(notes="Café meeting with the Reablement team")).value
+    assert [r.id for r in vault.search("CAFE").items] == [cafe.id]
+    assert [r.id for r in vault.search("réab meet").items] == [cafe.id]
+    nothing = vault.search("zzzz cafe")
+    assert nothing.items == () and nothing.total == 0
+    many = vault.records.create(assessment_id, domain.Observation(notes=" ".join(f"q{i}x" for i in range(40)))).value
+    assert [r.id for r in vault.search("q").items] == [many.id]  # more terms than expand: FTS5's own prefix match
+
+
+def test_an_autosaved_edit_is_found_by_the_next_search(vault: Vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.Observation(notes="first words")).value
+    vault.records.save(rec.id, domain.Observation(notes="winter pressures"))
+    assert [r.id for r in vault.search("pressures").items] == [rec.id]
+    assert vault.search("first").items == ()

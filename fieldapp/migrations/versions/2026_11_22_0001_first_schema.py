@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("flags", sa.String(), nullable=False),
         sa.Column("head_revision_id", sa.String(), nullable=True),
         sa.Column("draft_dirty", sa.Boolean(), nullable=False),
+        sa.Column("indexed", sa.Boolean(), nullable=False),
         sa.Column("dirty_since", sa.String(), nullable=True),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("sync_state", sa.String(), nullable=False),
@@ -63,6 +64,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("id", name="uq_records_id"),
     )
     op.create_index("ix_records_assessment", "records", ["assessment_id", "deleted"])
+    op.create_index("ix_records_unindexed", "records", ["num"], sqlite_where=sa.text("indexed = 0"))
     op.create_table(
         "record_content",
         sa.Column("num", sa.Integer(), nullable=False),
