@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlcipher3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from fieldapp.errors import StorageError, VaultDamaged
@@ -54,6 +55,11 @@ def _configure(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous = FULL")
     finally:
         cursor.close()
+
+
+def cursor_of(session: Session) -> Any:
+    """The DB-API cursor of the session's own connection and transaction, for hot paths."""
+    return session.connection().connection.dbapi_connection.cursor()
 
 
 def is_damage(exc: BaseException) -> bool:
