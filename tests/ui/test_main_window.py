@@ -1,0 +1,188 @@
+"""The main window driven like an inspector would: typing, shortcuts, autosave, search."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit
+
+from fieldapp import domain
+from fieldapp.search import Query
+from fieldapp.vault import Vault
+
+from ui.main_window import MainWindow
+from ui.record_list import RecordListModel
+from ui.state import AppState
+
+
+@pytest.fixture
+def state(vault: Vault) -> Iterator[AppState]:
+    s = AppState(vault_path=vault.path, vault=vault)
+    yield s
+    s.tasks.shutdown()
+
+
+@pytest.fixture
+def window(qtbot, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001 - pytest-qt fixture
+    w = MainWindow(state)
+    qtbot.addWidget(w)
+    w.show()
+    w.load()
+    yield w
+    w.close()  # leaves the record: its last save and revision run before the worker stops
+    settle(qtbot, state)
+
+
+def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+
+
+def field(window: MainWindow, name: str):  # noqa: ANN201
+    return window.editor._fields[name]
+
+
+def add_assessment(qtbot, window: MainWindow, state: AppState, name: str = "Northshire ICS") -> None:  # noqa: ANN001
+    qtbot.keyClicks(window.new_assessment_name, name)
+    qtbot.keyClick(window.new_assessment_name, Qt.Key.Key_Return)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.assessments.count() == 1 and window.assessments.currentItem() is not None)
+
+
+def test_an_assessment_is_created_by_typing_its_name(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    assert window.assessments.currentItem().text() == "Northshire ICS"
+    assert [a.name for a in state.vault.assessments.list()] == ["Northshire ICS"]
+
+
+def test_typing_in_a_new_observation_is_autosaved_within_two_seconds(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    window.new_actions["observation"].trigger()
+    settle(qtbot, state)
+    qtbot.keyClicks(field(window, "title"), "ICB board, November")
+    qtbot.keyClicks(field(window, "notes"), "Chair opens the meeting")
+    started = time.monotonic()
+    qtbot.waitUntil(lambda: window.editor.status.text() == "Saved", timeout=5_000)
+    settle(qtbot, state)
+    assert time.monotonic() - started < 3.0
+    (summary,) = state.vault.records.list()
+    saved = state.vault.records.get(summary.id).content
+    assert (saved.title, saved.notes) == ("ICB board, November", "Chair opens the meeting")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1 and window.model.summary(0).title == "ICB board, November")
+
+
+def test_a_quick_note_is_added_to_the_notes_with_the_time(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    window.new_actions["observation"].trigger()
+    settle(qtbot, state)
+    qtbot.keyClicks(window.editor.quick_note, "ICB chair asks for the winter plan")
+    qtbot.keyClick(window.editor.quick_note, Qt.Key.Key_Return)
+    settle(qtbot, state)
+    notes = field(window, "notes").toPlainText()
+    assert notes[:2].isdigit() and notes[2] == ":" and notes.endswith("  ICB chair asks for the winter plan")
+    assert state.vault.records.get(window.editor.record_id).content.notes == notes
+    assert window.editor.quick_note.text() == ""
+
+
+def test_each_kind_has_its_own_fields_and_saves_them(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    window.new_actions["interview"].trigger()
+    settle(qtbot, state)
+    role: QComboBox = field(window, "role")
+    role.setCurrentIndex(role.findData("carer"))
+    qtbot.keyClicks(field(window, "pseudonym"), "Carer C4")
+    consent: QCheckBox = field(window, "consent_given")
+    consent.setChecked(True)
+    window.editor.save_now()
+    settle(qtbot, state)
+    interview = state.vault.records.get(window.editor.record_id).content
+    assert (interview.role, interview.pseudonym, interview.consent.given) == ("carer", "Carer C4", True)
+
+    window.new_actions["case_tracking"].trigger()
+    settle(qtbot, state)
+    timeline: QPlainTextEdit = field(window, "contacts")
+    qtbot.keyClicks(timeline, "2026-10-01 | Emergency department | Admitted after a fall | | Waited 9 hours")
+    window.editor.save_now()
+    settle(qtbot, state)
+    case = state.vault.records.get(window.editor.record_id).content
+    assert case.contacts[0].service == "Emergency department" and case.contacts[0].date == "2026-10-01"
+
+    window.new_actions["focus_group"].trigger()
+    settle(qtbot, state)
+    field(window, "participants").setValue(9)
+    qtbot.keyClicks(field(window, "groups_represented"), "District nurses")
+    window.editor.save_now()
+    settle(qtbot, state)
+    group = state.vault.records.get(window.editor.record_id).content
+    assert (group.participants, group.groups_represented) == (9, ("District nurses",))
+
+
+def test_a_date_it_cannot_read_is_not_saved_and_says_why(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    window.new_actions["observation"].trigger()
+    settle(qtbot, state)
+    when: QLineEdit = field(window, "held_at")
+    qtbot.keyClicks(when, "next tuesday")
+    window.editor.save_now()
+    assert "not a date" in window.editor.status.text()
+    when.clear()
+    qtbot.keyClicks(when, "2026-11-20 10:00")
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert state.vault.records.get(window.editor.record_id).content.held_at == "2026-11-20T10:00"
+
+
+def test_an_interview_without_consent_is_flagged_in_the_list(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    window.new_actions["interview"].trigger()
+    settle(qtbot, state)
+    window.refresh_list()
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    assert window.model.index(0, 1).data().startswith("⚠")
+    assert "Consent" in window.model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_the_search_box_filters_the_list_as_you_type(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    aid = state.vault.assessments.list()[0].id
+    for notes in ("respite care for carers", "winter plan", "discharge delays"):
+        state.vault.records.create(aid, domain.Observation(notes=notes))
+    window.refresh_list()
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3)
+    qtbot.keyClicks(window.search_box, "resp")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=3_000)
+    window.search_box.clear()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=3_000)
+    window.kind_filter.setCurrentIndex(window.kind_filter.findData("interview"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=3_000)
+
+
+def test_selecting_a_row_opens_the_record_and_leaving_it_cuts_a_revision(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    aid = state.vault.assessments.list()[0].id
+    first = state.vault.records.create(aid, domain.Observation(title="First")).value
+    state.vault.records.create(aid, domain.Observation(title="Second"))
+    window.refresh_list()
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(window.model.row_of(first.id), 0)).row())
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.editor.record_id == first.id)
+    assert field(window, "title").text() == "First"
+    window.editor.show_record(None)
+    settle(qtbot, state)
+    assert len(state.vault.history.revisions(first.id)) == 1
+
+
+def test_the_record_list_model_passes_qts_model_tests(qtmodeltester, vault: Vault, assessment_id: str) -> None:  # noqa: ANN001
+    for content in (domain.Observation(title="A"), domain.Interview(pseudonym="P1")):
+        vault.records.create(assessment_id, content)
+    model = RecordListModel()
+    model.set_rows(vault.search(Query()).items)
+    qtmodeltester.check(model)
+    model.update_row(vault.search(Query()).items[0])
+    qtmodeltester.check(model)

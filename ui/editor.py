@@ -1,0 +1,311 @@
+"""The record editor: the fields of each kind of record, autosaved 2 seconds after the last edit.
+
+There is no Save button to forget. An edit restarts a 2-second timer; leaving the record (or the
+window) saves at once and cuts a revision. The widgets only read and write a domain dataclass;
+every save is a VaultOp on the vault worker.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp import domain
+from fieldapp.errors import ValidationError
+from fieldapp.ids import uuid7
+from fieldapp.rows import RecordRow
+
+from ui.operations import VaultOp
+from ui.state import AppState
+
+AUTOSAVE_MS = 2000
+_WHEN_HINT = "e.g. 2026-11-20 10:00"
+
+
+class RecordEditor(QWidget):
+    saved = Signal(object)  # the RecordRow as saved
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self._state = state
+        self._record: RecordRow | None = None
+        self._content: domain.Content | None = None
+        self._fields: dict[str, Any] = {}
+        self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
+        self._timer.timeout.connect(self.save_now)
+        self._layout = QVBoxLayout(self)
+        self._heading = QLabel("Select or create a record.")
+        self._heading.setAccessibleName("Record heading")
+        self._layout.addWidget(self._heading)
+        self._form_host = QWidget()
+        self._layout.addWidget(self._form_host)
+        self.status = QLabel("")
+        self.status.setAccessibleName("Save status")
+        self._layout.addWidget(self.status)
+        self._layout.addStretch(1)
+        self.quick_note: QLineEdit | None = None
+
+    @property
+    def record_id(self) -> str | None:
+        return self._record.id if self._record else None
+
+    def show_record(self, record: RecordRow | None) -> None:
+        """Show another record; the one being edited is saved and a revision cut first."""
+        self.leave_record()
+        self._record, self._content = record, record.content if record else None
+        self._rebuild()
+
+    def leave_record(self) -> None:
+        if self._record is None:
+            return
+        record_id = self._record.id
+        self.save_now()
+        VaultOp(self._state, lambda vault: vault.records.cut_revision(record_id), initiator=self).run_in_background()
+
+    # -- building the form ------------------------------------------------------------------------
+
+    def _rebuild(self) -> None:
+        self._form_host.deleteLater()
+        self._form_host = QWidget()
+        self._layout.insertWidget(1, self._form_host)
+        self._fields = {}
+        self.quick_note = None
+        if self._content is None:
+            self._heading.setText("Select or create a record.")
+            return
+        self._heading.setText(domain.KIND_LABELS[self._content.kind])
+        form = QFormLayout(self._form_host)
+        builders: dict[str, Callable[[QFormLayout, domain.Content], None]] = {
+            "observation": self._observation_form,
+            "interview": self._interview_form,
+            "case_tracking": self._case_form,
+            "focus_group": self._focus_group_form,
+        }
+        builders[self._content.kind](form, self._content)
+        self.status.setText("")
+
+    def _line(self, form: QFormLayout, name: str, label: str, value: str, hint: str = "") -> QLineEdit:
+        widget = QLineEdit(value)
+        widget.setPlaceholderText(hint)
+        widget.setAccessibleName(label)
+        widget.textEdited.connect(self._edited)
+        widget.editingFinished.connect(self._left_field)
+        form.addRow(label, widget)
+        self._fields[name] = widget
+        return widget
+
+    def _text(self, form: QFormLayout, name: str, label: str, value: str) -> QPlainTextEdit:
+        widget = QPlainTextEdit(value)
+        widget.setAccessibleName(label)
+        widget.setTabChangesFocus(True)
+        widget.textChanged.connect(self._edited)
+        form.addRow(label, widget)
+        self._fields[name] = widget
+        return widget
+
+    def _choice(self, form: QFormLayout, name: str, label: str, options: dict[str, str], value: str | None) -> QComboBox:
+        widget = QComboBox()
+        widget.setAccessibleName(label)
+        for key, text in options.items():
+            widget.addItem(text, key)
+        widget.setCurrentIndex(max(0, widget.findData(value)))
+        widget.currentIndexChanged.connect(self._edited)
+        form.addRow(label, widget)
+        self._fields[name] = widget
+        return widget
+
+    def _observation_form(self, form: QFormLayout, c: Any) -> None:
+        self._line(form, "title", "Title", c.title)
+        self._choice(form, "meeting_type", "Meeting type", domain.MEETING_TYPES, c.meeting_type)
+        self._line(form, "held_at", "When", _when_text(c.held_at), _WHEN_HINT)
+        self._line(form, "location", "Where", c.location)
+        attendees = "\n".join(f"{a.role} — {a.organisation}" if a.organisation else a.role for a in c.attendees)
+        self._text(form, "attendees", "Attendees by role (one a line: role — organisation)", attendees)
+        self._text(form, "notes", "Notes", c.notes)
+        self.quick_note = QLineEdit()
+        self.quick_note.setPlaceholderText("Quick note: type and press Enter to add it with the time")
+        self.quick_note.setAccessibleName("Quick note")
+        self.quick_note.returnPressed.connect(self._add_quick_note)
+        form.addRow("Quick note", self.quick_note)
+
+    def _interview_form(self, form: QFormLayout, c: Any) -> None:
+        self._line(form, "title", "Title", c.title)
+        self._choice(form, "role", "Interviewee", domain.INTERVIEWEE_ROLES, c.role)
+        self._line(form, "pseudonym", "Pseudonym (never a real name)", c.pseudonym)
+        given = QCheckBox("Consent given")
+        given.setAccessibleName("Consent given")
+        given.setChecked(c.consent.given)
+        given.toggled.connect(self._edited)
+        form.addRow("Consent", given)
+        self._fields["consent_given"] = given
+        self._choice(form, "consent_method", "Consent: how", {"": "—", **domain.CONSENT_METHODS}, c.consent.method)
+        self._line(form, "consent_when", "Consent: when", _when_text(c.consent.recorded_at), _WHEN_HINT)
+        self._line(form, "held_at", "When", _when_text(c.held_at), _WHEN_HINT)
+        self._line(form, "location", "Where", c.location)
+        self._text(form, "notes", "Notes", c.notes)
+
+    def _case_form(self, form: QFormLayout, c: Any) -> None:
+        self._line(form, "title", "Title", c.title)
+        self._line(form, "pseudonym", "Person (pseudonym)", c.pseudonym)
+        self._text(form, "summary", "Summary", c.summary)
+        timeline = "\n".join(" | ".join((x.date or "", x.service, x.what_happened, x.transition, x.persons_account)) for x in c.contacts)
+        self._text(form, "contacts", "Timeline (one contact a line: date | service | what happened | transition | their account)", timeline)
+        self._text(form, "notes", "Notes", c.notes)
+
+    def _focus_group_form(self, form: QFormLayout, c: Any) -> None:
+        self._line(form, "title", "Title", c.title)
+        self._line(form, "held_at", "When", _when_text(c.held_at), _WHEN_HINT)
+        self._text(form, "groups_represented", "Groups represented (one a line)", "\n".join(c.groups_represented))
+        self._choice(form, "role", "Mainly", {"": "—", **domain.INTERVIEWEE_ROLES}, c.role or "")
+        spin = QSpinBox()
+        spin.setRange(0, 10_000)
+        spin.setValue(c.participants)
+        spin.setAccessibleName("Number taking part")
+        spin.valueChanged.connect(self._edited)
+        form.addRow("Number taking part", spin)
+        self._fields["participants"] = spin
+        self._line(form, "facilitator", "Facilitator", c.facilitator)
+        self._line(form, "location", "Where", c.location)
+        self._text(form, "notes", "Notes", c.notes)
+
+    # -- reading the form back, saving ------------------------------------------------------------
+
+    def _edited(self, *_args: object) -> None:
+        self._timer.start()
+        self.status.setText("Editing…")
+
+    def _left_field(self) -> None:
+        if self._timer.isActive():
+            self.save_now()
+
+    def content_from_form(self) -> domain.Content:
+        """The form as a domain value; raises ValidationError naming a field it cannot read."""
+        assert self._content is not None
+        values: dict[str, Any] = {}
+        for name, widget in self._fields.items():
+            if isinstance(widget, QLineEdit):
+                values[name] = widget.text()
+            elif isinstance(widget, QPlainTextEdit):
+                values[name] = widget.toPlainText()
+            elif isinstance(widget, QComboBox):
+                values[name] = widget.currentData()
+            elif isinstance(widget, QCheckBox):
+                values[name] = widget.isChecked()
+            elif isinstance(widget, QSpinBox):
+                values[name] = widget.value()
+        return _content(self._content, values)
+
+    def save_now(self) -> None:
+        self._timer.stop()
+        if self._record is None or self._content is None:
+            return
+        try:
+            content = self.content_from_form()
+        except ValidationError as exc:
+            self.status.setText(f"Not saved yet: {exc}")
+            return
+        if content == self._content:
+            self.status.setText("Saved")
+            return
+        self._content = content
+        record_id = self._record.id
+        self.status.setText("Saving…")
+        (
+            VaultOp(self._state, lambda vault: vault.records.save(record_id, content), initiator=self)
+            .success(self._on_saved)
+            .failure(lambda exc: self.status.setText(f"Not saved: {exc}"))
+            .run_in_background()
+        )
+
+    def _on_saved(self, done: Any) -> None:
+        if self._record is not None and done.value.id == self._record.id:
+            self._record = done.value
+        self.status.setText("Saved")
+        self.saved.emit(done.value)
+
+    def _add_quick_note(self) -> None:
+        assert self.quick_note is not None and self._record is not None
+        text = self.quick_note.text().strip()
+        if not text:
+            return
+        self.save_now()  # the note goes after what was typed above it
+        record_id, moment = self._record.id, datetime.now()
+        self.quick_note.clear()
+        VaultOp(self._state, lambda vault: vault.records.add_note(record_id, text, at=moment), initiator=self).success(
+            self._on_note_added
+        ).run_in_background()
+
+    def _on_note_added(self, done: Any) -> None:
+        notes = self._fields.get("notes")
+        if isinstance(notes, QPlainTextEdit) and self._record is not None and done.value.id == self._record.id:
+            self._content = done.value.content
+            notes.blockSignals(True)
+            notes.setPlainText(done.value.content.notes)
+            notes.blockSignals(False)
+        self._on_saved(done)
+
+
+def _when_text(value: str | None) -> str:
+    return value.replace("T", " ") if value else ""
+
+
+def _when(text: str, label: str) -> str | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
+    except ValueError:
+        raise ValidationError(f"{label}: '{text}' is not a date and time ({_WHEN_HINT}).") from None
+    return parsed.isoformat(timespec="minutes") if "T" in text or " " in text else parsed.date().isoformat()
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _content(current: domain.Content, v: dict[str, Any]) -> domain.Content:
+    changes: dict[str, Any] = {k: v[k] for k in ("title", "notes", "location", "pseudonym", "summary", "facilitator") if k in v}
+    if "held_at" in v:
+        changes["held_at"] = _when(v["held_at"], "When")
+    if isinstance(current, domain.Observation):
+        changes["meeting_type"] = v["meeting_type"]
+        changes["attendees"] = tuple(
+            domain.Attendee(*(part.strip() for part in line.split("—", 1))) for line in _lines(v["attendees"])
+        )
+    if isinstance(current, domain.Interview):
+        changes["role"] = v["role"]
+        changes["consent"] = domain.Consent(v["consent_given"], v["consent_method"] or "", _when(v["consent_when"], "Consent: when"))
+    if isinstance(current, domain.CaseTracking):
+        changes["contacts"] = _contacts(current.contacts, _lines(v["contacts"]))
+    if isinstance(current, domain.FocusGroup):
+        changes["groups_represented"] = tuple(_lines(v["groups_represented"]))
+        changes["role"] = v["role"] or None
+        changes["participants"] = v["participants"]
+    return dataclasses.replace(current, **changes)  # type: ignore[type-var]
+
+
+def _contacts(existing: tuple[domain.Contact, ...], lines: list[str]) -> tuple[domain.Contact, ...]:
+    """One contact a line; a line keeps the id of the contact at its place, so edits stay edits."""
+    contacts = []
+    for i, line in enumerate(lines):
+        parts = [p.strip() for p in line.split("|")] + [""] * 5
+        date = _when(parts[0], "Contact date") if parts[0] else None
+        contact_id = existing[i].id if i < len(existing) else uuid7()
+        contacts.append(domain.Contact(contact_id, parts[1], date, parts[2], parts[3], parts[4]))
+    return tuple(contacts)

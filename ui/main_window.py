@@ -1,0 +1,253 @@
+"""The main window: assessments on the left, the evidence list in the middle, the editor on the right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp import domain
+from fieldapp.rows import Changes, RecordRow
+from fieldapp.search import Query
+
+from ui.editor import RecordEditor
+from ui.operations import QueryOp, VaultOp
+from ui.record_list import RECORD_ID_ROLE, RecordListModel
+from ui.state import AppState
+
+SEARCH_DELAY_MS = 120  # results as you type, without a query per keystroke
+NEW_RECORD = {
+    "observation": ("New observation", "Ctrl+1", domain.Observation),
+    "interview": ("New interview", "Ctrl+2", domain.Interview),
+    "case_tracking": ("New case tracking", "Ctrl+3", domain.CaseTracking),
+    "focus_group": ("New focus group", "Ctrl+4", domain.FocusGroup),
+}
+
+
+class MainWindow(QMainWindow):
+    lock_requested = Signal()  # ()
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self._state = state
+        self._assessment_id: str | None = None
+        self._query_generation = 0
+        self.setWindowTitle("fieldapp")
+        self.resize(1280, 720)
+        self.setMinimumSize(960, 600)
+        self._build()
+        self._build_actions()
+        state.signals.operation_did_execute.connect(self.on_vault_changed)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh_list)
+
+    # -- layout -----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(QLabel("Assessments"))
+        self.assessments = QListWidget()
+        self.assessments.setAccessibleName("Assessments")
+        self.assessments.currentItemChanged.connect(self.on_assessments_current_changed)
+        left_layout.addWidget(self.assessments)
+        self.new_assessment_name = QLineEdit()
+        self.new_assessment_name.setPlaceholderText("New assessment: ICS name, then Enter")
+        self.new_assessment_name.setAccessibleName("New assessment name")
+        self.new_assessment_name.returnPressed.connect(self.on_new_assessment_name_return)
+        left_layout.addWidget(self.new_assessment_name)
+
+        middle = QWidget()
+        middle_layout = QVBoxLayout(middle)
+        filters = QHBoxLayout()
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search evidence (Ctrl+F)")
+        self.search_box.setAccessibleName("Search evidence")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
+        filters.addWidget(self.search_box, 3)
+        self.kind_filter = QComboBox()
+        self.kind_filter.setAccessibleName("Filter by kind")
+        self.kind_filter.addItem("All kinds", None)
+        for kind, label in domain.KIND_LABELS.items():
+            self.kind_filter.addItem(label, kind)
+        self.kind_filter.currentIndexChanged.connect(lambda _i: self.refresh_list())
+        filters.addWidget(self.kind_filter, 1)
+        middle_layout.addLayout(filters)
+        self.model = RecordListModel()
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView()
+        self.table.setAccessibleName("Evidence list")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.selectionModel().currentRowChanged.connect(self.on_table_current_changed)
+        middle_layout.addWidget(self.table)
+        self.count_label = QLabel("")
+        self.count_label.setAccessibleName("Number of records shown")
+        middle_layout.addWidget(self.count_label)
+
+        self.editor = RecordEditor(self._state)
+        self.editor.saved.connect(self.on_editor_saved)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.editor)
+
+        splitter = QSplitter()
+        for widget, stretch in ((left, 1), (middle, 3), (scroll, 3)):
+            splitter.addWidget(widget)
+            splitter.setStretchFactor(splitter.count() - 1, stretch)
+        self.setCentralWidget(splitter)
+        self.statusBar().showMessage("Unlocked")
+        self._state.signals.error.connect(lambda message: self.statusBar().showMessage(message, 10_000))
+
+    def _build_actions(self) -> None:
+        toolbar = self.addToolBar("Record")
+        toolbar.setObjectName("record-toolbar")
+        self.new_actions: dict[str, QAction] = {}
+        for kind, (label, shortcut, _cls) in NEW_RECORD.items():
+            action = QAction(label, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(lambda _checked=False, k=kind: self.new_record(k))
+            toolbar.addAction(action)
+            self.new_actions[kind] = action
+        search = QAction("Search", self)
+        search.setShortcut(QKeySequence.StandardKey.Find)
+        search.triggered.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
+        self.addAction(search)
+        quick = QAction("Quick note", self)
+        quick.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        quick.triggered.connect(lambda: self.editor.quick_note.setFocus() if self.editor.quick_note else None)
+        self.addAction(quick)
+        self.lock_action = QAction("Lock", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock_requested.emit)
+        toolbar.addAction(self.lock_action)
+
+    # -- loading ----------------------------------------------------------------------------------
+
+    def load(self) -> None:
+        """After unlock: list assessments (the list follows)."""
+        QueryOp(self._state, lambda vault: vault.assessments.list()).success(self._show_assessments).run_in_background()
+
+    def _show_assessments(self, rows: Any, select_id: str | None = None) -> None:
+        self.assessments.clear()
+        for row in rows:
+            item = QListWidgetItem(row.name)
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
+            self.assessments.addItem(item)
+            if row.id == (select_id or self._assessment_id):
+                self.assessments.setCurrentItem(item)
+        if self.assessments.currentItem() is None and self.assessments.count():
+            self.assessments.setCurrentRow(0)
+        for action in self.new_actions.values():
+            action.setEnabled(self.assessments.count() > 0)
+
+    def refresh_list(self) -> None:
+        self._query_generation += 1
+        generation = self._query_generation
+        query = Query(text=self.search_box.text(), assessment_id=self._assessment_id, kinds=self._kinds(), count=True)
+        QueryOp(self._state, lambda vault: vault.search(query)).success(
+            lambda results: self._show_results(generation, results)
+        ).run_in_background()
+
+    def _kinds(self) -> tuple[str, ...]:
+        kind = self.kind_filter.currentData()
+        return (kind,) if kind else ()
+
+    def _show_results(self, generation: int, results: Any) -> None:
+        if generation != self._query_generation:
+            return  # an older query answered after a newer one was asked
+        self.model.set_rows(results.items)
+        total = results.total if results.total is not None else f"{len(results.items)}+"
+        self.count_label.setText(f"{total} record{'s' if total != 1 else ''}")
+        if self.editor.record_id is not None:
+            self._select(self.editor.record_id)
+
+    # -- slots ------------------------------------------------------------------------------------
+
+    def on_assessments_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        self._assessment_id = current.data(Qt.ItemDataRole.UserRole) if current else None
+        self.editor.show_record(None)
+        self.refresh_list()
+
+    def on_new_assessment_name_return(self) -> None:
+        name = self.new_assessment_name.text().strip()
+        if not name:
+            return
+        self.new_assessment_name.clear()
+        VaultOp(self._state, lambda vault: vault.assessments.create(name), initiator=self).success(
+            lambda done: self._after_new_assessment(done.value.id)
+        ).run_in_background()
+
+    def _after_new_assessment(self, assessment_id: str) -> None:
+        QueryOp(self._state, lambda vault: vault.assessments.list()).success(
+            lambda rows: self._show_assessments(rows, select_id=assessment_id)
+        ).run_in_background()
+
+    def new_record(self, kind: str) -> None:
+        if self._assessment_id is None:
+            self.statusBar().showMessage("Create an assessment first (left).", 5000)
+            return
+        assessment_id, content = self._assessment_id, NEW_RECORD[kind][2]()
+        VaultOp(self._state, lambda vault: vault.records.create(assessment_id, content), initiator=self).success(
+            lambda done: self._open_new(done.value)
+        ).run_in_background()
+
+    def _open_new(self, record: RecordRow) -> None:
+        self.editor.show_record(record)
+        self.refresh_list()
+        first = self.editor.findChild(QLineEdit)
+        if first is not None:
+            first.setFocus()
+
+    def on_table_current_changed(self, current: Any, _previous: Any) -> None:
+        if not current.isValid():
+            return
+        record_id = self.proxy.data(current, RECORD_ID_ROLE)
+        if record_id == self.editor.record_id:
+            return
+        QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
+
+    def on_editor_saved(self, record: RecordRow) -> None:
+        self._search_timer.start()  # the list shows the new title, tags and sync state
+
+    def on_vault_changed(self, changes: Changes, initiator: object) -> None:
+        if initiator is self or initiator is self.editor:
+            return  # our own echo: already shown
+        if changes.records or changes.assessments:
+            self.load()
+
+    def _select(self, record_id: str) -> None:
+        row = self.model.row_of(record_id)
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        self.table.selectionModel().blockSignals(True)
+        self.table.setCurrentIndex(index)
+        self.table.selectionModel().blockSignals(False)
+
+    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self.editor.leave_record()
+        super().closeEvent(event)

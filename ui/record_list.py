@@ -1,0 +1,94 @@
+"""The evidence list: a thin Qt table model over the core's RecordSummary rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from fieldapp.domain import KIND_LABELS
+from fieldapp.rows import RecordSummary
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ("Kind", "Title", "When", "Tags", "Sync")
+SYNC_LABELS = {"local": "Waiting to sync", "synced": "Synced", "conflict": "Conflict"}
+RECORD_ID_ROLE = Qt.ItemDataRole.UserRole
+FLAG_TEXT = {"consent-missing": "Consent not recorded"}
+
+
+class RecordListModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[RecordSummary] = []
+
+    def set_rows(self, rows: tuple[RecordSummary, ...]) -> None:
+        """A new result set (a search or a filter): the one place the whole model resets."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def update_row(self, summary: RecordSummary) -> None:
+        """One record changed: repaint its row only, or add it at the top if it is new."""
+        for row, existing in enumerate(self._rows):
+            if existing.id == summary.id:
+                self._rows[row] = summary
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+                return
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self._rows.insert(0, summary)
+        self.endInsertRows()
+
+    def remove_record(self, record_id: str) -> None:
+        for row, existing in enumerate(self._rows):
+            if existing.id == record_id:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self.endRemoveRows()
+                return
+
+    def row_of(self, record_id: str) -> int | None:
+        return next((i for i, r in enumerate(self._rows) if r.id == record_id), None)
+
+    def summary(self, row: int) -> RecordSummary:
+        return self._rows[row]
+
+    # -- Qt overrides ---------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        summary = self._rows[index.row()]
+        column = index.column()
+        if role == RECORD_ID_ROLE:
+            return summary.id
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return _display(summary, column)
+        if role == Qt.ItemDataRole.ToolTipRole and summary.flags:
+            return "; ".join(FLAG_TEXT.get(f, f) for f in summary.flags)
+        if role == Qt.ItemDataRole.ForegroundRole and summary.flags and column == 1:
+            return QBrush(QColor("#b35900"))
+        return None
+
+
+def _display(summary: RecordSummary, column: int) -> str:
+    if column == 0:
+        return KIND_LABELS.get(summary.kind, summary.kind)
+    if column == 1:
+        return ("⚠ " if summary.flags else "") + summary.title
+    if column == 2:
+        return summary.occurred_on or ""
+    if column == 3:
+        return f"{len(summary.statement_ids)} tag{'s' if len(summary.statement_ids) != 1 else ''}" if summary.statement_ids else ""
+    return SYNC_LABELS.get(summary.sync_state, summary.sync_state)

@@ -1,0 +1,26 @@
+"""What every window of the app shares: the vault handle, the vault worker, the signals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fieldapp.vault import Vault
+
+from ui.signals import AppSignals
+from ui.taskman import TaskManager
+
+DEFAULT_IDLE_LOCK_S = 5 * 60
+
+
+@dataclass
+class AppState:
+    vault_path: Path
+    signals: AppSignals = field(default_factory=AppSignals)
+    tasks: TaskManager = field(default_factory=TaskManager)
+    vault: Vault | None = None  # the handle; locked or unlocked
+    idle_lock_s: int = DEFAULT_IDLE_LOCK_S
+
+    @property
+    def has_vault(self) -> bool:
+        return (self.vault_path / "vault.header").exists()
