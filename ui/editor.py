@@ -90,6 +90,8 @@ class RecordEditor(QWidget):
             return
         self._heading.setText(domain.KIND_LABELS[self._content.kind])
         form = QFormLayout(self._form_host)
+        # Labels above their fields: the editor column stays readable at 1366×768.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
         builders: dict[str, Callable[[QFormLayout, domain.Content], None]] = {
             "observation": self._observation_form,
             "interview": self._interview_form,

@@ -1,0 +1,107 @@
+"""Regenerate docs/screenshots/*.png from a demo vault: `python -m ui.screenshots [OUT_DIR]`.
+
+Renders the real windows offscreen (QWidget.grab), so it needs no display, only fonts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from fieldapp import domain  # noqa: E402
+from fieldapp.keys import KdfParams  # noqa: E402
+from fieldapp.links import passage_of  # noqa: E402
+from fieldapp.vault import Vault  # noqa: E402
+
+from ui.main_window import MainWindow  # noqa: E402
+from ui.state import AppState  # noqa: E402
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+PASSPHRASE = "demo vault passphrase"
+
+
+def demo_vault(path: Path) -> Vault:
+    vault = Vault.create(path, PASSPHRASE, kdf=KdfParams()).vault
+    ics = vault.assessments.create("Northshire ICS", period_start="2026-11-16", period_end="2026-11-27").value.id
+    board = vault.records.create(ics, domain.Observation(
+        title="ICB board, November", meeting_type="icb", held_at="2026-11-20T10:00", location="County Hall",
+        attendees=(domain.Attendee("ICB chair", "Northshire ICB"), domain.Attendee("Director of nursing", "Northshire ICB")),
+        notes="10:02  Chair opens; quorum confirmed\n10:42  Chair asks for the winter plan to come back in December\n"
+              "10:51  Finance director: deficit plan depends on discharge flow",
+    )).value  # fmt: skip
+    notes = board.content
+    start = notes.notes.index("winter plan")
+    vault.links.tag(board.id, "governance-management-sustainability", passage=passage_of(notes, "notes", start, start + 11))
+    carer = vault.records.create(ics, domain.Interview(
+        title="Carer of a person living with dementia", role="carer", pseudonym="Carer C4",
+        consent=domain.Consent(True, "verbal", "2026-11-20T14:00"), held_at="2026-11-20T14:00",
+        notes="Describes a delayed discharge and no respite care for six weeks.",
+    )).value  # fmt: skip
+    vault.links.tag(carer.id, "safe-systems-pathways-transitions")
+    vault.records.create(ics, domain.Interview(title="Person using services", pseudonym="P3", held_at="2026-11-21T11:00"))
+    vault.records.create(ics, domain.CaseTracking(
+        title="Hospital to home", pseudonym="Person P17",
+        contacts=(domain.Contact("c1", "Emergency department", "2026-10-01", "Admitted after a fall", "", "Waited 9 hours"),
+                  domain.Contact("c2", "Reablement team", "2026-10-09", "Home visits", "Hospital → Reablement", "Felt listened to")),
+    ))  # fmt: skip
+    vault.records.create(ics, domain.FocusGroup(
+        title="Frontline staff, east locality", held_at="2026-11-21T09:30", groups_represented=("District nurses", "Social workers"),
+        role="staff", participants=9, facilitator="Inspector A", notes="Shared care records work across services.",
+    ))  # fmt: skip
+    return vault
+
+
+def settle(state: AppState, ms: int = 300) -> None:
+    for _ in range(200):
+        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if state.tasks.pending == 0:
+            break
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def save(widget: QWidget, name: str, out: Path) -> Path:
+    target = out / f"{name}.png"
+    widget.grab().save(str(target))
+    print(target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argv if argv is not None else sys.argv[1:]
+    out = Path(args[0]) if args else OUT
+    out.mkdir(parents=True, exist_ok=True)
+    owned = QApplication.instance() is None
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory(prefix="fieldapp-demo-") as tmp:
+        vault = demo_vault(Path(tmp) / "vault")
+        state = AppState(vault_path=vault.path, vault=vault)
+        window = MainWindow(state)
+        window.resize(1366, 768)
+        window.show()
+        window.load()
+        settle(state)
+        for kind in ("observation", "interview", "case_tracking", "focus_group"):
+            row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == kind)
+            window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+            settle(state)
+            save(window, f"main-{kind.replace('_', '-')}", out)
+        window.close()
+        settle(state)
+        state.tasks.shutdown()
+        vault.lock()
+    if owned:
+        app.quit()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
