@@ -20,6 +20,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from vault_fixtures import small_disk_at
+
 from fieldapp.blobstore import CHUNK_SIZE, HEADER, NONCE_SIZE, TAG_SIZE, BlobInfo, BlobStore
 from fieldapp.errors import Cancelled, IntegrityError, StorageError, VaultLocked
 
@@ -204,20 +206,13 @@ def test_a_write_past_the_file_size_limit_raises_storage_error_and_leaves_no_tem
 
 
 def test_a_full_disk_raises_an_actionable_storage_error_and_leaves_no_temp_file(tmp_path: Path) -> None:
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(disk)], capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
-    try:
+    with small_disk_at(tmp_path / "disk", "2m") as disk:
         s = BlobStore(disk, KEY)
         with pytest.raises(StorageError, match="Not enough disk space to store the attachment") as caught:
             s.write(io.BytesIO(os.urandom(5 << 20)), blob_id=os.urandom(16))
         assert caught.value.errno == errno.ENOSPC
         assert isinstance(caught.value.__cause__, OSError)
         assert os.listdir(disk) == []
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_a_fifty_megabyte_write_and_read_keep_memory_small(store: BlobStore, tmp_path: Path) -> None:

@@ -22,20 +22,6 @@ from fieldapp.errors import StorageError
 from fieldapp.vault import Vault
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 6 MiB filesystem (tmpfs), so 'disk full' is the kernel's ENOSPC, not a simulation."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {result.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
 def _fill(folder: Path) -> Path:
     filler = folder / "filler"
     with open(filler, "wb") as fh:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +18,25 @@ from fieldapp.vault import Vault
 PASSPHRASE = "correct horse battery staple"
 # The floor of RFC 9106's second profile: real Argon2id, without calibrating up to 0.5 s per test.
 TEST_KDF = KdfParams()
+
+
+@contextmanager
+def small_disk_at(folder: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of the given size at folder, so "disk full" is the kernel's own ENOSPC."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    with small_disk_at(tmp_path / "disk", "6m") as folder:
+        yield folder
 
 
 @dataclass(frozen=True)
