@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 from fieldapp import domain
 from fieldapp.errors import ValidationError
 from fieldapp.ids import uuid7
-from fieldapp.rows import RecordRow
+from fieldapp.links import passage_of
+from fieldapp.rows import Passage, RecordRow
 
 from ui.operations import VaultOp
 from ui.state import AppState
+from ui.tagging import TagPanel
 
 AUTOSAVE_MS = 2000
 _WHEN_HINT = "e.g. 2026-11-20 10:00"
@@ -57,7 +59,10 @@ class RecordEditor(QWidget):
         self.status = QLabel("")
         self.status.setAccessibleName("Save status")
         self._layout.addWidget(self.status)
-        self._layout.addStretch(1)
+        self.tag_panel = TagPanel(state, self.selected_passage)
+        self.tag_panel.tagged.connect(self._on_tagged)
+        self.tag_panel.set_record(None)
+        self._layout.addWidget(self.tag_panel)
         self.quick_note: QLineEdit | None = None
 
     @property
@@ -69,6 +74,7 @@ class RecordEditor(QWidget):
         self.leave_record()
         self._record, self._content = record, record.content if record else None
         self._rebuild()
+        self.tag_panel.set_record(record)
 
     def leave_record(self) -> None:
         if self._record is None:
@@ -240,6 +246,23 @@ class RecordEditor(QWidget):
         self.status.setText("Saved")
         self.saved.emit(done.value)
 
+    def selected_passage(self) -> Passage | None:
+        """The text selected in the notes, as a passage of the content being saved."""
+        notes = self._fields.get("notes")
+        if not isinstance(notes, QPlainTextEdit) or not notes.textCursor().hasSelection():
+            return None
+        self.save_now()  # the passage must match what the vault holds; the save runs first
+        cursor, text = notes.textCursor(), notes.toPlainText()
+        start, end = (_code_points(text, p) for p in (cursor.selectionStart(), cursor.selectionEnd()))
+        try:
+            return passage_of(self.content_from_form(), "notes", start, end)
+        except ValidationError:
+            return None
+
+    def _on_tagged(self, record: RecordRow) -> None:
+        self._record = record
+        self.saved.emit(record)
+
     def _add_quick_note(self) -> None:
         assert self.quick_note is not None and self._record is not None
         text = self.quick_note.text().strip()
@@ -260,6 +283,11 @@ class RecordEditor(QWidget):
             notes.setPlainText(done.value.content.notes)
             notes.blockSignals(False)
         self._on_saved(done)
+
+
+def _code_points(text: str, utf16_position: int) -> int:
+    """Qt counts UTF-16 units; Python counts code points (they differ after an emoji)."""
+    return len(text.encode("utf-16-le")[: 2 * utf16_position].decode("utf-16-le", errors="ignore"))
 
 
 def _when_text(value: str | None) -> str:

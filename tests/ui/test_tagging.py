@@ -1,0 +1,89 @@
+"""Tagging beside the editor: statements by theme, default categories, passages, removal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+
+from fieldapp import domain
+from fieldapp.vault import Vault
+
+from ui.editor import RecordEditor
+from ui.state import AppState
+
+
+@pytest.fixture
+def editor(qtbot, vault: Vault, assessment_id: str) -> Iterator[RecordEditor]:  # noqa: ANN001
+    state = AppState(vault_path=vault.path, vault=vault)
+    widget = RecordEditor(state)
+    qtbot.addWidget(widget)
+    widget.show()
+    notes = "Carer 😀 describes a delayed discharge and no respite care."
+    record = vault.records.create(assessment_id, domain.Interview(role="carer", pseudonym="C4", notes=notes)).value
+    widget.show_record(record)
+    yield widget
+    widget.show_record(None)
+    state.tasks.shutdown()
+
+
+def statement_item(editor: RecordEditor, statement_id: str):  # noqa: ANN201
+    return next(i for i in editor.tag_panel._statement_items() if i.data(0, Qt.ItemDataRole.UserRole) == statement_id)
+
+
+def settle(qtbot, editor: RecordEditor) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: editor._state.tasks.pending == 0, timeout=10_000)
+
+
+def test_the_17_statements_show_under_their_3_themes(editor: RecordEditor) -> None:
+    tree = editor.tag_panel.tree
+    assert [tree.topLevelItem(i).text(0) for i in range(tree.topLevelItemCount())] == ["Quality and safety", "Integration", "Leadership"]
+    assert len(editor.tag_panel._statement_items()) == 17
+
+
+def test_typing_filters_the_statements(qtbot, editor: RecordEditor) -> None:  # noqa: ANN001
+    qtbot.keyClicks(editor.tag_panel.filter, "safe")
+    shown = [i.text(0) for i in editor.tag_panel._statement_items() if not i.isHidden()]
+    assert shown == ["Safe and effective staffing", "Safeguarding", "Safe systems, pathways and transitions"]
+
+
+def test_checking_a_statement_tags_the_record_with_the_default_category(qtbot, editor: RecordEditor, vault: Vault) -> None:  # noqa: ANN001
+    statement_item(editor, "safe-systems-pathways-transitions").setCheckState(0, Qt.CheckState.Checked)
+    settle(qtbot, editor)
+    (link,) = vault.records.get(editor.record_id).links
+    assert (link.statement_id, link.category_id) == ("safe-systems-pathways-transitions", "peoples-experience")
+    assert editor.tag_panel.tags.count() == 1
+    statement_item(editor, "safe-systems-pathways-transitions").setCheckState(0, Qt.CheckState.Unchecked)
+    settle(qtbot, editor)
+    assert vault.records.get(editor.record_id).links == ()
+
+
+def test_the_category_can_be_changed_before_tagging(qtbot, editor: RecordEditor, vault: Vault) -> None:  # noqa: ANN001
+    combo = editor.tag_panel.category
+    assert combo.itemText(0) == "Default: People's experience"
+    combo.setCurrentIndex(combo.findData("outcomes"))
+    statement_item(editor, "equity-in-access").setCheckState(0, Qt.CheckState.Checked)
+    settle(qtbot, editor)
+    assert vault.records.get(editor.record_id).links[0].category_id == "outcomes"
+
+
+def test_a_selected_passage_of_the_notes_is_tagged_and_the_tag_removed_with_delete(qtbot, editor: RecordEditor, vault: Vault) -> None:  # noqa: ANN001
+    notes = editor._fields["notes"]
+    text = notes.toPlainText()
+    cursor = notes.textCursor()
+    start = len(text[: text.index("no respite care")].encode("utf-16-le")) // 2  # Qt counts UTF-16 units
+    cursor.setPosition(start)
+    cursor.setPosition(start + len("no respite care"), QTextCursor.MoveMode.KeepAnchor)
+    notes.setTextCursor(cursor)
+    editor.tag_panel.tree.setCurrentItem(statement_item(editor, "equity-in-experience-outcomes"))
+    qtbot.mouseClick(editor.tag_panel.tag_passage, Qt.MouseButton.LeftButton)
+    settle(qtbot, editor)
+    (link,) = vault.records.get(editor.record_id).links
+    assert link.passage is not None and link.passage.text == "no respite care"
+    assert "“no respite care”" in editor.tag_panel.tags.item(0).text()
+    editor.tag_panel.tags.setCurrentRow(0)
+    qtbot.mouseClick(editor.tag_panel.remove_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, editor)
+    assert vault.records.get(editor.record_id).links == ()

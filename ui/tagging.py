@@ -1,0 +1,208 @@
+"""Tagging beside the editor: the quality statements by theme, the category, passages, tags.
+
+Checking a statement tags the whole record; "Tag selected text" tags the passage selected in the
+notes. The category defaults from the record's kind and interviewee role, as the framework says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.framework import Framework, framework_by_key
+from fieldapp.rows import Changes, Done, LinkRow, Passage, RecordRow
+
+from ui.operations import VaultOp
+from ui.state import AppState
+
+STATEMENT_ROLE = Qt.ItemDataRole.UserRole
+LINK_ROLE = Qt.ItemDataRole.UserRole
+
+
+class TagPanel(QWidget):
+    tagged = Signal(object)  # the RecordRow with its tags as now saved
+
+    def __init__(self, state: AppState, selected_passage: Callable[[], Passage | None]) -> None:
+        super().__init__()
+        self._state = state
+        self._selected_passage = selected_passage
+        self._record: RecordRow | None = None
+        self._framework: Framework | None = None
+        self._updating = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("Quality statements"))
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Type to filter statements")
+        self.filter.setAccessibleName("Filter quality statements")
+        self.filter.textChanged.connect(self.on_filter_text_changed)
+        layout.addWidget(self.filter)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setAccessibleName("Quality statements by theme")
+        self.tree.itemChanged.connect(self.on_tree_item_changed)
+        layout.addWidget(self.tree, 3)
+        row = QHBoxLayout()
+        self.category = QComboBox()
+        self.category.setAccessibleName("Evidence category")
+        row.addWidget(self.category, 2)
+        self.tag_passage = QPushButton("Tag selected text")
+        self.tag_passage.setAccessibleName("Tag the selected text with the current statement")
+        self.tag_passage.clicked.connect(self.on_tag_passage_clicked)
+        row.addWidget(self.tag_passage, 1)
+        layout.addLayout(row)
+        layout.addWidget(QLabel("Tags"))
+        self.tags = QListWidget()
+        self.tags.setAccessibleName("Tags on this record")
+        remove = QAction("Remove tag", self.tags)
+        remove.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)])
+        remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        remove.triggered.connect(self.on_remove_tag)
+        self.tags.addAction(remove)
+        layout.addWidget(self.tags, 1)
+        self.remove_button = QPushButton("Remove tag")
+        self.remove_button.setAccessibleName("Remove the selected tag")
+        self.remove_button.clicked.connect(self.on_remove_tag)
+        layout.addWidget(self.remove_button)
+
+    def set_record(self, record: RecordRow | None) -> None:
+        self._record = record
+        self.setEnabled(record is not None)
+        if record is None:
+            self.tree.clear()
+            self.tags.clear()
+            return
+        framework = framework_by_key(record.framework_key)
+        if framework is not self._framework:
+            self._framework = framework
+            self._build_tree(framework)
+        self._fill_categories(framework, record)
+        self._show_links(record.links)
+
+    def _build_tree(self, framework: Framework) -> None:
+        self._updating = True
+        self.tree.clear()
+        for theme in framework.themes:
+            parent = QTreeWidgetItem([theme.name])
+            parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            parent.setToolTip(0, theme.description)
+            for statement in framework.statements_in(theme.id):
+                child = QTreeWidgetItem([statement.name])
+                child.setData(0, STATEMENT_ROLE, statement.id)
+                child.setToolTip(0, statement.description)
+                child.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
+                child.setCheckState(0, Qt.CheckState.Unchecked)
+                parent.addChild(child)
+            self.tree.addTopLevelItem(parent)
+        self.tree.expandAll()
+        self._updating = False
+
+    def _fill_categories(self, framework: Framework, record: RecordRow) -> None:
+        default = framework.default_category(record.kind, getattr(record.content, "role", None))
+        self.category.clear()
+        self.category.addItem(f"Default: {framework.category(default).name}", None)
+        for category in framework.categories:
+            self.category.addItem(category.name, category.id)
+
+    def _show_links(self, links: tuple[LinkRow, ...]) -> None:
+        assert self._framework is not None
+        whole = {link.statement_id for link in links if link.passage is None}
+        self._updating = True
+        for item in self._statement_items():
+            state = Qt.CheckState.Checked if item.data(0, STATEMENT_ROLE) in whole else Qt.CheckState.Unchecked
+            item.setCheckState(0, state)
+        self._updating = False
+        self.tags.clear()
+        for link in links:
+            text = f"{self._framework.statement(link.statement_id).name} · {self._framework.category(link.category_id).name}"
+            if link.passage is not None:
+                text += f" · “{link.passage.text[:60]}”"
+            item = QListWidgetItem(text)
+            item.setData(LINK_ROLE, link.id)
+            self.tags.addItem(item)
+
+    def _statement_items(self) -> list[QTreeWidgetItem]:
+        return [self.tree.topLevelItem(i).child(j) for i in range(self.tree.topLevelItemCount()) for j in range(self.tree.topLevelItem(i).childCount())]
+
+    # -- slots ------------------------------------------------------------------------------------
+
+    def on_filter_text_changed(self, text: str) -> None:
+        needle = text.casefold().strip()
+        for i in range(self.tree.topLevelItemCount()):
+            theme = self.tree.topLevelItem(i)
+            visible = 0
+            for j in range(theme.childCount()):
+                child = theme.child(j)
+                shown = not needle or needle in child.text(0).casefold()
+                child.setHidden(not shown)
+                visible += shown
+            theme.setHidden(visible == 0)
+
+    def on_tree_item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        if self._updating or self._record is None or item.data(0, STATEMENT_ROLE) is None:
+            return
+        record_id, statement_id = self._record.id, item.data(0, STATEMENT_ROLE)
+        if item.checkState(0) == Qt.CheckState.Checked:
+            category = self.category.currentData()
+            self._run(lambda vault: vault.links.tag(record_id, statement_id, category))
+            return
+        ids = [link.id for link in self._record.links if link.statement_id == statement_id and link.passage is None]
+
+        def untag_all(vault: Any) -> Done[None]:
+            changes = Changes()
+            for link_id in ids:
+                changes |= vault.links.untag(link_id).changes
+            return Done(None, changes)
+
+        self._run(untag_all)
+
+    def on_tag_passage_clicked(self) -> None:
+        current = self.tree.currentItem()
+        passage = self._selected_passage()
+        if self._record is None or current is None or current.data(0, STATEMENT_ROLE) is None:
+            self.tag_passage.setToolTip("Pick a quality statement first.")
+            return
+        if passage is None:
+            self.tag_passage.setToolTip("Select some text in the notes first.")
+            return
+        record_id, statement_id, category = self._record.id, current.data(0, STATEMENT_ROLE), self.category.currentData()
+        self._run(lambda vault: vault.links.tag(record_id, statement_id, category, passage=passage))
+
+    def on_remove_tag(self) -> None:
+        item = self.tags.currentItem()
+        if item is not None:
+            link_id = item.data(LINK_ROLE)
+            self._run(lambda vault: vault.links.untag(link_id))
+
+    def _run(self, task: Callable[[Any], Done[Any]]) -> None:
+        """Run a tagging change, then show the record's tags as the vault now has them."""
+        if self._record is None:
+            return
+        record_id = self._record.id
+
+        def then_reload(vault: Any) -> Done[RecordRow]:
+            changes = task(vault).changes
+            return Done(vault.records.get(record_id), changes)
+
+        VaultOp(self._state, then_reload, initiator=self).success(self._reloaded).run_in_background()
+
+    def _reloaded(self, done: Done[RecordRow]) -> None:
+        if self._record is not None and done.value.id == self._record.id:
+            self.set_record(done.value)
+            self.tagged.emit(done.value)
