@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -28,6 +29,7 @@ from fieldapp import domain
 from fieldapp.rows import Changes, RecordRow
 from fieldapp.search import Query
 
+from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
 from ui.operations import QueryOp, VaultOp
 from ui.record_list import RECORD_ID_ROLE, RecordListModel
@@ -49,6 +51,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._state = state
         self._assessment_id: str | None = None
+        self._cell: tuple[str, str] = ("", "")  # the coverage cell the list is filtered to
         self._query_generation = 0
         self.setWindowTitle("fieldapp")
         self.resize(1280, 720)
@@ -92,6 +95,12 @@ class MainWindow(QMainWindow):
         self.kind_filter.currentIndexChanged.connect(lambda _i: self.refresh_list())
         filters.addWidget(self.kind_filter, 1)
         middle_layout.addLayout(filters)
+        self.cell_filter = QPushButton("")
+        self.cell_filter.setAccessibleName("Clear the coverage filter")
+        self.cell_filter.setToolTip("Showing the evidence behind a coverage cell; click to show all")
+        self.cell_filter.clicked.connect(lambda: self.filter_by_cell("", ""))
+        self.cell_filter.hide()
+        middle_layout.addWidget(self.cell_filter)
         self.model = RecordListModel()
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -120,8 +129,16 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.editor)
 
+        self.coverage = CoverageView()
+        self.coverage.cell_chosen.connect(self.filter_by_cell)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Evidence and coverage")
+        self.tabs.addTab(middle, "Evidence")
+        self.tabs.addTab(self.coverage, "Coverage")
+        self.tabs.currentChanged.connect(lambda _i: self.refresh_coverage())
+
         splitter = QSplitter()
-        for widget, stretch in ((left, 1), (middle, 3), (scroll, 3)):
+        for widget, stretch in ((left, 1), (self.tabs, 3), (scroll, 3)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
         self.setCentralWidget(splitter)
@@ -173,7 +190,15 @@ class MainWindow(QMainWindow):
     def refresh_list(self) -> None:
         self._query_generation += 1
         generation = self._query_generation
-        query = Query(text=self.search_box.text(), assessment_id=self._assessment_id, kinds=self._kinds(), count=True)
+        statement, category = self._cell
+        query = Query(
+            text=self.search_box.text(),
+            assessment_id=self._assessment_id,
+            kinds=self._kinds(),
+            statement_ids=(statement,) if statement else (),
+            category_ids=(category,) if category else (),
+            count=True,
+        )
         QueryOp(self._state, lambda vault: vault.search(query)).success(
             lambda results: self._show_results(generation, results)
         ).run_in_background()
@@ -191,12 +216,31 @@ class MainWindow(QMainWindow):
         if self.editor.record_id is not None:
             self._select(self.editor.record_id)
 
+    def refresh_coverage(self) -> None:
+        if self.tabs.currentWidget() is not self.coverage or self._assessment_id is None:
+            return
+        assessment_id = self._assessment_id
+        QueryOp(self._state, lambda vault: vault.coverage(assessment_id)).success(self.coverage.show_coverage).run_in_background()
+
+    def filter_by_cell(self, statement_id: str, category_id: str) -> None:
+        """Show the evidence behind a coverage cell (or, with empty ids, all evidence again)."""
+        self._cell = (statement_id, category_id)
+        if statement_id:
+            text = f"Filtered to one coverage cell ({statement_id}{' × ' + category_id if category_id else ''}) ✕"
+            self.cell_filter.setText(text)
+        self.cell_filter.setVisible(bool(statement_id))
+        self.tabs.setCurrentIndex(0)
+        self.refresh_list()
+
     # -- slots ------------------------------------------------------------------------------------
 
     def on_assessments_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
         self._assessment_id = current.data(Qt.ItemDataRole.UserRole) if current else None
         self.editor.show_record(None)
+        self._cell = ("", "")
+        self.cell_filter.hide()
         self.refresh_list()
+        self.refresh_coverage()
 
     def on_new_assessment_name_return(self) -> None:
         name = self.new_assessment_name.text().strip()

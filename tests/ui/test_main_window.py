@@ -186,3 +186,26 @@ def test_the_record_list_model_passes_qts_model_tests(qtmodeltester, vault: Vaul
     qtmodeltester.check(model)
     model.update_row(vault.search(Query()).items[0])
     qtmodeltester.check(model)
+
+
+def test_the_coverage_grid_counts_evidence_and_a_cell_filters_the_list(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    aid = state.vault.assessments.list()[0].id
+    tagged = state.vault.records.create(aid, domain.Interview(role="carer", pseudonym="C1")).value
+    state.vault.links.tag(tagged.id, "safeguarding")
+    state.vault.records.create(aid, domain.Observation(title="Untagged"))
+    window.tabs.setCurrentWidget(window.coverage)
+    settle(qtbot, state)
+    grid = window.coverage.grid
+    assert grid.rowCount() == 17 + 3 and grid.columnCount() == 6 + 1
+    labels = [grid.verticalHeaderItem(r).text() for r in range(grid.rowCount())]
+    row = labels.index("Safeguarding")
+    assert grid.item(row, 0).text() == "1" and grid.item(row, 6).text() == "1"
+    assert labels.count("Safeguarding") == 1 and sum(label.startswith("⚠") for label in labels) == 16
+    assert "16 of 17 statements have no evidence yet" in window.coverage.summary.text()
+    window.coverage.on_grid_cell_activated(row, 0)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.tabs.currentIndex() == 0 and window.model.rowCount() == 1)
+    assert window.model.summary(0).id == tagged.id and window.cell_filter.isVisible()
+    qtbot.mouseClick(window.cell_filter, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=3_000)

@@ -27,6 +27,6 @@ def _looks_like_a_window_with_text(path: Path) -> bool:
 def test_the_script_writes_a_screenshot_of_the_main_window_with_each_editor(qapp, tmp_path: Path) -> None:  # noqa: ANN001
     screenshots.main([str(tmp_path)])
     names = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert names == ["main-case-tracking.png", "main-focus-group.png", "main-interview.png", "main-observation.png"]
+    assert names == ["coverage.png", "main-case-tracking.png", "main-focus-group.png", "main-interview.png", "main-observation.png"]
     for path in tmp_path.glob("*.png"):
         assert _looks_like_a_window_with_text(path), path.name

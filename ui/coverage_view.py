@@ -1,0 +1,89 @@
+"""Coverage: quality statements (grouped by theme) × evidence categories, with the gaps marked.
+
+The view an inspector checks before leaving a site. Clicking a cell asks for the evidence behind it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
+
+from fieldapp.coverage import Coverage
+from fieldapp.framework import framework_by_key
+
+EMPTY = QBrush(QColor("#fde7e4"))
+THEME = QBrush(QColor("#e8eef7"))
+STATEMENT_ROLE = Qt.ItemDataRole.UserRole
+CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class CoverageView(QWidget):
+    cell_chosen = Signal(str, str)  # (statement id, category id, or "" for any category)
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        self.summary = QLabel("")
+        self.summary.setAccessibleName("Coverage summary")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+        self.grid = QTableWidget()
+        self.grid.setAccessibleName("Coverage grid: quality statements by evidence category")
+        self.grid.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.grid.cellActivated.connect(self.on_grid_cell_activated)
+        self.grid.cellClicked.connect(self.on_grid_cell_activated)
+        layout.addWidget(self.grid)
+
+    def show_coverage(self, coverage: Coverage) -> None:
+        framework = framework_by_key(coverage.framework_key)
+        categories = [framework.category(c) for c in coverage.category_ids]
+        self.grid.clear()
+        self.grid.setColumnCount(len(categories) + 1)
+        self.grid.setHorizontalHeaderLabels([c.name for c in categories] + ["All"])
+        rows = [r for theme in framework.themes for r in [(theme, None)] + [(theme, s) for s in framework.statements_in(theme.id)]]
+        self.grid.setRowCount(len(rows))
+        labels = []
+        bold = QFont()
+        bold.setBold(True)
+        for row, (theme, statement) in enumerate(rows):
+            if statement is None:
+                labels.append(theme.name)
+                for column in range(len(categories) + 1):
+                    cell = QTableWidgetItem("")
+                    cell.setBackground(THEME)
+                    cell.setFlags(Qt.ItemFlag.NoItemFlags)
+                    self.grid.setItem(row, column, cell)
+                continue
+            total = coverage.statement_total(statement.id)
+            labels.append(("⚠ " if total == 0 else "") + statement.name)
+            for column, category in enumerate(categories):
+                count = coverage.count(statement.id, category.id)
+                self.grid.setItem(row, column, self._cell(count, statement.id, category.id, f"{statement.name} × {category.name}"))
+            total_cell = self._cell(total, statement.id, "", f"{statement.name}, all categories")
+            total_cell.setFont(bold)
+            self.grid.setItem(row, len(categories), total_cell)
+        self.grid.setVerticalHeaderLabels(labels)
+        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        missing = [framework.statement(s).name for s in coverage.missing]
+        self.summary.setText(
+            "Every quality statement has evidence." if not missing
+            else f"{len(missing)} of {len(coverage.statement_ids)} statements have no evidence yet: " + "; ".join(missing)
+        )  # fmt: skip
+
+    @staticmethod
+    def _cell(count: int, statement_id: str, category_id: str, accessible: str) -> QTableWidgetItem:
+        cell = QTableWidgetItem(str(count) if count else "")
+        cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+        cell.setData(STATEMENT_ROLE, statement_id)
+        cell.setData(CATEGORY_ROLE, category_id)
+        cell.setToolTip(f"{accessible}: {count} piece{'s' if count != 1 else ''} of evidence")
+        if count == 0:
+            cell.setBackground(EMPTY)
+        return cell
+
+    def on_grid_cell_activated(self, row: int, column: int) -> None:
+        cell = self.grid.item(row, column)
+        if cell is not None and cell.data(STATEMENT_ROLE):
+            self.cell_chosen.emit(cell.data(STATEMENT_ROLE), cell.data(CATEGORY_ROLE) or "")
