@@ -41,7 +41,9 @@ class CoverageView(QWidget):
         categories = [framework.category(c) for c in coverage.category_ids]
         self.grid.clear()
         self.grid.setColumnCount(len(categories) + 1)
-        self.grid.setHorizontalHeaderLabels([c.name for c in categories] + ["All"])
+        self.grid.setHorizontalHeaderLabels([_short(c.name) for c in categories] + ["All"])
+        for column, category in enumerate(categories):
+            self.grid.horizontalHeaderItem(column).setToolTip(f"{category.name}: {category.description}")
         rows = [r for theme in framework.themes for r in [(theme, None)] + [(theme, s) for s in framework.statements_in(theme.id)]]
         self.grid.setRowCount(len(rows))
         labels = []
@@ -65,7 +67,7 @@ class CoverageView(QWidget):
             total_cell.setFont(bold)
             self.grid.setItem(row, len(categories), total_cell)
         self.grid.setVerticalHeaderLabels(labels)
-        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         missing = [framework.statement(s).name for s in coverage.missing]
         self.summary.setText(
             "Every quality statement has evidence." if not missing
@@ -87,3 +89,9 @@ class CoverageView(QWidget):
         cell = self.grid.item(row, column)
         if cell is not None and cell.data(STATEMENT_ROLE):
             self.cell_chosen.emit(cell.data(STATEMENT_ROLE), cell.data(CATEGORY_ROLE) or "")
+
+
+def _short(name: str) -> str:
+    """'Feedback from staff and leaders' -> 'Staff and leaders': the grid needs narrow columns."""
+    prefix = "Feedback from "
+    return name[len(prefix):].capitalize() if name.startswith(prefix) else name

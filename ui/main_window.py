@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
 
         self.editor = RecordEditor(self._state)
         self.editor.saved.connect(self.on_editor_saved)
-        scroll = QScrollArea()
+        scroll = self.editor_area = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.editor)
 
@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         self.tabs.setAccessibleName("Evidence and coverage")
         self.tabs.addTab(middle, "Evidence")
         self.tabs.addTab(self.coverage, "Coverage")
-        self.tabs.currentChanged.connect(lambda _i: self.refresh_coverage())
+        self.tabs.currentChanged.connect(self.on_tabs_current_changed)
 
         splitter = QSplitter()
         for widget, stretch in ((left, 1), (self.tabs, 3), (scroll, 3)):
@@ -215,6 +215,11 @@ class MainWindow(QMainWindow):
         self.count_label.setText(f"{total} record{'s' if total != 1 else ''}")
         if self.editor.record_id is not None:
             self._select(self.editor.record_id)
+
+    def on_tabs_current_changed(self, _index: int) -> None:
+        # The grid needs the editor's room; the editor comes back with the evidence list.
+        self.editor_area.setVisible(self.tabs.currentWidget() is not self.coverage)
+        self.refresh_coverage()
 
     def refresh_coverage(self) -> None:
         if self.tabs.currentWidget() is not self.coverage or self._assessment_id is None:
