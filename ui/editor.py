@@ -31,6 +31,7 @@ from fieldapp.ids import uuid7
 from fieldapp.links import passage_of
 from fieldapp.rows import Passage, RecordRow
 
+from ui.history_panel import HistoryPanel
 from ui.operations import VaultOp
 from ui.state import AppState
 from ui.tagging import TagPanel
@@ -63,6 +64,10 @@ class RecordEditor(QWidget):
         self.tag_panel.tagged.connect(self._on_tagged)
         self.tag_panel.set_record(None)
         self._layout.addWidget(self.tag_panel)
+        self.history = HistoryPanel(state)
+        self.history.restored.connect(self._on_restored)
+        self.history.set_record(None)
+        self._layout.addWidget(self.history)
         self.quick_note: QLineEdit | None = None
 
     @property
@@ -75,6 +80,7 @@ class RecordEditor(QWidget):
         self._record, self._content = record, record.content if record else None
         self._rebuild()
         self.tag_panel.set_record(record)
+        self.history.set_record(record)
 
     def leave_record(self) -> None:
         if self._record is None:
@@ -258,6 +264,12 @@ class RecordEditor(QWidget):
             return passage_of(self.content_from_form(), "notes", start, end)
         except ValidationError:
             return None
+
+    def _on_restored(self, record: RecordRow) -> None:
+        """Show the restored content without saving over it first (the form holds the old one)."""
+        self._record = None
+        self.show_record(record)
+        self.saved.emit(record)
 
     def _on_tagged(self, record: RecordRow) -> None:
         self._record = record

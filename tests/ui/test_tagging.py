@@ -87,3 +87,20 @@ def test_a_selected_passage_of_the_notes_is_tagged_and_the_tag_removed_with_dele
     qtbot.mouseClick(editor.tag_panel.remove_button, Qt.MouseButton.LeftButton)
     settle(qtbot, editor)
     assert vault.records.get(editor.record_id).links == ()
+
+
+def test_the_history_lists_revisions_and_restores_one_as_a_new_revision(qtbot, editor: RecordEditor, vault: Vault) -> None:  # noqa: ANN001
+    record_id = editor.record_id
+    vault.records.cut_revision(record_id)
+    vault.records.save(record_id, domain.Interview(role="carer", pseudonym="C4", notes="a later version"))
+    vault.records.cut_revision(record_id)
+    editor.show_record(vault.records.get(record_id))
+    settle(qtbot, editor)
+    qtbot.waitUntil(lambda: editor.history.revisions.count() == 2)
+    assert "saved on this device" in editor.history.revisions.item(0).text()
+    editor.history.revisions.setCurrentRow(1)  # the older one
+    qtbot.mouseClick(editor.history.restore, Qt.MouseButton.LeftButton)
+    settle(qtbot, editor)
+    assert vault.records.get(record_id).content.notes.startswith("Carer 😀 describes")
+    assert len(vault.history.revisions(record_id)) == 3
+    qtbot.waitUntil(lambda: editor._fields["notes"].toPlainText().startswith("Carer"))
