@@ -31,6 +31,7 @@ from fieldapp.ids import uuid7
 from fieldapp.links import passage_of
 from fieldapp.rows import Passage, RecordRow
 
+from ui.attachments_panel import AttachmentsPanel
 from ui.history_panel import HistoryPanel
 from ui.operations import VaultOp
 from ui.state import AppState
@@ -64,6 +65,10 @@ class RecordEditor(QWidget):
         self.tag_panel.tagged.connect(self._on_tagged)
         self.tag_panel.set_record(None)
         self._layout.addWidget(self.tag_panel)
+        self.attachments = AttachmentsPanel(state)
+        self.attachments.changed.connect(self._on_tagged)
+        self.attachments.set_record(None)
+        self._layout.addWidget(self.attachments)
         self.history = HistoryPanel(state)
         self.history.restored.connect(self._on_restored)
         self.history.set_record(None)
@@ -80,6 +85,7 @@ class RecordEditor(QWidget):
         self._record, self._content = record, record.content if record else None
         self._rebuild()
         self.tag_panel.set_record(record)
+        self.attachments.set_record(record)
         self.history.set_record(record)
 
     def leave_record(self) -> None:

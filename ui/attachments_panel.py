@@ -1,0 +1,213 @@
+"""A record's attachments: add files (or drop them), preview images in the app, export a copy.
+
+Imports stream on the vault worker with progress and a Cancel button. Viewing decrypts into
+memory only; the only way out of the vault is the explicit "Export a copy".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.rows import AttachmentRow, Done, RecordRow
+
+from ui.operations import QueryOp, VaultOp
+from ui.state import AppState
+
+ATTACHMENT_ROLE = Qt.ItemDataRole.UserRole
+PREVIEW_LIMIT = 25 * 2**20  # larger images are exported, not decrypted into memory for a thumbnail
+
+
+class _Progress(QObject):
+    """Carries progress from the vault worker to the UI thread (a queued signal)."""
+
+    moved = Signal(int, object)  # (bytes done, total bytes or None)
+
+
+class AttachmentsPanel(QWidget):
+    changed = Signal(object)  # the RecordRow with its attachments as now saved
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self._state = state
+        self._record_id: str | None = None
+        self._cancel = False
+        self._progress = _Progress()
+        self._progress.moved.connect(self._on_progress)
+        self.setAcceptDrops(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("Attachments (drop files here)"))
+        self.files = QListWidget()
+        self.files.setAccessibleName("Attachments of this record")
+        self.files.currentItemChanged.connect(self.on_files_current_changed)
+        layout.addWidget(self.files)
+        self.preview = QLabel("")
+        self.preview.setAccessibleName("Image preview")
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.preview)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("Add files…")
+        self.add_button.setAccessibleName("Add files to this record")
+        self.add_button.clicked.connect(self.on_add_clicked)
+        self.export_button = QPushButton("Export a copy…")
+        self.export_button.setAccessibleName("Export a decrypted copy of the selected attachment")
+        self.export_button.clicked.connect(self.on_export_clicked)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.export_button)
+        layout.addLayout(buttons)
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Import progress")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setAccessibleName("Cancel the import")
+        self.cancel_button.clicked.connect(self.on_cancel_clicked)
+        progress_row.addWidget(self.progress)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
+        self.status = QLabel("")
+        self.status.setAccessibleName("Attachment status")
+        layout.addWidget(self.status)
+        self._show_progress(False)
+
+    def set_record(self, record: RecordRow | None) -> None:
+        self._record_id = record.id if record else None
+        self.setEnabled(record is not None)
+        self.files.clear()
+        self.preview.clear()
+        for attachment in record.attachments if record else ():
+            item = QListWidgetItem(f"{attachment.name}  ({_size(attachment.size)})")
+            item.setData(ATTACHMENT_ROLE, attachment)
+            self.files.addItem(item)
+
+    # -- adding ----------------------------------------------------------------------------------
+
+    def on_add_clicked(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(self, "Add files to this record")
+        self.add_paths([Path(p) for p in paths])
+
+    def dragEnterEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self.add_paths([Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()])
+
+    def add_paths(self, paths: list[Path]) -> None:
+        """Stream each file into the vault on the worker; progress shows, Cancel stops it."""
+        if not paths or self._record_id is None:
+            return
+        record_id, progress = self._record_id, self._progress
+        self._cancel = False
+        self._show_progress(True)
+
+        def import_all(vault: Any) -> Done[RecordRow]:
+            changes = None
+            for path in paths:
+                done = vault.attachments.add(
+                    record_id, path, progress=lambda n, total: progress.moved.emit(n, total), cancel=lambda: self._cancel
+                )
+                changes = done.changes if changes is None else changes | done.changes
+            assert changes is not None
+            return Done(vault.records.get(record_id), changes)
+
+        VaultOp(self._state, import_all, initiator=self).success(self._on_imported).failure(self._on_failed).run_in_background()
+
+    def on_cancel_clicked(self) -> None:
+        self._cancel = True  # read between chunks on the worker; nothing partial is kept
+
+    def _on_progress(self, done: int, total: object) -> None:
+        if isinstance(total, int) and total > 0:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(done * 1000 / total))
+        else:
+            self.progress.setRange(0, 0)
+
+    def _on_imported(self, done: Done[RecordRow]) -> None:
+        self._show_progress(False)
+        self.status.setText("Added and encrypted.")
+        if done.value.id == self._record_id:
+            self.set_record(done.value)
+            self.changed.emit(done.value)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        from ui.errors import message_for
+
+        self._show_progress(False)
+        self.status.setText(message_for(exc))
+
+    def _show_progress(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.add_button.setEnabled(not busy)
+        if busy:
+            self.progress.setRange(0, 0)
+            self.status.setText("Adding…")
+
+    # -- viewing and exporting --------------------------------------------------------------------
+
+    def on_files_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        self.preview.clear()
+        attachment: AttachmentRow | None = current.data(ATTACHMENT_ROLE) if current else None
+        if attachment is None or not attachment.media_type.startswith("image/") or attachment.size > PREVIEW_LIMIT:
+            return
+        QueryOp(self._state, lambda vault: vault.attachments.read_bytes(attachment.id)).success(
+            lambda data: self._show_preview(attachment.id, data)
+        ).failure(self._on_failed).run_in_background()
+
+    def _show_preview(self, attachment_id: str, data: bytes) -> None:
+        current = self.files.currentItem()
+        if current is None or current.data(ATTACHMENT_ROLE).id != attachment_id:
+            return
+        pixmap = QPixmap()
+        if pixmap.loadFromData(data):
+            self.preview.setPixmap(pixmap.scaled(320, 240, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+
+    def on_export_clicked(self) -> None:
+        current = self.files.currentItem()
+        if current is None:
+            self.status.setText("Select an attachment to export.")
+            return
+        attachment: AttachmentRow = current.data(ATTACHMENT_ROLE)
+        target, _filter = QFileDialog.getSaveFileName(self, "Export a decrypted copy", attachment.name)
+        if target:
+            self.export_to(attachment, Path(target))
+
+    def export_to(self, attachment: AttachmentRow, target: Path) -> None:
+        """Decrypt a copy to a place the inspector chose; a failed check leaves no partial file."""
+
+        def export(vault: Any) -> Path:
+            partial = target.with_name(target.name + ".part")
+            try:
+                with open(partial, "wb") as out:
+                    vault.attachments.read_into(attachment.id, out)
+                partial.replace(target)
+            finally:
+                partial.unlink(missing_ok=True)
+            return target
+
+        QueryOp(self._state, export).success(lambda path: self.status.setText(f"Exported a copy to {path}.")).failure(
+            self._on_failed
+        ).run_in_background()
+
+
+def _size(size: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024  # type: ignore[assignment]
+    return ""
