@@ -1,23 +1,126 @@
-"""The desktop app's entry point.
+"""The desktop app: first run or unlock, then the main window; locks on demand and when idle.
 
-The PySide6 windows are the next piece of work (see the issue "The desktop app"); until they
-land, this says so plainly rather than pretending, and points at what works today.
+    python -m ui [--vault PATH]
+
+The vault lives in the platform's user data folder unless --vault says otherwise.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
 
-MESSAGE = """\
-fieldapp: the desktop app's windows are being built and are not in this version yet.
+import platformdirs
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
-What works today is the encrypted evidence vault underneath it (fieldapp/):
-create and unlock a vault, record observations, interviews, case tracking and focus
-groups, tag them to quality statements, attach files, search, check coverage and
-verify every signed revision. See README.md, "Using the vault from Python".
-"""
+from fieldapp.vault import Vault
+
+from ui.first_run import FirstRunWizard
+from ui.main_window import MainWindow
+from ui.operations import QueryOp
+from ui.state import AppState
+from ui.unlock import UnlockWindow
+
+_ACTIVITY = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+    QEvent.Type.TouchBegin,
+}
+
+
+def default_vault_path() -> Path:
+    return Path(platformdirs.user_data_dir("fieldapp", appauthor=False)) / "vault"
+
+
+class AppController(QObject):
+    """Decides which window shows, and locks the vault when asked or when the inspector walks away."""
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__()
+        self.state = state
+        self.window: QWidget | None = None
+        self.main: MainWindow | None = None
+        self._idle = QTimer(self, singleShot=True)
+        self._idle.timeout.connect(self.lock)
+
+    def start(self) -> None:
+        if self.state.has_vault:
+            self.state.vault = Vault(self.state.vault_path)
+            self._show_unlock()
+        else:
+            wizard = FirstRunWizard(self.state)
+            wizard.created.connect(self.on_wizard_created)
+            self._show(wizard)
+
+    def on_wizard_created(self, vault: Vault) -> None:
+        self.state.vault = vault
+        self._show_main()
+
+    def _show_unlock(self) -> None:
+        unlock = UnlockWindow(self.state)
+        unlock.unlocked.connect(self._show_main)
+        self._show(unlock)
+
+    def _show_main(self) -> None:
+        if self.main is None:
+            self.main = MainWindow(self.state)
+            self.main.lock_requested.connect(self.lock)
+        self._show(self.main)
+        self.main.load()
+        self.state.signals.vault_unlocked.emit()
+        self._arm_idle()
+
+    def _show(self, window: QWidget) -> None:
+        previous, self.window = self.window, window
+        window.show()
+        if previous is not None and previous is not window:
+            previous.hide()
+
+    def lock(self) -> None:
+        """Hide every window's content at once; cut revisions and forget keys on the vault worker."""
+        if self.main is None or self.state.vault is None or self.state.vault.is_locked:
+            return
+        self._idle.stop()
+        self.main.editor.leave_record()
+        self.main.hide()
+        self.main.model.set_rows(())
+        self.main.editor.show_record(None)
+        QueryOp(self.state, lambda vault: vault.lock()).success(lambda _none: self.state.signals.vault_locked.emit()).run_in_background()
+        self._show_unlock()
+
+    # -- idle locking ---------------------------------------------------------------------------
+
+    def _arm_idle(self) -> None:
+        if self.state.idle_lock_s > 0:
+            self._idle.start(self.state.idle_lock_s * 1000)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() in _ACTIVITY and self._idle.isActive():
+            self._idle.start()  # any input restarts the countdown
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:
-    sys.stdout.write(MESSAGE)
-    return 0
+    parser = argparse.ArgumentParser(prog="fieldapp", description="Record ICS assessment evidence, offline.")
+    parser.add_argument("--vault", type=Path, default=None, help="the vault folder (default: your user data folder)")
+    parser.add_argument("--idle-lock", type=int, default=None, metavar="SECONDS", help="lock after this long idle (0: never)")
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("fieldapp")
+    state = AppState(vault_path=args.vault or default_vault_path())
+    if args.idle_lock is not None:
+        state.idle_lock_s = args.idle_lock
+    controller = AppController(state)
+    app.installEventFilter(controller)
+    controller.start()
+    code = app.exec()
+    if controller.main is not None:
+        controller.main.editor.leave_record()
+    state.tasks.shutdown()  # every queued save finishes before the keys are forgotten
+    if state.vault is not None:
+        state.vault.lock()
+    return int(code)
