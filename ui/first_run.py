@@ -36,6 +36,7 @@ class FirstRunWizard(QWizard):
         self.state = state
         self.result_vault: CreatedVault | None = None
         self.setWindowTitle("Create your fieldapp vault")
+        self.setMinimumSize(720, 440)  # the recovery key must show whole, never scrolled
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.passphrase_page = PassphrasePage()
         self.creating_page = CreatingPage(self)
@@ -146,7 +147,7 @@ class RecoveryKeyPage(QWizardPage):
         self.key.setReadOnly(True)
         self.key.setAccessibleName("Recovery key")
         font = QFont("DejaVu Sans Mono")
-        font.setPointSize(14)
+        font.setPointSize(13)
         self.key.setFont(font)
         layout.addWidget(self.key)
         buttons = QHBoxLayout()

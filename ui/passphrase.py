@@ -29,6 +29,7 @@ COMMON_WORDS = frozenset(
 )
 _LEET = str.maketrans("0134578@$!", "oieastbasi")
 _VOWELS = set("aeiouy")
+_ADVICE = {3: "Good. Another unrelated word would make it stronger.", 4: "Hard to guess. Make sure you can remember it."}
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,9 @@ def strength(passphrase: str) -> Strength:
         return Strength(0, LABELS[0], "This is one of the most common passwords; choose something else.")
     bits, flaws = _bits(passphrase)
     score = sum(bits >= t for t in _THRESHOLDS)
-    if score == 4:
-        advice = "Strong: hard to guess. Make sure you can remember it."
-    elif score == 3:
-        advice = "Good. Another unrelated word would make it stronger."
-    else:
-        advice = "Add more unrelated words, for example 'lamp orbit velvet crane'."
-        if flaws:
-            advice += " Avoid " + " and ".join(sorted(flaws)) + "."
+    advice = _ADVICE.get(score, "Add more unrelated words, for example 'lamp orbit velvet crane'.")
+    if score < 3 and flaws:
+        advice += " Avoid " + " and ".join(sorted(flaws)) + "."
     return Strength(score, LABELS[score], advice)
 
 
@@ -67,14 +63,11 @@ def _bits(passphrase: str) -> tuple[float, set[str]]:
     both_cases = passphrase != passphrase.lower() and passphrase != passphrase.upper()
     letter_bits = math.log2(52 if both_cases else 26)
     # Undo look-alike digits and symbols only beside letters ("Tr0ub4dor"), not in "2024".
-    text = "".join(
-        ch.translate(_LEET) if any(n.isalpha() for n in passphrase[max(i - 1, 0) : i + 2]) else ch
-        for i, ch in enumerate(passphrase)
-    )
+    near_letter = [any(n.isalpha() for n in passphrase[max(i - 1, 0) : i + 2]) for i in range(len(passphrase))]
+    text = "".join(ch.translate(_LEET) if near else ch for ch, near in zip(passphrase, near_letter))
     total, flaws, seen = 0.0, set(), set()
     for match in re.finditer(r"[^\W\d_]+|\d+|\s+|.", text):
-        run, start = match.group(), match.start()
-        original = passphrase[start : match.end()]
+        run, original = match.group(), passphrase[match.start() : match.end()]
         bonus = sum(a != b for a, b in zip(run, original))  # one bit per look-alike swap
         if run.isspace():
             total += 1
@@ -107,19 +100,19 @@ def _word_bits(word: str, letter_bits: float, flaws: set[str]) -> float:
     if not word:
         return 0.0
     wordlike = len(word) >= 4 and sum(c in _VOWELS for c in word) / len(word) >= 0.25
-    return _run_bits(word, 3.0 if wordlike else letter_bits, flaws)
+    return _run_bits(word, 3.0 if wordlike else letter_bits, flaws, wordlike=wordlike)
 
 
-def _run_bits(run: str, per_char: float, flaws: set[str]) -> float:
-    """Per-character bits, with 1 bit for a repeat or the next step of a sequence."""
+def _run_bits(run: str, per_char: float, flaws: set[str], *, wordlike: bool = False) -> float:
+    """Per-character bits; 1 bit for a repeat (a third in a row, in a word) or a sequence's 3rd step."""
     bits = 0.0
     for i, ch in enumerate(run):
-        if i and ch == run[i - 1]:
-            bits += 1
+        step = ord(ch) - ord(run[i - 1]) if i else 0
+        if i and not step and (not wordlike or (i > 1 and ch == run[i - 2])):
             flaws.add("repeated characters")
-        elif i and abs(ord(ch) - ord(run[i - 1])) == 1:
-            bits += 1
+        elif i > 1 and abs(step) == 1 and step == ord(run[i - 1]) - ord(run[i - 2]):
             flaws.add("sequences like 1234 or abcd")
         else:
-            bits += per_char
+            bits += per_char - 1
+        bits += 1
     return bits

@@ -20,8 +20,10 @@ from fieldapp.keys import KdfParams  # noqa: E402
 from fieldapp.links import passage_of  # noqa: E402
 from fieldapp.vault import Vault  # noqa: E402
 
+from ui.first_run import FirstRunWizard  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.state import AppState  # noqa: E402
+from ui.unlock import UnlockWindow  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PASSPHRASE = "demo vault passphrase"
@@ -99,8 +101,19 @@ def main(argv: list[str] | None = None) -> int:
         save(window, "coverage", out)
         window.close()
         settle(state)
-        state.tasks.shutdown()
         vault.lock()
+        unlock = UnlockWindow(state)
+        unlock.show()
+        settle(state)
+        save(unlock, "unlock", out)
+        unlock.close()
+        wizard = FirstRunWizard(AppState(vault_path=Path(tmp) / "new-vault", tasks=state.tasks))
+        wizard.show()
+        wizard.passphrase_page.first.setText("violet ferry lamp")
+        settle(state)
+        save(wizard, "first-run", out)
+        wizard.close()
+        state.tasks.shutdown()
     if owned:
         app.quit()
     return 0

@@ -11,22 +11,33 @@ from ui import screenshots
 
 def _looks_like_a_window_with_text(path: Path) -> bool:
     image = QImage(str(path))
-    if image.isNull() or image.width() < 800:
+    if image.isNull() or image.width() < 400:
         return False
-    colours, dark = set(), 0
-    for y in range(0, image.height(), 3):
-        for x in range(0, image.width(), 3):
+    colours, dark, seen = set(), 0, 0
+    for y in range(0, image.height(), 2):
+        for x in range(0, image.width(), 2):
+            seen += 1
             pixel = image.pixel(x, y)
             colours.add(pixel)
             r, g, b = (pixel >> 16) & 255, (pixel >> 8) & 255, pixel & 255
             dark += r + g + b < 200
     # Anti-aliased glyphs give many shades; boxes for missing fonts or a blank window do not.
-    return len(colours) > 40 and dark > 300
+    return len(colours) > 20 and dark > seen * 0.002
 
 
 def test_the_script_writes_a_screenshot_of_the_main_window_with_each_editor(qapp, tmp_path: Path) -> None:  # noqa: ANN001
     screenshots.main([str(tmp_path)])
     names = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert names == ["coverage.png", "main-case-tracking.png", "main-focus-group.png", "main-interview.png", "main-observation.png"]
+    assert names == [
+        "coverage.png", "first-run.png", "main-case-tracking.png", "main-focus-group.png",
+        "main-interview.png", "main-observation.png", "unlock.png",
+    ]  # fmt: skip
     for path in tmp_path.glob("*.png"):
         assert _looks_like_a_window_with_text(path), path.name
+
+
+def test_the_pixel_check_rejects_a_blank_window(qapp, tmp_path: Path) -> None:  # noqa: ANN001
+    blank = QImage(800, 600, QImage.Format.Format_RGB32)
+    blank.fill(0xEFEFEF)
+    blank.save(str(tmp_path / "blank.png"))
+    assert not _looks_like_a_window_with_text(tmp_path / "blank.png")
