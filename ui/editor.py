@@ -1,7 +1,7 @@
 """The record editor: the fields of each kind of record, autosaved 2 seconds after the last edit.
 
-There is no Save button to forget. An edit restarts a 2-second timer; leaving the record (or the
-window) saves at once and cuts a revision. The widgets only read and write a domain dataclass;
+There is no Save button to forget. An edit is saved at most 2 seconds later, even while typing
+goes on; leaving the record (or the window) saves at once and cuts a revision. The widgets only read and write a domain dataclass;
 every save is a VaultOp on the vault worker.
 """
 
@@ -206,7 +206,10 @@ class RecordEditor(QWidget):
     # -- reading the form back, saving ------------------------------------------------------------
 
     def _edited(self, *_args: object) -> None:
-        self._timer.start()
+        # The first unsaved edit starts the clock and later ones do not push it back: someone
+        # typing without a pause is still saved every 2 seconds.
+        if not self._timer.isActive():
+            self._timer.start()
         self.status.setText("Editing…")
 
     def _left_field(self) -> None:
