@@ -1,4 +1,4 @@
-"""Run a benchmark by name: `python -m bench vault --records 10000`."""
+"""Run a benchmark by name: `python -m bench vault --records 10000`, `python -m bench ui`."""
 
 from __future__ import annotations
 
@@ -14,11 +14,17 @@ def main(argv: list[str] | None = None) -> int:
     vault.add_argument("--records", type=int, default=10_000)
     vault.add_argument("--attachment-mb", type=int, default=500)
     vault.add_argument("--dir", default=None, help="where to build the vault (default: a temporary folder)")
+    ui = sub.add_parser("ui", help="the desktop app: start-up, unlock to list, filtering, keystrokes, memory")
+    ui.add_argument("--records", type=int, default=10_000)
     args = parser.parse_args(argv)
     if args.name == "vault":
         from bench import vault_bench
 
         result = vault_bench.run(records=args.records, attachment_mb=args.attachment_mb, where=args.dir)
+    else:
+        from bench import ui_bench
+
+        result = ui_bench.run(records=args.records)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

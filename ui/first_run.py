@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -146,7 +147,7 @@ class RecoveryKeyPage(QWizardPage):
         self.key = QLineEdit()
         self.key.setReadOnly(True)
         self.key.setAccessibleName("Recovery key")
-        font = QFont("DejaVu Sans Mono")
+        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)  # monospaced everywhere
         font.setPointSize(13)
         self.key.setFont(font)
         layout.addWidget(self.key)
@@ -177,11 +178,14 @@ class RecoveryKeyPage(QWizardPage):
             self.save_recovery_key_to(Path(target))
 
     def save_recovery_key_to(self, path: Path) -> None:
-        path.write_text(
+        text = (
             "fieldapp recovery key — opens your vault if you forget your passphrase. Keep it away from the laptop.\n"
-            f"{self.key.text()}\n",
-            encoding="utf-8",
+            f"{self.key.text()}\n"
         )
+        # Readable by this user only, from the moment it exists.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
         self.saved_to.setText(f"Saved to {path}")
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override

@@ -1,0 +1,144 @@
+"""The first-run wizard driven by typing: passphrase refused or accepted, vault made, key kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWizard
+
+from fieldapp import keys
+from fieldapp.vault import Vault
+
+from ui.first_run import FirstRunWizard
+from ui.state import AppState
+
+STRONG = "violet ferry lamp orchard"
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppState]:
+    monkeypatch.setattr(keys, "calibrate", lambda *a, **k: keys.KdfParams())  # real Argon2id, no calibration
+    s = AppState(vault_path=tmp_path / "vault")
+    yield s
+    s.tasks.shutdown()
+    if s.vault is not None:
+        s.vault.lock()
+
+
+@pytest.fixture
+def wizard(qtbot, state: AppState) -> FirstRunWizard:  # noqa: ANN001 - pytest-qt fixture
+    w = FirstRunWizard(state)
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def next_button(wizard: FirstRunWizard) -> QAbstractButton:
+    """The button that moves on from this page: Next, or its commit variant."""
+    page = wizard.currentPage()
+    which = QWizard.WizardButton.CommitButton if page.isCommitPage() else QWizard.WizardButton.NextButton
+    return wizard.button(which)
+
+
+def type_passphrases(qtbot, wizard: FirstRunWizard, first: str, second: str) -> None:  # noqa: ANN001
+    page = wizard.passphrase_page
+    page.first.clear()
+    page.second.clear()
+    qtbot.keyClicks(page.first, first)
+    qtbot.keyClicks(page.second, second)
+
+
+def wait_for_recovery_key(qtbot, wizard: FirstRunWizard) -> str:  # noqa: ANN001
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.recovery_page, timeout=20_000)
+    return wizard.recovery_page.key.text()
+
+
+def test_the_wizard_is_titled_for_the_inspector(wizard: FirstRunWizard) -> None:
+    assert wizard.windowTitle() == "Create your fieldapp vault"
+
+
+def test_a_weak_passphrase_is_refused_with_a_reason_and_next_stays_disabled(qtbot, wizard: FirstRunWizard) -> None:  # noqa: ANN001
+    type_passphrases(qtbot, wizard, "password1", "password1")
+    page = wizard.passphrase_page
+    assert not next_button(wizard).isEnabled()
+    assert "not accepted" in page.verdict.text() and "common" in page.verdict.text()
+    assert page.meter.minimum() == 0 and page.meter.maximum() == 4 and page.meter.value() == 0
+    qtbot.keyClick(page.second, Qt.Key.Key_Return)
+    assert wizard.currentPage() is page
+
+
+def test_two_different_passphrases_are_refused(qtbot, wizard: FirstRunWizard) -> None:  # noqa: ANN001
+    type_passphrases(qtbot, wizard, STRONG, STRONG + "x")
+    assert not next_button(wizard).isEnabled()
+    assert "not the same" in wizard.passphrase_page.verdict.text()
+
+
+def test_a_strong_passphrase_typed_twice_enables_next_and_fills_the_meter(qtbot, wizard: FirstRunWizard) -> None:  # noqa: ANN001
+    type_passphrases(qtbot, wizard, STRONG, STRONG)
+    assert next_button(wizard).isEnabled()
+    assert wizard.passphrase_page.meter.value() >= 3
+    assert wizard.passphrase_page.first.echoMode() == QLineEdit.EchoMode.Password
+    assert wizard.passphrase_page.second.echoMode() == QLineEdit.EchoMode.Password
+
+
+def test_the_wizard_creates_the_vault_and_hands_it_over_unlocked_once_the_key_is_checked(
+    qtbot, wizard: FirstRunWizard, state: AppState, tmp_path: Path  # noqa: ANN001
+) -> None:
+    type_passphrases(qtbot, wizard, STRONG, STRONG)
+    qtbot.keyClick(wizard.passphrase_page.second, Qt.Key.Key_Return)  # Enter advances
+    assert wizard.currentPage() is wizard.creating_page
+    assert wizard.creating_page.busy.maximum() == 0  # busy, not a fake percentage
+    key = wait_for_recovery_key(qtbot, wizard)
+    groups = key.split("-")
+    assert len(groups) == 8 and all(len(g) == 4 for g in groups)
+    assert wizard.recovery_page.key.isReadOnly()
+
+    qtbot.mouseClick(wizard.recovery_page.copy, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == key
+    wizard.recovery_page.save_recovery_key_to(tmp_path / "recovery.txt")
+    assert key in (tmp_path / "recovery.txt").read_text(encoding="utf-8")
+
+    assert not next_button(wizard).isEnabled()  # not until the inspector says it is stored
+    qtbot.keyClick(wizard.recovery_page.kept, Qt.Key.Key_Space)
+    assert next_button(wizard).isEnabled()
+    qtbot.mouseClick(next_button(wizard), Qt.MouseButton.LeftButton)
+
+    check = wizard.check_page
+    assert wizard.currentPage() is check and 2 <= check.check_group_index <= 8
+    assert f"group {check.check_group_index}" in check.prompt.text()
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+    qtbot.keyClicks(check.answer, "ZZZZ" if groups[check.check_group_index - 1] != "ZZZZ" else "YYYY")
+    assert not finish.isEnabled()
+    check.answer.clear()
+    answer = groups[check.check_group_index - 1].lower()
+    qtbot.keyClicks(check.answer, f" {answer[:2]}-{answer[2:]} ")  # any case, spaces and dashes
+    assert finish.isEnabled()
+    with qtbot.waitSignal(wizard.created, timeout=5_000) as created:
+        qtbot.keyClick(check.answer, Qt.Key.Key_Return)  # Enter finishes
+
+    vault = created.args[0]
+    state.vault = vault
+    assert isinstance(vault, Vault) and not vault.is_locked
+    assert (state.vault_path / "vault.header").exists() and vault.db_path.exists()
+    vault.lock()
+    Vault(state.vault_path).unlock(recovery_key=key)  # the key shown is the one that opens it
+
+
+def test_a_failed_creation_is_explained_in_words_not_a_traceback(qtbot, wizard: FirstRunWizard, state: AppState) -> None:  # noqa: ANN001
+    Vault.create(state.vault_path, "an older vault already here", kdf=keys.KdfParams()).vault.lock()
+    type_passphrases(qtbot, wizard, STRONG, STRONG)
+    qtbot.mouseClick(next_button(wizard), Qt.MouseButton.LeftButton)
+    status = wizard.creating_page.status
+    qtbot.waitUntil(lambda: "already a vault" in status.text(), timeout=20_000)
+    assert "Traceback" not in status.text() and wizard.currentPage() is wizard.creating_page
+    assert not next_button(wizard).isEnabled()
+
+
+def test_every_input_and_button_on_the_pages_has_an_accessible_name(wizard: FirstRunWizard) -> None:
+    for page in (wizard.passphrase_page, wizard.creating_page, wizard.recovery_page, wizard.check_page):
+        for widget in page.findChildren(QLineEdit) + page.findChildren(QAbstractButton):
+            assert widget.accessibleName(), f"{type(widget).__name__} on {page.title()!r}"
