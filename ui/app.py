@@ -11,17 +11,23 @@ import argparse
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import platformdirs
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
-from fieldapp.vault import Vault
-
-from ui.first_run import FirstRunWizard
-from ui.main_window import MainWindow
-from ui.operations import QueryOp
+from ui.errors import message_for
 from ui.state import AppState
 from ui.unlock import UnlockWindow
+
+if TYPE_CHECKING:
+    from fieldapp.vault import Vault
+
+    from ui.main_window import MainWindow
+
+# Only Qt and the unlock window load before the first paint; the vault, SQLAlchemy and the main
+# window load on the vault worker (or when first needed), so the app is on screen at once.
 
 _ACTIVITY = {
     QEvent.Type.KeyPress,
@@ -49,12 +55,25 @@ class AppController(QObject):
 
     def start(self) -> None:
         if self.state.has_vault:
-            self.state.vault = Vault(self.state.vault_path)
             self._show_unlock()
+            self._open_handle()
         else:
+            from ui.first_run import FirstRunWizard
+
             wizard = FirstRunWizard(self.state)
             wizard.created.connect(self.on_wizard_created)
             self._show(wizard)
+
+    def _open_handle(self) -> None:
+        """Load the vault module and read the header on the worker; unlocking queues behind it."""
+        state = self.state
+
+        def open_handle() -> None:
+            from fieldapp.vault import Vault
+
+            state.vault = Vault(state.vault_path)  # set on the worker, so the next task sees it
+
+        state.tasks.run(open_handle, lambda _none: None, lambda exc: state.signals.error.emit(message_for(exc)))
 
     def on_wizard_created(self, vault: Vault) -> None:
         self.state.vault = vault
@@ -63,10 +82,13 @@ class AppController(QObject):
     def _show_unlock(self) -> None:
         unlock = UnlockWindow(self.state)
         unlock.unlocked.connect(self._show_main)
+        self.state.signals.error.connect(unlock.status.setText)
         self._show(unlock)
 
     def _show_main(self) -> None:
         if self.main is None:
+            from ui.main_window import MainWindow
+
             self.main = MainWindow(self.state)
             self.main.lock_requested.connect(self.lock)
         self._show(self.main)
@@ -89,7 +111,8 @@ class AppController(QObject):
         self.main.hide()
         self.main.model.set_rows(())
         self.main.editor.show_record(None)
-        QueryOp(self.state, lambda vault: vault.lock()).success(lambda _none: self.state.signals.vault_locked.emit()).run_in_background()
+        vault = self.state.vault
+        self.state.tasks.run(vault.lock, lambda _none: self.state.signals.vault_locked.emit(), lambda _exc: None)
         self._show_unlock()
 
     # -- idle locking ---------------------------------------------------------------------------

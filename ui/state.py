@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from fieldapp.vault import Vault
+from typing import TYPE_CHECKING
 
 from ui.signals import AppSignals
 from ui.taskman import TaskManager
+
+if TYPE_CHECKING:  # the vault module loads on the worker, after the unlock window is up
+    from fieldapp.vault import Vault
 
 DEFAULT_IDLE_LOCK_S = 5 * 60
 

@@ -7,7 +7,7 @@ import math
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from fieldapp.errors import WrongPassphrase
+from fieldapp.errors import VaultNotFound, WrongPassphrase
 
 from ui.errors import message_for
 from ui.state import AppState
@@ -64,14 +64,21 @@ class UnlockWindow(QWidget):
         self.secret.setFocus()
 
     def on_unlock_clicked(self) -> None:
-        vault = self._state.vault
         secret = self.secret.text()
-        if vault is None or not secret or not self.unlock.isEnabled():
+        if not secret or not self.unlock.isEnabled():
             return
         self.secret.clear()
         self._set_busy(True)
         kwargs = {"recovery_key": secret} if self.use_recovery.isChecked() else {"passphrase": secret}
-        self._state.tasks.run(lambda: vault.unlock(**kwargs), self._on_unlocked, self._on_failed)
+        state = self._state
+
+        def unlock() -> None:
+            # Read the handle on the worker: at start-up it is made by the task queued before this.
+            if state.vault is None:
+                raise VaultNotFound(f"No vault could be opened at {state.vault_path}.")
+            state.vault.unlock(**kwargs)
+
+        state.tasks.run(unlock, self._on_unlocked, self._on_failed)
 
     def _on_unlocked(self, _result: object) -> None:
         self._set_busy(False)
