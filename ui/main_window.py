@@ -186,6 +186,9 @@ class MainWindow(QMainWindow):
             self.assessments.setCurrentRow(0)
         for action in self.new_actions.values():
             action.setEnabled(self.assessments.count() > 0)
+        if self.assessments.count() == 0:
+            self.statusBar().showMessage("Start by typing the integrated care system's name at the bottom left, then Enter.")
+            self.new_assessment_name.setFocus()
 
     def refresh_list(self) -> None:
         self._query_generation += 1
