@@ -1,23 +1,31 @@
 """The assessment framework (themes, quality statements, evidence categories, scoring) as versioned data.
 
-Loaded from resources/framework/*.json and validated; records remember the key of the version
-they were tagged against. Nothing here numbers anything by position.
+Loaded from resources/framework/*.json and checked strictly; records store the key of the version they
+were tagged against. Order is list order only: nothing is numbered by position.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from fieldapp.errors import FrameworkError, NotFound
+from fieldapp.errors import FrameworkError, NotFound, ValidationError
 
 RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
-FORMATS = {1}
+FORMATS = frozenset({1})
+SCORES = (1, 2, 3, 4)  # the published roll-up divides by 4, so the scale is fixed
 _ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_VERSION = re.compile(r"[0-9]+(\.[0-9]+)*")
+_EXAMPLE = {_SLUG: "learning-culture", _VERSION: "2024.1"}
+_WHAT = {str: "non-empty text", list: "a non-empty list", dict: "a non-empty object", int: "a whole number"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ class Theme:
 
 @dataclass(frozen=True)
 class Band:
-    low: int  # percentage, inclusive
+    low: int  # printed percentage, inclusive at both ends
     high: int
     score: int
     rating: str
@@ -53,9 +61,18 @@ class Band:
 
 @dataclass(frozen=True)
 class ScoringRules:
-    labels: dict[int, str]
-    bands: tuple[Band, ...]
+    labels: Mapping[int, str] = field(hash=False)  # score → label, for each of 1–4
+    bands: tuple[Band, ...]  # in rising order, covering 25–100 %
     rounding: str  # "half_up" or "half_even": CQC does not say how 62.5 % rounds
+
+    def __post_init__(self) -> None:
+        if self.rounding not in _ROUNDING:
+            raise FrameworkError(f"unknown rounding {self.rounding!r}; use half_up or half_even.")
+        ends, scores = [25] + [b.high + 1 for b in self.bands], [b.score for b in self.bands]
+        if [b.low for b in self.bands] + [101] != ends or any(a >= b for a, b in zip(ends, ends[1:])):
+            raise FrameworkError("rating bands must cover 25–100 % in rising order, without gaps or overlaps.")
+        if scores != sorted(set(scores)) or not set(scores) <= set(self.labels):
+            raise FrameworkError("rating bands must give labelled scores, rising with the bands, once each.")
 
 
 @dataclass(frozen=True)
@@ -67,7 +84,8 @@ class Framework:
     themes: tuple[Theme, ...]
     statements: tuple[Statement, ...]
     categories: tuple[Category, ...]
-    default_categories: dict[str, Any]
+    # kind → category id, plus "roles" (interviewee role → category id) and "fallback"
+    default_categories: Mapping[str, Any] = field(hash=False)
     scoring: ScoringRules
 
     @property
@@ -76,138 +94,146 @@ class Framework:
         return f"{self.framework}@{self.version}"
 
     def theme(self, theme_id: str) -> Theme:
-        return _find(self.themes, theme_id, "theme")
+        """The theme with this id, or NotFound."""
+        return _find(self.themes, theme_id, "theme", self.key)
 
     def statement(self, statement_id: str) -> Statement:
-        return _find(self.statements, statement_id, "quality statement")
+        """The quality statement with this id, or NotFound."""
+        return _find(self.statements, statement_id, "quality statement", self.key)
 
     def category(self, category_id: str) -> Category:
-        return _find(self.categories, category_id, "evidence category")
+        """The evidence category with this id, or NotFound."""
+        return _find(self.categories, category_id, "evidence category", self.key)
 
     def statements_in(self, theme_id: str) -> tuple[Statement, ...]:
+        """The theme's statements in display order."""
         return tuple(self.statement(s) for s in self.theme(theme_id).statement_ids)
 
     def theme_of(self, statement_id: str) -> Theme:
+        """The theme a statement belongs to."""
         return self.theme(self.statement(statement_id).theme_id)
 
     def default_category(self, kind: str, role: str | None = None) -> str:
-        """The category a new evidence link gets from the record's kind and interviewee role."""
-        defaults = self.default_categories
-        if kind in defaults:
-            return str(defaults[kind])
-        return str(defaults["roles"].get(role or "", defaults["fallback"]))
+        """The category a new evidence link gets from the record's kind and, for people, their role."""
+        by_kind = self.default_categories.get(kind)
+        if isinstance(by_kind, str):
+            return by_kind
+        return str(self.default_categories["roles"].get(role or "", self.default_categories["fallback"]))
 
 
-def _find(items: tuple[Any, ...], wanted: str, what: str) -> Any:
+def _find(items: tuple[Any, ...], wanted: str, what: str, key: str) -> Any:
     for item in items:
         if item.id == wanted:
             return item
-    raise NotFound(f"There is no {what} {wanted!r} in this framework.")
+    raise NotFound(f"There is no {what} {wanted!r} in the framework {key}.")
 
 
-def load_framework_file(path: Path) -> Framework:
+def load_framework_file(path: str | Path) -> Framework:
+    """Read and check one framework file; every problem is a FrameworkError naming the file."""
+    path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return parse_framework(json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_repeats))
     except FileNotFoundError:
         raise FrameworkError(f"The framework file {path} is missing.") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FrameworkError(f"The framework file {path.name} is not valid JSON: {exc}.") from None
-    try:
-        return parse_framework(data)
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON, or a key given twice
+        raise FrameworkError(f"The framework file {path} is not readable JSON: {exc}.") from None
     except FrameworkError as exc:
-        raise FrameworkError(f"{path.name}: {exc}") from None
+        raise FrameworkError(f"The framework file {path} is not usable: {exc}") from None
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if repeated := sorted({k for k in keys if keys.count(k) > 1}):
+        raise ValueError(f"{', '.join(map(repr, repeated))} given twice in one object")
+    return dict(pairs)
 
 
 def parse_framework(data: Any) -> Framework:
     """Build and check a framework from plain data (a shipped file, or one that came by sync)."""
+    if (fmt := _get(data, "format", int, "")) not in FORMATS:
+        readable = ", ".join(map(str, sorted(FORMATS)))
+        raise FrameworkError(f"unknown framework format {fmt}; this app reads format {readable}. Update fieldapp.")
+    parts = [_named(s, w) for w, s in _each(data, "statements")]
+    themes = tuple(Theme(*_named(t, w), tuple(_get(t, "statements", list, w))) for w, t in _each(data, "themes"))
+    categories = tuple(Category(*_named(c, w)) for w, c in _each(data, "categories"))
+    for what, ids in (("statement", [p[0] for p in parts]), ("theme", [t.id for t in themes]),
+                      ("category", [c.id for c in categories])):  # fmt: skip
+        if repeated := sorted({i for i in ids if ids.count(i) > 1}):
+            raise FrameworkError(f"duplicate {what} id(s): {', '.join(repeated)}.")
+    theme_of = _theme_index(themes, [p[0] for p in parts])
+    return Framework(
+        framework=_get(data, "framework", str, "", _SLUG),
+        version=_get(data, "version", str, "", _VERSION),
+        title=_get(data, "title", str, ""),
+        status=_get(data, "status", str, ""),
+        themes=themes,
+        statements=tuple(Statement(*p, theme_id=theme_of[p[0]]) for p in parts),
+        categories=categories,
+        default_categories=_defaults(data, {c.id for c in categories}),
+        scoring=_scoring(data),
+    )
+
+
+def _get(data: Any, key: str, kind: type, where: str, pattern: re.Pattern[str] | None = None) -> Any:
+    """data[key], which must exist, be of the given kind, not be empty and match the pattern if given."""
     if not isinstance(data, dict):
-        raise FrameworkError("a framework must be a JSON object.")
-    if data.get("format") not in FORMATS:
-        raise FrameworkError(f"unknown framework format {data.get('format')!r}; this app reads {sorted(FORMATS)}.")
-    try:
-        statements_by_id = {s["id"]: s for s in _list(data, "statements")}
-        themes = tuple(
-            Theme(_text(t, "id"), _text(t, "name"), _text(t, "description"), tuple(_list(t, "statements")))
-            for t in _list(data, "themes")
-        )
-        theme_of = _theme_index(themes, statements_by_id)
-        statements = tuple(
-            Statement(_text(s, "id"), _text(s, "name"), _text(s, "description"), theme_of[s["id"]])
-            for s in _list(data, "statements")
-        )
-        categories = tuple(Category(_text(c, "id"), _text(c, "name"), _text(c, "description")) for c in _list(data, "categories"))
-        framework = Framework(
-            framework=_text(data, "framework"),
-            version=_text(data, "version"),
-            title=_text(data, "title"),
-            status=_text(data, "status"),
-            themes=themes,
-            statements=statements,
-            categories=categories,
-            default_categories=dict(data["default_categories"]),
-            scoring=_scoring(data["scoring"]),
-        )
-    except (KeyError, TypeError) as exc:
-        raise FrameworkError(f"missing or malformed field {exc}.") from None
-    _check(framework)
-    return framework
-
-
-def _list(data: dict[str, Any], key: str) -> list[Any]:
-    value = data[key]
-    if not isinstance(value, list) or not value:
-        raise FrameworkError(f"{key!r} must be a non-empty list.")
+        raise FrameworkError(f"{where or 'the framework'} must be an object.")
+    if key not in data:
+        raise FrameworkError(f"{where or 'the framework'} has no {key!r}.")
+    value, name = data[key], f"{where}.{key}" if where else repr(key)
+    empty = not value.strip() if isinstance(value, str) else isinstance(value, (list, dict)) and not value
+    if isinstance(value, bool) or not isinstance(value, kind) or empty:
+        raise FrameworkError(f"{name} must be {_WHAT[kind]}.")
+    if pattern and not pattern.fullmatch(value):
+        raise FrameworkError(f"{name} is {value!r}; it must look like {_EXAMPLE[pattern]!r}.")
     return value
 
 
-def _text(data: dict[str, Any], key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str) or not value.strip():
-        raise FrameworkError(f"{key!r} must be non-empty text.")
-    return value
+def _each(data: Any, key: str, where: str = "") -> Iterator[tuple[str, Any]]:
+    for i, item in enumerate(_get(data, key, list, where)):
+        yield f"{where + '.' if where else ''}{key}[{i}]", item
 
 
-def _theme_index(themes: tuple[Theme, ...], statements: dict[str, Any]) -> dict[str, str]:
+def _named(data: Any, where: str) -> tuple[str, str, str]:
+    return _get(data, "id", str, where, _SLUG), _get(data, "name", str, where), _get(data, "description", str, where)
+
+
+def _theme_index(themes: tuple[Theme, ...], statement_ids: list[str]) -> dict[str, str]:
     theme_of: dict[str, str] = {}
     for theme in themes:
         for statement_id in theme.statement_ids:
-            if statement_id not in statements:
+            if not isinstance(statement_id, str) or statement_id not in statement_ids:
                 raise FrameworkError(f"theme {theme.id!r} names an unknown statement {statement_id!r}.")
-            if statement_id in theme_of:
-                raise FrameworkError(f"statement {statement_id!r} is in two themes.")
+            if (first := theme_of.get(statement_id)) is not None:
+                where = f"themes {first!r} and {theme.id!r}" if first != theme.id else f"theme {first!r} twice"
+                raise FrameworkError(f"statement {statement_id!r} is listed in {where}.")
             theme_of[statement_id] = theme.id
-    orphans = set(statements) - set(theme_of)
-    if orphans:
-        raise FrameworkError(f"statement(s) in no theme: {', '.join(sorted(orphans))}.")
+    if orphans := [s for s in statement_ids if s not in theme_of]:
+        raise FrameworkError(f"statement(s) in no theme: {', '.join(orphans)}.")
     return theme_of
 
 
+def _defaults(data: dict[str, Any], category_ids: set[str]) -> Mapping[str, Any]:
+    raw = _get(data, "default_categories", dict, "")
+    roles = _get(raw, "roles", dict, "default_categories")
+    _get(raw, "fallback", str, "default_categories")
+    named = [(f"default_categories.{k}", v) for k, v in raw.items() if k != "roles"]
+    for where, value in named + [(f"default_categories.roles.{k}", v) for k, v in roles.items()]:
+        if not isinstance(value, str) or value not in category_ids:
+            raise FrameworkError(f"default category {value!r} at {where} is not one of the categories.")
+    return MappingProxyType({**raw, "roles": MappingProxyType(dict(roles))})
+
+
 def _scoring(data: dict[str, Any]) -> ScoringRules:
-    labels = {int(s["score"]): str(s["label"]) for s in data["scores"]}
-    bands = tuple(Band(int(b["from"]), int(b["to"]), int(b["score"]), str(b["rating"])) for b in data["bands"])
-    rounding = data.get("rounding", "half_up")
-    if rounding not in _ROUNDING:
-        raise FrameworkError(f"unknown rounding {rounding!r}; use half_up or half_even.")
-    expected = 25
-    for band in sorted(bands, key=lambda b: b.low):
-        if band.low != expected or band.high < band.low or band.score not in labels:
-            raise FrameworkError("rating bands must cover 25–100 % without gaps or overlaps.")
-        expected = band.high + 1
-    if expected != 101:
-        raise FrameworkError("rating bands must cover 25–100 % without gaps or overlaps.")
-    return ScoringRules(labels, bands, rounding)
-
-
-def _check(framework: Framework) -> None:
-    for what, items in (("theme", framework.themes), ("statement", framework.statements), ("category", framework.categories)):
-        ids = [item.id for item in items]
-        if len(set(ids)) != len(ids):
-            raise FrameworkError(f"duplicate {what} ids.")
-    defaults = framework.default_categories
-    named = [v for k, v in defaults.items() if k not in ("roles",)] + list(defaults.get("roles", {}).values())
-    for category_id in named:
-        if category_id not in {c.id for c in framework.categories}:
-            raise FrameworkError(f"default category {category_id!r} is not one of the categories.")
+    raw = _get(data, "scoring", dict, "")
+    labels = {_get(s, "score", int, w): _get(s, "label", str, w) for w, s in _each(raw, "scores", "scoring")}
+    if sorted(labels) != list(SCORES) or len(raw["scores"]) != len(SCORES):
+        raise FrameworkError("scoring.scores must label each score from 1 to 4 exactly once.")
+    bands = tuple(
+        Band(_get(b, "from", int, w), _get(b, "to", int, w), _get(b, "score", int, w), _get(b, "rating", str, w))
+        for w, b in _each(raw, "bands", "scoring")
+    )
+    return ScoringRules(MappingProxyType(labels), bands, _get(raw, "rounding", str, "scoring"))
 
 
 @lru_cache(maxsize=1)
@@ -216,42 +242,48 @@ def available_frameworks() -> tuple[Framework, ...]:
     files = sorted((RESOURCES_DIR / "framework").glob("*.json"))
     if not files:
         raise FrameworkError(f"No framework data in {RESOURCES_DIR / 'framework'}; the installation is incomplete.")
-    return tuple(sorted((load_framework_file(f) for f in files), key=lambda f: _version_key(f.version)))
+    seen: dict[str, Path] = {}
+    for path, framework in (frameworks := {path: load_framework_file(path) for path in files}).items():
+        if seen.setdefault(framework.key, path) != path:
+            raise FrameworkError(f"The framework files {seen[framework.key]} and {path} both hold {framework.key}.")
+    return tuple(sorted(frameworks.values(), key=lambda f: tuple(map(int, f.version.split(".")))))
 
 
 def default_framework() -> Framework:
+    """The newest framework version: what a new assessment is tagged against."""
     return available_frameworks()[-1]
 
 
 def framework_by_key(key: str) -> Framework:
+    """The framework a record names by key, such as 'cqc-ics@2024.1'."""
     for framework in available_frameworks():
         if framework.key == key:
             return framework
     raise NotFound(f"This app does not know the framework {key!r}; update fieldapp or sync to receive it.")
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+# -- scoring: the published roll-up (sum ÷ (count × 4) → printed percentage → band) --
 
 
-# -- scoring: the published roll-up (sum ÷ (count × 4) → band), kept as data-driven functions --
-
-
-def percentage(scores: list[int] | tuple[int, ...]) -> float:
-    if not scores or any(s not in (1, 2, 3, 4) for s in scores):
-        raise ValueError("Scores are whole numbers from 1 to 4, at least one.")
+def percentage(scores: Sequence[int]) -> float:
+    """sum ÷ (count × 4) × 100, for one or more scores from 1 to 4."""
+    if not scores or any(type(s) is not int or s not in SCORES for s in scores):
+        raise ValidationError("Scores are whole numbers from 1 to 4, and at least one is needed.")
     return sum(scores) / (len(scores) * 4) * 100
 
 
 def printed_percentage(pct: float, rules: ScoringRules) -> int:
-    return int(Decimal(str(pct)).quantize(Decimal(1), rounding=_ROUNDING[rules.rounding]))
+    """The whole percentage that is printed and banded, rounded as the rules say."""
+    # round(…, 9) first so float noise (38.4999…) cannot pull an exact half the wrong way
+    return int(Decimal(repr(round(pct, 9))).quantize(Decimal(1), rounding=_ROUNDING[rules.rounding]))
 
 
 def score_from_percentage(pct: float, rules: ScoringRules) -> int:
+    """The 1–4 score whose band holds the printed percentage."""
     return _band(printed_percentage(pct, rules), rules).score
 
 
-def rating_for(scores: list[int] | tuple[int, ...], rules: ScoringRules) -> tuple[int, str, int]:
+def rating_for(scores: Sequence[int], rules: ScoringRules) -> tuple[int, str, int]:
     """(score, rating, printed percentage): e.g. 3, 2, 3, 3 → 68.75 % → (3, 'Good', 69)."""
     printed = printed_percentage(percentage(scores), rules)
     band = _band(printed, rules)
@@ -262,4 +294,4 @@ def _band(printed: int, rules: ScoringRules) -> Band:
     for band in rules.bands:
         if band.low <= printed <= band.high:
             return band
-    raise ValueError(f"{printed} % is outside the rating bands.")
+    raise ValidationError(f"{printed} % is outside the rating bands ({rules.bands[0].low}–100 %).")
