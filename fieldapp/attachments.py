@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import sqlalchemy as sa
 
-from fieldapp.errors import NotFound, StorageError, ValidationError
+from fieldapp.errors import NotFound, StorageError, ValidationError, VaultLocked
 from fieldapp.ids import uuid7
 from fieldapp.models import Attachment, Blob
 from fieldapp.records import attachment_row, load, mark_dirty
@@ -69,10 +69,15 @@ class Attachments:
         name = _clean_name(name)
         media_type = media_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         blob_id = os.urandom(16)
+        generation = self._vault.generation
         info = self._vault.blobs.write(stream, blob_id=blob_id, progress=progress, cancel=cancel, total=total)
         duplicate = False
         try:
             with self._vault.transaction("adding an attachment") as session:
+                if self._vault.generation != generation:
+                    # Locked and unlocked while the file streamed in: unlocking may have tidied the
+                    # new blob away as an orphan. Refuse rather than point at a missing file.
+                    raise VaultLocked("The vault was locked while the file was being added; add it again.")
                 rec = load(session, record_id)
                 duplicate = session.get(Blob, info.sha256) is not None
                 if not duplicate:

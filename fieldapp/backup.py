@@ -52,7 +52,7 @@ def make(vault_path: Path, connection: sa.Connection, db_key: bytes, *, reason: 
         raise StorageError(f"Could not write a backup of the vault: {exc.strerror or exc}.", exc.errno) from exc
     except sa.exc.DBAPIError as exc:
         tmp.unlink(missing_ok=True)
-        raise sqlcipher.translate(exc, doing="making a backup") from exc
+        raise sqlcipher.translate(exc, doing="making a backup") from None
     _rotate(folder)
     return _info(folder / name)
 

@@ -7,6 +7,8 @@ truncated or extended file is detected and never read as evidence. Nothing here 
 
 from __future__ import annotations
 
+from contextlib import closing
+
 import errno
 import hashlib
 import hmac
@@ -151,7 +153,15 @@ class BlobStore:
         blob_id = bytes(blob_id)
         aead = self._aead(blob_id)  # checked now, not on the first next()
         path = self._path(name)
-        return _decrypt_path(path, name, aead, blob_id)
+        return self._while_open(_decrypt_path(path, name, aead, blob_id))
+
+    def _while_open(self, chunks: Generator[bytes, None, None]) -> Generator[bytes, None, None]:
+        """Stop decrypting the moment the vault locks: the reader must not outlive the key."""
+        with closing(chunks):
+            for plain in chunks:
+                if self._key is None:
+                    raise VaultLocked()
+                yield plain
 
     def read_into(
         self,

@@ -46,9 +46,10 @@ class KdfParams:
     lanes: int = 4
 
     def validate(self) -> None:
-        if self.memory_kib < 64 * 1024 or self.iterations < 1 or self.lanes < 1:
+        # RFC 9106's second profile is the floor; the caps stop an edited header tying the laptop up.
+        if self.memory_kib < 64 * 1024 or self.iterations < 3 or self.lanes < 4:
             raise VaultDamaged("The vault header asks for key-derivation settings below the safe minimum.")
-        if self.memory_kib > 4 * 1024 * 1024 or self.iterations > 64 or self.lanes > 64:
+        if self.memory_kib > 1024 * 1024 or self.iterations > 100 or self.lanes > 16:
             raise VaultDamaged("The vault header asks for implausible key-derivation settings.")
 
 
@@ -174,6 +175,7 @@ def _unwrap(header: Header, slot_name: str, secret: bytes) -> bytearray:
     except InvalidTag:
         raise WrongPassphrase() from None
     if not hmac.compare_digest(header.mac, _header_mac(header, data_key)):
+        data_key[:] = bytes(len(data_key))
         raise VaultDamaged("The vault header was altered after it was written; restore it from a backup.")
     return data_key
 

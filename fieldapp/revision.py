@@ -90,16 +90,26 @@ def parse_body(body: bytes) -> dict[str, Any]:
     """Decode a body, insisting that it is canonical and well formed."""
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationError("The revision body is not JSON.") from None
+        canonical = canonical_json(data) == body
+    except (UnicodeError, json.JSONDecodeError):  # UnicodeError: a lone surrogate in the JSON
+        raise ValidationError("The revision body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict) or set(data) != _BODY_KEYS:
         raise ValidationError("The revision body does not have the expected fields.")
-    if data["format"] != BODY_FORMAT:
+    if type(data["format"]) is not int or data["format"] != BODY_FORMAT:
         raise ValidationError(f"Unknown revision format {data['format']!r}.")
-    if canonical_json(data) != body:
+    if not canonical:
         raise ValidationError("The revision body is not in canonical form.")
-    if not isinstance(data["parents"], list) or not all(isinstance(p, str) for p in data["parents"]):
-        raise ValidationError("The revision's parents must be a list of ids.")
+    parents = data["parents"]
+    if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents) or parents != sorted(set(parents)):
+        raise ValidationError("The revision's parents must be a sorted list of distinct ids.")
+    if type(data["deleted"]) is not bool:
+        raise ValidationError("The revision's deleted flag must be true or false.")
+    for name in ("links", "attachments"):
+        items = data[name]
+        if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
+            raise ValidationError(f"The revision's {name} must be a list of objects with ids.")
+        if [i["id"] for i in items] != sorted(i["id"] for i in items):
+            raise ValidationError(f"The revision's {name} must be sorted by id.")
     return data
 
 

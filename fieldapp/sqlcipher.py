@@ -29,7 +29,7 @@ _STORAGE_WORDS = {
     "attempt to write a readonly database": "The vault is read-only here: check the folder's permissions. Nothing was changed.",
     "readonly database": "The vault is read-only here: check the folder's permissions. Nothing was changed.",
     "disk i/o error": "The disk reported an error while saving. Nothing was changed; check the disk and try again.",
-    "unable to open database file": "The vault file could not be opened: check that the folder exists and is writable.",
+    "unable to open database": "The vault file could not be opened: check that the folder exists and is writable.",
 }
 
 
@@ -38,7 +38,10 @@ def create_engine(path: Path, key: bytes) -> Engine:
     url = sa.URL.create("sqlite+pysqlcipher", password=f"x'{key.hex()}'", database=str(path))
     # One connection, shared under the vault's lock: the vault serialises every call anyway,
     # and reusing the keyed connection avoids re-keying on every thread hop.
-    engine = sa.create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    # hide_parameters: a failed statement's message must never carry record text.
+    engine = sa.create_engine(
+        url, poolclass=StaticPool, connect_args={"check_same_thread": False}, hide_parameters=True
+    )
     event.listen(engine, "connect", _configure)
     return engine
 
@@ -116,7 +119,8 @@ def check_whole_pages(path: Path) -> None:
 
 def export_to(connection: sa.Connection, target: Path, key: bytes) -> None:
     """Write an encrypted copy of the whole database to target, under the same raw key."""
-    connection.exec_driver_sql(f"ATTACH DATABASE ? AS backup KEY \"x'{key.hex()}'\"", (str(target),))
+    # The key is a bound parameter, never SQL text, so no error message can carry it.
+    connection.exec_driver_sql("ATTACH DATABASE ? AS backup KEY ?", (str(target), f"x'{key.hex()}'"))
     try:
         connection.exec_driver_sql("SELECT sqlcipher_export('backup')")
     finally:

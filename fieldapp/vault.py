@@ -70,6 +70,7 @@ class Vault:
         self.device_id = ""
         self._failures = 0
         self._next_attempt = 0.0
+        self.generation = 0  # grows at every unlock: work that spans a lock can tell
         if not self.header_path.exists():
             if not self.path.exists():
                 raise VaultNotFound(f"There is no vault at {self.path}.")
@@ -106,6 +107,8 @@ class Vault:
         """Make a new vault; returns it unlocked, with the recovery key to show once."""
         path = Path(path)
         keys.check_new_passphrase(passphrase)
+        if kdf is not None:
+            kdf.validate()
         if (path / HEADER_NAME).exists():
             raise VaultExists(f"There is already a vault at {path}.")
         try:
@@ -142,7 +145,7 @@ class Vault:
                 public = signing_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
                 session.add(Device(id=device_id, public_key=public, label=device_label or "this device"))
         except sa.exc.DBAPIError as exc:
-            raise sqlcipher.translate(exc, doing="creating the vault") from exc
+            raise sqlcipher.translate(exc, doing="creating the vault") from None
         finally:
             engine.dispose()
 
@@ -201,10 +204,11 @@ class Vault:
             engine.dispose()
             data_key[:] = bytes(len(data_key))  # this attempt failed: do not leave the key behind
             if isinstance(exc, sa.exc.DBAPIError):
-                raise sqlcipher.translate(exc, doing="opening the vault") from exc
+                raise sqlcipher.translate(exc, doing="opening the vault") from None
             raise
         self._engine = engine
         self._data_key = data_key
+        self.generation += 1
         self.device_id = meta["device_id"].decode()
         self._signing_key = Ed25519PrivateKey.from_private_bytes(meta["device_signing_key"])
         self._blobs = BlobStore(self.path / ATTACHMENTS_DIR, keys.subkey(data_key, "attachments"))
@@ -256,6 +260,9 @@ class Vault:
             data_key = self._require_key()
             header = keys.with_new_passphrase(self.header, data_key, new_passphrase)
             keys.write_header(self.header_path, header)
+            # Backups share the data key: their headers must not keep opening with the old passphrase.
+            for old in self.backups_path.glob("*.header"):
+                keys.write_header(old, header)
             self.header = header
 
     # -- what the areas use ----------------------------------------------------------------------
@@ -292,7 +299,7 @@ class Vault:
                 session.commit()
             except sa.exc.DBAPIError as exc:
                 session.rollback()
-                raise sqlcipher.translate(exc, doing=doing) from exc
+                raise sqlcipher.translate(exc, doing=doing) from None
             except BaseException:
                 session.rollback()
                 raise
