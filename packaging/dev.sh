@@ -1,62 +1,140 @@
 #!/usr/bin/env bash
-# One entry point for the README's two commands, from a fresh Debian machine with Python 3.11:
-#   bash packaging/dev.sh app [ARGS...]    run the desktop app
+# One entry point for the README's two commands, from a fresh Debian 12 machine with Python 3.11:
+#   bash packaging/dev.sh app [ARGS...]    run the desktop app (python -m ui ARGS...)
 #   bash packaging/dev.sh test [ARGS...]   run the whole test suite (pytest arguments pass through)
 # It installs what is missing (python3-venv, Qt's system libraries), makes .venv in the repo,
-# and installs the pinned dependencies only when pyproject.toml or the lock changed.
+# and installs the project with the pinned dependencies only when pyproject.toml or the lock changed.
+# Works from any directory. PYTHON=/path/to/python3.11 chooses the interpreter for a new .venv.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/.venv"
 lock="$root/packaging/constraints.txt"
+stamp="$venv/.fieldapp-installed"   # sha256 of pyproject.toml + the lock at the last good install
 qt_libs=(libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core)
 
 say() { printf 'fieldapp: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+usage() { sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+command_name=${1:-}
+case "$command_name" in
+  app | test) shift ;;
+  -h | --help | help) usage ;;
+  "") say "say what to do: app or test"; usage ;;
+  *) say "unknown command: $command_name"; usage ;;
+esac
+
+# -- system packages ------------------------------------------------------------------------------
 
 as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else say "need root to run: $*  (install it, or run this as root)"; exit 1
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    say "asking sudo for: $*"
+    sudo "$@"
+  else
+    die "this needs root, and sudo is not installed; as root, run: $*"
   fi
 }
 
-apt_install() {
-  local missing=()
+missing_debs() {  # prints the packages among "$@" that dpkg does not have installed
+  local installed
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "$@" 2>/dev/null | awk '$2 == "installed" {print $1}' || true)
   for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    grep -qxF "$pkg" <<<"$installed" || printf '%s\n' "$pkg"
   done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  command -v apt-get >/dev/null 2>&1 || { say "missing system packages: ${missing[*]} (no apt-get here; install them yourself)"; return 0; }
-  say "installing system packages: ${missing[*]}"
-  as_root apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-python=${PYTHON:-python3}
-command -v "$python" >/dev/null 2>&1 || { say "Python 3.11 or newer is needed ($python not found)"; exit 1; }
-"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { say "Python 3.11 or newer is needed"; exit 1; }
+apt_install() {  # installs whichever of "$@" are missing; says what and why
+  local why=$1; shift
+  local missing
+  mapfile -t missing < <(missing_debs "$@")
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "$why needs these Debian packages, and apt-get is not here: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null 2>&1; then
+    die "$why needs Debian packages that are missing; as root, run: apt-get install ${missing[*]}"
+  fi
+  say "installing ${missing[*]} ($why)"
+  as_root apt-get update -qq >/dev/null || die "apt-get update failed (network? apt sources?)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+}
 
-if [ ! -x "$venv/bin/python" ]; then
+# -- the virtual environment ----------------------------------------------------------------------
+
+make_venv() {
+  local python=${PYTHON:-python3}
+  command -v "$python" >/dev/null 2>&1 || die "Python 3.11 or newer is needed: '$python' is not on PATH (apt-get install python3)"
+  "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || die "Python 3.11 or newer is needed: $("$python" --version 2>&1) found (set PYTHON=/path/to/python3.11)"
+  # Debian's Python has no ensurepip, so no working `python3 -m venv`, until python3-venv is installed.
   if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
-    apt_install "python3-venv"
+    command -v dpkg-query >/dev/null 2>&1 || die "$python cannot make a virtual environment (no ensurepip); install its venv module"
+    local minor
+    minor=$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    apt_install "python -m venv" python3-venv "python$minor-venv"
   fi
   say "creating $venv"
-  "$python" -m venv "$venv"
-fi
-command -v dpkg-query >/dev/null 2>&1 && apt_install "${qt_libs[@]}"
+  rm -rf "$venv"
+  "$python" -m venv "$venv" >/dev/null || { rm -rf "$venv"; die "'$python -m venv $venv' failed"; }
+}
 
-stamp="$venv/.fieldapp-installed"
-want=$(cat "$root/pyproject.toml" "$lock" | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "installing dependencies (pinned in packaging/constraints.txt)"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -c "$lock" -e "$root[test]"
-  echo "$want" >"$stamp"
+venv_ready() { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c '' >/dev/null 2>&1 && [ -e "$venv/bin/pip" ]; }
+wanted_hash() { cat "$root/pyproject.toml" "$lock" | sha256sum | cut -d' ' -f1; }
+installed() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(wanted_hash)" ]; }
+
+setup() {
+  if ! venv_ready; then
+    make_venv
+  fi
+  if ! installed; then
+    say "installing fieldapp and its dependencies into .venv (pinned by packaging/constraints.txt)"
+    rm -f "$stamp"
+    local started=$SECONDS
+    local log="$venv/pip-install.log"
+    if ! (cd "$root" && "$venv/bin/python" -m pip install --disable-pip-version-check -c "$lock" -e '.[test]') >"$log" 2>&1; then
+      tail -n 25 "$log" >&2
+      die "pip install failed: the last lines are above, all of it is in $log"
+    fi
+    wanted_hash >"$stamp"
+    say "installed in $((SECONDS - started)) s"
+  fi
+}
+
+if command -v dpkg-query >/dev/null 2>&1; then
+  apt_install "Qt offscreen" "${qt_libs[@]}"
+fi
+if ! venv_ready || ! installed; then
+  # Two runs at once (a terminal and an editor, say) must not install over each other.
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"${TMPDIR:-/tmp}/fieldapp-setup-$(printf '%s' "$root" | sha256sum | cut -c1-16).lock"
+    flock 9
+  fi
+  setup  # checks again under the lock: the other run may have done it all
+  exec 9>&-
 fi
 
-cd "$root"
-case "${1:-}" in
-  test) shift; QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen} exec "$venv/bin/python" -m pytest "$@" ;;
-  app) shift; exec "$venv/bin/python" -m ui "$@" ;;
-  *) sed -n '2,6p' "$0"; exit 2 ;;
+# -- run ------------------------------------------------------------------------------------------
+
+case "$command_name" in
+  test)
+    # pytest runs from the repo root (its settings and testpaths live there); paths given relative
+    # to where you stand are made absolute first, so `dev.sh test test_x.py` works from tests/.
+    args=()
+    for arg in "$@"; do
+      path=${arg%%::*}
+      if [[ $PWD != "$root" && $arg != -* && $path != /* && -n $path && -e $path ]]; then
+        arg="$(cd "$(dirname "$path")" && pwd)/$(basename "$path")${arg:${#path}}"
+      fi
+      args+=("$arg")
+    done
+    cd "$root"
+    export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+    exec "$venv/bin/python" -m pytest "${args[@]+"${args[@]}"}"
+    ;;
+  app)
+    # Stays where you are (so `--vault ./here` means here); -P keeps a stray ./ui from shadowing ours.
+    exec "$venv/bin/python" -P -m ui "$@"
+    ;;
 esac
