@@ -137,7 +137,7 @@ class Attachments:
     def collect_orphans(self) -> int:
         """Remove stored blobs no row refers to (left by a crash between writing and committing)."""
         with self._vault.transaction("tidying the attachment store") as session:
-            known = set(session.scalars(sa.select(Blob.name)))
+            known = set(session.scalars(sa.select(Blob.name).where(Blob.name.is_not(None))))
         orphans = self._vault.blobs.names() - known
         for name in orphans:
             self._vault.blobs.remove(name)
@@ -151,6 +151,8 @@ class Attachments:
             blob = session.get(Blob, att.sha256)
             if blob is None:
                 raise NotFound(f"The bytes of attachment {att.name!r} are not in this vault.")
+            if blob.name is None:
+                raise NotFound(f"{att.name!r} has not been downloaded yet; it arrives with the next sync.")
             session.expunge(blob)
             return blob
 

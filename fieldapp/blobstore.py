@@ -3,6 +3,7 @@
 Each blob has its own key (HKDF of the store key and the blob id); each chunk's associated data
 binds the blob id, the chunk's index and whether it is the last, so a swapped, reordered, moved,
 truncated or extended file is detected and never read as evidence. Nothing here touches the database.
+Random-access reads and resumable downloads (for sync) are in `fieldapp.blobio`, opened from here.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import os
 import re
 import secrets
 import struct
+import threading
+import time
 from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -29,6 +32,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fieldapp.errors import Cancelled, IntegrityError, StorageError, VaultLocked
 from fieldapp.fsutil import fsync_dir
+
+if TYPE_CHECKING:
+    from fieldapp.blobio import BlobReader, PartialBlob
 
 CHUNK_SIZE = 1 << 20
 MAX_CHUNK_SIZE = 64 << 20  # a tampered header must not make us allocate gigabytes
@@ -41,7 +47,11 @@ BLOB_ID_SIZE = 16
 KEY_INFO = b"fieldapp attachment v1"
 AAD_PREFIX = b"fieldapp-att-v1"
 TEMP_PREFIX = ".tmp-"
+PARTIAL_PREFIX = ".part-"
+PARTIAL_NAME_INFO = b"fieldapp-att-partial-name-v1\n"
 _NAME = re.compile(r"[0-9a-f]{32}")
+_PARTIAL_NAME = re.compile(r"\.part-[0-9a-f]{32}")  # never a blob name, never a temp file
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 Progress = Callable[[int, "int | None"], None]
 Cancel = Callable[[], bool]
@@ -67,6 +77,15 @@ class BlobInfo:
     chunks: int
 
 
+@dataclass(frozen=True)
+class PartialFile:
+    """A partly downloaded attachment on disk; which content it holds is not recorded in the clear."""
+
+    name: str
+    disk_size: int  # bytes of ciphertext on disk
+    modified: float  # last write, in seconds since the epoch
+
+
 class BlobStore:
     """Encrypted, chunked, streaming storage for attachment bytes in one folder."""
 
@@ -78,6 +97,9 @@ class BlobStore:
         self.root = Path(root)
         self.chunk_size = chunk_size
         self._key: bytearray | None = bytearray(master_key)
+        # Names of partials open for writing in this process: two writers on one file would interleave chunks.
+        self._busy: set[str] = set()
+        self._busy_lock = threading.Lock()
 
     def close(self) -> None:
         """Forget the key; every later call raises VaultLocked."""
@@ -191,6 +213,19 @@ class BlobStore:
         """Raise IntegrityError unless every chunk decrypts and the plaintext hashes to expected_sha256."""
         self._drain(name, blob_id, lambda plain: None, expected_sha256)
 
+    def open_reader(self, name: str, *, blob_id: bytes) -> BlobReader:
+        """Random access to a blob's plaintext, for sending it in ranges (see BlobReader); close it after."""
+        from fieldapp.blobio import BlobReader  # blobio builds on this module's format: it imports us, not the reverse
+
+        blob_id = bytes(blob_id)
+        aead = self._aead(blob_id)
+        fh = _open_blob(self._path(name), name)
+        try:
+            return BlobReader(fh, name, blob_id, aead, self._require_key)
+        except BaseException:
+            fh.close()
+            raise
+
     def _drain(
         self,
         name: str,
@@ -217,6 +252,80 @@ class BlobStore:
         _check_digest(name, sha.hexdigest(), expected_sha256)
         return done
 
+    # -- downloads -----------------------------------------------------------------------------
+
+    def begin_partial(self, content_sha256: str, *, blob_id: bytes, size: int, cancel: Cancel | None = None) -> PartialBlob:
+        """Create, or reopen to resume, the partial file of a download of this content (see PartialBlob).
+
+        Reopening decrypts what the file holds, to drop a torn tail and to rebuild the running SHA-256;
+        cancel is asked between chunks. A partial begun with another blob id starts over; another
+        size names another partial file.
+        """
+        from fieldapp.blobio import PartialBlob  # blobio builds on this module's format: it imports us, not the reverse
+
+        sha = content_sha256.lower()
+        if not _SHA256_HEX.fullmatch(sha):
+            raise ValueError("content_sha256 must be 64 hexadecimal digits.")
+        if not 0 <= size < 1 << 63:
+            raise ValueError("size must be between 0 and 2**63 - 1.")
+        blob_id = bytes(blob_id)
+        aead = self._aead(blob_id)
+        name = self._partial_name(sha, size)
+        with self._busy_lock:
+            if name in self._busy:
+                raise ValueError("This content is already being downloaded into the store; finish or close that download first.")
+            self._busy.add(name)
+        try:
+            self.root.mkdir(exist_ok=True)
+            return PartialBlob(
+                self.root / name,
+                sha,
+                blob_id=blob_id,
+                size=size,
+                chunk_size=self.chunk_size,
+                aead=aead,
+                require_key=self._require_key,
+                cancel=cancel,
+                on_close=lambda: self._busy.discard(name),
+            )
+        except BaseException as exc:
+            self._busy.discard(name)
+            if isinstance(exc, OSError) and not isinstance(exc, StorageError):
+                raise _storage_error(exc) from exc
+            raise
+
+    def partials(self) -> list[PartialFile]:
+        """The partial downloads in the folder, oldest first."""
+        self._require_key()
+        if not self.root.is_dir():
+            return []
+        found = []
+        for entry in os.scandir(self.root):
+            if _PARTIAL_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:  # finished or removed meanwhile
+                    continue
+                found.append(PartialFile(name=entry.name, disk_size=st.st_size, modified=st.st_mtime))
+        return sorted(found, key=lambda partial: partial.modified)
+
+    def remove_partials(self, *, older_than_s: float = 0.0) -> int:
+        """Delete partial downloads not written to for older_than_s seconds, except open ones; return how many."""
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for partial in self.partials():
+            with self._busy_lock:  # so a download that begins meanwhile keeps its file
+                if partial.modified <= cutoff and partial.name not in self._busy:
+                    (self.root / partial.name).unlink(missing_ok=True)
+                    removed += 1
+        return removed
+
+    def _partial_name(self, sha: str, size: int) -> str:
+        # Keyed, so a name says nothing about the content to someone holding the files. The size is
+        # bound too: a download begun with another size gets its own file and never touches this one.
+        message = PARTIAL_NAME_INFO + sha.encode() + size.to_bytes(8, "big")
+        return PARTIAL_PREFIX + hmac.new(bytes(self._require_key()), message, hashlib.sha256).hexdigest()[:32]
+
     # -- housekeeping --------------------------------------------------------------------------
 
     def remove(self, name: str) -> None:
@@ -232,7 +341,7 @@ class BlobStore:
         return {entry.name for entry in os.scandir(self.root) if _NAME.fullmatch(entry.name) and entry.is_file()}
 
     def remove_temp_files(self) -> int:
-        """Delete leftovers of writes cut short by a crash; return how many there were."""
+        """Delete leftovers of writes cut short by a crash (never partial downloads); return how many there were."""
         self._require_key()
         if not self.root.is_dir():
             return 0
@@ -305,14 +414,17 @@ def _fill(src: BinaryIO, buf: memoryview) -> int:
     return got
 
 
-def _decrypt_path(path: Path, name: str, aead: AESGCM, blob_id: bytes) -> Generator[bytes, None, None]:
+def _open_blob(path: Path, name: str) -> BinaryIO:
     try:
-        fh = open(path, "rb", buffering=0)
+        return open(path, "rb", buffering=0)
     except FileNotFoundError:
         raise _damaged(name, "is missing") from None
     except OSError as exc:
         raise _damaged(name, f"could not be opened ({exc.strerror or exc})") from exc
-    with fh:
+
+
+def _decrypt_path(path: Path, name: str, aead: AESGCM, blob_id: bytes) -> Generator[bytes, None, None]:
+    with _open_blob(path, name) as fh:
         try:
             yield from _decrypt_file(fh, name, aead, blob_id)
         except OSError as exc:  # a failing disk: unreadable evidence, never data

@@ -249,14 +249,30 @@ def available_frameworks() -> tuple[Framework, ...]:
     return tuple(sorted(frameworks.values(), key=lambda f: tuple(map(int, f.version.split(".")))))
 
 
+_received: dict[str, Framework] = {}  # versions that arrived by sync, registered when a vault unlocks
+
+
+def register(framework: Framework) -> None:
+    """Make a framework version that arrived by sync usable, beside those shipped with the app."""
+    _received.setdefault(framework.key, framework)
+
+
+def known_frameworks() -> tuple[Framework, ...]:
+    """Shipped and received versions, oldest first."""
+    shipped = {f.key: f for f in available_frameworks()}
+    merged = {**_received, **shipped}
+    return tuple(sorted(merged.values(), key=lambda f: (f.framework, tuple(map(int, f.version.split("."))))))
+
+
 def default_framework() -> Framework:
-    """The newest framework version: what a new assessment is tagged against."""
-    return available_frameworks()[-1]
+    """The newest version of the shipped framework: what a new assessment is tagged against."""
+    newest = [f for f in known_frameworks() if f.framework == available_frameworks()[-1].framework]
+    return newest[-1]
 
 
 def framework_by_key(key: str) -> Framework:
     """The framework a record names by key, such as 'cqc-ics@2024.1'."""
-    for framework in available_frameworks():
+    for framework in known_frameworks():
         if framework.key == key:
             return framework
     raise NotFound(f"This app does not know the framework {key!r}; update fieldapp or sync to receive it.")

@@ -48,6 +48,9 @@ class Assessment(Base):
     team: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of names
     framework_key: Mapped[str] = mapped_column(String)
     created_at: Mapped[str] = mapped_column(String)
+    # Known to the central service (pulled from it, or offered and accepted); else it stays local.
+    on_service: Mapped[bool] = mapped_column(default=False)
+    service_note: Mapped[str] = mapped_column(String, default="")  # why the service refused it, if it did
 
 
 class Record(Base):
@@ -125,13 +128,17 @@ class Attachment(Base):
 
 
 class Blob(Base):
-    """One encrypted file in the store, shared by every attachment with the same SHA-256."""
+    """One encrypted file in the store, shared by every attachment with the same SHA-256.
+
+    A blob named by a pulled revision but not downloaded yet has no name and no blob id.
+    """
 
     __tablename__ = "blobs"
     sha256: Mapped[str] = mapped_column(String, primary_key=True)
-    name: Mapped[str] = mapped_column(String, unique=True)
-    blob_id: Mapped[bytes] = mapped_column(LargeBinary)
+    name: Mapped[str | None] = mapped_column(String, unique=True)
+    blob_id: Mapped[bytes | None] = mapped_column(LargeBinary)
     size: Mapped[int] = mapped_column(Integer)
+    uploaded: Mapped[bool] = mapped_column(default=False)  # the service holds it whole
 
 
 class Revision(Base):
@@ -147,4 +154,13 @@ class Revision(Base):
     device_id: Mapped[str] = mapped_column(String)
     created_at: Mapped[str] = mapped_column(String)
     deleted: Mapped[bool] = mapped_column(default=False)
-    pushed: Mapped[bool] = mapped_column(default=False, index=True)
+    pushed: Mapped[bool] = mapped_column(default=False, index=True)  # the service holds it
+    rejected: Mapped[str | None] = mapped_column(String)  # "code: reason" when the service refused it
+
+
+class Framework(Base):
+    """A framework version that arrived by sync (those shipped with the app are files)."""
+
+    __tablename__ = "frameworks"
+    key: Mapped[str] = mapped_column(String, primary_key=True)
+    document: Mapped[str] = mapped_column(Text)

@@ -18,6 +18,12 @@ from fieldapp.canonical import canonical_json
 from fieldapp.errors import IntegrityError, ValidationError
 
 BODY_FORMAT = 1
+# The signer of merge revisions that every device computes byte for byte the same (fieldapp.graph):
+# they carry no signature; anyone holding the parents checks one by computing it again. The number
+# is the version of the merge rules (fieldapp.merge): rules that change get a new number, so an
+# app that knows only older rules says "update" rather than taking a newer merge for tampering.
+AUTO_MERGE_DEVICE = "auto-merge-1"
+AUTO_MERGE_PREFIX = "auto-merge-"
 _HASH_DOMAIN = b"fieldapp-revision-v1\n"
 _SIGNATURE_DOMAIN = b"fieldapp-revision-signature-v1\n"
 _BODY_KEYS = {

@@ -40,6 +40,7 @@ from fieldapp.history import History
 from fieldapp.links import Links
 from fieldapp.models import Device, Meta
 from fieldapp.records import Records
+from fieldapp.replication import Replication
 from fieldapp.rows import VerifyReport
 
 HEADER_NAME = "vault.header"
@@ -48,6 +49,7 @@ ATTACHMENTS_DIR = "attachments"
 BACKUPS_DIR = "backups"
 _FREE_ATTEMPTS = 3  # wrong passphrases before unlocking starts to slow down
 _MAX_DELAY_S = 30.0
+PARTIAL_DOWNLOADS_KEPT_S = 14 * 24 * 3600  # an attachment download cut off this long ago starts over
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ class Vault:
         self.links = Links(self)
         self.attachments = Attachments(self)
         self.history = History(self)
+        self.replication = Replication(self)
 
     # -- paths ---------------------------------------------------------------------------------
 
@@ -213,7 +216,9 @@ class Vault:
         self._signing_key = Ed25519PrivateKey.from_private_bytes(meta["device_signing_key"])
         self._blobs = BlobStore(self.path / ATTACHMENTS_DIR, keys.subkey(data_key, "attachments"))
         self._blobs.remove_temp_files()
+        self._blobs.remove_partials(older_than_s=PARTIAL_DOWNLOADS_KEPT_S)
         self.attachments.collect_orphans()
+        self.replication.load_frameworks()
 
     def _migrate(self, engine: Engine, data_key: bytearray, current: str | None) -> None:
         with engine.connect() as connection:
@@ -297,7 +302,8 @@ class Vault:
             try:
                 yield session
                 session.commit()
-            except sa.exc.DBAPIError as exc:
+            except (sa.exc.DBAPIError, sqlcipher.DatabaseError) as exc:
+                # DatabaseError: the hot paths' raw DB-API cursor raises the driver's own errors.
                 session.rollback()
                 raise sqlcipher.translate(exc, doing=doing) from None
             except BaseException:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from fieldapp import revision, sqlcipher
+from fieldapp import graph, revision, sqlcipher
 from fieldapp.salvage import each_row
 from fieldapp.errors import FieldappError, IntegrityError
 from fieldapp.rows import Problem, VerifyReport
@@ -32,15 +32,19 @@ def run(vault: Vault, *, attachments: bool = True) -> VerifyReport:
         devices = dict(_small_table(connection, "SELECT id, public_key FROM devices", "devices", problems))
         revs = dict(each_row(connection, "revisions", "seq", "id, record_id, parents, body, signature, device_id", problems))
         known = {row[0]: row[1] for row in revs.values()}
+        by_id = {row[0]: row for row in revs.values()}
+        graphs: dict[str, dict[str, list[str]]] = {}
         for row in revs.values():
-            problems.extend(_check_revision(row, devices, known))
+            graphs.setdefault(row[1], {})[row[0]] = json.loads(row[2])
+        for row in revs.values():
+            problems.extend(_check_revision(row, devices, known, by_id, graphs))
         for _, (record_id, head) in each_row(connection, "records", "num", "id, head_revision_id", problems):
             if head is not None and known.get(head) != record_id:
                 problems.append(Problem("head", "The record's latest revision is missing.", record_id=record_id, revision_id=head))
         blobs = _small_table(
             connection,
             "SELECT b.name, b.blob_id, b.sha256, group_concat(a.record_id, ' ') "
-            "FROM blobs b LEFT JOIN attachments a ON a.sha256 = b.sha256 GROUP BY b.sha256",
+            "FROM blobs b LEFT JOIN attachments a ON a.sha256 = b.sha256 WHERE b.name IS NOT NULL GROUP BY b.sha256",
             "attachments",
             problems,
         )
@@ -66,7 +70,10 @@ def _small_table(connection: sa.Connection, sql: str, what: str, problems: list[
         return []
 
 
-def _check_revision(row: tuple[Any, ...], devices: dict[str, bytes], known: dict[str, str]) -> list[Problem]:
+def _check_revision(
+    row: tuple[Any, ...], devices: dict[str, bytes], known: dict[str, str], by_id: dict[str, tuple[Any, ...]],
+    graphs: dict[str, dict[str, list[str]]],
+) -> list[Problem]:
     rev_id, record_id, parents_json, body, signature, device_id = row
     found: list[Problem] = []
 
@@ -74,11 +81,15 @@ def _check_revision(row: tuple[Any, ...], devices: dict[str, bytes], known: dict
         found.append(Problem("revision", message, record_id=record_id, revision_id=rev_id))
 
     public_key = devices.get(device_id)
-    if public_key is None:
+    if public_key is None and device_id != revision.AUTO_MERGE_DEVICE:
         problem(f"Revision {rev_id[:12]}… was signed by an unknown device.")
         return found
     try:
-        revision.check(revision.SignedRevision(rev_id, body, signature), public_key)
+        signed = revision.SignedRevision(rev_id, body, signature)
+        if public_key is None:  # an auto-merge: it holds if it is exactly the merge of its parents
+            graph.check_auto_merge(signed, graphs[record_id], lambda rid: _signed(by_id, rid))
+        else:
+            revision.check(signed, public_key)
         fields = revision.parse_body(body)
     except FieldappError as exc:
         problem(str(exc))
@@ -91,3 +102,10 @@ def _check_revision(row: tuple[Any, ...], devices: dict[str, bytes], known: dict
         if known.get(parent) != record_id:
             problem(f"Revision {rev_id[:12]}… names a parent {parent[:12]}… that is missing (broken chain).")
     return found
+
+
+def _signed(by_id: dict[str, tuple[Any, ...]], rev_id: str) -> revision.SignedRevision:
+    row = by_id.get(rev_id)
+    if row is None:
+        raise IntegrityError(f"Revision {rev_id[:12]}… is missing (broken chain).")
+    return revision.SignedRevision(row[0], row[3], row[4])

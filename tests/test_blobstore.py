@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import gc
 import hashlib
 import io
 import json
@@ -11,19 +12,26 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import textwrap
+import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vault_fixtures import small_disk_at
+from test_canary import _files_under, _leaks
+from vault_fixtures import PASSPHRASE, small_disk_at
 
+from fieldapp import blobstore
+from fieldapp.blobio import PartialBlob
 from fieldapp.blobstore import CHUNK_SIZE, HEADER, NONCE_SIZE, TAG_SIZE, BlobInfo, BlobStore
 from fieldapp.errors import Cancelled, IntegrityError, StorageError, VaultLocked
+from fieldapp.vault import Vault
 
 KEY = bytes(range(32))
 SMALL = 64  # a small chunk size, so tampering tests can try every byte of a many-chunk file
@@ -393,4 +401,612 @@ def test_locking_during_a_write_stops_it_and_leaves_no_file(small: BlobStore) ->
 
     with pytest.raises(VaultLocked):
         small.write(io.BytesIO(os.urandom(SMALL * 5)), blob_id=os.urandom(16), progress=progress)
+    assert os.listdir(small.root) == []
+
+
+# -- range reads (uploads) ---------------------------------------------------------------------
+
+
+class CountingAESGCM:
+    """AESGCM that counts decryptions and can run a hook before each (to lock the store mid-read)."""
+
+    def __init__(self, key: bytes, counter: dict[str, object]) -> None:
+        self._real, self._counter = AESGCM(key), counter
+
+    def encrypt(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+        return self._real.encrypt(nonce, data, aad)
+
+    def decrypt(self, nonce: bytes, data: bytes, aad: bytes) -> bytes:
+        self._counter["decrypts"] = int(self._counter["decrypts"]) + 1  # type: ignore[call-overload]
+        hook = self._counter.get("before")
+        if callable(hook):
+            hook()
+        return self._real.decrypt(nonce, data, aad)
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """Decryptions done by every blob key made from now on: {"decrypts": n, "before": hook or None}."""
+    counter: dict[str, object] = {"decrypts": 0, "before": None}
+    monkeypatch.setattr(blobstore, "AESGCM", lambda key: CountingAESGCM(key, counter))
+    return counter
+
+
+RANGE_DATA_SIZE = SMALL * 5 + 17
+
+
+@pytest.mark.parametrize(
+    ("offset", "length"),
+    [
+        pytest.param(0, SMALL, id="first-chunk-exactly"),
+        pytest.param(SMALL, SMALL, id="second-chunk-exactly"),
+        pytest.param(SMALL - 1, 2, id="across-a-boundary"),
+        pytest.param(3, 10, id="inside-one-chunk"),
+        pytest.param(5, 3 * SMALL + 4, id="spanning-several"),
+        pytest.param(RANGE_DATA_SIZE - 7, 7, id="up-to-eof"),
+        pytest.param(5 * SMALL, 17, id="the-short-last-chunk"),
+        pytest.param(0, RANGE_DATA_SIZE, id="everything"),
+        pytest.param(RANGE_DATA_SIZE, 0, id="empty-at-eof"),
+        pytest.param(2 * SMALL, 0, id="empty-at-a-boundary"),
+    ],
+)
+def test_a_range_read_returns_exactly_the_bytes_asked_for(small: BlobStore, offset: int, length: int) -> None:
+    data = os.urandom(RANGE_DATA_SIZE)
+    info, blob_id = put(small, data)
+    with small.open_reader(info.name, blob_id=blob_id) as reader:
+        assert reader.size == len(data)
+        assert reader.read_at(offset, length) == data[offset : offset + length]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300), chunk_size=st.integers(1, 40), picks=st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), max_size=8))
+def test_any_range_of_any_small_blob_reads_back_exactly(
+    tmp_path: Path, data: bytes, chunk_size: int, picks: list[tuple[float, float]]
+) -> None:
+    s = BlobStore(tmp_path / "hyp-ranges", KEY, chunk_size=chunk_size)
+    info, blob_id = put(s, data)
+    with s.open_reader(info.name, blob_id=blob_id) as reader:
+        assert reader.size == len(data)
+        for a, b in picks:
+            offset = int(a * len(data))
+            length = int(b * (len(data) - offset))
+            assert reader.read_at(offset, length) == data[offset : offset + length]
+    s.remove(info.name)
+
+
+def test_an_empty_blob_has_size_zero_and_reads_only_empty_ranges(small: BlobStore) -> None:
+    info, blob_id = put(small, b"")
+    with small.open_reader(info.name, blob_id=blob_id) as reader:
+        assert reader.size == 0
+        assert reader.read_at(0, 0) == b""
+        with pytest.raises(ValueError, match="holds 0 bytes"):
+            reader.read_at(0, 1)
+
+
+@pytest.mark.parametrize(("offset", "length"), [(-1, 1), (0, -1), (0, 101), (100, 1), (101, 0), (60, 41)])
+def test_a_range_outside_the_blob_is_a_clear_value_error(small: BlobStore, offset: int, length: int) -> None:
+    info, blob_id = put(small, os.urandom(100))
+    with small.open_reader(info.name, blob_id=blob_id) as reader:
+        with pytest.raises(ValueError, match=rf"Cannot read {length} bytes at offset {offset}: .* holds 100 bytes"):
+            reader.read_at(offset, length)
+        assert reader.read_at(0, 100)  # a refused range leaves the reader usable
+
+
+def test_reading_a_4_mib_range_decrypts_about_four_chunks(store: BlobStore, counted: dict[str, object]) -> None:
+    data = os.urandom(9 * CHUNK_SIZE + 5)
+    info, blob_id = put(store, data)
+    counted["decrypts"] = 0
+    reader = store.open_reader(info.name, blob_id=blob_id)
+    assert counted["decrypts"] == 1  # the final chunk, checked once on opening
+    steps = [
+        ((9 * CHUNK_SIZE, 5), 0),  # the last chunk, still held from opening
+        ((0, 4 * CHUNK_SIZE), 4),
+        ((4 * CHUNK_SIZE, 4 * CHUNK_SIZE), 4),
+        ((8 * CHUNK_SIZE, CHUNK_SIZE + 5), 2),
+        ((CHUNK_SIZE + CHUNK_SIZE // 2, 4 * CHUNK_SIZE), 5),  # not aligned: five chunks touched
+        ((5 * CHUNK_SIZE + 10, 10), 0),  # the chunk the previous range ended in is held
+    ]
+    with reader:
+        for (offset, length), cost in steps:
+            counted["decrypts"] = 0
+            assert reader.read_at(offset, length) == data[offset : offset + length]
+            assert counted["decrypts"] == cost, (offset, length)
+
+
+def test_reading_a_large_blob_in_4_mib_ranges_keeps_memory_small(store: BlobStore, tmp_path: Path) -> None:
+    src = tmp_path / "big.bin"
+    with open(src, "wb") as fh:
+        for _ in range(40):
+            fh.write(os.urandom(1 << 20))
+    blob_id = os.urandom(16)
+    with open(src, "rb") as fh:
+        info = store.write(fh, blob_id=blob_id)
+    sha = hashlib.sha256()
+    with store.open_reader(info.name, blob_id=blob_id) as reader:
+        tracemalloc.start()
+        try:
+            for offset in range(0, reader.size, 4 << 20):
+                part = reader.read_at(offset, min(4 << 20, reader.size - offset))
+                sha.update(part)
+                del part
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert sha.hexdigest() == info.sha256
+    assert peak < 16 << 20, peak  # a range and a few chunks, never the 40 MiB file
+
+
+def test_a_flipped_byte_fails_the_ranges_that_touch_its_chunk_and_no_other(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 5 + 17)
+    info, blob_id = put(small, data)
+    path = small.root / info.name
+    raw = bytearray(path.read_bytes())
+    raw[HEADER.size + 2 * (NONCE_SIZE + SMALL + TAG_SIZE) + NONCE_SIZE + 5] ^= 0x01  # inside chunk 2
+    path.write_bytes(raw)
+    with small.open_reader(info.name, blob_id=blob_id) as reader:
+        for offset, length in [(2 * SMALL, 1), (SMALL + 3, SMALL), (0, reader.size), (3 * SMALL - 1, 1)]:
+            with pytest.raises(IntegrityError, match="chunk 2") as caught:
+                reader.read_at(offset, length)
+            assert caught.value.affected == (info.name,)
+        assert reader.read_at(0, 2 * SMALL) == data[: 2 * SMALL]  # the same reader goes on reading elsewhere
+        assert reader.read_at(3 * SMALL, 2 * SMALL + 17) == data[3 * SMALL :]
+
+
+def test_a_file_cut_anywhere_fails_as_the_reader_opens(small: BlobStore) -> None:
+    info, blob_id = put(small, os.urandom(SMALL * 3 + 11))
+    path = small.root / info.name
+    original = path.read_bytes()
+    for length in range(len(original)):  # in the header, mid-chunk, at chunk boundaries, empty
+        path.write_bytes(original[:length])
+        with pytest.raises(IntegrityError) as caught:
+            small.open_reader(info.name, blob_id=blob_id)
+        assert caught.value.affected == (info.name,)
+
+
+@pytest.mark.parametrize(
+    "rearrange",
+    [
+        pytest.param(lambda c: [c[1], c[0], *c[2:]], id="swap-first-two"),
+        pytest.param(lambda c: [*c, c[-1]], id="repeat-last"),
+        pytest.param(lambda c: [*c, b"x"], id="append-one-byte"),
+        pytest.param(lambda c: [c[0], c[2], c[1], c[3]], id="swap-middle"),
+    ],
+)
+def test_rearranged_or_extended_chunks_never_read_as_a_whole_range(small: BlobStore, rearrange) -> None:  # type: ignore[no-untyped-def]
+    info, blob_id = put(small, os.urandom(SMALL * 4))
+    header, chunks = records(small, info.name)
+    (small.root / info.name).write_bytes(header + b"".join(rearrange(chunks)))
+    with pytest.raises(IntegrityError):
+        with small.open_reader(info.name, blob_id=blob_id) as reader:
+            reader.read_at(0, reader.size)
+
+
+def test_a_reader_of_a_missing_file_another_blob_or_a_name_outside_the_store_is_refused(small: BlobStore) -> None:
+    info, _ = put(small, b"evidence")
+    with pytest.raises(IntegrityError, match="missing"):
+        small.open_reader("0" * 32, blob_id=bytes(16))
+    with pytest.raises(IntegrityError, match="another attachment"):
+        small.open_reader(info.name, blob_id=bytes(16))
+    with pytest.raises(IntegrityError, match="not an attachment file name"):
+        small.open_reader("../vault.db", blob_id=bytes(16))
+
+
+def test_locking_mid_read_stops_the_reader_with_vault_locked(small: BlobStore, counted: dict[str, object]) -> None:
+    info, blob_id = put(small, os.urandom(SMALL * 6))
+    reader = small.open_reader(info.name, blob_id=blob_id)
+    calls = iter(range(100))
+    counted["before"] = lambda: next(calls) == 1 and small.close()  # lock after the first chunk of the range
+    with pytest.raises(VaultLocked):
+        reader.read_at(0, 4 * SMALL)
+    assert reader.closed
+    with pytest.raises(ValueError, match="closed"):
+        reader.read_at(0, 1)
+    with pytest.raises(VaultLocked):
+        small.open_reader(info.name, blob_id=blob_id)
+
+
+def test_a_reader_locked_before_reading_hands_out_nothing_not_even_a_chunk_it_holds(small: BlobStore) -> None:
+    info, blob_id = put(small, os.urandom(SMALL * 2))
+    reader = small.open_reader(info.name, blob_id=blob_id)  # holds the last chunk, decrypted on opening
+    small.close()
+    with pytest.raises(VaultLocked):
+        reader.read_at(SMALL, SMALL)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
+def test_a_reader_used_with_with_closes_its_file(small: BlobStore) -> None:
+    info, blob_id = put(small, os.urandom(SMALL * 2))
+    before = len(os.listdir("/proc/self/fd"))
+    with small.open_reader(info.name, blob_id=blob_id) as reader:
+        assert len(os.listdir("/proc/self/fd")) == before + 1
+        reader.read_at(0, 1)
+    assert len(os.listdir("/proc/self/fd")) == before
+    with pytest.raises(ValueError, match="closed"):
+        reader.read_at(0, 1)
+    with pytest.raises(IntegrityError):  # and on a damaged file, opening leaves no file open either
+        (small.root / info.name).write_bytes(b"FABLOB1\n")
+        small.open_reader(info.name, blob_id=blob_id)
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+# -- partial files (downloads) -----------------------------------------------------------------
+
+
+def begin(store: BlobStore, data: bytes, blob_id: bytes, **kwargs: object) -> PartialBlob:
+    return store.begin_partial(hashlib.sha256(data).hexdigest(), blob_id=blob_id, size=len(data), **kwargs)  # type: ignore[arg-type]
+
+
+def resumable(store: BlobStore, data: bytes, blob_id: bytes) -> int:
+    """How many bytes a download of data would resume from (reopening, then closing, its partial)."""
+    with begin(store, data, blob_id) as partial:
+        return partial.received
+
+
+def assert_stored(store: BlobStore, info: BlobInfo, blob_id: bytes, data: bytes) -> None:
+    assert info == BlobInfo(name=info.name, size=len(data), sha256=hashlib.sha256(data).hexdigest(), chunks=info.chunks)
+    assert store.read_bytes(info.name, blob_id=blob_id, expected_sha256=info.sha256) == data
+    assert info.name in store.names() and store.partials() == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.binary(max_size=300),
+    chunk_size=st.integers(1, 40),
+    pieces=st.lists(st.integers(0, 64), max_size=20),
+    crashes=st.sets(st.integers(0, 20)),
+)
+def test_a_download_in_pieces_of_any_size_with_crashes_anywhere_stores_exactly_its_bytes(
+    tmp_path: Path, data: bytes, chunk_size: int, pieces: list[int], crashes: set[int]
+) -> None:
+    s = BlobStore(tmp_path / os.urandom(4).hex(), KEY, chunk_size=chunk_size)
+    blob_id = os.urandom(16)
+    partial, pos, sizes = begin(s, data, blob_id), 0, iter(pieces)
+    for step in range(100):
+        if pos == len(data) and step > 20:
+            break
+        n = min(next(sizes, len(data)), len(data) - pos)
+        partial.append(data[pos : pos + n])
+        pos += n
+        if step in crashes:  # the app stops here; only whole chunks survive, and the download resumes from them
+            partial.close()
+            partial = begin(s, data, blob_id)
+            assert partial.received == (len(data) if pos == len(data) else pos - pos % chunk_size)
+            pos = partial.received
+    info = partial.finish()
+    assert_stored(s, info, blob_id, data)
+    assert info.chunks == len(_split(data, chunk_size))
+    assert list(s.read_chunks(info.name, blob_id=blob_id)) == _split(data, chunk_size)
+
+
+def test_whole_chunks_are_durable_when_append_returns_and_received_counts_only_them(
+    store: BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = os.urandom(6 * CHUNK_SIZE + 100)
+    blob_id = os.urandom(16)
+    partial = begin(store, data, blob_id)
+    fsyncs: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsyncs.append(fd), real_fsync(fd))[1])
+    partial.append(data[: 4 * CHUNK_SIZE])  # a 4 MiB transfer chunk
+    assert partial.received == partial.appended == 4 * CHUNK_SIZE and len(fsyncs) == 1
+    partial.append(data[4 * CHUNK_SIZE : 5 * CHUNK_SIZE + CHUNK_SIZE // 2])  # 1.5 MiB: one chunk whole, half pending
+    assert (partial.received, partial.appended, len(fsyncs)) == (5 * CHUNK_SIZE, 5 * CHUNK_SIZE + CHUNK_SIZE // 2, 2)
+    partial.append(data[5 * CHUNK_SIZE + CHUNK_SIZE // 2 : 6 * CHUNK_SIZE - 1])  # still not whole: nothing to sync
+    assert (partial.received, partial.appended, len(fsyncs)) == (5 * CHUNK_SIZE, 6 * CHUNK_SIZE - 1, 2)
+    partial.append(data[6 * CHUNK_SIZE - 1 :])
+    assert partial.received == partial.appended == len(data) and len(fsyncs) == 3
+    assert_stored(store, partial.finish(), blob_id, data)
+
+
+@pytest.mark.parametrize("transfer", [SMALL // 3, SMALL, SMALL * 3 // 2, SMALL * 4])
+def test_a_download_loop_on_appended_works_for_any_transfer_size_and_resumes_on_received(small: BlobStore, transfer: int) -> None:
+    data = os.urandom(SMALL * 7 + 9)
+    blob_id = os.urandom(16)
+
+    def fetch(partial: PartialBlob, stop_at: int) -> None:  # the way a sync client pulls transfer chunks
+        while partial.appended < stop_at:
+            index, skip = divmod(partial.appended, transfer)
+            partial.append(data[index * transfer : (index + 1) * transfer][skip:])
+
+    with begin(small, data, blob_id) as partial:
+        fetch(partial, len(data) // 2)
+        taken = partial.appended
+    partial = begin(small, data, blob_id)
+    assert partial.appended == partial.received == taken - taken % SMALL
+    fetch(partial, len(data))
+    assert_stored(small, partial.finish(), blob_id, data)
+
+
+@pytest.mark.filterwarnings("ignore::ResourceWarning")  # the unclosed file is the point: a crash closes nothing
+def test_a_download_dropped_without_finishing_resumes_from_its_whole_chunks(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 7 + 9)
+    blob_id = os.urandom(16)
+    first = begin(small, data, blob_id)
+    first.append(data[:100])
+    first.append(data[100 : 3 * SMALL + 20])
+    del first  # as if the app died: no close, no finish
+    gc.collect()
+    partial = begin(small, data, blob_id)
+    assert partial.received == 3 * SMALL
+    partial.append(data[partial.received :])
+    assert_stored(small, partial.finish(), blob_id, data)
+
+
+def test_a_download_resumes_after_the_process_is_killed(small: BlobStore, tmp_path: Path) -> None:
+    data = os.urandom(SMALL * 9 + 30)
+    blob_id = os.urandom(16)
+    (tmp_path / "download.bin").write_bytes(data)
+    script = textwrap.dedent(
+        f"""
+        import hashlib, os
+        from pathlib import Path
+        from fieldapp.blobstore import BlobStore
+        data = Path({str(tmp_path / "download.bin")!r}).read_bytes()
+        store = BlobStore(Path({str(small.root)!r}), {KEY!r}, chunk_size={SMALL})
+        partial = store.begin_partial(hashlib.sha256(data).hexdigest(), blob_id={blob_id!r}, size=len(data))
+        partial.append(data[: {SMALL} * 4 + 50])
+        partial.append(data[{SMALL} * 4 + 50 : {SMALL} * 6 + 1])
+        os._exit(3)  # killed: no close, no flush, no finally
+        """
+    )
+    done = subprocess.run([sys.executable, "-B", "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 3, done.stderr
+    partial = begin(small, data, blob_id)
+    assert partial.received == 6 * SMALL
+    partial.append(data[partial.received :])
+    assert_stored(small, partial.finish(), blob_id, data)
+
+
+def _flipped(raw: bytes, at: int) -> bytes:
+    return raw[:at] + bytes([raw[at] ^ 1]) + raw[at + 1 :]
+
+
+@pytest.mark.parametrize(
+    ("damage", "kept_chunks"),
+    [
+        pytest.param(lambda raw, rec: raw[: HEADER.size + 3 * rec + 17], 3, id="cut-mid-chunk"),
+        pytest.param(lambda raw, rec: raw[: HEADER.size + 3 * rec + NONCE_SIZE], 3, id="cut-after-a-nonce"),
+        pytest.param(lambda raw, rec: raw[: HEADER.size + 2 * rec], 2, id="cut-at-a-boundary"),
+        pytest.param(lambda raw, rec: raw + os.urandom(rec // 2), 4, id="garbage-appended"),
+        pytest.param(lambda raw, rec: _flipped(raw, HEADER.size + rec + 30), 1, id="flipped-in-chunk-1"),
+        pytest.param(lambda raw, rec: raw[: HEADER.size - 3], 0, id="cut-in-the-header"),
+        pytest.param(lambda raw, rec: b"", 0, id="emptied"),
+    ],
+)
+def test_a_torn_or_damaged_tail_is_cut_off_and_fetched_again(small: BlobStore, damage, kept_chunks: int) -> None:  # type: ignore[no-untyped-def]
+    data = os.urandom(SMALL * 6 + 5)
+    blob_id = os.urandom(16)
+    partial = begin(small, data, blob_id)
+    partial.append(data[: 4 * SMALL + 10])
+    partial.close()
+    path = small.root / partial.name
+    record = NONCE_SIZE + SMALL + TAG_SIZE
+    path.write_bytes(damage(path.read_bytes(), record))
+    partial = begin(small, data, blob_id)
+    assert partial.received == kept_chunks * SMALL
+    assert path.stat().st_size == HEADER.size + kept_chunks * record  # the tail is gone from disk too
+    partial.append(data[partial.received :])
+    assert_stored(small, partial.finish(), blob_id, data)
+
+
+def test_a_wrong_sha256_at_finish_deletes_the_partial_and_stores_nothing(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 3)
+    partial = small.begin_partial(hashlib.sha256(b"what the service announced").hexdigest(), blob_id=os.urandom(16), size=len(data))
+    partial.append(data)
+    with pytest.raises(IntegrityError, match="do not match the attachment's SHA-256") as caught:
+        partial.finish()
+    assert caught.value.affected == (partial.name,)
+    assert os.listdir(small.root) == [] and small.names() == set()
+
+
+def test_finishing_before_every_byte_arrived_deletes_the_partial(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 3)
+    partial = begin(small, data, os.urandom(16))
+    partial.append(data[: 2 * SMALL + 1])
+    with pytest.raises(IntegrityError, match=f"ended after {2 * SMALL + 1} of the attachment's {3 * SMALL} bytes"):
+        partial.finish()
+    assert os.listdir(small.root) == []
+
+
+def test_bytes_beyond_the_announced_size_are_refused_and_nothing_of_them_is_stored(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 2 + 3)
+    blob_id = os.urandom(16)
+    partial = begin(small, data, blob_id)
+    partial.append(data[:SMALL])
+    with pytest.raises(IntegrityError, match="more than the attachment's"):
+        partial.append(data[SMALL:] + b"extra")
+    assert partial.received == SMALL and not partial.closed
+    partial.append(data[SMALL:])
+    assert_stored(small, partial.finish(), blob_id, data)
+
+
+def test_an_empty_download_finishes_as_an_empty_blob(small: BlobStore) -> None:
+    blob_id = os.urandom(16)
+    partial = begin(small, b"", blob_id)
+    assert partial.received == 0
+    info = partial.finish()
+    assert info.chunks == 1
+    assert_stored(small, info, blob_id, b"")
+
+
+def test_a_finished_download_reads_back_by_range_as_an_upload_would(store: BlobStore) -> None:
+    data = os.urandom(5 * CHUNK_SIZE + 12345)
+    blob_id = os.urandom(16)
+    partial = begin(store, data, blob_id)
+    for offset in range(0, len(data), 3 << 20):  # a 3 MiB transfer size, not a multiple of the chunk
+        partial.append(data[offset : offset + (3 << 20)])
+    info = partial.finish()
+    with store.open_reader(info.name, blob_id=blob_id) as reader:
+        assert b"".join(reader.read_at(o, min(4 << 20, reader.size - o)) for o in range(0, reader.size, 4 << 20)) == data
+
+
+def test_a_partial_begun_again_with_another_blob_id_starts_over_and_another_size_gets_its_own_file(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 4)
+    first_id, second_id = os.urandom(16), os.urandom(16)
+    partial = begin(small, data, first_id)
+    partial.append(data[: 3 * SMALL])
+    partial.close()
+    sha = hashlib.sha256(data).hexdigest()
+    other_size = small.begin_partial(sha, blob_id=first_id, size=len(data) + 1)
+    assert other_size.name != partial.name and other_size.received == 0
+    other_size.abandon()
+    assert resumable(small, data, first_id) == 3 * SMALL  # the other size never touched it
+    restarted = begin(small, data, second_id)
+    assert restarted.name == partial.name and restarted.received == 0
+    assert (small.root / restarted.name).stat().st_size == HEADER.size
+    restarted.append(data)
+    assert_stored(small, restarted.finish(), second_id, data)
+
+
+def test_partial_names_are_opaque_keyed_and_never_taken_for_blobs_or_temp_files(small: BlobStore) -> None:
+    data = b"interview audio" * 50
+    sha = hashlib.sha256(data).hexdigest()
+    partial = begin(small, data, os.urandom(16))
+    partial.append(data[:SMALL])
+    partial.close()
+    assert partial.name.startswith(".part-") and len(partial.name) == len(".part-") + 32
+    assert sha[:8] not in partial.name and sha[-8:] not in partial.name
+    other_key = BlobStore(small.root, bytes(reversed(KEY)), chunk_size=SMALL)
+    assert other_key._partial_name(sha, len(data)) != partial.name
+    (small.root / ".tmp-deadbeef").write_bytes(b"half a write")
+    assert small.names() == set()
+    assert small.remove_temp_files() == 1
+    assert [p.name for p in small.partials()] == [partial.name]
+    assert resumable(small, data, partial.blob_id) == SMALL
+
+
+def test_the_vaults_tidying_on_unlock_and_orphan_collection_keep_partials(vault: Vault) -> None:
+    data = os.urandom(CHUNK_SIZE + CHUNK_SIZE // 2)
+    blob_id = os.urandom(16)
+    partial = begin(vault.blobs, data, blob_id)
+    partial.append(data[: CHUNK_SIZE + 10])
+    partial.close()
+    (vault.blobs.root / ".tmp-0123456789abcdef").write_bytes(b"half a write")
+    assert vault.blobs.remove_temp_files() == 1
+    assert vault.attachments.collect_orphans() == 0
+    vault.lock()
+    vault.unlock(passphrase=PASSPHRASE)  # tidies temp files and orphans again
+    assert [p.name for p in vault.blobs.partials()] == [partial.name]
+    partial = begin(vault.blobs, data, blob_id)
+    assert partial.received == CHUNK_SIZE
+    partial.append(data[CHUNK_SIZE:])
+    assert_stored(vault.blobs, partial.finish(), blob_id, data)
+
+
+def test_no_canary_of_a_partial_download_reaches_any_file(store: BlobStore, tmp_path: Path) -> None:
+    started = time.time() - 1
+    canary = f"CANARY-partial-{os.urandom(6).hex()}"
+    data = (canary.encode() + os.urandom(997)) * 3000  # about 3 MB: several chunks, the canary in each
+    partial = begin(store, data, os.urandom(16))
+    partial.append(data[: 2 * CHUNK_SIZE + CHUNK_SIZE // 2])  # two chunks on disk, half of one pending in memory
+    files = _files_under(tmp_path, Path(tempfile.gettempdir()), since=started)
+    assert (store.root / partial.name) in files
+    assert _leaks([canary], files) == []
+    partial.close()
+    partial = begin(store, data, partial.blob_id)  # and after the resume truncated and re-hashed it
+    assert _leaks([canary], _files_under(tmp_path, since=started)) == []
+    partial.abandon()
+
+
+def test_a_full_disk_during_a_download_raises_storage_error_and_keeps_what_was_durable(tmp_path: Path) -> None:
+    with small_disk_at(tmp_path / "disk", "2m") as disk:
+        s = BlobStore(disk, KEY)
+        data = os.urandom(5 << 20)
+        blob_id = os.urandom(16)
+        partial = begin(s, data, blob_id)
+        with pytest.raises(StorageError, match="Not enough disk space to store the attachment") as caught:
+            partial.append(data)
+        assert caught.value.errno == errno.ENOSPC
+        assert isinstance(caught.value.__cause__, OSError)
+        assert partial.closed
+        resumed = begin(s, data, blob_id)  # cutting the torn chunk needs no space
+        assert 0 < resumed.received < len(data) and resumed.received % CHUNK_SIZE == 0
+        resumed.abandon()
+        assert os.listdir(disk) == []
+
+
+def test_locking_stops_a_download_which_resumes_after_unlocking(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 5)
+    blob_id = os.urandom(16)
+    partial = begin(small, data, blob_id)
+    partial.append(data[: 2 * SMALL + 3])
+    small.close()
+    with pytest.raises(VaultLocked):
+        partial.append(data[2 * SMALL + 3 : 2 * SMALL + 4])  # even bytes that would only be buffered
+    assert partial.closed
+    with pytest.raises(VaultLocked):
+        begin(small, data, blob_id)
+    with pytest.raises(VaultLocked):
+        small.remove_partials()
+    unlocked = BlobStore(small.root, KEY, chunk_size=SMALL)
+    partial = begin(unlocked, data, blob_id)
+    assert partial.received == 2 * SMALL
+    partial.append(data[partial.received :])
+    assert_stored(unlocked, partial.finish(), blob_id, data)
+
+
+def test_a_cancelled_resume_raises_cancelled_and_leaves_the_partial_as_it_was(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 8)
+    blob_id = os.urandom(16)
+    partial = begin(small, data, blob_id)
+    partial.append(data[: 6 * SMALL])
+    partial.close()
+    path = small.root / partial.name
+    before = path.read_bytes()
+    calls = iter(range(100))
+    with pytest.raises(Cancelled):
+        begin(small, data, blob_id, cancel=lambda: next(calls) == 3)
+    assert path.read_bytes() == before
+    assert resumable(small, data, blob_id) == 6 * SMALL
+
+
+def test_one_download_of_a_content_at_a_time(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 2)
+    blob_id = os.urandom(16)
+    first = begin(small, data, blob_id)
+    with pytest.raises(ValueError, match="already being downloaded"):
+        begin(small, data, blob_id)
+    first.close()
+    with begin(small, data, blob_id) as second:  # closing, here by the with block, lets it go
+        second.append(data[:SMALL])
+    assert second.closed
+    with pytest.raises(ValueError, match="closed"):
+        second.append(data[SMALL:])
+    assert resumable(small, data, blob_id) == SMALL
+
+
+def test_stale_partials_are_listed_and_removed_by_age_but_an_open_one_is_kept(small: BlobStore) -> None:
+    old_data, new_data, open_data = os.urandom(SMALL * 2), os.urandom(SMALL * 2), os.urandom(SMALL * 2)
+    for data in (old_data, new_data):
+        with begin(small, data, os.urandom(16)) as partial:
+            partial.append(data[:SMALL])
+            if data is old_data:
+                old_name = partial.name
+    os.utime(small.root / old_name, (time.time() - 7200, time.time() - 7200))
+    still_open = begin(small, open_data, os.urandom(16))
+    os.utime(small.root / still_open.name, (time.time() - 7200, time.time() - 7200))
+    listed = small.partials()
+    assert len(listed) == 3 and listed[-1].modified > listed[0].modified
+    assert all(p.disk_size >= HEADER.size for p in listed)
+    assert small.remove_partials(older_than_s=3600) == 1
+    assert old_name not in {p.name for p in small.partials()}
+    assert small.remove_partials() == 1  # all that are not open
+    assert [p.name for p in small.partials()] == [still_open.name]
+    still_open.append(open_data)
+    info = still_open.finish()
+    still_open.abandon()  # after finishing: nothing to delete, the blob stays
+    assert small.names() == {info.name} and small.partials() == []
+
+
+def test_abandoning_a_download_deletes_its_file_open_or_closed_and_even_when_locked(small: BlobStore) -> None:
+    data = os.urandom(SMALL * 3)
+    partial = begin(small, data, os.urandom(16))
+    partial.append(data[:SMALL])
+    partial.abandon()
+    assert os.listdir(small.root) == []
+    partial = begin(small, data, os.urandom(16))
+    partial.append(data[:SMALL])
+    partial.close()
+    small.close()  # cleanup in a finally block must not fail because the vault locked meanwhile
+    partial.abandon()
     assert os.listdir(small.root) == []

@@ -51,8 +51,12 @@ def _vault_at_first_schema(path: Path) -> tuple[list[str], str]:
     v.lock()
     engine = _engine(path)
     with engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE record_fts_vocab")
+        connection.exec_driver_sql("DROP TABLE record_fts_vocab")  # 0002
         connection.exec_driver_sql("DROP TABLE record_fts")
+        for table, column in (("assessments", "on_service"), ("assessments", "service_note"),
+                              ("blobs", "uploaded"), ("revisions", "rejected")):  # fmt: skip
+            connection.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")  # 0003
+        connection.exec_driver_sql("DROP TABLE frameworks")
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
     engine.dispose()
     return ids, aid

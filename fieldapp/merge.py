@@ -1,0 +1,399 @@
+"""A deterministic three-way merge of two revision bodies of one record against their common parent.
+
+The merge is a pure function of its three inputs, so every device writes the same merge revision,
+byte for byte; only true collisions (one thing edited both ways) are left to the inspector.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+from collections import Counter
+from collections.abc import Set
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any, NamedTuple
+
+from fieldapp import domain
+from fieldapp.canonical import canonical_json
+from fieldapp.errors import ValidationError
+from fieldapp.revision import Snapshot
+
+Body = dict[str, Any]
+_SAME_RECORD = ("record_id", "assessment_id", "kind")
+
+
+class _Absent(enum.Enum):
+    MISSING = "missing"
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Absent.MISSING  # a field, contact, link or attachment that one body does not have
+_UNSETTLED = object()  # both sides changed a value differently from base
+
+
+@dataclass(frozen=True)
+class Collision:
+    """One thing edited both ways; the inspector chooses. A side without it holds MISSING."""
+
+    path: str
+    base: Any
+    left: Any
+    right: Any
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """The merged snapshot when the two sides merged cleanly, else the collisions, sorted by path."""
+
+    snapshot: Snapshot | None
+    collisions: tuple[Collision, ...]
+
+    @property
+    def clean(self) -> bool:
+        return not self.collisions
+
+
+def merge_bodies(base: Body | None, left: Body, right: Body) -> MergeResult:
+    """Merge two heads of a record against their common ancestor's body (None: no ancestor)."""
+    _check_bodies(base, left, right)
+    # Private copies: the result may share values with them, never with the caller's dicts.
+    base, left, right = copy.deepcopy((base or {}, *_ordered(left, right)))
+    found: list[Collision] = []
+    framework = _three_way("framework", _get(base, "framework"), left["framework"], right["framework"], found)
+    deleted = _merge_deleted(base, left, right, found)
+    content: dict[str, Any] = {}
+    links: list[dict[str, Any]] = []
+    attachments: list[dict[str, Any]] = []
+    if not deleted:
+        content = _merge_content(_get(base, "content", {}), left["content"], right["content"], found)
+        links = _merge_by_id("links", _get(base, "links", []), left["links"], right["links"], found)
+        attachments = _merge_by_id("attachments", _get(base, "attachments", []), left["attachments"], right["attachments"], found)
+        if not found:
+            _check_content(left["kind"], base, left, right, content, found)
+    if found:
+        return MergeResult(None, tuple(sorted(found, key=lambda c: c.path)))
+    snapshot = Snapshot(
+        record_id=left["record_id"],
+        assessment_id=left["assessment_id"],
+        kind=left["kind"],
+        framework_key=framework,
+        deleted=deleted,
+        content=content,
+        links=tuple(links),
+        attachments=tuple(attachments),
+    )
+    return MergeResult(snapshot, ())
+
+
+def _check_bodies(base: Body | None, left: Body, right: Body) -> None:
+    """Refuse bodies of different records, or too malformed to merge by id."""
+    for key in _SAME_RECORD:
+        values = {repr(body.get(key)) for body in (base, left, right) if body is not None}
+        if len(values) > 1:
+            raise ValidationError(f"These revisions are not of one record: their {key} differs.")
+    for body in (left, right) if base is None else (base, left, right):
+        if not isinstance(body.get("content"), dict):
+            raise ValidationError("A revision's content must be an object.")
+        for name in ("links", "attachments"):
+            if _by_id(body.get(name)) is None:
+                raise ValidationError(f"A revision's {name} must be objects with distinct ids.")
+
+
+def _ordered(left: Body, right: Body) -> tuple[Body, Body]:
+    """The two heads in an order every device agrees on, so the merge is symmetric."""
+    return (left, right) if canonical_json(left) <= canonical_json(right) else (right, left)
+
+
+def _get(body: dict[str, Any], key: str, default: Any = MISSING) -> Any:
+    return body.get(key, default)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as the revision hash sees them (so 1 and true differ, as do a key absent and null)."""
+    if a is MISSING or b is MISSING:
+        return a is b
+    return a is b or canonical_json(a) == canonical_json(b)
+
+
+def _settled(base: Any, left: Any, right: Any) -> Any:
+    """The 3-way answer when at most one side changed (or both alike), else _UNSETTLED."""
+    if _same(left, right) or _same(right, base):
+        return left
+    if _same(left, base):
+        return right
+    return _UNSETTLED
+
+
+def _three_way(path: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
+    """Scalar 3-way merge; on a collision, record it and return left as a placeholder."""
+    merged = _settled(base, left, right)
+    if merged is _UNSETTLED:
+        found.append(Collision(path, base, left, right))
+        return left
+    return merged
+
+
+def _merge_deleted(base: Body, left: Body, right: Body, found: list[Collision]) -> bool:
+    """The deleted flag, 3-way; True means a tombstone (or a collision that makes merging content moot)."""
+    flags = (_get(base, "deleted"), left["deleted"], right["deleted"])
+    deleted = _settled(*flags)
+    if deleted is True and left["deleted"] != right["deleted"]:
+        keeper = right if left["deleted"] else left  # the side that did not delete
+        if not _unchanged(base, keeper):
+            # A delete against an edit is the inspector's call: never drop the edit unseen.
+            found.append(Collision("deleted", *flags))
+    elif deleted is _UNSETTLED:
+        found.append(Collision("deleted", *flags))
+        return True
+    return bool(deleted)
+
+
+def _unchanged(base: Body, keeper: Body) -> bool:
+    """Whether the side that kept the record left its content, links and attachments as in base."""
+    pairs = (("content", {}), ("links", []), ("attachments", []))
+    return all(_same(_get(base, key, empty), keeper[key]) for key, empty in pairs)
+
+
+def _merge_content(base: dict[str, Any], left: dict[str, Any], right: dict[str, Any], found: list[Collision]) -> dict[str, Any]:
+    """The kind's fields merged one by one; a field missing from the merge stays missing."""
+    merged = {}
+    for key in sorted(base.keys() | left.keys() | right.keys()):
+        value = _merge_field(key, _get(base, key), _get(left, key), _get(right, key), found)
+        if value is not MISSING:
+            merged[key] = value
+    return merged
+
+
+def _merge_field(key: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
+    """One content field: a scalar 3-way merge, except the fields merged by their structure."""
+    merged = _settled(base, left, right)
+    if merged is not _UNSETTLED:
+        return merged
+    if key == "notes" and _all_of(str, _present(base, ""), left, right):
+        return _merge_notes(_present(base, ""), left, right, found)
+    if key == "contacts" and all(_by_id(v) is not None for v in (_present(base, []), left, right)):
+        return _merge_contacts(_present(base, []), left, right, found)
+    if key == "groups_represented" and _all_of(list, _present(base, []), left, right):
+        if all(isinstance(g, str) for g in [*_present(base, []), *left, *right]):
+            return _merge_ordered_set(_present(base, []), left, right)
+    found.append(Collision(f"content.{key}", base, left, right))
+    return left
+
+
+def _present(value: Any, empty: Any) -> Any:
+    """A base without the field merges as if it held the empty value (an empty record)."""
+    return empty if value is MISSING else value
+
+
+def _all_of(kind: type, *values: Any) -> bool:
+    return all(isinstance(v, kind) for v in values)
+
+
+def _by_id(items: Any) -> dict[str, dict[str, Any]] | None:
+    """Items keyed by id in their order; None unless a list of objects with distinct text ids."""
+    if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
+        return None
+    keyed = {item["id"]: item for item in items}
+    return keyed if len(keyed) == len(items) else None
+
+
+def _merge_by_id(name: str, base: list[Any], left: list[Any], right: list[Any], found: list[Collision]) -> list[dict[str, Any]]:
+    """Links or attachments as a set keyed by id: each item merged whole, the result sorted by id."""
+    b, lt, rt = _by_id(base) or {}, _by_id(left) or {}, _by_id(right) or {}
+    merged = []
+    for item_id in sorted(b.keys() | lt.keys() | rt.keys()):
+        item = _three_way(f"{name}.{item_id}", b.get(item_id, MISSING), lt.get(item_id, MISSING), rt.get(item_id, MISSING), found)
+        if item is not MISSING:
+            merged.append(item)
+    return merged
+
+
+def _merge_contacts(base: list[Any], left: list[Any], right: list[Any], found: list[Collision]) -> list[dict[str, Any]]:
+    """A case timeline merged contact by contact (by id), then put in order."""
+    b, lt, rt = _by_id(base) or {}, _by_id(left) or {}, _by_id(right) or {}
+    merged = {}
+    for contact_id in sorted(b.keys() | lt.keys() | rt.keys()):
+        sides = (b.get(contact_id, MISSING), lt.get(contact_id, MISSING), rt.get(contact_id, MISSING))
+        contact = _merge_contact(contact_id, *sides, found)
+        if contact is not MISSING:
+            merged[contact_id] = contact
+    order = _contact_order(list(b), list(lt), list(rt), merged.keys(), found)
+    return [merged[contact_id] for contact_id in order]
+
+
+def _merge_contact(contact_id: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
+    """One contact (MISSING where absent or deleted): whole if one side changed it, else field by field."""
+    merged = _settled(base, left, right)
+    if merged is not _UNSETTLED:
+        return merged
+    if left is MISSING or right is MISSING:
+        found.append(Collision(f"content.contacts.{contact_id}", base, left, right))  # deleted against edited
+        return MISSING
+    fields = {} if base is MISSING else base
+    contact = {}
+    for name in sorted(fields.keys() | left.keys() | right.keys()):
+        path = f"content.contacts.{contact_id}.{name}"
+        value = _three_way(path, _get(fields, name), _get(left, name), _get(right, name), found)
+        if value is not MISSING:
+            contact[name] = value
+    return contact
+
+
+def _contact_order(base: list[str], left: list[str], right: list[str], kept: Set[str], found: list[Collision]) -> list[str]:
+    """Surviving contacts in the order of the side that reordered them, then each side's new ones."""
+    old = set(base)
+    order = _pick_order(*([i for i in ids if i in kept and i in old] for ids in (base, left, right)))
+    if order is None:
+        found.append(Collision("content.contacts.order", base, left, right))
+        order = []
+    new_left = [i for i in left if i in kept and i not in old]
+    return order + new_left + [i for i in right if i in kept and i not in old and i not in new_left]
+
+
+def _pick_order(base: list[str], left: list[str], right: list[str]) -> list[str] | None:
+    """The one side's order that differs from base (either if they agree); None if both differ."""
+    if left == base:
+        return right
+    if right in (base, left):
+        return left
+    return None
+
+
+def _merge_ordered_set(base: list[str], left: list[str], right: list[str]) -> list[str]:
+    """Removals and additions from either side; left's order, then right's additions.
+
+    Should only right have reordered the items both kept, right's order leads instead, so that a
+    reorder on either side survives the merge.
+    """
+    old = set(base)
+    kept = set(left) & set(right) | (set(left) - old) | (set(right) - old)
+    base_order, left_order, right_order = ([g for g in dict.fromkeys(ids) if g in kept] for ids in (base, left, right))
+    first, then = left_order, right_order
+    if [g for g in left_order if g in old] == base_order and [g for g in right_order if g in old] != base_order:
+        first, then = right_order, left_order
+    return first + [g for g in then if g not in first]
+
+
+class _Lines(NamedTuple):
+    lines: list[str]
+    final_newline: bool
+
+
+class _Hunk(NamedTuple):
+    start: int  # base lines [start, end) were replaced by lines
+    end: int
+    side: int  # 0 left, 1 right
+    lines: list[str]
+
+
+def _merge_notes(base: str, left: str, right: str, found: list[Collision]) -> str:
+    """Notes merged line by line (diff3); overlapping edits of the same base lines collide."""
+    b, lt, rt = _split(base), _split(left), _split(right)
+    lines = _diff3(b.lines, lt.lines, rt.lines)
+    if lines is None:
+        found.append(Collision("content.notes", base, left, right))
+        return left
+    # A final newline is a separate yes/no, so appending after "…\n" and after "…" align alike.
+    final_newline = _settled(b.final_newline, lt.final_newline, rt.final_newline)
+    return "\n".join(lines) + ("\n" if final_newline and lines else "")
+
+
+def _split(text: str) -> _Lines:
+    """Lines without their newlines; no lines at all for empty notes."""
+    if not text:
+        return _Lines([], False)
+    lines = text.split("\n")
+    final_newline = text.endswith("\n")
+    return _Lines(lines[:-1] if final_newline else lines, final_newline)
+
+
+def _diff3(base: list[str], left: list[str], right: list[str]) -> list[str] | None:
+    """Both sides' changes applied to base, or None where they overlap and disagree."""
+    hunks = sorted(_hunks(base, left, 0) + _hunks(base, right, 1))
+    merged: list[str] = []
+    at = 0
+    for start, end, group in _groups(hunks):
+        chunk = _resolve(base, start, end, group)
+        if chunk is None:
+            return None
+        merged += base[at:start] + chunk
+        at = end
+    return merged + base[at:]
+
+
+def _hunks(base: list[str], other: list[str], side: int) -> list[_Hunk]:
+    # autojunk stays on: without it a long transcript with many blank lines takes seconds to align.
+    opcodes = SequenceMatcher(None, base, other).get_opcodes()
+    return [_Hunk(i1, i2, side, other[j1:j2]) for tag, i1, i2, j1, j2 in opcodes if tag != "equal"]
+
+
+def _groups(hunks: list[_Hunk]) -> list[tuple[int, int, list[_Hunk]]]:
+    """Hunks (sorted by base position) gathered into runs that touch the same base lines."""
+    groups: list[tuple[int, int, list[_Hunk]]] = []
+    for hunk in hunks:
+        if groups and _touches(groups[-1][0], groups[-1][1], hunk):
+            start, end, members = groups[-1]
+            groups[-1] = (start, max(end, hunk.end), [*members, hunk])
+        else:
+            groups.append((hunk.start, hunk.end, [hunk]))
+    return groups
+
+
+def _touches(start: int, end: int, hunk: _Hunk) -> bool:
+    """Whether a hunk shares base lines with a run: an insertion touches only what it lands inside.
+
+    Two insertions at one place touch (their order needs a rule); an insertion at the edge of a
+    changed range does not, since where it goes is plain.
+    """
+    if start == end:
+        return hunk.start == hunk.end == start
+    if hunk.start == hunk.end:
+        return start < hunk.start < end
+    return hunk.start < end
+
+
+def _resolve(base: list[str], start: int, end: int, group: list[_Hunk]) -> list[str] | None:
+    """What base lines [start, end) become under both sides' hunks there; None if they disagree."""
+    left = _apply(base, start, end, [h for h in group if h.side == 0])
+    right = _apply(base, start, end, [h for h in group if h.side == 1])
+    original = base[start:end]
+    if left == right or right == original:
+        return left
+    if left == original:
+        return right
+    if start == end:  # both only inserted here: left's lines, then right's not already there
+        return left + _without(right, left)
+    return None
+
+
+def _apply(base: list[str], start: int, end: int, hunks: list[_Hunk]) -> list[str]:
+    """Base lines [start, end) with one side's hunks in that range applied."""
+    lines: list[str] = []
+    at = start
+    for hunk in hunks:
+        lines += base[at : hunk.start] + hunk.lines
+        at = hunk.end
+    return lines + base[at:end]
+
+
+def _without(lines: list[str], already: list[str]) -> list[str]:
+    """lines, less one occurrence of each line already present (the same note added on both sides)."""
+    unused = Counter(already)
+    kept = []
+    for line in lines:
+        if unused[line]:
+            unused[line] -= 1
+        else:
+            kept.append(line)
+    return kept
+
+
+def _check_content(kind: str, base: Body, left: Body, right: Body, content: dict[str, Any], found: list[Collision]) -> None:
+    try:
+        domain.from_dict(kind, content)
+    except ValidationError:
+        # e.g. two valid halves that make an invalid whole: the inspector decides, nothing raises.
+        found.append(Collision("content", _get(base, "content", {}), left["content"], right["content"]))

@@ -1,0 +1,433 @@
+"""The vault's side of sync (`vault.replication`): its link to the service, what waits to be pushed,
+applying what was pulled, conflicts and their resolution, and which attachment bytes must move.
+
+No network here: `sync.client` talks to the service and calls these, each one short transaction,
+so the app keeps saving while a sync runs. Pulled revisions are checked (hash, signature or
+recomputed auto-merge) before they are stored; a page and the cursor after it commit together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from fieldapp import framework as frameworks
+from fieldapp import revision
+from fieldapp.errors import FieldappError, IntegrityError, NotFound, ValidationError
+from fieldapp.ids import iso, utcnow
+from fieldapp.models import Assessment, Blob, Device, Framework, Meta, Record, Revision
+from fieldapp.records import load, to_row
+from fieldapp.rows import Changes, Done, RecordRow
+from fieldapp.settle import Conflict, Outcome, conflict_of, settle
+from fieldapp.settle import resolve as resolve_conflict
+
+if TYPE_CHECKING:
+    from fieldapp.vault import Vault
+
+_LINK_KEYS = ("url", "token", "inspector_id", "inspector_name", "ca_bundle")
+_PREFIX = "sync."
+TRANSIENT = {"unknown_parent"}  # refusals that a later push may cure (the parent goes first)
+
+
+@dataclass(frozen=True)
+class ServiceLink:
+    """Where this vault syncs to, and its credentials there (kept only inside the encrypted vault)."""
+
+    url: str
+    token: str = field(repr=False)
+    inspector_id: str = ""
+    inspector_name: str = ""
+    ca_bundle: str = ""  # a PEM file for a private service's certificate authority
+
+
+@dataclass(frozen=True)
+class PulledAssessment:
+    id: str
+    name: str
+    period_start: str | None
+    period_end: str | None
+    framework: str
+    team: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PulledPage:
+    revisions: tuple[revision.SignedRevision, ...]
+    devices: tuple[tuple[str, bytes, str], ...]  # (id, Ed25519 public key, label)
+    assessments: tuple[PulledAssessment, ...]
+    cursor: str
+
+
+@dataclass(frozen=True)
+class PullReport:
+    stored: int = 0  # new revisions kept
+    refused: tuple[str, ...] = ()  # why some revisions were not taken as evidence
+    outcomes: dict[str, int] = field(default_factory=dict)  # Outcome value -> records
+
+    @property
+    def conflicts(self) -> int:
+        return self.outcomes.get(Outcome.CONFLICT.value, 0)
+
+
+@dataclass(frozen=True)
+class Ack:
+    id: str
+    accepted: bool
+    code: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class BlobToMove:
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    waiting: int  # revisions not yet on the service (and not refused)
+    refused: int  # revisions the service refused for good
+    conflicts: int  # records with heads that need the inspector
+    local_only: int  # assessments the service does not have
+    uploads: int
+    downloads: int
+    last_synced_at: str | None
+
+
+class Replication:
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
+
+    # -- the link to the service -----------------------------------------------------------------
+
+    def link(self) -> ServiceLink | None:
+        values = self._meta_values(_LINK_KEYS)
+        if not values.get("url") or not values.get("token"):
+            return None
+        return ServiceLink(**{k: values.get(k, "") for k in _LINK_KEYS})
+
+    def set_link(self, link: ServiceLink) -> None:
+        """Remember the service and this device's token there (after enrolling). Linking to a
+        different service starts afresh: it holds none of this vault's work yet."""
+        previous = self.link()
+        with self._vault.transaction("saving the sync settings") as session:
+            for key in _LINK_KEYS:
+                _put_meta(session, key, getattr(link, key))
+            if previous is None or previous.url != link.url:
+                _put_meta(session, "cursor", "")
+                session.execute(sa.update(Revision).values(pushed=False, rejected=None))
+                session.execute(sa.update(Assessment).values(on_service=False, service_note=""))
+                session.execute(sa.update(Blob).where(Blob.name.is_not(None)).values(uploaded=False))
+
+    def forget_link(self) -> None:
+        with self._vault.transaction("forgetting the sync settings") as session:
+            session.execute(sa.delete(Meta).where(Meta.key.in_([_PREFIX + k for k in (*_LINK_KEYS, "cursor")])))
+
+    def identity(self) -> tuple[str, bytes]:
+        """This device's id and Ed25519 public key, as the service registers them."""
+        with self._vault.transaction("reading the device identity") as session:
+            key = session.scalar(sa.select(Device.public_key).where(Device.id == self._vault.device_id))
+            if key is None:
+                raise NotFound("This vault's own device key is missing; restore a backup.")
+            return self._vault.device_id, key
+
+    def cursor(self) -> str | None:
+        return self._meta_values(("cursor",)).get("cursor") or None
+
+    def _meta_values(self, keys: tuple[str, ...]) -> dict[str, str]:
+        with self._vault.transaction("reading the sync settings") as session:
+            rows = session.execute(sa.select(Meta.key, Meta.value).where(Meta.key.in_([_PREFIX + k for k in keys])))
+            return {k[len(_PREFIX) :]: v.decode("utf-8") for k, v in rows}
+
+    # -- assessments ------------------------------------------------------------------------------
+
+    def assessments_to_offer(self) -> list[PulledAssessment]:
+        """Assessments made on this laptop that the service has not got (nor refused)."""
+        with self._vault.transaction("listing assessments to offer") as session:
+            rows = session.scalars(
+                sa.select(Assessment).where(Assessment.on_service.is_(False), Assessment.service_note == "")
+            )
+            return [PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework_key, tuple(json.loads(a.team))) for a in rows]
+
+    def assessment_offered(self, assessment_id: str, *, accepted: PulledAssessment | None, refusal: str = "") -> Done[None]:
+        with self._vault.transaction("noting the service's answer") as session:
+            row = session.get(Assessment, assessment_id)
+            if row is None:
+                raise NotFound(f"No assessment with id {assessment_id}.")
+            if accepted is not None:
+                _update_assessment(row, accepted)
+            row.service_note = "" if accepted is not None else (refusal or "The service refused it.")
+            return Done(None, Changes(assessments=frozenset({assessment_id})))
+
+    def retry_refused_assessments(self) -> None:
+        """Offer refused assessments again (the administrator may have created them meanwhile)."""
+        with self._vault.transaction("retrying refused assessments") as session:
+            session.execute(sa.update(Assessment).where(Assessment.on_service.is_(False)).values(service_note=""))
+
+    # -- push -------------------------------------------------------------------------------------
+
+    def pending(self, limit: int) -> list[revision.SignedRevision]:
+        """Revisions the service has not acknowledged, oldest first (parents before children),
+        of records whose assessment is on the service."""
+        with self._vault.transaction("reading revisions to push") as session:
+            rows = session.execute(
+                sa.select(Revision.id, Revision.body, Revision.signature)
+                .join(Record, Record.id == Revision.record_id)
+                .join(Assessment, Assessment.id == Record.assessment_id)
+                .where(Revision.pushed.is_(False), Revision.rejected.is_(None), Assessment.on_service.is_(True))
+                .order_by(Revision.seq)
+                .limit(limit)
+            )
+            return [revision.SignedRevision(r.id, r.body, r.signature) for r in rows]
+
+    def acknowledge(self, acks: list[Ack]) -> Done[None]:
+        """Note what the service stored (and what it refused, and why)."""
+        with self._vault.transaction("noting what the service stored") as session:
+            accepted = [a.id for a in acks if a.accepted]
+            if accepted:
+                session.execute(sa.update(Revision).where(Revision.id.in_(accepted)).values(pushed=True))
+            for ack in acks:
+                if not ack.accepted and ack.code not in TRANSIENT:
+                    session.execute(sa.update(Revision).where(Revision.id == ack.id).values(rejected=f"{ack.code}: {ack.reason}"[:2000]))
+            touched = set(session.scalars(sa.select(Revision.record_id).where(Revision.id.in_([a.id for a in acks]))))
+            _refresh_states(session, touched)
+            return Done(None, Changes(records=frozenset(touched)))
+
+    # -- pull -------------------------------------------------------------------------------------
+
+    def apply_pull(self, page: PulledPage) -> Done[PullReport]:
+        """Store a checked page of pulled revisions, settle each record it touches, move the cursor."""
+        vault = self._vault
+        with vault.transaction("storing pulled changes") as session:
+            assessments = _upsert_assessments(session, page.assessments)
+            refused = _upsert_devices(session, page.devices)
+            stored, new_ids, more_refused = _store_revisions(session, page.revisions)
+            refused += more_refused
+            outcomes: dict[str, int] = {}
+            changed: set[str] = set()
+            for record_id in sorted(set(new_ids.values())):
+                outcome, refusals = settle(session, vault, record_id, unverified=set(new_ids))
+                refused += refusals
+                outcomes[outcome.value] = outcomes.get(outcome.value, 0) + 1
+                if outcome not in (Outcome.UNCHANGED, Outcome.WAITING):
+                    changed.add(record_id)
+            _put_meta(session, "cursor", page.cursor)
+            report = PullReport(stored=stored, refused=tuple(refused), outcomes=outcomes)
+            return Done(report, Changes(assessments=frozenset(assessments), records=frozenset(changed)))
+
+    def mark_synced(self, moment: str) -> None:
+        with self._vault.transaction("noting the sync") as session:
+            _put_meta(session, "last_synced_at", moment)
+
+    def reset_cursor(self) -> None:
+        """Pull everything again from the start (the service no longer knows the cursor)."""
+        with self._vault.transaction("resetting the sync cursor") as session:
+            _put_meta(session, "cursor", "")
+
+    # -- conflicts --------------------------------------------------------------------------------
+
+    def conflicts(self) -> list[Conflict]:
+        """Records whose versions collide, each with every head and what collides."""
+        with self._vault.transaction("reading conflicts") as session:
+            rows = session.scalars(sa.select(Record).where(Record.sync_state == "conflict").order_by(Record.num))
+            return [conflict_of(session, rec) for rec in rows]
+
+    def conflict(self, record_id: str) -> Conflict:
+        with self._vault.transaction("reading a conflict") as session:
+            return conflict_of(session, load(session, record_id, include_deleted=True))
+
+    def resolve(self, record_id: str, *, take: str | None = None) -> Done[RecordRow]:
+        """End a conflict with a revision whose parents are every head: the version `take`, or
+        (take=None) the draft as the inspector merged it by hand."""
+        with self._vault.transaction("resolving a conflict") as session:
+            rec = load(session, record_id, include_deleted=True)
+            made = resolve_conflict(session, self._vault, rec, take)
+            return Done(to_row(session, rec), Changes(records=frozenset({rec.id}), revisions=frozenset({made.id})))
+
+    # -- frameworks -------------------------------------------------------------------------------
+
+    def frameworks_missing(self, keys: list[str]) -> list[str]:
+        known = {f.key for f in frameworks.known_frameworks()}
+        return [k for k in keys if k not in known]
+
+    def store_framework(self, text: str) -> str:
+        """Check a framework document that came by sync strictly, keep it, and make it usable."""
+        try:
+            parsed = frameworks.parse_framework(json.loads(text))
+        except (ValueError, FieldappError) as exc:
+            raise ValidationError(f"The service sent a framework that is not usable: {exc}") from None
+        with self._vault.transaction("storing a framework") as session:
+            if session.get(Framework, parsed.key) is None:
+                session.add(Framework(key=parsed.key, document=text))
+        frameworks.register(parsed)
+        return parsed.key
+
+    def load_frameworks(self) -> None:
+        """Register the framework versions stored in this vault (on unlock)."""
+        with self._vault.transaction("reading frameworks") as session:
+            documents = list(session.scalars(sa.select(Framework.document)))
+        for text in documents:
+            try:
+                frameworks.register(frameworks.parse_framework(json.loads(text)))
+            except (ValueError, FieldappError):
+                continue  # a damaged row: records tagged against it say so when opened
+
+    # -- attachments -------------------------------------------------------------------------------
+
+    def uploads_pending(self) -> list[BlobToMove]:
+        """Attachment bytes in this vault that the service does not hold whole yet (current and
+        past attachments alike: history restored elsewhere needs them too). The service takes
+        only bytes a pushed revision names; the rest wait for their revision."""
+        with self._vault.transaction("listing attachments to send") as session:
+            rows = session.execute(sa.select(Blob.sha256, Blob.size).where(Blob.uploaded.is_(False), Blob.name.is_not(None)).order_by(Blob.size))
+            return [BlobToMove(r.sha256, r.size) for r in rows]
+
+    def mark_uploaded(self, sha256: str) -> None:
+        with self._vault.transaction("noting an uploaded attachment") as session:
+            session.execute(sa.update(Blob).where(Blob.sha256 == sha256).values(uploaded=True))
+
+    def downloads_pending(self) -> list[BlobToMove]:
+        with self._vault.transaction("listing attachments to fetch") as session:
+            rows = session.execute(sa.select(Blob.sha256, Blob.size).where(Blob.name.is_(None)).order_by(Blob.size))
+            return [BlobToMove(r.sha256, r.size) for r in rows]
+
+    def open_upload(self, sha256: str):  # noqa: ANN201 - a fieldapp.blobstore reader
+        """A reader of the attachment's plaintext, by range (decrypted chunk by chunk, in memory)."""
+        with self._vault.transaction("opening an attachment") as session:
+            blob = session.get(Blob, sha256)
+            if blob is None or blob.name is None or blob.blob_id is None:
+                raise NotFound("That attachment's bytes are not in this vault.")
+            name, blob_id = blob.name, blob.blob_id
+        return self._vault.blobs.open_reader(name, blob_id=blob_id)
+
+    def begin_download(self, sha256: str, size: int):  # noqa: ANN201 - a fieldapp.blobstore partial
+        """A resumable, encrypted partial file for bytes arriving from the service."""
+        return self._vault.blobs.begin_partial(sha256, blob_id=_download_blob_id(self._vault, sha256), size=size)
+
+    def finish_download(self, sha256: str, partial) -> Done[None]:  # noqa: ANN001
+        """Check the arrived bytes against their SHA-256 and make them the attachment's bytes."""
+        info = partial.finish()
+        if info.sha256 != sha256.lower():
+            self._vault.blobs.remove(info.name)
+            raise IntegrityError("The downloaded attachment does not match its SHA-256; it was discarded.")
+        with self._vault.transaction("storing a downloaded attachment") as session:
+            blob = session.get(Blob, sha256)
+            if blob is None or blob.name is not None:  # not wanted any more, or arrived twice
+                self._vault.blobs.remove(info.name)
+                return Done(None, Changes())
+            blob.name, blob.blob_id, blob.uploaded = info.name, _download_blob_id(self._vault, sha256), True
+            records = set(session.scalars(sa.text("SELECT record_id FROM attachments WHERE sha256 = :s").bindparams(s=sha256)))
+            return Done(None, Changes(records=frozenset(records)))
+
+    # -- status -----------------------------------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        with self._vault.transaction("reading the sync status") as session:
+            count = lambda query: session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0  # noqa: E731
+            waiting = count(sa.select(Revision.id).where(Revision.pushed.is_(False), Revision.rejected.is_(None)))
+            refused = count(sa.select(Revision.id).where(Revision.rejected.is_not(None)))
+            conflicts = count(sa.select(Record.id).where(Record.sync_state == "conflict"))
+            local_only = count(sa.select(Assessment.id).where(Assessment.on_service.is_(False)))
+            uploads = count(sa.select(Blob.sha256).where(Blob.uploaded.is_(False), Blob.name.is_not(None)))
+            downloads = count(sa.select(Blob.sha256).where(Blob.name.is_(None)))
+            last = session.get(Meta, _PREFIX + "last_synced_at")
+            return SyncStatus(waiting, refused, conflicts, local_only, uploads, downloads, last.value.decode() if last else None)
+
+
+# -- helpers: take a session, never commit ---------------------------------------------------------
+
+
+def _put_meta(session: Session, key: str, value: str) -> None:
+    session.merge(Meta(key=_PREFIX + key, value=value.encode("utf-8")))
+
+
+def _update_assessment(row: Assessment, pulled: PulledAssessment) -> None:
+    row.name, row.period_start, row.period_end = pulled.name, pulled.period_start, pulled.period_end
+    row.framework_key, row.team, row.on_service = pulled.framework, json.dumps(list(pulled.team)), True
+
+
+def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) -> set[str]:
+    changed = set()
+    for item in pulled:
+        row = session.get(Assessment, item.id)
+        if row is None:
+            row = Assessment(id=item.id, created_at=iso(utcnow()), service_note="")
+            session.add(row)
+        before = (row.name, row.period_start, row.period_end, row.framework_key, row.team, row.on_service)
+        _update_assessment(row, item)
+        if before != (row.name, row.period_start, row.period_end, row.framework_key, row.team, row.on_service):
+            changed.add(item.id)
+    session.flush()
+    return changed
+
+
+def _upsert_devices(session: Session, devices: tuple[tuple[str, bytes, str], ...]) -> list[str]:
+    """Remember signers' keys; a known device's key never changes (a changed one is refused)."""
+    refused = []
+    for device_id, public_key, label in devices:
+        row = session.get(Device, device_id)
+        if row is None:
+            session.add(Device(id=device_id, public_key=public_key, label=label[:200]))
+        elif row.public_key != public_key:
+            refused.append(f"The service sent a different key for device {device_id}; its new revisions were not taken.")
+        elif label:
+            row.label = label[:200]  # the service's name for it ("Inspector – laptop") reads better in history
+    session.flush()
+    return refused
+
+
+def _store_revisions(session: Session, revisions: tuple[revision.SignedRevision, ...]) -> tuple[int, dict[str, str], list[str]]:
+    """Check and keep each new revision; returns (how many stored, new id -> record id, refusals)."""
+    ids = [r.id for r in revisions]
+    have = set(session.scalars(sa.select(Revision.id).where(Revision.id.in_(ids)))) if ids else set()
+    keys = dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
+    stored, new_ids, refused = 0, {}, []
+    for rev in revisions:
+        if rev.id in have:
+            continue
+        try:
+            fields = rev.fields()
+            if revision.revision_id(rev.body) != rev.id:
+                raise IntegrityError(f"Revision {rev.id[:12]}… does not match its content.")
+            if fields["device_id"].startswith(revision.AUTO_MERGE_PREFIX) and fields["device_id"] != revision.AUTO_MERGE_DEVICE:
+                raise IntegrityError(f"Revision {rev.id[:12]}… was merged by a newer fieldapp; update the app to take it.")
+            if fields["device_id"] != revision.AUTO_MERGE_DEVICE:
+                if fields["device_id"] not in keys:
+                    raise IntegrityError(f"Revision {rev.id[:12]}… comes from a device the service did not introduce.")
+                revision.check(rev, keys[fields["device_id"]])
+            # Auto-merges are checked by settle(), once their parents are all here.
+        except FieldappError as exc:
+            refused.append(str(exc))
+            continue
+        session.add(
+            Revision(
+                id=rev.id, record_id=fields["record_id"], parents=json.dumps(fields["parents"]), body=rev.body,
+                signature=rev.signature, device_id=fields["device_id"], created_at=fields["created_at"],
+                deleted=fields["deleted"], pushed=True,
+            )  # fmt: skip
+        )
+        have.add(rev.id)
+        stored += 1
+        new_ids[rev.id] = fields["record_id"]
+    session.flush()
+    return stored, new_ids, refused
+
+
+def _refresh_states(session: Session, record_ids: set[str]) -> None:
+    """A record is 'synced' when its draft is clean and the service has every revision; conflicts stay."""
+    for record_id in record_ids:
+        rec = session.scalar(sa.select(Record).where(Record.id == record_id))
+        if rec is None or rec.sync_state == "conflict":
+            continue
+        unpushed = session.scalar(sa.select(sa.func.count()).where(Revision.record_id == record_id, Revision.pushed.is_(False)))
+        rec.sync_state = "synced" if not unpushed and not rec.draft_dirty else "local"
+
+
+def _download_blob_id(vault: Vault, sha256: str) -> bytes:
+    # A fixed id per content, so an interrupted download resumes into the same partial file.
+    return hashlib.sha256(b"fieldapp-download-blob-id\n" + bytes.fromhex(sha256) + vault.device_id.encode()).digest()[:16]

@@ -1,0 +1,232 @@
+"""Bringing one record up to date after revisions arrive: fast-forward, auto-merge, or conflict.
+
+Every device settles the same revision graph the same way: one head is adopted as the draft;
+several heads are merged pairwise in id order (fieldapp.graph) into merge revisions that are
+byte-identical everywhere; a true collision leaves the heads for the inspector, who resolves
+them with a merge revision naming every head. Nothing is overwritten: an unsaved draft is cut
+into a revision first, and every head stays in the history.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from fieldapp import domain, graph, revision
+from fieldapp.errors import FieldappError, NotFound, ValidationError
+from fieldapp.merge import Collision
+from fieldapp.models import Assessment, Blob, Record, Revision
+from fieldapp.records import apply_snapshot, cut_revision, describe, load, snapshot, write_content
+
+if TYPE_CHECKING:
+    from fieldapp.vault import Vault
+
+
+class Outcome(enum.Enum):
+    CREATED = "created"  # a record new to this vault
+    UPDATED = "updated"  # fast-forwarded to a newer revision
+    MERGED = "merged"  # heads merged by themselves
+    CONFLICT = "conflict"  # heads that need the inspector
+    WAITING = "waiting"  # a parent has not arrived yet (it will, later in this sync)
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A record whose heads collide: each head's body, and what collides."""
+
+    record_id: str
+    title: str
+    heads: tuple[revision.SignedRevision, ...]
+    collisions: tuple[Collision, ...]
+
+
+def settle(session: Session, vault: Vault, record_id: str, unverified: set[str] | None = None) -> tuple[Outcome, list[str]]:
+    """Bring record_id's draft to its revision graph; returns the outcome and any refusals."""
+    parents = _graph(session, record_id)
+    if graph.missing_parents(parents):
+        return Outcome.WAITING, []
+    refused = _check_auto_merges(session, record_id, parents, unverified or set())
+    rec = session.scalar(sa.select(Record).where(Record.id == record_id))
+    if rec is not None and rec.draft_dirty:
+        cut = cut_revision(session, vault, rec)  # the inspector's unsaved words become a head first
+        if cut is not None:
+            parents[cut.id] = json.loads(cut.parents)
+    heads = graph.heads(parents)
+    if not heads:
+        return Outcome.UNCHANGED, refused
+    made: list[revision.SignedRevision] = []
+    collisions: tuple[Collision, ...] = ()
+    if len(heads) > 1:
+        made, collisions = graph.fold_heads(heads, parents, lambda rid: _load(session, rid))
+        for merged in made:
+            _store_merge(session, merged)
+        heads = graph.heads(parents)
+    target = _choose(session, rec, heads) if collisions else heads[0]
+    outcome = _adopt_or_create(session, vault, rec, record_id, target)
+    if outcome is None:
+        return Outcome.WAITING, refused
+    rec = load(session, record_id, include_deleted=True)
+    rec.sync_state = "conflict" if collisions else _state_of(session, rec)
+    if collisions:
+        return Outcome.CONFLICT, refused
+    if made:
+        return Outcome.MERGED, refused
+    return outcome, refused
+
+
+def heads_of(session: Session, record_id: str) -> list[str]:
+    return graph.heads(_graph(session, record_id))
+
+
+def conflict_of(session: Session, rec: Record) -> Conflict:
+    """Both (or all) heads of a record in conflict, and what collides between the first two."""
+    parents = _graph(session, rec.id)
+    head_ids = graph.heads(parents)
+    heads = tuple(_load(session, h) for h in head_ids)
+    collisions: tuple[Collision, ...] = ()
+    if len(heads) >= 2:
+        _made, collisions = graph.fold_heads(head_ids, dict(parents), lambda rid: _load(session, rid))
+    return Conflict(rec.id, rec.title, heads, collisions)
+
+
+def resolve(session: Session, vault: Vault, rec: Record, take: str | None) -> Revision:
+    """End a conflict: a revision naming every head as a parent, holding the head chosen (take)
+    or, with take=None, the draft as the inspector merged it by hand."""
+    heads = heads_of(session, rec.id)
+    if len(heads) < 2:
+        raise ValidationError("This record is not in conflict any more; nothing to resolve.")
+    if take is not None:
+        if take not in heads:
+            raise NotFound("That version is not one of the record's conflicting versions.")
+        body = _load(session, take).fields()
+        if body["deleted"]:
+            rec.deleted = True
+            session.execute(sa.text("DELETE FROM record_fts WHERE rowid = :num"), {"num": rec.num})
+        else:
+            _placeholders(session, body["attachments"])
+            apply_snapshot(session, vault, rec, body)
+    signed = revision.create(
+        snapshot(session, rec), parents=tuple(heads), device_id=vault.device_id, created_at=vault.now(), private_key=vault.signing_key
+    )
+    row = Revision(
+        id=signed.id, record_id=rec.id, parents=json.dumps(sorted(heads)), body=signed.body, signature=signed.signature,
+        device_id=vault.device_id, created_at=vault.now(), deleted=rec.deleted, pushed=False,
+    )  # fmt: skip
+    session.add(row)
+    rec.head_revision_id, rec.draft_dirty, rec.dirty_since, rec.sync_state = signed.id, False, None, "local"
+    session.flush()
+    return row
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _graph(session: Session, record_id: str) -> dict[str, list[str]]:
+    rows = session.execute(sa.select(Revision.id, Revision.parents).where(Revision.record_id == record_id))
+    return {rev_id: json.loads(parents) for rev_id, parents in rows}
+
+
+def _load(session: Session, rev_id: str) -> revision.SignedRevision:
+    row = session.execute(sa.select(Revision.body, Revision.signature).where(Revision.id == rev_id)).one()
+    return revision.SignedRevision(rev_id, row.body, row.signature)
+
+
+def _check_auto_merges(session: Session, record_id: str, parents: dict[str, list[str]], unverified: set[str]) -> list[str]:
+    """Auto-merges that arrived are taken only if they are exactly the merge of their parents."""
+    refused = []
+    candidates = session.scalars(
+        sa.select(Revision.id).where(Revision.record_id == record_id, Revision.device_id == revision.AUTO_MERGE_DEVICE, Revision.id.in_(unverified))
+    ).all()
+    for rev_id in candidates:
+        try:
+            graph.check_auto_merge(_load(session, rev_id), parents, lambda rid: _load(session, rid))
+        except FieldappError as exc:
+            refused.append(str(exc))
+            session.execute(sa.delete(Revision).where(Revision.id == rev_id))
+            parents.pop(rev_id, None)
+    return refused
+
+
+def _store_merge(session: Session, merged: revision.SignedRevision) -> None:
+    if session.scalar(sa.select(Revision.id).where(Revision.id == merged.id)) is not None:
+        return  # this merge arrived from the service already: the same bytes
+    fields = merged.fields()
+    session.add(
+        Revision(
+            id=merged.id, record_id=fields["record_id"], parents=json.dumps(fields["parents"]), body=merged.body,
+            signature=b"", device_id=revision.AUTO_MERGE_DEVICE, created_at=fields["created_at"],
+            deleted=fields["deleted"], pushed=False,
+        )  # fmt: skip
+    )
+    session.flush()
+
+
+def _choose(session: Session, rec: Record | None, heads: list[str]) -> str:
+    """In a conflict the draft stays on this device's version when it is a head; else the newest."""
+    if rec is not None and rec.head_revision_id in heads:
+        return rec.head_revision_id
+    times = dict(session.execute(sa.select(Revision.id, Revision.created_at).where(Revision.id.in_(heads))).tuples().all())
+    return max(heads, key=lambda h: (times[h], h))
+
+
+def _adopt_or_create(session: Session, vault: Vault, rec: Record | None, record_id: str, target: str) -> Outcome | None:
+    body = _load(session, target).fields()
+    if rec is None:
+        if session.get(Assessment, body["assessment_id"]) is None:
+            return None  # its assessment arrives with the same pull; settle again then
+        rec = _new_record(session, vault, body, target)
+        _adopt(session, vault, rec, body, target)
+        return Outcome.CREATED
+    if rec.head_revision_id == target:
+        return Outcome.UNCHANGED
+    _adopt(session, vault, rec, body, target)
+    return Outcome.UPDATED
+
+
+def _new_record(session: Session, vault: Vault, body: dict, first_head: str) -> Record:
+    first = session.scalar(sa.select(sa.func.min(Revision.created_at)).where(Revision.record_id == body["record_id"]))
+    rec = Record(
+        id=body["record_id"], assessment_id=body["assessment_id"], kind=body["kind"], framework_key=body["framework"],
+        title="", head_revision_id=None, draft_dirty=False, dirty_since=None, deleted=False, sync_state="synced",
+        created_at=first or body["created_at"], updated_at=vault.now(), indexed=False, flags="",
+    )  # fmt: skip
+    session.add(rec)
+    session.flush()
+    empty = domain.content_class(body["kind"])()
+    write_content(session, rec.num, empty)
+    describe(rec, empty)
+    return rec
+
+
+def _adopt(session: Session, vault: Vault, rec: Record, body: dict, head_id: str) -> None:
+    """Make a revision the record's draft, as if it had been typed here and saved."""
+    if body["deleted"]:
+        rec.deleted = True
+        session.execute(sa.text("DELETE FROM record_fts WHERE rowid = :num"), {"num": rec.num})
+    else:
+        _placeholders(session, body["attachments"])
+        apply_snapshot(session, vault, rec, body)  # indexes the new text too
+    rec.framework_key = body["framework"]
+    rec.head_revision_id, rec.draft_dirty, rec.dirty_since = head_id, False, None
+    session.flush()
+
+
+def _placeholders(session: Session, attachments: list[dict]) -> None:
+    """Blob rows for bytes not downloaded yet, so attachments can name them; sync fetches them."""
+    for att in attachments:
+        if session.get(Blob, att["sha256"]) is None:
+            session.add(Blob(sha256=att["sha256"], name=None, blob_id=None, size=att["size"], uploaded=True))
+    session.flush()
+
+
+def _state_of(session: Session, rec: Record) -> str:
+    if rec.draft_dirty:
+        return "local"
+    unpushed = session.scalar(sa.select(sa.func.count()).where(Revision.record_id == rec.id, Revision.pushed.is_(False)))
+    return "local" if unpushed else "synced"

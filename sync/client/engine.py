@@ -1,0 +1,263 @@
+"""The sync engine: push, then pull, then attachments; resumable at every step.
+
+Each step leaves the vault consistent on its own (acknowledged revisions are marked as the
+answers come; a pulled page and its cursor commit together; attachment bytes resume from what
+already arrived), so a sync cut off anywhere just carries on next time. The engine holds the
+vault's lock only inside each short vault call: the inspector keeps typing while it runs.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fieldapp import revision
+from fieldapp.errors import Cancelled, FieldappError, NotFound
+from fieldapp.ids import iso, utcnow
+from fieldapp.replication import Ack, BlobToMove, PulledAssessment, PulledPage
+from fieldapp.vault import Vault
+from sync import protocol
+from sync.client.api import ServiceApi
+from sync.client.errors import ServiceRefused, SyncError, TooLarge
+from sync.client.transport import HttpTransport
+
+
+@dataclass(frozen=True)
+class Progress:
+    stage: str  # "saving", "assessments", "push", "pull", "upload", "download", "done"
+    done: int = 0
+    total: int | None = None
+    message: str = ""
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    refused: list[str] = field(default_factory=list)  # revisions the service refused for good, and why
+    pulled: int = 0
+    updated: int = 0  # records that changed here because of the pull
+    merged: int = 0
+    conflicts: int = 0
+    uploaded_bytes: int = 0
+    downloaded_bytes: int = 0
+    problems: list[str] = field(default_factory=list)  # things the inspector should know about
+
+    def summary(self) -> str:
+        parts = [f"{self.pushed} sent", f"{self.pulled} received"]
+        if self.merged:
+            parts.append(f"{self.merged} merged")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} in conflict")
+        return ", ".join(parts)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        vault: Vault,
+        api: ServiceApi,
+        *,
+        progress: Callable[[Progress], None] | None = None,
+        cancel: Callable[[], bool] | None = None,
+        batch: int = protocol.MAX_BATCH,
+        page: int = protocol.DEFAULT_PULL_LIMIT,
+    ) -> None:
+        self.vault, self.api = vault, api
+        self._progress = progress or (lambda _p: None)
+        self._cancel = cancel or (lambda: False)
+        self.batch, self.page = batch, page
+        self.report = SyncReport()
+
+    def run(self) -> SyncReport:
+        """One whole sync; raises SyncError (nothing lost) when the service cannot be used."""
+        self._say("saving", message="Saving open records")
+        self.vault.records.cut_all(reason="sync")
+        self._offer_assessments()
+        self._push()
+        self._pull()
+        self._push()  # merge revisions made while settling what arrived
+        self._fetch_frameworks()
+        self._upload_attachments()
+        self._download_attachments()
+        self.vault.replication.mark_synced(iso(utcnow()))
+        self._say("done", message=self.report.summary())
+        return self.report
+
+    # -- steps ------------------------------------------------------------------------------------
+
+    def _offer_assessments(self) -> None:
+        for item in self.vault.replication.assessments_to_offer():
+            self._check_cancel()
+            self._say("assessments", message=f"Offering {item.name} to the service")
+            offer = protocol.AssessmentProposal(
+                name=item.name, period_start=item.period_start, period_end=item.period_end, framework=item.framework
+            )
+            try:
+                accepted = self.api.offer_assessment(item.id, offer)
+            except ServiceRefused as exc:
+                if exc.status not in (403, 404, 409, 422):
+                    raise
+                self.vault.replication.assessment_offered(item.id, accepted=None, refusal=str(exc))
+                self.report.problems.append(f"{item.name} stays on this laptop only: {exc}")
+                continue
+            self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted))
+
+    def _push(self) -> None:
+        batch = self.batch
+        while True:
+            self._check_cancel()
+            pending = self.vault.replication.pending(batch)
+            if not pending:
+                return
+            self._say("push", self.report.pushed, message=f"Sending {len(pending)} revisions")
+            try:
+                answer = self.api.push(pending)
+            except TooLarge:
+                if batch == 1:
+                    self._refuse_locally(pending[0])
+                    continue
+                batch = max(1, batch // 2)
+                continue
+            acks = [Ack(a.id, a.status == "accepted", a.code or "", a.reason or "") for a in answer.acks]
+            self.vault.replication.acknowledge(acks)
+            accepted = sum(a.accepted for a in acks)
+            self.report.pushed += accepted
+            self.report.refused += [f"{a.id[:12]}…: {a.reason}" for a in acks if not a.accepted and a.code != protocol.R_PARENT]
+            if not accepted:
+                return  # only refusals (or parents still missing): nothing more will pass this time
+
+    def _refuse_locally(self, rev: revision.SignedRevision) -> None:
+        reason = "too large for the service even alone"
+        self.vault.replication.acknowledge([Ack(rev.id, False, "too_large", reason)])
+        self.report.refused.append(f"{rev.id[:12]}…: {reason}")
+
+    def _pull(self) -> None:
+        cursor = self.vault.replication.cursor()
+        restarted = False
+        while True:
+            self._check_cancel()
+            self._say("pull", self.report.pulled, message="Receiving changes")
+            try:
+                answer = self.api.pull(cursor, self.page)
+            except ServiceRefused as exc:
+                if exc.code != protocol.E_BAD_CURSOR or restarted:
+                    raise
+                self.vault.replication.reset_cursor()  # e.g. the service was restored from a backup
+                cursor, restarted = None, True
+                continue
+            done = self.vault.replication.apply_pull(_page(answer)).value
+            self.report.pulled += done.stored
+            self.report.updated += sum(done.outcomes.get(k, 0) for k in ("created", "updated"))
+            self.report.merged += done.outcomes.get("merged", 0)
+            self.report.conflicts += done.conflicts
+            self.report.problems += list(done.refused)
+            self._frameworks_offered = answer.frameworks
+            cursor = answer.cursor
+            if not answer.more:
+                return
+
+    def _fetch_frameworks(self) -> None:
+        for key in self.vault.replication.frameworks_missing(list(getattr(self, "_frameworks_offered", []))):
+            self._check_cancel()
+            try:
+                self.vault.replication.store_framework(self.api.framework(key))
+            except FieldappError as exc:
+                if isinstance(exc, SyncError) and not isinstance(exc, ServiceRefused):
+                    raise
+                self.report.problems.append(f"Framework {key} could not be taken: {exc}")
+
+    def _upload_attachments(self) -> None:
+        for blob in self.vault.replication.uploads_pending():
+            self._check_cancel()
+            try:
+                status = self.api.blob_status(blob.sha256)
+            except ServiceRefused as exc:
+                if exc.status == 404:
+                    continue  # no revision on the service names it yet: it goes with that revision
+                raise
+            if not status.complete:
+                self._send_chunks(blob, status)
+            self.vault.replication.mark_uploaded(blob.sha256)
+
+    def _send_chunks(self, blob: BlobToMove, status: protocol.BlobStatus) -> None:
+        missing = [i for i in range(_chunks(status.size, status.chunk_size)) if i not in set(status.received)]
+        with self.vault.replication.open_upload(blob.sha256) as reader:
+            for index in missing:
+                self._check_cancel()
+                start = index * status.chunk_size
+                data = reader.read_at(start, min(status.chunk_size, status.size - start))
+                self._say("upload", self.report.uploaded_bytes, message=f"Sending attachments ({_mb(self.report.uploaded_bytes)} MB)")
+                self.api.put_chunk(blob.sha256, index, data)
+                self.report.uploaded_bytes += len(data)
+
+    def _download_attachments(self) -> None:
+        for blob in self.vault.replication.downloads_pending():
+            self._check_cancel()
+            try:
+                status = self.api.blob_status(blob.sha256)
+            except ServiceRefused as exc:
+                if exc.status == 404:
+                    continue
+                raise
+            if status.complete:
+                self._fetch_chunks(blob, status)
+
+    def _fetch_chunks(self, blob: BlobToMove, status: protocol.BlobStatus) -> None:
+        size, chunk = status.size, status.chunk_size
+        # The partial keeps whole store chunks on disk; `appended` counts what it has taken, so a
+        # transfer chunk that does not end on a store chunk is never fetched or appended twice.
+        with self.vault.replication.begin_download(blob.sha256, size) as partial:
+            while partial.appended < size:
+                self._check_cancel()
+                index, skip = divmod(partial.appended, chunk)
+                data = self.api.get_chunk(blob.sha256, index)
+                partial.append(data[skip:])
+                self.report.downloaded_bytes += len(data) - skip
+                self._say("download", self.report.downloaded_bytes, message=f"Receiving attachments ({_mb(self.report.downloaded_bytes)} MB)")
+            try:
+                self.vault.replication.finish_download(blob.sha256, partial)
+            except NotFound:
+                pass  # the attachment was removed meanwhile
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _say(self, stage: str, done: int = 0, total: int | None = None, message: str = "") -> None:
+        self._progress(Progress(stage, done, total, message))
+
+    def _check_cancel(self) -> None:
+        if self._cancel():
+            raise Cancelled("Sync stopped. Everything done so far is kept; the next sync carries on from here.")
+
+
+def engine_for(vault: Vault, **kwargs: object) -> tuple[SyncEngine, HttpTransport]:
+    """An engine over HTTP to the service this vault is linked to (NotEnrolled if none)."""
+    from sync.client.errors import NotEnrolled
+
+    link = vault.replication.link()
+    if link is None:
+        raise NotEnrolled("This vault is not enrolled with a service yet: enrol it in Sync settings.")
+    cancel = kwargs.get("cancel")
+    transport = HttpTransport(link.url, ca_bundle=link.ca_bundle or None, cancelled=cancel or (lambda: False))  # type: ignore[arg-type]
+    return SyncEngine(vault, ServiceApi(transport, link.token), **kwargs), transport  # type: ignore[arg-type]
+
+
+def _page(answer: protocol.PullResponse) -> PulledPage:
+    return PulledPage(
+        revisions=tuple(revision.SignedRevision(r.id, r.body.encode("utf-8"), base64.b64decode(r.signature)) for r in answer.revisions),
+        devices=tuple((d.id, base64.b64decode(d.public_key), d.label) for d in answer.devices),
+        assessments=tuple(_assessment(a) for a in answer.assessments),
+        cursor=answer.cursor,
+    )
+
+
+def _assessment(a: protocol.Assessment) -> PulledAssessment:
+    return PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework, tuple(a.team))
+
+
+def _chunks(size: int, chunk_size: int) -> int:
+    return max(1, -(-size // chunk_size))
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f}"

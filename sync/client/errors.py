@@ -1,0 +1,58 @@
+"""Errors of talking to the service, each with words the inspector can act on.
+
+    SyncError (FieldappError)
+    ├── ServiceUnreachable      no network, DNS, refused, timed out, cut off: try again later
+    ├── InsecureService         plain http:// to anything but this computer, or a TLS check failed
+    ├── NotEnrolled             no link to a service yet, or the service no longer knows the token
+    │   └── DeviceRevoked       the administrator revoked this device
+    ├── ServiceRefused          the service said no (4xx), with its reason and code
+    │   ├── TooLarge            413, with the limit
+    │   └── RateLimited         429, with how long to wait
+    └── ServiceFault            the service failed (5xx) or answered what the protocol does not allow
+"""
+
+from __future__ import annotations
+
+from fieldapp.errors import FieldappError
+
+
+class SyncError(FieldappError):
+    """A sync could not be done; nothing in the vault was lost."""
+
+
+class ServiceUnreachable(SyncError):
+    pass
+
+
+class InsecureService(SyncError):
+    pass
+
+
+class NotEnrolled(SyncError):
+    pass
+
+
+class DeviceRevoked(NotEnrolled):
+    pass
+
+
+class ServiceRefused(SyncError):
+    def __init__(self, message: str, *, status: int, code: str = "") -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class TooLarge(ServiceRefused):
+    def __init__(self, message: str, *, limit: int | None) -> None:
+        super().__init__(message, status=413, code="too_large")
+        self.limit = limit
+
+
+class RateLimited(ServiceRefused):
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message, status=429, code="rate_limited")
+        self.retry_after_s = retry_after_s
+
+
+class ServiceFault(SyncError):
+    pass

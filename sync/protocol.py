@@ -1,0 +1,206 @@
+"""The wire protocol between the app and the central service: versioned pydantic models and limits.
+
+Shared by `sync.client` and `sync.server`, and the source of the service's OpenAPI document.
+Revisions travel as their exact canonical body text and signature, so what was signed is what
+arrives; every model refuses unknown fields, and every list and string has a bound.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from fieldapp.revision import AUTO_MERGE_DEVICE as AUTO_MERGE_DEVICE  # re-exported: the signer of auto-merges
+
+PROTOCOL_VERSION = 1
+PROTOCOL_HEADER = "Fieldapp-Protocol"  # sent on every request; a mismatch is a clear 400
+API = "/v1"
+
+# Limits. The service enforces them and says them in its errors; the client sizes its work to them.
+MAX_BATCH = 500  # revisions in one push
+MAX_REVISION_BYTES = 8 << 20  # one revision's canonical body (a pasted transcript fits)
+MAX_REQUEST_BYTES = 32 << 20  # a request body, after decompression
+MAX_PULL_LIMIT = 2000  # revisions in one pull page
+DEFAULT_PULL_LIMIT = 500
+MAX_CURSOR_CHARS = 256 << 10
+CHUNK_SIZE = 4 << 20  # attachment transfer chunk
+
+# Error codes: stable words the client and tests match on (the detail text is for people).
+E_PROTOCOL = "protocol_mismatch"
+E_UNAUTHENTICATED = "unauthenticated"
+E_REVOKED = "device_revoked"
+E_BAD_CURSOR = "bad_cursor"
+E_FORBIDDEN = "forbidden"
+E_NOT_FOUND = "not_found"
+E_INVALID = "invalid_request"
+E_TOO_LARGE = "too_large"
+E_RATE_LIMITED = "rate_limited"
+E_ENROLMENT_CODE = "enrolment_code_invalid"
+E_DEVICE_CONFLICT = "device_conflict"
+E_UNSUPPORTED_ENCODING = "unsupported_encoding"
+E_CONFLICT = "conflict"
+E_BLOB_MISMATCH = "blob_mismatch"
+E_NOT_READY = "not_ready"
+
+# Per-revision rejection codes in push acknowledgements.
+R_HASH = "hash_mismatch"
+R_SIGNATURE = "bad_signature"
+R_BODY = "malformed_body"
+R_PARENT = "unknown_parent"
+R_DEVICE = "wrong_device"
+R_RECORD = "record_mismatch"
+R_MERGE = "merge_mismatch"
+R_CONTENT = "invalid_content"
+R_FRAMEWORK = "unknown_framework"
+
+_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_HEX64 = r"^[0-9a-f]{64}$"
+
+
+def _base64(expected: int | None) -> AfterValidator:
+    def check(value: str) -> str:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("must be standard base64") from None
+        if expected is not None and len(raw) != expected:
+            raise ValueError(f"must decode to {expected} bytes")
+        return value
+
+    return AfterValidator(check)
+
+
+Uuid = Annotated[str, StringConstraints(pattern=_UUID)]
+Hex64 = Annotated[str, StringConstraints(pattern=_HEX64)]
+PublicKey = Annotated[str, StringConstraints(max_length=64), _base64(32)]
+Signature = Annotated[str, StringConstraints(max_length=100), _base64(None)]  # 64 bytes, or empty for auto-merges
+Label = Annotated[str, StringConstraints(max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+FrameworkKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}@[0-9.]{1,32}$")]
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ErrorBody(Wire):
+    """Every error the service returns: words for a person, a code for the program."""
+
+    detail: str
+    code: str
+    retry_after_s: float | None = None  # 429: wait this long; 503: try again later
+    limit: int | None = None  # 413: the limit that was passed (bytes or items)
+
+
+class ServiceStatus(Wire):
+    service: Literal["fieldapp"] = "fieldapp"
+    protocol: int = PROTOCOL_VERSION
+    time: str
+
+
+# -- enrolment -------------------------------------------------------------------------------------
+
+
+class EnrolRequest(Wire):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    device_id: Uuid  # the vault's own device id: the one its revisions are signed under
+    public_key: PublicKey  # Ed25519, raw 32 bytes
+    label: Label = ""
+
+
+class Inspector(Wire):
+    id: Uuid
+    name: str
+
+
+class EnrolResponse(Wire):
+    device_id: Uuid
+    token: str  # sent as "Authorization: Bearer <token>"; shown nowhere, kept in the vault
+    inspector: Inspector
+
+
+# -- assessments -----------------------------------------------------------------------------------
+
+
+class Assessment(Wire):
+    id: Uuid
+    name: Name
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
+    framework: FrameworkKey
+    team: list[Annotated[str, StringConstraints(max_length=300)]] = Field(default_factory=list, max_length=500)
+
+
+class AssessmentProposal(Wire):
+    """An assessment first made on a laptop, offered to the service (allowed for some inspectors)."""
+
+    name: Name
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
+    framework: FrameworkKey
+
+
+# -- revisions -------------------------------------------------------------------------------------
+
+
+class Revision(Wire):
+    id: Hex64
+    body: Annotated[str, StringConstraints(max_length=MAX_REVISION_BYTES)]  # canonical JSON, exactly as hashed
+    signature: Signature
+
+
+class PushRequest(Wire):
+    revisions: list[Revision] = Field(max_length=MAX_BATCH)
+
+
+class Ack(Wire):
+    id: str
+    status: Literal["accepted", "rejected"]
+    code: str | None = None  # one of the R_* codes when rejected
+    reason: str | None = None
+
+
+class PushResponse(Wire):
+    acks: list[Ack]
+
+
+class Device(Wire):
+    id: str
+    public_key: PublicKey
+    label: str = ""
+
+
+class PullRequest(Wire):
+    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_CHARS)] | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT
+
+
+class PullResponse(Wire):
+    revisions: list[Revision]
+    devices: list[Device]  # the signers of these revisions, so each can be checked
+    assessments: list[Assessment]  # every assessment this device may see, with its team
+    frameworks: list[str]  # framework keys the service can send (GET /frameworks/{key})
+    cursor: str  # opaque: send it back unchanged
+    more: bool  # another page is ready now
+
+
+# -- attachments -----------------------------------------------------------------------------------
+
+
+class BlobStatus(Wire):
+    sha256: Hex64
+    size: int
+    chunk_size: int
+    received: list[int]  # indexes of the chunks the service holds
+    complete: bool  # every chunk is there and the whole file matched its SHA-256
+
+
+class ChunkReceipt(Wire):
+    sha256: Hex64
+    index: int
+    received: int  # chunks held now
+    complete: bool

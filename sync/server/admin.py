@@ -1,0 +1,198 @@
+"""What the service's administrator does (inspectors, assessments, teams, codes, devices), and the
+one thing an inspector's device may do to assessments: offer one first made on a laptop."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from fieldapp.framework import available_frameworks, default_framework
+from fieldapp.ids import iso, utcnow, uuid7
+from sync import protocol
+from sync.server import errors, identity
+from sync.server.frameworks import known_framework
+from sync.server.identity import Caller
+from sync.server.models import Assessment, Device, Inspector, TeamMember
+
+_UUID = re.compile(protocol._UUID)
+
+
+@dataclass(frozen=True)
+class InspectorInfo:
+    id: str
+    name: str
+    email: str | None
+    may_create_assessments: bool
+
+
+@dataclass(frozen=True)
+class AssessmentInfo:
+    id: str
+    name: str
+    period_start: str | None
+    period_end: str | None
+    framework: str
+    team: tuple[str, ...]  # inspector ids
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    id: str
+    inspector_id: str
+    inspector: str
+    label: str
+    enrolled_at: str
+    revoked_at: str | None
+
+
+def as_dict(info: object) -> dict:
+    return asdict(info)  # type: ignore[call-overload]
+
+
+def create_inspector(session: Session, name: str, *, email: str | None = None, may_create_assessments: bool = False) -> InspectorInfo:
+    name = name.strip()
+    if not name:
+        raise errors.Invalid("Give the inspector a name.")
+    row = Inspector(id=uuid7(), name=name[:300], email=email, may_create_assessments=may_create_assessments, created_at=iso(utcnow()))
+    session.add(row)
+    return InspectorInfo(row.id, row.name, row.email, row.may_create_assessments)
+
+
+def list_inspectors(session: Session) -> list[InspectorInfo]:
+    rows = session.scalars(sa.select(Inspector).order_by(Inspector.name, Inspector.id))
+    return [InspectorInfo(r.id, r.name, r.email, r.may_create_assessments) for r in rows]
+
+
+def create_assessment(
+    session: Session, name: str, *, assessment_id: str | None = None, period_start: str | None = None,
+    period_end: str | None = None, framework: str | None = None, created_by: str | None = None,
+) -> AssessmentInfo:  # fmt: skip
+    """A new assessment. Give the id an app shows to adopt one an inspector first made on a laptop."""
+    name = name.strip()
+    if not name:
+        raise errors.Invalid("Give the assessment a name (the integrated care system's name).")
+    if assessment_id is not None and not _UUID.match(assessment_id):
+        raise errors.Invalid(f"{assessment_id!r} is not an assessment id (a lower-case UUID, as the app shows it).")
+    _check_period(period_start, period_end)
+    key = framework or default_framework().key
+    if not known_framework(session, key):
+        raise errors.Invalid(f"The service does not know framework {key!r}; known: {', '.join(f.key for f in available_frameworks())}.")
+    assessment_id = assessment_id or uuid7()
+    if session.get(Assessment, assessment_id) is not None:
+        raise errors.ConflictError(f"There is already an assessment with id {assessment_id}.")
+    row = Assessment(
+        id=assessment_id, name=name[:300], period_start=period_start, period_end=period_end,
+        framework_key=key, created_at=iso(utcnow()), created_by=created_by,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    return _assessment_info(session, row)
+
+
+def list_assessments(session: Session) -> list[AssessmentInfo]:
+    rows = session.scalars(sa.select(Assessment).order_by(Assessment.name, Assessment.id))
+    return [_assessment_info(session, r) for r in rows]
+
+
+def add_member(session: Session, assessment_id: str, inspector_id: str) -> AssessmentInfo:
+    assessment = _assessment(session, assessment_id)
+    if session.get(Inspector, inspector_id) is None:
+        raise errors.NotFoundError(f"No inspector with id {inspector_id}.")
+    if session.get(TeamMember, (assessment_id, inspector_id)) is None:
+        session.add(TeamMember(assessment_id=assessment_id, inspector_id=inspector_id))
+        session.flush()
+    return _assessment_info(session, assessment)
+
+
+def remove_member(session: Session, assessment_id: str, inspector_id: str) -> AssessmentInfo:
+    assessment = _assessment(session, assessment_id)
+    member = session.get(TeamMember, (assessment_id, inspector_id))
+    if member is None:
+        raise errors.NotFoundError(f"Inspector {inspector_id} is not in the team of {assessment.name}.")
+    session.delete(member)
+    session.flush()
+    return _assessment_info(session, assessment)
+
+
+def issue_code(session: Session, inspector_id: str, *, hours: float = 24) -> tuple[str, str]:
+    if not 0 < hours <= 24 * 30:
+        raise errors.Invalid("A code may last from a few minutes up to 30 days.")
+    return identity.issue_code(session, inspector_id, ttl=timedelta(hours=hours))
+
+
+def list_devices(session: Session, inspector_id: str | None = None) -> list[DeviceInfo]:
+    query = sa.select(Device, Inspector.name).join(Inspector, Inspector.id == Device.inspector_id).order_by(Device.enrolled_at)
+    if inspector_id:
+        query = query.where(Device.inspector_id == inspector_id)
+    return [DeviceInfo(d.id, d.inspector_id, name, d.label, d.enrolled_at, d.revoked_at) for d, name in session.execute(query)]
+
+
+def revoke_device(session: Session, device_id: str) -> DeviceInfo:
+    """The device's token stops working at once; what it pushed stays (it was signed and checked)."""
+    device = session.get(Device, device_id)
+    if device is None:
+        raise errors.NotFoundError(f"No device with id {device_id}.")
+    if device.revoked_at is None:
+        device.revoked_at = iso(utcnow())
+    inspector = session.get(Inspector, device.inspector_id)
+    return DeviceInfo(device.id, device.inspector_id, inspector.name if inspector else "", device.label, device.enrolled_at, device.revoked_at)
+
+
+def offer_assessment(session: Session, caller: Caller, assessment_id: str, offer: protocol.AssessmentProposal) -> protocol.Assessment:
+    """A device offers an assessment it made offline. Idempotent for its team; 403 for anyone else."""
+    existing = session.get(Assessment, assessment_id)
+    if existing is not None:
+        if assessment_id not in caller.assessment_ids:
+            raise errors.Forbidden(errors.OTHER_TEAM.format(assessment_id=assessment_id))
+        return wire_assessment(session, existing)
+    inspector = session.get(Inspector, caller.inspector_id)
+    if inspector is None or not inspector.may_create_assessments:
+        raise errors.Forbidden(
+            f"On this service assessments are set up by the administrator. Ask them to create this one with "
+            f"its id ({assessment_id}) and add you to its team; its records stay safe on the laptop meanwhile."
+        )
+    info = create_assessment(
+        session, offer.name, assessment_id=assessment_id, period_start=offer.period_start,
+        period_end=offer.period_end, framework=offer.framework, created_by=inspector.id,
+    )  # fmt: skip
+    add_member(session, info.id, inspector.id)
+    row = session.get(Assessment, assessment_id)
+    assert row is not None
+    return wire_assessment(session, row)
+
+
+def wire_assessment(session: Session, row: Assessment) -> protocol.Assessment:
+    names = session.scalars(
+        sa.select(Inspector.name).join(TeamMember, TeamMember.inspector_id == Inspector.id)
+        .where(TeamMember.assessment_id == row.id).order_by(Inspector.name)
+    )  # fmt: skip
+    return protocol.Assessment(
+        id=row.id, name=row.name, period_start=row.period_start, period_end=row.period_end,
+        framework=row.framework_key, team=list(names),
+    )  # fmt: skip
+
+
+def _assessment(session: Session, assessment_id: str) -> Assessment:
+    row = session.get(Assessment, assessment_id)
+    if row is None:
+        raise errors.NotFoundError(f"No assessment with id {assessment_id}.")
+    return row
+
+
+def _assessment_info(session: Session, row: Assessment) -> AssessmentInfo:
+    team = session.scalars(sa.select(TeamMember.inspector_id).where(TeamMember.assessment_id == row.id).order_by(TeamMember.inspector_id))
+    return AssessmentInfo(row.id, row.name, row.period_start, row.period_end, row.framework_key, tuple(team))
+
+
+def _check_period(start: str | None, end: str | None) -> None:
+    try:
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else None
+    except ValueError:
+        raise errors.Invalid("Give the period as dates, e.g. 2026-11-01 to 2026-11-30.") from None
+    if first and last and last < first:
+        raise errors.Invalid("The assessment period ends before it starts.")

@@ -1,0 +1,219 @@
+"""The service as a FastAPI app: `create_app(settings)`, thin routes, and one place for errors.
+
+Routes parse (pydantic, from `sync.protocol`), call a service function inside one transaction,
+and return; a write is committed before its answer is sent, so an acknowledgement means stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Depends, FastAPI, Header, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+
+from fieldapp.ids import iso, utcnow
+from sync import protocol
+from sync.server import admin, blobs, db, errors, frameworks, identity, migrations, pull, push
+from sync.server.limits import RateLimiter, RequestGuard
+from sync.server.settings import Settings
+
+log = logging.getLogger("fieldapp.server")
+Sha256 = Annotated[str, Path(pattern=protocol._HEX64)]
+ChunkIndex = Annotated[int, Path(ge=0, le=1_000_000)]
+AssessmentId = Annotated[str, Path(pattern=protocol._UUID)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": protocol.ErrorBody} for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
+}
+
+
+class Service:
+    """What routes share: settings, engines, the blob folder and the rate limiters."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = db.create_engine(settings.url)
+        self.writer = db.writer(self.engine)
+        self.blobs = blobs.BlobFolder(settings.blobs_dir)
+        self.device_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)
+        self.enrol_rate = RateLimiter(settings.limits.enrol_per_minute / 60, settings.limits.enrol_per_minute)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        with Session(self.writer) as session, session.begin():
+            yield session
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    service = Service(settings or Settings())
+    if migrate:
+        migrations.upgrade(service.engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        yield
+        service.engine.dispose()
+
+    app = FastAPI(
+        title="fieldapp central service",
+        version=f"protocol {protocol.PROTOCOL_VERSION}",
+        summary="Stores inspectors' signed evidence revisions and attachments, and serves them to their teams.",
+        openapi_url=f"{protocol.API}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    app.add_middleware(
+        GZipMiddleware, minimum_size=1024, compresslevel=5,
+        exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/octet-stream"),
+    )  # fmt: skip
+    app.add_middleware(RequestGuard, max_bytes=service.settings.limits.max_request_bytes)
+    _add_error_handlers(app)
+    _add_routes(app, service)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(errors.ServiceError)
+    async def service_error(_request: Request, exc: errors.ServiceError) -> JSONResponse:
+        return _error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()[:5])
+        return _error(errors.Invalid(f"The request is not valid: {problems}"[:2000]))
+
+    @app.exception_handler(sa.exc.OperationalError)
+    async def database_busy(_request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
+        log.warning("database refused a request: %s", exc.orig)
+        return _error(errors.Unavailable("The service's database is busy or out of space; nothing was stored. Try again shortly."))
+
+
+def _error(exc: errors.ServiceError) -> JSONResponse:
+    body = protocol.ErrorBody(
+        detail=exc.detail, code=exc.code,
+        retry_after_s=getattr(exc, "retry_after_s", None), limit=getattr(exc, "limit", None),
+    )  # fmt: skip
+    headers = {}
+    if body.retry_after_s is not None:
+        headers["Retry-After"] = str(max(1, round(body.retry_after_s)))
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status, headers=headers)
+
+
+def _service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> identity.Caller:
+    service = _service(request)
+    with service.reading() as session:
+        who = identity.authenticate(session, authorization)
+    wait = service.device_rate.take(who.device_id)
+    if wait is not None:
+        raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
+    return who
+
+
+CurrentDevice = Annotated[identity.Caller, Depends(_caller)]
+
+
+def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one flat list of thin routes
+    @app.get(f"{protocol.API}/status", response_model=protocol.ServiceStatus, tags=["service"])
+    def status() -> protocol.ServiceStatus:
+        """Whether the service is there and which protocol it speaks (no sign-in needed)."""
+        return protocol.ServiceStatus(time=iso(utcnow()))
+
+    @app.post(f"{protocol.API}/enrol", response_model=protocol.EnrolResponse, responses=_ERRORS, tags=["devices"])
+    def enrol(request: Request, body: protocol.EnrolRequest) -> protocol.EnrolResponse:
+        """Spend a one-time code: register this device's public key, receive its token."""
+        wait = service.enrol_rate.take(request.client.host if request.client else "?")
+        if wait is not None:
+            raise errors.RateLimited(f"Too many enrolment attempts from here; wait {wait:g} s.", retry_after_s=wait)
+        with service.writing() as session:
+            return identity.enrol(session, body)
+
+    @app.put(f"{protocol.API}/assessments/{{assessment_id}}", response_model=protocol.Assessment, responses=_ERRORS, tags=["sync"])
+    def offer_assessment(assessment_id: AssessmentId, body: protocol.AssessmentProposal, who: CurrentDevice) -> protocol.Assessment:
+        """Offer an assessment first made on a laptop (only inspectors allowed to create them)."""
+        with service.writing() as session:
+            return admin.offer_assessment(session, who, assessment_id, body)
+
+    @app.post(f"{protocol.API}/push", response_model=protocol.PushResponse, responses=_ERRORS, tags=["sync"])
+    def push_revisions(body: protocol.PushRequest, who: CurrentDevice) -> protocol.PushResponse:
+        """Store signed revisions once each; rejected ones say why, the rest are stored."""
+        if len(body.revisions) > service.settings.limits.max_batch:
+            raise errors.TooLarge(f"At most {service.settings.limits.max_batch} revisions in one push.", limit=service.settings.limits.max_batch)
+        with service.writing() as session:
+            return push.accept_push(session=session, caller=who, batch=body)
+
+    @app.post(f"{protocol.API}/pull", response_model=protocol.PullResponse, responses=_ERRORS, tags=["sync"])
+    def pull_changes(body: protocol.PullRequest, who: CurrentDevice) -> protocol.PullResponse:
+        """Changes since the cursor: revisions of this device's assessments, their signers, assessments, frameworks."""
+        with service.reading() as session:
+            return pull.changes_since(session=session, caller=who, request=body)
+
+    @app.get(f"{protocol.API}/frameworks/{{key}}", responses=_ERRORS, tags=["sync"])
+    def framework(key: Annotated[str, Path(max_length=200)], _who: CurrentDevice) -> Response:
+        """A framework version as the JSON document the app loads."""
+        with service.reading() as session:
+            return Response(frameworks.document(session, key), media_type="application/json")
+
+    @app.get(f"{protocol.API}/blobs/{{sha256}}", response_model=protocol.BlobStatus, responses=_ERRORS, tags=["attachments"])
+    def blob_status(sha256: Sha256, who: CurrentDevice) -> protocol.BlobStatus:
+        """Which chunks of an attachment the service holds (for this device's upload), and whether it is whole."""
+        with service.reading() as session:
+            return blobs.status(session=session, caller=who, folder=service.blobs, sha256=sha256, chunk_size=service.settings.chunk_size)
+
+    @app.put(
+        f"{protocol.API}/blobs/{{sha256}}/chunks/{{index}}",
+        response_model=protocol.ChunkReceipt,
+        responses=_ERRORS,
+        tags=["attachments"],
+        openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+    )
+    async def put_chunk(
+        request: Request, sha256: Sha256, index: ChunkIndex, who: CurrentDevice,
+        chunk_sha256: Annotated[str | None, Header(alias="X-Chunk-SHA256", pattern=protocol._HEX64)] = None,
+    ) -> protocol.ChunkReceipt:  # fmt: skip
+        """One chunk of an attachment; the last one makes the service check the whole file."""
+        data = await request.body()
+
+        def store() -> protocol.ChunkReceipt:
+            with service.writing() as session:
+                return blobs.put_chunk(
+                    session=session, caller=who, folder=service.blobs, sha256=sha256, index=index, data=data,
+                    declared_sha256=chunk_sha256, chunk_size=service.settings.chunk_size,
+                )  # fmt: skip
+
+        return await run_in_threadpool(store)
+
+    @app.get(
+        f"{protocol.API}/blobs/{{sha256}}/chunks/{{index}}",
+        responses={**_ERRORS, 200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+        response_class=Response,
+        tags=["attachments"],
+    )
+    def get_chunk(sha256: Sha256, index: ChunkIndex, who: CurrentDevice) -> Response:
+        """One chunk of a whole attachment."""
+        with service.reading() as session:
+            data = blobs.get_chunk(session=session, caller=who, folder=service.blobs, sha256=sha256, index=index)
+        return Response(data, media_type="application/octet-stream", headers={"X-Chunk-SHA256": _sha256(data)})
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

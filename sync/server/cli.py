@@ -1,0 +1,237 @@
+"""`fieldapp-server`: run the central service, and administer it.
+
+    fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N]
+    fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
+    fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY]
+    fieldapp-server admin team add|remove ASSESSMENT_ID INSPECTOR_ID
+    fieldapp-server admin code INSPECTOR_ID [--hours 24]        a one-time enrolment code
+    fieldapp-server admin device list [--inspector ID] | revoke DEVICE_ID
+    fieldapp-server admin framework publish FILE
+    fieldapp-server admin local-setup                            the embedded default's inspector + a code
+
+Every admin command prints words for a person, or JSON with --json; errors go to stderr with exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sync.server import admin, errors, frameworks, migrations
+from sync.server.settings import Settings, default_data_dir
+
+DEFAULT_PORT = 8765
+LOCAL_INSPECTOR = "Local inspector"
+_ENV_DATA, _ENV_URL = "FIELDAPP_SERVER_DATA", "FIELDAPP_SERVER_DATABASE_URL"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url)
+    if args.command == "serve":
+        return _serve(settings, args)
+    try:
+        result = _run_admin(settings, args)
+    except errors.ServiceError as exc:
+        print(f"fieldapp-server: {exc.detail}", file=sys.stderr)
+        return 1
+    print(json.dumps(result.data, indent=2) if args.json else result.text)
+    return 0
+
+
+# -- serve ------------------------------------------------------------------------------------------
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    where = settings.database_url or f"SQLite in {settings.data_dir}"
+    print(f"fieldapp-server: serving on http://{args.host}:{args.port} ({where}); Ctrl+C stops it", file=sys.stderr, flush=True)
+    tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level, "proxy_headers": True, **tls}
+    if args.workers > 1:
+        # Each worker process builds its own app from the environment (the service is stateless).
+        migrations.upgrade(_engine(settings))
+        os.environ[_ENV_DATA] = str(settings.data_dir)
+        if settings.database_url:
+            os.environ[_ENV_URL] = settings.database_url
+        uvicorn.run("sync.server.cli:app_from_environment", factory=True, workers=args.workers, **common)
+    else:
+        uvicorn.run(create_app(settings), **common)
+    return 0
+
+
+def app_from_environment() -> Any:
+    from sync.server.app import create_app
+
+    data = os.environ.get(_ENV_DATA)
+    return create_app(Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL)), migrate=False)
+
+
+# -- admin ------------------------------------------------------------------------------------------
+
+
+class Result:
+    def __init__(self, text: str, data: Any) -> None:
+        self.text, self.data = text, data
+
+
+def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
+    engine = _engine(settings)
+    migrations.upgrade(engine)
+    try:
+        with Session(engine.execution_options(writer=True)) as session, session.begin():
+            return args.handler(session, args)
+    finally:
+        engine.dispose()
+
+
+def _engine(settings: Settings) -> Any:
+    from sync.server import db
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return db.create_engine(settings.url)
+
+
+def _inspector_add(session: Session, args: argparse.Namespace) -> Result:
+    info = admin.create_inspector(session, args.name, email=args.email, may_create_assessments=args.may_create_assessments)
+    return Result(f"Inspector {info.name}: {info.id}", admin.as_dict(info))
+
+
+def _inspector_list(session: Session, _args: argparse.Namespace) -> Result:
+    rows = admin.list_inspectors(session)
+    lines = [f"{r.id}  {r.name}{'  (may create assessments)' if r.may_create_assessments else ''}" for r in rows]
+    return Result("\n".join(lines) or "No inspectors yet.", [admin.as_dict(r) for r in rows])
+
+
+def _assessment_add(session: Session, args: argparse.Namespace) -> Result:
+    info = admin.create_assessment(
+        session, args.name, assessment_id=args.id, period_start=args.start, period_end=args.end, framework=args.framework
+    )
+    return Result(f"Assessment {info.name}: {info.id} ({info.framework})", admin.as_dict(info))
+
+
+def _assessment_list(session: Session, _args: argparse.Namespace) -> Result:
+    rows = admin.list_assessments(session)
+    lines = [f"{r.id}  {r.name}  {r.period_start or '?'} – {r.period_end or '?'}  team: {len(r.team)}" for r in rows]
+    return Result("\n".join(lines) or "No assessments yet.", [admin.as_dict(r) for r in rows])
+
+
+def _team(session: Session, args: argparse.Namespace) -> Result:
+    change = admin.add_member if args.team_command == "add" else admin.remove_member
+    info = change(session, args.assessment, args.inspector)
+    return Result(f"{info.name}: {len(info.team)} in the team", admin.as_dict(info))
+
+
+def _code(session: Session, args: argparse.Namespace) -> Result:
+    code, expires = admin.issue_code(session, args.inspector, hours=args.hours)
+    return Result(f"Enrolment code {code} (works once, until {expires})", {"code": code, "expires_at": expires})
+
+
+def _device_list(session: Session, args: argparse.Namespace) -> Result:
+    rows = admin.list_devices(session, args.inspector)
+    lines = [f"{r.id}  {r.inspector}  {r.label or '-'}  enrolled {r.enrolled_at}{'  REVOKED ' + r.revoked_at if r.revoked_at else ''}" for r in rows]
+    return Result("\n".join(lines) or "No devices enrolled yet.", [admin.as_dict(r) for r in rows])
+
+
+def _device_revoke(session: Session, args: argparse.Namespace) -> Result:
+    info = admin.revoke_device(session, args.device)
+    return Result(f"Device {info.id} ({info.inspector}) revoked at {info.revoked_at}", admin.as_dict(info))
+
+
+def _framework_publish(session: Session, args: argparse.Namespace) -> Result:
+    try:
+        text = Path(args.file).read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        raise errors.Invalid(f"Cannot read {args.file}: {exc}") from None
+    key = frameworks.publish(session, text)
+    return Result(f"Framework {key} published; devices receive it at their next sync", {"key": key})
+
+
+def _local_setup(session: Session, args: argparse.Namespace) -> Result:
+    """The embedded default: one local inspector who may offer assessments, and a fresh code."""
+    local = next((i for i in admin.list_inspectors(session) if i.name == LOCAL_INSPECTOR), None)
+    if local is None:
+        local = admin.create_inspector(session, LOCAL_INSPECTOR, may_create_assessments=True)
+    code, expires = admin.issue_code(session, local.id, hours=args.hours)
+    data = {"inspector_id": local.id, "code": code, "expires_at": expires}
+    return Result(f"Local inspector {local.id}; enrolment code {code} (until {expires})", data)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fieldapp-server", description="The fieldapp central service.")
+    parser.add_argument("--data", type=Path, default=None, help=f"data folder (default {default_data_dir()})")
+    parser.add_argument("--database-url", default=None, help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    serve.add_argument("--ssl-certfile", default=None)
+    serve.add_argument("--ssl-keyfile", default=None)
+
+    admin_parser = commands.add_parser("admin", help="administer inspectors, assessments, teams, devices")
+    admin_parser.add_argument("--json", action="store_true", help="print JSON instead of words")
+    areas = admin_parser.add_subparsers(dest="area", required=True)
+
+    def leaf(parent: Any, name: str, handler: Callable[[Session, argparse.Namespace], Result], help_text: str) -> argparse.ArgumentParser:
+        sub = parent.add_parser(name, help=help_text)
+        sub.set_defaults(handler=handler)
+        sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of words")
+        return sub
+
+    inspectors = areas.add_parser("inspector", help="inspectors").add_subparsers(dest="inspector_command", required=True)
+    add = leaf(inspectors, "add", _inspector_add, "add an inspector")
+    add.add_argument("name")
+    add.add_argument("--email", default=None)
+    add.add_argument("--may-create-assessments", action="store_true", help="may offer assessments made on a laptop")
+    leaf(inspectors, "list", _inspector_list, "list inspectors")
+
+    assessments = areas.add_parser("assessment", help="assessments").add_subparsers(dest="assessment_command", required=True)
+    add = leaf(assessments, "add", _assessment_add, "add an assessment")
+    add.add_argument("name")
+    add.add_argument("--id", default=None, help="adopt an assessment made on a laptop: its id, as the app shows it")
+    add.add_argument("--from", dest="start", default=None, metavar="DATE")
+    add.add_argument("--to", dest="end", default=None, metavar="DATE")
+    add.add_argument("--framework", default=None, metavar="KEY")
+    leaf(assessments, "list", _assessment_list, "list assessments")
+
+    team = areas.add_parser("team", help="who is in an assessment's team").add_subparsers(dest="team_command", required=True)
+    for name in ("add", "remove"):
+        sub = leaf(team, name, _team, f"{name} an inspector")
+        sub.add_argument("assessment")
+        sub.add_argument("inspector")
+
+    code = leaf(areas, "code", _code, "a one-time enrolment code for an inspector's device")
+    code.add_argument("inspector")
+    code.add_argument("--hours", type=float, default=24.0)
+
+    devices = areas.add_parser("device", help="enrolled devices").add_subparsers(dest="device_command", required=True)
+    listing = leaf(devices, "list", _device_list, "list devices")
+    listing.add_argument("--inspector", default=None)
+    revoke = leaf(devices, "revoke", _device_revoke, "revoke a device's token")
+    revoke.add_argument("device")
+
+    framework = areas.add_parser("framework", help="framework versions").add_subparsers(dest="framework_command", required=True)
+    publish = leaf(framework, "publish", _framework_publish, "publish a framework file to every device")
+    publish.add_argument("file")
+
+    local = leaf(areas, "local-setup", _local_setup, "set up the embedded default: a local inspector and a code")
+    local.add_argument("--hours", type=float, default=24.0)
+    return parser
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

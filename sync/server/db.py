@@ -1,0 +1,76 @@
+"""Engines for SQLite (the embedded default) and PostgreSQL, and the few places their SQL differs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# Rows of transactions at or above this id may still be committing; SQLite has one writer at a
+# time, so its rows commit in seq order and every committed row is below the horizon.
+SQLITE_HORIZON = 1 << 62
+
+
+def create_engine(url: str) -> Engine:
+    """An engine with durable writes: SQLite in WAL with synchronous=FULL; PostgreSQL as configured."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
+        return engine
+    return sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would defer it otherwise).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(connection: sa.Connection) -> None:
+    # Writers take the write lock at BEGIN: a deferred transaction that reads and then writes can
+    # fail with "database is locked" at once when another writer got in between, busy_timeout or
+    # not. Readers begin deferred, so under WAL they never wait for a writer.
+    writing = connection.get_execution_options().get("writer", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, for transactions that write (BEGIN IMMEDIATE on SQLite)."""
+    return engine.execution_options(writer=True)
+
+
+def is_postgres(connection: sa.Connection) -> bool:
+    return connection.dialect.name == "postgresql"
+
+
+def current_xid(connection: sa.Connection) -> int:
+    """This transaction's id (PostgreSQL) or 0 (SQLite): stored with every row the feed serves."""
+    if is_postgres(connection):
+        return int(connection.exec_driver_sql("SELECT pg_current_xact_id()::text::bigint").scalar_one())
+    return 0
+
+
+def visibility_horizon(connection: sa.Connection) -> int:
+    """Rows with xid below this are all committed (or rolled back) and no new one can appear there."""
+    if is_postgres(connection):
+        return int(connection.exec_driver_sql("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint").scalar_one())
+    return SQLITE_HORIZON
+
+
+def insert_ignore(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
+    """Insert rows, skipping any whose key is already there (stores each thing once, race or not)."""
+    if is_postgres(connection):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    connection.execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)

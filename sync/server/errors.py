@@ -1,0 +1,91 @@
+"""The service's own errors; `app.py` turns each into its HTTP status and an `ErrorBody`.
+
+    ServiceError
+    ├── BadRequest            400  malformed, or a protocol version we do not speak
+    ├── Unauthenticated       401  no token, an unknown one, or a revoked device's
+    ├── Forbidden             403  another team's assessment or record; nothing stored
+    ├── NotFoundError         404
+    ├── ConflictError         409  e.g. a device id already enrolled with another key
+    ├── Invalid               422  well-formed, but not acceptable (a bad enrolment code, a blob that
+    │                              does not match its SHA-256)
+    ├── TooLarge              413  a body or batch over the limit; says the limit
+    ├── UnsupportedEncoding   415
+    ├── RateLimited           429  says how long to wait
+    └── Unavailable           503  busy or out of disk; says when to try again
+"""
+
+from __future__ import annotations
+
+from sync import protocol
+
+
+class ServiceError(Exception):
+    status = 500
+    code = "internal"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+
+
+class BadRequest(ServiceError):
+    status, code = 400, protocol.E_INVALID
+
+
+class Unauthenticated(ServiceError):
+    status, code = 401, protocol.E_UNAUTHENTICATED
+
+
+class Forbidden(ServiceError):
+    status, code = 403, protocol.E_FORBIDDEN
+
+
+class NotFoundError(ServiceError):
+    status, code = 404, protocol.E_NOT_FOUND
+
+
+class ConflictError(ServiceError):
+    status, code = 409, protocol.E_CONFLICT
+
+
+class Invalid(ServiceError):
+    status, code = 422, protocol.E_INVALID
+
+
+class TooLarge(ServiceError):
+    status, code = 413, protocol.E_TOO_LARGE
+
+    def __init__(self, detail: str, *, limit: int) -> None:
+        super().__init__(detail)
+        self.limit = limit
+
+
+class UnsupportedEncoding(ServiceError):
+    status, code = 415, protocol.E_UNSUPPORTED_ENCODING
+
+
+class RateLimited(ServiceError):
+    status, code = 429, protocol.E_RATE_LIMITED
+
+    def __init__(self, detail: str, *, retry_after_s: float) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+# Messages shared with the tests, so a reworded message is one change.
+NO_TOKEN = "Sign-in needed: this device is not enrolled with the service (no token was sent)."
+BAD_TOKEN = "This device's token is not known to the service. Enrol the device again."
+REVOKED = "This device was revoked by the service's administrator. Ask them to enrol it again."
+BAD_CODE = "That enrolment code is not valid: it may be mistyped, expired or used already. Ask your administrator for a new one."
+OTHER_TEAM = "This device's inspector is not in the team of assessment {assessment_id}; nothing was stored."
+RECORD_ELSEWHERE = "Record {record_id} belongs to an assessment this device's inspector is not in; nothing was stored."
+
+
+class Unavailable(ServiceError):
+    status, code = 503, "unavailable"
+
+    def __init__(self, detail: str, *, retry_after_s: float = 30.0) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s

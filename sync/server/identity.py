@@ -1,0 +1,109 @@
+"""Who is calling: bearer tokens, one-time enrolment codes, and enrolling a device with its key."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from fieldapp.ids import iso, utcnow
+from sync import protocol
+from sync.server import errors
+from sync.server.models import Device, EnrolmentCode, Inspector, TeamMember
+
+TOKEN_PREFIX = "fa1_"
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud and typed from paper
+CODE_LENGTH = 12  # ~59 bits; with enrolment rate-limited per address, guessing is hopeless
+DEFAULT_CODE_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated device and the assessments its inspector may see."""
+
+    device_id: str
+    inspector_id: str
+    assessment_ids: frozenset[str]
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LENGTH, 4))
+
+
+def code_hash(code: str) -> bytes:
+    """Codes are forgiving: case, spaces and dashes do not matter."""
+    normal = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(b"fieldapp-enrolment-code\n" + normal.encode("utf-8", "surrogatepass")).digest()
+
+
+def issue_code(session: Session, inspector_id: str, *, ttl: timedelta = DEFAULT_CODE_TTL, now: datetime | None = None) -> tuple[str, str]:
+    """A one-time code for the inspector's next device; returns (code, expires_at)."""
+    if session.get(Inspector, inspector_id) is None:
+        raise errors.NotFoundError(f"No inspector with id {inspector_id}.")
+    moment = now or utcnow()
+    code = new_code()
+    expires = iso(moment + ttl)
+    session.add(EnrolmentCode(code_hash=code_hash(code), inspector_id=inspector_id, created_at=iso(moment), expires_at=expires))
+    return code, expires
+
+
+def enrol(session: Session, request: protocol.EnrolRequest) -> protocol.EnrolResponse:
+    """Spend a code: register the device's public key and hand it a token. A code works once."""
+    now = iso(utcnow())
+    code = session.get(EnrolmentCode, code_hash(request.code), with_for_update=True)
+    if code is None or code.used_at is not None or code.expires_at <= now:
+        raise errors.Invalid(errors.BAD_CODE, code=protocol.E_ENROLMENT_CODE)
+    public_key = base64.b64decode(request.public_key)
+    token = new_token()
+    device = session.get(Device, request.device_id, with_for_update=True)
+    if device is not None:
+        # The same vault enrolling again (after a revoke, or a lost token) keeps its id only with
+        # its own key, for its own inspector: an id cannot be taken over by another key.
+        if device.public_key != public_key or device.inspector_id != code.inspector_id:
+            raise errors.ConflictError(
+                "A different device is already enrolled under this device id; nothing was changed.",
+                code=protocol.E_DEVICE_CONFLICT,
+            )
+        device.token_hash, device.revoked_at, device.label = token_hash(token), None, request.label or device.label
+    else:
+        device = Device(
+            id=request.device_id,
+            inspector_id=code.inspector_id,
+            public_key=public_key,
+            label=request.label,
+            token_hash=token_hash(token),
+            enrolled_at=now,
+        )
+        session.add(device)
+    code.used_at, code.device_id = now, request.device_id
+    inspector = session.get(Inspector, code.inspector_id)
+    assert inspector is not None  # the foreign key holds it
+    return protocol.EnrolResponse(
+        device_id=device.id, token=token, inspector=protocol.Inspector(id=inspector.id, name=inspector.name)
+    )
+
+
+def authenticate(session: Session, authorization: str | None) -> Caller:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise errors.Unauthenticated(errors.NO_TOKEN)
+    device = session.scalar(sa.select(Device).where(Device.token_hash == token_hash(authorization[len("Bearer ") :].strip())))
+    if device is None:
+        raise errors.Unauthenticated(errors.BAD_TOKEN)
+    if device.revoked_at is not None:
+        raise errors.Unauthenticated(errors.REVOKED, code=protocol.E_REVOKED)
+    teams = session.scalars(sa.select(TeamMember.assessment_id).where(TeamMember.inspector_id == device.inspector_id))
+    return Caller(device.id, device.inspector_id, frozenset(teams))

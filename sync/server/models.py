@@ -1,0 +1,125 @@
+"""The service's tables as typed SQLAlchemy models; Alembic migrations in migrations/ create them."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+# SQLite only numbers an INTEGER PRIMARY KEY by itself; PostgreSQL wants a BIGINT identity.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Inspector(Base):
+    __tablename__ = "inspectors"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(300))
+    # May offer assessments made on a laptop (the embedded local service allows it).
+    may_create_assessments: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[str] = mapped_column(String(32))
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    period_start: Mapped[str | None] = mapped_column(String(10))
+    period_end: Mapped[str | None] = mapped_column(String(10))
+    framework_key: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(36))  # an inspector, when offered from a laptop
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
+    inspector_id: Mapped[str] = mapped_column(ForeignKey("inspectors.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the vault's device id, as in its signatures
+    inspector_id: Mapped[str] = mapped_column(ForeignKey("inspectors.id"), index=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)  # SHA-256 of the bearer token
+    enrolled_at: Mapped[str] = mapped_column(String(32))
+    revoked_at: Mapped[str | None] = mapped_column(String(32))
+    last_seen_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class EnrolmentCode(Base):
+    __tablename__ = "enrolment_codes"
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)  # SHA-256 of the normalised code
+    inspector_id: Mapped[str] = mapped_column(ForeignKey("inspectors.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[str] = mapped_column(String(32))
+    used_at: Mapped[str | None] = mapped_column(String(32))
+    device_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class Record(Base):
+    """A record's fixed facts, taken from its first revision: it never changes assessment or kind."""
+
+    __tablename__ = "records"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class Revision(Base):
+    """A stored revision. `xid` is the writing transaction's id on PostgreSQL (0 on SQLite): the
+    pull cursor orders by (xid, seq) and stops below the oldest transaction still running, so a
+    row committed late is never skipped (DESIGN.md section 6)."""
+
+    __tablename__ = "revisions"
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    xid: Mapped[int] = mapped_column(BigInteger, default=0)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id"), index=True)
+    assessment_id: Mapped[str] = mapped_column(String(36))
+    device_id: Mapped[str] = mapped_column(String(36))  # the signer (or "auto-merge-N")
+    pushed_by: Mapped[str] = mapped_column(String(36))  # the device that sent it
+    parents: Mapped[str] = mapped_column(Text)  # JSON list, as in the body
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[str] = mapped_column(String(32))
+
+    __table_args__ = (Index("ix_revisions_feed", "assessment_id", "xid", "seq"),)
+
+
+class BlobRef(Base):
+    """An attachment's bytes named by a revision of an assessment: who may send and fetch them."""
+
+    __tablename__ = "blob_refs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    assessment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class Blob(Base):
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    completed_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class Framework(Base):
+    __tablename__ = "frameworks"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    document: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[str] = mapped_column(String(32))

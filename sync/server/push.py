@@ -1,0 +1,228 @@
+"""Accepting pushed revisions: check each (hash, signature, parents, content), store it once, acknowledge.
+
+A batch is one transaction. Authorisation is all-or-nothing (another team's record: 403, nothing
+stored); integrity is per revision (a forged or broken one is rejected with a reason, the valid
+rest is stored). Storing is idempotent, so a retried or replayed batch gets the same answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from fieldapp import domain, graph, revision
+from fieldapp.errors import FieldappError
+from fieldapp.ids import iso, utcnow
+from sync import protocol
+from sync.server import db, errors
+from sync.server.frameworks import known_framework
+from sync.server.identity import Caller
+from sync.server.models import BlobRef, Device, Record, Revision
+
+
+class Rejected(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+@dataclass
+class _Incoming:
+    wire: protocol.Revision
+    body: bytes = b""
+    fields: dict = field(default_factory=dict)
+    problem: Rejected | None = None
+
+    @property
+    def signed(self) -> revision.SignedRevision:
+        return revision.SignedRevision(self.wire.id, self.body, base64.b64decode(self.wire.signature))
+
+
+def accept_push(*, session: Session, caller: Caller, batch: protocol.PushRequest) -> protocol.PushResponse:
+    incoming = [_parse(wire) for wire in batch.revisions]
+    records = _known_records(session, {i.fields["record_id"] for i in incoming if i.problem is None})
+    _authorise(caller, incoming, records)
+    public_key = session.scalar(sa.select(Device.public_key).where(Device.id == caller.device_id))
+    stored = _stored_revisions(session, incoming)
+    store = _Store(session, caller, records, stored)
+    acks = []
+    for item in incoming:
+        try:
+            if item.problem is not None:
+                raise item.problem
+            store.check_and_add(item, public_key or b"")
+            acks.append(protocol.Ack(id=item.wire.id, status="accepted"))
+        except Rejected as exc:
+            acks.append(protocol.Ack(id=item.wire.id, status="rejected", code=exc.code, reason=exc.reason))
+    store.flush()
+    return protocol.PushResponse(acks=acks)
+
+
+def _parse(wire: protocol.Revision) -> _Incoming:
+    item = _Incoming(wire)
+    try:
+        item.body = wire.body.encode("utf-8")
+        item.fields = revision.parse_body(item.body)
+        _check_ids(item.fields)
+    except (UnicodeError, FieldappError) as exc:
+        item.problem = Rejected(protocol.R_BODY, f"The revision body is malformed: {exc}")
+    return item
+
+
+def _check_ids(fields: dict) -> None:
+    for name in ("record_id", "assessment_id", "device_id", "kind", "created_at", "framework"):
+        if not isinstance(fields[name], str) or not 0 < len(fields[name]) <= 100:
+            raise FieldappError(f"{name} must be short text")
+
+
+def _known_records(session: Session, record_ids: set[str]) -> dict[str, Record]:
+    if not record_ids:
+        return {}
+    rows = session.scalars(sa.select(Record).where(Record.id.in_(record_ids)))
+    return {r.id: r for r in rows}
+
+
+def _authorise(caller: Caller, incoming: list[_Incoming], records: dict[str, Record]) -> None:
+    for item in incoming:
+        if item.problem is not None:
+            continue
+        assessment_id = item.fields["assessment_id"]
+        if assessment_id not in caller.assessment_ids:
+            raise errors.Forbidden(errors.OTHER_TEAM.format(assessment_id=assessment_id))
+        known = records.get(item.fields["record_id"])
+        if known is not None and known.assessment_id not in caller.assessment_ids:
+            raise errors.Forbidden(errors.RECORD_ELSEWHERE.format(record_id=known.id))
+
+
+def _stored_revisions(session: Session, incoming: list[_Incoming]) -> dict[str, str]:
+    """id -> record id of every revision the batch names (itself or as a parent) that is stored."""
+    wanted = {i.wire.id for i in incoming} | {p for i in incoming if i.problem is None for p in i.fields["parents"]}
+    if not wanted:
+        return {}
+    return dict(session.execute(sa.select(Revision.id, Revision.record_id).where(Revision.id.in_(wanted))).tuples().all())
+
+
+class _Store:
+    """The batch's checks against what is stored plus what this batch accepted so far."""
+
+    def __init__(self, session: Session, caller: Caller, records: dict[str, Record], stored: dict[str, str]) -> None:
+        self.session, self.caller, self.records = session, caller, records
+        self.known = dict(stored)  # revision id -> record id
+        self.new_records: dict[str, dict] = {}
+        self.new_revisions: list[dict] = []
+        self.blob_refs: dict[tuple[str, str], int] = {}
+        self.now = iso(utcnow())
+        self._xid: int | None = None
+        self._batch_signed: dict[str, revision.SignedRevision] = {}
+
+    def check_and_add(self, item: _Incoming, public_key: bytes) -> None:
+        fields = item.fields
+        if revision.revision_id(item.body) != item.wire.id:
+            raise Rejected(protocol.R_HASH, "The revision id is not the SHA-256 of its body.")
+        self._check_record(fields)
+        self._check_parents(fields)
+        if fields["device_id"] == revision.AUTO_MERGE_DEVICE:
+            self._check_merge(item)
+        elif fields["device_id"] != self.caller.device_id:
+            raise Rejected(protocol.R_DEVICE, "A device pushes only revisions it signed itself.")
+        else:
+            try:
+                revision.check(item.signed, public_key)
+            except FieldappError:
+                raise Rejected(protocol.R_SIGNATURE, "The signature does not hold for this device's key.") from None
+        self._check_content(fields)
+        if item.wire.id not in self.known:
+            self._add(item)
+
+    def _check_record(self, fields: dict) -> None:
+        record = self.records.get(fields["record_id"])
+        facts = (record.assessment_id, record.kind) if record else None
+        if facts is None and fields["record_id"] in self.new_records:
+            new = self.new_records[fields["record_id"]]
+            facts = (new["assessment_id"], new["kind"])
+        if facts is not None and facts != (fields["assessment_id"], fields["kind"]):
+            raise Rejected(protocol.R_RECORD, "The record's assessment or kind differs from its first revision.")
+
+    def _check_parents(self, fields: dict) -> None:
+        for parent in fields["parents"]:
+            if self.known.get(parent) != fields["record_id"]:
+                raise Rejected(protocol.R_PARENT, f"Parent {parent[:12]}… is not stored for this record: push it first.")
+
+    def _check_merge(self, item: _Incoming) -> None:
+        parents = self._record_graph(item.fields["record_id"])
+        try:
+            graph.check_auto_merge(item.signed, parents, self._load)
+        except FieldappError as exc:
+            raise Rejected(protocol.R_MERGE, str(exc)) from None
+
+    def _record_graph(self, record_id: str) -> dict[str, list[str]]:
+        rows = self.session.execute(sa.select(Revision.id, Revision.parents).where(Revision.record_id == record_id))
+        found = {rev_id: json.loads(parents) for rev_id, parents in rows}
+        for row in self.new_revisions:
+            if row["record_id"] == record_id:
+                found[row["id"]] = json.loads(row["parents"])
+        return found
+
+    def _load(self, rev_id: str) -> revision.SignedRevision:
+        if rev_id in self._batch_signed:
+            return self._batch_signed[rev_id]
+        row = self.session.execute(sa.select(Revision.body, Revision.signature).where(Revision.id == rev_id)).one()
+        return revision.SignedRevision(rev_id, row.body, row.signature)
+
+    def _check_content(self, fields: dict) -> None:
+        if not known_framework(self.session, fields["framework"]):
+            raise Rejected(protocol.R_FRAMEWORK, f"The service does not know framework {fields['framework']!r}.")
+        if fields["deleted"]:
+            return
+        try:
+            domain.from_dict(fields["kind"], fields["content"])
+        except FieldappError as exc:
+            raise Rejected(protocol.R_CONTENT, f"The record's content is not valid: {exc}") from None
+        for att in fields["attachments"]:
+            if not (isinstance(att.get("sha256"), str) and len(att["sha256"]) == 64 and isinstance(att.get("size"), int)):
+                raise Rejected(protocol.R_CONTENT, "An attachment reference lacks its SHA-256 or size.")
+
+    def _add(self, item: _Incoming) -> None:
+        fields = item.fields
+        record_id = fields["record_id"]
+        if record_id not in self.records and record_id not in self.new_records:
+            self.new_records[record_id] = {"id": record_id, "assessment_id": fields["assessment_id"], "kind": fields["kind"]}
+        self.new_revisions.append(
+            {
+                "xid": self.xid,
+                "id": item.wire.id,
+                "record_id": record_id,
+                "assessment_id": fields["assessment_id"],
+                "device_id": fields["device_id"],
+                "pushed_by": self.caller.device_id,
+                "parents": json.dumps(fields["parents"]),
+                "body": item.body,
+                "signature": base64.b64decode(item.wire.signature),
+                "created_at": fields["created_at"],
+                "received_at": self.now,
+            }
+        )
+        for att in fields["attachments"]:
+            self.blob_refs[(att["sha256"], fields["assessment_id"])] = att["size"]
+        self.known[item.wire.id] = record_id
+        self._batch_signed[item.wire.id] = item.signed
+
+    @property
+    def xid(self) -> int:
+        if self._xid is None:
+            self._xid = db.current_xid(self.session.connection())
+        return self._xid
+
+    def flush(self) -> None:
+        connection = self.session.connection()
+        if self.new_records:
+            db.insert_ignore(connection, Record.__table__, list(self.new_records.values()), ["id"])
+        if self.new_revisions:
+            db.insert_ignore(connection, Revision.__table__, self.new_revisions, ["id"])
+        if self.blob_refs:
+            rows = [{"sha256": s, "assessment_id": a, "size": n} for (s, a), n in self.blob_refs.items()]
+            db.insert_ignore(connection, BlobRef.__table__, rows, ["sha256", "assessment_id"])
