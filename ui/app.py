@@ -1,6 +1,7 @@
-"""The desktop app: first run or unlock, then the main window; locks on demand and when idle.
+"""The desktop app: first run or unlock, then the main window; locks on demand, when idle and
+when the screen locks.
 
-    python -m ui [--vault PATH]
+    python -m ui [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark]
 
 The vault lives in the platform's user data folder unless --vault says otherwise.
 """
@@ -17,7 +18,10 @@ import platformdirs
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ui import theme
 from ui.errors import message_for
+from ui.icons import icon
+from ui.screen_lock import ScreenLockWatcher
 from ui.state import AppState
 from ui.unlock import UnlockWindow
 
@@ -45,15 +49,19 @@ def default_vault_path() -> Path:
 class AppController(QObject):
     """Decides which window shows, and locks the vault when asked or when the inspector walks away."""
 
-    def __init__(self, state: AppState) -> None:
+    def __init__(self, state: AppState, screen_lock: ScreenLockWatcher | None = None) -> None:
         super().__init__()
         self.state = state
         self.window: QWidget | None = None
         self.main: MainWindow | None = None
         self._idle = QTimer(self, singleShot=True)
         self._idle.timeout.connect(self.lock)
+        # The session's D-Bus by default; tests hand in a watcher on a private bus.
+        self.screen_lock = screen_lock if screen_lock is not None else ScreenLockWatcher(self)
+        self.screen_lock.screen_locked.connect(self.lock)
 
     def start(self) -> None:
+        self.screen_lock.start()
         if self.state.has_vault:
             self._show_unlock()
             self._open_handle()
@@ -62,6 +70,7 @@ class AppController(QObject):
 
             wizard = FirstRunWizard(self.state)
             wizard.created.connect(self.on_wizard_created)
+            wizard.abandoned.connect(self.on_wizard_abandoned)
             self._show(wizard)
 
     def _open_handle(self) -> None:
@@ -79,11 +88,19 @@ class AppController(QObject):
         self.state.vault = vault
         self._show_main()
 
-    def _show_unlock(self) -> None:
+    def on_wizard_abandoned(self, vault: Vault) -> None:
+        """Set-up was cancelled once the vault existed: it is locked; offer to unlock it, and say why."""
+        from ui.first_run import ABANDONED_NOTICE
+
+        self.state.vault = vault
+        self._show_unlock().status.setText(ABANDONED_NOTICE)
+
+    def _show_unlock(self) -> UnlockWindow:
         unlock = UnlockWindow(self.state)
         unlock.unlocked.connect(self._show_main)
         self.state.signals.error.connect(unlock.status.setText)
         self._show(unlock)
+        return unlock
 
     def _show_main(self) -> None:
         if self.main is None:
@@ -131,9 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fieldapp", description="Record ICS assessment evidence, offline.")
     parser.add_argument("--vault", type=Path, default=None, help="the vault folder (default: your user data folder)")
     parser.add_argument("--idle-lock", type=int, default=None, metavar="SECONDS", help="lock after this long idle (0: never)")
+    parser.add_argument("--theme", choices=theme.CHOICES, default="system", help="colours: as the desktop (default), light or dark")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")
+    app.setWindowIcon(icon("app"))
+    theme.apply(app, args.theme)
     state = AppState(vault_path=args.vault or default_vault_path())
     if args.idle_lock is not None:
         state.idle_lock_s = args.idle_lock

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.rows import AttachmentRow, Done, RecordRow
 
+from ui.icons import icon
 from ui.operations import QueryOp, VaultOp
 from ui.state import AppState
 
@@ -61,10 +62,10 @@ class AttachmentsPanel(QWidget):
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.preview)
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add files…")
+        self.add_button = QPushButton(icon("attach"), "Add files…")
         self.add_button.setAccessibleName("Add files to this record")
         self.add_button.clicked.connect(self.on_add_clicked)
-        self.export_button = QPushButton("Export a copy…")
+        self.export_button = QPushButton(icon("export"), "Export a copy…")
         self.export_button.setAccessibleName("Export a decrypted copy of the selected attachment")
         self.export_button.clicked.connect(self.on_export_clicked)
         buttons.addWidget(self.add_button)

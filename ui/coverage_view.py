@@ -5,15 +5,15 @@ The view an inspector checks before leaving a site. Clicking a cell asks for the
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from fieldapp.coverage import Coverage
 from fieldapp.framework import framework_by_key
 
-EMPTY = QBrush(QColor("#fde7e4"))
-THEME = QBrush(QColor("#e8eef7"))
+from ui.theme import colors
+
 STATEMENT_ROLE = Qt.ItemDataRole.UserRole
 CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -35,8 +35,18 @@ class CoverageView(QWidget):
         self.grid.cellActivated.connect(self.on_grid_cell_activated)
         self.grid.cellClicked.connect(self.on_grid_cell_activated)
         layout.addWidget(self.grid)
+        self._coverage: Coverage | None = None
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        # Gap and theme-row colours come from the theme: repaint them when it changes.
+        if event.type() == QEvent.Type.PaletteChange and self._coverage is not None:
+            self.show_coverage(self._coverage)
+        super().changeEvent(event)
 
     def show_coverage(self, coverage: Coverage) -> None:
+        self._coverage = coverage
+        ours = colors()  # not `theme`: below, that names the framework's themes
+        gap, heading = QBrush(QColor(ours.gap)), QBrush(QColor(ours.heading_row))
         framework = framework_by_key(coverage.framework_key)
         categories = [framework.category(c) for c in coverage.category_ids]
         self.grid.clear()
@@ -54,7 +64,7 @@ class CoverageView(QWidget):
                 labels.append(theme.name)
                 for column in range(len(categories) + 1):
                     cell = QTableWidgetItem("")
-                    cell.setBackground(THEME)
+                    cell.setBackground(heading)
                     cell.setFlags(Qt.ItemFlag.NoItemFlags)
                     self.grid.setItem(row, column, cell)
                 continue
@@ -62,8 +72,8 @@ class CoverageView(QWidget):
             labels.append(("⚠ " if total == 0 else "") + statement.name)
             for column, category in enumerate(categories):
                 count = coverage.count(statement.id, category.id)
-                self.grid.setItem(row, column, self._cell(count, statement.id, category.id, f"{statement.name} × {category.name}"))
-            total_cell = self._cell(total, statement.id, "", f"{statement.name}, all categories")
+                self.grid.setItem(row, column, self._cell(count, statement.id, category.id, f"{statement.name} × {category.name}", gap))
+            total_cell = self._cell(total, statement.id, "", f"{statement.name}, all categories", gap)
             total_cell.setFont(bold)
             self.grid.setItem(row, len(categories), total_cell)
         self.grid.setVerticalHeaderLabels(labels)
@@ -75,14 +85,14 @@ class CoverageView(QWidget):
         )  # fmt: skip
 
     @staticmethod
-    def _cell(count: int, statement_id: str, category_id: str, accessible: str) -> QTableWidgetItem:
+    def _cell(count: int, statement_id: str, category_id: str, accessible: str, gap: QBrush) -> QTableWidgetItem:
         cell = QTableWidgetItem(str(count) if count else "")
         cell.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
         cell.setData(STATEMENT_ROLE, statement_id)
         cell.setData(CATEGORY_ROLE, category_id)
         cell.setToolTip(f"{accessible}: {count} piece{'s' if count != 1 else ''} of evidence")
         if count == 0:
-            cell.setBackground(EMPTY)
+            cell.setBackground(gap)
         return cell
 
     def on_grid_cell_activated(self, row: int, column: int) -> None:

@@ -27,18 +27,19 @@ from PySide6.QtWidgets import (
 
 from fieldapp import domain
 from fieldapp.errors import ValidationError
-from fieldapp.ids import uuid7
 from fieldapp.links import passage_of
 from fieldapp.rows import Passage, RecordRow
 
 from ui.attachments_panel import AttachmentsPanel
+from ui.dates import WHEN_HINT, when, when_text
 from ui.history_panel import HistoryPanel
 from ui.operations import VaultOp
+from ui.record_tables import attendees_table, attendees_to_save, contacts_table, contacts_to_save, groups_table, groups_to_save
+from ui.row_table import RowTable
 from ui.state import AppState
 from ui.tagging import TagPanel
 
 AUTOSAVE_MS = 2000
-_WHEN_HINT = "e.g. 2026-11-20 10:00"
 
 
 class RecordEditor(QWidget):
@@ -87,6 +88,12 @@ class RecordEditor(QWidget):
         self.tag_panel.set_record(record)
         self.attachments.set_record(record)
         self.history.set_record(record)
+
+    def focus_first_field(self) -> None:
+        """Put the cursor in the form's first field (the title), ready to type."""
+        first = next((w for w in self._fields.values() if isinstance(w, QLineEdit)), None)
+        if first is not None:
+            first.setFocus()
 
     def leave_record(self) -> None:
         if self._record is None:
@@ -138,6 +145,13 @@ class RecordEditor(QWidget):
         self._fields[name] = widget
         return widget
 
+    def _table(self, form: QFormLayout, name: str, label: str, table: RowTable) -> RowTable:
+        table.edited.connect(self._edited)
+        table.left_cell.connect(self._left_field)
+        form.addRow(label, table)
+        self._fields[name] = table
+        return table
+
     def _choice(self, form: QFormLayout, name: str, label: str, options: dict[str, str], value: str | None) -> QComboBox:
         widget = QComboBox()
         widget.setAccessibleName(label)
@@ -152,10 +166,9 @@ class RecordEditor(QWidget):
     def _observation_form(self, form: QFormLayout, c: Any) -> None:
         self._line(form, "title", "Title", c.title)
         self._choice(form, "meeting_type", "Meeting type", domain.MEETING_TYPES, c.meeting_type)
-        self._line(form, "held_at", "When", _when_text(c.held_at), _WHEN_HINT)
+        self._line(form, "held_at", "When", when_text(c.held_at), WHEN_HINT)
         self._line(form, "location", "Where", c.location)
-        attendees = "\n".join(f"{a.role} — {a.organisation}" if a.organisation else a.role for a in c.attendees)
-        self._text(form, "attendees", "Attendees by role (one a line: role — organisation)", attendees)
+        self._table(form, "attendees", "Attendees by role", attendees_table(c.attendees))
         self._text(form, "notes", "Notes", c.notes)
         self.quick_note = QLineEdit()
         self.quick_note.setPlaceholderText("Quick note: type and press Enter to add it with the time")
@@ -174,8 +187,8 @@ class RecordEditor(QWidget):
         form.addRow("Consent", given)
         self._fields["consent_given"] = given
         self._choice(form, "consent_method", "Consent: how", {"": "—", **domain.CONSENT_METHODS}, c.consent.method)
-        self._line(form, "consent_when", "Consent: when", _when_text(c.consent.recorded_at), _WHEN_HINT)
-        self._line(form, "held_at", "When", _when_text(c.held_at), _WHEN_HINT)
+        self._line(form, "consent_when", "Consent: when", when_text(c.consent.recorded_at), WHEN_HINT)
+        self._line(form, "held_at", "When", when_text(c.held_at), WHEN_HINT)
         self._line(form, "location", "Where", c.location)
         self._text(form, "notes", "Notes", c.notes)
 
@@ -183,14 +196,13 @@ class RecordEditor(QWidget):
         self._line(form, "title", "Title", c.title)
         self._line(form, "pseudonym", "Person (pseudonym)", c.pseudonym)
         self._text(form, "summary", "Summary", c.summary)
-        timeline = "\n".join(" | ".join((x.date or "", x.service, x.what_happened, x.transition, x.persons_account)) for x in c.contacts)
-        self._text(form, "contacts", "Timeline (one contact a line: date | service | what happened | transition | their account)", timeline)
+        self._table(form, "contacts", "Timeline of contacts (Alt+Up / Alt+Down to reorder)", contacts_table(c.contacts))
         self._text(form, "notes", "Notes", c.notes)
 
     def _focus_group_form(self, form: QFormLayout, c: Any) -> None:
         self._line(form, "title", "Title", c.title)
-        self._line(form, "held_at", "When", _when_text(c.held_at), _WHEN_HINT)
-        self._text(form, "groups_represented", "Groups represented (one a line)", "\n".join(c.groups_represented))
+        self._line(form, "held_at", "When", when_text(c.held_at), WHEN_HINT)
+        self._table(form, "groups_represented", "Groups represented", groups_table(c.groups_represented))
         self._choice(form, "role", "Mainly", {"": "—", **domain.INTERVIEWEE_ROLES}, c.role or "")
         spin = QSpinBox()
         spin.setRange(0, 10_000)
@@ -231,9 +243,15 @@ class RecordEditor(QWidget):
                 values[name] = widget.isChecked()
             elif isinstance(widget, QSpinBox):
                 values[name] = widget.value()
+            elif isinstance(widget, RowTable):
+                values[name] = widget.model.rows()
         return _content(self._content, values)
 
     def save_now(self) -> None:
+        # What is typed into an open table cell counts as typed: commit it before reading the form.
+        for widget in self._fields.values():
+            if isinstance(widget, RowTable):
+                widget.commit_open_editor()
         self._timer.stop()
         if self._record is None or self._content is None:
             return
@@ -258,7 +276,8 @@ class RecordEditor(QWidget):
     def _on_saved(self, done: Any) -> None:
         if self._record is not None and done.value.id == self._record.id:
             self._record = done.value
-        self.status.setText("Saved")
+        # Edits made while this save ran are not in it: say so until their own save.
+        self.status.setText("Editing…" if self._timer.isActive() else "Saved")
         self.saved.emit(done.value)
 
     def selected_passage(self) -> Passage | None:
@@ -311,52 +330,20 @@ def _code_points(text: str, utf16_position: int) -> int:
     return len(text.encode("utf-16-le")[: 2 * utf16_position].decode("utf-16-le", errors="ignore"))
 
 
-def _when_text(value: str | None) -> str:
-    return value.replace("T", " ") if value else ""
-
-
-def _when(text: str, label: str) -> str | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
-        raise ValidationError(f"{label}: '{text}' is not a date and time ({_WHEN_HINT}).") from None
-    return parsed.isoformat(timespec="minutes") if "T" in text or " " in text else parsed.date().isoformat()
-
-
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
-
-
 def _content(current: domain.Content, v: dict[str, Any]) -> domain.Content:
     changes: dict[str, Any] = {k: v[k] for k in ("title", "notes", "location", "pseudonym", "summary", "facilitator") if k in v}
     if "held_at" in v:
-        changes["held_at"] = _when(v["held_at"], "When")
+        changes["held_at"] = when(v["held_at"], "When")
     if isinstance(current, domain.Observation):
         changes["meeting_type"] = v["meeting_type"]
-        changes["attendees"] = tuple(
-            domain.Attendee(*(part.strip() for part in line.split("—", 1))) for line in _lines(v["attendees"])
-        )
+        changes["attendees"] = attendees_to_save(v["attendees"])
     if isinstance(current, domain.Interview):
         changes["role"] = v["role"]
-        changes["consent"] = domain.Consent(v["consent_given"], v["consent_method"] or "", _when(v["consent_when"], "Consent: when"))
+        changes["consent"] = domain.Consent(v["consent_given"], v["consent_method"] or "", when(v["consent_when"], "Consent: when"))
     if isinstance(current, domain.CaseTracking):
-        changes["contacts"] = _contacts(current.contacts, _lines(v["contacts"]))
+        changes["contacts"] = contacts_to_save(v["contacts"])
     if isinstance(current, domain.FocusGroup):
-        changes["groups_represented"] = tuple(_lines(v["groups_represented"]))
+        changes["groups_represented"] = groups_to_save(v["groups_represented"])
         changes["role"] = v["role"] or None
         changes["participants"] = v["participants"]
     return dataclasses.replace(current, **changes)  # type: ignore[type-var]
-
-
-def _contacts(existing: tuple[domain.Contact, ...], lines: list[str]) -> tuple[domain.Contact, ...]:
-    """One contact a line; a line keeps the id of the contact at its place, so edits stay edits."""
-    contacts = []
-    for i, line in enumerate(lines):
-        parts = [p.strip() for p in line.split("|")] + [""] * 5
-        date = _when(parts[0], "Contact date") if parts[0] else None
-        contact_id = existing[i].id if i < len(existing) else uuid7()
-        contacts.append(domain.Contact(contact_id, parts[1], date, parts[2], parts[3], parts[4]))
-    return tuple(contacts)

@@ -1,4 +1,10 @@
-"""First run: choose a passphrase, create the vault, keep the recovery key, and prove it was kept."""
+"""First run: choose a passphrase, create the vault, keep the recovery key, and prove it was kept.
+
+If creation fails, the page says why in words and offers Try again with the passphrase kept. If the
+wizard is cancelled once the vault exists, the vault is kept (it is a whole, working vault, and
+empty) but locked at once, so its keys leave memory; `abandoned` tells the app, which shows the
+unlock window with a word of explanation. The next start shows unlock too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -25,31 +31,75 @@ from PySide6.QtWidgets import (
 from fieldapp.vault import CreatedVault, Vault
 
 from ui.errors import message_for
+from ui.icons import icon
 from ui.passphrase import acceptable, strength
 from ui.state import AppState
 
 
+ABANDONED_NOTICE = (
+    "Setup was cancelled after your vault was made, so it is locked now. It is a working vault: "
+    "unlock it with your passphrase, here or the next time fieldapp starts. If you did not keep the "
+    "recovery key, your passphrase is the only way in."
+)
+# QWizard's own buttons: what a screen reader says for each. The commit button is "Create vault" on
+# the passphrase page and plain "Next" on the creating page, and its name follows.
+BUTTON_NAMES = {
+    QWizard.WizardButton.BackButton: "Back to the previous step",
+    QWizard.WizardButton.NextButton: "Next step",
+    QWizard.WizardButton.CommitButton: "Create the vault with this passphrase",
+    QWizard.WizardButton.FinishButton: "Finish and open the vault",
+    QWizard.WizardButton.CancelButton: "Cancel setting up the vault",
+}
+
+
 class FirstRunWizard(QWizard):
     created = Signal(object)  # the unlocked Vault, once the recovery key was checked
+    abandoned = Signal(object)  # the Vault, made but the wizard cancelled: it is being locked
 
     def __init__(self, state: AppState) -> None:
         super().__init__()
         self.state = state
         self.result_vault: CreatedVault | None = None
+        self.cancelled = False
         self.setWindowTitle("Create your fieldapp vault")
+        self.setWindowIcon(icon("app"))
         self.setMinimumSize(720, 440)  # the recovery key must show whole, never scrolled
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Create vault")
+        for which, name in BUTTON_NAMES.items():
+            self.button(which).setAccessibleName(name)
         self.passphrase_page = PassphrasePage()
         self.creating_page = CreatingPage(self)
         self.recovery_page = RecoveryKeyPage(self)
         self.check_page = CheckPage(self)
         for page in (self.passphrase_page, self.creating_page, self.recovery_page, self.check_page):
             self.addPage(page)
+        self.currentIdChanged.connect(self.on_current_id_changed)
         self.finished.connect(self.on_finished)
+
+    def on_current_id_changed(self, _page_id: int) -> None:
+        commit = self.button(QWizard.WizardButton.CommitButton)
+        creating = self.currentPage() is self.creating_page
+        commit.setAccessibleName(BUTTON_NAMES[QWizard.WizardButton.NextButton if creating else QWizard.WizardButton.CommitButton])
 
     def on_finished(self, result: int) -> None:
         if result == QWizard.DialogCode.Accepted and self.result_vault is not None:
             self.created.emit(self.result_vault.vault)
+            return
+        self.cancelled = True
+        self.passphrase_page.forget()
+        self.recovery_page.key.clear()
+        if self.result_vault is not None:
+            self.abandon()
+        # else: creation may still be running; CreatingPage abandons what it makes.
+
+    def abandon(self) -> None:
+        """Lock the vault that was made (its keys leave memory on the worker) and say so."""
+        assert self.result_vault is not None
+        vault = self.result_vault.vault
+        self.result_vault = None  # the recovery key string goes with it
+        self.state.tasks.run(vault.lock, lambda _none: None, lambda _exc: None)  # locking cannot fail
+        self.abandoned.emit(vault)
 
 
 class PassphrasePage(QWizardPage):
@@ -57,6 +107,8 @@ class PassphrasePage(QWizardPage):
         super().__init__()
         self.setTitle("Choose a passphrase")
         self.setSubTitle("It opens your vault on this laptop. Several unrelated words are strong and easy to remember.")
+        # "Create vault" commits: once creation starts there is no going back to change it.
+        self.setCommitPage(True)
         layout = QVBoxLayout(self)
         self.first = QLineEdit()
         self.first.setEchoMode(QLineEdit.EchoMode.Password)
@@ -79,6 +131,10 @@ class PassphrasePage(QWizardPage):
         self.second.textChanged.connect(self.on_text_changed)
         self.second.returnPressed.connect(lambda: self.wizard().next() if self.isComplete() else None)
 
+    def forget(self) -> None:
+        self.first.clear()
+        self.second.clear()
+
     def on_text_changed(self, _text: str) -> None:
         result = strength(self.first.text())
         self.meter.setValue(result.score)
@@ -98,28 +154,52 @@ class CreatingPage(QWizardPage):
     def __init__(self, wizard: FirstRunWizard) -> None:
         super().__init__()
         self._wizard = wizard
+        self._running = False
         self.setTitle("Creating your encrypted vault")
         self.setCommitPage(True)  # no going back once the vault exists
+        self.setButtonText(QWizard.WizardButton.CommitButton, "Next")
         layout = QVBoxLayout(self)
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
         self.busy.setAccessibleName("Creating the vault")
         self.status = QLabel("Deriving a key from your passphrase and creating the vault…")
         self.status.setAccessibleName("Creation status")
         self.status.setWordWrap(True)
+        self.retry = QPushButton("Try again")
+        self.retry.setAccessibleName("Try creating the vault again")
+        self.retry.clicked.connect(self.on_retry_clicked)
+        self.retry.hide()
         layout.addWidget(self.busy)
         layout.addWidget(self.status)
+        layout.addWidget(self.retry, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addStretch(1)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
-        if self._wizard.result_vault is not None:
+        if self._wizard.result_vault is None:
+            self._create()
+
+    def _create(self) -> None:
+        if self._running:
             return
+        self._running = True
+        self.retry.hide()
+        self.busy.setRange(0, 0)
+        self.busy.show()
+        self.status.setText("Deriving a key from your passphrase and creating the vault…")
         path, passphrase = self._wizard.state.vault_path, self._wizard.passphrase_page.first.text()
         self._wizard.state.tasks.run(lambda: Vault.create(path, passphrase), self._on_created, self._on_failed)
 
+    def on_retry_clicked(self) -> None:
+        self._create()  # the passphrase is still in its fields until a creation succeeds
+
     def _on_created(self, created: CreatedVault) -> None:
+        self._running = False
         self._wizard.result_vault = created
-        self._wizard.passphrase_page.first.clear()
-        self._wizard.passphrase_page.second.clear()
+        self._wizard.passphrase_page.forget()
+        if self._wizard.cancelled:
+            self._wizard.abandon()  # cancelled while it was being made
+            return
         self.busy.setRange(0, 1)
         self.busy.setValue(1)
         self.status.setText("Your vault is ready.")
@@ -127,8 +207,11 @@ class CreatingPage(QWizardPage):
         self._wizard.next()
 
     def _on_failed(self, exc: BaseException) -> None:
-        self.busy.setRange(0, 1)
+        self._running = False
+        self.busy.hide()  # a bar at 0 % would look like progress to wait for
         self.status.setText(f"The vault could not be created. {message_for(exc)}")
+        self.retry.show()
+        self.retry.setFocus()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
         return self._wizard.result_vault is not None

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton,
 
 from fieldapp.rows import RecordRow, RevisionRow
 
+from ui.icons import icon
 from ui.operations import QueryOp, VaultOp
 from ui.state import AppState
 
@@ -29,7 +30,7 @@ class HistoryPanel(QWidget):
         self.revisions = QListWidget()
         self.revisions.setAccessibleName("Revisions of this record, newest first")
         layout.addWidget(self.revisions)
-        self.restore = QPushButton("Restore this version")
+        self.restore = QPushButton(icon("history"), "Restore this version")
         self.restore.setAccessibleName("Restore the selected version as a new revision")
         self.restore.clicked.connect(self.on_restore_clicked)
         layout.addWidget(self.restore)

@@ -31,6 +31,7 @@ from fieldapp.search import Query
 
 from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
+from ui.icons import KIND_ICONS, icon
 from ui.operations import QueryOp, VaultOp
 from ui.record_list import RECORD_ID_ROLE, RecordListModel
 from ui.state import AppState
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self._cell: tuple[str, str] = ("", "")  # the coverage cell the list is filtered to
         self._query_generation = 0
         self.setWindowTitle("fieldapp")
+        self.setWindowIcon(icon("app"))
         self.resize(1280, 720)
         self.setMinimumSize(960, 600)
         self._build()
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
         self.search_box.setPlaceholderText("Search evidence (Ctrl+F)")
         self.search_box.setAccessibleName("Search evidence")
         self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
         filters.addWidget(self.search_box, 3)
         self.kind_filter = QComboBox()
@@ -126,6 +129,7 @@ class MainWindow(QMainWindow):
         self.editor = RecordEditor(self._state)
         self.editor.saved.connect(self.on_editor_saved)
         scroll = self.editor_area = QScrollArea()
+        scroll.setAccessibleName("Record editor")
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.editor)
 
@@ -148,14 +152,16 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         toolbar = self.addToolBar("Record")
         toolbar.setObjectName("record-toolbar")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_actions: dict[str, QAction] = {}
         for kind, (label, shortcut, _cls) in NEW_RECORD.items():
-            action = QAction(label, self)
+            action = QAction(icon(KIND_ICONS[kind]), label, self)
             action.setShortcut(QKeySequence(shortcut))
+            action.setToolTip(f"{label} ({shortcut})")
             action.triggered.connect(lambda _checked=False, k=kind: self.new_record(k))
             toolbar.addAction(action)
             self.new_actions[kind] = action
-        search = QAction("Search", self)
+        search = QAction(icon("search"), "Search", self)
         search.setShortcut(QKeySequence.StandardKey.Find)
         search.triggered.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
         self.addAction(search)
@@ -163,8 +169,9 @@ class MainWindow(QMainWindow):
         quick.setShortcut(QKeySequence("Ctrl+Shift+N"))
         quick.triggered.connect(lambda: self.editor.quick_note.setFocus() if self.editor.quick_note else None)
         self.addAction(quick)
-        self.lock_action = QAction("Lock", self)
+        self.lock_action = QAction(icon("lock"), "Lock", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.setToolTip("Lock the vault (Ctrl+L)")
         self.lock_action.triggered.connect(self.lock_requested.emit)
         toolbar.addAction(self.lock_action)
 
@@ -276,9 +283,7 @@ class MainWindow(QMainWindow):
     def _open_new(self, record: RecordRow) -> None:
         self.editor.show_record(record)
         self.refresh_list()
-        first = self.editor.findChild(QLineEdit)
-        if first is not None:
-            first.setFocus()
+        self.editor.focus_first_field()
 
     def on_table_current_changed(self, current: Any, _previous: Any) -> None:
         if not current.isValid():

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QIcon
 
 from fieldapp.domain import KIND_LABELS
 from fieldapp.rows import RecordSummary
+
+from ui.icons import KIND_ICONS, icon
+from ui.theme import colors
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Kind", "Title", "When", "Tags", "Sync")
@@ -21,6 +24,7 @@ class RecordListModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[RecordSummary] = []
+        self._kind_icons: dict[str, QIcon] = {kind: icon(name) for kind, name in KIND_ICONS.items()}
 
     def set_rows(self, rows: tuple[RecordSummary, ...]) -> None:
         """A new result set (a search or a filter): the one place the whole model resets."""
@@ -75,10 +79,12 @@ class RecordListModel(QAbstractTableModel):
             return summary.id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return _display(summary, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return self._kind_icons.get(summary.kind)
         if role == Qt.ItemDataRole.ToolTipRole and summary.flags:
             return "; ".join(FLAG_TEXT.get(f, f) for f in summary.flags)
         if role == Qt.ItemDataRole.ForegroundRole and summary.flags and column == 1:
-            return QBrush(QColor("#b35900"))
+            return QBrush(QColor(colors().flag))  # asked at paint time, so it follows the theme
         return None
 
 

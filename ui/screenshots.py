@@ -1,6 +1,7 @@
 """Regenerate docs/screenshots/*.png from a demo vault: `python -m ui.screenshots [OUT_DIR]`.
 
-Renders the real windows offscreen (QWidget.grab), so it needs no display, only fonts.
+Renders the real windows offscreen (QWidget.grab), so it needs no display, only fonts. The light
+theme is used throughout, whatever the desktop's, and one main window is shot in the dark theme.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fieldapp.keys import KdfParams  # noqa: E402
 from fieldapp.links import passage_of  # noqa: E402
 from fieldapp.vault import Vault  # noqa: E402
 
+from ui import theme  # noqa: E402
 from ui.first_run import FirstRunWizard  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 from ui.state import AppState  # noqa: E402
@@ -83,6 +85,22 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     owned = QApplication.instance() is None
     app = QApplication.instance() or QApplication([])
+    style, palette = app.style().name(), app.palette()  # put back after, for a caller in the same process
+    theme.apply(app, "light")
+    try:
+        _shoot(out)
+    finally:
+        if app.style().name() != style:
+            app.setStyle(style)
+        app.setPalette(palette)
+    if owned:
+        app.quit()
+    return 0
+
+
+def _shoot(out: Path) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
     with tempfile.TemporaryDirectory(prefix="fieldapp-demo-") as tmp:
         vault = demo_vault(Path(tmp) / "vault")
         state = AppState(vault_path=vault.path, vault=vault)
@@ -99,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
         window.tabs.setCurrentWidget(window.coverage)
         settle(state)
         save(window, "coverage", out)
+        theme.apply(app, "dark")
+        window.tabs.setCurrentIndex(0)
+        row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == "case_tracking")
+        window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+        settle(state)
+        save(window, "main-dark", out)
+        theme.apply(app, "light")
         window.close()
         settle(state)
         vault.lock()
@@ -114,9 +139,6 @@ def main(argv: list[str] | None = None) -> int:
         save(wizard, "first-run", out)
         wizard.close()
         state.tasks.shutdown()
-    if owned:
-        app.quit()
-    return 0
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from fieldapp.framework import Framework, framework_by_key
 from fieldapp.rows import Changes, Done, LinkRow, Passage, RecordRow
 
+from ui.icons import icon
 from ui.operations import VaultOp
 from ui.state import AppState
 
@@ -76,7 +77,7 @@ class TagPanel(QWidget):
         remove.triggered.connect(self.on_remove_tag)
         self.tags.addAction(remove)
         layout.addWidget(self.tags, 1)
-        self.remove_button = QPushButton("Remove tag")
+        self.remove_button = QPushButton(icon("remove"), "Remove tag")
         self.remove_button.setAccessibleName("Remove the selected tag")
         self.remove_button.clicked.connect(self.on_remove_tag)
         layout.addWidget(self.remove_button)

@@ -2,25 +2,43 @@
 
 A single thread keeps vault calls in order (as the core expects) and results come back to the UI
 thread by a queued Qt signal.
+
+Every job (its task, callbacks, result or exception) belongs to the UI thread: the worker reaches
+it by id and lets go of it before saying it is done. So the last reference to anything a job
+captured, a widget's bound method, a traceback holding a widget, is always dropped on the UI
+thread. Dropped on the worker, Python would destroy a Qt widget there, and Qt crashes later (seen
+as a segfault in the style's animation bookkeeping, a few tests after the fact).
 """
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 
+@dataclass
+class _Job:
+    task: Callable[[], Any]
+    on_done: Callable[[Any], None]
+    on_error: Callable[[BaseException], None]
+    outcome: tuple[bool, Any] | None = None  # (True, result) or (False, exception), set by the worker
+
+
 class TaskManager(QObject):
-    _finished = Signal(object)  # a zero-argument callable to run on the UI thread
+    _finished = Signal(int)  # the id of a job whose outcome is set
 
     def __init__(self) -> None:
         super().__init__()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vault")
         self._finished.connect(self._on_finished)
+        self._jobs: dict[int, _Job] = {}
+        self._ids = itertools.count()
         self.pending = 0
         self.closed = False
 
@@ -29,31 +47,39 @@ class TaskManager(QObject):
         task: Callable[[], Any],
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None],
-    ) -> Future[Any] | None:
+    ) -> None:
         """Run task on the vault thread; on_done(result) or on_error(exc) runs on the UI thread.
 
         After shutdown (the app is closing) nothing new starts: a late timer must not crash.
         """
         if self.closed:
-            return None
+            return
         self.pending += 1
+        job_id = next(self._ids)
+        self._jobs[job_id] = _Job(task, on_done, on_error)
+        self._executor.submit(self._work, job_id)
 
-        def finished(future: Future[Any]) -> None:
-            exc = future.exception()
-            if exc is None:
-                self._finished.emit(lambda: on_done(future.result()))
-            else:
-                self._finished.emit(lambda: on_error(exc))
-
-        future = self._executor.submit(task)
-        future.add_done_callback(finished)
-        return future
-
-    @Slot(object)
-    def _on_finished(self, callback: Callable[[], None]) -> None:
-        self.pending -= 1
+    def _work(self, job_id: int) -> None:
+        """On the vault thread: run the job, keep its outcome on it, let go of it, then say so."""
+        job = self._jobs[job_id]
         try:
-            callback()
+            job.outcome = (True, job.task())
+        except BaseException as exc:  # noqa: BLE001 - every failure is the UI's to report
+            job.outcome = (False, exc)
+        del job  # before the signal: from here the UI thread holds the only reference
+        self._finished.emit(job_id)
+
+    @Slot(int)
+    def _on_finished(self, job_id: int) -> None:
+        self.pending -= 1
+        job = self._jobs.pop(job_id)
+        assert job.outcome is not None
+        succeeded, value = job.outcome
+        try:
+            if succeeded:
+                job.on_done(value)
+            else:
+                job.on_error(value)
         except Exception:  # a slot must not take the app down; the traceback holds no evidence
             traceback.print_exc()
 

@@ -142,3 +142,82 @@ def test_every_input_and_button_on_the_pages_has_an_accessible_name(wizard: Firs
     for page in (wizard.passphrase_page, wizard.creating_page, wizard.recovery_page, wizard.check_page):
         for widget in page.findChildren(QLineEdit) + page.findChildren(QAbstractButton):
             assert widget.accessibleName(), f"{type(widget).__name__} on {page.title()!r}"
+
+
+def test_qwizards_own_buttons_have_accessible_names(wizard: FirstRunWizard) -> None:
+    buttons = {
+        QWizard.WizardButton.BackButton: "Back",
+        QWizard.WizardButton.NextButton: "Next",
+        QWizard.WizardButton.CommitButton: "Create",
+        QWizard.WizardButton.FinishButton: "Finish",
+        QWizard.WizardButton.CancelButton: "Cancel",
+    }
+    for which, first_word in buttons.items():
+        assert wizard.button(which).accessibleName().startswith(first_word), which
+    commit = wizard.button(QWizard.WizardButton.CommitButton)
+    assert commit.text() == "Create vault" and commit.isVisible()  # the passphrase page commits
+
+
+def test_the_commit_buttons_name_follows_its_text_on_the_creating_page(qtbot, wizard: FirstRunWizard) -> None:  # noqa: ANN001
+    type_passphrases(qtbot, wizard, STRONG, STRONG)
+    qtbot.keyClick(wizard.passphrase_page.second, Qt.Key.Key_Return)
+    commit = wizard.button(QWizard.WizardButton.CommitButton)
+    assert wizard.currentPage() is wizard.creating_page
+    assert (commit.text(), commit.accessibleName()) == ("Next", "Next step")
+    wait_for_recovery_key(qtbot, wizard)
+
+
+def test_a_failed_creation_can_be_retried_with_the_passphrase_kept(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the vault's folder should go")
+    state = AppState(vault_path=blocker / "vault")
+    wizard = FirstRunWizard(state)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    try:
+        type_passphrases(qtbot, wizard, STRONG, STRONG)
+        qtbot.keyClick(wizard.passphrase_page.second, Qt.Key.Key_Return)
+        page = wizard.creating_page
+        qtbot.waitUntil(lambda: page.retry.isVisible(), timeout=20_000)
+        assert "could not be created" in page.status.text() and "Traceback" not in page.status.text()
+        assert not page.busy.isVisible()  # nothing to wait for
+        assert not next_button(wizard).isEnabled() and not wizard.button(QWizard.WizardButton.BackButton).isEnabled()
+        assert wizard.passphrase_page.first.text() == STRONG  # kept for the retry, never retyped
+
+        blocker.unlink()  # the inspector frees the place (here: the file in the way goes)
+        qtbot.mouseClick(page.retry, Qt.MouseButton.LeftButton)
+        key = wait_for_recovery_key(qtbot, wizard)
+        assert page.retry.isHidden() and not page.busy.isHidden() and wizard.passphrase_page.first.text() == ""
+        assert wizard.result_vault is not None and not wizard.result_vault.vault.is_locked
+        wizard.result_vault.vault.lock()
+        Vault(state.vault_path).unlock(passphrase=STRONG)
+        Vault(state.vault_path).unlock(recovery_key=key)
+    finally:
+        state.tasks.shutdown()
+
+
+def test_cancelling_after_the_vault_is_made_locks_it_and_it_still_opens(qtbot, wizard: FirstRunWizard, state: AppState) -> None:  # noqa: ANN001
+    type_passphrases(qtbot, wizard, STRONG, STRONG)
+    qtbot.keyClick(wizard.passphrase_page.second, Qt.Key.Key_Return)
+    key = wait_for_recovery_key(qtbot, wizard)
+    vault = wizard.result_vault.vault
+    with qtbot.waitSignal(wizard.abandoned, timeout=5_000) as abandoned:
+        qtbot.mouseClick(wizard.button(QWizard.WizardButton.CancelButton), Qt.MouseButton.LeftButton)
+    assert abandoned.args[0] is vault and not wizard.isVisible()
+    qtbot.waitUntil(lambda: vault.is_locked, timeout=5_000)  # the keys left memory on the worker
+    assert wizard.recovery_page.key.text() == "" and wizard.result_vault is None
+    assert state.has_vault  # kept: it is a whole vault, and the next start shows unlock
+    Vault(state.vault_path).unlock(passphrase=STRONG)
+    Vault(state.vault_path).unlock(recovery_key=key)
+
+
+def test_cancelling_while_the_vault_is_being_made_locks_it_when_it_arrives(qtbot, wizard: FirstRunWizard, state: AppState) -> None:  # noqa: ANN001
+    type_passphrases(qtbot, wizard, STRONG, STRONG)
+    with qtbot.waitSignal(wizard.abandoned, timeout=20_000) as abandoned:
+        qtbot.keyClick(wizard.passphrase_page.second, Qt.Key.Key_Return)
+        assert wizard.currentPage() is wizard.creating_page
+        qtbot.keyClick(wizard, Qt.Key.Key_Escape)  # while the key is being derived
+        assert not wizard.isVisible() and wizard.result_vault is None
+    vault = abandoned.args[0]
+    qtbot.waitUntil(lambda: vault.is_locked, timeout=5_000)
+    assert state.has_vault and wizard.passphrase_page.first.text() == ""

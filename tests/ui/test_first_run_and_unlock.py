@@ -162,3 +162,27 @@ def test_the_whole_app_records_locks_and_finds_everything_after_unlocking_with_t
     qtbot.waitUntil(lambda: main.model.rowCount() == 1, timeout=5_000)
     record = state.vault.records.get(main.model.summary(0).id)
     assert record.content.notes == "winter plan discussed" and len(state.vault.history.revisions(record.id)) >= 1
+
+
+def test_after_set_up_is_cancelled_the_app_offers_to_unlock_the_vault_it_made_and_says_why(
+    qtbot, state: AppState, tmp_path: Path, fast_kdf: None  # noqa: ANN001
+) -> None:
+    controller = AppController(state)
+    controller.start()
+    wizard = controller.window
+    assert isinstance(wizard, FirstRunWizard)
+    drive_wizard(qtbot, wizard, tmp_path)
+    wizard.reject()  # Cancel, Escape or the window's close button
+    qtbot.waitUntil(lambda: isinstance(controller.window, UnlockWindow), timeout=5_000)
+    unlock = controller.window
+    qtbot.addWidget(unlock)
+    assert unlock.isVisible() and "cancelled after your vault was made" in unlock.status.text()
+    settle(qtbot, state)
+    assert state.vault.is_locked
+    qtbot.keyClicks(unlock.secret, STRONG)
+    qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: controller.main is not None and controller.main.isVisible(), timeout=10_000)
+    qtbot.addWidget(controller.main)
+    assert not state.vault.is_locked
+    controller.main.close()
+    settle(qtbot, state)

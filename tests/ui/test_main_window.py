@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit
 
 from fieldapp import domain
 from fieldapp.search import Query
@@ -15,6 +15,7 @@ from fieldapp.vault import Vault
 
 from ui.main_window import MainWindow
 from ui.record_list import RecordListModel
+from ui.row_table import RowTable
 from ui.state import AppState
 
 
@@ -42,6 +43,16 @@ def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
 
 def field(window: MainWindow, name: str):  # noqa: ANN201
     return window.editor._fields[name]
+
+
+def type_row(qtbot, table: RowTable, cells: list[str]) -> None:  # noqa: ANN001
+    """Type a row as a person does: the Add button opened the first cell; Tab moves to the next."""
+    for number, text in enumerate(cells):
+        editor = QApplication.focusWidget()
+        assert isinstance(editor, QLineEdit) and table.isAncestorOf(editor), "a cell editor has the focus"
+        qtbot.keyClicks(editor, text)
+        qtbot.keyClick(editor, Qt.Key.Key_Tab if number < len(cells) - 1 else Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.view.state() != table.view.State.EditingState)  # Enter commits a turn later
 
 
 def add_assessment(qtbot, window: MainWindow, state: AppState, name: str = "Northshire ICS") -> None:  # noqa: ANN001
@@ -102,17 +113,21 @@ def test_each_kind_has_its_own_fields_and_saves_them(qtbot, window: MainWindow, 
 
     window.new_actions["case_tracking"].trigger()
     settle(qtbot, state)
-    timeline: QPlainTextEdit = field(window, "contacts")
-    qtbot.keyClicks(timeline, "2026-10-01 | Emergency department | Admitted after a fall | | Waited 9 hours")
+    timeline: RowTable = field(window, "contacts")
+    qtbot.mouseClick(timeline.buttons["add"], Qt.MouseButton.LeftButton)
+    type_row(qtbot, timeline, ["2026-10-01", "Emergency department", "Admitted after a fall", "", "Waited 9 hours"])
     window.editor.save_now()
     settle(qtbot, state)
     case = state.vault.records.get(window.editor.record_id).content
     assert case.contacts[0].service == "Emergency department" and case.contacts[0].date == "2026-10-01"
+    assert case.contacts[0].persons_account == "Waited 9 hours"
 
     window.new_actions["focus_group"].trigger()
     settle(qtbot, state)
     field(window, "participants").setValue(9)
-    qtbot.keyClicks(field(window, "groups_represented"), "District nurses")
+    groups: RowTable = field(window, "groups_represented")
+    qtbot.mouseClick(groups.buttons["add"], Qt.MouseButton.LeftButton)
+    type_row(qtbot, groups, ["District nurses"])
     window.editor.save_now()
     settle(qtbot, state)
     group = state.vault.records.get(window.editor.record_id).content

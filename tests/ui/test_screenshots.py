@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QColor, QImage
 
 from ui import screenshots
 
@@ -26,14 +26,23 @@ def _looks_like_a_window_with_text(path: Path) -> bool:
 
 
 def test_the_script_writes_a_screenshot_of_the_main_window_with_each_editor(qapp, tmp_path: Path) -> None:  # noqa: ANN001
+    palette = qapp.palette()
     screenshots.main([str(tmp_path)])
+    assert qapp.palette() == palette  # the dark shot does not leave the app dark
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert names == [
-        "coverage.png", "first-run.png", "main-case-tracking.png", "main-focus-group.png",
+        "coverage.png", "first-run.png", "main-case-tracking.png", "main-dark.png", "main-focus-group.png",
         "main-interview.png", "main-observation.png", "unlock.png",
     ]  # fmt: skip
     for path in tmp_path.glob("*.png"):
         assert _looks_like_a_window_with_text(path), path.name
+    assert _mean_lightness(tmp_path / "main-dark.png") < 90 < 180 < _mean_lightness(tmp_path / "main-case-tracking.png")
+
+
+def _mean_lightness(path: Path) -> float:
+    image = QImage(str(path))
+    values = [QColor(image.pixel(x, y)).lightness() for y in range(0, image.height(), 5) for x in range(0, image.width(), 5)]
+    return sum(values) / len(values)
 
 
 def test_the_pixel_check_rejects_a_blank_window(qapp, tmp_path: Path) -> None:  # noqa: ANN001

@@ -1,0 +1,118 @@
+"""The main window at 1366×768, the smallest common laptop screen: everything is laid out and in view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QToolBar,
+    QToolButton,
+    QWidget,
+)
+from vault_fixtures import sample_contents
+
+from fieldapp import domain
+from fieldapp.vault import Vault
+
+from ui import theme
+from ui.main_window import MainWindow
+from ui.state import AppState
+
+SCREEN = QSize(1366, 768)
+
+
+@pytest.fixture
+def state(vault: Vault, assessment_id: str) -> Iterator[AppState]:
+    for content in sample_contents():
+        vault.records.create(assessment_id, content)
+    s = AppState(vault_path=vault.path, vault=vault)
+    yield s
+    s.tasks.shutdown()
+
+
+@pytest.fixture
+def window(qtbot, qapp: QApplication, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001
+    style, palette = qapp.style().name(), qapp.palette()
+    theme.apply(qapp, "light")  # Fusion's metrics, as the app runs
+    w = MainWindow(state)
+    qtbot.addWidget(w)
+    w.resize(SCREEN)
+    w.show()
+    w.load()
+    qtbot.waitUntil(lambda: w.model.rowCount() == 4 and state.tasks.pending == 0, timeout=10_000)
+    yield w
+    w.close()
+    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+    if qapp.style().name() != style:
+        qapp.setStyle(style)
+    qapp.setPalette(palette)
+
+
+def problems(window: MainWindow) -> list[str]:
+    """Every visible widget that is cut off: outside the window, wider than the editor's column, or
+    a button or label squeezed below the size its text needs."""
+    found = []
+    editor_view = window.editor_area.viewport()
+    view_rect = QRect(editor_view.mapTo(window, QPoint(0, 0)), editor_view.size())
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisibleTo(window) or widget.isWindow():
+            continue
+        rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+        name = f"{type(widget).__name__} {widget.accessibleName() or widget.objectName() or ''}".strip()
+        if editor_view.isAncestorOf(widget):
+            # The editor column scrolls up and down, never sideways.
+            if rect.left() < view_rect.left() or rect.right() > view_rect.right():
+                found.append(f"{name} runs out of the editor column: {rect} vs {view_rect}")
+        elif not _inside_an_item_view(widget) and not window.rect().contains(rect):
+            found.append(f"{name} is outside the window: {rect}")
+        needs = widget.minimumSizeHint()
+        inside_a_line_edit = isinstance(widget.parentWidget(), QLineEdit)  # Qt sizes its own icon buttons there
+        squeezable = isinstance(widget, (QAbstractButton, QLabel)) and not inside_a_line_edit
+        if squeezable and needs.isValid() and widget.width() < needs.width():
+            found.append(f"{name} is narrower ({widget.width()} px) than its text needs ({needs.width()} px)")
+    if window.editor_area.horizontalScrollBar().maximum() > 0:
+        found.append("the editor column needs a sideways scroll bar")
+    extension = window.findChild(QToolBar).findChild(QToolButton, "qt_toolbar_ext_button")
+    if extension is not None and extension.isVisible():
+        found.append("the toolbar hides actions behind its » button")
+    return found
+
+
+def _inside_an_item_view(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea) and parent.viewport().isAncestorOf(widget):
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def test_the_window_opens_at_1366_by_768(window: MainWindow) -> None:
+    assert window.size() == SCREEN
+    assert window.minimumSize().width() <= SCREEN.width() and window.minimumSize().height() <= SCREEN.height()
+    assert window.minimumSizeHint().width() <= SCREEN.width() and window.minimumSizeHint().height() <= SCREEN.height()
+
+
+@pytest.mark.parametrize("kind", domain.KINDS)
+def test_each_editor_fits_at_1366_by_768_with_nothing_cut_off(qtbot, window: MainWindow, state: AppState, kind: str) -> None:  # noqa: ANN001
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == kind)
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.record_id == window.model.summary(row).id and state.tasks.pending == 0, timeout=10_000)
+    qtbot.wait(50)  # one more turn for the layout to settle
+    assert window.editor._fields, "the editor shows the record's form"
+    assert problems(window) == []
+
+
+def test_the_coverage_grid_fits_at_1366_by_768(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    window.tabs.setCurrentWidget(window.coverage)
+    qtbot.waitUntil(lambda: window.coverage.grid.rowCount() == 20 and state.tasks.pending == 0, timeout=10_000)
+    qtbot.wait(50)
+    assert problems(window) == []
+    assert window.coverage.grid.horizontalScrollBar().maximum() == 0  # all six categories and All in view

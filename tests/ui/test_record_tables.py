@@ -1,0 +1,276 @@
+"""The tables in record editors: a case's timeline, an observation's attendees, a focus group's groups.
+
+Typed into as an inspector would (Add, type, Tab, Enter; Alt+Up / Alt+Down), autosaved by the
+editor's own rules, and read back from the real vault.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from fieldapp import domain
+from fieldapp.rows import RecordRow
+from fieldapp.vault import Vault
+
+from ui.main_window import MainWindow
+from ui.record_tables import ATTENDEE_COLUMNS, CONTACT_COLUMNS, GROUP_COLUMNS, contacts_to_save
+from ui.row_table import RowTable, RowTableModel
+from ui.state import AppState
+
+C1 = domain.Contact("c1", "Emergency department", "2026-10-01", "Admitted after a fall", "", "Waited 9 hours")
+C2 = domain.Contact("c2", "Reablement team", "2026-10-09", "Home visits", "Hospital → Reablement", "Felt listened to")
+
+
+@pytest.fixture
+def state(vault: Vault) -> Iterator[AppState]:
+    s = AppState(vault_path=vault.path, vault=vault)
+    yield s
+    s.tasks.shutdown()
+
+
+@pytest.fixture
+def window(qtbot, state: AppState, assessment_id: str) -> Iterator[MainWindow]:  # noqa: ANN001
+    w = MainWindow(state)
+    qtbot.addWidget(w)
+    w.show()
+    w.activateWindow()
+    qtbot.waitActive(w)  # focus moves (and "leaving a field") need the window active
+    w.load()
+    settle(qtbot, state)
+    yield w
+    w.close()
+    settle(qtbot, state)
+
+
+def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+
+
+def open_record(qtbot, window: MainWindow, state: AppState, content: domain.Content) -> RecordRow:  # noqa: ANN001
+    assessment_id = state.vault.assessments.list()[0].id
+    record = state.vault.records.create(assessment_id, content).value
+    window.editor.show_record(state.vault.records.get(record.id))
+    settle(qtbot, state)
+    return record
+
+
+def table(window: MainWindow, name: str) -> RowTable:
+    widget = window.editor._fields[name]
+    assert isinstance(widget, RowTable)
+    return widget
+
+
+def focused_cell_editor(table: RowTable) -> QLineEdit:
+    editor = QApplication.focusWidget()
+    assert isinstance(editor, QLineEdit) and table.isAncestorOf(editor), f"a cell editor has the focus, not {editor!r}"
+    return editor
+
+
+def type_cells(qtbot, table: RowTable, cells: list[str]) -> None:  # noqa: ANN001
+    """The Add button left the first cell open: type each cell, Tab to the next, Enter at the end."""
+    for number, text in enumerate(cells):
+        editor = focused_cell_editor(table)
+        qtbot.keyClicks(editor, text)
+        if number < len(cells) - 1:
+            qtbot.keyClick(editor, Qt.Key.Key_Tab)
+        else:
+            press_enter(qtbot, table, editor)
+
+
+def press_enter(qtbot, table: RowTable, editor: QLineEdit) -> None:  # noqa: ANN001
+    """Enter finishes the cell; Qt commits it on the next turn of the event loop, so wait for that."""
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: table.view.state() != table.view.State.EditingState)
+
+
+def select_cell(qtbot, table: RowTable, row: int, column: int) -> None:  # noqa: ANN001
+    table.view.setFocus()
+    table.view.setCurrentIndex(table.model.index(row, column))
+    qtbot.waitUntil(lambda: table.view.hasFocus())
+
+
+def saved(state: AppState, record_id: str) -> domain.Content:
+    return state.vault.records.get(record_id).content
+
+
+# -- the model -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("columns", "rows", "new_row"),
+    [
+        (CONTACT_COLUMNS, (C1, C2), lambda: domain.Contact("new")),
+        (ATTENDEE_COLUMNS, (domain.Attendee("ICB chair", "Northshire ICB"),), lambda: domain.Attendee("")),
+        (GROUP_COLUMNS, ("District nurses", "Social workers"), lambda: ""),
+    ],
+    ids=["contacts", "attendees", "groups"],
+)
+def test_each_table_model_passes_qts_model_tests_through_every_change(qtmodeltester, columns, rows, new_row) -> None:  # noqa: ANN001
+    model: RowTableModel = RowTableModel(columns, new_row)
+    model.set_rows(rows)
+    qtmodeltester.check(model)
+    model.add_row(1)
+    assert model.setData(model.index(1, 0), "2026-10-05") and model.index(1, 0).data() == "2026-10-05"
+    model.move_row(0, 1)
+    model.move_row(model.rowCount() - 1, -1)
+    model.removeRows(model.rowCount() - 1, 1)
+    qtmodeltester.check(model)
+    assert model.rowCount() == len(rows)
+
+
+def test_contact_ids_stay_with_their_contacts_through_edits_and_moves() -> None:
+    model: RowTableModel[domain.Contact] = RowTableModel(CONTACT_COLUMNS, lambda: domain.Contact(str(uuid.uuid4())))
+    model.set_rows((C1, C2))
+    model.setData(model.index(1, 1), "Reablement (east)")
+    assert model.move_row(1, -1) == 0
+    assert model.move_row(0, -1) == 0  # already at the top: stays
+    assert [(c.id, c.service) for c in model.rows()] == [("c2", "Reablement (east)"), ("c1", "Emergency department")]
+    model.add_row(1)
+    assert [c.id for c in model.rows()][0::2] == ["c2", "c1"] and model.rows()[1].id not in ("c1", "c2")
+
+
+def test_a_date_it_cannot_read_is_kept_as_typed_flagged_and_refused_on_save() -> None:
+    model: RowTableModel[domain.Contact] = RowTableModel(CONTACT_COLUMNS, lambda: domain.Contact("x"), lambda: "flag")
+    model.set_rows((C1,))
+    model.setData(model.index(0, 0), "early October")
+    assert model.index(0, 0).data() == "early October"  # not thrown away: the inspector corrects it
+    assert "not a date" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) == "flag"
+    with pytest.raises(Exception, match="Contact 1, date: 'early October' is not a date"):
+        contacts_to_save(model.rows())
+    model.setData(model.index(0, 0), "2026-10-02 09:30")
+    assert model.rows()[0].date == "2026-10-02T09:30" and model.index(0, 0).data() == "2026-10-02 09:30"
+
+
+def test_blank_rows_are_not_saved_and_text_is_trimmed() -> None:
+    rows = (domain.Contact("a"), domain.Contact("b", service="  GP  "), domain.Contact("c", date="2026-10-03"))
+    assert [(c.id, c.service, c.date) for c in contacts_to_save(rows)] == [("b", "GP", None), ("c", "", "2026-10-03")]
+
+
+# -- in the editor, typed --------------------------------------------------------------------------------
+
+
+def test_a_contact_is_added_by_typing_moved_up_with_alt_up_and_autosaved_with_its_id(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(title="Hospital to home", contacts=(C1, C2)))
+    timeline = table(window, "contacts")
+    select_cell(qtbot, timeline, 0, 1)
+    qtbot.mouseClick(timeline.buttons["add"], Qt.MouseButton.LeftButton)  # after the selected contact
+    type_cells(qtbot, timeline, ["2026-10-05", "Acute medical unit", "Assessed for discharge"])
+    assert [c.service for c in timeline.model.rows()] == ["Emergency department", "Acute medical unit", "Reablement team"]
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert timeline.view.currentIndex().row() == 0  # the selection goes with the contact
+    started = time.monotonic()
+    qtbot.waitUntil(lambda: window.editor.status.text() == "Saved" and state.tasks.pending == 0, timeout=5_000)
+    assert time.monotonic() - started < 3.0
+
+    contacts = saved(state, record.id).contacts
+    assert [c.service for c in contacts] == ["Acute medical unit", "Emergency department", "Reablement team"]
+    new = contacts[0]
+    assert (new.date, new.what_happened) == ("2026-10-05", "Assessed for discharge")
+    assert [c.id for c in contacts[1:]] == ["c1", "c2"] and uuid.UUID(new.id).version == 7
+
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert not timeline.actions_by_name["move-down"].isEnabled()  # at the bottom now
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert [c.id for c in saved(state, record.id).contacts] == ["c1", "c2", new.id]
+
+
+def test_what_is_typed_in_an_open_cell_is_autosaved_within_two_seconds(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1,)))
+    timeline = table(window, "contacts")
+    select_cell(qtbot, timeline, 0, 4)
+    qtbot.keyClicks(timeline.view, "S")  # typing on a cell opens it with that letter
+    qtbot.keyClicks(focused_cell_editor(timeline), "aid nobody explained the delay")
+    started = time.monotonic()
+    qtbot.waitUntil(lambda: window.editor.status.text() == "Saved" and state.tasks.pending == 0, timeout=5_000)
+    assert time.monotonic() - started < 3.0
+    assert timeline.view.state() == timeline.view.State.EditingState  # still typing: the cell stays open
+    assert saved(state, record.id).contacts[0].persons_account == "Said nobody explained the delay"
+
+
+def test_leaving_the_timeline_saves_at_once(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1, C2)))
+    timeline = table(window, "contacts")
+    select_cell(qtbot, timeline, 1, 0)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert window.editor._timer.isActive()  # an edit waiting for its 2 seconds
+    window.editor._fields["notes"].setFocus()  # the inspector moves on to the notes
+    qtbot.waitUntil(lambda: not window.editor._timer.isActive(), timeout=500)  # well before 2 s
+    settle(qtbot, state)
+    assert [c.id for c in saved(state, record.id).contacts] == ["c2", "c1"]
+
+
+def test_remove_takes_out_the_selected_contact_and_a_bad_date_says_why_it_is_not_saved(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1, C2)))
+    timeline = table(window, "contacts")
+    select_cell(qtbot, timeline, 0, 0)
+    qtbot.mouseClick(timeline.buttons["remove"], Qt.MouseButton.LeftButton)
+    assert [c.id for c in timeline.model.rows()] == ["c2"] and timeline.view.currentIndex().row() == 0
+    qtbot.keyClick(timeline.view, Qt.Key.Key_F2)
+    editor = focused_cell_editor(timeline)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "last week")
+    press_enter(qtbot, timeline, editor)
+    settle(qtbot, state)
+    assert "Contact 1, date: 'last week' is not a date" in window.editor.status.text()
+    assert [c.id for c in saved(state, record.id).contacts] == ["c1", "c2"]  # nothing half-saved
+    qtbot.keyClick(timeline.view, Qt.Key.Key_F2)
+    editor = focused_cell_editor(timeline)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "2026-10-10")
+    press_enter(qtbot, timeline, editor)
+    settle(qtbot, state)
+    assert [(c.id, c.date) for c in saved(state, record.id).contacts] == [("c2", "2026-10-10")]
+
+
+def test_attendees_are_typed_into_their_table_role_then_organisation(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.Observation(attendees=(domain.Attendee("ICB chair", "Northshire ICB"),)))
+    attendees = table(window, "attendees")
+    qtbot.mouseClick(attendees.buttons["add"], Qt.MouseButton.LeftButton)
+    type_cells(qtbot, attendees, ["Director of nursing", "Northshire ICB"])
+    qtbot.mouseClick(attendees.buttons["add"], Qt.MouseButton.LeftButton)  # an empty row is not saved
+    qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Escape)
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert saved(state, record.id).attendees == (
+        domain.Attendee("ICB chair", "Northshire ICB"),
+        domain.Attendee("Director of nursing", "Northshire ICB"),
+    )
+    select_cell(qtbot, attendees, 0, 0)
+    qtbot.mouseClick(attendees.buttons["move-down"], Qt.MouseButton.LeftButton)
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert [a.role for a in saved(state, record.id).attendees] == ["Director of nursing", "ICB chair"]
+
+
+def test_groups_represented_are_added_edited_in_place_and_removed(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.FocusGroup(groups_represented=("District nurses",)))
+    groups = table(window, "groups_represented")
+    qtbot.mouseClick(groups.buttons["add"], Qt.MouseButton.LeftButton)
+    type_cells(qtbot, groups, ["Social workers"])
+    select_cell(qtbot, groups, 0, 0)
+    qtbot.keyClick(groups.view, Qt.Key.Key_F2)
+    qtbot.keyClick(focused_cell_editor(groups), Qt.Key.Key_End)  # the cell opens with its text selected
+    qtbot.keyClicks(focused_cell_editor(groups), " (east)")
+    press_enter(qtbot, groups, focused_cell_editor(groups))
+    settle(qtbot, state)  # finishing a cell is leaving a field: saved at once
+    assert saved(state, record.id).groups_represented == ("District nurses (east)", "Social workers")
+    select_cell(qtbot, groups, 1, 0)
+    qtbot.mouseClick(groups.buttons["remove"], Qt.MouseButton.LeftButton)
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert saved(state, record.id).groups_represented == ("District nurses (east)",)
+
+
+def test_showing_another_record_is_not_an_edit(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1,)))
+    assert not window.editor._timer.isActive() and window.editor.status.text() == ""
+    assert table(window, "contacts").model.index(0, 0, QModelIndex()).data() == "2026-10-01"

@@ -1,0 +1,346 @@
+"""A small editable table inside a record's form: rows to add, remove, reorder and edit in place.
+
+`RowTableModel` is a thin Qt adapter over a list of Qt-free row values (frozen dataclasses, or
+plain strings); `Column`s say how a cell reads and writes its row. `RowTable` is the widget: the
+view with Add, Remove, Move up and Move down (Alt+Up / Alt+Down), Tab leaving it like any field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QStyledItemDelegate,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.icons import icon
+
+R = TypeVar("R")
+Index = QModelIndex | QPersistentModelIndex
+_VISIBLE_ROWS = (2, 8)  # the view asks for room for this many rows, fewest and most, then scrolls
+
+
+@dataclass(frozen=True)
+class Column(Generic[R]):
+    """One column: its header, how a row shows in it, and the row with the cell set to new text."""
+
+    header: str
+    read: Callable[[R], str]
+    write: Callable[[R, str], R]
+    problem: Callable[[R], str] = lambda _row: ""  # why the cell's text will not save, or ""
+    stretch: bool = True
+
+
+class RowTableModel(QAbstractTableModel, Generic[R]):
+    """Rows in order; every change is the smallest Qt signal (insert, remove, move, dataChanged)."""
+
+    def __init__(self, columns: Sequence[Column[R]], new_row: Callable[[], R], problem_colour: Callable[[], Any] | None = None) -> None:
+        super().__init__()
+        self.columns = tuple(columns)
+        self._new_row = new_row
+        self._problem_colour = problem_colour  # the brush for a cell that will not save as typed
+        self._rows: list[R] = []
+
+    def set_rows(self, rows: Sequence[R]) -> None:
+        """Another record's rows: the one place the model resets."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> tuple[R, ...]:
+        return tuple(self._rows)
+
+    def add_row(self, at: int | None = None) -> int:
+        """A new empty row at `at` (the end by default); returns where it went."""
+        at = len(self._rows) if at is None else max(0, min(at, len(self._rows)))
+        self.insertRows(at, 1)
+        return at
+
+    def move_row(self, row: int, by: int) -> int:
+        """Move one row up (by=-1) or down (by=1); returns where it is now."""
+        target = row + by
+        if not (0 <= row < len(self._rows) and 0 <= target < len(self._rows)):
+            return row
+        # Qt's destination is "before this row" in the old numbering.
+        self.moveRows(QModelIndex(), row, 1, QModelIndex(), target + 1 if by > 0 else target)
+        return target
+
+    # -- Qt overrides -------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008,N802 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].header if 0 <= section < len(self.columns) else None
+        return str(section + 1) if 0 <= section < len(self._rows) else None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(self.columns):
+            return None
+        row, column = self._rows[index.row()], self.columns[index.column()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return column.read(row)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{column.header}: {column.read(row) or 'empty'}"
+        problem = column.problem(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return problem or column.read(row) or None  # long text reads whole in the tooltip
+        if role == Qt.ItemDataRole.ForegroundRole and problem and self._problem_colour is not None:
+            return self._problem_colour()
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return False
+        row = self._rows[index.row()]
+        updated = self.columns[index.column()].write(row, str(value))
+        if updated == row:
+            return True  # nothing changed: no signal, so no save
+        self._rows[index.row()] = updated
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole])
+        return True
+
+    def insertRows(self, row: int, count: int, parent: Index = QModelIndex()) -> bool:  # noqa: B008,N802
+        if parent.isValid() or count < 1 or not 0 <= row <= len(self._rows):
+            return False
+        self.beginInsertRows(QModelIndex(), row, row + count - 1)
+        self._rows[row:row] = [self._new_row() for _ in range(count)]
+        self.endInsertRows()
+        return True
+
+    def removeRows(self, row: int, count: int, parent: Index = QModelIndex()) -> bool:  # noqa: B008,N802
+        if parent.isValid() or count < 1 or row < 0 or row + count > len(self._rows):
+            return False
+        self.beginRemoveRows(QModelIndex(), row, row + count - 1)
+        del self._rows[row : row + count]
+        self.endRemoveRows()
+        return True
+
+    def moveRows(self, source: Index, row: int, count: int, destination: Index, child: int) -> bool:  # noqa: N802
+        if source.isValid() or destination.isValid() or count < 1 or row < 0 or row + count > len(self._rows):
+            return False
+        if row <= child <= row + count:
+            return False  # onto itself: Qt refuses such a move
+        if not self.beginMoveRows(QModelIndex(), row, row + count - 1, QModelIndex(), child):
+            return False
+        moving = self._rows[row : row + count]
+        del self._rows[row : row + count]
+        at = child if child < row else child - count
+        self._rows[at:at] = moving
+        self.endMoveRows()
+        return True
+
+
+class _CellDelegate(QStyledItemDelegate):
+    """Line editors that report each keystroke, so typing in a cell is autosaved like any field."""
+
+    typed = Signal()  # ()
+
+    def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:  # noqa: N802 - Qt override
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit):
+            header = index.model().headerData(index.column(), Qt.Orientation.Horizontal)
+            editor.setAccessibleName(f"Row {index.row() + 1}: {header}")
+            editor.textEdited.connect(lambda _text: self.typed.emit())
+        return editor
+
+
+class _View(QTableView):
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Room for the rows there are (within limits), so short lists do not waste the form's height."""
+        hint = super().sizeHint()
+        rows = self.model().rowCount() if self.model() is not None else 0
+        fewest, most = _VISIBLE_ROWS
+        # Rows grow to fit wrapped text, so measure the ones there are; empty places at the default.
+        heights = [self.rowHeight(r) for r in range(min(rows, most))]
+        heights += [self.verticalHeader().defaultSectionSize()] * max(0, fewest - len(heights))
+        height = self.horizontalHeader().sizeHint().height() + sum(heights) + 2 * self.frameWidth() + 2
+        if self.horizontalScrollBar().isVisible():
+            height += self.horizontalScrollBar().sizeHint().height()
+        return QSize(hint.width(), height)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
+
+    def open_editor(self) -> QWidget | None:
+        current = self.currentIndex()
+        return self.indexWidget(current) if current.isValid() and self.state() == QAbstractItemView.State.EditingState else None
+
+    def commit_open_editor(self, *, close: bool) -> None:
+        """Write what is typed in an open cell into the model (and close the editor if asked)."""
+        editor = self.open_editor()
+        if editor is None:
+            return
+        self.commitData(editor)
+        if close:
+            self.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+
+class RowTable(QWidget):
+    """The table and its buttons; names say what a row is ("contact", "attendee", "group")."""
+
+    edited = Signal()  # () a row was added, removed, moved, or a cell typed in or changed
+    left_cell = Signal()  # () a cell edit finished, or focus left the table: the form saves at once
+
+    def __init__(self, model: RowTableModel[Any], *, noun: str, label: str) -> None:
+        super().__init__()
+        self.model = model
+        self._noun = noun
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.view = _View()
+        self.view.setModel(model)
+        self.view.setAccessibleName(label)
+        self.view.setAccessibleDescription(f"Type to edit a cell; Alt+Up and Alt+Down move a {noun}.")
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        # Tab leaves the table for the next field, as in the rest of the form; arrows move between
+        # cells, and Tab inside an open cell editor moves to the next cell.
+        self.view.setTabKeyNavigation(False)
+        self.view.setWordWrap(True)
+        self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.delegate = _CellDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
+        header = self.view.horizontalHeader()
+        header.setMinimumSectionSize(60)
+        for number, column in enumerate(model.columns):
+            mode = QHeaderView.ResizeMode.Stretch if column.stretch else QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(number, mode)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.view.verticalHeader().sectionResized.connect(lambda *_args: self.view.updateGeometry())
+        layout.addWidget(self.view)
+        self._build_buttons(layout)
+        for signal in (model.dataChanged, model.rowsInserted, model.rowsRemoved, model.rowsMoved):
+            signal.connect(self.on_model_changed)
+        model.modelReset.connect(self.on_model_reset)
+        self.delegate.typed.connect(self.edited.emit)
+        self.delegate.closeEditor.connect(lambda _editor, _hint: self.left_cell.emit())
+        self.view.selectionModel().currentChanged.connect(lambda _current, _previous: self._enable_buttons())
+        for part in (self.view, *self.buttons.values()):
+            part.installEventFilter(self)  # to hear focus leave the table (cell editors: the delegate)
+        self._enable_buttons()
+
+    def _build_buttons(self, layout: QVBoxLayout) -> None:
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        noun = self._noun
+        article = "an" if noun[:1] in "aeiou" else "a"
+        specs = (
+            ("add", f"Add {noun}", f"Add {article} {noun} after the selected one", "", self.on_add_clicked),
+            ("remove", "Remove", f"Remove the selected {noun}", "", self.on_remove_clicked),
+            ("move-up", "Move up", f"Move the selected {noun} up", "Alt+Up", lambda: self.on_move_clicked(-1)),
+            ("move-down", "Move down", f"Move the selected {noun} down", "Alt+Down", lambda: self.on_move_clicked(1)),
+        )
+        self.buttons: dict[str, QToolButton] = {}
+        self.actions_by_name: dict[str, QAction] = {}
+        for name, text, accessible, shortcut, slot in specs:
+            action = QAction(icon(name), text, self)
+            action.setToolTip(f"{accessible} ({shortcut})" if shortcut else accessible)
+            action.triggered.connect(slot)
+            if shortcut:
+                # Works while the table, a cell being edited, or one of these buttons has focus.
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                self.addAction(action)
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setAccessibleName(accessible)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # tool buttons skip Tab by default
+            row.addWidget(button)
+            self.buttons[name] = button
+            self.actions_by_name[name] = action
+        row.addStretch(1)
+        layout.addLayout(row)
+
+    # -- slots ----------------------------------------------------------------------------------------
+
+    def on_add_clicked(self) -> None:
+        self.view.commit_open_editor(close=True)
+        current = self.view.currentIndex()
+        at = self.model.add_row(current.row() + 1 if current.isValid() else None)
+        index = self.model.index(at, 0)
+        self.view.setCurrentIndex(index)
+        self.view.setFocus()
+        self.view.edit(index)  # the new row is there to be typed into
+
+    def on_remove_clicked(self) -> None:
+        self.view.commit_open_editor(close=True)
+        current = self.view.currentIndex()
+        if not current.isValid():
+            return
+        row, column = current.row(), current.column()
+        self.model.removeRows(row, 1)
+        if self.model.rowCount():
+            self.view.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), column))
+        self.view.setFocus()
+
+    def on_move_clicked(self, by: int) -> None:
+        self.view.commit_open_editor(close=True)
+        current = self.view.currentIndex()
+        if not current.isValid():
+            return
+        row = self.model.move_row(current.row(), by)
+        self.view.setCurrentIndex(self.model.index(row, current.column()))
+        self.view.setFocus()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        # Focus leaving the table and its buttons is leaving a field: the form saves at once. Qt
+        # has already moved the focus when FocusOut arrives, so focusWidget() is where it went.
+        if event.type() == QEvent.Type.FocusOut:
+            new = QApplication.focusWidget()
+            if new is None or not self.isAncestorOf(new):
+                self.left_cell.emit()
+        return False
+
+    def on_model_changed(self, *_args: object) -> None:
+        self.view.updateGeometry()
+        self._enable_buttons()
+        self.edited.emit()
+
+    def on_model_reset(self) -> None:
+        """A reset is another record being shown, not an edit."""
+        self.view.updateGeometry()
+        self._enable_buttons()
+
+    def commit_open_editor(self) -> None:
+        """Before a save: what is typed in an open cell is part of the form (the cell stays open)."""
+        self.view.commit_open_editor(close=False)
+
+    def _enable_buttons(self) -> None:
+        current = self.view.currentIndex()
+        rows = self.model.rowCount()
+        # The actions, not the buttons: a button follows its action, and so does the shortcut.
+        self.actions_by_name["remove"].setEnabled(current.isValid())
+        self.actions_by_name["move-up"].setEnabled(current.isValid() and current.row() > 0)
+        self.actions_by_name["move-down"].setEnabled(current.isValid() and current.row() < rows - 1)
