@@ -1,4 +1,4 @@
-"""Run a benchmark by name: `python -m bench vault --records 10000`, `python -m bench ui`."""
+"""Run a benchmark by name: `python -m bench vault --records 10000`, `python -m bench ui`, `python -m bench sync`."""
 
 from __future__ import annotations
 
@@ -16,11 +16,20 @@ def main(argv: list[str] | None = None) -> int:
     vault.add_argument("--dir", default=None, help="where to build the vault (default: a temporary folder)")
     ui = sub.add_parser("ui", help="the desktop app: start-up, unlock to list, filtering, keystrokes, memory")
     ui.add_argument("--records", type=int, default=10_000)
+    sync = sub.add_parser("sync", help="the service and sync: push, pull, incremental, attachments, many devices")
+    sync.add_argument("--records", type=int, default=10_000)
+    sync.add_argument("--attachment-mb", type=int, default=300)
+    sync.add_argument("--devices", type=int, default=20)
+    sync.add_argument("--dir", default=None, help="where to put the service and vaults (default: a temporary folder)")
     args = parser.parse_args(argv)
     if args.name == "vault":
         from bench import vault_bench
 
         result = vault_bench.run(records=args.records, attachment_mb=args.attachment_mb, where=args.dir)
+    elif args.name == "sync":
+        from bench import sync_bench
+
+        result = sync_bench.run(records=args.records, attachment_mb=args.attachment_mb, devices=args.devices, where=args.dir)
     else:
         from bench import ui_bench
 

@@ -82,4 +82,6 @@ def _row(row: Assessment) -> AssessmentRow:
         team=tuple(json.loads(row.team)),
         framework_key=row.framework_key,
         created_at=row.created_at,
+        on_service=bool(row.on_service),
+        service_note=row.service_note or "",
     )

@@ -397,3 +397,31 @@ def _check_content(kind: str, base: Body, left: Body, right: Body, content: dict
     except ValidationError:
         # e.g. two valid halves that make an invalid whole: the inspector decides, nothing raises.
         found.append(Collision("content", _get(base, "content", {}), left["content"], right["content"]))
+
+
+def rebase_edit(base: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """An editor's unsaved content (mine), moved onto a draft a sync changed (theirs) since the
+    editor last saved (base); all three are content dicts of one kind.
+
+    Merged as merge_bodies merges (fields, contacts, quick notes line by line); where one field was
+    changed both ways, the inspector's own words win here (the colleague's revision stays in the
+    history), and the field names are returned so the editor can say so.
+    """
+    bodies = [{"record_id": "r", "assessment_id": "a", "kind": "k", "framework": "f", "deleted": False,
+               "content": content, "links": [], "attachments": []} for content in (base, mine, theirs)]  # fmt: skip
+    result = merge_bodies(*bodies)
+    if result.snapshot is not None:
+        return dict(result.snapshot.content), ()
+    merged, kept_mine = {}, []
+    for key in sorted(set(base) | set(mine) | set(theirs)):
+        b, m, t = base.get(key, MISSING), mine.get(key, MISSING), theirs.get(key, MISSING)
+        if _same(m, t) or _same(b, t):
+            value = m
+        elif _same(b, m):
+            value = t
+        else:
+            value = m
+            kept_mine.append(key)
+        if value is not MISSING:
+            merged[key] = value
+    return merged, tuple(kept_mine)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp import domain, revision, search, sqlcipher
 from fieldapp.canonical import canonical_json
-from fieldapp.errors import NotFound, ValidationError
+from fieldapp.errors import DraftChanged, NotFound, ValidationError
 from fieldapp.ids import iso, uuid7
 from fieldapp.models import Assessment, Attachment, Link, Record, Revision
 from fieldapp.rows import AttachmentRow, Changes, Done, LinkRow, Passage, RecordRow, RecordSummary, RevisionRow
@@ -70,9 +70,13 @@ class Records:
         query = search.Query(assessment_id=assessment_id, include_deleted=include_deleted, limit=None)
         return search.run(self._vault, query).items
 
-    def save(self, record_id: str, content: domain.Content) -> Done[RecordRow]:
-        """Autosave: rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision."""
-        return self._edit(record_id, lambda _read_current: content)
+    def save(self, record_id: str, content: domain.Content, *, expected_version: str | None = None) -> Done[RecordRow]:
+        """Autosave: rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision.
+
+        expected_version: the `updated_at` of the draft the editor holds; if the draft changed
+        since (a sync brought a colleague's edit), nothing is written and DraftChanged is raised.
+        """
+        return self._edit(record_id, lambda _read_current: content, expected_version=expected_version)
 
     def add_note(self, record_id: str, text: str, *, at: datetime | None = None) -> Done[RecordRow]:
         """A quick timestamped line appended to the notes ('10:42  ICB chair asks for…')."""
@@ -96,7 +100,7 @@ class Records:
         return self._edit(record_id, appended)
 
     def _edit(
-        self, record_id: str, change: Callable[[Callable[[], domain.Content]], domain.Content]
+        self, record_id: str, change: Callable[[Callable[[], domain.Content]], domain.Content], *, expected_version: str | None = None
     ) -> Done[RecordRow]:
         """Apply change to the current draft (read only if change asks) and save it, in one transaction.
 
@@ -113,6 +117,8 @@ class Records:
             if found is None:
                 raise NotFound(f"No record with id {record_id}.")
             rec = SimpleNamespace(**dict(zip(_ROW_COLUMNS, found)))
+            if expected_version is not None and rec.updated_at != expected_version:
+                raise DraftChanged()
             content = change(lambda: _decode(session, rec.num, rec.kind))
             if content.kind != rec.kind:
                 raise ValidationError(f"Record {record_id} is a {rec.kind}, not a {content.kind}.")
@@ -337,13 +343,15 @@ def cut_revision(session: Session, vault: Vault, rec: Record) -> Revision | None
     return row
 
 
-def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict) -> None:
-    """Make a revision's content, links and attachment references the record's draft again."""
+def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict, *, fresh: bool = False) -> None:
+    """Make a revision's content, links and attachment references the record's draft again
+    (fresh: the record was just made, so it has no links or attachments to replace)."""
     content = domain.from_dict(rec.kind, body["content"])
     describe(rec, content)
     write_content(session, rec.num, content)
     search.index_record(session, rec.num, content)  # a deleted record had left the index
-    session.execute(sa.delete(Link).where(Link.record_id == rec.id))
+    if not fresh:
+        session.execute(sa.delete(Link).where(Link.record_id == rec.id))
     for link in body["links"]:
         passage = link.get("passage") or {}
         session.add(
@@ -360,7 +368,8 @@ def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict) -> N
                 created_at=vault.now(),
             )
         )
-    session.execute(sa.delete(Attachment).where(Attachment.record_id == rec.id))
+    if not fresh:
+        session.execute(sa.delete(Attachment).where(Attachment.record_id == rec.id))
     for att in body["attachments"]:
         session.add(Attachment(record_id=rec.id, created_at=vault.now(), **att))
     rec.deleted = False

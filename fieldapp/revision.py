@@ -14,7 +14,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from fieldapp.canonical import canonical_json
+from fieldapp.canonical import canonical_json, loads_without_floats
 from fieldapp.errors import IntegrityError, ValidationError
 
 BODY_FORMAT = 1
@@ -95,8 +95,8 @@ def create(
 def parse_body(body: bytes) -> dict[str, Any]:
     """Decode a body, insisting that it is canonical and well formed."""
     try:
-        data = json.loads(body.decode("utf-8"))
-        canonical = canonical_json(data) == body
+        data = loads_without_floats(body.decode("utf-8"))
+        canonical = canonical_json(data, float_free=True) == body
     except (UnicodeError, json.JSONDecodeError):  # UnicodeError: a lone surrogate in the JSON
         raise ValidationError("The revision body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict) or set(data) != _BODY_KEYS:

@@ -50,6 +50,8 @@ class AssessmentRow:
     team: tuple[str, ...]
     framework_key: str
     created_at: str
+    on_service: bool = False  # the central service has it (else it exists on this laptop only)
+    service_note: str = ""  # why the service refused it, if it did
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from vault_fixtures import sample_contents
 from fieldapp import domain, revision
 from fieldapp.canonical import canonical_json
 from fieldapp.errors import ValidationError
-from fieldapp.merge import MISSING, Collision, MergeResult, merge_bodies
+from fieldapp.merge import MISSING, Collision, MergeResult, merge_bodies, rebase_edit
 
 FRAMEWORK = "cqc-ics-2024.1"
 NEWER_FRAMEWORK = "cqc-ics-2025.1"
@@ -779,3 +779,20 @@ def test_lines_appended_on_both_heads_all_survive_left_first(n: int, x_part: lis
         else:
             right_only.append(line)
     assert clean(base, x, y)["notes"].split("\n") == OLD_LINES[:n] + left + right_only
+
+
+def test_an_editors_unsaved_words_move_onto_a_draft_a_sync_changed() -> None:
+    base = domain.to_dict(sample_contents()[1])
+    mine = {**base, "location": "Carers' centre"}
+    theirs = {**base, "pseudonym": "Carer C9", "notes": base["notes"] + "\n10:50  Added on the other laptop"}
+    merged, kept = rebase_edit(base, mine, theirs)
+    assert kept == ()
+    assert merged["location"] == "Carers' centre" and merged["pseudonym"] == "Carer C9"
+    assert merged["notes"].endswith("Added on the other laptop")
+
+
+def test_a_field_changed_both_ways_keeps_the_editors_words_and_says_which() -> None:
+    base = domain.to_dict(sample_contents()[1])
+    merged, kept = rebase_edit(base, {**base, "pseudonym": "Mine", "location": "Here"}, {**base, "pseudonym": "Theirs", "held_at": "2026-11-21T09:00"})
+    assert kept == ("pseudonym",)
+    assert (merged["pseudonym"], merged["location"], merged["held_at"]) == ("Mine", "Here", "2026-11-21T09:00")

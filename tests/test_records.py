@@ -254,3 +254,16 @@ def test_an_autosaved_edit_is_found_by_the_next_search(vault: Vault, assessment_
     vault.records.save(rec.id, domain.Observation(notes="winter pressures"))
     assert [r.id for r in vault.search("pressures").items] == [rec.id]
     assert vault.search("first").items == ()
+
+
+def test_an_autosave_expecting_a_draft_that_changed_meanwhile_writes_nothing(vault, assessment_id: str) -> None:
+    from fieldapp.errors import DraftChanged
+
+    rec = vault.records.create(assessment_id, domain.Observation(title="Board")).value
+    loaded = vault.records.get(rec.id)
+    changed = vault.records.save(rec.id, domain.Observation(title="Board, changed by a sync")).value
+    with pytest.raises(DraftChanged):
+        vault.records.save(rec.id, domain.Observation(title="stale editor"), expected_version=loaded.updated_at)
+    assert vault.records.get(rec.id).title == "Board, changed by a sync"
+    saved = vault.records.save(rec.id, domain.Observation(title="fresh editor"), expected_version=changed.updated_at).value
+    assert saved.title == "fresh editor"

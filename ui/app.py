@@ -1,7 +1,7 @@
 """The desktop app: first run or unlock, then the main window; locks on demand, when idle and
 when the screen locks.
 
-    python -m ui [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark]
+    python -m ui [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark] [--service URL [--enrol-code CODE]]
 
 The vault lives in the platform's user data folder unless --vault says otherwise.
 """
@@ -112,6 +112,23 @@ class AppController(QObject):
         self.main.load()
         self.state.signals.vault_unlocked.emit()
         self._arm_idle()
+        self._enrol_with_local_service()
+
+    def _enrol_with_local_service(self) -> None:
+        """The embedded default: enrol once with the local service dev.sh started, if not enrolled."""
+        state = self.state
+        url, code, sync = state.service_url, state.enrol_code, state.sync
+        if not (url and code and sync):
+            return
+        state.enrol_code = None  # a code works once
+
+        def enrol_if_new(link: object) -> None:
+            if link is None:
+                sync.enrol(url, code, label="this laptop (local service)")
+
+        from ui.operations import QueryOp
+
+        QueryOp(state, lambda vault: vault.replication.link()).success(enrol_if_new).run_in_background()
 
     def _show(self, window: QWidget) -> None:
         previous, self.window = self.window, window
@@ -149,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vault", type=Path, default=None, help="the vault folder (default: your user data folder)")
     parser.add_argument("--idle-lock", type=int, default=None, metavar="SECONDS", help="lock after this long idle (0: never)")
     parser.add_argument("--theme", choices=theme.CHOICES, default="system", help="colours: as the desktop (default), light or dark")
+    parser.add_argument("--service", default=None, metavar="URL", help="the central service to offer in Sync settings")
+    parser.add_argument("--enrol-code", default=None, metavar="CODE", help="enrol with --service using this code, if not enrolled yet")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")
@@ -157,12 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     state = AppState(vault_path=args.vault or default_vault_path())
     if args.idle_lock is not None:
         state.idle_lock_s = args.idle_lock
+    state.service_url, state.enrol_code = args.service, args.enrol_code
     controller = AppController(state)
     app.installEventFilter(controller)
     controller.start()
     code = app.exec()
     if controller.main is not None:
         controller.main.editor.leave_record()
+    if state.sync is not None:
+        state.sync.shutdown()  # stops at its next step; a request stuck on the network is not waited for
     state.tasks.shutdown()  # every queued save finishes before the keys are forgotten
     if state.vault is not None:
         state.vault.lock()

@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -26,14 +27,16 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import domain
-from fieldapp.errors import ValidationError
+from fieldapp.errors import DraftChanged, ValidationError
 from fieldapp.links import passage_of
+from fieldapp.merge import rebase_edit
 from fieldapp.rows import Passage, RecordRow
 
 from ui.attachments_panel import AttachmentsPanel
 from ui.dates import WHEN_HINT, when, when_text
 from ui.history_panel import HistoryPanel
-from ui.operations import VaultOp
+from ui.errors import message_for
+from ui.operations import QueryOp, VaultOp
 from ui.record_tables import attendees_table, attendees_to_save, contacts_table, contacts_to_save, groups_table, groups_to_save
 from ui.row_table import RowTable
 from ui.state import AppState
@@ -50,6 +53,8 @@ class RecordEditor(QWidget):
         self._state = state
         self._record: RecordRow | None = None
         self._content: domain.Content | None = None
+        self._base: domain.Content | None = None  # the draft as the vault last told us (load or save)
+        self._version = _DraftVersion(None)
         self._fields: dict[str, Any] = {}
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
@@ -75,6 +80,7 @@ class RecordEditor(QWidget):
         self.history.set_record(None)
         self._layout.addWidget(self.history)
         self.quick_note: QLineEdit | None = None
+        state.signals.operation_did_execute.connect(self.on_vault_changed)
 
     @property
     def record_id(self) -> str | None:
@@ -84,6 +90,8 @@ class RecordEditor(QWidget):
         """Show another record; the one being edited is saved and a revision cut first."""
         self.leave_record()
         self._record, self._content = record, record.content if record else None
+        self._base = self._content
+        self._version = _DraftVersion(record.updated_at if record else None)
         self._rebuild()
         self.tag_panel.set_record(record)
         self.attachments.set_record(record)
@@ -264,18 +272,29 @@ class RecordEditor(QWidget):
             self.status.setText("Saved")
             return
         self._content = content
-        record_id = self._record.id
+        record_id, version = self._record.id, self._version
         self.status.setText("Saving…")
-        (
-            VaultOp(self._state, lambda vault: vault.records.save(record_id, content), initiator=self)
-            .success(self._on_saved)
-            .failure(lambda exc: self.status.setText(f"Not saved: {exc}"))
-            .run_in_background()
-        )
+
+        def save(vault: Any) -> Any:
+            # Read and moved on here, on the worker, where saves run in order: each queued save
+            # expects the draft the one before it left, and any other change is a sync's.
+            done = vault.records.save(record_id, content, expected_version=version.value)
+            version.value = done.value.updated_at
+            return done
+
+        VaultOp(self._state, save, initiator=self).success(self._on_saved).failure(self._on_save_failed).run_in_background()
+
+    def _on_save_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, DraftChanged):
+            self.status.setText("This record changed on another device; merging your words in…")
+            self.reconcile()
+        else:
+            self.status.setText(f"Not saved: {message_for(exc)}")
 
     def _on_saved(self, done: Any) -> None:
         if self._record is not None and done.value.id == self._record.id:
             self._record = done.value
+            self._base = done.value.content
         # Edits made while this save ran are not in it: say so until their own save.
         self.status.setText("Editing…" if self._timer.isActive() else "Saved")
         self.saved.emit(done.value)
@@ -311,18 +330,101 @@ class RecordEditor(QWidget):
         self.save_now()  # the note goes after what was typed above it
         record_id, moment = self._record.id, datetime.now()
         self.quick_note.clear()
-        VaultOp(self._state, lambda vault: vault.records.add_note(record_id, text, at=moment), initiator=self).success(
-            self._on_note_added
+        version = self._version
+
+        def note(vault: Any) -> Any:
+            done = vault.records.add_note(record_id, text, at=moment)
+            version.value = done.value.updated_at
+            return done
+
+        VaultOp(self._state, note, initiator=self).success(self._on_note_added).run_in_background()
+
+    # -- changes that arrive by sync ------------------------------------------------------------
+
+    def on_vault_changed(self, changes: Any, initiator: object) -> None:
+        if getattr(initiator, "changes_from_elsewhere", False) and self._record is not None and self._record.id in changes.records:
+            self.reconcile()
+
+    def reconcile(self) -> None:
+        """The record changed under the editor (a colleague's edit arrived): merge the unsaved
+        words in the form onto the new draft, show the result, and save it."""
+        if self._record is None:
+            return
+        record_id = self._record.id
+        QueryOp(self._state, lambda vault: vault.records.get(record_id, include_deleted=True)).success(
+            self._on_reconciled
         ).run_in_background()
+
+    def _on_reconciled(self, current: RecordRow) -> None:
+        if self._record is None or current.id != self._record.id or self._base is None:
+            return  # the inspector moved on meanwhile
+        if current.deleted:
+            self._record = None
+            self.show_record(None)
+            self.status.setText("That record was deleted on another device; its earlier versions are in its history.")
+            return
+        try:
+            mine = self.content_from_form()
+        except ValidationError:
+            mine = self._content or current.content
+        theirs = current.content
+        if domain.to_dict(mine) == domain.to_dict(self._base):
+            merged, kept = theirs, ()
+        else:
+            merged_dict, kept = rebase_edit(domain.to_dict(self._base), domain.to_dict(mine), domain.to_dict(theirs))
+            merged = domain.from_dict(current.kind, merged_dict)
+        self._record, self._base = current, theirs
+        self._version.value = current.updated_at
+        if merged != mine:
+            self._refresh_form(merged)
+        self._content = merged
+        for panel in (self.tag_panel, self.attachments, self.history):
+            panel.set_record(current)
+        if kept:
+            self.status.setText(
+                f"Also changed on another device: {', '.join(k.replace('_', ' ') for k in kept)}. "
+                "Your words were kept; theirs are in the history."
+            )
+        else:
+            self.status.setText("Updated with changes from another device.")
+        if merged != theirs:
+            self._content = theirs  # so save_now sees the form differs from the vault, and saves
+            self.save_now()
+
+    def _refresh_form(self, content: domain.Content) -> None:
+        """Show new content, keeping the cursor where the inspector was typing."""
+        focus = QApplication.focusWidget()
+        name = next((n for n, w in self._fields.items() if w is focus or (focus is not None and w.isAncestorOf(focus))), None)
+        position = focus.cursorPosition() if isinstance(focus, QLineEdit) else focus.textCursor().position() if isinstance(focus, QPlainTextEdit) else None
+        self._content = content
+        self._rebuild()
+        widget = self._fields.get(name) if name else None
+        if widget is None:
+            return
+        widget.setFocus()
+        if isinstance(widget, QLineEdit) and position is not None:
+            widget.setCursorPosition(min(position, len(widget.text())))
+        elif isinstance(widget, QPlainTextEdit) and position is not None:
+            cursor = widget.textCursor()
+            cursor.setPosition(min(position, len(widget.toPlainText())))
+            widget.setTextCursor(cursor)
 
     def _on_note_added(self, done: Any) -> None:
         notes = self._fields.get("notes")
         if isinstance(notes, QPlainTextEdit) and self._record is not None and done.value.id == self._record.id:
             self._content = done.value.content
+            self._version.value = done.value.updated_at
             notes.blockSignals(True)
             notes.setPlainText(done.value.content.notes)
             notes.blockSignals(False)
         self._on_saved(done)
+
+
+class _DraftVersion:
+    """The draft version (its updated_at) the editor's next save expects; shared with the worker."""
+
+    def __init__(self, value: str | None) -> None:
+        self.value = value
 
 
 def _code_points(text: str, utf16_position: int) -> int:

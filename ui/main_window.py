@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QTableView,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -29,12 +30,15 @@ from fieldapp import domain
 from fieldapp.rows import Changes, RecordRow
 from fieldapp.search import Query
 
+from ui.conflicts_view import ConflictsDialog
 from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
 from ui.icons import KIND_ICONS, icon
 from ui.operations import QueryOp, VaultOp
 from ui.record_list import RECORD_ID_ROLE, RecordListModel
 from ui.state import AppState
+from ui.sync_controller import SyncController
+from ui.sync_panel import SyncSettings, SyncStatus
 
 SEARCH_DELAY_MS = 120  # results as you type, without a query per keystroke
 NEW_RECORD = {
@@ -58,8 +62,12 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("app"))
         self.resize(1280, 720)
         self.setMinimumSize(960, 600)
+        if state.sync is None:
+            state.sync = SyncController(state)
+        self.sync = state.sync
         self._build()
         self._build_actions()
+        self._build_sync()
         state.signals.operation_did_execute.connect(self.on_vault_changed)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.refresh_list)
@@ -175,6 +183,41 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock_requested.emit)
         toolbar.addAction(self.lock_action)
 
+    def _build_sync(self) -> None:
+        self.sync_status = SyncStatus(self.sync)
+        self.sync_status.conflicts_requested.connect(self.open_conflicts)
+        self.sync_status.settings_requested.connect(self.open_sync_settings)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        for label, shortcut, slot in (
+            ("Sync now", "F5", self.sync.sync_now),
+            ("Sync settings…", "Ctrl+Shift+S", self.open_sync_settings),
+            ("Records in conflict…", "Ctrl+Shift+C", self.open_conflicts),
+        ):
+            action = QAction(label, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.triggered.connect(slot)
+            self.addAction(action)
+        settings = QAction(icon("sync"), "Sync settings", self)
+        settings.setToolTip("Enrol this laptop with the central service (Ctrl+Shift+S)")
+        settings.triggered.connect(self.open_sync_settings)
+        self.findChild(QToolBar, "record-toolbar").addAction(settings)
+        self._conflicts: ConflictsDialog | None = None
+
+    def open_sync_settings(self) -> None:
+        SyncSettings(self._state, self.sync, self, url=self._state.service_url or "").exec()
+
+    def open_conflicts(self) -> None:
+        if self._conflicts is None:
+            self._conflicts = ConflictsDialog(self._state, self)
+            self._conflicts.open_record.connect(self.open_record)
+        self._conflicts.load()
+        self._conflicts.show()
+        self._conflicts.raise_()
+
+    def open_record(self, record_id: str) -> None:
+        """Show a record in the editor (from the conflicts view), whichever assessment it is in."""
+        QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
+
     # -- loading ----------------------------------------------------------------------------------
 
     def load(self) -> None:
@@ -182,15 +225,27 @@ class MainWindow(QMainWindow):
         QueryOp(self._state, lambda vault: vault.assessments.list()).success(self._show_assessments).run_in_background()
 
     def _show_assessments(self, rows: Any, select_id: str | None = None) -> None:
+        # Filled with signals held back, then the choice is announced once: a refill that keeps
+        # the same assessment (after a sync, say) must not close the record being edited.
+        self.assessments.blockSignals(True)
         self.assessments.clear()
         for row in rows:
             item = QListWidgetItem(row.name)
             item.setData(Qt.ItemDataRole.UserRole, row.id)
+            if not row.on_service and self.sync.view.state != "not-enrolled":
+                item.setIcon(icon("sync-offline"))
+                item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, "on this laptop only")
+                item.setToolTip(
+                    f"{row.service_note or 'Not on the central service yet.'}\nTo sync it, the service's administrator "
+                    f"can adopt it: fieldapp-server admin assessment add {row.name!r} --id {row.id}"
+                )
             self.assessments.addItem(item)
             if row.id == (select_id or self._assessment_id):
                 self.assessments.setCurrentItem(item)
         if self.assessments.currentItem() is None and self.assessments.count():
             self.assessments.setCurrentRow(0)
+        self.assessments.blockSignals(False)
+        self.on_assessments_current_changed(self.assessments.currentItem(), None)
         for action in self.new_actions.values():
             action.setEnabled(self.assessments.count() > 0)
         if self.assessments.count() == 0:
@@ -250,7 +305,14 @@ class MainWindow(QMainWindow):
     # -- slots ------------------------------------------------------------------------------------
 
     def on_assessments_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
-        self._assessment_id = current.data(Qt.ItemDataRole.UserRole) if current else None
+        chosen = current.data(Qt.ItemDataRole.UserRole) if current else None
+        if chosen == self._assessment_id:
+            # The list was filled again (a sync, a new assessment) with the same one chosen: the
+            # record being edited stays open; only the evidence list catches up.
+            self.refresh_list()
+            self.refresh_coverage()
+            return
+        self._assessment_id = chosen
         self.editor.show_record(None)
         self._cell = ("", "")
         self.cell_filter.hide()

@@ -12,6 +12,8 @@ from ui.taskman import TaskManager
 if TYPE_CHECKING:  # the vault module loads on the worker, after the unlock window is up
     from fieldapp.vault import Vault
 
+    from ui.sync_controller import SyncController
+
 DEFAULT_IDLE_LOCK_S = 5 * 60
 
 
@@ -22,6 +24,11 @@ class AppState:
     tasks: TaskManager = field(default_factory=TaskManager)
     vault: Vault | None = None  # the handle; locked or unlocked
     idle_lock_s: int = DEFAULT_IDLE_LOCK_S
+    sync: SyncController | None = None  # made with the main window
+    # The embedded default (packaging/dev.sh app): a local service, and a code to enrol with it
+    # once, if this vault is not enrolled yet.
+    service_url: str | None = None
+    enrol_code: str | None = None
 
     @property
     def has_vault(self) -> bool:

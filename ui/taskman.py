@@ -13,6 +13,8 @@ as a segfault in the style's animation bookkeeping, a few tests after the fact).
 from __future__ import annotations
 
 import itertools
+import queue
+import threading
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,9 +35,11 @@ class _Job:
 class TaskManager(QObject):
     _finished = Signal(int)  # the id of a job whose outcome is set
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "vault", *, wait_at_exit: bool = True) -> None:
+        """wait_at_exit=False: a thread the app's exit need not wait for (sync, blocked in a network
+        read for up to its timeout); its work must be safe to abandon, as sync's is."""
         super().__init__()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vault")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) if wait_at_exit else _DaemonExecutor(name)
         self._finished.connect(self._on_finished)
         self._jobs: dict[int, _Job] = {}
         self._ids = itertools.count()
@@ -87,3 +91,25 @@ class TaskManager(QObject):
         """Finish every queued task (saves included), then refuse new ones."""
         self.closed = True
         self._executor.shutdown(wait=True)
+
+
+class _DaemonExecutor:
+    """One daemon thread taking jobs in order; shutdown waits only a moment for the current one."""
+
+    def __init__(self, name: str) -> None:
+        self._queue: queue.SimpleQueue[Callable[[], Any] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._queue.put(lambda: fn(*args))
+
+    def _loop(self) -> None:
+        while (job := self._queue.get()) is not None:
+            job()
+            del job  # the job's references go before the next wait
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._queue.put(None)
+        if wait:
+            self._thread.join(timeout=2.0)

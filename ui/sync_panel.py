@@ -1,0 +1,183 @@
+"""Sync in the window: the status indicator in the status bar (with "Sync now"), and the settings
+dialog that enrols this vault with a service."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.icons import icon
+from ui.sync_controller import SyncController, SyncView
+
+if TYPE_CHECKING:
+    from ui.state import AppState
+
+LOCAL_SERVICE = "http://127.0.0.1:8765"
+_ICONS = {
+    "not-enrolled": "sync",
+    "offline": "sync-offline",
+    "syncing": "sync",
+    "up-to-date": "sync",
+    "waiting": "sync",
+    "conflicts": "sync-conflict",
+    "error": "sync-error",
+}
+
+
+class SyncStatus(QWidget):
+    """Icon, words, a progress bar while syncing, and Sync now; click the words for conflicts."""
+
+    conflicts_requested = Signal()  # ()
+    settings_requested = Signal()  # ()
+
+    def __init__(self, controller: SyncController) -> None:
+        super().__init__()
+        self._controller = controller
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.icon = QLabel()
+        self.icon.setAccessibleName("Sync status icon")
+        layout.addWidget(self.icon)
+        self.text = QPushButton("")
+        self.text.setFlat(True)
+        self.text.setAccessibleName("Sync status")
+        self.text.clicked.connect(self.on_text_clicked)
+        layout.addWidget(self.text)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Sync progress")
+        self.progress.setMaximumWidth(140)
+        self.progress.setTextVisible(False)
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.sync_button = QToolButton()
+        self.sync_button.setText("Sync now")
+        self.sync_button.setIcon(icon("sync"))
+        self.sync_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.sync_button.setAccessibleName("Sync now")
+        self.sync_button.setToolTip("Send and receive evidence now (F5)")
+        self.sync_button.clicked.connect(controller.sync_now)
+        layout.addWidget(self.sync_button)
+        controller.status_changed.connect(self.show_view)
+        self.show_view(controller.view)
+
+    def show_view(self, view: SyncView) -> None:
+        self.view = view
+        self.icon.setPixmap(icon(_ICONS.get(view.state, "sync")).pixmap(16, 16))
+        self.text.setText(view.text)
+        self.text.setToolTip(view.detail or view.text)
+        self.sync_button.setEnabled(view.state not in ("syncing", "not-enrolled"))
+        if view.state == "syncing":
+            done, total = view.progress or (0, None)
+            self.progress.setRange(0, total or 0)  # no total: a busy bar
+            if total:
+                self.progress.setValue(min(done, total))
+            self.progress.show()
+        else:
+            self.progress.hide()
+
+    def on_text_clicked(self) -> None:
+        if self.view.state == "conflicts":
+            self.conflicts_requested.emit()
+        elif self.view.state in ("not-enrolled", "error"):
+            self.settings_requested.emit()
+
+
+class SyncSettings(QDialog):
+    """Enrol this vault with a service: its address and the one-time code from its administrator."""
+
+    def __init__(self, state: AppState, controller: SyncController, parent: QWidget | None = None, *, url: str = "") -> None:
+        super().__init__(parent)
+        self._state, self._controller = state, controller
+        self.setWindowTitle("Sync settings")
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        self.current = QLabel("")
+        self.current.setWordWrap(True)
+        self.current.setAccessibleName("Current service")
+        layout.addWidget(self.current)
+        form = QFormLayout()
+        self.url = QLineEdit(url or LOCAL_SERVICE)
+        self.url.setAccessibleName("Service address")
+        self.url.setPlaceholderText("https://fieldapp.example.org")
+        form.addRow("Service &address", self.url)
+        self.code = QLineEdit()
+        self.code.setAccessibleName("Enrolment code")
+        self.code.setPlaceholderText("e.g. K7QM-2XHD-9PWA, from your administrator")
+        form.addRow("Enrolment &code", self.code)
+        ca_row = QHBoxLayout()
+        self.ca_bundle = QLineEdit()
+        self.ca_bundle.setAccessibleName("Certificate authority file")
+        self.ca_bundle.setPlaceholderText("only for a private service (a .pem file)")
+        ca_row.addWidget(self.ca_bundle)
+        browse = QPushButton("Choose…")
+        browse.setAccessibleName("Choose the certificate authority file")
+        browse.clicked.connect(self.on_browse_clicked)
+        ca_row.addWidget(browse)
+        form.addRow("Certificate &authority", ca_row)
+        layout.addLayout(form)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Enrolment status")
+        layout.addWidget(self.status)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.enrol_button = buttons.addButton("&Enrol", QDialogButtonBox.ButtonRole.ActionRole)
+        self.enrol_button.setAccessibleName("Enrol this laptop")
+        self.enrol_button.clicked.connect(self.on_enrol_clicked)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        controller.enrolled.connect(self.on_enrolled)
+        controller.enrol_failed.connect(self.on_enrol_failed)
+        self.code.setFocus()
+        self._show_current()
+
+    def _show_current(self) -> None:
+        from ui.operations import QueryOp
+
+        QueryOp(self._state, lambda vault: vault.replication.link()).success(self._show_link).run_in_background()
+
+    def _show_link(self, link: Any) -> None:
+        if link is None:
+            self.current.setText("This laptop is not enrolled with a service yet: your evidence stays on it only.")
+        else:
+            self.current.setText(f"Enrolled with {link.url} as {link.inspector_name}. Enrol again to change service.")
+            self.url.setText(link.url)
+            self.ca_bundle.setText(link.ca_bundle)
+
+    def on_browse_clicked(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, "Certificate authority", "", "Certificates (*.pem *.crt);;All files (*)")
+        if path:
+            self.ca_bundle.setText(path)
+
+    def on_enrol_clicked(self) -> None:
+        url, code = self.url.text().strip(), self.code.text().strip()
+        if not url or not code:
+            self.status.setText("Give the service's address and the enrolment code your administrator gave you.")
+            return
+        self.enrol_button.setEnabled(False)
+        self.status.setText("Enrolling…")
+        self._controller.enrol(url, code, self.ca_bundle.text().strip() or None)
+
+    def on_enrolled(self, link: Any) -> None:
+        self.enrol_button.setEnabled(True)
+        self.code.clear()
+        self.status.setText(f"Enrolled as {link.inspector_name}. Syncing now.")
+        self._show_link(link)
+
+    def on_enrol_failed(self, message: str) -> None:
+        self.enrol_button.setEnabled(True)
+        self.status.setText(message)
