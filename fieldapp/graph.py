@@ -38,13 +38,20 @@ def ancestors(parents: Parents, rev_id: str) -> set[str]:
 
 
 def merge_base(parents: Parents, a: str, b: str) -> str | None:
-    """The nearest common ancestor of a and b; of several equally near, the smallest id."""
+    """The nearest common ancestor of a and b; of several equally near, their own merge base."""
     common = ancestors(parents, a) & ancestors(parents, b)
     if not common:
         return None
     # Drop every common ancestor that is itself an ancestor of another one.
     below = set().union(*(ancestors(parents, c) - {c} for c in common))
-    return min(common - below)
+    nearest = sorted(common - below)
+    # Several are a criss-cross: the same heads merged twice, say one conflict resolved one way
+    # on one laptop and another way on another. Either as the base would let one resolution
+    # pass as unchanged and the other win in silence; from where both began they collide.
+    base: str | None = nearest[0]
+    for other in nearest[1:]:
+        base = merge_base(parents, base, other) if base is not None else None
+    return base
 
 
 def auto_merge(

@@ -129,7 +129,7 @@ class Records:
                       "flags": " ".join(domain.flags(content)), "updated_at": iso(now)}  # fmt: skip
             cursor.execute(_MARK_EDITED, (*edited.values(), iso(now), rec.num))
             editing_since = rec.dirty_since
-            vars(rec).update(edited, draft_dirty=True, dirty_since=rec.dirty_since or iso(now), sync_state="local")
+            vars(rec).update(edited, draft_dirty=True, dirty_since=rec.dirty_since or iso(now), sync_state=_edited_state(rec.sync_state))
             changes = Changes(records=frozenset({record_id}))
             if editing_since and (now - _parse_time(editing_since)).total_seconds() >= REVISION_AFTER_S:
                 cut = cut_revision(session, self._vault, load(session, record_id))
@@ -201,7 +201,8 @@ _UPSERT_CONTENT_SQL = (
 )
 _MARK_EDITED = (
     "UPDATE records SET title = ?, occurred_on = ?, flags = ?, updated_at = ?, draft_dirty = 1, "
-    "dirty_since = coalesce(dirty_since, ?), sync_state = 'local', indexed = 0 WHERE num = ?"
+    "dirty_since = coalesce(dirty_since, ?), sync_state = " + "CASE sync_state WHEN 'conflict' THEN 'conflict' ELSE 'local' END"
+    ", indexed = 0 WHERE num = ?"
 )
 _LINKS = (
     "SELECT id, record_id, statement_id, category_id, comment, passage_field, passage_start, passage_end, "
@@ -231,7 +232,13 @@ def mark_dirty(vault: Vault, rec: Record) -> None:
     rec.draft_dirty = True
     rec.dirty_since = rec.dirty_since or now
     rec.updated_at = now
-    rec.sync_state = "local"
+    rec.sync_state = _edited_state(rec.sync_state)
+
+
+def _edited_state(state: str) -> str:
+    """An edit makes a record wait to sync, but a conflict stays one until it is resolved: typing
+    a hand merge must not make the record drop out of the conflicts view."""
+    return "conflict" if state == "conflict" else "local"
 
 
 def _parse_time(text: str) -> datetime:
@@ -338,7 +345,7 @@ def cut_revision(session: Session, vault: Vault, rec: Record) -> Revision | None
     rec.head_revision_id = signed.id
     rec.draft_dirty = False
     rec.dirty_since = None
-    rec.sync_state = "local"
+    rec.sync_state = _edited_state(rec.sync_state)
     session.flush()
     return row
 

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldapp import framework as frameworks
-from fieldapp import revision
+from fieldapp import arrivals, graph, revision
 from fieldapp.errors import FieldappError, IntegrityError, NotFound, ValidationError
 from fieldapp.ids import iso, utcnow
-from fieldapp.models import Assessment, Blob, Device, Framework, Meta, Record, Revision
+from fieldapp.models import Assessment, Attachment, Blob, Device, Framework, Meta, Record, Revision
 from fieldapp.records import load, to_row
 from fieldapp.rows import Changes, Done, RecordRow
 from fieldapp.settle import Conflict, Outcome, conflict_of, settle
@@ -171,19 +171,26 @@ class Replication:
 
     # -- push -------------------------------------------------------------------------------------
 
-    def pending(self, limit: int) -> list[revision.SignedRevision]:
+    def pending(self, limit: int, *, after_seq: int = 0) -> list[revision.SignedRevision]:
         """Revisions the service has not acknowledged, oldest first (parents before children),
         of records whose assessment is on the service."""
+        return self.pending_page(limit, after_seq=after_seq)[0]
+
+    def pending_page(self, limit: int, *, after_seq: int = 0) -> tuple[list[revision.SignedRevision], int]:
+        """As pending(), past a position, with the position of the last one: so the next batch
+        can be read while the previous one is still on its way (none is acknowledged yet)."""
         with self._vault.transaction("reading revisions to push") as session:
             rows = session.execute(
-                sa.select(Revision.id, Revision.body, Revision.signature)
+                sa.select(Revision.seq, Revision.id, Revision.body, Revision.signature)
                 .join(Record, Record.id == Revision.record_id)
                 .join(Assessment, Assessment.id == Record.assessment_id)
                 .where(Revision.pushed.is_(False), Revision.rejected.is_(None), Assessment.on_service.is_(True))
+                .where(Revision.seq > after_seq)
                 .order_by(Revision.seq)
                 .limit(limit)
-            )
-            return [revision.SignedRevision(r.id, r.body, r.signature) for r in rows]
+            ).all()
+            last = rows[-1].seq if rows else after_seq
+            return [revision.SignedRevision(r.id, r.body, r.signature) for r in rows], last
 
     def acknowledge(self, acks: list[Ack]) -> Done[None]:
         """Note what the service stored (and what it refused, and why)."""
@@ -195,7 +202,7 @@ class Replication:
                 if not ack.accepted and ack.code not in TRANSIENT:
                     session.execute(sa.update(Revision).where(Revision.id == ack.id).values(rejected=f"{ack.code}: {ack.reason}"[:2000]))
             touched = set(session.scalars(sa.select(Revision.record_id).where(Revision.id.in_([a.id for a in acks]))))
-            _refresh_states(session, touched)
+            _refresh_states(session, self._vault, touched)
             return Done(None, Changes(records=frozenset(touched)))
 
     # -- pull -------------------------------------------------------------------------------------
@@ -206,18 +213,20 @@ class Replication:
         with vault.transaction("storing pulled changes") as session:
             assessments = _upsert_assessments(session, page.assessments)
             refused = _upsert_devices(session, page.devices)
-            stored, new_ids, more_refused = _store_revisions(session, page.revisions)
+            arrived, more_refused = arrivals.store(session, page.revisions)
             refused += more_refused
-            outcomes: dict[str, int] = {}
-            changed: set[str] = set()
-            for record_id in sorted(set(new_ids.values())):
-                outcome, refusals = settle(session, vault, record_id, unverified=set(new_ids))
+            chains, others = arrivals.plain_chains(session, arrived)
+            arrivals.create_records(session, arrived, chains, vault.now())
+            outcomes: dict[str, int] = {Outcome.CREATED.value: len(chains)} if chains else {}
+            changed: set[str] = set(chains)
+            for record_id in sorted(others):
+                outcome, refusals = settle(session, vault, record_id, arrived)
                 refused += refusals
                 outcomes[outcome.value] = outcomes.get(outcome.value, 0) + 1
                 if outcome not in (Outcome.UNCHANGED, Outcome.WAITING):
                     changed.add(record_id)
             _put_meta(session, "cursor", page.cursor)
-            report = PullReport(stored=stored, refused=tuple(refused), outcomes=outcomes)
+            report = PullReport(stored=len(arrived), refused=tuple(refused), outcomes=outcomes)
             return Done(report, Changes(assessments=frozenset(assessments), records=frozenset(changed)))
 
     def mark_synced(self, moment: str) -> None:
@@ -236,6 +245,14 @@ class Replication:
         with self._vault.transaction("reading conflicts") as session:
             rows = session.scalars(sa.select(Record).where(Record.sync_state == "conflict").order_by(Record.num))
             return [conflict_of(session, rec) for rec in rows]
+
+    def device_labels(self) -> dict[str, str]:
+        """Who made revisions here, by device id: this laptop, and colleagues' devices as the service names them."""
+        with self._vault.transaction("reading device names") as session:
+            labels = dict(session.execute(sa.select(Device.id, Device.label)).tuples().all())
+        labels[self._vault.device_id] = "this laptop"
+        labels[revision.AUTO_MERGE_DEVICE] = "merged by itself"
+        return labels
 
     def conflict(self, record_id: str) -> Conflict:
         with self._vault.transaction("reading a conflict") as session:
@@ -284,7 +301,7 @@ class Replication:
         past attachments alike: history restored elsewhere needs them too). The service takes
         only bytes a pushed revision names; the rest wait for their revision."""
         with self._vault.transaction("listing attachments to send") as session:
-            rows = session.execute(sa.select(Blob.sha256, Blob.size).where(Blob.uploaded.is_(False), Blob.name.is_not(None)).order_by(Blob.size))
+            rows = session.execute(sa.select(Blob.sha256, Blob.size).where(_to_upload()).order_by(Blob.size))
             return [BlobToMove(r.sha256, r.size) for r in rows]
 
     def mark_uploaded(self, sha256: str) -> None:
@@ -333,7 +350,7 @@ class Replication:
             refused = count(sa.select(Revision.id).where(Revision.rejected.is_not(None)))
             conflicts = count(sa.select(Record.id).where(Record.sync_state == "conflict"))
             local_only = count(sa.select(Assessment.id).where(Assessment.on_service.is_(False)))
-            uploads = count(sa.select(Blob.sha256).where(Blob.uploaded.is_(False), Blob.name.is_not(None)))
+            uploads = count(sa.select(Blob.sha256).where(_to_upload()))
             downloads = count(sa.select(Blob.sha256).where(Blob.name.is_(None)))
             last = session.get(Meta, _PREFIX + "last_synced_at")
             return SyncStatus(waiting, refused, conflicts, local_only, uploads, downloads, last.value.decode() if last else None)
@@ -381,51 +398,51 @@ def _upsert_devices(session: Session, devices: tuple[tuple[str, bytes, str], ...
     return refused
 
 
-def _store_revisions(session: Session, revisions: tuple[revision.SignedRevision, ...]) -> tuple[int, dict[str, str], list[str]]:
-    """Check and keep each new revision; returns (how many stored, new id -> record id, refusals)."""
-    ids = [r.id for r in revisions]
-    have = set(session.scalars(sa.select(Revision.id).where(Revision.id.in_(ids)))) if ids else set()
-    keys = dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
-    stored, new_ids, refused = 0, {}, []
-    for rev in revisions:
-        if rev.id in have:
-            continue
-        try:
-            fields = rev.fields()
-            if revision.revision_id(rev.body) != rev.id:
-                raise IntegrityError(f"Revision {rev.id[:12]}… does not match its content.")
-            if fields["device_id"].startswith(revision.AUTO_MERGE_PREFIX) and fields["device_id"] != revision.AUTO_MERGE_DEVICE:
-                raise IntegrityError(f"Revision {rev.id[:12]}… was merged by a newer fieldapp; update the app to take it.")
-            if fields["device_id"] != revision.AUTO_MERGE_DEVICE:
-                if fields["device_id"] not in keys:
-                    raise IntegrityError(f"Revision {rev.id[:12]}… comes from a device the service did not introduce.")
-                revision.check(rev, keys[fields["device_id"]])
-            # Auto-merges are checked by settle(), once their parents are all here.
-        except FieldappError as exc:
-            refused.append(str(exc))
-            continue
-        session.add(
-            Revision(
-                id=rev.id, record_id=fields["record_id"], parents=json.dumps(fields["parents"]), body=rev.body,
-                signature=rev.signature, device_id=fields["device_id"], created_at=fields["created_at"],
-                deleted=fields["deleted"], pushed=True,
-            )  # fmt: skip
+def _refresh_states(session: Session, vault: Vault, record_ids: set[str]) -> None:
+    """A record is 'synced' when its draft is clean and the service has every revision; conflicts stay.
+
+    Set-based (a push acknowledges hundreds of records at once): one read of the records'
+    revision graphs and one of the records, however many there are.
+    """
+    graphs: dict[str, dict[str, list[str]]] = {}
+    unpushed: dict[str, int] = {}
+    records: dict[str, Record] = {}
+    ids = sorted(record_ids)
+    for start in range(0, len(ids), 500):
+        part = ids[start : start + 500]
+        rows = session.execute(
+            sa.select(Revision.record_id, Revision.id, Revision.parents, Revision.pushed).where(Revision.record_id.in_(part))
         )
-        have.add(rev.id)
-        stored += 1
-        new_ids[rev.id] = fields["record_id"]
-    session.flush()
-    return stored, new_ids, refused
-
-
-def _refresh_states(session: Session, record_ids: set[str]) -> None:
-    """A record is 'synced' when its draft is clean and the service has every revision; conflicts stay."""
-    for record_id in record_ids:
-        rec = session.scalar(sa.select(Record).where(Record.id == record_id))
-        if rec is None or rec.sync_state == "conflict":
+        for record_id, rev_id, parents, pushed in rows:
+            graphs.setdefault(record_id, {})[rev_id] = json.loads(parents)
+            unpushed[record_id] = unpushed.get(record_id, 0) + (not pushed)
+        records.update((r.id, r) for r in session.scalars(sa.select(Record).where(Record.id.in_(part))))
+    states: dict[str, list[str]] = {"synced": [], "local": []}
+    for record_id in ids:
+        rec = records.get(record_id)
+        if rec is None:
             continue
-        unpushed = session.scalar(sa.select(sa.func.count()).where(Revision.record_id == record_id, Revision.pushed.is_(False)))
-        rec.sync_state = "synced" if not unpushed and not rec.draft_dirty else "local"
+        if len(graph.heads(graphs.get(record_id, {}))) > 1:
+            # Editing a record in conflict cuts a revision on this device's head and marks it
+            # 'local': settle again, or the conflict would vanish here while every other device
+            # still shows it (and heads that the edit made mergeable would stay unmerged).
+            settle(session, vault, record_id)
+            continue
+        if rec.sync_state == "conflict":
+            continue
+        states["synced" if not unpushed.get(record_id) and not rec.draft_dirty else "local"].append(record_id)
+    for state, changed in states.items():  # one UPDATE per state, not one per record
+        for start in range(0, len(changed), 500):
+            session.execute(sa.update(Record).where(Record.id.in_(changed[start : start + 500])).values(sync_state=state))
+
+
+def _to_upload() -> sa.ColumnElement[bool]:
+    """Bytes here that the service lacks and that an attachment or a revision names. A file
+    attached and taken off again before any revision held it is no evidence: the service would
+    never take it (no revision names it), and it would wait to be sent for ever."""
+    named_now = sa.exists().where(Attachment.sha256 == Blob.sha256)
+    named_before = sa.exists().where(sa.func.instr(sa.cast(Revision.body, sa.Text), Blob.sha256) > 0)
+    return sa.and_(Blob.uploaded.is_(False), Blob.name.is_not(None), sa.or_(named_now, named_before))
 
 
 def _download_blob_id(vault: Vault, sha256: str) -> bytes:

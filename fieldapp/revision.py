@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,9 +115,41 @@ def parse_body(body: bytes) -> dict[str, Any]:
         items = data[name]
         if not isinstance(items, list) or not all(isinstance(i, dict) and isinstance(i.get("id"), str) for i in items):
             raise ValidationError(f"The revision's {name} must be a list of objects with ids.")
-        if [i["id"] for i in items] != sorted(i["id"] for i in items):
-            raise ValidationError(f"The revision's {name} must be sorted by id.")
+        if [i["id"] for i in items] != sorted(set(i["id"] for i in items)):
+            raise ValidationError(f"The revision's {name} must be sorted by id, each id once.")
+    if not all(_is_link(link) for link in data["links"]):
+        raise ValidationError("An evidence link in the revision is malformed.")
+    if not all(_is_attachment(att) for att in data["attachments"]):
+        raise ValidationError("An attachment reference in the revision is malformed.")
     return data
+
+
+# A revision arrives from other devices: every link and attachment reference must have the shape
+# the vault stores, or one malformed body could stop every laptop's sync at the same place.
+_LINK_KEYS = {"id", "statement", "category", "comment", "passage"}
+_PASSAGE_KEYS = {"field", "start", "end", "text"}
+_ATTACHMENT_KEYS = {"id", "name", "media_type", "size", "sha256"}
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def _is_link(link: dict[str, Any]) -> bool:
+    if set(link) != _LINK_KEYS or not all(isinstance(link[k], str) for k in ("id", "statement", "category", "comment")):
+        return False
+    passage = link["passage"]
+    if passage is None:
+        return True
+    return (
+        isinstance(passage, dict) and set(passage) == _PASSAGE_KEYS and isinstance(passage["field"], str)
+        and isinstance(passage["text"], str) and type(passage["start"]) is int and type(passage["end"]) is int
+        and 0 <= passage["start"] < passage["end"]
+    )  # fmt: skip
+
+
+def _is_attachment(att: dict[str, Any]) -> bool:
+    return (
+        set(att) == _ATTACHMENT_KEYS and all(isinstance(att[k], str) for k in ("id", "name", "media_type", "sha256"))
+        and type(att["size"]) is int and att["size"] >= 0 and _HEX64.fullmatch(att["sha256"]) is not None
+    )  # fmt: skip
 
 
 def check(revision: SignedRevision, public_key: bytes) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from fieldapp import domain, graph, revision
 from fieldapp.errors import FieldappError, NotFound, ValidationError
 from fieldapp.merge import Collision
 from fieldapp.models import Assessment, Blob, Record, Revision
-from fieldapp.records import apply_snapshot, cut_revision, describe, load, snapshot, write_content
+from fieldapp.records import apply_snapshot, cut_revision, describe, snapshot, write_content
 
 if TYPE_CHECKING:
     from fieldapp.vault import Vault
@@ -46,33 +47,50 @@ class Conflict:
     collisions: tuple[Collision, ...]
 
 
-def settle(session: Session, vault: Vault, record_id: str, unverified: set[str] | None = None) -> tuple[Outcome, list[str]]:
-    """Bring record_id's draft to its revision graph; returns the outcome and any refusals."""
-    parents = _graph(session, record_id)
+Arrived = Mapping[str, tuple[revision.SignedRevision, dict]]  # revisions just pulled, with their parsed bodies
+
+
+def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | None = None) -> tuple[Outcome, list[str]]:
+    """Bring record_id's draft to its revision graph; returns the outcome and any refusals.
+
+    `arrived` holds the revisions this pull just stored (their bodies are in memory already):
+    auto-merges among them are checked here, and reading bodies again is spared.
+    """
+    arrived = arrived or {}
+    rows = _graph_rows(session, record_id)
+    parents = {rev_id: row[0] for rev_id, row in rows.items()}
     if graph.missing_parents(parents):
         return Outcome.WAITING, []
-    refused = _check_auto_merges(session, record_id, parents, unverified or set())
+
+    def get(rev_id: str) -> revision.SignedRevision:
+        return arrived[rev_id][0] if rev_id in arrived else _load(session, rev_id)
+
+    refused = _check_auto_merges(session, record_id, parents, arrived, get)
     rec = session.scalar(sa.select(Record).where(Record.id == record_id))
     if rec is not None and rec.draft_dirty:
         cut = cut_revision(session, vault, rec)  # the inspector's unsaved words become a head first
         if cut is not None:
             parents[cut.id] = json.loads(cut.parents)
+            rows[cut.id] = (parents[cut.id], cut.created_at, False)
     heads = graph.heads(parents)
     if not heads:
         return Outcome.UNCHANGED, refused
     made: list[revision.SignedRevision] = []
     collisions: tuple[Collision, ...] = ()
     if len(heads) > 1:
-        made, collisions = graph.fold_heads(heads, parents, lambda rid: _load(session, rid))
+        made, collisions = graph.fold_heads(heads, parents, get)
         for merged in made:
             _store_merge(session, merged)
         heads = graph.heads(parents)
-    target = _choose(session, rec, heads) if collisions else heads[0]
-    outcome = _adopt_or_create(session, vault, rec, record_id, target)
-    if outcome is None:
+    target = _choose(rows, rec, heads) if collisions else heads[0]
+    merged_bodies = {m.id: m for m in made}
+    target_rev = merged_bodies.get(target) or get(target)
+    first_created = min(row[1] for row in rows.values())
+    rec, outcome = _adopt_or_create(session, vault, rec, target, target_rev.fields(), first_created)
+    if rec is None:
         return Outcome.WAITING, refused
-    rec = load(session, record_id, include_deleted=True)
-    rec.sync_state = "conflict" if collisions else _state_of(session, rec)
+    unpushed = bool(made) or any(not row[2] for row in rows.values())
+    rec.sync_state = "conflict" if collisions else ("local" if unpushed or rec.draft_dirty else "synced")
     if collisions:
         return Outcome.CONFLICT, refused
     if made:
@@ -128,8 +146,13 @@ def resolve(session: Session, vault: Vault, rec: Record, take: str | None) -> Re
 
 
 def _graph(session: Session, record_id: str) -> dict[str, list[str]]:
-    rows = session.execute(sa.select(Revision.id, Revision.parents).where(Revision.record_id == record_id))
-    return {rev_id: json.loads(parents) for rev_id, parents in rows}
+    return {rev_id: row[0] for rev_id, row in _graph_rows(session, record_id).items()}
+
+
+def _graph_rows(session: Session, record_id: str) -> dict[str, tuple[list[str], str, bool]]:
+    """id -> (parents, created_at, pushed) for every revision of the record."""
+    query = sa.select(Revision.id, Revision.parents, Revision.created_at, Revision.pushed).where(Revision.record_id == record_id)
+    return {r.id: (json.loads(r.parents), r.created_at, bool(r.pushed)) for r in session.execute(query)}
 
 
 def _load(session: Session, rev_id: str) -> revision.SignedRevision:
@@ -137,15 +160,16 @@ def _load(session: Session, rev_id: str) -> revision.SignedRevision:
     return revision.SignedRevision(rev_id, row.body, row.signature)
 
 
-def _check_auto_merges(session: Session, record_id: str, parents: dict[str, list[str]], unverified: set[str]) -> list[str]:
+def _check_auto_merges(
+    session: Session, record_id: str, parents: dict[str, list[str]], arrived: Arrived, get: Callable[[str], revision.SignedRevision]
+) -> list[str]:
     """Auto-merges that arrived are taken only if they are exactly the merge of their parents."""
     refused = []
-    candidates = session.scalars(
-        sa.select(Revision.id).where(Revision.record_id == record_id, Revision.device_id == revision.AUTO_MERGE_DEVICE, Revision.id.in_(unverified))
-    ).all()
-    for rev_id in candidates:
+    for rev_id, (rev, fields) in arrived.items():
+        if fields["record_id"] != record_id or fields["device_id"] != revision.AUTO_MERGE_DEVICE:
+            continue
         try:
-            graph.check_auto_merge(_load(session, rev_id), parents, lambda rid: _load(session, rid))
+            graph.check_auto_merge(rev, parents, get)
         except FieldappError as exc:
             refused.append(str(exc))
             session.execute(sa.delete(Revision).where(Revision.id == rev_id))
@@ -167,34 +191,33 @@ def _store_merge(session: Session, merged: revision.SignedRevision) -> None:
     session.flush()
 
 
-def _choose(session: Session, rec: Record | None, heads: list[str]) -> str:
+def _choose(rows: dict[str, tuple[list[str], str, bool]], rec: Record | None, heads: list[str]) -> str:
     """In a conflict the draft stays on this device's version when it is a head; else the newest."""
     if rec is not None and rec.head_revision_id in heads:
         return rec.head_revision_id
-    times = dict(session.execute(sa.select(Revision.id, Revision.created_at).where(Revision.id.in_(heads))).tuples().all())
-    return max(heads, key=lambda h: (times[h], h))
+    return max(heads, key=lambda h: (rows[h][1] if h in rows else "", h))
 
 
-def _adopt_or_create(session: Session, vault: Vault, rec: Record | None, record_id: str, target: str) -> Outcome | None:
-    body = _load(session, target).fields()
+def _adopt_or_create(
+    session: Session, vault: Vault, rec: Record | None, target: str, body: dict, first_created: str
+) -> tuple[Record | None, Outcome]:
     if rec is None:
         if session.get(Assessment, body["assessment_id"]) is None:
-            return None  # its assessment arrives with the same pull; settle again then
-        rec = _new_record(session, vault, body, target)
-        _adopt(session, vault, rec, body, target)
-        return Outcome.CREATED
+            return None, Outcome.WAITING  # its assessment arrives with the same pull; settle again then
+        rec = _new_record(session, vault, body, first_created)
+        _adopt(session, vault, rec, body, target, fresh=True)
+        return rec, Outcome.CREATED
     if rec.head_revision_id == target:
-        return Outcome.UNCHANGED
+        return rec, Outcome.UNCHANGED
     _adopt(session, vault, rec, body, target)
-    return Outcome.UPDATED
+    return rec, Outcome.UPDATED
 
 
-def _new_record(session: Session, vault: Vault, body: dict, first_head: str) -> Record:
-    first = session.scalar(sa.select(sa.func.min(Revision.created_at)).where(Revision.record_id == body["record_id"]))
+def _new_record(session: Session, vault: Vault, body: dict, first_created: str) -> Record:
     rec = Record(
         id=body["record_id"], assessment_id=body["assessment_id"], kind=body["kind"], framework_key=body["framework"],
         title="", head_revision_id=None, draft_dirty=False, dirty_since=None, deleted=False, sync_state="synced",
-        created_at=first or body["created_at"], updated_at=vault.now(), indexed=False, flags="",
+        created_at=first_created, updated_at=vault.now(), indexed=False, flags="",
     )  # fmt: skip
     session.add(rec)
     session.flush()
@@ -204,14 +227,14 @@ def _new_record(session: Session, vault: Vault, body: dict, first_head: str) -> 
     return rec
 
 
-def _adopt(session: Session, vault: Vault, rec: Record, body: dict, head_id: str) -> None:
+def _adopt(session: Session, vault: Vault, rec: Record, body: dict, head_id: str, *, fresh: bool = False) -> None:
     """Make a revision the record's draft, as if it had been typed here and saved."""
     if body["deleted"]:
         rec.deleted = True
         session.execute(sa.text("DELETE FROM record_fts WHERE rowid = :num"), {"num": rec.num})
     else:
         _placeholders(session, body["attachments"])
-        apply_snapshot(session, vault, rec, body)  # indexes the new text too
+        apply_snapshot(session, vault, rec, body, fresh=fresh)  # indexes the new text too
     rec.framework_key = body["framework"]
     rec.head_revision_id, rec.draft_dirty, rec.dirty_since = head_id, False, None
     session.flush()
@@ -223,10 +246,3 @@ def _placeholders(session: Session, attachments: list[dict]) -> None:
         if session.get(Blob, att["sha256"]) is None:
             session.add(Blob(sha256=att["sha256"], name=None, blob_id=None, size=att["size"], uploaded=True))
     session.flush()
-
-
-def _state_of(session: Session, rec: Record) -> str:
-    if rec.draft_dirty:
-        return "local"
-    unpushed = session.scalar(sa.select(sa.func.count()).where(Revision.record_id == rec.id, Revision.pushed.is_(False)))
-    return "local" if unpushed else "synced"

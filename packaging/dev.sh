@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for the README's two commands, from a fresh Debian 12 machine with Python 3.11:
-#   bash packaging/dev.sh app [ARGS...]    run the desktop app (python -m ui ARGS...)
+#   bash packaging/dev.sh app [ARGS...]    run the desktop app (python -m ui ARGS...), with a local central service
 #   bash packaging/dev.sh test [ARGS...]   run the whole test suite (pytest arguments pass through)
 # It installs what is missing (python3-venv, Qt's system libraries), makes .venv in the repo,
 # and installs the project with the pinned dependencies only when pyproject.toml or the lock changed.
@@ -117,6 +117,67 @@ fi
 
 # -- run ------------------------------------------------------------------------------------------
 
+# The embedded default: the app, and a central service on this computer (SQLite in its data folder),
+# so sync works out of the box. The app enrols with it once, with a one-time code made here.
+# FIELDAPP_SERVICE=off runs the app alone; FIELDAPP_SERVICE_PORT and FIELDAPP_SERVICE_DATA move it.
+run_app() {
+  local py=("$venv/bin/python" -P)  # -P: a stray ./ui or ./sync where you stand never shadows ours
+  local service_args=() started=""
+  if [ "${FIELDAPP_SERVICE:-on}" != off ]; then
+    local port=${FIELDAPP_SERVICE_PORT:-8765}
+    local url="http://127.0.0.1:$port"
+    local data=${FIELDAPP_SERVICE_DATA:-$("${py[@]}" -c 'from sync.server.settings import default_data_dir; print(default_data_dir())')}
+    if ! service_answers "$url"; then
+      if port_taken "$port"; then
+        say "port $port is taken by something that is not fieldapp's service: the app runs without a local service"
+        url=""
+      else
+        mkdir -p "$data"
+        "${py[@]}" -m sync.server --data "$data" serve --port "$port" >>"$data/service.log" 2>&1 &
+        started=$!
+        for _ in $(seq 100); do service_answers "$url" && break; sleep 0.1; done
+        if service_answers "$url"; then
+          say "local central service on $url (data in $data)"
+        else
+          say "the local service did not start (see $data/service.log): the app runs without it"
+          kill "$started" 2>/dev/null; started="" url=""
+        fi
+      fi
+    fi
+    if [ -n "$url" ]; then
+      local code
+      code=$("${py[@]}" -m sync.server --data "$data" admin --json local-setup | "${py[@]}" -c 'import json, sys; print(json.load(sys.stdin)["code"])') \
+        && service_args=(--service "$url" --enrol-code "$code")
+    fi
+  fi
+  # Stays where you are, so `--vault ./here` means here.
+  local status=0
+  "${py[@]}" -m ui "${service_args[@]+"${service_args[@]}"}" "$@" || status=$?
+  if [ -n "$started" ]; then
+    kill "$started" 2>/dev/null && wait "$started" 2>/dev/null
+  fi
+  return "$status"
+}
+
+service_answers() {
+  "$venv/bin/python" -P -c 'import json, sys, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1] + "/v1/status", timeout=1) as answer:
+        sys.exit(0 if json.load(answer).get("service") == "fieldapp" else 1)
+except Exception:
+    sys.exit(1)' "$1"
+}
+
+port_taken() {
+  "$venv/bin/python" -P -c 'import socket, sys
+s = socket.socket()
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(0)
+sys.exit(1)' "$1"
+}
+
 case "$command_name" in
   test)
     # pytest runs from the repo root (its settings and testpaths live there); paths given relative
@@ -134,7 +195,6 @@ case "$command_name" in
     exec "$venv/bin/python" -m pytest "${args[@]+"${args[@]}"}"
     ;;
   app)
-    # Stays where you are (so `--vault ./here` means here); -P keeps a stray ./ui from shadowing ours.
-    exec "$venv/bin/python" -P -m ui "$@"
+    run_app "$@"
     ;;
 esac

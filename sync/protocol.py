@@ -26,6 +26,8 @@ MAX_REQUEST_BYTES = 32 << 20  # a request body, after decompression
 MAX_PULL_LIMIT = 2000  # revisions in one pull page
 DEFAULT_PULL_LIMIT = 500
 MAX_CURSOR_CHARS = 256 << 10
+MAX_PARENTS = 100  # parents of one revision (a merge has two; resolving many heads, more)
+MAX_ATTACHMENT_BYTES = 1 << 40  # an attachment's size as a revision names it
 CHUNK_SIZE = 4 << 20  # attachment transfer chunk
 
 # Error codes: stable words the client and tests match on (the detail text is for people).
@@ -58,6 +60,7 @@ R_FRAMEWORK = "unknown_framework"
 
 _UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _HEX64 = r"^[0-9a-f]{64}$"
+_FRAMEWORK_KEY = r"^[a-z0-9-]{1,64}@[0-9.]{1,32}$"
 
 
 def _base64(expected: int | None) -> AfterValidator:
@@ -77,10 +80,12 @@ Uuid = Annotated[str, StringConstraints(pattern=_UUID)]
 Hex64 = Annotated[str, StringConstraints(pattern=_HEX64)]
 PublicKey = Annotated[str, StringConstraints(max_length=64), _base64(32)]
 Signature = Annotated[str, StringConstraints(max_length=100), _base64(None)]  # 64 bytes, or empty for auto-merges
-Label = Annotated[str, StringConstraints(max_length=200)]
+_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"  # stored as text: PostgreSQL refuses NUL, and no label needs a control character
+Label = Annotated[str, StringConstraints(max_length=200, pattern=_ONE_LINE)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+NewName = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE)]  # a name a device offers
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-FrameworkKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{1,64}@[0-9.]{1,32}$")]
+FrameworkKey = Annotated[str, StringConstraints(pattern=_FRAMEWORK_KEY)]
 
 
 class Wire(BaseModel):
@@ -138,7 +143,7 @@ class Assessment(Wire):
 class AssessmentProposal(Wire):
     """An assessment first made on a laptop, offered to the service (allowed for some inspectors)."""
 
-    name: Name
+    name: NewName
     period_start: IsoDate | None = None
     period_end: IsoDate | None = None
     framework: FrameworkKey

@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
 import uvicorn
 from sqlalchemy.orm import Session
 from vault_fixtures import PASSPHRASE, Template
 
+from fieldapp import revision
 from fieldapp.vault import Vault
+from sync import protocol
 from sync.client.api import ServiceApi
 from sync.client.engine import SyncEngine, SyncReport
 from sync.client.enrolment import enrol
@@ -85,9 +88,13 @@ class Service:
 
 
 @contextmanager
-def running_service(data_dir: Path, database_url: str | None = None, limits: Limits | None = None) -> Iterator[Service]:
+def running_service(
+    data_dir: Path, database_url: str | None = None, limits: Limits | None = None, *, chunk_size: int = protocol.CHUNK_SIZE
+) -> Iterator[Service]:
     """The real app under uvicorn on a free port of 127.0.0.1, in a thread of this process."""
-    settings = Settings(data_dir=data_dir, database_url=database_url, limits=limits or Limits(requests_per_s=10_000, burst=10_000))
+    settings = Settings(
+        data_dir=data_dir, database_url=database_url, limits=limits or Limits(requests_per_s=10_000, burst=10_000), chunk_size=chunk_size
+    )
     app = create_app(settings)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
@@ -112,6 +119,17 @@ def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]
             yield running
     else:
         with postgres_schema() as url, running_service(tmp_path / "service", url) as running:
+            yield running
+
+
+@contextmanager
+def service_on(backend: str, data_dir: Path, *, chunk_size: int = protocol.CHUNK_SIZE) -> Iterator[Service]:
+    """A running service on one backend ("sqlite" or "postgresql", in a fresh schema)."""
+    if backend == "sqlite":
+        with running_service(data_dir, chunk_size=chunk_size) as running:
+            yield running
+    else:
+        with postgres_schema() as url, running_service(data_dir, url, chunk_size=chunk_size) as running:
             yield running
 
 
@@ -147,7 +165,7 @@ def make_device(vault_template: Template, tmp_path: Path) -> Iterator[Callable[.
         path = tmp_path / f"vault-{name}-{len(opened)}"
         shutil.copytree(vault_template.path, path)
         vault = Vault.open(path, passphrase=PASSPHRASE)
-        _new_device_identity(vault)
+        new_device_identity(vault)
         opened.append(vault)
         enrol(vault, service.url, service.code(inspector_id), label=name)
         return Device(name, vault, service.url)
@@ -157,7 +175,22 @@ def make_device(vault_template: Template, tmp_path: Path) -> Iterator[Callable[.
         vault.lock()
 
 
-def _new_device_identity(vault: Vault) -> None:
+def colleagues(service: Service, make_device: Callable[..., Device], content: object | None = None) -> tuple[str, Device, Device, str | None]:
+    """Two inspectors of one team, enrolled and synced; with content, a record the first made and
+    both now hold. Returns (assessment id, first, second, record id or None)."""
+    assessment_id, (a, b) = service.team(inspectors=2)
+    first, second = make_device(service, a, "first"), make_device(service, b, "second")
+    first.sync()
+    second.sync()
+    if content is None:
+        return assessment_id, first, second, None
+    record_id = first.vault.records.create(assessment_id, content).value.id  # type: ignore[arg-type]
+    first.sync()
+    second.sync()
+    return assessment_id, first, second, record_id
+
+
+def new_device_identity(vault: Vault) -> None:
     """Copies of the template share its device key; give each its own, as a real laptop has."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -181,3 +214,127 @@ def _new_device_identity(vault: Vault) -> None:
 
 def in_ci() -> bool:
     return os.environ.get("CI") == "true"
+
+
+# -- raw HTTP, for tests that send what no client would -----------------------------------------------
+
+
+@contextmanager
+def backend_service(
+    backend: str, data_dir: Path, *, limits: Limits | None = None, chunk_size: int = protocol.CHUNK_SIZE
+) -> Iterator[Service]:
+    """Like `service_on`, with limits of its own (small bodies, batches or rates, for the tests of limits)."""
+    if backend == "sqlite":
+        with running_service(data_dir, limits=limits, chunk_size=chunk_size) as running:
+            yield running
+    else:
+        with postgres_schema() as url, running_service(data_dir, url, limits=limits, chunk_size=chunk_size) as running:
+            yield running
+
+
+PROTOCOL_HEADERS = {protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION)}
+
+
+def api_url(service: Service, path: str) -> str:
+    return f"{service.url}{protocol.API}{path}"
+
+
+def enrol_body(code: str, *, device_id: str | None = None, key: object | None = None, label: str = "raw") -> dict:
+    """An enrolment request as JSON: a fresh device id and Ed25519 key unless given."""
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from fieldapp.ids import uuid7
+
+    private = key if isinstance(key, Ed25519PrivateKey) else Ed25519PrivateKey.generate()
+    public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {"code": code, "device_id": device_id or uuid7(), "public_key": base64.b64encode(public).decode(), "label": label}
+
+
+@dataclass
+class RawDevice:
+    """An enrolled device driven with plain `requests`: it signs real revisions, and can send anything."""
+
+    service: Service
+    device_id: str
+    inspector_id: str
+    token: str
+    key: object  # Ed25519PrivateKey
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {**PROTOCOL_HEADERS, "Authorization": f"Bearer {self.token}"}
+
+    def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
+        return requests.request(method, api_url(self.service, path), headers=headers, timeout=60, **kwargs)  # type: ignore[arg-type]
+
+    def revision(
+        self, assessment_id: str, *, record_id: str | None = None, parents: tuple[str, ...] = (), kind: str = "observation",
+        content: dict | None = None, attachments: tuple[dict, ...] = (), deleted: bool = False, device_id: str | None = None,
+        framework: str | None = None, created_at: str = "2026-11-20T10:00:00.000000Z",
+    ) -> revision.SignedRevision:  # fmt: skip
+        """A correctly hashed revision signed with this device's key (whatever the fields claim)."""
+        from fieldapp.framework import default_framework
+        from fieldapp.ids import uuid7
+
+        snapshot = revision.Snapshot(
+            record_id=record_id or uuid7(), assessment_id=assessment_id, kind=kind,
+            framework_key=framework or default_framework().key, deleted=deleted,
+            content=content if content is not None else {"title": "ICB board", "notes": "10:42 chair asks for the winter plan"},
+            links=(), attachments=attachments,
+        )  # fmt: skip
+        return revision.create(
+            snapshot, parents=parents, device_id=device_id or self.device_id, created_at=created_at, private_key=self.key  # type: ignore[arg-type]
+        )
+
+    def push(self, *revisions: revision.SignedRevision | dict) -> requests.Response:
+        return self.request("POST", "/push", json={"revisions": [wire(r) for r in revisions]})
+
+    def pull(self, cursor: str | None = None, limit: int = 500) -> requests.Response:
+        return self.request("POST", "/pull", json={"cursor": cursor, "limit": limit})
+
+
+def wire(rev: revision.SignedRevision | dict) -> dict:
+    """A revision as the push body carries it (a dict passes through, for hand-made ones)."""
+    import base64
+
+    if isinstance(rev, dict):
+        return rev
+    return {"id": rev.id, "body": rev.body.decode("utf-8"), "signature": base64.b64encode(rev.signature).decode()}
+
+
+def raw_device(service: Service, inspector_id: str, label: str = "raw") -> RawDevice:
+    """Enrol a new device over plain HTTP with a fresh key and code."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    body = enrol_body(service.code(inspector_id), key=key, label=label)
+    answer = requests.post(api_url(service, "/enrol"), json=body, headers=PROTOCOL_HEADERS, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return RawDevice(service, body["device_id"], inspector_id, answer.json()["token"], key)
+
+
+STORED_TABLES = ("records", "revisions", "blob_refs", "blobs", "devices", "assessments", "team_members")
+
+
+def stored(service: Service) -> dict[str, int]:
+    """Row counts of what requests can add, used codes, and files in the blob folder."""
+    counts = {}
+    with Session(service.engine) as session:
+        for table in STORED_TABLES:
+            counts[table] = session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+        counts["codes_used"] = session.scalar(sa.text("SELECT count(*) FROM enrolment_codes WHERE used_at IS NOT NULL"))
+    blobs = service.settings.blobs_dir
+    counts["blob_files"] = sum(1 for p in blobs.rglob("*") if p.is_file()) if blobs.exists() else 0
+    return counts
+
+
+def refused(answer: requests.Response, status: int, code: str) -> protocol.ErrorBody:
+    """The answer is that status with an ErrorBody of that code, and words for a person."""
+    assert answer.status_code == status, answer.text[:500]
+    body = protocol.ErrorBody.model_validate(answer.json())
+    assert body.code == code and len(body.detail) > 10, body
+    return body

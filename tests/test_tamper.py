@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from vault_fixtures import PASSPHRASE, sample_contents
+from vault_fixtures import PASSPHRASE
 
 from fieldapp import domain, keys, sqlcipher
 from fieldapp.errors import IntegrityError, VaultDamaged

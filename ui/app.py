@@ -133,6 +133,9 @@ class AppController(QObject):
     def _show(self, window: QWidget) -> None:
         previous, self.window = self.window, window
         window.show()
+        # Keyboard first: the passphrase can be typed at once, without a click to focus the window.
+        window.raise_()
+        window.activateWindow()
         if previous is not None and previous is not window:
             previous.hide()
 

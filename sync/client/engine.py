@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from fieldapp import revision
 from fieldapp.errors import Cancelled, FieldappError, NotFound
 from fieldapp.ids import iso, utcnow
 from fieldapp.replication import Ack, BlobToMove, PulledAssessment, PulledPage
+from fieldapp.rows import Changes
 from fieldapp.vault import Vault
 from sync import protocol
 from sync.client.api import ServiceApi
@@ -42,6 +44,7 @@ class SyncReport:
     uploaded_bytes: int = 0
     downloaded_bytes: int = 0
     problems: list[str] = field(default_factory=list)  # things the inspector should know about
+    changes: Changes = field(default_factory=Changes)  # what changed in the vault, for views to reload
 
     def summary(self) -> str:
         parts = [f"{self.pushed} sent", f"{self.pulled} received"]
@@ -61,7 +64,7 @@ class SyncEngine:
         progress: Callable[[Progress], None] | None = None,
         cancel: Callable[[], bool] | None = None,
         batch: int = protocol.MAX_BATCH,
-        page: int = protocol.DEFAULT_PULL_LIMIT,
+        page: int = 1000,  # fewer, larger pages: each is one commit (one fsync) on the laptop
     ) -> None:
         self.vault, self.api = vault, api
         self._progress = progress or (lambda _p: None)
@@ -98,34 +101,42 @@ class SyncEngine:
             except ServiceRefused as exc:
                 if exc.status not in (403, 404, 409, 422):
                     raise
-                self.vault.replication.assessment_offered(item.id, accepted=None, refusal=str(exc))
+                self.report.changes |= self.vault.replication.assessment_offered(item.id, accepted=None, refusal=str(exc)).changes
                 self.report.problems.append(f"{item.name} stays on this laptop only: {exc}")
                 continue
-            self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted))
+            self.report.changes |= self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted)).changes
 
     def _push(self) -> None:
-        batch = self.batch
-        while True:
-            self._check_cancel()
-            pending = self.vault.replication.pending(batch)
-            if not pending:
-                return
-            self._say("push", self.report.pushed, message=f"Sending {len(pending)} revisions")
-            try:
-                answer = self.api.push(pending)
-            except TooLarge:
-                if batch == 1:
-                    self._refuse_locally(pending[0])
+        """Batches in order, two in flight: the next is read and sent while the service checks the
+        last one and this device records its answer. A refused batch never blocks the rest."""
+        batch, after = self.batch, 0
+        pending, last = self.vault.replication.pending_page(batch, after_seq=after)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as sender:
+            inflight = sender.submit(self.api.push, pending) if pending else None
+            while inflight is not None:
+                self._check_cancel()
+                self._say("push", self.report.pushed, message=f"Sending {len(pending)} revisions")
+                following, following_last = self.vault.replication.pending_page(batch, after_seq=last)
+                try:
+                    answer = inflight.result()
+                except TooLarge:
+                    if batch == 1:
+                        self._refuse_locally(pending[0])
+                        after = last
+                    else:
+                        batch = max(1, batch // 2)
+                    pending, last = self.vault.replication.pending_page(batch, after_seq=after)
+                    inflight = sender.submit(self.api.push, pending) if pending else None
                     continue
-                batch = max(1, batch // 2)
-                continue
-            acks = [Ack(a.id, a.status == "accepted", a.code or "", a.reason or "") for a in answer.acks]
-            self.vault.replication.acknowledge(acks)
-            accepted = sum(a.accepted for a in acks)
-            self.report.pushed += accepted
-            self.report.refused += [f"{a.id[:12]}…: {a.reason}" for a in acks if not a.accepted and a.code != protocol.R_PARENT]
-            if not accepted:
-                return  # only refusals (or parents still missing): nothing more will pass this time
+                inflight = sender.submit(self.api.push, following) if following else None
+                self._acknowledge(answer)
+                pending, after, last = following, last, following_last
+
+    def _acknowledge(self, answer: protocol.PushResponse) -> None:
+        acks = [Ack(a.id, a.status == "accepted", a.code or "", a.reason or "") for a in answer.acks]
+        self.report.changes |= self.vault.replication.acknowledge(acks).changes
+        self.report.pushed += sum(a.accepted for a in acks)
+        self.report.refused += [f"{a.id[:12]}…: {a.reason}" for a in acks if not a.accepted and a.code != protocol.R_PARENT]
 
     def _refuse_locally(self, rev: revision.SignedRevision) -> None:
         reason = "too large for the service even alone"
@@ -133,29 +144,36 @@ class SyncEngine:
         self.report.refused.append(f"{rev.id[:12]}…: {reason}")
 
     def _pull(self) -> None:
+        """Pages in order; the next page is fetched while this one is checked and stored."""
         cursor = self.vault.replication.cursor()
         restarted = False
-        while True:
-            self._check_cancel()
-            self._say("pull", self.report.pulled, message="Receiving changes")
-            try:
-                answer = self.api.pull(cursor, self.page)
-            except ServiceRefused as exc:
-                if exc.code != protocol.E_BAD_CURSOR or restarted:
-                    raise
-                self.vault.replication.reset_cursor()  # e.g. the service was restored from a backup
-                cursor, restarted = None, True
-                continue
-            done = self.vault.replication.apply_pull(_page(answer)).value
-            self.report.pulled += done.stored
-            self.report.updated += sum(done.outcomes.get(k, 0) for k in ("created", "updated"))
-            self.report.merged += done.outcomes.get("merged", 0)
-            self.report.conflicts += done.conflicts
-            self.report.problems += list(done.refused)
-            self._frameworks_offered = answer.frameworks
-            cursor = answer.cursor
-            if not answer.more:
-                return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
+            fetching = fetcher.submit(self.api.pull, cursor, self.page)
+            while fetching is not None:
+                self._check_cancel()
+                self._say("pull", self.report.pulled, message="Receiving changes")
+                try:
+                    answer = fetching.result()
+                except ServiceRefused as exc:
+                    if exc.code != protocol.E_BAD_CURSOR or restarted:
+                        raise
+                    self.vault.replication.reset_cursor()  # e.g. the service was restored from a backup
+                    restarted = True
+                    fetching = fetcher.submit(self.api.pull, None, self.page)
+                    continue
+                fetching = fetcher.submit(self.api.pull, answer.cursor, self.page) if answer.more else None
+                self._apply(answer)
+
+    def _apply(self, answer: protocol.PullResponse) -> None:
+        applied = self.vault.replication.apply_pull(_page(answer))
+        done = applied.value
+        self.report.changes |= applied.changes
+        self.report.pulled += done.stored
+        self.report.updated += sum(done.outcomes.get(k, 0) for k in ("created", "updated"))
+        self.report.merged += done.outcomes.get("merged", 0)
+        self.report.conflicts += done.conflicts
+        self.report.problems += list(done.refused)
+        self._frameworks_offered = answer.frameworks
 
     def _fetch_frameworks(self) -> None:
         for key in self.vault.replication.frameworks_missing(list(getattr(self, "_frameworks_offered", []))):
@@ -176,20 +194,26 @@ class SyncEngine:
                 if exc.status == 404:
                     continue  # no revision on the service names it yet: it goes with that revision
                 raise
-            if not status.complete:
-                self._send_chunks(blob, status)
-            self.vault.replication.mark_uploaded(blob.sha256)
+            if status.complete or self._send_chunks(blob, status):
+                self.vault.replication.mark_uploaded(blob.sha256)
 
-    def _send_chunks(self, blob: BlobToMove, status: protocol.BlobStatus) -> None:
-        missing = [i for i in range(_chunks(status.size, status.chunk_size)) if i not in set(status.received)]
+    def _send_chunks(self, blob: BlobToMove, status: protocol.BlobStatus) -> bool:
+        """Send the chunks the service lacks; returns whether it now holds the whole file."""
+        count = _chunks(status.size, status.chunk_size)
+        # Every chunk there but no whole file: the service stopped between taking the last chunk
+        # and checking the file (killed, disk full). Marking it uploaded then would strand it
+        # for good; sending the last chunk again makes the service finish it.
+        missing = [i for i in range(count) if i not in set(status.received)] or [count - 1]
+        complete = False
         with self.vault.replication.open_upload(blob.sha256) as reader:
             for index in missing:
                 self._check_cancel()
                 start = index * status.chunk_size
                 data = reader.read_at(start, min(status.chunk_size, status.size - start))
                 self._say("upload", self.report.uploaded_bytes, message=f"Sending attachments ({_mb(self.report.uploaded_bytes)} MB)")
-                self.api.put_chunk(blob.sha256, index, data)
+                complete = self.api.put_chunk(blob.sha256, index, data).complete
                 self.report.uploaded_bytes += len(data)
+        return complete
 
     def _download_attachments(self) -> None:
         for blob in self.vault.replication.downloads_pending():
@@ -216,7 +240,7 @@ class SyncEngine:
                 self.report.downloaded_bytes += len(data) - skip
                 self._say("download", self.report.downloaded_bytes, message=f"Receiving attachments ({_mb(self.report.downloaded_bytes)} MB)")
             try:
-                self.vault.replication.finish_download(blob.sha256, partial)
+                self.report.changes |= self.vault.replication.finish_download(blob.sha256, partial).changes
             except NotFound:
                 pass  # the attachment was removed meanwhile
 

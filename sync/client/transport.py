@@ -85,7 +85,8 @@ class HttpTransport:
         self._session.verify = ca_bundle or True
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._retry, self._sleep, self._cancelled = retry, sleep, cancelled
-        self.bytes_sent = 0
+        self.bytes_sent = 0  # bodies of requests answered, plus a fair guess at headers
+        self.bytes_attempted = 0  # every body put on the wire, retries and cut-off attempts included
         self.bytes_received = 0
 
     def close(self) -> None:
@@ -117,16 +118,27 @@ class HttpTransport:
                 ) from None
             except requests.exceptions.ConnectionError as exc:
                 last = exc  # refused, reset, DNS, or cut off mid-answer: nothing to trust
+                if _maybe_sent(exc):
+                    self.bytes_attempted += len(body or b"")  # it may have left, in part or whole
                 if not idempotent and not isinstance(exc, requests.exceptions.ConnectTimeout) and _maybe_sent(exc):
                     break
                 continue
             except requests.exceptions.Timeout as exc:
                 last = exc
+                self.bytes_attempted += len(body or b"")
                 if not idempotent:
                     break
                 continue
             except requests.exceptions.RequestException as exc:  # a broken response (bad chunking, bad gzip)
                 last = exc
+                continue
+            self.bytes_attempted += len(body or b"")
+            if _cut_in_head(answer):
+                # Headers cut off before their blank line still parse (urllib3 only logs it), as an
+                # answer with no length and no body: a broken connection, not the service's word.
+                last = requests.exceptions.ConnectionError("the answer was cut off inside its headers")
+                if not idempotent:
+                    break
                 continue
             self.bytes_sent += len(body or b"") + len(path) + 200  # a fair guess at headers
             self.bytes_received += len(answer.content) + 200
@@ -140,6 +152,15 @@ class HttpTransport:
                 continue
             return response
         raise ServiceUnreachable(_unreachable_message(self.base_url, last))
+
+
+def _cut_in_head(answer: requests.Response) -> bool:
+    """Whether an answer lacks the framing every answer of the service carries (a length, or
+    chunks): what arrived was the start of its headers, and the rest was lost."""
+    if answer.status_code < 200 or answer.status_code in (204, 304):
+        return False
+    chunked = "chunked" in answer.headers.get("Transfer-Encoding", "").lower()
+    return "Content-Length" not in answer.headers and not chunked
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

@@ -146,7 +146,10 @@ def offer_assessment(session: Session, caller: Caller, assessment_id: str, offer
     """A device offers an assessment it made offline. Idempotent for its team; 403 for anyone else."""
     existing = session.get(Assessment, assessment_id)
     if existing is not None:
-        if assessment_id not in caller.assessment_ids:
+        # The caller's teams were read before this transaction: the same offer sent twice at once
+        # may have made this inspector a member since, so ask the table itself.
+        member = assessment_id in caller.assessment_ids or session.get(TeamMember, (assessment_id, caller.inspector_id)) is not None
+        if not member:
             raise errors.Forbidden(errors.OTHER_TEAM.format(assessment_id=assessment_id))
         return wire_assessment(session, existing)
     inspector = session.get(Inspector, caller.inspector_id)

@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from fieldapp.ids import iso, utcnow
@@ -94,14 +95,33 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(e.get("type") == "too_long" and tuple(e.get("loc", ())) == ("body", "revisions") for e in exc.errors()):
+            limit = min(protocol.MAX_BATCH, _service(request).settings.limits.max_batch)
+            return _error(errors.TooLarge(f"At most {limit} revisions in one push.", limit=limit))
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()[:5])
         return _error(errors.Invalid(f"The request is not valid: {problems}"[:2000]))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own answers (no such path, or method) and FastAPI's body parser, as an ErrorBody.
+        if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+            return _error(errors.Invalid("The request body cannot be read as JSON: not UTF-8, nested too deeply, or a number too long."))
+        code = protocol.E_NOT_FOUND if exc.status_code == 404 else protocol.E_INVALID
+        body = protocol.ErrorBody(detail=f"{exc.detail}: {request.method} {request.url.path[:200]}", code=code)
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(sa.exc.OperationalError)
     async def database_busy(_request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
         log.warning("database refused a request: %s", exc.orig)
         return _error(errors.Unavailable("The service's database is busy or out of space; nothing was stored. Try again shortly."))
+
+    @app.exception_handler(sa.exc.IntegrityError)
+    async def lost_race(_request: Request, exc: sa.exc.IntegrityError) -> JSONResponse:
+        # Two requests made the same new thing at once (a device id, an offered assessment): on
+        # PostgreSQL the second meets the first's unique key. It rolled back; trying again settles it.
+        log.warning("a write lost a race: %s", exc.orig)
+        return _error(errors.Unavailable("Another request made the same thing at the same moment; nothing was stored. Try again.", retry_after_s=1))
 
 
 def _error(exc: errors.ServiceError) -> JSONResponse:
@@ -168,7 +188,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one fla
             return pull.changes_since(session=session, caller=who, request=body)
 
     @app.get(f"{protocol.API}/frameworks/{{key}}", responses=_ERRORS, tags=["sync"])
-    def framework(key: Annotated[str, Path(max_length=200)], _who: CurrentDevice) -> Response:
+    def framework(key: Annotated[str, Path(pattern=protocol._FRAMEWORK_KEY)], _who: CurrentDevice) -> Response:
         """A framework version as the JSON document the app loads."""
         with service.reading() as session:
             return Response(frameworks.document(session, key), media_type="application/json")

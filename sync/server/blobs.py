@@ -93,7 +93,7 @@ class BlobFolder:
 
 def status(*, session: Session, caller: Caller, folder: BlobFolder, sha256: str, chunk_size: int) -> protocol.BlobStatus:
     size = _named_size(session, caller, sha256)
-    blob = _complete_blob(session, folder, sha256)
+    blob = _complete_blob(session, folder, sha256) if _proven(session, caller, sha256) else None
     if blob is not None:
         return protocol.BlobStatus(
             sha256=sha256, size=blob.size, chunk_size=blob.chunk_size,
@@ -109,7 +109,7 @@ def put_chunk(
 ) -> protocol.ChunkReceipt:  # fmt: skip
     size = _named_size(session, caller, sha256)
     count = chunk_count(size, chunk_size)
-    if _complete_blob(session, folder, sha256) is not None:
+    if _proven(session, caller, sha256) and _complete_blob(session, folder, sha256) is not None:
         return protocol.ChunkReceipt(sha256=sha256, index=index, received=count, complete=True)
     if not 0 <= index < count:
         raise errors.Invalid(f"Chunk {index} is out of range: this file has chunks 0 to {count - 1}.")
@@ -123,12 +123,13 @@ def put_chunk(
     if len(received) < count:
         return protocol.ChunkReceipt(sha256=sha256, index=index, received=len(received), complete=False)
     _finish(session, folder, staging, sha256, size, chunk_size, count)
+    _prove(session, caller, sha256)
     return protocol.ChunkReceipt(sha256=sha256, index=index, received=count, complete=True)
 
 
 def get_chunk(*, session: Session, caller: Caller, folder: BlobFolder, sha256: str, index: int) -> bytes:
     _named_size(session, caller, sha256)
-    blob = _complete_blob(session, folder, sha256)
+    blob = _complete_blob(session, folder, sha256) if _proven(session, caller, sha256) else None
     if blob is None:
         raise errors.NotFoundError("The service does not hold that whole attachment yet; try again after the next sync.", code=protocol.E_NOT_READY)
     if not 0 <= index < chunk_count(blob.size, blob.chunk_size):
@@ -162,6 +163,32 @@ def _named_size(session: Session, caller: Caller, sha256: str) -> int:
     if size is None:
         raise errors.NotFoundError(NOT_NAMED)
     return size
+
+
+def _proven(session: Session, caller: Caller, sha256: str) -> bool:
+    """Whether one of the caller's teams has shown it holds these bytes."""
+    if not caller.assessment_ids:
+        return False
+    query = sa.select(BlobRef.sha256).where(BlobRef.sha256 == sha256, BlobRef.assessment_id.in_(caller.assessment_ids), BlobRef.proven.is_(True))
+    return session.scalar(query.limit(1)) is not None
+
+
+def _prove(session: Session, caller: Caller, sha256: str) -> None:
+    """The caller just uploaded the whole file: every one of its teams naming it may fetch it."""
+    session.execute(
+        sa.update(BlobRef).where(BlobRef.sha256 == sha256, BlobRef.assessment_id.in_(caller.assessment_ids)).values(proven=True)
+    )
+
+
+def proven_elsewhere(session: Session, caller: Caller, sha256s: set[str]) -> set[str]:
+    """Of these SHA-256s, those the caller can already fetch through one of its teams: naming them
+    in another of its assessments shares what it holds (push marks such new references proven)."""
+    if not sha256s or not caller.assessment_ids:
+        return set()
+    query = sa.select(BlobRef.sha256).where(
+        BlobRef.sha256.in_(sha256s), BlobRef.assessment_id.in_(caller.assessment_ids), BlobRef.proven.is_(True)
+    )
+    return set(session.scalars(query))
 
 
 def _complete_blob(session: Session, folder: BlobFolder, sha256: str) -> Blob | None:

@@ -20,6 +20,21 @@ TOKEN_PREFIX = "fa1_"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L, U: read aloud and typed from paper
 CODE_LENGTH = 12  # ~59 bits; with enrolment rate-limited per address, guessing is hopeless
 DEFAULT_CODE_TTL = timedelta(hours=24)
+# Ed25519 points of small order (top bit ignored, as libsodium does): under such a "key" one
+# forged signature holds for every message, so a device enrolled with one would prove nothing.
+_SMALL_ORDER_KEYS = frozenset(
+    bytes.fromhex(h)
+    for h in (
+        "00" * 32,
+        "01" + "00" * 31,
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "ec" + "ff" * 30 + "7f",
+        "ed" + "ff" * 30 + "7f",  # p: 0, not canonically written
+        "ee" + "ff" * 30 + "7f",  # p + 1: 1, not canonically written
+    )
+)
+BAD_KEY = "That public key is not a usable Ed25519 key (a point of small order); the app makes a new one."
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,8 @@ def enrol(session: Session, request: protocol.EnrolRequest) -> protocol.EnrolRes
     if code is None or code.used_at is not None or code.expires_at <= now:
         raise errors.Invalid(errors.BAD_CODE, code=protocol.E_ENROLMENT_CODE)
     public_key = base64.b64decode(request.public_key)
+    if public_key[:31] + bytes([public_key[31] & 0x7F]) in _SMALL_ORDER_KEYS:
+        raise errors.Invalid(BAD_KEY)
     token = new_token()
     device = session.get(Device, request.device_id, with_for_update=True)
     if device is not None:

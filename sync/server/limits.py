@@ -55,7 +55,10 @@ class RequestGuard:
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self._too_large(send)
             return
-        body = await self._read(receive)
+        try:
+            body = await self._read(receive)
+        except _Disconnected:
+            return  # the client went away mid-body: nothing to answer, nothing half-read to act on
         if body is None:
             await self._too_large(send)
             return
@@ -78,7 +81,7 @@ class RequestGuard:
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return bytes(body)
+                raise _Disconnected
             body += message.get("body", b"")
             if len(body) > self.max_bytes:
                 return None
@@ -100,6 +103,10 @@ class RequestGuard:
     async def _too_large(self, send: Send) -> None:
         detail = f"The request is larger than the service accepts ({self.max_bytes:,} bytes); send smaller batches."
         await send_error(send, 413, protocol.E_TOO_LARGE, detail, limit=self.max_bytes)
+
+
+class _Disconnected(Exception):
+    pass
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

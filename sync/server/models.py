@@ -5,13 +5,8 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from fieldapp.models import NAMING  # one naming convention for constraints, vault and service alike
+
 # SQLite only numbers an INTEGER PRIMARY KEY by itself; PostgreSQL wants a BIGINT identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -107,6 +102,10 @@ class BlobRef(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     assessment_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
+    # A device of this assessment's team has shown it holds the bytes (uploaded them whole, or
+    # named them while it could already fetch them): only then may the team download them.
+    # Knowing a SHA-256 is not holding the file.
+    proven: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Blob(Base):

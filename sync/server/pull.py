@@ -139,14 +139,14 @@ def decode_cursor(cursor: str | None) -> dict[str, Position]:
         return {}
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
-    except (binascii.Error, UnicodeError, ValueError):
+    except (binascii.Error, ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         raise errors.BadRequest(BAD_CURSOR, code=protocol.E_BAD_CURSOR) from None
     if not isinstance(data, dict) or data.get("v") != _CURSOR_VERSION or not isinstance(data.get("a"), dict):
         raise errors.BadRequest(BAD_CURSOR, code=protocol.E_BAD_CURSOR)
     positions: dict[str, Position] = {}
     for assessment_id, position in data["a"].items():
         valid = isinstance(position, list) and len(position) == 2 and all(type(n) is int and 0 <= n < 1 << 63 for n in position)
-        if not (_UUID.match(assessment_id) and valid):
+        if not (_UUID.fullmatch(assessment_id) and valid):
             raise errors.BadRequest(BAD_CURSOR, code=protocol.E_BAD_CURSOR)
         positions[assessment_id] = (position[0], position[1])
     return positions

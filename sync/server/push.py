@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from fieldapp import domain, graph, revision
 from fieldapp.errors import FieldappError
 from fieldapp.ids import iso, utcnow
 from sync import protocol
-from sync.server import db, errors
+from sync.server import blobs, db, errors
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
 from sync.server.models import BlobRef, Device, Record, Revision
@@ -68,15 +69,32 @@ def _parse(wire: protocol.Revision) -> _Incoming:
         item.body = wire.body.encode("utf-8")
         item.fields = revision.parse_body(item.body)
         _check_ids(item.fields)
-    except (UnicodeError, FieldappError) as exc:
+    except RecursionError:
+        item.problem = Rejected(protocol.R_BODY, "The revision body is malformed: it is nested too deeply.")
+    except (ValueError, FieldappError) as exc:  # ValueError: a lone surrogate, an integer of thousands of digits
         item.problem = Rejected(protocol.R_BODY, f"The revision body is malformed: {exc}")
     return item
 
 
+# What the service stores from a body in columns of fixed width: each must fit, and mean what it says.
+_ID_FIELDS = {
+    "record_id": re.compile(protocol._UUID),
+    "assessment_id": re.compile(protocol._UUID),
+    "device_id": re.compile(f"{protocol._UUID}|^{revision.AUTO_MERGE_PREFIX}[0-9]{{1,4}}$"),
+    "created_at": re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"),
+    "framework": re.compile(protocol._FRAMEWORK_KEY),
+}
+_HEX64 = re.compile(protocol._HEX64)
+
+
 def _check_ids(fields: dict) -> None:
-    for name in ("record_id", "assessment_id", "device_id", "kind", "created_at", "framework"):
-        if not isinstance(fields[name], str) or not 0 < len(fields[name]) <= 100:
-            raise FieldappError(f"{name} must be short text")
+    for name, pattern in _ID_FIELDS.items():
+        if not isinstance(fields[name], str) or not pattern.fullmatch(fields[name]):
+            raise FieldappError(f"{name} is not in the expected form")
+    if fields["kind"] not in domain.KINDS:
+        raise FieldappError(f"kind must be one of {', '.join(domain.KINDS)}")
+    if len(fields["parents"]) > protocol.MAX_PARENTS or not all(_HEX64.fullmatch(p) for p in fields["parents"]):
+        raise FieldappError(f"parents must be at most {protocol.MAX_PARENTS} revision ids")
 
 
 def _known_records(session: Session, record_ids: set[str]) -> dict[str, Record]:
@@ -176,15 +194,14 @@ class _Store:
     def _check_content(self, fields: dict) -> None:
         if not known_framework(self.session, fields["framework"]):
             raise Rejected(protocol.R_FRAMEWORK, f"The service does not know framework {fields['framework']!r}.")
-        if fields["deleted"]:
-            return
-        try:
+        try:  # a tombstone too: it carries the record's last content, and merges read it
             domain.from_dict(fields["kind"], fields["content"])
         except FieldappError as exc:
             raise Rejected(protocol.R_CONTENT, f"The record's content is not valid: {exc}") from None
         for att in fields["attachments"]:
-            if not (isinstance(att.get("sha256"), str) and len(att["sha256"]) == 64 and isinstance(att.get("size"), int)):
-                raise Rejected(protocol.R_CONTENT, "An attachment reference lacks its SHA-256 or size.")
+            sha256, size = att.get("sha256"), att.get("size")
+            if not (isinstance(sha256, str) and _HEX64.fullmatch(sha256) and type(size) is int and 0 <= size <= protocol.MAX_ATTACHMENT_BYTES):
+                raise Rejected(protocol.R_CONTENT, "An attachment reference lacks its SHA-256 or a possible size.")
 
     def _add(self, item: _Incoming) -> None:
         fields = item.fields
@@ -224,5 +241,6 @@ class _Store:
         if self.new_revisions:
             db.insert_ignore(connection, Revision.__table__, self.new_revisions, ["id"])
         if self.blob_refs:
-            rows = [{"sha256": s, "assessment_id": a, "size": n} for (s, a), n in self.blob_refs.items()]
+            held = blobs.proven_elsewhere(self.session, self.caller, {s for s, _a in self.blob_refs})
+            rows = [{"sha256": s, "assessment_id": a, "size": n, "proven": s in held} for (s, a), n in self.blob_refs.items()]
             db.insert_ignore(connection, BlobRef.__table__, rows, ["sha256", "assessment_id"])

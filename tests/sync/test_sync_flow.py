@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync_fixtures import Device, Service
+from sync_fixtures import Device, Service, colleagues
 from vault_fixtures import sample_contents
 
 from fieldapp import domain
@@ -12,10 +12,7 @@ from fieldapp.links import passage_of
 
 
 def _two_devices(service: Service, make_device) -> tuple[str, Device, Device]:  # noqa: ANN001
-    assessment_id, (a, b) = service.team(inspectors=2)
-    first, second = make_device(service, a, "first"), make_device(service, b, "second")
-    first.sync()
-    second.sync()
+    assessment_id, first, second, _none = colleagues(service, make_device)
     return assessment_id, first, second
 
 

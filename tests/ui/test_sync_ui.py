@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
 from sqlalchemy.orm import Session
-from sync_fixtures import Device, Service, running_service
+from sync_fixtures import Device, Service, colleagues, running_service
 from vault_fixtures import sample_contents
 
 from fieldapp import domain
@@ -118,13 +118,8 @@ def test_with_the_service_gone_the_status_says_offline_and_work_goes_on(
 def test_a_conflict_shows_both_versions_side_by_side_and_keeping_one_resolves_it_everywhere(
     qtbot, sqlite_service: Service, make_device, opened: list  # noqa: ANN001
 ) -> None:
-    assessment_id, (a, b) = sqlite_service.team(inspectors=2)
-    mine, theirs = make_device(sqlite_service, a, "mine"), make_device(sqlite_service, b, "theirs")
-    mine.sync()
-    theirs.sync()
-    rec = mine.vault.records.create(assessment_id, sample_contents()[2]).value
-    mine.sync()
-    theirs.sync()
+    _assessment_id, mine, theirs, record_id = colleagues(sqlite_service, make_device, sample_contents()[2])
+    rec = mine.vault.records.get(record_id)
     base = theirs.vault.records.get(rec.id).content
     theirs.vault.records.save(rec.id, domain.CaseTracking(**{**base.__dict__, "pseudonym": "Person P19"}))
     theirs.sync()
@@ -154,13 +149,8 @@ def test_a_conflict_shows_both_versions_side_by_side_and_keeping_one_resolves_it
 def test_a_colleagues_edit_arrives_in_an_open_editor_without_losing_what_is_being_typed(
     qtbot, sqlite_service: Service, make_device, opened: list  # noqa: ANN001
 ) -> None:
-    assessment_id, (a, b) = sqlite_service.team(inspectors=2)
-    mine, theirs = make_device(sqlite_service, a, "mine"), make_device(sqlite_service, b, "theirs")
-    mine.sync()
-    theirs.sync()
-    rec = mine.vault.records.create(assessment_id, sample_contents()[1]).value
-    mine.sync()
-    theirs.sync()
+    _assessment_id, mine, theirs, record_id = colleagues(sqlite_service, make_device, sample_contents()[1])
+    rec = mine.vault.records.get(record_id)
     base = theirs.vault.records.get(rec.id).content
     theirs.vault.records.save(rec.id, domain.Interview(**{**base.__dict__, "pseudonym": "Carer C9"}))
     theirs.sync()

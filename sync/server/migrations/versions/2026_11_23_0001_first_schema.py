@@ -33,6 +33,7 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('assessment_id', sa.String(length=36), nullable=False),
     sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('proven', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('sha256', 'assessment_id', name=op.f('pk_blob_refs'))
     )
     op.create_table('blobs',

@@ -1,0 +1,46 @@
+"""The service's schema: its migrations build exactly the models, on SQLite and on PostgreSQL,
+and the service starts on a database migrated before (no second migration, nothing lost)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.orm import Session
+from sync_fixtures import postgres_schema
+
+from sync.server import admin, db, migrations
+from sync.server.models import Base
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'service.db'}"
+    else:
+        with postgres_schema() as url:
+            yield url
+
+
+def test_the_migrations_build_exactly_the_models(database_url: str) -> None:
+    engine = db.create_engine(database_url)
+    migrations.upgrade(engine)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+    engine.dispose()
+    assert diff == []
+
+
+def test_migrating_again_changes_nothing_and_keeps_what_is_stored(database_url: str) -> None:
+    engine = db.create_engine(database_url)
+    migrations.upgrade(engine)
+    with Session(db.writer(engine)) as session, session.begin():
+        admin.create_inspector(session, "Inspector A")
+    migrations.upgrade(engine)
+    with Session(engine) as session:
+        assert [i.name for i in admin.list_inspectors(session)] == ["Inspector A"]
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0001"
+    engine.dispose()
