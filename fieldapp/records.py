@@ -161,8 +161,7 @@ class Records:
     def cut_all(self, *, reason: str = "") -> Done[tuple[RevisionRow, ...]]:
         """Cut revisions of every changed draft (on lock, before sync)."""
         with self._vault.transaction(f"saving revisions ({reason or 'all'})") as session:
-            dirty = session.scalars(sa.select(Record).where(Record.draft_dirty.is_(True))).all()
-            cuts = [cut for rec in dirty if (cut := cut_revision(session, self._vault, rec)) is not None]
+            cuts = cut_dirty(session, self._vault)
             return Done(
                 tuple(revision_row(c) for c in cuts),
                 Changes(records=frozenset(c.record_id for c in cuts), revisions=frozenset(c.id for c in cuts)),
@@ -170,6 +169,12 @@ class Records:
 
 
 # -- helpers shared by the areas: they take a session and never commit -------------------------
+
+
+def cut_dirty(session: Session, vault: Vault) -> list[Revision]:
+    """A revision of every draft changed since its last one."""
+    dirty = session.scalars(sa.select(Record).where(Record.draft_dirty.is_(True))).all()
+    return [cut for rec in dirty if (cut := cut_revision(session, vault, rec)) is not None]
 
 
 def load(session: Session, record_id: str, *, include_deleted: bool = False) -> Record:

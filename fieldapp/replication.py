@@ -21,7 +21,7 @@ from fieldapp import arrivals, graph, revision
 from fieldapp.errors import FieldappError, IntegrityError, NotFound, ValidationError
 from fieldapp.ids import iso, utcnow
 from fieldapp.models import Assessment, Attachment, Blob, Device, Framework, Meta, Record, Revision
-from fieldapp.records import load, to_row
+from fieldapp.records import cut_dirty, load, to_row
 from fieldapp.rows import Changes, Done, RecordRow
 from fieldapp.settle import Conflict, Outcome, conflict_of, settle
 from fieldapp.settle import resolve as resolve_conflict
@@ -61,6 +61,7 @@ class PulledPage:
     devices: tuple[tuple[str, bytes, str], ...]  # (id, Ed25519 public key, label)
     assessments: tuple[PulledAssessment, ...]
     cursor: str
+    prechecked: arrivals.Prechecked = field(default_factory=dict)  # from arrivals.precheck, off this thread
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,15 @@ class BlobToMove:
 
 
 @dataclass(frozen=True)
+class SyncStart:
+    to_offer: list[PulledAssessment]  # assessments made here that the service has not got
+    cursor: str | None
+    keys: dict[str, bytes]  # every signer this vault trusts, by device id
+    changes: Changes  # the drafts cut into revisions
+    pending: tuple[list[revision.SignedRevision], int] = ([], 0)  # the first batch to push, and its position
+
+
+@dataclass(frozen=True)
 class SyncStatus:
     waiting: int  # revisions not yet on the service (and not refused)
     refused: int  # revisions the service refused for good
@@ -102,6 +112,7 @@ class SyncStatus:
 class Replication:
     def __init__(self, vault: Vault) -> None:
         self._vault = vault
+        self._last_marked: str | None = None
 
     # -- the link to the service -----------------------------------------------------------------
 
@@ -146,6 +157,20 @@ class Replication:
 
     # -- assessments ------------------------------------------------------------------------------
 
+    def begin_sync(self, batch: int) -> SyncStart:
+        """What a sync starts from, in one transaction: open drafts cut into revisions (so nothing
+        typed is left out), the assessments to offer, the first batch to push, the cursor, and the
+        signers' keys."""
+        with self._vault.transaction("starting a sync") as session:
+            cuts = cut_dirty(session, self._vault)
+            offer = session.scalars(sa.select(Assessment).where(Assessment.on_service.is_(False), Assessment.service_note == ""))
+            to_offer = [PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework_key, tuple(json.loads(a.team))) for a in offer]
+            cursor = session.get(Meta, _PREFIX + "cursor")
+            keys = dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
+            changes = Changes(records=frozenset(c.record_id for c in cuts), revisions=frozenset(c.id for c in cuts))
+            pending = _pending_page(session, batch, 0) if not to_offer else ([], 0)  # offers change what may go
+            return SyncStart(to_offer, (cursor.value.decode() if cursor else "") or None, keys, changes, pending)
+
     def assessments_to_offer(self) -> list[PulledAssessment]:
         """Assessments made on this laptop that the service has not got (nor refused)."""
         with self._vault.transaction("listing assessments to offer") as session:
@@ -180,17 +205,7 @@ class Replication:
         """As pending(), past a position, with the position of the last one: so the next batch
         can be read while the previous one is still on its way (none is acknowledged yet)."""
         with self._vault.transaction("reading revisions to push") as session:
-            rows = session.execute(
-                sa.select(Revision.seq, Revision.id, Revision.body, Revision.signature)
-                .join(Record, Record.id == Revision.record_id)
-                .join(Assessment, Assessment.id == Record.assessment_id)
-                .where(Revision.pushed.is_(False), Revision.rejected.is_(None), Assessment.on_service.is_(True))
-                .where(Revision.seq > after_seq)
-                .order_by(Revision.seq)
-                .limit(limit)
-            ).all()
-            last = rows[-1].seq if rows else after_seq
-            return [revision.SignedRevision(r.id, r.body, r.signature) for r in rows], last
+            return _pending_page(session, limit, after_seq)
 
     def acknowledge(self, acks: list[Ack]) -> Done[None]:
         """Note what the service stored (and what it refused, and why)."""
@@ -212,8 +227,11 @@ class Replication:
         vault = self._vault
         with vault.transaction("storing pulled changes") as session:
             assessments = _upsert_assessments(session, page.assessments)
+            if not page.revisions:  # the common answer: nothing new, the cursor moved past our own
+                _put_meta(session, "cursor", page.cursor)
+                return Done(PullReport(), Changes(assessments=frozenset(assessments)))
             refused = _upsert_devices(session, page.devices)
-            arrived, more_refused = arrivals.store(session, page.revisions)
+            arrived, more_refused = arrivals.store(session, page.revisions, page.prechecked)
             refused += more_refused
             chains, others = arrivals.plain_chains(session, arrived)
             arrivals.create_records(session, arrived, chains, vault.now())
@@ -230,8 +248,13 @@ class Replication:
             return Done(report, Changes(assessments=frozenset(assessments), records=frozenset(changed)))
 
     def mark_synced(self, moment: str) -> None:
+        """Remember when the last whole sync ended (to the minute, which is what the app shows):
+        a write, and its fsync, at most once a minute however often syncs run."""
+        if self._last_marked is not None and moment[:16] == self._last_marked[:16]:
+            return
         with self._vault.transaction("noting the sync") as session:
             _put_meta(session, "last_synced_at", moment)
+        self._last_marked = moment
 
     def reset_cursor(self) -> None:
         """Pull everything again from the start (the service no longer knows the cursor)."""
@@ -245,6 +268,11 @@ class Replication:
         with self._vault.transaction("reading conflicts") as session:
             rows = session.scalars(sa.select(Record).where(Record.sync_state == "conflict").order_by(Record.num))
             return [conflict_of(session, rec) for rec in rows]
+
+    def device_keys(self) -> dict[str, bytes]:
+        """Every signer's public key this vault trusts, by device id."""
+        with self._vault.transaction("reading device keys") as session:
+            return dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
 
     def device_labels(self) -> dict[str, str]:
         """Who made revisions here, by device id: this laptop, and colleagues' devices as the service names them."""
@@ -308,6 +336,13 @@ class Replication:
         with self._vault.transaction("noting an uploaded attachment") as session:
             session.execute(sa.update(Blob).where(Blob.sha256 == sha256).values(uploaded=True))
 
+    def transfers_pending(self) -> tuple[list[BlobToMove], list[BlobToMove]]:
+        """Attachment bytes to send and to fetch, read together (one transaction, not two)."""
+        with self._vault.transaction("listing attachments to move") as session:
+            up = session.execute(sa.select(Blob.sha256, Blob.size).where(_to_upload()).order_by(Blob.size))
+            down = session.execute(sa.select(Blob.sha256, Blob.size).where(Blob.name.is_(None)).order_by(Blob.size))
+            return [BlobToMove(r.sha256, r.size) for r in up], [BlobToMove(r.sha256, r.size) for r in down]
+
     def downloads_pending(self) -> list[BlobToMove]:
         with self._vault.transaction("listing attachments to fetch") as session:
             rows = session.execute(sa.select(Blob.sha256, Blob.size).where(Blob.name.is_(None)).order_by(Blob.size))
@@ -359,6 +394,20 @@ class Replication:
 # -- helpers: take a session, never commit ---------------------------------------------------------
 
 
+def _pending_page(session: Session, limit: int, after_seq: int) -> tuple[list[revision.SignedRevision], int]:
+    rows = session.execute(
+        sa.select(Revision.seq, Revision.id, Revision.body, Revision.signature)
+        .join(Record, Record.id == Revision.record_id)
+        .join(Assessment, Assessment.id == Record.assessment_id)
+        .where(Revision.pushed.is_(False), Revision.rejected.is_(None), Assessment.on_service.is_(True))
+        .where(Revision.seq > after_seq)
+        .order_by(Revision.seq)
+        .limit(limit)
+    ).all()
+    last = rows[-1].seq if rows else after_seq
+    return [revision.SignedRevision(r.id, r.body, r.signature) for r in rows], last
+
+
 def _put_meta(session: Session, key: str, value: str) -> None:
     session.merge(Meta(key=_PREFIX + key, value=value.encode("utf-8")))
 
@@ -369,16 +418,20 @@ def _update_assessment(row: Assessment, pulled: PulledAssessment) -> None:
 
 
 def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) -> set[str]:
+    """Take the service's assessments (every pull names them all): one read, writes only for what changed."""
+    rows = {row.id: row for row in session.execute(sa.select(Assessment.id, Assessment.name, Assessment.period_start,
+            Assessment.period_end, Assessment.framework_key, Assessment.team, Assessment.on_service))}  # fmt: skip
     changed = set()
     for item in pulled:
-        row = session.get(Assessment, item.id)
+        wanted = (item.name, item.period_start, item.period_end, item.framework, json.dumps(list(item.team)), True)
+        row = rows.get(item.id)
+        if row is not None and tuple(row)[1:] == wanted:
+            continue
+        target = session.get(Assessment, item.id) if row is not None else Assessment(id=item.id, created_at=iso(utcnow()), service_note="")
+        _update_assessment(target, item)  # type: ignore[arg-type]
         if row is None:
-            row = Assessment(id=item.id, created_at=iso(utcnow()), service_note="")
-            session.add(row)
-        before = (row.name, row.period_start, row.period_end, row.framework_key, row.team, row.on_service)
-        _update_assessment(row, item)
-        if before != (row.name, row.period_start, row.period_end, row.framework_key, row.team, row.on_service):
-            changed.add(item.id)
+            session.add(target)
+        changed.add(item.id)
     session.flush()
     return changed
 

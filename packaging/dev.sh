@@ -135,6 +135,11 @@ run_app() {
         mkdir -p "$data"
         "${py[@]}" -m sync.server --data "$data" serve --port "$port" >>"$data/service.log" 2>&1 &
         started=$!
+        # However this script ends (the app closed, Ctrl+C, the terminal gone), the service it
+        # started goes with it.
+        trap 'kill "$started" 2>/dev/null' EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM HUP
         for _ in $(seq 100); do service_answers "$url" && break; sleep 0.1; done
         if service_answers "$url"; then
           say "local central service on $url (data in $data)"
@@ -155,6 +160,7 @@ run_app() {
   "${py[@]}" -m ui "${service_args[@]+"${service_args[@]}"}" "$@" || status=$?
   if [ -n "$started" ]; then
     kill "$started" 2>/dev/null && wait "$started" 2>/dev/null
+    trap - EXIT
   fi
   return "$status"
 }

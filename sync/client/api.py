@@ -28,6 +28,10 @@ class ServiceApi:
         self.transport = transport
         self._token = token
 
+    def lane(self) -> ServiceApi:
+        """The same service over another connection, so two requests can be in flight."""
+        return ServiceApi(self.transport.lane(), self._token)
+
     def status(self) -> protocol.ServiceStatus:
         return self._json("GET", "/status", None, protocol.ServiceStatus, auth=False)
 

@@ -9,11 +9,13 @@ vault's lock only inside each short vault call: the inspector keeps typing while
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from fieldapp import revision
+from fieldapp import arrivals, revision
 from fieldapp.errors import Cancelled, FieldappError, NotFound
 from fieldapp.ids import iso, utcnow
 from fieldapp.replication import Ack, BlobToMove, PulledAssessment, PulledPage
@@ -71,26 +73,30 @@ class SyncEngine:
         self._cancel = cancel or (lambda: False)
         self.batch, self.page = batch, page
         self.report = SyncReport()
+        self._lanes: list[ServiceApi] | None = None  # the push's two connections, made on first use
 
     def run(self) -> SyncReport:
         """One whole sync; raises SyncError (nothing lost) when the service cannot be used."""
         self._say("saving", message="Saving open records")
-        self.vault.records.cut_all(reason="sync")
-        self._offer_assessments()
-        self._push()
-        self._pull()
-        self._push()  # merge revisions made while settling what arrived
+        start = self.vault.replication.begin_sync(self.batch)
+        self.report.changes |= start.changes
+        self._offer_assessments(start.to_offer)
+        self._push(first=start.pending if not start.to_offer else None)
+        self._pull(start.cursor, start.keys)
+        if self.report.pulled:
+            self._push()  # merge revisions made while settling what arrived
         self._fetch_frameworks()
-        self._upload_attachments()
-        self._download_attachments()
+        uploads, downloads = self.vault.replication.transfers_pending()
+        self._upload_attachments(uploads)
+        self._download_attachments(downloads)
         self.vault.replication.mark_synced(iso(utcnow()))
         self._say("done", message=self.report.summary())
         return self.report
 
     # -- steps ------------------------------------------------------------------------------------
 
-    def _offer_assessments(self) -> None:
-        for item in self.vault.replication.assessments_to_offer():
+    def _offer_assessments(self, to_offer: list[PulledAssessment]) -> None:
+        for item in to_offer:
             self._check_cancel()
             self._say("assessments", message=f"Offering {item.name} to the service")
             offer = protocol.AssessmentProposal(
@@ -106,31 +112,61 @@ class SyncEngine:
                 continue
             self.report.changes |= self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted)).changes
 
-    def _push(self) -> None:
-        """Batches in order, two in flight: the next is read and sent while the service checks the
-        last one and this device records its answer. A refused batch never blocks the rest."""
-        batch, after = self.batch, 0
-        pending, last = self.vault.replication.pending_page(batch, after_seq=after)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push") as sender:
-            inflight = sender.submit(self.api.push, pending) if pending else None
-            while inflight is not None:
-                self._check_cancel()
-                self._say("push", self.report.pushed, message=f"Sending {len(pending)} revisions")
-                following, following_last = self.vault.replication.pending_page(batch, after_seq=last)
-                try:
-                    answer = inflight.result()
-                except TooLarge:
-                    if batch == 1:
-                        self._refuse_locally(pending[0])
-                        after = last
-                    else:
-                        batch = max(1, batch // 2)
-                    pending, last = self.vault.replication.pending_page(batch, after_seq=after)
-                    inflight = sender.submit(self.api.push, pending) if pending else None
-                    continue
-                inflight = sender.submit(self.api.push, following) if following else None
-                self._acknowledge(answer)
-                pending, after, last = following, last, following_last
+    def _push(self, first: tuple[list[revision.SignedRevision], int] | None = None) -> None:
+        """Batches in order, two in flight on two connections, so the service checks one while it
+        stores the other. A later batch may land first and find a parent missing: such refusals
+        are transient, and what they left behind goes again, in turn, at the end."""
+        batch = self.batch
+        pending, last = first if first is not None else self.vault.replication.pending_page(batch)
+        if not pending:
+            return
+        if self._lanes is None:
+            self._lanes = [self.api, self.api.lane()]
+        inflight: deque[Future[protocol.PushResponse]] = deque()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push-a") as a, ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-push-b") as b:
+            senders = [(a, self._lanes[0]), (b, self._lanes[1])]
+            sent = 0
+            try:
+                while pending or inflight:
+                    self._check_cancel()
+                    while pending and len(inflight) < 2:
+                        executor, api = senders[sent % 2]
+                        inflight.append(executor.submit(api.push, pending))
+                        sent += 1
+                        self._say("push", self.report.pushed, message=f"Sending revisions ({self.report.pushed} so far)")
+                        more = len(pending) == batch  # a short batch was the last one
+                        pending, last = self.vault.replication.pending_page(batch, after_seq=last) if more else ([], last)
+                    self._acknowledge(inflight.popleft().result())
+            except TooLarge:
+                for future in inflight:  # let the others land and say what they stored
+                    try:
+                        self._acknowledge(future.result())
+                    except SyncError:
+                        pass
+                self._push_in_turn(max(1, batch // 2))
+                return
+        self._push_in_turn(batch)
+
+    def _push_in_turn(self, batch: int) -> None:
+        """One batch at a time, from the start: what a pipelined pass left (a parent that landed
+        late), and what needs smaller batches. Stops where nothing more can pass."""
+        after = 0
+        while True:
+            self._check_cancel()
+            pending, last = self.vault.replication.pending_page(batch, after_seq=after)
+            if not pending:
+                return
+            try:
+                answer = self.api.push(pending)
+            except TooLarge:
+                if batch == 1:
+                    self._refuse_locally(pending[0])
+                    after = last
+                else:
+                    batch = max(1, batch // 2)
+                continue
+            self._acknowledge(answer)
+            after = last
 
     def _acknowledge(self, answer: protocol.PushResponse) -> None:
         acks = [Ack(a.id, a.status == "accepted", a.code or "", a.reason or "") for a in answer.acks]
@@ -143,29 +179,37 @@ class SyncEngine:
         self.vault.replication.acknowledge([Ack(rev.id, False, "too_large", reason)])
         self.report.refused.append(f"{rev.id[:12]}…: {reason}")
 
-    def _pull(self) -> None:
-        """Pages in order; the next page is fetched while this one is checked and stored."""
-        cursor = self.vault.replication.cursor()
+    def _pull(self, cursor: str | None, keys: dict[str, bytes]) -> None:
+        """Pages in order; the next page is fetched and its signatures checked (on another core)
+        while this one is stored."""
         restarted = False
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
-            fetching = fetcher.submit(self.api.pull, cursor, self.page)
+            fetching = fetcher.submit(self._fetch, cursor, keys)
             while fetching is not None:
                 self._check_cancel()
                 self._say("pull", self.report.pulled, message="Receiving changes")
                 try:
-                    answer = fetching.result()
+                    answer, page = fetching.result()
                 except ServiceRefused as exc:
                     if exc.code != protocol.E_BAD_CURSOR or restarted:
                         raise
                     self.vault.replication.reset_cursor()  # e.g. the service was restored from a backup
                     restarted = True
-                    fetching = fetcher.submit(self.api.pull, None, self.page)
+                    fetching = fetcher.submit(self._fetch, None, keys)
                     continue
-                fetching = fetcher.submit(self.api.pull, answer.cursor, self.page) if answer.more else None
-                self._apply(answer)
+                # Keys the vault already trusts win over what a page says (a changed key is refused).
+                keys = {**{d[0]: d[1] for d in page.devices}, **keys}
+                fetching = fetcher.submit(self._fetch, answer.cursor, dict(keys)) if answer.more else None
+                self._apply(answer, page)
 
-    def _apply(self, answer: protocol.PullResponse) -> None:
-        applied = self.vault.replication.apply_pull(_page(answer))
+    def _fetch(self, cursor: str | None, keys: dict[str, bytes]) -> tuple[protocol.PullResponse, PulledPage]:
+        answer = self.api.pull(cursor, self.page)
+        page = _page(answer)
+        known = {**{d[0]: d[1] for d in page.devices}, **keys}
+        return answer, dataclasses.replace(page, prechecked=arrivals.precheck(page.revisions, known))
+
+    def _apply(self, answer: protocol.PullResponse, page: PulledPage) -> None:
+        applied = self.vault.replication.apply_pull(page)
         done = applied.value
         self.report.changes |= applied.changes
         self.report.pulled += done.stored
@@ -185,8 +229,8 @@ class SyncEngine:
                     raise
                 self.report.problems.append(f"Framework {key} could not be taken: {exc}")
 
-    def _upload_attachments(self) -> None:
-        for blob in self.vault.replication.uploads_pending():
+    def _upload_attachments(self, uploads: list[BlobToMove]) -> None:
+        for blob in uploads:
             self._check_cancel()
             try:
                 status = self.api.blob_status(blob.sha256)
@@ -215,8 +259,8 @@ class SyncEngine:
                 self.report.uploaded_bytes += len(data)
         return complete
 
-    def _download_attachments(self) -> None:
-        for blob in self.vault.replication.downloads_pending():
+    def _download_attachments(self, downloads: list[BlobToMove]) -> None:
+        for blob in downloads:
             self._check_cancel()
             try:
                 status = self.api.blob_status(blob.sha256)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -85,12 +86,30 @@ class HttpTransport:
         self._session.verify = ca_bundle or True
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._retry, self._sleep, self._cancelled = retry, sleep, cancelled
-        self.bytes_sent = 0  # bodies of requests answered, plus a fair guess at headers
-        self.bytes_attempted = 0  # every body put on the wire, retries and cut-off attempts included
-        self.bytes_received = 0
+        self._settings = (ca_bundle, connect_timeout_s, read_timeout_s, retry, sleep, cancelled)
+        self._counts = _Counts()
+        self._lanes: list[HttpTransport] = []
+
+    def lane(self) -> HttpTransport:
+        """Another connection to the same service, for a second request in flight at once (a
+        requests session is not for two threads); it counts its bytes with this one's."""
+        ca_bundle, connect, read, retry, sleep, cancelled = self._settings
+        other = HttpTransport(self.base_url, ca_bundle=ca_bundle, connect_timeout_s=connect, read_timeout_s=read,
+                              retry=retry, sleep=sleep, cancelled=cancelled)  # fmt: skip
+        other._counts = self._counts
+        self._lanes.append(other)
+        return other
 
     def close(self) -> None:
         self._session.close()
+        for other in self._lanes:
+            other.close()
+
+    # Bodies of requests answered, plus a fair guess at headers; every body put on the wire
+    # (retries and cut-off attempts included); what came back.
+    bytes_sent = property(lambda self: self._counts.sent)
+    bytes_attempted = property(lambda self: self._counts.attempted)
+    bytes_received = property(lambda self: self._counts.received)
 
     def request(
         self,
@@ -119,20 +138,20 @@ class HttpTransport:
             except requests.exceptions.ConnectionError as exc:
                 last = exc  # refused, reset, DNS, or cut off mid-answer: nothing to trust
                 if _maybe_sent(exc):
-                    self.bytes_attempted += len(body or b"")  # it may have left, in part or whole
+                    self._counts.add(attempted=len(body or b""))  # it may have left, in part or whole
                 if not idempotent and not isinstance(exc, requests.exceptions.ConnectTimeout) and _maybe_sent(exc):
                     break
                 continue
             except requests.exceptions.Timeout as exc:
                 last = exc
-                self.bytes_attempted += len(body or b"")
+                self._counts.add(attempted=len(body or b""))
                 if not idempotent:
                     break
                 continue
             except requests.exceptions.RequestException as exc:  # a broken response (bad chunking, bad gzip)
                 last = exc
                 continue
-            self.bytes_attempted += len(body or b"")
+            self._counts.add(attempted=len(body or b""))
             if _cut_in_head(answer):
                 # Headers cut off before their blank line still parse (urllib3 only logs it), as an
                 # answer with no length and no body: a broken connection, not the service's word.
@@ -140,8 +159,7 @@ class HttpTransport:
                 if not idempotent:
                     break
                 continue
-            self.bytes_sent += len(body or b"") + len(path) + 200  # a fair guess at headers
-            self.bytes_received += len(answer.content) + 200
+            self._counts.add(sent=len(body or b"") + len(path) + 200, received=len(answer.content) + 200)
             response = Response(answer.status_code, answer.headers, answer.content)
             if answer.status_code in RETRY_STATUSES and idempotent and attempt + 1 < self._retry.attempts:
                 wait = _retry_after(answer.headers)
@@ -161,6 +179,16 @@ def _cut_in_head(answer: requests.Response) -> bool:
         return False
     chunked = "chunked" in answer.headers.get("Transfer-Encoding", "").lower()
     return "Content-Length" not in answer.headers and not chunked
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.sent = self.attempted = self.received = 0
+        self._lock = threading.Lock()
+
+    def add(self, *, sent: int = 0, attempted: int = 0, received: int = 0) -> None:
+        with self._lock:
+            self.sent, self.attempted, self.received = self.sent + sent, self.attempted + attempted, self.received + received
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

@@ -44,6 +44,7 @@ class Caller:
     device_id: str
     inspector_id: str
     assessment_ids: frozenset[str]
+    public_key: bytes = b""  # the device's Ed25519 key, which its pushed revisions must hold under
 
 
 def new_token() -> str:
@@ -123,4 +124,4 @@ def authenticate(session: Session, authorization: str | None) -> Caller:
     if device.revoked_at is not None:
         raise errors.Unauthenticated(errors.REVOKED, code=protocol.E_REVOKED)
     teams = session.scalars(sa.select(TeamMember.assessment_id).where(TeamMember.inspector_id == device.inspector_id))
-    return Caller(device.id, device.inspector_id, frozenset(teams))
+    return Caller(device.id, device.inspector_id, frozenset(teams), device.public_key)
