@@ -47,7 +47,12 @@ def run(*, records: int, attachment_mb: int, devices: int, where: str | None = N
     try:
         result: dict = {"records": records}
         result.update(_records_phase(base / "records", records))
-        result.update(_devices_phase(base / "devices", devices))
+        # Many devices at once: the service as deployed on this machine's cores (a worker per
+        # core), and a single worker beside it for comparison.
+        result.update(_devices_phase(base / "devices", devices, workers=os.cpu_count() or 1))
+        single = _devices_phase(base / "devices-1", devices, workers=1)
+        result["devices_20_revs_s_1_worker"] = single["devices_20_revs_s"]
+        result["devices_20_p95_ms_1_worker"] = single["devices_20_p95_ms"]
         result.update(_attachment_phase(base / "attach", attachment_mb))
         return result
     finally:
@@ -59,14 +64,15 @@ def run(*, records: int, attachment_mb: int, devices: int, where: str | None = N
 
 
 class ServiceProcess:
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, workers: int = 1) -> None:
         self.data = data
+        self.workers = workers
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ServiceProcess:
-        code = f"from bench.sync_bench import serve; serve({str(self.data)!r}, {self.port})"
+        code = f"from bench.sync_bench import serve; serve({str(self.data)!r}, {self.port}, {self.workers})"
         self.proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -78,8 +84,11 @@ class ServiceProcess:
         raise RuntimeError("the service did not start")
 
     def peak_rss_mb(self) -> float:
+        """The service's peak resident memory (with several workers, the largest worker's)."""
         assert self.proc is not None
-        return _vm_hwm_mb(self.proc.pid)
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        pids = [self.proc.pid, *map(int, children.read_text().split())] if children.exists() else [self.proc.pid]
+        return max(_vm_hwm_mb(pid) for pid in pids)
 
     def kill(self) -> None:
         if self.proc is not None:
@@ -101,21 +110,38 @@ class ServiceProcess:
         return json.loads(out.stdout)
 
 
-def serve(data: str, port: int) -> None:
-    """The service as shipped, plus one bare endpoint that reads a body and does nothing with it."""
+def serve(data: str, port: int, workers: int = 1) -> None:
+    """The service as shipped (one worker process, or several, as deployed on more cores), plus
+    one bare endpoint that reads a body and does nothing with it."""
     import uvicorn
 
+    os.environ["FIELDAPP_BENCH_DATA"] = data
+    Path(data).mkdir(parents=True, exist_ok=True)
+    if workers > 1:
+        from sync.server import db, migrations
+        from sync.server.settings import Settings
+
+        migrations.upgrade(db.create_engine(Settings(data_dir=Path(data)).url))  # once, before the workers start
+        uvicorn.run("bench.sync_bench:bench_app", factory=True, workers=workers, host="127.0.0.1", port=port, log_level="error")
+    else:
+        uvicorn.run(bench_app(), host="127.0.0.1", port=port, log_level="error")
+
+
+def bench_app():  # noqa: ANN201 - a FastAPI app
     from sync.server.app import create_app
     from sync.server.settings import Limits, Settings
 
-    app = create_app(Settings(data_dir=Path(data), limits=Limits(requests_per_s=100_000, burst=100_000)))
+    limits = Limits(requests_per_s=100_000, burst=100_000, enrol_per_minute=100_000)  # the bench's own devices, all from here
+    settings = Settings(data_dir=Path(os.environ["FIELDAPP_BENCH_DATA"]), limits=limits)
+    app = create_app(settings, migrate=False)
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
 
     @app.post(BARE, include_in_schema=False)
     async def bare(request: Request) -> Response:
         await request.body()
         return Response(status_code=204)
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error")
+    return app
 
 
 # -- 10k records: push, the same bytes raw, pull, incremental ---------------------------------------
@@ -228,8 +254,8 @@ def _incremental(first: Vault, second: Vault, service: ServiceProcess, assessmen
 # -- many devices at once ---------------------------------------------------------------------------
 
 
-def _devices_phase(base: Path, n_devices: int, per_device: int = 500, batch: int = 50) -> dict:
-    service = ServiceProcess(base / "service").start()
+def _devices_phase(base: Path, n_devices: int, *, workers: int, per_device: int = 500, batch: int = 50) -> dict:
+    service = ServiceProcess(base / "service", workers).start()
     try:
         assessment = service.admin("assessment", "add", "Eastshire ICS")["id"]
         senders = []
@@ -261,6 +287,7 @@ def _devices_phase(base: Path, n_devices: int, per_device: int = 500, batch: int
             "devices_20_revs_s": round(n_devices * per_device / wall),
             "devices_20_p95_ms": round(_p95(latencies), 1),
             "devices_batch": batch,
+            "service_workers": workers,
         }
     finally:
         service.stop()

@@ -92,7 +92,7 @@ def _in_process(path: Path) -> dict:
     from ui.state import AppState
     from fieldapp.vault import Vault
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])
     state = AppState(vault_path=path, vault=Vault(path))
 
     def pump_until(done, timeout: float = 30.0) -> None:  # noqa: ANN001

@@ -146,26 +146,37 @@ def offer_assessment(session: Session, caller: Caller, assessment_id: str, offer
     """A device offers an assessment it made offline. Idempotent for its team; 403 for anyone else."""
     existing = session.get(Assessment, assessment_id)
     if existing is not None:
-        # The caller's teams were read before this transaction: the same offer sent twice at once
-        # may have made this inspector a member since, so ask the table itself.
-        member = assessment_id in caller.assessment_ids or session.get(TeamMember, (assessment_id, caller.inspector_id)) is not None
-        if not member:
-            raise errors.Forbidden(errors.OTHER_TEAM.format(assessment_id=assessment_id))
-        return wire_assessment(session, existing)
+        return _offered_again(session, caller, existing)
     inspector = session.get(Inspector, caller.inspector_id)
     if inspector is None or not inspector.may_create_assessments:
         raise errors.Forbidden(
             f"On this service assessments are set up by the administrator. Ask them to create this one with "
             f"its id ({assessment_id}) and add you to its team; its records stay safe on the laptop meanwhile."
         )
-    info = create_assessment(
-        session, offer.name, assessment_id=assessment_id, period_start=offer.period_start,
-        period_end=offer.period_end, framework=offer.framework, created_by=inspector.id,
-    )  # fmt: skip
+    try:
+        info = create_assessment(
+            session, offer.name, assessment_id=assessment_id, period_start=offer.period_start,
+            period_end=offer.period_end, framework=offer.framework, created_by=inspector.id,
+        )  # fmt: skip
+    except errors.ConflictError:
+        # The same offer from another of this inspector's laptops committed after our first look
+        # (PostgreSQL reads each statement afresh): answer as if it had been there all along.
+        existing = session.get(Assessment, assessment_id)
+        assert existing is not None
+        return _offered_again(session, caller, existing)
     add_member(session, info.id, inspector.id)
     row = session.get(Assessment, assessment_id)
     assert row is not None
     return wire_assessment(session, row)
+
+
+def _offered_again(session: Session, caller: Caller, existing: Assessment) -> protocol.Assessment:
+    # The caller's teams were read before this transaction: the same offer sent twice at once
+    # may have made this inspector a member since, so ask the table itself.
+    member = existing.id in caller.assessment_ids or session.get(TeamMember, (existing.id, caller.inspector_id)) is not None
+    if not member:
+        raise errors.Forbidden(errors.OTHER_TEAM.format(assessment_id=existing.id))
+    return wire_assessment(session, existing)
 
 
 def wire_assessment(session: Session, row: Assessment) -> protocol.Assessment:

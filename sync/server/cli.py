@@ -1,6 +1,6 @@
 """`fieldapp-server`: run the central service, and administer it.
 
-    fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N]
+    fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY]
     fieldapp-server admin team add|remove ASSESSMENT_ID INSPECTOR_ID
@@ -58,7 +58,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     where = settings.database_url or f"SQLite in {settings.data_dir}"
     print(f"fieldapp-server: serving on http://{args.host}:{args.port} ({where}); Ctrl+C stops it", file=sys.stderr, flush=True)
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
-    common = {"host": args.host, "port": args.port, "log_level": args.log_level, "proxy_headers": True, **tls}
+    # X-Forwarded-For is believed only from a reverse proxy named here: otherwise any caller could
+    # pick the address that the enrolment rate limit counts against.
+    proxy = {"proxy_headers": True, "forwarded_allow_ips": args.trust_proxy} if args.trust_proxy else {"proxy_headers": False}
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level, **proxy, **tls}
     if args.workers > 1:
         # Each worker process builds its own app from the environment (the service is stateless).
         migrations.upgrade(_engine(settings))
@@ -181,6 +184,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--ssl-certfile", default=None)
     serve.add_argument("--ssl-keyfile", default=None)
+    serve.add_argument(
+        "--trust-proxy", default=None, metavar="IPS",
+        help="comma-separated addresses of a reverse proxy whose X-Forwarded-For/-Proto to believe (default: none)",
+    )  # fmt: skip
 
     admin_parser = commands.add_parser("admin", help="administer inspectors, assessments, teams, devices")
     admin_parser.add_argument("--json", action="store_true", help="print JSON instead of words")

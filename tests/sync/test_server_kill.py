@@ -9,18 +9,22 @@ import random
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 import sqlalchemy as sa
 from faultproxy import Fault, FaultProxy
-from sync_fixtures import BACKENDS, Device, Service, new_device_identity, free_port, postgres_schema
+from sync_fixtures import (
+    BACKENDS,
+    ChildService,
+    Device,
+    Service,
+    new_device_identity,
+    postgres_schema,
+)
 from vault_fixtures import PASSPHRASE, Template, sample_contents
 
 from fieldapp.models import Revision as VaultRevision
@@ -41,60 +45,6 @@ ATTACHMENT_BYTES = 10 << 20  # three transfer chunks of protocol.CHUNK_SIZE
 PASS_ONLY = {Fault.PASS: 1.0}
 
 pytestmark = pytest.mark.slow
-
-
-@dataclass
-class ChildService:
-    """`python -m sync.server … serve` as a child process, killed and restarted on the same data."""
-
-    data: Path
-    database_url: str | None
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log(self) -> Path:
-        return self.data.parent / "service.log"
-
-    def start(self) -> None:
-        command = [sys.executable, "-m", "sync.server", "--data", str(self.data)]
-        if self.database_url:
-            command += ["--database-url", self.database_url]
-        command += ["serve", "--port", str(self.port)]
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
-        self.starts += 1
-        deadline = time.monotonic() + 60
-        while not self._answers():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"the service did not start:\n{self.log.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.05)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown handler, no flush, no rollback; whatever was in flight is cut."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def _answers(self) -> bool:
-        try:
-            return requests.get(f"{self.url}{protocol.API}/status", timeout=1).status_code == 200
-        except requests.RequestException:
-            return False
 
 
 @dataclass
