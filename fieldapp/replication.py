@@ -212,10 +212,12 @@ class Replication:
         with self._vault.transaction("noting what the service stored") as session:
             accepted = [a.id for a in acks if a.accepted]
             if accepted:
-                session.execute(sa.update(Revision).where(Revision.id.in_(accepted)).values(pushed=True))
+                session.execute(sa.update(Revision).where(Revision.id.in_(accepted)).values(pushed=True), execution_options=_BULK)
             for ack in acks:
                 if not ack.accepted and ack.code not in TRANSIENT:
-                    session.execute(sa.update(Revision).where(Revision.id == ack.id).values(rejected=f"{ack.code}: {ack.reason}"[:2000]))
+                    session.execute(
+                        sa.update(Revision).where(Revision.id == ack.id).values(rejected=f"{ack.code}: {ack.reason}"[:2000]), execution_options=_BULK
+                    )
             touched = set(session.scalars(sa.select(Revision.record_id).where(Revision.id.in_([a.id for a in acks]))))
             _refresh_states(session, self._vault, touched)
             return Done(None, Changes(records=frozenset(touched)))
@@ -394,6 +396,11 @@ class Replication:
 # -- helpers: take a session, never commit ---------------------------------------------------------
 
 
+# Bulk UPDATEs here change rows that no object in the session holds (or that are read again
+# after): SQLAlchemy's default would walk the identity map to evaluate the WHERE per object.
+_BULK = {"synchronize_session": False}
+
+
 def _pending_page(session: Session, limit: int, after_seq: int) -> tuple[list[revision.SignedRevision], int]:
     rows = session.execute(
         sa.select(Revision.seq, Revision.id, Revision.body, Revision.signature)
@@ -459,7 +466,7 @@ def _refresh_states(session: Session, vault: Vault, record_ids: set[str]) -> Non
     """
     graphs: dict[str, dict[str, list[str]]] = {}
     unpushed: dict[str, int] = {}
-    records: dict[str, Record] = {}
+    records: dict[str, tuple[str, bool]] = {}  # id -> (sync state, draft dirty)
     ids = sorted(record_ids)
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
@@ -469,24 +476,27 @@ def _refresh_states(session: Session, vault: Vault, record_ids: set[str]) -> Non
         for record_id, rev_id, parents, pushed in rows:
             graphs.setdefault(record_id, {})[rev_id] = json.loads(parents)
             unpushed[record_id] = unpushed.get(record_id, 0) + (not pushed)
-        records.update((r.id, r) for r in session.scalars(sa.select(Record).where(Record.id.in_(part))))
+        found = session.execute(sa.select(Record.id, Record.sync_state, Record.draft_dirty).where(Record.id.in_(part)))
+        records.update((record_id, (state, dirty)) for record_id, state, dirty in found)
     states: dict[str, list[str]] = {"synced": [], "local": []}
     for record_id in ids:
-        rec = records.get(record_id)
-        if rec is None:
+        if record_id not in records:
             continue
+        sync_state, draft_dirty = records[record_id]
         if len(graph.heads(graphs.get(record_id, {}))) > 1:
             # Editing a record in conflict cuts a revision on this device's head and marks it
             # 'local': settle again, or the conflict would vanish here while every other device
             # still shows it (and heads that the edit made mergeable would stay unmerged).
             settle(session, vault, record_id)
             continue
-        if rec.sync_state == "conflict":
+        if sync_state == "conflict":
             continue
-        states["synced" if not unpushed.get(record_id) and not rec.draft_dirty else "local"].append(record_id)
+        state = "synced" if not unpushed.get(record_id) and not draft_dirty else "local"
+        if state != sync_state:
+            states[state].append(record_id)
     for state, changed in states.items():  # one UPDATE per state, not one per record
         for start in range(0, len(changed), 500):
-            session.execute(sa.update(Record).where(Record.id.in_(changed[start : start + 500])).values(sync_state=state))
+            session.execute(sa.update(Record).where(Record.id.in_(changed[start : start + 500])).values(sync_state=state), execution_options=_BULK)
 
 
 def _to_upload() -> sa.ColumnElement[bool]:
