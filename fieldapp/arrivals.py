@@ -24,8 +24,8 @@ Arrived = dict[str, tuple[revision.SignedRevision, dict]]  # id -> (revision, pa
 _IN_CHUNK = 500  # ids per IN (...) list, under SQLite's parameter limit
 
 _INSERT_REVISION = (
-    "INSERT INTO revisions (id, record_id, parents, body, signature, device_id, created_at, deleted, pushed) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)"
+    "INSERT INTO revisions (id, record_id, parents, body, signature, device_id, created_at, deleted, pushed, awaiting_check) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
 )
 _INSERT_RECORD = (
     "INSERT INTO records (id, assessment_id, kind, framework_key, title, occurred_on, flags, head_revision_id, "
@@ -63,7 +63,8 @@ def store(
 ) -> tuple[Arrived, list[str]]:
     """Check each new revision (hash; signature by a device the service introduced) and keep it.
 
-    Auto-merges are checked by settle() or by plain_chains(), once their parents are all here.
+    Auto-merges are stored awaiting their check: settle() recomputes each from its parents once
+    the record's graph is whole, in this page or a later one, before anything adopts it.
     Returns the revisions stored, with their parsed bodies, and why any were refused.
     """
     revisions = list(revisions)
@@ -86,9 +87,10 @@ def store(
             continue
         arrived[rev.id] = (rev, fields)
     rows = [
-        (rev.id, f["record_id"], json.dumps(f["parents"]), rev.body, rev.signature, f["device_id"], f["created_at"], f["deleted"])
+        (rev.id, f["record_id"], json.dumps(f["parents"]), rev.body, rev.signature, f["device_id"], f["created_at"], f["deleted"],
+         f["device_id"] == revision.AUTO_MERGE_DEVICE)
         for rev, f in arrived.values()
-    ]
+    ]  # fmt: skip
     sqlcipher.cursor_of(session).executemany(_INSERT_REVISION, rows)
     return arrived, refused
 

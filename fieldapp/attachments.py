@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from fieldapp.errors import NotFound, StorageError, ValidationError, VaultLocked
 from fieldapp.ids import uuid7
 from fieldapp.models import Attachment, Blob
-from fieldapp.records import attachment_row, load, mark_dirty
+from fieldapp.records import attachment_row, find_owned, load, mark_dirty
 from fieldapp.rows import AttachmentRow, Changes, Done
 
 if TYPE_CHECKING:
@@ -106,29 +106,36 @@ class Attachments:
         return self._vault.records.get(record_id).attachments
 
     def read_into(
-        self, attachment_id: str, dest: BinaryIO, *, progress: Progress | None = None, cancel: Callable[[], bool] | None = None
+        self,
+        attachment_id: str,
+        dest: BinaryIO,
+        *,
+        record_id: str | None = None,
+        progress: Progress | None = None,
+        cancel: Callable[[], bool] | None = None,
     ) -> int:
         """Decrypt into dest (an explicit export, or memory for a preview), checking every chunk and the SHA-256."""
-        blob = self._blob_of(attachment_id)
+        blob = self._blob_of(attachment_id, record_id)
         return self._vault.blobs.read_into(
             blob.name, dest, blob_id=blob.blob_id, expected_sha256=blob.sha256, progress=progress, cancel=cancel
         )
 
-    def read_bytes(self, attachment_id: str) -> bytes:
-        blob = self._blob_of(attachment_id)
+    def read_bytes(self, attachment_id: str, *, record_id: str | None = None) -> bytes:
+        blob = self._blob_of(attachment_id, record_id)
         return self._vault.blobs.read_bytes(blob.name, blob_id=blob.blob_id, expected_sha256=blob.sha256)
 
-    def verify(self, attachment_id: str) -> None:
+    def verify(self, attachment_id: str, *, record_id: str | None = None) -> None:
         """Raise IntegrityError unless every chunk decrypts and the bytes hash to the recorded SHA-256."""
-        blob = self._blob_of(attachment_id)
+        blob = self._blob_of(attachment_id, record_id)
         self._vault.blobs.verify(blob.name, blob_id=blob.blob_id, expected_sha256=blob.sha256)
 
-    def remove(self, attachment_id: str) -> Done[None]:
-        """Take the attachment off its record; earlier revisions still refer to its bytes."""
+    def remove(self, attachment_id: str, *, record_id: str | None = None) -> Done[None]:
+        """Take the attachment off its record; earlier revisions still refer to its bytes.
+
+        Give its record_id: attachment ids are unique only within a record (as for each method here).
+        """
         with self._vault.transaction("removing an attachment") as session:
-            att = session.get(Attachment, attachment_id)
-            if att is None:
-                raise NotFound(f"No attachment with id {attachment_id}.")
+            att = find_owned(session, Attachment, attachment_id, record_id, "attachment")
             rec = load(session, att.record_id)
             session.delete(att)
             mark_dirty(self._vault, rec)
@@ -143,11 +150,9 @@ class Attachments:
             self._vault.blobs.remove(name)
         return len(orphans)
 
-    def _blob_of(self, attachment_id: str) -> Blob:
+    def _blob_of(self, attachment_id: str, record_id: str | None) -> Blob:
         with self._vault.transaction("reading an attachment") as session:
-            att = session.get(Attachment, attachment_id)
-            if att is None:
-                raise NotFound(f"No attachment with id {attachment_id}.")
+            att = find_owned(session, Attachment, attachment_id, record_id, "attachment")
             blob = session.get(Blob, att.sha256)
             if blob is None:
                 raise NotFound(f"The bytes of attachment {att.name!r} are not in this vault.")

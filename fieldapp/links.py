@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from fieldapp import domain
-from fieldapp.errors import NotFound, ValidationError
+from fieldapp.errors import ValidationError
 from fieldapp.framework import framework_by_key
 from fieldapp.ids import uuid7
 from fieldapp.models import Link, Record
-from fieldapp.records import content_of, link_row, load, mark_dirty
+from fieldapp.records import content_of, find_owned, link_row, load, mark_dirty
 from fieldapp.rows import Changes, Done, LinkRow, Passage
 
 if TYPE_CHECKING:
@@ -64,11 +64,10 @@ class Links:
             mark_dirty(self._vault, rec)
             return Done(link_row(link), Changes(records=frozenset({rec.id}), links=frozenset({link.id})))
 
-    def untag(self, link_id: str) -> Done[None]:
+    def untag(self, link_id: str, *, record_id: str | None = None) -> Done[None]:
+        """Remove a link; give its record_id (ids are unique only within a record)."""
         with self._vault.transaction("removing a tag") as session:
-            link = session.get(Link, link_id)
-            if link is None:
-                raise NotFound(f"No evidence link with id {link_id}.")
+            link = find_owned(session, Link, link_id, record_id, "evidence link")
             rec = session.scalar(sa.select(Record).where(Record.id == link.record_id))
             session.delete(link)
             if rec is not None:

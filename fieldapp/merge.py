@@ -310,9 +310,24 @@ def _split(text: str) -> _Lines:
     return _Lines(lines[:-1] if final_newline else lines, final_newline)
 
 
+# Aligning lines costs about the square of the lines that differ (difflib), and a service and
+# every laptop of the team run each merge: beyond this many changed lines (both sides of one
+# alignment together, after the common start and end are set aside) the notes are a collision
+# for the inspector to merge by hand, never minutes of work. Worst case here: ~15 ms.
+MAX_ALIGNED_LINES = 4000
+
+
+class _TooCostly(Exception):
+    pass
+
+
 def _diff3(base: list[str], left: list[str], right: list[str]) -> list[str] | None:
-    """Both sides' changes applied to base, or None where they overlap and disagree."""
-    hunks = sorted(_hunks(base, left, 0) + _hunks(base, right, 1))
+    """Both sides' changes applied to base, or None where they overlap and disagree (or differ
+    in more lines than a merge aligns)."""
+    try:
+        hunks = sorted(_hunks(base, left, 0) + _hunks(base, right, 1))
+    except _TooCostly:
+        return None
     merged: list[str] = []
     at = 0
     for start, end, group in _groups(hunks):
@@ -325,9 +340,21 @@ def _diff3(base: list[str], left: list[str], right: list[str]) -> list[str] | No
 
 
 def _hunks(base: list[str], other: list[str], side: int) -> list[_Hunk]:
+    # The lines both start and end with are set aside first: the usual edit (lines added at the
+    # end, a typo fixed) then aligns a handful of lines however long the notes are.
+    same = min(len(base), len(other))
+    head = 0
+    while head < same and base[head] == other[head]:
+        head += 1
+    tail = 0
+    while tail < same - head and base[-1 - tail] == other[-1 - tail]:
+        tail += 1
+    base_mid, other_mid = base[head : len(base) - tail], other[head : len(other) - tail]
+    if len(base_mid) + len(other_mid) > MAX_ALIGNED_LINES:
+        raise _TooCostly
     # autojunk stays on: without it a long transcript with many blank lines takes seconds to align.
-    opcodes = SequenceMatcher(None, base, other).get_opcodes()
-    return [_Hunk(i1, i2, side, other[j1:j2]) for tag, i1, i2, j1, j2 in opcodes if tag != "equal"]
+    opcodes = SequenceMatcher(None, base_mid, other_mid).get_opcodes()
+    return [_Hunk(head + i1, head + i2, side, other_mid[j1:j2]) for tag, i1, i2, j1, j2 in opcodes if tag != "equal"]
 
 
 def _groups(hunks: list[_Hunk]) -> list[tuple[int, int, list[_Hunk]]]:

@@ -96,10 +96,14 @@ class RecordContent(Base):
 
 
 class Link(Base):
-    """An evidence link: a record, or a passage of one of its text fields, to a statement and category."""
+    """An evidence link: a record, or a passage of one of its text fields, to a statement and category.
+
+    Keyed by (record_id, id): ids arrive in other devices' revisions, and only the record they
+    belong to can keep them apart (one record reusing another's id must not collide with it).
+    """
 
     __tablename__ = "links"
-    id: Mapped[str] = mapped_column(String, primary_key=True)
+    id: Mapped[str] = mapped_column(String)
     record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
     statement_id: Mapped[str] = mapped_column(String, index=True)
     category_id: Mapped[str] = mapped_column(String)
@@ -110,21 +114,29 @@ class Link(Base):
     passage_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String)
 
-    # Covering: a list row's tags come from the index alone.
-    __table_args__ = (Index("ix_links_record_tags", "record_id", "statement_id", "category_id"),)
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("record_id", "id"),
+        # Covering: a list row's tags come from the index alone.
+        Index("ix_links_record_tags", "record_id", "statement_id", "category_id"),
+    )
 
 
 class Attachment(Base):
-    """A file belonging to a record; its bytes are the blob with the same SHA-256."""
+    """A file belonging to a record; its bytes are the blob with the same SHA-256.
+
+    Keyed by (record_id, id), as links are; the key's index also finds a record's attachments.
+    """
 
     __tablename__ = "attachments"
-    id: Mapped[str] = mapped_column(String, primary_key=True)
-    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"), index=True)
+    id: Mapped[str] = mapped_column(String)
+    record_id: Mapped[str] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String)
     media_type: Mapped[str] = mapped_column(String, default="application/octet-stream")
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
     created_at: Mapped[str] = mapped_column(String)
+
+    __table_args__ = (sa.PrimaryKeyConstraint("record_id", "id"),)
 
 
 class Blob(Base):
@@ -156,6 +168,9 @@ class Revision(Base):
     deleted: Mapped[bool] = mapped_column(default=False)
     pushed: Mapped[bool] = mapped_column(default=False, index=True)  # the service holds it
     rejected: Mapped[str | None] = mapped_column(String)  # "code: reason" when the service refused it
+    # A pulled auto-merge not yet recomputed from its parents (they may come in a later page):
+    # settle() checks it once the record's graph is whole, and it is never adopted before.
+    awaiting_check: Mapped[bool] = mapped_column(default=False)
 
 
 class Framework(Base):

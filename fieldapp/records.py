@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -248,6 +248,23 @@ def _edited_state(state: str) -> str:
 
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+_Owned = TypeVar("_Owned", Link, Attachment)
+
+
+def find_owned(session: Session, model: type[_Owned], item_id: str, record_id: str | None, what: str) -> _Owned:
+    """A link or attachment by id, within record_id when given. Ids are unique only within their
+    record (they come from other devices too), so an id that two records share is refused, not guessed."""
+    query = sa.select(model).where(model.id == item_id)
+    if record_id is not None:
+        query = query.where(model.record_id == record_id)
+    found = session.scalars(query.limit(2)).all()
+    if not found:
+        raise NotFound(f"No {what} with id {item_id}.")
+    if len(found) > 1:
+        raise ValidationError(f"More than one record has an {what} with id {item_id}; open it from its own record.")
+    return found[0]
 
 
 def link_row(link: Link | sa.Row) -> LinkRow:

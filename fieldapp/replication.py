@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldapp import framework as frameworks
-from fieldapp import arrivals, graph, revision
-from fieldapp.errors import FieldappError, IntegrityError, NotFound, ValidationError
+from fieldapp import arrivals, graph, revision, sqlcipher
+from fieldapp.errors import FieldappError, FrameworkError, IntegrityError, NotFound, ValidationError
 from fieldapp.ids import iso, utcnow
 from fieldapp.models import Assessment, Attachment, Blob, Device, Framework, Meta, Record, Revision
 from fieldapp.records import cut_dirty, load, to_row
@@ -225,29 +225,31 @@ class Replication:
     # -- pull -------------------------------------------------------------------------------------
 
     def apply_pull(self, page: PulledPage) -> Done[PullReport]:
-        """Store a checked page of pulled revisions, settle each record it touches, move the cursor."""
+        """Store a checked page of pulled revisions, settle each record it touches, move the cursor.
+
+        A record whose revisions cannot be stored here is refused alone (reported in `refused`):
+        the rest of the page is kept and the cursor moves, so one bad record never stops a pull.
+        """
         vault = self._vault
         with vault.transaction("storing pulled changes") as session:
             assessments = _upsert_assessments(session, page.assessments)
             if not page.revisions:  # the common answer: nothing new, the cursor moved past our own
                 _put_meta(session, "cursor", page.cursor)
                 return Done(PullReport(), Changes(assessments=frozenset(assessments)))
-            refused = _upsert_devices(session, page.devices)
-            arrived, more_refused = arrivals.store(session, page.revisions, page.prechecked)
-            refused += more_refused
+            tally = _Tally(refused=_upsert_devices(session, page.devices))
+            arrived, refused = arrivals.store(session, page.revisions, page.prechecked)
+            tally.refused += refused
             chains, others = arrivals.plain_chains(session, arrived)
-            arrivals.create_records(session, arrived, chains, vault.now())
-            outcomes: dict[str, int] = {Outcome.CREATED.value: len(chains)} if chains else {}
-            changed: set[str] = set(chains)
+            if chains and not _create_in_bulk(session, vault, arrived, chains):
+                chains, others = {}, others | set(chains)  # one of them cannot be stored: settling each alone finds it
+            if chains:
+                tally.outcomes[Outcome.CREATED.value] = len(chains)
+                tally.changed |= set(chains)
             for record_id in sorted(others):
-                outcome, refusals = settle(session, vault, record_id, arrived)
-                refused += refusals
-                outcomes[outcome.value] = outcomes.get(outcome.value, 0) + 1
-                if outcome not in (Outcome.UNCHANGED, Outcome.WAITING):
-                    changed.add(record_id)
+                _settle_alone(session, vault, record_id, arrived, tally)
             _put_meta(session, "cursor", page.cursor)
-            report = PullReport(stored=len(arrived), refused=tuple(refused), outcomes=outcomes)
-            return Done(report, Changes(assessments=frozenset(assessments), records=frozenset(changed)))
+            report = PullReport(stored=len(arrived) - tally.dropped, refused=tuple(tally.refused), outcomes=tally.outcomes)
+            return Done(report, Changes(assessments=frozenset(assessments), records=frozenset(tally.changed)))
 
     def mark_synced(self, moment: str) -> None:
         """Remember when the last whole sync ended (to the minute, which is what the app shows):
@@ -413,6 +415,62 @@ def _pending_page(session: Session, limit: int, after_seq: int) -> tuple[list[re
     ).all()
     last = rows[-1].seq if rows else after_seq
     return [revision.SignedRevision(r.id, r.body, r.signature) for r in rows], last
+
+
+@dataclass
+class _Tally:
+    """What applying one pulled page did, gathered record by record."""
+
+    refused: list[str] = field(default_factory=list)
+    outcomes: dict[str, int] = field(default_factory=dict)  # Outcome value -> records
+    changed: set[str] = field(default_factory=set)
+    dropped: int = 0  # revisions stored, then taken out again with their refused record
+
+
+# What a record's own revisions can cause while it is stored: content this vault does not accept,
+# a forged or unknown reference, a row the schema refuses. Anything else (a full disk, a damaged
+# page) is the vault's own fault: it fails the whole page, which the next sync pulls again.
+_REFUSABLE: tuple[type[BaseException], ...] = (
+    ValidationError, NotFound, IntegrityError, FrameworkError, sa.exc.IntegrityError, sqlcipher.ConstraintError,
+)
+
+
+def _create_in_bulk(session: Session, vault: Vault, arrived: arrivals.Arrived, chains: dict[str, list[str]]) -> bool:
+    """Make the page's new plain-chain records all at once; False (and nothing made) if one of them cannot be."""
+    try:
+        with sqlcipher.savepoint(session):
+            arrivals.create_records(session, arrived, chains, vault.now())
+    except _REFUSABLE:
+        return False
+    return True
+
+
+def _settle_alone(session: Session, vault: Vault, record_id: str, arrived: arrivals.Arrived, tally: _Tally) -> None:
+    """Settle one record; if what arrived for it cannot be stored, refuse that alone and carry on."""
+    try:
+        with sqlcipher.savepoint(session):
+            outcome, refusals = settle(session, vault, record_id, arrived)
+    except _REFUSABLE as exc:
+        dropped = _drop_arrivals(session, record_id, arrived)
+        tally.dropped += dropped
+        outcome, refusals = Outcome.REFUSED, [_refusal(record_id, dropped, exc)]
+    tally.refused += refusals
+    tally.outcomes[outcome.value] = tally.outcomes.get(outcome.value, 0) + 1
+    if outcome not in (Outcome.UNCHANGED, Outcome.WAITING, Outcome.REFUSED):
+        tally.changed.add(record_id)
+
+
+def _drop_arrivals(session: Session, record_id: str, arrived: arrivals.Arrived) -> int:
+    """Take out what this page brought for a refused record: it stays as it was before the pull,
+    and nothing later settles on top of revisions that could not be stored."""
+    ids = [rev_id for rev_id, (_rev, fields) in arrived.items() if fields["record_id"] == record_id]
+    session.execute(sa.delete(Revision).where(Revision.id.in_(ids)), execution_options=_BULK)
+    return len(ids)
+
+
+def _refusal(record_id: str, count: int, exc: BaseException) -> str:
+    reason = str(getattr(exc, "orig", exc))  # a driver error's own words, without the statement
+    return f"Record {record_id[:12]}…: {count} revision(s) from the service could not be stored here and were not taken ({reason})."
 
 
 def _put_meta(session: Session, key: str, value: str) -> None:

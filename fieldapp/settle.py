@@ -35,6 +35,7 @@ class Outcome(enum.Enum):
     CONFLICT = "conflict"  # heads that need the inspector
     WAITING = "waiting"  # a parent has not arrived yet (it will, later in this sync)
     UNCHANGED = "unchanged"
+    REFUSED = "refused"  # what arrived for it could not be stored here; the rest of the page was
 
 
 @dataclass(frozen=True)
@@ -53,25 +54,27 @@ Arrived = Mapping[str, tuple[revision.SignedRevision, dict]]  # revisions just p
 def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | None = None) -> tuple[Outcome, list[str]]:
     """Bring record_id's draft to its revision graph; returns the outcome and any refusals.
 
-    `arrived` holds the revisions this pull just stored (their bodies are in memory already):
-    auto-merges among them are checked here, and reading bodies again is spared.
+    `arrived` holds the revisions this pull just stored (their bodies are in memory already, so
+    reading them again is spared). Pulled auto-merges are checked here, once the graph is whole.
     """
     arrived = arrived or {}
     rows = _graph_rows(session, record_id)
     parents = {rev_id: row[0] for rev_id, row in rows.items()}
     if graph.missing_parents(parents):
-        return Outcome.WAITING, []
+        return Outcome.WAITING, []  # its auto-merges stay awaiting their check until the parents come
 
     def get(rev_id: str) -> revision.SignedRevision:
         return arrived[rev_id][0] if rev_id in arrived else _load(session, rev_id)
 
-    refused = _check_auto_merges(session, record_id, parents, arrived, get)
+    refused = _check_auto_merges(session, rows, parents, get)
+    if refused and graph.missing_parents(parents):
+        return Outcome.WAITING, refused  # built on a refused merge: nothing of it is adopted
     rec = session.scalar(sa.select(Record).where(Record.id == record_id))
     if rec is not None and rec.draft_dirty:
         cut = cut_revision(session, vault, rec)  # the inspector's unsaved words become a head first
         if cut is not None:
             parents[cut.id] = json.loads(cut.parents)
-            rows[cut.id] = (parents[cut.id], cut.created_at, False)
+            rows[cut.id] = (parents[cut.id], cut.created_at, False, False)
     heads = graph.heads(parents)
     if not heads:
         return Outcome.UNCHANGED, refused
@@ -146,13 +149,26 @@ def resolve(session: Session, vault: Vault, rec: Record, take: str | None) -> Re
 
 
 def _graph(session: Session, record_id: str) -> dict[str, list[str]]:
-    return {rev_id: row[0] for rev_id, row in _graph_rows(session, record_id).items()}
+    """The record's graph as the inspector may act on it: an auto-merge still awaiting its check,
+    and whatever was built on it, is never offered as a version to keep."""
+    rows = _graph_rows(session, record_id)
+    held = {rev_id for rev_id, row in rows.items() if row[3]}
+    while more := {rev_id for rev_id, row in rows.items() if rev_id not in held and held.intersection(row[0])}:
+        held |= more
+    return {rev_id: row[0] for rev_id, row in rows.items() if rev_id not in held}
 
 
-def _graph_rows(session: Session, record_id: str) -> dict[str, tuple[list[str], str, bool]]:
-    """id -> (parents, created_at, pushed) for every revision of the record."""
-    query = sa.select(Revision.id, Revision.parents, Revision.created_at, Revision.pushed).where(Revision.record_id == record_id)
-    return {r.id: (json.loads(r.parents), r.created_at, bool(r.pushed)) for r in session.execute(query)}
+_Row = tuple[list[str], str, bool, bool]  # parents, created_at, pushed, awaiting_check
+
+
+def _graph_rows(session: Session, record_id: str) -> dict[str, _Row]:
+    """id -> (parents, created_at, pushed, awaiting_check) for every revision of the record, oldest first."""
+    query = (
+        sa.select(Revision.id, Revision.parents, Revision.created_at, Revision.pushed, Revision.awaiting_check)
+        .where(Revision.record_id == record_id)
+        .order_by(Revision.seq)
+    )
+    return {r.id: (json.loads(r.parents), r.created_at, bool(r.pushed), bool(r.awaiting_check)) for r in session.execute(query)}
 
 
 def _load(session: Session, rev_id: str) -> revision.SignedRevision:
@@ -161,19 +177,25 @@ def _load(session: Session, rev_id: str) -> revision.SignedRevision:
 
 
 def _check_auto_merges(
-    session: Session, record_id: str, parents: dict[str, list[str]], arrived: Arrived, get: Callable[[str], revision.SignedRevision]
+    session: Session, rows: dict[str, _Row], parents: dict[str, list[str]], get: Callable[[str], revision.SignedRevision]
 ) -> list[str]:
-    """Auto-merges that arrived are taken only if they are exactly the merge of their parents."""
+    """Pulled auto-merges are taken only if they are exactly the merge of their parents; a refused
+    one leaves the vault and the graph (rows, parents).
+
+    Every one still awaiting its check is checked, not just those of the latest page: a merge
+    that came a page before its second parent would otherwise never be checked, and be adopted.
+    """
     refused = []
-    for rev_id, (rev, fields) in arrived.items():
-        if fields["record_id"] != record_id or fields["device_id"] != revision.AUTO_MERGE_DEVICE:
-            continue
+    for rev_id in [rev_id for rev_id, row in rows.items() if row[3]]:
         try:
-            graph.check_auto_merge(rev, parents, get)
+            graph.check_auto_merge(get(rev_id), parents, get)
         except FieldappError as exc:
             refused.append(str(exc))
             session.execute(sa.delete(Revision).where(Revision.id == rev_id))
             parents.pop(rev_id, None)
+            rows.pop(rev_id, None)
+            continue
+        session.execute(sa.update(Revision).where(Revision.id == rev_id).values(awaiting_check=False))
     return refused
 
 
@@ -191,7 +213,7 @@ def _store_merge(session: Session, merged: revision.SignedRevision) -> None:
     session.flush()
 
 
-def _choose(rows: dict[str, tuple[list[str], str, bool]], rec: Record | None, heads: list[str]) -> str:
+def _choose(rows: dict[str, _Row], rec: Record | None, heads: list[str]) -> str:
     """In a conflict the draft stays on this device's version when it is a head; else the newest."""
     if rec is not None and rec.head_revision_id in heads:
         return rec.head_revision_id

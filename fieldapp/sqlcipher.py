@@ -6,6 +6,8 @@ Keeping every use of the binding here means it could be replaced without touchin
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from fieldapp.errors import StorageError, VaultDamaged
 PAGE_SIZE = 4096  # SQLCipher 4's default, which we never change
 DatabaseError = sqlcipher3.DatabaseError
 OperationalError = sqlcipher3.OperationalError
+ConstraintError = sqlcipher3.IntegrityError  # a UNIQUE, NOT NULL or FOREIGN KEY rule refused a write
 
 # Page-level failures SQLCipher reports when a page's HMAC does not hold or a file is cut short.
 _DAMAGE_WORDS = ("file is not a database", "malformed", "hmac", "corrupt", "disk image", "not an error")
@@ -67,6 +70,18 @@ def _configure(dbapi_connection: Any, _record: Any) -> None:
 def cursor_of(session: Session) -> Any:
     """The DB-API cursor of the session's own connection and transaction, for hot paths."""
     return session.connection().connection.dbapi_connection.cursor()
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT in the session's transaction: an error inside undoes only what ran inside."""
+    raw = session.connection().connection.dbapi_connection
+    if not raw.in_transaction:
+        # The driver begins its transaction only before a write: a SAVEPOINT first would open a
+        # transaction of its own, which RELEASE commits out of reach of the outer rollback.
+        raw.execute("BEGIN")
+    with session.begin_nested():
+        yield
 
 
 def is_damage(exc: BaseException) -> bool:

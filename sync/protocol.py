@@ -25,7 +25,14 @@ MAX_REVISION_BYTES = 8 << 20  # one revision's canonical body (a pasted transcri
 MAX_REQUEST_BYTES = 32 << 20  # a request body, after decompression
 MAX_PULL_LIMIT = 2000  # revisions in one pull page
 DEFAULT_PULL_LIMIT = 500
+# Revision bodies in one pull page: the service ends a page before a revision that would pass this
+# (a page always holds at least one, so a pull makes progress), and says `more`.
+MAX_PULL_PAGE_BYTES = 16 << 20
+# An answer the client reads, on the wire and after gzip inflation; more is refused. Room for a full
+# pull page: its bodies are JSON strings inside JSON, which at worst doubles them.
+MAX_ANSWER_BYTES = 64 << 20
 MAX_CURSOR_CHARS = 256 << 10
+MAX_SMALL_REQUEST_BYTES = 2 * MAX_CURSOR_CHARS  # any body but a push or a chunk: a pull holds a cursor
 MAX_PARENTS = 100  # parents of one revision (a merge has two; resolving many heads, more)
 MAX_ATTACHMENT_BYTES = 1 << 40  # an attachment's size as a revision names it
 CHUNK_SIZE = 4 << 20  # attachment transfer chunk

@@ -335,7 +335,7 @@ class RawDevice:
     def revision(
         self, assessment_id: str, *, record_id: str | None = None, parents: tuple[str, ...] = (), kind: str = "observation",
         content: dict | None = None, attachments: tuple[dict, ...] = (), deleted: bool = False, device_id: str | None = None,
-        framework: str | None = None, created_at: str = "2026-11-20T10:00:00.000000Z",
+        framework: str | None = None, created_at: str = "2026-11-20T10:00:00.000000Z", links: tuple[dict, ...] = (),
     ) -> revision.SignedRevision:  # fmt: skip
         """A correctly hashed revision signed with this device's key (whatever the fields claim)."""
         from fieldapp.framework import default_framework
@@ -345,7 +345,7 @@ class RawDevice:
             record_id=record_id or uuid7(), assessment_id=assessment_id, kind=kind,
             framework_key=framework or default_framework().key, deleted=deleted,
             content=content if content is not None else {"title": "ICB board", "notes": "10:42 chair asks for the winter plan"},
-            links=(), attachments=attachments,
+            links=links, attachments=attachments,
         )  # fmt: skip
         return revision.create(
             snapshot, parents=parents, device_id=device_id or self.device_id, created_at=created_at, private_key=self.key  # type: ignore[arg-type]

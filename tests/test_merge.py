@@ -20,7 +20,7 @@ from vault_fixtures import sample_contents
 from fieldapp import domain, revision
 from fieldapp.canonical import canonical_json
 from fieldapp.errors import ValidationError
-from fieldapp.merge import MISSING, Collision, MergeResult, merge_bodies, rebase_edit
+from fieldapp.merge import MAX_ALIGNED_LINES, MISSING, Collision, MergeResult, merge_bodies, rebase_edit
 
 FRAMEWORK = "cqc-ics-2024.1"
 NEWER_FRAMEWORK = "cqc-ics-2025.1"
@@ -428,6 +428,31 @@ def test_note_edits_to_the_same_line_collide_on_notes() -> None:
     assert merged(base, x, y).collisions == (
         Collision("content.notes", "one\ntwo\nthree", left["content"]["notes"], right["content"]["notes"]),
     )
+
+
+def test_a_long_transcript_with_an_edit_near_each_end_merges_aligning_only_what_changed() -> None:
+    lines = [f"{n:05d}  the panel discusses item {n % 7}" for n in range(3 * MAX_ALIGNED_LINES)]
+    base = with_notes(INTERVIEW, "\n".join(lines), "dev-a")
+    x = with_notes(INTERVIEW, "\n".join(["00000  corrected", *lines[1:]]), "dev-x")
+    y = with_notes(INTERVIEW, "\n".join([*lines, "late note"]), "dev-y")
+    assert clean(base, x, y)["notes"] == "\n".join(["00000  corrected", *lines[1:], "late note"])
+
+
+def test_notes_that_differ_in_more_lines_than_a_merge_aligns_are_a_collision_for_the_inspector() -> None:
+    # One head rewrote every other line of a long stretch, the other added a line at the end:
+    # a clean merge in principle, but aligning that stretch costs about its square in time, on
+    # the service and every laptop. It goes to the inspector instead, the same on every device.
+    lines = [f"line {n}" for n in range(MAX_ALIGNED_LINES)]
+    rewritten = [f"LINE {n}" if n % 2 == 0 else line for n, line in enumerate(lines)]
+    base = with_notes(INTERVIEW, "\n".join(lines + ["end"]), "dev-a")
+    x = with_notes(INTERVIEW, "\n".join(rewritten + ["end"]), "dev-x")
+    y = with_notes(INTERVIEW, "\n".join(lines + ["end", "late note"]), "dev-y")
+    assert paths(merged(base, x, y)) == ["content.notes"]
+    assert merged(base, x, y) == merged(base, y, x)  # one answer, whichever head is which
+    shorter = MAX_ALIGNED_LINES // 4  # the same edit over a shorter stretch merges
+    base, x, y = (with_notes(INTERVIEW, "\n".join(v), d) for v, d in (
+        (lines[:shorter] + ["end"], "dev-a"), (rewritten[:shorter] + ["end"], "dev-x"), (lines[:shorter] + ["end", "late note"], "dev-y")))  # fmt: skip
+    assert clean(base, x, y)["notes"] == "\n".join(rewritten[:shorter] + ["end", "late note"])
 
 
 def test_a_note_line_deleted_on_one_head_and_edited_on_the_other_collides() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -13,6 +15,7 @@ from vault_fixtures import PASSPHRASE, TEST_KDF, sample_contents
 
 from fieldapp import backup, keys, migrate, sqlcipher
 from fieldapp.errors import BackupError, VaultDamaged, VaultTooNew
+from fieldapp.links import passage_of
 from fieldapp.models import Base
 from fieldapp.vault import Vault
 
@@ -40,6 +43,25 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0003(connection: sa.Connection) -> None:
+    """Undo 0004: links and attachments keyed by their id alone, no auto-merge awaiting a check."""
+    for table in ("links", "attachments"):
+        create = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).scalar_one()
+        indexes = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+        ).scalars().all()
+        assert "PRIMARY KEY (record_id, id)" in create
+        connection.exec_driver_sql(f"ALTER TABLE {table} RENAME TO {table}_0004")
+        connection.exec_driver_sql(create.replace("PRIMARY KEY (record_id, id)", "PRIMARY KEY (id)"))
+        connection.exec_driver_sql(f"INSERT INTO {table} SELECT * FROM {table}_0004")
+        connection.exec_driver_sql(f"DROP TABLE {table}_0004")
+        for index in indexes:
+            connection.exec_driver_sql(index)
+    connection.exec_driver_sql("CREATE INDEX ix_attachments_record_id ON attachments (record_id)")
+    connection.exec_driver_sql("ALTER TABLE revisions DROP COLUMN awaiting_check")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0003'")
+
+
 def _vault_at_first_schema(path: Path) -> tuple[list[str], str]:
     """A vault as the first release made it: schema 0001, no search index, one assessment with records."""
     created = Vault.create(path, PASSPHRASE, kdf=TEST_KDF)
@@ -49,6 +71,7 @@ def _vault_at_first_schema(path: Path) -> tuple[list[str], str]:
     v.lock()
     engine = _engine(path)
     with engine.begin() as connection:
+        _back_to_0003(connection)
         connection.exec_driver_sql("DROP TABLE record_fts_vocab")  # 0002
         connection.exec_driver_sql("DROP TABLE record_fts")
         for table, column in (("assessments", "on_service"), ("assessments", "service_note"),
@@ -74,6 +97,41 @@ def test_a_vault_made_by_the_first_schema_is_backed_up_then_upgraded_on_unlock(t
     with engine.connect() as connection:
         assert migrate.current_revision(connection) == migrate.HEAD
     engine.dispose()
+
+
+def test_a_vault_at_schema_0003_keeps_every_link_attachment_and_revision_when_they_are_keyed_by_record(tmp_path: Path) -> None:
+    path = tmp_path / "v"
+    v = Vault.create(path, PASSPHRASE, kdf=TEST_KDF).vault
+    aid = v.assessments.create("Old ICS").value.id
+    ids = [v.records.create(aid, c).value.id for c in sample_contents()]
+    v.links.tag(ids[0], "safeguarding", comment="chair on winter plan")
+    v.links.tag(ids[1], "equity-in-access", passage=passage_of(sample_contents()[1], "notes", 0, 9))
+    v.attachments.add(ids[1], io.BytesIO(b"interview audio " * 4000), name="interview.m4a")
+    v.records.cut_all(reason="test")
+    before = {record_id: v.records.get(record_id) for record_id in ids}
+    history = {record_id: v.history.revisions(record_id) for record_id in ids}
+    v.lock()
+    engine = _engine(path)
+    with engine.begin() as connection:
+        _back_to_0003(connection)
+    engine.dispose()
+
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    assert [b.reason for b in backup.list_backups(path)] == ["before-migration-0003"]
+    assert {record_id: v.records.get(record_id) for record_id in ids} == before
+    assert {record_id: v.history.revisions(record_id) for record_id in ids} == history
+    (att,) = before[ids[1]].attachments
+    assert v.attachments.read_bytes(att.id, record_id=ids[1]) == b"interview audio " * 4000
+    assert v.verify().ok
+    v.lock()
+    engine = _engine(path)
+    with engine.connect() as connection:
+        assert migrate.current_revision(connection) == migrate.HEAD
+        inspector = sa.inspect(connection)
+        assert [inspector.get_pk_constraint(t)["constrained_columns"] for t in ("links", "attachments")] == [["record_id", "id"]] * 2
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"include_name": migrate.include_name}), Base.metadata)
+    engine.dispose()
+    assert diff == []
 
 
 def test_a_vault_from_a_newer_fieldapp_is_refused_and_not_modified(vault_path: Path) -> None:

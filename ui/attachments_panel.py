@@ -166,7 +166,7 @@ class AttachmentsPanel(QWidget):
         attachment: AttachmentRow | None = current.data(ATTACHMENT_ROLE) if current else None
         if attachment is None or not attachment.media_type.startswith("image/") or attachment.size > PREVIEW_LIMIT:
             return
-        QueryOp(self._state, lambda vault: vault.attachments.read_bytes(attachment.id)).success(
+        QueryOp(self._state, lambda vault: vault.attachments.read_bytes(attachment.id, record_id=attachment.record_id)).success(
             lambda data: self._show_preview(attachment.id, data)
         ).failure(self._on_failed).run_in_background()
 
@@ -195,7 +195,7 @@ class AttachmentsPanel(QWidget):
             partial = target.with_name(target.name + ".part")
             try:
                 with open(partial, "wb") as out:
-                    vault.attachments.read_into(attachment.id, out)
+                    vault.attachments.read_into(attachment.id, out, record_id=attachment.record_id)
                 partial.replace(target)
             finally:
                 partial.unlink(missing_ok=True)

@@ -168,7 +168,7 @@ class TagPanel(QWidget):
         def untag_all(vault: Any) -> Done[None]:
             changes = Changes()
             for link_id in ids:
-                changes |= vault.links.untag(link_id).changes
+                changes |= vault.links.untag(link_id, record_id=record_id).changes
             return Done(None, changes)
 
         self._run(untag_all)
@@ -187,9 +187,9 @@ class TagPanel(QWidget):
 
     def on_remove_tag(self) -> None:
         item = self.tags.currentItem()
-        if item is not None:
-            link_id = item.data(LINK_ROLE)
-            self._run(lambda vault: vault.links.untag(link_id))
+        if item is not None and self._record is not None:
+            link_id, record_id = item.data(LINK_ROLE), self._record.id
+            self._run(lambda vault: vault.links.untag(link_id, record_id=record_id))
 
     def _run(self, task: Callable[[Any], Done[Any]]) -> None:
         """Run a tagging change, then show the record's tags as the vault now has them."""

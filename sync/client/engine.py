@@ -238,8 +238,13 @@ class SyncEngine:
                 if exc.status == 404:
                     continue  # no revision on the service names it yet: it goes with that revision
                 raise
-            if status.complete or self._send_chunks(blob, status):
-                self.vault.replication.mark_uploaded(blob.sha256)
+            try:
+                if status.complete or self._send_chunks(blob, status):
+                    self.vault.replication.mark_uploaded(blob.sha256)
+            except TooLarge as exc:
+                # This file does not fit the service's room for unfinished uploads (now, or ever):
+                # the others still go, and it is tried again next time; it stays safe here.
+                self.report.problems.append(f"An attachment of {_mb(status.size)} MB could not be sent yet: {exc}")
 
     def _send_chunks(self, blob: BlobToMove, status: protocol.BlobStatus) -> bool:
         """Send the chunks the service lacks; returns whether it now holds the whole file."""

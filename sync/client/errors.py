@@ -2,13 +2,14 @@
 
     SyncError (FieldappError)
     ├── ServiceUnreachable      no network, DNS, refused, timed out, cut off: try again later
-    ├── InsecureService         plain http:// to anything but this computer, or a TLS check failed
+    ├── InsecureService         plain http:// to anything but this computer, an ambiguous address, or a TLS check failed
+    ├── ServiceMoved            the service address answered with a redirect: fix the address
     ├── NotEnrolled             no link to a service yet, or the service no longer knows the token
     │   └── DeviceRevoked       the administrator revoked this device
     ├── ServiceRefused          the service said no (4xx), with its reason and code
     │   ├── TooLarge            413, with the limit
     │   └── RateLimited         429, with how long to wait
-    └── ServiceFault            the service failed (5xx) or answered what the protocol does not allow
+    └── ServiceFault            the service failed (5xx), or answered too much or what the protocol does not allow
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ class ServiceUnreachable(SyncError):
 
 class InsecureService(SyncError):
     pass
+
+
+class ServiceMoved(SyncError):
+    """Redirects are never followed (a body would be re-sent to wherever they point); the inspector
+    or administrator corrects the address instead."""
 
 
 class NotEnrolled(SyncError):

@@ -1,28 +1,39 @@
 """The one seam between the sync client and the network: HTTP requests with timeouts, retries with
 backoff and jitter, and TLS verified by default (or against a private service's CA bundle).
 
-Plain http:// is refused except to this computer. Tests run the same transport over real sockets,
+Plain http:// is refused except to this computer; redirects are never followed; an answer is read
+with a bound on its size, before and after gzip. Tests run the same transport over real sockets,
 straight to the service or through a fault-injecting proxy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+import urllib3.exceptions
+from urllib3.util import parse_url
 
-from sync.client.errors import InsecureService, ServiceUnreachable
+from sync import protocol
+from sync.client.errors import InsecureService, ServiceFault, ServiceMoved, ServiceUnreachable
 
 RETRY_STATUSES = {502, 503, 504, 429}
 MAX_WAIT_S = 30.0  # a Retry-After longer than this is handed back to the caller, not slept through
 _LOCAL_NAMES = {"localhost", "localhost.localdomain"}
+_READ_SIZE = 64 << 10  # bytes read from the socket, and inflated, at a time
+_EXAMPLE = "A service address looks like https://fieldapp.example.org; ask your administrator for the exact one."
+# Characters no service address needs, each of which some parser reads differently from another
+# (a backslash ends the host for one and not for another; "@" starts a user name; "%" hides one).
+_NOT_IN_ADDRESS = {"\\": "a backslash", "@": "an '@' (a user name)", "%": "a '%' (an encoded character)", "?": "a '?'", "#": "a '#'"}
 
 
 @dataclass(frozen=True)
@@ -46,14 +57,29 @@ class RetryPolicy:
 
 def check_url(url: str) -> str:
     """The service's base URL, normalised; http:// only to this computer."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise InsecureService(f"{url!r} is not a service address; it should look like https://fieldapp.example.org.")
-    if parts.scheme == "http" and not _is_local(parts.hostname):
+    text = url.strip()
+    for char in text:
+        if char in _NOT_IN_ADDRESS or not char.isascii() or not char.isprintable() or char.isspace():
+            what = _NOT_IN_ADDRESS.get(char) or ("a space" if char == " " else f"the character {char!r}")
+            hint = " (type an international domain name in its xn-- form)" if char.isalpha() and not char.isascii() else ""
+            raise InsecureService(f"{text!r} is not a service address: it contains {what}{hint}. {_EXAMPLE}")
+    try:
+        ours, theirs = urlsplit(text), parse_url(text)
+        port = ours.port
+    except (ValueError, urllib3.exceptions.LocationParseError):
+        raise InsecureService(f"{text!r} is not a service address. {_EXAMPLE}") from None
+    host = (theirs.host or "").removeprefix("[").removesuffix("]")
+    if ours.scheme not in ("https", "http") or not host:
+        raise InsecureService(f"{text!r} is not a service address. {_EXAMPLE}")
+    # The check below must judge the host requests will connect to, which urllib3's parser names;
+    # where the standard library's parser reads another, the address is ambiguous, and refused.
+    if (ours.scheme, ours.hostname, port) != (theirs.scheme, host, theirs.port):
+        raise InsecureService(f"{text!r} is not a service address: its host cannot be read one way only. {_EXAMPLE}")
+    if ours.scheme == "http" and not _is_local(host):
         raise InsecureService(
-            f"Refusing plain http:// to {parts.hostname}: evidence must travel encrypted. Use https://{parts.netloc}{parts.path}."
+            f"Refusing plain http:// to {host}: evidence must travel encrypted. Use https://{ours.netloc}{ours.path}."
         )
-    return url.strip().rstrip("/")
+    return text.rstrip("/")
 
 
 def _is_local(host: str) -> bool:
@@ -84,6 +110,11 @@ class HttpTransport:
             raise InsecureService(f"The CA bundle {ca_bundle} does not exist; choose the PEM file your administrator gave you.")
         self._session = requests.Session()
         self._session.verify = ca_bundle or True
+        self._session.headers["Accept-Encoding"] = "gzip"  # the only coding _read_body inflates
+        if urlsplit(self.base_url).scheme == "http":
+            # Plain http goes only to this computer: an HTTP_PROXY from the environment must not
+            # carry the token and the evidence, unencrypted, to another machine on the way.
+            self._session.trust_env = False
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._retry, self._sleep, self._cancelled = retry, sleep, cancelled
         self._settings = (ca_bundle, connect_timeout_s, read_timeout_s, retry, sleep, cancelled)
@@ -129,7 +160,22 @@ class HttpTransport:
             if self._cancelled():
                 break
             try:
-                answer = self._session.request(method, url, data=body, headers=dict(headers or {}), timeout=self._timeout)
+                # Never follow a redirect: requests would re-send the body (and for the same host the
+                # token) to wherever it points, plain http:// included. stream: the body is read here,
+                # with a bound, instead of whole into memory by requests.
+                answer = self._session.request(
+                    method, url, data=body, headers=dict(headers or {}), timeout=self._timeout, allow_redirects=False, stream=True
+                )
+                with contextlib.closing(answer):
+                    if _is_redirect(answer):
+                        content = b""
+                    elif _cut_in_head(answer):
+                        # Headers cut off before their blank line still parse (urllib3 only logs
+                        # it), as an answer with no length and no body, perhaps with a header cut
+                        # mid-word ("Content-Encoding: gz"): a broken connection, not the service's word.
+                        raise requests.exceptions.ConnectionError("the answer was cut off inside its headers")
+                    else:
+                        content = _read_body(answer, protocol.MAX_ANSWER_BYTES)
             except requests.exceptions.SSLError as exc:
                 raise InsecureService(
                     f"The service's certificate could not be verified ({_reason(exc)}). If it is a private service, "
@@ -152,15 +198,10 @@ class HttpTransport:
                 last = exc
                 continue
             self._counts.add(attempted=len(body or b""))
-            if _cut_in_head(answer):
-                # Headers cut off before their blank line still parse (urllib3 only logs it), as an
-                # answer with no length and no body: a broken connection, not the service's word.
-                last = requests.exceptions.ConnectionError("the answer was cut off inside its headers")
-                if not idempotent:
-                    break
-                continue
-            self._counts.add(sent=len(body or b"") + len(path) + 200, received=len(answer.content) + 200)
-            response = Response(answer.status_code, answer.headers, answer.content)
+            if _is_redirect(answer):
+                raise ServiceMoved(_moved_message(self.base_url, answer.headers.get("Location")))
+            self._counts.add(sent=len(body or b"") + len(path) + 200, received=len(content) + 200)
+            response = Response(answer.status_code, answer.headers, content)
             if answer.status_code in RETRY_STATUSES and idempotent and attempt + 1 < self._retry.attempts:
                 wait = _retry_after(answer.headers)
                 if wait is not None and wait > MAX_WAIT_S:
@@ -170,6 +211,90 @@ class HttpTransport:
                 continue
             return response
         raise ServiceUnreachable(_unreachable_message(self.base_url, last))
+
+
+def _is_redirect(answer: requests.Response) -> bool:
+    return 300 <= answer.status_code < 400
+
+
+def _moved_message(base_url: str, location: str | None) -> str:
+    if not location:
+        return f"The service address {base_url} answered with a redirect without saying where; check the address in Sync settings."
+    shown = "".join(c if c.isprintable() else "?" for c in location)[:200]  # the service's words, not ours: keep them tame
+    return (
+        f"The service address {base_url} answered with a redirect to {shown}; nothing was sent there. If that is the "
+        "service's address, set it in Sync settings (check it with your administrator first)."
+    )
+
+
+def _read_body(answer: requests.Response, limit: int) -> bytes:
+    """The body of an answer, un-gzipped; a ServiceFault as soon as it passes `limit` bytes on the
+    wire or after inflation, so a runaway or hostile answer costs at most that much memory."""
+    coding = answer.headers.get("Content-Encoding", "").strip().lower()
+    if coding not in ("", "identity", "gzip", "x-gzip"):
+        raise ServiceFault(f"The service answered in an encoding this app does not read ({coding[:40]!r}); is it a fieldapp service?")
+    declared = answer.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise ServiceFault(_too_large_message(limit))
+    inflate = _Gunzip() if coding in ("gzip", "x-gzip") else None
+    parts: list[bytes] = []
+    wire = size = 0
+    # Failures while reading, turned into what requests raises for them (as its iter_content does),
+    # so that request() retries or stops exactly as for a body read by requests.
+    try:
+        for data in answer.raw.stream(_READ_SIZE, decode_content=False):
+            wire += len(data)
+            for piece in inflate.feed(data) if inflate else (data,):
+                size += len(piece)
+                if size > limit or wire > limit:
+                    raise ServiceFault(_too_large_message(limit))
+                parts.append(piece)
+        if inflate:
+            inflate.finish()
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from None
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(exc) from None
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from None
+    except zlib.error as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from None
+    return b"".join(parts)
+
+
+def _too_large_message(limit: int) -> str:
+    return (
+        f"The service sent an answer larger than this app accepts ({limit >> 20} MiB); it was dropped and nothing was "
+        "stored. Sync will try again; if this keeps happening, tell your administrator (is it a fieldapp service?)."
+    )
+
+
+class _Gunzip:
+    """gzip inflation in bounded pieces: zlib never makes more than _READ_SIZE bytes at a call, so
+    a small bomb cannot blow up inside one call before the caller counts what came out."""
+
+    def __init__(self) -> None:
+        self._inflater = zlib.decompressobj(wbits=31)
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            if self._inflater.eof:  # another gzip member follows (the format allows several)
+                self._inflater = zlib.decompressobj(wbits=31)
+            self._started = True
+            while True:
+                out = self._inflater.decompress(data, _READ_SIZE)
+                if out:
+                    yield out
+                data = self._inflater.unconsumed_tail
+                # An empty tail with a full piece out may still leave output inside zlib: ask again.
+                if self._inflater.eof or (not data and len(out) < _READ_SIZE):
+                    break
+            data = self._inflater.unused_data if self._inflater.eof else b""
+
+    def finish(self) -> None:
+        if self._started and not self._inflater.eof:
+            raise zlib.error("the compressed answer ended before its end")
 
 
 def _cut_in_head(answer: requests.Response) -> bool:

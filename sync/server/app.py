@@ -22,11 +22,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
+from starlette.routing import Match
 
 from fieldapp.ids import iso, utcnow
 from sync import protocol
 from sync.server import admin, blobs, db, errors, frameworks, identity, migrations, pull, push
-from sync.server.limits import RateLimiter, RequestGuard
+from sync.server.limits import CALLER, RateLimiter, RequestGuard
 from sync.server.settings import Settings
 
 log = logging.getLogger("fieldapp.server")
@@ -55,6 +56,15 @@ class Service:
     def reading(self) -> Iterator[Session]:
         with Session(self.engine) as session, session.begin():
             yield session
+
+    def sign_in(self, authorization: str | None) -> identity.Caller:
+        """The device a token belongs to, within its rate; else 401 or 429."""
+        with self.reading() as session:
+            who = identity.authenticate(session, authorization)
+        wait = self.device_rate.take(who.device_id)
+        if wait is not None:
+            raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
+        return who
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
@@ -89,7 +99,12 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         GZipMiddleware, minimum_size=1024, compresslevel=5,
         exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/octet-stream"),
     )  # fmt: skip
-    app.add_middleware(RequestGuard, max_bytes=service.settings.limits.max_request_bytes)
+    limits = service.settings.limits
+    app.add_middleware(
+        RequestGuard, max_bytes=limits.max_request_bytes, small_bytes=limits.small_request_bytes,
+        body_deadline_s=limits.body_deadline_s, authenticate=service.sign_in,
+        routed=lambda scope: any(route.matches(scope)[0] == Match.FULL for route in app.router.routes),
+    )  # fmt: skip
     _add_error_handlers(app)
     _add_routes(app, service)
     return app
@@ -146,13 +161,10 @@ def _service(request: Request) -> Service:
 
 
 def _caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> identity.Caller:
-    service = _service(request)
-    with service.reading() as session:
-        who = identity.authenticate(session, authorization)
-    wait = service.device_rate.take(who.device_id)
-    if wait is not None:
-        raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
-    return who
+    # The guard signed the caller in before reading the body; the header parameter stays so
+    # that the OpenAPI document says these routes take a token.
+    who = request.scope.get(CALLER)
+    return who if who is not None else _service(request).sign_in(authorization)
 
 
 CurrentDevice = Annotated[identity.Caller, Depends(_caller)]
@@ -223,11 +235,15 @@ def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one fla
         data = await request.body()
 
         def store() -> protocol.ChunkReceipt:
-            with service.writing() as session:
-                return blobs.put_chunk(
-                    session=session, caller=who, folder=service.blobs, sha256=sha256, index=index, data=data,
-                    declared_sha256=chunk_sha256, chunk_size=service.settings.chunk_size,
-                )  # fmt: skip
+            limits = service.settings.limits
+            service.blobs.sweep_if_due(max_age_s=limits.staging_max_age_s, every_s=limits.staging_sweep_every_s)
+            # Given both ways in, not one session: the bytes are written and hashed between them,
+            # so one device's upload does not hold up every other writer.
+            return blobs.put_chunk(
+                reading=service.reading, writing=service.writing, caller=who, folder=service.blobs, sha256=sha256,
+                index=index, data=data, declared_sha256=chunk_sha256, chunk_size=service.settings.chunk_size,
+                staging_quota=limits.staging_per_device_bytes,
+            )  # fmt: skip
 
         return await run_in_threadpool(store)
 

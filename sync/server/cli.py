@@ -61,7 +61,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # X-Forwarded-For is believed only from a reverse proxy named here: otherwise any caller could
     # pick the address that the enrolment rate limit counts against.
     proxy = {"proxy_headers": True, "forwarded_allow_ips": args.trust_proxy} if args.trust_proxy else {"proxy_headers": False}
-    common = {"host": args.host, "port": args.port, "log_level": args.log_level, **proxy, **tls}
+    # A cap on open connections (each worker): beyond it, 503 at once rather than file descriptors
+    # running out under many slow clients.
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level, "limit_concurrency": args.max_connections, **proxy, **tls}
     if args.workers > 1:
         # Each worker process builds its own app from the environment (the service is stateless).
         migrations.upgrade(_engine(settings))
@@ -184,6 +186,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--ssl-certfile", default=None)
     serve.add_argument("--ssl-keyfile", default=None)
+    serve.add_argument("--max-connections", type=int, default=1000, help="open connections per worker before 503 (default 1000)")
     serve.add_argument(
         "--trust-proxy", default=None, metavar="IPS",
         help="comma-separated addresses of a reverse proxy whose X-Forwarded-For/-Proto to believe (default: none)",

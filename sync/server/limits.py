@@ -1,16 +1,24 @@
-"""Guards in front of every route: body size, gzip request bodies, the protocol version, and rates.
+"""Guards in front of every route: sign-in, body size, gzip request bodies, the protocol version,
+and rates.
 
-Bodies are read whole before a route sees them (bounded by the limit, after decompression too,
-so a small gzip bomb is refused like a large body); requests say their protocol version.
+A caller is signed in before its body is read: a stranger's request costs a header check, never
+memory (parsed JSON is many times its bytes). Bodies are then read whole before a route sees them,
+bounded by the route's limit (after decompression too, so a small gzip bomb is refused like a
+large body) and by a deadline (a body trickled in a byte at a time would hold a connection for
+ever). Requests say their protocol version.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 import threading
 import time
 import zlib
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -22,20 +30,39 @@ from sync.server import errors
 _THREAD_ABOVE = 1 << 20  # decompress bodies bigger than this off the event loop
 
 
+# Paths a stranger may call: whether the service is there, enrolment (which is how a device gets
+# its token) and the protocol's documentation. Every other path, unknown ones too, needs a token.
+_OPEN_PATHS = frozenset({f"{protocol.API}/status", f"{protocol.API}/enrol", f"{protocol.API}/openapi.json", "/docs", "/docs/oauth2-redirect"})
+# Routes whose bodies may be large (revisions, attachment chunks); every other body is small.
+_LARGE_BODIES = (("POST", re.compile(f"^{protocol.API}/push$")), ("PUT", re.compile(f"^{protocol.API}/blobs/[^/]+/chunks/[^/]+$")))
+CALLER = "fieldapp.caller"  # where the guard leaves the signed-in caller in the request's scope
+
+
 async def send_error(send: Send, status: int, code: str, detail: str, **extra: object) -> None:
     body = protocol.ErrorBody(detail=detail, code=code, **extra).model_dump_json(exclude_none=True).encode()  # type: ignore[arg-type]
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers.append((protocol.PROTOCOL_HEADER.lower().encode(), str(protocol.PROTOCOL_VERSION).encode()))
+    retry = extra.get("retry_after_s")
+    if isinstance(retry, (int, float)):
+        headers.append((b"retry-after", str(max(1, round(retry))).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
 class RequestGuard:
-    """Checks the protocol header, limits and inflates request bodies, stamps the version on replies."""
+    """Checks the protocol header and the caller's token, limits and inflates request bodies,
+    stamps the version on replies."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, *, small_bytes: int | None = None, body_deadline_s: float = 120.0,
+        authenticate: Callable[[str | None], Any] | None = None, routed: Callable[[Scope], bool] | None = None,
+    ) -> None:  # fmt: skip
         self.app = app
         self.max_bytes = max_bytes
+        self.small_bytes = min(small_bytes or max_bytes, max_bytes)
+        self.body_deadline_s = body_deadline_s
+        self.authenticate = authenticate  # token -> caller, or raises a ServiceError (401, 429)
+        self.routed = routed  # whether a route takes this method and path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,58 +78,77 @@ class RequestGuard:
         if encoding not in ("identity", "gzip"):
             await send_error(send, 415, protocol.E_UNSUPPORTED_ENCODING, f"Request bodies may be gzip or plain, not {encoding[:40]!r}.")
             return
+        scope = dict(scope)
+        if self.routed is not None and not self.routed(scope):
+            # No route takes it: the app answers 404 or 405 without the body, so it is never read.
+            await self.app(scope, _replay(b"", receive), _stamped(send))
+            return
+        if self.authenticate is not None and scope["path"] not in _OPEN_PATHS:
+            try:
+                caller = await run_in_threadpool(self.authenticate, headers.get("authorization"))
+            except errors.ServiceError as exc:
+                await send_error(send, exc.status, exc.code, exc.detail, retry_after_s=getattr(exc, "retry_after_s", None))
+                return
+            scope[CALLER] = caller
+        limit = self.max_bytes if any(scope["method"] == m and p.match(scope["path"]) for m, p in _LARGE_BODIES) else self.small_bytes
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(send)
+        if declared.isdigit() and int(declared) > limit:
+            await self._too_large(send, limit)
             return
         try:
-            body = await self._read(receive)
+            body = await asyncio.wait_for(self._read(receive, limit), self.body_deadline_s)
         except _Disconnected:
             return  # the client went away mid-body: nothing to answer, nothing half-read to act on
+        except TimeoutError:
+            detail = f"The request body did not arrive within {self.body_deadline_s:g} s; send it again on a better connection."
+            await send_error(send, 408, protocol.E_INVALID, detail)
+            return
         if body is None:
-            await self._too_large(send)
+            await self._too_large(send, limit)
             return
         if encoding == "gzip":
             try:
-                body = await run_in_threadpool(self._inflate, body) if len(body) > _THREAD_ABOVE else self._inflate(body)
+                body = await run_in_threadpool(self._inflate, body, limit) if len(body) > _THREAD_ABOVE else self._inflate(body, limit)
             except errors.TooLarge:
-                await self._too_large(send)
+                await self._too_large(send, limit)
                 return
             except errors.BadRequest as exc:
                 await send_error(send, 400, protocol.E_INVALID, exc.detail)
                 return
-        scope = dict(scope)
         scope["headers"] = [(k, v) for k, v in scope["headers"] if k not in (b"content-encoding", b"content-length")]
         scope["headers"].append((b"content-length", str(len(body)).encode()))
         await self.app(scope, _replay(body, receive), _stamped(send))
 
-    async def _read(self, receive: Receive) -> bytes | None:
+    @staticmethod
+    async def _read(receive: Receive, limit: int) -> bytes | None:
         body = bytearray()
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
                 raise _Disconnected
             body += message.get("body", b"")
-            if len(body) > self.max_bytes:
+            if len(body) > limit:
                 return None
             if not message.get("more_body", False):
                 return bytes(body)
 
-    def _inflate(self, body: bytes) -> bytes:
+    @staticmethod
+    def _inflate(body: bytes, limit: int) -> bytes:
         inflater = zlib.decompressobj(wbits=31)
         try:
-            out = inflater.decompress(body, self.max_bytes + 1)
+            out = inflater.decompress(body, limit + 1)
         except zlib.error:
             raise errors.BadRequest("The request body says gzip but is not valid gzip.") from None
-        if len(out) > self.max_bytes or inflater.unconsumed_tail:
-            raise errors.TooLarge("", limit=self.max_bytes)
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise errors.TooLarge("", limit=limit)
         if not inflater.eof:
             raise errors.BadRequest("The gzip request body ends early (cut off on the way?); send it again.")
         return out
 
-    async def _too_large(self, send: Send) -> None:
-        detail = f"The request is larger than the service accepts ({self.max_bytes:,} bytes); send smaller batches."
-        await send_error(send, 413, protocol.E_TOO_LARGE, detail, limit=self.max_bytes)
+    @staticmethod
+    async def _too_large(send: Send, limit: int) -> None:
+        detail = f"The request is larger than the service accepts ({limit:,} bytes); send smaller batches."
+        await send_error(send, 413, protocol.E_TOO_LARGE, detail, limit=limit)
 
 
 class _Disconnected(Exception):

@@ -5,6 +5,8 @@ The cursor is opaque to the client: for each assessment, the (xid, seq) of the l
 Rows are read in (xid, seq) order and only below the visibility horizon (db.visibility_horizon),
 so a row whose transaction commits late is served later rather than skipped. An assessment
 missing from the cursor starts from its beginning: a device added to a team gets its history.
+A page ends at the requested number of rows or at protocol.MAX_PULL_PAGE_BYTES of bodies,
+whichever comes first, so neither end holds more than that in memory for one page.
 """
 
 from __future__ import annotations
@@ -36,16 +38,32 @@ def changes_since(*, session: Session, caller: Caller, request: protocol.PullReq
     horizon = db.visibility_horizon(connection)
     served: list[tuple[int, int, str]] = []  # (xid, seq, id) of rows others pushed
     more = False
-    budget = request.limit
+    rows_left, bytes_left = request.limit, protocol.MAX_PULL_PAGE_BYTES
     for assessment_id in sorted(caller.assessment_ids):
-        rows = _rows_after(connection, assessment_id, positions.get(assessment_id, (-1, 0)), horizon, budget + 1)
-        if len(rows) > budget:
-            rows, more = rows[:budget], True
+        rows = _rows_after(connection, assessment_id, positions.get(assessment_id, (-1, 0)), horizon, rows_left + 1)
+        if len(rows) > rows_left:
+            rows, more = rows[:rows_left], True
+        taken, full = 0, False
+        for row in rows:
+            theirs = row.pushed_by != caller.device_id
+            if theirs and served and row.size > bytes_left:
+                # Full in bytes: the page ends before this row and the cursor stays on the row
+                # before it, so the next page starts here. A page's first revision is always
+                # taken, however large, so the pull moves on.
+                full = True
+                break
+            taken += 1
+            if theirs:
+                served.append((row.xid, row.seq, row.id))
+                bytes_left -= row.size
+        rows = rows[:taken]
         if rows:
             positions[assessment_id] = (rows[-1].xid, rows[-1].seq)
-        served += [(r.xid, r.seq, r.id) for r in rows if r.pushed_by != caller.device_id]
-        budget -= len(rows)
-        if budget <= 0:
+        rows_left -= len(rows)
+        if full:
+            more = True
+            break
+        if rows_left <= 0:
             more = more or assessment_id != max(caller.assessment_ids)
             break
     revisions = _bodies(connection, [rev_id for _x, _s, rev_id in served])
@@ -60,9 +78,10 @@ def changes_since(*, session: Session, caller: Caller, request: protocol.PullReq
 
 
 def _rows_after(connection: sa.Connection, assessment_id: str, after: Position, horizon: int, limit: int) -> list[sa.Row]:
-    # Ids and owners first: a device's own rows move its cursor but are not sent back to it.
+    # Ids, owners and body sizes first: a device's own rows move its cursor but are not sent back
+    # to it, and the sizes end a page at its byte budget before any body is read.
     query = (
-        sa.select(Revision.xid, Revision.seq, Revision.id, Revision.pushed_by)
+        sa.select(Revision.xid, Revision.seq, Revision.id, Revision.pushed_by, sa.func.length(Revision.body).label("size"))
         .where(Revision.assessment_id == assessment_id, Revision.xid < horizon)
         .where(sa.tuple_(Revision.xid, Revision.seq) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
         .order_by(Revision.xid, Revision.seq)

@@ -16,13 +16,23 @@ def default_data_dir() -> Path:
 
 @dataclass(frozen=True)
 class Limits:
-    max_request_bytes: int = protocol.MAX_REQUEST_BYTES
+    max_request_bytes: int = protocol.MAX_REQUEST_BYTES  # a push or an attachment chunk
+    small_request_bytes: int = protocol.MAX_SMALL_REQUEST_BYTES  # every other body (enrol, pull, an offered assessment)
+    body_deadline_s: float = 120.0  # a whole body must arrive within this
     max_batch: int = protocol.MAX_BATCH
     # Per device, a token bucket: this many requests a second on average, bursts up to `burst`.
     requests_per_s: float = 50.0
     burst: int = 200
     # Enrolment attempts per client address: codes are short, so guessing must be slow.
     enrol_per_minute: int = 10
+    # Attachment uploads part-sent (staged, not yet whole) that one device may hold: more than the
+    # largest batch of photos and recordings a visit makes, far less than the 1 TiB a revision may
+    # name. Answered with 413 and the limit.
+    staging_per_device_bytes: int = 2 << 30
+    # A part-upload untouched this long is removed (a device that comes back starts that file
+    # again); looked for at the first chunk after a start, then at most once per sweep interval.
+    staging_max_age_s: float = 7 * 24 * 3600.0
+    staging_sweep_every_s: float = 3600.0
 
 
 @dataclass(frozen=True)

@@ -219,3 +219,63 @@ def test_an_assessment_offered_by_an_inspector_who_may_not_create_them_is_a_403(
     offer = {"name": "Northshire", "framework": KEY}
     refused(device.request("PUT", f"/assessments/{uuid7()}", json=offer), 403, protocol.E_FORBIDDEN)
     assert stored(device.service) == before
+
+
+# -- a stranger's body is never read; small routes take small bodies; a trickled body times out --
+
+
+def _raw_request(service: Service, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, dict]:
+    """Headers (and as much body as given) on a socket, then the answer: no waiting for the rest."""
+    where = urlsplit(service.url)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    try:
+        connection.putrequest(method, f"{protocol.API}{path}")
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders(body or None)
+        answer = connection.getresponse()
+        return answer.status, json.loads(answer.read() or b"{}")
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("token", [None, "Bearer not-a-token"], ids=["no-token", "unknown-token"])
+def test_a_strangers_push_is_a_401_before_its_body_is_read(small_service: Service, token: str | None) -> None:
+    # A body announced at the full limit and never sent: a 401 arrives all the same, so the
+    # service did not wait for it (nor would it hold it, or parse it, in memory).
+    headers = {**PROTOCOL_HEADERS, **JSON, "Content-Length": str(MAX_BYTES)}
+    if token:
+        headers["Authorization"] = token
+    status, body = _raw_request(small_service, "POST", "/push", headers)
+    assert (status, body["code"]) == (401, protocol.E_UNAUTHENTICATED)
+
+
+def test_a_strangers_gzip_bomb_is_a_401_not_inflated(small_service: Service) -> None:
+    bomb = gzip.compress(b"[" + b"{}," * (MAX_BYTES // 3) + b"{}]")
+    answer = requests.post(api_url(small_service, "/push"), data=bomb, headers={**PROTOCOL_HEADERS, **JSON, "Content-Encoding": "gzip"}, timeout=30)
+    assert refused(answer, 401, protocol.E_UNAUTHENTICATED)
+
+
+def test_a_pull_body_over_the_small_limit_is_a_413_naming_it(device: RawDevice) -> None:
+    limit = Limits().small_request_bytes
+    padding = {"cursor": None, "limit": 10, "padding": "x" * (limit + 1)}
+    assert refused(device.request("POST", "/pull", json=padding), 413, protocol.E_TOO_LARGE).limit == min(limit, MAX_BYTES)
+
+
+def test_an_unknown_route_is_answered_without_reading_its_body(device: RawDevice) -> None:
+    status, _body = _raw_request(device.service, "POST", "/nowhere", {**device.headers, **JSON, "Content-Length": str(MAX_BYTES)})
+    assert status == 404
+    status, _body = _raw_request(device.service, "DELETE", "/push", {**device.headers, **JSON, "Content-Length": str(MAX_BYTES)})
+    assert status == 405
+
+
+def test_a_body_that_trickles_in_past_the_deadline_is_a_408_and_nothing_stored(tmp_path: Path) -> None:
+    limits = Limits(max_request_bytes=MAX_BYTES, body_deadline_s=1.0, requests_per_s=10_000, burst=10_000)
+    with backend_service("sqlite", tmp_path / "service", limits=limits) as service:
+        _assessment, (inspector_id,) = service.team()
+        slow = raw_device(service, inspector_id)
+        before = stored(service)
+        status, body = _raw_request(service, "POST", "/push", {**slow.headers, **JSON, "Content-Length": "1000"}, b'{"revisions": [')
+        assert (status, body["code"]) == (408, protocol.E_INVALID)
+        assert "did not arrive" in body["detail"]
+        assert stored(service) == before

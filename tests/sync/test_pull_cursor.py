@@ -4,24 +4,26 @@ The trap: on PostgreSQL a row's sequence number is taken at insert but the row b
 commit, so a transaction that inserts first and commits last puts a low number behind a cursor
 that already moved past it. The service orders by (transaction id, seq) and serves only rows
 below the oldest running transaction; these tests hold a real push's transaction open to show it.
+A page also ends at a budget of body bytes; the next page starts exactly where it ended.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sync_fixtures import Device, Service
+from sync_fixtures import Device, RawDevice, Service, raw_device, wire
 from vault_fixtures import sample_contents
 
 from fieldapp.revision import SignedRevision
 from sync import protocol
 from sync.client.api import ServiceApi
 from sync.client.transport import HttpTransport
-from sync.server import db
+from sync.server import admin, db
 from sync.server.identity import Caller
 from sync.server.models import Revision
 from sync.server.push import accept_push
@@ -138,3 +140,94 @@ def test_a_reader_pulling_throughout_concurrent_pushes_receives_every_revision_o
     stop.set()
     reader_thread.join(timeout=60)
     assert sorted(received) == sorted(expected)  # every revision, none twice
+
+
+# -- pages end at a byte budget ---------------------------------------------------------------------
+
+
+def _push_exactly(device: RawDevice, *revisions: SignedRevision) -> None:
+    # Bodies as UTF-8 (requests' json= would write every emoji as a 12-byte escape).
+    data = json.dumps({"revisions": [wire(r) for r in revisions]}, ensure_ascii=False).encode()
+    answer = device.request("POST", "/push", data=data, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 200 and {a["status"] for a in answer.json()["acks"]} == {"accepted"}, answer.text[:300]
+
+
+def _walk(device: RawDevice) -> list[tuple[list[dict], bool]]:
+    """Every page from the start, as (revisions, more)."""
+    pages, cursor = [], None
+    while True:
+        answer = device.pull(cursor, limit=protocol.MAX_PULL_LIMIT)
+        assert answer.status_code == 200, answer.text[:300]
+        page = answer.json()
+        pages.append((page["revisions"], page["more"]))
+        cursor = page["cursor"]
+        if not page["more"]:
+            return pages
+
+
+def test_revisions_of_megabytes_come_in_pages_of_at_most_the_byte_budget_each_once(service: Service) -> None:
+    assessment_id, (a, b) = service.team(inspectors=2)
+    author, reader = raw_device(service, a, "author"), raw_device(service, b, "reader")
+    big = {"title": "Transcript", "notes": "😀" * 1_000_000, "location": "🏥" * 500_000}  # a body of 6 MB
+    pushed = [author.revision(assessment_id, content=big) for _ in range(3)]
+    assert all(5_900_000 < len(r.body) <= protocol.MAX_REVISION_BYTES for r in pushed)
+    for rev in pushed:
+        _push_exactly(author, rev)
+
+    # The laptop's own client: two revisions fit 16 MiB, the third opens the next page.
+    api = ServiceApi(HttpTransport(service.url), reader.token)
+    first = api.pull(None, protocol.MAX_PULL_LIMIT)
+    second = api.pull(first.cursor, protocol.MAX_PULL_LIMIT)
+    assert [r.id for r in first.revisions] == [r.id for r in pushed[:2]] and first.more
+    assert [r.id for r in second.revisions] == [pushed[2].id] and not second.more
+    assert api.pull(second.cursor).revisions == []
+    api.transport.close()
+
+
+def test_a_page_ends_where_the_byte_budget_would_be_passed_and_the_next_starts_there(service: Service, make_device, monkeypatch) -> None:  # noqa: ANN001
+    budget = 6_000
+    monkeypatch.setattr(protocol, "MAX_PULL_PAGE_BYTES", budget)  # the service runs in this process
+    first_id, (a, b) = service.team(inspectors=2)
+    with service.admin() as session:
+        second_id = admin.create_assessment(session, "Westshire ICS", period_start="2026-11-01", period_end="2026-11-30").id
+        for inspector_id in (a, b):
+            admin.add_member(session, second_id, inspector_id)
+    author = raw_device(service, a, "author")
+    reader = make_device(service, b, "reader")  # a real laptop whose own rows sit between the author's
+    reader.sync()
+    link = reader.vault.replication.link()
+    assert link is not None
+    reader_raw = RawDevice(service, reader.vault.device_id, b, link.token, None)
+
+    # Notes of these lengths; 9,000 and 7,000 are over the budget alone.
+    sizes = {first_id: [300, 2_500, 4_000, 1_200, 9_000, 800, 3_000], second_id: [100, 5_800, 2_000, 7_000, 50]}
+    pushed: dict[str, list[SignedRevision]] = {first_id: [], second_id: []}
+    for n in range(max(len(s) for s in sizes.values())):
+        for assessment_id in (first_id, second_id):
+            if n < len(sizes[assessment_id]):
+                rev = author.revision(assessment_id, content={"title": f"r{n}", "notes": "n" * sizes[assessment_id][n]})
+                _push_exactly(author, rev)
+                pushed[assessment_id].append(rev)
+        if n % 2:
+            reader.vault.records.create(first_id, sample_contents()[0].__class__(title=f"own {n}"))
+            reader.sync()  # its own revision lands between the author's: it moves the cursor, and is not sent back
+    body_size = {r.id: len(r.body) for revs in pushed.values() for r in revs}
+    expected = [r.id for assessment_id in sorted(pushed) for r in pushed[assessment_id]]
+
+    pages = _walk(reader_raw)
+    served = [rev["id"] for revisions, _more in pages for rev in revisions]
+    assert served == expected  # in order, nothing skipped, nothing twice
+    for (revisions, more), following in zip(pages, [*pages[1:], None]):
+        total = sum(body_size[rev["id"]] for rev in revisions)
+        assert total <= budget or len(revisions) == 1  # a revision over budget travels alone
+        if more and following and following[0]:
+            # and a page ends only where the next revision would have passed the budget
+            assert total + body_size[following[0][0]["id"]] > budget
+    assert len(pages) > 5
+
+    newcomer = make_device(service, b, "newcomer")  # the whole history, in those small pages
+    newcomer.sync()
+    reader.sync()
+    held = {r.id for r in newcomer.vault.records.list()}
+    reader_records = {r.id for r in reader.vault.records.list()}
+    assert held == reader_records and len(held) == len(expected) + 3

@@ -6,9 +6,12 @@ told it sits behind that proxy (`--trust-proxy`)."""
 from __future__ import annotations
 
 import base64
+import socket
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -55,3 +58,30 @@ def test_behind_a_named_proxy_each_forwarded_address_has_its_own_limit(child: Ch
     assert statuses == [422] * ATTEMPTS  # wrong code, but no one address went over its limit
     same = _enrol_attempts(child.url, ["198.51.100.7"] * ATTEMPTS)
     assert 429 in same  # one address is still limited
+
+
+@pytest.mark.parametrize("child", [["--max-connections", "4"]], indirect=True)
+def test_beyond_the_connection_cap_a_caller_gets_a_503_at_once_not_a_hang(child: ChildService) -> None:
+    where = urlsplit(child.url)
+    held: list[socket.socket] = []
+    try:
+        for _ in range(3):  # slow clients, one after another: half a request each, never finished
+            held.append(socket.create_connection((where.hostname, where.port), timeout=10))
+            held[-1].sendall(b"POST /v1/enrol HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            time.sleep(0.2)
+        statuses = []
+        for _ in range(50):  # the service takes the held connections in as it gets to them
+            statuses.append(requests.get(f"{child.url}{protocol.API}/status", timeout=10).status_code)
+            if statuses[-1] == 503:
+                break
+            time.sleep(0.1)
+        assert statuses[-1] == 503, statuses
+    finally:
+        for sock in held:
+            sock.close()
+    for _ in range(50):  # and back once they go (as the service notices them closed)
+        if requests.get(f"{child.url}{protocol.API}/status", timeout=10).status_code == 200:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the service still refused callers after the slow ones left")
