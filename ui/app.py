@@ -1,7 +1,7 @@
 """The desktop app: first run or unlock, then the main window; locks on demand, when idle and
 when the screen locks.
 
-    python -m ui [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark] [--service URL [--enrol-code CODE]]
+    python -m ui [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark] [--settings FILE] [--service URL [--enrol-code CODE]]
 
 The vault lives in the platform's user data folder unless --vault says otherwise.
 """
@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ui import theme
+from ui.preferences import Preferences, user_settings
 from ui.errors import message_for
 from ui.icons import icon
 from ui.screen_lock import ScreenLockWatcher
@@ -59,6 +60,7 @@ class AppController(QObject):
         # The session's D-Bus by default; tests hand in a watcher on a private bus.
         self.screen_lock = screen_lock if screen_lock is not None else ScreenLockWatcher(self)
         self.screen_lock.screen_locked.connect(self.lock)
+        state.signals.preferences_changed.connect(self._rearm_idle)
 
     def start(self) -> None:
         self.screen_lock.start()
@@ -158,6 +160,11 @@ class AppController(QObject):
         if self.state.idle_lock_s > 0:
             self._idle.start(self.state.idle_lock_s * 1000)
 
+    def _rearm_idle(self) -> None:
+        if self._idle.isActive():  # unlocked: count the new idle time from now
+            self._idle.stop()
+            self._arm_idle()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         if event.type() in _ACTIVITY and self._idle.isActive():
             self._idle.start()  # any input restarts the countdown
@@ -167,18 +174,19 @@ class AppController(QObject):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fieldapp", description="Record ICS assessment evidence, offline.")
     parser.add_argument("--vault", type=Path, default=None, help="the vault folder (default: your user data folder)")
-    parser.add_argument("--idle-lock", type=int, default=None, metavar="SECONDS", help="lock after this long idle (0: never)")
-    parser.add_argument("--theme", choices=theme.CHOICES, default="system", help="colours: as the desktop (default), light or dark")
+    parser.add_argument("--idle-lock", type=int, default=None, metavar="SECONDS", help="lock after this long idle (0: never; default: Preferences)")
+    parser.add_argument("--theme", choices=theme.CHOICES, default=None, help="colours: as the desktop, light or dark (default: Preferences)")
+    parser.add_argument("--settings", type=Path, default=None, help="the preferences file (default: your user config folder)")
     parser.add_argument("--service", default=None, metavar="URL", help="the central service to offer in Sync settings")
     parser.add_argument("--enrol-code", default=None, metavar="CODE", help="enrol with --service using this code, if not enrolled yet")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")
     app.setWindowIcon(icon("app"))
-    theme.apply(app, args.theme)
-    state = AppState(vault_path=args.vault or default_vault_path())
-    if args.idle_lock is not None:
-        state.idle_lock_s = args.idle_lock
+    preferences = Preferences.load(user_settings(args.settings))
+    theme.apply(app, args.theme or preferences.theme)
+    state = AppState(vault_path=args.vault or default_vault_path(), settings_file=args.settings)
+    state.idle_lock_s = args.idle_lock if args.idle_lock is not None else preferences.idle_lock_minutes * 60
     state.service_url, state.enrol_code = args.service, args.enrol_code
     controller = AppController(state)
     app.installEventFilter(controller)

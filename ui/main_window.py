@@ -197,14 +197,25 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(shortcut))
             action.triggered.connect(slot)
             self.addAction(action)
+        preferences = QAction("Preferences…", self)
+        preferences.setShortcut(QKeySequence("Ctrl+,"))
+        preferences.triggered.connect(self.open_preferences)
+        preferences.setToolTip("Idle lock time and colours (Ctrl+,)")
+        self.addAction(preferences)
         settings = QAction(icon("sync"), "Sync settings", self)
         settings.setToolTip("Enrol this laptop with the central service (Ctrl+Shift+S)")
         settings.triggered.connect(self.open_sync_settings)
         self.findChild(QToolBar, "record-toolbar").addAction(settings)
+        self.findChild(QToolBar, "record-toolbar").addAction(preferences)
         self._conflicts: ConflictsDialog | None = None
 
     def open_sync_settings(self) -> None:
         SyncSettings(self._state, self.sync, self, url=self._state.service_url or "").exec()
+
+    def open_preferences(self) -> None:
+        from ui.preferences import PreferencesDialog, user_settings
+
+        PreferencesDialog(self._state, user_settings(self._state.settings_file), self).exec()
 
     def open_conflicts(self) -> None:
         if self._conflicts is None:

@@ -10,3 +10,4 @@ class AppSignals(QObject):
     vault_unlocked = Signal()  # ()
     vault_locked = Signal()  # ()
     error = Signal(str)  # a message a person can act on
+    preferences_changed = Signal()  # () the idle lock or the theme changed (AppState holds them)

@@ -29,6 +29,7 @@ class AppState:
     # once, if this vault is not enrolled yet.
     service_url: str | None = None
     enrol_code: str | None = None
+    settings_file: Path | None = None  # preferences (ui/preferences.py); None: the user's config folder
 
     @property
     def has_vault(self) -> bool:

@@ -210,6 +210,8 @@ class HttpTransport:
                     self._sleep(wait)
                 continue
             return response
+        if isinstance(last, _StrangeEncoding):
+            raise ServiceFault(str(last))
         raise ServiceUnreachable(_unreachable_message(self.base_url, last))
 
 
@@ -227,12 +229,17 @@ def _moved_message(base_url: str, location: str | None) -> str:
     )
 
 
+class _StrangeEncoding(requests.exceptions.ContentDecodingError):
+    """An answer in a coding we never ask for: a broken connection, or (if it persists) not our service."""
+
+
 def _read_body(answer: requests.Response, limit: int) -> bytes:
     """The body of an answer, un-gzipped; a ServiceFault as soon as it passes `limit` bytes on the
     wire or after inflation, so a runaway or hostile answer costs at most that much memory."""
     coding = answer.headers.get("Content-Encoding", "").strip().lower()
     if coding not in ("", "identity", "gzip", "x-gzip"):
-        raise ServiceFault(f"The service answered in an encoding this app does not read ({coding[:40]!r}); is it a fieldapp service?")
+        # Tried again first: a head cut off mid-word ("Content-Encoding: gz") parses like this.
+        raise _StrangeEncoding(f"The service answered in an encoding this app does not read ({coding[:40]!r}); is it a fieldapp service?")
     declared = answer.headers.get("Content-Length", "").strip()
     if declared.isdigit() and int(declared) > limit:
         raise ServiceFault(_too_large_message(limit))

@@ -173,14 +173,16 @@ def test_plain_http_to_this_computer_never_goes_through_a_proxy_from_the_environ
     assert [r[1] for r in service.requests] == [f"{protocol.API}/status"]
 
 
-def test_an_answer_cut_inside_a_header_word_is_a_broken_connection_tried_again_not_a_strange_service() -> None:
+@pytest.mark.parametrize("framed", [False, True], ids=["no-length-yet", "length-before-the-cut"])
+def test_an_answer_cut_inside_a_header_word_is_a_broken_connection_tried_again_not_a_strange_service(framed: bool) -> None:
     ok = b'{"protocol": 1, "time": "2026-11-23T10:00:00Z"}'
     answered = []
 
     def cut_once(handler: http.server.BaseHTTPRequestHandler) -> None:
         answered.append(1)
         if len(answered) == 1:  # the head cut off mid-word, then the connection gone
-            handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gz")
+            length = b"Content-Length: 40\r\n" if framed else b""
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + length + b"Content-Encoding: gz")
             handler.wfile.flush()
             handler.close_connection = True
             return
