@@ -129,6 +129,7 @@ def serve(data: str, port: int, workers: int = 1) -> None:
 
 def bench_app():  # noqa: ANN201 - a FastAPI app
     from sync.server.app import create_app
+    from sync.server.limits import large_body
     from sync.server.settings import Limits, Settings
 
     limits = Limits(requests_per_s=100_000, burst=100_000, enrol_per_minute=100_000)  # the bench's own devices, all from here
@@ -137,6 +138,7 @@ def bench_app():  # noqa: ANN201 - a FastAPI app
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
 
     @app.post(BARE, include_in_schema=False)
+    @large_body  # a push's body, as the real route takes it
     async def bare(request: Request) -> Response:
         await request.body()
         return Response(status_code=204)

@@ -27,7 +27,7 @@ from starlette.routing import Match
 from fieldapp.ids import iso, utcnow
 from sync import protocol
 from sync.server import admin, blobs, db, errors, frameworks, identity, migrations, pull, push
-from sync.server.limits import CALLER, RateLimiter, RequestGuard
+from sync.server.limits import CALLER, RateLimiter, RequestGuard, large_body
 from sync.server.settings import Settings
 
 log = logging.getLogger("fieldapp.server")
@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.add_middleware(
         RequestGuard, max_bytes=limits.max_request_bytes, small_bytes=limits.small_request_bytes,
         body_deadline_s=limits.body_deadline_s, authenticate=service.sign_in,
-        routed=lambda scope: any(route.matches(scope)[0] == Match.FULL for route in app.router.routes),
+        route_of=lambda scope: next((route for route in app.router.routes if route.matches(scope)[0] == Match.FULL), None),
     )  # fmt: skip
     _add_error_handlers(app)
     _add_routes(app, service)
@@ -192,6 +192,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one fla
             return admin.offer_assessment(session, who, assessment_id, body)
 
     @app.post(f"{protocol.API}/push", response_model=protocol.PushResponse, responses=_ERRORS, tags=["sync"])
+    @large_body
     def push_revisions(body: protocol.PushRequest, who: CurrentDevice) -> Response:
         """Store signed revisions once each; rejected ones say why, the rest are stored."""
         if len(body.revisions) > service.settings.limits.max_batch:
@@ -227,6 +228,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one fla
         tags=["attachments"],
         openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
     )
+    @large_body
     async def put_chunk(
         request: Request, sha256: Sha256, index: ChunkIndex, who: CurrentDevice,
         chunk_sha256: Annotated[str | None, Header(alias="X-Chunk-SHA256", pattern=protocol._HEX64)] = None,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import threading
 import time
 import zlib
@@ -33,8 +32,14 @@ _THREAD_ABOVE = 1 << 20  # decompress bodies bigger than this off the event loop
 # Paths a stranger may call: whether the service is there, enrolment (which is how a device gets
 # its token) and the protocol's documentation. Every other path, unknown ones too, needs a token.
 _OPEN_PATHS = frozenset({f"{protocol.API}/status", f"{protocol.API}/enrol", f"{protocol.API}/openapi.json", "/docs", "/docs/oauth2-redirect"})
-# Routes whose bodies may be large (revisions, attachment chunks); every other body is small.
-_LARGE_BODIES = (("POST", re.compile(f"^{protocol.API}/push$")), ("PUT", re.compile(f"^{protocol.API}/blobs/[^/]+/chunks/[^/]+$")))
+_LARGE_BODY = "__fieldapp_large_body__"
+
+
+def large_body(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a route whose body may be large (revisions, attachment chunks); every other route's
+    body is small."""
+    setattr(endpoint, _LARGE_BODY, True)
+    return endpoint
 CALLER = "fieldapp.caller"  # where the guard leaves the signed-in caller in the request's scope
 
 
@@ -55,14 +60,14 @@ class RequestGuard:
 
     def __init__(
         self, app: ASGIApp, max_bytes: int, *, small_bytes: int | None = None, body_deadline_s: float = 120.0,
-        authenticate: Callable[[str | None], Any] | None = None, routed: Callable[[Scope], bool] | None = None,
+        authenticate: Callable[[str | None], Any] | None = None, route_of: Callable[[Scope], Any | None] | None = None,
     ) -> None:  # fmt: skip
         self.app = app
         self.max_bytes = max_bytes
         self.small_bytes = min(small_bytes or max_bytes, max_bytes)
         self.body_deadline_s = body_deadline_s
         self.authenticate = authenticate  # token -> caller, or raises a ServiceError (401, 429)
-        self.routed = routed  # whether a route takes this method and path
+        self.route_of = route_of  # the route that takes this method and path, if any
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -79,7 +84,8 @@ class RequestGuard:
             await send_error(send, 415, protocol.E_UNSUPPORTED_ENCODING, f"Request bodies may be gzip or plain, not {encoding[:40]!r}.")
             return
         scope = dict(scope)
-        if self.routed is not None and not self.routed(scope):
+        route = self.route_of(scope) if self.route_of is not None else None
+        if self.route_of is not None and route is None:
             # No route takes it: the app answers 404 or 405 without the body, so it is never read.
             await self.app(scope, _replay(b"", receive), _stamped(send))
             return
@@ -90,7 +96,8 @@ class RequestGuard:
                 await send_error(send, exc.status, exc.code, exc.detail, retry_after_s=getattr(exc, "retry_after_s", None))
                 return
             scope[CALLER] = caller
-        limit = self.max_bytes if any(scope["method"] == m and p.match(scope["path"]) for m, p in _LARGE_BODIES) else self.small_bytes
+        large = self.route_of is None or getattr(getattr(route, "endpoint", None), _LARGE_BODY, False)
+        limit = self.max_bytes if large else self.small_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await self._too_large(send, limit)

@@ -279,3 +279,17 @@ def test_a_body_that_trickles_in_past_the_deadline_is_a_408_and_nothing_stored(t
         assert (status, body["code"]) == (408, protocol.E_INVALID)
         assert "did not arrive" in body["detail"]
         assert stored(service) == before
+
+
+def test_a_push_may_be_larger_than_the_small_limit_that_every_other_route_keeps(tmp_path: Path) -> None:
+    with backend_service("sqlite", tmp_path / "service") as service:
+        _assessment, (inspector_id,) = service.team()
+        laptop = raw_device(service, inspector_id)
+        (assessment,) = laptop.pull().json()["assessments"]
+        small = Limits().small_request_bytes
+        long_notes = {"title": "Transcript", "notes": "the panel discusses discharge delays " * (small * 6 // 5 // 37)}
+        answer = laptop.push(laptop.revision(assessment["id"], content=long_notes))
+        assert answer.status_code == 200 and answer.json()["acks"][0]["status"] == "accepted"
+        assert len(answer.request.body) > small  # type: ignore[arg-type]
+        padded = {"cursor": None, "limit": 10, "padding": "x" * 2 * small}
+        assert refused(laptop.request("POST", "/pull", json=padded), 413, protocol.E_TOO_LARGE).limit == small

@@ -4,6 +4,7 @@ finding 2): every laptop takes both records and keeps pulling, and each id stays
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sync_fixtures import Device, RawDevice, Service, raw_device
@@ -26,19 +27,24 @@ def _copying_ids(evil: RawDevice, honest: Device, assessment_id: str, record_id:
     return copy.fields()["record_id"]
 
 
+def _tagged_record_with_a_file(honest: Device, assessment_id: str, photo: Path, words: bytes) -> tuple[Any, Any, Any, Path]:
+    """A record the honest laptop made, tagged and with a file attached, on the service."""
+    honest.sync()  # learns the assessment
+    rec = honest.vault.records.create(assessment_id, sample_contents()[0]).value
+    link = honest.vault.links.tag(rec.id, STATEMENT).value
+    photo.write_bytes(words * 3000)
+    att = honest.vault.attachments.add(rec.id, photo).value
+    honest.sync()
+    return rec, link, att, photo
+
+
 def test_a_record_reusing_another_records_link_and_attachment_ids_stops_no_ones_pulls(
     service: Service, make_device, tmp_path: Path  # noqa: ANN001
 ) -> None:
     assessment_id, (a, b, c) = service.team(inspectors=3)
     honest, victim = make_device(service, a, "honest"), make_device(service, c, "victim")
     evil = raw_device(service, b, "evil-teammate")
-    honest.sync()  # learns the assessment
-    rec = honest.vault.records.create(assessment_id, sample_contents()[0]).value
-    link = honest.vault.links.tag(rec.id, STATEMENT).value
-    photo = tmp_path / "flipchart.jpg"
-    photo.write_bytes(b"\xff\xd8 a photo of the flipchart " * 3000)
-    att = honest.vault.attachments.add(rec.id, photo).value
-    honest.sync()
+    rec, link, att, photo = _tagged_record_with_a_file(honest, assessment_id, tmp_path / "flipchart.jpg", b"\xff\xd8 a photo of the flipchart ")
     copy_id = _copying_ids(evil, honest, assessment_id, rec.id)
 
     for device in (victim, honest):  # the honest author pulls the copy of its own ids too
@@ -60,13 +66,7 @@ def test_taking_a_shared_id_off_one_record_leaves_the_other_records_own(service:
     assessment_id, (a, b) = service.team(inspectors=2)
     honest = make_device(service, a, "honest")
     evil = raw_device(service, b, "evil-teammate")
-    honest.sync()
-    rec = honest.vault.records.create(assessment_id, sample_contents()[0]).value
-    link = honest.vault.links.tag(rec.id, STATEMENT).value
-    photo = tmp_path / "minutes.pdf"
-    photo.write_bytes(b"%PDF minutes of the board " * 3000)
-    att = honest.vault.attachments.add(rec.id, photo).value
-    honest.sync()
+    rec, link, att, photo = _tagged_record_with_a_file(honest, assessment_id, tmp_path / "minutes.pdf", b"%PDF minutes of the board ")
     copy_id = _copying_ids(evil, honest, assessment_id, rec.id)
     honest.sync()
 
