@@ -12,6 +12,9 @@ venv="$root/.venv"
 lock="$root/packaging/constraints.txt"
 stamp="$venv/.fieldapp-installed"   # sha256 of pyproject.toml + the lock at the last good install
 qt_libs=(libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core)
+# What Qt's xcb plugin loads to open a window on a real X11 (or XWayland) desktop: the app only.
+qt_display_libs=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
+  libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1)
 
 say() { printf 'fieldapp: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
@@ -104,6 +107,9 @@ setup() {
 
 if command -v dpkg-query >/dev/null 2>&1; then
   apt_install "Qt offscreen" "${qt_libs[@]}"
+  if [ "$command_name" = app ]; then
+    apt_install "Qt on a desktop" "${qt_display_libs[@]}"
+  fi
 fi
 if ! venv_ready || ! installed; then
   # Two runs at once (a terminal and an editor, say) must not install over each other.
@@ -122,7 +128,8 @@ fi
 # FIELDAPP_SERVICE=off runs the app alone; FIELDAPP_SERVICE_PORT and FIELDAPP_SERVICE_DATA move it.
 run_app() {
   local py=("$venv/bin/python" -P)  # -P: a stray ./ui or ./sync where you stand never shadows ours
-  local service_args=() started=""
+  local service_args=()
+  service_pid=""  # global: the EXIT trap reads it after this function has returned
   if [ "${FIELDAPP_SERVICE:-on}" != off ]; then
     local port=${FIELDAPP_SERVICE_PORT:-8765}
     local url="http://127.0.0.1:$port"
@@ -134,10 +141,10 @@ run_app() {
       else
         mkdir -p "$data"
         "${py[@]}" -m sync.server --data "$data" serve --port "$port" >>"$data/service.log" 2>&1 &
-        started=$!
+        service_pid=$!
         # However this script ends (the app closed, Ctrl+C, the terminal gone), the service it
         # started goes with it.
-        trap 'kill "$started" 2>/dev/null' EXIT
+        trap 'kill "$service_pid" 2>/dev/null || true' EXIT
         trap 'exit 130' INT
         trap 'exit 143' TERM HUP
         for _ in $(seq 100); do service_answers "$url" && break; sleep 0.1; done
@@ -145,7 +152,7 @@ run_app() {
           say "local central service on $url (data in $data)"
         else
           say "the local service did not start (see $data/service.log): the app runs without it"
-          kill "$started" 2>/dev/null; started="" url=""
+          kill "$service_pid" 2>/dev/null; service_pid="" url=""
         fi
       fi
     fi
@@ -158,8 +165,9 @@ run_app() {
   # Stays where you are, so `--vault ./here` means here.
   local status=0
   "${py[@]}" -m ui "${service_args[@]+"${service_args[@]}"}" "$@" || status=$?
-  if [ -n "$started" ]; then
-    kill "$started" 2>/dev/null && wait "$started" 2>/dev/null
+  if [ -n "$service_pid" ]; then
+    # wait answers with the service's own exit status (143 after the TERM): not ours to return.
+    { kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null; } || true
     trap - EXIT
   fi
   return "$status"
@@ -175,8 +183,11 @@ except Exception:
 }
 
 port_taken() {
+  # SO_REUSEADDR: a service stopped a moment ago leaves TIME-WAIT sockets on the port, which
+  # do not stop a new service listening there (uvicorn sets it too), so they must not count here.
   "$venv/bin/python" -P -c 'import socket, sys
 s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind(("127.0.0.1", int(sys.argv[1])))
 except OSError:

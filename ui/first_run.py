@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QStandardPaths, Qt, Signal
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -256,7 +256,10 @@ class RecoveryKeyPage(QWizardPage):
         self.key.setText(created.recovery_key if created else "")
 
     def on_save_clicked(self) -> None:
-        target, _filter = QFileDialog.getSaveFileName(self, "Save the recovery key", "fieldapp-recovery-key.txt")
+        # Offered in Documents (or home), never where the app was started: that may be a folder
+        # that is shared, synced or committed.
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        target, _filter = QFileDialog.getSaveFileName(self, "Save the recovery key", str(Path(folder) / "fieldapp-recovery-key.txt"))
         if target:
             self.save_recovery_key_to(Path(target))
 
@@ -294,6 +297,12 @@ class CheckPage(QWizardPage):
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         self.prompt.setText(f"Type group {self.check_group_index} of your recovery key (the {_ordinal(self.check_group_index)} block of four).")
         self._wizard.recovery_page.key.clear()  # from here on it is only where you stored it
+
+    def cleanupPage(self) -> None:  # noqa: N802 - Qt override: Back from here
+        # Back means "let me look again": the key is shown again (the wizard still holds it until
+        # it finishes), so copying or saving it from there never writes an empty key.
+        self._wizard.recovery_page.initializePage()
+        self.answer.clear()
 
     def expected(self) -> str:
         created: Any = self._wizard.result_vault

@@ -128,7 +128,9 @@ class SyncSettings(QDialog):
         browse.setAccessibleName("Choose the certificate authority file")
         browse.clicked.connect(self.on_browse_clicked)
         ca_row.addWidget(browse)
-        form.addRow("Certificate &authority", ca_row)
+        ca_label = QLabel("Cer&tificate authority")  # Alt+T: Alt+A is the address's
+        ca_label.setBuddy(self.ca_bundle)  # a row holding a layout gets no buddy by itself
+        form.addRow(ca_label, ca_row)
         layout.addLayout(form)
         self.status = QLabel("")
         self.status.setWordWrap(True)

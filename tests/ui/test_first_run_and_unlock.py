@@ -186,3 +186,19 @@ def test_after_set_up_is_cancelled_the_app_offers_to_unlock_the_vault_it_made_an
     assert not state.vault.is_locked
     controller.main.close()
     settle(qtbot, state)
+
+
+def test_back_from_the_check_shows_the_key_again_so_it_can_still_be_saved(qtbot, state: AppState, tmp_path: Path, fast_kdf: None) -> None:  # noqa: ANN001
+    wizard = FirstRunWizard(state)
+    wizard.show()
+    key = drive_wizard(qtbot, wizard, tmp_path)
+    wizard.back()
+    recovery = wizard.recovery_page
+    assert wizard.currentPage() is recovery and recovery.key.text() == key and recovery.isComplete()
+    recovery.save_recovery_key_to(tmp_path / "again.txt")
+    assert key in (tmp_path / "again.txt").read_text()  # never an empty key over a good file
+    wizard.next()
+    assert recovery.key.text() == "" and wizard.check_page.answer.text() == ""
+    qtbot.keyClicks(wizard.check_page.answer, key.split("-")[wizard.check_page.check_group_index - 1])
+    assert wizard.check_page.isComplete()
+    wizard.reject()

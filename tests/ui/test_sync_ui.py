@@ -225,3 +225,17 @@ class _silent_service:  # noqa: N801 - used as a context manager
 
     def __exit__(self, *_exc: object) -> None:
         self.silence.close()
+
+
+def test_every_label_in_sync_settings_has_its_own_mnemonic_and_a_field_to_go_to(qtbot, vault: Vault, opened: list) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QLabel
+
+    window, state = _open(qtbot, opened, vault)
+    dialog = SyncSettings(state, window.sync, window, url="http://127.0.0.1:8765")
+    qtbot.addWidget(dialog)
+    mnemonics = []
+    for label in dialog.findChildren(QLabel):
+        if "&" in label.text():
+            assert label.buddy() is not None, label.text()
+            mnemonics.append(label.text()[label.text().index("&") + 1].lower())
+    assert len(mnemonics) == 3 and len(set(mnemonics)) == len(mnemonics), mnemonics
