@@ -368,6 +368,14 @@ class RecordEditor(QWidget):
         except ValidationError:
             mine = self._content or current.content
         theirs = current.content
+        if domain.to_dict(theirs) == domain.to_dict(self._base):
+            # No words arrived (a sync that only acknowledged this laptop's own revisions, or
+            # changed its tags or files): nothing to merge, and nothing to announce.
+            self._record = current
+            self._version.value = current.updated_at
+            for panel in (self.tag_panel, self.attachments, self.history):
+                panel.set_record(current)
+            return
         if domain.to_dict(mine) == domain.to_dict(self._base):
             merged, kept = theirs, ()
         else:

@@ -239,3 +239,29 @@ def test_every_label_in_sync_settings_has_its_own_mnemonic_and_a_field_to_go_to(
             assert label.buddy() is not None, label.text()
             mnemonics.append(label.text()[label.text().index("&") + 1].lower())
     assert len(mnemonics) == 3 and len(set(mnemonics)) == len(mnemonics), mnemonics
+
+
+def test_sending_this_laptops_own_edit_is_not_announced_as_a_change_from_another_device(
+    qtbot, sqlite_service: Service, make_device, opened: list  # noqa: ANN001
+) -> None:
+    _assessment_id, mine, theirs, record_id = colleagues(sqlite_service, make_device, sample_contents()[1])
+    window, state = _open(qtbot, opened, mine.vault)
+    window.open_record(record_id)
+    qtbot.waitUntil(lambda: window.editor.record_id == record_id and "location" in window.editor._fields)
+    window.editor._fields["location"].setFocus()
+    qtbot.keyClicks(window.editor._fields["location"], "Day centre")
+    window.editor.save_now()
+    qtbot.waitUntil(lambda: state.tasks.pending == 0)
+    _synced(qtbot, window)  # pushes the edit: only its sync state changes here
+    qtbot.waitUntil(lambda: mine.vault.records.get(record_id).sync_state == "synced", timeout=10_000)
+    qtbot.wait(300)
+    assert "another device" not in window.editor.status.text()
+    assert window.editor._fields["location"].text() == "Day centre"
+
+    theirs.sync()
+    base = theirs.vault.records.get(record_id).content
+    theirs.vault.records.save(record_id, domain.Interview(**{**base.__dict__, "pseudonym": "Carer C9"}))
+    theirs.sync()
+    _synced(qtbot, window)  # and a colleague's words arriving still are
+    qtbot.waitUntil(lambda: window.editor._fields["pseudonym"].text() == "Carer C9", timeout=15_000)
+    assert "another device" in window.editor.status.text()
