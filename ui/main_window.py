@@ -34,6 +34,7 @@ from ui.conflicts_view import ConflictsDialog
 from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
 from ui.icons import KIND_ICONS, icon
+from ui.list_filters import ListFilters
 from ui.operations import QueryOp, VaultOp
 from ui.record_list import RECORD_ID_ROLE, RecordListModel
 from ui.state import AppState
@@ -106,6 +107,9 @@ class MainWindow(QMainWindow):
         self.kind_filter.currentIndexChanged.connect(lambda _i: self.refresh_list())
         filters.addWidget(self.kind_filter, 1)
         middle_layout.addLayout(filters)
+        self.list_filters = ListFilters(middle)
+        self.list_filters.changed.connect(self.refresh_list)
+        middle_layout.addWidget(self.list_filters)
         self.cell_filter = QPushButton("")
         self.cell_filter.setAccessibleName("Clear the coverage filter")
         self.cell_filter.setToolTip("Showing the evidence behind a coverage cell; click to show all")
@@ -267,12 +271,19 @@ class MainWindow(QMainWindow):
         self._query_generation += 1
         generation = self._query_generation
         statement, category = self._cell
+        chosen = self.list_filters
+        statement = statement or chosen.statement_id or ""
+        category = category or chosen.category_id or ""
+        date_from, date_to = chosen.date_range
         query = Query(
             text=self.search_box.text(),
             assessment_id=self._assessment_id,
             kinds=self._kinds(),
+            theme_id=chosen.theme_id,
             statement_ids=(statement,) if statement else (),
             category_ids=(category,) if category else (),
+            date_from=date_from,
+            date_to=date_to,
             count=True,
         )
         QueryOp(self._state, lambda vault: vault.search(query)).success(

@@ -224,3 +224,44 @@ def test_the_coverage_grid_counts_evidence_and_a_cell_filters_the_list(qtbot, wi
     assert window.model.summary(0).id == tagged.id and window.cell_filter.isVisible()
     qtbot.mouseClick(window.cell_filter, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=3_000)
+
+
+def test_the_list_filters_by_theme_statement_category_and_date_together_with_the_words(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QDate
+
+    add_assessment(qtbot, window, state)
+    assessment_id = window._assessment_id
+    vault = state.vault
+    made = {}
+    for title, held_at, statement, category in (
+        ("Board in October", "2026-10-14", "learning-culture", "observation"),
+        ("Board in November", "2026-11-18", "shared-direction-culture", "observation"),
+        ("Partnership forum", "2026-11-20", "safe-systems-pathways-transitions", "partners-feedback"),
+    ):
+        rec = vault.records.create(assessment_id, domain.Observation(title=title, held_at=held_at, notes="winter plan")).value
+        vault.links.tag(rec.id, statement, category)
+        made[title] = rec.id
+    window.refresh_list()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3)
+    filters = window.list_filters
+
+    def shown() -> set[str]:
+        settle(qtbot, state)
+        return {window.model.summary(row).title for row in range(window.model.rowCount())}
+
+    filters.theme.setCurrentIndex(filters.theme.findData("leadership"))
+    qtbot.waitUntil(lambda: shown() == {"Board in November"})
+    assert filters.statement.findData("learning-culture") == -1  # only the chosen theme's statements
+    filters.clear()
+    filters.category.setCurrentIndex(filters.category.findData("observation"))
+    qtbot.waitUntil(lambda: shown() == {"Board in October", "Board in November"})
+    filters.date_from.setDate(QDate(2026, 11, 1))
+    qtbot.waitUntil(lambda: shown() == {"Board in November"})
+    filters.clear()
+    filters.date_to.setDate(QDate(2026, 11, 19))
+    filters.statement.setCurrentIndex(filters.statement.findData("safe-systems-pathways-transitions"))
+    qtbot.waitUntil(lambda: shown() == set())  # the forum was on the 20th
+    filters.clear()
+    qtbot.keyClicks(window.search_box, "winter")
+    qtbot.waitUntil(lambda: shown() == {"Board in October", "Board in November", "Partnership forum"})
+    assert all(w.accessibleName() for w in (filters.theme, filters.statement, filters.category, filters.date_from, filters.date_to))
