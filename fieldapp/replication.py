@@ -273,11 +273,6 @@ class Replication:
             rows = session.scalars(sa.select(Record).where(Record.sync_state == "conflict").order_by(Record.num))
             return [conflict_of(session, rec) for rec in rows]
 
-    def device_keys(self) -> dict[str, bytes]:
-        """Every signer's public key this vault trusts, by device id."""
-        with self._vault.transaction("reading device keys") as session:
-            return dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
-
     def device_labels(self) -> dict[str, str]:
         """Who made revisions here, by device id: this laptop, and colleagues' devices as the service names them."""
         with self._vault.transaction("reading device names") as session:

@@ -35,7 +35,7 @@ class Preferences:
             minutes = default.idle_lock_minutes
         chosen = str(settings.value("appearance/theme", default.theme))
         return cls(
-            idle_lock_minutes=min(MAX_IDLE_MINUTES, max(MIN_IDLE_MINUTES, minutes)),
+            idle_lock_minutes=_allowed_minutes(minutes),
             theme=chosen if chosen in theme.CHOICES else default.theme,
         )
 
@@ -43,6 +43,10 @@ class Preferences:
         settings.setValue("lock/idle_minutes", self.idle_lock_minutes)
         settings.setValue("appearance/theme", self.theme)
         settings.sync()
+
+
+def _allowed_minutes(minutes: int) -> int:
+    return min(MAX_IDLE_MINUTES, max(MIN_IDLE_MINUTES, minutes))
 
 
 def user_settings(path: Path | None = None) -> QSettings:
@@ -61,7 +65,7 @@ class PreferencesDialog(QDialog):
         self._state, self._settings = state, settings
         current = Preferences.load(settings)
         if state.idle_lock_s > 0:  # what is in force now (the command line may have set it)
-            current.idle_lock_minutes = min(MAX_IDLE_MINUTES, max(MIN_IDLE_MINUTES, round(state.idle_lock_s / 60)))
+            current.idle_lock_minutes = _allowed_minutes(round(state.idle_lock_s / 60))
 
         self.idle_minutes = QSpinBox()
         self.idle_minutes.setRange(MIN_IDLE_MINUTES, MAX_IDLE_MINUTES)
