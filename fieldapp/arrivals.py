@@ -41,6 +41,7 @@ _INSERT_LINK = (
 _INSERT_BLOB = "INSERT OR IGNORE INTO blobs (sha256, name, blob_id, size, uploaded) VALUES (?, NULL, NULL, ?, 1)"
 _INSERT_ATTACHMENT = "INSERT INTO attachments (id, record_id, name, media_type, size, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
+_DEVICE_KEYS = sa.select(Device.id, Device.public_key)  # built once (see fieldapp.replication)
 
 Prechecked = Mapping[str, tuple[dict, bytes | None]]  # id -> (parsed body, the key its signature held under)
 
@@ -69,7 +70,7 @@ def store(
     """
     revisions = list(revisions)
     have = _existing(session, "revisions", "id", [r.id for r in revisions])
-    keys = dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
+    keys = dict(session.execute(_DEVICE_KEYS).tuples().all())
     prechecked = prechecked or {}
     arrived: Arrived = {}
     refused: list[str] = []

@@ -84,6 +84,8 @@ class Record(Base):
         Index("ix_records_assessment", "assessment_id", "deleted"),
         # Only the few records autosaved since the last search: found without a scan.
         Index("ix_records_unindexed", "num", sqlite_where=sa.text("indexed = 0")),
+        # Only the few drafts with words not yet in a revision: each sync starts by cutting them.
+        Index("ix_records_dirty", "num", sqlite_where=sa.text("draft_dirty = 1")),
     )
 
 

@@ -173,12 +173,12 @@ class Records:
 
 def cut_dirty(session: Session, vault: Vault) -> list[Revision]:
     """A revision of every draft changed since its last one."""
-    dirty = session.scalars(sa.select(Record).where(Record.draft_dirty.is_(True))).all()
+    dirty = session.scalars(_DIRTY_RECORDS).all()
     return [cut for rec in dirty if (cut := cut_revision(session, vault, rec)) is not None]
 
 
 def load(session: Session, record_id: str, *, include_deleted: bool = False) -> Record:
-    rec = session.scalar(sa.select(Record).where(Record.id == record_id))
+    rec = session.scalar(RECORD_BY_ID, {"record_id": record_id})
     if rec is None or (rec.deleted and not include_deleted):
         raise NotFound(f"No record with id {record_id}.")
     return rec
@@ -193,6 +193,9 @@ def _decode(session: Session, num: int, kind: str) -> domain.Content:
     return domain.from_dict(kind, json.loads(text))
 
 
+# Built once: building a select costs more than running a small one (see fieldapp.replication).
+RECORD_BY_ID = sa.select(Record).where(Record.id == sa.bindparam("record_id"))
+_DIRTY_RECORDS = sa.select(Record).where(Record.draft_dirty == sa.true())  # "= 1", as ix_records_dirty holds them
 _SELECT_CONTENT = sa.text("SELECT content FROM record_content WHERE num = :num")
 # Plain SQL with ? placeholders, run on the DB-API cursor by the autosave path and by to_row.
 _ROW_COLUMNS = (
@@ -380,7 +383,7 @@ def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict, *, f
     write_content(session, rec.num, content)
     search.index_record(session, rec.num, content)  # a deleted record had left the index
     if not fresh:
-        session.execute(sa.delete(Link).where(Link.record_id == rec.id))
+        session.execute(_DELETE_LINKS, {"record_id": rec.id})
     for link in body["links"]:
         passage = link.get("passage") or {}
         session.add(
@@ -398,12 +401,16 @@ def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict, *, f
             )
         )
     if not fresh:
-        session.execute(sa.delete(Attachment).where(Attachment.record_id == rec.id))
+        session.execute(_DELETE_ATTACHMENTS, {"record_id": rec.id})
     for att in body["attachments"]:
         session.add(Attachment(record_id=rec.id, created_at=vault.now(), **att))
     rec.deleted = False
     mark_dirty(vault, rec)
     session.flush()
+
+
+_DELETE_LINKS = sa.delete(Link).where(Link.record_id == sa.bindparam("record_id"))
+_DELETE_ATTACHMENTS = sa.delete(Attachment).where(Attachment.record_id == sa.bindparam("record_id"))
 
 
 def _replace(content: domain.Content, **changes: object) -> domain.Content:

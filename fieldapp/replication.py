@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fieldapp import framework as frameworks
@@ -69,6 +70,8 @@ class PullReport:
     stored: int = 0  # new revisions kept
     refused: tuple[str, ...] = ()  # why some revisions were not taken as evidence
     outcomes: dict[str, int] = field(default_factory=dict)  # Outcome value -> records
+    made_here: int = 0  # revisions settling made on this laptop (merges, an unsaved draft cut): to push
+    assessments_changed: bool = False  # one may have come onto the service: its records may go now
 
     @property
     def conflicts(self) -> int:
@@ -152,7 +155,7 @@ class Replication:
 
     def _meta_values(self, keys: tuple[str, ...]) -> dict[str, str]:
         with self._vault.transaction("reading the sync settings") as session:
-            rows = session.execute(sa.select(Meta.key, Meta.value).where(Meta.key.in_([_PREFIX + k for k in keys])))
+            rows = session.execute(_META_VALUES, {"keys": [_PREFIX + k for k in keys]})
             return {k[len(_PREFIX) :]: v.decode("utf-8") for k, v in rows}
 
     # -- assessments ------------------------------------------------------------------------------
@@ -163,10 +166,9 @@ class Replication:
         signers' keys."""
         with self._vault.transaction("starting a sync") as session:
             cuts = cut_dirty(session, self._vault)
-            offer = session.scalars(sa.select(Assessment).where(Assessment.on_service.is_(False), Assessment.service_note == ""))
-            to_offer = [PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework_key, tuple(json.loads(a.team))) for a in offer]
-            cursor = session.get(Meta, _PREFIX + "cursor")
-            keys = dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
+            to_offer = [PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework_key, tuple(json.loads(a.team))) for a in session.scalars(_TO_OFFER)]
+            cursor = session.execute(_META_VALUES, {"keys": [_PREFIX + "cursor"]}).first()
+            keys = dict(session.execute(_DEVICE_KEYS).tuples().all())
             changes = Changes(records=frozenset(c.record_id for c in cuts), revisions=frozenset(c.id for c in cuts))
             pending = _pending_page(session, batch, 0) if not to_offer else ([], 0)  # offers change what may go
             return SyncStart(to_offer, (cursor.value.decode() if cursor else "") or None, keys, changes, pending)
@@ -174,9 +176,7 @@ class Replication:
     def assessments_to_offer(self) -> list[PulledAssessment]:
         """Assessments made on this laptop that the service has not got (nor refused)."""
         with self._vault.transaction("listing assessments to offer") as session:
-            rows = session.scalars(
-                sa.select(Assessment).where(Assessment.on_service.is_(False), Assessment.service_note == "")
-            )
+            rows = session.scalars(_TO_OFFER)
             return [PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework_key, tuple(json.loads(a.team))) for a in rows]
 
     def assessment_offered(self, assessment_id: str, *, accepted: PulledAssessment | None, refusal: str = "") -> Done[None]:
@@ -212,13 +212,11 @@ class Replication:
         with self._vault.transaction("noting what the service stored") as session:
             accepted = [a.id for a in acks if a.accepted]
             if accepted:
-                session.execute(sa.update(Revision).where(Revision.id.in_(accepted)).values(pushed=True), execution_options=_BULK)
-            for ack in acks:
-                if not ack.accepted and ack.code not in TRANSIENT:
-                    session.execute(
-                        sa.update(Revision).where(Revision.id == ack.id).values(rejected=f"{ack.code}: {ack.reason}"[:2000]), execution_options=_BULK
-                    )
-            touched = set(session.scalars(sa.select(Revision.record_id).where(Revision.id.in_([a.id for a in acks]))))
+                session.execute(_MARK_PUSHED, {"ids": accepted})
+            refused = [{"rev_id": a.id, "why": f"{a.code}: {a.reason}"[:2000]} for a in acks if not a.accepted and a.code not in TRANSIENT]
+            if refused:
+                session.execute(_MARK_REFUSED, refused)
+            touched = set(session.scalars(_RECORDS_OF_REVISIONS, {"ids": [a.id for a in acks]}))
             _refresh_states(session, self._vault, touched)
             return Done(None, Changes(records=frozenset(touched)))
 
@@ -235,7 +233,7 @@ class Replication:
             assessments = _upsert_assessments(session, page.assessments)
             if not page.revisions:  # the common answer: nothing new, the cursor moved past our own
                 _put_meta(session, "cursor", page.cursor)
-                return Done(PullReport(), Changes(assessments=frozenset(assessments)))
+                return Done(PullReport(assessments_changed=bool(assessments)), Changes(assessments=frozenset(assessments)))
             tally = _Tally(refused=_upsert_devices(session, page.devices))
             arrived, refused = arrivals.store(session, page.revisions, page.prechecked)
             tally.refused += refused
@@ -248,7 +246,10 @@ class Replication:
             for record_id in sorted(others):
                 _settle_alone(session, vault, record_id, arrived, tally)
             _put_meta(session, "cursor", page.cursor)
-            report = PullReport(stored=len(arrived) - tally.dropped, refused=tuple(tally.refused), outcomes=tally.outcomes)
+            report = PullReport(
+                stored=len(arrived) - tally.dropped, refused=tuple(tally.refused), outcomes=tally.outcomes,
+                made_here=tally.made_here, assessments_changed=bool(assessments),
+            )  # fmt: skip
             return Done(report, Changes(assessments=frozenset(assessments), records=frozenset(tally.changed)))
 
     def mark_synced(self, moment: str) -> None:
@@ -328,7 +329,7 @@ class Replication:
         past attachments alike: history restored elsewhere needs them too). The service takes
         only bytes a pushed revision names; the rest wait for their revision."""
         with self._vault.transaction("listing attachments to send") as session:
-            rows = session.execute(sa.select(Blob.sha256, Blob.size).where(_to_upload()).order_by(Blob.size))
+            rows = session.execute(_UPLOADS)
             return [BlobToMove(r.sha256, r.size) for r in rows]
 
     def mark_uploaded(self, sha256: str) -> None:
@@ -338,13 +339,13 @@ class Replication:
     def transfers_pending(self) -> tuple[list[BlobToMove], list[BlobToMove]]:
         """Attachment bytes to send and to fetch, read together (one transaction, not two)."""
         with self._vault.transaction("listing attachments to move") as session:
-            up = session.execute(sa.select(Blob.sha256, Blob.size).where(_to_upload()).order_by(Blob.size))
-            down = session.execute(sa.select(Blob.sha256, Blob.size).where(Blob.name.is_(None)).order_by(Blob.size))
+            up = session.execute(_UPLOADS)
+            down = session.execute(_DOWNLOADS)
             return [BlobToMove(r.sha256, r.size) for r in up], [BlobToMove(r.sha256, r.size) for r in down]
 
     def downloads_pending(self) -> list[BlobToMove]:
         with self._vault.transaction("listing attachments to fetch") as session:
-            rows = session.execute(sa.select(Blob.sha256, Blob.size).where(Blob.name.is_(None)).order_by(Blob.size))
+            rows = session.execute(_DOWNLOADS)
             return [BlobToMove(r.sha256, r.size) for r in rows]
 
     def open_upload(self, sha256: str):  # noqa: ANN201 - a fieldapp.blobstore reader
@@ -384,10 +385,59 @@ class Replication:
             refused = count(sa.select(Revision.id).where(Revision.rejected.is_not(None)))
             conflicts = count(sa.select(Record.id).where(Record.sync_state == "conflict"))
             local_only = count(sa.select(Assessment.id).where(Assessment.on_service.is_(False)))
-            uploads = count(sa.select(Blob.sha256).where(_to_upload()))
+            uploads = count(sa.select(Blob.sha256).where(_TO_UPLOAD))
             downloads = count(sa.select(Blob.sha256).where(Blob.name.is_(None)))
             last = session.get(Meta, _PREFIX + "last_synced_at")
             return SyncStatus(waiting, refused, conflicts, local_only, uploads, downloads, last.value.decode() if last else None)
+
+
+# -- statements, built once ------------------------------------------------------------------------
+# Building a statement costs more than running a small one here (SQLAlchemy coerces every clause
+# and computes its cache key on each build), and one sync runs dozens: so they are built once,
+# with bound parameters. Core statements on the tables: these change rows that no object in the
+# session holds (or that are read again after), so there is no identity map to keep in step.
+
+_IDS = sa.bindparam("ids", expanding=True)
+_revisions, _records, _meta = Revision.__table__, Record.__table__, Meta.__table__
+_META_VALUES = sa.select(Meta.key, Meta.value).where(Meta.key.in_(sa.bindparam("keys", expanding=True)))
+_INSERT_META = sqlite_insert(_meta).values(key=sa.bindparam("key"), value=sa.bindparam("value"))
+_PUT_META = _INSERT_META.on_conflict_do_update(index_elements=[_meta.c.key], set_={"value": _INSERT_META.excluded.value})
+_TO_OFFER = sa.select(Assessment).where(Assessment.on_service.is_(False), Assessment.service_note == "")
+_ASSESSMENT_FIELDS = sa.select(
+    Assessment.id, Assessment.name, Assessment.period_start, Assessment.period_end, Assessment.framework_key,
+    Assessment.team, Assessment.on_service,
+)  # fmt: skip
+_DEVICE_KEYS = sa.select(Device.id, Device.public_key)
+_DEVICES_BY_ID = sa.select(Device.id, Device.public_key, Device.label).where(Device.id.in_(_IDS))
+_SET_DEVICE_LABEL = sa.update(Device.__table__).where(Device.__table__.c.id == sa.bindparam("device_id")).values(label=sa.bindparam("label"))
+_PENDING = (
+    sa.select(Revision.seq, Revision.id, Revision.body, Revision.signature)
+    .join(Record, Record.id == Revision.record_id)
+    .join(Assessment, Assessment.id == Record.assessment_id)
+    .where(Revision.pushed.is_(False), Revision.rejected.is_(None), Assessment.on_service.is_(True))
+    .where(Revision.seq > sa.bindparam("after_seq"))
+    .order_by(Revision.seq)
+    .limit(sa.bindparam("limit"))
+)
+_MARK_PUSHED = sa.update(_revisions).where(_revisions.c.id.in_(_IDS)).values(pushed=True)
+_MARK_REFUSED = sa.update(_revisions).where(_revisions.c.id == sa.bindparam("rev_id")).values(rejected=sa.bindparam("why"))
+_RECORDS_OF_REVISIONS = sa.select(Revision.record_id).where(Revision.id.in_(_IDS))
+_GRAPHS_OF_RECORDS = sa.select(Revision.record_id, Revision.id, Revision.parents, Revision.pushed).where(Revision.record_id.in_(_IDS))
+_STATES_OF_RECORDS = sa.select(Record.id, Record.sync_state, Record.draft_dirty).where(Record.id.in_(_IDS))
+_SET_SYNC_STATE = sa.update(_records).where(_records.c.id.in_(_IDS)).values(sync_state=sa.bindparam("state"))
+# Bytes here that the service lacks and that an attachment or a revision names. A file attached
+# and taken off again before any revision held it is no evidence: the service would never take
+# it (no revision names it), and it would wait to be sent for ever.
+_TO_UPLOAD = sa.and_(
+    Blob.uploaded.is_(False),
+    Blob.name.is_not(None),
+    sa.or_(
+        sa.exists().where(Attachment.sha256 == Blob.sha256),
+        sa.exists().where(sa.func.instr(sa.cast(Revision.body, sa.Text), Blob.sha256) > 0),
+    ),
+)
+_UPLOADS = sa.select(Blob.sha256, Blob.size).where(_TO_UPLOAD).order_by(Blob.size)
+_DOWNLOADS = sa.select(Blob.sha256, Blob.size).where(Blob.name.is_(None)).order_by(Blob.size)
 
 
 # -- helpers: take a session, never commit ---------------------------------------------------------
@@ -399,15 +449,7 @@ _BULK = {"synchronize_session": False}
 
 
 def _pending_page(session: Session, limit: int, after_seq: int) -> tuple[list[revision.SignedRevision], int]:
-    rows = session.execute(
-        sa.select(Revision.seq, Revision.id, Revision.body, Revision.signature)
-        .join(Record, Record.id == Revision.record_id)
-        .join(Assessment, Assessment.id == Record.assessment_id)
-        .where(Revision.pushed.is_(False), Revision.rejected.is_(None), Assessment.on_service.is_(True))
-        .where(Revision.seq > after_seq)
-        .order_by(Revision.seq)
-        .limit(limit)
-    ).all()
+    rows = session.execute(_PENDING, {"after_seq": after_seq, "limit": limit}).all()
     last = rows[-1].seq if rows else after_seq
     return [revision.SignedRevision(r.id, r.body, r.signature) for r in rows], last
 
@@ -419,6 +461,7 @@ class _Tally:
     refused: list[str] = field(default_factory=list)
     outcomes: dict[str, int] = field(default_factory=dict)  # Outcome value -> records
     changed: set[str] = field(default_factory=set)
+    made_here: int = 0  # revisions made on this laptop while settling
     dropped: int = 0  # revisions stored, then taken out again with their refused record
 
 
@@ -444,7 +487,8 @@ def _settle_alone(session: Session, vault: Vault, record_id: str, arrived: arriv
     """Settle one record; if what arrived for it cannot be stored, refuse that alone and carry on."""
     try:
         with sqlcipher.savepoint(session):
-            outcome, refusals = settle(session, vault, record_id, arrived)
+            outcome, refusals, made_here = settle(session, vault, record_id, arrived)
+        tally.made_here += made_here
     except _REFUSABLE as exc:
         dropped = _drop_arrivals(session, record_id, arrived)
         tally.dropped += dropped
@@ -469,7 +513,7 @@ def _refusal(record_id: str, count: int, exc: BaseException) -> str:
 
 
 def _put_meta(session: Session, key: str, value: str) -> None:
-    session.merge(Meta(key=_PREFIX + key, value=value.encode("utf-8")))
+    session.execute(_PUT_META, {"key": _PREFIX + key, "value": value.encode("utf-8")})
 
 
 def _update_assessment(row: Assessment, pulled: PulledAssessment) -> None:
@@ -479,8 +523,7 @@ def _update_assessment(row: Assessment, pulled: PulledAssessment) -> None:
 
 def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) -> set[str]:
     """Take the service's assessments (every pull names them all): one read, writes only for what changed."""
-    rows = {row.id: row for row in session.execute(sa.select(Assessment.id, Assessment.name, Assessment.period_start,
-            Assessment.period_end, Assessment.framework_key, Assessment.team, Assessment.on_service))}  # fmt: skip
+    rows = {row.id: row for row in session.execute(_ASSESSMENT_FIELDS)}
     changed = set()
     for item in pulled:
         wanted = (item.name, item.period_start, item.period_end, item.framework, json.dumps(list(item.team)), True)
@@ -499,14 +542,18 @@ def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) 
 def _upsert_devices(session: Session, devices: tuple[tuple[str, bytes, str], ...]) -> list[str]:
     """Remember signers' keys; a known device's key never changes (a changed one is refused)."""
     refused = []
+    known = {row.id: (row.public_key, row.label) for row in session.execute(_DEVICES_BY_ID, {"ids": [d[0] for d in devices]})}
     for device_id, public_key, label in devices:
-        row = session.get(Device, device_id)
-        if row is None:
+        had = known.get(device_id)
+        if had is None:
             session.add(Device(id=device_id, public_key=public_key, label=label[:200]))
-        elif row.public_key != public_key:
+            known[device_id] = (public_key, label[:200])
+        elif had[0] != public_key:
             refused.append(f"The service sent a different key for device {device_id}; its new revisions were not taken.")
-        elif label:
-            row.label = label[:200]  # the service's name for it ("Inspector – laptop") reads better in history
+        elif label and label[:200] != had[1]:
+            # The service's name for it ("Inspector – laptop") reads better in history.
+            session.execute(_SET_DEVICE_LABEL, {"device_id": device_id, "label": label[:200]})
+            known[device_id] = (public_key, label[:200])
     session.flush()
     return refused
 
@@ -523,13 +570,11 @@ def _refresh_states(session: Session, vault: Vault, record_ids: set[str]) -> Non
     ids = sorted(record_ids)
     for start in range(0, len(ids), 500):
         part = ids[start : start + 500]
-        rows = session.execute(
-            sa.select(Revision.record_id, Revision.id, Revision.parents, Revision.pushed).where(Revision.record_id.in_(part))
-        )
+        rows = session.execute(_GRAPHS_OF_RECORDS, {"ids": part})
         for record_id, rev_id, parents, pushed in rows:
             graphs.setdefault(record_id, {})[rev_id] = json.loads(parents)
             unpushed[record_id] = unpushed.get(record_id, 0) + (not pushed)
-        found = session.execute(sa.select(Record.id, Record.sync_state, Record.draft_dirty).where(Record.id.in_(part)))
+        found = session.execute(_STATES_OF_RECORDS, {"ids": part})
         records.update((record_id, (state, dirty)) for record_id, state, dirty in found)
     states: dict[str, list[str]] = {"synced": [], "local": []}
     for record_id in ids:
@@ -549,16 +594,7 @@ def _refresh_states(session: Session, vault: Vault, record_ids: set[str]) -> Non
             states[state].append(record_id)
     for state, changed in states.items():  # one UPDATE per state, not one per record
         for start in range(0, len(changed), 500):
-            session.execute(sa.update(Record).where(Record.id.in_(changed[start : start + 500])).values(sync_state=state), execution_options=_BULK)
-
-
-def _to_upload() -> sa.ColumnElement[bool]:
-    """Bytes here that the service lacks and that an attachment or a revision names. A file
-    attached and taken off again before any revision held it is no evidence: the service would
-    never take it (no revision names it), and it would wait to be sent for ever."""
-    named_now = sa.exists().where(Attachment.sha256 == Blob.sha256)
-    named_before = sa.exists().where(sa.func.instr(sa.cast(Revision.body, sa.Text), Blob.sha256) > 0)
-    return sa.and_(Blob.uploaded.is_(False), Blob.name.is_not(None), sa.or_(named_now, named_before))
+            session.execute(_SET_SYNC_STATE, {"ids": changed[start : start + 500], "state": state})
 
 
 def _download_blob_id(vault: Vault, sha256: str) -> bytes:

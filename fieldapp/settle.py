@@ -13,7 +13,7 @@ import enum
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from fieldapp import domain, graph, revision
 from fieldapp.errors import FieldappError, NotFound, ValidationError
 from fieldapp.merge import Collision
 from fieldapp.models import Assessment, Blob, Record, Revision
-from fieldapp.records import apply_snapshot, cut_revision, describe, snapshot, write_content
+from fieldapp.records import RECORD_BY_ID, apply_snapshot, cut_revision, describe, snapshot, write_content
 
 if TYPE_CHECKING:
     from fieldapp.vault import Vault
@@ -51,8 +51,15 @@ class Conflict:
 Arrived = Mapping[str, tuple[revision.SignedRevision, dict]]  # revisions just pulled, with their parsed bodies
 
 
-def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | None = None) -> tuple[Outcome, list[str]]:
-    """Bring record_id's draft to its revision graph; returns the outcome and any refusals.
+class Settled(NamedTuple):
+    outcome: Outcome
+    refused: list[str]  # why pulled revisions were not taken
+    made_here: int = 0  # revisions made on this laptop (an unsaved draft cut, merges), to push
+
+
+def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | None = None) -> Settled:
+    """Bring record_id's draft to its revision graph; returns the outcome, any refusals, and how
+    many revisions it made here.
 
     `arrived` holds the revisions this pull just stored (their bodies are in memory already, so
     reading them again is spared). Pulled auto-merges are checked here, once the graph is whole.
@@ -61,15 +68,16 @@ def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | No
     rows = _graph_rows(session, record_id)
     parents = {rev_id: row[0] for rev_id, row in rows.items()}
     if graph.missing_parents(parents):
-        return Outcome.WAITING, []  # its auto-merges stay awaiting their check until the parents come
+        return Settled(Outcome.WAITING, [])  # its auto-merges stay awaiting their check until the parents come
 
     def get(rev_id: str) -> revision.SignedRevision:
         return arrived[rev_id][0] if rev_id in arrived else _load(session, rev_id)
 
     refused = _check_auto_merges(session, rows, parents, get)
     if refused and graph.missing_parents(parents):
-        return Outcome.WAITING, refused  # built on a refused merge: nothing of it is adopted
-    rec = session.scalar(sa.select(Record).where(Record.id == record_id))
+        return Settled(Outcome.WAITING, refused)  # built on a refused merge: nothing of it is adopted
+    rec = session.scalar(RECORD_BY_ID, {"record_id": record_id})
+    cut = None
     if rec is not None and rec.draft_dirty:
         cut = cut_revision(session, vault, rec)  # the inspector's unsaved words become a head first
         if cut is not None:
@@ -77,7 +85,7 @@ def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | No
             rows[cut.id] = (parents[cut.id], cut.created_at, False, False)
     heads = graph.heads(parents)
     if not heads:
-        return Outcome.UNCHANGED, refused
+        return Settled(Outcome.UNCHANGED, refused, int(cut is not None))
     made: list[revision.SignedRevision] = []
     collisions: tuple[Collision, ...] = ()
     if len(heads) > 1:
@@ -90,15 +98,16 @@ def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | No
     target_rev = merged_bodies.get(target) or get(target)
     first_created = min(row[1] for row in rows.values())
     rec, outcome = _adopt_or_create(session, vault, rec, target, target_rev.fields(), first_created)
+    made_here = len(made) + int(cut is not None)
     if rec is None:
-        return Outcome.WAITING, refused
+        return Settled(Outcome.WAITING, refused, made_here)
     unpushed = bool(made) or any(not row[2] for row in rows.values())
     rec.sync_state = "conflict" if collisions else ("local" if unpushed or rec.draft_dirty else "synced")
     if collisions:
-        return Outcome.CONFLICT, refused
+        return Settled(Outcome.CONFLICT, refused, made_here)
     if made:
-        return Outcome.MERGED, refused
-    return outcome, refused
+        return Settled(Outcome.MERGED, refused, made_here)
+    return Settled(outcome, refused, made_here)
 
 
 def heads_of(session: Session, record_id: str) -> list[str]:
@@ -163,16 +172,22 @@ _Row = tuple[list[str], str, bool, bool]  # parents, created_at, pushed, awaitin
 
 def _graph_rows(session: Session, record_id: str) -> dict[str, _Row]:
     """id -> (parents, created_at, pushed, awaiting_check) for every revision of the record, oldest first."""
-    query = (
-        sa.select(Revision.id, Revision.parents, Revision.created_at, Revision.pushed, Revision.awaiting_check)
-        .where(Revision.record_id == record_id)
-        .order_by(Revision.seq)
-    )
-    return {r.id: (json.loads(r.parents), r.created_at, bool(r.pushed), bool(r.awaiting_check)) for r in session.execute(query)}
+    rows = session.execute(_GRAPH_ROWS, {"record_id": record_id})
+    return {r.id: (json.loads(r.parents), r.created_at, bool(r.pushed), bool(r.awaiting_check)) for r in rows}
+
+
+# Built once: building a select costs more than running a small one (see fieldapp.replication).
+_GRAPH_ROWS = (
+    sa.select(Revision.id, Revision.parents, Revision.created_at, Revision.pushed, Revision.awaiting_check)
+    .where(Revision.record_id == sa.bindparam("record_id"))
+    .order_by(Revision.seq)
+)
+_BODY = sa.select(Revision.body, Revision.signature).where(Revision.id == sa.bindparam("rev_id"))
+_HAS_REVISION = sa.select(Revision.id).where(Revision.id == sa.bindparam("rev_id"))
 
 
 def _load(session: Session, rev_id: str) -> revision.SignedRevision:
-    row = session.execute(sa.select(Revision.body, Revision.signature).where(Revision.id == rev_id)).one()
+    row = session.execute(_BODY, {"rev_id": rev_id}).one()
     return revision.SignedRevision(rev_id, row.body, row.signature)
 
 
@@ -200,7 +215,7 @@ def _check_auto_merges(
 
 
 def _store_merge(session: Session, merged: revision.SignedRevision) -> None:
-    if session.scalar(sa.select(Revision.id).where(Revision.id == merged.id)) is not None:
+    if session.scalar(_HAS_REVISION, {"rev_id": merged.id}) is not None:
         return  # this merge arrived from the service already: the same bytes
     fields = merged.fields()
     session.add(

@@ -151,7 +151,8 @@ class FaultProxy:
     `(method, path) -> bool | None` let a test act at an exact moment (kill the service, say):
     `on_forwarded` once a whole request has reached the service, `on_answered` once its whole
     answer has reached the proxy; one that returns True cuts the client off there.
-    `faults_enabled` switches every fault off (see `clean()`).
+    `decide` `(method, path, request body) -> Fault | None` picks the fault for a request by what
+    it carries (None: drawn as usual). `faults_enabled` switches every fault off (see `clean()`).
     """
 
     def __init__(
@@ -165,6 +166,7 @@ class FaultProxy:
         target: Callable[[str, str], bool] | None = None,
         on_forwarded: Hook | None = None,
         on_answered: Hook | None = None,
+        decide: Callable[[str, str, bytes], Fault | None] | None = None,
     ) -> None:
         parts = urlsplit(upstream)
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
@@ -172,6 +174,7 @@ class FaultProxy:
         self.faults_enabled = True
         self.target = target
         self.on_forwarded, self.on_answered = on_forwarded, on_answered
+        self.decide = decide
         self.counts: Counter[Fault] = Counter()
         self.hits: list[Hit] = []
         self._rng = random.Random(seed)
@@ -298,7 +301,8 @@ class FaultProxy:
         body = link.from_client.body(head)
         method, path = (head.split(b" ", 2) + [b"", b""])[:2]
         method_s, path_s = method.decode("latin-1"), path.decode("latin-1")
-        fault, cut = self._draw(method_s, path_s)
+        chosen = self.decide(method_s, path_s, body) if self.decide is not None else None
+        fault, cut = (chosen, 0.0) if chosen is not None else self._draw(method_s, path_s)
         if fault is Fault.DROP:
             self._note(fault, method_s, path_s, body, b"")
             return False

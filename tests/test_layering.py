@@ -9,7 +9,9 @@ so a comment or a string that mentions a module is never mistaken for an import.
 from __future__ import annotations
 
 import ast
-import importlib
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,6 +124,10 @@ def test_the_checker_catches_absolute_relative_from_and_dynamic_imports(tmp_path
 
 @pytest.mark.parametrize("package", TOP_LEVEL)
 def test_each_top_level_folder_is_an_importable_package(package: str) -> None:
-    module = importlib.import_module(package)
-    assert Path(module.__file__ or "").resolve() == ROOT / package / "__init__.py"
-    assert module.__doc__, f"{package}/__init__.py should say in a docstring what the package is"
+    # In a fresh interpreter from the checkout, as `python -m ui` runs: inside pytest, tests/ui
+    # (a folder of tests) can shadow the package as an empty namespace package.
+    probe = f"import {package}, json; print(json.dumps([{package}.__file__, {package}.__doc__]))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    where, doc = json.loads(out)
+    assert Path(where or "").resolve() == ROOT / package / "__init__.py"
+    assert doc, f"{package}/__init__.py should say in a docstring what the package is"

@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from alembic.config import Config
 from vault_fixtures import PASSPHRASE, TEST_KDF, sample_contents
 
-from fieldapp import backup, keys, migrate, sqlcipher
+from fieldapp import backup, keys, migrate, records, sqlcipher
 from fieldapp.errors import BackupError, VaultDamaged, VaultTooNew
 from fieldapp.links import passage_of
 from fieldapp.models import Base
@@ -43,8 +43,15 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0004(connection: sa.Connection) -> None:
+    """Undo 0005: no index of dirty drafts."""
+    connection.exec_driver_sql("DROP INDEX ix_records_dirty")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0004'")
+
+
 def _back_to_0003(connection: sa.Connection) -> None:
-    """Undo 0004: links and attachments keyed by their id alone, no auto-merge awaiting a check."""
+    """Undo 0005 and 0004: links and attachments keyed by their id alone, no auto-merge awaiting a check."""
+    _back_to_0004(connection)
     for table in ("links", "attachments"):
         create = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).scalar_one()
         indexes = connection.exec_driver_sql(
@@ -132,6 +139,31 @@ def test_a_vault_at_schema_0003_keeps_every_link_attachment_and_revision_when_th
         diff = compare_metadata(MigrationContext.configure(connection, opts={"include_name": migrate.include_name}), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_a_vault_at_schema_0004_gets_an_index_of_unsaved_drafts_that_the_sync_start_uses(tmp_path: Path) -> None:
+    path = tmp_path / "v"
+    v = Vault.create(path, PASSPHRASE, kdf=TEST_KDF).vault
+    aid = v.assessments.create("Old ICS").value.id
+    _saved, unsaved = (v.records.create(aid, c).value.id for c in sample_contents()[:2])
+    v.lock()  # cuts every draft
+    engine = _engine(path)
+    with engine.begin() as connection:
+        _back_to_0004(connection)
+        # as a laptop that went flat with words typed since the last revision leaves it
+        connection.exec_driver_sql("UPDATE records SET draft_dirty = 1 WHERE id = ?", (unsaved,))
+    engine.dispose()
+
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    assert [b.reason for b in backup.list_backups(path)] == ["before-migration-0004"]
+    assert [cut.record_id for cut in v.records.cut_all(reason="test").value] == [unsaved]
+    v.lock()
+    engine = _engine(path)
+    with engine.connect() as connection:
+        sql = str(records._DIRTY_RECORDS.compile(connection, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    engine.dispose()
+    assert "ix_records_dirty" in plan  # the query is written so that the partial index serves it
 
 
 def test_a_vault_from_a_newer_fieldapp_is_refused_and_not_modified(vault_path: Path) -> None:

@@ -73,18 +73,24 @@ class SyncEngine:
         self._cancel = cancel or (lambda: False)
         self.batch, self.page = batch, page
         self.report = SyncReport()
+        self._frameworks_offered: list[str] = []  # what the service's last page said it offers
+        self._made_while_pulling = False  # settling made revisions to push (or let more go)
+        self._parent_was_late = False  # a pushed revision's parent was still on its way
         self._lanes: list[ServiceApi] | None = None  # the push's two connections, made on first use
 
     def run(self) -> SyncReport:
         """One whole sync; raises SyncError (nothing lost) when the service cannot be used."""
+        self.report = SyncReport()  # this run's own (an engine may run again and again)
+        self._frameworks_offered = []
+        self._made_while_pulling = False
         self._say("saving", message="Saving open records")
         start = self.vault.replication.begin_sync(self.batch)
         self.report.changes |= start.changes
         self._offer_assessments(start.to_offer)
         self._push(first=start.pending if not start.to_offer else None)
         self._pull(start.cursor, start.keys)
-        if self.report.pulled:
-            self._push()  # merge revisions made while settling what arrived
+        if self._made_while_pulling:
+            self._push()  # merges (or an unsaved draft) made while settling what arrived, or records of an assessment now on the service
         self._fetch_frameworks()
         uploads, downloads = self.vault.replication.transfers_pending()
         self._upload_attachments(uploads)
@@ -113,13 +119,28 @@ class SyncEngine:
             self.report.changes |= self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted)).changes
 
     def _push(self, first: tuple[list[revision.SignedRevision], int] | None = None) -> None:
-        """Batches in order, two in flight on two connections, so the service checks one while it
-        stores the other. A later batch may land first and find a parent missing: such refusals
-        are transient, and what they left behind goes again, in turn, at the end."""
+        """Batches in order; a later batch may land first and find a parent missing: such
+        refusals are transient, and what they left behind goes again, in turn, at the end."""
         batch = self.batch
         pending, last = first if first is not None else self.vault.replication.pending_page(batch)
         if not pending:
             return
+        self._parent_was_late = False
+        try:
+            if len(pending) < batch:  # all there is fits one batch (an edit or two): no second lane
+                self._acknowledge(self.api.push(pending))
+            else:
+                self._push_pipelined(pending, last)
+        except TooLarge:
+            self._push_in_turn(max(1, batch // 2))
+            return
+        if self._parent_was_late:
+            self._push_in_turn(batch)
+
+    def _push_pipelined(self, pending: list[revision.SignedRevision], last: int) -> None:
+        """Two batches in flight on two connections, so the service checks one while it stores
+        the other."""
+        batch = self.batch
         if self._lanes is None:
             self._lanes = [self.api, self.api.lane()]
         inflight: deque[Future[protocol.PushResponse]] = deque()
@@ -143,9 +164,7 @@ class SyncEngine:
                         self._acknowledge(future.result())
                     except SyncError:
                         pass
-                self._push_in_turn(max(1, batch // 2))
-                return
-        self._push_in_turn(batch)
+                raise
 
     def _push_in_turn(self, batch: int) -> None:
         """One batch at a time, from the start: what a pipelined pass left (a parent that landed
@@ -170,6 +189,7 @@ class SyncEngine:
 
     def _acknowledge(self, answer: protocol.PushResponse) -> None:
         acks = [Ack(a.id, a.status == "accepted", a.code or "", a.reason or "") for a in answer.acks]
+        self._parent_was_late |= any(a.code == protocol.R_PARENT for a in acks)
         self.report.changes |= self.vault.replication.acknowledge(acks).changes
         self.report.pushed += sum(a.accepted for a in acks)
         self.report.refused += [f"{a.id[:12]}…: {a.reason}" for a in acks if not a.accepted and a.code != protocol.R_PARENT]
@@ -216,11 +236,12 @@ class SyncEngine:
         self.report.updated += sum(done.outcomes.get(k, 0) for k in ("created", "updated"))
         self.report.merged += done.outcomes.get("merged", 0)
         self.report.conflicts += done.conflicts
+        self._made_while_pulling |= bool(done.made_here or done.assessments_changed)
         self.report.problems += list(done.refused)
         self._frameworks_offered = answer.frameworks
 
     def _fetch_frameworks(self) -> None:
-        for key in self.vault.replication.frameworks_missing(list(getattr(self, "_frameworks_offered", []))):
+        for key in self.vault.replication.frameworks_missing(self._frameworks_offered):
             self._check_cancel()
             try:
                 self.vault.replication.store_framework(self.api.framework(key))
