@@ -381,7 +381,9 @@ def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict, *, f
     content = domain.from_dict(rec.kind, body["content"])
     describe(rec, content)
     write_content(session, rec.num, content)
-    search.index_record(session, rec.num, content)  # a deleted record had left the index
+    # The search index catches up at the next search (search.index_pending), as after autosave:
+    # a pull that updates records does no FTS5 work (whose segment merges came in bursts).
+    rec.indexed = False
     if not fresh:
         session.execute(_DELETE_LINKS, {"record_id": rec.id})
     for link in body["links"]:

@@ -57,10 +57,17 @@ class Service:
         with Session(self.engine) as session, session.begin():
             yield session
 
+    @contextmanager
+    def reading_rows(self) -> Iterator[sa.Connection]:
+        """A read transaction on a bare connection, for the routes on every sync's path (sign-in,
+        pull): they read rows, not objects, and a Session would only add its own bookkeeping."""
+        with self.engine.begin() as connection:
+            yield connection
+
     def sign_in(self, authorization: str | None) -> identity.Caller:
         """The device a token belongs to, within its rate; else 401 or 429."""
-        with self.reading() as session:
-            who = identity.authenticate(session, authorization)
+        with self.reading_rows() as connection:
+            who = identity.authenticate(connection, authorization)
         wait = self.device_rate.take(who.device_id)
         if wait is not None:
             raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
@@ -73,6 +80,12 @@ class Service:
         # instead, in order and without sleeping. PostgreSQL needs no such thing.
         with self._write_turn, Session(self.writer) as session, session.begin():
             yield session
+
+    @contextmanager
+    def writing_rows(self) -> Iterator[sa.Connection]:
+        """A write transaction on a bare connection (as writing() takes its turn), for push."""
+        with self._write_turn, self.writer.begin() as connection:
+            yield connection
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
@@ -198,15 +211,15 @@ def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one fla
         if len(body.revisions) > service.settings.limits.max_batch:
             raise errors.TooLarge(f"At most {service.settings.limits.max_batch} revisions in one push.", limit=service.settings.limits.max_batch)
         incoming = push.prepare(caller=who, batch=body)  # outside the write lock: it is most of the work
-        with service.writing() as session:
-            answer = push.accept_prepared(session=session, caller=who, incoming=incoming)
+        with service.writing_rows() as connection:
+            answer = push.accept_prepared(connection=connection, caller=who, incoming=incoming)
         return _json(answer)
 
     @app.post(f"{protocol.API}/pull", response_model=protocol.PullResponse, responses=_ERRORS, tags=["sync"])
     def pull_changes(body: protocol.PullRequest, who: CurrentDevice) -> Response:
         """Changes since the cursor: revisions of this device's assessments, their signers, assessments, frameworks."""
-        with service.reading() as session:
-            answer = pull.changes_since(session=session, caller=who, request=body)
+        with service.reading_rows() as connection:
+            answer = pull.changes_since(connection=connection, caller=who, request=body)
         return _json(answer)
 
     @app.get(f"{protocol.API}/frameworks/{{key}}", responses=_ERRORS, tags=["sync"])

@@ -382,15 +382,20 @@ def _prove(session: Session, caller: Caller, sha256: str) -> None:
     )
 
 
-def proven_elsewhere(session: Session, caller: Caller, sha256s: set[str]) -> set[str]:
+# Built once (a push naming attachments asks it): a request only binds its values.
+_PROVEN = sa.select(BlobRef.sha256).where(
+    BlobRef.sha256.in_(sa.bindparam("sha256s", expanding=True)),
+    BlobRef.assessment_id.in_(sa.bindparam("assessment_ids", expanding=True)),
+    BlobRef.proven.is_(True),
+)
+
+
+def proven_elsewhere(connection: sa.Connection, caller: Caller, sha256s: set[str]) -> set[str]:
     """Of these SHA-256s, those the caller can already fetch through one of its teams: naming them
     in another of its assessments shares what it holds (push marks such new references proven)."""
     if not sha256s or not caller.assessment_ids:
         return set()
-    query = sa.select(BlobRef.sha256).where(
-        BlobRef.sha256.in_(sha256s), BlobRef.assessment_id.in_(caller.assessment_ids), BlobRef.proven.is_(True)
-    )
-    return set(session.scalars(query))
+    return set(connection.scalars(_PROVEN, {"sha256s": sorted(sha256s), "assessment_ids": sorted(caller.assessment_ids)}))
 
 
 def _complete_blob(session: Session, folder: BlobFolder, sha256: str) -> Blob | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,8 +70,15 @@ def visibility_horizon(connection: sa.Connection) -> int:
 
 def insert_ignore(connection: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]) -> None:
     """Insert rows, skipping any whose key is already there (stores each thing once, race or not)."""
-    if is_postgres(connection):
+    connection.execute(_insert_ignoring(is_postgres(connection), table, tuple(keys)), rows)
+
+
+@functools.cache
+def _insert_ignoring(postgres: bool, table: sa.Table, keys: tuple[str, ...]) -> sa.Insert:
+    # One statement per table and dialect, built once: SQLAlchemy keeps a statement's cache key on
+    # the object, so a push only binds its rows.
+    if postgres:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    connection.execute(insert(table).on_conflict_do_nothing(index_elements=keys), rows)
+    return insert(table).on_conflict_do_nothing(index_elements=list(keys))

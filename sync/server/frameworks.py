@@ -23,14 +23,19 @@ def shipped_documents() -> dict[str, str]:
     return found
 
 
-def keys(session: Session) -> list[str]:
+# Built once: every pull lists the keys, and every pushed revision names one.
+_PUBLISHED_KEYS = sa.select(Framework.key).order_by(Framework.key)
+_PUBLISHED_KEY = sa.select(Framework.key).where(Framework.key == sa.bindparam("key"))
+
+
+def keys(connection: sa.Connection) -> list[str]:
     shipped = [f.key for f in available_frameworks()]
-    published = session.scalars(sa.select(Framework.key).order_by(Framework.key)).all()
+    published = connection.scalars(_PUBLISHED_KEYS).all()
     return shipped + [k for k in published if k not in shipped]
 
 
-def known_framework(session: Session, key: str) -> bool:
-    return key in {f.key for f in available_frameworks()} or session.get(Framework, key) is not None
+def known_framework(reader: Session | sa.Connection, key: str) -> bool:
+    return key in {f.key for f in available_frameworks()} or reader.scalar(_PUBLISHED_KEY, {"key": key}) is not None
 
 
 def document(session: Session, key: str) -> str:

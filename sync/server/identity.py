@@ -115,13 +115,25 @@ def enrol(session: Session, request: protocol.EnrolRequest) -> protocol.EnrolRes
     )
 
 
-def authenticate(session: Session, authorization: str | None) -> Caller:
+# Built once, as this runs on every request: SQLAlchemy keeps a statement's cache key on the
+# object, so a request only binds the token's hash. One row per team of the device's inspector
+# (one with no team when there is none); token hashes are unique, so all rows are one device.
+_CALLER_ROWS = (
+    sa.select(Device.id, Device.inspector_id, Device.public_key, Device.revoked_at, TeamMember.assessment_id)
+    .outerjoin(TeamMember, TeamMember.inspector_id == Device.inspector_id)
+    .where(Device.token_hash == sa.bindparam("token_hash"))
+)
+
+
+def authenticate(connection: sa.Connection, authorization: str | None) -> Caller:
+    """The caller a bearer token names, read afresh every time: a revocation holds at once."""
     if not authorization or not authorization.startswith("Bearer "):
         raise errors.Unauthenticated(errors.NO_TOKEN)
-    device = session.scalar(sa.select(Device).where(Device.token_hash == token_hash(authorization[len("Bearer ") :].strip())))
-    if device is None:
+    rows = connection.execute(_CALLER_ROWS, {"token_hash": token_hash(authorization[len("Bearer ") :].strip())}).all()
+    if not rows:
         raise errors.Unauthenticated(errors.BAD_TOKEN)
+    device = rows[0]
     if device.revoked_at is not None:
         raise errors.Unauthenticated(errors.REVOKED, code=protocol.E_REVOKED)
-    teams = session.scalars(sa.select(TeamMember.assessment_id).where(TeamMember.inspector_id == device.inspector_id))
-    return Caller(device.id, device.inspector_id, frozenset(teams), device.public_key)
+    teams = frozenset(row.assessment_id for row in rows if row.assessment_id is not None)
+    return Caller(device.id, device.inspector_id, teams, device.public_key)

@@ -18,7 +18,6 @@ import re
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from sync import protocol
 from sync.server import db, errors
@@ -32,9 +31,8 @@ Position = tuple[int, int]  # (xid, seq) of the last row served
 BAD_CURSOR = "That sync cursor was not made by this service. Sync again from the start (the app does this by itself)."
 
 
-def changes_since(*, session: Session, caller: Caller, request: protocol.PullRequest) -> protocol.PullResponse:
+def changes_since(*, connection: sa.Connection, caller: Caller, request: protocol.PullRequest) -> protocol.PullResponse:
     positions = decode_cursor(request.cursor)
-    connection = session.connection()
     horizon = db.visibility_horizon(connection)
     served: list[tuple[int, int, str]] = []  # (xid, seq, id) of rows others pushed
     more = False
@@ -69,32 +67,58 @@ def changes_since(*, session: Session, caller: Caller, request: protocol.PullReq
     revisions = _bodies(connection, [rev_id for _x, _s, rev_id in served])
     return protocol.PullResponse(
         revisions=revisions,
-        devices=_signers(session, _device_ids(connection, served)),
-        assessments=_assessments(session, caller),
-        frameworks=framework_keys(session),
+        devices=_signers(connection, _device_ids(connection, served)),
+        assessments=_assessments(connection, caller),
+        frameworks=framework_keys(connection),
         cursor=encode_cursor({a: p for a, p in positions.items() if a in caller.assessment_ids}),
         more=more,
     )
 
 
+# The statements of a pull, built once: SQLAlchemy keeps a statement's cache key on the object, so
+# a request only binds its values (building them anew each time cost more than running them).
+_IDS = sa.bindparam("ids", expanding=True)
+# Positions are bound as BIGINT: an xid can pass 2**31, and the cursor allows up to 2**63.
+_AFTER = sa.tuple_(sa.bindparam("after_xid", type_=sa.BigInteger), sa.bindparam("after_seq", type_=sa.BigInteger))
+_ROWS_AFTER = (
+    sa.select(Revision.xid, Revision.seq, Revision.id, Revision.pushed_by, sa.func.length(Revision.body).label("size"))
+    .where(Revision.assessment_id == sa.bindparam("assessment_id"), Revision.xid < sa.bindparam("horizon"))
+    .where(sa.tuple_(Revision.xid, Revision.seq) > _AFTER)
+    .order_by(Revision.xid, Revision.seq)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+_BODIES = sa.select(Revision.id, Revision.body, Revision.signature).where(Revision.id.in_(_IDS))
+_SIGNER_IDS = sa.select(Revision.device_id).where(Revision.id.in_(_IDS)).distinct()
+_SIGNERS = (
+    sa.select(Device.id, Device.public_key, Device.label, Inspector.name)
+    .join(Inspector, Inspector.id == Device.inspector_id)
+    .where(Device.id.in_(_IDS))
+    .order_by(Device.id)
+)
+_TEAMS = (
+    sa.select(TeamMember.assessment_id, Inspector.name)
+    .join(Inspector, Inspector.id == TeamMember.inspector_id)
+    .where(TeamMember.assessment_id.in_(_IDS))
+    .order_by(Inspector.name)
+)
+_ASSESSMENTS = (
+    sa.select(Assessment.id, Assessment.name, Assessment.period_start, Assessment.period_end, Assessment.framework_key)
+    .where(Assessment.id.in_(_IDS))
+    .order_by(Assessment.id)
+)
+
+
 def _rows_after(connection: sa.Connection, assessment_id: str, after: Position, horizon: int, limit: int) -> list[sa.Row]:
     # Ids, owners and body sizes first: a device's own rows move its cursor but are not sent back
     # to it, and the sizes end a page at its byte budget before any body is read.
-    query = (
-        sa.select(Revision.xid, Revision.seq, Revision.id, Revision.pushed_by, sa.func.length(Revision.body).label("size"))
-        .where(Revision.assessment_id == assessment_id, Revision.xid < horizon)
-        .where(sa.tuple_(Revision.xid, Revision.seq) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1])))
-        .order_by(Revision.xid, Revision.seq)
-        .limit(limit)
-    )
-    return list(connection.execute(query))
+    values = {"assessment_id": assessment_id, "horizon": horizon, "after_xid": after[0], "after_seq": after[1], "limit": limit}
+    return list(connection.execute(_ROWS_AFTER, values))
 
 
 def _bodies(connection: sa.Connection, rev_ids: list[str]) -> list[protocol.Revision]:
     if not rev_ids:
         return []
-    rows = connection.execute(sa.select(Revision.id, Revision.body, Revision.signature).where(Revision.id.in_(rev_ids)))
-    by_id = {row.id: row for row in rows}
+    by_id = {row.id: row for row in connection.execute(_BODIES, {"ids": rev_ids})}
     return [
         protocol.Revision.model_construct(  # built from stored, checked rows: no need to validate again
             id=rev_id, body=by_id[rev_id].body.decode("utf-8"), signature=base64.b64encode(by_id[rev_id].signature).decode()
@@ -107,43 +131,31 @@ def _device_ids(connection: sa.Connection, served: Iterable[tuple[int, int, str]
     ids = [rev_id for _x, _s, rev_id in served]
     if not ids:
         return set()
-    return set(connection.scalars(sa.select(Revision.device_id).where(Revision.id.in_(ids)).distinct()))
+    return set(connection.scalars(_SIGNER_IDS, {"ids": ids}))
 
 
-def _signers(session: Session, device_ids: set[str]) -> list[protocol.Device]:
+def _signers(connection: sa.Connection, device_ids: set[str]) -> list[protocol.Device]:
     if not device_ids:
         return []
-    rows = session.execute(
-        sa.select(Device.id, Device.public_key, Device.label, Inspector.name)
-        .join(Inspector, Inspector.id == Device.inspector_id)
-        .where(Device.id.in_(device_ids))
-        .order_by(Device.id)
-    )
     return [
         protocol.Device(id=r.id, public_key=base64.b64encode(r.public_key).decode(), label=f"{r.name} – {r.label}" if r.label else r.name)
-        for r in rows
+        for r in connection.execute(_SIGNERS, {"ids": sorted(device_ids)})
     ]
 
 
-def _assessments(session: Session, caller: Caller) -> list[protocol.Assessment]:
+def _assessments(connection: sa.Connection, caller: Caller) -> list[protocol.Assessment]:
     if not caller.assessment_ids:
         return []
+    ids = sorted(caller.assessment_ids)
     teams: dict[str, list[str]] = {}
-    members = session.execute(
-        sa.select(TeamMember.assessment_id, Inspector.name)
-        .join(Inspector, Inspector.id == TeamMember.inspector_id)
-        .where(TeamMember.assessment_id.in_(caller.assessment_ids))
-        .order_by(Inspector.name)
-    )
-    for assessment_id, name in members:
+    for assessment_id, name in connection.execute(_TEAMS, {"ids": ids}):
         teams.setdefault(assessment_id, []).append(name)
-    rows = session.scalars(sa.select(Assessment).where(Assessment.id.in_(caller.assessment_ids)).order_by(Assessment.id))
     return [
         protocol.Assessment(
             id=a.id, name=a.name, period_start=a.period_start, period_end=a.period_end,
             framework=a.framework_key, team=teams.get(a.id, []),
         )  # fmt: skip
-        for a in rows
+        for a in connection.execute(_ASSESSMENTS, {"ids": ids})
     ]
 
 

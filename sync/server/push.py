@@ -50,7 +50,7 @@ def accept_push(*, session: Session, caller: Caller, batch: protocol.PushRequest
     if not caller.public_key:
         key = session.scalar(sa.select(Device.public_key).where(Device.id == caller.device_id)) or b""
         caller = dataclasses.replace(caller, public_key=key)
-    return accept_prepared(session=session, caller=caller, incoming=prepare(caller=caller, batch=batch))
+    return accept_prepared(connection=session.connection(), caller=caller, incoming=prepare(caller=caller, batch=batch))
 
 
 def prepare(*, caller: Caller, batch: protocol.PushRequest) -> list[_Incoming]:
@@ -67,20 +67,18 @@ def prepare(*, caller: Caller, batch: protocol.PushRequest) -> list[_Incoming]:
                 continue
             if item.fields["device_id"] != revision.AUTO_MERGE_DEVICE:
                 to_verify.append(item)
-    # Ed25519 verification lets go of the GIL: two threads check a batch in about half the time.
-    halves = [to_verify[0::2], to_verify[1::2]]
-    for item, holds in zip(to_verify[0::2] + to_verify[1::2], [ok for part in _VERIFIER.map(_signatures_hold, halves, [caller.public_key] * 2) for ok in part]):
+    for item, holds in _verified(to_verify, caller.public_key):
         if not holds:
             item.problem = Rejected(protocol.R_SIGNATURE, "The signature does not hold for this device's key.")
     return incoming
 
 
-def accept_prepared(*, session: Session, caller: Caller, incoming: list[_Incoming]) -> protocol.PushResponse:
+def accept_prepared(*, connection: sa.Connection, caller: Caller, incoming: list[_Incoming]) -> protocol.PushResponse:
     """The checks that need what is stored (team, record, parents, merges), then storing, once."""
-    records = _known_records(session, {i.fields["record_id"] for i in incoming if i.problem is None})
+    records = _known_records(connection, {i.fields["record_id"] for i in incoming if i.problem is None})
     _authorise(caller, incoming, records)
-    stored = _stored_revisions(session, incoming)
-    store = _Store(session, caller, records, stored)
+    stored = _stored_revisions(connection, incoming)
+    store = _Store(connection, caller, records, stored)
     acks = []
     for item in incoming:
         try:
@@ -95,6 +93,17 @@ def accept_prepared(*, session: Session, caller: Caller, incoming: list[_Incomin
 
 
 _VERIFIER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
+_VERIFY_HERE_UP_TO = 8  # signatures: for a few, handing them to threads costs more than checking them
+
+
+def _verified(items: list[_Incoming], public_key: bytes) -> list[tuple[_Incoming, bool]]:
+    """Each item with whether its signature holds under the key."""
+    if len(items) <= _VERIFY_HERE_UP_TO:
+        return list(zip(items, _signatures_hold(items, public_key)))
+    # Ed25519 verification lets go of the GIL: two threads check a batch in about half the time.
+    halves = [items[0::2], items[1::2]]
+    verdicts = _VERIFIER.map(_signatures_hold, halves, [public_key] * 2)
+    return [pair for half, holds in zip(halves, verdicts) for pair in zip(half, holds)]
 
 
 def _signatures_hold(items: list[_Incoming], public_key: bytes) -> list[bool]:
@@ -160,14 +169,23 @@ def _check_ids(fields: dict) -> None:
         raise FieldappError(f"parents must be at most {protocol.MAX_PARENTS} revision ids")
 
 
-def _known_records(session: Session, record_ids: set[str]) -> dict[str, Record]:
+# The statements of a push, built once: SQLAlchemy keeps a statement's cache key on the object, so
+# a request only binds its values (building them anew each time cost more than running them).
+_IDS = sa.bindparam("ids", expanding=True)
+_RECORDS = sa.select(Record.id, Record.assessment_id, Record.kind).where(Record.id.in_(_IDS))
+_RECORDS_OF_REVISIONS = sa.select(Revision.id, Revision.record_id).where(Revision.id.in_(_IDS))
+_RECORD_GRAPH = sa.select(Revision.id, Revision.parents).where(Revision.record_id == sa.bindparam("record_id"))
+_SIGNED = sa.select(Revision.body, Revision.signature).where(Revision.id == sa.bindparam("rev_id"))
+
+
+def _known_records(connection: sa.Connection, record_ids: set[str]) -> dict[str, sa.Row]:
+    """id -> (id, assessment_id, kind) of the stored records among these."""
     if not record_ids:
         return {}
-    rows = session.scalars(sa.select(Record).where(Record.id.in_(record_ids)))
-    return {r.id: r for r in rows}
+    return {r.id: r for r in connection.execute(_RECORDS, {"ids": sorted(record_ids)})}
 
 
-def _authorise(caller: Caller, incoming: list[_Incoming], records: dict[str, Record]) -> None:
+def _authorise(caller: Caller, incoming: list[_Incoming], records: dict[str, sa.Row]) -> None:
     for item in incoming:
         if item.problem is not None:
             continue
@@ -179,19 +197,19 @@ def _authorise(caller: Caller, incoming: list[_Incoming], records: dict[str, Rec
             raise errors.Forbidden(errors.RECORD_ELSEWHERE.format(record_id=known.id))
 
 
-def _stored_revisions(session: Session, incoming: list[_Incoming]) -> dict[str, str]:
+def _stored_revisions(connection: sa.Connection, incoming: list[_Incoming]) -> dict[str, str]:
     """id -> record id of every revision the batch names (itself or as a parent) that is stored."""
     wanted = {i.wire.id for i in incoming} | {p for i in incoming if i.problem is None for p in i.fields["parents"]}
     if not wanted:
         return {}
-    return dict(session.execute(sa.select(Revision.id, Revision.record_id).where(Revision.id.in_(wanted))).tuples().all())
+    return dict(connection.execute(_RECORDS_OF_REVISIONS, {"ids": sorted(wanted)}).tuples().all())
 
 
 class _Store:
     """The batch's checks against what is stored plus what this batch accepted so far."""
 
-    def __init__(self, session: Session, caller: Caller, records: dict[str, Record], stored: dict[str, str]) -> None:
-        self.session, self.caller, self.records = session, caller, records
+    def __init__(self, connection: sa.Connection, caller: Caller, records: dict[str, sa.Row], stored: dict[str, str]) -> None:
+        self.connection, self.caller, self.records = connection, caller, records
         self.known = dict(stored)  # revision id -> record id
         self.new_records: dict[str, dict] = {}
         self.new_revisions: list[dict] = []
@@ -207,14 +225,14 @@ class _Store:
         self._check_parents(fields)
         if fields["device_id"] == revision.AUTO_MERGE_DEVICE:
             self._check_merge(item)
-        if not known_framework(self.session, fields["framework"]):
+        if not known_framework(self.connection, fields["framework"]):
             raise Rejected(protocol.R_FRAMEWORK, f"The service does not know framework {fields['framework']!r}.")
         if item.wire.id not in self.known:
             self._add(item)
 
     def _check_record(self, fields: dict) -> None:
         record = self.records.get(fields["record_id"])
-        facts = (record.assessment_id, record.kind) if record else None
+        facts = (record.assessment_id, record.kind) if record is not None else None
         if facts is None and fields["record_id"] in self.new_records:
             new = self.new_records[fields["record_id"]]
             facts = (new["assessment_id"], new["kind"])
@@ -234,7 +252,7 @@ class _Store:
             raise Rejected(protocol.R_MERGE, str(exc)) from None
 
     def _record_graph(self, record_id: str) -> dict[str, list[str]]:
-        rows = self.session.execute(sa.select(Revision.id, Revision.parents).where(Revision.record_id == record_id))
+        rows = self.connection.execute(_RECORD_GRAPH, {"record_id": record_id})
         found = {rev_id: json.loads(parents) for rev_id, parents in rows}
         for row in self.new_revisions:
             if row["record_id"] == record_id:
@@ -244,7 +262,7 @@ class _Store:
     def _load(self, rev_id: str) -> revision.SignedRevision:
         if rev_id in self._batch_signed:
             return self._batch_signed[rev_id]
-        row = self.session.execute(sa.select(Revision.body, Revision.signature).where(Revision.id == rev_id)).one()
+        row = self.connection.execute(_SIGNED, {"rev_id": rev_id}).one()
         return revision.SignedRevision(rev_id, row.body, row.signature)
 
     def _add(self, item: _Incoming) -> None:
@@ -275,16 +293,16 @@ class _Store:
     @property
     def xid(self) -> int:
         if self._xid is None:
-            self._xid = db.current_xid(self.session.connection())
+            self._xid = db.current_xid(self.connection)
         return self._xid
 
     def flush(self) -> None:
-        connection = self.session.connection()
+        connection = self.connection
         if self.new_records:
             db.insert_ignore(connection, Record.__table__, list(self.new_records.values()), ["id"])
         if self.new_revisions:
             db.insert_ignore(connection, Revision.__table__, self.new_revisions, ["id"])
         if self.blob_refs:
-            held = blobs.proven_elsewhere(self.session, self.caller, {s for s, _a in self.blob_refs})
+            held = blobs.proven_elsewhere(connection, self.caller, {s for s, _a in self.blob_refs})
             rows = [{"sha256": s, "assessment_id": a, "size": n, "proven": s in held} for (s, a), n in self.blob_refs.items()]
             db.insert_ignore(connection, BlobRef.__table__, rows, ["sha256", "assessment_id"])

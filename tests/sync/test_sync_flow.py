@@ -111,3 +111,17 @@ def test_the_same_field_edited_both_ways_is_a_conflict_on_both_until_resolved(se
         assert device.vault.replication.conflicts() == []
         history = device.vault.history.revisions(rec.id)
         assert {"Person P18", "Person P19"} <= {device.vault.history.snapshot(r.id).content.pseudonym for r in history if not r.deleted}
+
+
+def test_search_finds_a_pulled_edit_by_its_new_words_and_no_longer_by_the_old(service: Service, make_device) -> None:
+    assessment_id, first, second = _two_devices(service, make_device)
+    rec = first.vault.records.create(assessment_id, domain.Observation(title="Board", notes="The chair opened on winter pressures.")).value
+    first.sync()
+    second.sync()
+    assert [r.id for r in second.vault.search("winter").items] == [rec.id]
+    first.vault.records.save(rec.id, domain.Observation(title="Board", notes="The chair opened on discharge delays."))
+    first.sync()
+    assert second.sync().updated == 1
+    # The pull leaves the search index to catch up at the next search: it must, before answering.
+    assert [r.id for r in second.vault.search("discharge").items] == [rec.id]
+    assert second.vault.search("winter").items == ()
