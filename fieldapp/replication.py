@@ -104,6 +104,7 @@ class SyncStart:
 @dataclass(frozen=True)
 class SyncStatus:
     waiting: int  # revisions not yet on the service (and not refused)
+    unsaved: int  # records with edits not yet cut into a revision (the next sync cuts and sends them)
     refused: int  # revisions the service refused for good
     conflicts: int  # records with heads that need the inspector
     local_only: int  # assessments the service does not have
@@ -382,13 +383,14 @@ class Replication:
         with self._vault.transaction("reading the sync status") as session:
             count = lambda query: session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0  # noqa: E731
             waiting = count(sa.select(Revision.id).where(Revision.pushed.is_(False), Revision.rejected.is_(None)))
+            unsaved = count(_DIRTY_IDS)
             refused = count(sa.select(Revision.id).where(Revision.rejected.is_not(None)))
             conflicts = count(sa.select(Record.id).where(Record.sync_state == "conflict"))
             local_only = count(sa.select(Assessment.id).where(Assessment.on_service.is_(False)))
             uploads = count(sa.select(Blob.sha256).where(_TO_UPLOAD))
             downloads = count(sa.select(Blob.sha256).where(Blob.name.is_(None)))
             last = session.get(Meta, _PREFIX + "last_synced_at")
-            return SyncStatus(waiting, refused, conflicts, local_only, uploads, downloads, last.value.decode() if last else None)
+            return SyncStatus(waiting, unsaved, refused, conflicts, local_only, uploads, downloads, last.value.decode() if last else None)
 
 
 # -- statements, built once ------------------------------------------------------------------------
@@ -408,6 +410,7 @@ _ASSESSMENT_FIELDS = sa.select(
     Assessment.team, Assessment.on_service,
 )  # fmt: skip
 _DEVICE_KEYS = sa.select(Device.id, Device.public_key)
+_DIRTY_IDS = sa.select(Record.id).where(Record.draft_dirty == sa.true())  # "= 1", as ix_records_dirty holds them
 _DEVICES_BY_ID = sa.select(Device.id, Device.public_key, Device.label).where(Device.id.in_(_IDS))
 _SET_DEVICE_LABEL = sa.update(Device.__table__).where(Device.__table__.c.id == sa.bindparam("device_id")).values(label=sa.bindparam("label"))
 _PENDING = (

@@ -42,6 +42,7 @@ from ui.sync_controller import SyncController
 from ui.sync_panel import SyncSettings, SyncStatus
 
 SEARCH_DELAY_MS = 120  # results as you type, without a query per keystroke
+FIRST_ASSESSMENT_HINT = "Start by typing the integrated care system's name at the bottom left, then Enter."
 NEW_RECORD = {
     "observation": ("New observation", "Ctrl+1", domain.Observation),
     "interview": ("New interview", "Ctrl+2", domain.Interview),
@@ -264,8 +265,10 @@ class MainWindow(QMainWindow):
         for action in self.new_actions.values():
             action.setEnabled(self.assessments.count() > 0)
         if self.assessments.count() == 0:
-            self.statusBar().showMessage("Start by typing the integrated care system's name at the bottom left, then Enter.")
+            self.statusBar().showMessage(FIRST_ASSESSMENT_HINT)
             self.new_assessment_name.setFocus()
+        elif self.statusBar().currentMessage() == FIRST_ASSESSMENT_HINT:
+            self.statusBar().clearMessage()  # done (typed here, or arrived by sync): the hint would mislead
 
     def refresh_list(self) -> None:
         self._query_generation += 1

@@ -229,8 +229,8 @@ class SyncController(QObject):
             view = SyncView("offline", "Offline: your work is safe here", status.waiting, status.conflicts, detail=self.view.detail)
         elif status.conflicts:
             view = SyncView("conflicts", f"{status.conflicts} in conflict: choose a version", status.waiting, status.conflicts, detail=detail)
-        elif status.waiting or status.uploads:
-            n = status.waiting
+        elif status.waiting or status.unsaved or status.uploads:
+            n = status.waiting + status.unsaved  # an edit still in its draft is a change the next sync sends
             view = SyncView("waiting", f"{n} change{'s' if n != 1 else ''} waiting to sync" if n else "Attachments waiting to sync", n, 0, detail=detail)
         else:
             when = f" (last {status.last_synced_at[11:16]} UTC)" if status.last_synced_at else ""

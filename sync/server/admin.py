@@ -69,9 +69,11 @@ def list_inspectors(session: Session) -> list[InspectorInfo]:
 
 def create_assessment(
     session: Session, name: str, *, assessment_id: str | None = None, period_start: str | None = None,
-    period_end: str | None = None, framework: str | None = None, created_by: str | None = None,
+    period_end: str | None = None, framework: str | None = None, created_by: str | None = None, allow_same_name: bool = True,
 ) -> AssessmentInfo:  # fmt: skip
-    """A new assessment. Give the id an app shows to adopt one an inspector first made on a laptop."""
+    """A new assessment. Give the id an app shows to adopt one an inspector first made on a laptop.
+    Without allow_same_name, one with the same name and dates as an existing one is refused: an
+    administrator typing it twice would split a team's evidence between two assessments."""
     name = name.strip()
     if not name:
         raise errors.Invalid("Give the assessment a name (the integrated care system's name).")
@@ -84,6 +86,12 @@ def create_assessment(
     assessment_id = assessment_id or uuid7()
     if session.get(Assessment, assessment_id) is not None:
         raise errors.ConflictError(f"There is already an assessment with id {assessment_id}.")
+    twin = None if allow_same_name else _same_named(session, name, period_start, period_end)
+    if twin is not None:
+        raise errors.ConflictError(
+            f"There is already an assessment {twin.name!r} for {twin.period_start or '?'} – {twin.period_end or '?'} "
+            f"(id {twin.id}). Add its team to that one, or give --allow-same-name to make a second."
+        )
     row = Assessment(
         id=assessment_id, name=name[:300], period_start=period_start, period_end=period_end,
         framework_key=key, created_at=iso(utcnow()), created_by=created_by,
@@ -91,6 +99,14 @@ def create_assessment(
     session.add(row)
     session.flush()
     return _assessment_info(session, row)
+
+
+def _same_named(session: Session, name: str, period_start: str | None, period_end: str | None) -> Assessment | None:
+    """An assessment of that name (ignoring case and spacing) and the same dates."""
+    folded = " ".join(name.split()).casefold()
+    same_dates = sa.and_(Assessment.period_start.is_not_distinct_from(period_start), Assessment.period_end.is_not_distinct_from(period_end))
+    rows = session.scalars(sa.select(Assessment).where(same_dates))
+    return next((r for r in rows if " ".join(r.name.split()).casefold() == folded), None)
 
 
 def list_assessments(session: Session) -> list[AssessmentInfo]:
@@ -203,10 +219,12 @@ def _assessment_info(session: Session, row: Assessment) -> AssessmentInfo:
 
 
 def _check_period(start: str | None, end: str | None) -> None:
-    try:
-        first = date.fromisoformat(start) if start else None
-        last = date.fromisoformat(end) if end else None
-    except ValueError:
-        raise errors.Invalid("Give the period as dates, e.g. 2026-11-01 to 2026-11-30.") from None
+    def day(text: str | None) -> date | None:
+        try:
+            return date.fromisoformat(text) if text else None
+        except ValueError:
+            raise errors.Invalid(f"{text[:40]!r} is not a date: give the period as dates, e.g. 2026-11-01 to 2026-11-30.") from None
+
+    first, last = day(start), day(end)
     if first and last and last < first:
         raise errors.Invalid("The assessment period ends before it starts.")

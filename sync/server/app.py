@@ -6,10 +6,8 @@ and return; a write is committed before its answer is sent, so an acknowledgemen
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any
@@ -49,7 +47,7 @@ class Service:
         self.writer = db.writer(self.engine)
         self.blobs = blobs.BlobFolder(settings.blobs_dir)
         self.device_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)
-        self._write_turn = threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        self._write_turn = db.write_turn(self.engine)
         self.enrol_rate = RateLimiter(settings.limits.enrol_per_minute / 60, settings.limits.enrol_per_minute)
 
     @contextmanager
@@ -75,9 +73,7 @@ class Service:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        # SQLite takes one writer at a time, and makes the others wait in its busy handler, which
-        # sleeps in coarse, unfair steps (1, 2, 5 … 100 ms): this process's writers queue here
-        # instead, in order and without sleeping. PostgreSQL needs no such thing.
+        # SQLite takes one writer at a time: writers queue on db.WriteTurn instead of its busy handler.
         with self._write_turn, Session(self.writer) as session, session.begin():
             yield session
 

@@ -106,14 +106,17 @@ class BlobFolder:
                 for _attempt in range(3):
                     try:
                         os.link(tmp, folder / str(index))  # unlike a rename, never replaces a chunk there
-                        break
                     except FileExistsError:
                         return
                     except FileNotFoundError:  # the folder was finished or discarded meanwhile: begin it again
                         folder.mkdir(exist_ok=True)
-                else:
-                    raise FileNotFoundError(errno.ENOENT, "staging folder keeps vanishing", str(folder))
-                _fsync_dir(folder)
+                        continue
+                    try:
+                        _fsync_dir(folder)
+                    except FileNotFoundError:
+                        pass  # claimed whole (its claimer syncs it) or discarded just after the link: the caller's count tells
+                    return
+                raise FileNotFoundError(errno.ENOENT, "staging folder keeps vanishing", str(folder))
             finally:
                 tmp.unlink(missing_ok=True)
         except OSError as exc:
@@ -192,6 +195,11 @@ class BlobFolder:
         if (hashed.st_dev, hashed.st_ino) != (moved.st_dev, moved.st_ino):
             self.discard(claimed)
             return None
+        try:
+            os.fsync(folder_fd)  # every chunk's name in it is durable, whoever linked it last
+        except OSError as exc:
+            self.discard(claimed)
+            raise _unavailable(exc) from exc
         return claimed
 
     def promote(self, claimed: Path, staging: Path, sha256: str) -> None:

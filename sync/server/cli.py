@@ -2,7 +2,7 @@
 
     fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
-    fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY]
+    fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
     fieldapp-server admin team add|remove ASSESSMENT_ID INSPECTOR_ID
     fieldapp-server admin code INSPECTOR_ID [--hours 24]        a one-time enrolment code
     fieldapp-server admin device list [--inspector ID] | revoke DEVICE_ID
@@ -121,8 +121,9 @@ def _inspector_list(session: Session, _args: argparse.Namespace) -> Result:
 
 def _assessment_add(session: Session, args: argparse.Namespace) -> Result:
     info = admin.create_assessment(
-        session, args.name, assessment_id=args.id, period_start=args.start, period_end=args.end, framework=args.framework
-    )
+        session, args.name, assessment_id=args.id, period_start=args.start, period_end=args.end, framework=args.framework,
+        allow_same_name=args.allow_same_name,
+    )  # fmt: skip
     return Result(f"Assessment {info.name}: {info.id} ({info.framework})", admin.as_dict(info))
 
 
@@ -216,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--from", dest="start", default=None, metavar="DATE")
     add.add_argument("--to", dest="end", default=None, metavar="DATE")
     add.add_argument("--framework", default=None, metavar="KEY")
+    add.add_argument("--allow-same-name", action="store_true", help="add it even if one of that name and those dates exists")
     leaf(assessments, "list", _assessment_list, "list assessments")
 
     team = areas.add_parser("team", help="who is in an assessment's team").add_subparsers(dest="team_command", required=True)

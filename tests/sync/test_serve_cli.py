@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import base64
 import socket
+import subprocess
+import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,10 +18,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from sync_fixtures import ChildService
+from sync_fixtures import ChildService, RawDevice, Service, raw_device, stored
 
 from sync import protocol
-from sync.server.settings import Limits
+from sync.server import db
+from sync.server.db import WriteTurn
+from sync.server.settings import Limits, Settings
 
 ATTEMPTS = Limits().enrol_per_minute + 3  # more than the burst that one address is allowed
 
@@ -85,3 +90,62 @@ def test_beyond_the_connection_cap_a_caller_gets_a_503_at_once_not_a_hang(child:
         time.sleep(0.1)
     else:
         pytest.fail("the service still refused callers after the slow ones left")
+
+
+def test_several_workers_on_one_sqlite_file_store_every_concurrent_push(tmp_path: Path) -> None:
+    """`serve --workers 2` on the embedded SQLite: writers of both processes take turns (db.WriteTurn),
+    so pushes sent at once from many devices are all stored, none refused as "database is locked"."""
+    child = ChildService(tmp_path / "service", None, serve_args=("--workers", "2"))
+    child.start()
+    try:
+        settings = Settings(data_dir=child.data)
+        service = Service(child.url, settings, db.create_engine(settings.url))
+        assessment, inspectors = service.team(inspectors=6)
+        devices = [raw_device(service, inspector, f"laptop {n}") for n, inspector in enumerate(inspectors)]
+        batches = {d.device_id: [[d.revision(assessment) for _ in range(10)] for _ in range(6)] for d in devices}
+        answers: list[tuple[int, list[str]]] = []
+
+        def send(device: RawDevice) -> None:
+            for batch in batches[device.device_id]:
+                answer = device.push(*batch)
+                answers.append((answer.status_code, [a["status"] for a in answer.json().get("acks", [])]))
+
+        threads = [threading.Thread(target=send, args=(d,)) for d in devices]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert [status for status, _ in answers] == [200] * 36, answers
+        assert all(acks == ["accepted"] * 10 for _, acks in answers), answers
+        assert stored(service)["revisions"] == 360
+        service.engine.dispose()
+    finally:
+        child.stop()
+
+
+def test_the_write_turn_is_taken_by_one_process_at_a_time(tmp_path: Path) -> None:
+    database = tmp_path / "service.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from sync.server.db import WriteTurn\n"
+         f"with WriteTurn({str(database)!r}):\n    print('held', flush=True); sys.stdin.readline()"],
+        cwd=Path(__file__).resolve().parents[2], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "held"
+        taken = threading.Event()
+
+        def take() -> None:
+            with WriteTurn(str(database)):
+                taken.set()
+
+        waiter = threading.Thread(target=take)
+        waiter.start()
+        assert not taken.wait(0.5)  # the other process holds it
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        assert taken.wait(10)  # and it passes on as soon as that one lets go
+        waiter.join()
+    finally:
+        holder.kill()
+        holder.wait()

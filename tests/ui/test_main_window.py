@@ -63,7 +63,9 @@ def add_assessment(qtbot, window: MainWindow, state: AppState, name: str = "Nort
 
 
 def test_an_assessment_is_created_by_typing_its_name(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Start by typing"))  # an empty vault says how to begin
     add_assessment(qtbot, window, state)
+    assert window.statusBar().currentMessage() == ""  # and the hint goes once it is done
     assert window.assessments.currentItem().text() == "Northshire ICS"
     assert [a.name for a in state.vault.assessments.list()] == ["Northshire ICS"]
 

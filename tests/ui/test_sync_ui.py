@@ -80,6 +80,8 @@ def test_enrolling_by_typing_the_code_brings_the_assessment_and_sync_now_sends_a
     window.new_actions["observation"].trigger()
     qtbot.waitUntil(lambda: "title" in window.editor._fields)
     qtbot.keyClicks(window.editor._fields["title"], "ICB board, November")
+    qtbot.waitUntil(lambda: window.sync.view.state == "waiting", timeout=10_000)  # typed, not yet a revision: not "up to date"
+    assert "1 change waiting" in window.sync_status.text.text()
     window.editor.leave_record()  # leaving the record cuts its revision
     qtbot.waitUntil(lambda: state.tasks.pending == 0)
     window.sync.refresh_status()
