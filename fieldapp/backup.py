@@ -20,6 +20,9 @@ from fieldapp.errors import BackupError, StorageError
 from fieldapp.fsutil import fsync_dir
 
 KEEP = 5
+# Left beside the database by restore(), taken away by the next unlock: the restored database may
+# lack revisions this laptop pushed after the backup, so its next sync pulls everything again.
+RESTORED_MARKER = "restored.pending"
 _NAME = re.compile(r"^(\d{8}T\d{6}\d{6}Z)-([a-z0-9-]+)\.db$")
 
 
@@ -88,6 +91,7 @@ def restore(vault_path: Path, name: str | None = None) -> Path:
         os.replace(tmp, vault_path / "vault.db")
         if not _header_readable(vault_path):
             shutil.copyfile(chosen.path.with_suffix(".header"), vault_path / "vault.header")
+        (vault_path / RESTORED_MARKER).touch()
         fsync_dir(vault_path)
     except OSError as exc:
         raise StorageError(f"Could not restore the backup: {exc.strerror or exc}.", exc.errno) from exc

@@ -99,6 +99,7 @@ class SyncStart:
     keys: dict[str, bytes]  # every signer this vault trusts, by device id
     changes: Changes  # the drafts cut into revisions
     pending: tuple[list[revision.SignedRevision], int] = ([], 0)  # the first batch to push, and its position
+    pull_own: bool = False  # pull this laptop's own revisions too (it was restored from a backup)
 
 
 @dataclass(frozen=True)
@@ -168,11 +169,12 @@ class Replication:
         with self._vault.transaction("starting a sync") as session:
             cuts = cut_dirty(session, self._vault)
             to_offer = [PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework_key, tuple(json.loads(a.team))) for a in session.scalars(_TO_OFFER)]
-            cursor = session.execute(_META_VALUES, {"keys": [_PREFIX + "cursor"]}).first()
+            meta = dict(session.execute(_META_VALUES, {"keys": [_PREFIX + "cursor", _PREFIX + "pull_own"]}).tuples().all())
+            cursor = meta.get(_PREFIX + "cursor", b"").decode() or None
             keys = dict(session.execute(_DEVICE_KEYS).tuples().all())
             changes = Changes(records=frozenset(c.record_id for c in cuts), revisions=frozenset(c.id for c in cuts))
             pending = _pending_page(session, batch, 0) if not to_offer else ([], 0)  # offers change what may go
-            return SyncStart(to_offer, (cursor.value.decode() if cursor else "") or None, keys, changes, pending)
+            return SyncStart(to_offer, cursor, keys, changes, pending, pull_own=_PREFIX + "pull_own" in meta)
 
     def assessments_to_offer(self) -> list[PulledAssessment]:
         """Assessments made on this laptop that the service has not got (nor refused)."""
@@ -261,6 +263,18 @@ class Replication:
         with self._vault.transaction("noting the sync") as session:
             _put_meta(session, "last_synced_at", moment)
         self._last_marked = moment
+
+    def start_over(self) -> None:
+        """After a restore from a backup: the next sync pulls everything from the start, this
+        laptop's own revisions included (it may lack some it pushed after the backup)."""
+        with self._vault.transaction("noting a restored vault") as session:
+            _put_meta(session, "cursor", "")
+            _put_meta(session, "pull_own", "1")
+
+    def caught_up(self) -> None:
+        """A pull with this laptop's own revisions reached the end: later ones leave them out."""
+        with self._vault.transaction("noting a whole pull") as session:
+            session.execute(sa.delete(Meta).where(Meta.key == _PREFIX + "pull_own"))
 
     def reset_cursor(self) -> None:
         """Pull everything again from the start (the service no longer knows the cursor)."""

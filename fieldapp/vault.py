@@ -219,6 +219,10 @@ class Vault:
         self._blobs.remove_partials(older_than_s=PARTIAL_DOWNLOADS_KEPT_S)
         self.attachments.collect_orphans()
         self.replication.load_frameworks()
+        restored = self.path / backup.RESTORED_MARKER
+        if restored.exists():
+            self.replication.start_over()
+            restored.unlink()
 
     def _migrate(self, engine: Engine, data_key: bytearray, current: str | None) -> None:
         with engine.connect() as connection:

@@ -189,6 +189,9 @@ class Device(Wire):
 class PullRequest(Wire):
     cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_CHARS)] | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT
+    # A device's own revisions are left out of its pulls (it holds them), except when it asks:
+    # a vault restored from a backup lacks what it pushed after that backup.
+    include_own: bool = False
 
 
 class PullResponse(Wire):

@@ -52,8 +52,9 @@ class ServiceApi:
         )
         return self._json("POST", "/push", request, protocol.PushResponse)
 
-    def pull(self, cursor: str | None, limit: int = protocol.DEFAULT_PULL_LIMIT) -> protocol.PullResponse:
-        return self._json("POST", "/pull", protocol.PullRequest(cursor=cursor, limit=limit), protocol.PullResponse)
+    def pull(self, cursor: str | None, limit: int = protocol.DEFAULT_PULL_LIMIT, *, include_own: bool = False) -> protocol.PullResponse:
+        request = protocol.PullRequest(cursor=cursor, limit=limit, include_own=include_own)
+        return self._json("POST", "/pull", request, protocol.PullResponse)
 
     def framework(self, key: str) -> str:
         response = self._send("GET", f"/frameworks/{key}", None)

@@ -88,7 +88,7 @@ class SyncEngine:
         self.report.changes |= start.changes
         self._offer_assessments(start.to_offer)
         self._push(first=start.pending if not start.to_offer else None)
-        self._pull(start.cursor, start.keys)
+        self._pull(start.cursor, start.keys, own=start.pull_own)
         if self._made_while_pulling:
             self._push()  # merges (or an unsaved draft) made while settling what arrived, or records of an assessment now on the service
         self._fetch_frameworks()
@@ -199,12 +199,12 @@ class SyncEngine:
         self.vault.replication.acknowledge([Ack(rev.id, False, "too_large", reason)])
         self.report.refused.append(f"{rev.id[:12]}…: {reason}")
 
-    def _pull(self, cursor: str | None, keys: dict[str, bytes]) -> None:
+    def _pull(self, cursor: str | None, keys: dict[str, bytes], *, own: bool = False) -> None:
         """Pages in order; the next page is fetched and its signatures checked (on another core)
-        while this one is stored."""
+        while this one is stored. With `own`, this laptop's own revisions come too (after a restore)."""
         restarted = False
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
-            fetching = fetcher.submit(self._fetch, cursor, keys)
+            fetching = fetcher.submit(self._fetch, cursor, keys, own)
             while fetching is not None:
                 self._check_cancel()
                 self._say("pull", self.report.pulled, message="Receiving changes")
@@ -215,15 +215,17 @@ class SyncEngine:
                         raise
                     self.vault.replication.reset_cursor()  # e.g. the service was restored from a backup
                     restarted = True
-                    fetching = fetcher.submit(self._fetch, None, keys)
+                    fetching = fetcher.submit(self._fetch, None, keys, own)
                     continue
                 # Keys the vault already trusts win over what a page says (a changed key is refused).
                 keys = {**{d[0]: d[1] for d in page.devices}, **keys}
-                fetching = fetcher.submit(self._fetch, answer.cursor, dict(keys)) if answer.more else None
+                fetching = fetcher.submit(self._fetch, answer.cursor, dict(keys), own) if answer.more else None
                 self._apply(answer, page)
+        if own:
+            self.vault.replication.caught_up()
 
-    def _fetch(self, cursor: str | None, keys: dict[str, bytes]) -> tuple[protocol.PullResponse, PulledPage]:
-        answer = self.api.pull(cursor, self.page)
+    def _fetch(self, cursor: str | None, keys: dict[str, bytes], own: bool) -> tuple[protocol.PullResponse, PulledPage]:
+        answer = self.api.pull(cursor, self.page, include_own=own)
         page = _page(answer)
         known = {**{d[0]: d[1] for d in page.devices}, **keys}
         return answer, dataclasses.replace(page, prechecked=arrivals.precheck(page.revisions, known))

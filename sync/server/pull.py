@@ -43,7 +43,7 @@ def changes_since(*, connection: sa.Connection, caller: Caller, request: protoco
             rows, more = rows[:rows_left], True
         taken, full = 0, False
         for row in rows:
-            theirs = row.pushed_by != caller.device_id
+            theirs = request.include_own or row.pushed_by != caller.device_id
             if theirs and served and row.size > bytes_left:
                 # Full in bytes: the page ends before this row and the cursor stays on the row
                 # before it, so the next page starts here. A page's first revision is always
