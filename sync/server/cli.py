@@ -176,11 +176,15 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fieldapp-server", description="The fieldapp central service.")
-    parser.add_argument("--data", type=Path, default=None, help=f"data folder (default {default_data_dir()})")
-    parser.add_argument("--database-url", default=None, help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)")
+    # Where the data is may be said before the command or after it (`serve --database-url …`):
+    # the commands take the same options, set only when given there.
+    where = argparse.ArgumentParser(add_help=False)
+    for target, default in ((parser, None), (where, argparse.SUPPRESS)):
+        target.add_argument("--data", type=Path, default=default, help=f"data folder (default {default_data_dir()})")
+        target.add_argument("--database-url", default=default, help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the service")
+    serve = commands.add_parser("serve", help="run the service", parents=[where])
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     serve.add_argument("--workers", type=int, default=1)
@@ -198,7 +202,7 @@ def _parser() -> argparse.ArgumentParser:
     areas = admin_parser.add_subparsers(dest="area", required=True)
 
     def leaf(parent: Any, name: str, handler: Callable[[Session, argparse.Namespace], Result], help_text: str) -> argparse.ArgumentParser:
-        sub = parent.add_parser(name, help=help_text)
+        sub = parent.add_parser(name, help=help_text, parents=[where])
         sub.set_defaults(handler=handler)
         sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of words")
         return sub

@@ -168,3 +168,13 @@ def _enrol(service: Service, code: str, label: str) -> requests.Response:
 def _pull(service: Service, token: str) -> requests.Response:
     headers = {**PROTOCOL_HEADERS, "Authorization": f"Bearer {token}"}
     return requests.post(api_url(service, "/pull"), json={"cursor": None, "limit": 10}, headers=headers, timeout=30)
+
+
+def test_where_the_data_is_may_be_said_after_the_command_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data_dir = str(tmp_path / "service")
+    assert main(["admin", "inspector", "add", "Amara Okafor", "--data", data_dir]) == 0
+    capsys.readouterr()
+    assert main(["--data", data_dir, "admin", "--json", "inspector", "list"]) == 0
+    assert [i["name"] for i in json.loads(capsys.readouterr().out)] == ["Amara Okafor"]
+    assert main(["admin", "inspector", "list", "--data", str(tmp_path / "elsewhere")]) == 0
+    assert capsys.readouterr().out.strip() == "No inspectors yet."

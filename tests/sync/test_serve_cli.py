@@ -149,3 +149,14 @@ def test_the_write_turn_is_taken_by_one_process_at_a_time(tmp_path: Path) -> Non
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_serve_takes_where_its_data_is_after_the_command_too(tmp_path: Path) -> None:
+    chosen = tmp_path / "chosen"
+    child = ChildService(tmp_path / "before", None, serve_args=("--data", str(chosen)))  # `… --data before serve --data chosen`
+    child.start()
+    try:
+        assert requests.get(f"{child.url}{protocol.API}/status", timeout=10).status_code == 200
+        assert (chosen / "service.db").exists() and not (tmp_path / "before" / "service.db").exists()
+    finally:
+        child.stop()
