@@ -138,7 +138,10 @@ def test_devices_and_the_service_converge_on_the_same_revisions_through_two_hund
     _assert_attachments_arrived_whole(fleet)
     for device in fleet.devices:
         assert device.vault.verify().ok, device.vault.verify().problems
+    merges, resolutions = _merges_and_resolutions(fleet)
     print(_what_happened(fleet))
+    if ROUNDS >= 100:  # the run really had colliding edits to surface and merge, not only clean ones
+        assert merges > 0 and resolutions > 0, _what_happened(fleet)
 
 
 # -- random work between rounds ---------------------------------------------------------------------
@@ -245,11 +248,16 @@ def _assert_every_fault_struck_where_it_matters(proxy: FaultProxy) -> None:
     assert not failures, f"the service failed: {failures[:5]}"
 
 
+def _merges_and_resolutions(fleet: Fleet) -> tuple[int, int]:
+    """Auto-merges, and conflicts an inspector resolved (revisions of several parents by a device)."""
+    bodies = [json.loads(body) for _i, body, _a in _service_revisions(fleet)]
+    merges = sum(b["device_id"].startswith("auto-merge") for b in bodies)
+    return merges, sum(len(b["parents"]) >= 2 and not b["device_id"].startswith("auto-merge") for b in bodies)
+
+
 def _what_happened(fleet: Fleet) -> str:
     rows = _service_revisions(fleet)
-    bodies = [json.loads(body) for _i, body, _a in rows]
-    merges = sum(b["device_id"].startswith("auto-merge") for b in bodies)
-    resolutions = sum(len(b["parents"]) == 2 and not b["device_id"].startswith("auto-merge") for b in bodies)
+    merges, resolutions = _merges_and_resolutions(fleet)
     open_conflicts = len(fleet.team[0].vault.replication.conflicts())
     statuses = sorted({h.status for h in fleet.proxy.hits})
     return (
