@@ -100,6 +100,7 @@ class SyncStart:
     changes: Changes  # the drafts cut into revisions
     pending: tuple[list[revision.SignedRevision], int] = ([], 0)  # the first batch to push, and its position
     pull_own: bool = False  # pull this laptop's own revisions too (it was restored from a backup)
+    waiting: int | None = None  # revisions to push, counted for the progress bar; None: not counted (assessments to offer first)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,11 @@ class Replication:
             keys = dict(session.execute(_DEVICE_KEYS).tuples().all())
             changes = Changes(records=frozenset(c.record_id for c in cuts), revisions=frozenset(c.id for c in cuts))
             pending = _pending_page(session, batch, 0) if not to_offer else ([], 0)  # offers change what may go
-            return SyncStart(to_offer, cursor, keys, changes, pending, pull_own=_PREFIX + "pull_own" in meta)
+            # For the progress bar: a short first batch is all there is; only a full one needs counting.
+            waiting: int | None = None if to_offer else len(pending[0])
+            if waiting == batch:
+                waiting = session.scalar(_PENDING_COUNT) or 0
+            return SyncStart(to_offer, cursor, keys, changes, pending, pull_own=_PREFIX + "pull_own" in meta, waiting=waiting)
 
     def assessments_to_offer(self) -> list[PulledAssessment]:
         """Assessments made on this laptop that the service has not got (nor refused)."""
@@ -436,6 +441,13 @@ _PENDING = (
     .order_by(Revision.seq)
     .limit(sa.bindparam("limit"))
 )
+_PENDING_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(Revision)
+    .join(Record, Record.id == Revision.record_id)
+    .join(Assessment, Assessment.id == Record.assessment_id)
+    .where(Revision.pushed == sa.false(), Revision.rejected.is_(None), Assessment.on_service.is_(True))
+)  # how many _PENDING would give in all; "= 0", not "IS 0", so that ix_revisions_pushed serves it
 _MARK_PUSHED = sa.update(_revisions).where(_revisions.c.id.in_(_IDS)).values(pushed=True)
 _MARK_REFUSED = sa.update(_revisions).where(_revisions.c.id == sa.bindparam("rev_id")).values(rejected=sa.bindparam("why"))
 _RECORDS_OF_REVISIONS = sa.select(Revision.record_id).where(Revision.id.in_(_IDS))

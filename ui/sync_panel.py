@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ui.state import AppState
 
 LOCAL_SERVICE = "http://127.0.0.1:8765"
+_BAR_MAX = 2**31 - 1  # QProgressBar counts in a C int: bytes of a large upload are scaled down to fit
 _ICONS = {
     "not-enrolled": "sync",
     "offline": "sync-offline",
@@ -82,13 +83,21 @@ class SyncStatus(QWidget):
         self.text.setToolTip(view.detail or view.text)
         self.sync_button.setEnabled(view.state not in ("syncing", "not-enrolled"))
         if view.state == "syncing":
-            done, total = view.progress or (0, None)
-            self.progress.setRange(0, total or 0)  # no total: a busy bar
-            if total:
-                self.progress.setValue(min(done, total))
-            self.progress.show()
+            self._show_progress(*(view.progress or (0, None)))
         else:
             self.progress.hide()
+
+    def _show_progress(self, done: int, total: int | None) -> None:
+        """How far along, when the engine knows how much there is (revisions to send, bytes to
+        move); a busy bar when it does not (changes to receive: the service does not say)."""
+        if total:
+            scale = -(-total // _BAR_MAX)  # 1 unless the total would not fit the bar
+            self.progress.setRange(0, total // scale)
+            self.progress.setValue(min(max(done, 0), total) // scale)
+        else:
+            self.progress.setRange(0, 0)
+        self.progress.setToolTip(self.text.text())
+        self.progress.show()
 
     def on_text_clicked(self) -> None:
         if self.view.state == "conflicts":

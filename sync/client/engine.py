@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from fieldapp import arrivals, revision
-from fieldapp.errors import Cancelled, FieldappError, NotFound
+from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
 from fieldapp.ids import iso, utcnow
 from fieldapp.replication import Ack, BlobToMove, PulledAssessment, PulledPage
 from fieldapp.rows import Changes
@@ -26,12 +26,18 @@ from sync.client.api import ServiceApi
 from sync.client.errors import ServiceRefused, SyncError, TooLarge
 from sync.client.transport import HttpTransport
 
+DAMAGED_DOWNLOAD = (
+    "An attachment of {size} received from the service was damaged on the way and was not kept; "
+    "it will be fetched again at the next sync. If this keeps happening, tell the service's administrator: "
+    "the service's copy of it may be damaged."
+)
+
 
 @dataclass(frozen=True)
 class Progress:
     stage: str  # "saving", "assessments", "push", "pull", "upload", "download", "done"
-    done: int = 0
-    total: int | None = None
+    done: int = 0  # revisions for "push", bytes for "upload" and "download"
+    total: int | None = None  # None where it is not known (a pull: the service does not say how much remains)
     message: str = ""
 
 
@@ -77,6 +83,8 @@ class SyncEngine:
         self._made_while_pulling = False  # settling made revisions to push (or let more go)
         self._parent_was_late = False  # a pushed revision's parent was still on its way
         self._lanes: list[ServiceApi] | None = None  # the push's two connections, made on first use
+        self._push_done = 0  # revisions of this push the service has answered for good (progress)
+        self._push_total: int | None = None  # how many this push has to send, when known
 
     def run(self) -> SyncReport:
         """One whole sync; raises SyncError (nothing lost) when the service cannot be used."""
@@ -87,7 +95,7 @@ class SyncEngine:
         start = self.vault.replication.begin_sync(self.batch)
         self.report.changes |= start.changes
         self._offer_assessments(start.to_offer)
-        self._push(first=start.pending if not start.to_offer else None)
+        self._push(first=start.pending if not start.to_offer else None, total=start.waiting)
         self._pull(start.cursor, start.keys, own=start.pull_own)
         if self._made_while_pulling:
             self._push()  # merges (or an unsaved draft) made while settling what arrived, or records of an assessment now on the service
@@ -118,7 +126,7 @@ class SyncEngine:
                 continue
             self.report.changes |= self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted)).changes
 
-    def _push(self, first: tuple[list[revision.SignedRevision], int] | None = None) -> None:
+    def _push(self, first: tuple[list[revision.SignedRevision], int] | None = None, total: int | None = None) -> None:
         """Batches in order; a later batch may land first and find a parent missing: such
         refusals are transient, and what they left behind goes again, in turn, at the end."""
         batch = self.batch
@@ -126,6 +134,11 @@ class SyncEngine:
         if not pending:
             return
         self._parent_was_late = False
+        self._push_done = 0
+        if total is None and len(pending) < batch:
+            total = len(pending)  # a short first batch is all there is
+        self._push_total = total
+        self._say_push()
         try:
             if len(pending) < batch:  # all there is fits one batch (an edit or two): no second lane
                 self._acknowledge(self.api.push(pending))
@@ -154,7 +167,6 @@ class SyncEngine:
                         executor, api = senders[sent % 2]
                         inflight.append(executor.submit(api.push, pending))
                         sent += 1
-                        self._say("push", self.report.pushed, message=f"Sending revisions ({self.report.pushed} so far)")
                         more = len(pending) == batch  # a short batch was the last one
                         pending, last = self.vault.replication.pending_page(batch, after_seq=last) if more else ([], last)
                     self._acknowledge(inflight.popleft().result())
@@ -193,11 +205,16 @@ class SyncEngine:
         self.report.changes |= self.vault.replication.acknowledge(acks).changes
         self.report.pushed += sum(a.accepted for a in acks)
         self.report.refused += [f"{a.id[:12]}…: {a.reason}" for a in acks if not a.accepted and a.code != protocol.R_PARENT]
+        # A revision refused for a late parent goes again at the end: it is counted when that answer comes.
+        self._push_done += sum(a.code != protocol.R_PARENT for a in acks)
+        self._say_push()
 
     def _refuse_locally(self, rev: revision.SignedRevision) -> None:
         reason = "too large for the service even alone"
         self.vault.replication.acknowledge([Ack(rev.id, False, "too_large", reason)])
         self.report.refused.append(f"{rev.id[:12]}…: {reason}")
+        self._push_done += 1
+        self._say_push()
 
     def _pull(self, cursor: str | None, keys: dict[str, bytes], *, own: bool = False) -> None:
         """Pages in order; the next page is fetched and its signatures checked (on another core)
@@ -252,74 +269,102 @@ class SyncEngine:
                     raise
                 self.report.problems.append(f"Framework {key} could not be taken: {exc}")
 
+    # Transfer progress counts the bytes of every file dealt with, sent or not (one the service
+    # already holds, or that waits for its revision, counts too): so the bar ends full, and never
+    # goes back. What crossed the network is in the report's uploaded/downloaded_bytes.
+
     def _upload_attachments(self, uploads: list[BlobToMove]) -> None:
+        moves = _Moves("upload", sum(blob.size for blob in uploads), self._say)
         for blob in uploads:
             self._check_cancel()
             try:
                 status = self.api.blob_status(blob.sha256)
             except ServiceRefused as exc:
-                if exc.status == 404:
-                    continue  # no revision on the service names it yet: it goes with that revision
-                raise
+                if exc.status != 404:
+                    raise
+                moves.past(blob)  # no revision on the service names it yet: it goes with that revision
+                continue
             try:
-                if status.complete or self._send_chunks(blob, status):
+                if status.complete or self._send_chunks(blob, status, moves):
                     self.vault.replication.mark_uploaded(blob.sha256)
             except TooLarge as exc:
                 # This file does not fit the service's room for unfinished uploads (now, or ever):
                 # the others still go, and it is tried again next time; it stays safe here.
                 self.report.problems.append(f"An attachment of {_mb(status.size)} MB could not be sent yet: {exc}")
+            moves.past(blob)
 
-    def _send_chunks(self, blob: BlobToMove, status: protocol.BlobStatus) -> bool:
+    def _send_chunks(self, blob: BlobToMove, status: protocol.BlobStatus, moves: _Moves) -> bool:
         """Send the chunks the service lacks; returns whether it now holds the whole file."""
         count = _chunks(status.size, status.chunk_size)
         # Every chunk there but no whole file: the service stopped between taking the last chunk
         # and checking the file (killed, disk full). Marking it uploaded then would strand it
         # for good; sending the last chunk again makes the service finish it.
         missing = [i for i in range(count) if i not in set(status.received)] or [count - 1]
+        held = status.size - sum(min(status.chunk_size, status.size - i * status.chunk_size) for i in missing)
         complete = False
         with self.vault.replication.open_upload(blob.sha256) as reader:
             for index in missing:
                 self._check_cancel()
                 start = index * status.chunk_size
                 data = reader.read_at(start, min(status.chunk_size, status.size - start))
-                self._say("upload", self.report.uploaded_bytes, message=f"Sending attachments ({_mb(self.report.uploaded_bytes)} MB)")
                 complete = self.api.put_chunk(blob.sha256, index, data).complete
                 self.report.uploaded_bytes += len(data)
+                held += len(data)
+                moves.within(blob, held)
         return complete
 
     def _download_attachments(self, downloads: list[BlobToMove]) -> None:
+        moves = _Moves("download", sum(blob.size for blob in downloads), self._say)
         for blob in downloads:
             self._check_cancel()
             try:
                 status = self.api.blob_status(blob.sha256)
             except ServiceRefused as exc:
-                if exc.status == 404:
-                    continue
-                raise
-            if status.complete:
-                self._fetch_chunks(blob, status)
+                if exc.status != 404:
+                    raise
+                status = None  # no revision this device may see names it (any more)
+            if status is not None and status.complete:
+                self._fetch_chunks(blob, status, moves)
+            moves.past(blob)
 
-    def _fetch_chunks(self, blob: BlobToMove, status: protocol.BlobStatus) -> None:
+    def _fetch_chunks(self, blob: BlobToMove, status: protocol.BlobStatus, moves: _Moves) -> None:
         size, chunk = status.size, status.chunk_size
         # The partial keeps whole store chunks on disk; `appended` counts what it has taken, so a
         # transfer chunk that does not end on a store chunk is never fetched or appended twice.
         with self.vault.replication.begin_download(blob.sha256, size) as partial:
-            while partial.appended < size:
-                self._check_cancel()
-                index, skip = divmod(partial.appended, chunk)
-                data = self.api.get_chunk(blob.sha256, index)
-                partial.append(data[skip:])
-                self.report.downloaded_bytes += len(data) - skip
-                self._say("download", self.report.downloaded_bytes, message=f"Receiving attachments ({_mb(self.report.downloaded_bytes)} MB)")
             try:
-                self.report.changes |= self.vault.replication.finish_download(blob.sha256, partial).changes
+                while partial.appended < size:
+                    self._check_cancel()
+                    index, skip = divmod(partial.appended, chunk)
+                    data = self.api.get_chunk(blob.sha256, index)
+                    partial.append(data[skip:])
+                    self.report.downloaded_bytes += len(data) - skip
+                    moves.within(blob, partial.appended)
+                done = self.vault.replication.finish_download(blob.sha256, partial)
+            except IntegrityError:
+                # The bytes are not the file the revision names (spoilt on the way, or in the
+                # service's store): this one file is not kept, and the sync goes on. Nothing of it
+                # stays (a whole partial that fails its SHA-256 is already deleted): resuming from
+                # spoilt bytes would fail again, so the next sync fetches it from the start.
+                partial.abandon()
+                self.report.problems.append(DAMAGED_DOWNLOAD.format(size=_size_words(size)))
+                return
             except NotFound:
-                pass  # the attachment was removed meanwhile
+                return  # the attachment was removed meanwhile
+            self.report.changes |= done.changes
 
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _say(self, stage: str, done: int = 0, total: int | None = None, message: str = "") -> None:
         self._progress(Progress(stage, done, total, message))
+
+    def _say_push(self) -> None:
+        done, total = self._push_done, self._push_total
+        if total is None:
+            self._say("push", done, message=f"Sending revisions ({done} so far)")
+            return
+        total = max(total, done)  # revisions cut meanwhile (a record left while the push runs) go too
+        self._say("push", done, total, message=f"Sending revisions ({done} of {total})")
 
     def _check_cancel(self) -> None:
         if self._cancel():
@@ -351,9 +396,43 @@ def _assessment(a: protocol.Assessment) -> PulledAssessment:
     return PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework, tuple(a.team))
 
 
+class _Moves:
+    """Where one direction of attachment transfers has got to, in bytes of the files to move."""
+
+    def __init__(self, stage: str, total: int, say: Callable[..., None]) -> None:
+        self.stage, self.total, self._say = stage, total, say
+        self.done = 0  # bytes of the files already dealt with
+        self._words = "Sending attachments" if stage == "upload" else "Receiving attachments"
+        if total:
+            self._show(0)
+
+    def within(self, blob: BlobToMove, held: int) -> None:
+        """`held` bytes of this file are on the far side now."""
+        self._show(self.done + min(max(held, 0), blob.size))
+
+    def past(self, blob: BlobToMove) -> None:
+        """This file is dealt with (moved, already there, or left for the next sync)."""
+        self.done += blob.size
+        self._show(self.done)
+
+    def _show(self, done: int) -> None:
+        self._say(self.stage, done, self.total, message=f"{self._words} ({_amount(done, self.total)})")
+
+
 def _chunks(size: int, chunk_size: int) -> int:
     return max(1, -(-size // chunk_size))
 
 
 def _mb(n: int) -> str:
     return f"{n / 1e6:.1f}"
+
+
+def _amount(done: int, total: int) -> str:
+    """Words like "12.0 of 300.0 MB"; in KB below a megabyte, where "0.0 of 0.1 MB" would say nothing."""
+    if total < 1_000_000:
+        return f"{done / 1e3:.0f} of {total / 1e3:.0f} KB"
+    return f"{_mb(done)} of {_mb(total)} MB"
+
+
+def _size_words(n: int) -> str:
+    return f"{n / 1e3:.0f} KB" if n < 1_000_000 else f"{_mb(n)} MB"
