@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 class ConflictsDialog(QDialog):
     open_record = Signal(str)  # a record id: merge it by hand in the editor
+    merging = Signal(str)  # a record id about to be marked merged: the editor saves what it holds first
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -161,6 +162,9 @@ class ConflictsDialog(QDialog):
         if conflict is None:
             return
         record_id = conflict.record_id
+        # The hand merge may still be in the editor, waiting for its autosave: that save is queued
+        # now (a direct connection), so the vault worker runs it before the resolve below.
+        self.merging.emit(record_id)
         VaultOp(self._state, lambda vault: vault.replication.resolve(record_id), initiator=self).success(
             lambda _done: self._resolved("Marked merged with the editor's text; both versions stay in the history.")
         ).run_in_background()
