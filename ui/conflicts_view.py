@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 
 class ConflictsDialog(QDialog):
+    # A version kept here replaces the draft under an open editor, as a colleague's edit would:
+    # the editor reconciles (shows it, and keeps any words typed meanwhile).
+    changes_from_elsewhere = True
     open_record = Signal(str)  # a record id: merge it by hand in the editor
     merging = Signal(str)  # a record id about to be marked merged: the editor saves what it holds first
 

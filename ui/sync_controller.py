@@ -223,14 +223,14 @@ class SyncController(QObject):
     def _show_counts(self, status: Any, linked: bool, *, detail: str = "") -> None:
         if self._running:
             return
+        n = status.waiting + status.unsaved  # an edit still in its draft is a change the next sync sends
         if not linked:
-            view = SyncView("not-enrolled", "Not syncing: set up a service in Sync settings", status.waiting, status.conflicts)
+            view = SyncView("not-enrolled", "Not syncing: set up a service in Sync settings", n, status.conflicts)
         elif self._offline:
-            view = SyncView("offline", "Offline: your work is safe here", status.waiting, status.conflicts, detail=self.view.detail)
+            view = SyncView("offline", "Offline: your work is safe here", n, status.conflicts, detail=self.view.detail)
         elif status.conflicts:
-            view = SyncView("conflicts", f"{status.conflicts} in conflict: choose a version", status.waiting, status.conflicts, detail=detail)
-        elif status.waiting or status.unsaved or status.uploads:
-            n = status.waiting + status.unsaved  # an edit still in its draft is a change the next sync sends
+            view = SyncView("conflicts", f"{status.conflicts} in conflict: choose a version", n, status.conflicts, detail=detail)
+        elif n or status.uploads:
             view = SyncView("waiting", f"{n} change{'s' if n != 1 else ''} waiting to sync" if n else "Attachments waiting to sync", n, 0, detail=detail)
         else:
             when = f" (last {status.last_synced_at[11:16]} UTC)" if status.last_synced_at else ""

@@ -28,7 +28,7 @@ def window(qtbot, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001
     qtbot.addWidget(w)
     w.show()
     w.activateWindow()
-    qtbot.waitActive(w)
+    qtbot.waitUntil(w.isActiveWindow)  # waitActive works only as a context manager
     w.load()
     qtbot.waitUntil(lambda: w.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
     yield w

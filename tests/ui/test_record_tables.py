@@ -40,7 +40,7 @@ def window(qtbot, state: AppState, assessment_id: str) -> Iterator[MainWindow]: 
     qtbot.addWidget(w)
     w.show()
     w.activateWindow()
-    qtbot.waitActive(w)  # focus moves (and "leaving a field") need the window active
+    qtbot.waitUntil(w.isActiveWindow)  # focus moves (and "leaving a field") need the window active
     w.load()
     settle(qtbot, state)
     yield w

@@ -131,6 +131,8 @@ def test_a_conflict_shows_both_versions_side_by_side_and_keeping_one_resolves_it
     _synced(qtbot, window)
     qtbot.waitUntil(lambda: window.sync.view.state == "conflicts", timeout=10_000)
     assert "1 in conflict" in window.sync_status.text.text()
+    window.open_record(rec.id)  # open in the editor too: it must show the version kept
+    qtbot.waitUntil(lambda: window.editor.record_id == rec.id and "pseudonym" in window.editor._fields)
     qtbot.mouseClick(window.sync_status.text, Qt.MouseButton.LeftButton)
     dialog = window._conflicts
     assert dialog is not None
@@ -142,6 +144,7 @@ def test_a_conflict_shows_both_versions_side_by_side_and_keeping_one_resolves_it
     qtbot.mouseClick(dialog.keep_buttons[keep], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.records.count() == 0, timeout=10_000)
     assert mine.vault.records.get(rec.id).content.pseudonym == "Person P19"
+    qtbot.waitUntil(lambda: window.editor._fields["pseudonym"].text() == "Person P19", timeout=5_000)
     _synced(qtbot, window)
     theirs.sync()
     assert theirs.vault.replication.conflicts() == [] and mine.vault.replication.conflicts() == []
