@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import random
+import ssl
 import threading
 import time
 import zlib
@@ -109,7 +110,11 @@ class HttpTransport:
         if ca_bundle and not Path(ca_bundle).is_file():
             raise InsecureService(f"The CA bundle {ca_bundle} does not exist; choose the PEM file your administrator gave you.")
         self._session = requests.Session()
-        self._session.verify = ca_bundle or True
+        # Passed with every request, never set on the session: requests lets REQUESTS_CA_BUNDLE or
+        # CURL_CA_BUNDLE replace a session's verify, so the bundle chosen in Sync settings would
+        # silently lose to whatever the environment names. Without one, True: requests' own store
+        # (which those variables may still name, as they would for any program using requests).
+        self._verify: str | bool = ca_bundle or True
         self._session.headers["Accept-Encoding"] = "gzip"  # the only coding _read_body inflates
         if urlsplit(self.base_url).scheme == "http":
             # Plain http goes only to this computer: an HTTP_PROXY from the environment must not
@@ -154,9 +159,13 @@ class HttpTransport:
         """Send, retrying what is safe to retry; an HTTP error status is returned, not raised."""
         url = self.base_url + path
         last: Exception | None = None
+        asked = 0.0  # the wait the service's last Retry-After asked for
         for attempt in range(self._retry.attempts):
             if attempt:
-                self._sleep(self._retry.wait(attempt - 1))
+                # One wait per retry: the service's, unless the jittered backoff is longer (which
+                # keeps clients told the same Retry-After from all coming back at the same instant).
+                self._sleep(max(asked, self._retry.wait(attempt - 1)))
+                asked = 0.0
             if self._cancelled():
                 break
             try:
@@ -164,7 +173,8 @@ class HttpTransport:
                 # token) to wherever it points, plain http:// included. stream: the body is read here,
                 # with a bound, instead of whole into memory by requests.
                 answer = self._session.request(
-                    method, url, data=body, headers=dict(headers or {}), timeout=self._timeout, allow_redirects=False, stream=True
+                    method, url, data=body, headers=dict(headers or {}), timeout=self._timeout, allow_redirects=False,
+                    stream=True, verify=self._verify,
                 )
                 with contextlib.closing(answer):
                     if _is_redirect(answer):
@@ -177,10 +187,7 @@ class HttpTransport:
                     else:
                         content = _read_body(answer, protocol.MAX_ANSWER_BYTES)
             except requests.exceptions.SSLError as exc:
-                raise InsecureService(
-                    f"The service's certificate could not be verified ({_reason(exc)}). If it is a private service, "
-                    "set its CA bundle in Sync settings."
-                ) from None
+                raise InsecureService(_tls_message(self.base_url, self._verify, exc)) from None
             except requests.exceptions.ConnectionError as exc:
                 last = exc  # refused, reset, DNS, or cut off mid-answer: nothing to trust
                 if _maybe_sent(exc):
@@ -206,8 +213,7 @@ class HttpTransport:
                 wait = _retry_after(answer.headers)
                 if wait is not None and wait > MAX_WAIT_S:
                     return response  # the caller says "try again in …" instead of hanging here
-                if wait is not None:
-                    self._sleep(wait)
+                asked = wait or 0.0  # slept at the top of the next attempt
                 continue
             return response
         if isinstance(last, _StrangeEncoding):
@@ -263,7 +269,9 @@ def _read_body(answer: requests.Response, limit: int) -> bytes:
     except urllib3.exceptions.ReadTimeoutError as exc:
         raise requests.exceptions.ConnectionError(exc) from None
     except urllib3.exceptions.SSLError as exc:
-        raise requests.exceptions.SSLError(exc) from None
+        # The handshake, certificate check included, passed before the answer began: a TLS error
+        # now is a record cut or garbled on the way, a broken connection to try again like any other.
+        raise requests.exceptions.ConnectionError(exc) from None
     except zlib.error as exc:
         raise requests.exceptions.ContentDecodingError(exc) from None
     return b"".join(parts)
@@ -337,10 +345,55 @@ def _maybe_sent(exc: Exception) -> bool:
     return not ("refused" in text or "name or service not known" in text or "failed to resolve" in text)
 
 
+_NAME_MISMATCH = {62, 64}  # X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+
+
+def _tls_message(base_url: str, verify: str | bool, exc: Exception) -> str:
+    """Words for a TLS failure that point at what to fix: the address, or the CA bundle."""
+    host = urlsplit(base_url).hostname or base_url
+    failed = _cert_failure(exc)
+    if failed is None:
+        return (
+            f"A secure connection to the service at {host} could not be set up ({_reason(exc)}). Check the service "
+            "address in Sync settings (it must be the https:// address of a fieldapp service); if it is right, try again later."
+        )
+    why = (failed.verify_message or "certificate verify failed").rstrip(".")
+    if failed.verify_code in _NAME_MISMATCH:
+        # The right CA cannot help here: the certificate names another computer.
+        return (
+            f"The service's certificate could not be verified: it is for another name than {host} ({why}). Check the "
+            "service address in Sync settings with your administrator; nothing was sent."
+        )
+    if isinstance(verify, str):
+        return (
+            f"The service's certificate could not be verified with the CA bundle chosen in Sync settings ({verify}): {why}. "
+            "Check that file with your administrator; nothing was sent."
+        )
+    return (
+        f"The service's certificate could not be verified ({why}). If it is a private service, set its CA bundle in "
+        "Sync settings (the .pem file your administrator gives you); nothing was sent."
+    )
+
+
+def _cert_failure(exc: BaseException) -> ssl.SSLCertVerificationError | None:
+    """The certificate check that failed, from deep inside requests' and urllib3's wrappers."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return item
+        todo += [*item.args, item.__cause__, item.__context__, getattr(item, "reason", None)]
+    return None
+
+
 def _reason(exc: Exception) -> str:
-    text = str(exc)
-    for known in ("certificate verify failed", "hostname mismatch", "self-signed certificate", "certificate has expired"):
-        if known in text.lower():
+    text = str(exc).lower()
+    for known in ("wrong version number", "unexpected eof", "eof occurred", "handshake failure", "unsupported protocol"):
+        if known in text:
             return known
     return "TLS handshake failed"
 
