@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import sqlalchemy as sa
@@ -35,7 +36,12 @@ def keys(connection: sa.Connection) -> list[str]:
 
 
 def known_framework(reader: Session | sa.Connection, key: str) -> bool:
-    return key in {f.key for f in available_frameworks()} or reader.scalar(_PUBLISHED_KEY, {"key": key}) is not None
+    return key in _shipped_keys() or reader.scalar(_PUBLISHED_KEY, {"key": key}) is not None
+
+
+@functools.cache
+def _shipped_keys() -> frozenset[str]:
+    return frozenset(f.key for f in available_frameworks())  # asked for every pushed revision
 
 
 def document(session: Session, key: str) -> str:
