@@ -6,6 +6,7 @@ database transaction that makes the attachment visible runs under it.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import os
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import sqlalchemy as sa
 
-from fieldapp.errors import NotFound, StorageError, ValidationError, VaultLocked
+from fieldapp.errors import IntegrityError, NotFound, StorageError, ValidationError, VaultLocked
 from fieldapp.ids import uuid7
 from fieldapp.models import Attachment, Blob
 from fieldapp.records import attachment_row, find_owned, load, mark_dirty
@@ -140,6 +141,35 @@ class Attachments:
             session.delete(att)
             mark_dirty(self._vault, rec)
             return Done(None, Changes(records=frozenset({rec.id}), attachments=frozenset({attachment_id})))
+
+    def adopt_orphans(self) -> int:
+        """After a restore from a backup: stored files no row refers to are attachments added
+        after that backup. Each that decrypts whole is taken back by its SHA-256, so a record of
+        it pulled again shows it, and one whose upload had not finished is sent; the rest go."""
+        with self._vault.transaction("reading the attachment store") as session:
+            known = set(session.scalars(sa.select(Blob.name).where(Blob.name.is_not(None))))
+        adopted = 0
+        for name in sorted(self._vault.blobs.names() - known):
+            try:
+                blob_id = self._vault.blobs.blob_id_of(name)
+                sha, size = hashlib.sha256(), 0
+                for plain in self._vault.blobs.read_chunks(name, blob_id=blob_id):
+                    sha.update(plain)
+                    size += len(plain)
+            except IntegrityError:
+                self._vault.blobs.remove(name)  # damaged, or cut short by a crash: nothing to take back
+                continue
+            with self._vault.transaction("taking back an attachment") as session:
+                blob = session.get(Blob, sha.hexdigest())
+                if blob is not None and blob.name is not None:
+                    self._vault.blobs.remove(name)  # the same bytes are here already
+                    continue
+                if blob is None:
+                    session.add(Blob(sha256=sha.hexdigest(), name=name, blob_id=blob_id, size=size))
+                else:
+                    blob.name, blob.blob_id, blob.size = name, blob_id, size
+            adopted += 1
+        return adopted
 
     def collect_orphans(self) -> int:
         """Remove stored blobs no row refers to (left by a crash between writing and committing)."""

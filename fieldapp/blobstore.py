@@ -170,6 +170,14 @@ class BlobStore:
 
     # -- reading -------------------------------------------------------------------------------
 
+    def blob_id_of(self, name: str) -> bytes:
+        """The blob id a stored file's header names (unauthenticated until its chunks decrypt under it)."""
+        with _open_blob(self._path(name), name) as fh:
+            raw = memoryview(bytearray(HEADER.size))
+            if _fill(fh, raw) < HEADER.size:
+                raise _damaged(name, "is cut off in its header")
+            return bytes(HEADER.unpack(raw)[2])
+
     def read_chunks(self, name: str, *, blob_id: bytes) -> Generator[bytes, None, None]:
         """Yield the blob's plaintext chunk by chunk, each verified before it is yielded."""
         blob_id = bytes(blob_id)

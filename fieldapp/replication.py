@@ -270,10 +270,10 @@ class Replication:
         self._last_marked = moment
 
     def start_over(self) -> None:
-        """After a restore from a backup: the next sync pulls everything from the start, this
-        laptop's own revisions included (it may lack some it pushed after the backup)."""
+        """After a restore from a backup: the next pull takes this laptop's own revisions too (it
+        may lack some it pushed after the backup). The backup's cursor is before all of them: they
+        were stored on the service after it was written."""
         with self._vault.transaction("noting a restored vault") as session:
-            _put_meta(session, "cursor", "")
             _put_meta(session, "pull_own", "1")
 
     def caught_up(self) -> None:

@@ -217,9 +217,12 @@ class Vault:
         self._blobs = BlobStore(self.path / ATTACHMENTS_DIR, keys.subkey(data_key, "attachments"))
         self._blobs.remove_temp_files()
         self._blobs.remove_partials(older_than_s=PARTIAL_DOWNLOADS_KEPT_S)
-        self.attachments.collect_orphans()
-        self.replication.load_frameworks()
         restored = self.path / backup.RESTORED_MARKER
+        if restored.exists():  # a backup was put back: files added since are attachments to take back
+            self.attachments.adopt_orphans()
+        else:
+            self.attachments.collect_orphans()
+        self.replication.load_frameworks()
         if restored.exists():
             self.replication.start_over()
             restored.unlink()

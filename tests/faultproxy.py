@@ -34,9 +34,10 @@ class Fault(enum.Enum):
     TRUNCATE_BODY = "truncate_body"  # the client gets the headers and part of the body
     STALL_REQUEST = "stall_request"  # the request is held past the client's timeout, then delivered
     STALL_RESPONSE = "stall_response"  # the answer is held past the client's timeout
+    FLIP_BODY = "flip_body"  # one byte of the answer's body is changed (only when a test asks for it)
 
 
-FAULTS = tuple(f for f in Fault if f is not Fault.PASS)
+FAULTS = tuple(f for f in Fault if f not in (Fault.PASS, Fault.FLIP_BODY))  # the ways a connection breaks
 DEFAULT_WEIGHTS: Mapping[Fault, float] = {
     Fault.PASS: 70.0,
     Fault.DROP: 5.0,
@@ -335,6 +336,9 @@ class FaultProxy:
         if fault is Fault.TRUNCATE_BODY:
             client.sendall(answer_head + answer_body[: _inside(len(answer_body), cut)])
             return False
+        if fault is Fault.FLIP_BODY and answer_body:
+            at = min(_inside(len(answer_body), cut), len(answer_body) - 1)
+            answer_body = answer_body[:at] + bytes([answer_body[at] ^ 0x40]) + answer_body[at + 1 :]
         if fault is Fault.STALL_RESPONSE:
             if not self._stop.wait(self.stall_s):
                 _send_quietly(client, answer_head + answer_body)  # the client gave up long ago

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from fieldapp import revision
 from sync import protocol
-from sync.client.errors import DeviceRevoked, NotEnrolled, RateLimited, ServiceFault, ServiceRefused, TooLarge
+from sync.client.errors import DamagedOnTheWay, DeviceRevoked, NotEnrolled, RateLimited, ServiceFault, ServiceRefused, TooLarge
 from sync.client.transport import HttpTransport, Response
 
 M = TypeVar("M", bound=BaseModel)
@@ -72,7 +72,7 @@ class ServiceApi:
         response = self._send("GET", f"/blobs/{sha256}/chunks/{index}", None)
         declared = response.headers.get("X-Chunk-SHA256")
         if declared and hashlib.sha256(response.content).hexdigest() != declared:
-            raise ServiceFault("A chunk of an attachment arrived damaged; it will be fetched again at the next sync.")
+            raise DamagedOnTheWay("A chunk of an attachment arrived damaged; it will be fetched again at the next sync.")
         return response.content
 
     # -- plumbing ---------------------------------------------------------------------------------

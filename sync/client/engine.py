@@ -23,13 +23,17 @@ from fieldapp.rows import Changes
 from fieldapp.vault import Vault
 from sync import protocol
 from sync.client.api import ServiceApi
-from sync.client.errors import ServiceRefused, SyncError, TooLarge
+from sync.client.errors import DamagedOnTheWay, ServiceRefused, SyncError, TooLarge
 from sync.client.transport import HttpTransport
 
 DAMAGED_DOWNLOAD = (
-    "An attachment of {size} received from the service was damaged on the way and was not kept; "
+    "An attachment of {size} received from the service is not the file its record names, and was not kept; "
     "it will be fetched again at the next sync. If this keeps happening, tell the service's administrator: "
     "the service's copy of it may be damaged."
+)
+DAMAGED_CHUNK = (
+    "Part of an attachment of {size} arrived damaged on the way; what had arrived whole is kept, "
+    "and the rest is fetched at the next sync."
 )
 
 
@@ -83,12 +87,14 @@ class SyncEngine:
         self._made_while_pulling = False  # settling made revisions to push (or let more go)
         self._parent_was_late = False  # a pushed revision's parent was still on its way
         self._lanes: list[ServiceApi] | None = None  # the push's two connections, made on first use
+        self._generation = vault.generation  # the unlock this run began in
         self._push_done = 0  # revisions of this push the service has answered for good (progress)
         self._push_total: int | None = None  # how many this push has to send, when known
 
     def run(self) -> SyncReport:
         """One whole sync; raises SyncError (nothing lost) when the service cannot be used."""
         self.report = SyncReport()  # this run's own (an engine may run again and again)
+        self._generation = self.vault.generation
         self._frameworks_offered = []
         self._made_while_pulling = False
         self._say("saving", message="Saving open records")
@@ -248,6 +254,7 @@ class SyncEngine:
         return answer, dataclasses.replace(page, prechecked=arrivals.precheck(page.revisions, known))
 
     def _apply(self, answer: protocol.PullResponse, page: PulledPage) -> None:
+        self._check_cancel()  # the page may have taken long to come: the vault may have been locked meanwhile
         applied = self.vault.replication.apply_pull(page)
         done = applied.value
         self.report.changes |= applied.changes
@@ -337,10 +344,18 @@ class SyncEngine:
                     self._check_cancel()
                     index, skip = divmod(partial.appended, chunk)
                     data = self.api.get_chunk(blob.sha256, index)
+                    if len(data) != min(chunk, size - index * chunk):
+                        # A chunk cut short would be asked for again and again: no byte of it moves on.
+                        raise IntegrityError(f"Chunk {index} of an attachment is {len(data)} bytes, not {min(chunk, size - index * chunk)}.")
                     partial.append(data[skip:])
                     self.report.downloaded_bytes += len(data) - skip
                     moves.within(blob, partial.appended)
                 done = self.vault.replication.finish_download(blob.sha256, partial)
+            except DamagedOnTheWay:
+                # Spoilt in transit (the chunk does not match the hash the service sent with it):
+                # the partial keeps every chunk that landed whole, and the next sync resumes there.
+                self.report.problems.append(DAMAGED_CHUNK.format(size=_size_words(size)))
+                return
             except IntegrityError:
                 # The bytes are not the file the revision names (spoilt on the way, or in the
                 # service's store): this one file is not kept, and the sync goes on. Nothing of it
@@ -367,7 +382,9 @@ class SyncEngine:
         self._say("push", done, total, message=f"Sending revisions ({done} of {total})")
 
     def _check_cancel(self) -> None:
-        if self._cancel():
+        # A lock ends a sync too, even when the vault is unlocked again before this run noticed:
+        # what it read before (a cursor, say) may no longer be the vault's (a backup restored meanwhile).
+        if self._cancel() or self.vault.generation != self._generation:
             raise Cancelled("Sync stopped. Everything done so far is kept; the next sync carries on from here.")
 
 

@@ -10,6 +10,7 @@
     │   ├── TooLarge            413, with the limit
     │   └── RateLimited         429, with how long to wait
     └── ServiceFault            the service failed (5xx), or answered too much or what the protocol does not allow
+        └── DamagedOnTheWay     an attachment chunk that does not match the hash the service sent with it
 """
 
 from __future__ import annotations
@@ -61,4 +62,8 @@ class RateLimited(ServiceRefused):
 
 
 class ServiceFault(SyncError):
+    pass
+
+
+class DamagedOnTheWay(ServiceFault):
     pass

@@ -65,8 +65,13 @@ class WriteTurn:
             return
         try:
             self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:
+            self._threads.release()
+            raise
+        try:
             fcntl.flock(self._fd, fcntl.LOCK_EX)  # waits in the kernel, without the GIL
         except OSError:
+            os.close(self._fd)
             self._threads.release()
             raise
 

@@ -10,14 +10,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from faultproxy import Fault, FaultProxy
 from sync_fixtures import Device, Service, colleagues, running_service
 from vault_fixtures import sample_contents
 
 from fieldapp.errors import NotFound
+from sync.client.api import ServiceApi
+from sync.client.engine import SyncEngine
+from sync.client.transport import HttpTransport, RetryPolicy
 from sync.client.engine import Progress
 
 CHUNK = 1 << 20  # transfer chunks as large as the vault's own: each one lands on disk before the next comes
-DAMAGED_WORDS = "was damaged on the way and was not kept; it will be fetched again at the next sync"
+DAMAGED_WORDS = "is not the file its record names, and was not kept; it will be fetched again at the next sync"
 
 
 @pytest.fixture
@@ -120,4 +124,46 @@ def test_a_chunk_longer_than_the_file_allows_drops_that_download_and_what_had_la
     last.write_bytes(original)
     again = second.sync()
     assert again.problems == [] and again.downloaded_bytes == len(small)
+    assert _bytes_by_name(second, record_id)["interview.m4a"] == small
+
+
+def test_a_chunk_cut_short_on_the_service_drops_that_download_instead_of_asking_for_it_for_ever(
+    service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, first, second, _ = colleagues(service, make_device)
+    record_id, small, large, damaged_sha, _intact_sha = _two_attachments(first, assessment_id)
+    chunk = _stored_chunk(service, damaged_sha, 0)
+    original = chunk.read_bytes()
+    chunk.write_bytes(original[:1000])
+
+    report = second.sync()  # returns: the short chunk is not fetched again and again
+
+    assert [p for p in report.problems if DAMAGED_WORDS in p], report.problems
+    assert _bytes_by_name(second, record_id) == {"interview.m4a": None, "walkround.mp4": large}
+    assert _leftovers(second) == []
+    chunk.write_bytes(original)
+    assert second.sync().problems == []
+    assert _bytes_by_name(second, record_id)["interview.m4a"] == small
+
+
+def test_a_chunk_damaged_on_the_way_keeps_what_arrived_whole_and_the_next_sync_takes_the_rest(
+    service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, first, second, _ = colleagues(service, make_device)
+    record_id, small, large, damaged_sha, _intact_sha = _two_attachments(first, assessment_id)
+    second_chunk = lambda method, path: method == "GET" and path.endswith(f"/{damaged_sha}/chunks/1")  # noqa: E731
+    link = second.vault.replication.link()
+    assert link is not None
+    with FaultProxy(service.url, seed=0, weights={Fault.PASS: 1.0}, script=[Fault.FLIP_BODY], target=second_chunk) as proxy:
+        transport = HttpTransport(proxy.url, retry=RetryPolicy(attempts=1))
+        try:
+            report = SyncEngine(second.vault, ServiceApi(transport, link.token)).run()
+        finally:
+            transport.close()
+        assert [h.fault for h in proxy.hits if second_chunk(h.method, h.path)] == [Fault.FLIP_BODY]
+
+    assert [p for p in report.problems if "arrived damaged on the way" in p], report.problems
+    assert _bytes_by_name(second, record_id) == {"interview.m4a": None, "walkround.mp4": large}  # the sync went on
+    again = second.sync()
+    assert again.problems == [] and again.downloaded_bytes == len(small) - CHUNK  # chunk 0 was kept
     assert _bytes_by_name(second, record_id)["interview.m4a"] == small
