@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Signal
@@ -41,10 +42,11 @@ class ConflictsDialog(QDialog):
     # the editor reconciles (shows it, and keeps any words typed meanwhile).
     changes_from_elsewhere = True
     open_record = Signal(str)  # a record id: merge it by hand in the editor
-    merging = Signal(str)  # a record id about to be marked merged: the editor saves what it holds first
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # Saves what an editor holds before a merge is marked: True when saved or on its way.
+        self.save_editor: Callable[[str], bool] = lambda _record_id: True
         self._state = state
         self._conflicts: list[Conflict] = []
         self._labels: dict[str, str] = {}
@@ -166,8 +168,11 @@ class ConflictsDialog(QDialog):
             return
         record_id = conflict.record_id
         # The hand merge may still be in the editor, waiting for its autosave: that save is queued
-        # now (a direct connection), so the vault worker runs it before the resolve below.
-        self.merging.emit(record_id)
+        # now, so the vault worker runs it before the resolve below. A form that cannot be saved
+        # (a date it cannot read, say) would leave the merge with the text saved before: refuse.
+        if not self.save_editor(record_id):
+            self.status.setText("The editor holds something that cannot be saved yet (it says what); correct it, then mark it merged.")
+            return
         VaultOp(self._state, lambda vault: vault.replication.resolve(record_id), initiator=self).success(
             lambda _done: self._resolved("Marked merged with the editor's text; both versions stay in the history.")
         ).run_in_background()

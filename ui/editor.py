@@ -255,22 +255,23 @@ class RecordEditor(QWidget):
                 values[name] = widget.model.rows()
         return _content(self._content, values)
 
-    def save_now(self) -> None:
+    def save_now(self) -> bool:
+        """Save what the form holds (queued on the vault worker); False if it cannot be saved as it is."""
         # What is typed into an open table cell counts as typed: commit it before reading the form.
         for widget in self._fields.values():
             if isinstance(widget, RowTable):
                 widget.commit_open_editor()
         self._timer.stop()
         if self._record is None or self._content is None:
-            return
+            return True
         try:
             content = self.content_from_form()
         except ValidationError as exc:
             self.status.setText(f"Not saved yet: {exc}")
-            return
+            return False
         if content == self._content:
             self.status.setText("Saved")
-            return
+            return True
         self._content = content
         record_id, version = self._record.id, self._version
         self.status.setText("Saving…")
@@ -283,6 +284,7 @@ class RecordEditor(QWidget):
             return done
 
         VaultOp(self._state, save, initiator=self).success(self._on_saved).failure(self._on_save_failed).run_in_background()
+        return True
 
     def _on_save_failed(self, exc: BaseException) -> None:
         if isinstance(exc, DraftChanged):

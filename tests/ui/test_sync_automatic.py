@@ -236,3 +236,36 @@ def test_a_conflict_merged_by_hand_in_the_conflicts_view_ends_it_here_and_on_the
     assert there.head_revision_id == got.head_revision_id
     assert there.content.notes == MERGED and there.sync_state == "synced"
     assert window.editor._fields["notes"].toPlainText() == MERGED
+
+
+def test_mark_merged_waits_while_the_editor_holds_something_it_cannot_save(
+    qtbot, sqlite_service: Service, make_device, open_app  # noqa: ANN001
+) -> None:
+    _assessment_id, mine, theirs, record_id = colleagues(sqlite_service, make_device, sample_contents()[0])
+    base = theirs.vault.records.get(record_id).content
+    theirs.vault.records.save(record_id, domain.Observation(**{**base.__dict__, "notes": THEIRS}))
+    theirs.sync()
+    mine.vault.records.save(record_id, domain.Observation(**{**base.__dict__, "notes": MINE}))
+    window = open_app(mine.vault)
+    qtbot.waitUntil(lambda: window.sync.view.state == "conflicts", timeout=15_000)
+    window.open_conflicts()
+    dialog = window._conflicts
+    qtbot.waitUntil(lambda: dialog.records.count() == 1 and dialog.versions[1].toPlainText() != "")
+    qtbot.mouseClick(dialog.edit_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.editor.record_id == record_id and "held_at" in window.editor._fields)
+    window.editor._fields["notes"].setPlainText(MERGED)
+    held_at = window.editor._fields["held_at"]
+    held_at.clear()
+    qtbot.keyClicks(held_at, "next tuesday")  # a date it cannot read: the form cannot be saved
+
+    qtbot.mouseClick(dialog.merged_button, Qt.MouseButton.LeftButton)
+    assert "cannot be saved yet" in dialog.status.text()
+    qtbot.waitUntil(lambda: window._state.tasks.pending == 0)
+    assert [c.record_id for c in mine.vault.replication.conflicts()] == [record_id]  # not marked merged with old text
+
+    held_at.clear()
+    qtbot.keyClicks(held_at, "2026-11-20 10:00")
+    qtbot.mouseClick(dialog.merged_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.records.count() == 0, timeout=10_000)
+    assert mine.vault.records.get(record_id).content.notes == MERGED
+    dialog.close()
