@@ -432,22 +432,19 @@ _DEVICE_KEYS = sa.select(Device.id, Device.public_key)
 _DIRTY_IDS = sa.select(Record.id).where(Record.draft_dirty == sa.true())  # "= 1", as ix_records_dirty holds them
 _DEVICES_BY_ID = sa.select(Device.id, Device.public_key, Device.label).where(Device.id.in_(_IDS))
 _SET_DEVICE_LABEL = sa.update(Device.__table__).where(Device.__table__.c.id == sa.bindparam("device_id")).values(label=sa.bindparam("label"))
-_PENDING = (
-    sa.select(Revision.seq, Revision.id, Revision.body, Revision.signature)
+_TO_PUSH = (  # revisions the service has not acknowledged, of records whose assessment it has
+    sa.select(Revision.seq)
     .join(Record, Record.id == Revision.record_id)
     .join(Assessment, Assessment.id == Record.assessment_id)
-    .where(Revision.pushed.is_(False), Revision.rejected.is_(None), Assessment.on_service.is_(True))
+    .where(Revision.pushed == sa.false(), Revision.rejected.is_(None), Assessment.on_service.is_(True))
+)
+_PENDING = (
+    _TO_PUSH.with_only_columns(Revision.seq, Revision.id, Revision.body, Revision.signature)
     .where(Revision.seq > sa.bindparam("after_seq"))
     .order_by(Revision.seq)
     .limit(sa.bindparam("limit"))
 )
-_PENDING_COUNT = (
-    sa.select(sa.func.count())
-    .select_from(Revision)
-    .join(Record, Record.id == Revision.record_id)
-    .join(Assessment, Assessment.id == Record.assessment_id)
-    .where(Revision.pushed == sa.false(), Revision.rejected.is_(None), Assessment.on_service.is_(True))
-)  # how many _PENDING would give in all; "= 0", not "IS 0", so that ix_revisions_pushed serves it
+_PENDING_COUNT = _TO_PUSH.with_only_columns(sa.func.count())  # how many _PENDING gives in all
 _MARK_PUSHED = sa.update(_revisions).where(_revisions.c.id.in_(_IDS)).values(pushed=True)
 _MARK_REFUSED = sa.update(_revisions).where(_revisions.c.id == sa.bindparam("rev_id")).values(rejected=sa.bindparam("why"))
 _RECORDS_OF_REVISIONS = sa.select(Revision.record_id).where(Revision.id.in_(_IDS))
