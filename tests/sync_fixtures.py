@@ -150,15 +150,18 @@ class Service:
 
 @contextmanager
 def running_service(
-    data_dir: Path, database_url: str | None = None, limits: Limits | None = None, *, chunk_size: int = protocol.CHUNK_SIZE
-) -> Iterator[Service]:
-    """The real app under uvicorn on a free port of 127.0.0.1, in a thread of this process."""
+    data_dir: Path, database_url: str | None = None, limits: Limits | None = None, *, chunk_size: int = protocol.CHUNK_SIZE,
+    tls: tuple[Path, Path] | None = None,
+) -> Iterator[Service]:  # fmt: skip
+    """The real app under uvicorn on a free port of 127.0.0.1, in a thread of this process; over
+    https with `tls` (a certificate file and its key file)."""
     settings = Settings(
         data_dir=data_dir, database_url=database_url, limits=limits or Limits(requests_per_s=10_000, burst=10_000), chunk_size=chunk_size
     )
     app = create_app(settings)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on"))
+    certificate = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="on", **certificate))  # type: ignore[arg-type]
     thread = threading.Thread(target=server.run, name="service", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -167,7 +170,7 @@ def running_service(
             raise RuntimeError("the service did not start")
         time.sleep(0.01)
     try:
-        yield Service(f"http://127.0.0.1:{port}", settings, app.state.service.engine)
+        yield Service(f"{'https' if tls else 'http'}://127.0.0.1:{port}", settings, app.state.service.engine)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -105,44 +105,33 @@ def test_a_damaged_download_is_reported_and_dropped_while_the_rest_arrives_and_t
     assert second.vault.verify().ok
 
 
-def test_a_chunk_longer_than_the_file_allows_drops_that_download_and_what_had_landed_of_it(
-    service: Service, make_device: Callable[..., Device]
+@pytest.mark.parametrize(
+    ("index", "spoil"),
+    [
+        (1, lambda data: data + b"\x00" * 100),  # longer than the file allows, after the first chunk landed
+        (0, lambda data: data[:1000]),  # cut short: it would be asked for again and again
+    ],
+    ids=["longer", "shorter"],
+)
+def test_a_chunk_of_the_wrong_length_on_the_service_drops_that_download_and_what_had_landed_of_it(
+    service: Service, make_device: Callable[..., Device], index: int, spoil: Callable[[bytes], bytes]
 ) -> None:
     assessment_id, first, second, _ = colleagues(service, make_device)
     record_id, small, large, damaged_sha, _intact_sha = _two_attachments(first, assessment_id)
-    last = _stored_chunk(service, damaged_sha, 1)
-    original = last.read_bytes()
-    last.write_bytes(original + b"\x00" * 100)  # the first chunk lands on the laptop; the second cannot fit
+    chunk = _stored_chunk(service, damaged_sha, index)
+    original = chunk.read_bytes()
+    chunk.write_bytes(spoil(original))
 
-    report = second.sync()
+    report = second.sync()  # returns, having gone on to the other file
 
     assert [p for p in report.problems if DAMAGED_WORDS in p], report.problems
     assert _bytes_by_name(second, record_id) == {"interview.m4a": None, "walkround.mp4": large}
-    assert _leftovers(second) == []  # the landed first chunk went with it: the next sync starts that file afresh
+    assert _leftovers(second) == []  # what had landed went with it: the next sync starts that file afresh
     assert not _holds_plaintext(second.vault.path, small)
 
-    last.write_bytes(original)
+    chunk.write_bytes(original)
     again = second.sync()
     assert again.problems == [] and again.downloaded_bytes == len(small)
-    assert _bytes_by_name(second, record_id)["interview.m4a"] == small
-
-
-def test_a_chunk_cut_short_on_the_service_drops_that_download_instead_of_asking_for_it_for_ever(
-    service: Service, make_device: Callable[..., Device]
-) -> None:
-    assessment_id, first, second, _ = colleagues(service, make_device)
-    record_id, small, large, damaged_sha, _intact_sha = _two_attachments(first, assessment_id)
-    chunk = _stored_chunk(service, damaged_sha, 0)
-    original = chunk.read_bytes()
-    chunk.write_bytes(original[:1000])
-
-    report = second.sync()  # returns: the short chunk is not fetched again and again
-
-    assert [p for p in report.problems if DAMAGED_WORDS in p], report.problems
-    assert _bytes_by_name(second, record_id) == {"interview.m4a": None, "walkround.mp4": large}
-    assert _leftovers(second) == []
-    chunk.write_bytes(original)
-    assert second.sync().problems == []
     assert _bytes_by_name(second, record_id)["interview.m4a"] == small
 
 

@@ -19,12 +19,11 @@ from pathlib import Path
 
 import pytest
 import requests.certs
-import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from sync_fixtures import Service, free_port, new_device_identity, stored
+from sync_fixtures import Service, new_device_identity, running_service, stored
 from vault_fixtures import PASSPHRASE, Template
 
 from fieldapp import domain
@@ -33,8 +32,6 @@ from sync.client.engine import engine_for
 from sync.client.enrolment import enrol
 from sync.client.errors import InsecureService
 from sync.client.transport import HttpTransport, RetryPolicy
-from sync.server.app import create_app
-from sync.server.settings import Limits, Settings
 
 ENVIRONMENT_BUNDLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")  # what requests reads, unless told otherwise
 THIS_COMPUTER = (x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost"))
@@ -115,30 +112,9 @@ def _usage(*, cert_sign: bool = False, digital_signature: bool = False) -> x509.
 # -- the real service over https ----------------------------------------------------------------------
 
 
-@contextmanager
-def https_service(data_dir: Path, issued: Issued) -> Iterator[Service]:
-    """The real app under uvicorn with TLS on a free port of 127.0.0.1, in a thread of this process
-    (as `running_service`, plus the certificate and its key)."""
-    settings = Settings(data_dir=data_dir, limits=Limits(requests_per_s=10_000, burst=10_000))
-    app = create_app(settings)
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="critical", lifespan="on",
-        ssl_certfile=str(issued.cert), ssl_keyfile=str(issued.key),
-    )  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="https-service", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the https service did not start")
-        time.sleep(0.01)
-    try:
-        yield Service(f"https://127.0.0.1:{port}", settings, app.state.service.engine)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def https_service(data_dir: Path, issued: Issued):  # noqa: ANN201 - a context manager of Service
+    """The real app over https with this certificate (see `running_service`)."""
+    return running_service(data_dir, tls=(issued.cert, issued.key))
 
 
 @contextmanager

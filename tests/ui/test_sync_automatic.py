@@ -4,6 +4,7 @@ range, the colleague's edit that arrives every few minutes, the two versions typ
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -177,14 +178,21 @@ THEIRS = "Describes a delayed discharge and no respite care since June."
 MERGED = "Describes a delayed discharge of three weeks and no respite care since June."
 
 
+def _notes_edited_both_ways(service: Service, make_device, content: domain.Content) -> tuple[Device, Device, str]:  # noqa: ANN001
+    """A record both colleagues hold, its notes then changed both ways: the colleague's synced, mine not yet."""
+    _assessment_id, mine, theirs, record_id = colleagues(service, make_device, content)
+    assert record_id is not None
+    base = theirs.vault.records.get(record_id).content
+    theirs.vault.records.save(record_id, dataclasses.replace(base, notes=THEIRS))
+    theirs.sync()
+    mine.vault.records.save(record_id, dataclasses.replace(base, notes=MINE))
+    return mine, theirs, record_id
+
+
 def test_a_conflict_merged_by_hand_in_the_conflicts_view_ends_it_here_and_on_the_colleagues_laptop(
     qtbot, sqlite_service: Service, make_device, open_app  # noqa: ANN001
 ) -> None:
-    _assessment_id, mine, theirs, record_id = colleagues(sqlite_service, make_device, sample_contents()[1])
-    base = theirs.vault.records.get(record_id).content
-    theirs.vault.records.save(record_id, domain.Interview(**{**base.__dict__, "notes": THEIRS}))
-    theirs.sync()
-    mine.vault.records.save(record_id, domain.Interview(**{**base.__dict__, "notes": MINE}))
+    mine, theirs, record_id = _notes_edited_both_ways(sqlite_service, make_device, sample_contents()[1])
 
     window = open_app(mine.vault)  # syncs once on opening: the colleague's notes collide with these
     qtbot.waitUntil(lambda: window.sync.view.state == "conflicts", timeout=15_000)
@@ -241,11 +249,7 @@ def test_a_conflict_merged_by_hand_in_the_conflicts_view_ends_it_here_and_on_the
 def test_mark_merged_waits_while_the_editor_holds_something_it_cannot_save(
     qtbot, sqlite_service: Service, make_device, open_app  # noqa: ANN001
 ) -> None:
-    _assessment_id, mine, theirs, record_id = colleagues(sqlite_service, make_device, sample_contents()[0])
-    base = theirs.vault.records.get(record_id).content
-    theirs.vault.records.save(record_id, domain.Observation(**{**base.__dict__, "notes": THEIRS}))
-    theirs.sync()
-    mine.vault.records.save(record_id, domain.Observation(**{**base.__dict__, "notes": MINE}))
+    mine, theirs, record_id = _notes_edited_both_ways(sqlite_service, make_device, sample_contents()[0])
     window = open_app(mine.vault)
     qtbot.waitUntil(lambda: window.sync.view.state == "conflicts", timeout=15_000)
     window.open_conflicts()
