@@ -146,10 +146,8 @@ class Attachments:
         """After a restore from a backup: stored files no row refers to are attachments added
         after that backup. Each that decrypts whole is taken back by its SHA-256, so a record of
         it pulled again shows it, and one whose upload had not finished is sent; the rest go."""
-        with self._vault.transaction("reading the attachment store") as session:
-            known = set(session.scalars(sa.select(Blob.name).where(Blob.name.is_not(None))))
         adopted = 0
-        for name in sorted(self._vault.blobs.names() - known):
+        for name in self._orphans():
             try:
                 blob_id = self._vault.blobs.blob_id_of(name)
                 sha, size = hashlib.sha256(), 0
@@ -173,12 +171,16 @@ class Attachments:
 
     def collect_orphans(self) -> int:
         """Remove stored blobs no row refers to (left by a crash between writing and committing)."""
-        with self._vault.transaction("tidying the attachment store") as session:
-            known = set(session.scalars(sa.select(Blob.name).where(Blob.name.is_not(None))))
-        orphans = self._vault.blobs.names() - known
+        orphans = self._orphans()
         for name in orphans:
             self._vault.blobs.remove(name)
         return len(orphans)
+
+    def _orphans(self) -> list[str]:
+        """Names of stored files that no row refers to."""
+        with self._vault.transaction("reading the attachment store") as session:
+            known = set(session.scalars(sa.select(Blob.name).where(Blob.name.is_not(None))))
+        return sorted(self._vault.blobs.names() - known)
 
     def _blob_of(self, attachment_id: str, record_id: str | None) -> Blob:
         with self._vault.transaction("reading an attachment") as session:

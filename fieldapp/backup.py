@@ -21,7 +21,8 @@ from fieldapp.fsutil import fsync_dir
 
 KEEP = 5
 # Left beside the database by restore(), taken away by the next unlock: the restored database may
-# lack revisions this laptop pushed after the backup, so its next sync pulls everything again.
+# lack revisions (and attachment rows) of this laptop's from after the backup, which unlock and the
+# next pull take back (Vault._open_with, Replication.start_over).
 RESTORED_MARKER = "restored.pending"
 _NAME = re.compile(r"^(\d{8}T\d{6}\d{6}Z)-([a-z0-9-]+)\.db$")
 

@@ -173,10 +173,7 @@ class BlobStore:
     def blob_id_of(self, name: str) -> bytes:
         """The blob id a stored file's header names (unauthenticated until its chunks decrypt under it)."""
         with _open_blob(self._path(name), name) as fh:
-            raw = memoryview(bytearray(HEADER.size))
-            if _fill(fh, raw) < HEADER.size:
-                raise _damaged(name, "is cut off in its header")
-            return bytes(HEADER.unpack(raw)[2])
+            return bytes(_header_fields(fh, name)[2])
 
     def read_chunks(self, name: str, *, blob_id: bytes) -> Generator[bytes, None, None]:
         """Yield the blob's plaintext chunk by chunk, each verified before it is yielded."""
@@ -461,11 +458,15 @@ def _decrypt_file(fh: BinaryIO, name: str, aead: AESGCM, blob_id: bytes) -> Gene
         index += 1
 
 
-def _read_header(fh: BinaryIO, name: str, blob_id: bytes) -> int:
+def _header_fields(fh: BinaryIO, name: str) -> tuple[bytes, int, bytes, int]:
     raw = memoryview(bytearray(HEADER.size))
     if _fill(fh, raw) < HEADER.size:
         raise _damaged(name, "is cut off in its header")
-    magic, version, stored_id, chunk_size = HEADER.unpack(raw)
+    return HEADER.unpack(raw)
+
+
+def _read_header(fh: BinaryIO, name: str, blob_id: bytes) -> int:
+    magic, version, stored_id, chunk_size = _header_fields(fh, name)
     if magic != MAGIC:
         raise _damaged(name, "is not a fieldapp attachment file")
     if version != VERSION:

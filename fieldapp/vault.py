@@ -217,15 +217,16 @@ class Vault:
         self._blobs = BlobStore(self.path / ATTACHMENTS_DIR, keys.subkey(data_key, "attachments"))
         self._blobs.remove_temp_files()
         self._blobs.remove_partials(older_than_s=PARTIAL_DOWNLOADS_KEPT_S)
-        restored = self.path / backup.RESTORED_MARKER
-        if restored.exists():  # a backup was put back: files added since are attachments to take back
+        marker = self.path / backup.RESTORED_MARKER
+        restored = marker.exists()
+        if restored:  # a backup was put back: files added since are attachments to take back
             self.attachments.adopt_orphans()
         else:
             self.attachments.collect_orphans()
         self.replication.load_frameworks()
-        if restored.exists():
+        if restored:
             self.replication.start_over()
-            restored.unlink()
+            marker.unlink()
 
     def _migrate(self, engine: Engine, data_key: bytearray, current: str | None) -> None:
         with engine.connect() as connection:

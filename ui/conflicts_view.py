@@ -46,7 +46,7 @@ class ConflictsDialog(QDialog):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Saves what an editor holds before a merge is marked: True when saved or on its way.
-        self.save_editor: Callable[[str], bool] = lambda _record_id: True
+        self.save_editor: Callable[[], bool] = lambda: True
         self._state = state
         self._conflicts: list[Conflict] = []
         self._labels: dict[str, str] = {}
@@ -170,7 +170,7 @@ class ConflictsDialog(QDialog):
         # The hand merge may still be in the editor, waiting for its autosave: that save is queued
         # now, so the vault worker runs it before the resolve below. A form that cannot be saved
         # (a date it cannot read, say) would leave the merge with the text saved before: refuse.
-        if not self.save_editor(record_id):
+        if not self.save_editor():
             self.status.setText("The editor holds something that cannot be saved yet (it says what); correct it, then mark it merged.")
             return
         VaultOp(self._state, lambda vault: vault.replication.resolve(record_id), initiator=self).success(

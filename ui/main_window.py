@@ -226,7 +226,7 @@ class MainWindow(QMainWindow):
         if self._conflicts is None:
             self._conflicts = ConflictsDialog(self._state, self)
             self._conflicts.open_record.connect(self.open_record)
-            self._conflicts.save_editor = lambda _record_id: self.editor.save_now()
+            self._conflicts.save_editor = self.editor.save_now
         self._conflicts.load()
         self._conflicts.show()
         self._conflicts.raise_()

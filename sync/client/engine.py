@@ -343,10 +343,10 @@ class SyncEngine:
                 while partial.appended < size:
                     self._check_cancel()
                     index, skip = divmod(partial.appended, chunk)
-                    data = self.api.get_chunk(blob.sha256, index)
-                    if len(data) != min(chunk, size - index * chunk):
+                    data, expected = self.api.get_chunk(blob.sha256, index), min(chunk, size - index * chunk)
+                    if len(data) != expected:
                         # A chunk cut short would be asked for again and again: no byte of it moves on.
-                        raise IntegrityError(f"Chunk {index} of an attachment is {len(data)} bytes, not {min(chunk, size - index * chunk)}.")
+                        raise IntegrityError(f"Chunk {index} of an attachment is {len(data)} bytes, not {expected}.")
                     partial.append(data[skip:])
                     self.report.downloaded_bytes += len(data) - skip
                     moves.within(blob, partial.appended)
@@ -357,8 +357,8 @@ class SyncEngine:
                 self.report.problems.append(DAMAGED_CHUNK.format(size=_size_words(size)))
                 return
             except IntegrityError:
-                # The bytes are not the file the revision names (spoilt on the way, or in the
-                # service's store): this one file is not kept, and the sync goes on. Nothing of it
+                # The bytes are not the file the revision names (the service's copy is damaged):
+                # this one file is not kept, and the sync goes on. Nothing of it
                 # stays (a whole partial that fails its SHA-256 is already deleted): resuming from
                 # spoilt bytes would fail again, so the next sync fetches it from the start.
                 partial.abandon()
