@@ -86,8 +86,11 @@ class TagPanel(QWidget):
         self._record = record
         self.setEnabled(record is not None)
         if record is None:
+            # The tree goes (a locked vault shows nothing), and so does the framework it was
+            # built from: the next record builds it again.
             self.tree.clear()
             self.tags.clear()
+            self._framework = None
             return
         framework = framework_by_key(record.framework_key)
         if framework is not self._framework:
