@@ -95,6 +95,9 @@ class RecordContent(Base):
     __tablename__ = "record_content"
     num: Mapped[int] = mapped_column(ForeignKey("records.num", ondelete="CASCADE"), primary_key=True)
     content: Mapped[str] = mapped_column(Text)
+    # {field path: text} for date fields whose typed text does not read as a date yet (JSON);
+    # the draft keeps it, revisions never do.
+    as_typed: Mapped[str | None] = mapped_column(Text)
 
 
 class Link(Base):

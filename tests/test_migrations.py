@@ -43,14 +43,21 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0005(connection: sa.Connection) -> None:
+    """Undo 0006: no text kept as typed beside the drafts."""
+    connection.exec_driver_sql("ALTER TABLE record_content DROP COLUMN as_typed")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
+
+
 def _back_to_0004(connection: sa.Connection) -> None:
-    """Undo 0005: no index of dirty drafts."""
+    """Undo 0006 and 0005: no index of dirty drafts."""
+    _back_to_0005(connection)
     connection.exec_driver_sql("DROP INDEX ix_records_dirty")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0004'")
 
 
 def _back_to_0003(connection: sa.Connection) -> None:
-    """Undo 0005 and 0004: links and attachments keyed by their id alone, no auto-merge awaiting a check."""
+    """Undo 0006, 0005 and 0004: links and attachments keyed by their id alone, no auto-merge awaiting a check."""
     _back_to_0004(connection)
     for table in ("links", "attachments"):
         create = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).scalar_one()
