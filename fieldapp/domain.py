@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from collections.abc import Mapping
 from typing import Any, ClassVar, Union
 
 from fieldapp.errors import ValidationError
@@ -238,6 +239,27 @@ def _check_when(value: str, name: str) -> None:
         datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(f"{name}: {value!r} is not an ISO date or date-time (e.g. 2026-11-22T10:42).") from None
+
+
+def when_paths(content: Content) -> tuple[str, ...]:
+    """A record's date fields by path: held_at, consent.recorded_at, contacts.<contact id>.date."""
+    if isinstance(content, Interview):
+        return ("held_at", "consent.recorded_at")
+    if isinstance(content, CaseTracking):
+        return tuple(f"contacts.{c.id}.date" for c in content.contacts)
+    return ("held_at",)
+
+
+def check_as_typed(content: Content, as_typed: Mapping[str, str]) -> dict[str, str]:
+    """Text typed into date fields that does not read as a date yet, kept for the fields content
+    has (a removed contact's goes with it); raises ValidationError for text that cannot be kept."""
+    paths = set(when_paths(content))
+    kept: dict[str, str] = {}
+    for path, text in as_typed.items():
+        _check_text(text, f"{content.kind}.{path}")
+        if path in paths and text.strip():
+            kept[path] = text
+    return kept
 
 
 def occurred_on(content: Content) -> str | None:

@@ -15,7 +15,7 @@
     ├── FrameworkError                          framework data missing, broken or unknown
     ├── Cancelled                               a long operation was cancelled; nothing kept
     ├── ValidationError (ValueError)            input that the domain does not accept
-    ├── DraftChanged                            a save that expected a draft a sync has changed since
+    │   └── UnreadableDate                      typed text that does not read as a date and time
     └── NotFound (LookupError)                  no such assessment, record, link or attachment
 
 Leaves also subclass a built-in where one fits, so callers can catch either.
@@ -106,14 +106,8 @@ class ValidationError(FieldappError, ValueError):
     """Input the domain does not accept."""
 
 
-class DraftChanged(FieldappError):
-    """An autosave expected the draft as it was loaded, but a sync changed it meanwhile.
-
-    Nothing was written: the editor merges its unsaved words with the new draft and saves again.
-    """
-
-    def __init__(self, message: str = "This record was changed by a sync while you were editing it.") -> None:
-        super().__init__(message)
+class UnreadableDate(ValidationError):
+    """Typed text that does not read as a date (or a date and time); the message says how to type it."""
 
 
 class NotFound(FieldappError, LookupError):

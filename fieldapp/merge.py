@@ -426,15 +426,15 @@ def _check_content(kind: str, base: Body, left: Body, right: Body, content: dict
         found.append(Collision("content", _get(base, "content", {}), left["content"], right["content"]))
 
 
-def rebase_edit(base: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+def rebase_edit(kind: str, base: dict[str, Any], mine: dict[str, Any], theirs: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
     """An editor's unsaved content (mine), moved onto a draft a sync changed (theirs) since the
-    editor last saved (base); all three are content dicts of one kind.
+    editor last saved (base); all three are content dicts of one kind (a domain.KINDS).
 
     Merged as merge_bodies merges (fields, contacts, quick notes line by line); where one field was
     changed both ways, the inspector's own words win here (the colleague's revision stays in the
     history), and the field names are returned so the editor can say so.
     """
-    bodies = [{"record_id": "r", "assessment_id": "a", "kind": "k", "framework": "f", "deleted": False,
+    bodies = [{"record_id": "r", "assessment_id": "a", "kind": kind, "framework": "f", "deleted": False,
                "content": content, "links": [], "attachments": []} for content in (base, mine, theirs)]  # fmt: skip
     result = merge_bodies(*bodies)
     if result.snapshot is not None:

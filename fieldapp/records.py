@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, TypeVar
@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 
 from fieldapp import domain, revision, search, sqlcipher
 from fieldapp.canonical import canonical_json
-from fieldapp.errors import DraftChanged, NotFound, ValidationError
+from fieldapp.errors import NotFound, ValidationError
 from fieldapp.ids import iso, uuid7
 from fieldapp.models import Assessment, Attachment, Link, Record, Revision
-from fieldapp.rows import AttachmentRow, Changes, Done, LinkRow, Passage, RecordRow, RecordSummary, RevisionRow
+from fieldapp.merge import rebase_edit
+from fieldapp.rows import AttachmentRow, Changes, Done, EditSaved, LinkRow, Passage, RecordRow, RecordSummary, RevisionRow
 
 if TYPE_CHECKING:
     from fieldapp.vault import Vault
@@ -70,13 +71,35 @@ class Records:
         query = search.Query(assessment_id=assessment_id, include_deleted=include_deleted, limit=None)
         return search.run(self._vault, query).items
 
-    def save(self, record_id: str, content: domain.Content, *, expected_version: str | None = None) -> Done[RecordRow]:
-        """Autosave: rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision.
+    def save(self, record_id: str, content: domain.Content) -> Done[RecordRow]:
+        """Rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision."""
+        return self._edit(record_id, lambda _read_current: content)
 
-        expected_version: the `updated_at` of the draft the editor holds; if the draft changed
-        since (a sync brought a colleague's edit), nothing is written and DraftChanged is raised.
+    def save_edit(
+        self, record_id: str, content: domain.Content, *, base: domain.Content, as_typed: Mapping[str, str] | None = None
+    ) -> Done[EditSaved]:
+        """An editor's autosave: its form (content) and the draft it started from (base).
+
+        When the draft changed since base (a sync brought a colleague's edit, a quick note, a
+        restore), the edit is moved onto the draft as it is now, never refused and never lost:
+        what changed meanwhile stays, the editor's changes go on top, and where both changed one
+        field the editor's words win (the other version stays in the history). as_typed holds
+        the text of date fields that does not read as a date yet, by field path (see
+        domain.when_paths): kept beside the draft until it is fixed, never put in a revision;
+        None leaves what is kept as it is.
         """
-        return self._edit(record_id, lambda _read_current: content, expected_version=expected_version)
+        moved: dict[str, tuple[str, ...]] = {}
+
+        def rebased(read_current: Callable[[], domain.Content]) -> domain.Content:
+            current = read_current()
+            if current == base:
+                return content
+            merged, kept = rebase_edit(current.kind, domain.to_dict(base), domain.to_dict(content), domain.to_dict(current))
+            moved["kept"] = kept
+            return domain.from_dict(current.kind, merged)
+
+        done = self._edit(record_id, rebased, as_typed=as_typed)
+        return Done(EditSaved(done.value, rebased="kept" in moved, kept_mine=moved.get("kept", ())), done.changes)
 
     def add_note(self, record_id: str, text: str, *, at: datetime | None = None) -> Done[RecordRow]:
         """A quick timestamped line appended to the notes ('10:42  ICB chair asks for…')."""
@@ -100,7 +123,11 @@ class Records:
         return self._edit(record_id, appended)
 
     def _edit(
-        self, record_id: str, change: Callable[[Callable[[], domain.Content]], domain.Content], *, expected_version: str | None = None
+        self,
+        record_id: str,
+        change: Callable[[Callable[[], domain.Content]], domain.Content],
+        *,
+        as_typed: Mapping[str, str] | None = None,
     ) -> Done[RecordRow]:
         """Apply change to the current draft (read only if change asks) and save it, in one transaction.
 
@@ -117,16 +144,23 @@ class Records:
             if found is None:
                 raise NotFound(f"No record with id {record_id}.")
             rec = SimpleNamespace(**dict(zip(_ROW_COLUMNS, found)))
-            if expected_version is not None and rec.updated_at != expected_version:
-                raise DraftChanged()
             content = change(lambda: _decode(session, rec.num, rec.kind))
             if content.kind != rec.kind:
                 raise ValidationError(f"Record {record_id} is a {rec.kind}, not a {content.kind}.")
             domain.validate(content)
+            typed_changed = False
+            if as_typed is not None:
+                typed = domain.check_as_typed(content, as_typed)
+                typed_changed = write_as_typed(session, rec.num, typed)
+            else:
+                typed = as_typed_of(session, rec.num)
             if not write_content(session, rec.num, content):
-                return Done(to_row(session, rec, content), Changes())
+                if typed_changed:  # only the typed text changed: the list's flag follows, nothing to sync
+                    cursor.execute(_SET_FLAGS, (" ".join(record_flags(content, typed)), rec.num))
+                    rec.flags = " ".join(record_flags(content, typed))
+                return Done(to_row(session, rec, content, typed), Changes(records=frozenset({record_id}) if typed_changed else frozenset()))
             edited = {"title": domain.display_title(content), "occurred_on": domain.occurred_on(content),
-                      "flags": " ".join(domain.flags(content)), "updated_at": iso(now)}  # fmt: skip
+                      "flags": " ".join(record_flags(content, typed)), "updated_at": iso(now)}  # fmt: skip
             cursor.execute(_MARK_EDITED, (*edited.values(), iso(now), rec.num))
             editing_since = rec.dirty_since
             vars(rec).update(edited, draft_dirty=True, dirty_since=rec.dirty_since or iso(now), sync_state=_edited_state(rec.sync_state))
@@ -135,7 +169,7 @@ class Records:
                 cut = cut_revision(session, self._vault, load(session, record_id))
                 changes |= Changes(revisions=frozenset({cut.id}) if cut else frozenset())
                 rec = load(session, record_id)
-            return Done(to_row(session, rec, content), changes)
+            return Done(to_row(session, rec, content, typed), changes)
 
     def delete(self, record_id: str) -> Done[RevisionRow]:
         """Delete by a tombstone revision; the history keeps every earlier revision."""
@@ -188,6 +222,23 @@ def content_of(session: Session, rec: Record | SimpleNamespace) -> domain.Conten
     return _decode(session, rec.num, rec.kind)
 
 
+def as_typed_of(session: Session, num: int) -> dict[str, str]:
+    """What date fields hold as typed, not yet readable as dates (empty for most drafts)."""
+    text = sqlcipher.cursor_of(session).execute(_SELECT_AS_TYPED, (num,)).fetchone()
+    return json.loads(text[0]) if text and text[0] else {}
+
+
+def write_as_typed(session: Session, num: int, as_typed: Mapping[str, str]) -> bool:
+    """Keep (or, when empty, forget) the typed text beside the draft; False when nothing changed."""
+    text = canonical_json(dict(as_typed)).decode() if as_typed else None
+    return sqlcipher.cursor_of(session).execute(_UPDATE_AS_TYPED, (text, num, text)).rowcount > 0
+
+
+def record_flags(content: domain.Content, as_typed: Mapping[str, str]) -> tuple[str, ...]:
+    """What the list shows beside a record's title: the domain's flags, and a date to fix."""
+    return domain.flags(content) + (("date-unreadable",) if as_typed else ())
+
+
 def _decode(session: Session, num: int, kind: str) -> domain.Content:
     text = session.execute(_SELECT_CONTENT, {"num": num}).scalar_one()
     return domain.from_dict(kind, json.loads(text))
@@ -197,6 +248,9 @@ def _decode(session: Session, num: int, kind: str) -> domain.Content:
 RECORD_BY_ID = sa.select(Record).where(Record.id == sa.bindparam("record_id"))
 _DIRTY_RECORDS = sa.select(Record).where(Record.draft_dirty == sa.true())  # "= 1", as ix_records_dirty holds them
 _SELECT_CONTENT = sa.text("SELECT content FROM record_content WHERE num = :num")
+_SELECT_AS_TYPED = "SELECT as_typed FROM record_content WHERE num = ?"
+_SET_FLAGS = "UPDATE records SET flags = ? WHERE num = ?"
+_UPDATE_AS_TYPED = "UPDATE record_content SET as_typed = ? WHERE num = ? AND as_typed IS NOT ?"
 # Plain SQL with ? placeholders, run on the DB-API cursor by the autosave path and by to_row.
 _ROW_COLUMNS = (
     "num", "id", "assessment_id", "kind", "framework_key", "title", "occurred_on", "head_revision_id",
@@ -228,11 +282,11 @@ def write_content(session: Session, num: int, content: domain.Content) -> bool:
     return sqlcipher.cursor_of(session).execute(_UPSERT_CONTENT_SQL, (num, draft)).rowcount > 0
 
 
-def describe(rec: Record, content: domain.Content) -> None:
+def describe(rec: Record, content: domain.Content, as_typed: Mapping[str, str] | None = None) -> None:
     """The columns lists and filters read without decoding the draft."""
     rec.title = domain.display_title(content)
     rec.occurred_on = domain.occurred_on(content)
-    rec.flags = " ".join(domain.flags(content))
+    rec.flags = " ".join(record_flags(content, as_typed or {}))
 
 
 def mark_dirty(vault: Vault, rec: Record) -> None:
@@ -285,8 +339,11 @@ def revision_row(rev: Revision) -> RevisionRow:
     return RevisionRow(rev.id, rev.record_id, tuple(json.loads(rev.parents)), rev.device_id, rev.created_at, rev.deleted, rev.pushed)
 
 
-def to_row(session: Session, rec: Record | SimpleNamespace, content: domain.Content | None = None) -> RecordRow:
+def to_row(
+    session: Session, rec: Record | SimpleNamespace, content: domain.Content | None = None, as_typed: Mapping[str, str] | None = None
+) -> RecordRow:
     content = content if content is not None else content_of(session, rec)
+    as_typed = as_typed if as_typed is not None else as_typed_of(session, rec.num)
     cursor = sqlcipher.cursor_of(session)
     links = [LinkRow(*row[:5], Passage(*row[5:]) if row[5] is not None else None) for row in cursor.execute(_LINKS, (rec.id,))]
     atts = [AttachmentRow(*row) for row in cursor.execute(_ATTACHMENTS, (rec.id,))]
@@ -304,9 +361,10 @@ def to_row(session: Session, rec: Record | SimpleNamespace, content: domain.Cont
         draft_dirty=bool(rec.draft_dirty),
         deleted=bool(rec.deleted),
         sync_state=rec.sync_state,
-        flags=domain.flags(content),
+        flags=record_flags(content, as_typed),
         created_at=rec.created_at,
         updated_at=rec.updated_at,
+        as_typed=dict(as_typed),
     )
 
 
@@ -379,8 +437,13 @@ def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict, *, f
     """Make a revision's content, links and attachment references the record's draft again
     (fresh: the record was just made, so it has no links or attachments to replace)."""
     content = domain.from_dict(rec.kind, body["content"])
-    describe(rec, content)
+    # Text typed into a date field here and not yet fixed stays with the draft (for the fields
+    # the new content still has): a colleague's edit is no reason to lose it.
+    as_typed = {} if fresh else domain.check_as_typed(content, as_typed_of(session, rec.num))
+    describe(rec, content, as_typed)
     write_content(session, rec.num, content)
+    if not fresh:
+        write_as_typed(session, rec.num, as_typed)
     # The search index catches up at the next search (search.index_pending), as after autosave:
     # a pull that updates records does no FTS5 work (whose segment merges came in bursts).
     rec.indexed = False

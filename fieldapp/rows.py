@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -105,6 +106,18 @@ class RecordRow:
     flags: tuple[str, ...]
     created_at: str
     updated_at: str
+    # Date fields whose typed text does not read as a date yet, by field path (see
+    # domain.when_paths): the text as typed, kept with the draft until it is fixed.
+    as_typed: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EditSaved:
+    """An editor's autosave: the record as saved, and whether the draft had changed under it."""
+
+    record: RecordRow
+    rebased: bool = False  # the edit was moved onto a draft that changed since the editor's base
+    kept_mine: tuple[str, ...] = ()  # fields changed both ways, where the editor's words were kept
 
 
 @dataclass(frozen=True)

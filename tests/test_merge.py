@@ -810,14 +810,22 @@ def test_an_editors_unsaved_words_move_onto_a_draft_a_sync_changed() -> None:
     base = domain.to_dict(sample_contents()[1])
     mine = {**base, "location": "Carers' centre"}
     theirs = {**base, "pseudonym": "Carer C9", "notes": base["notes"] + "\n10:50  Added on the other laptop"}
-    merged, kept = rebase_edit(base, mine, theirs)
+    merged, kept = rebase_edit("interview", base, mine, theirs)
     assert kept == ()
     assert merged["location"] == "Carers' centre" and merged["pseudonym"] == "Carer C9"
     assert merged["notes"].endswith("Added on the other laptop")
 
 
+def test_an_editors_lines_and_a_colleagues_lines_added_at_one_place_are_both_kept() -> None:
+    base = domain.to_dict(domain.Observation(notes="10:00  Opened"))
+    mine = {**base, "notes": "10:00  Opened\n\nChair asks for the winter plan"}
+    theirs = {**base, "notes": "10:00  Opened\n10:05  Apologies"}
+    merged, kept = rebase_edit("observation", base, mine, theirs)
+    assert kept == () and "Apologies" in merged["notes"] and "winter plan" in merged["notes"]
+
+
 def test_a_field_changed_both_ways_keeps_the_editors_words_and_says_which() -> None:
     base = domain.to_dict(sample_contents()[1])
-    merged, kept = rebase_edit(base, {**base, "pseudonym": "Mine", "location": "Here"}, {**base, "pseudonym": "Theirs", "held_at": "2026-11-21T09:00"})
+    merged, kept = rebase_edit("interview", base, {**base, "pseudonym": "Mine", "location": "Here"}, {**base, "pseudonym": "Theirs", "held_at": "2026-11-21T09:00"})
     assert kept == ("pseudonym",)
     assert (merged["pseudonym"], merged["location"], merged["held_at"]) == ("Mine", "Here", "2026-11-21T09:00")

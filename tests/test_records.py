@@ -256,14 +256,65 @@ def test_an_autosaved_edit_is_found_by_the_next_search(vault: Vault, assessment_
     assert vault.search("first").items == ()
 
 
-def test_an_autosave_expecting_a_draft_that_changed_meanwhile_writes_nothing(vault, assessment_id: str) -> None:
-    from fieldapp.errors import DraftChanged
+def test_an_editor_save_on_a_draft_that_changed_meanwhile_is_moved_onto_it_not_refused(vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.Observation(title="Board", notes="10:00  Opened")).value
+    loaded = vault.records.get(rec.id).content
+    # Meanwhile (a sync, a quick note): the location and a line of notes arrive.
+    vault.records.save(rec.id, domain.Observation(title="Board", location="Room 4", notes="10:00  Opened\n10:05  Apologies"))
+    mine = domain.Observation(title="ICB board", notes="10:00  Opened\n\nChair asks for the winter plan")
+    saved = vault.records.save_edit(rec.id, mine, base=loaded).value
+    assert saved.rebased and saved.kept_mine == ()
+    now = vault.records.get(rec.id).content
+    assert (now.title, now.location) == ("ICB board", "Room 4")
+    assert "Apologies" in now.notes and "winter plan" in now.notes
+    assert saved.record.content == now
+
+
+def test_where_both_changed_one_field_the_editors_words_win_and_are_named(vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.Observation(title="Board")).value
+    vault.records.save(rec.id, domain.Observation(title="Board (theirs)"))
+    saved = vault.records.save_edit(rec.id, domain.Observation(title="Board (mine)"), base=rec.content).value
+    assert saved.kept_mine == ("title",) and vault.records.get(rec.id).title == "Board (mine)"
+
+
+def test_an_editor_save_on_an_unchanged_draft_is_a_plain_save(vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.Observation(title="Board")).value
+    vault.links.tag(rec.id, "safeguarding")  # a new version of the record, the same content
+    saved = vault.records.save_edit(rec.id, domain.Observation(title="Board", notes="typed"), base=rec.content).value
+    assert not saved.rebased and vault.records.get(rec.id).content.notes == "typed"
+
+
+def test_text_typed_into_a_date_field_is_kept_beside_the_draft_and_flagged_until_fixed(vault, assessment_id: str) -> None:
+    rec = vault.records.create(assessment_id, domain.Interview(title="Carer")).value
+    typed = {"held_at": "yesterday afternoon", "consent.recorded_at": "after lunch", "nonsense": "dropped"}
+    saved = vault.records.save_edit(rec.id, domain.Interview(title="Carer", notes="Long paragraph"), base=rec.content, as_typed=typed)
+    row = vault.records.get(rec.id)
+    assert row.as_typed == {"held_at": "yesterday afternoon", "consent.recorded_at": "after lunch"}
+    assert saved.value.record.as_typed == row.as_typed
+    assert row.content.notes == "Long paragraph" and row.content.held_at is None
+    assert "date-unreadable" in row.flags
+    assert [s.flags for s in vault.records.list(assessment_id)] == [("consent-missing", "date-unreadable")]
+    # A revision holds only what reads: it is cut, with every other field, and no typed text.
+    vault.records.cut_all(reason="test")
+    last = vault.history.revisions(rec.id)[-1]
+    assert b"yesterday afternoon" not in vault.history.signed(last.id).body
+    assert vault.history.snapshot(last.id).content.notes == "Long paragraph"
+    fixed = domain.Interview(title="Carer", notes="Long paragraph", held_at="2026-11-21T14:30+00:00")
+    vault.records.save_edit(rec.id, fixed, base=row.content, as_typed={})
+    row = vault.records.get(rec.id)
+    assert row.as_typed == {} and "date-unreadable" not in row.flags and row.content.held_at == "2026-11-21T14:30+00:00"
+
+
+def test_typed_text_stays_when_a_colleagues_revision_is_adopted(vault, assessment_id: str) -> None:
+    from fieldapp.records import apply_snapshot, load, snapshot
 
     rec = vault.records.create(assessment_id, domain.Observation(title="Board")).value
-    loaded = vault.records.get(rec.id)
-    changed = vault.records.save(rec.id, domain.Observation(title="Board, changed by a sync")).value
-    with pytest.raises(DraftChanged):
-        vault.records.save(rec.id, domain.Observation(title="stale editor"), expected_version=loaded.updated_at)
-    assert vault.records.get(rec.id).title == "Board, changed by a sync"
-    saved = vault.records.save(rec.id, domain.Observation(title="fresh editor"), expected_version=changed.updated_at).value
-    assert saved.title == "fresh editor"
+    vault.records.save_edit(rec.id, rec.content, base=rec.content, as_typed={"held_at": "Tuesday-ish"})
+    with vault.transaction("test") as session:
+        row = load(session, rec.id)
+        body = snapshot(session, row)
+        body = {"content": {**body.content, "location": "Room 4"}, "links": [], "attachments": []}
+        apply_snapshot(session, vault, row, body)
+    after = vault.records.get(rec.id)
+    assert after.content.location == "Room 4" and after.as_typed == {"held_at": "Tuesday-ish"}
+    assert "date-unreadable" in after.flags

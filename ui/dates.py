@@ -1,44 +1,69 @@
-"""Dates and times as an inspector types them ("2026-11-20 10:00") and as the vault keeps them (ISO)."""
+"""Dates in the app: read and shown day first (en-GB) unless the system's locale puts the month
+first; the core (fieldapp.dates) does the reading and keeps ISO 8601."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
+from functools import cache
 
-from fieldapp.errors import ValidationError
+from PySide6.QtCore import QLocale
 
-WHEN_HINT = "e.g. 2026-11-20 10:00"
+from fieldapp import dates
+from fieldapp.errors import UnreadableDate
+
+
+@cache
+def day_first() -> bool:
+    """True unless the system's locale writes the month first (a US locale, say); the bare "C"
+    locale of a fresh Linux install counts as en-GB, as the app's users are in England."""
+    locale = QLocale.system()
+    if locale.language() == QLocale.Language.C:
+        return True
+    pattern = locale.dateFormat(QLocale.FormatType.ShortFormat)
+    day, month = pattern.find("d"), pattern.find("M")
+    return day < 0 or month < 0 or day < month
+
+
+def hint() -> str:
+    return dates.hint(day_first())
 
 
 def when_text(value: str | None) -> str:
-    """An ISO date or date-time as it is shown: a space instead of the T."""
-    return value.replace("T", " ") if value else ""
+    """A kept date or date-time as it is shown and edited ("21/11/2026 14:30")."""
+    return dates.show_when(value, day_first=day_first())
 
 
-def when(text: str, label: str) -> str | None:
-    """Typed text as an ISO date or date-time to the minute; raises ValidationError naming label."""
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
-        raise ValidationError(f"{label}: '{text}' is not a date and time ({WHEN_HINT}).") from None
-    return parsed.isoformat(timespec="minutes") if "T" in text or " " in text else parsed.date().isoformat()
+def read_when(text: str) -> str | None:
+    """Typed text as the vault keeps it; raises UnreadableDate saying how to type it."""
+    return dates.parse_when(text, day_first=day_first())
 
 
 def when_or_as_typed(text: str) -> str | None:
-    """The ISO form when the text reads as a date, else the text itself, kept so it can be corrected."""
+    """The kept form when the text reads as a date, else the text itself, kept so it can be fixed."""
     try:
-        return when(text, "date")
-    except ValidationError:
+        return read_when(text)
+    except UnreadableDate:
         return text.strip()
 
 
-def is_iso_when(value: str | None) -> bool:
-    if not value:
-        return True
+def problem(value: str | None) -> str:
+    """Why a value held as typed is not a date yet, in words; "" for a kept (ISO) value."""
+    if dates.is_iso(value):
+        return ""
     try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+        read_when(value or "")
+    except UnreadableDate as exc:
+        return f"{exc} It is kept as you typed it until then."
+    return ""
+
+
+def with_day(value: str | None, day: date) -> str:
+    """value moved to another day, keeping its time of day (the calendar picks only the day)."""
+    try:
+        kept = dates.parse_when(value or "", day_first=day_first())
+    except UnreadableDate:
+        kept = None
+    if kept and "T" in kept:
+        clock = datetime.fromisoformat(kept).time()
+        return when_text(datetime.combine(day, time(clock.hour, clock.minute)).isoformat(timespec="minutes"))
+    return when_text(day.isoformat())

@@ -1,48 +1,69 @@
 """The record editor: the fields of each kind of record, autosaved 2 seconds after the last edit.
 
 There is no Save button to forget. An edit is saved at most 2 seconds later, even while typing
-goes on; leaving the record (or the window) saves at once and cuts a revision. The widgets only read and write a domain dataclass;
-every save is a VaultOp on the vault worker.
+goes on; leaving the record (or the window) saves at once and cuts a revision. What is typed is
+always saved: a date that does not read is kept as typed beside the draft (and said so next to
+its field) while every other field saves; a draft that changed meanwhile (a sync, a quick note)
+has the edit moved onto it by the core, never refused. The widgets only read and write a domain
+dataclass; every save is a VaultOp on the vault worker.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from fieldapp import domain
-from fieldapp.errors import DraftChanged, ValidationError
+from fieldapp.dates import is_iso
+from fieldapp.errors import NotFound, UnreadableDate, ValidationError
 from fieldapp.links import passage_of
 from fieldapp.merge import rebase_edit
-from fieldapp.rows import Passage, RecordRow
+from fieldapp.rows import EditSaved, Passage, RecordRow
 
 from ui.attachments_panel import AttachmentsPanel
-from ui.dates import WHEN_HINT, when, when_text
+from ui.dates import read_when, when_text
 from ui.history_panel import HistoryPanel
 from ui.errors import message_for
-from ui.operations import QueryOp, VaultOp
+from ui.operations import VaultOp
 from ui.record_tables import attendees_table, attendees_to_save, contacts_table, contacts_to_save, groups_table, groups_to_save
 from ui.row_table import RowTable
 from ui.state import AppState
 from ui.tagging import TagPanel
+from ui.theme import colors
+from ui.when_edit import WhenEdit
 
 AUTOSAVE_MS = 2000
+# The form's date fields and where each sits in the record (the paths of domain.when_paths).
+_WHEN_PATHS = {"held_at": "held_at", "consent_when": "consent.recorded_at"}
+_LABELS = {"title": "Title", "notes": "Notes", "location": "Where", "pseudonym": "Pseudonym", "summary": "Summary",
+           "facilitator": "Facilitator"}  # fmt: skip
+
+
+@dataclass
+class FormReading:
+    """The form as the vault will keep it: content of readable values only, the text of date
+    fields that do not read (by path), and what is wrong with which field, in words."""
+
+    content: domain.Content
+    as_typed: dict[str, str] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)  # form field name → message
 
 
 class RecordEditor(QWidget):
@@ -52,10 +73,13 @@ class RecordEditor(QWidget):
         super().__init__()
         self._state = state
         self._record: RecordRow | None = None
-        self._content: domain.Content | None = None
-        self._base: domain.Content | None = None  # the draft as the vault last told us (load or save)
-        self._version = _DraftVersion(None)
+        # What the vault was last told the form holds (or what the form was loaded with): the
+        # base a save's edit is measured from, so the core can move it onto a newer draft.
+        self._sent: domain.Content | None = None
+        self._sent_typed: dict[str, str] = {}
         self._fields: dict[str, Any] = {}
+        self._field_notes: dict[str, QLabel] = {}  # what is wrong with a field, shown under it
+        self._shown_typed: Mapping[str, str] = {}  # date text as typed, while the form is built
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
         self._layout = QVBoxLayout(self)
@@ -64,8 +88,7 @@ class RecordEditor(QWidget):
         self._layout.addWidget(self._heading)
         self._form_host = QWidget()
         self._layout.addWidget(self._form_host)
-        self.status = QLabel("")
-        self.status.setAccessibleName("Save status")
+        self.status = _wrapping_label("Save status")
         self._layout.addWidget(self.status)
         self.tag_panel = TagPanel(state, self.selected_passage)
         self.tag_panel.tagged.connect(self._on_tagged)
@@ -89,13 +112,16 @@ class RecordEditor(QWidget):
     def show_record(self, record: RecordRow | None) -> None:
         """Show another record; the one being edited is saved and a revision cut first."""
         self.leave_record()
-        self._record, self._content = record, record.content if record else None
-        self._base = self._content
-        self._version = _DraftVersion(record.updated_at if record else None)
-        self._rebuild()
+        self._record = record
+        self._sent = record.content if record else None
+        self._sent_typed = dict(record.as_typed) if record else {}
+        self._rebuild(self._sent, self._sent_typed)
+        self.status.setText("")  # messages about the record left behind go with it
         self.tag_panel.set_record(record)
         self.attachments.set_record(record)
         self.history.set_record(record)
+        if record is not None:
+            self._show_problems(self.read_form().problems)
 
     def focus_first_field(self) -> None:
         """Put the cursor in the form's first field (the title), ready to type."""
@@ -112,37 +138,54 @@ class RecordEditor(QWidget):
 
     # -- building the form ------------------------------------------------------------------------
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, content: domain.Content | None, as_typed: Mapping[str, str]) -> None:
+        """The form for content, its date fields showing as_typed where a date did not read."""
         self._form_host.deleteLater()
         self._form_host = QWidget()
         self._layout.insertWidget(1, self._form_host)
-        self._fields = {}
+        self._fields, self._field_notes = {}, {}
+        self._shown_typed = as_typed
         self.quick_note = None
-        if self._content is None:
+        if content is None:
             self._heading.setText("Select or create a record.")
             return
-        self._heading.setText(domain.KIND_LABELS[self._content.kind])
+        self._heading.setText(domain.KIND_LABELS[content.kind])
         form = QFormLayout(self._form_host)
         # Labels above their fields: the editor column stays readable at 1366×768.
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        builders: dict[str, Callable[[QFormLayout, domain.Content], None]] = {
+        builders: dict[str, Callable[[QFormLayout, Any], None]] = {
             "observation": self._observation_form,
             "interview": self._interview_form,
             "case_tracking": self._case_form,
             "focus_group": self._focus_group_form,
         }
-        builders[self._content.kind](form, self._content)
-        self.status.setText("")
+        builders[content.kind](form, content)
 
-    def _line(self, form: QFormLayout, name: str, label: str, value: str, hint: str = "") -> QLineEdit:
+    def _line(self, form: QFormLayout, name: str, label: str, value: str) -> QLineEdit:
         widget = QLineEdit(value)
-        widget.setPlaceholderText(hint)
         widget.setAccessibleName(label)
+        return self._add(form, name, label, widget)
+
+    def _when(self, form: QFormLayout, name: str, label: str, value: str | None) -> WhenEdit:
+        typed = self._shown_typed.get(_WHEN_PATHS[name])
+        widget = WhenEdit(typed if typed is not None else when_text(value), label)
+        return self._add(form, name, label, widget)
+
+    def _add(self, form: QFormLayout, name: str, label: str, widget: QLineEdit) -> Any:
         widget.textEdited.connect(self._edited)
         widget.editingFinished.connect(self._left_field)
         form.addRow(label, widget)
         self._fields[name] = widget
+        self._note_row(form, name, label)
         return widget
+
+    def _note_row(self, form: QFormLayout, name: str, label: str) -> None:
+        """A line under a field that says, in words, what needs attention there (hidden until then)."""
+        note = _wrapping_label(f"{label}: needs attention")
+        note.setStyleSheet(f"color: {colors().flag};")
+        note.hide()
+        form.addRow(note)
+        self._field_notes[name] = note
 
     def _text(self, form: QFormLayout, name: str, label: str, value: str) -> QPlainTextEdit:
         widget = QPlainTextEdit(value)
@@ -151,6 +194,7 @@ class RecordEditor(QWidget):
         widget.textChanged.connect(self._edited)
         form.addRow(label, widget)
         self._fields[name] = widget
+        self._note_row(form, name, label)
         return widget
 
     def _table(self, form: QFormLayout, name: str, label: str, table: RowTable) -> RowTable:
@@ -158,6 +202,7 @@ class RecordEditor(QWidget):
         table.left_cell.connect(self._left_field)
         form.addRow(label, table)
         self._fields[name] = table
+        self._note_row(form, name, label)
         return table
 
     def _choice(self, form: QFormLayout, name: str, label: str, options: dict[str, str], value: str | None) -> QComboBox:
@@ -171,10 +216,10 @@ class RecordEditor(QWidget):
         self._fields[name] = widget
         return widget
 
-    def _observation_form(self, form: QFormLayout, c: Any) -> None:
+    def _observation_form(self, form: QFormLayout, c: domain.Observation) -> None:
         self._line(form, "title", "Title", c.title)
         self._choice(form, "meeting_type", "Meeting type", domain.MEETING_TYPES, c.meeting_type)
-        self._line(form, "held_at", "When", when_text(c.held_at), WHEN_HINT)
+        self._when(form, "held_at", "When", c.held_at)
         self._line(form, "location", "Where", c.location)
         self._table(form, "attendees", "Attendees by role", attendees_table(c.attendees))
         self._text(form, "notes", "Notes", c.notes)
@@ -184,7 +229,7 @@ class RecordEditor(QWidget):
         self.quick_note.returnPressed.connect(self._add_quick_note)
         form.addRow("Quick note", self.quick_note)
 
-    def _interview_form(self, form: QFormLayout, c: Any) -> None:
+    def _interview_form(self, form: QFormLayout, c: domain.Interview) -> None:
         self._line(form, "title", "Title", c.title)
         self._choice(form, "role", "Interviewee", domain.INTERVIEWEE_ROLES, c.role)
         self._line(form, "pseudonym", "Pseudonym (never a real name)", c.pseudonym)
@@ -195,21 +240,23 @@ class RecordEditor(QWidget):
         form.addRow("Consent", given)
         self._fields["consent_given"] = given
         self._choice(form, "consent_method", "Consent: how", {"": "—", **domain.CONSENT_METHODS}, c.consent.method)
-        self._line(form, "consent_when", "Consent: when", when_text(c.consent.recorded_at), WHEN_HINT)
-        self._line(form, "held_at", "When", when_text(c.held_at), WHEN_HINT)
+        self._when(form, "consent_when", "Consent: when", c.consent.recorded_at)
+        self._when(form, "held_at", "When", c.held_at)
         self._line(form, "location", "Where", c.location)
         self._text(form, "notes", "Notes", c.notes)
 
-    def _case_form(self, form: QFormLayout, c: Any) -> None:
+    def _case_form(self, form: QFormLayout, c: domain.CaseTracking) -> None:
         self._line(form, "title", "Title", c.title)
         self._line(form, "pseudonym", "Person (pseudonym)", c.pseudonym)
         self._text(form, "summary", "Summary", c.summary)
-        self._table(form, "contacts", "Timeline of contacts (Alt+Up / Alt+Down to reorder)", contacts_table(c.contacts))
+        typed = self._shown_typed
+        contacts = [dataclasses.replace(x, date=typed.get(f"contacts.{x.id}.date", x.date)) for x in c.contacts]
+        self._table(form, "contacts", "Timeline of contacts (Alt+Up / Alt+Down to reorder)", contacts_table(contacts))
         self._text(form, "notes", "Notes", c.notes)
 
-    def _focus_group_form(self, form: QFormLayout, c: Any) -> None:
+    def _focus_group_form(self, form: QFormLayout, c: domain.FocusGroup) -> None:
         self._line(form, "title", "Title", c.title)
-        self._line(form, "held_at", "When", when_text(c.held_at), WHEN_HINT)
+        self._when(form, "held_at", "When", c.held_at)
         self._table(form, "groups_represented", "Groups represented", groups_table(c.groups_represented))
         self._choice(form, "role", "Mainly", {"": "—", **domain.INTERVIEWEE_ROLES}, c.role or "")
         spin = QSpinBox()
@@ -236,15 +283,19 @@ class RecordEditor(QWidget):
         if self._timer.isActive():
             self.save_now()
 
-    def content_from_form(self) -> domain.Content:
-        """The form as a domain value; raises ValidationError naming a field it cannot read."""
-        assert self._content is not None
+    def read_form(self) -> FormReading:
+        """The form as the vault will keep it. Never refuses: a field that cannot be kept as it
+        is holds the vault's value in content, with its typed text (dates) and what is wrong."""
+        assert self._sent is not None
+        held = self._sent  # stands in for a field that cannot be kept as typed
         values: dict[str, Any] = {}
+        reading = FormReading(held)
         for name, widget in self._fields.items():
-            if isinstance(widget, QLineEdit):
-                values[name] = widget.text()
-            elif isinstance(widget, QPlainTextEdit):
-                values[name] = widget.toPlainText()
+            if isinstance(widget, WhenEdit):
+                values[name] = self._read_when(name, widget.text(), held, reading)
+            elif isinstance(widget, (QLineEdit, QPlainTextEdit)):
+                text = widget.text() if isinstance(widget, QLineEdit) else widget.toPlainText()
+                values[name] = self._read_text(name, text, held, reading)
             elif isinstance(widget, QComboBox):
                 values[name] = widget.currentData()
             elif isinstance(widget, QCheckBox):
@@ -253,53 +304,128 @@ class RecordEditor(QWidget):
                 values[name] = widget.value()
             elif isinstance(widget, RowTable):
                 values[name] = widget.model.rows()
-        return _content(self._content, values)
+        reading.content = _content(held, values)
+        if isinstance(reading.content, domain.CaseTracking):
+            reading.content = self._contacts_as_typed(reading.content, held, reading)
+        return reading
 
-    def save_now(self) -> bool:
-        """Save what the form holds (queued on the vault worker); False if it cannot be saved as it is."""
+    def _read_when(self, name: str, text: str, held: domain.Content, reading: FormReading) -> str | None:
+        try:
+            return read_when(text)
+        except UnreadableDate as exc:
+            path = _WHEN_PATHS[name]
+            reading.as_typed[path] = text
+            reading.problems[name] = f"{exc} Kept as you typed it, and saved with everything else."
+            return _value_at(held, path)
+
+    def _read_text(self, name: str, text: str, held: domain.Content, reading: FormReading) -> str:
+        if len(text) <= domain.MAX_TEXT and "\x00" not in text:
+            return text
+        label = _LABELS.get(name, name)
+        if "\x00" in text:
+            reading.problems[name] = f"{label} holds a character that cannot be saved (NUL); delete it so the rest can be saved."
+        else:
+            reading.problems[name] = f"{label} is longer than {domain.MAX_TEXT:,} characters; shorten it so it can be saved."
+        return str(getattr(held, name, ""))
+
+    def _contacts_as_typed(self, content: domain.CaseTracking, held: domain.Content, reading: FormReading) -> domain.CaseTracking:
+        """A contact's date that does not read is kept as typed; the contact keeps the vault's date."""
+        before = {c.id: c.date for c in getattr(held, "contacts", ())}
+        contacts, unread = [], []
+        for number, contact in enumerate(content.contacts, start=1):
+            if not is_iso(contact.date):
+                reading.as_typed[f"contacts.{contact.id}.date"] = contact.date or ""
+                unread.append(f"Contact {number}: '{contact.date}'")
+                contact = dataclasses.replace(contact, date=before.get(contact.id))
+            contacts.append(contact)
+        if unread:
+            reading.problems["contacts"] = (
+                f"{'; '.join(unread)} {'is' if len(unread) == 1 else 'are'} not a date yet (type it like "
+                "21/11/2026). Kept as you typed it, and saved with everything else."
+            )
+        return dataclasses.replace(content, contacts=tuple(contacts))
+
+    def _show_problems(self, problems: Mapping[str, str]) -> None:
+        for name, note in self._field_notes.items():
+            text = problems.get(name, "")
+            note.setText(text)
+            note.setVisible(bool(text))
+
+    def save_now(self, *, force: bool = False) -> bool:
+        """Save what the form holds (queued on the vault worker). Always saves what can be kept;
+        False when part of it is kept only as typed (a date that does not read yet).
+
+        force: save even if the form did not change, so the core moves it onto a draft that
+        changed meanwhile (a sync arrived) and the form shows the result.
+        """
         # What is typed into an open table cell counts as typed: commit it before reading the form.
         for widget in self._fields.values():
             if isinstance(widget, RowTable):
                 widget.commit_open_editor()
         self._timer.stop()
-        if self._record is None or self._content is None:
+        if self._record is None or self._sent is None:
             return True
-        try:
-            content = self.content_from_form()
-        except ValidationError as exc:
-            self.status.setText(f"Not saved yet: {exc}")
-            return False
-        if content == self._content:
-            self.status.setText("Saved")
-            return True
-        self._content = content
-        record_id, version = self._record.id, self._version
+        reading = self.read_form()
+        self._show_problems(reading.problems)
+        complete = not reading.as_typed
+        if not force and reading.content == self._sent and reading.as_typed == self._sent_typed:
+            self.status.setText("Saved" if complete else "Saved, with a date to check")
+            return complete
+        record_id, base, content, typed = self._record.id, self._sent, reading.content, reading.as_typed
+        self._sent, self._sent_typed = content, dict(typed)
         self.status.setText("Saving…")
-
-        def save(vault: Any) -> Any:
-            # Read and moved on here, on the worker, where saves run in order: each queued save
-            # expects the draft the one before it left, and any other change is a sync's.
-            done = vault.records.save(record_id, content, expected_version=version.value)
-            version.value = done.value.updated_at
-            return done
-
-        VaultOp(self._state, save, initiator=self).success(self._on_saved).failure(self._on_save_failed).run_in_background()
-        return True
+        VaultOp(
+            self._state, lambda vault: vault.records.save_edit(record_id, content, base=base, as_typed=typed), initiator=self
+        ).success(lambda done: self._on_saved(content, done.value, arrived=force)).failure(self._on_save_failed).run_in_background()
+        return complete
 
     def _on_save_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, DraftChanged):
-            self.status.setText("This record changed on another device; merging your words in…")
-            self.reconcile()
-        else:
-            self.status.setText(f"Not saved: {message_for(exc)}")
+        if isinstance(exc, NotFound) and self._record is not None:
+            self._record = None
+            self.show_record(None)
+            self.status.setText("That record was deleted on another device; its earlier versions are in its history.")
+            return
+        self.status.setText(f"Not saved: {message_for(exc)}")
 
-    def _on_saved(self, done: Any) -> None:
-        if self._record is not None and done.value.id == self._record.id:
-            self._record = done.value
-            self._base = done.value.content
-        # Edits made while this save ran are not in it: say so until their own save.
-        self.status.setText("Editing…" if self._timer.isActive() else "Saved")
-        self.saved.emit(done.value)
+    def _on_saved(self, sent: domain.Content, saved: EditSaved, *, arrived: bool = False) -> None:
+        """arrived: the save was made because a sync changed this record (tags and files too)."""
+        record = saved.record
+        if self._record is None or record.id != self._record.id:
+            return  # the inspector moved on; what was typed is saved all the same
+        self._record = record
+        if record.content != sent:
+            self._adopt_draft(sent, record)
+            self._announce(saved.kept_mine)
+        elif not self._timer.isActive():
+            # Edits made while this save ran are not in it: say so until their own save.
+            self.status.setText("Saved" if not record.as_typed else "Saved, with a date to check")
+        if arrived or record.content != sent:
+            for panel in (self.tag_panel, self.attachments, self.history):
+                panel.set_record(record)
+        self.saved.emit(record)
+
+    def _adopt_draft(self, sent: domain.Content, record: RecordRow) -> None:
+        """The vault's draft holds more than the form sent (another device's words, a quick note):
+        show it, with anything typed since the save went out moved onto it."""
+        now = self.read_form()
+        if now.content == sent:
+            shown = record.content
+        else:
+            merged, _kept = rebase_edit(record.kind, domain.to_dict(sent), domain.to_dict(now.content), domain.to_dict(record.content))
+            shown = domain.from_dict(record.kind, merged)
+        self._sent, self._sent_typed = record.content, dict(record.as_typed)
+        self._refresh_form(shown, now.as_typed)
+        if shown != record.content or now.as_typed != record.as_typed:
+            self._edited()  # what was typed meanwhile is saved at the next tick, onto this draft
+
+    def _announce(self, kept: tuple[str, ...]) -> None:
+        if kept:
+            self.status.setText(
+                f"Also changed on another device: {', '.join(_LABELS.get(k, k.replace('_', ' ')) for k in kept)}. "
+                "Your words were kept; theirs are in the history."
+            )
+        else:
+            self.status.setText("Updated with changes from another device.")
 
     def selected_passage(self) -> Passage | None:
         """The text selected in the notes, as a passage of the content being saved."""
@@ -310,7 +436,7 @@ class RecordEditor(QWidget):
         cursor, text = notes.textCursor(), notes.toPlainText()
         start, end = (_code_points(text, p) for p in (cursor.selectionStart(), cursor.selectionEnd()))
         try:
-            return passage_of(self.content_from_form(), "notes", start, end)
+            return passage_of(self.read_form().content, "notes", start, end)
         except ValidationError:
             return None
 
@@ -332,109 +458,83 @@ class RecordEditor(QWidget):
         self.save_now()  # the note goes after what was typed above it
         record_id, moment = self._record.id, datetime.now()
         self.quick_note.clear()
-        version = self._version
+        sent = self._sent
+        VaultOp(self._state, lambda vault: vault.records.add_note(record_id, text, at=moment), initiator=self).success(
+            lambda done: self._on_note_added(sent, done.value)
+        ).run_in_background()
 
-        def note(vault: Any) -> Any:
-            done = vault.records.add_note(record_id, text, at=moment)
-            version.value = done.value.updated_at
-            return done
-
-        VaultOp(self._state, note, initiator=self).success(self._on_note_added).run_in_background()
+    def _on_note_added(self, sent: domain.Content | None, record: RecordRow) -> None:
+        if self._record is None or record.id != self._record.id or sent is None:
+            return
+        self._record = record
+        self._adopt_draft(sent, record)
+        self.status.setText("Note added")
+        self.saved.emit(record)
 
     # -- changes that arrive by sync ------------------------------------------------------------
 
     def on_vault_changed(self, changes: Any, initiator: object) -> None:
         if getattr(initiator, "changes_from_elsewhere", False) and self._record is not None and self._record.id in changes.records:
-            self.reconcile()
+            self.save_now(force=True)  # the core moves the form onto the new draft; _on_saved shows it
 
-    def reconcile(self) -> None:
-        """The record changed under the editor (a colleague's edit arrived): merge the unsaved
-        words in the form onto the new draft, show the result, and save it."""
-        if self._record is None:
-            return
-        record_id = self._record.id
-        QueryOp(self._state, lambda vault: vault.records.get(record_id, include_deleted=True)).success(
-            self._on_reconciled
-        ).run_in_background()
-
-    def _on_reconciled(self, current: RecordRow) -> None:
-        if self._record is None or current.id != self._record.id or self._base is None:
-            return  # the inspector moved on meanwhile
-        if current.deleted:
-            self._record = None
-            self.show_record(None)
-            self.status.setText("That record was deleted on another device; its earlier versions are in its history.")
-            return
-        try:
-            mine = self.content_from_form()
-        except ValidationError:
-            mine = self._content or current.content
-        theirs = current.content
-        if domain.to_dict(theirs) == domain.to_dict(self._base):
-            # No words arrived (a sync that only acknowledged this laptop's own revisions, or
-            # changed its tags or files): nothing to merge, and nothing to announce.
-            self._record = current
-            self._version.value = current.updated_at
-            for panel in (self.tag_panel, self.attachments, self.history):
-                panel.set_record(current)
-            return
-        if domain.to_dict(mine) == domain.to_dict(self._base):
-            merged, kept = theirs, ()
-        else:
-            merged_dict, kept = rebase_edit(domain.to_dict(self._base), domain.to_dict(mine), domain.to_dict(theirs))
-            merged = domain.from_dict(current.kind, merged_dict)
-        self._record, self._base = current, theirs
-        self._version.value = current.updated_at
-        if merged != mine:
-            self._refresh_form(merged)
-        self._content = merged
-        for panel in (self.tag_panel, self.attachments, self.history):
-            panel.set_record(current)
-        if kept:
-            self.status.setText(
-                f"Also changed on another device: {', '.join(k.replace('_', ' ') for k in kept)}. "
-                "Your words were kept; theirs are in the history."
-            )
-        else:
-            self.status.setText("Updated with changes from another device.")
-        if merged != theirs:
-            self._content = theirs  # so save_now sees the form differs from the vault, and saves
-            self.save_now()
-
-    def _refresh_form(self, content: domain.Content) -> None:
-        """Show new content, keeping the cursor where the inspector was typing."""
-        focus = QApplication.focusWidget()
-        name = next((n for n, w in self._fields.items() if w is focus or (focus is not None and w.isAncestorOf(focus))), None)
-        position = focus.cursorPosition() if isinstance(focus, QLineEdit) else focus.textCursor().position() if isinstance(focus, QPlainTextEdit) else None
-        self._content = content
-        self._rebuild()
-        widget = self._fields.get(name) if name else None
-        if widget is None:
-            return
-        widget.setFocus()
-        if isinstance(widget, QLineEdit) and position is not None:
-            widget.setCursorPosition(min(position, len(widget.text())))
-        elif isinstance(widget, QPlainTextEdit) and position is not None:
-            cursor = widget.textCursor()
-            cursor.setPosition(min(position, len(widget.toPlainText())))
-            widget.setTextCursor(cursor)
-
-    def _on_note_added(self, done: Any) -> None:
-        notes = self._fields.get("notes")
-        if isinstance(notes, QPlainTextEdit) and self._record is not None and done.value.id == self._record.id:
-            self._content = done.value.content
-            self._version.value = done.value.updated_at
-            notes.blockSignals(True)
-            notes.setPlainText(done.value.content.notes)
-            notes.blockSignals(False)
-        self._on_saved(done)
+    def _refresh_form(self, content: domain.Content, as_typed: Mapping[str, str]) -> None:
+        """Show new content in the fields as they stand (dates still as typed stay so): only the
+        fields that differ change, and the cursor stays where the inspector was typing."""
+        for name, widget in self._fields.items():
+            value = _form_value(content, as_typed, name)
+            widget.blockSignals(True)
+            if isinstance(widget, QLineEdit) and widget.text() != value:
+                position = widget.cursorPosition()
+                widget.setText(value)
+                widget.setCursorPosition(min(position, len(value)))
+            elif isinstance(widget, QPlainTextEdit) and widget.toPlainText() != value:
+                position = widget.textCursor().position()
+                widget.setPlainText(value)
+                cursor = widget.textCursor()
+                cursor.setPosition(min(position, len(value)))
+                widget.setTextCursor(cursor)
+            elif isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(0, widget.findData(value)))
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QSpinBox):
+                widget.setValue(int(value))
+            elif isinstance(widget, RowTable) and widget.model.rows() != tuple(value):
+                widget.model.set_rows(value)
+            widget.blockSignals(False)
+        self._show_problems(self.read_form().problems)
 
 
-class _DraftVersion:
-    """The draft version (its updated_at) the editor's next save expects; shared with the worker."""
+def _wrapping_label(accessible_name: str) -> QLabel:
+    """A message line that wraps rather than widening the editor pane, however long it is."""
+    label = QLabel("")
+    label.setAccessibleName(accessible_name)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
 
-    def __init__(self, value: str | None) -> None:
-        self.value = value
+
+def _form_value(content: Any, as_typed: Mapping[str, str], name: str) -> Any:
+    """What the form field `name` shows for content (a date still as typed shows its text)."""
+    if name in _WHEN_PATHS:
+        path = _WHEN_PATHS[name]
+        return as_typed[path] if path in as_typed else when_text(_value_at(content, path))
+    if name == "contacts":
+        return [dataclasses.replace(c, date=as_typed.get(f"contacts.{c.id}.date", c.date)) for c in content.contacts]
+    if name in ("consent_given", "consent_method"):
+        return content.consent.given if name == "consent_given" else content.consent.method
+    if name == "role":
+        return content.role or ""
+    return getattr(content, name)
+
+
+def _value_at(content: domain.Content, path: str) -> str | None:
+    """A date field's value by path (held_at, consent.recorded_at)."""
+    value: Any = content
+    for part in path.split("."):
+        value = getattr(value, part, None)
+    return value
 
 
 def _code_points(text: str, utf16_position: int) -> int:
@@ -445,13 +545,13 @@ def _code_points(text: str, utf16_position: int) -> int:
 def _content(current: domain.Content, v: dict[str, Any]) -> domain.Content:
     changes: dict[str, Any] = {k: v[k] for k in ("title", "notes", "location", "pseudonym", "summary", "facilitator") if k in v}
     if "held_at" in v:
-        changes["held_at"] = when(v["held_at"], "When")
+        changes["held_at"] = v["held_at"]
     if isinstance(current, domain.Observation):
         changes["meeting_type"] = v["meeting_type"]
         changes["attendees"] = attendees_to_save(v["attendees"])
     if isinstance(current, domain.Interview):
         changes["role"] = v["role"]
-        changes["consent"] = domain.Consent(v["consent_given"], v["consent_method"] or "", when(v["consent_when"], "Consent: when"))
+        changes["consent"] = domain.Consent(v["consent_given"], v["consent_method"] or "", v["consent_when"])
     if isinstance(current, domain.CaseTracking):
         changes["contacts"] = contacts_to_save(v["contacts"])
     if isinstance(current, domain.FocusGroup):

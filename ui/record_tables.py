@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 from fieldapp import domain
 from fieldapp.ids import uuid7
 
-from ui.dates import is_iso_when, when, when_or_as_typed, when_text
+from ui.dates import problem, when_or_as_typed, when_text
 from ui.row_table import Column, RowTable, RowTableModel
 from ui.theme import colors
 
@@ -30,12 +30,9 @@ def _set(field: str) -> Callable[[Any, str], Any]:
     return lambda row, text: dataclasses.replace(row, **{field: text})
 
 
-def _date_problem(contact: domain.Contact) -> str:
-    return "" if is_iso_when(contact.date) else f"'{contact.date}' is not a date (e.g. 2026-10-01); it will not be saved until it is."
-
-
 CONTACT_COLUMNS: tuple[Column[domain.Contact], ...] = (
-    Column("Date", lambda c: when_text(c.date), lambda c, t: dataclasses.replace(c, date=when_or_as_typed(t)), _date_problem, stretch=False),
+    Column("Date", lambda c: when_text(c.date), lambda c, t: dataclasses.replace(c, date=when_or_as_typed(t)),
+           lambda c: problem(c.date), stretch=False),
     Column("Service", lambda c: c.service, _set("service")),
     Column("What happened", lambda c: c.what_happened, _set("what_happened")),
     Column("Transition", lambda c: c.transition, _set("transition")),
@@ -70,17 +67,15 @@ def groups_table(groups: Sequence[str]) -> RowTable:
 
 
 def contacts_to_save(rows: Sequence[domain.Contact]) -> tuple[domain.Contact, ...]:
-    """Contacts with something in them, dates as the vault keeps them; raises naming a bad date."""
+    """Contacts with something in them. A date that does not read stays as typed (not ISO): the
+    editor keeps that text beside the draft (see RecordEditor.read_form)."""
     kept = []
-    for number, contact in enumerate(rows, start=1):
+    for contact in rows:
         trimmed = dataclasses.replace(
             contact, **{f: getattr(contact, f).strip() for f in ("service", "what_happened", "transition", "persons_account")}
         )
-        if not (trimmed.date or trimmed.service or trimmed.what_happened or trimmed.transition or trimmed.persons_account):
-            continue
-        if not is_iso_when(trimmed.date):
-            trimmed = dataclasses.replace(trimmed, date=when(trimmed.date or "", f"Contact {number}, date"))
-        kept.append(trimmed)
+        if trimmed.date or trimmed.service or trimmed.what_happened or trimmed.transition or trimmed.persons_account:
+            kept.append(trimmed)
     return tuple(kept)
 
 

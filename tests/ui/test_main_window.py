@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit
 
 from fieldapp import domain
+from fieldapp.dates import parse_when
 from fieldapp.search import Query
 from fieldapp.vault import Vault
 
@@ -136,19 +137,26 @@ def test_each_kind_has_its_own_fields_and_saves_them(qtbot, window: MainWindow, 
     assert (group.participants, group.groups_represented) == (9, ("District nurses",))
 
 
-def test_a_date_it_cannot_read_is_not_saved_and_says_why(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+def test_a_date_it_cannot_read_is_kept_as_typed_says_why_beside_it_and_the_rest_saves(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     add_assessment(qtbot, window, state)
     window.new_actions["observation"].trigger()
     settle(qtbot, state)
     when: QLineEdit = field(window, "held_at")
     qtbot.keyClicks(when, "next tuesday")
+    qtbot.keyClicks(field(window, "notes"), "Chair opens the meeting")
     window.editor.save_now()
-    assert "not a date" in window.editor.status.text()
-    when.clear()
-    qtbot.keyClicks(when, "2026-11-20 10:00")
-    window.editor.save_now()
+    note = window.editor._field_notes["held_at"]
+    assert note.isVisible() and "'next tuesday' is not a date" in note.text() and "Kept as you typed it" in note.text()
     settle(qtbot, state)
-    assert state.vault.records.get(window.editor.record_id).content.held_at == "2026-11-20T10:00"
+    saved = state.vault.records.get(window.editor.record_id)
+    assert saved.content.notes == "Chair opens the meeting" and saved.as_typed == {"held_at": "next tuesday"}
+    when.clear()
+    qtbot.keyClicks(when, "20/11/2026 10:00")
+    window.editor.save_now()
+    assert not note.isVisible()
+    settle(qtbot, state)
+    saved = state.vault.records.get(window.editor.record_id)
+    assert saved.content.held_at == parse_when("2026-11-20 10:00") and saved.as_typed == {}
 
 
 def test_an_interview_without_consent_is_flagged_in_the_list(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001

@@ -15,6 +15,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from fieldapp import domain
+from fieldapp.dates import parse_when
 from fieldapp.rows import RecordRow
 from fieldapp.vault import Vault
 
@@ -116,7 +117,7 @@ def test_each_table_model_passes_qts_model_tests_through_every_change(qtmodeltes
     model.set_rows(rows)
     qtmodeltester.check(model)
     model.add_row(1)
-    assert model.setData(model.index(1, 0), "2026-10-05") and model.index(1, 0).data() == "2026-10-05"
+    assert model.setData(model.index(1, 0), "05/10/2026") and model.index(1, 0).data() == "05/10/2026"
     model.move_row(0, 1)
     model.move_row(model.rowCount() - 1, -1)
     model.removeRows(model.rowCount() - 1, 1)
@@ -135,17 +136,16 @@ def test_contact_ids_stay_with_their_contacts_through_edits_and_moves() -> None:
     assert [c.id for c in model.rows()][0::2] == ["c2", "c1"] and model.rows()[1].id not in ("c1", "c2")
 
 
-def test_a_date_it_cannot_read_is_kept_as_typed_flagged_and_refused_on_save() -> None:
+def test_a_date_it_cannot_read_is_kept_as_typed_and_flagged_with_how_to_type_one() -> None:
     model: RowTableModel[domain.Contact] = RowTableModel(CONTACT_COLUMNS, lambda: domain.Contact("x"), lambda: "flag")
     model.set_rows((C1,))
     model.setData(model.index(0, 0), "early October")
     assert model.index(0, 0).data() == "early October"  # not thrown away: the inspector corrects it
-    assert "not a date" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Type it like 21/11/2026" in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) == "flag"
-    with pytest.raises(Exception, match="Contact 1, date: 'early October' is not a date"):
-        contacts_to_save(model.rows())
-    model.setData(model.index(0, 0), "2026-10-02 09:30")
-    assert model.rows()[0].date == "2026-10-02T09:30" and model.index(0, 0).data() == "2026-10-02 09:30"
+    assert contacts_to_save(model.rows())[0].date == "early October"  # the editor keeps it beside the draft
+    model.setData(model.index(0, 0), "2/10/2026 9.30am")
+    assert model.rows()[0].date == parse_when("2026-10-02 09:30") and model.index(0, 0).data() == "02/10/2026 09:30"
 
 
 def test_blank_rows_are_not_saved_and_text_is_trimmed() -> None:
@@ -208,7 +208,7 @@ def test_leaving_the_timeline_saves_at_once(qtbot, window: MainWindow, state: Ap
     assert [c.id for c in saved(state, record.id).contacts] == ["c2", "c1"]
 
 
-def test_remove_takes_out_the_selected_contact_and_a_bad_date_says_why_it_is_not_saved(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+def test_remove_takes_out_the_selected_contact_and_a_bad_date_is_kept_as_typed_saying_why(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1, C2)))
     timeline = table(window, "contacts")
     select_cell(qtbot, timeline, 0, 0)
@@ -219,13 +219,17 @@ def test_remove_takes_out_the_selected_contact_and_a_bad_date_says_why_it_is_not
     editor.selectAll()
     qtbot.keyClicks(editor, "last week")
     press_enter(qtbot, timeline, editor)
+    window.editor.save_now()
     settle(qtbot, state)
-    assert "Contact 1, date: 'last week' is not a date" in window.editor.status.text()
-    assert [c.id for c in saved(state, record.id).contacts] == ["c1", "c2"]  # nothing half-saved
+    note = window.editor._field_notes["contacts"]
+    assert note.isVisible() and "Contact 1: 'last week' is not a date yet" in note.text()
+    kept = state.vault.records.get(record.id)
+    assert [(c.id, c.date) for c in kept.content.contacts] == [("c2", "2026-10-09")]  # the removal saved
+    assert kept.as_typed == {"contacts.c2.date": "last week"}
     qtbot.keyClick(timeline.view, Qt.Key.Key_F2)
     editor = focused_cell_editor(timeline)
     editor.selectAll()
-    qtbot.keyClicks(editor, "2026-10-10")
+    qtbot.keyClicks(editor, "10/10/2026")
     press_enter(qtbot, timeline, editor)
     settle(qtbot, state)
     assert [(c.id, c.date) for c in saved(state, record.id).contacts] == [("c2", "2026-10-10")]
@@ -273,4 +277,4 @@ def test_groups_represented_are_added_edited_in_place_and_removed(qtbot, window:
 def test_showing_another_record_is_not_an_edit(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1,)))
     assert not window.editor._timer.isActive() and window.editor.status.text() == ""
-    assert table(window, "contacts").model.index(0, 0, QModelIndex()).data() == "2026-10-01"
+    assert table(window, "contacts").model.index(0, 0, QModelIndex()).data() == "01/10/2026"
