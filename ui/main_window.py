@@ -36,7 +36,7 @@ from ui.editor import RecordEditor
 from ui.icons import KIND_ICONS, icon
 from ui.list_filters import ListFilters
 from ui.operations import QueryOp, VaultOp
-from ui.record_list import RECORD_ID_ROLE, RecordListModel
+from ui.record_list import RECORD_ID_ROLE, SORT_ROLE, RecordListModel
 from ui.state import AppState
 from ui.sync_controller import SyncController
 from ui.sync_panel import SyncSettings, SyncStatus
@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.model = RecordListModel()
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)  # the When column sorts by date, not by its day-first text
         self.table = QTableView()
         self.table.setAccessibleName("Evidence list")
         self.table.setModel(self.proxy)

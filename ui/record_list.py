@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QIcon
 from fieldapp.domain import KIND_LABELS
 from fieldapp.rows import RecordSummary
 
+from ui.dates import when_text
 from ui.icons import KIND_ICONS, icon
 from ui.theme import colors
 
@@ -17,7 +18,11 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Kind", "Title", "When", "Tags", "Sync")
 SYNC_LABELS = {"local": "Waiting to sync", "synced": "Synced", "conflict": "Conflict"}
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole
-FLAG_TEXT = {"consent-missing": "Consent not recorded"}
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a column sorts by: dates as ISO, shown day first
+FLAG_TEXT = {
+    "consent-missing": "Consent not recorded",
+    "date-unreadable": "A date to check: what was typed is kept, but it does not read as a date yet",
+}
 
 
 class RecordListModel(QAbstractTableModel):
@@ -77,6 +82,8 @@ class RecordListModel(QAbstractTableModel):
         column = index.column()
         if role == RECORD_ID_ROLE:
             return summary.id
+        if role == SORT_ROLE:
+            return (summary.occurred_on or "") if column == 2 else _display(summary, column)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return _display(summary, column)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
@@ -94,7 +101,7 @@ def _display(summary: RecordSummary, column: int) -> str:
     if column == 1:
         return ("⚠ " if summary.flags else "") + summary.title
     if column == 2:
-        return summary.occurred_on or ""
+        return when_text(summary.occurred_on)
     if column == 3:
         return f"{len(summary.statement_ids)} tag{'s' if len(summary.statement_ids) != 1 else ''}" if summary.statement_ids else ""
     return SYNC_LABELS.get(summary.sync_state, summary.sync_state)

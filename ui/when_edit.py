@@ -47,16 +47,18 @@ class WhenEdit(QLineEdit):
             self.setText(shown)
 
     def open_calendar(self) -> None:
-        calendar = self.calendar = QCalendarWidget(self, Qt.WindowType.Popup)
-        calendar.setAccessibleName(f"Calendar for {self.accessibleName()}")
-        calendar.setGridVisible(True)
-        calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+        if self.calendar is None:  # made once, then shown and hidden: it may be closed from its own keys
+            calendar = self.calendar = QCalendarWidget(self)
+            calendar.setWindowFlags(Qt.WindowType.Popup)
+            calendar.setAccessibleName(f"Calendar for {self.accessibleName()}")
+            calendar.setGridVisible(True)
+            calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+            calendar.activated.connect(self._choose)
+            calendar.clicked.connect(self._choose)
+        calendar = self.calendar
         calendar.setSelectedDate(QDate(self._current_day()))
-        calendar.activated.connect(self._choose)
-        calendar.clicked.connect(self._choose)
         calendar.adjustSize()
-        below = self.mapToGlobal(QPoint(0, self.height()))
-        calendar.move(below)
+        calendar.move(self.mapToGlobal(QPoint(0, self.height())))
         calendar.show()
         calendar.setFocus()
 
@@ -77,9 +79,7 @@ class WhenEdit(QLineEdit):
     def _choose(self, chosen: QDate) -> None:
         text = with_day(self.text(), chosen.toPython())
         if self.calendar is not None:
-            self.calendar.close()
-            self.calendar.deleteLater()
-            self.calendar = None
+            self.calendar.hide()
         self.setFocus()
         if text != self.text():
             self.setText(text)

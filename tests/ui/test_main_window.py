@@ -275,3 +275,37 @@ def test_the_list_filters_by_theme_statement_category_and_date_together_with_the
     qtbot.keyClicks(window.search_box, "winter")
     qtbot.waitUntil(lambda: shown() == {"Board in October", "Board in November", "Partnership forum"})
     assert all(w.accessibleName() for w in (filters.theme, filters.statement, filters.category, filters.date_from, filters.date_to))
+
+
+def test_the_list_shows_dates_day_first_and_sorts_them_as_dates(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    aid = state.vault.assessments.list()[0].id
+    for title, held_at in (("December board", "2026-12-01T10:00"), ("November board", "2026-11-20")):
+        state.vault.records.create(aid, domain.Observation(title=title, held_at=held_at))
+    window.refresh_list()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    shown = [(window.proxy.index(r, 1).data(), window.proxy.index(r, 2).data()) for r in range(2)]
+    assert shown == [("November board", "20/11/2026"), ("December board", "01/12/2026")]
+
+
+def test_a_day_picked_from_the_calendar_keeps_the_time_typed_and_is_saved(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    from datetime import date
+
+    from PySide6.QtWidgets import QAbstractItemView
+
+    add_assessment(qtbot, window, state)
+    window.new_actions["observation"].trigger()
+    settle(qtbot, state)
+    when = field(window, "held_at")
+    when.setFocus()
+    qtbot.keyClicks(when, "today 14:30")
+    qtbot.keyClick(when, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    calendar = when.calendar
+    assert calendar is not None and calendar.isVisible()
+    calendar.setSelectedDate(date(2026, 11, 17))
+    qtbot.keyClick(calendar.findChild(QAbstractItemView), Qt.Key.Key_Return)  # the grid has the keyboard
+    assert not calendar.isVisible() and when.text() == "17/11/2026 14:30"
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert state.vault.records.get(window.editor.record_id).content.held_at == parse_when("17/11/2026 14:30")
