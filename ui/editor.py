@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QSizePolicy,
     QSpinBox,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -122,6 +124,38 @@ class RecordEditor(QWidget):
         self.history.set_record(record)
         if record is not None:
             self._show_problems(self.read_form().problems)
+            self._mark_passages(record)
+
+    def open_new(self, record: RecordRow) -> None:
+        """A record just made: every statement in view, the cursor in its first field."""
+        self.show_record(record)
+        self.tag_panel.clear_filter()
+        self.focus_first_field()
+
+    def _mark_passages(self, record: RecordRow) -> None:
+        """Tagged passages of the notes shown with a background, so one sees what was tagged.
+        The marks move with the text as it is edited (they are cursors into the document)."""
+        notes = self._fields.get("notes")
+        if not isinstance(notes, QPlainTextEdit):
+            return
+        text = notes.toPlainText()
+        marks = []
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor(colors().passage))
+        for link in record.links:
+            passage = link.passage
+            if passage is None or passage.field != "notes" or not passage.text:
+                continue
+            start = passage.start if text[passage.start : passage.end] == passage.text else text.find(passage.text)
+            if start < 0:
+                continue  # edited away since: the tag keeps its words in the tag list
+            selection = QTextEdit.ExtraSelection()
+            cursor = notes.textCursor()
+            cursor.setPosition(_utf16(text, start))
+            cursor.setPosition(_utf16(text, start + len(passage.text)), QTextCursor.MoveMode.KeepAnchor)
+            selection.cursor, selection.format = cursor, fmt
+            marks.append(selection)
+        notes.setExtraSelections(marks)
 
     def focus_first_field(self) -> None:
         """Put the cursor in the form's first field (the title), ready to type."""
@@ -448,6 +482,7 @@ class RecordEditor(QWidget):
 
     def _on_tagged(self, record: RecordRow) -> None:
         self._record = record
+        self._mark_passages(record)
         self.saved.emit(record)
 
     def _add_quick_note(self) -> None:
@@ -535,6 +570,11 @@ def _value_at(content: domain.Content, path: str) -> str | None:
     for part in path.split("."):
         value = getattr(value, part, None)
     return value
+
+
+def _utf16(text: str, code_points: int) -> int:
+    """The other way: Python's position in text as Qt counts it."""
+    return len(text[:code_points].encode("utf-16-le")) // 2
 
 
 def _code_points(text: str, utf16_position: int) -> int:

@@ -370,9 +370,9 @@ class MainWindow(QMainWindow):
         ).run_in_background()
 
     def _open_new(self, record: RecordRow) -> None:
-        self.editor.show_record(record)
+        self.editor.open_new(record)
+        self.editor_area.verticalScrollBar().setValue(0)  # its first field in view, not the last one's place
         self.refresh_list()
-        self.editor.focus_first_field()
 
     def on_table_current_changed(self, current: Any, _previous: Any) -> None:
         if not current.isValid():

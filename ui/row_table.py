@@ -31,7 +31,9 @@ from ui.icons import icon
 
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
-_VISIBLE_ROWS = (2, 8)  # the view asks for room for this many rows, fewest and most, then scrolls
+# The view asks for room for this many rows, fewest and most: a timeline grows with its contacts
+# (the editor scrolls, not a box within it) and scrolls itself only past a long case's worth.
+_VISIBLE_ROWS = (2, 40)
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,12 @@ class TagPanel(QWidget):
         self.tag_passage.clicked.connect(self.on_tag_passage_clicked)
         row.addWidget(self.tag_passage, 1)
         layout.addLayout(row)
+        self.passage_hint = QLabel("To tag words of the notes: pick a statement above, then select the words.")
+        self.passage_hint.setWordWrap(True)
+        self.passage_hint.setAccessibleName("How to tag selected text")
+        layout.addWidget(self.passage_hint)
+        self.tree.currentItemChanged.connect(lambda _current, _previous: self._enable_passage())
+        self._enable_passage()
         layout.addWidget(QLabel("Tags"))
         self.tags = QListWidget()
         self.tags.setAccessibleName("Tags on this record")
@@ -81,6 +87,17 @@ class TagPanel(QWidget):
         self.remove_button.setAccessibleName("Remove the selected tag")
         self.remove_button.clicked.connect(self.on_remove_tag)
         layout.addWidget(self.remove_button)
+
+    def _enable_passage(self) -> None:
+        """Tag selected text works once a statement is picked; until then the hint says what to do."""
+        current = self.tree.currentItem()
+        chosen = current is not None and current.data(0, STATEMENT_ROLE) is not None
+        self.tag_passage.setEnabled(chosen)
+        self.passage_hint.setVisible(not chosen)
+
+    def clear_filter(self) -> None:
+        """A new record starts with every statement in view."""
+        self.filter.clear()
 
     def set_record(self, record: RecordRow | None) -> None:
         self._record = record

@@ -116,3 +116,44 @@ def test_the_coverage_grid_fits_at_1366_by_768(qtbot, window: MainWindow, state:
     qtbot.wait(50)
     assert problems(window) == []
     assert window.coverage.grid.horizontalScrollBar().maximum() == 0  # all six categories and All in view
+
+
+def test_a_long_message_and_a_date_in_words_wrap_inside_the_editor_and_tag_selected_text_stays_in_view(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == "interview")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: "held_at" in window.editor._fields and state.tasks.pending == 0, timeout=10_000)
+    when = window.editor._fields["held_at"]
+    when.setText("the second Tuesday after the half-term holiday, in the afternoon, before the ICB board " * 3)
+    window.editor.save_now()
+    window.editor.status.setText("A message about this record that goes on and on " * 12)
+    qtbot.waitUntil(lambda: state.tasks.pending == 0)
+    qtbot.wait(50)
+    assert window.editor._field_notes["held_at"].isVisible()
+    assert problems(window) == []
+    button = window.editor.tag_panel.tag_passage
+    left = button.mapTo(window, QPoint(0, 0)).x()
+    assert left + button.width() <= window.editor_area.viewport().mapTo(window, QPoint(0, 0)).x() + window.editor_area.viewport().width()
+
+
+def test_a_new_record_opens_at_its_first_field_with_every_statement_in_view(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    window.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.editor.record_id is not None and state.tasks.pending == 0, timeout=10_000)
+    window.editor_area.verticalScrollBar().setValue(window.editor_area.verticalScrollBar().maximum())
+    qtbot.keyClicks(window.editor.tag_panel.filter, "safe")
+    window.new_actions["focus_group"].trigger()
+    qtbot.waitUntil(lambda: "facilitator" in window.editor._fields and state.tasks.pending == 0, timeout=10_000)
+    assert window.editor_area.verticalScrollBar().value() == 0
+    assert window.editor.tag_panel.filter.text() == ""
+    assert not any(item.isHidden() for item in window.editor.tag_panel._statement_items())
+    assert QApplication.focusWidget() is window.editor._fields["title"]
+
+
+def test_a_timeline_grows_with_its_contacts_instead_of_scrolling_inside_the_form(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    contacts = tuple(domain.Contact(f"c{n}", service=f"Service {n}", date=f"2026-10-{n + 1:02d}") for n in range(12))
+    record = state.vault.records.create(state.vault.assessments.list()[0].id, domain.CaseTracking(contacts=contacts)).value
+    window.editor.show_record(record)
+    qtbot.wait(50)
+    view = window.editor._fields["contacts"].view
+    assert view.verticalScrollBar().maximum() == 0 and view.height() >= 12 * view.rowHeight(0)

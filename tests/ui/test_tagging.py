@@ -6,13 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextCursor
+from PySide6.QtGui import QColor, QTextCursor
 
 from fieldapp import domain
 from fieldapp.vault import Vault
 
 from ui.editor import RecordEditor
 from ui.state import AppState
+from ui.theme import colors
 
 
 @pytest.fixture
@@ -104,3 +105,31 @@ def test_the_history_lists_revisions_and_restores_one_as_a_new_revision(qtbot, e
     assert vault.records.get(record_id).content.notes.startswith("Carer 😀 describes")
     assert len(vault.history.revisions(record_id)) == 3
     qtbot.waitUntil(lambda: editor._fields["notes"].toPlainText().startswith("Carer"))
+
+
+def test_tag_selected_text_waits_for_a_statement_and_says_how_then_marks_the_passage_in_the_notes(
+    qtbot, editor: RecordEditor, vault: Vault  # noqa: ANN001
+) -> None:
+    panel = editor.tag_panel
+    assert not panel.tag_passage.isEnabled() and panel.passage_hint.isVisible()
+    panel.tree.setCurrentItem(statement_item(editor, "equity-in-experience-outcomes"))
+    assert panel.tag_passage.isEnabled() and not panel.passage_hint.isVisible()
+    notes = editor._fields["notes"]
+    text = notes.toPlainText()
+    cursor = notes.textCursor()
+    start = len(text[: text.index("delayed discharge")].encode("utf-16-le")) // 2
+    cursor.setPosition(start)
+    cursor.setPosition(start + len("delayed discharge"), QTextCursor.MoveMode.KeepAnchor)
+    notes.setTextCursor(cursor)
+    qtbot.mouseClick(panel.tag_passage, Qt.MouseButton.LeftButton)
+    settle(qtbot, editor)
+    qtbot.waitUntil(lambda: len(notes.extraSelections()) == 1)
+    (mark,) = notes.extraSelections()
+    assert mark.cursor.selectedText() == "delayed discharge"
+    assert mark.format.background().color() == QColor(colors().passage)
+    # The mark moves with the words as the inspector types above them.
+    begin = notes.textCursor()
+    begin.setPosition(0)
+    notes.setTextCursor(begin)
+    qtbot.keyClicks(notes, "Visit 2. ")
+    assert notes.extraSelections()[0].cursor.selectedText() == "delayed discharge"
