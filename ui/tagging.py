@@ -107,6 +107,7 @@ class TagPanel(QWidget):
             # built from: the next record builds it again.
             self.tree.clear()
             self.tags.clear()
+            self.category.clear()  # no record, no default category to offer
             self._framework = None
             return
         framework = framework_by_key(record.framework_key)

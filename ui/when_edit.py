@@ -52,6 +52,7 @@ class WhenEdit(QLineEdit):
             calendar.setWindowFlags(Qt.WindowType.Popup)
             calendar.setAccessibleName(f"Calendar for {self.accessibleName()}")
             calendar.setGridVisible(True)
+            calendar.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
             calendar.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
             calendar.activated.connect(self._choose)
             calendar.clicked.connect(self._choose)
