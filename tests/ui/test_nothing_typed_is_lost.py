@@ -368,3 +368,38 @@ def test_words_typed_after_tagging_survive_a_colleagues_revision_arriving_in_bet
         if state.sync is not None:
             state.sync.shutdown()
         state.tasks.shutdown()
+
+
+# -- every other way out: idle lock, the screen locking, closing the window ---------------------------
+
+
+@pytest.mark.parametrize("way_out", ["idle", "screen", "close"])
+def test_every_way_of_leaving_keeps_a_date_in_words_and_the_notes(qtbot, app: AppController, vault_path: Path, way_out: str) -> None:  # noqa: ANN001
+    main = app.main
+    assert main is not None
+    record_id = new_record(qtbot, main, Qt.Key.Key_2)
+    type_into(qtbot, fields(main)["held_at"], "after the carers' forum")
+    type_into(qtbot, fields(main)["notes"], PARAGRAPH)
+    vault = app.state.vault
+    assert vault is not None
+    if way_out == "idle":
+        app.state.idle_lock_s = 1
+        app._arm_idle()
+        qtbot.waitUntil(lambda: vault.is_locked, timeout=10_000)
+    elif way_out == "screen":
+        app.screen_lock.screen_locked.emit()
+        qtbot.waitUntil(lambda: vault.is_locked, timeout=10_000)
+    else:
+        main.close()
+        settle(qtbot, app.state)
+        app.state.tasks.run(vault.lock, lambda _none: None, lambda _exc: None)
+        qtbot.waitUntil(lambda: vault.is_locked, timeout=10_000)
+    reopened = Vault.open(vault_path, passphrase=PASSPHRASE)
+    try:
+        kept = reopened.records.get(record_id)
+    finally:
+        reopened.lock()
+    assert kept.content.notes == PARAGRAPH and kept.as_typed == {"held_at": "after the carers' forum"}
+    if way_out != "close":
+        app.state.idle_lock_s = 0
+        unlock(qtbot, app)
