@@ -20,6 +20,7 @@ from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
 from fieldapp.ids import iso, utcnow
 from fieldapp.replication import Ack, BlobToMove, PulledAssessment, PulledPage
 from fieldapp.rows import Changes
+from fieldapp.sizes import progress_text, size_text
 from fieldapp.vault import Vault
 from sync import protocol
 from sync.client.api import ServiceApi
@@ -297,7 +298,7 @@ class SyncEngine:
             except TooLarge as exc:
                 # This file does not fit the service's room for unfinished uploads (now, or ever):
                 # the others still go, and it is tried again next time; it stays safe here.
-                self.report.problems.append(f"An attachment of {_mb(status.size)} MB could not be sent yet: {exc}")
+                self.report.problems.append(f"An attachment of {size_text(status.size)} could not be sent yet: {exc}")
             moves.past(blob)
 
     def _send_chunks(self, blob: BlobToMove, status: protocol.BlobStatus, moves: _Moves) -> bool:
@@ -354,7 +355,7 @@ class SyncEngine:
             except DamagedOnTheWay:
                 # Spoilt in transit (the chunk does not match the hash the service sent with it):
                 # the partial keeps every chunk that landed whole, and the next sync resumes there.
-                self.report.problems.append(DAMAGED_CHUNK.format(size=_size_words(size)))
+                self.report.problems.append(DAMAGED_CHUNK.format(size=size_text(size)))
                 return
             except IntegrityError:
                 # The bytes are not the file the revision names (the service's copy is damaged):
@@ -362,7 +363,7 @@ class SyncEngine:
                 # stays (a whole partial that fails its SHA-256 is already deleted): resuming from
                 # spoilt bytes would fail again, so the next sync fetches it from the start.
                 partial.abandon()
-                self.report.problems.append(DAMAGED_DOWNLOAD.format(size=_size_words(size)))
+                self.report.problems.append(DAMAGED_DOWNLOAD.format(size=size_text(size)))
                 return
             except NotFound:
                 return  # the attachment was removed meanwhile
@@ -433,23 +434,10 @@ class _Moves:
         self._show(self.done)
 
     def _show(self, done: int) -> None:
-        self._say(self.stage, done, self.total, message=f"{self._words} ({_amount(done, self.total)})")
+        self._say(self.stage, done, self.total, message=f"{self._words} ({progress_text(done, self.total)})")
 
 
 def _chunks(size: int, chunk_size: int) -> int:
     return max(1, -(-size // chunk_size))
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f}"
-
-
-def _amount(done: int, total: int) -> str:
-    """Words like "12.0 of 300.0 MB"; in KB below a megabyte, where "0.0 of 0.1 MB" would say nothing."""
-    if total < 1_000_000:
-        return f"{done / 1e3:.0f} of {total / 1e3:.0f} KB"
-    return f"{_mb(done)} of {_mb(total)} MB"
-
-
-def _size_words(n: int) -> str:
-    return f"{n / 1e3:.0f} KB" if n < 1_000_000 else f"{_mb(n)} MB"

@@ -24,6 +24,7 @@ import requests
 import urllib3.exceptions
 from urllib3.util import parse_url
 
+from fieldapp.sizes import size_text
 from sync import protocol
 from sync.client.errors import InsecureService, ServiceFault, ServiceMoved, ServiceUnreachable
 
@@ -279,7 +280,7 @@ def _read_body(answer: requests.Response, limit: int) -> bytes:
 
 def _too_large_message(limit: int) -> str:
     return (
-        f"The service sent an answer larger than this app accepts ({limit >> 20} MiB); it was dropped and nothing was "
+        f"The service sent an answer larger than this app accepts ({size_text(limit)}); it was dropped and nothing was "
         "stored. Sync will try again; if this keeps happening, tell your administrator (is it a fieldapp service?)."
     )
 
