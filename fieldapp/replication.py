@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fieldapp import framework as frameworks
-from fieldapp import arrivals, graph, revision, sqlcipher
+from fieldapp import arrivals, graph, revision, sqlcipher, sync_state
 from fieldapp.errors import FieldappError, FrameworkError, IntegrityError, NotFound, ValidationError
 from fieldapp.ids import iso, utcnow
 from fieldapp.models import Assessment, Attachment, Blob, Device, Framework, Meta, Record, Revision
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from fieldapp.vault import Vault
 
 _LINK_KEYS = ("url", "token", "inspector_id", "inspector_name", "ca_bundle")
-_PREFIX = "sync."
+_PREFIX = sync_state.META_PREFIX
 TRANSIENT = {"unknown_parent"}  # refusals that a later push may cure (the parent goes first)
 
 
@@ -138,6 +138,8 @@ class Replication:
             if previous is None or previous.url != link.url:
                 _put_meta(session, "cursor", "")
                 session.execute(sa.update(Revision).values(pushed=False, rejected=None))
+                # Nothing is on the new service yet: no record may say "Synced" until it is.
+                session.execute(sa.update(Record).where(Record.sync_state == "synced").values(sync_state="local"))
                 session.execute(sa.update(Assessment).values(on_service=False, service_note=""))
                 session.execute(sa.update(Blob).where(Blob.name.is_not(None)).values(uploaded=False))
 
@@ -352,9 +354,12 @@ class Replication:
             rows = session.execute(_UPLOADS)
             return [BlobToMove(r.sha256, r.size) for r in rows]
 
-    def mark_uploaded(self, sha256: str) -> None:
+    def mark_uploaded(self, sha256: str) -> Done[None]:
+        """The service holds these bytes whole; the records they belong to may read "Synced" now."""
         with self._vault.transaction("noting an uploaded attachment") as session:
             session.execute(sa.update(Blob).where(Blob.sha256 == sha256).values(uploaded=True))
+            records = set(session.scalars(_RECORDS_OF_BLOB, {"sha256": sha256}))
+            return Done(None, Changes(records=frozenset(records)))
 
     def transfers_pending(self) -> tuple[list[BlobToMove], list[BlobToMove]]:
         """Attachment bytes to send and to fetch, read together (one transaction, not two)."""
@@ -393,7 +398,7 @@ class Replication:
                 self._vault.blobs.remove(info.name)
                 return Done(None, Changes())
             blob.name, blob.blob_id, blob.uploaded = info.name, _download_blob_id(self._vault, sha256), True
-            records = set(session.scalars(sa.text("SELECT record_id FROM attachments WHERE sha256 = :s").bindparams(s=sha256)))
+            records = set(session.scalars(_RECORDS_OF_BLOB, {"sha256": sha256}))
             return Done(None, Changes(records=frozenset(records)))
 
     # -- status -----------------------------------------------------------------------------------
@@ -448,6 +453,7 @@ _PENDING_COUNT = _TO_PUSH.with_only_columns(sa.func.count())  # how many _PENDIN
 _MARK_PUSHED = sa.update(_revisions).where(_revisions.c.id.in_(_IDS)).values(pushed=True)
 _MARK_REFUSED = sa.update(_revisions).where(_revisions.c.id == sa.bindparam("rev_id")).values(rejected=sa.bindparam("why"))
 _RECORDS_OF_REVISIONS = sa.select(Revision.record_id).where(Revision.id.in_(_IDS))
+_RECORDS_OF_BLOB = sa.select(Attachment.record_id).where(Attachment.sha256 == sa.bindparam("sha256")).distinct()
 _GRAPHS_OF_RECORDS = sa.select(Revision.record_id, Revision.id, Revision.parents, Revision.pushed).where(Revision.record_id.in_(_IDS))
 _STATES_OF_RECORDS = sa.select(Record.id, Record.sync_state, Record.draft_dirty).where(Record.id.in_(_IDS))
 _SET_SYNC_STATE = sa.update(_records).where(_records.c.id.in_(_IDS)).values(sync_state=sa.bindparam("state"))

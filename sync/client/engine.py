@@ -294,7 +294,7 @@ class SyncEngine:
                 continue
             try:
                 if status.complete or self._send_chunks(blob, status, moves):
-                    self.vault.replication.mark_uploaded(blob.sha256)
+                    self.report.changes |= self.vault.replication.mark_uploaded(blob.sha256).changes
             except TooLarge as exc:
                 # This file does not fit the service's room for unfinished uploads (now, or ever):
                 # the others still go, and it is tried again next time; it stays safe here.
