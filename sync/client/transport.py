@@ -402,5 +402,11 @@ def _reason(exc: Exception) -> str:
 def _unreachable_message(url: str, exc: Exception | None) -> str:
     host = urlsplit(url).netloc
     if isinstance(exc, requests.exceptions.Timeout):
-        return f"The service at {host} did not answer in time. Your work is safe here; sync will try again."
-    return f"Cannot reach the service at {host} (offline?). Your work is safe here; sync will try again when it is reachable."
+        return (
+            f"The service at {host} did not answer in time: the network may be slow, or the service busy. "
+            "Your work is safe here. Try again later; if it keeps happening, check the network connection."
+        )
+    return (
+        f"Cannot reach the service at {host}: check that this laptop is online and that the service address in "
+        "Sync settings is right (is the service running?). Your work is safe here."
+    )

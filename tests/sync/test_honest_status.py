@@ -17,6 +17,8 @@ from fieldapp.search import Query
 from fieldapp.vault import Vault
 from sync.client.engine import Progress
 from sync.client.enrolment import enrol
+from sync.client.errors import ServiceRefused
+from sync.server import admin
 
 
 def _state(vault: Vault, record_id: str) -> str:
@@ -108,3 +110,20 @@ def test_enrolling_with_another_service_makes_synced_records_wait_again(
 
         assert _state(laptop.vault, record.id) == "local"  # the new service holds none of it
 
+
+def test_a_push_for_an_assessment_whose_team_one_has_left_names_it_and_what_to_do(
+    sqlite_service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, (inspector,) = sqlite_service.team("Northshire ICS")
+    laptop = make_device(sqlite_service, inspector)
+    laptop.sync()
+    with sqlite_service.admin() as session:
+        admin.remove_member(session, assessment_id, inspector)
+    laptop.vault.records.create(assessment_id, sample_contents()[0])
+
+    with pytest.raises(ServiceRefused) as refused:
+        laptop.sync()
+
+    words = str(refused.value)
+    assert "team of assessment “Northshire ICS”" in words and assessment_id not in words
+    assert "Ask the service's administrator to add you to that assessment's team" in words
