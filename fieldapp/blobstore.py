@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fieldapp.errors import Cancelled, IntegrityError, StorageError, VaultLocked
 from fieldapp.fsutil import fsync_dir
+from fieldapp.sizes import size_text
 
 if TYPE_CHECKING:
     from fieldapp.blobio import BlobReader, PartialBlob
@@ -61,7 +62,7 @@ _STORAGE_MESSAGES = {
     "ENOSPC": "Not enough disk space to store the attachment. Free some space on the vault's disk and try again.",
     "EDQUOT": "Your disk quota is used up, so the attachment could not be stored. Free some space and try again.",
     "EROFS": "The vault's disk is read-only, so the attachment could not be stored. Move the vault to a writable disk.",
-    "EFBIG": "The attachment is too large for the vault's disk (FAT32 disks hold at most 4 GB per file). "
+    "EFBIG": f"The attachment is too large for the vault's disk (FAT32 disks hold at most {size_text(2**32 - 1)} per file). "
     "Move the vault to a disk formatted as NTFS, APFS or ext4.",
     "EACCES": "fieldapp is not allowed to write in the vault's attachment folder. Check the folder's permissions.",
     "EPERM": "fieldapp is not allowed to write in the vault's attachment folder. Check the folder's permissions.",

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fieldapp import framework as frameworks
-from fieldapp import arrivals, graph, revision, sqlcipher
+from fieldapp import arrivals, graph, revision, sqlcipher, sync_state
 from fieldapp.errors import FieldappError, FrameworkError, IntegrityError, NotFound, ValidationError
 from fieldapp.ids import iso, utcnow
 from fieldapp.models import Assessment, Attachment, Blob, Device, Framework, Meta, Record, Revision
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from fieldapp.vault import Vault
 
 _LINK_KEYS = ("url", "token", "inspector_id", "inspector_name", "ca_bundle")
-_PREFIX = "sync."
+_PREFIX = sync_state.META_PREFIX
 TRANSIENT = {"unknown_parent"}  # refusals that a later push may cure (the parent goes first)
 
 
@@ -87,6 +87,19 @@ class Ack:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A change the service refused for good: the record's title, and the service's reason."""
+
+    record_id: str
+    title: str
+    reason: str
+
+    def words(self) -> str:
+        title = f"“{self.title}”" if self.title else "an untitled record"
+        return f"The service refused {title}: {self.reason.rstrip('.')}."
+
+
+@dataclass(frozen=True)
 class BlobToMove:
     sha256: str
     size: int
@@ -113,6 +126,7 @@ class SyncStatus:
     uploads: int
     downloads: int
     last_synced_at: str | None
+    refusals: tuple[Refusal, ...] = ()  # the first few refused changes, with their records' titles
 
 
 class Replication:
@@ -138,6 +152,8 @@ class Replication:
             if previous is None or previous.url != link.url:
                 _put_meta(session, "cursor", "")
                 session.execute(sa.update(Revision).values(pushed=False, rejected=None))
+                # Nothing is on the new service yet: no record may say "Synced" until it is.
+                session.execute(sa.update(Record).where(Record.sync_state == "synced").values(sync_state="local"))
                 session.execute(sa.update(Assessment).values(on_service=False, service_note=""))
                 session.execute(sa.update(Blob).where(Blob.name.is_not(None)).values(uploaded=False))
 
@@ -215,8 +231,9 @@ class Replication:
         with self._vault.transaction("reading revisions to push") as session:
             return _pending_page(session, limit, after_seq)
 
-    def acknowledge(self, acks: list[Ack]) -> Done[None]:
-        """Note what the service stored (and what it refused, and why)."""
+    def acknowledge(self, acks: list[Ack]) -> Done[tuple[Refusal, ...]]:
+        """Note what the service stored (and what it refused, and why); returns the refusals for
+        good, each with its record's title."""
         with self._vault.transaction("noting what the service stored") as session:
             accepted = [a.id for a in acks if a.accepted]
             if accepted:
@@ -226,7 +243,8 @@ class Replication:
                 session.execute(_MARK_REFUSED, refused)
             touched = set(session.scalars(_RECORDS_OF_REVISIONS, {"ids": [a.id for a in acks]}))
             _refresh_states(session, self._vault, touched)
-            return Done(None, Changes(records=frozenset(touched)))
+            refusals = tuple(_refusals(session, [r["rev_id"] for r in refused])) if refused else ()
+            return Done(refusals, Changes(records=frozenset(touched)))
 
     # -- pull -------------------------------------------------------------------------------------
 
@@ -352,9 +370,12 @@ class Replication:
             rows = session.execute(_UPLOADS)
             return [BlobToMove(r.sha256, r.size) for r in rows]
 
-    def mark_uploaded(self, sha256: str) -> None:
+    def mark_uploaded(self, sha256: str) -> Done[None]:
+        """The service holds these bytes whole; the records they belong to may read "Synced" now."""
         with self._vault.transaction("noting an uploaded attachment") as session:
             session.execute(sa.update(Blob).where(Blob.sha256 == sha256).values(uploaded=True))
+            records = set(session.scalars(_RECORDS_OF_BLOB, {"sha256": sha256}))
+            return Done(None, Changes(records=frozenset(records)))
 
     def transfers_pending(self) -> tuple[list[BlobToMove], list[BlobToMove]]:
         """Attachment bytes to send and to fetch, read together (one transaction, not two)."""
@@ -393,7 +414,7 @@ class Replication:
                 self._vault.blobs.remove(info.name)
                 return Done(None, Changes())
             blob.name, blob.blob_id, blob.uploaded = info.name, _download_blob_id(self._vault, sha256), True
-            records = set(session.scalars(sa.text("SELECT record_id FROM attachments WHERE sha256 = :s").bindparams(s=sha256)))
+            records = set(session.scalars(_RECORDS_OF_BLOB, {"sha256": sha256}))
             return Done(None, Changes(records=frozenset(records)))
 
     # -- status -----------------------------------------------------------------------------------
@@ -409,7 +430,8 @@ class Replication:
             uploads = count(sa.select(Blob.sha256).where(_TO_UPLOAD))
             downloads = count(sa.select(Blob.sha256).where(Blob.name.is_(None)))
             last = session.get(Meta, _PREFIX + "last_synced_at")
-            return SyncStatus(waiting, unsaved, refused, conflicts, local_only, uploads, downloads, last.value.decode() if last else None)
+            refusals = tuple(_refusals(session, list(session.scalars(_REFUSED_FIRST)))) if refused else ()
+            return SyncStatus(waiting, unsaved, refused, conflicts, local_only, uploads, downloads, last.value.decode() if last else None, refusals)
 
 
 # -- statements, built once ------------------------------------------------------------------------
@@ -448,6 +470,14 @@ _PENDING_COUNT = _TO_PUSH.with_only_columns(sa.func.count())  # how many _PENDIN
 _MARK_PUSHED = sa.update(_revisions).where(_revisions.c.id.in_(_IDS)).values(pushed=True)
 _MARK_REFUSED = sa.update(_revisions).where(_revisions.c.id == sa.bindparam("rev_id")).values(rejected=sa.bindparam("why"))
 _RECORDS_OF_REVISIONS = sa.select(Revision.record_id).where(Revision.id.in_(_IDS))
+_RECORDS_OF_BLOB = sa.select(Attachment.record_id).where(Attachment.sha256 == sa.bindparam("sha256")).distinct()
+_REFUSED_FIRST = sa.select(Revision.id).where(Revision.rejected.is_not(None)).order_by(Revision.seq).limit(3)
+_REFUSALS = (
+    sa.select(Revision.record_id, Record.title, Revision.rejected)
+    .join(Record, Record.id == Revision.record_id, isouter=True)
+    .where(Revision.id.in_(_IDS))
+    .order_by(Revision.seq)
+)
 _GRAPHS_OF_RECORDS = sa.select(Revision.record_id, Revision.id, Revision.parents, Revision.pushed).where(Revision.record_id.in_(_IDS))
 _STATES_OF_RECORDS = sa.select(Record.id, Record.sync_state, Record.draft_dirty).where(Record.id.in_(_IDS))
 _SET_SYNC_STATE = sa.update(_records).where(_records.c.id.in_(_IDS)).values(sync_state=sa.bindparam("state"))
@@ -536,6 +566,15 @@ def _drop_arrivals(session: Session, record_id: str, arrived: arrivals.Arrived) 
 def _refusal(record_id: str, count: int, exc: BaseException) -> str:
     reason = str(getattr(exc, "orig", exc))  # a driver error's own words, without the statement
     return f"Record {record_id[:12]}…: {count} revision(s) from the service could not be stored here and were not taken ({reason})."
+
+
+def _refusals(session: Session, revision_ids: list[str]) -> list[Refusal]:
+    """Refused revisions as the inspector knows them: by record title, one line per record."""
+    found: dict[str, Refusal] = {}
+    for record_id, title, rejected in session.execute(_REFUSALS, {"ids": revision_ids}):
+        reason = (rejected or "").partition(": ")[2] or rejected or "no reason given"  # stored as "code: reason"
+        found.setdefault(record_id, Refusal(record_id, title or "", reason))
+    return list(found.values())
 
 
 def _put_meta(session: Session, key: str, value: str) -> None:

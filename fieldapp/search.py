@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from fieldapp import domain
+from fieldapp import domain, sync_state
 from fieldapp.errors import ValidationError
 from fieldapp.framework import available_frameworks
 from fieldapp.rows import RecordSummary
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # control characters that typing never produces
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_EXPANSION = 24  # terms a prefix may expand to before FTS5's own prefix match is cheaper
-SYNC_STATES = ("local", "synced", "conflict")
+SYNC_STATES = sync_state.STATES  # what a row's sync_state may be (see fieldapp.sync_state)
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,7 @@ def run(vault: Vault, query: Query) -> Results:
     where, params = _conditions(query)
     with vault.transaction("searching") as session:
         index_pending(session)
+        params["linked"] = int(sync_state.is_linked(session))
         match = fts_query(session, query.text)
         if match is None:
             return Results((), 0)
@@ -140,7 +141,7 @@ def run(vault: Vault, query: Query) -> Results:
         params.update(limit=query.limit, offset=query.offset)
         sql = f"""
             WITH page AS (SELECT {key} AS num FROM {source} WHERE {clause} ORDER BY {key} DESC{page})
-            SELECT r.id, r.assessment_id, r.kind, r.title, r.occurred_on, r.sync_state, r.updated_at, r.flags,
+            SELECT r.id, r.assessment_id, r.kind, r.title, r.occurred_on, {sync_state.SQL}, r.updated_at, r.flags,
                    (SELECT group_concat(statement_id || ' ' || category_id, ' ') FROM links WHERE record_id = r.id)
             FROM page JOIN records r ON r.num = page.num ORDER BY r.num DESC"""
         rows = session.execute(sa.text(sql), params).all()
@@ -186,7 +187,7 @@ def _conditions(query: Query) -> tuple[list[str], dict[str, Any]]:
         unknown = set(query.sync_states) - set(SYNC_STATES)
         if unknown:
             raise ValidationError(f"Unknown sync state(s): {', '.join(sorted(unknown))}.")
-        where.append(_in("r.sync_state", "sync", query.sync_states, params))
+        where.append(_in(f"({sync_state.SQL})", "sync", query.sync_states, params))
     for bound, op, value in (("date_from", ">=", query.date_from), ("date_to", "<=", query.date_to)):
         if value:
             where.append(f"r.occurred_on {op} :{bound}")
@@ -225,7 +226,7 @@ def _statements_of_theme(theme_id: str) -> set[str]:
 
 
 def _summary(row: Any) -> RecordSummary:
-    rid, assessment_id, kind, title, occurred_on, sync_state, updated_at, flags, tags = row
+    rid, assessment_id, kind, title, occurred_on, state, updated_at, flags, tags = row
     pairs = (tags or "").split()
     return RecordSummary(
         id=rid,
@@ -235,7 +236,7 @@ def _summary(row: Any) -> RecordSummary:
         occurred_on=occurred_on,
         statement_ids=tuple(pairs[0::2]),
         category_ids=tuple(pairs[1::2]),
-        sync_state=sync_state,
+        sync_state=state,
         flags=tuple(flags.split()),
         updated_at=updated_at,
     )

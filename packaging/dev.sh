@@ -107,7 +107,7 @@ setup() {
 
 if command -v dpkg-query >/dev/null 2>&1; then
   apt_install "Qt offscreen" "${qt_libs[@]}"
-  if [ "$command_name" = app ]; then
+  if [ "$command_name" = app ] && [ -z "${FIELDAPP_APP_COMMAND:-}" ]; then
     apt_install "Qt on a desktop" "${qt_display_libs[@]}"
   fi
 fi
@@ -126,34 +126,50 @@ fi
 # The embedded default: the app, and a central service on this computer (SQLite in its data folder),
 # so sync works out of the box. The app enrols with it once, with a one-time code made here.
 # FIELDAPP_SERVICE=off runs the app alone; FIELDAPP_SERVICE_PORT and FIELDAPP_SERVICE_DATA move it.
+# Each user's service keeps one port, remembered in its data folder (the app's vault is enrolled at
+# that address): 8765 unless that was taken the first time, when it is the next free one.
+# FIELDAPP_APP_COMMAND runs another command instead of the app (the tests' stand-in; no desktop needed).
 run_app() {
   local py=("$venv/bin/python" -P)  # -P: a stray ./ui or ./sync where you stand never shadows ours
   local service_args=()
   service_pid=""  # global: the EXIT trap reads it after this function has returned
   if [ "${FIELDAPP_SERVICE:-on}" != off ]; then
-    local port=${FIELDAPP_SERVICE_PORT:-8765}
-    local url="http://127.0.0.1:$port"
     local data=${FIELDAPP_SERVICE_DATA:-$("${py[@]}" -c 'from sync.server.settings import default_data_dir; print(default_data_dir())')}
-    if ! service_answers "$url"; then
-      if port_taken "$port"; then
-        say "port $port is taken by something that is not fieldapp's service: the app runs without a local service"
-        url=""
+    local remembered=""
+    [ -f "$data/port" ] && remembered=$(tr -cd '0-9' <"$data/port")
+    local port=${FIELDAPP_SERVICE_PORT:-${remembered:-8765}}
+    local url="http://127.0.0.1:$port"
+    local holder
+    holder=$(service_holder "$port" "$data")
+    if [ "$holder" != ours ] && [ "$holder" != nobody ]; then
+      local what="something that is not fieldapp's service"
+      [ "$holder" = other ] && what="a fieldapp service started by another user (or with another HOME), which does not hold your data"
+      if [ -z "$remembered" ] && port=$(free_port_after "$port" "$data"); then
+        # Never started before: nothing is enrolled at that address yet, so another port does no harm.
+        say "port ${url##*:} is taken by $what; your local service uses port $port instead, from now on (remembered in $data/port)"
+        url="http://127.0.0.1:$port"
+        holder=nobody
       else
-        mkdir -p "$data"
-        "${py[@]}" -m sync.server --data "$data" serve --port "$port" >>"$data/service.log" 2>&1 &
-        service_pid=$!
-        # However this script ends (the app closed, Ctrl+C, the terminal gone), the service it
-        # started goes with it.
-        trap 'kill "$service_pid" 2>/dev/null || true' EXIT
-        trap 'exit 130' INT
-        trap 'exit 143' TERM HUP
-        for _ in $(seq 100); do service_answers "$url" && break; sleep 0.1; done
-        if service_answers "$url"; then
-          say "local central service on $url (data in $data)"
-        else
-          say "the local service did not start (see $data/service.log): the app runs without it"
-          kill "$service_pid" 2>/dev/null; service_pid="" url=""
-        fi
+        say "port ${url##*:} is taken by $what: the app runs without a local service. Stop that, or choose a free port with FIELDAPP_SERVICE_PORT (for example FIELDAPP_SERVICE_PORT=$((${url##*:} + 1)) bash packaging/dev.sh app)"
+        url=""
+      fi
+    fi
+    if [ "$holder" = nobody ]; then
+      mkdir -p "$data"
+      "${py[@]}" -m sync.server --data "$data" serve --port "$port" >>"$data/service.log" 2>&1 &
+      service_pid=$!
+      # However this script ends (the app closed, Ctrl+C, the terminal gone), the service it
+      # started goes with it.
+      trap 'kill "$service_pid" 2>/dev/null || true' EXIT
+      trap 'exit 130' INT
+      trap 'exit 143' TERM HUP
+      for _ in $(seq 100); do [ "$(service_holder "$port" "$data")" = ours ] && break; sleep 0.1; done
+      if [ "$(service_holder "$port" "$data")" = ours ]; then
+        printf '%s\n' "$port" >"$data/port"
+        say "local central service on $url (data in $data)"
+      else
+        say "the local service did not start (see $data/service.log): the app runs without it"
+        kill "$service_pid" 2>/dev/null; service_pid="" url=""
       fi
     fi
     if [ -n "$url" ]; then
@@ -163,8 +179,10 @@ run_app() {
     fi
   fi
   # Stays where you are, so `--vault ./here` means here.
+  local app=("${py[@]}" -m ui)
+  [ -n "${FIELDAPP_APP_COMMAND:-}" ] && read -r -a app <<<"$FIELDAPP_APP_COMMAND"
   local status=0
-  "${py[@]}" -m ui "${service_args[@]+"${service_args[@]}"}" "$@" || status=$?
+  "${app[@]}" "${service_args[@]+"${service_args[@]}"}" "$@" || status=$?
   if [ -n "$service_pid" ]; then
     # wait answers with the service's own exit status (143 after the TERM): not ours to return.
     { kill "$service_pid" 2>/dev/null && wait "$service_pid" 2>/dev/null; } || true
@@ -173,26 +191,43 @@ run_app() {
   return "$status"
 }
 
-service_answers() {
-  "$venv/bin/python" -P -c 'import json, sys, urllib.request
+service_holder() {  # PORT DATA: who listens on 127.0.0.1:PORT: ours (a fieldapp service on DATA), other (one on other data), foreign, or nobody
+  "$venv/bin/python" -P -c 'import json, pathlib, socket, sys, urllib.request
+port, data = sys.argv[1], pathlib.Path(sys.argv[2])
 try:
-    with urllib.request.urlopen(sys.argv[1] + "/v1/status", timeout=1) as answer:
-        sys.exit(0 if json.load(answer).get("service") == "fieldapp" else 1)
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=1) as answer:
+        fieldapp = json.load(answer).get("service") == "fieldapp"
+        instance = answer.headers.get("Fieldapp-Instance", "")
 except Exception:
-    sys.exit(1)' "$1"
-}
-
-port_taken() {
-  # SO_REUSEADDR: a service stopped a moment ago leaves TIME-WAIT sockets on the port, which
-  # do not stop a new service listening there (uvicorn sets it too), so they must not count here.
-  "$venv/bin/python" -P -c 'import socket, sys
+    fieldapp = instance = None
+if fieldapp:
+    try:
+        mine = (data / "instance-id").read_text(encoding="ascii").strip()
+    except OSError:
+        mine = ""
+    print("ours" if instance and instance == mine else "other")
+    sys.exit()
+# SO_REUSEADDR: a service stopped a moment ago leaves TIME-WAIT sockets on the port, which
+# do not stop a new service listening there (uvicorn sets it too), so they must not count here.
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
+    s.bind(("127.0.0.1", int(port)))
 except OSError:
-    sys.exit(0)
-sys.exit(1)' "$1"
+    print("foreign")
+else:
+    print("nobody")' "$1" "$2"
+}
+
+free_port_after() {  # PORT DATA: prints the first of the next 50 ports that nobody holds
+  local candidate
+  for candidate in $(seq $(($1 + 1)) $(($1 + 50))); do
+    if [ "$(service_holder "$candidate" "$2")" = nobody ]; then
+      printf '%s\n' "$candidate"
+      return 0
+    fi
+  done
+  return 1
 }
 
 case "$command_name" in

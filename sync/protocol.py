@@ -17,6 +17,9 @@ from fieldapp.revision import AUTO_MERGE_DEVICE as AUTO_MERGE_DEVICE  # re-expor
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "Fieldapp-Protocol"  # sent on every request; a mismatch is a clear 400
+# On the status answer: which data folder the service runs on (a random id kept in it), so that
+# `packaging/dev.sh app` can tell its own local service from another user's on the same port.
+INSTANCE_HEADER = "Fieldapp-Instance"
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.

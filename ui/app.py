@@ -117,7 +117,8 @@ class AppController(QObject):
         self._enrol_with_local_service()
 
     def _enrol_with_local_service(self) -> None:
-        """The embedded default: enrol once with the local service dev.sh started, if not enrolled."""
+        """The embedded default: enrol once with the local service dev.sh started, if not enrolled.
+        If that fails, the status bar says so and why (the sync controller keeps it shown)."""
         state = self.state
         url, code, sync = state.service_url, state.enrol_code, state.sync
         if not (url and code and sync):
@@ -126,7 +127,7 @@ class AppController(QObject):
 
         def enrol_if_new(link: object) -> None:
             if link is None:
-                sync.enrol(url, code, label="this laptop (local service)")
+                sync.enrol(url, code, label="this laptop (local service)", local=True)
 
         from ui.operations import QueryOp
 

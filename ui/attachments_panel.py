@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.rows import AttachmentRow, Done, RecordRow
+from fieldapp.sizes import size_text
 
 from ui.icons import icon
 from ui.operations import QueryOp, VaultOp
@@ -91,7 +92,7 @@ class AttachmentsPanel(QWidget):
         self.files.clear()
         self.preview.clear()
         for attachment in record.attachments if record else ():
-            item = QListWidgetItem(f"{attachment.name}  ({_size(attachment.size)})")
+            item = QListWidgetItem(f"{attachment.name}  ({size_text(attachment.size)})")
             item.setData(ATTACHMENT_ROLE, attachment)
             self.files.addItem(item)
 
@@ -204,11 +205,3 @@ class AttachmentsPanel(QWidget):
         QueryOp(self._state, export).success(lambda path: self.status.setText(f"Exported a copy to {path}.")).failure(
             self._on_failed
         ).run_in_background()
-
-
-def _size(size: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return ""

@@ -16,7 +16,23 @@ from ui.theme import colors
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Kind", "Title", "When", "Tags", "Sync")
-SYNC_LABELS = {"local": "Waiting to sync", "synced": "Synced", "conflict": "Conflict"}
+SYNC_COLUMN = COLUMNS.index("Sync")
+# What the core's states (fieldapp.sync_state) read as; "Synced" only when the files are there too.
+SYNC_LABELS = {
+    "local": "Waiting to sync",
+    "files": "Files waiting to sync",
+    "synced": "Synced",
+    "conflict": "Conflict",
+    "unlinked": "On this laptop only",
+}
+SYNC_TIPS = {
+    "local": "Changes to this record are not on the central service yet; the next sync sends them.",
+    "files": "The record is on the central service, but some of its attachment files have not been sent or "
+    "received yet; the next sync carries on with them.",
+    "synced": "The record and its attachment files are on the central service.",
+    "conflict": "Two versions of this record collide: choose which to keep (Ctrl+Shift+C).",
+    "unlinked": "This laptop is not set up to sync, so this record is kept on it only (Sync settings: Ctrl+Shift+S).",
+}
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a column sorts by: dates as ISO, shown day first
 FLAG_TEXT = {
@@ -88,6 +104,8 @@ class RecordListModel(QAbstractTableModel):
             return _display(summary, column)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return self._kind_icons.get(summary.kind)
+        if role == Qt.ItemDataRole.ToolTipRole and column == SYNC_COLUMN:
+            return SYNC_TIPS.get(summary.sync_state)
         if role == Qt.ItemDataRole.ToolTipRole and summary.flags:
             return "; ".join(FLAG_TEXT.get(f, f) for f in summary.flags)
         if role == Qt.ItemDataRole.ForegroundRole and summary.flags and column == 1:

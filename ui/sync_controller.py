@@ -1,7 +1,7 @@
 """Sync from the app: runs on a thread of its own (never the vault worker, so saving goes on while
 it talks to the service), by itself every few minutes, when the service becomes reachable again
-and after unlocking; and the status the window shows (offline, syncing, up to date, N waiting,
-conflicts).
+and after unlocking; and the status the window shows (not set up, offline, syncing, up to date,
+N waiting, conflicts, refused changes, or what stopped the last sync and what to do about it).
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from ui.errors import message_for
+from ui.sync_problems import NOT_SET_UP, NOT_SET_UP_DETAIL, OFFLINE, Problem, enrol_problem, sync_problem
 from ui.taskman import TaskManager
 
 if TYPE_CHECKING:
+    from fieldapp.rows import Changes
     from fieldapp.vault import Vault
     from sync.client.engine import Progress, SyncReport
 
@@ -30,7 +31,7 @@ AFTER_EDIT_S = 20  # and a sync this long after the last change, so a colleague 
 class SyncView:
     """What the status bar shows about sync, in words and numbers."""
 
-    state: str  # "not-enrolled", "offline", "syncing", "up-to-date", "waiting", "conflicts", "error"
+    state: str  # "not-enrolled", "offline", "syncing", "up-to-date", "waiting", "conflicts", "refused", "error"
     text: str
     waiting: int = 0
     conflicts: int = 0
@@ -56,7 +57,12 @@ class SyncController(QObject):
         self._running = False
         self._again = False
         self._offline = False
-        self.view = SyncView("not-enrolled", "Not syncing: no service set up")
+        # What stopped the last sync or enrolment, shown until a sync or an enrolment works: a
+        # later count of waiting changes must not hide it.
+        self.problem: Problem | None = None
+        self._problem_state = "error"  # the view's state while it shows the problem
+        self._enrol_failed = False  # the problem is an enrolment's (the status bar shows it only while not linked)
+        self.view = SyncView("not-enrolled", NOT_SET_UP, detail=NOT_SET_UP_DETAIL)
         self._interval = QTimer(self, interval=interval_s * 1000)
         self._interval.timeout.connect(self.sync_now)
         self._probe = QTimer(self, interval=probe_s * 1000)
@@ -119,6 +125,7 @@ class SyncController(QObject):
     def on_sync_done(self, report: SyncReport) -> None:
         self._running = False
         self._set_offline(False)
+        self.problem = None
         if report.changes:
             self._state.signals.operation_did_execute.emit(report.changes, self)
         self.synced.emit(report)
@@ -127,19 +134,26 @@ class SyncController(QObject):
 
     def on_sync_failed(self, exc: BaseException) -> None:
         from fieldapp.errors import Cancelled, VaultLocked
-        from sync.client.errors import NotEnrolled, ServiceUnreachable
+        from sync.client.errors import NotEnrolled, NotSetUp, ServiceUnreachable
 
         self._running = False
         if isinstance(exc, (Cancelled, VaultLocked)):
             self.refresh_status()
             return
+        problem = sync_problem(exc)
         if isinstance(exc, ServiceUnreachable):
             self._set_offline(True)
-            self._show(SyncView("offline", "Offline: your work is safe here", self.view.waiting, self.view.conflicts, detail=str(exc)))
+            self._show(SyncView("offline", OFFLINE, self.view.waiting, self.view.conflicts, detail=problem.detail))
             return
-        state = "not-enrolled" if isinstance(exc, NotEnrolled) else "error"
-        self._show(SyncView(state, "Sync problem: see details", self.view.waiting, self.view.conflicts, detail=message_for(exc)))
+        if isinstance(exc, NotSetUp):
+            self.refresh_status()  # "Not set up to sync", or why enrolling failed
+            return
+        self._set_problem(problem, "not-enrolled" if isinstance(exc, NotEnrolled) else "error")
         self._follow_up()
+
+    def _set_problem(self, problem: Problem, state: str) -> None:
+        self.problem, self._problem_state, self._enrol_failed = problem, state, False
+        self._show(SyncView(state, problem.headline, self.view.waiting, self.view.conflicts, detail=problem.detail))
 
     def _follow_up(self) -> None:
         if self._again:
@@ -180,24 +194,38 @@ class SyncController(QObject):
 
     # -- enrolling ------------------------------------------------------------------------------
 
-    def enrol(self, url: str, code: str, ca_bundle: str | None = None, label: str = "") -> None:
-        """Enrol this vault with a service (on the sync thread), then sync."""
+    def enrol(self, url: str, code: str, ca_bundle: str | None = None, label: str = "", *, local: bool = False) -> None:
+        """Enrol this vault with a service (on the sync thread), then sync. `local`: the address
+        and code came from `packaging/dev.sh app` (a failure then says so)."""
         vault = self._vault()
         if vault is None:
             return
 
-        def run() -> Any:
+        def run() -> tuple[Any, Changes]:
+            from fieldapp.rows import Changes
             from sync.client.enrolment import enrol
 
-            return enrol(vault, url, code, ca_bundle=ca_bundle or None, label=label)
+            link = enrol(vault, url, code, ca_bundle=ca_bundle or None, label=label)
+            # Every record's sync column changes meaning ("on this laptop only" no more): views reload.
+            return link, Changes(assessments=frozenset(a.id for a in vault.assessments.list()))
 
-        def done(link: Any) -> None:
+        def done(result: tuple[Any, Changes]) -> None:
+            link, changes = result
+            self.problem = None
             self.enrolled.emit(link)
+            if changes:
+                self._state.signals.operation_did_execute.emit(changes, self)
             self.refresh_status()
             self._interval.start()
             self.sync_now()
 
-        self._tasks.run(run, done, lambda exc: self.enrol_failed.emit(message_for(exc)))
+        def failed(exc: BaseException) -> None:
+            problem = enrol_problem(exc, url, local=local)
+            self.problem, self._problem_state, self._enrol_failed = problem, "not-enrolled", True
+            self.enrol_failed.emit(problem.detail)
+            self.refresh_status()
+
+        self._tasks.run(run, done, failed)
 
     # -- status ---------------------------------------------------------------------------------
 
@@ -224,14 +252,25 @@ class SyncController(QObject):
         if self._running:
             return
         n = status.waiting + status.unsaved  # an edit still in its draft is a change the next sync sends
+        problem = self.problem
         if not linked:
-            view = SyncView("not-enrolled", "Not syncing: set up a service in Sync settings", n, status.conflicts)
-        elif self._offline:
-            view = SyncView("offline", "Offline: your work is safe here", n, status.conflicts, detail=self.view.detail)
+            if problem is not None and self._enrol_failed:  # say why enrolling failed
+                self._show(SyncView("not-enrolled", problem.headline, n, status.conflicts, detail=problem.detail))
+            else:
+                self._show(SyncView("not-enrolled", NOT_SET_UP, n, status.conflicts, detail=NOT_SET_UP_DETAIL))
+            return
+        if problem is not None and self._enrol_failed:
+            problem = self.problem = None  # enrolling with another service failed: this one's link stands
+        if self._offline:
+            view = SyncView("offline", OFFLINE, n, status.conflicts, detail=self.view.detail)
+        elif problem is not None:
+            view = SyncView(self._problem_state, problem.headline, n, status.conflicts, detail=problem.detail)
         elif status.conflicts:
             view = SyncView("conflicts", f"{status.conflicts} in conflict: choose a version", n, status.conflicts, detail=detail)
-        elif n or status.uploads:
-            view = SyncView("waiting", f"{n} change{'s' if n != 1 else ''} waiting to sync" if n else "Attachments waiting to sync", n, 0, detail=detail)
+        elif status.refused:
+            view = SyncView("refused", _refused_text(status.refused), n, 0, detail=_refused_detail(status.refusals, detail))
+        elif n or status.uploads or status.downloads:
+            view = SyncView("waiting", f"{n} change{'s' if n != 1 else ''} waiting to sync" if n else "Attachment files waiting to sync", n, 0, detail=detail)
         else:
             when = f" (last {status.last_synced_at[11:16]} UTC)" if status.last_synced_at else ""
             view = SyncView("up-to-date", f"Up to date{when}", 0, 0, detail=detail)
@@ -247,3 +286,17 @@ class SyncController(QObject):
     def _vault(self) -> Vault | None:
         vault = self._state.vault
         return None if vault is None or vault.is_locked else vault
+
+
+def _refused_text(count: int) -> str:
+    return f"The service refused {count} change{'s' if count != 1 else ''}"
+
+
+def _refused_detail(refusals: tuple[Any, ...], more: str) -> str:
+    """Which records, by title, and why; then what to do."""
+    lines = [refusal.words() for refusal in refusals]
+    lines.append(
+        "Refused changes stay safe on this laptop, but the service will not take them as they are. "
+        "Tell the service's administrator, quoting these words."
+    )
+    return " ".join(filter(None, [*lines, more]))

@@ -36,6 +36,7 @@ _ICONS = {
     "up-to-date": "sync",
     "waiting": "sync",
     "conflicts": "sync-conflict",
+    "refused": "sync-error",
     "error": "sync-error",
 }
 
@@ -81,6 +82,7 @@ class SyncStatus(QWidget):
         self.icon.setPixmap(icon(_ICONS.get(view.state, "sync")).pixmap(16, 16))
         self.text.setText(view.text)
         self.text.setToolTip(view.detail or view.text)
+        self.text.setAccessibleDescription(view.detail)
         self.sync_button.setEnabled(view.state not in ("syncing", "not-enrolled"))
         if view.state == "syncing":
             self._show_progress(*(view.progress or (0, None)))
@@ -102,8 +104,8 @@ class SyncStatus(QWidget):
     def on_text_clicked(self) -> None:
         if self.view.state == "conflicts":
             self.conflicts_requested.emit()
-        elif self.view.state in ("not-enrolled", "error"):
-            self.settings_requested.emit()
+        elif self.view.state in ("not-enrolled", "error", "refused"):
+            self.settings_requested.emit()  # it shows the details, and enrolling again is often the cure
 
 
 class SyncSettings(QDialog):
@@ -119,6 +121,11 @@ class SyncSettings(QDialog):
         self.current.setWordWrap(True)
         self.current.setAccessibleName("Current service")
         layout.addWidget(self.current)
+        self.problem = QLabel("")
+        self.problem.setWordWrap(True)
+        self.problem.setAccessibleName("Sync problem")
+        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to quote it to the administrator
+        layout.addWidget(self.problem)
         form = QFormLayout()
         self.url = QLineEdit(url or LOCAL_SERVICE)
         self.url.setAccessibleName("Service address")
@@ -153,8 +160,16 @@ class SyncSettings(QDialog):
         layout.addWidget(buttons)
         controller.enrolled.connect(self.on_enrolled)
         controller.enrol_failed.connect(self.on_enrol_failed)
+        controller.status_changed.connect(self.on_controller_status_changed)
         self.code.setFocus()
         self._show_current()
+        self.on_controller_status_changed(controller.view)
+
+    def on_controller_status_changed(self, view: Any) -> None:
+        """What stopped the last sync (or enrolment), or what the service refused, in full."""
+        showing = view.state in ("error", "refused") or (view.state == "not-enrolled" and self._controller.problem is not None)
+        self.problem.setText(f"{view.text}. {view.detail}" if showing and view.detail else "")
+        self.problem.setVisible(bool(self.problem.text()))
 
     def _show_current(self) -> None:
         from ui.operations import QueryOp

@@ -10,12 +10,25 @@ import hashlib
 import json
 import zlib
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
 from fieldapp import revision
 from sync import protocol
-from sync.client.errors import DamagedOnTheWay, DeviceRevoked, NotEnrolled, RateLimited, ServiceFault, ServiceRefused, TooLarge
+from sync.client.errors import (
+    NOT_SET_UP,
+    REVOKED,
+    UNKNOWN_DEVICE,
+    DamagedOnTheWay,
+    DeviceRevoked,
+    NotEnrolled,
+    NotSetUp,
+    RateLimited,
+    ServiceFault,
+    ServiceRefused,
+    TooLarge,
+)
 from sync.client.transport import HttpTransport, Response
 
 M = TypeVar("M", bound=BaseModel)
@@ -91,14 +104,14 @@ class ServiceApi:
         headers = {**_HEADERS, **(headers or {})}
         if auth:
             if not self._token:
-                raise NotEnrolled("This vault is not enrolled with a service yet: enrol it in Sync settings.")
+                raise NotSetUp(NOT_SET_UP)
             headers["Authorization"] = f"Bearer {self._token}"
         if compress and data is not None and len(data) > COMPRESS_ABOVE:
             data = _gzip(data)
             headers["Content-Encoding"] = "gzip"
         response = self.transport.request(method, protocol.API + path, body=data, headers=headers, idempotent=idempotent)
         if response.status >= 400:
-            raise _error(response)
+            raise _error(response, urlsplit(self.transport.base_url).netloc)
         return response
 
 
@@ -115,16 +128,16 @@ def _parse(response: Response, model: type[M]) -> M:
         raise ServiceFault("The service answered in a form this app does not understand; is it a fieldapp service of a matching version?") from None
 
 
-def _error(response: Response) -> Exception:
+def _error(response: Response, host: str) -> Exception:
     try:
         body = json.loads(response.content)
         detail, code = str(body.get("detail", "")), str(body.get("code", ""))
     except (ValueError, AttributeError):
         detail, code = "", ""
-    if response.status == 401:
+    if response.status == 401:  # our own words: the service's are for any client, ours name the next step here
         if code == protocol.E_REVOKED:
-            return DeviceRevoked(detail or "This device was revoked by the service's administrator.")
-        return NotEnrolled(detail or "The service no longer knows this device; enrol it again in Sync settings.")
+            return DeviceRevoked(REVOKED)
+        return NotEnrolled(UNKNOWN_DEVICE.format(host=host))
     if response.status == 413:
         return TooLarge(detail or "The service refused a request as too large.", limit=body.get("limit") if detail else None)
     if response.status == 429:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -20,6 +22,7 @@ from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
 from fieldapp.ids import iso, utcnow
 from fieldapp.replication import Ack, BlobToMove, PulledAssessment, PulledPage
 from fieldapp.rows import Changes
+from fieldapp.sizes import progress_text, size_text
 from fieldapp.vault import Vault
 from sync import protocol
 from sync.client.api import ServiceApi
@@ -31,6 +34,11 @@ DAMAGED_DOWNLOAD = (
     "it will be fetched again at the next sync. If this keeps happening, tell the service's administrator: "
     "the service's copy of it may be damaged."
 )
+FORBIDDEN_NEXT = (
+    "Your work is safe on this laptop. Ask the service's administrator to add you to that assessment's team; "
+    "the next sync then sends it."
+)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DAMAGED_CHUNK = (
     "Part of an attachment of {size} arrived damaged on the way; what had arrived whole is kept, "
     "and the rest is fetched at the next sync."
@@ -48,7 +56,7 @@ class Progress:
 @dataclass
 class SyncReport:
     pushed: int = 0
-    refused: list[str] = field(default_factory=list)  # revisions the service refused for good, and why
+    refused: list[str] = field(default_factory=list)  # changes the service refused for good: which record, and why
     pulled: int = 0
     updated: int = 0  # records that changed here because of the pull
     merged: int = 0
@@ -101,10 +109,12 @@ class SyncEngine:
         start = self.vault.replication.begin_sync(self.batch)
         self.report.changes |= start.changes
         self._offer_assessments(start.to_offer)
-        self._push(first=start.pending if not start.to_offer else None, total=start.waiting)
+        with self._forbidden_in_words():
+            self._push(first=start.pending if not start.to_offer else None, total=start.waiting)
         self._pull(start.cursor, start.keys, own=start.pull_own)
         if self._made_while_pulling:
-            self._push()  # merges (or an unsaved draft) made while settling what arrived, or records of an assessment now on the service
+            with self._forbidden_in_words():
+                self._push()  # merges (or an unsaved draft) made while settling what arrived, or records of an assessment now on the service
         self._fetch_frameworks()
         uploads, downloads = self.vault.replication.transfers_pending()
         self._upload_attachments(uploads)
@@ -208,17 +218,18 @@ class SyncEngine:
     def _acknowledge(self, answer: protocol.PushResponse) -> None:
         acks = [Ack(a.id, a.status == "accepted", a.code or "", a.reason or "") for a in answer.acks]
         self._parent_was_late |= any(a.code == protocol.R_PARENT for a in acks)
-        self.report.changes |= self.vault.replication.acknowledge(acks).changes
+        done = self.vault.replication.acknowledge(acks)
+        self.report.changes |= done.changes
         self.report.pushed += sum(a.accepted for a in acks)
-        self.report.refused += [f"{a.id[:12]}…: {a.reason}" for a in acks if not a.accepted and a.code != protocol.R_PARENT]
+        self.report.refused += [refusal.words() for refusal in done.value]
         # A revision refused for a late parent goes again at the end: it is counted when that answer comes.
         self._push_done += sum(a.code != protocol.R_PARENT for a in acks)
         self._say_push()
 
     def _refuse_locally(self, rev: revision.SignedRevision) -> None:
-        reason = "too large for the service even alone"
-        self.vault.replication.acknowledge([Ack(rev.id, False, "too_large", reason)])
-        self.report.refused.append(f"{rev.id[:12]}…: {reason}")
+        reason = "it is too large for the service even on its own; it stays on this laptop. Ask the service's administrator to raise the limit"
+        done = self.vault.replication.acknowledge([Ack(rev.id, False, "too_large", reason)])
+        self.report.refused += [refusal.words() for refusal in done.value]
         self._push_done += 1
         self._say_push()
 
@@ -293,11 +304,11 @@ class SyncEngine:
                 continue
             try:
                 if status.complete or self._send_chunks(blob, status, moves):
-                    self.vault.replication.mark_uploaded(blob.sha256)
+                    self.report.changes |= self.vault.replication.mark_uploaded(blob.sha256).changes
             except TooLarge as exc:
                 # This file does not fit the service's room for unfinished uploads (now, or ever):
                 # the others still go, and it is tried again next time; it stays safe here.
-                self.report.problems.append(f"An attachment of {_mb(status.size)} MB could not be sent yet: {exc}")
+                self.report.problems.append(f"An attachment of {size_text(status.size)} could not be sent yet: {exc}")
             moves.past(blob)
 
     def _send_chunks(self, blob: BlobToMove, status: protocol.BlobStatus, moves: _Moves) -> bool:
@@ -354,7 +365,7 @@ class SyncEngine:
             except DamagedOnTheWay:
                 # Spoilt in transit (the chunk does not match the hash the service sent with it):
                 # the partial keeps every chunk that landed whole, and the next sync resumes there.
-                self.report.problems.append(DAMAGED_CHUNK.format(size=_size_words(size)))
+                self.report.problems.append(DAMAGED_CHUNK.format(size=size_text(size)))
                 return
             except IntegrityError:
                 # The bytes are not the file the revision names (the service's copy is damaged):
@@ -362,13 +373,36 @@ class SyncEngine:
                 # stays (a whole partial that fails its SHA-256 is already deleted): resuming from
                 # spoilt bytes would fail again, so the next sync fetches it from the start.
                 partial.abandon()
-                self.report.problems.append(DAMAGED_DOWNLOAD.format(size=_size_words(size)))
+                self.report.problems.append(DAMAGED_DOWNLOAD.format(size=size_text(size)))
                 return
             except NotFound:
                 return  # the attachment was removed meanwhile
             self.report.changes |= done.changes
 
     # -- plumbing ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def _forbidden_in_words(self) -> Iterator[None]:
+        """A push the service forbids (an assessment whose team this inspector is not, or no longer,
+        in) names it by id: say which assessment or record, by the names the inspector knows."""
+        try:
+            yield
+        except ServiceRefused as exc:
+            if exc.status != 403:
+                raise
+            raise ServiceRefused(f"{self._named(str(exc))} {FORBIDDEN_NEXT}", status=exc.status, code=exc.code) from None
+
+    def _named(self, text: str) -> str:
+        def name(match: re.Match[str]) -> str:
+            found = match.group(0)
+            for read in (lambda i: self.vault.assessments.get(i).name, lambda i: self.vault.records.get(i, include_deleted=True).title):
+                try:
+                    return f"“{read(found)}”"
+                except NotFound:
+                    continue
+            return found
+
+        return _UUID.sub(name, text)
 
     def _say(self, stage: str, done: int = 0, total: int | None = None, message: str = "") -> None:
         self._progress(Progress(stage, done, total, message))
@@ -389,12 +423,12 @@ class SyncEngine:
 
 
 def engine_for(vault: Vault, **kwargs: object) -> tuple[SyncEngine, HttpTransport]:
-    """An engine over HTTP to the service this vault is linked to (NotEnrolled if none)."""
-    from sync.client.errors import NotEnrolled
+    """An engine over HTTP to the service this vault is linked to (NotSetUp if none)."""
+    from sync.client.errors import NOT_SET_UP, NotSetUp
 
     link = vault.replication.link()
     if link is None:
-        raise NotEnrolled("This vault is not enrolled with a service yet: enrol it in Sync settings.")
+        raise NotSetUp(NOT_SET_UP)
     cancel = kwargs.get("cancel")
     transport = HttpTransport(link.url, ca_bundle=link.ca_bundle or None, cancelled=cancel or (lambda: False))  # type: ignore[arg-type]
     return SyncEngine(vault, ServiceApi(transport, link.token), **kwargs), transport  # type: ignore[arg-type]
@@ -433,23 +467,10 @@ class _Moves:
         self._show(self.done)
 
     def _show(self, done: int) -> None:
-        self._say(self.stage, done, self.total, message=f"{self._words} ({_amount(done, self.total)})")
+        self._say(self.stage, done, self.total, message=f"{self._words} ({progress_text(done, self.total)})")
 
 
 def _chunks(size: int, chunk_size: int) -> int:
     return max(1, -(-size // chunk_size))
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1e6:.1f}"
-
-
-def _amount(done: int, total: int) -> str:
-    """Words like "12.0 of 300.0 MB"; in KB below a megabyte, where "0.0 of 0.1 MB" would say nothing."""
-    if total < 1_000_000:
-        return f"{done / 1e3:.0f} of {total / 1e3:.0f} KB"
-    return f"{_mb(done)} of {_mb(total)} MB"
-
-
-def _size_words(n: int) -> str:
-    return f"{n / 1e3:.0f} KB" if n < 1_000_000 else f"{_mb(n)} MB"

@@ -4,7 +4,8 @@
     ├── ServiceUnreachable      no network, DNS, refused, timed out, cut off: try again later
     ├── InsecureService         plain http:// to anything but this computer, an ambiguous address, or a TLS check failed
     ├── ServiceMoved            the service address answered with a redirect: fix the address
-    ├── NotEnrolled             no link to a service yet, or the service no longer knows the token
+    ├── NotEnrolled             the service does not know this device's token (any more)
+    │   ├── NotSetUp            no service set up for this vault yet: its evidence stays on this laptop
     │   └── DeviceRevoked       the administrator revoked this device
     ├── ServiceRefused          the service said no (4xx), with its reason and code
     │   ├── TooLarge            413, with the limit
@@ -39,8 +40,27 @@ class NotEnrolled(SyncError):
     pass
 
 
+class NotSetUp(NotEnrolled):
+    pass
+
+
 class DeviceRevoked(NotEnrolled):
     pass
+
+
+NOT_SET_UP = (
+    "This laptop is not set up to sync with a central service, so its evidence is kept on it only. "
+    "To sync, enrol it in Sync settings with the service's address and a code from the service's administrator."
+)
+REVOKED = (
+    "The service's administrator has revoked this laptop's access, so it no longer sends or receives evidence; "
+    "everything recorded is safe on this laptop. Ask the administrator for a new enrolment code and enter it in Sync settings."
+)
+UNKNOWN_DEVICE = (
+    "The service at {host} does not recognise this laptop (it may have been reset, or another service now answers "
+    "at that address); everything recorded is safe on this laptop. Check the address in Sync settings, and ask "
+    "the service's administrator for a new enrolment code."
+)
 
 
 class ServiceRefused(SyncError):

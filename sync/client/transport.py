@@ -24,6 +24,7 @@ import requests
 import urllib3.exceptions
 from urllib3.util import parse_url
 
+from fieldapp.sizes import size_text
 from sync import protocol
 from sync.client.errors import InsecureService, ServiceFault, ServiceMoved, ServiceUnreachable
 
@@ -279,7 +280,7 @@ def _read_body(answer: requests.Response, limit: int) -> bytes:
 
 def _too_large_message(limit: int) -> str:
     return (
-        f"The service sent an answer larger than this app accepts ({limit >> 20} MiB); it was dropped and nothing was "
+        f"The service sent an answer larger than this app accepts ({size_text(limit)}); it was dropped and nothing was "
         "stored. Sync will try again; if this keeps happening, tell your administrator (is it a fieldapp service?)."
     )
 
@@ -401,5 +402,11 @@ def _reason(exc: Exception) -> str:
 def _unreachable_message(url: str, exc: Exception | None) -> str:
     host = urlsplit(url).netloc
     if isinstance(exc, requests.exceptions.Timeout):
-        return f"The service at {host} did not answer in time. Your work is safe here; sync will try again."
-    return f"Cannot reach the service at {host} (offline?). Your work is safe here; sync will try again when it is reachable."
+        return (
+            f"The service at {host} did not answer in time: the network may be slow, or the service busy. "
+            "Your work is safe here. Try again later; if it keeps happening, check the network connection."
+        )
+    return (
+        f"Cannot reach the service at {host}: check that this laptop is online and that the service address in "
+        "Sync settings is right (is the service running?). Your work is safe here."
+    )

@@ -26,7 +26,7 @@ from fieldapp.ids import iso, utcnow
 from sync import protocol
 from sync.server import admin, blobs, db, errors, frameworks, identity, migrations, pull, push
 from sync.server.limits import CALLER, RateLimiter, RequestGuard, large_body
-from sync.server.settings import Settings
+from sync.server.settings import Settings, instance_id
 
 log = logging.getLogger("fieldapp.server")
 Sha256 = Annotated[str, Path(pattern=protocol._HEX64)]
@@ -43,6 +43,7 @@ class Service:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.instance = instance_id(settings.data_dir)
         self.engine = db.create_engine(settings.url)
         self.writer = db.writer(self.engine)
         self.blobs = blobs.BlobFolder(settings.blobs_dir)
@@ -181,8 +182,10 @@ CurrentDevice = Annotated[identity.Caller, Depends(_caller)]
 
 def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one flat list of thin routes
     @app.get(f"{protocol.API}/status", response_model=protocol.ServiceStatus, tags=["service"])
-    def status() -> protocol.ServiceStatus:
-        """Whether the service is there and which protocol it speaks (no sign-in needed)."""
+    def status(response: Response) -> protocol.ServiceStatus:
+        """Whether the service is there and which protocol it speaks (no sign-in needed). Its
+        `Fieldapp-Instance` header names the data folder it runs on (a random id kept there)."""
+        response.headers[protocol.INSTANCE_HEADER] = service.instance
         return protocol.ServiceStatus(time=iso(utcnow()))
 
     @app.post(f"{protocol.API}/enrol", response_model=protocol.EnrolResponse, responses=_ERRORS, tags=["devices"])

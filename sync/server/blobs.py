@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldapp.ids import iso, utcnow
+from fieldapp.sizes import size_text
 from sync import protocol
 from sync.server import db, errors
 from sync.server.identity import Caller
@@ -307,10 +308,10 @@ def _within_quota(folder: BlobFolder, device_id: str, staging: Path, size: int, 
     chunks of one device racing each other may both pass, so the true bound is the quota plus one
     chunk per request of that device in flight, which its request rate keeps small."""
     if size > quota:
-        raise errors.TooLarge(FILE_OVER_QUOTA.format(size=_amount(size), limit=_amount(quota)), limit=quota)
+        raise errors.TooLarge(FILE_OVER_QUOTA.format(size=size_text(size), limit=size_text(quota)), limit=quota)
     staged = folder.staged_bytes(device_id, besides=staging)
     if staged + size > quota:
-        raise errors.TooLarge(QUOTA_FULL.format(staged=_amount(staged), size=_amount(size), limit=_amount(quota)), limit=quota)
+        raise errors.TooLarge(QUOTA_FULL.format(staged=size_text(staged), size=size_text(size), limit=size_text(quota)), limit=quota)
 
 
 def _finish(
@@ -437,13 +438,6 @@ def _last_touched(entry: os.DirEntry[str]) -> float:
         return latest
     except FileNotFoundError:
         return time.time()  # it changed just now: not stale
-
-
-def _amount(size: int) -> str:
-    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
-        if size >= 1 << shift:
-            return f"{size / (1 << shift):.1f} {unit}"
-    return f"{size} bytes"
 
 
 def _fsync_dir(path: Path) -> None:

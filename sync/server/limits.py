@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fieldapp.sizes import size_text
 from sync import protocol
 from sync.server import errors
 
@@ -154,7 +155,7 @@ class RequestGuard:
 
     @staticmethod
     async def _too_large(send: Send, limit: int) -> None:
-        detail = f"The request is larger than the service accepts ({limit:,} bytes); send smaller batches."
+        detail = f"The request is larger than the service accepts ({size_text(limit)}); send smaller batches."
         await send_error(send, 413, protocol.E_TOO_LARGE, detail, limit=limit)
 
 

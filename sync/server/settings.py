@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,30 @@ from sync import protocol
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("fieldapp-server", appauthor=False))
+
+
+INSTANCE_FILE = "instance-id"
+
+
+def instance_id(data_dir: Path) -> str:
+    """The random id of this data folder, made the first time a service runs on it.
+
+    Made aside and linked into place, so two services starting at once on one folder (workers)
+    agree on one id, and none ever reads a half-written file."""
+    target = data_dir / INSTANCE_FILE
+    try:
+        return target.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        pass
+    aside = data_dir / f".{INSTANCE_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    aside.write_text(secrets.token_hex(16) + "\n", encoding="ascii")
+    try:
+        os.link(aside, target)
+    except FileExistsError:
+        pass  # another process made it first: theirs is the id
+    finally:
+        aside.unlink(missing_ok=True)
+    return target.read_text(encoding="ascii").strip()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sync_fixtures import Device, Service, colleagues, running_service
 from vault_fixtures import sample_contents
 
 from fieldapp.errors import NotFound
+from fieldapp.sizes import size_text
 from sync.client.api import ServiceApi
 from sync.client.engine import SyncEngine
 from sync.client.transport import HttpTransport, RetryPolicy
@@ -88,7 +89,7 @@ def test_a_damaged_download_is_reported_and_dropped_while_the_rest_arrives_and_t
     report = second.sync(progress=seen.append)  # returns: the damage does not fail the run
 
     assert seen[-1].stage == "done"  # every step ran, to the end (mark_synced is the one before)
-    assert [p for p in report.problems if DAMAGED_WORDS in p and f"{len(small) / 1e6:.1f} MB" in p], report.problems
+    assert [p for p in report.problems if DAMAGED_WORDS in p and size_text(len(small)) in p], report.problems
     assert _bytes_by_name(second, record_id) == {"interview.m4a": None, "walkround.mp4": large}
     assert second.vault.replication.status().downloads == 1  # still wanted: the next sync fetches it again
     assert _leftovers(second) == []  # no partial, no temp file: nothing of it was kept

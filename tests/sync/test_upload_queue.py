@@ -59,7 +59,7 @@ def test_an_attachment_too_large_for_the_services_staging_waits_and_the_others_s
         small = device.vault.attachments.add(rec.id, io.BytesIO(os.urandom(20 << 10)), name="agenda.jpg").value
         device.vault.records.cut_revision(rec.id)
         report = device.sync()
-        assert [p for p in report.problems if "could not be sent yet" in p and "0.2 MB" in p], report.problems
+        assert [p for p in report.problems if "could not be sent yet" in p and "204.8 kB" in p], report.problems
         with service.engine.connect() as connection:
             held = dict(connection.execute(sa.select(server.Blob.sha256, server.Blob.complete)).tuples().all())
         assert held.get(small.sha256) is True and not held.get(big.sha256)

@@ -62,6 +62,14 @@ def test_files_are_added_previewed_and_exported_as_an_explicit_copy(qtbot, edito
     assert target.read_bytes() == photo_bytes and "Exported a copy" in panel.status.text()
 
 
+def test_a_files_size_reads_in_the_apps_one_unit(qtbot, editor: RecordEditor, tmp_path: Path) -> None:  # noqa: ANN001
+    doc = tmp_path / "agenda.pdf"
+    doc.write_bytes(b"%PDF-1.4 " + os.urandom(3_000_000))  # 3,000,009 bytes: 2.9 in binary "MB"
+    editor.attachments.add_paths([doc])
+    settle(qtbot, editor)
+    assert editor.attachments.files.item(0).text() == "agenda.pdf  (3.0 MB)"
+
+
 def test_cancelling_an_import_keeps_nothing(qtbot, editor: RecordEditor, vault: Vault, tmp_path: Path) -> None:  # noqa: ANN001
     big = tmp_path / "recording.wav"
     with open(big, "wb") as fh:

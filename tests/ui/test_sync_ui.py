@@ -67,7 +67,7 @@ def test_enrolling_by_typing_the_code_brings_the_assessment_and_sync_now_sends_a
 ) -> None:
     _assessment, (inspector,) = sqlite_service.team()
     window, state = _open(qtbot, opened, vault)
-    assert window.sync_status.text.text().startswith("Not syncing")
+    assert window.sync_status.text.text() == "Not set up to sync"
     dialog = SyncSettings(state, window.sync, window, url=sqlite_service.url)
     qtbot.addWidget(dialog)
     qtbot.keyClicks(dialog.code, sqlite_service.code(inspector))
