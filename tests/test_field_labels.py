@@ -9,6 +9,7 @@ import pytest
 
 from fieldapp import domain
 from fieldapp.errors import ValidationError
+from fieldapp.links import passage_of
 from fieldapp.vault import Vault
 
 TOO_LONG = "x" * (domain.MAX_TEXT + 1)
@@ -92,3 +93,8 @@ def test_a_too_long_paste_saved_to_the_vault_is_refused_with_the_field_named(vau
     with pytest.raises(ValidationError, match=r"^Notes are longer than 1,000,000 characters\.$"):
         vault.records.save(record.id, domain.FocusGroup(notes=TOO_LONG))
     assert vault.records.get(record.id).content.notes == ""
+
+
+def test_tagging_a_passage_of_a_field_the_record_lacks_names_the_field_in_words() -> None:
+    with pytest.raises(ValidationError, match="^This record has no text field ‘Summary’"):
+        passage_of(domain.Observation(notes="Chair opens"), "summary", 0, 5)

@@ -1,0 +1,61 @@
+"""Words the inspector reads in the main window: validation messages and the coverage filter chip
+name things as people do, never by path, slug or id."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtWidgets import QLabel, QPlainTextEdit
+
+from fieldapp import domain
+from fieldapp.vault import Vault
+
+from ui.main_window import MainWindow
+from ui.state import AppState
+
+
+@pytest.fixture
+def state(vault: Vault) -> Iterator[AppState]:
+    s = AppState(vault_path=vault.path, vault=vault)
+    yield s
+    s.tasks.shutdown()
+
+
+@pytest.fixture
+def window(qtbot, state: AppState, assessment_id: str) -> Iterator[MainWindow]:  # noqa: ANN001 - pytest-qt fixture
+    w = MainWindow(state)
+    qtbot.addWidget(w)
+    w.show()
+    w.load()
+    qtbot.waitUntil(lambda: w.assessments.currentItem() is not None)
+    yield w
+    w.close()
+    settle(qtbot, state)
+
+
+def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+
+
+def visible_words(window: MainWindow) -> list[str]:
+    """Every text the inspector can see in labels and the status bar, wherever it is placed."""
+    labels = [label.text() for label in window.findChildren(QLabel) if label.isVisible()]
+    return [*labels, window.statusBar().currentMessage()]
+
+
+def test_a_paste_too_long_for_the_notes_says_so_in_words(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    window.new_actions["focus_group"].trigger()
+    settle(qtbot, state)
+    notes = window.editor._fields["notes"]
+    assert isinstance(notes, QPlainTextEdit)
+    # A pasted transcript, in lines (one line of a million characters takes Qt minutes to lay out).
+    notes.insertPlainText(("x" * 79 + "\n") * (domain.MAX_TEXT // 80) + "x")
+    assert len(notes.toPlainText()) == domain.MAX_TEXT + 1
+    window.editor.save_now()
+    settle(qtbot, state)
+    wanted = "Notes are longer than 1,000,000 characters"
+    qtbot.waitUntil(lambda: any(wanted in words for words in visible_words(window)), timeout=5_000)
+    shown = " ".join(visible_words(window))
+    assert "focus_group" not in shown and "notes is" not in shown
+    assert state.vault.records.get(window.editor.record_id).content.notes == ""
