@@ -59,3 +59,22 @@ def test_a_paste_too_long_for_the_notes_says_so_in_words(qtbot, window: MainWind
     shown = " ".join(visible_words(window))
     assert "focus_group" not in shown and "notes is" not in shown
     assert state.vault.records.get(window.editor.record_id).content.notes == ""
+
+
+def test_the_coverage_filter_chip_names_the_statement_and_category(qtbot, window: MainWindow, state: AppState, assessment_id: str) -> None:  # noqa: ANN001
+    record = state.vault.records.create(assessment_id, domain.Interview(role="carer", pseudonym="C1")).value
+    state.vault.links.tag(record.id, "care-provision-integration-continuity")  # a carer: People's experience
+    window.tabs.setCurrentWidget(window.coverage)
+    settle(qtbot, state)
+    grid = window.coverage.grid
+    labels = [grid.verticalHeaderItem(r).text() for r in range(grid.rowCount())]
+    row = labels.index("Care provision, integration and continuity")
+    window.coverage.on_grid_cell_activated(row, 0)  # the People's experience column
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.tabs.currentIndex() == 0 and window.model.rowCount() == 1)
+    chip = window.cell_filter
+    assert chip.isVisible()
+    assert chip.text().startswith("Care provision, integration and continuity × People's experience")
+    assert "care-provision" not in chip.text() and "peoples-experience" not in chip.text()
+    window.coverage.on_grid_cell_activated(row, grid.columnCount() - 1)  # the statement's total
+    qtbot.waitUntil(lambda: chip.text().startswith("Care provision, integration and continuity, all categories"))
