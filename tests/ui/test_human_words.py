@@ -1,16 +1,19 @@
-"""Words the inspector reads in the main window: validation messages and the coverage filter chip
-name things as people do, never by path, slug or id."""
+"""Words the inspector reads in the main window: validation messages, the coverage filter chip and
+the history name things as people do, never by path, slug or id."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
 from PySide6.QtWidgets import QLabel, QPlainTextEdit
+from sync_fixtures import Service, colleagues
 
 from fieldapp import domain
 from fieldapp.vault import Vault
 
+from ui.editor import RecordEditor
 from ui.main_window import MainWindow
 from ui.state import AppState
 
@@ -78,3 +81,27 @@ def test_the_coverage_filter_chip_names_the_statement_and_category(qtbot, window
     assert "care-provision" not in chip.text() and "peoples-experience" not in chip.text()
     window.coverage.on_grid_cell_activated(row, grid.columnCount() - 1)  # the statement's total
     qtbot.waitUntil(lambda: chip.text().startswith("Care provision, integration and continuity, all categories"))
+
+
+def test_history_names_the_colleague_and_laptop_that_saved_each_version_and_when(
+    qtbot, sqlite_service: Service, make_device  # noqa: ANN001
+) -> None:
+    _assessment_id, first, second, record_id = colleagues(sqlite_service, make_device, domain.Observation(title="ICB board"))
+    second.vault.records.save(record_id, domain.Observation(title="ICB board, November"))
+    second.vault.records.cut_revision(record_id)
+    state = AppState(vault_path=second.vault.path, vault=second.vault)
+    editor = RecordEditor(state)
+    qtbot.addWidget(editor)
+    editor.show_record(second.vault.records.get(record_id))
+    try:
+        qtbot.waitUntil(lambda: editor.history.revisions.count() == 2, timeout=5_000)
+        newest, oldest = (editor.history.revisions.item(i).text() for i in range(2))
+        moment = r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, \d\d:\d\d"
+        assert re.fullmatch(moment + r" · saved by you, on this laptop", newest), newest
+        assert re.fullmatch(moment + r" · saved by Inspector A, on ‘first’", oldest), oldest
+        first_device = first.vault.device_id
+        assert first_device[:8] not in oldest and "device" not in oldest
+    finally:
+        editor.show_record(None)
+        settle(qtbot, state)
+        state.tasks.shutdown()
