@@ -266,13 +266,23 @@ def _check_nested(value: Any, path: str) -> None:
 
 
 def _check_text(value: Any, path: str) -> None:
-    label = field_label(path)
     if not isinstance(value, str):
-        raise ValidationError(f"{label} must be text.", field=path)
+        raise ValidationError(f"{field_label(path)} must be text.", field=path)
+    problem = text_problem(value, path)
+    if problem is not None:
+        raise ValidationError(problem, field=path)
+
+
+def text_problem(value: str, path: str) -> str | None:
+    """Why text cannot be saved in the field at `path` and what to do, in the editor's words
+    ('Notes are longer than 1,000,000 characters; shorten them…'); None when it can be saved."""
     if len(value) > MAX_TEXT:
-        raise ValidationError(f"{label} {_is_are(path)} longer than {MAX_TEXT:,} characters.", field=path)
+        plural = _is_are(path) == "are"
+        them, they = ("them", "they") if plural else ("it", "it")
+        return f"{field_label(path)} {_is_are(path)} longer than {MAX_TEXT:,} characters; shorten {them} so {they} can be saved."
     if "\x00" in value:
-        raise ValidationError(f"{label} contains a character that cannot be saved (NUL).", field=path)
+        return f"{field_label(path)} contains a character that cannot be saved (NUL); delete it so the rest can be saved."
+    return None
 
 
 def field_label(path: str) -> str:

@@ -63,21 +63,21 @@ def test_every_field_of_every_kind_has_a_label_of_its_own() -> None:
 @pytest.mark.parametrize(
     ("content", "message", "field"),
     [
-        (domain.FocusGroup(notes=TOO_LONG), "Notes are longer than 1,000,000 characters.", "focus_group.notes"),
-        (domain.Observation(title="ICB\x00board"), "Title contains a character that cannot be saved (NUL).", "observation.title"),
+        (domain.FocusGroup(notes=TOO_LONG), "Notes are longer than 1,000,000 characters; shorten them so they can be saved.", "focus_group.notes"),
+        (domain.Observation(title="ICB\x00board"), "Title contains a character that cannot be saved (NUL); delete it so the rest can be saved.", "observation.title"),
         (
             domain.CaseTracking(contacts=(domain.Contact("a"), domain.Contact("b", what_happened=TOO_LONG))),
-            "Contact 2: what happened is longer than 1,000,000 characters.",
+            "Contact 2: what happened is longer than 1,000,000 characters; shorten it so it can be saved.",
             "case_tracking.contacts[1].what_happened",
         ),
         (
             domain.Observation(attendees=(domain.Attendee("Chair", "NHS\x00Northshire"),)),
-            "Attendee 1: organisation contains a character that cannot be saved (NUL).",
+            "Attendee 1: organisation contains a character that cannot be saved (NUL); delete it so the rest can be saved.",
             "observation.attendees[0].organisation",
         ),
         (domain.Interview(consent=domain.Consent(given="yes")), "Consent given must be yes or no.", "interview.consent.given"),  # type: ignore[arg-type]
         (domain.Interview(pseudonym=42), "Pseudonym must be text.", "interview.pseudonym"),  # type: ignore[arg-type]
-        (domain.FocusGroup(groups_represented=("Carers", TOO_LONG)), "Groups represented, line 2 is longer than 1,000,000 characters.", "focus_group.groups_represented[1]"),
+        (domain.FocusGroup(groups_represented=("Carers", TOO_LONG)), "Groups represented, line 2 is longer than 1,000,000 characters; shorten it so it can be saved.", "focus_group.groups_represented[1]"),
         (domain.FocusGroup(participants=20_000), "Number taking part must be a whole number from 0 to 10,000.", "participants"),
     ],
 )
@@ -90,7 +90,7 @@ def test_a_refused_value_is_explained_in_the_words_of_the_form(content: domain.C
 
 def test_a_too_long_paste_saved_to_the_vault_is_refused_with_the_field_named(vault: Vault, assessment_id: str) -> None:
     record = vault.records.create(assessment_id, domain.FocusGroup()).value
-    with pytest.raises(ValidationError, match=r"^Notes are longer than 1,000,000 characters\.$"):
+    with pytest.raises(ValidationError, match=r"^Notes are longer than 1,000,000 characters; shorten them so they can be saved\.$"):
         vault.records.save(record.id, domain.FocusGroup(notes=TOO_LONG))
     assert vault.records.get(record.id).content.notes == ""
 
