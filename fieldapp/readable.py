@@ -8,40 +8,24 @@ import dataclasses
 from datetime import datetime, tzinfo
 from typing import Any
 
-from fieldapp import domain
+from fieldapp import dates, domain
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 NONE = "—"  # an empty field: a dash reads as "nothing here", an empty cell as a rendering fault
 
 
-def _parsed(iso: str, tz: tzinfo | None) -> datetime | None:
+def moment_words(iso: str, *, tz: tzinfo | None = None) -> str:
+    """When something was saved, in this laptop's time: '2026-11-21T14:30:00Z' -> 'Sat 21 Nov 2026, 14:30' (tz: for tests)."""
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
-        return None
-    # A value with an offset is an instant: shown in this laptop's time. One without is a time
-    # on the wall where it happened, shown as typed.
-    return moment.astimezone(tz) if moment.tzinfo is not None else moment
-
-
-def moment_words(iso: str, *, tz: tzinfo | None = None) -> str:
-    """When something was saved: '2026-11-21T14:30:00Z' -> 'Sat 21 Nov 2026, 14:30' (local time; tz for tests)."""
-    moment = _parsed(iso, tz)
-    if moment is None:
         return iso
-    return f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M}"
+    # An instant (revisions are stamped in UTC): shown as the clock here read then.
+    return dates.show_long((moment.astimezone(tz) if moment.tzinfo is not None else moment).isoformat())
 
 
-def when_words(iso: str | None, *, tz: tzinfo | None = None) -> str:
-    """A record's date or date-time, day first: '2026-11-21T14:30' -> '21/11/2026 14:30', '2026-11-21' -> '21/11/2026'."""
-    if not iso:
-        return NONE
-    moment = _parsed(iso, tz)
-    if moment is None:
-        return iso  # not a date: shown as it is rather than hidden
-    day = f"{moment:%d/%m/%Y}"
-    return day if len(iso) == 10 else f"{day} {moment:%H:%M}"
+def when_words(iso: str | None) -> str:
+    """A record's date or date-time as the editor shows it, day first: '21/11/2026 14:30', '21/11/2026'."""
+    return dates.show_when(iso) or NONE
 
 
 def yes_no(value: bool) -> str:

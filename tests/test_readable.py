@@ -35,7 +35,7 @@ def test_a_moment_reads_as_a_day_date_and_time(iso: str, words: str) -> None:
     ],
 )
 def test_a_records_date_reads_day_first(iso: str | None, words: str) -> None:
-    assert readable.when_words(iso, tz=timezone.utc) == words
+    assert readable.when_words(iso) == words
 
 
 def test_an_interview_reads_as_its_form_does() -> None:
