@@ -7,6 +7,7 @@ from_dict validates strictly, so nothing malformed reaches the vault or a signat
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from collections.abc import Mapping
@@ -37,6 +38,45 @@ INTERVIEWEE_ROLES = {
 }
 CONSENT_METHODS = {"verbal": "Verbal", "written": "Written", "electronic": "Electronic", "other": "Other"}
 MAX_TEXT = 1_000_000  # one field; a pasted transcript fits, a runaway paste does not
+# Every field by the words the editor shows for it, so a message names what the inspector sees.
+# Keys are field paths without the record kind ("notes", "consent.recorded_at"); "[]" stands for
+# an item of a list and "{n}" for its number, counted from 1; "kind.field" where kinds differ.
+FIELD_LABELS = {
+    "title": "Title",
+    "meeting_type": "Meeting type",
+    "held_at": "When",
+    "location": "Where",
+    "attendees": "Attendees",
+    "attendees[]": "Attendee {n}",
+    "attendees[].role": "Attendee {n}: role",
+    "attendees[].organisation": "Attendee {n}: organisation",
+    "notes": "Notes",
+    "role": "Role",
+    "interview.role": "Interviewee",
+    "focus_group.role": "Who mainly took part",
+    "pseudonym": "Pseudonym",
+    "consent": "Consent",
+    "consent.given": "Consent given",
+    "consent.method": "Consent: how",
+    "consent.recorded_at": "Consent: when",
+    "summary": "Summary",
+    "contacts": "Timeline of contacts",
+    "contacts[]": "Contact {n}",
+    "contacts[].id": "Contact {n}: its identifier",
+    "contacts[].date": "Contact {n}: date",
+    "contacts[].service": "Contact {n}: service",
+    "contacts[].what_happened": "Contact {n}: what happened",
+    "contacts[].transition": "Contact {n}: transition",
+    "contacts[].persons_account": "Contact {n}: their account",
+    "contacts.order": "Order of the contacts",
+    "groups_represented": "Groups represented",
+    "groups_represented[]": "Groups represented, line {n}",
+    "participants": "Number taking part",
+    "facilitator": "Facilitator",
+}
+_PLURAL_LABELS = {"notes", "attendees", "contacts", "groups_represented"}  # "Notes are…", not "is"
+_LISTS = ("attendees", "contacts", "groups_represented")
+_ITEM = re.compile(r"\[(\d+)\]")
 _WHEN_FIELDS = {"held_at", "date", "recorded_at"}
 
 
@@ -187,7 +227,7 @@ def validate(content: Content) -> None:
         if content.role is not None and content.role not in INTERVIEWEE_ROLES:
             raise ValidationError(f"Unknown focus group role {content.role!r}.")
         if not 0 <= content.participants <= 10_000:
-            raise ValidationError("participants must be a whole number from 0 to 10,000.")
+            raise ValidationError(f"{field_label('participants')} must be a whole number from 0 to 10,000.", field="participants")
     if isinstance(content, CaseTracking):
         ids = [c.id for c in content.contacts]
         if len(set(ids)) != len(ids) or not all(ids):
@@ -197,41 +237,81 @@ def validate(content: Content) -> None:
 def _check_types(obj: Any, where: str) -> None:
     """Check each field against its annotation, recursing into nested records."""
     for f in dataclasses.fields(obj):
-        value, name, annotation = getattr(obj, f.name), f"{where}.{f.name}", str(f.type)
+        value, path, annotation = getattr(obj, f.name), f"{where}.{f.name}", str(f.type)
         if annotation == "str":
-            _check_text(value, name)
+            _check_text(value, path)
         elif annotation == "str | None":
             if value is not None:
-                _check_text(value, name)
+                _check_text(value, path)
                 if f.name in _WHEN_FIELDS:
-                    _check_when(value, name)
+                    _check_when(value, field_label(path))
         elif annotation in ("int", "bool"):
             expected = int if annotation == "int" else bool
             if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-                raise ValidationError(f"{name} must be {'a whole number' if expected is int else 'true or false'}.")
+                raise ValidationError(f"{field_label(path)} must be {'a whole number' if expected is int else 'yes or no'}.", field=path)
         elif annotation == "tuple[str, ...]":
-            for item in value:
-                _check_text(item, name)
+            for i, item in enumerate(value):
+                _check_text(item, f"{path}[{i}]")
         elif annotation.startswith("tuple["):
-            for item in value:
-                _check_nested(item, name)
+            for i, item in enumerate(value):
+                _check_nested(item, f"{path}[{i}]")
         else:
-            _check_nested(value, name)
+            _check_nested(value, path)
 
 
-def _check_nested(value: Any, name: str) -> None:
+def _check_nested(value: Any, path: str) -> None:
     if not dataclasses.is_dataclass(value) or isinstance(value, type):
-        raise ValidationError(f"{name} has the wrong shape.")
-    _check_types(value, name)
+        raise ValidationError(f"{field_label(path)} cannot be read: it is not in the form this field takes.", field=path)
+    _check_types(value, path)
 
 
-def _check_text(value: Any, name: str) -> None:
+def _check_text(value: Any, path: str) -> None:
     if not isinstance(value, str):
-        raise ValidationError(f"{name} must be text, not {type(value).__name__}.")
+        raise ValidationError(f"{field_label(path)} must be text.", field=path)
+    problem = text_problem(value, path)
+    if problem is not None:
+        raise ValidationError(problem, field=path)
+
+
+def text_problem(value: str, path: str) -> str | None:
+    """Why text cannot be saved in the field at `path` and what to do, in the editor's words
+    ('Notes are longer than 1,000,000 characters; shorten them…'); None when it can be saved."""
     if len(value) > MAX_TEXT:
-        raise ValidationError(f"{name} is longer than {MAX_TEXT:,} characters.")
+        plural = _is_are(path) == "are"
+        them, they = ("them", "they") if plural else ("it", "it")
+        return f"{field_label(path)} {_is_are(path)} longer than {MAX_TEXT:,} characters; shorten {them} so {they} can be saved."
     if "\x00" in value:
-        raise ValidationError(f"{name} contains a NUL character.")
+        return f"{field_label(path)} contains a character that cannot be saved (NUL); delete it so the rest can be saved."
+    return None
+
+
+def field_label(path: str) -> str:
+    """A field path as the editor names it: 'focus_group.notes' -> 'Notes',
+    'case_tracking.contacts[1].date' -> 'Contact 2: date', 'interview.consent.recorded_at' -> 'Consent: when'.
+
+    Takes paths with or without the record kind; a list item may be given by index ('contacts[1]',
+    'attendees.0') or by id ('contacts.<id>.service' -> 'Contact: service'). Never returns the path.
+    """
+    parts = path.split(".")
+    kind = parts.pop(0) if parts and parts[0] in _CLASSES else None
+    number = ""
+    if len(parts) >= 2 and parts[0] in _LISTS and ".".join(parts) not in FIELD_LABELS:
+        item = parts.pop(1)  # an item named by its position or its id, as search and merges name them
+        number = str(int(item) + 1) if item.isdigit() else ""
+        parts[0] += "[]"
+    key = ".".join(parts)
+    if found := _ITEM.search(key):
+        number, key = str(int(found.group(1)) + 1), _ITEM.sub("[]", key)
+    if not key:
+        return KIND_LABELS.get(kind or "", "Record")
+    label = FIELD_LABELS.get(f"{kind}.{key}") or FIELD_LABELS.get(key)
+    if label is None:  # a field added without a label: still words, never the path
+        label = key.rsplit(".", 1)[-1].replace("[]", "").replace("_", " ").capitalize()
+    return label.replace(" {n}", f" {number}" if number else "")
+
+
+def _is_are(path: str) -> str:
+    return "are" if path.rsplit(".", 1)[-1] in _PLURAL_LABELS else "is"
 
 
 def _check_when(value: str, name: str) -> None:

@@ -103,7 +103,15 @@ class FrameworkError(FieldappError):
 
 
 class ValidationError(FieldappError, ValueError):
-    """Input the domain does not accept."""
+    """Input the domain does not accept.
+
+    `field` is the path of the field at fault when one is ('focus_group.notes'), so a form can
+    show the message beside it; the message itself names the field as the editor does.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class UnreadableDate(ValidationError):

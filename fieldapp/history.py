@@ -13,6 +13,7 @@ from fieldapp.errors import NotFound
 from fieldapp.models import Revision
 from fieldapp.records import apply_snapshot, cut_revision, load, revision_row, to_row
 from fieldapp.rows import Changes, Done, LinkRow, Passage, RecordRow, RevisionRow
+from fieldapp.signers import Signer, signers
 
 if TYPE_CHECKING:
     from fieldapp.vault import Vault
@@ -34,11 +35,16 @@ class History:
         self._vault = vault
 
     def revisions(self, record_id: str) -> tuple[RevisionRow, ...]:
-        """Oldest first, with which device made each and when."""
+        """Oldest first, with which device made each (`signers` names them) and when."""
         with self._vault.transaction("reading history") as session:
             load(session, record_id, include_deleted=True)
             rows = session.scalars(sa.select(Revision).where(Revision.record_id == record_id).order_by(Revision.seq)).all()
             return tuple(revision_row(r) for r in rows)
+
+    def signers(self) -> dict[str, Signer]:
+        """Who made revisions here, by device id: inspector and laptop, in words (`Signer.words`)."""
+        with self._vault.transaction("reading who made revisions") as session:
+            return signers(session, self._vault.device_id)
 
     def snapshot(self, revision_id: str) -> RevisionSnapshot:
         with self._vault.transaction("reading a revision") as session:

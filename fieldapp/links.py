@@ -82,7 +82,7 @@ def passage_of(content: domain.Content, field: str, start: int, end: int) -> Pas
     """A Passage over content's text field, with the quoted text filled in."""
     text = domain.text_fields(content).get(field)
     if text is None:
-        raise ValidationError(f"The record has no text field {field!r}.")
+        raise ValidationError(f"This record has no text field ‘{domain.field_label(field)}’ to tag a passage of.", field=field)
     if not 0 <= start < end <= len(text):
         raise ValidationError("Select some text inside the field to tag a passage.")
     return Passage(field, start, end, text[start:end])

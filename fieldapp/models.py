@@ -36,7 +36,8 @@ class Device(Base):
     __tablename__ = "devices"
     id: Mapped[str] = mapped_column(String, primary_key=True)
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
-    label: Mapped[str] = mapped_column(String, default="")
+    label: Mapped[str] = mapped_column(String, default="")  # the laptop's, as the service names it
+    inspector: Mapped[str] = mapped_column(String, default="")  # who it is enrolled for, when the service says
 
 
 class Assessment(Base):

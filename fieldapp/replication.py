@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -56,10 +56,19 @@ class PulledAssessment:
     team: tuple[str, ...]
 
 
+class PulledDevice(NamedTuple):
+    """A signer of pulled revisions, as the service introduces it."""
+
+    id: str
+    public_key: bytes  # Ed25519, raw
+    label: str  # the laptop's (from a service that sends no inspector: "Inspector – laptop")
+    inspector: str = ""  # the inspector it is enrolled for, when the service says
+
+
 @dataclass(frozen=True)
 class PulledPage:
     revisions: tuple[revision.SignedRevision, ...]
-    devices: tuple[tuple[str, bytes, str], ...]  # (id, Ed25519 public key, label)
+    devices: tuple[PulledDevice | tuple[str, bytes, str], ...]
     assessments: tuple[PulledAssessment, ...]
     cursor: str
     prechecked: arrivals.Prechecked = field(default_factory=dict)  # from arrivals.precheck, off this thread
@@ -452,8 +461,12 @@ _ASSESSMENT_FIELDS = sa.select(
 )  # fmt: skip
 _DEVICE_KEYS = sa.select(Device.id, Device.public_key)
 _DIRTY_IDS = sa.select(Record.id).where(Record.draft_dirty == sa.true())  # "= 1", as ix_records_dirty holds them
-_DEVICES_BY_ID = sa.select(Device.id, Device.public_key, Device.label).where(Device.id.in_(_IDS))
-_SET_DEVICE_LABEL = sa.update(Device.__table__).where(Device.__table__.c.id == sa.bindparam("device_id")).values(label=sa.bindparam("label"))
+_DEVICES_BY_ID = sa.select(Device.id, Device.public_key, Device.label, Device.inspector).where(Device.id.in_(_IDS))
+_SET_DEVICE_NAMES = (
+    sa.update(Device.__table__)
+    .where(Device.__table__.c.id == sa.bindparam("device_id"))
+    .values(label=sa.bindparam("label"), inspector=sa.bindparam("inspector"))
+)
 _TO_PUSH = (  # revisions the service has not acknowledged, of records whose assessment it has
     sa.select(Revision.seq)
     .join(Record, Record.id == Revision.record_id)
@@ -604,21 +617,22 @@ def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) 
     return changed
 
 
-def _upsert_devices(session: Session, devices: tuple[tuple[str, bytes, str], ...]) -> list[str]:
-    """Remember signers' keys; a known device's key never changes (a changed one is refused)."""
+def _upsert_devices(session: Session, devices: tuple[PulledDevice | tuple[str, bytes, str], ...]) -> list[str]:
+    """Remember signers' keys and names; a known device's key never changes (a changed one is refused)."""
     refused = []
-    known = {row.id: (row.public_key, row.label) for row in session.execute(_DEVICES_BY_ID, {"ids": [d[0] for d in devices]})}
-    for device_id, public_key, label in devices:
+    known = {row.id: (row.public_key, row.label, row.inspector) for row in session.execute(_DEVICES_BY_ID, {"ids": [d[0] for d in devices]})}
+    for device_id, public_key, label, inspector in (PulledDevice(*d) for d in devices):
+        label, inspector = label[:200], inspector[:300]
         had = known.get(device_id)
         if had is None:
-            session.add(Device(id=device_id, public_key=public_key, label=label[:200]))
-            known[device_id] = (public_key, label[:200])
+            session.add(Device(id=device_id, public_key=public_key, label=label, inspector=inspector))
+            known[device_id] = (public_key, label, inspector)
         elif had[0] != public_key:
             refused.append(f"The service sent a different key for device {device_id}; its new revisions were not taken.")
-        elif label and label[:200] != had[1]:
-            # The service's name for it ("Inspector – laptop") reads better in history.
-            session.execute(_SET_DEVICE_LABEL, {"device_id": device_id, "label": label[:200]})
-            known[device_id] = (public_key, label[:200])
+        elif (label or inspector) and (label, inspector) != had[1:]:
+            # The service's names for it (inspector and laptop) read better in history.
+            session.execute(_SET_DEVICE_NAMES, {"device_id": device_id, "label": label, "inspector": inspector})
+            known[device_id] = (public_key, label, inspector)
     session.flush()
     return refused
 

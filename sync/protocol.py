@@ -20,6 +20,10 @@ PROTOCOL_HEADER = "Fieldapp-Protocol"  # sent on every request; a mismatch is a 
 # On the status answer: which data folder the service runs on (a random id kept in it), so that
 # `packaging/dev.sh app` can tell its own local service from another user's on the same port.
 INSTANCE_HEADER = "Fieldapp-Instance"
+# Additions to protocol 1 a client understands, comma-separated. Answers carry a new field only to
+# clients that name it (older ones refuse unknown fields); older services ignore the header.
+FEATURES_HEADER = "Fieldapp-Features"
+F_DEVICE_INSPECTOR = "device-inspector"  # pulled devices name their inspector apart from the laptop
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -186,7 +190,8 @@ class PushResponse(Wire):
 class Device(Wire):
     id: str
     public_key: PublicKey
-    label: str = ""
+    label: str = ""  # the laptop's; to a client without F_DEVICE_INSPECTOR, "Inspector – laptop"
+    inspector: Annotated[str, StringConstraints(max_length=300)] | None = None  # its inspector: only with F_DEVICE_INSPECTOR
 
 
 class PullRequest(Wire):

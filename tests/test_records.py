@@ -112,7 +112,7 @@ def test_a_quick_note_is_added_with_the_time(vault: Vault, assessment_id: str) -
 def test_bad_content_is_refused_with_the_field_named(vault: Vault, assessment_id: str) -> None:
     with pytest.raises(ValidationError, match="meeting type"):
         vault.records.create(assessment_id, domain.Observation(meeting_type="picnic"))
-    with pytest.raises(ValidationError, match="held_at"):
+    with pytest.raises(ValidationError, match="When"):
         vault.records.create(assessment_id, domain.FocusGroup(held_at="next tuesday"))
     with pytest.raises(NotFound):
         vault.records.create("no-such-assessment", domain.Observation())

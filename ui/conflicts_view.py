@@ -1,17 +1,21 @@
-"""Records in conflict, each shown as its versions side by side with what collides marked; the
-inspector keeps one version, or merges by hand in the editor and marks the record merged.
+"""Records in conflict, each shown as its versions side by side as people read them, with the words
+that differ highlighted and what collides marked; the inspector keeps one version, or merges by
+hand in the editor and marks the record merged.
 
+The window is not modal and keeps clear of the editor it asks you to merge in: beside the main
+window when the screen has room, else over the main window's lists, never over its editor.
 Resolving writes a revision whose parents are every version, so all of them stay in the history.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import html
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -20,21 +24,45 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSplitter,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from fieldapp import domain
-from fieldapp.framework import framework_by_key
+from fieldapp.compare import FieldSide, Version, collision_words, compare
+from fieldapp.readable import moment_words
+from fieldapp.signers import Signer, signer_of
 
 from ui.operations import QueryOp, VaultOp
+from ui.theme import colors
 
 if TYPE_CHECKING:
     from fieldapp.settle import Conflict
 
     from ui.state import AppState
+
+MIN_WIDTH = 760  # two versions side by side, each still a readable column
+GAP = 12  # pixels kept between this window and the editor (window frames overhang a little)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One conflict as the view shows it, prepared on the vault worker."""
+
+    conflict: Conflict
+    versions: tuple[Version, ...]
+    clashes: tuple[str, ...]  # what collides, as the editor names the fields
+
+
+def read_conflicts(vault: Any) -> tuple[list[Shown], dict[str, Signer]]:
+    """Every conflict with its versions compared (on the worker: a long note's diff takes a while)."""
+    shown = []
+    for conflict in vault.replication.conflicts():
+        heads = conflict.heads[:2]
+        body = heads[0].fields()
+        clashes = tuple(dict.fromkeys(collision_words(c.path, body) for c in conflict.collisions))
+        shown.append(Shown(conflict, compare(heads, [c.path for c in conflict.collisions]), clashes))
+    return shown, vault.history.signers()
 
 
 class ConflictsDialog(QDialog):
@@ -48,44 +76,50 @@ class ConflictsDialog(QDialog):
         # Saves what an editor holds before a merge is marked: True when saved or on its way.
         self.save_editor: Callable[[], bool] = lambda: True
         self._state = state
-        self._conflicts: list[Conflict] = []
-        self._labels: dict[str, str] = {}
+        self._shown: list[Shown] = []
+        self._signers: dict[str, Signer] = {}
+        self._placed = False
+        self.setModal(False)  # the editor stays usable: merging by hand happens there
         self.setWindowTitle("Records in conflict")
-        self.resize(1100, 640)
+        self.setMinimumWidth(MIN_WIDTH)
+        self.resize(1000, 640)
         layout = QVBoxLayout(self)
         intro = QLabel(
-            "These records were changed in different ways on two devices. Both versions are kept in the "
+            "These records were changed in different ways on two laptops. Both versions are kept in the "
             "history; choose the one to carry on with, or merge them by hand in the editor."
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
-        splitter = QSplitter()
         self.records = QListWidget()
         self.records.setAccessibleName("Records in conflict")
+        self.records.setMaximumHeight(72)  # a few records at a time; the versions need the room
         self.records.currentRowChanged.connect(self.on_records_current_changed)
-        splitter.addWidget(self.records)
-        sides = QWidget()
-        grid = QGridLayout(sides)
+        layout.addWidget(self.records)
+        sides = QGridLayout()
         self.headings: list[QLabel] = []
         self.versions: list[QTextBrowser] = []
         self.keep_buttons: list[QPushButton] = []
         for column in range(2):
             heading = QLabel("")
+            heading.setTextFormat(Qt.TextFormat.PlainText)  # names come from the service: never markup
+            heading.setWordWrap(True)
             heading.setAccessibleName(f"Version {column + 1} heading")
             view = QTextBrowser()
             view.setAccessibleName(f"Version {column + 1}")
             keep = QPushButton(f"Keep version &{column + 1}")
             keep.setAccessibleName(f"Keep version {column + 1}")
             keep.clicked.connect(lambda _checked=False, c=column: self.keep(c))
-            grid.addWidget(heading, 0, column)
-            grid.addWidget(view, 1, column)
-            grid.addWidget(keep, 2, column)
+            sides.addWidget(heading, 0, column)
+            sides.addWidget(view, 1, column)
+            sides.addWidget(keep, 2, column)
             self.headings.append(heading)
             self.versions.append(view)
             self.keep_buttons.append(keep)
-        splitter.addWidget(sides)
-        splitter.setStretchFactor(1, 4)
-        layout.addWidget(splitter)
+        layout.addLayout(sides, 1)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Conflict status")
+        layout.addWidget(self.status)
         hand = QHBoxLayout()
         self.edit_button = QPushButton("&Edit it to merge by hand")
         self.edit_button.setAccessibleName("Open the record in the editor to merge by hand")
@@ -100,52 +134,79 @@ class ConflictsDialog(QDialog):
         hand.addStretch(1)
         hand.addWidget(close)
         layout.addLayout(hand)
-        self.status = QLabel("")
-        self.status.setAccessibleName("Conflict status")
-        layout.addWidget(self.status)
+
+    # -- where it opens ---------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        if not self._placed:
+            self._placed = True
+            place = self.placement()
+            if place is not None:
+                self.setGeometry(place)
+        super().showEvent(event)
+
+    def placement(self) -> QRect | None:
+        """Where to open, keeping the main window's editor in sight; None: where Qt puts it."""
+        main = self.parentWidget().window() if self.parentWidget() is not None else None
+        if main is None or main.screen() is None:
+            return None
+        screen, frame = main.screen().availableGeometry(), main.frameGeometry()
+        # A wide screen has room beside the main window: the whole main window stays in sight.
+        right, left = screen.right() - frame.right() - GAP, frame.left() - screen.left() - GAP
+        if max(right, left) >= MIN_WIDTH:
+            x = frame.right() + GAP if right >= left else screen.left()
+            return QRect(x, frame.top(), min(max(right, left), self.width()), frame.height())
+        # Else over the lists on the main window's left, up to where its editor begins.
+        editor = getattr(main, "editor", None)  # MainWindow.editor: the record editor
+        if not isinstance(editor, QWidget):
+            return None
+        editor_left = editor.mapToGlobal(QPoint(0, 0)).x()
+        width = editor_left - frame.left() - GAP
+        if width < MIN_WIDTH:
+            return None  # too narrow a window to keep clear of: Qt's place, and it can be moved
+        return QRect(frame.left(), frame.top(), width, frame.height())
+
+    # -- showing the conflicts --------------------------------------------------------------------
 
     def load(self) -> None:
-        def read(vault: Any) -> tuple[list[Conflict], dict[str, str]]:
-            return vault.replication.conflicts(), vault.replication.device_labels()
+        QueryOp(self._state, read_conflicts).success(self._show).run_in_background()
 
-        QueryOp(self._state, read).success(self._show).run_in_background()
-
-    def _show(self, result: tuple[list[Conflict], dict[str, str]]) -> None:
-        self._conflicts, self._labels = result
+    def _show(self, result: tuple[list[Shown], dict[str, Signer]]) -> None:
+        self._shown, self._signers = result
         current = self.records.currentRow()
         self.records.clear()
-        for conflict in self._conflicts:
-            self.records.addItem(QListWidgetItem(conflict.title or "Untitled record"))
+        for shown in self._shown:
+            self.records.addItem(QListWidgetItem(shown.conflict.title or "Untitled record"))
         for widget in (*self.keep_buttons, self.edit_button, self.merged_button):
-            widget.setEnabled(bool(self._conflicts))
-        if not self._conflicts:
+            widget.setEnabled(bool(self._shown))
+        if not self._shown:
             for view, heading in zip(self.versions, self.headings):
                 view.setHtml("")
                 heading.setText("")
             self.status.setText("No records are in conflict.")
             return
-        self.records.setCurrentRow(min(max(current, 0), len(self._conflicts) - 1))
+        self.records.setCurrentRow(min(max(current, 0), len(self._shown) - 1))
 
     def on_records_current_changed(self, row: int) -> None:
-        if not 0 <= row < len(self._conflicts):
+        if not 0 <= row < len(self._shown):
             return
-        conflict = self._conflicts[row]
-        marked = {c.path for c in conflict.collisions}
+        shown = self._shown[row]
         for column, (view, heading) in enumerate(zip(self.versions, self.headings)):
-            if column >= len(conflict.heads):
+            if column >= len(shown.versions):
                 view.setHtml("")
                 heading.setText("")
                 continue
-            body = conflict.heads[column].fields()
-            who = self._labels.get(body["device_id"], "another device")
-            heading.setText(f"Version {column + 1}: {who}, {body['created_at'][:16].replace('T', ' ')} UTC")
-            view.setHtml(describe(body, marked))
-        clashes = ", ".join(_path_label(c.path) for c in conflict.collisions) or "the versions"
-        self.status.setText(f"Changed both ways: {clashes}.")
+            version = shown.versions[column]
+            who = signer_of(self._signers, version.device_id).heading()
+            heading.setText(f"Version {column + 1}: {who}\nsaved {moment_words(version.created_at)}")
+            view.setHtml(describe(version))
+        self.status.setText(f"Changed both ways: {', '.join(shown.clashes) or 'the versions'}.")
 
     def _current(self) -> Conflict | None:
         row = self.records.currentRow()
-        return self._conflicts[row] if 0 <= row < len(self._conflicts) else None
+        return self._shown[row].conflict if 0 <= row < len(self._shown) else None
+
+    # -- resolving --------------------------------------------------------------------------------
 
     def keep(self, column: int) -> None:
         conflict = self._current()
@@ -160,7 +221,7 @@ class ConflictsDialog(QDialog):
         conflict = self._current()
         if conflict is not None:
             self.open_record.emit(conflict.record_id)
-            self.status.setText("Edit the record in the main window, then come back and mark it merged.")
+            self.status.setText("Edit the record in the main window's editor, then come back and mark it merged.")
 
     def on_merged_clicked(self) -> None:
         conflict = self._current()
@@ -182,53 +243,24 @@ class ConflictsDialog(QDialog):
         self.status.setText(message)
 
 
-def describe(body: dict, marked: set[str]) -> str:
-    """A version as readable HTML: every field, with what collides marked."""
-    if body["deleted"]:
+def describe(version: Version) -> str:
+    """A version as readable HTML: every field, the words that differ from the other version
+    highlighted, and what collides marked."""
+    if version.deleted:
         return "<p><b>This version deletes the record.</b></p>"
-    content = domain.from_dict(body["kind"], body["content"])
-    rows = []
-    for f in dataclasses.fields(content):
-        value = getattr(content, f.name)
-        path = f"content.{f.name}"
-        hit = path in marked or any(m.startswith(path + ".") for m in marked)
-        rows.append(_row(_label(f.name), _text(value), hit))
-    rows.append(_row("Tags", _tags(body), any(m.startswith("links.") for m in marked)))
-    names = ", ".join(a["name"] for a in body["attachments"]) or "none"
-    rows.append(_row("Attachments", html.escape(names), any(m.startswith("attachments.") for m in marked)))
-    return "<table cellpadding='4'>" + "".join(rows) + "</table>"
+    changed = colors().changed
+    rows = "".join(_row(field, changed) for field in version.fields)
+    return f"<table cellpadding='3'>{rows}</table>"
 
 
-def _row(label: str, value_html: str, hit: bool) -> str:
-    mark = " ⚠ changed both ways" if hit else ""
-    style = " style='font-weight:bold'" if hit else ""
-    return f"<tr><td valign='top'><i>{html.escape(label)}</i>{mark}</td><td{style}>{value_html}</td></tr>"
+def _row(field: FieldSide, changed: str) -> str:
+    mark = "<br><b>⚠ changed both ways</b>" if field.collides else ""
+    words = "".join(
+        f"<span style='background-color:{changed}'>{_html(span.text)}</span>" if span.changed else _html(span.text)
+        for span in field.spans
+    )
+    return f"<tr><td valign='top'><i>{html.escape(field.label)}</i>{mark}</td><td>{words or '—'}</td></tr>"
 
 
-def _text(value: object) -> str:
-    if isinstance(value, tuple):
-        return "<br>".join(_text(v) for v in value) or "—"
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return "; ".join(f"{_label(f.name)}: {html.escape(str(getattr(value, f.name)))}" for f in dataclasses.fields(value) if getattr(value, f.name) not in ("", None))
-    text = "" if value is None else str(value)
-    return html.escape(text).replace("\n", "<br>") or "—"
-
-
-def _tags(body: dict) -> str:
-    try:
-        framework = framework_by_key(body["framework"])
-        names = [framework.statement(link["statement"]).name for link in body["links"]]
-    except LookupError:
-        names = [link["statement"] for link in body["links"]]
-    return html.escape(", ".join(names)) or "none"
-
-
-def _label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
-
-
-def _path_label(path: str) -> str:
-    parts = path.split(".")
-    if parts[0] == "content" and len(parts) > 1:
-        return _label(parts[-1] if len(parts) < 4 else f"contact {parts[2][:6]} {parts[3]}")
-    return {"links": "tags", "attachments": "attachments", "deleted": "deleting against editing"}.get(parts[0], path)
+def _html(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")

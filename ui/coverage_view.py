@@ -10,7 +10,8 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
 from fieldapp.coverage import Coverage
-from fieldapp.framework import framework_by_key
+from fieldapp.errors import NotFound
+from fieldapp.framework import default_framework, framework_by_key
 
 from ui.theme import colors
 
@@ -36,6 +37,16 @@ class CoverageView(QWidget):
         self.grid.cellClicked.connect(self.on_grid_cell_activated)
         layout.addWidget(self.grid)
         self._coverage: Coverage | None = None
+
+    def cell_name(self, statement_id: str, category_id: str) -> str:
+        """A cell in words, as the grid's tooltips name it: 'Safeguarding × People's experience'."""
+        framework = framework_by_key(self._coverage.framework_key) if self._coverage is not None else default_framework()
+        try:
+            statement = framework.statement(statement_id).name
+            category = framework.category(category_id).name if category_id else ""
+        except NotFound:
+            return "one coverage cell"  # not in the framework shown: no names to give, and never ids
+        return f"{statement} × {category}" if category else f"{statement}, all categories"
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
         # Gap and theme-row colours come from the theme: repaint them when it changes.

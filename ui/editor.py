@@ -353,13 +353,10 @@ class RecordEditor(QWidget):
             return _value_at(held, path)
 
     def _read_text(self, name: str, text: str, held: domain.Content, reading: FormReading) -> str:
-        if len(text) <= domain.MAX_TEXT and "\x00" not in text:
+        problem = domain.text_problem(text, f"{held.kind}.{name}")  # the core's words for it
+        if problem is None:
             return text
-        label = _LABELS.get(name, name)
-        if "\x00" in text:
-            reading.problems[name] = f"{label} holds a character that cannot be saved (NUL); delete it so the rest can be saved."
-        else:
-            reading.problems[name] = f"{label} is longer than {domain.MAX_TEXT:,} characters; shorten it so it can be saved."
+        reading.problems[name] = problem
         return str(getattr(held, name, ""))
 
     def _contacts_as_typed(self, content: domain.CaseTracking, held: domain.Content, reading: FormReading) -> domain.CaseTracking:

@@ -1,13 +1,13 @@
-"""A record's history: its revisions, with which device made each and when; restore one as new."""
+"""A record's history: its revisions, with who saved each, on which laptop, and when; restore one as new."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
+from fieldapp.readable import moment_words
 from fieldapp.rows import RecordRow, RevisionRow
+from fieldapp.signers import Signer, signer_of
 
 from ui.icons import icon
 from ui.operations import QueryOp, VaultOp
@@ -41,21 +41,19 @@ class HistoryPanel(QWidget):
         if record is None:
             return
         record_id = record.id
-        QueryOp(self._state, lambda vault: (vault.device_id, vault.history.revisions(record_id))).success(
+        QueryOp(self._state, lambda vault: (vault.history.signers(), vault.history.revisions(record_id))).success(
             lambda result: self._show(record_id, *result)
         ).run_in_background()
 
-    def _show(self, record_id: str, device_id: str, revisions: tuple[RevisionRow, ...]) -> None:
+    def _show(self, record_id: str, signers: dict[str, Signer], revisions: tuple[RevisionRow, ...]) -> None:
         if record_id != self._record_id:
             return
         self.revisions.clear()
         for revision in reversed(revisions):
-            who = "this device" if revision.device_id == device_id else f"device {revision.device_id[:8]}"
-            when = datetime.fromisoformat(revision.created_at.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M")
-            kind = "deleted" if revision.deleted else "saved"
-            item = QListWidgetItem(f"{when} · {kind} on {who} · {revision.id[:10]}")
+            item = QListWidgetItem(f"{moment_words(revision.created_at)} · {_what(revision, signer_of(signers, revision.device_id))}")
             item.setData(REVISION_ROLE, revision.id)
-            item.setToolTip(f"Revision {revision.id}" + (" (waiting to sync)" if not revision.pushed else ""))
+            # The id stays within reach (a colleague or the service's admin may ask for it), out of the way.
+            item.setToolTip(("Not synced yet. " if not revision.pushed else "") + f"Revision {revision.id}")
             self.revisions.addItem(item)
         self.restore.setEnabled(self.revisions.count() > 1)
 
@@ -67,3 +65,10 @@ class HistoryPanel(QWidget):
         VaultOp(self._state, lambda vault: vault.history.restore(record_id, revision_id), initiator=self).success(
             lambda done: self.restored.emit(done.value)
         ).run_in_background()
+
+
+def _what(revision: RevisionRow, signer: Signer) -> str:
+    """'saved by Amara Okafor, on ‘Amara's laptop’'; 'merged by itself (both versions kept)'."""
+    if signer.automatic:
+        return "merged by itself (both versions kept)"
+    return f"{'deleted' if revision.deleted else 'saved'} by {signer.words()}"

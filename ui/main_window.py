@@ -323,8 +323,9 @@ class MainWindow(QMainWindow):
         """Show the evidence behind a coverage cell (or, with empty ids, all evidence again)."""
         self._cell = (statement_id, category_id)
         if statement_id:
-            text = f"Filtered to one coverage cell ({statement_id}{' × ' + category_id if category_id else ''}) ✕"
-            self.cell_filter.setText(text)
+            words = self.coverage.cell_name(statement_id, category_id)
+            self.cell_filter.setText(f"{words}  ✕")
+            self.cell_filter.setToolTip(f"Showing only the evidence for {words}; click to show all evidence again")
         self.cell_filter.setVisible(bool(statement_id))
         self.tabs.setCurrentIndex(0)
         self.refresh_list()

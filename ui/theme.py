@@ -47,6 +47,7 @@ class Theme:
     heading_row: str  # a theme's row in the coverage grid
     flag: str  # text of a flagged record (consent not recorded)
     passage: str  # behind a tagged passage in the notes
+    changed: str  # behind words that differ between two versions (the conflicts view)
 
 
 LIGHT = Theme(
@@ -55,7 +56,7 @@ LIGHT = Theme(
     button="#e6e8eb", button_text="#1b1c1e", highlight="#1f5fa8", highlighted_text="#ffffff",
     link="#1a56a0", placeholder="#5c6166", tooltip_base="#fffbe6", tooltip_text="#1b1c1e",
     disabled_text="#8b9096", light="#ffffff", mid="#b9bdc2", dark="#8e9399", shadow="#5f6368",
-    gap="#fbe1dc", heading_row="#dfe7f3", flag="#9a4300", passage="#fff0b3",
+    gap="#fbe1dc", heading_row="#dfe7f3", flag="#9a4300", passage="#fff0b3", changed="#ffe58a",
 )  # fmt: skip
 DARK = Theme(
     name="dark",
@@ -65,7 +66,7 @@ DARK = Theme(
     button="#35373c", button_text="#e6e7e9", highlight="#2f6bc4", highlighted_text="#ffffff",
     link="#8ab4f8", placeholder="#a3a8ae", tooltip_base="#35373c", tooltip_text="#e6e7e9",
     disabled_text="#787d84", light="#4a4d53", mid="#26272b", dark="#151618", shadow="#000000",
-    gap="#552a24", heading_row="#283a52", flag="#f4b06a", passage="#4d4221",
+    gap="#552a24", heading_row="#283a52", flag="#f4b06a", passage="#4d4221", changed="#6b5300",
 )  # fmt: skip
 THEMES = {"light": LIGHT, "dark": DARK}
 

@@ -33,7 +33,11 @@ from sync.client.transport import HttpTransport, Response
 
 M = TypeVar("M", bound=BaseModel)
 COMPRESS_ABOVE = 1024
-_HEADERS = {protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION), "Accept-Encoding": "gzip"}
+_HEADERS = {
+    protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
+    protocol.FEATURES_HEADER: protocol.F_DEVICE_INSPECTOR,
+    "Accept-Encoding": "gzip",
+}
 
 
 class ServiceApi:

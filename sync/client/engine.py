@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from fieldapp import arrivals, revision
 from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
 from fieldapp.ids import iso, utcnow
-from fieldapp.replication import Ack, BlobToMove, PulledAssessment, PulledPage
+from fieldapp.replication import Ack, BlobToMove, PulledAssessment, PulledDevice, PulledPage
 from fieldapp.rows import Changes
 from fieldapp.sizes import progress_text, size_text
 from fieldapp.vault import Vault
@@ -437,7 +437,7 @@ def engine_for(vault: Vault, **kwargs: object) -> tuple[SyncEngine, HttpTranspor
 def _page(answer: protocol.PullResponse) -> PulledPage:
     return PulledPage(
         revisions=tuple(revision.SignedRevision(r.id, r.body.encode("utf-8"), base64.b64decode(r.signature)) for r in answer.revisions),
-        devices=tuple((d.id, base64.b64decode(d.public_key), d.label) for d in answer.devices),
+        devices=tuple(PulledDevice(d.id, base64.b64decode(d.public_key), d.label, d.inspector or "") for d in answer.devices),
         assessments=tuple(_assessment(a) for a in answer.assessments),
         cursor=answer.cursor,
     )

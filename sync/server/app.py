@@ -178,6 +178,7 @@ def _caller(request: Request, authorization: Annotated[str | None, Header()] = N
 
 
 CurrentDevice = Annotated[identity.Caller, Depends(_caller)]
+Features = Annotated[str, Header(alias=protocol.FEATURES_HEADER, max_length=1000)]  # see protocol.FEATURES_HEADER
 
 
 def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one flat list of thin routes
@@ -215,11 +216,13 @@ def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one fla
         return _json(answer)
 
     @app.post(f"{protocol.API}/pull", response_model=protocol.PullResponse, responses=_ERRORS, tags=["sync"])
-    def pull_changes(body: protocol.PullRequest, who: CurrentDevice) -> Response:
+    def pull_changes(body: protocol.PullRequest, who: CurrentDevice, features: Features = "") -> Response:
         """Changes since the cursor: revisions of this device's assessments, their signers, assessments, frameworks."""
+        apart = protocol.F_DEVICE_INSPECTOR in _named(features)
         with service.reading_rows() as connection:
-            answer = pull.changes_since(connection=connection, caller=who, request=body)
-        return _json(answer)
+            answer = pull.changes_since(connection=connection, caller=who, request=body, inspector_apart=apart)
+        # Without the feature no device has an inspector: leave the field out, as older clients refuse it.
+        return _json(answer, exclude_none=not apart)
 
     @app.get(f"{protocol.API}/frameworks/{{key}}", responses=_ERRORS, tags=["sync"])
     def framework(key: Annotated[str, Path(pattern=protocol._FRAMEWORK_KEY)], _who: CurrentDevice) -> Response:
@@ -274,11 +277,16 @@ def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one fla
         return Response(data, media_type="application/octet-stream", headers={"X-Chunk-SHA256": _sha256(data)})
 
 
-def _json(model: protocol.Wire) -> Response:
+def _json(model: protocol.Wire, *, exclude_none: bool = False) -> Response:
     """A model the service built from checked rows, serialised once: FastAPI would otherwise check
     it again against its response_model (every id and body of a 1,000-revision page) before
     sending. The response_model stays on the route for the OpenAPI document."""
-    return Response(model.model_dump_json(), media_type="application/json")
+    return Response(model.model_dump_json(exclude_none=exclude_none), media_type="application/json")
+
+
+def _named(features: str) -> set[str]:
+    """The features a client named in protocol.FEATURES_HEADER."""
+    return {name.strip() for name in features.split(",")}
 
 
 def _sha256(data: bytes) -> str:

@@ -31,7 +31,11 @@ Position = tuple[int, int]  # (xid, seq) of the last row served
 BAD_CURSOR = "That sync cursor was not made by this service. Sync again from the start (the app does this by itself)."
 
 
-def changes_since(*, connection: sa.Connection, caller: Caller, request: protocol.PullRequest) -> protocol.PullResponse:
+def changes_since(
+    *, connection: sa.Connection, caller: Caller, request: protocol.PullRequest, inspector_apart: bool = False
+) -> protocol.PullResponse:
+    """A page of changes since the request's cursor. `inspector_apart`: the client understands
+    protocol.F_DEVICE_INSPECTOR, so devices carry the inspector's name beside the laptop's label."""
     positions = decode_cursor(request.cursor)
     horizon = db.visibility_horizon(connection)
     served: list[tuple[int, int, str]] = []  # (xid, seq, id) of rows others pushed
@@ -67,7 +71,7 @@ def changes_since(*, connection: sa.Connection, caller: Caller, request: protoco
     revisions = _bodies(connection, [rev_id for _x, _s, rev_id in served])
     return protocol.PullResponse(
         revisions=revisions,
-        devices=_signers(connection, _device_ids(connection, served)),
+        devices=_signers(connection, _device_ids(connection, served), inspector_apart),
         assessments=_assessments(connection, caller),
         frameworks=framework_keys(connection),
         cursor=encode_cursor({a: p for a, p in positions.items() if a in caller.assessment_ids}),
@@ -134,11 +138,13 @@ def _device_ids(connection: sa.Connection, served: Iterable[tuple[int, int, str]
     return set(connection.scalars(_SIGNER_IDS, {"ids": ids}))
 
 
-def _signers(connection: sa.Connection, device_ids: set[str]) -> list[protocol.Device]:
+def _signers(connection: sa.Connection, device_ids: set[str], inspector_apart: bool) -> list[protocol.Device]:
     if not device_ids:
         return []
     return [
-        protocol.Device(id=r.id, public_key=base64.b64encode(r.public_key).decode(), label=f"{r.name} – {r.label}" if r.label else r.name)
+        protocol.Device(id=r.id, public_key=base64.b64encode(r.public_key).decode(), label=r.label, inspector=r.name)
+        if inspector_apart
+        else protocol.Device(id=r.id, public_key=base64.b64encode(r.public_key).decode(), label=f"{r.name} – {r.label}" if r.label else r.name)
         for r in connection.execute(_SIGNERS, {"ids": sorted(device_ids)})
     ]
 

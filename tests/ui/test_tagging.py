@@ -98,7 +98,7 @@ def test_the_history_lists_revisions_and_restores_one_as_a_new_revision(qtbot, e
     editor.show_record(vault.records.get(record_id))
     settle(qtbot, editor)
     qtbot.waitUntil(lambda: editor.history.revisions.count() == 2)
-    assert "saved on this device" in editor.history.revisions.item(0).text()
+    assert "saved by you, on this laptop" in editor.history.revisions.item(0).text()
     editor.history.revisions.setCurrentRow(1)  # the older one
     qtbot.mouseClick(editor.history.restore, Qt.MouseButton.LeftButton)
     settle(qtbot, editor)
