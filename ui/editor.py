@@ -37,6 +37,7 @@ from fieldapp.dates import is_iso
 from fieldapp.errors import NotFound, UnreadableDate, ValidationError
 from fieldapp.links import passage_of
 from fieldapp.merge import rebase_edit
+from fieldapp.pseudonyms import real_name_warning
 from fieldapp.rows import EditSaved, Passage, RecordRow
 
 from ui.attachments_panel import AttachmentsPanel
@@ -54,9 +55,6 @@ from ui.when_edit import WhenEdit
 AUTOSAVE_MS = 2000
 # The form's date fields and where each sits in the record (the paths of domain.when_paths).
 _WHEN_PATHS = {"held_at": "held_at", "consent_when": "consent.recorded_at"}
-_LABELS = {"title": "Title", "notes": "Notes", "location": "Where", "pseudonym": "Pseudonym", "summary": "Summary",
-           "facilitator": "Facilitator"}  # fmt: skip
-
 
 @dataclass
 class FormReading:
@@ -355,6 +353,8 @@ class RecordEditor(QWidget):
     def _read_text(self, name: str, text: str, held: domain.Content, reading: FormReading) -> str:
         problem = domain.text_problem(text, f"{held.kind}.{name}")  # the core's words for it
         if problem is None:
+            if name == "pseudonym" and (warning := real_name_warning(text)):
+                reading.problems[name] = warning  # said before it syncs; saved all the same
             return text
         reading.problems[name] = problem
         return str(getattr(held, name, ""))
@@ -452,7 +452,7 @@ class RecordEditor(QWidget):
     def _announce(self, kept: tuple[str, ...]) -> None:
         if kept:
             self.status.setText(
-                f"Also changed on another device: {', '.join(_LABELS.get(k, k.replace('_', ' ')) for k in kept)}. "
+                f"Also changed on another device: {', '.join(domain.field_label(k) for k in kept)}. "
                 "Your words were kept; theirs are in the history."
             )
         else:

@@ -309,3 +309,22 @@ def test_a_day_picked_from_the_calendar_keeps_the_time_typed_and_is_saved(qtbot,
     window.editor.save_now()
     settle(qtbot, state)
     assert state.vault.records.get(window.editor.record_id).content.held_at == parse_when("17/11/2026 14:30")
+
+
+def test_a_pseudonym_that_looks_like_a_real_name_and_address_is_questioned_beside_it_and_still_saved(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    add_assessment(qtbot, window, state)
+    window.new_actions["interview"].trigger()
+    settle(qtbot, state)
+    pseudonym = field(window, "pseudonym")
+    qtbot.keyClicks(pseudonym, "Margaret Thompson, 14 Mill Lane")
+    window.editor.save_now()
+    note = window.editor._field_notes["pseudonym"]
+    assert note.isVisible() and "first name and a surname" in note.text() and "address" in note.text()
+    settle(qtbot, state)
+    assert state.vault.records.get(window.editor.record_id).content.pseudonym == "Margaret Thompson, 14 Mill Lane"
+    pseudonym.selectAll()
+    qtbot.keyClicks(pseudonym, "Carer C4")
+    window.editor.save_now()
+    assert not note.isVisible()
