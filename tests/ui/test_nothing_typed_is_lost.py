@@ -187,6 +187,8 @@ def test_a_contacts_date_in_words_keeps_the_contact_and_the_notes_through_switch
     editor.selectAll()
     qtbot.keyClicks(editor, "17/11/2026")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: timeline.view.state() != timeline.view.State.EditingState)  # Enter commits a turn later
+    qtbot.waitUntil(lambda: not main.editor._timer.isActive())  # leaving the cell saved at once
     settle(qtbot, app.state)
     kept = app.state.vault.records.get(case_id)
     assert kept.content.contacts[0].date == "2026-11-17" and kept.as_typed == {}
