@@ -16,6 +16,7 @@
     ├── Cancelled                               a long operation was cancelled; nothing kept
     ├── ValidationError (ValueError)            input that the domain does not accept
     ├── DraftChanged                            a save that expected a draft a sync has changed since
+    ├── ManagedByService (PermissionError)      the central service owns that (an assessment's name, period)
     └── NotFound (LookupError)                  no such assessment, record, link or attachment
 
 Leaves also subclass a built-in where one fits, so callers can catch either.
@@ -114,6 +115,10 @@ class DraftChanged(FieldappError):
 
     def __init__(self, message: str = "This record was changed by a sync while you were editing it.") -> None:
         super().__init__(message)
+
+
+class ManagedByService(FieldappError, PermissionError):
+    """This laptop may not change it: the central service owns it and would overwrite it anyway."""
 
 
 class NotFound(FieldappError, LookupError):

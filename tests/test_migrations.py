@@ -43,21 +43,28 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0006(connection: sa.Connection) -> None:
+    """Undo 0007: no assessment archived on this laptop."""
+    connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN archived")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0006'")
+
+
 def _back_to_0005(connection: sa.Connection) -> None:
-    """Undo 0006: no text kept as typed beside the drafts."""
+    """Undo 0007 and 0006: no text kept as typed beside the drafts."""
+    _back_to_0006(connection)
     connection.exec_driver_sql("ALTER TABLE record_content DROP COLUMN as_typed")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
 
 
 def _back_to_0004(connection: sa.Connection) -> None:
-    """Undo 0006 and 0005: no index of dirty drafts."""
+    """Undo 0007 to 0005: no index of dirty drafts."""
     _back_to_0005(connection)
     connection.exec_driver_sql("DROP INDEX ix_records_dirty")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0004'")
 
 
 def _back_to_0003(connection: sa.Connection) -> None:
-    """Undo 0006, 0005 and 0004: links and attachments keyed by their id alone, no auto-merge awaiting a check."""
+    """Undo 0007 to 0004: links and attachments keyed by their id alone, no auto-merge awaiting a check."""
     _back_to_0004(connection)
     for table in ("links", "attachments"):
         create = connection.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).scalar_one()
@@ -171,6 +178,24 @@ def test_a_vault_at_schema_0004_gets_an_index_of_unsaved_drafts_that_the_sync_st
         plan = " ".join(str(row) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
     engine.dispose()
     assert "ix_records_dirty" in plan  # the query is written so that the partial index serves it
+
+
+def test_a_vault_at_schema_0006_shows_every_assessment_and_can_archive_one(tmp_path: Path) -> None:
+    path = tmp_path / "v"
+    v = Vault.create(path, PASSPHRASE, kdf=TEST_KDF).vault
+    ids = [v.assessments.create(name).value.id for name in ("Old ICS", "Older ICS")]
+    v.lock()
+    engine = _engine(path)
+    with engine.begin() as connection:
+        _back_to_0006(connection)
+    engine.dispose()
+
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    assert [b.reason for b in backup.list_backups(path)] == ["before-migration-0006"]
+    assert [(a.id, a.archived) for a in v.assessments.list()] == [(ids[0], False), (ids[1], False)]
+    v.assessments.set_archived(ids[1], True)
+    assert [a.archived for a in v.assessments.list()] == [False, True]
+    v.lock()
 
 
 def test_a_vault_from_a_newer_fieldapp_is_refused_and_not_modified(vault_path: Path) -> None:
