@@ -1,11 +1,18 @@
-"""The main window: assessments on the left, the evidence list in the middle, the editor on the right."""
+"""The main window: assessments on the left, the evidence list in the middle, the editor on the right.
+
+Every command is a QAction made here (or by a panel it holds) and found in the menu bar
+(ui/menus.py), with its shortcut beside it; right-click menus reuse the same actions. The window's
+size and its splitter are kept in the preferences file between runs.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,12 +34,15 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import domain
-from fieldapp.rows import Changes, RecordRow
+from fieldapp.errors import NotFound
+from fieldapp.rows import AssessmentRow, Changes, Done, RecordRow
 from fieldapp.search import Query
 
+from ui import menus
 from ui.conflicts_view import ConflictsDialog
 from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
+from ui.errors import message_for
 from ui.icons import KIND_ICONS, icon
 from ui.list_filters import ListFilters
 from ui.operations import QueryOp, VaultOp
@@ -40,24 +50,31 @@ from ui.record_list import RECORD_ID_ROLE, RecordListModel
 from ui.state import AppState
 from ui.sync_controller import SyncController
 from ui.sync_panel import SyncSettings, SyncStatus
+from ui.theme import colors
+from ui.undo_bar import UndoBar
 
 SEARCH_DELAY_MS = 120  # results as you type, without a query per keystroke
 FIRST_ASSESSMENT_HINT = "Start by typing the integrated care system's name at the bottom left, then Enter."
+ALL_ARCHIVED_HINT = "Every assessment is archived: View → Show archived assessments shows them, or type a new one's name at the bottom left."
 NEW_RECORD = {
-    "observation": ("New observation", "Ctrl+1", domain.Observation),
-    "interview": ("New interview", "Ctrl+2", domain.Interview),
-    "case_tracking": ("New case tracking", "Ctrl+3", domain.CaseTracking),
-    "focus_group": ("New focus group", "Ctrl+4", domain.FocusGroup),
+    "observation": ("New &observation", "Ctrl+1", domain.Observation),
+    "interview": ("New &interview", "Ctrl+2", domain.Interview),
+    "case_tracking": ("New &case tracking", "Ctrl+3", domain.CaseTracking),
+    "focus_group": ("New focus &group", "Ctrl+4", domain.FocusGroup),
 }
+GEOMETRY_KEY, SPLITTER_KEY = "window/geometry", "window/splitter"
 
 
 class MainWindow(QMainWindow):
     lock_requested = Signal()  # ()
+    quit_requested = Signal()  # () File → Quit, Ctrl+Q: the app cuts revisions, locks and exits
 
     def __init__(self, state: AppState) -> None:
         super().__init__()
         self._state = state
         self._assessment_id: str | None = None
+        self._assessment_rows: tuple[AssessmentRow, ...] = ()
+        self._current_record_id: str | None = None  # chosen in the list or opened; what Delete acts on
         self._cell: tuple[str, str] = ("", "")  # the coverage cell the list is filtered to
         self._query_generation = 0
         self.setWindowTitle("fieldapp")
@@ -67,12 +84,17 @@ class MainWindow(QMainWindow):
         if state.sync is None:
             state.sync = SyncController(state)
         self.sync = state.sync
+        self.actions_by_name: dict[str, QAction] = {}
         self._build()
         self._build_actions()
         self._build_sync()
+        self.menus = menus.build(self.menuBar(), self.actions_by_name)
+        self._build_context_menus()
         state.signals.operation_did_execute.connect(self.on_vault_changed)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.refresh_list)
+        self._restore_layout()
+        self._enable_actions()
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -154,7 +176,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.coverage, "Coverage")
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
 
-        splitter = QSplitter()
+        splitter = self.splitter = QSplitter()
+        splitter.setObjectName("main-splitter")
         for widget, stretch in ((left, 1), (self.tabs, 3), (scroll, 3)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
@@ -162,30 +185,70 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Unlocked")
         self._state.signals.error.connect(lambda message: self.statusBar().showMessage(message, 10_000))
 
+    def _action(
+        self, name: str, text: str, slot: Callable[[], object], shortcut: str | QKeySequence.StandardKey = "", *,
+        icon_name: str = "", tip: str = "",
+    ) -> QAction:  # fmt: skip
+        """A window-wide command, named for the menus (ui/menus.py); its shortcut works anywhere in the window."""
+        action = QAction(icon(icon_name), text, self) if icon_name else QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if tip:
+            action.setToolTip(f"{tip} ({keys})" if keys else tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
     def _build_actions(self) -> None:
         toolbar = self.addToolBar("Record")
         toolbar.setObjectName("record-toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        a = self._action
+        # File
+        a("new_assessment", "&New assessment…", self.start_new_assessment, tip="Type the integrated care system's name, then Enter")
+        a("assessment_details", "Assessment &details…", self.open_assessment_details, tip="Name and period of the assessment")
+        a("archive_assessment", "&Archive assessment", self.toggle_archived, tip="Hide it from the list on this laptop")
+        a("change_passphrase", "Change &passphrase…", self.open_change_passphrase)
+        self.lock_action = a("lock", "&Lock", self.lock_requested.emit, "Ctrl+L", icon_name="lock", tip="Lock the vault")
+        a("quit", "&Quit", self.quit_requested.emit, "Ctrl+Q", tip="Save, lock the vault and close fieldapp")
+        # Edit (Undo's text names what it undoes while there is something; ui/undo_bar.py)
+        self.undo_bar = UndoBar(a("undo", "&Undo", lambda: None, QKeySequence.StandardKey.Undo))
+        a("find", "&Find evidence", self.focus_search, QKeySequence.StandardKey.Find, icon_name="search")
+        a("preferences", "&Preferences…", self.open_preferences, "Ctrl+,", tip="Idle lock time and colours")
+        # Record
         self.new_actions: dict[str, QAction] = {}
         for kind, (label, shortcut, _cls) in NEW_RECORD.items():
-            action = QAction(icon(KIND_ICONS[kind]), label, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.setToolTip(f"{label} ({shortcut})")
-            action.triggered.connect(lambda _checked=False, k=kind: self.new_record(k))
+            action = a(f"new_{kind}", label, lambda k=kind: self.new_record(k), shortcut, icon_name=KIND_ICONS[kind], tip=menus.plain(label))  # type: ignore[misc]
             toolbar.addAction(action)
             self.new_actions[kind] = action
-        search = QAction(icon("search"), "Search", self)
-        search.setShortcut(QKeySequence.StandardKey.Find)
-        search.triggered.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
-        self.addAction(search)
-        quick = QAction("Quick note", self)
-        quick.setShortcut(QKeySequence("Ctrl+Shift+N"))
-        quick.triggered.connect(lambda: self.editor.quick_note.setFocus() if self.editor.quick_note else None)
-        self.addAction(quick)
-        self.lock_action = QAction(icon("lock"), "Lock", self)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.setToolTip("Lock the vault (Ctrl+L)")
-        self.lock_action.triggered.connect(self.lock_requested.emit)
+        a("quick_note", "&Quick note", self.focus_quick_note, "Ctrl+Shift+N")
+        a("tag", "&Tag…", self.focus_tagging, "Ctrl+T", tip="Tag the record with quality statements")
+        a("open_record", "&Open", self.open_current_record)
+        delete = a("delete_record", "&Delete record", self.delete_record, QKeySequence.StandardKey.Delete, icon_name="remove",
+                   tip="Delete the record; Undo brings it back")  # fmt: skip
+        # Del deletes a record only from the evidence list: in a field it deletes a letter, in
+        # the tags or attachments list the thing selected there.
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.removeAction(delete)
+        self.table.addAction(delete)
+        a("deleted_records", "Deleted &records…", self.open_deleted_records, icon_name="history", tip="Bring back a deleted record")
+        panel = self.editor.attachments
+        for name, action in (("add_attachment", panel.add_action), ("open_attachment", panel.open_action),
+                             ("export_attachment", panel.export_action), ("remove_attachment", panel.remove_action)):  # fmt: skip
+            self.actions_by_name[name] = action
+        # View
+        a("show_evidence", "&Evidence", lambda: self.tabs.setCurrentIndex(0))
+        a("show_coverage", "&Coverage", lambda: self.tabs.setCurrentWidget(self.coverage))
+        a("filter_kind", "Filter by &kind", lambda: (self.tabs.setCurrentIndex(0), self.kind_filter.setFocus()))
+        a("filters", "&Filter by theme, statement, category or date", lambda: (self.tabs.setCurrentIndex(0), self.list_filters.theme.setFocus()))
+        a("clear_filters", "C&lear filters", self.clear_filters)
+        show_archived = a("show_archived", "Show &archived assessments", lambda: self._show_assessments(self._assessment_rows))
+        show_archived.setCheckable(True)
+        # Help
+        a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
+        a("about", "&About fieldapp", self.open_about)
         toolbar.addAction(self.lock_action)
 
     def _build_sync(self) -> None:
@@ -193,26 +256,24 @@ class MainWindow(QMainWindow):
         self.sync_status.conflicts_requested.connect(self.open_conflicts)
         self.sync_status.settings_requested.connect(self.open_sync_settings)
         self.statusBar().addPermanentWidget(self.sync_status)
-        for label, shortcut, slot in (
-            ("Sync now", "F5", self.sync.sync_now),
-            ("Sync settings…", "Ctrl+Shift+S", self.open_sync_settings),
-            ("Records in conflict…", "Ctrl+Shift+C", self.open_conflicts),
-        ):
-            action = QAction(label, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(slot)
-            self.addAction(action)
-        preferences = QAction("Preferences…", self)
-        preferences.setShortcut(QKeySequence("Ctrl+,"))
-        preferences.triggered.connect(self.open_preferences)
-        preferences.setToolTip("Idle lock time and colours (Ctrl+,)")
-        self.addAction(preferences)
-        settings = QAction(icon("sync"), "Sync settings", self)
-        settings.setToolTip("Enrol this laptop with the central service (Ctrl+Shift+S)")
-        settings.triggered.connect(self.open_sync_settings)
-        self.findChild(QToolBar, "record-toolbar").addAction(settings)
-        self.findChild(QToolBar, "record-toolbar").addAction(preferences)
+        self.statusBar().insertPermanentWidget(0, self.undo_bar)  # a message does not hide it
+        a = self._action
+        a("sync_now", "Sync &now", self.sync.sync_now, "F5", tip="Send and receive evidence now")
+        settings = a("sync_settings", "Sync &settings…", self.open_sync_settings, "Ctrl+Shift+S", icon_name="sync",
+                     tip="Enrol this laptop with the central service")  # fmt: skip
+        a("conflicts", "Records in &conflict…", self.open_conflicts, "Ctrl+Shift+C")
+        toolbar = self.findChild(QToolBar, "record-toolbar")
+        toolbar.addAction(settings)
+        toolbar.addAction(self.actions_by_name["preferences"])
         self._conflicts: ConflictsDialog | None = None
+
+    def _build_context_menus(self) -> None:
+        """Right-click menus: the same actions as the menu bar, where they apply."""
+        by_name = self.actions_by_name
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.insertActions(by_name["delete_record"], [by_name["open_record"], by_name["tag"]])
+        self.assessments.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.assessments.addActions([by_name[n] for n in ("assessment_details", "archive_assessment", "deleted_records")])
 
     def open_sync_settings(self) -> None:
         SyncSettings(self._state, self.sync, self, url=self._state.service_url or "").exec()
@@ -233,7 +294,200 @@ class MainWindow(QMainWindow):
 
     def open_record(self, record_id: str) -> None:
         """Show a record in the editor (from the conflicts view), whichever assessment it is in."""
+        self._set_current_record(record_id)
         QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
+
+    def open_change_passphrase(self) -> None:
+        from ui.passphrase_dialog import ChangePassphraseDialog
+
+        dialog = ChangePassphraseDialog(self._state, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(lambda: self.statusBar().showMessage("Passphrase changed. Unlock with the new one from now on.", 10_000))
+        dialog.open()  # window-modal, without blocking the event loop
+
+    def open_shortcuts(self) -> None:
+        from ui.help import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.menuBar(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_about(self) -> None:
+        from ui.help import show_about
+
+        show_about(self)
+
+    # -- the record in hand: open, tag, delete, undo, restore -------------------------------------
+
+    def _set_current_record(self, record_id: str | None) -> None:
+        self._current_record_id = record_id
+        self._enable_actions()
+
+    def current_record_id(self) -> str | None:
+        """The record the Record menu acts on: the one chosen in the list or opened last."""
+        return self._current_record_id or self.editor.record_id
+
+    def open_current_record(self) -> None:
+        record_id = self.current_record_id()
+        if record_id is not None and record_id != self.editor.record_id:
+            self.open_record(record_id)
+        self.editor.focus_first_field()
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def focus_quick_note(self) -> None:
+        if self.editor.quick_note is not None:
+            self.editor.quick_note.setFocus()
+
+    def focus_tagging(self) -> None:
+        """To the statements of the record in hand: type to filter them, Space to tag."""
+        if self.current_record_id() is None:
+            self.statusBar().showMessage("Select a record to tag.", 5000)
+            return
+        self.tabs.setCurrentIndex(0)
+        self.editor_area.ensureWidgetVisible(self.editor.tag_panel)
+        self.editor.tag_panel.filter.setFocus()
+
+    def delete_record(self) -> None:
+        """Delete at once, saving what is typed first; the status bar offers Undo for a while."""
+        record_id = self.current_record_id()
+        if record_id is None:
+            self.statusBar().showMessage("Select a record to delete.", 5000)
+            return
+        row = self.model.row_of(record_id)
+        title = self.model.summary(row).title if row is not None else "The record"
+        if self.editor.record_id == record_id:
+            self.editor.show_record(None)  # its words are saved and a revision cut, ahead of the delete
+        self._set_current_record(None)
+        VaultOp(self._state, lambda vault: vault.records.delete(record_id), initiator=self).success(
+            lambda _done: self._after_delete(record_id, title)
+        ).failure(self._on_delete_failed).run_in_background()
+
+    def _after_delete(self, record_id: str, title: str) -> None:
+        self.model.remove_record(record_id)
+        self.refresh_list()
+        self.refresh_coverage()
+        self.undo_bar.offer(f"Deleted “{title}”.", lambda: self.restore_deleted(record_id), label="Delete record")
+
+    def _on_delete_failed(self, exc: BaseException) -> None:
+        message = "That record is deleted already." if isinstance(exc, NotFound) else message_for(exc)
+        self.statusBar().showMessage(message, 10_000)
+        self.refresh_list()
+
+    def restore_deleted(self, record_id: str) -> None:
+        """Bring a deleted record back (Undo, or Record → Deleted records) and open it."""
+        VaultOp(self._state, lambda vault: vault.history.restore_deleted(record_id), initiator=self).success(
+            lambda done: self._show_restored(done.value)
+        ).run_in_background()
+
+    def _show_restored(self, record: RecordRow) -> None:
+        if record.assessment_id != self._assessment_id:
+            self._select_assessment(record.assessment_id)
+        self._set_current_record(record.id)
+        self.editor.show_record(record)
+        self.refresh_list()
+        self.refresh_coverage()
+        self.statusBar().showMessage(f"Restored “{record.title}”.", 5000)
+
+    def open_deleted_records(self) -> None:
+        from ui.deleted_records import DeletedRecordsDialog
+
+        row = self._current_assessment()
+        if row is None:
+            self.statusBar().showMessage("Choose an assessment first (left).", 5000)
+            return
+        dialog = self.deleted_records = DeletedRecordsDialog(self._state, row.id, row.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restored.connect(self._show_restored)
+        dialog.load()
+        dialog.open()
+
+    # -- assessments: new, details, archive -------------------------------------------------------
+
+    def _current_assessment(self) -> AssessmentRow | None:
+        return next((row for row in self._assessment_rows if row.id == self._assessment_id), None)
+
+    def start_new_assessment(self) -> None:
+        self.new_assessment_name.setFocus()
+        self.statusBar().showMessage("Type the integrated care system's name, then Enter.", 5000)
+
+    def open_assessment_details(self) -> None:
+        from ui.assessment_dialog import AssessmentDialog
+
+        row = self._current_assessment()
+        if row is None:
+            self.statusBar().showMessage("Choose an assessment first (left).", 5000)
+            return
+        dialog = self.assessment_dialog = AssessmentDialog(self._state, row, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()  # saving broadcasts the change; the list reloads from it
+
+    def toggle_archived(self) -> None:
+        """Archive the chosen assessment on this laptop (or bring an archived one back)."""
+        row = self._current_assessment()
+        if row is None:
+            return
+        archived = not row.archived
+        VaultOp(self._state, lambda vault: vault.assessments.set_archived(row.id, archived), initiator=self).success(
+            self._after_archive
+        ).run_in_background()
+
+    def _after_archive(self, done: Done[AssessmentRow]) -> None:
+        row = done.value
+        if row.archived:
+            message = f"“{row.name}” archived: hidden on this laptop (View → Show archived assessments). Its records stay and still sync."
+        else:
+            message = f"“{row.name}” is back in the list."
+        self.load()
+        self.statusBar().showMessage(message, 10_000)
+
+    def _select_assessment(self, assessment_id: str) -> None:
+        for i in range(self.assessments.count()):
+            if self.assessments.item(i).data(Qt.ItemDataRole.UserRole) == assessment_id:
+                self.assessments.setCurrentRow(i)
+                return
+
+    def clear_filters(self) -> None:
+        self.search_box.clear()
+        self.kind_filter.setCurrentIndex(0)
+        self.list_filters.clear()
+        if self._cell != ("", ""):
+            self.filter_by_cell("", "")
+
+    def _enable_actions(self) -> None:
+        by_name = self.actions_by_name
+        has_record = self.current_record_id() is not None
+        for name in ("delete_record", "tag", "open_record"):
+            by_name[name].setEnabled(has_record)
+        row = self._current_assessment()
+        for name in ("assessment_details", "archive_assessment", "deleted_records"):
+            by_name[name].setEnabled(row is not None)
+        by_name["archive_assessment"].setText("Un&archive assessment" if row is not None and row.archived else "&Archive assessment")
+
+    # -- the window between runs ----------------------------------------------------------------
+
+    def _settings(self) -> Any:
+        from ui.preferences import user_settings
+
+        return user_settings(self._state.settings_file)
+
+    def _restore_layout(self) -> None:
+        settings = self._settings()
+        geometry, sizes = settings.value(GEOMETRY_KEY), settings.value(SPLITTER_KEY)
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(sizes, QByteArray):
+            self.splitter.restoreState(sizes)
+
+    def remember_layout(self) -> None:
+        """The window's size and place and the splitter's positions, for the next run (no evidence in them)."""
+        settings = self._settings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(SPLITTER_KEY, self.splitter.saveState())
+        settings.sync()
 
     # -- loading ----------------------------------------------------------------------------------
 
@@ -241,14 +495,20 @@ class MainWindow(QMainWindow):
         """After unlock: list assessments (the list follows)."""
         QueryOp(self._state, lambda vault: vault.assessments.list()).success(self._show_assessments).run_in_background()
 
-    def _show_assessments(self, rows: Any, select_id: str | None = None) -> None:
+    def _show_assessments(self, rows: tuple[AssessmentRow, ...], select_id: str | None = None) -> None:
         # Filled with signals held back, then the choice is announced once: a refill that keeps
         # the same assessment (after a sync, say) must not close the record being edited.
+        self._assessment_rows = tuple(rows)
+        show_archived = self.actions_by_name["show_archived"].isChecked()
         self.assessments.blockSignals(True)
         self.assessments.clear()
         for row in rows:
-            item = QListWidgetItem(row.name)
+            if row.archived and not show_archived:
+                continue
+            item = QListWidgetItem(f"{row.name} (archived)" if row.archived else row.name)
             item.setData(Qt.ItemDataRole.UserRole, row.id)
+            if row.archived:
+                item.setForeground(QBrush(QColor(colors().placeholder)))  # greyed, still readable
             if not row.on_service and self.sync.view.state != "not-enrolled":
                 item.setIcon(icon("sync-offline"))
                 item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, "on this laptop only")
@@ -266,10 +526,11 @@ class MainWindow(QMainWindow):
         for action in self.new_actions.values():
             action.setEnabled(self.assessments.count() > 0)
         if self.assessments.count() == 0:
-            self.statusBar().showMessage(FIRST_ASSESSMENT_HINT)
+            self.statusBar().showMessage(ALL_ARCHIVED_HINT if rows else FIRST_ASSESSMENT_HINT)
             self.new_assessment_name.setFocus()
-        elif self.statusBar().currentMessage() == FIRST_ASSESSMENT_HINT:
+        elif self.statusBar().currentMessage() in (FIRST_ASSESSMENT_HINT, ALL_ARCHIVED_HINT):
             self.statusBar().clearMessage()  # done (typed here, or arrived by sync): the hint would mislead
+        self._enable_actions()
 
     def refresh_list(self) -> None:
         self._query_generation += 1
@@ -340,6 +601,7 @@ class MainWindow(QMainWindow):
             return
         self._assessment_id = chosen
         self.editor.show_record(None)
+        self._set_current_record(None)
         self._cell = ("", "")
         self.cell_filter.hide()
         self.refresh_list()
@@ -369,6 +631,7 @@ class MainWindow(QMainWindow):
         ).run_in_background()
 
     def _open_new(self, record: RecordRow) -> None:
+        self._set_current_record(record.id)
         self.editor.show_record(record)
         self.refresh_list()
         self.editor.focus_first_field()
@@ -377,6 +640,7 @@ class MainWindow(QMainWindow):
         if not current.isValid():
             return
         record_id = self.proxy.data(current, RECORD_ID_ROLE)
+        self._set_current_record(record_id)  # at once: a right-click's menu acts on this row
         if record_id == self.editor.record_id:
             return
         QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
@@ -400,5 +664,6 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().blockSignals(False)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self.remember_layout()
         self.editor.leave_record()
         super().closeEvent(event)
