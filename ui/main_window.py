@@ -12,7 +12,7 @@ from typing import Any
 from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QPushButton,
     QScrollArea,
@@ -35,10 +33,11 @@ from PySide6.QtWidgets import (
 
 from fieldapp import domain
 from fieldapp.errors import NotFound
-from fieldapp.rows import AssessmentRow, Changes, Done, RecordRow
+from fieldapp.rows import Changes, RecordRow
 from fieldapp.search import Query
 
 from ui import menus
+from ui.assessments_panel import AssessmentsPanel
 from ui.conflicts_view import ConflictsDialog
 from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
@@ -50,7 +49,6 @@ from ui.record_list import RECORD_ID_ROLE, RecordListModel
 from ui.state import AppState
 from ui.sync_controller import SyncController
 from ui.sync_panel import SyncSettings, SyncStatus
-from ui.theme import colors
 from ui.undo_bar import UndoBar
 
 SEARCH_DELAY_MS = 120  # results as you type, without a query per keystroke
@@ -73,7 +71,6 @@ class MainWindow(QMainWindow):
         super().__init__()
         self._state = state
         self._assessment_id: str | None = None
-        self._assessment_rows: tuple[AssessmentRow, ...] = ()
         self._current_record_id: str | None = None  # chosen in the list or opened; what Delete acts on
         self._cell: tuple[str, str] = ("", "")  # the coverage cell the list is filtered to
         self._query_generation = 0
@@ -99,18 +96,11 @@ class MainWindow(QMainWindow):
     # -- layout -----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.addWidget(QLabel("Assessments"))
-        self.assessments = QListWidget()
-        self.assessments.setAccessibleName("Assessments")
-        self.assessments.currentItemChanged.connect(self.on_assessments_current_changed)
-        left_layout.addWidget(self.assessments)
-        self.new_assessment_name = QLineEdit()
-        self.new_assessment_name.setPlaceholderText("New assessment: ICS name, then Enter")
-        self.new_assessment_name.setAccessibleName("New assessment name")
-        self.new_assessment_name.returnPressed.connect(self.on_new_assessment_name_return)
-        left_layout.addWidget(self.new_assessment_name)
+        left = self.assessment_panel = AssessmentsPanel(self._state, self.sync)
+        left.chosen.connect(self.on_assessment_chosen)
+        left.filled.connect(self.on_assessments_filled)
+        left.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.assessments, self.new_assessment_name = left.list, left.name
 
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
@@ -207,9 +197,10 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         a = self._action
         # File
-        a("new_assessment", "&New assessment…", self.start_new_assessment, tip="Type the integrated care system's name, then Enter")
-        a("assessment_details", "Assessment &details…", self.open_assessment_details, tip="Name and period of the assessment")
-        a("archive_assessment", "&Archive assessment", self.toggle_archived, tip="Hide it from the list on this laptop")
+        panel = self.assessment_panel
+        for name, action in (("new_assessment", panel.new_action), ("assessment_details", panel.details_action),
+                             ("archive_assessment", panel.archive_action), ("show_archived", panel.show_archived_action)):  # fmt: skip
+            self.actions_by_name[name] = action
         a("change_passphrase", "Change &passphrase…", self.open_change_passphrase)
         self.lock_action = a("lock", "&Lock", self.lock_requested.emit, "Ctrl+L", icon_name="lock", tip="Lock the vault")
         a("quit", "&Quit", self.quit_requested.emit, "Ctrl+Q", tip="Save, lock the vault and close fieldapp")
@@ -234,9 +225,9 @@ class MainWindow(QMainWindow):
         self.removeAction(delete)
         self.table.addAction(delete)
         a("deleted_records", "Deleted &records…", self.open_deleted_records, icon_name="history", tip="Bring back a deleted record")
-        panel = self.editor.attachments
-        for name, action in (("add_attachment", panel.add_action), ("open_attachment", panel.open_action),
-                             ("export_attachment", panel.export_action), ("remove_attachment", panel.remove_action)):  # fmt: skip
+        files = self.editor.attachments
+        for name, action in (("add_attachment", files.add_action), ("open_attachment", files.open_action),
+                             ("export_attachment", files.export_action), ("remove_attachment", files.remove_action)):  # fmt: skip
             self.actions_by_name[name] = action
         # View
         a("show_evidence", "&Evidence", lambda: self.tabs.setCurrentIndex(0))
@@ -244,8 +235,6 @@ class MainWindow(QMainWindow):
         a("filter_kind", "Filter by &kind", lambda: (self.tabs.setCurrentIndex(0), self.kind_filter.setFocus()))
         a("filters", "&Filter by theme, statement, category or date", lambda: (self.tabs.setCurrentIndex(0), self.list_filters.theme.setFocus()))
         a("clear_filters", "C&lear filters", self.clear_filters)
-        show_archived = a("show_archived", "Show &archived assessments", lambda: self._show_assessments(self._assessment_rows))
-        show_archived.setCheckable(True)
         # Help
         a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
         a("about", "&About fieldapp", self.open_about)
@@ -272,8 +261,7 @@ class MainWindow(QMainWindow):
         by_name = self.actions_by_name
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.table.insertActions(by_name["delete_record"], [by_name["open_record"], by_name["tag"]])
-        self.assessments.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.assessments.addActions([by_name[n] for n in ("assessment_details", "archive_assessment", "deleted_records")])
+        self.assessments.addAction(by_name["deleted_records"])  # after the panel's own: details, archive
 
     def open_sync_settings(self) -> None:
         SyncSettings(self._state, self.sync, self, url=self._state.service_url or "").exec()
@@ -385,7 +373,7 @@ class MainWindow(QMainWindow):
 
     def _show_restored(self, record: RecordRow) -> None:
         if record.assessment_id != self._assessment_id:
-            self._select_assessment(record.assessment_id)
+            self.assessment_panel.select(record.assessment_id)
         self._set_current_record(record.id)
         self.editor.show_record(record)
         self.refresh_list()
@@ -395,7 +383,7 @@ class MainWindow(QMainWindow):
     def open_deleted_records(self) -> None:
         from ui.deleted_records import DeletedRecordsDialog
 
-        row = self._current_assessment()
+        row = self.assessment_panel.current()
         if row is None:
             self.statusBar().showMessage("Choose an assessment first (left).", 5000)
             return
@@ -404,51 +392,6 @@ class MainWindow(QMainWindow):
         dialog.restored.connect(self._show_restored)
         dialog.load()
         dialog.open()
-
-    # -- assessments: new, details, archive -------------------------------------------------------
-
-    def _current_assessment(self) -> AssessmentRow | None:
-        return next((row for row in self._assessment_rows if row.id == self._assessment_id), None)
-
-    def start_new_assessment(self) -> None:
-        self.new_assessment_name.setFocus()
-        self.statusBar().showMessage("Type the integrated care system's name, then Enter.", 5000)
-
-    def open_assessment_details(self) -> None:
-        from ui.assessment_dialog import AssessmentDialog
-
-        row = self._current_assessment()
-        if row is None:
-            self.statusBar().showMessage("Choose an assessment first (left).", 5000)
-            return
-        dialog = self.assessment_dialog = AssessmentDialog(self._state, row, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()  # saving broadcasts the change; the list reloads from it
-
-    def toggle_archived(self) -> None:
-        """Archive the chosen assessment on this laptop (or bring an archived one back)."""
-        row = self._current_assessment()
-        if row is None:
-            return
-        archived = not row.archived
-        VaultOp(self._state, lambda vault: vault.assessments.set_archived(row.id, archived), initiator=self).success(
-            self._after_archive
-        ).run_in_background()
-
-    def _after_archive(self, done: Done[AssessmentRow]) -> None:
-        row = done.value
-        if row.archived:
-            message = f"“{row.name}” archived: hidden on this laptop (View → Show archived assessments). Its records stay and still sync."
-        else:
-            message = f"“{row.name}” is back in the list."
-        self.load()
-        self.statusBar().showMessage(message, 10_000)
-
-    def _select_assessment(self, assessment_id: str) -> None:
-        for i in range(self.assessments.count()):
-            if self.assessments.item(i).data(Qt.ItemDataRole.UserRole) == assessment_id:
-                self.assessments.setCurrentRow(i)
-                return
 
     def clear_filters(self) -> None:
         self.search_box.clear()
@@ -462,10 +405,7 @@ class MainWindow(QMainWindow):
         has_record = self.current_record_id() is not None
         for name in ("delete_record", "tag", "open_record"):
             by_name[name].setEnabled(has_record)
-        row = self._current_assessment()
-        for name in ("assessment_details", "archive_assessment", "deleted_records"):
-            by_name[name].setEnabled(row is not None)
-        by_name["archive_assessment"].setText("Un&archive assessment" if row is not None and row.archived else "&Archive assessment")
+        by_name["deleted_records"].setEnabled(self._assessment_id is not None)
 
     # -- the window between runs ----------------------------------------------------------------
 
@@ -493,44 +433,16 @@ class MainWindow(QMainWindow):
 
     def load(self) -> None:
         """After unlock: list assessments (the list follows)."""
-        QueryOp(self._state, lambda vault: vault.assessments.list()).success(self._show_assessments).run_in_background()
+        self.assessment_panel.load()
 
-    def _show_assessments(self, rows: tuple[AssessmentRow, ...], select_id: str | None = None) -> None:
-        # Filled with signals held back, then the choice is announced once: a refill that keeps
-        # the same assessment (after a sync, say) must not close the record being edited.
-        self._assessment_rows = tuple(rows)
-        show_archived = self.actions_by_name["show_archived"].isChecked()
-        self.assessments.blockSignals(True)
-        self.assessments.clear()
-        for row in rows:
-            if row.archived and not show_archived:
-                continue
-            item = QListWidgetItem(f"{row.name} (archived)" if row.archived else row.name)
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            if row.archived:
-                item.setForeground(QBrush(QColor(colors().placeholder)))  # greyed, still readable
-            if not row.on_service and self.sync.view.state != "not-enrolled":
-                item.setIcon(icon("sync-offline"))
-                item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, "on this laptop only")
-                item.setToolTip(
-                    f"{row.service_note or 'Not on the central service yet.'}\nTo sync it, the service's administrator "
-                    f"can adopt it: fieldapp-server admin assessment add {row.name!r} --id {row.id}"
-                )
-            self.assessments.addItem(item)
-            if row.id == (select_id or self._assessment_id):
-                self.assessments.setCurrentItem(item)
-        if self.assessments.currentItem() is None and self.assessments.count():
-            self.assessments.setCurrentRow(0)
-        self.assessments.blockSignals(False)
-        self.on_assessments_current_changed(self.assessments.currentItem(), None)
+    def on_assessments_filled(self, shown: int, total: int) -> None:
         for action in self.new_actions.values():
-            action.setEnabled(self.assessments.count() > 0)
-        if self.assessments.count() == 0:
-            self.statusBar().showMessage(ALL_ARCHIVED_HINT if rows else FIRST_ASSESSMENT_HINT)
+            action.setEnabled(shown > 0)
+        if shown == 0:
+            self.statusBar().showMessage(ALL_ARCHIVED_HINT if total else FIRST_ASSESSMENT_HINT)
             self.new_assessment_name.setFocus()
         elif self.statusBar().currentMessage() in (FIRST_ASSESSMENT_HINT, ALL_ARCHIVED_HINT):
             self.statusBar().clearMessage()  # done (typed here, or arrived by sync): the hint would mislead
-        self._enable_actions()
 
     def refresh_list(self) -> None:
         self._query_generation += 1
@@ -591,8 +503,7 @@ class MainWindow(QMainWindow):
 
     # -- slots ------------------------------------------------------------------------------------
 
-    def on_assessments_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
-        chosen = current.data(Qt.ItemDataRole.UserRole) if current else None
+    def on_assessment_chosen(self, chosen: str | None) -> None:
         if chosen == self._assessment_id:
             # The list was filled again (a sync, a new assessment) with the same one chosen: the
             # record being edited stays open; only the evidence list catches up.
@@ -606,20 +517,6 @@ class MainWindow(QMainWindow):
         self.cell_filter.hide()
         self.refresh_list()
         self.refresh_coverage()
-
-    def on_new_assessment_name_return(self) -> None:
-        name = self.new_assessment_name.text().strip()
-        if not name:
-            return
-        self.new_assessment_name.clear()
-        VaultOp(self._state, lambda vault: vault.assessments.create(name), initiator=self).success(
-            lambda done: self._after_new_assessment(done.value.id)
-        ).run_in_background()
-
-    def _after_new_assessment(self, assessment_id: str) -> None:
-        QueryOp(self._state, lambda vault: vault.assessments.list()).success(
-            lambda rows: self._show_assessments(rows, select_id=assessment_id)
-        ).run_in_background()
 
     def new_record(self, kind: str) -> None:
         if self._assessment_id is None:
@@ -649,7 +546,7 @@ class MainWindow(QMainWindow):
         self._search_timer.start()  # the list shows the new title, tags and sync state
 
     def on_vault_changed(self, changes: Changes, initiator: object) -> None:
-        if initiator is self or initiator is self.editor:
+        if initiator is self or initiator is self.editor or initiator is self.assessment_panel:
             return  # our own echo: already shown
         if changes.records or changes.assessments:
             self.load()

@@ -36,7 +36,7 @@ KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Tables", "Edit a cell (attendees, contacts, groups)", "F2, or type"),
     ("Tables", "Next cell while editing", "Tab"),
     ("Tables", "Move the row up / down", "Alt+Up / Alt+Down"),
-    ("Any list or table", "Its right-click menu", "Menu key, Shift+F10"),
+    ("Any list or table", "Its right-click menu", "Menu key"),
 )
 
 

@@ -162,7 +162,7 @@ def test_the_attachments_and_tags_lists_offer_their_actions_on_right_click(qtbot
     qtbot.waitUntil(lambda: panel.files.count() == 1 and tags.tags.count() == 1)
     entries = right_click(qtbot, panel.files.viewport(), panel.files.visualItemRect(panel.files.item(0)).center(), "Remove attachment…")
     assert entries == ["Export a copy…", "Remove attachment…"]  # Open is for images only
-    qtbot.waitUntil(lambda: panel.confirm.isVisible())  # it asks first (tests/ui/test_managing.py answers it)
+    qtbot.waitUntil(lambda: panel.confirm.isVisible())  # it asks first (tests/ui/test_managing_in_the_app.py answers it)
     panel.confirm.reject()
     assert panel.files.actions() == [panel.open_action, panel.export_action, panel.remove_action]
     assert window.actions_by_name["remove_attachment"] is panel.remove_action  # the same action as the Record menu's

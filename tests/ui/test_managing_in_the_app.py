@@ -92,13 +92,16 @@ def test_del_in_the_evidence_list_deletes_at_once_and_ctrl_z_brings_the_record_b
     assert not window.undo_bar.isVisible() and not window.actions_by_name["undo"].isEnabled()
 
 
-def test_del_in_a_field_deletes_a_letter_not_the_record(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+def test_del_deletes_a_record_only_from_the_evidence_list_and_a_letter_in_a_field(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     state.vault.records.create(window._assessment_id, sample_contents()[0])
     record_id = open_only_record(qtbot, window, state)
     title = window.editor._fields["title"]
     title.setFocus()
     title.setCursorPosition(0)
     qtbot.keyClick(title, Qt.Key.Key_Delete)
+    statements = window.editor.tag_panel.tree  # elsewhere in the window, Del is not "delete the record"
+    statements.setFocus()
+    qtbot.keyClick(statements, Qt.Key.Key_Delete)
     window.editor.save_now()
     settle(qtbot, state)
     assert state.vault.records.get(record_id).content.title == "CB board, November"
@@ -184,7 +187,7 @@ def test_an_assessment_on_this_laptop_is_renamed_and_given_a_period_typed_day_fi
 
 
 def test_a_period_that_ends_before_it_starts_is_refused_and_the_dialog_says_why(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
-    window.open_assessment_details()
+    window.actions_by_name["assessment_details"].trigger()
     dialog = window.findChild(AssessmentDialog)
     dialog.start.setDate(QDate(2026, 12, 4))
     dialog.end.setDate(QDate(2026, 11, 21))
@@ -200,7 +203,7 @@ def test_an_assessment_on_the_central_service_shows_its_details_and_says_whom_to
         session.get(Assessment, window._assessment_id).on_service = True
     window.load()
     settle(qtbot, state)
-    window.open_assessment_details()
+    window.actions_by_name["assessment_details"].trigger()
     dialog = window.findChild(AssessmentDialog)
     qtbot.waitUntil(dialog.isVisible)
     assert dialog.name.isReadOnly() and not dialog.start.isEnabled() and not dialog.has_period.isEnabled()
@@ -241,8 +244,10 @@ def test_the_passphrase_is_changed_from_the_file_menu_and_only_with_the_current_
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     qtbot.keyClicks(dialog.current, "not my passphrase")
     qtbot.keyClicks(dialog.first, "password1")
+    qtbot.keyClicks(dialog.second, "password1")
     assert dialog.meter.value() == 0 and dialog.verdict.text().startswith("Too weak: not accepted.") and not ok.isEnabled()
     dialog.first.clear()
+    dialog.second.clear()
     qtbot.keyClicks(dialog.first, NEW_PASSPHRASE)
     qtbot.keyClicks(dialog.second, NEW_PASSPHRASE)
     assert dialog.meter.value() >= 3 and ok.isEnabled()
