@@ -217,3 +217,9 @@ def test_the_window_size_place_and_splitter_come_back_at_the_next_start(tmp_path
     assert left["size"] == [1100, 680] and settings.exists()
     again = run("look")
     assert again == left
+
+
+def test_ui_tests_keep_window_layouts_out_of_the_users_own_preferences(tmp_path: Path) -> None:
+    from ui.preferences import user_settings
+
+    assert user_settings(None).fileName().startswith(str(tmp_path))  # tests/conftest.py: own_settings_folder
