@@ -1,4 +1,13 @@
-"""Assessments: one integrated care system under assessment, with its period and team."""
+"""Assessments: one integrated care system under assessment, with its period and team.
+
+Who may change what. An assessment on the central service (pulled from it, or offered by this
+laptop and accepted) belongs to the service's administrator: every pull brings its name, period and
+team again and overwrites them here, and the protocol has no way to send a change back. So this
+laptop may rename an assessment or set its period only while it is local-only (made here and not
+on the service yet, or refused by it); the next sync offers it as it then stands. Archiving is a
+different thing: a choice of what this laptop's list shows, kept in the vault and never sent, so
+it is allowed for any assessment and changes nothing for anyone else.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from fieldapp.errors import NotFound, ValidationError
+from fieldapp.errors import ManagedByService, NotFound, ValidationError
 from fieldapp.framework import default_framework, framework_by_key
 from fieldapp.ids import uuid7
 from fieldapp.models import Assessment
@@ -52,15 +61,52 @@ class Assessments:
 
     def get(self, assessment_id: str) -> AssessmentRow:
         with self._vault.transaction("reading an assessment") as session:
-            row = session.get(Assessment, assessment_id)
-            if row is None:
-                raise NotFound(f"No assessment with id {assessment_id}.")
-            return _row(row)
+            return _row(_get(session, assessment_id))
 
     def list(self) -> tuple[AssessmentRow, ...]:
+        """Every assessment, archived ones too (each row says whether it is)."""
         with self._vault.transaction("listing assessments") as session:
             rows = session.scalars(sa.select(Assessment).order_by(Assessment.created_at, Assessment.id)).all()
             return tuple(_row(r) for r in rows)
+
+    def rename(self, assessment_id: str, name: str) -> Done[AssessmentRow]:
+        """A new name, while the assessment is on this laptop only (see the module's docstring)."""
+        name = name.strip()
+        if not name:
+            raise ValidationError("Give the assessment a name (the integrated care system's name).")
+        with self._vault.transaction("renaming an assessment") as session:
+            row = _local_only(session, assessment_id, "rename it")
+            row.name = name
+            return Done(_row(row), Changes(assessments=frozenset({row.id})))
+
+    def set_period(self, assessment_id: str, period_start: str | None, period_end: str | None) -> Done[AssessmentRow]:
+        """The dates the assessment runs (ISO, either may be None), while it is on this laptop only."""
+        _check_period(period_start, period_end)
+        with self._vault.transaction("setting an assessment's period") as session:
+            row = _local_only(session, assessment_id, "change its period")
+            row.period_start, row.period_end = period_start, period_end
+            return Done(_row(row), Changes(assessments=frozenset({row.id})))
+
+    def set_archived(self, assessment_id: str, archived: bool) -> Done[AssessmentRow]:
+        """Hide the assessment from this laptop's list (or show it again); its records stay, and sync."""
+        with self._vault.transaction("archiving an assessment") as session:
+            row = _get(session, assessment_id)
+            row.archived = archived
+            return Done(_row(row), Changes(assessments=frozenset({row.id})))
+
+
+def _get(session: sa.orm.Session, assessment_id: str) -> Assessment:
+    row = session.get(Assessment, assessment_id)
+    if row is None:
+        raise NotFound(f"No assessment with id {assessment_id}.")
+    return row
+
+
+def _local_only(session: sa.orm.Session, assessment_id: str, doing: str) -> Assessment:
+    row = _get(session, assessment_id)
+    if row.on_service:
+        raise ManagedByService(f"This assessment is managed on the central service; ask its administrator to {doing}.")
+    return row
 
 
 def _check_period(start: str | None, end: str | None) -> None:
@@ -84,4 +130,5 @@ def _row(row: Assessment) -> AssessmentRow:
         created_at=row.created_at,
         on_service=bool(row.on_service),
         service_note=row.service_note or "",
+        archived=bool(row.archived),
     )

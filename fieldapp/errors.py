@@ -16,6 +16,7 @@
     ├── Cancelled                               a long operation was cancelled; nothing kept
     ├── ValidationError (ValueError)            input that the domain does not accept
     │   └── UnreadableDate                      typed text that does not read as a date and time
+    ├── ManagedByService (PermissionError)      the central service owns that (an assessment's name, period)
     └── NotFound (LookupError)                  no such assessment, record, link or attachment
 
 Leaves also subclass a built-in where one fits, so callers can catch either.
@@ -116,6 +117,10 @@ class ValidationError(FieldappError, ValueError):
 
 class UnreadableDate(ValidationError):
     """Typed text that does not read as a date (or a date and time); the message says how to type it."""
+
+
+class ManagedByService(FieldappError, PermissionError):
+    """This laptop may not change it: the central service owns it and would overwrite it anyway."""
 
 
 class NotFound(FieldappError, LookupError):

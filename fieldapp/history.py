@@ -1,4 +1,5 @@
-"""A record's history: its signed revisions, what each held, and restoring one as a new revision."""
+"""A record's history: its signed revisions, what each held, and restoring one as a new revision;
+deleted records (tombstones) and bringing one back."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 
 from fieldapp import domain, revision
 from fieldapp.errors import NotFound
-from fieldapp.models import Revision
+from fieldapp.models import Record, Revision
 from fieldapp.records import apply_snapshot, cut_revision, load, revision_row, to_row
 from fieldapp.rows import Changes, Done, LinkRow, Passage, RecordRow, RevisionRow
 from fieldapp.signers import Signer, signers
@@ -28,6 +29,18 @@ class RevisionSnapshot:
     content: domain.Content | None  # None for a tombstone
     links: tuple[LinkRow, ...]
     attachments: tuple[dict, ...]
+
+
+@dataclass(frozen=True)
+class DeletedRecord:
+    """A record whose head is a tombstone: what it was called, and when and on which device it went."""
+
+    id: str
+    assessment_id: str
+    kind: str
+    title: str
+    deleted_at: str
+    device_id: str
 
 
 class History:
@@ -75,6 +88,55 @@ class History:
             cut = cut_revision(session, self._vault, rec)
             revs = frozenset({cut.id}) if cut else frozenset()
             return Done(to_row(session, rec), Changes(records=frozenset({rec.id}), revisions=revs))
+
+    def deleted_records(self, assessment_id: str) -> tuple[DeletedRecord, ...]:
+        """The assessment's deleted records, most recently deleted first (on any device)."""
+        with self._vault.transaction("listing deleted records") as session:
+            rows = session.execute(_DELETED, {"assessment_id": assessment_id}).all()
+            return tuple(DeletedRecord(*row) for row in rows)
+
+    def restore_deleted(self, record_id: str) -> Done[RecordRow]:
+        """Undo a delete: its last content, tags and attachment references as a new revision
+        after the tombstone (so every device that synced the delete takes the record back too)."""
+        with self._vault.transaction("restoring a deleted record") as session:
+            rec = load(session, record_id, include_deleted=True)
+            if not rec.deleted:
+                return Done(to_row(session, rec), Changes())
+            before = _last_before_deletion(session, rec)
+            if before is None:
+                raise NotFound("This record has no version from before it was deleted to bring back.")
+            apply_snapshot(session, self._vault, rec, revision.parse_body(before.body))
+            cut = cut_revision(session, self._vault, rec)
+            changed = frozenset({cut.id}) if cut else frozenset()
+            return Done(to_row(session, rec), Changes(records=frozenset({rec.id}), revisions=changed))
+
+
+def _last_before_deletion(session: sa.orm.Session, rec: Record) -> Revision | None:
+    """The newest revision that is not a tombstone among the head's nearest such ancestors.
+
+    Walked by parents, not by age: a tombstone that merged two heads has a version on each side,
+    and an older revision elsewhere in the history is not what was deleted.
+    """
+    by_id = {r.id: r for r in session.scalars(sa.select(Revision).where(Revision.record_id == rec.id))}
+    frontier, seen, found = [rec.head_revision_id], set(), []
+    while frontier:
+        rev = by_id.get(frontier.pop())
+        if rev is None or rev.id in seen:
+            continue
+        seen.add(rev.id)
+        if rev.deleted:
+            frontier.extend(parents_of(rev))
+        else:
+            found.append(rev)
+    return max(found, key=lambda r: r.seq, default=None)
+
+
+_DELETED = (
+    sa.select(Record.id, Record.assessment_id, Record.kind, Record.title, Revision.created_at, Revision.device_id)
+    .join(Revision, Revision.id == Record.head_revision_id)
+    .where(Record.assessment_id == sa.bindparam("assessment_id"), Record.deleted == sa.true())
+    .order_by(Revision.created_at.desc(), Record.num.desc())
+)
 
 
 def _get(session: sa.orm.Session, revision_id: str) -> Revision:

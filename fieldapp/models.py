@@ -52,6 +52,8 @@ class Assessment(Base):
     # Known to the central service (pulled from it, or offered and accepted); else it stays local.
     on_service: Mapped[bool] = mapped_column(default=False)
     service_note: Mapped[str] = mapped_column(String, default="")  # why the service refused it, if it did
+    # Hidden from this laptop's list: a view choice kept here, never sent (the service has no such idea).
+    archived: Mapped[bool] = mapped_column(default=False)
 
 
 class Record(Base):

@@ -53,6 +53,7 @@ class AssessmentRow:
     created_at: str
     on_service: bool = False  # the central service has it (else it exists on this laptop only)
     service_note: str = ""  # why the service refused it, if it did
+    archived: bool = False  # hidden from this laptop's list unless archived ones are shown
 
 
 @dataclass(frozen=True)

@@ -173,21 +173,25 @@ class Vault:
         with self._lock:
             if not self.is_locked:
                 return
-            time.sleep(self.unlock_delay())
             self.header = keys.read_header(self.header_path)
-            try:
-                if passphrase is not None:
-                    data_key = keys.unwrap_with_passphrase(self.header, passphrase)
-                else:
-                    data_key = keys.unwrap_with_recovery_key(self.header, recovery_key or "")
-            except WrongPassphrase:
-                self._failures += 1
-                if self._failures >= _FREE_ATTEMPTS:
-                    delay = min(_MAX_DELAY_S, 2.0 ** (self._failures - _FREE_ATTEMPTS))
-                    self._next_attempt = time.monotonic() + delay
-                raise
-            self._failures = 0
+            if passphrase is not None:
+                data_key = self._attempt(lambda: keys.unwrap_with_passphrase(self.header, passphrase))
+            else:
+                data_key = self._attempt(lambda: keys.unwrap_with_recovery_key(self.header, recovery_key or ""))
             self._open_with(data_key)
+
+    def _attempt(self, unwrap: Callable[[], bytearray]) -> bytearray:
+        """Unwrap the data key, once any wait earned by earlier wrong guesses is over; count a wrong one."""
+        time.sleep(self.unlock_delay())
+        try:
+            data_key = unwrap()
+        except WrongPassphrase:
+            self._failures += 1
+            if self._failures >= _FREE_ATTEMPTS:
+                self._next_attempt = time.monotonic() + min(_MAX_DELAY_S, 2.0 ** (self._failures - _FREE_ATTEMPTS))
+            raise
+        self._failures = 0
+        return data_key
 
     def _open_with(self, data_key: bytearray) -> None:
         sqlcipher.check_whole_pages(self.db_path)
@@ -266,17 +270,28 @@ class Vault:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def change_passphrase(self, new_passphrase: str) -> None:
-        """Re-wrap the data key under a new passphrase; no record is re-encrypted."""
+    def change_passphrase(self, new_passphrase: str, *, current: str | None = None) -> None:
+        """Re-wrap the data key under a new passphrase; no record is re-encrypted.
+
+        current: the passphrase in use, checked first (WrongPassphrase if it is not), so that
+        someone at an unlocked laptop cannot take the vault over; wrong guesses slow down as at unlock.
+        """
         keys.check_new_passphrase(new_passphrase)
         with self._lock:
             data_key = self._require_key()
+            if current is not None:
+                self._check_passphrase(current)
             header = keys.with_new_passphrase(self.header, data_key, new_passphrase)
             keys.write_header(self.header_path, header)
             # Backups share the data key: their headers must not keep opening with the old passphrase.
             for old in self.backups_path.glob("*.header"):
                 keys.write_header(old, header)
             self.header = header
+
+    def _check_passphrase(self, passphrase: str) -> None:
+        """Raise WrongPassphrase unless it opens this vault's header; counted as an unlock attempt."""
+        opened = self._attempt(lambda: keys.unwrap_with_passphrase(self.header, passphrase))
+        opened[:] = bytes(len(opened))  # only the check was wanted; the key in use is the one already open
 
     # -- what the areas use ----------------------------------------------------------------------
 

@@ -18,3 +18,17 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("FIELDAPP_TEST_DATABASE_URL is not set: PostgreSQL tests need a server (see README)")
     return url
+
+
+@pytest.fixture(autouse=True)
+def own_settings_folder(request: pytest.FixtureRequest) -> None:
+    """UI tests never read or write the user's own preferences file: each test's user-scope settings
+    live in its own folder, so a window closed by one test does not hand its size to the next (nor
+    to the developer's app). (Here, not in tests/ui/conftest.py: a second conftest module would
+    shadow this one for `from conftest import postgres_url`.)"""
+    if "ui" not in request.node.path.parent.parts[-1:]:
+        return
+    from PySide6.QtCore import QSettings
+
+    folder = request.getfixturevalue("tmp_path") / "user-config"
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))

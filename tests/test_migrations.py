@@ -43,8 +43,15 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0007(connection: sa.Connection) -> None:
+    """Undo 0008: no assessment archived on this laptop."""
+    connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN archived")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
+
+
 def _back_to_0006(connection: sa.Connection) -> None:
-    """Undo 0007: devices named by one label, no inspector apart."""
+    """Undo 0008 and 0007: devices named by one label, no inspector apart."""
+    _back_to_0007(connection)
     connection.exec_driver_sql("ALTER TABLE devices DROP COLUMN inspector")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0006'")
 
@@ -248,3 +255,21 @@ def test_a_damaged_database_is_restored_from_the_newest_good_backup(vault: Vault
 def test_restoring_with_no_backup_says_so(vault_path: Path) -> None:
     with pytest.raises(BackupError, match="no backups"):
         backup.restore(vault_path)
+
+
+def test_a_vault_at_schema_0007_shows_every_assessment_and_can_archive_one(tmp_path: Path) -> None:
+    path = tmp_path / "v"
+    v = Vault.create(path, PASSPHRASE, kdf=TEST_KDF).vault
+    ids = [v.assessments.create(name).value.id for name in ("Old ICS", "Older ICS")]
+    v.lock()
+    engine = _engine(path)
+    with engine.begin() as connection:
+        _back_to_0007(connection)
+    engine.dispose()
+
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    assert [b.reason for b in backup.list_backups(path)] == ["before-migration-0007"]
+    assert [(a.id, a.archived) for a in v.assessments.list()] == [(ids[0], False), (ids[1], False)]
+    v.assessments.set_archived(ids[1], True)
+    assert [a.archived for a in v.assessments.list()] == [False, True]
+    v.lock()

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
 import platformdirs
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ui import theme
@@ -49,6 +50,8 @@ def default_vault_path() -> Path:
 
 class AppController(QObject):
     """Decides which window shows, and locks the vault when asked or when the inspector walks away."""
+
+    quit_ready = Signal()  # () File → Quit finished its saving and locking: the app may exit now
 
     def __init__(self, state: AppState, screen_lock: ScreenLockWatcher | None = None) -> None:
         super().__init__()
@@ -110,6 +113,7 @@ class AppController(QObject):
 
             self.main = MainWindow(self.state)
             self.main.lock_requested.connect(self.lock)
+            self.main.quit_requested.connect(self.quit)
         self._show(self.main)
         self.main.load()
         self.state.signals.vault_unlocked.emit()
@@ -144,16 +148,38 @@ class AppController(QObject):
 
     def lock(self) -> None:
         """Hide every window's content at once; cut revisions and forget keys on the vault worker."""
+        if self._hide_and_lock(lambda: None):
+            self._show_unlock()
+
+    def quit(self) -> None:
+        """File → Quit (Ctrl+Q): as closing the window, but with the record being edited saved and
+        every open draft cut into a revision before the vault locks, as lock does; then quit_ready."""
+        if self.main is not None:
+            self.main.remember_layout()
+        for window in QApplication.topLevelWidgets():
+            window.hide()  # gone at once; the saving finishes behind
+        if not self._hide_and_lock(self.quit_ready.emit):
+            self.quit_ready.emit()  # locked already: nothing left to save
+
+    def _hide_and_lock(self, then: Callable[[], None]) -> bool:
+        """Save the editor, hide the main window, lock on the worker, then call then(); False if
+        there was nothing to lock."""
         if self.main is None or self.state.vault is None or self.state.vault.is_locked:
-            return
+            return False
         self._idle.stop()
         self.main.editor.leave_record()
         self.main.hide()
         self.main.model.set_rows(())
         self.main.editor.show_record(None)
-        vault = self.state.vault
-        self.state.tasks.run(vault.lock, lambda _none: self.state.signals.vault_locked.emit(), lambda _exc: None)
-        self._show_unlock()
+        vault, signals = self.state.vault, self.state.signals
+
+        def locked(_result: object) -> None:
+            signals.vault_locked.emit()
+            then()
+
+        # Locking forgets the keys even when it fails; a quit carries on either way.
+        self.state.tasks.run(vault.lock, locked, lambda _exc: then())
+        return True
 
     # -- idle locking ---------------------------------------------------------------------------
 
@@ -190,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     state.idle_lock_s = args.idle_lock if args.idle_lock is not None else preferences.idle_lock_minutes * 60
     state.service_url, state.enrol_code = args.service, args.enrol_code
     controller = AppController(state)
+    controller.quit_ready.connect(app.quit)
     app.installEventFilter(controller)
     controller.start()
     code = app.exec()

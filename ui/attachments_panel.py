@@ -1,7 +1,11 @@
-"""A record's attachments: add files (or drop them), preview images in the app, export a copy.
+"""A record's attachments: add files (or drop them), preview and open images in the app, export a
+copy, remove one (after a confirmation: it is evidence).
 
 Imports stream on the vault worker with progress and a Cancel button. Viewing decrypts into
-memory only; the only way out of the vault is the explicit "Export a copy".
+memory only; the only way out of the vault is the explicit "Export a copy". Removing takes the
+file off the record's draft, like any edit: the next revision no longer names it, earlier ones
+still do (so Restore in the history brings it back), and its encrypted bytes stay meanwhile.
+The actions here are also the window's Record menu entries and the list's right-click menu.
 """
 
 from __future__ import annotations
@@ -10,15 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +64,7 @@ class AttachmentsPanel(QWidget):
         self.files = QListWidget()
         self.files.setAccessibleName("Attachments of this record")
         self.files.currentItemChanged.connect(self.on_files_current_changed)
+        self.files.itemActivated.connect(lambda _item: self.open_action.trigger())
         layout.addWidget(self.files)
         self.preview = QLabel("")
         self.preview.setAccessibleName("Image preview")
@@ -84,7 +92,35 @@ class AttachmentsPanel(QWidget):
         self.status = QLabel("")
         self.status.setAccessibleName("Attachment status")
         layout.addWidget(self.status)
+        self._build_actions()
         self._show_progress(False)
+
+    def _build_actions(self) -> None:
+        self.add_action = QAction(icon("attach"), "&Add attachment…", self)
+        self.add_action.triggered.connect(self.on_add_clicked)
+        self.open_action = QAction("O&pen attachment", self)
+        self.open_action.setToolTip("Show the image in fieldapp (decrypted into memory only)")
+        self.open_action.triggered.connect(self.on_open_triggered)
+        self.export_action = QAction(icon("export"), "&Export a copy…", self)
+        self.export_action.triggered.connect(self.on_export_clicked)
+        self.remove_action = QAction(icon("remove"), "Re&move attachment…", self)
+        self.remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # Del in this list only
+        self.remove_action.triggered.connect(self.on_remove_triggered)
+        self.files.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.files.addActions([self.open_action, self.export_action, self.remove_action])
+        self._enable_actions()
+
+    def _enable_actions(self) -> None:
+        attachment = self.selected()
+        self.add_action.setEnabled(self._record_id is not None and self.add_button.isEnabled())
+        self.open_action.setEnabled(attachment is not None and _viewable(attachment))
+        self.export_action.setEnabled(attachment is not None)
+        self.remove_action.setEnabled(attachment is not None)
+
+    def selected(self) -> AttachmentRow | None:
+        current = self.files.currentItem()
+        return current.data(ATTACHMENT_ROLE) if current is not None else None
 
     def set_record(self, record: RecordRow | None) -> None:
         self._record_id = record.id if record else None
@@ -95,6 +131,7 @@ class AttachmentsPanel(QWidget):
             item = QListWidgetItem(f"{attachment.name}  ({size_text(attachment.size)})")
             item.setData(ATTACHMENT_ROLE, attachment)
             self.files.addItem(item)
+        self._enable_actions()
 
     # -- adding ----------------------------------------------------------------------------------
 
@@ -156,6 +193,7 @@ class AttachmentsPanel(QWidget):
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
         self.add_button.setEnabled(not busy)
+        self._enable_actions()
         if busy:
             self.progress.setRange(0, 0)
             self.status.setText("Adding…")
@@ -164,8 +202,9 @@ class AttachmentsPanel(QWidget):
 
     def on_files_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
         self.preview.clear()
+        self._enable_actions()
         attachment: AttachmentRow | None = current.data(ATTACHMENT_ROLE) if current else None
-        if attachment is None or not attachment.media_type.startswith("image/") or attachment.size > PREVIEW_LIMIT:
+        if attachment is None or not _viewable(attachment):
             return
         QueryOp(self._state, lambda vault: vault.attachments.read_bytes(attachment.id, record_id=attachment.record_id)).success(
             lambda data: self._show_preview(attachment.id, data)
@@ -178,6 +217,59 @@ class AttachmentsPanel(QWidget):
         pixmap = QPixmap()
         if pixmap.loadFromData(data):
             self.preview.setPixmap(pixmap.scaled(320, 240, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+
+    def on_open_triggered(self) -> None:
+        """An image opens in a window of its own, decrypted into memory; other files are exported."""
+        attachment = self.selected()
+        if attachment is None:
+            return
+        if not _viewable(attachment):
+            self.status.setText("Only images open inside fieldapp; use Export a copy… to open this file in another program.")
+            return
+        QueryOp(self._state, lambda vault: vault.attachments.read_bytes(attachment.id, record_id=attachment.record_id)).success(
+            lambda data: self._open_viewer(attachment, data)
+        ).failure(self._on_failed).run_in_background()
+
+    def _open_viewer(self, attachment: AttachmentRow, data: bytes) -> None:
+        pixmap = QPixmap()
+        if not pixmap.loadFromData(data):
+            self.status.setText(f"“{attachment.name}” is not an image fieldapp can show; use Export a copy….")
+            return
+        self.viewer = ImageViewer(attachment.name, pixmap, self)
+        self.viewer.show()
+
+    def on_remove_triggered(self) -> None:
+        """Ask first (it is evidence); remove only on a clear yes."""
+        attachment = self.selected()
+        if attachment is None or self._record_id is None:
+            self.status.setText("Select an attachment to remove.")
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove attachment", f"Remove “{attachment.name}” from this record?", parent=self)
+        box.setInformativeText(
+            "It is evidence. The record's earlier versions keep it: Restore in the record's history brings it back."
+        )
+        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))  # Enter keeps the file
+        box.finished.connect(lambda _result: self.remove(attachment) if box.clickedButton() is remove else None)
+        self.confirm = box
+        box.open()
+
+    def remove(self, attachment: AttachmentRow) -> None:
+        """Take the attachment off its record (a change to the draft, synced like any edit)."""
+
+        def remove_then_reload(vault: Any) -> Done[RecordRow]:
+            changes = vault.attachments.remove(attachment.id, record_id=attachment.record_id).changes
+            return Done(vault.records.get(attachment.record_id), changes)
+
+        VaultOp(self._state, remove_then_reload, initiator=self).success(
+            lambda done: self._on_removed(attachment, done)
+        ).failure(self._on_failed).run_in_background()
+
+    def _on_removed(self, attachment: AttachmentRow, done: Done[RecordRow]) -> None:
+        self.status.setText(f"Removed “{attachment.name}”. The record's history still has it.")
+        if done.value.id == self._record_id:
+            self.set_record(done.value)
+            self.changed.emit(done.value)
 
     def on_export_clicked(self) -> None:
         current = self.files.currentItem()
@@ -205,3 +297,26 @@ class AttachmentsPanel(QWidget):
         QueryOp(self._state, export).success(lambda path: self.status.setText(f"Exported a copy to {path}.")).failure(
             self._on_failed
         ).run_in_background()
+
+
+class ImageViewer(QDialog):
+    """An attached image, as large as the screen allows; it exists in memory only."""
+
+    def __init__(self, name: str, pixmap: QPixmap, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(name)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.image = QLabel()
+        self.image.setAccessibleName(f"The image {name}")
+        self.image.setPixmap(pixmap)
+        area = QScrollArea()
+        area.setWidget(self.image)
+        area.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(area)
+        self.resize(min(pixmap.width() + 40, 1200), min(pixmap.height() + 40, 800))
+
+
+def _viewable(attachment: AttachmentRow) -> bool:
+    return attachment.media_type.startswith("image/") and attachment.size <= PREVIEW_LIMIT
+

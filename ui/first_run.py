@@ -32,7 +32,7 @@ from fieldapp.vault import CreatedVault, Vault
 
 from ui.errors import message_for
 from ui.icons import icon
-from ui.passphrase import acceptable, strength
+from ui.passphrase import acceptable, strength, verdict
 from ui.state import AppState
 
 
@@ -136,14 +136,8 @@ class PassphrasePage(QWizardPage):
         self.second.clear()
 
     def on_text_changed(self, _text: str) -> None:
-        result = strength(self.first.text())
-        self.meter.setValue(result.score)
-        message = f"{result.label}. {result.advice}"
-        if acceptable(result) and self.second.text() and self.second.text() != self.first.text():
-            message = "The two passphrases are not the same."
-        elif not acceptable(result) and self.first.text():
-            message = f"{result.label}: not accepted. {result.advice}"
-        self.verdict.setText(message)
+        self.meter.setValue(strength(self.first.text()).score)
+        self.verdict.setText(verdict(self.first.text(), self.second.text()))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override

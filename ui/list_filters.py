@@ -39,7 +39,7 @@ class ListFilters(QWidget):
         for widget, stretch in ((self.theme, 2), (self.statement, 3), (self.category, 2)):
             tags.addWidget(widget, stretch)
         dates = QHBoxLayout()
-        since = QLabel("&From")
+        since = QLabel("Fr&om")  # Alt+F is the File menu's
         since.setBuddy(self.date_from)
         until = QLabel("&to")
         until.setBuddy(self.date_to)

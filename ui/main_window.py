@@ -1,10 +1,17 @@
-"""The main window: assessments on the left, the evidence list in the middle, the editor on the right."""
+"""The main window: assessments on the left, the evidence list in the middle, the editor on the right.
+
+Every command is a QAction made here (or by a panel it holds) and found in the menu bar
+(ui/menus.py), with its shortcut beside it; right-click menus reuse the same actions. The window's
+size and its splitter are kept in the preferences file between runs.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, QTimer, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,8 +20,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QPushButton,
     QScrollArea,
@@ -27,12 +32,16 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import domain
+from fieldapp.errors import NotFound
 from fieldapp.rows import Changes, RecordRow
 from fieldapp.search import Query
 
+from ui import menus
+from ui.assessments_panel import AssessmentsPanel
 from ui.conflicts_view import ConflictsDialog
 from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
+from ui.errors import message_for
 from ui.icons import KIND_ICONS, icon
 from ui.list_filters import ListFilters
 from ui.operations import QueryOp, VaultOp
@@ -40,24 +49,29 @@ from ui.record_list import RECORD_ID_ROLE, SORT_ROLE, RecordListModel
 from ui.state import AppState
 from ui.sync_controller import SyncController
 from ui.sync_panel import SyncSettings, SyncStatus
+from ui.undo_bar import UndoBar
 
 SEARCH_DELAY_MS = 120  # results as you type, without a query per keystroke
 FIRST_ASSESSMENT_HINT = "Start by typing the integrated care system's name at the bottom left, then Enter."
+ALL_ARCHIVED_HINT = "Every assessment is archived: View → Show archived assessments shows them, or type a new one's name at the bottom left."
 NEW_RECORD = {
-    "observation": ("New observation", "Ctrl+1", domain.Observation),
-    "interview": ("New interview", "Ctrl+2", domain.Interview),
-    "case_tracking": ("New case tracking", "Ctrl+3", domain.CaseTracking),
-    "focus_group": ("New focus group", "Ctrl+4", domain.FocusGroup),
+    "observation": ("New &observation", "Ctrl+1", domain.Observation),
+    "interview": ("New &interview", "Ctrl+2", domain.Interview),
+    "case_tracking": ("New &case tracking", "Ctrl+3", domain.CaseTracking),
+    "focus_group": ("New focus &group", "Ctrl+4", domain.FocusGroup),
 }
+GEOMETRY_KEY, SPLITTER_KEY = "window/geometry", "window/splitter"
 
 
 class MainWindow(QMainWindow):
     lock_requested = Signal()  # ()
+    quit_requested = Signal()  # () File → Quit, Ctrl+Q: the app cuts revisions, locks and exits
 
     def __init__(self, state: AppState) -> None:
         super().__init__()
         self._state = state
         self._assessment_id: str | None = None
+        self._current_record_id: str | None = None  # chosen in the list or opened; what Delete acts on
         self._cell: tuple[str, str] = ("", "")  # the coverage cell the list is filtered to
         self._query_generation = 0
         self.setWindowTitle("fieldapp")
@@ -67,28 +81,26 @@ class MainWindow(QMainWindow):
         if state.sync is None:
             state.sync = SyncController(state)
         self.sync = state.sync
+        self.actions_by_name: dict[str, QAction] = {}
         self._build()
         self._build_actions()
         self._build_sync()
+        self.menus = menus.build(self.menuBar(), self.actions_by_name)
+        self._build_context_menus()
         state.signals.operation_did_execute.connect(self.on_vault_changed)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.refresh_list)
+        self._restore_layout()
+        self._enable_actions()
 
     # -- layout -----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.addWidget(QLabel("Assessments"))
-        self.assessments = QListWidget()
-        self.assessments.setAccessibleName("Assessments")
-        self.assessments.currentItemChanged.connect(self.on_assessments_current_changed)
-        left_layout.addWidget(self.assessments)
-        self.new_assessment_name = QLineEdit()
-        self.new_assessment_name.setPlaceholderText("New assessment: ICS name, then Enter")
-        self.new_assessment_name.setAccessibleName("New assessment name")
-        self.new_assessment_name.returnPressed.connect(self.on_new_assessment_name_return)
-        left_layout.addWidget(self.new_assessment_name)
+        left = self.assessment_panel = AssessmentsPanel(self._state, self.sync)
+        left.chosen.connect(self.on_assessment_chosen)
+        left.filled.connect(self.on_assessments_filled)
+        left.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.assessments, self.new_assessment_name = left.list, left.name
 
         middle = QWidget()
         middle_layout = QVBoxLayout(middle)
@@ -155,7 +167,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.coverage, "Coverage")
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
 
-        splitter = QSplitter()
+        splitter = self.splitter = QSplitter()
+        splitter.setObjectName("main-splitter")
         for widget, stretch in ((left, 1), (self.tabs, 3), (scroll, 3)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
@@ -163,30 +176,69 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Unlocked")
         self._state.signals.error.connect(lambda message: self.statusBar().showMessage(message, 10_000))
 
+    def _action(
+        self, name: str, text: str, slot: Callable[[], object], shortcut: str | QKeySequence.StandardKey = "", *,
+        icon_name: str = "", tip: str = "",
+    ) -> QAction:  # fmt: skip
+        """A window-wide command, named for the menus (ui/menus.py); its shortcut works anywhere in the window."""
+        action = QAction(icon(icon_name), text, self) if icon_name else QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        if tip:
+            action.setToolTip(f"{tip} ({keys})" if keys else tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        self.actions_by_name[name] = action
+        return action
+
     def _build_actions(self) -> None:
         toolbar = self.addToolBar("Record")
         toolbar.setObjectName("record-toolbar")
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        a = self._action
+        # File
+        panel = self.assessment_panel
+        for name, action in (("new_assessment", panel.new_action), ("assessment_details", panel.details_action),
+                             ("archive_assessment", panel.archive_action), ("show_archived", panel.show_archived_action)):  # fmt: skip
+            self.actions_by_name[name] = action
+        a("change_passphrase", "Change &passphrase…", self.open_change_passphrase)
+        self.lock_action = a("lock", "&Lock", self.lock_requested.emit, "Ctrl+L", icon_name="lock", tip="Lock the vault")
+        a("quit", "&Quit", self.quit_requested.emit, "Ctrl+Q", tip="Save, lock the vault and close fieldapp")
+        # Edit (Undo's text names what it undoes while there is something; ui/undo_bar.py)
+        self.undo_bar = UndoBar(a("undo", "&Undo", lambda: None, QKeySequence.StandardKey.Undo))
+        a("find", "&Find evidence", self.focus_search, QKeySequence.StandardKey.Find, icon_name="search")
+        a("preferences", "&Preferences…", self.open_preferences, "Ctrl+,", tip="Idle lock time and colours")
+        # Record
         self.new_actions: dict[str, QAction] = {}
         for kind, (label, shortcut, _cls) in NEW_RECORD.items():
-            action = QAction(icon(KIND_ICONS[kind]), label, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.setToolTip(f"{label} ({shortcut})")
-            action.triggered.connect(lambda _checked=False, k=kind: self.new_record(k))
+            action = a(f"new_{kind}", label, lambda k=kind: self.new_record(k), shortcut, icon_name=KIND_ICONS[kind], tip=menus.plain(label))  # type: ignore[misc]
             toolbar.addAction(action)
             self.new_actions[kind] = action
-        search = QAction(icon("search"), "Search", self)
-        search.setShortcut(QKeySequence.StandardKey.Find)
-        search.triggered.connect(lambda: (self.search_box.setFocus(), self.search_box.selectAll()))
-        self.addAction(search)
-        quick = QAction("Quick note", self)
-        quick.setShortcut(QKeySequence("Ctrl+Shift+N"))
-        quick.triggered.connect(lambda: self.editor.quick_note.setFocus() if self.editor.quick_note else None)
-        self.addAction(quick)
-        self.lock_action = QAction(icon("lock"), "Lock", self)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.setToolTip("Lock the vault (Ctrl+L)")
-        self.lock_action.triggered.connect(self.lock_requested.emit)
+        a("quick_note", "&Quick note", self.focus_quick_note, "Ctrl+Shift+N")
+        a("tag", "&Tag…", self.focus_tagging, "Ctrl+T", tip="Tag the record with quality statements")
+        a("open_record", "&Open", self.open_current_record)
+        delete = a("delete_record", "&Delete record", self.delete_record, QKeySequence.StandardKey.Delete, icon_name="remove",
+                   tip="Delete the record; Undo brings it back")  # fmt: skip
+        # Del deletes a record only from the evidence list: in a field it deletes a letter, in
+        # the tags or attachments list the thing selected there.
+        delete.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.removeAction(delete)
+        self.table.addAction(delete)
+        a("deleted_records", "Deleted &records…", self.open_deleted_records, icon_name="history", tip="Bring back a deleted record")
+        files = self.editor.attachments
+        for name, action in (("add_attachment", files.add_action), ("open_attachment", files.open_action),
+                             ("export_attachment", files.export_action), ("remove_attachment", files.remove_action)):  # fmt: skip
+            self.actions_by_name[name] = action
+        # View
+        a("show_evidence", "&Evidence", lambda: self.tabs.setCurrentIndex(0))
+        a("show_coverage", "&Coverage", lambda: self.tabs.setCurrentWidget(self.coverage))
+        a("filter_kind", "Filter by &kind", lambda: (self.tabs.setCurrentIndex(0), self.kind_filter.setFocus()))
+        a("filters", "&Filter by theme, statement, category or date", lambda: (self.tabs.setCurrentIndex(0), self.list_filters.theme.setFocus()))
+        a("clear_filters", "C&lear filters", self.clear_filters)
+        # Help
+        a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
+        a("about", "&About fieldapp", self.open_about)
         toolbar.addAction(self.lock_action)
 
     def _build_sync(self) -> None:
@@ -194,26 +246,23 @@ class MainWindow(QMainWindow):
         self.sync_status.conflicts_requested.connect(self.open_conflicts)
         self.sync_status.settings_requested.connect(self.open_sync_settings)
         self.statusBar().addPermanentWidget(self.sync_status)
-        for label, shortcut, slot in (
-            ("Sync now", "F5", self.sync.sync_now),
-            ("Sync settings…", "Ctrl+Shift+S", self.open_sync_settings),
-            ("Records in conflict…", "Ctrl+Shift+C", self.open_conflicts),
-        ):
-            action = QAction(label, self)
-            action.setShortcut(QKeySequence(shortcut))
-            action.triggered.connect(slot)
-            self.addAction(action)
-        preferences = QAction("Preferences…", self)
-        preferences.setShortcut(QKeySequence("Ctrl+,"))
-        preferences.triggered.connect(self.open_preferences)
-        preferences.setToolTip("Idle lock time and colours (Ctrl+,)")
-        self.addAction(preferences)
-        settings = QAction(icon("sync"), "Sync settings", self)
-        settings.setToolTip("Enrol this laptop with the central service (Ctrl+Shift+S)")
-        settings.triggered.connect(self.open_sync_settings)
-        self.findChild(QToolBar, "record-toolbar").addAction(settings)
-        self.findChild(QToolBar, "record-toolbar").addAction(preferences)
+        self.statusBar().insertPermanentWidget(0, self.undo_bar)  # a message does not hide it
+        a = self._action
+        a("sync_now", "Sync &now", self.sync.sync_now, "F5", tip="Send and receive evidence now")
+        settings = a("sync_settings", "Sync &settings…", self.open_sync_settings, "Ctrl+Shift+S", icon_name="sync",
+                     tip="Enrol this laptop with the central service")  # fmt: skip
+        a("conflicts", "Records in &conflict…", self.open_conflicts, "Ctrl+Shift+C")
+        toolbar = self.findChild(QToolBar, "record-toolbar")
+        toolbar.addAction(settings)
+        toolbar.addAction(self.actions_by_name["preferences"])
         self._conflicts: ConflictsDialog | None = None
+
+    def _build_context_menus(self) -> None:
+        """Right-click menus: the same actions as the menu bar, where they apply."""
+        by_name = self.actions_by_name
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.insertActions(by_name["delete_record"], [by_name["open_record"], by_name["tag"]])
+        self.assessments.addAction(by_name["deleted_records"])  # after the panel's own: details, archive
 
     def open_sync_settings(self) -> None:
         SyncSettings(self._state, self.sync, self, url=self._state.service_url or "").exec()
@@ -234,42 +283,166 @@ class MainWindow(QMainWindow):
 
     def open_record(self, record_id: str) -> None:
         """Show a record in the editor (from the conflicts view), whichever assessment it is in."""
+        self._set_current_record(record_id)
         QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
+
+    def open_change_passphrase(self) -> None:
+        from ui.passphrase_dialog import ChangePassphraseDialog
+
+        dialog = ChangePassphraseDialog(self._state, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(lambda: self.statusBar().showMessage("Passphrase changed. Unlock with the new one from now on.", 10_000))
+        dialog.open()  # window-modal, without blocking the event loop
+
+    def open_shortcuts(self) -> None:
+        from ui.help import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self.menuBar(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_about(self) -> None:
+        from ui.help import show_about
+
+        show_about(self)
+
+    # -- the record in hand: open, tag, delete, undo, restore -------------------------------------
+
+    def _set_current_record(self, record_id: str | None) -> None:
+        self._current_record_id = record_id
+        self._enable_actions()
+
+    def current_record_id(self) -> str | None:
+        """The record the Record menu acts on: the one chosen in the list or opened last."""
+        return self._current_record_id or self.editor.record_id
+
+    def open_current_record(self) -> None:
+        record_id = self.current_record_id()
+        if record_id is not None and record_id != self.editor.record_id:
+            self.open_record(record_id)
+        self.editor.focus_first_field()
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def focus_quick_note(self) -> None:
+        if self.editor.quick_note is not None:
+            self.editor.quick_note.setFocus()
+
+    def focus_tagging(self) -> None:
+        """To the statements of the record in hand: type to filter them, Space to tag."""
+        if self.current_record_id() is None:
+            self.statusBar().showMessage("Select a record to tag.", 5000)
+            return
+        self.tabs.setCurrentIndex(0)
+        self.editor_area.ensureWidgetVisible(self.editor.tag_panel)
+        self.editor.tag_panel.filter.setFocus()
+
+    def delete_record(self) -> None:
+        """Delete at once, saving what is typed first; the status bar offers Undo for a while."""
+        record_id = self.current_record_id()
+        if record_id is None:
+            self.statusBar().showMessage("Select a record to delete.", 5000)
+            return
+        row = self.model.row_of(record_id)
+        title = self.model.summary(row).title if row is not None else "The record"
+        if self.editor.record_id == record_id:
+            self.editor.show_record(None)  # its words are saved and a revision cut, ahead of the delete
+        self._set_current_record(None)
+        VaultOp(self._state, lambda vault: vault.records.delete(record_id), initiator=self).success(
+            lambda _done: self._after_delete(record_id, title)
+        ).failure(self._on_delete_failed).run_in_background()
+
+    def _after_delete(self, record_id: str, title: str) -> None:
+        self.model.remove_record(record_id)
+        self.refresh_list()
+        self.refresh_coverage()
+        self.undo_bar.offer(f"Deleted “{title}”.", lambda: self.restore_deleted(record_id), label="Delete record")
+
+    def _on_delete_failed(self, exc: BaseException) -> None:
+        message = "That record is deleted already." if isinstance(exc, NotFound) else message_for(exc)
+        self.statusBar().showMessage(message, 10_000)
+        self.refresh_list()
+
+    def restore_deleted(self, record_id: str) -> None:
+        """Bring a deleted record back (Undo, or Record → Deleted records) and open it."""
+        VaultOp(self._state, lambda vault: vault.history.restore_deleted(record_id), initiator=self).success(
+            lambda done: self._show_restored(done.value)
+        ).run_in_background()
+
+    def _show_restored(self, record: RecordRow) -> None:
+        if record.assessment_id != self._assessment_id:
+            self.assessment_panel.select(record.assessment_id)
+        self._set_current_record(record.id)
+        self.editor.show_record(record)
+        self.refresh_list()
+        self.refresh_coverage()
+        self.statusBar().showMessage(f"Restored “{record.title}”.", 5000)
+
+    def open_deleted_records(self) -> None:
+        from ui.deleted_records import DeletedRecordsDialog
+
+        row = self.assessment_panel.current()
+        if row is None:
+            self.statusBar().showMessage("Choose an assessment first (left).", 5000)
+            return
+        dialog = self.deleted_records = DeletedRecordsDialog(self._state, row.id, row.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.restored.connect(self._show_restored)
+        dialog.load()
+        dialog.open()
+
+    def clear_filters(self) -> None:
+        self.search_box.clear()
+        self.kind_filter.setCurrentIndex(0)
+        self.list_filters.clear()
+        if self._cell != ("", ""):
+            self.filter_by_cell("", "")
+
+    def _enable_actions(self) -> None:
+        by_name = self.actions_by_name
+        has_record = self.current_record_id() is not None
+        for name in ("delete_record", "tag", "open_record"):
+            by_name[name].setEnabled(has_record)
+        by_name["deleted_records"].setEnabled(self._assessment_id is not None)
+
+    # -- the window between runs ----------------------------------------------------------------
+
+    def _settings(self) -> Any:
+        from ui.preferences import user_settings
+
+        return user_settings(self._state.settings_file)
+
+    def _restore_layout(self) -> None:
+        settings = self._settings()
+        geometry, sizes = settings.value(GEOMETRY_KEY), settings.value(SPLITTER_KEY)
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(sizes, QByteArray):
+            self.splitter.restoreState(sizes)
+
+    def remember_layout(self) -> None:
+        """The window's size and place and the splitter's positions, for the next run (no evidence in them)."""
+        settings = self._settings()
+        settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        settings.setValue(SPLITTER_KEY, self.splitter.saveState())
+        settings.sync()
 
     # -- loading ----------------------------------------------------------------------------------
 
     def load(self) -> None:
         """After unlock: list assessments (the list follows)."""
-        QueryOp(self._state, lambda vault: vault.assessments.list()).success(self._show_assessments).run_in_background()
+        self.assessment_panel.load()
 
-    def _show_assessments(self, rows: Any, select_id: str | None = None) -> None:
-        # Filled with signals held back, then the choice is announced once: a refill that keeps
-        # the same assessment (after a sync, say) must not close the record being edited.
-        self.assessments.blockSignals(True)
-        self.assessments.clear()
-        for row in rows:
-            item = QListWidgetItem(row.name)
-            item.setData(Qt.ItemDataRole.UserRole, row.id)
-            if not row.on_service and self.sync.view.state != "not-enrolled":
-                item.setIcon(icon("sync-offline"))
-                item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, "on this laptop only")
-                item.setToolTip(
-                    f"{row.service_note or 'Not on the central service yet.'}\nTo sync it, the service's administrator "
-                    f"can adopt it: fieldapp-server admin assessment add {row.name!r} --id {row.id}"
-                )
-            self.assessments.addItem(item)
-            if row.id == (select_id or self._assessment_id):
-                self.assessments.setCurrentItem(item)
-        if self.assessments.currentItem() is None and self.assessments.count():
-            self.assessments.setCurrentRow(0)
-        self.assessments.blockSignals(False)
-        self.on_assessments_current_changed(self.assessments.currentItem(), None)
+    def on_assessments_filled(self, shown: int, total: int) -> None:
         for action in self.new_actions.values():
-            action.setEnabled(self.assessments.count() > 0)
-        if self.assessments.count() == 0:
-            self.statusBar().showMessage(FIRST_ASSESSMENT_HINT)
+            action.setEnabled(shown > 0)
+        if shown == 0:
+            self.statusBar().showMessage(ALL_ARCHIVED_HINT if total else FIRST_ASSESSMENT_HINT)
             self.new_assessment_name.setFocus()
-        elif self.statusBar().currentMessage() == FIRST_ASSESSMENT_HINT:
+        elif self.statusBar().currentMessage() in (FIRST_ASSESSMENT_HINT, ALL_ARCHIVED_HINT):
             self.statusBar().clearMessage()  # done (typed here, or arrived by sync): the hint would mislead
 
     def refresh_list(self) -> None:
@@ -332,8 +505,7 @@ class MainWindow(QMainWindow):
 
     # -- slots ------------------------------------------------------------------------------------
 
-    def on_assessments_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
-        chosen = current.data(Qt.ItemDataRole.UserRole) if current else None
+    def on_assessment_chosen(self, chosen: str | None) -> None:
         if chosen == self._assessment_id:
             # The list was filled again (a sync, a new assessment) with the same one chosen: the
             # record being edited stays open; only the evidence list catches up.
@@ -342,24 +514,11 @@ class MainWindow(QMainWindow):
             return
         self._assessment_id = chosen
         self.editor.show_record(None)
+        self._set_current_record(None)
         self._cell = ("", "")
         self.cell_filter.hide()
         self.refresh_list()
         self.refresh_coverage()
-
-    def on_new_assessment_name_return(self) -> None:
-        name = self.new_assessment_name.text().strip()
-        if not name:
-            return
-        self.new_assessment_name.clear()
-        VaultOp(self._state, lambda vault: vault.assessments.create(name), initiator=self).success(
-            lambda done: self._after_new_assessment(done.value.id)
-        ).run_in_background()
-
-    def _after_new_assessment(self, assessment_id: str) -> None:
-        QueryOp(self._state, lambda vault: vault.assessments.list()).success(
-            lambda rows: self._show_assessments(rows, select_id=assessment_id)
-        ).run_in_background()
 
     def new_record(self, kind: str) -> None:
         if self._assessment_id is None:
@@ -371,6 +530,7 @@ class MainWindow(QMainWindow):
         ).run_in_background()
 
     def _open_new(self, record: RecordRow) -> None:
+        self._set_current_record(record.id)
         self.editor.open_new(record)
         self.editor_area.verticalScrollBar().setValue(0)  # its first field in view, not the last one's place
         self.refresh_list()
@@ -379,6 +539,7 @@ class MainWindow(QMainWindow):
         if not current.isValid():
             return
         record_id = self.proxy.data(current, RECORD_ID_ROLE)
+        self._set_current_record(record_id)  # at once: a right-click's menu acts on this row
         if record_id == self.editor.record_id:
             return
         QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
@@ -387,7 +548,7 @@ class MainWindow(QMainWindow):
         self._search_timer.start()  # the list shows the new title, tags and sync state
 
     def on_vault_changed(self, changes: Changes, initiator: object) -> None:
-        if initiator is self or initiator is self.editor:
+        if initiator is self or initiator is self.editor or initiator is self.assessment_panel:
             return  # our own echo: already shown
         if changes.records or changes.assessments:
             self.load()
@@ -402,5 +563,6 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().blockSignals(False)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        self.remember_layout()
         self.editor.leave_record()
         super().closeEvent(event)

@@ -43,6 +43,16 @@ def acceptable(strength: Strength) -> bool:
     return strength.score >= 3
 
 
+def verdict(first: str, second: str) -> str:
+    """What to say under a new passphrase typed twice: its strength and advice, or the mismatch."""
+    result = strength(first)
+    if acceptable(result) and second and second != first:
+        return "The two passphrases are not the same."
+    if not acceptable(result) and first:
+        return f"{result.label}: not accepted. {result.advice}"
+    return f"{result.label}. {result.advice}"
+
+
 def strength(passphrase: str) -> Strength:
     """Score a new passphrase from 0 to 4, with one line of advice for the person typing it."""
     if len(passphrase.strip()) < MIN_PASSPHRASE_CHARS:

@@ -284,6 +284,9 @@ class RowTable(QWidget):
             self.actions_by_name[name] = action
         row.addStretch(1)
         layout.addLayout(row)
+        # Right-click on the table offers the same four, with their keys shown.
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.view.addActions(list(self.actions_by_name.values()))
 
     # -- slots ----------------------------------------------------------------------------------------
 

@@ -103,7 +103,8 @@ def _shoot(out: Path) -> None:
     assert isinstance(app, QApplication)
     with tempfile.TemporaryDirectory(prefix="fieldapp-demo-") as tmp:
         vault = demo_vault(Path(tmp) / "vault")
-        state = AppState(vault_path=vault.path, vault=vault)
+        # Its own preferences file: the shots never take the window layout the person running this left.
+        state = AppState(vault_path=vault.path, vault=vault, settings_file=Path(tmp) / "fieldapp.conf")
         window = MainWindow(state)
         window.resize(1366, 768)
         window.show()

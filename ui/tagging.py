@@ -77,11 +77,12 @@ class TagPanel(QWidget):
         layout.addWidget(QLabel("Tags"))
         self.tags = QListWidget()
         self.tags.setAccessibleName("Tags on this record")
-        remove = QAction("Remove tag", self.tags)
+        self.remove_action = remove = QAction(icon("remove"), "&Remove tag", self.tags)
         remove.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)])
         remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         remove.triggered.connect(self.on_remove_tag)
         self.tags.addAction(remove)
+        self.tags.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)  # right-click: Remove tag
         layout.addWidget(self.tags, 1)
         self.remove_button = QPushButton(icon("remove"), "Remove tag")
         self.remove_button.setAccessibleName("Remove the selected tag")

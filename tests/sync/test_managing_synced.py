@@ -1,0 +1,42 @@
+"""What a laptop manages about evidence that is on the central service: archiving an assessment
+stays this laptop's choice across syncs and stops nothing syncing; a record deleted and brought
+back is back on every laptop; its name stays the administrator's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sync_fixtures import Device, Service, colleagues
+from vault_fixtures import sample_contents
+
+from fieldapp.errors import ManagedByService, NotFound
+
+
+def test_an_archived_assessment_stays_archived_here_only_and_its_records_still_sync(service: Service, make_device: Callable[..., Device]) -> None:
+    assessment_id, first, second, _record_id = colleagues(service, make_device, sample_contents()[0])
+    first.vault.assessments.set_archived(assessment_id, True)
+    with pytest.raises(ManagedByService):
+        first.vault.assessments.rename(assessment_id, "Renamed on a laptop")
+    later = first.vault.records.create(assessment_id, sample_contents()[1]).value
+    assert first.sync().problems == []
+    assert first.vault.assessments.get(assessment_id).archived  # a pull rewrites name and period, not this
+    second.sync()
+    assert not second.vault.assessments.get(assessment_id).archived
+    assert second.vault.records.get(later.id).title == later.title
+
+
+def test_a_record_deleted_and_restored_on_one_laptop_comes_back_on_the_other(service: Service, make_device: Callable[..., Device]) -> None:
+    _assessment_id, first, second, record_id = colleagues(service, make_device, sample_contents()[2])
+    first.vault.links.tag(record_id, "safe-systems-pathways-transitions")
+    first.vault.records.delete(record_id)
+    first.sync()
+    second.sync()
+    with pytest.raises(NotFound):
+        second.vault.records.get(record_id)
+    first.vault.history.restore_deleted(record_id)
+    first.sync()
+    assert second.sync().problems == []
+    back = second.vault.records.get(record_id)
+    assert back.content == sample_contents()[2] and [link.statement_id for link in back.links] == ["safe-systems-pathways-transitions"]
+    assert back.sync_state == "synced"

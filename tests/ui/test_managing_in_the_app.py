@@ -1,0 +1,305 @@
+"""What a person manages in the app, driven through its widgets: deleting a record (Undo, and
+restoring it later), removing an attachment, an assessment's details and archiving, the
+passphrase, and Ctrl+Q quitting without losing a word."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from vault_fixtures import PASSPHRASE, sample_contents
+
+from fieldapp.errors import NotFound, WrongPassphrase
+from fieldapp.models import Assessment
+from fieldapp.vault import Vault
+
+from ui.app import AppController
+from ui.assessment_dialog import MANAGED_NOTE, AssessmentDialog
+from ui.deleted_records import DeletedRecordsDialog
+from ui.main_window import MainWindow
+from ui.passphrase_dialog import WRONG_CURRENT, ChangePassphraseDialog
+from ui.state import AppState
+from ui.unlock import UnlockWindow
+
+NEW_PASSPHRASE = "lamp orbit velvet crane"
+
+
+@pytest.fixture
+def state(vault: Vault, assessment_id: str, tmp_path: Path) -> Iterator[AppState]:
+    s = AppState(vault_path=vault.path, vault=vault, settings_file=tmp_path / "fieldapp.conf")
+    yield s
+    s.tasks.shutdown()
+
+
+def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=20_000)
+
+
+@pytest.fixture
+def window(qtbot, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001
+    w = MainWindow(state)
+    qtbot.addWidget(w)
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
+    w.load()
+    qtbot.waitUntil(lambda: w.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
+    yield w
+    w.close()
+    settle(qtbot, state)
+
+
+def open_only_record(qtbot, window: MainWindow, state: AppState) -> str:  # noqa: ANN001
+    window.refresh_list()
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    window.table.setFocus()
+    window.table.selectRow(0)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.editor.record_id is not None)
+    return window.editor.record_id
+
+
+# -- deleting a record ------------------------------------------------------------------------------
+
+
+def test_del_in_the_evidence_list_deletes_at_once_and_ctrl_z_brings_the_record_back_with_its_tags(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    rec = state.vault.records.create(window._assessment_id, sample_contents()[1]).value
+    state.vault.links.tag(rec.id, "equity-in-access")
+    open_only_record(qtbot, window, state)
+    notes = window.editor._fields["notes"]
+    notes.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(notes, " Typed just now.")
+    window.table.setFocus()
+    qtbot.keyClick(window.table, Qt.Key.Key_Delete)
+    settle(qtbot, state)
+    with pytest.raises(NotFound):
+        state.vault.records.get(rec.id)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0)
+    assert window.undo_bar.isVisible() and window.undo_bar.text.text() == "Deleted “Carer of a person with dementia”."
+    assert window.actions_by_name["undo"].isEnabled() and window.editor.record_id is None
+
+    qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, state)
+    back = state.vault.records.get(rec.id)
+    assert back.content.notes.endswith("respite care. Typed just now.")  # what was typed went into history first
+    assert [link.statement_id for link in back.links] == ["equity-in-access"]
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1 and window.editor.record_id == rec.id)
+    assert not window.undo_bar.isVisible() and not window.actions_by_name["undo"].isEnabled()
+
+
+def test_del_deletes_a_record_only_from_the_evidence_list_and_a_letter_in_a_field(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    state.vault.records.create(window._assessment_id, sample_contents()[0])
+    record_id = open_only_record(qtbot, window, state)
+    title = window.editor._fields["title"]
+    title.setFocus()
+    title.setCursorPosition(0)
+    qtbot.keyClick(title, Qt.Key.Key_Delete)
+    statements = window.editor.tag_panel.tree  # elsewhere in the window, Del is not "delete the record"
+    statements.setFocus()
+    qtbot.keyClick(statements, Qt.Key.Key_Delete)
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert state.vault.records.get(record_id).content.title == "CB board, November"
+
+
+def test_a_record_deleted_a_while_ago_is_restored_from_deleted_records(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    rec = state.vault.records.create(window._assessment_id, sample_contents()[2]).value
+    open_only_record(qtbot, window, state)
+    window.actions_by_name["delete_record"].trigger()  # from the Record menu
+    settle(qtbot, state)
+    window.undo_bar.withdraw()  # the time to undo has passed (as its timer does)
+    qtbot.keyClick(window.table, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, state)
+    with pytest.raises(NotFound):
+        state.vault.records.get(rec.id)  # Ctrl+Z no longer undoes it
+
+    window.actions_by_name["deleted_records"].trigger()
+    dialog = window.findChild(DeletedRecordsDialog)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: dialog.records.count() == 1)
+    assert dialog.records.item(0).text().startswith("Hospital to home · Case tracking · deleted ")
+    qtbot.mouseClick(dialog.restore, Qt.MouseButton.LeftButton)
+    settle(qtbot, state)
+    assert state.vault.records.get(rec.id).content.contacts == sample_contents()[2].contacts
+    qtbot.waitUntil(lambda: dialog.records.count() == 0 and window.model.rowCount() == 1)
+    assert window.editor.record_id == rec.id and "Restored" in dialog.status.text()
+    dialog.close()
+
+
+# -- removing an attachment --------------------------------------------------------------------------
+
+
+def test_an_attachment_is_removed_only_after_saying_yes_and_the_records_history_keeps_it(qtbot, window: MainWindow, state: AppState, tmp_path: Path) -> None:  # noqa: ANN001
+    rec = state.vault.records.create(window._assessment_id, sample_contents()[1]).value
+    (tmp_path / "consent.pdf").write_bytes(b"%PDF-1.4 signed consent form")
+    state.vault.attachments.add(rec.id, tmp_path / "consent.pdf")
+    held = state.vault.records.cut_revision(rec.id).value
+    open_only_record(qtbot, window, state)
+    files = window.editor.attachments.files
+    qtbot.waitUntil(lambda: files.count() == 1)
+
+    def answer(remove: bool) -> None:
+        files.setCurrentRow(0)
+        files.setFocus()
+        qtbot.keyClick(files, Qt.Key.Key_Delete)
+        box = window.editor.attachments.confirm
+        qtbot.waitUntil(box.isVisible)
+        assert box.text() == "Remove “consent.pdf” from this record?"
+        assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)  # Enter keeps it
+        chosen = next(b for b in box.buttons() if b.text() == "Remove") if remove else box.button(QMessageBox.StandardButton.Cancel)
+        chosen.click()
+        settle(qtbot, state)
+
+    answer(remove=False)
+    assert [a.name for a in state.vault.records.get(rec.id).attachments] == ["consent.pdf"]
+    answer(remove=True)
+    assert state.vault.records.get(rec.id).attachments == () and files.count() == 0
+    now = state.vault.records.cut_revision(rec.id).value  # the removal is an edit like any other
+    assert state.vault.history.snapshot(now.id).attachments == ()
+    assert [a["name"] for a in state.vault.history.snapshot(held.id).attachments] == ["consent.pdf"]
+
+
+# -- assessments -------------------------------------------------------------------------------------
+
+
+def test_an_assessment_on_this_laptop_is_renamed_and_given_a_period_typed_day_first(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    window.actions_by_name["assessment_details"].trigger()
+    dialog = window.findChild(AssessmentDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.start.displayFormat() == "dd/MM/yyyy" and dialog.start.calendarPopup()
+    dialog.name.selectAll()
+    qtbot.keyClicks(dialog.name, "North and East Shire ICS")
+    dialog.start.setFocus()
+    dialog.start.setSelectedSection(dialog.start.Section.DaySection)
+    qtbot.keyClicks(dialog.start, "21/11/2026")
+    dialog.end.setDate(QDate(2026, 12, 4))
+    assert dialog.start.date() == QDate(2026, 11, 21)
+    qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    settle(qtbot, state)
+    row = state.vault.assessments.get(window._assessment_id)
+    assert (row.name, row.period_start, row.period_end) == ("North and East Shire ICS", "2026-11-21", "2026-12-04")
+    qtbot.waitUntil(lambda: window.assessments.item(0).text() == "North and East Shire ICS")
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_and_the_dialog_says_why(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    window.actions_by_name["assessment_details"].trigger()
+    dialog = window.findChild(AssessmentDialog)
+    dialog.start.setDate(QDate(2026, 12, 4))
+    dialog.end.setDate(QDate(2026, 11, 21))
+    dialog.accept()
+    settle(qtbot, state)
+    assert dialog.isVisible() and "ends before it starts" in dialog.status.text()
+    assert state.vault.assessments.get(window._assessment_id).period_start == "2026-11-01"
+    dialog.reject()
+
+
+def test_an_assessment_on_the_central_service_shows_its_details_and_says_whom_to_ask(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    with state.vault.transaction("as a pull leaves it") as session:
+        session.get(Assessment, window._assessment_id).on_service = True
+    window.load()
+    settle(qtbot, state)
+    window.actions_by_name["assessment_details"].trigger()
+    dialog = window.findChild(AssessmentDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.name.isReadOnly() and not dialog.start.isEnabled() and not dialog.has_period.isEnabled()
+    assert dialog.note.text() == MANAGED_NOTE and "ask its administrator to rename it" in MANAGED_NOTE
+    assert dialog.buttons.standardButtons() == QDialogButtonBox.StandardButton.Close
+    dialog.reject()
+
+
+def test_archiving_hides_an_assessment_until_archived_ones_are_shown(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    other = state.vault.assessments.create("Westshire ICS").value
+    window.load()
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.assessments.count() == 2)
+    archived_id = window._assessment_id
+    window.actions_by_name["archive_assessment"].trigger()
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.assessments.count() == 1 and window._assessment_id == other.id)
+    assert state.vault.assessments.get(archived_id).archived
+    assert "archived: hidden on this laptop" in window.statusBar().currentMessage()
+
+    window.actions_by_name["show_archived"].trigger()
+    assert [window.assessments.item(i).text() for i in range(2)] == ["Northshire ICS (archived)", "Westshire ICS"]
+    window.assessments.setCurrentRow(0)
+    assert window.actions_by_name["archive_assessment"].text() == "Un&archive assessment"
+    window.actions_by_name["archive_assessment"].trigger()
+    settle(qtbot, state)
+    assert not state.vault.assessments.get(archived_id).archived
+    qtbot.waitUntil(lambda: window.assessments.item(0).text() == "Northshire ICS")
+
+
+# -- the passphrase ----------------------------------------------------------------------------------
+
+
+def test_the_passphrase_is_changed_from_the_file_menu_and_only_with_the_current_one(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    window.actions_by_name["change_passphrase"].trigger()
+    dialog = window.findChild(ChangePassphraseDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.keyClicks(dialog.current, "not my passphrase")
+    qtbot.keyClicks(dialog.first, "password1")
+    qtbot.keyClicks(dialog.second, "password1")
+    assert dialog.meter.value() == 0 and dialog.verdict.text().startswith("Too weak: not accepted.") and not ok.isEnabled()
+    dialog.first.clear()
+    dialog.second.clear()
+    qtbot.keyClicks(dialog.first, NEW_PASSPHRASE)
+    qtbot.keyClicks(dialog.second, NEW_PASSPHRASE)
+    assert dialog.meter.value() >= 3 and ok.isEnabled()
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    settle(qtbot, state)
+    assert dialog.isVisible() and dialog.status.text() == WRONG_CURRENT and dialog.current.text() == ""
+
+    qtbot.keyClicks(dialog.current, PASSPHRASE)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Passphrase changed."))
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()  # closed (and deleted, when Qt gets to it)
+    state.vault.lock()
+    with pytest.raises(WrongPassphrase):
+        state.vault.unlock(passphrase=PASSPHRASE)
+    state.vault.unlock(passphrase=NEW_PASSPHRASE)
+
+
+# -- quitting ----------------------------------------------------------------------------------------
+
+
+def test_ctrl_q_saves_the_words_being_typed_as_a_revision_locks_and_quits(qtbot, vault: Vault, assessment_id: str, tmp_path: Path) -> None:  # noqa: ANN001
+    vault.lock()
+    state = AppState(vault_path=vault.path, vault=vault, settings_file=tmp_path / "fieldapp.conf", idle_lock_s=0)
+    controller = AppController(state)
+    controller.start()
+    unlock = controller.window
+    assert isinstance(unlock, UnlockWindow)
+    qtbot.addWidget(unlock)
+    settle(qtbot, state)
+    qtbot.keyClicks(unlock.secret, PASSPHRASE)
+    qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: controller.main is not None and controller.main.isVisible(), timeout=20_000)
+    main = controller.main
+    qtbot.addWidget(main)
+    qtbot.waitUntil(lambda: main.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
+    main.new_actions["observation"].trigger()
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: main.editor.record_id is not None)
+    record_id = main.editor.record_id
+    qtbot.keyClicks(main.editor._fields["title"], "Place board")
+    qtbot.keyClicks(main.editor._fields["notes"], "Chair closes at 12:10")  # no autosave yet: Ctrl+Q at once
+
+    with qtbot.waitSignal(controller.quit_ready, timeout=20_000):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert not main.isVisible() and state.vault.is_locked
+    state.tasks.shutdown()
+
+    reopened = Vault.open(vault.path, passphrase=PASSPHRASE)
+    record = reopened.records.get(record_id)
+    assert not record.draft_dirty  # in a revision, not only in the draft
+    held = reopened.history.snapshot(record.head_revision_id).content
+    assert (held.title, held.notes) == ("Place board", "Chair closes at 12:10")
+    reopened.lock()

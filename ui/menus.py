@@ -1,0 +1,88 @@
+"""The menu bar, built from the main window's actions by name, so that every action (and its
+shortcut, which a menu shows beside it) can be found by looking; and the list of keys that
+Help → Keyboard shortcuts shows, read from the same menus so it cannot drift from them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
+
+# None is a separator. Each name is a key of MainWindow.actions.
+MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
+    ("&File", ("new_assessment", "assessment_details", "archive_assessment", None, "change_passphrase", None, "lock", "quit")),
+    ("&Edit", ("undo", None, "find", None, "preferences")),
+    (
+        "&Record",
+        (
+            "new_observation", "new_interview", "new_case_tracking", "new_focus_group", None,
+            "quick_note", "tag", None,
+            "delete_record", "deleted_records", None,
+            "add_attachment", "open_attachment", "export_attachment", "remove_attachment",
+        ),
+    ),  # fmt: skip
+    ("&View", ("show_evidence", "show_coverage", None, "filter_kind", "filters", "clear_filters", None, "show_archived")),
+    ("&Sync", ("sync_now", "sync_settings", "conflicts")),
+    ("&Help", ("shortcuts", None, "about")),
+)
+
+# Keys that work where the focus is rather than anywhere in the window (their actions are in the
+# right-click menu of the place they work in); Help → Keyboard shortcuts lists them too.
+KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
+    ("Tags", "Remove the selected tag", "Del, Backspace"),
+    ("Tables", "Edit a cell (attendees, contacts, groups)", "F2, or type"),
+    ("Tables", "Next cell while editing", "Tab"),
+    ("Tables", "Move the row up / down", "Alt+Up / Alt+Down"),
+    ("Any list or table", "Its right-click menu", "Menu key"),
+)
+
+
+def build(menu_bar: QMenuBar, actions: Mapping[str, QAction]) -> dict[str, QMenu]:
+    """Fill the menu bar from MENUS; returns the menus by their title without the '&'."""
+    menus: dict[str, QMenu] = {}
+    for title, names in MENUS:
+        menu = menu_bar.addMenu(title)
+        menu.setObjectName(f"menu-{plain(title).lower()}")
+        for name in names:
+            if name is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(actions[name])
+        menus[plain(title)] = menu
+    return menus
+
+
+def plain(text: str) -> str:
+    """A menu text as read aloud: without the mnemonic's '&' (a doubled '&&' is a real one)."""
+    return re.sub(r"&(.)", r"\1", text)
+
+
+def mnemonic(text: str) -> str | None:
+    """The letter after a single '&' (Alt+letter opens or triggers it), lower case; None if none."""
+    found = re.search(r"(?<!&)&([^&\s])", text)
+    return found.group(1).lower() if found else None
+
+
+def shortcut_rows(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
+    """(menu, action, keys) for every action in the menu bar that has a shortcut, in menu order."""
+    rows = []
+    for menu_action in menu_bar.actions():
+        menu = menu_action.menu()
+        if not isinstance(menu, QMenu):
+            continue
+        for action in menu.actions():
+            keys = ", ".join(k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts())
+            if keys and action.shortcutContext() != Qt.ShortcutContext.WindowShortcut:
+                keys += f" ({_where(action)})"  # Del works in one list only
+            if keys:
+                rows.append((plain(menu.title()), plain(action.text()).rstrip("…"), keys))
+    return rows
+
+
+def _where(action: QAction) -> str:
+    """Where a widget-scoped shortcut works: the accessible name of the widget that holds it."""
+    places = [w.accessibleName() for w in action.associatedObjects() if isinstance(w, QWidget) and not isinstance(w, QMenu)]
+    return next((name for name in places if name), "where it is shown")
