@@ -1,18 +1,16 @@
 """An assessment's details: its name and period, changed here while it is on this laptop only.
 
 An assessment on the central service belongs to its administrator (see fieldapp.assessments):
-the dialog shows its details read-only and says whom to ask. The period's dates are picked from a
-calendar or typed day first (21/11/2026), never free text.
+the dialog shows its details read-only and says whom to ask. The period's days are typed as
+England writes them (1/11/2026, 1 Nov 2026) or picked from the calendar beside each, as in the editor.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -23,13 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.errors import UnreadableDate
 from fieldapp.rows import AssessmentRow, Changes, Done
 
 from ui.errors import message_for
 from ui.operations import VaultOp
 from ui.state import AppState
+from ui.dates import read_when, when_text
+from ui.when_edit import WhenEdit
 
-DATE_FORMAT = "dd/MM/yyyy"  # day first, as England writes dates
 MANAGED_NOTE = (
     "This assessment is managed on the central service; ask its administrator to rename it or change its period. "
     "Archiving it (File menu) only hides it on this laptop."
@@ -45,21 +45,16 @@ class AssessmentDialog(QDialog):
         self.setWindowTitle("Assessment details")
         self.name = QLineEdit(row.name)
         self.name.setAccessibleName("Assessment name")
-        self.has_period = QCheckBox("Set the dates it runs")
-        self.has_period.setAccessibleName("The assessment has a period")
-        self.has_period.setChecked(bool(row.period_start or row.period_end))
         self.start = self._date("First day", row.period_start)
         self.end = self._date("Last day", row.period_end)
-        self.has_period.toggled.connect(self._enable_dates)
         dates = QHBoxLayout()
         for widget in (self.start, QLabel("to"), self.end):
             dates.addWidget(widget)
-        period = QLabel("&Period")
-        period.setBuddy(self.has_period)
+        period = QLabel("&Period (leave both empty for none)")
+        period.setBuddy(self.start)
         form = QFormLayout()
         form.addRow("&Name", self.name)
-        form.addRow(period, self.has_period)
-        form.addRow("", dates)
+        form.addRow(period, dates)
         self.note = QLabel(MANAGED_NOTE if row.on_service else "On this laptop only: the next sync offers it as it stands here.")
         self.note.setAccessibleName("Who may change this assessment")
         self.note.setWordWrap(True)
@@ -76,35 +71,30 @@ class AssessmentDialog(QDialog):
         layout.addWidget(self.buttons)
         editable = not row.on_service
         self.name.setReadOnly(not editable)
-        self.has_period.setEnabled(editable)
-        self._enable_dates()
+        for edit in (self.start, self.end):
+            edit.setReadOnly(not editable)
+            edit.calendar_action.setEnabled(editable)
         if not editable:  # nothing to save: a Close button says so
             self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
 
-    def _date(self, name: str, iso: str | None) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setAccessibleName(name)
-        edit.setDisplayFormat(DATE_FORMAT)
-        edit.setCalendarPopup(True)
-        edit.setDate(QDate.fromString(iso, "yyyy-MM-dd") if iso else QDate.currentDate())
-        return edit
-
-    def _enable_dates(self, *_args: object) -> None:
-        on = self.has_period.isChecked() and not self._row.on_service
-        self.start.setEnabled(on)
-        self.end.setEnabled(on)
+    def _date(self, name: str, iso: str | None) -> WhenEdit:
+        return WhenEdit(when_text(iso), name)
 
     def period(self) -> tuple[str | None, str | None]:
-        if not self.has_period.isChecked():
-            return None, None
-        return self.start.date().toString("yyyy-MM-dd"), self.end.date().toString("yyyy-MM-dd")
+        """The days typed, as the vault keeps them; raises UnreadableDate saying which and how."""
+        return _day(self.start.text(), "First day"), _day(self.end.text(), "Last day")
 
     def accept(self) -> None:
         """Save what changed on the vault worker; the dialog closes once it is saved."""
         if self._row.on_service:
             super().accept()
             return
-        row, name, period = self._row, self.name.text().strip(), self.period()
+        try:
+            period = self.period()
+        except UnreadableDate as exc:
+            self.status.setText(str(exc))
+            return
+        row, name = self._row, self.name.text().strip()
 
         if not name:
             self.status.setText("Give the assessment a name (the integrated care system's name).")
@@ -132,3 +122,12 @@ class AssessmentDialog(QDialog):
     def _on_failed(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
         self.status.setText(message_for(exc))
+
+
+def _day(text: str, label: str) -> str | None:
+    """A typed day as an ISO date (a time typed with it is not part of a period)."""
+    try:
+        kept = read_when(text)
+    except UnreadableDate as exc:
+        raise UnreadableDate(f"{label}: {exc}") from None
+    return kept[:10] if kept else None

@@ -110,7 +110,11 @@ class RecordEditor(QWidget):
         return self._record.id if self._record else None
 
     def show_record(self, record: RecordRow | None) -> None:
-        """Show another record; the one being edited is saved and a revision cut first."""
+        """Show another record; the one being edited is saved and a revision cut first. The record
+        already open stays as it is: a second request to open it (two clicks, a list refreshed
+        under the cursor) must not build the form again under someone typing into it."""
+        if record is not None and self._record is not None and record.id == self._record.id:
+            return
         self.leave_record()
         self._record = record
         self._sent = record.content if record else None
@@ -192,6 +196,8 @@ class RecordEditor(QWidget):
             "focus_group": self._focus_group_form,
         }
         builders[content.kind](form, content)
+        # Shown now, not at the layout's next turn: Tab from the first field must find the rest.
+        self._form_host.show()
 
     def _line(self, form: QFormLayout, name: str, label: str, value: str) -> QLineEdit:
         widget = QLineEdit(value)

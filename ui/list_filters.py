@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QToolBu
 
 from fieldapp.framework import Framework, default_framework
 
+from ui.when_edit import DayEdit
+
 _NO_DATE = QDate(2000, 1, 1)  # the date edits' minimum, shown as "any": no bound
 
 
@@ -97,11 +99,9 @@ class ListFilters(QWidget):
         combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         return combo
 
-    def _date(self, name: str) -> QDateEdit:
-        edit = QDateEdit()
-        edit.setAccessibleName(name)
+    def _date(self, name: str) -> DayEdit:
+        edit = DayEdit(name)
         edit.setToolTip(f"{name} (the lowest date means any)")
-        edit.setCalendarPopup(True)
         edit.setDisplayFormat("d MMM yyyy")
         edit.setMinimumDate(_NO_DATE)
         edit.setSpecialValueText("any")

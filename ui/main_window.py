@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)  # the title takes the room
         self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)  # arrows move between rows; Tab leaves the list, never a trap
         self.table.verticalHeader().setVisible(False)
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_changed)
         middle_layout.addWidget(self.table)

@@ -12,7 +12,7 @@ from datetime import date
 
 from PySide6.QtCore import QDate, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent
-from PySide6.QtWidgets import QCalendarWidget, QLineEdit, QWidget
+from PySide6.QtWidgets import QCalendarWidget, QDateEdit, QLineEdit, QWidget
 
 from fieldapp import dates as core_dates
 from fieldapp.errors import UnreadableDate
@@ -86,3 +86,17 @@ class WhenEdit(QLineEdit):
             self.setText(text)
             self.textEdited.emit(text)  # as if typed: the editor saves it like any edit
             self.picked.emit()
+
+
+class DayEdit(QDateEdit):
+    """Qt's date edit, day first, with its calendar; Tab leaves it like any field. (Qt's own moves
+    between day, month and year on Tab, so Tab never got past it: a trap for the keyboard.)"""
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(accessible_name)
+        self.setDisplayFormat("dd/MM/yyyy")
+        self.setCalendarPopup(True)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002,N802 - Qt override
+        return QWidget.focusNextPrevChild(self, next)

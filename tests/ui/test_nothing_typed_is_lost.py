@@ -405,3 +405,17 @@ def test_every_way_of_leaving_keeps_a_date_in_words_and_the_notes(qtbot, app: Ap
     if way_out != "close":
         app.state.idle_lock_s = 0
         unlock(qtbot, app)
+
+
+def test_opening_the_record_already_open_again_keeps_the_form_being_typed_into(qtbot, app: AppController) -> None:  # noqa: ANN001
+    main = app.main
+    assert main is not None
+    record_id = new_record(qtbot, main, Qt.Key.Key_2)
+    stale = app.state.vault.records.get(record_id)  # as a second, slower request to open it returns it
+    when = fields(main)["held_at"]
+    type_into(qtbot, when, "21/11/2026 14:30")
+    main.editor.show_record(stale)  # a list refreshed under the cursor asks to open it once more
+    assert fields(main)["held_at"] is when and when.text() == "21/11/2026 14:30"
+    main.editor.save_now()
+    settle(qtbot, app.state)
+    assert app.state.vault.records.get(record_id).content.held_at == parse_when("21/11/2026 14:30")
