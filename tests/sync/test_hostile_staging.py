@@ -130,7 +130,7 @@ def test_a_file_bigger_than_the_staging_quota_is_a_413_with_the_limit_at_every_c
     for sha256, _size in huge[:3]:
         for index in (0, 1, 999_999):
             body = refused(uploader.put(sha256, index, _file("chunk", CHUNK)), 413, protocol.E_TOO_LARGE)
-            assert body.limit == QUOTA and "1.0 TiB" in body.detail and "administrator" in body.detail
+            assert body.limit == QUOTA and "1.1 TB" in body.detail and "administrator" in body.detail
     assert stored(service) == before and _staged_files(service) == []
 
 
@@ -143,7 +143,7 @@ def test_a_file_that_would_take_the_devices_part_uploads_past_the_quota_is_refus
     assert [a.status_code for a in uploader.send(first, [0, 1])] == [200, 200]
 
     body = refused(uploader.send(second, [0])[0], 413, protocol.E_TOO_LARGE)
-    assert body.limit == QUOTA and "2.0 KiB of other attachments part-sent" in body.detail
+    assert body.limit == QUOTA and "2.0 kB of other attachments part-sent" in body.detail
     assert uploader.received(second) == [] and uploader.received(first) == [0, 1]  # the refusal discarded nothing
 
     assert uploader.send(first, [1])[0].json() == {"sha256": _sha(first), "index": 1, "received": 2, "complete": False}
