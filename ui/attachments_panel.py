@@ -123,6 +123,8 @@ class AttachmentsPanel(QWidget):
         return current.data(ATTACHMENT_ROLE) if current is not None else None
 
     def set_record(self, record: RecordRow | None) -> None:
+        if (record.id if record else None) != self._record_id:
+            self.status.setText("")  # what was said about the record left behind goes with it
         self._record_id = record.id if record else None
         self.setEnabled(record is not None)
         self.files.clear()

@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self._current_record_id: str | None = None  # chosen in the list or opened; what Delete acts on
         self._cell: tuple[str, str] = ("", "")  # the coverage cell the list is filtered to
         self._query_generation = 0
+        self._filter_changed = False  # the next list query answers a change of filters (see _show_results)
         self.setWindowTitle("fieldapp")
         self.setWindowIcon(icon("app"))
         self.resize(1280, 720)
@@ -110,18 +111,18 @@ class MainWindow(QMainWindow):
         self.search_box.setAccessibleName("Search evidence")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search_box.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search_box.textChanged.connect(lambda _text: self._filters_changed())
         filters.addWidget(self.search_box, 3)
         self.kind_filter = QComboBox()
         self.kind_filter.setAccessibleName("Filter by kind")
         self.kind_filter.addItem("All kinds", None)
         for kind, label in domain.KIND_LABELS.items():
             self.kind_filter.addItem(label, kind)
-        self.kind_filter.currentIndexChanged.connect(lambda _i: self.refresh_list())
+        self.kind_filter.currentIndexChanged.connect(lambda _i: self._filters_changed(at_once=True))
         filters.addWidget(self.kind_filter, 1)
         middle_layout.addLayout(filters)
         self.list_filters = ListFilters(middle)
-        self.list_filters.changed.connect(self.refresh_list)
+        self.list_filters.changed.connect(lambda: self._filters_changed(at_once=True))
         middle_layout.addWidget(self.list_filters)
         self.cell_filter = QPushButton("")
         self.cell_filter.setAccessibleName("Clear the coverage filter")
@@ -284,6 +285,7 @@ class MainWindow(QMainWindow):
 
     def open_record(self, record_id: str) -> None:
         """Show a record in the editor (from the conflicts view), whichever assessment it is in."""
+        self.tabs.setCurrentIndex(0)  # the editor is hidden while the coverage grid is shown
         self._set_current_record(record_id)
         QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
 
@@ -446,7 +448,17 @@ class MainWindow(QMainWindow):
         elif self.statusBar().currentMessage() in (FIRST_ASSESSMENT_HINT, ALL_ARCHIVED_HINT):
             self.statusBar().clearMessage()  # done (typed here, or arrived by sync): the hint would mislead
 
+    def _filters_changed(self, *, at_once: bool = False) -> None:
+        """The inspector narrowed or widened the list: the answer decides whether the open record
+        is still among what is shown (see _show_results)."""
+        self._filter_changed = True
+        if at_once:
+            self.refresh_list()
+        else:
+            self._search_timer.start()
+
     def refresh_list(self) -> None:
+        filtered, self._filter_changed = self._filter_changed, False
         self._query_generation += 1
         generation = self._query_generation
         statement, category = self._cell
@@ -466,21 +478,31 @@ class MainWindow(QMainWindow):
             count=True,
         )
         QueryOp(self._state, lambda vault: vault.search(query)).success(
-            lambda results: self._show_results(generation, results)
+            lambda results: self._show_results(generation, results, filtered=filtered)
         ).run_in_background()
 
     def _kinds(self) -> tuple[str, ...]:
         kind = self.kind_filter.currentData()
         return (kind,) if kind else ()
 
-    def _show_results(self, generation: int, results: Any) -> None:
+    def _show_results(self, generation: int, results: Any, *, filtered: bool = False) -> None:
         if generation != self._query_generation:
             return  # an older query answered after a newer one was asked
         self.model.set_rows(results.items)
         total = results.total if results.total is not None else f"{len(results.items)}+"
         self.count_label.setText(f"{total} record{'s' if total != 1 else ''}")
-        if self.editor.record_id is not None:
-            self._select(self.editor.record_id)
+        open_id = self.editor.record_id
+        if open_id is None:
+            return
+        everything_listed = results.total == len(results.items)
+        if filtered and everything_listed and self.model.row_of(open_id) is None:
+            # The filters now hide the record being edited: it is saved and closed, not left
+            # open beside a list that does not show it.
+            self.editor.show_record(None)
+            self._set_current_record(None)
+            self.statusBar().showMessage("The record you had open is not among those shown now; it was saved and closed.", 8000)
+            return
+        self._select(open_id)
 
     def on_tabs_current_changed(self, _index: int) -> None:
         # The grid needs the editor's room; the editor comes back with the evidence list.
@@ -502,7 +524,7 @@ class MainWindow(QMainWindow):
             self.cell_filter.setToolTip(f"Showing only the evidence for {words}; click to show all evidence again")
         self.cell_filter.setVisible(bool(statement_id))
         self.tabs.setCurrentIndex(0)
-        self.refresh_list()
+        self._filters_changed(at_once=True)
 
     # -- slots ------------------------------------------------------------------------------------
 

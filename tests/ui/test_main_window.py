@@ -14,7 +14,7 @@ from fieldapp.dates import parse_when
 from fieldapp.search import Query
 from fieldapp.vault import Vault
 
-from ui.main_window import MainWindow
+from ui.main_window import SEARCH_DELAY_MS, MainWindow
 from ui.record_list import RecordListModel
 from ui.row_table import RowTable
 from ui.state import AppState
@@ -328,3 +328,34 @@ def test_a_pseudonym_that_looks_like_a_real_name_and_address_is_questioned_besid
     qtbot.keyClicks(pseudonym, "Carer C4")
     window.editor.save_now()
     assert not note.isVisible()
+
+
+def test_a_filter_that_hides_the_open_record_saves_and_closes_it_but_a_save_never_does(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    aid = state.vault.assessments.list()[0].id
+    state.vault.records.create(aid, domain.Interview(title="Carer interview"))
+    window.kind_filter.setCurrentIndex(window.kind_filter.findData("interview"))
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    window.new_actions["observation"].trigger()  # made while the list shows interviews only
+    qtbot.waitUntil(lambda: "title" in window.editor._fields and state.tasks.pending == 0)
+    board = window.editor.record_id
+    qtbot.keyClicks(field(window, "title"), "ICB board")
+    window.editor.save_now()  # a save refreshes the list: the record it does not show stays open
+    qtbot.wait(SEARCH_DELAY_MS * 3)
+    settle(qtbot, state)
+    assert window.editor.record_id == board
+    qtbot.keyClicks(field(window, "notes"), "Chair asks for the winter plan")
+    qtbot.keyClicks(window.search_box, "carer")  # the inspector narrows the list: now it closes
+    qtbot.waitUntil(lambda: window.editor.record_id is None, timeout=5_000)
+    assert "saved and closed" in window.statusBar().currentMessage()
+    settle(qtbot, state)
+    assert state.vault.records.get(board).content.notes == "Chair asks for the winter plan"
+
+
+def test_opening_a_record_from_elsewhere_leaves_the_coverage_grid_for_the_editor(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    rec = state.vault.records.create(state.vault.assessments.list()[0].id, domain.Observation(title="Board")).value
+    window.tabs.setCurrentWidget(window.coverage)
+    window.open_record(rec.id)
+    qtbot.waitUntil(lambda: window.editor.record_id == rec.id)
+    assert window.tabs.currentIndex() == 0 and window.editor_area.isVisible()

@@ -419,3 +419,22 @@ def test_opening_the_record_already_open_again_keeps_the_form_being_typed_into(q
     main.editor.save_now()
     settle(qtbot, app.state)
     assert app.state.vault.records.get(record_id).content.held_at == parse_when("21/11/2026 14:30")
+
+
+def test_words_typed_just_before_tagging_or_attaching_are_kept(qtbot, app: AppController, tmp_path: Path) -> None:  # noqa: ANN001
+    main = app.main
+    assert main is not None
+    record_id = new_record(qtbot, main, Qt.Key.Key_1)
+    type_into(qtbot, fields(main)["notes"], "Typed, then tagged at once.")
+    item = next(i for i in main.editor.tag_panel._statement_items() if i.data(0, Qt.ItemDataRole.UserRole) == "learning-culture")
+    item.setCheckState(0, Qt.CheckState.Checked)  # well within the autosave's 2 seconds
+    photo = tmp_path / "agenda.txt"
+    photo.write_text("Agenda")
+    type_into(qtbot, fields(main)["notes"], " Then a file.")
+    main.editor.attachments.add_paths([photo])
+    settle(qtbot, app.state)
+    main.editor.show_record(None)  # leave the record
+    settle(qtbot, app.state)
+    kept = app.state.vault.records.get(record_id)
+    assert kept.content.notes == "Typed, then tagged at once. Then a file."
+    assert [link.statement_id for link in kept.links] == ["learning-culture"] and [a.name for a in kept.attachments] == ["agenda.txt"]
