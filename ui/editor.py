@@ -111,9 +111,11 @@ class RecordEditor(QWidget):
 
     def show_record(self, record: RecordRow | None) -> None:
         """Show another record; the one being edited is saved and a revision cut first. The record
-        already open stays as it is: a second request to open it (two clicks, a list refreshed
+        already open keeps its form: a second request to open it (two clicks, a list refreshed
         under the cursor) must not build the form again under someone typing into it."""
         if record is not None and self._record is not None and record.id == self._record.id:
+            for panel in (self.tag_panel, self.attachments, self.history):
+                panel.set_record(record)  # its tags, files and history as they are now; the form stays
             return
         self.leave_record()
         self._record = record
