@@ -49,7 +49,12 @@ def demo_vault(path: Path) -> Vault:
         notes="Describes a delayed discharge and no respite care for six weeks.",
     )).value  # fmt: skip
     vault.links.tag(carer.id, "safe-systems-pathways-transitions")
-    vault.records.create(ics, domain.Interview(title="Person using services", pseudonym="P3", held_at="2026-11-21T11:00"))
+    person = vault.records.create(ics, domain.Interview(
+        title="Person using services", pseudonym="P3", consent=domain.Consent(True, "verbal", "2026-11-21T11:00"),
+        notes="Waited three weeks for a care package after leaving hospital; the GP was not told.",
+    )).value  # fmt: skip
+    # When was typed in words: kept as typed beside the draft, said so under the field, flagged in the list.
+    vault.records.save_edit(person.id, person.content, base=person.content, as_typed={"held_at": "Friday, after the carers' forum"})
     vault.records.create(ics, domain.CaseTracking(
         title="Hospital to home", pseudonym="Person P17",
         contacts=(domain.Contact("c1", "Emergency department", "2026-10-01", "Admitted after a fall", "", "Waited 9 hours"),
@@ -115,6 +120,10 @@ def _shoot(out: Path) -> None:
             window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
             settle(state)
             save(window, f"main-{kind.replace('_', '-')}", out)
+        row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).title == "Person using services")
+        window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+        settle(state)
+        save(window, "main-date-to-check", out)
         window.tabs.setCurrentWidget(window.coverage)
         settle(state)
         save(window, "coverage", out)
