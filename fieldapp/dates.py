@@ -67,32 +67,32 @@ def parse_when(text: str, *, day_first: bool = True, now: datetime | None = None
 def show_when(value: str | None, *, day_first: bool = True) -> str:
     """A kept value as it is shown: "21/11/2026" or "21/11/2026 14:30" (the wall time recorded).
     A value that is not ISO (typed text kept as it was) is shown as it is."""
-    if not value:
-        return ""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return value
+    parsed = _kept(value)
+    if parsed is None:
+        return value or ""  # text kept as typed is shown as it is
     day = parsed.strftime("%d/%m/%Y" if day_first else "%m/%d/%Y")
     return day if _is_date_only(value) else f"{day} {parsed.strftime('%H:%M')}"
 
 
 def show_long(value: str | None) -> str:
     """A kept value in words, for reading rather than editing: "Sat 21 Nov 2026, 14:30"."""
-    if not value:
-        return ""
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return value
+    parsed = _kept(value)
+    if parsed is None:
+        return value or ""
     day = f"{parsed.strftime('%a')} {parsed.day} {_MONTH_NAMES[parsed.month - 1][:3]} {parsed.year}"
     return day if _is_date_only(value) else f"{day}, {parsed.strftime('%H:%M')}"
 
 
 def day_of(value: str | None) -> date | None:
     """The day of a kept value (its wall-time day), None for none or for text kept as typed."""
+    parsed = _kept(value)
+    return parsed.date() if parsed else None
+
+
+def _kept(value: str | None) -> datetime | None:
+    """A kept ISO value read back; None for none, or for text that is not ISO."""
     try:
-        return datetime.fromisoformat(value).date() if value else None
+        return datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
 

@@ -32,7 +32,8 @@ from fieldapp.vault import CreatedVault, Vault
 
 from ui.errors import message_for
 from ui.icons import icon
-from ui.passphrase import acceptable, strength, verdict
+from ui.passphrase import acceptable, strength
+from ui.strength_meter import show_strength, strength_meter
 from ui.state import AppState
 
 
@@ -118,13 +119,7 @@ class PassphrasePage(QWizardPage):
         self.second.setEchoMode(QLineEdit.EchoMode.Password)
         self.second.setAccessibleName("Passphrase again")
         self.second.setPlaceholderText("The same passphrase again")
-        self.meter = QProgressBar()
-        self.meter.setRange(0, 4)
-        self.meter.setTextVisible(False)
-        self.meter.setAccessibleName("Passphrase strength")
-        self.verdict = QLabel("")
-        self.verdict.setAccessibleName("Passphrase advice")
-        self.verdict.setWordWrap(True)
+        self.meter, self.verdict = strength_meter()
         for widget in (self.first, self.second, self.meter, self.verdict):
             layout.addWidget(widget)
         self.first.textChanged.connect(self.on_text_changed)
@@ -136,8 +131,7 @@ class PassphrasePage(QWizardPage):
         self.second.clear()
 
     def on_text_changed(self, _text: str) -> None:
-        self.meter.setValue(strength(self.first.text()).score)
-        self.verdict.setText(verdict(self.first.text(), self.second.text()))
+        show_strength(self.meter, self.verdict, self.first.text(), self.second.text())
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 - Qt override

@@ -13,7 +13,8 @@ from fieldapp.errors import WrongPassphrase
 
 from ui.errors import message_for
 from ui.operations import QueryOp
-from ui.passphrase import acceptable, strength, verdict
+from ui.passphrase import acceptable, strength
+from ui.strength_meter import show_strength, strength_meter
 from ui.state import AppState
 
 WRONG_CURRENT = "That is not the current passphrase; nothing was changed."
@@ -30,13 +31,7 @@ class ChangePassphraseDialog(QDialog):
         self.current = self._secret("Current passphrase")
         self.first = self._secret("New passphrase")
         self.second = self._secret("New passphrase again")
-        self.meter = QProgressBar()
-        self.meter.setRange(0, 4)
-        self.meter.setTextVisible(False)
-        self.meter.setAccessibleName("Passphrase strength")
-        self.verdict = QLabel("")
-        self.verdict.setAccessibleName("Passphrase advice")
-        self.verdict.setWordWrap(True)
+        self.meter, self.verdict = strength_meter()
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setAccessibleName("Changing the passphrase")
@@ -76,8 +71,7 @@ class ChangePassphraseDialog(QDialog):
         return bool(self.current.text()) and acceptable(strength(self.first.text())) and self.first.text() == self.second.text()
 
     def on_text_changed(self, *_args: object) -> None:
-        self.meter.setValue(strength(self.first.text()).score)
-        self.verdict.setText(verdict(self.first.text(), self.second.text()) if self.first.text() else "")
+        show_strength(self.meter, self.verdict, self.first.text(), self.second.text())
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.complete())
 
     def accept(self) -> None:

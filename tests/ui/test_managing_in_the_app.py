@@ -4,7 +4,6 @@ passphrase, and Ctrl+Q quitting without losing a word."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 from vault_fixtures import PASSPHRASE, sample_contents
 
 from fieldapp.errors import NotFound, WrongPassphrase
@@ -27,31 +27,6 @@ from ui.state import AppState
 from ui.unlock import UnlockWindow
 
 NEW_PASSPHRASE = "lamp orbit velvet crane"
-
-
-@pytest.fixture
-def state(vault: Vault, assessment_id: str, tmp_path: Path) -> Iterator[AppState]:
-    s = AppState(vault_path=vault.path, vault=vault, settings_file=tmp_path / "fieldapp.conf")
-    yield s
-    s.tasks.shutdown()
-
-
-def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
-    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=20_000)
-
-
-@pytest.fixture
-def window(qtbot, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001
-    w = MainWindow(state)
-    qtbot.addWidget(w)
-    w.show()
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
-    w.load()
-    qtbot.waitUntil(lambda: w.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
-    yield w
-    w.close()
-    settle(qtbot, state)
 
 
 def open_only_record(qtbot, window: MainWindow, state: AppState) -> str:  # noqa: ANN001

@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -16,10 +15,10 @@ import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenu, QWidget
+from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 from vault_fixtures import sample_contents
 
 from fieldapp import migrate
-from fieldapp.vault import Vault
 
 from ui.help import ShortcutsDialog, about_text, app_version
 from ui.main_window import MainWindow
@@ -27,31 +26,6 @@ from ui.menus import MENUS, mnemonic, plain
 from ui.state import AppState
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def state(vault: Vault, assessment_id: str, tmp_path: Path) -> Iterator[AppState]:
-    s = AppState(vault_path=vault.path, vault=vault, settings_file=tmp_path / "settings" / "fieldapp.conf")
-    yield s
-    s.tasks.shutdown()
-
-
-def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
-    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
-
-
-@pytest.fixture
-def window(qtbot, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001
-    w = MainWindow(state)
-    qtbot.addWidget(w)
-    w.show()
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
-    w.load()
-    qtbot.waitUntil(lambda: w.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
-    yield w
-    w.close()
-    settle(qtbot, state)
 
 
 def in_menu_bar(window: MainWindow) -> set[QAction]:

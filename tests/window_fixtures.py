@@ -1,0 +1,39 @@
+"""The main window on a vault with one assessment, active and loaded, with a preferences file of
+its own; imported by the UI tests that drive menus and dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from fieldapp.vault import Vault
+
+from ui.main_window import MainWindow
+from ui.state import AppState
+
+
+@pytest.fixture
+def state(vault: Vault, assessment_id: str, tmp_path: Path) -> Iterator[AppState]:
+    s = AppState(vault_path=vault.path, vault=vault, settings_file=tmp_path / "settings" / "fieldapp.conf")
+    yield s
+    s.tasks.shutdown()
+
+
+def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
+    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=20_000)
+
+
+@pytest.fixture
+def window(qtbot, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001
+    w = MainWindow(state)
+    qtbot.addWidget(w)
+    w.show()
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
+    w.load()
+    qtbot.waitUntil(lambda: w.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
+    yield w
+    w.close()
+    settle(qtbot, state)
