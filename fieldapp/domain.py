@@ -330,10 +330,14 @@ def when_paths(content: Content) -> tuple[str, ...]:
     return ("held_at",)
 
 
+QUICK_NOTE = "quick_note"  # a quick note typed but not yet added (Enter adds it to the notes)
+
+
 def check_as_typed(content: Content, as_typed: Mapping[str, str]) -> dict[str, str]:
-    """Text typed into date fields that does not read as a date yet, kept for the fields content
-    has (a removed contact's goes with it); raises ValidationError for text that cannot be kept."""
-    paths = set(when_paths(content))
+    """Text kept as typed beside a draft, for the fields content has (a removed contact's goes
+    with it): date fields whose text does not read as a date yet, and a quick note not yet added.
+    Raises ValidationError for text that cannot be kept."""
+    paths = {*when_paths(content), QUICK_NOTE}
     kept: dict[str, str] = {}
     for path, text in as_typed.items():
         _check_text(text, f"{content.kind}.{path}")

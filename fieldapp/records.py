@@ -236,7 +236,8 @@ def write_as_typed(session: Session, num: int, as_typed: Mapping[str, str]) -> b
 
 def record_flags(content: domain.Content, as_typed: Mapping[str, str]) -> tuple[str, ...]:
     """What the list shows beside a record's title: the domain's flags, and a date to fix."""
-    return domain.flags(content) + (("date-unreadable",) if as_typed else ())
+    unreadable = any(path != domain.QUICK_NOTE for path in as_typed)
+    return domain.flags(content) + (("date-unreadable",) if unreadable else ())
 
 
 def _decode(session: Session, num: int, kind: str) -> domain.Content:

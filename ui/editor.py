@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import domain
+from fieldapp import dates as core_dates
 from fieldapp.dates import is_iso
 from fieldapp.errors import NotFound, UnreadableDate, ValidationError
 from fieldapp.links import passage_of
@@ -263,10 +264,15 @@ class RecordEditor(QWidget):
         self._line(form, "location", "Where", c.location)
         self._table(form, "attendees", "Attendees by role", attendees_table(c.attendees))
         self._text(form, "notes", "Notes", c.notes)
-        self.quick_note = QLineEdit()
+        self._quick_note_row(form)
+
+    def _quick_note_row(self, form: QFormLayout) -> None:
+        """A line under the notes: Enter adds it with the time; until then it is kept as typed."""
+        self.quick_note = QLineEdit(self._shown_typed.get(domain.QUICK_NOTE, ""))
         self.quick_note.setPlaceholderText("Quick note: type and press Enter to add it with the time")
         self.quick_note.setAccessibleName("Quick note")
         self.quick_note.returnPressed.connect(self._add_quick_note)
+        self.quick_note.textEdited.connect(self._edited)
         form.addRow("Quick note", self.quick_note)
 
     def _interview_form(self, form: QFormLayout, c: domain.Interview) -> None:
@@ -284,6 +290,7 @@ class RecordEditor(QWidget):
         self._when(form, "held_at", "When", c.held_at)
         self._line(form, "location", "Where", c.location)
         self._text(form, "notes", "Notes", c.notes)
+        self._quick_note_row(form)
 
     def _case_form(self, form: QFormLayout, c: domain.CaseTracking) -> None:
         self._line(form, "title", "Title", c.title)
@@ -293,6 +300,7 @@ class RecordEditor(QWidget):
         contacts = [dataclasses.replace(x, date=typed.get(f"contacts.{x.id}.date", x.date)) for x in c.contacts]
         self._table(form, "contacts", "Timeline of contacts (Alt+Up / Alt+Down to reorder)", contacts_table(contacts))
         self._text(form, "notes", "Notes", c.notes)
+        self._quick_note_row(form)
 
     def _focus_group_form(self, form: QFormLayout, c: domain.FocusGroup) -> None:
         self._line(form, "title", "Title", c.title)
@@ -309,6 +317,7 @@ class RecordEditor(QWidget):
         self._line(form, "facilitator", "Facilitator", c.facilitator)
         self._line(form, "location", "Where", c.location)
         self._text(form, "notes", "Notes", c.notes)
+        self._quick_note_row(form)
 
     # -- reading the form back, saving ------------------------------------------------------------
 
@@ -332,7 +341,7 @@ class RecordEditor(QWidget):
         reading = FormReading(held)
         for name, widget in self._fields.items():
             if isinstance(widget, WhenEdit):
-                values[name] = self._read_when(name, widget.text(), held, reading)
+                values[name] = self._read_when(name, widget.text(), reading)
             elif isinstance(widget, (QLineEdit, QPlainTextEdit)):
                 text = widget.text() if isinstance(widget, QLineEdit) else widget.toPlainText()
                 values[name] = self._read_text(name, text, held, reading)
@@ -345,18 +354,22 @@ class RecordEditor(QWidget):
             elif isinstance(widget, RowTable):
                 values[name] = widget.model.rows()
         reading.content = _content(held, values)
+        if self.quick_note is not None and self.quick_note.text().strip():
+            reading.as_typed[domain.QUICK_NOTE] = self.quick_note.text()  # not added yet: kept as typed
         if isinstance(reading.content, domain.CaseTracking):
-            reading.content = self._contacts_as_typed(reading.content, held, reading)
+            reading.content = self._contacts_as_typed(reading.content, reading)
         return reading
 
-    def _read_when(self, name: str, text: str, held: domain.Content, reading: FormReading) -> str | None:
+    def _read_when(self, name: str, text: str, reading: FormReading) -> str | None:
         try:
-            return read_when(text)
+            kept = read_when(text)
         except UnreadableDate as exc:
-            path = _WHEN_PATHS[name]
-            reading.as_typed[path] = text
-            reading.problems[name] = f"{exc} Kept as you typed it, and saved with everything else."
-            return _value_at(held, path)
+            reading.as_typed[_WHEN_PATHS[name]] = text
+            reading.problems[name] = f"{exc} {_KEPT_AS_TYPED}"
+            return None  # not the date it replaced: colleagues see no date rather than a stale one
+        if (warning := _far_future(kept)) is not None:
+            reading.problems[name] = warning  # saved all the same: the inspector may mean it
+        return kept
 
     def _read_text(self, name: str, text: str, held: domain.Content, reading: FormReading) -> str:
         problem = domain.text_problem(text, f"{held.kind}.{name}")  # the core's words for it
@@ -367,20 +380,19 @@ class RecordEditor(QWidget):
         reading.problems[name] = problem
         return str(getattr(held, name, ""))
 
-    def _contacts_as_typed(self, content: domain.CaseTracking, held: domain.Content, reading: FormReading) -> domain.CaseTracking:
-        """A contact's date that does not read is kept as typed; the contact keeps the vault's date."""
-        before = {c.id: c.date for c in getattr(held, "contacts", ())}
+    def _contacts_as_typed(self, content: domain.CaseTracking, reading: FormReading) -> domain.CaseTracking:
+        """A contact's date that does not read is kept as typed; the contact itself has no date until then."""
         contacts, unread = [], []
         for number, contact in enumerate(content.contacts, start=1):
             if not is_iso(contact.date):
                 reading.as_typed[f"contacts.{contact.id}.date"] = contact.date or ""
                 unread.append(f"Contact {number}: '{contact.date}'")
-                contact = dataclasses.replace(contact, date=before.get(contact.id))
+                contact = dataclasses.replace(contact, date=None)
             contacts.append(contact)
         if unread:
             reading.problems["contacts"] = (
                 f"{'; '.join(unread)} {'is' if len(unread) == 1 else 'are'} not a date yet (type it like "
-                "21/11/2026). Kept as you typed it, and saved with everything else."
+                f"21/11/2026). {_KEPT_AS_TYPED}"
             )
         return dataclasses.replace(content, contacts=tuple(contacts))
 
@@ -495,9 +507,9 @@ class RecordEditor(QWidget):
         text = self.quick_note.text().strip()
         if not text:
             return
-        self.save_now()  # the note goes after what was typed above it
         record_id, moment = self._record.id, datetime.now()
         self.quick_note.clear()
+        self.save_now()  # the note goes after what was typed above it (and is no longer kept as typed)
         sent = self._sent
         VaultOp(self._state, lambda vault: vault.records.add_note(record_id, text, at=moment), initiator=self).success(
             lambda done: self._on_note_added(sent, done.value)
@@ -567,6 +579,19 @@ def _form_value(content: Any, as_typed: Mapping[str, str], name: str) -> Any:
     if name == "role":
         return content.role or ""
     return getattr(content, name)
+
+
+_KEPT_AS_TYPED = (
+    "Kept as you typed it on this laptop, and everything else saved; colleagues see no date here until it reads as one."
+)
+
+
+def _far_future(kept: str | None) -> str | None:
+    """A date more than a day ahead is more often a mistyped year than evidence from the future."""
+    day = core_dates.day_of(kept)
+    if day is None or day <= date.today() + timedelta(days=1):
+        return None
+    return f"{when_text(kept)} is in the future: check the year. It is saved as typed."
 
 
 def _value_at(content: domain.Content, path: str) -> str | None:

@@ -438,3 +438,53 @@ def test_words_typed_just_before_tagging_or_attaching_are_kept(qtbot, app: AppCo
     kept = app.state.vault.records.get(record_id)
     assert kept.content.notes == "Typed, then tagged at once. Then a file."
     assert [link.statement_id for link in kept.links] == ["learning-culture"] and [a.name for a in kept.attachments] == ["agenda.txt"]
+
+
+# -- quick notes: on every kind of record, and kept as typed until Enter adds them -------------------
+
+
+@pytest.mark.parametrize("k", [Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_4])
+def test_a_quick_note_not_yet_added_is_kept_as_typed_through_switching_records_and_a_lock(qtbot, app: AppController, k: Qt.Key) -> None:  # noqa: ANN001
+    main = app.main
+    assert main is not None
+    record_id = new_record(qtbot, main, k)
+    qtbot.keyClick(main, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is main.editor.quick_note)
+    qtbot.keyClicks(main.editor.quick_note, "Chair leaves at 11")  # no Enter
+    other = new_record(qtbot, main, Qt.Key.Key_1)
+    assert other != record_id
+    main = lock_and_unlock(qtbot, app)
+    open_from_list(qtbot, main, record_id)
+    assert main.editor.quick_note is not None and main.editor.quick_note.text() == "Chair leaves at 11"
+    kept = app.state.vault.records.get(record_id)
+    assert kept.as_typed == {"quick_note": "Chair leaves at 11"} and "date-unreadable" not in kept.flags
+    main.editor.quick_note.setFocus()
+    qtbot.keyClick(main.editor.quick_note, Qt.Key.Key_Return)  # now it is added, with the time
+    qtbot.waitUntil(lambda: "Chair leaves at 11" in fields(main)["notes"].toPlainText(), timeout=5_000)
+    settle(qtbot, app.state)
+    main.editor.save_now()
+    settle(qtbot, app.state)
+    kept = app.state.vault.records.get(record_id)
+    assert kept.content.notes.endswith("Chair leaves at 11") and kept.as_typed == {}
+
+
+def test_a_date_in_words_leaves_no_stale_date_for_colleagues_and_a_year_far_ahead_is_questioned(qtbot, app: AppController) -> None:  # noqa: ANN001
+    main = app.main
+    assert main is not None
+    record_id = new_record(qtbot, main, Qt.Key.Key_2)
+    type_into(qtbot, fields(main)["held_at"], "21/11/2026 14:30")
+    main.editor.save_now()
+    settle(qtbot, app.state)
+    fields(main)["held_at"].selectAll()
+    type_into(qtbot, fields(main)["held_at"], "after lunch")
+    main.editor.save_now()
+    settle(qtbot, app.state)
+    kept = app.state.vault.records.get(record_id)
+    assert kept.content.held_at is None and kept.as_typed == {"held_at": "after lunch"}  # not 21/11 any more
+    fields(main)["held_at"].selectAll()
+    type_into(qtbot, fields(main)["held_at"], "21/11/2062 10:00")
+    main.editor.save_now()
+    note = main.editor._field_notes["held_at"]
+    assert note.isVisible() and "in the future: check the year" in note.text()
+    settle(qtbot, app.state)
+    assert app.state.vault.records.get(record_id).content.held_at == parse_when("21/11/2062 10:00")  # saved as typed
