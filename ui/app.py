@@ -58,6 +58,7 @@ class AppController(QObject):
         self.state = state
         self.window: QWidget | None = None
         self.main: MainWindow | None = None
+        self._reopen: str | None = None  # the record open when the vault locked, opened again after unlock
         self._idle = QTimer(self, singleShot=True)
         self._idle.timeout.connect(self.lock)
         # The session's D-Bus by default; tests hand in a watcher on a private bus.
@@ -116,6 +117,9 @@ class AppController(QObject):
             self.main.quit_requested.connect(self.quit)
         self._show(self.main)
         self.main.load()
+        if self._reopen is not None:
+            self.main.open_record(self._reopen)  # back where the inspector was when it locked
+            self._reopen = None
         self.state.signals.vault_unlocked.emit()
         self._arm_idle()
         self._enrol_with_local_service()
@@ -167,6 +171,7 @@ class AppController(QObject):
         if self.main is None or self.state.vault is None or self.state.vault.is_locked:
             return False
         self._idle.stop()
+        self._reopen = self.main.editor.record_id  # an id, not evidence: kept in memory for the unlock
         self.main.editor.leave_record()
         self.main.hide()
         self.main.model.set_rows(())

@@ -488,3 +488,13 @@ def test_a_date_in_words_leaves_no_stale_date_for_colleagues_and_a_year_far_ahea
     assert note.isVisible() and "in the future: check the year" in note.text()
     settle(qtbot, app.state)
     assert app.state.vault.records.get(record_id).content.held_at == parse_when("21/11/2062 10:00")  # saved as typed
+
+
+def test_after_unlocking_the_record_open_at_the_lock_is_open_again(qtbot, app: AppController) -> None:  # noqa: ANN001
+    main = app.main
+    assert main is not None
+    record_id = new_record(qtbot, main, Qt.Key.Key_3)
+    type_into(qtbot, fields(main)["title"], "Mr B, hospital to home")
+    main = lock_and_unlock(qtbot, app)
+    qtbot.waitUntil(lambda: main.editor.record_id == record_id and "title" in main.editor._fields, timeout=10_000)
+    assert fields(main)["title"].text() == "Mr B, hospital to home"
