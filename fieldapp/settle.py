@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp import domain, graph, revision
 from fieldapp.errors import FieldappError, NotFound, ValidationError
-from fieldapp.merge import Collision
+from fieldapp.merge import Collision, merge_bodies
 from fieldapp.models import Assessment, Blob, Record, Revision
 from fieldapp.records import RECORD_BY_ID, apply_snapshot, cut_revision, describe, snapshot, write_content
 
@@ -135,6 +135,8 @@ def resolve(session: Session, vault: Vault, rec: Record, take: str | None) -> Re
         if take not in heads:
             raise NotFound("That version is not one of the record's conflicting versions.")
         body = _load(session, take).fields()
+        if not body["deleted"]:
+            body = _with_deleters_edits(session, rec.id, heads, take, body)
         if body["deleted"]:
             rec.deleted = True
             session.execute(sa.text("DELETE FROM record_fts WHERE rowid = :num"), {"num": rec.num})
@@ -155,6 +157,28 @@ def resolve(session: Session, vault: Vault, rec: Record, take: str | None) -> Re
 
 
 # -- helpers ---------------------------------------------------------------------------------------
+
+
+def _with_deleters_edits(session: Session, record_id: str, heads: list[str], take: str, body: dict) -> dict:
+    """Keeping a version against a delete keeps what the deleting side had written before it
+    deleted, where that merges cleanly: a colleague's last words are not dropped by the choice to
+    keep the record (where they collide, the kept version's stand and theirs stay in the history)."""
+    parents = _graph(session, record_id)
+    for other in heads:
+        if other == take or not _load(session, other).fields()["deleted"]:
+            continue
+        before = next((p for p in parents.get(other, ()) if not _load(session, p).fields()["deleted"]), None)
+        if before is None:
+            continue
+        base_id = graph.merge_base(parents, before, take)
+        base = _load(session, base_id).fields() if base_id else None
+        merged = merge_bodies(base, _load(session, before).fields(), body)
+        if merged.snapshot is not None:
+            snap = merged.snapshot
+            body = {**body, "content": dict(snap.content), "links": [dict(x) for x in snap.links],
+                    "attachments": [dict(x) for x in snap.attachments]}  # fmt: skip
+    return body
+
 
 
 def _graph(session: Session, record_id: str) -> dict[str, list[str]]:
