@@ -28,9 +28,10 @@ from fastapi import Request, Response  # module level: FastAPI resolves the rout
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from fieldapp import domain, revision
+from fieldapp import domain
+from fieldapp.revisions import revision
 from fieldapp.ids import iso, utcnow, uuid7
-from fieldapp.keys import KdfParams
+from fieldapp.storage.keys import KdfParams
 from fieldapp.vault import Vault
 from sync import protocol
 from sync.client.api import ServiceApi

@@ -58,7 +58,7 @@ def run(*, records: int) -> dict:
 
 
 def _run(base: Path, records: int) -> dict:
-    from fieldapp.keys import KdfParams
+    from fieldapp.storage.keys import KdfParams
     from fieldapp.vault import Vault
 
     created = Vault.create(base / "vault", PASSPHRASE, kdf=KdfParams())
@@ -87,7 +87,7 @@ def _in_process(path: Path) -> dict:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from fieldapp import keys
+    from fieldapp.storage import keys
     from ui.main_window import MainWindow
     from ui.state import AppState
     from fieldapp.vault import Vault

@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from fieldapp import domain, keys
+from fieldapp import domain
+from fieldapp.storage import keys
 from fieldapp.search import Query
 from fieldapp.vault import Vault
 
@@ -137,7 +138,7 @@ def _time_saves(vault: Vault, ids: list[str], rng: random.Random) -> list[float]
 
 def _time_plain_sqlite(path: Path, vault: Vault, ids: list[str], rng: random.Random) -> list[float]:
     """The same bytes into plain SQLite (WAL, synchronous=FULL): the floor our save is compared to."""
-    from fieldapp.canonical import canonical_json
+    from fieldapp.revisions.canonical import canonical_json
 
     con = sqlite3.connect(path)
     con.execute("PRAGMA journal_mode=WAL")

@@ -13,23 +13,21 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from fieldapp.context import VaultContext
 from fieldapp.errors import ManagedByService, NotFound, ValidationError
 from fieldapp.framework import default_framework, framework_by_key
 from fieldapp.ids import uuid7
-from fieldapp.models import Assessment
+from fieldapp.storage.models import Assessment
 from fieldapp.rows import AssessmentRow, Changes, Done
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 
 class Assessments:
-    def __init__(self, vault: Vault) -> None:
-        self._vault = vault
+    def __init__(self, context: VaultContext) -> None:
+        self._context = context
 
     def create(
         self,
@@ -46,7 +44,7 @@ class Assessments:
             raise ValidationError("Give the assessment a name (the integrated care system's name).")
         _check_period(period_start, period_end)
         key = framework_by_key(framework_key).key if framework_key else default_framework().key
-        with self._vault.transaction("creating an assessment") as session:
+        with self._context.transaction("creating an assessment") as session:
             row = Assessment(
                 id=uuid7(),
                 name=name,
@@ -54,18 +52,18 @@ class Assessments:
                 period_end=period_end,
                 team=json.dumps([member.strip() for member in team if member.strip()]),
                 framework_key=key,
-                created_at=self._vault.now(),
+                created_at=self._context.now(),
             )
             session.add(row)
             return Done(_row(row), Changes(assessments=frozenset({row.id})))
 
     def get(self, assessment_id: str) -> AssessmentRow:
-        with self._vault.transaction("reading an assessment") as session:
+        with self._context.transaction("reading an assessment") as session:
             return _row(_get(session, assessment_id))
 
     def list(self) -> tuple[AssessmentRow, ...]:
         """Every assessment, archived ones too (each row says whether it is)."""
-        with self._vault.transaction("listing assessments") as session:
+        with self._context.transaction("listing assessments") as session:
             rows = session.scalars(sa.select(Assessment).order_by(Assessment.created_at, Assessment.id)).all()
             return tuple(_row(r) for r in rows)
 
@@ -74,7 +72,7 @@ class Assessments:
         name = name.strip()
         if not name:
             raise ValidationError("Give the assessment a name (the integrated care system's name).")
-        with self._vault.transaction("renaming an assessment") as session:
+        with self._context.transaction("renaming an assessment") as session:
             row = _local_only(session, assessment_id, "rename it")
             row.name = name
             return Done(_row(row), Changes(assessments=frozenset({row.id})))
@@ -82,14 +80,14 @@ class Assessments:
     def set_period(self, assessment_id: str, period_start: str | None, period_end: str | None) -> Done[AssessmentRow]:
         """The dates the assessment runs (ISO, either may be None), while it is on this laptop only."""
         _check_period(period_start, period_end)
-        with self._vault.transaction("setting an assessment's period") as session:
+        with self._context.transaction("setting an assessment's period") as session:
             row = _local_only(session, assessment_id, "change its period")
             row.period_start, row.period_end = period_start, period_end
             return Done(_row(row), Changes(assessments=frozenset({row.id})))
 
     def set_archived(self, assessment_id: str, archived: bool) -> Done[AssessmentRow]:
         """Hide the assessment from this laptop's list (or show it again); its records stay, and sync."""
-        with self._vault.transaction("archiving an assessment") as session:
+        with self._context.transaction("archiving an assessment") as session:
             row = _get(session, assessment_id)
             row.archived = archived
             return Done(_row(row), Changes(assessments=frozenset({row.id})))

@@ -11,26 +11,25 @@ import mimetypes
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 import sqlalchemy as sa
 
+from fieldapp.context import VaultContext
 from fieldapp.errors import IntegrityError, NotFound, StorageError, ValidationError, VaultLocked
 from fieldapp.ids import uuid7
-from fieldapp.models import Attachment, Blob
-from fieldapp.records import attachment_row, find_owned, load, mark_dirty
+from fieldapp.storage.models import Attachment, Blob
+from fieldapp.records import Records, attachment_row, find_owned, load, mark_dirty
 from fieldapp.rows import AttachmentRow, Changes, Done
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 Progress = Callable[[int, "int | None"], None]
 MAX_NAME = 255
 
 
 class Attachments:
-    def __init__(self, vault: Vault) -> None:
-        self._vault = vault
+    def __init__(self, context: VaultContext) -> None:
+        self._context = context
 
     def add(
         self,
@@ -43,7 +42,7 @@ class Attachments:
         cancel: Callable[[], bool] | None = None,
     ) -> Done[AttachmentRow]:
         """Stream a file in (encrypt, hash, write); never a plaintext copy on disk."""
-        self._vault.records.get(record_id)  # fail fast, before reading gigabytes
+        Records(self._context).get(record_id)  # fail fast, before reading gigabytes
         if isinstance(source, (str, Path)):
             path = Path(source)
             try:
@@ -70,12 +69,12 @@ class Attachments:
         name = _clean_name(name)
         media_type = media_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
         blob_id = os.urandom(16)
-        generation = self._vault.generation
-        info = self._vault.blobs.write(stream, blob_id=blob_id, progress=progress, cancel=cancel, total=total)
+        generation = self._context.generation
+        info = self._context.blobs.write(stream, blob_id=blob_id, progress=progress, cancel=cancel, total=total)
         duplicate = False
         try:
-            with self._vault.transaction("adding an attachment") as session:
-                if self._vault.generation != generation:
+            with self._context.transaction("adding an attachment") as session:
+                if self._context.generation != generation:
                     # Locked and unlocked while the file streamed in: unlocking may have tidied the
                     # new blob away as an orphan. Refuse rather than point at a missing file.
                     raise VaultLocked("The vault was locked while the file was being added; add it again.")
@@ -91,20 +90,20 @@ class Attachments:
                     media_type=media_type,
                     size=info.size,
                     sha256=info.sha256,
-                    created_at=self._vault.now(),
+                    created_at=self._context.now(),
                 )
                 session.add(att)
-                mark_dirty(self._vault, rec)
+                mark_dirty(self._context, rec)
                 result = Done(attachment_row(att), Changes(records=frozenset({rec.id}), attachments=frozenset({att.id})))
         except BaseException:
-            self._vault.blobs.remove(info.name)
+            self._context.blobs.remove(info.name)
             raise
         if duplicate:  # the same bytes are already stored once; keep that copy
-            self._vault.blobs.remove(info.name)
+            self._context.blobs.remove(info.name)
         return result
 
     def list(self, record_id: str) -> tuple[AttachmentRow, ...]:
-        return self._vault.records.get(record_id).attachments
+        return Records(self._context).get(record_id).attachments
 
     def read_into(
         self,
@@ -117,29 +116,29 @@ class Attachments:
     ) -> int:
         """Decrypt into dest (an explicit export, or memory for a preview), checking every chunk and the SHA-256."""
         blob = self._blob_of(attachment_id, record_id)
-        return self._vault.blobs.read_into(
+        return self._context.blobs.read_into(
             blob.name, dest, blob_id=blob.blob_id, expected_sha256=blob.sha256, progress=progress, cancel=cancel
         )
 
     def read_bytes(self, attachment_id: str, *, record_id: str | None = None) -> bytes:
         blob = self._blob_of(attachment_id, record_id)
-        return self._vault.blobs.read_bytes(blob.name, blob_id=blob.blob_id, expected_sha256=blob.sha256)
+        return self._context.blobs.read_bytes(blob.name, blob_id=blob.blob_id, expected_sha256=blob.sha256)
 
     def verify(self, attachment_id: str, *, record_id: str | None = None) -> None:
         """Raise IntegrityError unless every chunk decrypts and the bytes hash to the recorded SHA-256."""
         blob = self._blob_of(attachment_id, record_id)
-        self._vault.blobs.verify(blob.name, blob_id=blob.blob_id, expected_sha256=blob.sha256)
+        self._context.blobs.verify(blob.name, blob_id=blob.blob_id, expected_sha256=blob.sha256)
 
     def remove(self, attachment_id: str, *, record_id: str | None = None) -> Done[None]:
         """Take the attachment off its record; earlier revisions still refer to its bytes.
 
         Give its record_id: attachment ids are unique only within a record (as for each method here).
         """
-        with self._vault.transaction("removing an attachment") as session:
+        with self._context.transaction("removing an attachment") as session:
             att = find_owned(session, Attachment, attachment_id, record_id, "attachment")
             rec = load(session, att.record_id)
             session.delete(att)
-            mark_dirty(self._vault, rec)
+            mark_dirty(self._context, rec)
             return Done(None, Changes(records=frozenset({rec.id}), attachments=frozenset({attachment_id})))
 
     def adopt_orphans(self) -> int:
@@ -149,18 +148,18 @@ class Attachments:
         adopted = 0
         for name in self._orphans():
             try:
-                blob_id = self._vault.blobs.blob_id_of(name)
+                blob_id = self._context.blobs.blob_id_of(name)
                 sha, size = hashlib.sha256(), 0
-                for plain in self._vault.blobs.read_chunks(name, blob_id=blob_id):
+                for plain in self._context.blobs.read_chunks(name, blob_id=blob_id):
                     sha.update(plain)
                     size += len(plain)
             except IntegrityError:
-                self._vault.blobs.remove(name)  # damaged, or cut short by a crash: nothing to take back
+                self._context.blobs.remove(name)  # damaged, or cut short by a crash: nothing to take back
                 continue
-            with self._vault.transaction("taking back an attachment") as session:
+            with self._context.transaction("taking back an attachment") as session:
                 blob = session.get(Blob, sha.hexdigest())
                 if blob is not None and blob.name is not None:
-                    self._vault.blobs.remove(name)  # the same bytes are here already
+                    self._context.blobs.remove(name)  # the same bytes are here already
                     continue
                 if blob is None:
                     session.add(Blob(sha256=sha.hexdigest(), name=name, blob_id=blob_id, size=size))
@@ -173,17 +172,17 @@ class Attachments:
         """Remove stored blobs no row refers to (left by a crash between writing and committing)."""
         orphans = self._orphans()
         for name in orphans:
-            self._vault.blobs.remove(name)
+            self._context.blobs.remove(name)
         return len(orphans)
 
     def _orphans(self) -> list[str]:
         """Names of stored files that no row refers to."""
-        with self._vault.transaction("reading the attachment store") as session:
+        with self._context.transaction("reading the attachment store") as session:
             known = set(session.scalars(sa.select(Blob.name).where(Blob.name.is_not(None))))
-        return sorted(self._vault.blobs.names() - known)
+        return sorted(self._context.blobs.names() - known)
 
     def _blob_of(self, attachment_id: str, record_id: str | None) -> Blob:
-        with self._vault.transaction("reading an attachment") as session:
+        with self._context.transaction("reading an attachment") as session:
             att = find_owned(session, Attachment, attachment_id, record_id, "attachment")
             blob = session.get(Blob, att.sha256)
             if blob is None:

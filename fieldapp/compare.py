@@ -11,7 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fieldapp import domain, readable, revision
+from fieldapp import domain, readable
+from fieldapp.revisions import revision
 from fieldapp.errors import FieldappError
 from fieldapp.framework import framework_by_key
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from fieldapp.context import VaultContext
+from fieldapp.assessments import Assessments
 from fieldapp.framework import framework_by_key
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -28,17 +27,14 @@ class Coverage:
     def statement_total(self, statement_id: str) -> int:
         return sum(n for (s, _), n in self.cells.items() if s == statement_id)
 
-    def category_total(self, category_id: str) -> int:
-        return sum(n for (_, c), n in self.cells.items() if c == category_id)
-
     @property
     def missing(self) -> tuple[str, ...]:
         """Statements with no evidence yet, in framework order: what to look for before leaving site."""
         return tuple(s for s in self.statement_ids if self.statement_total(s) == 0)
 
 
-def compute(vault: Vault, assessment_id: str) -> Coverage:
-    assessment = vault.assessments.get(assessment_id)
+def compute(context: VaultContext, assessment_id: str) -> Coverage:
+    assessment = Assessments(context).get(assessment_id)
     framework = framework_by_key(assessment.framework_key)
     sql = sa.text(
         """SELECT l.statement_id, l.category_id, count(*), count(DISTINCT l.record_id)
@@ -46,7 +42,7 @@ def compute(vault: Vault, assessment_id: str) -> Coverage:
            WHERE r.assessment_id = :a AND r.deleted = 0
            GROUP BY l.statement_id, l.category_id"""
     )
-    with vault.transaction("counting coverage") as session:
+    with context.transaction("counting coverage") as session:
         rows = session.execute(sql, {"a": assessment_id}).all()
     statements = tuple(s.id for theme in framework.themes for s in framework.statements_in(theme.id))
     return Coverage(

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from fieldapp import domain, revision
+from fieldapp import domain
+from fieldapp.revisions import revision
+from fieldapp.context import VaultContext
 from fieldapp.errors import NotFound
-from fieldapp.models import Record, Revision
+from fieldapp.storage.models import Record, Revision
 from fieldapp.records import apply_snapshot, cut_revision, load, revision_row, to_row
 from fieldapp.rows import Changes, Done, LinkRow, Passage, RecordRow, RevisionRow
 from fieldapp.signers import Signer, signers
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -44,23 +43,23 @@ class DeletedRecord:
 
 
 class History:
-    def __init__(self, vault: Vault) -> None:
-        self._vault = vault
+    def __init__(self, context: VaultContext) -> None:
+        self._context = context
 
     def revisions(self, record_id: str) -> tuple[RevisionRow, ...]:
         """Oldest first, with which device made each (`signers` names them) and when."""
-        with self._vault.transaction("reading history") as session:
+        with self._context.transaction("reading history") as session:
             load(session, record_id, include_deleted=True)
             rows = session.scalars(sa.select(Revision).where(Revision.record_id == record_id).order_by(Revision.seq)).all()
             return tuple(revision_row(r) for r in rows)
 
     def signers(self) -> dict[str, Signer]:
         """Who made revisions here, by device id: inspector and laptop, in words (`Signer.words`)."""
-        with self._vault.transaction("reading who made revisions") as session:
-            return signers(session, self._vault.device_id)
+        with self._context.transaction("reading who made revisions") as session:
+            return signers(session, self._context.device_id)
 
     def snapshot(self, revision_id: str) -> RevisionSnapshot:
-        with self._vault.transaction("reading a revision") as session:
+        with self._context.transaction("reading a revision") as session:
             rev = _get(session, revision_id)
             body = revision.parse_body(rev.body)
             content = None if body["deleted"] else domain.from_dict(body["kind"], body["content"])
@@ -69,13 +68,13 @@ class History:
 
     def signed(self, revision_id: str) -> revision.SignedRevision:
         """The revision as it is sent and checked: id, canonical body, signature."""
-        with self._vault.transaction("reading a revision") as session:
+        with self._context.transaction("reading a revision") as session:
             rev = _get(session, revision_id)
             return revision.SignedRevision(rev.id, rev.body, rev.signature)
 
     def restore(self, record_id: str, revision_id: str) -> Done[RecordRow]:
         """Bring back an earlier revision's content as a new revision (history only grows)."""
-        with self._vault.transaction("restoring a revision") as session:
+        with self._context.transaction("restoring a revision") as session:
             rec = load(session, record_id, include_deleted=True)
             rev = _get(session, revision_id)
             if rev.record_id != rec.id:
@@ -83,30 +82,30 @@ class History:
             body = revision.parse_body(rev.body)
             if body["deleted"]:
                 raise NotFound("That revision is a deletion; pick an earlier one to restore.")
-            cut_revision(session, self._vault, rec)  # keep the current draft first
-            apply_snapshot(session, self._vault, rec, body)
-            cut = cut_revision(session, self._vault, rec)
+            cut_revision(session, self._context, rec)  # keep the current draft first
+            apply_snapshot(session, self._context, rec, body)
+            cut = cut_revision(session, self._context, rec)
             revs = frozenset({cut.id}) if cut else frozenset()
             return Done(to_row(session, rec), Changes(records=frozenset({rec.id}), revisions=revs))
 
     def deleted_records(self, assessment_id: str) -> tuple[DeletedRecord, ...]:
         """The assessment's deleted records, most recently deleted first (on any device)."""
-        with self._vault.transaction("listing deleted records") as session:
+        with self._context.transaction("listing deleted records") as session:
             rows = session.execute(_DELETED, {"assessment_id": assessment_id}).all()
             return tuple(DeletedRecord(*row) for row in rows)
 
     def restore_deleted(self, record_id: str) -> Done[RecordRow]:
         """Undo a delete: its last content, tags and attachment references as a new revision
         after the tombstone (so every device that synced the delete takes the record back too)."""
-        with self._vault.transaction("restoring a deleted record") as session:
+        with self._context.transaction("restoring a deleted record") as session:
             rec = load(session, record_id, include_deleted=True)
             if not rec.deleted:
                 return Done(to_row(session, rec), Changes())
             before = _last_before_deletion(session, rec)
             if before is None:
                 raise NotFound("This record has no version from before it was deleted to bring back.")
-            apply_snapshot(session, self._vault, rec, revision.parse_body(before.body))
-            cut = cut_revision(session, self._vault, rec)
+            apply_snapshot(session, self._context, rec, revision.parse_body(before.body))
+            cut = cut_revision(session, self._context, rec)
             changed = frozenset({cut.id}) if cut else frozenset()
             return Done(to_row(session, rec), Changes(records=frozenset({rec.id}), revisions=changed))
 

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from fieldapp import domain
+from fieldapp.context import VaultContext
 from fieldapp.errors import ValidationError
 from fieldapp.framework import framework_by_key
 from fieldapp.ids import uuid7
-from fieldapp.models import Link, Record
-from fieldapp.records import content_of, find_owned, link_row, load, mark_dirty
+from fieldapp.storage.models import Link, Record
+from fieldapp.records import Records, content_of, find_owned, link_row, load, mark_dirty
 from fieldapp.rows import Changes, Done, LinkRow, Passage
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 MAX_COMMENT = 10_000
 
 
 class Links:
-    def __init__(self, vault: Vault) -> None:
-        self._vault = vault
+    def __init__(self, context: VaultContext) -> None:
+        self._context = context
 
     def tag(
         self,
@@ -39,7 +37,7 @@ class Links:
         """
         if len(comment) > MAX_COMMENT:
             raise ValidationError(f"A comment is limited to {MAX_COMMENT:,} characters.")
-        with self._vault.transaction("tagging evidence") as session:
+        with self._context.transaction("tagging evidence") as session:
             rec = load(session, record_id)
             content = content_of(session, rec)
             framework = framework_by_key(rec.framework_key)
@@ -58,24 +56,24 @@ class Links:
                 passage_start=passage.start if passage else None,
                 passage_end=passage.end if passage else None,
                 passage_text=passage.text if passage else None,
-                created_at=self._vault.now(),
+                created_at=self._context.now(),
             )
             session.add(link)
-            mark_dirty(self._vault, rec)
+            mark_dirty(self._context, rec)
             return Done(link_row(link), Changes(records=frozenset({rec.id}), links=frozenset({link.id})))
 
     def untag(self, link_id: str, *, record_id: str | None = None) -> Done[None]:
         """Remove a link; give its record_id (ids are unique only within a record)."""
-        with self._vault.transaction("removing a tag") as session:
+        with self._context.transaction("removing a tag") as session:
             link = find_owned(session, Link, link_id, record_id, "evidence link")
             rec = session.scalar(sa.select(Record).where(Record.id == link.record_id))
             session.delete(link)
             if rec is not None:
-                mark_dirty(self._vault, rec)
+                mark_dirty(self._context, rec)
             return Done(None, Changes(records=frozenset({link.record_id}), links=frozenset({link_id})))
 
     def for_record(self, record_id: str) -> tuple[LinkRow, ...]:
-        return self._vault.records.get(record_id).links
+        return Records(self._context).get(record_id).links
 
 
 def passage_of(content: domain.Content, field: str, start: int, end: int) -> Passage:

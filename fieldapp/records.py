@@ -10,35 +10,35 @@ import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, revision, search, sqlcipher
-from fieldapp.canonical import canonical_json
+from fieldapp import domain, search
+from fieldapp.revisions import revision
+from fieldapp.storage import sqlcipher
+from fieldapp.revisions.canonical import canonical_json
+from fieldapp.context import VaultContext
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.ids import iso, uuid7
-from fieldapp.models import Assessment, Attachment, Link, Record, Revision
-from fieldapp.merge import rebase_edit
+from fieldapp.storage.models import Assessment, Attachment, Link, Record, Revision
+from fieldapp.revisions.merge import rebase_edit
 from fieldapp.rows import AttachmentRow, Changes, Done, EditSaved, LinkRow, Passage, RecordRow, RecordSummary, RevisionRow
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 REVISION_AFTER_S = 5 * 60  # continuous editing before a revision is cut by itself
 
 
 class Records:
-    def __init__(self, vault: Vault) -> None:
-        self._vault = vault
+    def __init__(self, context: VaultContext) -> None:
+        self._context = context
 
     def create(self, assessment_id: str, content: domain.Content) -> Done[RecordRow]:
         """A new record with its first draft; its first revision is cut when the inspector leaves it."""
         domain.validate(content)
-        now = self._vault.now()
-        with self._vault.transaction("creating a record") as session:
+        now = self._context.now()
+        with self._context.transaction("creating a record") as session:
             assessment = session.get(Assessment, assessment_id)
             if assessment is None:
                 raise NotFound(f"No assessment with id {assessment_id}.")
@@ -63,13 +63,13 @@ class Records:
             return Done(to_row(session, rec, content), Changes(records=frozenset({rec.id})))
 
     def get(self, record_id: str, *, include_deleted: bool = False) -> RecordRow:
-        with self._vault.transaction("reading a record") as session:
+        with self._context.transaction("reading a record") as session:
             return to_row(session, load(session, record_id, include_deleted=include_deleted))
 
     def list(self, assessment_id: str | None = None, *, include_deleted: bool = False) -> tuple[RecordSummary, ...]:
         """Summaries, newest record first (vault.search adds words and filters)."""
         query = search.Query(assessment_id=assessment_id, include_deleted=include_deleted, limit=None)
-        return search.run(self._vault, query).items
+        return search.run(self._context, query).items
 
     def save(self, record_id: str, content: domain.Content) -> Done[RecordRow]:
         """Rewrite the working draft in place (durably); after 5 minutes of editing, cut a revision."""
@@ -135,15 +135,15 @@ class Records:
         entry, one update, one commit. The search index catches up when next searched
         (search.index_pending), so typing never waits on it.
         """
-        now = self._vault.clock()
-        with self._vault.transaction("saving a record") as session:
+        now = self._context.clock()
+        with self._context.transaction("saving a record") as session:
             # The plain DB-API cursor of this same transaction: SQLAlchemy's per-statement work
             # would otherwise be a third of the time an inspector waits on each autosave.
             cursor = sqlcipher.cursor_of(session)
             found = cursor.execute(_SAVE_STATE, (record_id,)).fetchone()
             if found is None:
                 raise NotFound(f"No record with id {record_id}.")
-            rec = SimpleNamespace(**dict(zip(_ROW_COLUMNS, found)))
+            rec = _Draft(*found)
             content = change(lambda: _decode(session, rec.num, rec.kind))
             if content.kind != rec.kind:
                 raise ValidationError(f"Record {record_id} is a {rec.kind}, not a {content.kind}.")
@@ -157,45 +157,45 @@ class Records:
             if not write_content(session, rec.num, content):
                 if typed_changed:  # only the typed text changed: the list's flag follows, nothing to sync
                     cursor.execute(_SET_FLAGS, (" ".join(record_flags(content, typed)), rec.num))
-                    rec.flags = " ".join(record_flags(content, typed))
                 return Done(to_row(session, rec, content, typed), Changes(records=frozenset({record_id}) if typed_changed else frozenset()))
             edited = {"title": domain.display_title(content), "occurred_on": domain.occurred_on(content),
                       "flags": " ".join(record_flags(content, typed)), "updated_at": iso(now)}  # fmt: skip
             cursor.execute(_MARK_EDITED, (*edited.values(), iso(now), rec.num))
             editing_since = rec.dirty_since
-            vars(rec).update(edited, draft_dirty=True, dirty_since=rec.dirty_since or iso(now), sync_state=_edited_state(rec.sync_state))
+            rec = dataclasses.replace(rec, title=edited["title"], occurred_on=edited["occurred_on"], updated_at=edited["updated_at"],
+                                      draft_dirty=True, dirty_since=rec.dirty_since or iso(now), sync_state=_edited_state(rec.sync_state))
             changes = Changes(records=frozenset({record_id}))
             if editing_since and (now - _parse_time(editing_since)).total_seconds() >= REVISION_AFTER_S:
-                cut = cut_revision(session, self._vault, load(session, record_id))
+                cut = cut_revision(session, self._context, load(session, record_id))
                 changes |= Changes(revisions=frozenset({cut.id}) if cut else frozenset())
                 rec = load(session, record_id)
             return Done(to_row(session, rec, content, typed), changes)
 
     def delete(self, record_id: str) -> Done[RevisionRow]:
         """Delete by a tombstone revision; the history keeps every earlier revision."""
-        with self._vault.transaction("deleting a record") as session:
+        with self._context.transaction("deleting a record") as session:
             rec = load(session, record_id)
-            cut_revision(session, self._vault, rec)  # keep the last draft in history first
+            cut_revision(session, self._context, rec)  # keep the last draft in history first
             rec.deleted = True
-            mark_dirty(self._vault, rec)
-            tombstone = cut_revision(session, self._vault, rec)
+            mark_dirty(self._context, rec)
+            tombstone = cut_revision(session, self._context, rec)
             assert tombstone is not None
             session.execute(sa.text("DELETE FROM record_fts WHERE rowid = :num"), {"num": rec.num})
             return Done(revision_row(tombstone), Changes(records=frozenset({rec.id}), revisions=frozenset({tombstone.id})))
 
     def cut_revision(self, record_id: str) -> Done[RevisionRow | None]:
         """Cut a revision of the draft now (the inspector left the record); None if nothing changed."""
-        with self._vault.transaction("saving a revision") as session:
+        with self._context.transaction("saving a revision") as session:
             rec = load(session, record_id, include_deleted=True)
-            cut = cut_revision(session, self._vault, rec)
+            cut = cut_revision(session, self._context, rec)
             if cut is None:
                 return Done(None, Changes())
             return Done(revision_row(cut), Changes(records=frozenset({rec.id}), revisions=frozenset({cut.id})))
 
     def cut_all(self, *, reason: str = "") -> Done[tuple[RevisionRow, ...]]:
         """Cut revisions of every changed draft (on lock, before sync)."""
-        with self._vault.transaction(f"saving revisions ({reason or 'all'})") as session:
-            cuts = cut_dirty(session, self._vault)
+        with self._context.transaction(f"saving revisions ({reason or 'all'})") as session:
+            cuts = cut_dirty(session, self._context)
             return Done(
                 tuple(revision_row(c) for c in cuts),
                 Changes(records=frozenset(c.record_id for c in cuts), revisions=frozenset(c.id for c in cuts)),
@@ -205,10 +205,10 @@ class Records:
 # -- helpers shared by the areas: they take a session and never commit -------------------------
 
 
-def cut_dirty(session: Session, vault: Vault) -> list[Revision]:
+def cut_dirty(session: Session, context: VaultContext) -> list[Revision]:
     """A revision of every draft changed since its last one."""
     dirty = session.scalars(_DIRTY_RECORDS).all()
-    return [cut for rec in dirty if (cut := cut_revision(session, vault, rec)) is not None]
+    return [cut for rec in dirty if (cut := cut_revision(session, context, rec)) is not None]
 
 
 def load(session: Session, record_id: str, *, include_deleted: bool = False) -> Record:
@@ -218,7 +218,7 @@ def load(session: Session, record_id: str, *, include_deleted: bool = False) -> 
     return rec
 
 
-def content_of(session: Session, rec: Record | SimpleNamespace) -> domain.Content:
+def content_of(session: Session, rec: Record | _Draft) -> domain.Content:
     return _decode(session, rec.num, rec.kind)
 
 
@@ -245,7 +245,7 @@ def _decode(session: Session, num: int, kind: str) -> domain.Content:
     return domain.from_dict(kind, json.loads(text))
 
 
-# Built once: building a select costs more than running a small one (see fieldapp.replication).
+# Built once: building a select costs more than running a small one (see fieldapp.replication.exchange).
 RECORD_BY_ID = sa.select(Record).where(Record.id == sa.bindparam("record_id"))
 _DIRTY_RECORDS = sa.select(Record).where(Record.draft_dirty == sa.true())  # "= 1", as ix_records_dirty holds them
 _SELECT_CONTENT = sa.text("SELECT content FROM record_content WHERE num = :num")
@@ -253,10 +253,27 @@ _SELECT_AS_TYPED = "SELECT as_typed FROM record_content WHERE num = ?"
 _SET_FLAGS = "UPDATE records SET flags = ? WHERE num = ?"
 _UPDATE_AS_TYPED = "UPDATE record_content SET as_typed = ? WHERE num = ? AND as_typed IS NOT ?"
 # Plain SQL with ? placeholders, run on the DB-API cursor by the autosave path and by to_row.
-_ROW_COLUMNS = (
-    "num", "id", "assessment_id", "kind", "framework_key", "title", "occurred_on", "head_revision_id",
-    "draft_dirty", "dirty_since", "deleted", "sync_state", "created_at", "updated_at",
-)  # fmt: skip
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Draft:
+    """A records row as the save path reads it: plain SQL, no ORM object (see Records.save)."""
+
+    num: int
+    id: str
+    assessment_id: str
+    kind: str
+    framework_key: str
+    title: str
+    occurred_on: str | None
+    head_revision_id: str | None
+    draft_dirty: bool
+    dirty_since: str | None
+    deleted: bool
+    sync_state: str
+    created_at: str
+    updated_at: str
+
+
+_ROW_COLUMNS = tuple(field.name for field in dataclasses.fields(_Draft))
 _SAVE_STATE = f"SELECT {', '.join(_ROW_COLUMNS)} FROM records WHERE id = ? AND deleted = 0"
 _UPSERT_CONTENT_SQL = (
     "INSERT INTO record_content(num, content) VALUES (?, ?) "
@@ -290,8 +307,8 @@ def describe(rec: Record, content: domain.Content, as_typed: Mapping[str, str] |
     rec.flags = " ".join(record_flags(content, as_typed or {}))
 
 
-def mark_dirty(vault: Vault, rec: Record) -> None:
-    now = vault.now()
+def mark_dirty(context: VaultContext, rec: Record) -> None:
+    now = context.now()
     rec.draft_dirty = True
     rec.dirty_since = rec.dirty_since or now
     rec.updated_at = now
@@ -341,7 +358,7 @@ def revision_row(rev: Revision) -> RevisionRow:
 
 
 def to_row(
-    session: Session, rec: Record | SimpleNamespace, content: domain.Content | None = None, as_typed: Mapping[str, str] | None = None
+    session: Session, rec: Record | _Draft, content: domain.Content | None = None, as_typed: Mapping[str, str] | None = None
 ) -> RecordRow:
     content = content if content is not None else content_of(session, rec)
     as_typed = as_typed if as_typed is not None else as_typed_of(session, rec.num)
@@ -402,7 +419,7 @@ def _link_dict(link: LinkRow) -> dict:
     }
 
 
-def cut_revision(session: Session, vault: Vault, rec: Record) -> Revision | None:
+def cut_revision(session: Session, context: VaultContext, rec: Record) -> Revision | None:
     """Freeze the draft as a signed revision whose parent is the current head; None if unchanged."""
     if not rec.draft_dirty and rec.head_revision_id is not None:
         return None
@@ -410,9 +427,9 @@ def cut_revision(session: Session, vault: Vault, rec: Record) -> Revision | None
     signed = revision.create(
         snapshot(session, rec),
         parents=parents,
-        device_id=vault.device_id,
-        created_at=vault.now(),
-        private_key=vault.signing_key,
+        device_id=context.device_id,
+        created_at=context.now(),
+        private_key=context.signing_key,
     )
     row = Revision(
         id=signed.id,
@@ -420,8 +437,8 @@ def cut_revision(session: Session, vault: Vault, rec: Record) -> Revision | None
         parents=json.dumps(sorted(parents)),
         body=signed.body,
         signature=signed.signature,
-        device_id=vault.device_id,
-        created_at=vault.now(),
+        device_id=context.device_id,
+        created_at=context.now(),
         deleted=rec.deleted,
         pushed=False,
     )
@@ -434,7 +451,7 @@ def cut_revision(session: Session, vault: Vault, rec: Record) -> Revision | None
     return row
 
 
-def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict, *, fresh: bool = False) -> None:
+def apply_snapshot(session: Session, context: VaultContext, rec: Record, body: dict, *, fresh: bool = False) -> None:
     """Make a revision's content, links and attachment references the record's draft again
     (fresh: the record was just made, so it has no links or attachments to replace)."""
     content = domain.from_dict(rec.kind, body["content"])
@@ -463,15 +480,15 @@ def apply_snapshot(session: Session, vault: Vault, rec: Record, body: dict, *, f
                 passage_start=passage.get("start"),
                 passage_end=passage.get("end"),
                 passage_text=passage.get("text"),
-                created_at=vault.now(),
+                created_at=context.now(),
             )
         )
     if not fresh:
         session.execute(_DELETE_ATTACHMENTS, {"record_id": rec.id})
     for att in body["attachments"]:
-        session.add(Attachment(record_id=rec.id, created_at=vault.now(), **att))
+        session.add(Attachment(record_id=rec.id, created_at=context.now(), **att))
     rec.deleted = False
-    mark_dirty(vault, rec)
+    mark_dirty(context, rec)
     session.flush()
 
 

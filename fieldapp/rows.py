@@ -20,6 +20,9 @@ class Changes:
     links: frozenset[str] = frozenset()
     attachments: frozenset[str] = frozenset()
     revisions: frozenset[str] = frozenset()
+    # Made elsewhere and arrived here (a pull, or a colleague's version kept in a conflict): an
+    # editor showing one of these records takes the new draft in, rather than skip its own echo.
+    from_sync: bool = False
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -28,6 +31,7 @@ class Changes:
             self.links | other.links,
             self.attachments | other.attachments,
             self.revisions | other.revisions,
+            from_sync=self.from_sync or other.from_sync,
         )
 
     def __bool__(self) -> bool:

@@ -11,17 +11,18 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
-from fieldapp import domain, sqlcipher
+from fieldapp import domain
+from fieldapp.records import Records
+from fieldapp.storage import sqlcipher
+from fieldapp.context import VaultContext
 from fieldapp.errors import FieldappError, StorageError, VaultDamaged
-from fieldapp.fsutil import atomic_write
+from fieldapp.storage.fsutil import atomic_write
 from fieldapp.rows import Problem
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 EXPORT_FORMAT = "fieldapp-export"
 
@@ -67,15 +68,15 @@ def _list_keys(connection: sa.Connection, table: str, key: str, problems: list[P
     return keys
 
 
-def export(vault: Vault, dest: Path) -> ExportReport:
+def export(context: VaultContext, dest: Path) -> ExportReport:
     """Write every readable record (content, tags, attachment references) to dest as JSON."""
     problems: list[Problem] = []
-    with vault.transaction("reading records to export") as session:
+    with context.transaction("reading records to export") as session:
         record_ids = [row[0] for _, row in each_row(session.connection(), "records", "num", "id", problems)]
     exported = []
     for record_id in record_ids:
         try:
-            row = vault.records.get(record_id, include_deleted=True)
+            row = Records(context).get(record_id, include_deleted=True)
         except (VaultDamaged, FieldappError) as exc:
             problems.append(Problem("record", str(exc), record_id=record_id))
             continue
@@ -95,7 +96,7 @@ def export(vault: Vault, dest: Path) -> ExportReport:
                 "attachments": [{"name": a.name, "size": a.size, "sha256": a.sha256} for a in row.attachments],
             }
         )
-    document = {"format": EXPORT_FORMAT, "version": 1, "exported_at": vault.now(), "records": exported,
+    document = {"format": EXPORT_FORMAT, "version": 1, "exported_at": context.now(), "records": exported,
                 "unreadable": [p.message for p in problems]}  # fmt: skip
     try:
         atomic_write(dest, json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8"))

@@ -11,17 +11,16 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from fieldapp import domain, sync_state
+from fieldapp.context import VaultContext
 from fieldapp.errors import ValidationError
 from fieldapp.framework import available_frameworks
 from fieldapp.rows import RecordSummary
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # control characters that typing never produces
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -120,11 +119,11 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def run(vault: Vault, query: Query) -> Results:
+def run(context: VaultContext, query: Query) -> Results:
     """Newest record first: the order both FTS5 and the records index already hold, so SQLite
     stops after one page instead of ranking or sorting every match."""
     where, params = _conditions(query)
-    with vault.transaction("searching") as session:
+    with context.transaction("searching") as session:
         index_pending(session)
         params["linked"] = int(sync_state.is_linked(session))
         match = fts_query(session, query.text)
@@ -153,13 +152,13 @@ def run(vault: Vault, query: Query) -> Results:
     return Results(tuple(_summary(row) for row in rows), total)
 
 
-def snippets(vault: Vault, text: str, record_ids: list[str]) -> dict[str, str]:
+def snippets(context: VaultContext, text: str, record_ids: list[str]) -> dict[str, str]:
     """Matched words in context for the given records (the rows on screen), marked with
     SNIPPET_START/SNIPPET_END. Costly per record, so asked for only what is shown."""
     if not record_ids:
         return {}
     marks = f"'{SNIPPET_START}', '{SNIPPET_END}'"
-    with vault.transaction("searching") as session:
+    with context.transaction("searching") as session:
         index_pending(session)
         match = fts_query(session, text)
         if not match:

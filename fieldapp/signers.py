@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import revision
-from fieldapp.models import Device
+from fieldapp.revisions import revision
+from fieldapp.storage.models import Device
 
 _DEVICES = sa.select(Device.id, Device.label, Device.inspector)
 

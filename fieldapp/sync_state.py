@@ -20,7 +20,7 @@ FILES = "files"  # every revision is on the service, but an attachment's bytes h
 SYNCED = "synced"  # revisions and attachment files, on the service and here
 STATES = (LOCAL, SYNCED, CONFLICT, FILES, UNLINKED)
 
-META_PREFIX = "sync."  # the vault's sync settings in the meta table (fieldapp.replication writes them)
+META_PREFIX = "sync."  # the vault's sync settings in the meta table (fieldapp.replication.exchange writes them)
 _LINKED = sa.text(
     f"SELECT count(*) FROM meta WHERE key IN ('{META_PREFIX}url', '{META_PREFIX}token') AND length(value) > 0"
 )

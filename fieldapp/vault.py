@@ -22,10 +22,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from fieldapp import backup, coverage, keys, migrate, salvage, search, sqlcipher, verify
+from fieldapp import coverage, salvage, search, verify
+from fieldapp.storage import backup, keys, migrate, sqlcipher
 from fieldapp.assessments import Assessments
 from fieldapp.attachments import Attachments
-from fieldapp.blobstore import BlobStore
+from fieldapp.storage.blobstore import BlobStore
 from fieldapp.errors import (
     NotAVault,
     StorageError,
@@ -38,9 +39,9 @@ from fieldapp.errors import (
 from fieldapp.ids import iso, utcnow, uuid7
 from fieldapp.history import History
 from fieldapp.links import Links
-from fieldapp.models import Device, Meta
+from fieldapp.storage.models import Device, Meta
 from fieldapp.records import Records
-from fieldapp.replication import Replication
+from fieldapp.replication.exchange import Replication
 from fieldapp.rows import VerifyReport
 
 HEADER_NAME = "vault.header"

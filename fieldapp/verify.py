@@ -8,26 +8,26 @@ an index, so a damaged page costs only the rows on it.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
-from fieldapp import graph, revision, sqlcipher
+from fieldapp.revisions import graph, revision
+from fieldapp.storage import sqlcipher
 from fieldapp.salvage import each_row
+from fieldapp.context import VaultContext
 from fieldapp.errors import FieldappError, IntegrityError
 from fieldapp.rows import Problem, VerifyReport
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 
-def run(vault: Vault, *, attachments: bool = True) -> VerifyReport:
+def run(context: VaultContext, *, attachments: bool = True) -> VerifyReport:
     problems: list[Problem] = []
-    with vault.transaction("checking the vault") as session:
+    with context.transaction("checking the vault") as session:
         connection = session.connection()
         for page in sqlcipher.damaged_pages(connection):
             problems.append(Problem("page", f"Database page {page} failed its integrity check.", file="vault.db"))
-        if vault.db_path.stat().st_size % sqlcipher.PAGE_SIZE:
+        if context.db_path.stat().st_size % sqlcipher.PAGE_SIZE:
             problems.append(Problem("page", "The database file ends part-way through a page (truncated).", file="vault.db"))
         devices = dict(_small_table(connection, "SELECT id, public_key FROM devices", "devices", problems))
         revs = dict(each_row(connection, "revisions", "seq", "id, record_id, parents, body, signature, device_id", problems))
@@ -53,7 +53,7 @@ def run(vault: Vault, *, attachments: bool = True) -> VerifyReport:
         for name, blob_id, sha256, records in blobs:
             checked += 1
             try:
-                vault.blobs.verify(name, blob_id=blob_id, expected_sha256=sha256)
+                context.blobs.verify(name, blob_id=blob_id, expected_sha256=sha256)
             except IntegrityError as exc:
                 for record_id in (records or "").split() or [None]:
                     problems.append(Problem("attachment", str(exc), record_id=record_id, file=name))

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from fieldapp.revision import AUTO_MERGE_DEVICE as AUTO_MERGE_DEVICE  # re-exported: the signer of auto-merges
+from fieldapp.revisions.revision import AUTO_MERGE_DEVICE as AUTO_MERGE_DEVICE  # re-exported: the signer of auto-merges
 
 PROTOCOL_VERSION = 1
 PROTOCOL_HEADER = "Fieldapp-Protocol"  # sent on every request; a mismatch is a clear 400

@@ -24,7 +24,7 @@ import uvicorn
 from sqlalchemy.orm import Session
 from vault_fixtures import PASSPHRASE, Template
 
-from fieldapp import revision
+from fieldapp.revisions import revision
 from fieldapp.vault import Vault
 from sync import protocol
 from sync.client.api import ServiceApi
@@ -260,8 +260,8 @@ def new_device_identity(vault: Vault) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from fieldapp.ids import uuid7
-    from fieldapp.models import Device as DeviceRow
-    from fieldapp.models import Meta
+    from fieldapp.storage.models import Device as DeviceRow
+    from fieldapp.storage.models import Meta
 
     key = Ed25519PrivateKey.generate()
     raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())

@@ -27,9 +27,10 @@ from hypothesis import strategies as st
 from test_canary import _files_under, _leaks
 from vault_fixtures import PASSPHRASE, small_disk_at
 
-from fieldapp import blobstore
-from fieldapp.blobio import PartialBlob
-from fieldapp.blobstore import CHUNK_SIZE, HEADER, NONCE_SIZE, TAG_SIZE, BlobInfo, BlobStore
+from fieldapp.storage import blobstore
+from fieldapp.storage.blobio import PartialBlob
+from fieldapp.storage.blobformat import CHUNK_SIZE, HEADER, NONCE_SIZE, TAG_SIZE, BlobInfo
+from fieldapp.storage.blobstore import BlobStore
 from fieldapp.errors import Cancelled, IntegrityError, StorageError, VaultLocked
 from fieldapp.vault import Vault
 
@@ -193,7 +194,7 @@ def test_a_write_past_the_file_size_limit_raises_storage_error_and_leaves_no_tem
         f"""
         import io, json, os, resource, signal
         from pathlib import Path
-        from fieldapp.blobstore import BlobStore
+        from fieldapp.storage.blobstore import BlobStore
         from fieldapp.errors import StorageError
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (3 << 20, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
@@ -740,7 +741,7 @@ def test_a_download_resumes_after_the_process_is_killed(small: BlobStore, tmp_pa
         f"""
         import hashlib, os
         from pathlib import Path
-        from fieldapp.blobstore import BlobStore
+        from fieldapp.storage.blobstore import BlobStore
         data = Path({str(tmp_path / "download.bin")!r}).read_bytes()
         store = BlobStore(Path({str(small.root)!r}), {KEY!r}, chunk_size={SMALL})
         partial = store.begin_partial(hashlib.sha256(data).hexdigest(), blob_id={blob_id!r}, size=len(data))

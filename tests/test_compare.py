@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fieldapp import domain, revision
+from fieldapp import domain
+from fieldapp.revisions import revision
 from fieldapp.compare import Span, collision_words, compare, word_diff
 from fieldapp.framework import default_framework
 

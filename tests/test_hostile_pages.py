@@ -12,11 +12,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from vault_fixtures import sample_contents
 
-from fieldapp import graph, revision
-from fieldapp.canonical import canonical_json
+from fieldapp.revisions import graph, revision
+from fieldapp.revisions.canonical import canonical_json
 from fieldapp.errors import NotFound
 from fieldapp.ids import uuid7
-from fieldapp.replication import PulledPage
+from fieldapp.replication.exchange import PulledPage
 from fieldapp.vault import Vault
 
 FORGED = "FORGED: the chair admitted the failures were covered up"

@@ -11,7 +11,7 @@ from vault_fixtures import PASSPHRASE, sample_contents
 
 from fieldapp import domain
 from fieldapp.errors import ManagedByService, NotFound, ValidationError, WrongPassphrase
-from fieldapp.models import Assessment
+from fieldapp.storage.models import Assessment
 from fieldapp.vault import Vault
 
 

@@ -17,10 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from vault_fixtures import sample_contents
 
-from fieldapp import domain, revision
-from fieldapp.canonical import canonical_json
+from fieldapp import domain
+from fieldapp.revisions import revision
+from fieldapp.revisions.canonical import canonical_json
 from fieldapp.errors import ValidationError
-from fieldapp.merge import MAX_ALIGNED_LINES, MISSING, Collision, MergeResult, merge_bodies, rebase_edit
+from fieldapp.revisions.merge import MAX_ALIGNED_LINES, MISSING, Collision, MergeResult, merge_bodies, rebase_edit
 
 FRAMEWORK = "cqc-ics-2024.1"
 NEWER_FRAMEWORK = "cqc-ics-2025.1"
@@ -579,8 +580,9 @@ def test_a_clean_merge_builds_a_valid_revision_body() -> None:
 
 HASH_SEED_SCRIPT = """
 import sys
-from fieldapp import domain, revision
-from fieldapp.merge import merge_bodies
+from fieldapp import domain
+from fieldapp.revisions import revision
+from fieldapp.revisions.merge import merge_bodies
 
 def body(groups, lines, device):
     content = domain.to_dict(domain.FocusGroup(groups_represented=groups, notes="\\n".join(lines)))

@@ -13,10 +13,11 @@ from alembic.script import ScriptDirectory
 from alembic.config import Config
 from vault_fixtures import PASSPHRASE, TEST_KDF, sample_contents
 
-from fieldapp import backup, keys, migrate, records, sqlcipher
+from fieldapp import records
+from fieldapp.storage import backup, keys, migrate, sqlcipher
 from fieldapp.errors import BackupError, VaultDamaged, VaultTooNew
 from fieldapp.links import passage_of
-from fieldapp.models import Base
+from fieldapp.storage.models import Base
 from fieldapp.vault import Vault
 
 

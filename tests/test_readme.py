@@ -7,7 +7,7 @@ from pathlib import Path
 
 from vault_fixtures import TEST_KDF
 
-from fieldapp import keys
+from fieldapp.storage import keys
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

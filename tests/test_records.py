@@ -55,6 +55,15 @@ def test_autosave_rewrites_the_draft_without_cutting_a_revision_each_time(vault:
     assert len(vault.history.revisions(rec.id)) == 1
 
 
+def test_what_an_inspector_does_here_is_never_marked_as_arriving_by_sync(vault: Vault, assessment_id: str) -> None:
+    made = vault.records.create(assessment_id, domain.Observation(title="ICP"))
+    saved = vault.records.save(made.value.id, domain.Observation(title="ICP", notes="minutes"))
+    cut = vault.records.cut_revision(made.value.id)
+    assert made.changes.records == saved.changes.records == {made.value.id}
+    assert not (made.changes.from_sync or saved.changes.from_sync or cut.changes.from_sync)
+    assert (saved.changes | cut.changes).from_sync is False
+
+
 def test_five_minutes_of_continuous_editing_cut_a_revision_by_themselves(vault_path: Path, assessment_id: str) -> None:
     now = [datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)]
     v = Vault(vault_path, clock=lambda: now[0])

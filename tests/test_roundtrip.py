@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vault_fixtures import PASSPHRASE
 
-from fieldapp import domain, revision
-from fieldapp.canonical import canonical_json
+from fieldapp import domain
+from fieldapp.revisions import revision
+from fieldapp.revisions.canonical import canonical_json
 from fieldapp.vault import Vault
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=300)

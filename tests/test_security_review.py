@@ -10,9 +10,11 @@ import pytest
 import sqlalchemy as sa
 from vault_fixtures import PASSPHRASE, TEST_KDF
 
-from fieldapp import domain, keys, revision, sqlcipher
-from fieldapp.blobstore import BlobStore
-from fieldapp.canonical import canonical_json
+from fieldapp import domain
+from fieldapp.revisions import revision
+from fieldapp.storage import keys, sqlcipher
+from fieldapp.storage.blobstore import BlobStore
+from fieldapp.revisions.canonical import canonical_json
 from fieldapp.errors import ValidationError, VaultDamaged, VaultLocked, WrongPassphrase
 from fieldapp.vault import Vault
 

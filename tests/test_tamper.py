@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from vault_fixtures import PASSPHRASE
 
-from fieldapp import domain, keys, sqlcipher
+from fieldapp import domain
+from fieldapp.storage import keys, sqlcipher
 from fieldapp.errors import IntegrityError, VaultDamaged
 from fieldapp.vault import Vault
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from vault_fixtures import PASSPHRASE, TEST_KDF
 
-from fieldapp import keys
+from fieldapp.storage import keys
 from fieldapp.errors import NotAVault, ValidationError, VaultExists, VaultLocked, VaultNotFound, WrongPassphrase
 from fieldapp.vault import Vault
 

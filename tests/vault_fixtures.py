@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp import domain
-from fieldapp.keys import KdfParams
+from fieldapp.storage.keys import KdfParams
 from fieldapp.vault import Vault
 
 PASSPHRASE = "correct horse battery staple"

@@ -37,7 +37,7 @@ from ui.operations import QueryOp, VaultOp
 from ui.theme import colors
 
 if TYPE_CHECKING:
-    from fieldapp.settle import Conflict
+    from fieldapp.replication.settle import Conflict
 
     from ui.state import AppState
 
@@ -66,9 +66,6 @@ def read_conflicts(vault: Any) -> tuple[list[Shown], dict[str, Signer]]:
 
 
 class ConflictsDialog(QDialog):
-    # A version kept here replaces the draft under an open editor, as a colleague's edit would:
-    # the editor reconciles (shows it, and keeps any words typed meanwhile).
-    changes_from_elsewhere = True
     open_record = Signal(str)  # a record id: merge it by hand in the editor
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:

@@ -37,7 +37,7 @@ from fieldapp import dates as core_dates
 from fieldapp.dates import is_iso
 from fieldapp.errors import NotFound, UnreadableDate, ValidationError
 from fieldapp.links import passage_of
-from fieldapp.merge import rebase_edit
+from fieldapp.revisions.merge import rebase_edit
 from fieldapp.pseudonyms import real_name_warning
 from fieldapp.rows import EditSaved, Passage, RecordRow
 
@@ -526,7 +526,7 @@ class RecordEditor(QWidget):
     # -- changes that arrive by sync ------------------------------------------------------------
 
     def on_vault_changed(self, changes: Any, initiator: object) -> None:
-        if getattr(initiator, "changes_from_elsewhere", False) and self._record is not None and self._record.id in changes.records:
+        if changes.from_sync and self._record is not None and self._record.id in changes.records:
             self.save_now(force=True)  # the core moves the form onto the new draft; _on_saved shows it
 
     def _refresh_form(self, content: domain.Content, as_typed: Mapping[str, str]) -> None:

@@ -28,7 +28,7 @@ def app_version() -> str:
 
 def about_text() -> str:
     """What About says: our version, the framework's, and the vault format this build reads and writes."""
-    from fieldapp import migrate  # small, Qt-free; the vault is already open when About is asked for
+    from fieldapp.storage import migrate  # small, Qt-free; the vault is already open when About is asked for
 
     return (
         f"<h3>fieldapp {app_version()}</h3>"

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from fieldapp.keys import MIN_PASSPHRASE_CHARS
+from fieldapp.storage.keys import MIN_PASSPHRASE_CHARS
 
 LABELS = ("Too weak", "Weak", "Fair", "Good", "Strong")
 _THRESHOLDS = (28, 36, 48, 60)  # bits needed for scores 1, 2, 3 and 4

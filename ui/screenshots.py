@@ -17,7 +17,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from fieldapp import domain  # noqa: E402
-from fieldapp.keys import KdfParams  # noqa: E402
+from fieldapp.storage.keys import KdfParams  # noqa: E402
 from fieldapp.links import passage_of  # noqa: E402
 from fieldapp.vault import Vault  # noqa: E402
 

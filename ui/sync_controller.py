@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ui.signals import AppSignals
 from ui.sync_problems import NOT_SET_UP, NOT_SET_UP_DETAIL, OFFLINE, Problem, enrol_problem, sync_problem
 from ui.taskman import TaskManager
 
@@ -20,11 +21,17 @@ if TYPE_CHECKING:
     from fieldapp.vault import Vault
     from sync.client.engine import Progress, SyncReport
 
-    from ui.state import AppState
-
 DEFAULT_INTERVAL_S = 5 * 60  # a sync by itself this often, when there is a service
 PROBE_S = 30  # while offline, ask whether the service is back this often
 AFTER_EDIT_S = 20  # and a sync this long after the last change, so a colleague sees it soon
+
+
+class AppParts(Protocol):
+    """What the controller uses of the app's shared state (ui.state.AppState, which holds it)."""
+
+    signals: AppSignals
+    tasks: TaskManager
+    vault: Vault | None
 
 
 @dataclass(frozen=True)
@@ -40,14 +47,13 @@ class SyncView:
 
 
 class SyncController(QObject):
-    changes_from_elsewhere = True  # what a sync changes came from other devices: open editors reconcile
     status_changed = Signal(object)  # SyncView
     synced = Signal(object)  # SyncReport, after a sync finished
-    enrolled = Signal(object)  # fieldapp.replication.ServiceLink
+    enrolled = Signal(object)  # fieldapp.replication.exchange.ServiceLink
     enrol_failed = Signal(str)  # words for the inspector
     _progress = Signal(object)  # sync.client.engine.Progress, from the sync thread
 
-    def __init__(self, state: AppState, *, interval_s: int = DEFAULT_INTERVAL_S, probe_s: int = PROBE_S) -> None:
+    def __init__(self, state: AppParts, *, interval_s: int = DEFAULT_INTERVAL_S, probe_s: int = PROBE_S) -> None:
         super().__init__()
         self._state = state
         # The sync thread: results come back like the vault worker's; the app's exit does not wait
@@ -238,15 +244,16 @@ class SyncController(QObject):
 
     def refresh_status(self, detail: str = "") -> None:
         """Read the counts on the vault worker (a quick query) and show them."""
-        from ui.operations import QueryOp
-
-        if self._vault() is None:
+        vault = self._vault()
+        if vault is None:
             return
 
-        def read(vault: Vault) -> tuple[Any, bool]:
+        def read() -> tuple[Any, bool]:
             return vault.replication.status(), vault.replication.link() is not None
 
-        QueryOp(self._state, read).success(lambda result: self._show_counts(*result, detail=detail)).failure(lambda _exc: None).run_in_background()
+        # Straight on the vault worker (not a ui.operations op: those are for widgets, and know the
+        # app state that holds this controller). A status read that fails shows the last counts.
+        self._state.tasks.run(read, lambda result: self._show_counts(*result, detail=detail), lambda _exc: None)
 
     def _show_counts(self, status: Any, linked: bool, *, detail: str = "") -> None:
         if self._running:

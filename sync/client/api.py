@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from fieldapp import revision
+from fieldapp.revisions import revision
 from sync import protocol
 from sync.client.errors import (
     NOT_SET_UP,

@@ -17,10 +17,11 @@ from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from fieldapp import arrivals, revision
+from fieldapp.replication import arrivals
+from fieldapp.revisions import revision
 from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
 from fieldapp.ids import iso, utcnow
-from fieldapp.replication import Ack, BlobToMove, PulledAssessment, PulledDevice, PulledPage
+from fieldapp.replication.exchange import Ack, BlobToMove, PulledAssessment, PulledDevice, PulledPage
 from fieldapp.rows import Changes
 from fieldapp.sizes import progress_text, size_text
 from fieldapp.vault import Vault

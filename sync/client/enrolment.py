@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 
-from fieldapp.replication import ServiceLink
+from fieldapp.replication.exchange import ServiceLink
 from fieldapp.vault import Vault
 from sync import protocol
 from sync.client.api import ServiceApi

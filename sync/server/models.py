@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from fieldapp.models import NAMING  # one naming convention for constraints, vault and service alike
+from fieldapp.storage.models import NAMING  # one naming convention for constraints, vault and service alike
 
 # SQLite only numbers an INTEGER PRIMARY KEY by itself; PostgreSQL wants a BIGINT identity.
 BigId = BigInteger().with_variant(Integer(), "sqlite")

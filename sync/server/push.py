@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, graph, revision
+from fieldapp import domain
+from fieldapp.revisions import graph, revision
 from fieldapp.errors import FieldappError
 from fieldapp.ids import iso, utcnow
 from sync import protocol

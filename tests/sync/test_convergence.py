@@ -26,10 +26,10 @@ from vault_fixtures import sample_contents
 from fieldapp import domain
 from fieldapp.errors import Cancelled
 from fieldapp.ids import uuid7
-from fieldapp.models import Blob as VaultBlob
-from fieldapp.models import Record as VaultRecord
-from fieldapp.models import Revision as VaultRevision
-from fieldapp.settle import heads_of
+from fieldapp.storage.models import Blob as VaultBlob
+from fieldapp.storage.models import Record as VaultRecord
+from fieldapp.storage.models import Revision as VaultRevision
+from fieldapp.replication.settle import heads_of
 from fieldapp.vault import Vault
 from sync.client.api import ServiceApi
 from sync.client.engine import SyncEngine, SyncReport

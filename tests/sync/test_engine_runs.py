@@ -97,6 +97,7 @@ def test_an_engine_run_again_reports_each_run_alone(service: Service, make_devic
             report = engine.run()
             assert (report.pulled, report.updated, report.pushed) == (1, 1, 0), round_
             assert len(report.changes.records) == 1
+            assert report.changes.from_sync  # an editor with this record open takes the colleague's words in
     finally:
         transport.close()
     assert len(second.vault.records.list()) == 3

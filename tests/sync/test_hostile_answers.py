@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from fieldapp import revision
+from fieldapp.revisions import revision
 from fieldapp.framework import default_framework
 from fieldapp.ids import uuid7
 from sync import protocol

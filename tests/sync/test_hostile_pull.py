@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pytest
 from sync_fixtures import RawDevice, Service, raw_device, refused, stored
 
-from fieldapp import revision
+from fieldapp.revisions import revision
 from sync import protocol
 from sync.server import admin, errors, pull
 

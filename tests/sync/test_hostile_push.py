@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync_fixtures import BACKENDS, RawDevice, Service, backend_service, raw_device, refused, stored, wire
 
-from fieldapp import graph, revision
-from fieldapp.canonical import canonical_json
+from fieldapp.revisions import graph, revision
+from fieldapp.revisions.canonical import canonical_json
 from fieldapp.ids import uuid7
 from sync import protocol
 from sync.server import errors

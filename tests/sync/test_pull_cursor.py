@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sync_fixtures import Device, RawDevice, Service, raw_device, wire
 from vault_fixtures import sample_contents
 
-from fieldapp.revision import SignedRevision
+from fieldapp.revisions.revision import SignedRevision
 from sync import protocol
 from sync.client.api import ServiceApi
 from sync.client.transport import HttpTransport

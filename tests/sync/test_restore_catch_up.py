@@ -15,9 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from vault_fixtures import PASSPHRASE
 
-from fieldapp import backup, domain
+from fieldapp import domain
+from fieldapp.storage import backup
 from fieldapp.errors import Cancelled
-from fieldapp.models import Meta
+from fieldapp.storage.models import Meta
 from sync.client.api import ServiceApi
 from sync.client.engine import Progress
 from sync.client.transport import HttpTransport

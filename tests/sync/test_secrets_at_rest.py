@@ -11,7 +11,7 @@ from pathlib import Path
 from sync_fixtures import Device, Service
 
 from fieldapp import domain
-from fieldapp.models import Meta
+from fieldapp.storage.models import Meta
 
 
 def _forms(secret: bytes) -> list[bytes]:

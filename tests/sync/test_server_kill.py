@@ -27,7 +27,7 @@ from sync_fixtures import (
 )
 from vault_fixtures import PASSPHRASE, Template, sample_contents
 
-from fieldapp.models import Revision as VaultRevision
+from fieldapp.storage.models import Revision as VaultRevision
 from fieldapp.vault import Vault
 from sync import protocol
 from sync.client.api import ServiceApi

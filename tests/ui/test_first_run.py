@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QLineEdit, QWizard
 
-from fieldapp import keys
+from fieldapp.storage import keys
 from fieldapp.vault import Vault
 
 from ui.first_run import FirstRunWizard

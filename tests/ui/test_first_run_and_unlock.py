@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from vault_fixtures import PASSPHRASE, TEST_KDF
 
-from fieldapp import keys
+from fieldapp.storage import keys
 from fieldapp.vault import Vault
 
 from ui.app import AppController

@@ -15,7 +15,7 @@ from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 from vault_fixtures import PASSPHRASE, sample_contents
 
 from fieldapp.errors import NotFound, WrongPassphrase
-from fieldapp.models import Assessment
+from fieldapp.storage.models import Assessment
 from fieldapp.vault import Vault
 
 from ui.app import AppController

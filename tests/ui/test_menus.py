@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenu, QWid
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 from vault_fixtures import sample_contents
 
-from fieldapp import migrate
+from fieldapp.storage import migrate
 
 from ui.help import ShortcutsDialog, about_text, app_version
 from ui.main_window import MainWindow

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from fieldapp.keys import MIN_PASSPHRASE_CHARS
+from fieldapp.storage.keys import MIN_PASSPHRASE_CHARS
 
 from ui.passphrase import LABELS, Strength, acceptable, strength
 

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from sync_fixtures import Device, Service, colleagues, free_port
 from vault_fixtures import sample_contents
 
-from fieldapp import domain, revision
+from fieldapp import domain
+from fieldapp.revisions import revision
 from fieldapp.vault import Vault
 from sync.server.app import create_app
 from sync.server.models import Revision

@@ -14,7 +14,7 @@ from sync_fixtures import Device, Service, free_port, running_service
 from vault_fixtures import PASSPHRASE, sample_contents
 
 from fieldapp.errors import Cancelled
-from fieldapp.replication import Ack
+from fieldapp.replication.exchange import Ack
 from fieldapp.vault import Vault
 from sync.client.engine import Progress
 from sync.server import admin

@@ -1,6 +1,6 @@
 """Random-access reads and resumable downloads of attachment files, for sync's transfer chunks.
 
-Both work on `fieldapp.blobstore`'s file format and are opened from there (`BlobStore.open_reader`,
+Both work on `fieldapp.storage.blobstore`'s file format and are opened from there (`BlobStore.open_reader`,
 `BlobStore.begin_partial`): a reader decrypts only the chunks a range covers; a partial file is a
 download made durable one whole chunk at a time, which becomes a stored blob by a rename.
 """
@@ -20,7 +20,8 @@ from typing import BinaryIO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from fieldapp.blobstore import (
+from fieldapp.errors import Cancelled, IntegrityError, StorageError, VaultLocked
+from fieldapp.storage.blobformat import (
     HEADER,
     MAGIC,
     NONCE_SIZE,
@@ -28,14 +29,13 @@ from fieldapp.blobstore import (
     VERSION,
     BlobInfo,
     Cancel,
-    _aad,
-    _damaged,
-    _fill,
-    _read_header,
-    _storage_error,
+    aad,
+    damaged,
+    fill,
+    read_header,
+    storage_error,
 )
-from fieldapp.errors import Cancelled, IntegrityError, StorageError, VaultLocked
-from fieldapp.fsutil import fsync_dir
+from fieldapp.storage.fsutil import fsync_dir
 
 RequireKey = Callable[[], object]  # raises VaultLocked once the store is closed
 OVERHEAD = NONCE_SIZE + TAG_SIZE
@@ -54,15 +54,15 @@ class BlobReader:
         self._fh: BinaryIO | None = fh
         self._blob_id, self._aead, self._require_key = blob_id, aead, require_key
         try:
-            self._chunk_size = _read_header(fh, name, blob_id)
+            self._chunk_size = read_header(fh, name, blob_id)
             body = os.fstat(fh.fileno()).st_size - HEADER.size
         except OSError as exc:
-            raise _damaged(name, f"could not be read ({exc.strerror or exc})") from exc
+            raise damaged(name, f"could not be read ({exc.strerror or exc})") from exc
         self._record = OVERHEAD + self._chunk_size
         self._chunks = max(1, -(-body // self._record))
         self._tail = body - (self._chunks - 1) * self._record  # the final record's length
         if self._tail < OVERHEAD:
-            raise _damaged(name, f"is cut off at chunk {self._chunks - 1}")
+            raise damaged(name, f"is cut off at chunk {self._chunks - 1}")
         self.size = body - self._chunks * OVERHEAD
         self._buf = memoryview(bytearray(self._record))
         self._cached: tuple[int, bytes] | None = None  # one chunk, so ranges that share a chunk decrypt it once
@@ -116,15 +116,15 @@ class BlobReader:
         record = self._buf[:want]
         try:
             self._fh.seek(HEADER.size + index * self._record)
-            got = _fill(self._fh, record)
+            got = fill(self._fh, record)
         except OSError as exc:  # a failing disk: unreadable evidence, never data
-            raise _damaged(self.name, f"could not be read ({exc.strerror or exc})") from exc
+            raise damaged(self.name, f"could not be read ({exc.strerror or exc})") from exc
         if got < want:  # the file shrank after it was opened
-            raise _damaged(self.name, f"is cut off at chunk {index}")
+            raise damaged(self.name, f"is cut off at chunk {index}")
         try:
-            plain = self._aead.decrypt(record[:NONCE_SIZE], record[NONCE_SIZE:], _aad(self._blob_id, index, last))
+            plain = self._aead.decrypt(record[:NONCE_SIZE], record[NONCE_SIZE:], aad(self._blob_id, index, last))
         except InvalidTag:
-            raise _damaged(self.name, f"failed its check at chunk {index}") from None
+            raise damaged(self.name, f"failed its check at chunk {index}") from None
         self._cached = (index, plain)
         return plain
 
@@ -169,7 +169,7 @@ class PartialBlob:
         except BaseException as exc:
             self.close()
             if isinstance(exc, OSError) and not isinstance(exc, StorageError):
-                raise _storage_error(exc) from exc
+                raise storage_error(exc) from exc
             raise
 
     @property
@@ -204,7 +204,7 @@ class PartialBlob:
         except BaseException as exc:
             self.close()  # what reached the disk is unknown until the file is reopened and checked
             if isinstance(exc, OSError) and not isinstance(exc, StorageError):
-                raise _storage_error(exc) from exc
+                raise storage_error(exc) from exc
             raise
         self._held = self._next
 
@@ -236,7 +236,7 @@ class PartialBlob:
                 os.replace(final, self._path)
             except OSError:
                 final.unlink(missing_ok=True)
-            raise _storage_error(exc) from exc
+            raise storage_error(exc) from exc
         finally:
             self.close()  # only now may another download of this content take the name
         self._gone = True
@@ -299,7 +299,7 @@ class PartialBlob:
         fh = self._require_open()
         fh.seek(0)
         try:
-            chunk_size = _read_header(fh, self.name, self.blob_id)
+            chunk_size = read_header(fh, self.name, self.blob_id)
         except IntegrityError:  # cut off in its header, or begun with another blob id
             chunk_size = 0
         if chunk_size != self._chunk_size:
@@ -312,11 +312,11 @@ class PartialBlob:
             self._require_key()
             index = self._held
             want = OVERHEAD + self._chunk_len(index)
-            if _fill(fh, record[:want]) < want:
+            if fill(fh, record[:want]) < want:
                 break
             try:
-                aad = _aad(self.blob_id, index, index == self._chunks - 1)
-                plain = self._aead.decrypt(record[:NONCE_SIZE], record[NONCE_SIZE:want], aad)
+                associated = aad(self.blob_id, index, index == self._chunks - 1)
+                plain = self._aead.decrypt(record[:NONCE_SIZE], record[NONCE_SIZE:want], associated)
             except InvalidTag:  # a torn or damaged tail: cut it off and fetch those bytes again
                 break
             self._sha.update(plain)
@@ -347,7 +347,7 @@ class PartialBlob:
             self._require_key()  # locked mid-download: stop before using the key again
             nonce = os.urandom(NONCE_SIZE)
             fh.write(nonce)
-            fh.write(self._aead.encrypt(nonce, plain, _aad(self.blob_id, self._next, self._next == self._chunks - 1)))
+            fh.write(self._aead.encrypt(nonce, plain, aad(self.blob_id, self._next, self._next == self._chunks - 1)))
             self._sha.update(plain)
             self._next += 1
             wrote = True
@@ -367,7 +367,7 @@ class PartialBlob:
         try:
             self._path.unlink(missing_ok=True)
         except OSError as exc:
-            raise _storage_error(exc, doing="delete the partial download") from exc
+            raise storage_error(exc, doing="delete the partial download") from exc
         finally:
             self._release()  # after the unlink: a download begun meanwhile must not lose its new file
         self._gone = True

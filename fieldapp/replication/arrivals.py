@@ -3,7 +3,7 @@ arrive as a plain chain, by far the commonest case — made into records a page 
 
 A newly enrolled laptop may receive ten thousand records at once; set-based inserts on the page's
 own connection make that seconds, not minutes. Anything less plain (a record already here, a
-fork, a parent from an earlier page) is settled one record at a time by fieldapp.settle.
+fork, a parent from an earlier page) is settled one record at a time by fieldapp.replication.settle.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, graph, revision, search, sqlcipher
-from fieldapp.canonical import canonical_json
+from fieldapp import domain, search
+from fieldapp.revisions import graph, revision
+from fieldapp.storage import sqlcipher
+from fieldapp.revisions.canonical import canonical_json
 from fieldapp.errors import FieldappError, IntegrityError
-from fieldapp.models import Device
+from fieldapp.storage.models import Device
 
 Arrived = dict[str, tuple[revision.SignedRevision, dict]]  # id -> (revision, parsed body)
 _IN_CHUNK = 500  # ids per IN (...) list, under SQLite's parameter limit
@@ -41,7 +43,7 @@ _INSERT_LINK = (
 _INSERT_BLOB = "INSERT OR IGNORE INTO blobs (sha256, name, blob_id, size, uploaded) VALUES (?, NULL, NULL, ?, 1)"
 _INSERT_ATTACHMENT = "INSERT INTO attachments (id, record_id, name, media_type, size, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
 
-_DEVICE_KEYS = sa.select(Device.id, Device.public_key)  # built once (see fieldapp.replication)
+_DEVICE_KEYS = sa.select(Device.id, Device.public_key)  # built once (see fieldapp.replication.exchange)
 
 Prechecked = Mapping[str, tuple[dict, bytes | None]]  # id -> (parsed body, the key its signature held under)
 

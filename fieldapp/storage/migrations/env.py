@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from fieldapp.migrate import include_name
-from fieldapp.models import Base
+from fieldapp.storage.migrate import include_name
+from fieldapp.storage.models import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

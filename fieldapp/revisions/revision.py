@@ -14,13 +14,13 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from fieldapp.canonical import canonical_json, loads_without_floats
+from fieldapp.revisions.canonical import canonical_json, loads_without_floats
 from fieldapp.errors import IntegrityError, ValidationError
 
 BODY_FORMAT = 1
-# The signer of merge revisions that every device computes byte for byte the same (fieldapp.graph):
+# The signer of merge revisions that every device computes byte for byte the same (fieldapp.revisions.graph):
 # they carry no signature; anyone holding the parents checks one by computing it again. The number
-# is the version of the merge rules (fieldapp.merge): rules that change get a new number, so an
+# is the version of the merge rules (fieldapp.revisions.merge): rules that change get a new number, so an
 # app that knows only older rules says "update" rather than taking a newer merge for tampering.
 AUTO_MERGE_DEVICE = "auto-merge-1"
 AUTO_MERGE_PREFIX = "auto-merge-"

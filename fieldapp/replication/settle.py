@@ -1,7 +1,7 @@
 """Bringing one record up to date after revisions arrive: fast-forward, auto-merge, or conflict.
 
 Every device settles the same revision graph the same way: one head is adopted as the draft;
-several heads are merged pairwise in id order (fieldapp.graph) into merge revisions that are
+several heads are merged pairwise in id order (fieldapp.revisions.graph) into merge revisions that are
 byte-identical everywhere; a true collision leaves the heads for the inspector, who resolves
 them with a merge revision naming every head. Nothing is overwritten: an unsaved draft is cut
 into a revision first, and every head stays in the history.
@@ -13,19 +13,19 @@ import enum
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, graph, revision
+from fieldapp import domain
+from fieldapp.revisions import graph, revision
+from fieldapp.context import VaultContext
 from fieldapp.errors import FieldappError, NotFound, ValidationError
-from fieldapp.merge import Collision, merge_bodies
-from fieldapp.models import Assessment, Blob, Record, Revision
+from fieldapp.revisions.merge import Collision, merge_bodies
+from fieldapp.storage.models import Assessment, Blob, Record, Revision
 from fieldapp.records import RECORD_BY_ID, apply_snapshot, cut_revision, describe, snapshot, write_content
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 
 class Outcome(enum.Enum):
@@ -57,7 +57,7 @@ class Settled(NamedTuple):
     made_here: int = 0  # revisions made on this laptop (an unsaved draft cut, merges), to push
 
 
-def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | None = None) -> Settled:
+def settle(session: Session, context: VaultContext, record_id: str, arrived: Arrived | None = None) -> Settled:
     """Bring record_id's draft to its revision graph; returns the outcome, any refusals, and how
     many revisions it made here.
 
@@ -66,7 +66,7 @@ def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | No
     """
     arrived = arrived or {}
     rows = _graph_rows(session, record_id)
-    parents = {rev_id: row[0] for rev_id, row in rows.items()}
+    parents = {rev_id: row.parents for rev_id, row in rows.items()}
     if graph.missing_parents(parents):
         return Settled(Outcome.WAITING, [])  # its auto-merges stay awaiting their check until the parents come
 
@@ -79,10 +79,10 @@ def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | No
     rec = session.scalar(RECORD_BY_ID, {"record_id": record_id})
     cut = None
     if rec is not None and rec.draft_dirty:
-        cut = cut_revision(session, vault, rec)  # the inspector's unsaved words become a head first
+        cut = cut_revision(session, context, rec)  # the inspector's unsaved words become a head first
         if cut is not None:
             parents[cut.id] = json.loads(cut.parents)
-            rows[cut.id] = (parents[cut.id], cut.created_at, False, False)
+            rows[cut.id] = _GraphRow(parents[cut.id], cut.created_at, pushed=False, awaiting_check=False)
     heads = graph.heads(parents)
     if not heads:
         return Settled(Outcome.UNCHANGED, refused, int(cut is not None))
@@ -96,12 +96,12 @@ def settle(session: Session, vault: Vault, record_id: str, arrived: Arrived | No
     target = _choose(rows, rec, heads) if collisions else heads[0]
     merged_bodies = {m.id: m for m in made}
     target_rev = merged_bodies.get(target) or get(target)
-    first_created = min(row[1] for row in rows.values())
-    rec, outcome = _adopt_or_create(session, vault, rec, target, target_rev.fields(), first_created)
+    first_created = min(row.created_at for row in rows.values())
+    rec, outcome = _adopt_or_create(session, context, rec, target, target_rev.fields(), first_created)
     made_here = len(made) + int(cut is not None)
     if rec is None:
         return Settled(Outcome.WAITING, refused, made_here)
-    unpushed = bool(made) or any(not row[2] for row in rows.values())
+    unpushed = bool(made) or any(not row.pushed for row in rows.values())
     rec.sync_state = "conflict" if collisions else ("local" if unpushed or rec.draft_dirty else "synced")
     if collisions:
         return Settled(Outcome.CONFLICT, refused, made_here)
@@ -125,7 +125,7 @@ def conflict_of(session: Session, rec: Record) -> Conflict:
     return Conflict(rec.id, rec.title, heads, collisions)
 
 
-def resolve(session: Session, vault: Vault, rec: Record, take: str | None) -> Revision:
+def resolve(session: Session, context: VaultContext, rec: Record, take: str | None) -> Revision:
     """End a conflict: a revision naming every head as a parent, holding the head chosen (take)
     or, with take=None, the draft as the inspector merged it by hand."""
     heads = heads_of(session, rec.id)
@@ -142,13 +142,13 @@ def resolve(session: Session, vault: Vault, rec: Record, take: str | None) -> Re
             session.execute(sa.text("DELETE FROM record_fts WHERE rowid = :num"), {"num": rec.num})
         else:
             _placeholders(session, body["attachments"])
-            apply_snapshot(session, vault, rec, body)
+            apply_snapshot(session, context, rec, body)
     signed = revision.create(
-        snapshot(session, rec), parents=tuple(heads), device_id=vault.device_id, created_at=vault.now(), private_key=vault.signing_key
+        snapshot(session, rec), parents=tuple(heads), device_id=context.device_id, created_at=context.now(), private_key=context.signing_key
     )
     row = Revision(
         id=signed.id, record_id=rec.id, parents=json.dumps(sorted(heads)), body=signed.body, signature=signed.signature,
-        device_id=vault.device_id, created_at=vault.now(), deleted=rec.deleted, pushed=False,
+        device_id=context.device_id, created_at=context.now(), deleted=rec.deleted, pushed=False,
     )  # fmt: skip
     session.add(row)
     rec.head_revision_id, rec.draft_dirty, rec.dirty_since, rec.sync_state = signed.id, False, None, "local"
@@ -185,22 +185,28 @@ def _graph(session: Session, record_id: str) -> dict[str, list[str]]:
     """The record's graph as the inspector may act on it: an auto-merge still awaiting its check,
     and whatever was built on it, is never offered as a version to keep."""
     rows = _graph_rows(session, record_id)
-    held = {rev_id for rev_id, row in rows.items() if row[3]}
-    while more := {rev_id for rev_id, row in rows.items() if rev_id not in held and held.intersection(row[0])}:
+    held = {rev_id for rev_id, row in rows.items() if row.awaiting_check}
+    while more := {rev_id for rev_id, row in rows.items() if rev_id not in held and held.intersection(row.parents)}:
         held |= more
-    return {rev_id: row[0] for rev_id, row in rows.items() if rev_id not in held}
+    return {rev_id: row.parents for rev_id, row in rows.items() if rev_id not in held}
 
 
-_Row = tuple[list[str], str, bool, bool]  # parents, created_at, pushed, awaiting_check
+class _GraphRow(NamedTuple):
+    """What settling needs of one of a record's revisions."""
+
+    parents: list[str]
+    created_at: str
+    pushed: bool
+    awaiting_check: bool  # arrived, its signer's key not yet known: not applied
 
 
-def _graph_rows(session: Session, record_id: str) -> dict[str, _Row]:
+def _graph_rows(session: Session, record_id: str) -> dict[str, _GraphRow]:
     """id -> (parents, created_at, pushed, awaiting_check) for every revision of the record, oldest first."""
     rows = session.execute(_GRAPH_ROWS, {"record_id": record_id})
-    return {r.id: (json.loads(r.parents), r.created_at, bool(r.pushed), bool(r.awaiting_check)) for r in rows}
+    return {r.id: _GraphRow(json.loads(r.parents), r.created_at, bool(r.pushed), bool(r.awaiting_check)) for r in rows}
 
 
-# Built once: building a select costs more than running a small one (see fieldapp.replication).
+# Built once: building a select costs more than running a small one (see fieldapp.replication.exchange).
 _GRAPH_ROWS = (
     sa.select(Revision.id, Revision.parents, Revision.created_at, Revision.pushed, Revision.awaiting_check)
     .where(Revision.record_id == sa.bindparam("record_id"))
@@ -216,7 +222,7 @@ def _load(session: Session, rev_id: str) -> revision.SignedRevision:
 
 
 def _check_auto_merges(
-    session: Session, rows: dict[str, _Row], parents: dict[str, list[str]], get: Callable[[str], revision.SignedRevision]
+    session: Session, rows: dict[str, _GraphRow], parents: dict[str, list[str]], get: Callable[[str], revision.SignedRevision]
 ) -> list[str]:
     """Pulled auto-merges are taken only if they are exactly the merge of their parents; a refused
     one leaves the vault and the graph (rows, parents).
@@ -225,7 +231,7 @@ def _check_auto_merges(
     that came a page before its second parent would otherwise never be checked, and be adopted.
     """
     refused = []
-    for rev_id in [rev_id for rev_id, row in rows.items() if row[3]]:
+    for rev_id in [rev_id for rev_id, row in rows.items() if row.awaiting_check]:
         try:
             graph.check_auto_merge(get(rev_id), parents, get)
         except FieldappError as exc:
@@ -252,33 +258,33 @@ def _store_merge(session: Session, merged: revision.SignedRevision) -> None:
     session.flush()
 
 
-def _choose(rows: dict[str, _Row], rec: Record | None, heads: list[str]) -> str:
+def _choose(rows: dict[str, _GraphRow], rec: Record | None, heads: list[str]) -> str:
     """In a conflict the draft stays on this device's version when it is a head; else the newest."""
     if rec is not None and rec.head_revision_id in heads:
         return rec.head_revision_id
-    return max(heads, key=lambda h: (rows[h][1] if h in rows else "", h))
+    return max(heads, key=lambda h: (rows[h].created_at if h in rows else "", h))
 
 
 def _adopt_or_create(
-    session: Session, vault: Vault, rec: Record | None, target: str, body: dict, first_created: str
+    session: Session, context: VaultContext, rec: Record | None, target: str, body: dict, first_created: str
 ) -> tuple[Record | None, Outcome]:
     if rec is None:
         if session.get(Assessment, body["assessment_id"]) is None:
             return None, Outcome.WAITING  # its assessment arrives with the same pull; settle again then
-        rec = _new_record(session, vault, body, first_created)
-        _adopt(session, vault, rec, body, target, fresh=True)
+        rec = _new_record(session, context, body, first_created)
+        _adopt(session, context, rec, body, target, fresh=True)
         return rec, Outcome.CREATED
     if rec.head_revision_id == target:
         return rec, Outcome.UNCHANGED
-    _adopt(session, vault, rec, body, target)
+    _adopt(session, context, rec, body, target)
     return rec, Outcome.UPDATED
 
 
-def _new_record(session: Session, vault: Vault, body: dict, first_created: str) -> Record:
+def _new_record(session: Session, context: VaultContext, body: dict, first_created: str) -> Record:
     rec = Record(
         id=body["record_id"], assessment_id=body["assessment_id"], kind=body["kind"], framework_key=body["framework"],
         title="", head_revision_id=None, draft_dirty=False, dirty_since=None, deleted=False, sync_state="synced",
-        created_at=first_created, updated_at=vault.now(), indexed=False, flags="",
+        created_at=first_created, updated_at=context.now(), indexed=False, flags="",
     )  # fmt: skip
     session.add(rec)
     session.flush()
@@ -288,14 +294,14 @@ def _new_record(session: Session, vault: Vault, body: dict, first_created: str) 
     return rec
 
 
-def _adopt(session: Session, vault: Vault, rec: Record, body: dict, head_id: str, *, fresh: bool = False) -> None:
+def _adopt(session: Session, context: VaultContext, rec: Record, body: dict, head_id: str, *, fresh: bool = False) -> None:
     """Make a revision the record's draft, as if it had been typed here and saved."""
     if body["deleted"]:
         rec.deleted = True
         session.execute(sa.text("DELETE FROM record_fts WHERE rowid = :num"), {"num": rec.num})
     else:
         _placeholders(session, body["attachments"])
-        apply_snapshot(session, vault, rec, body, fresh=fresh)  # indexes the new text too
+        apply_snapshot(session, context, rec, body, fresh=fresh)  # marks it for the search index to catch up
     rec.framework_key = body["framework"]
     rec.head_revision_id, rec.draft_dirty, rec.dirty_since = head_id, False, None
     session.flush()

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from fieldapp import revision
+from fieldapp.revisions import revision
 from fieldapp.errors import IntegrityError
-from fieldapp.merge import Collision, merge_bodies
+from fieldapp.revisions.merge import Collision, merge_bodies
 
 Parents = Mapping[str, Sequence[str]]  # revision id -> its parents' ids
 

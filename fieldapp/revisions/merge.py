@@ -15,9 +15,9 @@ from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
 from fieldapp import domain
-from fieldapp.canonical import canonical_json
+from fieldapp.revisions.canonical import canonical_json
 from fieldapp.errors import ValidationError
-from fieldapp.revision import Snapshot
+from fieldapp.revisions.revision import Snapshot
 
 Body = dict[str, Any]
 _SAME_RECORD = ("record_id", "assessment_id", "kind")

@@ -11,24 +11,26 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from fieldapp import framework as frameworks
-from fieldapp import arrivals, graph, revision, sqlcipher, sync_state
+from fieldapp import sync_state
+from fieldapp.replication import arrivals
+from fieldapp.revisions import graph, revision
+from fieldapp.storage import sqlcipher
+from fieldapp.context import VaultContext
 from fieldapp.errors import FieldappError, FrameworkError, IntegrityError, NotFound, ValidationError
 from fieldapp.ids import iso, utcnow
-from fieldapp.models import Assessment, Attachment, Blob, Device, Framework, Meta, Record, Revision
+from fieldapp.storage.models import Assessment, Attachment, Blob, Device, Framework, Meta, Record, Revision
 from fieldapp.records import cut_dirty, load, to_row
 from fieldapp.rows import Changes, Done, RecordRow
-from fieldapp.settle import Conflict, Outcome, conflict_of, settle
-from fieldapp.settle import resolve as resolve_conflict
+from fieldapp.replication.settle import Conflict, Outcome, conflict_of, settle
+from fieldapp.replication.settle import resolve as resolve_conflict
 
-if TYPE_CHECKING:
-    from fieldapp.vault import Vault
 
 _LINK_KEYS = ("url", "token", "inspector_id", "inspector_name", "ca_bundle")
 _PREFIX = sync_state.META_PREFIX
@@ -139,8 +141,8 @@ class SyncStatus:
 
 
 class Replication:
-    def __init__(self, vault: Vault) -> None:
-        self._vault = vault
+    def __init__(self, context: VaultContext) -> None:
+        self._context = context
         self._last_marked: str | None = None
 
     # -- the link to the service -----------------------------------------------------------------
@@ -155,7 +157,7 @@ class Replication:
         """Remember the service and this device's token there (after enrolling). Linking to a
         different service starts afresh: it holds none of this vault's work yet."""
         previous = self.link()
-        with self._vault.transaction("saving the sync settings") as session:
+        with self._context.transaction("saving the sync settings") as session:
             for key in _LINK_KEYS:
                 _put_meta(session, key, getattr(link, key))
             if previous is None or previous.url != link.url:
@@ -166,23 +168,19 @@ class Replication:
                 session.execute(sa.update(Assessment).values(on_service=False, service_note=""))
                 session.execute(sa.update(Blob).where(Blob.name.is_not(None)).values(uploaded=False))
 
-    def forget_link(self) -> None:
-        with self._vault.transaction("forgetting the sync settings") as session:
-            session.execute(sa.delete(Meta).where(Meta.key.in_([_PREFIX + k for k in (*_LINK_KEYS, "cursor")])))
-
     def identity(self) -> tuple[str, bytes]:
         """This device's id and Ed25519 public key, as the service registers them."""
-        with self._vault.transaction("reading the device identity") as session:
-            key = session.scalar(sa.select(Device.public_key).where(Device.id == self._vault.device_id))
+        with self._context.transaction("reading the device identity") as session:
+            key = session.scalar(sa.select(Device.public_key).where(Device.id == self._context.device_id))
             if key is None:
                 raise NotFound("This vault's own device key is missing; restore a backup.")
-            return self._vault.device_id, key
+            return self._context.device_id, key
 
     def cursor(self) -> str | None:
         return self._meta_values(("cursor",)).get("cursor") or None
 
     def _meta_values(self, keys: tuple[str, ...]) -> dict[str, str]:
-        with self._vault.transaction("reading the sync settings") as session:
+        with self._context.transaction("reading the sync settings") as session:
             rows = session.execute(_META_VALUES, {"keys": [_PREFIX + k for k in keys]})
             return {k[len(_PREFIX) :]: v.decode("utf-8") for k, v in rows}
 
@@ -192,8 +190,8 @@ class Replication:
         """What a sync starts from, in one transaction: open drafts cut into revisions (so nothing
         typed is left out), the assessments to offer, the first batch to push, the cursor, and the
         signers' keys."""
-        with self._vault.transaction("starting a sync") as session:
-            cuts = cut_dirty(session, self._vault)
+        with self._context.transaction("starting a sync") as session:
+            cuts = cut_dirty(session, self._context)
             to_offer = [PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework_key, tuple(json.loads(a.team))) for a in session.scalars(_TO_OFFER)]
             meta = dict(session.execute(_META_VALUES, {"keys": [_PREFIX + "cursor", _PREFIX + "pull_own"]}).tuples().all())
             cursor = meta.get(_PREFIX + "cursor", b"").decode() or None
@@ -208,12 +206,12 @@ class Replication:
 
     def assessments_to_offer(self) -> list[PulledAssessment]:
         """Assessments made on this laptop that the service has not got (nor refused)."""
-        with self._vault.transaction("listing assessments to offer") as session:
+        with self._context.transaction("listing assessments to offer") as session:
             rows = session.scalars(_TO_OFFER)
             return [PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework_key, tuple(json.loads(a.team))) for a in rows]
 
     def assessment_offered(self, assessment_id: str, *, accepted: PulledAssessment | None, refusal: str = "") -> Done[None]:
-        with self._vault.transaction("noting the service's answer") as session:
+        with self._context.transaction("noting the service's answer") as session:
             row = session.get(Assessment, assessment_id)
             if row is None:
                 raise NotFound(f"No assessment with id {assessment_id}.")
@@ -221,11 +219,6 @@ class Replication:
                 _update_assessment(row, accepted)
             row.service_note = "" if accepted is not None else (refusal or "The service refused it.")
             return Done(None, Changes(assessments=frozenset({assessment_id})))
-
-    def retry_refused_assessments(self) -> None:
-        """Offer refused assessments again (the administrator may have created them meanwhile)."""
-        with self._vault.transaction("retrying refused assessments") as session:
-            session.execute(sa.update(Assessment).where(Assessment.on_service.is_(False)).values(service_note=""))
 
     # -- push -------------------------------------------------------------------------------------
 
@@ -237,13 +230,13 @@ class Replication:
     def pending_page(self, limit: int, *, after_seq: int = 0) -> tuple[list[revision.SignedRevision], int]:
         """As pending(), past a position, with the position of the last one: so the next batch
         can be read while the previous one is still on its way (none is acknowledged yet)."""
-        with self._vault.transaction("reading revisions to push") as session:
+        with self._context.transaction("reading revisions to push") as session:
             return _pending_page(session, limit, after_seq)
 
     def acknowledge(self, acks: list[Ack]) -> Done[tuple[Refusal, ...]]:
         """Note what the service stored (and what it refused, and why); returns the refusals for
         good, each with its record's title."""
-        with self._vault.transaction("noting what the service stored") as session:
+        with self._context.transaction("noting what the service stored") as session:
             accepted = [a.id for a in acks if a.accepted]
             if accepted:
                 session.execute(_MARK_PUSHED, {"ids": accepted})
@@ -251,7 +244,7 @@ class Replication:
             if refused:
                 session.execute(_MARK_REFUSED, refused)
             touched = set(session.scalars(_RECORDS_OF_REVISIONS, {"ids": [a.id for a in acks]}))
-            _refresh_states(session, self._vault, touched)
+            _refresh_states(session, self._context, touched)
             refusals = tuple(_refusals(session, [r["rev_id"] for r in refused])) if refused else ()
             return Done(refusals, Changes(records=frozenset(touched)))
 
@@ -263,36 +256,36 @@ class Replication:
         A record whose revisions cannot be stored here is refused alone (reported in `refused`):
         the rest of the page is kept and the cursor moves, so one bad record never stops a pull.
         """
-        vault = self._vault
-        with vault.transaction("storing pulled changes") as session:
+        context = self._context
+        with context.transaction("storing pulled changes") as session:
             assessments = _upsert_assessments(session, page.assessments)
             if not page.revisions:  # the common answer: nothing new, the cursor moved past our own
                 _put_meta(session, "cursor", page.cursor)
-                return Done(PullReport(assessments_changed=bool(assessments)), Changes(assessments=frozenset(assessments)))
+                return Done(PullReport(assessments_changed=bool(assessments)), Changes(assessments=frozenset(assessments), from_sync=True))
             tally = _Tally(refused=_upsert_devices(session, page.devices))
             arrived, refused = arrivals.store(session, page.revisions, page.prechecked)
             tally.refused += refused
             chains, others = arrivals.plain_chains(session, arrived)
-            if chains and not _create_in_bulk(session, vault, arrived, chains):
+            if chains and not _create_in_bulk(session, context, arrived, chains):
                 chains, others = {}, others | set(chains)  # one of them cannot be stored: settling each alone finds it
             if chains:
                 tally.outcomes[Outcome.CREATED.value] = len(chains)
                 tally.changed |= set(chains)
             for record_id in sorted(others):
-                _settle_alone(session, vault, record_id, arrived, tally)
+                _settle_alone(session, context, record_id, arrived, tally)
             _put_meta(session, "cursor", page.cursor)
             report = PullReport(
                 stored=len(arrived) - tally.dropped, refused=tuple(tally.refused), outcomes=tally.outcomes,
                 made_here=tally.made_here, assessments_changed=bool(assessments),
             )  # fmt: skip
-            return Done(report, Changes(assessments=frozenset(assessments), records=frozenset(tally.changed)))
+            return Done(report, Changes(assessments=frozenset(assessments), records=frozenset(tally.changed), from_sync=True))
 
     def mark_synced(self, moment: str) -> None:
         """Remember when the last whole sync ended (to the minute, which is what the app shows):
         a write, and its fsync, at most once a minute however often syncs run."""
         if self._last_marked is not None and moment[:16] == self._last_marked[:16]:
             return
-        with self._vault.transaction("noting the sync") as session:
+        with self._context.transaction("noting the sync") as session:
             _put_meta(session, "last_synced_at", moment)
         self._last_marked = moment
 
@@ -300,46 +293,38 @@ class Replication:
         """After a restore from a backup: the next pull takes this laptop's own revisions too (it
         may lack some it pushed after the backup). The backup's cursor is before all of them: they
         were stored on the service after it was written."""
-        with self._vault.transaction("noting a restored vault") as session:
+        with self._context.transaction("noting a restored vault") as session:
             _put_meta(session, "pull_own", "1")
 
     def caught_up(self) -> None:
         """A pull with this laptop's own revisions reached the end: later ones leave them out."""
-        with self._vault.transaction("noting a whole pull") as session:
+        with self._context.transaction("noting a whole pull") as session:
             session.execute(sa.delete(Meta).where(Meta.key == _PREFIX + "pull_own"))
 
     def reset_cursor(self) -> None:
         """Pull everything again from the start (the service no longer knows the cursor)."""
-        with self._vault.transaction("resetting the sync cursor") as session:
+        with self._context.transaction("resetting the sync cursor") as session:
             _put_meta(session, "cursor", "")
 
     # -- conflicts --------------------------------------------------------------------------------
 
     def conflicts(self) -> list[Conflict]:
         """Records whose versions collide, each with every head and what collides."""
-        with self._vault.transaction("reading conflicts") as session:
+        with self._context.transaction("reading conflicts") as session:
             rows = session.scalars(sa.select(Record).where(Record.sync_state == "conflict").order_by(Record.num))
             return [conflict_of(session, rec) for rec in rows]
 
-    def device_labels(self) -> dict[str, str]:
-        """Who made revisions here, by device id: this laptop, and colleagues' devices as the service names them."""
-        with self._vault.transaction("reading device names") as session:
-            labels = dict(session.execute(sa.select(Device.id, Device.label)).tuples().all())
-        labels[self._vault.device_id] = "this laptop"
-        labels[revision.AUTO_MERGE_DEVICE] = "merged by itself"
-        return labels
-
     def conflict(self, record_id: str) -> Conflict:
-        with self._vault.transaction("reading a conflict") as session:
+        with self._context.transaction("reading a conflict") as session:
             return conflict_of(session, load(session, record_id, include_deleted=True))
 
     def resolve(self, record_id: str, *, take: str | None = None) -> Done[RecordRow]:
         """End a conflict with a revision whose parents are every head: the version `take`, or
         (take=None) the draft as the inspector merged it by hand."""
-        with self._vault.transaction("resolving a conflict") as session:
+        with self._context.transaction("resolving a conflict") as session:
             rec = load(session, record_id, include_deleted=True)
-            made = resolve_conflict(session, self._vault, rec, take)
-            return Done(to_row(session, rec), Changes(records=frozenset({rec.id}), revisions=frozenset({made.id})))
+            made = resolve_conflict(session, self._context, rec, take)
+            return Done(to_row(session, rec), Changes(records=frozenset({rec.id}), revisions=frozenset({made.id}), from_sync=True))
 
     # -- frameworks -------------------------------------------------------------------------------
 
@@ -353,7 +338,7 @@ class Replication:
             parsed = frameworks.parse_framework(json.loads(text))
         except (ValueError, FieldappError) as exc:
             raise ValidationError(f"The service sent a framework that is not usable: {exc}") from None
-        with self._vault.transaction("storing a framework") as session:
+        with self._context.transaction("storing a framework") as session:
             if session.get(Framework, parsed.key) is None:
                 session.add(Framework(key=parsed.key, document=text))
         frameworks.register(parsed)
@@ -361,7 +346,7 @@ class Replication:
 
     def load_frameworks(self) -> None:
         """Register the framework versions stored in this vault (on unlock)."""
-        with self._vault.transaction("reading frameworks") as session:
+        with self._context.transaction("reading frameworks") as session:
             documents = list(session.scalars(sa.select(Framework.document)))
         for text in documents:
             try:
@@ -375,61 +360,56 @@ class Replication:
         """Attachment bytes in this vault that the service does not hold whole yet (current and
         past attachments alike: history restored elsewhere needs them too). The service takes
         only bytes a pushed revision names; the rest wait for their revision."""
-        with self._vault.transaction("listing attachments to send") as session:
+        with self._context.transaction("listing attachments to send") as session:
             rows = session.execute(_UPLOADS)
             return [BlobToMove(r.sha256, r.size) for r in rows]
 
     def mark_uploaded(self, sha256: str) -> Done[None]:
         """The service holds these bytes whole; the records they belong to may read "Synced" now."""
-        with self._vault.transaction("noting an uploaded attachment") as session:
+        with self._context.transaction("noting an uploaded attachment") as session:
             session.execute(sa.update(Blob).where(Blob.sha256 == sha256).values(uploaded=True))
             records = set(session.scalars(_RECORDS_OF_BLOB, {"sha256": sha256}))
             return Done(None, Changes(records=frozenset(records)))
 
     def transfers_pending(self) -> tuple[list[BlobToMove], list[BlobToMove]]:
         """Attachment bytes to send and to fetch, read together (one transaction, not two)."""
-        with self._vault.transaction("listing attachments to move") as session:
+        with self._context.transaction("listing attachments to move") as session:
             up = session.execute(_UPLOADS)
             down = session.execute(_DOWNLOADS)
             return [BlobToMove(r.sha256, r.size) for r in up], [BlobToMove(r.sha256, r.size) for r in down]
 
-    def downloads_pending(self) -> list[BlobToMove]:
-        with self._vault.transaction("listing attachments to fetch") as session:
-            rows = session.execute(_DOWNLOADS)
-            return [BlobToMove(r.sha256, r.size) for r in rows]
-
-    def open_upload(self, sha256: str):  # noqa: ANN201 - a fieldapp.blobstore reader
+    def open_upload(self, sha256: str):  # noqa: ANN201 - a fieldapp.storage.blobstore reader
         """A reader of the attachment's plaintext, by range (decrypted chunk by chunk, in memory)."""
-        with self._vault.transaction("opening an attachment") as session:
+        with self._context.transaction("opening an attachment") as session:
             blob = session.get(Blob, sha256)
             if blob is None or blob.name is None or blob.blob_id is None:
                 raise NotFound("That attachment's bytes are not in this vault.")
             name, blob_id = blob.name, blob.blob_id
-        return self._vault.blobs.open_reader(name, blob_id=blob_id)
+        return self._context.blobs.open_reader(name, blob_id=blob_id)
 
-    def begin_download(self, sha256: str, size: int):  # noqa: ANN201 - a fieldapp.blobstore partial
+    def begin_download(self, sha256: str, size: int):  # noqa: ANN201 - a fieldapp.storage.blobstore partial
         """A resumable, encrypted partial file for bytes arriving from the service."""
-        return self._vault.blobs.begin_partial(sha256, blob_id=_download_blob_id(self._vault, sha256), size=size)
+        return self._context.blobs.begin_partial(sha256, blob_id=_download_blob_id(self._context, sha256), size=size)
 
     def finish_download(self, sha256: str, partial) -> Done[None]:  # noqa: ANN001
         """Check the arrived bytes against their SHA-256 and make them the attachment's bytes."""
         info = partial.finish()
         if info.sha256 != sha256.lower():
-            self._vault.blobs.remove(info.name)
+            self._context.blobs.remove(info.name)
             raise IntegrityError("The downloaded attachment does not match its SHA-256; it was discarded.")
-        with self._vault.transaction("storing a downloaded attachment") as session:
+        with self._context.transaction("storing a downloaded attachment") as session:
             blob = session.get(Blob, sha256)
             if blob is None or blob.name is not None:  # not wanted any more, or arrived twice
-                self._vault.blobs.remove(info.name)
+                self._context.blobs.remove(info.name)
                 return Done(None, Changes())
-            blob.name, blob.blob_id, blob.uploaded = info.name, _download_blob_id(self._vault, sha256), True
+            blob.name, blob.blob_id, blob.uploaded = info.name, _download_blob_id(self._context, sha256), True
             records = set(session.scalars(_RECORDS_OF_BLOB, {"sha256": sha256}))
             return Done(None, Changes(records=frozenset(records)))
 
     # -- status -----------------------------------------------------------------------------------
 
     def status(self) -> SyncStatus:
-        with self._vault.transaction("reading the sync status") as session:
+        with self._context.transaction("reading the sync status") as session:
             count = lambda query: session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0  # noqa: E731
             waiting = count(sa.select(Revision.id).where(Revision.pushed.is_(False), Revision.rejected.is_(None)))
             unsaved = count(_DIRTY_IDS)
@@ -542,21 +522,21 @@ _REFUSABLE: tuple[type[BaseException], ...] = (
 )
 
 
-def _create_in_bulk(session: Session, vault: Vault, arrived: arrivals.Arrived, chains: dict[str, list[str]]) -> bool:
+def _create_in_bulk(session: Session, context: VaultContext, arrived: arrivals.Arrived, chains: dict[str, list[str]]) -> bool:
     """Make the page's new plain-chain records all at once; False (and nothing made) if one of them cannot be."""
     try:
         with sqlcipher.savepoint(session):
-            arrivals.create_records(session, arrived, chains, vault.now())
+            arrivals.create_records(session, arrived, chains, context.now())
     except _REFUSABLE:
         return False
     return True
 
 
-def _settle_alone(session: Session, vault: Vault, record_id: str, arrived: arrivals.Arrived, tally: _Tally) -> None:
+def _settle_alone(session: Session, context: VaultContext, record_id: str, arrived: arrivals.Arrived, tally: _Tally) -> None:
     """Settle one record; if what arrived for it cannot be stored, refuse that alone and carry on."""
     try:
         with sqlcipher.savepoint(session):
-            outcome, refusals, made_here = settle(session, vault, record_id, arrived)
+            outcome, refusals, made_here = settle(session, context, record_id, arrived)
         tally.made_here += made_here
     except _REFUSABLE as exc:
         dropped = _drop_arrivals(session, record_id, arrived)
@@ -637,7 +617,7 @@ def _upsert_devices(session: Session, devices: tuple[PulledDevice | tuple[str, b
     return refused
 
 
-def _refresh_states(session: Session, vault: Vault, record_ids: set[str]) -> None:
+def _refresh_states(session: Session, context: VaultContext, record_ids: set[str]) -> None:
     """A record is 'synced' when its draft is clean and the service has every revision; conflicts stay.
 
     Set-based (a push acknowledges hundreds of records at once): one read of the records'
@@ -664,7 +644,7 @@ def _refresh_states(session: Session, vault: Vault, record_ids: set[str]) -> Non
             # Editing a record in conflict cuts a revision on this device's head and marks it
             # 'local': settle again, or the conflict would vanish here while every other device
             # still shows it (and heads that the edit made mergeable would stay unmerged).
-            settle(session, vault, record_id)
+            settle(session, context, record_id)
             continue
         if sync_state == "conflict":
             continue
@@ -676,6 +656,6 @@ def _refresh_states(session: Session, vault: Vault, record_ids: set[str]) -> Non
             session.execute(_SET_SYNC_STATE, {"ids": changed[start : start + 500], "state": state})
 
 
-def _download_blob_id(vault: Vault, sha256: str) -> bytes:
+def _download_blob_id(context: VaultContext, sha256: str) -> bytes:
     # A fixed id per content, so an interrupted download resumes into the same partial file.
-    return hashlib.sha256(b"fieldapp-download-blob-id\n" + bytes.fromhex(sha256) + vault.device_id.encode()).digest()[:16]
+    return hashlib.sha256(b"fieldapp-download-blob-id\n" + bytes.fromhex(sha256) + context.device_id.encode()).digest()[:16]

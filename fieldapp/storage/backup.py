@@ -15,9 +15,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from fieldapp import sqlcipher
+from fieldapp.storage import sqlcipher
 from fieldapp.errors import BackupError, StorageError
-from fieldapp.fsutil import fsync_dir
+from fieldapp.storage.fsutil import fsync_dir
 
 KEEP = 5
 # Left beside the database by restore(), taken away by the next unlock: the restored database may
@@ -106,7 +106,7 @@ def _stamp() -> str:
 
 def _header_readable(vault_path: Path) -> bool:
     from fieldapp.errors import VaultError
-    from fieldapp.keys import read_header
+    from fieldapp.storage.keys import read_header
 
     try:
         read_header(vault_path / "vault.header")

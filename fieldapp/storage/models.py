@@ -1,6 +1,6 @@
 """The vault's tables as typed SQLAlchemy models. ORM objects never leave the core.
 
-Migrations in fieldapp/migrations/ create these tables; a test checks that both agree.
+Migrations in fieldapp/storage/migrations/ create these tables; a test checks that both agree.
 """
 
 from __future__ import annotations

@@ -3,27 +3,24 @@
 Each blob has its own key (HKDF of the store key and the blob id); each chunk's associated data
 binds the blob id, the chunk's index and whether it is the last, so a swapped, reordered, moved,
 truncated or extended file is detected and never read as evidence. Nothing here touches the database.
-Random-access reads and resumable downloads (for sync) are in `fieldapp.blobio`, opened from here.
+Random-access reads and resumable downloads (for sync) are in `fieldapp.storage.blobio`, opened from here.
 """
 
 from __future__ import annotations
 
-from contextlib import closing
-
-import errno
 import hashlib
 import hmac
 import os
 import re
 import secrets
-import struct
 import threading
 import time
 from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -31,22 +28,28 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fieldapp.errors import Cancelled, IntegrityError, StorageError, VaultLocked
-from fieldapp.fsutil import fsync_dir
-from fieldapp.sizes import size_text
+from fieldapp.storage.blobformat import (
+    BLOB_ID_SIZE,
+    CHUNK_SIZE,
+    HEADER,
+    KEY_INFO,
+    MAGIC,
+    MAX_CHUNK_SIZE,
+    NONCE_SIZE,
+    TAG_SIZE,
+    VERSION,
+    BlobInfo,
+    Cancel,
+    aad,
+    damaged,
+    fill,
+    header_fields,
+    read_header,
+    storage_error,
+)
+from fieldapp.storage.blobio import BlobReader, PartialBlob
+from fieldapp.storage.fsutil import fsync_dir
 
-if TYPE_CHECKING:
-    from fieldapp.blobio import BlobReader, PartialBlob
-
-CHUNK_SIZE = 1 << 20
-MAX_CHUNK_SIZE = 64 << 20  # a tampered header must not make us allocate gigabytes
-MAGIC = b"FABLOB1\n"
-VERSION = 1
-HEADER = struct.Struct(">8sB16sI")  # magic, format version, blob id, chunk size
-NONCE_SIZE = 12
-TAG_SIZE = 16
-BLOB_ID_SIZE = 16
-KEY_INFO = b"fieldapp attachment v1"
-AAD_PREFIX = b"fieldapp-att-v1"
 TEMP_PREFIX = ".tmp-"
 PARTIAL_PREFIX = ".part-"
 PARTIAL_NAME_INFO = b"fieldapp-att-partial-name-v1\n"
@@ -55,27 +58,7 @@ _PARTIAL_NAME = re.compile(r"\.part-[0-9a-f]{32}")  # never a blob name, never a
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 Progress = Callable[[int, "int | None"], None]
-Cancel = Callable[[], bool]
 
-# Keyed by errno name, so a code one platform lacks (EDQUOT on Windows) is simply never matched.
-_STORAGE_MESSAGES = {
-    "ENOSPC": "Not enough disk space to store the attachment. Free some space on the vault's disk and try again.",
-    "EDQUOT": "Your disk quota is used up, so the attachment could not be stored. Free some space and try again.",
-    "EROFS": "The vault's disk is read-only, so the attachment could not be stored. Move the vault to a writable disk.",
-    "EFBIG": f"The attachment is too large for the vault's disk (FAT32 disks hold at most {size_text(2**32 - 1)} per file). "
-    "Move the vault to a disk formatted as NTFS, APFS or ext4.",
-    "EACCES": "fieldapp is not allowed to write in the vault's attachment folder. Check the folder's permissions.",
-    "EPERM": "fieldapp is not allowed to write in the vault's attachment folder. Check the folder's permissions.",
-    "EIO": "The disk reported an error while storing the attachment. It may be failing: back up the vault now.",
-}
-
-
-@dataclass(frozen=True)
-class BlobInfo:
-    name: str
-    size: int
-    sha256: str
-    chunks: int
 
 
 @dataclass(frozen=True)
@@ -131,7 +114,7 @@ class BlobStore:
             tmp.unlink(missing_ok=True)
             (self.root / name).unlink(missing_ok=True)  # if only the folder's fsync failed
             if isinstance(exc, OSError) and not isinstance(exc, StorageError):
-                raise _storage_error(exc) from exc
+                raise storage_error(exc) from exc
             raise
         return BlobInfo(name=name, size=size, sha256=digest, chunks=chunks)
 
@@ -159,7 +142,7 @@ class BlobStore:
                 hashing = hasher.submit(sha.update, data)
                 nonce = os.urandom(NONCE_SIZE)
                 out.write(nonce)
-                out.write(aead.encrypt(nonce, data, _aad(blob_id, index, last)))
+                out.write(aead.encrypt(nonce, data, aad(blob_id, index, last)))
                 done += n
                 if progress is not None:
                     progress(done, total)
@@ -174,7 +157,7 @@ class BlobStore:
     def blob_id_of(self, name: str) -> bytes:
         """The blob id a stored file's header names (unauthenticated until its chunks decrypt under it)."""
         with _open_blob(self._path(name), name) as fh:
-            return bytes(_header_fields(fh, name)[2])
+            return bytes(header_fields(fh, name)[2])
 
     def read_chunks(self, name: str, *, blob_id: bytes) -> Generator[bytes, None, None]:
         """Yield the blob's plaintext chunk by chunk, each verified before it is yielded."""
@@ -207,7 +190,7 @@ class BlobStore:
         except OSError as exc:  # dest refused the bytes: an export to a full USB stick, say
             if isinstance(exc, StorageError):
                 raise
-            raise _storage_error(exc, doing="write out the attachment") from exc
+            raise storage_error(exc, doing="write out the attachment") from exc
 
     def read_bytes(self, name: str, *, blob_id: bytes, expected_sha256: str | None = None) -> bytes:
         """The whole plaintext in memory: for small files and previews; the caller judges the size."""
@@ -221,7 +204,6 @@ class BlobStore:
 
     def open_reader(self, name: str, *, blob_id: bytes) -> BlobReader:
         """Random access to a blob's plaintext, for sending it in ranges (see BlobReader); close it after."""
-        from fieldapp.blobio import BlobReader  # blobio builds on this module's format: it imports us, not the reverse
 
         blob_id = bytes(blob_id)
         aead = self._aead(blob_id)
@@ -267,7 +249,6 @@ class BlobStore:
         cancel is asked between chunks. A partial begun with another blob id starts over; another
         size names another partial file.
         """
-        from fieldapp.blobio import PartialBlob  # blobio builds on this module's format: it imports us, not the reverse
 
         sha = content_sha256.lower()
         if not _SHA256_HEX.fullmatch(sha):
@@ -297,7 +278,7 @@ class BlobStore:
         except BaseException as exc:
             self._busy.discard(name)
             if isinstance(exc, OSError) and not isinstance(exc, StorageError):
-                raise _storage_error(exc) from exc
+                raise storage_error(exc) from exc
             raise
 
     def partials(self) -> list[PartialFile]:
@@ -386,10 +367,6 @@ class BlobStore:
         return self.root / name
 
 
-def _aad(blob_id: bytes, index: int, last: bool) -> bytes:
-    return AAD_PREFIX + blob_id + index.to_bytes(8, "big") + (b"\x01" if last else b"\x00")
-
-
 def _create(path: Path) -> BinaryIO:
     # O_EXCL: never write through a file or link someone planted under our temp name.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
@@ -398,35 +375,18 @@ def _create(path: Path) -> BinaryIO:
 
 def _fill_source(src: BinaryIO, buf: memoryview) -> int:
     try:
-        return _fill(src, buf)
+        return fill(src, buf)
     except OSError as exc:  # the file being attached, not the vault's disk
-        raise _storage_error(exc, doing="read the file being attached") from exc
-
-
-def _fill(src: BinaryIO, buf: memoryview) -> int:
-    """Fill buf from src; fewer bytes than len(buf) only at end of file. Pipes may return short reads."""
-    readinto = getattr(src, "readinto", None)
-    got = 0
-    while got < len(buf):
-        if readinto is not None:
-            n = readinto(buf[got:])
-        else:
-            data = src.read(len(buf) - got)
-            n = len(data)
-            buf[got : got + n] = data
-        if not n:  # 0 at end of file; None would mean a non-blocking source with nothing yet
-            break
-        got += n
-    return got
+        raise storage_error(exc, doing="read the file being attached") from exc
 
 
 def _open_blob(path: Path, name: str) -> BinaryIO:
     try:
         return open(path, "rb", buffering=0)
     except FileNotFoundError:
-        raise _damaged(name, "is missing") from None
+        raise damaged(name, "is missing") from None
     except OSError as exc:
-        raise _damaged(name, f"could not be opened ({exc.strerror or exc})") from exc
+        raise damaged(name, f"could not be opened ({exc.strerror or exc})") from exc
 
 
 def _decrypt_path(path: Path, name: str, aead: AESGCM, blob_id: bytes) -> Generator[bytes, None, None]:
@@ -434,24 +394,24 @@ def _decrypt_path(path: Path, name: str, aead: AESGCM, blob_id: bytes) -> Genera
         try:
             yield from _decrypt_file(fh, name, aead, blob_id)
         except OSError as exc:  # a failing disk: unreadable evidence, never data
-            raise _damaged(name, f"could not be read ({exc.strerror or exc})") from exc
+            raise damaged(name, f"could not be read ({exc.strerror or exc})") from exc
 
 
 def _decrypt_file(fh: BinaryIO, name: str, aead: AESGCM, blob_id: bytes) -> Generator[bytes, None, None]:
-    chunk_size = _read_header(fh, name, blob_id)
+    chunk_size = read_header(fh, name, blob_id)
     record = NONCE_SIZE + chunk_size + TAG_SIZE
     cur, ahead = memoryview(bytearray(record)), memoryview(bytearray(record))
-    n, index = _fill(fh, cur), 0
+    n, index = fill(fh, cur), 0
     while True:
         if n < NONCE_SIZE + TAG_SIZE:
-            raise _damaged(name, f"is cut off at chunk {index}")
+            raise damaged(name, f"is cut off at chunk {index}")
         # A short record can only come from end of file; a full one is last only if nothing follows.
-        n_ahead = _fill(fh, ahead) if n == record else 0
+        n_ahead = fill(fh, ahead) if n == record else 0
         last = n_ahead == 0
         try:
-            plain = aead.decrypt(cur[:NONCE_SIZE], cur[NONCE_SIZE:n], _aad(blob_id, index, last))
+            plain = aead.decrypt(cur[:NONCE_SIZE], cur[NONCE_SIZE:n], aad(blob_id, index, last))
         except InvalidTag:
-            raise _damaged(name, f"failed its check at chunk {index}") from None
+            raise damaged(name, f"failed its check at chunk {index}") from None
         yield plain
         if last:
             return
@@ -459,41 +419,8 @@ def _decrypt_file(fh: BinaryIO, name: str, aead: AESGCM, blob_id: bytes) -> Gene
         index += 1
 
 
-def _header_fields(fh: BinaryIO, name: str) -> tuple[bytes, int, bytes, int]:
-    raw = memoryview(bytearray(HEADER.size))
-    if _fill(fh, raw) < HEADER.size:
-        raise _damaged(name, "is cut off in its header")
-    return HEADER.unpack(raw)
-
-
-def _read_header(fh: BinaryIO, name: str, blob_id: bytes) -> int:
-    magic, version, stored_id, chunk_size = _header_fields(fh, name)
-    if magic != MAGIC:
-        raise _damaged(name, "is not a fieldapp attachment file")
-    if version != VERSION:
-        raise _damaged(name, f"has an unknown format version {version}")
-    if not hmac.compare_digest(stored_id, blob_id):
-        raise _damaged(name, "belongs to another attachment")
-    if not 0 < chunk_size <= MAX_CHUNK_SIZE:
-        raise _damaged(name, "has a damaged header")
-    return int(chunk_size)
-
-
 def _check_digest(name: str, actual: str, expected: str | None) -> None:
     if expected is not None and not hmac.compare_digest(actual, expected.lower()):
-        raise _damaged(name, "does not match its recorded SHA-256")
+        raise damaged(name, "does not match its recorded SHA-256")
 
 
-def _damaged(name: str, what: str) -> IntegrityError:
-    return IntegrityError(
-        f"The attachment file {name} {what}; it was not read as evidence. Restore it from a backup.",
-        affected=(name,),
-    )
-
-
-def _storage_error(exc: OSError, *, doing: str = "store the attachment") -> StorageError:
-    code = errno.errorcode.get(exc.errno or 0, "")
-    message = _STORAGE_MESSAGES.get(code) if doing == "store the attachment" else None
-    err = StorageError(message or f"Could not {doing}: {exc.strerror or exc}.")
-    err.errno = exc.errno  # so callers can still tell ENOSPC from EROFS; str() stays the message
-    return err

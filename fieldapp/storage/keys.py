@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fieldapp.errors import NotAVault, StorageError, ValidationError, VaultDamaged, VaultTooNew, WrongPassphrase
-from fieldapp.fsutil import atomic_write
+from fieldapp.storage.fsutil import atomic_write
 
 HEADER_FORMAT = "fieldapp-vault-header"
 HEADER_VERSION = 1

@@ -145,7 +145,3 @@ def export_to(connection: sa.Connection, target: Path, key: bytes) -> None:
     finally:
         connection.exec_driver_sql("DETACH DATABASE backup")
 
-
-def checkpoint(connection: sa.Connection) -> None:
-    """Fold the WAL back into the database file (before a backup, or on lock)."""
-    connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
