@@ -119,7 +119,7 @@ def _in_process(path: Path) -> dict:
         generation = window._query_generation
         t0 = time.perf_counter()
         QTest.keyClicks(window.search_box, word)
-        pump_until(lambda: window._query_generation > generation and state.tasks.pending == 0 and not window._search_timer.isActive())
+        pump_until(lambda generation=generation: window._query_generation > generation and state.tasks.pending == 0 and not window._search_timer.isActive())
         window.table.viewport().repaint()
         filter_ms.append((time.perf_counter() - t0) * 1000 - window._search_timer.interval())
 

@@ -68,7 +68,7 @@ def _run(path: Path, n_records: int, attachment_mb: int, rng: random.Random) -> 
 
     assessment = vault.assessments.list()[0].id
     search_ms = []
-    for i in range(200):
+    for _ in range(200):
         q = Query(text=rng.choice(WORDS)[:5], assessment_id=assessment, theme_id=rng.choice(("quality-and-safety", "integration", "leadership")))
         t0 = time.perf_counter()
         vault.search(q)

@@ -6,12 +6,13 @@ database transaction that makes the attachment visible runs under it.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import mimetypes
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import sqlalchemy as sa
 
@@ -175,22 +176,29 @@ class Attachments:
             self._context.blobs.remove(name)
         return len(orphans)
 
-    def _orphans(self) -> list[str]:
+    def _orphans(self) -> builtins.list[str]:  # the method `list` above hides the type here
         """Names of stored files that no row refers to."""
         with self._context.transaction("reading the attachment store") as session:
             known = set(session.scalars(sa.select(Blob.name).where(Blob.name.is_not(None))))
         return sorted(self._context.blobs.names() - known)
 
-    def _blob_of(self, attachment_id: str, record_id: str | None) -> Blob:
+    def _blob_of(self, attachment_id: str, record_id: str | None) -> _StoredBlob:
         with self._context.transaction("reading an attachment") as session:
             att = find_owned(session, Attachment, attachment_id, record_id, "attachment")
             blob = session.get(Blob, att.sha256)
             if blob is None:
                 raise NotFound(f"The bytes of attachment {att.name!r} are not in this vault.")
-            if blob.name is None:
+            if blob.name is None or blob.blob_id is None:
                 raise NotFound(f"{att.name!r} has not been downloaded yet; it arrives with the next sync.")
-            session.expunge(blob)
-            return blob
+            return _StoredBlob(blob.name, blob.blob_id, blob.sha256)
+
+
+class _StoredBlob(NamedTuple):
+    """Where an attachment's bytes are in the store, and what they must hash to."""
+
+    name: str
+    blob_id: bytes
+    sha256: str
 
 
 def _clean_name(name: str) -> str:

@@ -71,7 +71,7 @@ def show_when(value: str | None, *, day_first: bool = True) -> str:
     if parsed is None:
         return value or ""  # text kept as typed is shown as it is
     day = parsed.strftime("%d/%m/%Y" if day_first else "%m/%d/%Y")
-    return day if _is_date_only(value) else f"{day} {parsed.strftime('%H:%M')}"
+    return day if _is_date_only(value or "") else f"{day} {parsed.strftime('%H:%M')}"
 
 
 def show_long(value: str | None) -> str:
@@ -80,7 +80,7 @@ def show_long(value: str | None) -> str:
     if parsed is None:
         return value or ""
     day = f"{parsed.strftime('%a')} {parsed.day} {_MONTH_NAMES[parsed.month - 1][:3]} {parsed.year}"
-    return day if _is_date_only(value) else f"{day}, {parsed.strftime('%H:%M')}"
+    return day if _is_date_only(value or "") else f"{day}, {parsed.strftime('%H:%M')}"
 
 
 def day_of(value: str | None) -> date | None:

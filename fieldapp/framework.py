@@ -184,7 +184,7 @@ def _get(data: Any, key: str, kind: type, where: str, pattern: re.Pattern[str] |
     empty = not value.strip() if isinstance(value, str) else isinstance(value, (list, dict)) and not value
     if isinstance(value, bool) or not isinstance(value, kind) or empty:
         raise FrameworkError(f"{name} must be {_WHAT[kind]}.")
-    if pattern and not pattern.fullmatch(value):
+    if pattern and isinstance(value, str) and not pattern.fullmatch(value):
         raise FrameworkError(f"{name} is {value!r}; it must look like {_EXAMPLE[pattern]!r}.")
     return value
 

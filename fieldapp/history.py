@@ -117,7 +117,8 @@ def _last_before_deletion(session: sa.orm.Session, rec: Record) -> Revision | No
     and an older revision elsewhere in the history is not what was deleted.
     """
     by_id = {r.id: r for r in session.scalars(sa.select(Revision).where(Revision.record_id == rec.id))}
-    frontier, seen, found = [rec.head_revision_id], set(), []
+    frontier: list[str] = [rec.head_revision_id] if rec.head_revision_id else []
+    seen, found = set(), []
     while frontier:
         rev = by_id.get(frontier.pop())
         if rev is None or rev.id in seen:

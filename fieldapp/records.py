@@ -158,17 +158,16 @@ class Records:
                 if typed_changed:  # only the typed text changed: the list's flag follows, nothing to sync
                     cursor.execute(_SET_FLAGS, (" ".join(record_flags(content, typed)), rec.num))
                 return Done(to_row(session, rec, content, typed), Changes(records=frozenset({record_id}) if typed_changed else frozenset()))
-            edited = {"title": domain.display_title(content), "occurred_on": domain.occurred_on(content),
-                      "flags": " ".join(record_flags(content, typed)), "updated_at": iso(now)}  # fmt: skip
-            cursor.execute(_MARK_EDITED, (*edited.values(), iso(now), rec.num))
+            title, occurred_on, moment = domain.display_title(content), domain.occurred_on(content), iso(now)
+            cursor.execute(_MARK_EDITED, (title, occurred_on, " ".join(record_flags(content, typed)), moment, moment, rec.num))
             editing_since = rec.dirty_since
-            rec = dataclasses.replace(rec, title=edited["title"], occurred_on=edited["occurred_on"], updated_at=edited["updated_at"],
-                                      draft_dirty=True, dirty_since=rec.dirty_since or iso(now), sync_state=_edited_state(rec.sync_state))
+            rec = dataclasses.replace(rec, title=title, occurred_on=occurred_on, updated_at=moment, draft_dirty=True,
+                                      dirty_since=rec.dirty_since or moment, sync_state=_edited_state(rec.sync_state))  # fmt: skip
             changes = Changes(records=frozenset({record_id}))
             if editing_since and (now - _parse_time(editing_since)).total_seconds() >= REVISION_AFTER_S:
                 cut = cut_revision(session, self._context, load(session, record_id))
                 changes |= Changes(revisions=frozenset({cut.id}) if cut else frozenset())
-                rec = load(session, record_id)
+                return Done(to_row(session, load(session, record_id), content, typed), changes)
             return Done(to_row(session, rec, content, typed), changes)
 
     def delete(self, record_id: str) -> Done[RevisionRow]:
@@ -363,7 +362,10 @@ def to_row(
     content = content if content is not None else content_of(session, rec)
     as_typed = as_typed if as_typed is not None else as_typed_of(session, rec.num)
     cursor = sqlcipher.cursor_of(session)
-    links = [LinkRow(*row[:5], Passage(*row[5:]) if row[5] is not None else None) for row in cursor.execute(_LINKS, (rec.id,))]
+    links = [
+        LinkRow(link_id, record_id, statement_id, category_id, comment, Passage(*passage) if passage[0] is not None else None)
+        for link_id, record_id, statement_id, category_id, comment, *passage in cursor.execute(_LINKS, (rec.id,))
+    ]
     atts = [AttachmentRow(*row) for row in cursor.execute(_ATTACHMENTS, (rec.id,))]
     return RecordRow(
         id=rec.id,
@@ -497,4 +499,4 @@ _DELETE_ATTACHMENTS = sa.delete(Attachment).where(Attachment.record_id == sa.bin
 
 
 def _replace(content: domain.Content, **changes: object) -> domain.Content:
-    return dataclasses.replace(content, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(content, **changes)  # type: ignore[arg-type]  # a union of dataclasses

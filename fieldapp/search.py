@@ -169,7 +169,7 @@ def snippets(context: VaultContext, text: str, record_ids: list[str]) -> dict[st
             f"SELECT r.id, snippet(record_fts, 1, {marks}, '…', 12) FROM record_fts "
             f"JOIN records r ON r.num = record_fts.rowid WHERE record_fts MATCH :match AND {ids}"
         )
-        return dict(session.execute(sql, params).all())
+        return dict(session.execute(sql, params).tuples().all())
 
 
 def _conditions(query: Query) -> tuple[list[str], dict[str, Any]]:

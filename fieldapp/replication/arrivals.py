@@ -98,7 +98,7 @@ def store(
     return arrived, refused
 
 
-def _checked(rev: revision.SignedRevision, keys: dict[str, bytes]) -> dict:
+def _checked(rev: revision.SignedRevision, keys: Mapping[str, bytes]) -> dict:
     fields = rev.fields()
     if revision.revision_id(rev.body) != rev.id:
         raise IntegrityError(f"Revision {rev.id[:12]}… does not match its content.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -429,8 +429,8 @@ class Replication:
 # with bound parameters. Core statements on the tables: these change rows that no object in the
 # session holds (or that are read again after), so there is no identity map to keep in step.
 
-_IDS = sa.bindparam("ids", expanding=True)
-_revisions, _records, _meta = Revision.__table__, Record.__table__, Meta.__table__
+_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+_revisions, _records, _meta, _devices = (cast(sa.Table, model.__table__) for model in (Revision, Record, Meta, Device))
 _META_VALUES = sa.select(Meta.key, Meta.value).where(Meta.key.in_(sa.bindparam("keys", expanding=True)))
 _INSERT_META = sqlite_insert(_meta).values(key=sa.bindparam("key"), value=sa.bindparam("value"))
 _PUT_META = _INSERT_META.on_conflict_do_update(index_elements=[_meta.c.key], set_={"value": _INSERT_META.excluded.value})
@@ -443,8 +443,8 @@ _DEVICE_KEYS = sa.select(Device.id, Device.public_key)
 _DIRTY_IDS = sa.select(Record.id).where(Record.draft_dirty == sa.true())  # "= 1", as ix_records_dirty holds them
 _DEVICES_BY_ID = sa.select(Device.id, Device.public_key, Device.label, Device.inspector).where(Device.id.in_(_IDS))
 _SET_DEVICE_NAMES = (
-    sa.update(Device.__table__)
-    .where(Device.__table__.c.id == sa.bindparam("device_id"))
+    sa.update(_devices)
+    .where(_devices.c.id == sa.bindparam("device_id"))
     .values(label=sa.bindparam("label"), inspector=sa.bindparam("inspector"))
 )
 _TO_PUSH = (  # revisions the service has not acknowledged, of records whose assessment it has

@@ -153,7 +153,7 @@ def _merge_deleted(base: Body, left: Body, right: Body, found: list[Collision]) 
 
 def _unchanged(base: Body, keeper: Body) -> bool:
     """Whether the side that kept the record left its content, links and attachments as in base."""
-    pairs = (("content", {}), ("links", []), ("attachments", []))
+    pairs: tuple[tuple[str, object], ...] = (("content", {}), ("links", []), ("attachments", []))
     return all(_same(_get(base, key, empty), keeper[key]) for key, empty in pairs)
 
 

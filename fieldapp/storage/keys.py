@@ -128,7 +128,7 @@ def new_recovery_key() -> str:
 
 def normalise_recovery_key(text: str) -> bytes:
     """Accept any case, spaces or dashes, and the usual look-alikes (O for 0, I or L for 1)."""
-    cleaned = text.upper().translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    cleaned = text.upper().translate(str.maketrans("OIL", "011"))
     cleaned = "".join(ch for ch in cleaned if ch not in " -\t\n")
     return ("R:" + cleaned).encode("ascii", errors="replace")
 

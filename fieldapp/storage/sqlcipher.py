@@ -69,13 +69,20 @@ def _configure(dbapi_connection: Any, _record: Any) -> None:
 
 def cursor_of(session: Session) -> Any:
     """The DB-API cursor of the session's own connection and transaction, for hot paths."""
-    return session.connection().connection.dbapi_connection.cursor()
+    return _driver_connection(session).cursor()
+
+
+def _driver_connection(session: Session) -> Any:
+    raw = session.connection().connection.dbapi_connection
+    if raw is None:  # only once the pool has invalidated it, never inside a live transaction
+        raise StorageError("The vault's database connection was closed; lock the vault and unlock it again.")
+    return raw
 
 
 @contextmanager
 def savepoint(session: Session) -> Iterator[None]:
     """A SAVEPOINT in the session's transaction: an error inside undoes only what ran inside."""
-    raw = session.connection().connection.dbapi_connection
+    raw = _driver_connection(session)
     if not raw.in_transaction:
         # The driver begins its transaction only before a write: a SAVEPOINT first would open a
         # transaction of its own, which RELEASE commits out of reach of the outer rollback.

@@ -63,7 +63,7 @@ def test_one_assessment_offered_from_many_laptops_at_once_is_made_once(service: 
     for _round in range(ROUNDS):
         assessment_id = uuid7()
         before = stored(service)
-        answers = _all_at_once([lambda d=d: d.request("PUT", f"/assessments/{assessment_id}", json=offer) for d in laptops])
+        answers = _all_at_once([lambda d=d, assessment_id=assessment_id: d.request("PUT", f"/assessments/{assessment_id}", json=offer) for d in laptops])
         assert 200 in [a.status_code for a in answers]
         _losers_said(answers, {(503, "unavailable")})  # on SQLite, one at a time: all 200
         assert all(int(a.headers["Retry-After"]) >= 1 for a in answers if a.status_code == 503)

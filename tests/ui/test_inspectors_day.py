@@ -171,7 +171,7 @@ def test_an_inspectors_day_by_keyboard_keeps_every_word(qtbot, app: AppControlle
             type_(qtbot, text)
             key(qtbot, Qt.Key.Key_Tab if number < len(row) - 1 else Qt.Key.Key_Return)
         timeline = main.editor._fields["contacts"]
-        qtbot.waitUntil(lambda: timeline.view.state() != timeline.view.State.EditingState)
+        qtbot.waitUntil(lambda timeline=timeline: timeline.view.state() != timeline.view.State.EditingState)
         tab_to(qtbot, "Add a contact after the selected one")
 
     # Lock, unlock, and tag the board meeting and one of its lines.

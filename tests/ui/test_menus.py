@@ -11,7 +11,6 @@ from importlib import metadata
 from pathlib import Path
 
 import PySide6
-import pytest
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenu, QWidget
