@@ -94,9 +94,8 @@ class Records:
             current = read_current()
             if current == base:
                 return content
-            merged, kept = rebase_edit(current.kind, domain.to_dict(base), domain.to_dict(content), domain.to_dict(current))
-            moved["kept"] = kept
-            return domain.from_dict(current.kind, merged)
+            merged, moved["kept"] = rebase(base, content, current)
+            return merged
 
         done = self._edit(record_id, rebased, as_typed=as_typed)
         return Done(EditSaved(done.value, rebased="kept" in moved, kept_mine=moved.get("kept", ())), done.changes)
@@ -215,6 +214,15 @@ def load(session: Session, record_id: str, *, include_deleted: bool = False) -> 
     if rec is None or (rec.deleted and not include_deleted):
         raise NotFound(f"No record with id {record_id}.")
     return rec
+
+
+def rebase(base: domain.Content, mine: domain.Content, theirs: domain.Content) -> tuple[domain.Content, tuple[str, ...]]:
+    """An edit made from `base` moved onto the draft as it is now (`theirs`): what changed there
+    stays, `mine` goes on top, and where both changed one field mine wins. Returns the result and
+    the fields changed both ways (theirs stays in the history). Pure: an editor calls it too, for
+    words typed while a save was on its way."""
+    merged, kept = rebase_edit(theirs.kind, domain.to_dict(base), domain.to_dict(mine), domain.to_dict(theirs))
+    return domain.from_dict(theirs.kind, merged), kept
 
 
 def content_of(session: Session, rec: Record | _Draft) -> domain.Content:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from vault_fixtures import PASSPHRASE, sample_contents
 
-from fieldapp import domain
+from fieldapp import domain, records
 from fieldapp.errors import NotFound, ValidationError
 from fieldapp.links import passage_of
 from fieldapp.vault import Vault
@@ -327,3 +327,12 @@ def test_typed_text_stays_when_a_colleagues_revision_is_adopted(vault, assessmen
     after = vault.records.get(rec.id)
     assert after.content.location == "Room 4" and after.as_typed == {"held_at": "Tuesday-ish"}
     assert "date-unreadable" in after.flags
+
+
+def test_rebase_moves_an_edit_onto_a_changed_draft_keeping_both_sides_words() -> None:
+    base = domain.Observation(title="ICB board", notes="Chair opened.")
+    mine = domain.Observation(title="ICB board", notes="Chair opened. Finance item deferred.")
+    theirs = domain.Observation(title="ICB board, part 2", notes="Chair opened.", location="Room 4")
+    merged, kept = records.rebase(base, mine, theirs)
+    assert (merged.title, merged.notes, merged.location) == ("ICB board, part 2", "Chair opened. Finance item deferred.", "Room 4")
+    assert kept == ()

@@ -32,12 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp import domain
+from fieldapp import domain, records
 from fieldapp import dates as core_dates
 from fieldapp.dates import is_iso
 from fieldapp.errors import NotFound, UnreadableDate, ValidationError
 from fieldapp.links import passage_of
-from fieldapp.revisions.merge import rebase_edit
 from fieldapp.pseudonyms import real_name_warning
 from fieldapp.rows import EditSaved, Passage, RecordRow
 
@@ -462,8 +461,7 @@ class RecordEditor(QWidget):
         if now.content == sent:
             shown = record.content
         else:
-            merged, _kept = rebase_edit(record.kind, domain.to_dict(sent), domain.to_dict(now.content), domain.to_dict(record.content))
-            shown = domain.from_dict(record.kind, merged)
+            shown, _kept = records.rebase(sent, now.content, record.content)
         self._sent, self._sent_typed = record.content, dict(record.as_typed)
         self._refresh_form(shown, now.as_typed)
         if shown != record.content or now.as_typed != record.as_typed:

@@ -1,9 +1,11 @@
-"""Work started from a widget, as a value that runs itself in the background.
+"""Work started from a widget, as a value that runs itself in the background on the vault worker.
 
-    VaultOp(parent, lambda vault: vault.records.save(rid, content)).success(show).run_in_background()
+    records.get_record(state, record_id).success(editor.show_record).run_in_background()
 
-A VaultOp's result is a fieldapp Done; its changes are broadcast so every view can refresh what
-changed (and skip its own echo). A QueryOp reads and changes nothing.
+The modules beside this one (records, links, history, attachments, assessments, sync) each hold a
+handful of small functions that return an op for one area. A VaultOp's result is a fieldapp Done;
+its changes are broadcast so every view can refresh what changed (and skip its own echo). A
+QueryOp reads and changes nothing.
 """
 
 from __future__ import annotations

@@ -1,0 +1,24 @@
+"""Operations on assessments: list them, start one by name, archive or bring one back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ui.operations import QueryOp, VaultOp
+
+if TYPE_CHECKING:
+    from fieldapp.rows import AssessmentRow
+
+    from ui.state import AppState
+
+
+def list_assessments(state: AppState) -> QueryOp[tuple[AssessmentRow, ...]]:
+    return QueryOp(state, lambda vault: vault.assessments.list())
+
+
+def create_assessment(state: AppState, name: str, *, initiator: object) -> VaultOp:
+    return VaultOp(state, lambda vault: vault.assessments.create(name), initiator=initiator)
+
+
+def set_archived(state: AppState, assessment_id: str, archived: bool, *, initiator: object) -> VaultOp:
+    return VaultOp(state, lambda vault: vault.assessments.set_archived(assessment_id, archived), initiator=initiator)
