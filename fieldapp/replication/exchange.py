@@ -58,6 +58,13 @@ class PulledAssessment:
     team: tuple[str, ...]
 
 
+class PendingPage(NamedTuple):
+    """Revisions waiting to be pushed, oldest first, and the sequence number of the last one."""
+
+    revisions: list[revision.SignedRevision]
+    last_seq: int
+
+
 class PulledDevice(NamedTuple):
     """A signer of pulled revisions, as the service introduces it."""
 
@@ -122,7 +129,7 @@ class SyncStart:
     cursor: str | None
     keys: dict[str, bytes]  # every signer this vault trusts, by device id
     changes: Changes  # the drafts cut into revisions
-    pending: tuple[list[revision.SignedRevision], int] = ([], 0)  # the first batch to push, and its position
+    pending: PendingPage = PendingPage([], 0)  # the first batch to push, and where it ends
     pull_own: bool = False  # pull this laptop's own revisions too (it was restored from a backup)
     waiting: int | None = None  # revisions to push, counted for the progress bar; None: not counted (assessments to offer first)
 
@@ -197,7 +204,7 @@ class Replication:
             cursor = meta.get(_PREFIX + "cursor", b"").decode() or None
             keys = dict(session.execute(_DEVICE_KEYS).tuples().all())
             changes = Changes(records=frozenset(c.record_id for c in cuts), revisions=frozenset(c.id for c in cuts))
-            pending = _pending_page(session, batch, 0) if not to_offer else ([], 0)  # offers change what may go
+            pending = _pending_page(session, batch, 0) if not to_offer else PendingPage([], 0)  # offers change what may go
             # For the progress bar: a short first batch is all there is; only a full one needs counting.
             waiting: int | None = None if to_offer else len(pending[0])
             if waiting == batch:
@@ -227,7 +234,7 @@ class Replication:
         of records whose assessment is on the service."""
         return self.pending_page(limit, after_seq=after_seq)[0]
 
-    def pending_page(self, limit: int, *, after_seq: int = 0) -> tuple[list[revision.SignedRevision], int]:
+    def pending_page(self, limit: int, *, after_seq: int = 0) -> PendingPage:
         """As pending(), past a position, with the position of the last one: so the next batch
         can be read while the previous one is still on its way (none is acknowledged yet)."""
         with self._context.transaction("reading revisions to push") as session:
@@ -497,10 +504,10 @@ _DOWNLOADS = sa.select(Blob.sha256, Blob.size).where(Blob.name.is_(None)).order_
 _BULK = {"synchronize_session": False}
 
 
-def _pending_page(session: Session, limit: int, after_seq: int) -> tuple[list[revision.SignedRevision], int]:
+def _pending_page(session: Session, limit: int, after_seq: int) -> PendingPage:
     rows = session.execute(_PENDING, {"after_seq": after_seq, "limit": limit}).all()
     last = rows[-1].seq if rows else after_seq
-    return [revision.SignedRevision(r.id, r.body, r.signature) for r in rows], last
+    return PendingPage([revision.SignedRevision(r.id, r.body, r.signature) for r in rows], last)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from fieldapp.replication import arrivals
 from fieldapp.revisions import revision
 from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
 from fieldapp.ids import iso, utcnow
-from fieldapp.replication.exchange import Ack, BlobToMove, PulledAssessment, PulledDevice, PulledPage
+from fieldapp.replication.exchange import Ack, BlobToMove, PendingPage, PulledAssessment, PulledDevice, PulledPage
 from fieldapp.rows import Changes
 from fieldapp.sizes import progress_text, size_text
 from fieldapp.vault import Vault
@@ -143,7 +143,7 @@ class SyncEngine:
                 continue
             self.report.changes |= self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted)).changes
 
-    def _push(self, first: tuple[list[revision.SignedRevision], int] | None = None, total: int | None = None) -> None:
+    def _push(self, first: PendingPage | None = None, total: int | None = None) -> None:
         """Batches in order; a later batch may land first and find a parent missing: such
         refusals are transient, and what they left behind goes again, in turn, at the end."""
         batch = self.batch
@@ -185,7 +185,7 @@ class SyncEngine:
                         inflight.append(executor.submit(api.push, pending))
                         sent += 1
                         more = len(pending) == batch  # a short batch was the last one
-                        pending, last = self.vault.replication.pending_page(batch, after_seq=last) if more else ([], last)
+                        pending, last = self.vault.replication.pending_page(batch, after_seq=last) if more else PendingPage([], last)
                     self._acknowledge(inflight.popleft().result())
             except TooLarge:
                 for future in inflight:  # let the others land and say what they stored
