@@ -137,9 +137,9 @@ class AppController(QObject):
             if link is None:
                 sync.enrol(url, code, label="this laptop (local service)", local=True)
 
-        from ui.operations import QueryOp
+        from ui.operations import sync as sync_ops
 
-        QueryOp(state, lambda vault: vault.replication.link()).success(enrol_if_new).run_in_background()
+        sync_ops.link(state).success(enrol_if_new).run_in_background()
 
     def _show(self, window: QWidget) -> None:
         previous, self.window = self.window, window

@@ -33,7 +33,8 @@ from fieldapp.compare import FieldSide, Version, collision_words, compare
 from fieldapp.readable import moment_words
 from fieldapp.signers import Signer, signer_of
 
-from ui.operations import QueryOp, VaultOp
+from ui.operations import QueryOp
+from ui.operations import sync as sync_ops
 from ui.theme import colors
 
 if TYPE_CHECKING:
@@ -210,7 +211,7 @@ class ConflictsDialog(QDialog):
         if conflict is None or column >= len(conflict.heads):
             return
         record_id, take = conflict.record_id, conflict.heads[column].id
-        VaultOp(self._state, lambda vault: vault.replication.resolve(record_id, take=take), initiator=self).success(
+        sync_ops.resolve(self._state, record_id, take=take, initiator=self).success(
             lambda _done: self._resolved(f"Kept version {column + 1}; the other stays in the history.")
         ).run_in_background()
 
@@ -231,7 +232,7 @@ class ConflictsDialog(QDialog):
         if not self.save_editor():
             self.status.setText("The editor holds something that cannot be saved yet (it says what); correct it, then mark it merged.")
             return
-        VaultOp(self._state, lambda vault: vault.replication.resolve(record_id), initiator=self).success(
+        sync_ops.resolve(self._state, record_id, initiator=self).success(
             lambda _done: self._resolved("Marked merged with the editor's text; both versions stay in the history.")
         ).run_in_background()
 
