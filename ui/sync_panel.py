@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -53,6 +53,7 @@ class SyncStatus(QWidget):
     def __init__(self, controller: SyncController) -> None:
         super().__init__()
         self._controller = controller
+        self.view = controller.view
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.icon = QLabel()
@@ -82,7 +83,7 @@ class SyncStatus(QWidget):
 
     def show_view(self, view: SyncView) -> None:
         self.view = view
-        self.icon.setPixmap(icon(_ICONS.get(view.state, "sync")).pixmap(16, 16))
+        self._show_icon()
         self.text.setText(view.text)
         self.text.setToolTip(view.detail or view.text)
         self.text.setAccessibleDescription(view.detail)
@@ -91,6 +92,16 @@ class SyncStatus(QWidget):
             self._show_progress(*(view.progress or (0, None)))
         else:
             self.progress.hide()
+
+    def _show_icon(self) -> None:
+        # A pixmap is drawn once, in the palette of that moment: drawn again when the theme changes
+        # (the dark theme's icon stayed in the light theme's near-black, 1.1:1 on the dark window).
+        self.icon.setPixmap(icon(_ICONS.get(self.view.state, "sync")).pixmap(16, 16))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self._show_icon()
+        super().changeEvent(event)
 
     def _show_progress(self, done: int, total: int | None) -> None:
         """How far along, when the engine knows how much there is (revisions to send, bytes to
