@@ -18,6 +18,7 @@ from fieldapp.vault import Vault
 
 from ui import theme
 from ui.coverage_view import CoverageView
+from ui.first_run import FirstRunWizard
 from ui.main_window import MainWindow
 from ui.record_list import RecordListModel
 from ui.state import AppState
@@ -164,6 +165,33 @@ def test_the_sync_status_icon_is_redrawn_readable_when_the_theme_changes(qtbot, 
     assert best >= 3.0, f"{first} then {then}: the icon's strongest pixel is {best:.2f}:1"
     window.close()
     window._state.tasks.shutdown()
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_the_strength_meter_says_none_yet_before_typing_and_its_track_shows(qtbot, app: QApplication, tmp_path: Path, name: str) -> None:  # noqa: ANN001
+    ours = theme.apply(app, name)
+    wizard = FirstRunWizard(AppState(vault_path=tmp_path / "vault"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    meter = wizard.passphrase_page.meter
+    qtbot.waitUntil(lambda: meter.palette().color(Role.Window) == QColor(ours.window))
+    assert meter.isTextVisible() and meter.text() == "Strength: none yet" and meter.value() == 0
+    image = meter.grab().toImage()
+    middle = image.height() // 2
+    edge = max((image.pixelColor(x, middle) for x in range(3)), key=lambda c: theme.contrast(c, ours.window))
+    assert theme.contrast(edge, ours.window) >= 3.0, f"{name}: the track's edge {edge.name()} on {ours.window}"
+    assert _colours_in(image, middle) > 2  # words painted in the bar, not an empty box
+
+    qtbot.keyClicks(wizard.passphrase_page.first, "violet ferry lamp")
+    assert meter.text() == "Strength: fair" and meter.accessibleDescription() == "Strength: fair"
+    wizard.passphrase_page.first.clear()
+    assert meter.text() == "Strength: none yet"
+    wizard.close()
+
+
+def _colours_in(image, y: int) -> int:  # noqa: ANN001
+    """How many different colours one row of pixels holds, edges aside."""
+    return len({image.pixel(x, y) for x in range(4, image.width() - 4)} | {image.pixel(x, y + 2) for x in range(4, image.width() - 4)})
 
 
 def _mean_lightness(image) -> float:  # noqa: ANN001
