@@ -83,6 +83,25 @@ def show_long(value: str | None) -> str:
     return day if _is_date_only(value or "") else f"{day}, {parsed.strftime('%H:%M')}"
 
 
+def show_moment(instant: str | None, *, day_first: bool = True, now: datetime | None = None) -> str:
+    """An instant the app stamped (UTC, '2026-11-21T14:32:05.1Z') as the clock here read then:
+    "14:32 today", "14:32 yesterday", else "21/11/2026 14:32"; "" for none. now: for tests (its
+    offset is the zone shown); by default this laptop's clock and zone."""
+    if not instant:
+        return ""
+    try:
+        moment = datetime.fromisoformat(instant.replace("Z", "+00:00"))
+    except ValueError:
+        return instant
+    now = now or datetime.now().astimezone()
+    here = moment.astimezone(now.tzinfo) if moment.tzinfo is not None else moment
+    clock = here.strftime("%H:%M")
+    for word, offset in (("today", 0), ("yesterday", -1)):
+        if here.date() == (now + timedelta(days=offset)).date():
+            return f"{clock} {word}"
+    return f"{here.strftime('%d/%m/%Y' if day_first else '%m/%d/%Y')} {clock}"
+
+
 def day_of(value: str | None) -> date | None:
     """The day of a kept value (its wall-time day), None for none or for text kept as typed."""
     parsed = _kept(value)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from fieldapp.dates import parse_when, show_long, show_when
+from fieldapp.dates import parse_when, show_long, show_moment, show_when
 from fieldapp.errors import UnreadableDate, ValidationError
 
 NOW = datetime(2026, 11, 22, 9, 0)
@@ -88,3 +88,13 @@ def test_values_kept_before_offsets_and_text_kept_as_typed_are_shown_as_they_are
     assert show_when("2026-11-20") == "20/11/2026"
     assert show_when("Tuesday-ish") == "Tuesday-ish"
     assert show_when(None) == ""
+
+
+def test_a_moment_the_app_stamped_is_shown_in_local_time_day_first_and_today_in_words(london) -> None:  # noqa: ANN001
+    summer_afternoon = datetime(2026, 6, 21, 15, 0).astimezone()  # BST: one hour ahead of UTC
+    assert show_moment("2026-06-21T13:32:05.123456Z", now=summer_afternoon) == "14:32 today"
+    assert show_moment("2026-06-20T23:10:00.000000Z", now=summer_afternoon) == "00:10 today"  # UTC's yesterday, here today
+    assert show_moment("2026-06-20T08:00:00Z", now=summer_afternoon) == "09:00 yesterday"
+    assert show_moment("2026-11-21T14:32:00Z", now=datetime(2026, 12, 1, 9, 0).astimezone()) == "21/11/2026 14:32"  # GMT
+    assert show_moment("2026-11-21T14:32:00Z", day_first=False, now=datetime(2026, 12, 1, 9, 0).astimezone()) == "11/21/2026 14:32"
+    assert show_moment(None) == "" and show_moment("not a time") == "not a time"

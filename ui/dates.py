@@ -33,6 +33,11 @@ def when_text(value: str | None) -> str:
     return dates.show_when(value, day_first=day_first())
 
 
+def moment_text(instant: str | None) -> str:
+    """An instant the app stamped, in this laptop's time: "14:32 today", "21/11/2026 14:32"."""
+    return dates.show_moment(instant, day_first=day_first())
+
+
 def read_when(text: str) -> str | None:
     """Typed text as the vault keeps it; raises UnreadableDate saying how to type it."""
     return dates.parse_when(text, day_first=day_first())

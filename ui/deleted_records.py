@@ -34,7 +34,9 @@ class DeletedRecordsDialog(QDialog):
         self.records = QListWidget()
         self.records.setAccessibleName("Deleted records, most recently deleted first")
         self.records.currentItemChanged.connect(lambda *_args: self._enable())
-        self.records.itemActivated.connect(lambda _item: self.on_restore_clicked())
+        # Enter reaches the dialog's default button (Restore) by itself; a double-click restores too.
+        # (Not itemActivated: Enter would restore twice, and a single click activates on some desktops.)
+        self.records.itemDoubleClicked.connect(lambda _item: self.on_restore_clicked())
         self.restore = QPushButton(icon("history"), "&Restore")
         self.restore.setAccessibleName("Restore the selected record")
         self.restore.clicked.connect(self.on_restore_clicked)
@@ -43,6 +45,11 @@ class DeletedRecordsDialog(QDialog):
         self.status.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.restore, QDialogButtonBox.ButtonRole.ActionRole)
+        # Enter restores the selected record, and Escape closes: Close is never the default, and no
+        # button becomes it by taking the focus (Qt's auto-default).
+        for button in buttons.buttons():
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("Deleted records keep their history. Restore brings one back as it was when it was deleted."))
@@ -72,7 +79,9 @@ class DeletedRecordsDialog(QDialog):
         self._enable()
 
     def _enable(self) -> None:
-        self.restore.setEnabled(self.records.currentItem() is not None)
+        selected = self.records.currentItem() is not None
+        self.restore.setEnabled(selected)
+        self.restore.setDefault(selected)
 
     def on_restore_clicked(self) -> None:
         item = self.records.currentItem()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from fieldapp.storage.keys import recovery_characters
 from fieldapp.vault import CreatedVault, Vault
 
 from ui.errors import message_for
@@ -277,10 +278,15 @@ class CheckPage(QWizardPage):
         self.prompt.setWordWrap(True)
         self.answer = QLineEdit()
         self.answer.setAccessibleName("Recovery key group")
-        self.answer.textChanged.connect(lambda _t: self.completeChanged.emit())
-        self.answer.returnPressed.connect(lambda: self._wizard.accept() if self.isComplete() else None)
+        self.answer.textChanged.connect(self.on_answer_text_changed)
+        self.answer.returnPressed.connect(self.on_answer_return_pressed)
+        # Beside the field, why Finish stays greyed out: a mismatch is said, never left silent.
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        self.verdict.setAccessibleName("Recovery key check")
         layout.addWidget(self.prompt)
         layout.addWidget(self.answer)
+        layout.addWidget(self.verdict)
 
     def initializePage(self) -> None:  # noqa: N802 - Qt override
         self.prompt.setText(f"Type group {self.check_group_index} of your recovery key (the {_ordinal(self.check_group_index)} block of four).")
@@ -296,9 +302,36 @@ class CheckPage(QWizardPage):
         created: Any = self._wizard.result_vault
         return created.recovery_key.split("-")[self.check_group_index - 1] if created else ""
 
+    def typed(self) -> str:
+        """The answer as the key's characters (look-alikes, case, spaces and dashes forgiven)."""
+        return recovery_characters(self.answer.text())
+
     def isComplete(self) -> bool:  # noqa: N802 - Qt override
-        typed = self.answer.text().upper().replace(" ", "").replace("-", "")
+        typed = self.typed()
         return bool(typed) and typed == self.expected()
+
+    def on_answer_text_changed(self, _text: str) -> None:
+        typed = self.typed()
+        # Said once a whole group is typed (a half-typed one is not wrong yet); cleared as it is fixed.
+        self.verdict.setText(self._mismatch() if len(typed) >= len(self.expected()) and not self.isComplete() else "")
+        self.completeChanged.emit()
+
+    def on_answer_return_pressed(self) -> None:
+        if self.isComplete():
+            self._wizard.accept()
+        else:
+            self.verdict.setText(self._mismatch())
+
+    def _mismatch(self) -> str:
+        shown = self.typed()
+        if not shown:
+            return f"Type group {self.check_group_index} of your recovery key: four letters or digits."
+        if len(shown) < len(self.expected()):
+            return f"“{shown}” is too short: group {self.check_group_index} has {len(self.expected())} characters."
+        return (
+            f"“{shown}” is not group {self.check_group_index} of your recovery key. Check the copy you kept "
+            "(count the groups from the left), or go Back to see the key again."
+        )
 
 
 def _ordinal(n: int) -> str:

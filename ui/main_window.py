@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
 
         self.editor = RecordEditor(self._state)
         self.editor.saved.connect(self.on_editor_saved)
+        self.editor.history.restored_from.connect(self.on_history_restored_from)
         scroll = self.editor_area = QScrollArea()
         scroll.setAccessibleName("Record editor")
         scroll.setWidgetResizable(True)
@@ -566,6 +567,18 @@ class MainWindow(QMainWindow):
         if record_id == self.editor.record_id:
             return
         QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
+
+    def on_history_restored_from(self, record: RecordRow, replaced: str) -> None:
+        """A version restored from the history: Undo brings back the one it replaced."""
+        self.undo_bar.offer(
+            f"Restored an earlier version of “{record.title}”.", lambda: self._undo_restore(record.id, replaced), label="Restore version"
+        )
+
+    def _undo_restore(self, record_id: str, replaced: str) -> None:
+        if self.editor.record_id != record_id:
+            self.editor.show_record(None)  # the record open now is saved first, as when opening another
+        self._set_current_record(record_id)
+        self.editor.history.restore_version(record_id, replaced, undoable=False)
 
     def on_editor_saved(self, record: RecordRow) -> None:
         self._search_timer.start()  # the list shows the new title, tags and sync state

@@ -47,7 +47,7 @@ class ChangePassphraseDialog(QDialog):
         form.addRow("&Current passphrase", self.current)
         form.addRow("&New passphrase", self.first)
         form.addRow("New passphrase &again", self.second)
-        form.addRow("Strength", self.meter)
+        form.addRow("", self.meter)  # it says "Strength: …" itself
         note = QLabel("Your recovery key keeps working. The vault is not re-encrypted, so this takes a moment.")
         note.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ui.dates import moment_text
 from ui.signals import AppSignals
 from ui.sync_problems import NOT_SET_UP, NOT_SET_UP_DETAIL, OFFLINE, Problem, enrol_problem, sync_problem
 from ui.taskman import TaskManager
@@ -279,7 +280,8 @@ class SyncController(QObject):
         elif n or status.uploads or status.downloads:
             view = SyncView("waiting", f"{n} change{'s' if n != 1 else ''} waiting to sync" if n else "Attachment files waiting to sync", n, 0, detail=detail)
         else:
-            when = f" (last {status.last_synced_at[11:16]} UTC)" if status.last_synced_at else ""
+            # In this laptop's time, day first: "UTC" asked the inspector to do arithmetic.
+            when = f" (last synced {moment_text(status.last_synced_at)})" if status.last_synced_at else ""
             view = SyncView("up-to-date", f"Up to date{when}", 0, 0, detail=detail)
         if status.local_only:
             view = SyncView(view.state, view.text, view.waiting, view.conflicts, view.progress,

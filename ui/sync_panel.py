@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -50,6 +53,7 @@ class SyncStatus(QWidget):
     def __init__(self, controller: SyncController) -> None:
         super().__init__()
         self._controller = controller
+        self.view = controller.view
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.icon = QLabel()
@@ -79,7 +83,7 @@ class SyncStatus(QWidget):
 
     def show_view(self, view: SyncView) -> None:
         self.view = view
-        self.icon.setPixmap(icon(_ICONS.get(view.state, "sync")).pixmap(16, 16))
+        self._show_icon()
         self.text.setText(view.text)
         self.text.setToolTip(view.detail or view.text)
         self.text.setAccessibleDescription(view.detail)
@@ -88,6 +92,16 @@ class SyncStatus(QWidget):
             self._show_progress(*(view.progress or (0, None)))
         else:
             self.progress.hide()
+
+    def _show_icon(self) -> None:
+        # A pixmap is drawn once, in the palette of that moment: drawn again when the theme changes
+        # (the dark theme's icon stayed in the light theme's near-black, 1.1:1 on the dark window).
+        self.icon.setPixmap(icon(_ICONS.get(self.view.state, "sync")).pixmap(16, 16))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self._show_icon()
+        super().changeEvent(event)
 
     def _show_progress(self, done: int, total: int | None) -> None:
         """How far along, when the engine knows how much there is (revisions to send, bytes to
@@ -109,23 +123,29 @@ class SyncStatus(QWidget):
 
 
 class SyncSettings(QDialog):
-    """Enrol this vault with a service: its address and the one-time code from its administrator."""
+    """Enrol this vault with a service: its address and the one-time code from its administrator.
+
+    One message area says what is happening or what went wrong (a failed enrolment, or what stopped
+    the last sync); it keeps its room from the start, so a long message never squashes the fields.
+    """
+
+    MESSAGE_LINES = 5  # room for the longest usual message at the dialog's width; more scrolls
 
     def __init__(self, state: AppState, controller: SyncController, parent: QWidget | None = None, *, url: str = "") -> None:
         super().__init__(parent)
         self._state, self._controller = state, controller
+        self._enrolling = False
+        self._problem_shown = False  # the message is the controller's problem (cleared when it is)
         self.setWindowTitle("Sync settings")
-        self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
+        # Never smaller than its fields need (a minimum width set on the dialog itself would turn
+        # this off, and a long message then squashed the fields).
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.current = QLabel("")
         self.current.setWordWrap(True)
         self.current.setAccessibleName("Current service")
+        self.current.setMinimumHeight(2 * self.fontMetrics().lineSpacing())  # "Enrolled with <address> as <name>" may wrap
         layout.addWidget(self.current)
-        self.problem = QLabel("")
-        self.problem.setWordWrap(True)
-        self.problem.setAccessibleName("Sync problem")
-        self.problem.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to quote it to the administrator
-        layout.addWidget(self.problem)
         form = QFormLayout()
         self.url = QLineEdit(url or LOCAL_SERVICE)
         self.url.setAccessibleName("Service address")
@@ -134,28 +154,33 @@ class SyncSettings(QDialog):
         self.code = QLineEdit()
         self.code.setAccessibleName("Enrolment code")
         self.code.setPlaceholderText("e.g. K7QM-2XHD-9PWA, from your administrator")
+        self.code.textChanged.connect(self.on_code_text_changed)
         form.addRow("Enrolment &code", self.code)
         ca_row = QHBoxLayout()
         self.ca_bundle = QLineEdit()
         self.ca_bundle.setAccessibleName("Certificate authority file")
         self.ca_bundle.setPlaceholderText("only for a private service (a .pem file)")
         ca_row.addWidget(self.ca_bundle)
-        browse = QPushButton("Choose…")
-        browse.setAccessibleName("Choose the certificate authority file")
-        browse.clicked.connect(self.on_browse_clicked)
-        ca_row.addWidget(browse)
+        self.browse = QPushButton("Choose…")
+        self.browse.setAccessibleName("Choose the certificate authority file")
+        # Never the dialog's default: Enter in a field must not open a file chooser.
+        self.browse.setAutoDefault(False)
+        self.browse.clicked.connect(self.on_browse_clicked)
+        ca_row.addWidget(self.browse)
         ca_label = QLabel("Cer&tificate authority")  # Alt+T: Alt+A is the address's
         ca_label.setBuddy(self.ca_bundle)  # a row holding a layout gets no buddy by itself
         form.addRow(ca_label, ca_row)
         layout.addLayout(form)
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.status.setAccessibleName("Enrolment status")
-        layout.addWidget(self.status)
+        layout.addWidget(self._message_area())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.enrol_button = buttons.addButton("&Enrol", QDialogButtonBox.ButtonRole.ActionRole)
         self.enrol_button.setAccessibleName("Enrol this laptop")
         self.enrol_button.clicked.connect(self.on_enrol_clicked)
+        # Enter enrols once a code is typed, and does nothing before: no button becomes the
+        # default by taking the focus (Qt's auto-default), so Enter never means Close or Choose.
+        for button in buttons.buttons():
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         controller.enrolled.connect(self.on_enrolled)
@@ -165,11 +190,40 @@ class SyncSettings(QDialog):
         self._show_current()
         self.on_controller_status_changed(controller.view)
 
+    def _message_area(self) -> QScrollArea:
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.status.setAccessibleName("Sync settings message")
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # to quote it to the administrator
+        area = QScrollArea()
+        area.setWidget(self.status)
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setFixedHeight(self.MESSAGE_LINES * self.fontMetrics().lineSpacing() + 4)
+        area.setMinimumWidth(500)  # the dialog's width: the address and the message read whole
+        area.viewport().setAutoFillBackground(False)  # the dialog's colour, not a field's
+        self.status.setAutoFillBackground(False)
+        return area
+
+    def _say(self, text: str, *, problem: bool = False) -> None:
+        self.status.setText(text)
+        self._problem_shown = problem
+
+    def on_code_text_changed(self, text: str) -> None:
+        self.enrol_button.setDefault(bool(text.strip()))
+
     def on_controller_status_changed(self, view: Any) -> None:
         """What stopped the last sync (or enrolment), or what the service refused, in full."""
-        showing = view.state in ("error", "refused") or (view.state == "not-enrolled" and self._controller.problem is not None)
-        self.problem.setText(f"{view.text}. {view.detail}" if showing and view.detail else "")
-        self.problem.setVisible(bool(self.problem.text()))
+        if self._enrolling:
+            return  # "Enrolling…" stands until the enrolment's own answer
+        if view.state == "not-enrolled" and self._controller.problem is not None and view.detail:
+            self._say(view.detail, problem=True)  # why enrolling failed: its words say so already
+        elif view.state in ("error", "refused") and view.detail:
+            self._say(f"{view.text}. {view.detail}", problem=True)
+        elif self._problem_shown:
+            self._say("")  # the problem has gone (a sync worked)
 
     def _show_current(self) -> None:
         from ui.operations import QueryOp
@@ -192,18 +246,22 @@ class SyncSettings(QDialog):
     def on_enrol_clicked(self) -> None:
         url, code = self.url.text().strip(), self.code.text().strip()
         if not url or not code:
-            self.status.setText("Give the service's address and the enrolment code your administrator gave you.")
+            self._say("Give the service's address and the enrolment code your administrator gave you.")
             return
         self.enrol_button.setEnabled(False)
-        self.status.setText("Enrolling…")
+        self._enrolling = True
+        self._say("Enrolling…")
         self._controller.enrol(url, code, self.ca_bundle.text().strip() or None)
 
     def on_enrolled(self, link: Any) -> None:
+        self._enrolling = False
         self.enrol_button.setEnabled(True)
         self.code.clear()
-        self.status.setText(f"Enrolled as {link.inspector_name}. Syncing now.")
+        self._say(f"Enrolled as {link.inspector_name}. Syncing now.")
         self._show_link(link)
 
     def on_enrol_failed(self, message: str) -> None:
+        """Said once, here; what was typed stays, to be corrected rather than typed again."""
+        self._enrolling = False
         self.enrol_button.setEnabled(True)
-        self.status.setText(message)
+        self._say(message, problem=True)

@@ -126,11 +126,22 @@ def new_recovery_key() -> str:
     return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
+# Letters the key never uses, read as the digit they are mistaken for (the key's alphabet has
+# neither I, L nor O, so this is never ambiguous).
+_LOOK_ALIKES = str.maketrans("OIL", "011")
+_SEPARATORS = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2212")  # a dash, as typed or as a word processor makes it
+
+
+def recovery_characters(text: str) -> str:
+    """A recovery key (or part of one) as typed, read as the key's own characters: any case, white
+    space and dashes dropped, and the usual look-alikes (O for 0, I or L for 1) read as meant."""
+    cleaned = text.upper().translate(_LOOK_ALIKES)
+    return "".join(ch for ch in cleaned if not ch.isspace() and ch not in _SEPARATORS)
+
+
 def normalise_recovery_key(text: str) -> bytes:
-    """Accept any case, spaces or dashes, and the usual look-alikes (O for 0, I or L for 1)."""
-    cleaned = text.upper().translate(str.maketrans("OIL", "011"))
-    cleaned = "".join(ch for ch in cleaned if ch not in " -\t\n")
-    return ("R:" + cleaned).encode("ascii", errors="replace")
+    """The key as its wrapping key is derived from, however it was typed (`recovery_characters`)."""
+    return ("R:" + recovery_characters(text)).encode("ascii", errors="replace")
 
 
 def new_header(data_key: bytes | bytearray, passphrase: str, recovery_key: str, params: KdfParams) -> Header:

@@ -221,3 +221,63 @@ def test_cancelling_while_the_vault_is_being_made_locks_it_when_it_arrives(qtbot
     vault = abandoned.args[0]
     qtbot.waitUntil(lambda: vault.is_locked, timeout=5_000)
     assert state.has_vault and wizard.passphrase_page.first.text() == ""
+
+
+def _to_the_check_page(qtbot, wizard: FirstRunWizard) -> list[str]:  # noqa: ANN001
+    """Create the vault and tick "stored"; the key's groups, for typing them back."""
+    type_passphrases(qtbot, wizard, STRONG, STRONG)
+    qtbot.keyClick(wizard.passphrase_page.second, Qt.Key.Key_Return)
+    groups = wait_for_recovery_key(qtbot, wizard).split("-")
+    # A group holding a 0 or a 1 when there is one, so its look-alikes are tried.
+    wizard.check_page.check_group_index = next((i for i, g in enumerate(groups, 1) if i > 1 and set(g) & {"0", "1"}), 2)
+    qtbot.keyClick(wizard.recovery_page.kept, Qt.Key.Key_Space)
+    qtbot.mouseClick(next_button(wizard), Qt.MouseButton.LeftButton)
+    assert wizard.currentPage() is wizard.check_page
+    return groups
+
+
+def _as_a_person_might_copy_it(group: str) -> tuple[str, str]:
+    """O for 0, l and I for 1, lower case and spaces, in two halves (a dash goes between)."""
+    look_alikes = iter(("l", "I") * 4)
+    chars = ["o" if ch == "0" else next(look_alikes) if ch == "1" else ch.lower() for ch in group]
+    return f" {''.join(chars[:2])} ", f"{''.join(chars[2:])} "
+
+
+def test_the_recovery_check_reads_look_alikes_case_spaces_and_dashes_as_the_key_means(qtbot, wizard: FirstRunWizard) -> None:  # noqa: ANN001
+    assert keys.recovery_characters(" o1l-I ab\u2013cd ") == "0111ABCD"
+    groups = _to_the_check_page(qtbot, wizard)
+    check = wizard.check_page
+    first, second = _as_a_person_might_copy_it(groups[check.check_group_index - 1])
+    qtbot.keyClicks(check.answer, first)
+    check.answer.insert("\u2013")  # a dash as a word processor makes it, pasted (QTest types ASCII only)
+    qtbot.keyClicks(check.answer, second)
+    assert wizard.button(QWizard.WizardButton.FinishButton).isEnabled(), check.answer.text()
+    assert check.verdict.text() == ""
+    with qtbot.waitSignal(wizard.created, timeout=5_000) as created:
+        qtbot.keyClick(check.answer, Qt.Key.Key_Return)
+    created.args[0].lock()
+
+
+def test_a_recovery_group_that_does_not_match_is_said_beside_the_field_and_cleared_once_fixed(qtbot, wizard: FirstRunWizard) -> None:  # noqa: ANN001
+    groups = _to_the_check_page(qtbot, wizard)
+    check = wizard.check_page
+    right = groups[check.check_group_index - 1]
+    wrong = groups[check.check_group_index - 2] if groups[check.check_group_index - 2] != right else "ZZZZ"
+    finish = wizard.button(QWizard.WizardButton.FinishButton)
+
+    qtbot.keyClicks(check.answer, right[:2])
+    assert check.verdict.text() == ""  # half typed is not wrong yet
+    qtbot.keyClick(check.answer, Qt.Key.Key_Return)
+    assert "too short" in check.verdict.text() and check.verdict.isVisible()
+    check.answer.clear()
+    qtbot.keyClicks(check.answer, wrong)
+    assert not finish.isEnabled()
+    assert check.verdict.text().startswith(f"“{wrong}” is not group {check.check_group_index} of your recovery key")
+    assert "go Back to see the key again" in check.verdict.text()
+    qtbot.keyClick(check.answer, Qt.Key.Key_Return)
+    assert wizard.isVisible() and wizard.currentPage() is check  # Enter does not finish on a wrong group
+
+    check.answer.clear()
+    qtbot.keyClicks(check.answer, right)
+    assert finish.isEnabled() and check.verdict.text() == ""
+    wizard.reject()

@@ -97,8 +97,8 @@ def test_history_names_the_colleague_and_laptop_that_saved_each_version_and_when
         qtbot.waitUntil(lambda: editor.history.revisions.count() == 2, timeout=5_000)
         newest, oldest = (editor.history.revisions.item(i).text() for i in range(2))
         moment = r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, \d\d:\d\d"
-        assert re.fullmatch(moment + r" · saved by you, on this laptop", newest), newest
-        assert re.fullmatch(moment + r" · saved by Inspector A, on ‘first’", oldest), oldest
+        assert re.fullmatch(moment + r" · Title edited · saved by you, on this laptop", newest), newest
+        assert re.fullmatch(moment + r" · Created · saved by Inspector A, on ‘first’", oldest), oldest
         first_device = first.vault.device_id
         assert first_device[:8] not in oldest and "device" not in oldest
     finally:

@@ -184,7 +184,9 @@ def test_enrolling_with_a_service_that_is_not_running_says_where_it_looked_and_w
     assert f"Cannot reach the service at {nowhere}" in words
     assert "check that this laptop is online and that the service address" in words and "is the service running?" in words
     assert _status(window)[0] == "Not set up to sync: enrolling failed" and _status(window)[1] == words
-    assert dialog.problem.text().endswith(words)  # the dialog shows why too, when opened again
+    again = SyncSettings(window._state, window.sync, window)  # opened again, it still says why
+    qtbot.addWidget(again)
+    assert again.status.text() == words
 
 
 def test_a_sync_with_the_service_stopped_says_offline_where_it_looked_and_what_to_check(
@@ -226,7 +228,7 @@ def test_a_revoked_laptop_says_its_access_was_revoked_and_to_ask_for_a_new_code(
     assert _status(window) == (text, detail)
     dialog = SyncSettings(window._state, window.sync, window)
     qtbot.addWidget(dialog)
-    assert dialog.problem.isVisibleTo(dialog) and detail in dialog.problem.text()
+    assert dialog.status.isVisibleTo(dialog) and detail in dialog.status.text()
 
 
 def test_a_record_the_service_refused_is_named_by_its_title_with_the_reason(
@@ -250,3 +252,24 @@ def test_a_record_the_service_refused_is_named_by_its_title_with_the_reason(
     assert text == "The service refused 1 change"
     assert "“ICB board, November”" in detail and "does not know framework" in detail
     assert "Tell the service's administrator" in detail
+
+
+def test_up_to_date_says_when_it_last_synced_in_this_laptops_time_day_first_never_utc(
+    qtbot, sqlite_service: Service, make_device: Callable[..., Device], open_window  # noqa: ANN001
+) -> None:
+    from datetime import datetime
+
+    _assessment, (inspector,) = sqlite_service.team()
+    laptop = make_device(sqlite_service, inspector)
+    window = open_window(laptop.vault)
+    window.sync.sync_now()
+    _settled(qtbot, window)
+    qtbot.waitUntil(lambda: _status(window)[0].startswith("Up to date ("), timeout=15_000)
+
+    stamped = laptop.vault.replication.status().last_synced_at
+    assert stamped is not None
+    here = datetime.fromisoformat(stamped.replace("Z", "+00:00")).astimezone()
+    text = _status(window)[0]
+    assert "UTC" not in text
+    # The clock this laptop showed then; "today" unless the sync straddled midnight.
+    assert text in (f"Up to date (last synced {here:%H:%M} today)", f"Up to date (last synced {here:%H:%M} yesterday)")

@@ -101,6 +101,8 @@ def test_the_history_lists_revisions_and_restores_one_as_a_new_revision(qtbot, e
     assert "saved by you, on this laptop" in editor.history.revisions.item(0).text()
     editor.history.revisions.setCurrentRow(1)  # the older one
     qtbot.mouseClick(editor.history.restore, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: editor.history.confirm is not None and editor.history.confirm.isVisible())
+    next(b for b in editor.history.confirm.buttons() if b.text() == "Restore").click()  # it asks first
     settle(qtbot, editor)
     assert vault.records.get(record_id).content.notes.startswith("Carer 😀 describes")
     assert len(vault.history.revisions(record_id)) == 3

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QCheckBox, QStyle, QStyleOptionButton
 
 from fieldapp import domain
 from fieldapp.search import Query
@@ -18,6 +18,7 @@ from fieldapp.vault import Vault
 
 from ui import theme
 from ui.coverage_view import CoverageView
+from ui.first_run import FirstRunWizard
 from ui.main_window import MainWindow
 from ui.record_list import RecordListModel
 from ui.state import AppState
@@ -52,7 +53,7 @@ def test_switching_theme_repaints_the_app_and_its_open_windows(qtbot, app: QAppl
     qtbot.addWidget(window)
     window.show()
     light = theme.apply(app, "light")
-    assert app.style().name().lower() == "fusion" and light is theme.LIGHT
+    assert isinstance(app.style(), theme.Style) and app.style().baseStyle().name().lower() == "fusion" and light is theme.LIGHT
     # Open windows take the new palette from an event, on the next turn of the event loop.
     qtbot.waitUntil(lambda: window.palette().color(Role.Window) == QColor(theme.LIGHT.window))
     before = window.grab().toImage()
@@ -127,6 +128,70 @@ def test_the_command_line_takes_a_theme_and_refuses_others() -> None:
     assert "--theme {system,light,dark}" in helped.stdout
     refused = subprocess.run([*run, "--theme", "sepia"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "invalid choice: 'sepia'" in refused.stderr
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_an_unticked_check_box_has_an_edge_of_at_least_3_to_1_on_the_window_and_inside(qtbot, app: QApplication, name: str) -> None:  # noqa: ANN001
+    ours = theme.apply(app, name)
+    for background in (ours.window, ours.base, ours.alternate_base, ours.button):
+        assert theme.contrast(ours.edge, background) >= 3.0, f"{name}: edge {ours.edge} on {background}"
+    box = QCheckBox("I have stored this recovery key somewhere safe")
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitUntil(lambda: box.palette().color(Role.Window) == QColor(ours.window))
+    image = box.grab().toImage()
+    option = QStyleOptionButton()
+    box.initStyleOption(option)
+    indicator = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxIndicator, option, box)
+    # Pixels, as painted: the indicator's left edge against the window beside it and the box's inside.
+    edge = max((image.pixelColor(indicator.left() + dx, indicator.center().y()) for dx in range(3)),
+               key=lambda c: theme.contrast(c, ours.window))  # fmt: skip
+    inside = image.pixelColor(indicator.center())
+    assert theme.contrast(edge, ours.window) >= 3.0, f"{name}: {edge.name()} on {ours.window}"
+    assert theme.contrast(edge, inside) >= 3.0, f"{name}: {edge.name()} round {inside.name()}"
+
+
+@pytest.mark.parametrize(("first", "then"), [("light", "dark"), ("dark", "light")])
+def test_the_sync_status_icon_is_redrawn_readable_when_the_theme_changes(qtbot, app: QApplication, tmp_path: Path, first: str, then: str) -> None:  # noqa: ANN001
+    theme.apply(app, first)
+    window = MainWindow(AppState(vault_path=tmp_path / "vault"))
+    qtbot.addWidget(window)
+    window.show()
+    ours = theme.apply(app, then)
+    qtbot.waitUntil(lambda: window.palette().color(Role.Window) == QColor(ours.window))
+    image = window.sync_status.icon.grab().toImage()
+    behind = window.sync_status.icon.palette().color(Role.Window)
+    best = max(theme.contrast(image.pixelColor(x, y), behind) for x in range(image.width()) for y in range(image.height()))
+    assert best >= 3.0, f"{first} then {then}: the icon's strongest pixel is {best:.2f}:1"
+    window.close()
+    window._state.tasks.shutdown()
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_the_strength_meter_says_none_yet_before_typing_and_its_track_shows(qtbot, app: QApplication, tmp_path: Path, name: str) -> None:  # noqa: ANN001
+    ours = theme.apply(app, name)
+    wizard = FirstRunWizard(AppState(vault_path=tmp_path / "vault"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    meter = wizard.passphrase_page.meter
+    qtbot.waitUntil(lambda: meter.palette().color(Role.Window) == QColor(ours.window))
+    assert meter.isTextVisible() and meter.text() == "Strength: none yet" and meter.value() == 0
+    image = meter.grab().toImage()
+    middle = image.height() // 2
+    edge = max((image.pixelColor(x, middle) for x in range(3)), key=lambda c: theme.contrast(c, ours.window))
+    assert theme.contrast(edge, ours.window) >= 3.0, f"{name}: the track's edge {edge.name()} on {ours.window}"
+    assert _colours_in(image, middle) > 2  # words painted in the bar, not an empty box
+
+    qtbot.keyClicks(wizard.passphrase_page.first, "violet ferry lamp")
+    assert meter.text() == "Strength: fair" and meter.accessibleDescription() == "Strength: fair"
+    wizard.passphrase_page.first.clear()
+    assert meter.text() == "Strength: none yet"
+    wizard.close()
+
+
+def _colours_in(image, y: int) -> int:  # noqa: ANN001
+    """How many different colours one row of pixels holds, edges aside."""
+    return len({image.pixel(x, y) for x in range(4, image.width() - 4)} | {image.pixel(x, y + 2) for x in range(4, image.width() - 4)})
 
 
 def _mean_lightness(image) -> float:  # noqa: ANN001
