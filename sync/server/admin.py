@@ -18,7 +18,7 @@ from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
 from sync.server.models import Assessment, Device, Inspector, TeamMember
 
-_UUID = re.compile(protocol._UUID)
+_UUID = re.compile(protocol.UUID_PATTERN)
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,9 @@ from sync.server.limits import CALLER, RateLimiter, RequestGuard, large_body
 from sync.server.settings import Settings, instance_id
 
 log = logging.getLogger("fieldapp.server")
-Sha256 = Annotated[str, Path(pattern=protocol._HEX64)]
+Sha256 = Annotated[str, Path(pattern=protocol.HEX64_PATTERN)]
 ChunkIndex = Annotated[int, Path(ge=0, le=1_000_000)]
-AssessmentId = Annotated[str, Path(pattern=protocol._UUID)]
+AssessmentId = Annotated[str, Path(pattern=protocol.UUID_PATTERN)]
 _ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": protocol.ErrorBody} for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
 }
@@ -225,7 +225,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one fla
         return _json(answer, exclude_none=not apart)
 
     @app.get(f"{protocol.API}/frameworks/{{key}}", responses=_ERRORS, tags=["sync"])
-    def framework(key: Annotated[str, Path(pattern=protocol._FRAMEWORK_KEY)], _who: CurrentDevice) -> Response:
+    def framework(key: Annotated[str, Path(pattern=protocol.FRAMEWORK_KEY_PATTERN)], _who: CurrentDevice) -> Response:
         """A framework version as the JSON document the app loads."""
         with service.reading() as session:
             return Response(frameworks.document(session, key), media_type="application/json")
@@ -246,7 +246,7 @@ def _add_routes(app: FastAPI, service: Service) -> None:  # noqa: C901 - one fla
     @large_body
     async def put_chunk(
         request: Request, sha256: Sha256, index: ChunkIndex, who: CurrentDevice,
-        chunk_sha256: Annotated[str | None, Header(alias="X-Chunk-SHA256", pattern=protocol._HEX64)] = None,
+        chunk_sha256: Annotated[str | None, Header(alias="X-Chunk-SHA256", pattern=protocol.HEX64_PATTERN)] = None,
     ) -> protocol.ChunkReceipt:  # fmt: skip
         """One chunk of an attachment; the last one makes the service check the whole file."""
         data = await request.body()
