@@ -72,9 +72,11 @@ R_MERGE = "merge_mismatch"
 R_CONTENT = "invalid_content"
 R_FRAMEWORK = "unknown_framework"
 
-_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-_HEX64 = r"^[0-9a-f]{64}$"
-_FRAMEWORK_KEY = r"^[a-z0-9-]{1,64}@[0-9.]{1,32}$"
+# What ids, digests and framework keys look like on the wire; the service checks the same fields
+# inside signed bodies against them.
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+HEX64_PATTERN = r"^[0-9a-f]{64}$"
+FRAMEWORK_KEY_PATTERN = r"^[a-z0-9-]{1,64}@[0-9.]{1,32}$"
 
 
 def _base64(expected: int | None) -> AfterValidator:
@@ -90,8 +92,8 @@ def _base64(expected: int | None) -> AfterValidator:
     return AfterValidator(check)
 
 
-Uuid = Annotated[str, StringConstraints(pattern=_UUID)]
-Hex64 = Annotated[str, StringConstraints(pattern=_HEX64)]
+Uuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+Hex64 = Annotated[str, StringConstraints(pattern=HEX64_PATTERN)]
 PublicKey = Annotated[str, StringConstraints(max_length=64), _base64(32)]
 Signature = Annotated[str, StringConstraints(max_length=100), _base64(None)]  # 64 bytes, or empty for auto-merges
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"  # stored as text: PostgreSQL refuses NUL, and no label needs a control character
@@ -99,7 +101,7 @@ Label = Annotated[str, StringConstraints(max_length=200, pattern=_ONE_LINE)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 NewName = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE)]  # a name a device offers
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-FrameworkKey = Annotated[str, StringConstraints(pattern=_FRAMEWORK_KEY)]
+FrameworkKey = Annotated[str, StringConstraints(pattern=FRAMEWORK_KEY_PATTERN)]
 
 
 class Wire(BaseModel):

@@ -18,7 +18,7 @@ from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
 from sync.server.models import Assessment, Device, Inspector, TeamMember
 
-_UUID = re.compile(protocol._UUID)
+_UUID = re.compile(protocol.UUID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def revoke_device(session: Session, device_id: str) -> DeviceInfo:
     return DeviceInfo(device.id, device.inspector_id, inspector.name if inspector else "", device.label, device.enrolled_at, device.revoked_at)
 
 
-def offer_assessment(session: Session, caller: Caller, assessment_id: str, offer: protocol.AssessmentProposal) -> protocol.Assessment:
+def offer_assessment(*, session: Session, caller: Caller, assessment_id: str, offer: protocol.AssessmentProposal) -> protocol.Assessment:
     """A device offers an assessment it made offline. Idempotent for its team; 403 for anyone else."""
     existing = session.get(Assessment, assessment_id)
     if existing is not None:

@@ -44,7 +44,7 @@ def _shipped_keys() -> frozenset[str]:
     return frozenset(f.key for f in available_frameworks())  # asked for every pushed revision
 
 
-def document(session: Session, key: str) -> str:
+def document(*, session: Session, key: str) -> str:
     row = session.get(Framework, key)
     if row is not None:
         return row.document

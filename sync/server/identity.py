@@ -77,7 +77,7 @@ def issue_code(session: Session, inspector_id: str, *, ttl: timedelta = DEFAULT_
     return code, expires
 
 
-def enrol(session: Session, request: protocol.EnrolRequest) -> protocol.EnrolResponse:
+def enrol(*, session: Session, request: protocol.EnrolRequest) -> protocol.EnrolResponse:
     """Spend a code: register the device's public key and hand it a token. A code works once."""
     now = iso(utcnow())
     code = session.get(EnrolmentCode, code_hash(request.code), with_for_update=True)

@@ -26,7 +26,7 @@ from sync.server.identity import Caller
 from sync.server.models import Assessment, Device, Inspector, Revision, TeamMember
 
 _CURSOR_VERSION = 1
-_UUID = re.compile(protocol._UUID)
+_UUID = re.compile(protocol.UUID_PATTERN)
 Position = tuple[int, int]  # (xid, seq) of the last row served
 BAD_CURSOR = "That sync cursor was not made by this service. Sync again from the start (the app does this by itself)."
 

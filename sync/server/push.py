@@ -150,13 +150,13 @@ def _parse(wire: protocol.Revision) -> _Incoming:
 
 # What the service stores from a body in columns of fixed width: each must fit, and mean what it says.
 _ID_FIELDS = {
-    "record_id": re.compile(protocol._UUID),
-    "assessment_id": re.compile(protocol._UUID),
-    "device_id": re.compile(f"{protocol._UUID}|^{revision.AUTO_MERGE_PREFIX}[0-9]{{1,4}}$"),
+    "record_id": re.compile(protocol.UUID_PATTERN),
+    "assessment_id": re.compile(protocol.UUID_PATTERN),
+    "device_id": re.compile(f"{protocol.UUID_PATTERN}|^{revision.AUTO_MERGE_PREFIX}[0-9]{{1,4}}$"),
     "created_at": re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z$"),
-    "framework": re.compile(protocol._FRAMEWORK_KEY),
+    "framework": re.compile(protocol.FRAMEWORK_KEY_PATTERN),
 }
-_HEX64 = re.compile(protocol._HEX64)
+_HEX64 = re.compile(protocol.HEX64_PATTERN)
 
 
 def _check_ids(fields: dict) -> None:

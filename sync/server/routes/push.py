@@ -1,0 +1,26 @@
+"""Push: a device's signed revisions, each stored once, the batch answered revision by revision."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from sync import protocol
+from sync.server import errors, push
+from sync.server.deps import ERRORS, CurrentDevice, ServiceDep, json_answer
+from sync.server.limits import large_body
+
+router = APIRouter(prefix=protocol.API, tags=["sync"], responses=ERRORS)
+
+
+@router.post("/push", response_model=protocol.PushResponse)
+@large_body
+def push_revisions(body: protocol.PushRequest, who: CurrentDevice, service: ServiceDep) -> Response:
+    """Store signed revisions once each; rejected ones say why, the rest are stored."""
+    limit = service.settings.limits.max_batch
+    if len(body.revisions) > limit:
+        raise errors.TooLarge(f"At most {limit} revisions in one push.", limit=limit)
+    incoming = push.prepare(caller=who, batch=body)  # outside the write lock: it is most of the work
+    with service.writing_rows() as connection:
+        answer = push.accept_prepared(connection=connection, caller=who, incoming=incoming)
+    return json_answer(answer)

@@ -1,0 +1,68 @@
+"""The service object every route shares: settings, database engines, the blob folder and the rate
+limiters, with the transactions routes run in. `create_app` makes one and keeps it on `app.state`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sync.server import blobs, db, errors, identity
+from sync.server.limits import RateLimiter
+from sync.server.settings import Settings, instance_id
+
+
+class Service:
+    """What routes share: settings, engines, the blob folder and the rate limiters."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.instance = instance_id(settings.data_dir)
+        self.engine = db.create_engine(settings.url)
+        self.writer = db.writer(self.engine)
+        self.blobs = blobs.BlobFolder(settings.blobs_dir)
+        self.device_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)
+        self._write_turn = db.write_turn(self.engine)
+        self.enrol_rate = RateLimiter(settings.limits.enrol_per_minute / 60, settings.limits.enrol_per_minute)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with Session(self.engine) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading_rows(self) -> Iterator[sa.Connection]:
+        """A read transaction on a bare connection, for the routes on every sync's path (sign-in,
+        pull): they read rows, not objects, and a Session would only add its own bookkeeping."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    def sign_in(self, authorization: str | None) -> identity.Caller:
+        """The device a token belongs to, within its rate; else 401 or 429."""
+        with self.reading_rows() as connection:
+            who = identity.authenticate(connection, authorization)
+        wait = self.device_rate.take(who.device_id)
+        if wait is not None:
+            raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
+        return who
+
+    def take_enrol_turn(self, client: str) -> None:
+        """Counts an enrolment attempt from this client address; 429 beyond its rate."""
+        wait = self.enrol_rate.take(client)
+        if wait is not None:
+            raise errors.RateLimited(f"Too many enrolment attempts from here; wait {wait:g} s.", retry_after_s=wait)
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        # SQLite takes one writer at a time: writers queue on db.WriteTurn instead of its busy handler.
+        with self._write_turn, Session(self.writer) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def writing_rows(self) -> Iterator[sa.Connection]:
+        """A write transaction on a bare connection (as writing() takes its turn), for push."""
+        with self._write_turn, self.writer.begin() as connection:
+            yield connection
