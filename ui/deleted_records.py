@@ -17,7 +17,7 @@ from fieldapp.rows import Done, RecordRow
 
 from ui.errors import message_for
 from ui.icons import icon
-from ui.operations import QueryOp, VaultOp
+from ui.operations import history as history_ops
 from ui.state import AppState
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole
@@ -61,7 +61,7 @@ class DeletedRecordsDialog(QDialog):
     def load(self, note: str = "") -> None:
         """List the deleted records (again); note: what to say above the list once it shows."""
         assessment_id = self._assessment_id
-        QueryOp(self._state, lambda vault: (vault.device_id, vault.history.deleted_records(assessment_id))).success(
+        history_ops.deleted_records(self._state, assessment_id).success(
             lambda result: self._show(*result, note=note)
         ).run_in_background()
 
@@ -89,7 +89,7 @@ class DeletedRecordsDialog(QDialog):
             return
         record_id = item.data(RECORD_ROLE)
         self.restore.setEnabled(False)
-        VaultOp(self._state, lambda vault: vault.history.restore_deleted(record_id), initiator=self).success(
+        history_ops.restore_deleted(self._state, record_id, initiator=self).success(
             self._on_restored
         ).failure(self._on_failed).run_in_background()
 

@@ -4,19 +4,18 @@ who saved it, on which laptop, and when; restore one as new, after saying what w
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from fieldapp.history import HistoryEntry
 from fieldapp.readable import moment_words
-from fieldapp.rows import Done, RecordRow, RevisionRow
+from fieldapp.rows import RecordRow, RevisionRow
 from fieldapp.signers import Signer, signer_of
 
 from ui.errors import message_for
 from ui.icons import icon
-from ui.operations import QueryOp, VaultOp
+from ui.operations import history as history_ops
 from ui.state import AppState
 
 REVISION_ROLE = Qt.ItemDataRole.UserRole
@@ -50,7 +49,7 @@ class HistoryPanel(QWidget):
         if record is None:
             return
         record_id = record.id
-        QueryOp(self._state, lambda vault: (vault.history.signers(), vault.history.entries(record_id))).success(
+        history_ops.entries(self._state, record_id).success(
             lambda result: self._show(record_id, *result)
         ).run_in_background()
 
@@ -78,7 +77,7 @@ class HistoryPanel(QWidget):
         if item is None or self._record_id is None:
             return
         record_id, revision_id, when = self._record_id, item.data(REVISION_ROLE), item.data(WHEN_ROLE)
-        QueryOp(self._state, lambda vault: vault.history.changes_back_to(record_id, revision_id)).success(
+        history_ops.changes_back_to(self._state, record_id, revision_id).success(
             lambda change: self._ask(record_id, revision_id, when, change)
         ).run_in_background()
 
@@ -100,14 +99,7 @@ class HistoryPanel(QWidget):
     def restore_version(self, record_id: str, revision_id: str, *, undoable: bool = True) -> None:
         """Bring revision_id's content back as a new revision (Restore, and its Undo, which is not
         itself offered for undoing)."""
-
-        def restore(vault: Any) -> Done[tuple[RecordRow, str]]:
-            vault.records.cut_revision(record_id)  # the words being typed become the version to go back to
-            replaced = vault.records.get(record_id).head_revision_id
-            done = vault.history.restore(record_id, revision_id)
-            return Done((done.value, replaced), done.changes)
-
-        VaultOp(self._state, restore, initiator=self).success(lambda done: self._on_restored(*done.value, undoable=undoable)).failure(
+        history_ops.restore(self._state, record_id, revision_id, initiator=self).success(lambda done: self._on_restored(*done.value, undoable=undoable)).failure(
             self._on_restore_failed
         ).run_in_background()
 
