@@ -213,6 +213,9 @@ class RecordEditor(QWidget):
         return self._add(form, name, label, widget)
 
     def _add(self, form: QFormLayout, name: str, label: str, widget: QLineEdit) -> Any:
+        # A line loaded with text has its cursor at the end, so a long value shows its last
+        # words; a field one is not typing in reads from its start.
+        widget.setCursorPosition(0)
         widget.textEdited.connect(self._edited)
         widget.editingFinished.connect(self._left_field)
         form.addRow(label, widget)

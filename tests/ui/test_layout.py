@@ -157,3 +157,14 @@ def test_a_timeline_grows_with_its_contacts_instead_of_scrolling_inside_the_form
     qtbot.wait(50)
     view = window.editor._fields["contacts"].view
     assert view.verticalScrollBar().maximum() == 0 and view.height() >= 12 * view.rowHeight(0)
+
+
+def test_a_long_where_shows_its_start_when_the_field_is_not_being_typed_in(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    place = "Committee room 2, Northshire ICB headquarters, Riverside House, 14 Quay Street, Northtown, NT1 4QS"
+    record = state.vault.records.create(state.vault.assessments.list()[0].id, domain.Observation(title="ICB board", location=place)).value
+    window.editor.show_record(record)
+    qtbot.wait(50)
+    where = window.editor._fields["location"]
+    assert where.width() < where.fontMetrics().horizontalAdvance(place)  # too long to show whole at 1366×768
+    assert not where.hasFocus() and where.cursorPosition() == 0
+    assert where.cursorRect().left() < where.fontMetrics().averageCharWidth() * 2  # the view is scrolled to the start
