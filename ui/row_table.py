@@ -47,6 +47,12 @@ class Column(Generic[R]):
     write: Callable[[R, str], R]
     problem: Callable[[R], str] = lambda _row: ""  # why the cell's text will not save, or ""
     stretch: bool = True
+    heading: str = ""  # the header as shown, where it differs (on two lines, in a narrow column)
+    tip: str = ""  # what the column holds, on hovering over its header
+
+    @property
+    def shown(self) -> str:
+        return self.heading or self.header
 
 
 class RowTableModel(QAbstractTableModel, Generic[R]):
@@ -104,11 +110,18 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role != Qt.ItemDataRole.DisplayRole:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            column = self.columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column.shown
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return column.tip or column.header
+            if role == Qt.ItemDataRole.AccessibleTextRole:
+                return column.header  # in one line, as read aloud
             return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.columns[section].header if 0 <= section < len(self.columns) else None
-        return str(section + 1) if 0 <= section < len(self._rows) else None
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1) if 0 <= section < len(self._rows) else None
+        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -180,7 +193,7 @@ class _CellDelegate(QStyledItemDelegate):
     def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:  # noqa: N802 - Qt override
         editor = super().createEditor(parent, option, index)
         if isinstance(editor, QLineEdit):
-            header = index.model().headerData(index.column(), Qt.Orientation.Horizontal)
+            header = index.model().headerData(index.column(), Qt.Orientation.Horizontal, Qt.ItemDataRole.AccessibleTextRole)
             editor.setAccessibleName(f"Row {index.row() + 1}: {header}")
             editor.textEdited.connect(lambda _text: self.typed.emit())
         return editor

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -168,3 +168,22 @@ def test_a_long_where_shows_its_start_when_the_field_is_not_being_typed_in(qtbot
     assert where.width() < where.fontMetrics().horizontalAdvance(place)  # too long to show whole at 1366×768
     assert not where.hasFocus() and where.cursorPosition() == 0
     assert where.cursorRect().left() < where.fontMetrics().averageCharWidth() * 2  # the view is scrolled to the start
+
+
+def test_the_timelines_headers_and_the_new_assessment_hint_read_whole_at_1366_by_768(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == "case_tracking")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: "contacts" in window.editor._fields and state.tasks.pending == 0, timeout=10_000)
+    qtbot.wait(50)
+    header = window.editor._fields["contacts"].view.horizontalHeader()
+    model = header.model()
+    for section in range(header.count()):
+        shown = model.headerData(section, Qt.Orientation.Horizontal)
+        needs = max(header.fontMetrics().horizontalAdvance(line) for line in shown.split("\n"))
+        assert needs + 8 <= header.sectionSize(section), f"{shown!r} is cut off in {header.sectionSize(section)} px"
+        assert header.height() >= header.fontMetrics().lineSpacing() * (shown.count("\n") + 1)
+    assert model.headerData(2, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == "What happened at this contact"
+    name = window.new_assessment_name
+    room = name.width() - name.textMargins().left() - name.textMargins().right() - 8  # the frame and Qt's own padding
+    assert name.fontMetrics().horizontalAdvance(name.placeholderText()) <= room
+    assert "then press Enter" in name.toolTip()
