@@ -271,9 +271,10 @@ _LINKS = (
     "SELECT id, record_id, statement_id, category_id, comment, passage_field, passage_start, passage_end, "
     "passage_text FROM links WHERE record_id = ? ORDER BY created_at, id"
 )
-_ATTACHMENTS = (
-    "SELECT id, record_id, name, media_type, size, sha256, created_at FROM attachments "
-    "WHERE record_id = ? ORDER BY created_at, id"
+_ATTACHMENTS = (  # `here`: the bytes are stored (a blob named by a pulled revision has no name until downloaded)
+    "SELECT id, record_id, name, media_type, size, sha256, created_at, "
+    "EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = attachments.sha256 AND b.name IS NOT NULL) "
+    "FROM attachments WHERE record_id = ? ORDER BY created_at, id"
 )
 
 
@@ -347,7 +348,7 @@ def to_row(
     as_typed = as_typed if as_typed is not None else as_typed_of(session, rec.num)
     cursor = sqlcipher.cursor_of(session)
     links = [LinkRow(*row[:5], Passage(*row[5:]) if row[5] is not None else None) for row in cursor.execute(_LINKS, (rec.id,))]
-    atts = [AttachmentRow(*row) for row in cursor.execute(_ATTACHMENTS, (rec.id,))]
+    atts = [AttachmentRow(*row[:7], here=bool(row[7])) for row in cursor.execute(_ATTACHMENTS, (rec.id,))]
     return RecordRow(
         id=rec.id,
         assessment_id=rec.assessment_id,
