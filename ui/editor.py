@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFocusEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -83,6 +83,7 @@ class RecordEditor(QWidget):
         self._shown_typed: Mapping[str, str] = {}  # date text as typed, while the form is built
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
+        self._start_when_idle = _StartWhenIdle(self)
         self._layout = QVBoxLayout(self)
         self._heading = QLabel("Select or create a record.")
         self._heading.setAccessibleName("Record heading")
@@ -214,8 +215,9 @@ class RecordEditor(QWidget):
 
     def _add(self, form: QFormLayout, name: str, label: str, widget: QLineEdit) -> Any:
         # A line loaded with text has its cursor at the end, so a long value shows its last
-        # words; a field one is not typing in reads from its start.
+        # words; a field one is not typing in reads from its start (see _StartWhenIdle).
         widget.setCursorPosition(0)
+        widget.installEventFilter(self._start_when_idle)
         widget.textEdited.connect(self._edited)
         widget.editingFinished.connect(self._left_field)
         form.addRow(label, widget)
@@ -558,6 +560,24 @@ class RecordEditor(QWidget):
                 widget.model.set_rows(value)
             widget.blockSignals(False)
         self._show_problems(self.read_form().problems)
+
+
+class _StartWhenIdle(QObject):
+    """One-line fields show the start of their text while not being typed in, and take typing at
+    the end when focus is put there (a shortcut, opening a record); a click puts the cursor where
+    it lands and Tab selects the whole text, as Qt does anyway."""
+
+    _KEEP = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason, Qt.FocusReason.MenuBarFocusReason)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if not isinstance(watched, QLineEdit) or not isinstance(event, QFocusEvent):
+            return False
+        if event.type() == QEvent.Type.FocusOut and event.reason() not in self._KEEP:
+            watched.setCursorPosition(0)  # not when the window is only left for a moment: the cursor stays put
+        elif event.type() == QEvent.Type.FocusIn and event.reason() in (Qt.FocusReason.OtherFocusReason, Qt.FocusReason.ShortcutFocusReason):
+            if watched.cursorPosition() == 0 and not watched.hasSelectedText():
+                watched.end(False)
+        return False
 
 
 def _wrapping_label(accessible_name: str) -> QLabel:

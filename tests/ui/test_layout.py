@@ -168,6 +168,12 @@ def test_a_long_where_shows_its_start_when_the_field_is_not_being_typed_in(qtbot
     assert where.width() < where.fontMetrics().horizontalAdvance(place)  # too long to show whole at 1366×768
     assert not where.hasFocus() and where.cursorPosition() == 0
     assert where.cursorRect().left() < where.fontMetrics().averageCharWidth() * 2  # the view is scrolled to the start
+    where.setFocus()  # put there to type (not a click): typing goes on at the end
+    qtbot.waitUntil(where.hasFocus)
+    assert where.cursorPosition() == len(place)
+    window.editor._fields["title"].setFocus()  # and once left, it shows its start again
+    qtbot.waitUntil(lambda: not where.hasFocus())
+    assert where.cursorPosition() == 0
 
 
 def test_the_timelines_headers_and_the_new_assessment_hint_read_whole_at_1366_by_768(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
