@@ -130,6 +130,29 @@ def test_a_record_whose_file_has_not_been_sent_reads_files_waiting_until_sync_no
     assert _status(window)[0].startswith("Up to date")
 
 
+def test_a_record_of_an_assessment_made_on_this_laptop_says_it_stays_here_until_the_assessment_is_synced(
+    qtbot, sqlite_service: Service, make_device: Callable[..., Device], open_window  # noqa: ANN001
+) -> None:
+    assessment_id, (inspector,) = sqlite_service.team()
+    laptop = make_device(sqlite_service, inspector)
+    laptop.sync()
+    on_service = laptop.vault.records.create(assessment_id, sample_contents()[0]).value
+    own = laptop.vault.assessments.create("Westshire ICS").value  # made here while working; not on the service yet
+    here_only = laptop.vault.records.create(own.id, sample_contents()[1]).value
+
+    window = open_window(laptop.vault)
+    qtbot.waitUntil(lambda: window.assessments.count() == 2 and window._state.tasks.pending == 0, timeout=10_000)
+    window.assessment_panel.select(assessment_id)
+    qtbot.waitUntil(lambda: _sync_cell(window, on_service.id) is not None, timeout=10_000)
+    assert _sync_cell(window, on_service.id) == "Waiting to sync"  # the next sync sends it
+    window.assessment_panel.select(own.id)
+    qtbot.waitUntil(lambda: _sync_cell(window, here_only.id) is not None, timeout=10_000)
+    assert _sync_cell(window, here_only.id) == "On this laptop only"
+    assert _sync_cell(window, here_only.id, Qt.ItemDataRole.ToolTipRole).startswith(
+        "This assessment is on this laptop only until it is synced"
+    )
+
+
 def test_an_enrolment_code_the_local_service_does_not_know_is_said_in_the_status_bar_with_what_to_do(
     qtbot, sqlite_service: Service, vault_path  # noqa: ANN001
 ) -> None:
