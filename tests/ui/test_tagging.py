@@ -180,3 +180,44 @@ def test_a_long_tag_wraps_in_the_column_and_reads_whole_on_hover(qtbot, window: 
     assert tags.visualItemRect(item).right() <= tags.viewport().width()
     assert notes in item.toolTip() and item.toolTip().startswith("Environmental sustainability")
     assert notes in item.data(Qt.ItemDataRole.AccessibleTextRole)
+
+
+def test_a_tagged_passage_stays_marked_through_typing_around_it_a_save_and_a_quick_note(qtbot, editor: RecordEditor, vault: Vault) -> None:  # noqa: ANN001
+    record = vault.records.get(editor.record_id)
+    content = record.content
+    start = content.notes.index("no respite care")
+    vault.links.tag(record.id, "safeguarding", passage=passage_of(content, "notes", start, start + len("no respite care")))
+    editor.show_record(None)
+    editor.show_record(vault.records.get(record.id))
+    notes = editor._fields["notes"]
+
+    def marked() -> list[str]:
+        return [selection.cursor.selectedText() for selection in notes.extraSelections()]
+
+    assert marked() == ["no respite care"]
+    notes.setFocus()
+    cursor = notes.textCursor()
+    cursor.setPosition(0)
+    notes.setTextCursor(cursor)
+    qtbot.keyClicks(notes, "Visit 2. ")  # the text shifts under the mark
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    cursor.movePosition(QTextCursor.MoveOperation.Left)  # just after "care", before the full stop
+    notes.setTextCursor(cursor)
+    qtbot.keyClicks(notes, " for six weeks")  # typed right after the passage: not part of it
+    assert marked() == ["no respite care"]
+    editor.save_now()
+    settle(qtbot, editor)
+    assert vault.records.get(record.id).content.notes.endswith("no respite care for six weeks.")
+    assert marked() == ["no respite care"]  # marked again after the save, where the words are now
+    qtbot.keyClicks(editor.quick_note, "Carer leaves")
+    qtbot.keyClick(editor.quick_note, Qt.Key.Key_Return)  # the notes are replaced by the vault's, note and all
+    settle(qtbot, editor)
+    qtbot.waitUntil(lambda: "Carer leaves" in notes.toPlainText())
+    assert marked() == ["no respite care"]
+    cursor = notes.textCursor()
+    cursor.setPosition(notes.toPlainText().index("respite"))
+    cursor.movePosition(QTextCursor.MoveOperation.EndOfWord, QTextCursor.MoveMode.KeepAnchor)
+    notes.setTextCursor(cursor)
+    qtbot.keyClicks(notes, "weekend")  # its words edited away: no mark, and the tag keeps its words
+    assert marked() == []
+    assert "no respite care" in editor.tag_panel.tags.item(0).text()
