@@ -242,11 +242,14 @@ class SyncController(QObject):
 
         if self._vault() is None:
             return
+        QueryOp(self._state, read_status).success(lambda result: self.show_status(result, detail=detail)).failure(
+            lambda _exc: None
+        ).run_in_background()
 
-        def read(vault: Vault) -> tuple[Any, bool]:
-            return vault.replication.status(), vault.replication.link() is not None
-
-        QueryOp(self._state, read).success(lambda result: self._show_counts(*result, detail=detail)).failure(lambda _exc: None).run_in_background()
+    def show_status(self, read: tuple[Any, bool], *, detail: str = "") -> None:
+        """Show a status read by read_status (here, or with the evidence list's rows, so the two
+        say the same thing at the same moment)."""
+        self._show_counts(*read, detail=detail)
 
     def _show_counts(self, status: Any, linked: bool, *, detail: str = "") -> None:
         if self._running:
@@ -286,6 +289,11 @@ class SyncController(QObject):
     def _vault(self) -> Vault | None:
         vault = self._state.vault
         return None if vault is None or vault.is_locked else vault
+
+
+def read_status(vault: Vault) -> tuple[Any, bool]:
+    """The sync counts and whether this vault is linked to a service (on the vault worker)."""
+    return vault.replication.status(), vault.replication.link() is not None
 
 
 def _refused_text(count: int) -> str:
