@@ -295,9 +295,10 @@ _LINKS = (
     "SELECT id, record_id, statement_id, category_id, comment, passage_field, passage_start, passage_end, "
     "passage_text FROM links WHERE record_id = ? ORDER BY created_at, id"
 )
-_ATTACHMENTS = (
-    "SELECT id, record_id, name, media_type, size, sha256, created_at FROM attachments "
-    "WHERE record_id = ? ORDER BY created_at, id"
+_ATTACHMENTS = (  # `here`: the bytes are stored (a blob named by a pulled revision has no name until downloaded)
+    "SELECT id, record_id, name, media_type, size, sha256, created_at, "
+    "EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = attachments.sha256 AND b.name IS NOT NULL) "
+    "FROM attachments WHERE record_id = ? ORDER BY created_at, id"
 )
 
 
@@ -374,7 +375,10 @@ def to_row(
         LinkRow(link_id, record_id, statement_id, category_id, comment, Passage(*passage) if passage[0] is not None else None)
         for link_id, record_id, statement_id, category_id, comment, *passage in cursor.execute(_LINKS, (rec.id,))
     ]
-    atts = [AttachmentRow(*row) for row in cursor.execute(_ATTACHMENTS, (rec.id,))]
+    atts = [
+        AttachmentRow(att_id, record_id, name, media_type, size, sha256, created_at, here=bool(here))
+        for att_id, record_id, name, media_type, size, sha256, created_at, here in cursor.execute(_ATTACHMENTS, (rec.id,))
+    ]
     return RecordRow(
         id=rec.id,
         assessment_id=rec.assessment_id,

@@ -89,6 +89,7 @@ class AttachmentRow:
     size: int
     sha256: str
     created_at: str
+    here: bool = True  # its bytes are on this laptop (else a pulled revision named it and it is still to download)
 
 
 @dataclass(frozen=True)

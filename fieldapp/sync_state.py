@@ -15,10 +15,11 @@ import sqlalchemy as sa
 # The states a list row can show, and what each means.
 CONFLICT = "conflict"  # versions collide: the inspector chooses
 UNLINKED = "unlinked"  # this vault is not enrolled with any service: its evidence is on this laptop only
+HELD = "held"  # its assessment is not on the service (made here, not offered yet, or refused): nothing of it is sent
 LOCAL = "local"  # changes the service does not hold yet
 FILES = "files"  # every revision is on the service, but an attachment's bytes have not crossed yet (either way)
 SYNCED = "synced"  # revisions and attachment files, on the service and here
-STATES = (LOCAL, SYNCED, CONFLICT, FILES, UNLINKED)
+STATES = (LOCAL, SYNCED, CONFLICT, FILES, UNLINKED, HELD)
 
 META_PREFIX = "sync."  # the vault's sync settings in the meta table (fieldapp.replication.exchange writes them)
 _LINKED = sa.text(
@@ -32,10 +33,14 @@ _FILES_WAITING = (
     "WHERE a.record_id = r.id AND (b.uploaded = 0 OR b.name IS NULL))"
 )
 
+# A record's revisions are sent only once the service has its assessment (fieldapp.replication).
+_ASSESSMENT_HERE_ONLY = "NOT EXISTS (SELECT 1 FROM assessments a WHERE a.id = r.assessment_id AND a.on_service)"
+
 # The state of records row `r`, given :linked (1 or 0). Only 'synced' rows pay for the files check.
 SQL = f"""CASE
     WHEN r.sync_state = '{CONFLICT}' THEN '{CONFLICT}'
     WHEN :linked = 0 THEN '{UNLINKED}'
+    WHEN {_ASSESSMENT_HERE_ONLY} THEN '{HELD}'
     WHEN r.sync_state = '{SYNCED}' AND {_FILES_WAITING} THEN '{FILES}'
     ELSE r.sync_state
 END"""

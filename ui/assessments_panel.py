@@ -17,6 +17,8 @@ from ui.sync_controller import SyncController
 from ui.theme import colors
 
 ID_ROLE = Qt.ItemDataRole.UserRole
+NAME_PLACEHOLDER = "New assessment…"
+NAME_HOW = "Type the integrated care system's name, then press Enter to start its assessment"
 
 
 class AssessmentsPanel(QWidget):
@@ -35,8 +37,13 @@ class AssessmentsPanel(QWidget):
         self.list.currentItemChanged.connect(self.on_list_current_changed)
         layout.addWidget(self.list)
         self.name = QLineEdit()
-        self.name.setPlaceholderText("New assessment: ICS name, then Enter")
+        # Short enough to read whole in the column's width at 1366×768; how, in the tooltip.
+        self.name.setPlaceholderText(NAME_PLACEHOLDER)
+        self.name.setToolTip(NAME_HOW)
         self.name.setAccessibleName("New assessment name")
+        self.name.setAccessibleDescription(NAME_HOW)
+        margins = self.name.textMargins()
+        self.name.setMinimumWidth(self.name.fontMetrics().horizontalAdvance(NAME_PLACEHOLDER) + margins.left() + margins.right() + 16)
         self.name.returnPressed.connect(self.on_name_return)
         layout.addWidget(self.name)
         self.new_action = QAction("&New assessment…", self)

@@ -10,6 +10,7 @@ The actions here are also the window's Record menu entries and the list's right-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from ui.operations import QueryOp, VaultOp
 from ui.state import AppState
 
 ATTACHMENT_ROLE = Qt.ItemDataRole.UserRole
+OPEN_TEXT, OPEN_TIP = "O&pen attachment", "Show the image in fieldapp (decrypted into memory only)"
 PREVIEW_LIMIT = 25 * 2**20  # larger images are exported, not decrypted into memory for a thumbnail
 
 
@@ -64,7 +66,8 @@ class AttachmentsPanel(QWidget):
         self.files = QListWidget()
         self.files.setAccessibleName("Attachments of this record")
         self.files.currentItemChanged.connect(self.on_files_current_changed)
-        self.files.itemActivated.connect(lambda _item: self.open_action.trigger())
+        # Enter or a double-click opens, or says why it cannot (a disabled action would do nothing).
+        self.files.itemActivated.connect(lambda _item: self.on_open_triggered())
         layout.addWidget(self.files)
         self.preview = QLabel("")
         self.preview.setAccessibleName("Image preview")
@@ -98,8 +101,8 @@ class AttachmentsPanel(QWidget):
     def _build_actions(self) -> None:
         self.add_action = QAction(icon("attach"), "&Add attachment…", self)
         self.add_action.triggered.connect(self.on_add_clicked)
-        self.open_action = QAction("O&pen attachment", self)
-        self.open_action.setToolTip("Show the image in fieldapp (decrypted into memory only)")
+        self.open_action = QAction(OPEN_TEXT, self)
+        self.open_action.setToolTip(OPEN_TIP)
         self.open_action.triggered.connect(self.on_open_triggered)
         self.export_action = QAction(icon("export"), "&Export a copy…", self)
         self.export_action.triggered.connect(self.on_export_clicked)
@@ -114,9 +117,17 @@ class AttachmentsPanel(QWidget):
     def _enable_actions(self) -> None:
         attachment = self.selected()
         self.add_action.setEnabled(self._record_id is not None and self.add_button.isEnabled())
-        self.open_action.setEnabled(attachment is not None and _viewable(attachment))
+        self._enable_open(attachment)
         self.export_action.setEnabled(attachment is not None)
         self.remove_action.setEnabled(attachment is not None)
+
+    def _enable_open(self, attachment: AttachmentRow | None) -> None:
+        """Open is greyed out only with its reason beside it (in the menu) and in its tooltip."""
+        why = cannot_open(attachment)
+        self.open_action.setEnabled(why is None)
+        self.open_action.setText(f"{OPEN_TEXT} ({why.short})" if why else OPEN_TEXT)
+        self.open_action.setToolTip(why.words if why else OPEN_TIP)
+        self.open_action.setStatusTip(why.words if why else OPEN_TIP)
 
     def selected(self) -> AttachmentRow | None:
         current = self.files.currentItem()
@@ -130,8 +141,10 @@ class AttachmentsPanel(QWidget):
         self.files.clear()
         self.preview.clear()
         for attachment in record.attachments if record else ():
-            item = QListWidgetItem(f"{attachment.name}  ({size_text(attachment.size)})")
+            item = QListWidgetItem(f"{attachment.name}  ({size_text(attachment.size)})" + ("" if attachment.here else "  — still downloading"))
             item.setData(ATTACHMENT_ROLE, attachment)
+            if not attachment.here:
+                item.setToolTip(STILL_DOWNLOADING.words)
             self.files.addItem(item)
         self._enable_actions()
 
@@ -206,6 +219,9 @@ class AttachmentsPanel(QWidget):
         self.preview.clear()
         self._enable_actions()
         attachment: AttachmentRow | None = current.data(ATTACHMENT_ROLE) if current else None
+        if attachment is not None and not attachment.here:
+            self.status.setText(STILL_DOWNLOADING.words)  # no preview to wait for
+            return
         if attachment is None or not _viewable(attachment):
             return
         QueryOp(self._state, lambda vault: vault.attachments.read_bytes(attachment.id, record_id=attachment.record_id)).success(
@@ -223,10 +239,9 @@ class AttachmentsPanel(QWidget):
     def on_open_triggered(self) -> None:
         """An image opens in a window of its own, decrypted into memory; other files are exported."""
         attachment = self.selected()
-        if attachment is None:
-            return
-        if not _viewable(attachment):
-            self.status.setText("Only images open inside fieldapp; use Export a copy… to open this file in another program.")
+        why = cannot_open(attachment)
+        if why is not None or attachment is None:
+            self.status.setText(why.words if why else "")
             return
         QueryOp(self._state, lambda vault: vault.attachments.read_bytes(attachment.id, record_id=attachment.record_id)).success(
             lambda data: self._open_viewer(attachment, data)
@@ -321,4 +336,35 @@ class ImageViewer(QDialog):
 
 def _viewable(attachment: AttachmentRow) -> bool:
     return attachment.media_type.startswith("image/") and attachment.size <= PREVIEW_LIMIT
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Why an attachment cannot be opened: a few words for beside the menu entry, and the whole reason."""
+
+    short: str
+    words: str
+
+
+CHOOSE_FIRST = Unavailable("choose one first", "Choose an attachment in the list first.")
+STILL_DOWNLOADING = Unavailable(
+    "still downloading", "Still downloading: this file arrives with the next sync (its record is here already)."
+)
+NOT_AN_IMAGE = Unavailable("not an image", "Only images open inside fieldapp; use Export a copy… to open this file in another program.")
+TOO_LARGE = Unavailable(
+    "too large", f"Too large to show inside fieldapp (over {size_text(PREVIEW_LIMIT)}); use Export a copy… to open it in another program."
+)
+
+
+def cannot_open(attachment: AttachmentRow | None) -> Unavailable | None:
+    """Why Open attachment cannot act on this attachment, or None when it can."""
+    if attachment is None:
+        return CHOOSE_FIRST
+    if not attachment.here:
+        return STILL_DOWNLOADING
+    if not attachment.media_type.startswith("image/"):
+        return NOT_AN_IMAGE
+    if attachment.size > PREVIEW_LIMIT:
+        return TOO_LARGE
+    return None
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFocusEvent, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -78,10 +78,12 @@ class RecordEditor(QWidget):
         self._sent: domain.Content | None = None
         self._sent_typed: dict[str, str] = {}
         self._fields: dict[str, Any] = {}
+        self._marks: list[_Mark] = []  # tagged passages of the notes, as shown
         self._field_notes: dict[str, QLabel] = {}  # what is wrong with a field, shown under it
         self._shown_typed: Mapping[str, str] = {}  # date text as typed, while the form is built
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
+        self._start_when_idle = _StartWhenIdle(self)
         self._layout = QVBoxLayout(self)
         self._heading = QLabel("Select or create a record.")
         self._heading.setAccessibleName("Record heading")
@@ -136,30 +138,58 @@ class RecordEditor(QWidget):
         self.tag_panel.clear_filter()
         self.focus_first_field()
 
-    def _mark_passages(self, record: RecordRow) -> None:
+    def _mark_passages(self, record: RecordRow, hints: Mapping[str, int] | None = None) -> None:
         """Tagged passages of the notes shown with a background, so one sees what was tagged.
-        The marks move with the text as it is edited (they are cursors into the document)."""
+        Each passage is looked for where its mark is now (marks are cursors into the document,
+        so they move as the text is edited), else where `hints` or the tag says it was, else
+        wherever its words are nearest that place; a passage whose words were edited away has no
+        mark (the tag keeps its words in the tag list)."""
         notes = self._fields.get("notes")
         if not isinstance(notes, QPlainTextEdit):
             return
         text = notes.toPlainText()
+        hints = dict(hints) if hints is not None else self._mark_places(text)
         marks = []
-        fmt = QTextCharFormat()
-        fmt.setBackground(QColor(colors().passage))
         for link in record.links:
             passage = link.passage
             if passage is None or passage.field != "notes" or not passage.text:
                 continue
-            start = passage.start if text[passage.start : passage.end] == passage.text else text.find(passage.text)
-            if start < 0:
-                continue  # edited away since: the tag keeps its words in the tag list
+            start = _find_near(text, passage.text, hints.get(link.id, passage.start))
+            if start is not None:
+                marks.append(_Mark(link.id, passage.text, _selection(notes, text, start, len(passage.text))))
+        self._marks = marks
+        self._show_marks(notes)
+
+    def _mark_places(self, text: str) -> dict[str, int]:
+        """Where each mark starts now (in code points), by link id."""
+        return {mark.link_id: _code_points(text, mark.cursor.selectionStart()) for mark in self._marks}
+
+    def _follow_marks(self) -> None:
+        """While typing: a mark whose words no longer match (typing at its end widens a cursor's
+        selection; an edit inside it changes its words) is found again nearest where it was."""
+        notes = self._fields.get("notes")
+        if not isinstance(notes, QPlainTextEdit) or not self._marks:
+            return
+        text, kept = notes.toPlainText(), []
+        for mark in self._marks:
+            if _selected(mark.cursor) != mark.text:
+                start = _find_near(text, mark.text, _code_points(text, mark.cursor.selectionStart()))
+                if start is None:
+                    continue  # edited away; a save marks it again if its words come back
+                mark = _Mark(mark.link_id, mark.text, _selection(notes, text, start, len(mark.text)))
+            kept.append(mark)
+        self._marks = kept
+        self._show_marks(notes)
+
+    def _show_marks(self, notes: QPlainTextEdit) -> None:
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor(colors().passage))
+        selections = []
+        for mark in self._marks:
             selection = QTextEdit.ExtraSelection()
-            cursor = notes.textCursor()
-            cursor.setPosition(_utf16(text, start))
-            cursor.setPosition(_utf16(text, start + len(passage.text)), QTextCursor.MoveMode.KeepAnchor)
-            selection.cursor, selection.format = cursor, fmt
-            marks.append(selection)
-        notes.setExtraSelections(marks)
+            selection.cursor, selection.format = mark.cursor, fmt
+            selections.append(selection)
+        notes.setExtraSelections(selections)
 
     def focus_first_field(self) -> None:
         """Put the cursor in the form's first field (the title), ready to type."""
@@ -182,6 +212,7 @@ class RecordEditor(QWidget):
         self._form_host = QWidget()
         self._layout.insertWidget(1, self._form_host)
         self._fields, self._field_notes = {}, {}
+        self._marks = []  # the old form's marks point into a document that goes with it
         self._shown_typed = as_typed
         self.quick_note = None
         if content is None:
@@ -212,6 +243,10 @@ class RecordEditor(QWidget):
         return self._add(form, name, label, widget)
 
     def _add(self, form: QFormLayout, name: str, label: str, widget: QLineEdit) -> Any:
+        # A line loaded with text has its cursor at the end, so a long value shows its last
+        # words; a field one is not typing in reads from its start (see _StartWhenIdle).
+        widget.setCursorPosition(0)
+        widget.installEventFilter(self._start_when_idle)
         widget.textEdited.connect(self._edited)
         widget.editingFinished.connect(self._left_field)
         form.addRow(label, widget)
@@ -232,6 +267,8 @@ class RecordEditor(QWidget):
         widget.setAccessibleName(label)
         widget.setTabChangesFocus(True)
         widget.textChanged.connect(self._edited)
+        if name == "notes":
+            widget.textChanged.connect(self._follow_marks)
         form.addRow(label, widget)
         self._fields[name] = widget
         self._note_row(form, name, label)
@@ -452,6 +489,7 @@ class RecordEditor(QWidget):
         if arrived or record.content != sent:
             for panel in (self.tag_panel, self.attachments, self.history):
                 panel.set_record(record)
+        self._mark_passages(record)  # the tags as saved, where their words are now
         self.saved.emit(record)
 
     def _adopt_draft(self, sent: domain.Content, record: RecordRow) -> None:
@@ -529,7 +567,10 @@ class RecordEditor(QWidget):
 
     def _refresh_form(self, content: domain.Content, as_typed: Mapping[str, str]) -> None:
         """Show new content in the fields as they stand (dates still as typed stay so): only the
-        fields that differ change, and the cursor stays where the inspector was typing."""
+        fields that differ change, the cursor stays where the inspector was typing, and the
+        tagged passages stay marked."""
+        notes = self._fields.get("notes")
+        hints = self._mark_places(notes.toPlainText()) if isinstance(notes, QPlainTextEdit) else {}
         for name, widget in self._fields.items():
             value = _form_value(content, as_typed, name)
             widget.blockSignals(True)
@@ -552,7 +593,27 @@ class RecordEditor(QWidget):
             elif isinstance(widget, RowTable) and widget.model.rows() != tuple(value):
                 widget.model.set_rows(value)
             widget.blockSignals(False)
+        if self._record is not None:
+            self._mark_passages(self._record, hints)  # setPlainText took the marks with the old text
         self._show_problems(self.read_form().problems)
+
+
+class _StartWhenIdle(QObject):
+    """One-line fields show the start of their text while not being typed in, and take typing at
+    the end when focus is put there (a shortcut, opening a record); a click puts the cursor where
+    it lands and Tab selects the whole text, as Qt does anyway."""
+
+    _KEEP = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason, Qt.FocusReason.MenuBarFocusReason)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if not isinstance(watched, QLineEdit) or not isinstance(event, QFocusEvent):
+            return False
+        if event.type() == QEvent.Type.FocusOut and event.reason() not in self._KEEP:
+            watched.setCursorPosition(0)  # not when the window is only left for a moment: the cursor stays put
+        elif event.type() == QEvent.Type.FocusIn and event.reason() in (Qt.FocusReason.OtherFocusReason, Qt.FocusReason.ShortcutFocusReason):
+            if watched.cursorPosition() == 0 and not watched.hasSelectedText():
+                watched.end(False)
+        return False
 
 
 def _wrapping_label(accessible_name: str) -> QLabel:
@@ -598,6 +659,40 @@ def _value_at(content: domain.Content, path: str) -> str | None:
     for part in path.split("."):
         value = getattr(value, part, None)
     return value
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A tagged passage as marked in the notes: its tag, its words, and a cursor selecting them."""
+
+    link_id: str
+    text: str
+    cursor: QTextCursor
+
+
+def _find_near(text: str, words: str, near: int) -> int | None:
+    """Where `words` are in text (code points): at `near` if they are still there, else the
+    occurrence nearest it, else None."""
+    if text[near : near + len(words)] == words:
+        return near
+    found, at = [], text.find(words)
+    while at >= 0:
+        found.append(at)
+        at = text.find(words, at + 1)
+    return min(found, key=lambda start: abs(start - near)) if found else None
+
+
+def _selection(edit: QPlainTextEdit, text: str, start: int, length: int) -> QTextCursor:
+    """A cursor into the edit's document selecting `length` code points from `start`."""
+    cursor = QTextCursor(edit.document())
+    cursor.setPosition(_utf16(text, start))
+    cursor.setPosition(_utf16(text, start + length), QTextCursor.MoveMode.KeepAnchor)
+    return cursor
+
+
+def _selected(cursor: QTextCursor) -> str:
+    """A cursor's selected text with its line breaks as typed (Qt gives U+2029 between paragraphs)."""
+    return cursor.selectedText().replace("\u2029", "\n")
 
 
 def _utf16(text: str, code_points: int) -> int:

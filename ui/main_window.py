@@ -47,7 +47,7 @@ from ui.list_filters import ListFilters
 from ui.operations import QueryOp, VaultOp
 from ui.record_list import RECORD_ID_ROLE, SORT_ROLE, RecordListModel
 from ui.state import AppState
-from ui.sync_controller import SyncController
+from ui.sync_controller import SyncController, read_status
 from ui.sync_panel import SyncSettings, SyncStatus
 from ui.undo_bar import UndoBar
 
@@ -478,18 +478,22 @@ class MainWindow(QMainWindow):
             date_to=date_to,
             count=True,
         )
-        QueryOp(self._state, lambda vault: vault.search(query)).success(
-            lambda results: self._show_results(generation, results, filtered=filtered)
+        # The sync status is read with the rows and shown with them: the list's sync column and
+        # the status bar never say different things about the same moment.
+        QueryOp(self._state, lambda vault: (vault.search(query), read_status(vault))).success(
+            lambda found: self._show_results(generation, found[0], filtered=filtered, sync_status=found[1])
         ).run_in_background()
 
     def _kinds(self) -> tuple[str, ...]:
         kind = self.kind_filter.currentData()
         return (kind,) if kind else ()
 
-    def _show_results(self, generation: int, results: Any, *, filtered: bool = False) -> None:
+    def _show_results(self, generation: int, results: Any, *, filtered: bool = False, sync_status: Any = None) -> None:
         if generation != self._query_generation:
             return  # an older query answered after a newer one was asked
         self.model.set_rows(results.items)
+        if sync_status is not None:
+            self.sync.show_status(sync_status)
         total = results.total if results.total is not None else f"{len(results.items)}+"
         self.count_label.setText(f"{total} record{'s' if total != 1 else ''}")
         open_id = self.editor.record_id
@@ -587,6 +591,9 @@ class MainWindow(QMainWindow):
         if initiator is self or initiator is self.editor or initiator is self.assessment_panel:
             return  # our own echo: already shown
         if changes.records or changes.assessments:
+            # The list (with the sync status) is asked for at once, ahead of the status the sync
+            # controller reads for itself, so the status bar never runs ahead of the list.
+            self.refresh_list()
             self.load()
 
     def _select(self, record_id: str) -> None:

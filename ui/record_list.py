@@ -24,6 +24,7 @@ SYNC_LABELS = {
     "synced": "Synced",
     "conflict": "Conflict",
     "unlinked": "On this laptop only",
+    "held": "On this laptop only",
 }
 SYNC_TIPS = {
     "local": "Changes to this record are not on the central service yet; the next sync sends them.",
@@ -32,6 +33,8 @@ SYNC_TIPS = {
     "synced": "The record and its attachment files are on the central service.",
     "conflict": "Two versions of this record collide: choose which to keep (Ctrl+Shift+C).",
     "unlinked": "This laptop is not set up to sync, so this record is kept on it only (Sync settings: Ctrl+Shift+S).",
+    "held": "This assessment is on this laptop only until it is synced: the next sync offers it to the central "
+    "service, and its records go once the service has it (hover over the assessment, left, for more).",
 }
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a column sorts by: dates as ISO, shown day first

@@ -30,14 +30,17 @@ def _set(field: str) -> Callable[[Any, str], Any]:
     return lambda row, text: dataclasses.replace(row, **{field: text})
 
 
+# Five columns share the editor's width (a third of 1366 px): two-word headers go on two lines.
 CONTACT_COLUMNS: tuple[Column[domain.Contact], ...] = (
     Column("Date", lambda c: when_text(c.date), lambda c, t: dataclasses.replace(c, date=when_or_as_typed(t)),
-           lambda c: problem(c.date), stretch=False),
-    Column("Service", lambda c: c.service, _set("service")),
-    Column("What happened", lambda c: c.what_happened, _set("what_happened")),
-    Column("Transition", lambda c: c.transition, _set("transition")),
-    Column("Their account", lambda c: c.persons_account, _set("persons_account")),
-)
+           lambda c: problem(c.date), stretch=False, tip="When the contact was, day first: 21/11/2026 or 21/11/2026 14:30"),
+    Column("Service", lambda c: c.service, _set("service"), tip="The service the person was in contact with"),
+    Column("What happened", lambda c: c.what_happened, _set("what_happened"), heading="What\nhappened",
+           tip="What happened at this contact"),
+    Column("Transition", lambda c: c.transition, _set("transition"), tip="A move between services, such as Hospital → Reablement"),
+    Column("Their account", lambda c: c.persons_account, _set("persons_account"), heading="Their\naccount",
+           tip="The person's own account of this contact, in their words"),
+)  # fmt: skip
 ATTENDEE_COLUMNS: tuple[Column[domain.Attendee], ...] = (
     Column("Role", lambda a: a.role, _set("role")),
     Column("Organisation", lambda a: a.organisation, _set("organisation")),

@@ -2,7 +2,9 @@
 
 `RowTableModel` is a thin Qt adapter over a list of Qt-free row values (frozen dataclasses, or
 plain strings); `Column`s say how a cell reads and writes its row. `RowTable` is the widget: the
-view with Add, Remove, Move up and Move down (Alt+Up / Alt+Down), Tab leaving it like any field.
+view with Add, Remove (Del), Move up and Move down (Alt+Up / Alt+Down), Tab leaving it like any
+field; typing into an empty table starts its first row, Tab from the last cell starts the next
+(as in a word processor's table), and Ctrl+Z brings back removed rows, one by one.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFocusEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -45,6 +47,12 @@ class Column(Generic[R]):
     write: Callable[[R, str], R]
     problem: Callable[[R], str] = lambda _row: ""  # why the cell's text will not save, or ""
     stretch: bool = True
+    heading: str = ""  # the header as shown, where it differs (on two lines, in a narrow column)
+    tip: str = ""  # what the column holds, on hovering over its header
+
+    @property
+    def shown(self) -> str:
+        return self.heading or self.header
 
 
 class RowTableModel(QAbstractTableModel, Generic[R]):
@@ -72,6 +80,18 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         self.insertRows(at, 1)
         return at
 
+    def put_row(self, at: int, row: R) -> int:
+        """A row that was removed, back at `at` (or the end, if the table has shrunk since)."""
+        at = max(0, min(at, len(self._rows)))
+        self.beginInsertRows(QModelIndex(), at, at)
+        self._rows.insert(at, row)
+        self.endInsertRows()
+        return at
+
+    def is_blank(self, row: int) -> bool:
+        """Whether every cell of the row is empty (such a row is not saved)."""
+        return 0 <= row < len(self._rows) and not any(c.read(self._rows[row]).strip() for c in self.columns)
+
     def move_row(self, row: int, by: int) -> int:
         """Move one row up (by=-1) or down (by=1); returns where it is now."""
         target = row + by
@@ -90,11 +110,18 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         return 0 if parent.isValid() else len(self.columns)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if role != Qt.ItemDataRole.DisplayRole:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.columns):
+            column = self.columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return column.shown
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return column.tip or column.header
+            if role == Qt.ItemDataRole.AccessibleTextRole:
+                return column.header  # in one line, as read aloud
             return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.columns[section].header if 0 <= section < len(self.columns) else None
-        return str(section + 1) if 0 <= section < len(self._rows) else None
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1) if 0 <= section < len(self._rows) else None
+        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -166,13 +193,59 @@ class _CellDelegate(QStyledItemDelegate):
     def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:  # noqa: N802 - Qt override
         editor = super().createEditor(parent, option, index)
         if isinstance(editor, QLineEdit):
-            header = index.model().headerData(index.column(), Qt.Orientation.Horizontal)
+            header = index.model().headerData(index.column(), Qt.Orientation.Horizontal, Qt.ItemDataRole.AccessibleTextRole)
             editor.setAccessibleName(f"Row {index.row() + 1}: {header}")
             editor.textEdited.connect(lambda _text: self.typed.emit())
         return editor
 
 
 class _View(QTableView):
+    typed_into_empty = Signal()  # () a letter was typed with no row to put it in: start one
+    tabbed_past_end = Signal(bool)  # (forward) Tab from the last cell, or Shift+Tab from the first
+    undo_asked = Signal()  # () Ctrl+Z in the table itself (a cell being edited undoes its own typing)
+
+    def __init__(self, can_undo: Callable[[], bool]) -> None:
+        super().__init__()
+        self._can_undo = can_undo
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+Z here undoes the table's own removals before the window's Undo sees the key.
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if event.matches(QKeySequence.StandardKey.Undo) and self._can_undo():
+                event.accept()
+                return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.matches(QKeySequence.StandardKey.Undo) and self._can_undo():
+            self.undo_asked.emit()
+            return
+        if self.model().rowCount() == 0 and _is_typing(event):
+            self.typed_into_empty.emit()  # the new row's first cell is current now: the key opens it
+        super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
+        super().focusInEvent(event)
+        # Arriving by Tab highlights the current cell, so Del and Remove know what they act on
+        # (after a removal nothing is highlighted until a row is chosen again).
+        current = self.currentIndex()
+        if event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason) and current.isValid():
+            if not self.selectionModel().hasSelection():
+                self.selectionModel().select(current, self.selectionModel().SelectionFlag.ClearAndSelect)
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:  # noqa: N802 - Qt override
+        # Qt wraps Tab from the last cell round to the first (and the next letter typed there
+        # replaces what it held): past either end, the table decides instead.
+        forward = hint == QAbstractItemDelegate.EndEditHint.EditNextItem
+        if forward or hint == QAbstractItemDelegate.EndEditHint.EditPreviousItem:
+            current, model = self.currentIndex(), self.model()
+            last = (model.rowCount() - 1, model.columnCount() - 1)
+            if (current.row(), current.column()) == (last if forward else (0, 0)):
+                super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+                self.tabbed_past_end.emit(forward)
+                return
+        super().closeEditor(editor, hint)
+
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         """Room for the rows there are (within limits), so short lists do not waste the form's height."""
         hint = super().sizeHint()
@@ -203,6 +276,22 @@ class _View(QTableView):
             self.closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint)
 
 
+def _is_typing(event: QKeyEvent) -> bool:
+    """A printable key without Ctrl or Alt: what opens a cell to type into."""
+    text = event.text()
+    chords = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+    return bool(text) and text.isprintable() and not event.modifiers() & chords
+
+
+@dataclass(frozen=True)
+class _Removed:
+    """A removed row and where it stood, kept so Ctrl+Z can put it back."""
+
+    at: int
+    column: int
+    row: Any
+
+
 class RowTable(QWidget):
     """The table and its buttons; names say what a row is ("contact", "attendee", "group")."""
 
@@ -213,12 +302,16 @@ class RowTable(QWidget):
         super().__init__()
         self.model = model
         self._noun = noun
+        self._removed: list[_Removed] = []  # newest last: Ctrl+Z brings them back in turn
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.view = _View()
+        self.view = _View(lambda: bool(self._removed))
         self.view.setModel(model)
         self.view.setAccessibleName(label)
-        self.view.setAccessibleDescription(f"Type to edit a cell; Alt+Up and Alt+Down move a {noun}.")
+        self.view.setAccessibleDescription(
+            f"Type to edit a cell; Tab from the last cell adds a {noun}; Del removes the highlighted {noun} "
+            f"and Ctrl+Z brings it back; Alt+Up and Alt+Down move a {noun}."
+        )
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(
@@ -227,7 +320,8 @@ class RowTable(QWidget):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         # Tab leaves the table for the next field, as in the rest of the form; arrows move between
-        # cells, and Tab inside an open cell editor moves to the next cell.
+        # cells, and Tab inside an open cell editor moves to the next cell (from the last one, to
+        # a new row; from a blank last row, on out of the table).
         self.view.setTabKeyNavigation(False)
         self.view.setWordWrap(True)
         self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -248,6 +342,10 @@ class RowTable(QWidget):
         self.delegate.typed.connect(self.edited.emit)
         self.delegate.closeEditor.connect(lambda _editor, _hint: self.left_cell.emit())
         self.view.selectionModel().currentChanged.connect(lambda _current, _previous: self._enable_buttons())
+        self.view.selectionModel().selectionChanged.connect(lambda _selected, _deselected: self._enable_buttons())
+        self.view.typed_into_empty.connect(self.on_view_typed_into_empty)
+        self.view.tabbed_past_end.connect(self.on_view_tabbed_past_end)
+        self.view.undo_asked.connect(self.undo_remove)
         for part in (self.view, *self.buttons.values()):
             part.installEventFilter(self)  # to hear focus leave the table (cell editors: the delegate)
         self._enable_buttons()
@@ -259,7 +357,7 @@ class RowTable(QWidget):
         article = "an" if noun[:1] in "aeiou" else "a"
         specs = (
             ("add", f"Add {noun}", f"Add {article} {noun} after the selected one", "", self.on_add_clicked),
-            ("remove", "Remove", f"Remove the selected {noun}", "", self.on_remove_clicked),
+            ("remove", "Remove", f"Remove the selected {noun}", "Del", self.on_remove_clicked),
             ("move-up", "Move up", f"Move the selected {noun} up", "Alt+Up", lambda: self.on_move_clicked(-1)),
             ("move-down", "Move down", f"Move the selected {noun} down", "Alt+Down", lambda: self.on_move_clicked(1)),
         )
@@ -269,7 +367,11 @@ class RowTable(QWidget):
             action = QAction(icon(name), text, self)
             action.setToolTip(f"{accessible} ({shortcut})" if shortcut else accessible)
             action.triggered.connect(slot)
-            if shortcut:
+            if shortcut == "Del":
+                # Del on the table itself: in a cell being edited it deletes a letter, as anywhere.
+                action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+                action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            elif shortcut:
                 # Works while the table, a cell being edited, or one of these buttons has focus.
                 action.setShortcut(QKeySequence(shortcut))
                 action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -282,6 +384,7 @@ class RowTable(QWidget):
             row.addWidget(button)
             self.buttons[name] = button
             self.actions_by_name[name] = action
+        self.actions_by_name["remove"].setToolTip(f"Remove the selected {noun} (Del); Ctrl+Z in the table brings it back")
         row.addStretch(1)
         layout.addLayout(row)
         # Right-click on the table offers the same four, with their keys shown.
@@ -300,15 +403,50 @@ class RowTable(QWidget):
         self.view.edit(index)  # the new row is there to be typed into
 
     def on_remove_clicked(self) -> None:
+        """Remove the highlighted row. The cell next to it becomes current but is not highlighted:
+        a second Del removes nothing until a row is chosen again (arrows, a click), and Ctrl+Z
+        brings back each removed row in turn."""
         self.view.commit_open_editor(close=True)
         current = self.view.currentIndex()
-        if not current.isValid():
+        if not current.isValid() or not self.view.selectionModel().isSelected(current):
             return
         row, column = current.row(), current.column()
+        self._removed.append(_Removed(row, column, self.model.rows()[row]))
         self.model.removeRows(row, 1)
-        if self.model.rowCount():
-            self.view.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), column))
         self.view.setFocus()
+        if self.model.rowCount():
+            selection = self.view.selectionModel()
+            selection.clearSelection()
+            selection.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), column), selection.SelectionFlag.NoUpdate)
+        self._enable_buttons()
+
+    def undo_remove(self) -> None:
+        """Ctrl+Z: the last removed row back where it was, highlighted."""
+        if not self._removed:
+            return
+        removed = self._removed.pop()
+        at = self.model.put_row(removed.at, removed.row)
+        self.view.setCurrentIndex(self.model.index(at, removed.column))
+        self.view.setFocus()
+
+    def on_view_typed_into_empty(self) -> None:
+        """A letter typed into a table with no rows: a first row, its first cell current to take it."""
+        self.view.setCurrentIndex(self.model.index(self.model.add_row(), 0))
+
+    def on_view_tabbed_past_end(self, forward: bool) -> None:
+        """Tab from the last cell starts a new row, unless that row is still blank: then Tab goes
+        on to the next field. Shift+Tab from the first cell goes back to the field before."""
+        last = self.model.rowCount() - 1
+        if forward and not self.model.is_blank(last):
+            index = self.model.index(self.model.add_row(), 0)
+            self.view.setCurrentIndex(index)
+            self.view.edit(index)
+            return
+        self.view.setFocus()  # the cell editor has gone; the next field is found from the table
+        if forward:
+            self.view.focusNextChild()
+        else:
+            self.view.focusPreviousChild()
 
     def on_move_clicked(self, by: int) -> None:
         self.view.commit_open_editor(close=True)
@@ -334,7 +472,9 @@ class RowTable(QWidget):
         self.edited.emit()
 
     def on_model_reset(self) -> None:
-        """A reset is another record being shown, not an edit."""
+        """A reset is another record being shown (or its rows as a sync left them), not an edit:
+        rows removed before it are not put back into it."""
+        self._removed.clear()
         self.view.updateGeometry()
         self._enable_buttons()
 
@@ -346,6 +486,6 @@ class RowTable(QWidget):
         current = self.view.currentIndex()
         rows = self.model.rowCount()
         # The actions, not the buttons: a button follows its action, and so does the shortcut.
-        self.actions_by_name["remove"].setEnabled(current.isValid())
+        self.actions_by_name["remove"].setEnabled(current.isValid() and self.view.selectionModel().isSelected(current))
         self.actions_by_name["move-up"].setEnabled(current.isValid() and current.row() > 0)
         self.actions_by_name["move-down"].setEnabled(current.isValid() and current.row() < rows - 1)

@@ -248,13 +248,14 @@ class SyncController(QObject):
         vault = self._vault()
         if vault is None:
             return
-
-        def read() -> tuple[Any, bool]:
-            return vault.replication.status(), vault.replication.link() is not None
-
         # Straight on the vault worker (not a ui.operations op: those are for widgets, and know the
         # app state that holds this controller). A status read that fails shows the last counts.
-        self._state.tasks.run(read, lambda result: self._show_counts(*result, detail=detail), lambda _exc: None)
+        self._state.tasks.run(lambda: read_status(vault), lambda result: self.show_status(result, detail=detail), lambda _exc: None)
+
+    def show_status(self, read: tuple[Any, bool], *, detail: str = "") -> None:
+        """Show a status read by read_status (here, or with the evidence list's rows, so the two
+        say the same thing at the same moment)."""
+        self._show_counts(*read, detail=detail)
 
     def _show_counts(self, status: Any, linked: bool, *, detail: str = "") -> None:
         if self._running:
@@ -295,6 +296,11 @@ class SyncController(QObject):
     def _vault(self) -> Vault | None:
         vault = self._state.vault
         return None if vault is None or vault.is_locked else vault
+
+
+def read_status(vault: Vault) -> tuple[Any, bool]:
+    """The sync counts and whether this vault is linked to a service (on the vault worker)."""
+    return vault.replication.status(), vault.replication.link() is not None
 
 
 def _refused_text(count: int) -> str:

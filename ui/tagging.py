@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -53,10 +54,13 @@ class TagPanel(QWidget):
         self.filter.setPlaceholderText("Type to filter statements")
         self.filter.setAccessibleName("Filter quality statements")
         self.filter.textChanged.connect(self.on_filter_text_changed)
+        self.filter.installEventFilter(self)  # Down goes on into the statements (Ctrl+T, type, Down, Space)
         layout.addWidget(self.filter)
         self.tree = QTreeWidget()
         self.tree.setHeaderHidden(True)
         self.tree.setAccessibleName("Quality statements by theme")
+        self.tree.setAccessibleDescription("Space ticks the statement: the record is tagged with it. Up from the first goes back to the filter.")
+        self.tree.installEventFilter(self)
         self.tree.itemChanged.connect(self.on_tree_item_changed)
         layout.addWidget(self.tree, 3)
         row = QHBoxLayout()
@@ -77,6 +81,14 @@ class TagPanel(QWidget):
         layout.addWidget(QLabel("Tags"))
         self.tags = QListWidget()
         self.tags.setAccessibleName("Tags on this record")
+        # A statement's title and a passage make long lines: they wrap within the column rather
+        # than hiding their ends behind a sideways scroll bar.
+        self.tags.setWordWrap(True)
+        self.tags.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.tags.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tags.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.tags.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.tags.setSpacing(2)  # wrapped tags stay apart from each other
         self.remove_action = remove = QAction(icon("remove"), "&Remove tag", self.tags)
         remove.setShortcuts([QKeySequence(QKeySequence.StandardKey.Delete), QKeySequence(Qt.Key.Key_Backspace)])
         remove.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -154,14 +166,44 @@ class TagPanel(QWidget):
         self.tags.clear()
         for link in links:
             text = f"{self._framework.statement(link.statement_id).name} · {self._framework.category(link.category_id).name}"
+            whole = text
             if link.passage is not None:
-                text += f" · “{link.passage.text[:60]}”"
+                short = link.passage.text if len(link.passage.text) <= 60 else link.passage.text[:59] + "…"
+                text += f" · “{short}”"
+                whole += f" · “{link.passage.text}”"
             item = QListWidgetItem(text)
             item.setData(LINK_ROLE, link.id)
+            item.setToolTip(whole)  # the passage in full
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, whole)
             self.tags.addItem(item)
 
     def _statement_items(self) -> list[QTreeWidgetItem]:
         return [self.tree.topLevelItem(i).child(j) for i in range(self.tree.topLevelItemCount()) for j in range(self.tree.topLevelItem(i).childCount())]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """Down from the filter goes into the statements; Up from the first statement, back."""
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent) or event.modifiers():
+            return False
+        if watched is self.filter and event.key() == Qt.Key.Key_Down:
+            return self._enter_statements()
+        if watched is self.tree and event.key() == Qt.Key.Key_Up and self.tree.currentItem() is self._first_shown():
+            self.filter.setFocus()
+            return True
+        return False
+
+    def _enter_statements(self) -> bool:
+        first = self._first_shown()
+        if first is None:
+            return False
+        current = self.tree.currentItem()
+        if current is None or current.isHidden() or current.data(0, STATEMENT_ROLE) is None:
+            self.tree.setCurrentItem(first)
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
+
+    def _first_shown(self) -> QTreeWidgetItem | None:
+        """The first statement the filter leaves in view (themes are headings, not choices)."""
+        return next((item for item in self._statement_items() if not item.isHidden()), None)
 
     # -- slots ------------------------------------------------------------------------------------
 

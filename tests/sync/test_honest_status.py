@@ -108,7 +108,9 @@ def test_enrolling_with_another_service_makes_synced_records_wait_again(
         _other_assessment, (someone,) = other.team()
         enrol(laptop.vault, other.url, other.code(someone))
 
-        assert _state(laptop.vault, record.id) == "local"  # the new service holds none of it
+        # The new service holds none of it, not even its assessment yet: it waits on this laptop
+        # (the list says why) until the next sync offers the assessment.
+        assert _state(laptop.vault, record.id) == "held"
 
 
 def test_a_push_for_an_assessment_whose_team_one_has_left_names_it_and_what_to_do(

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QBuffer, QIODevice, Qt
 from PySide6.QtGui import QColor, QImage
+from sync_fixtures import colleagues
 
 from fieldapp import domain
+from fieldapp.errors import Cancelled
 from fieldapp.vault import Vault
 
 from ui.editor import RecordEditor
@@ -82,3 +84,56 @@ def test_cancelling_an_import_keeps_nothing(qtbot, editor: RecordEditor, vault: 
     assert "cancel" in panel.status.text().lower()
     assert vault.records.get(editor.record_id).attachments == ()
     assert [p for p in (vault.path / "attachments").iterdir()] == []
+
+
+# -- Open attachment says why, when it cannot ----------------------------------------------------------
+
+
+def test_open_attachment_is_greyed_out_only_with_its_reason_and_enter_says_it(qtbot, editor: RecordEditor, tmp_path: Path) -> None:  # noqa: ANN001
+    photo, doc = tmp_path / "flipchart.png", tmp_path / "agenda.pdf"
+    _png(photo)
+    doc.write_bytes(b"%PDF-1.4 minutes")
+    panel = editor.attachments
+    assert not panel.open_action.isEnabled()
+    assert panel.open_action.text() == "O&pen attachment (choose one first)"
+    assert panel.open_action.toolTip() == "Choose an attachment in the list first."
+    panel.add_paths([photo, doc])
+    settle(qtbot, editor)
+    panel.files.setFocus()
+    panel.files.setCurrentRow(1)
+    assert not panel.open_action.isEnabled() and panel.open_action.text().endswith("(not an image)")
+    qtbot.keyClick(panel.files, Qt.Key.Key_Return)  # Enter on it: the reason, not silence
+    assert panel.status.text().startswith("Only images open inside fieldapp; use Export a copy…")
+    panel.files.setCurrentRow(0)
+    settle(qtbot, editor)
+    assert panel.open_action.isEnabled() and panel.open_action.text() == "O&pen attachment"
+    assert panel.open_action.toolTip() == "Show the image in fieldapp (decrypted into memory only)"
+
+
+def test_a_file_still_to_download_says_so_and_opens_once_it_has_arrived(qtbot, sqlite_service, make_device, tmp_path: Path) -> None:  # noqa: ANN001
+    assessment_id, first, second, record_id = colleagues(sqlite_service, make_device, domain.Observation(title="Walk round"))
+    photo = tmp_path / "ward.png"
+    _png(photo)
+    first.vault.attachments.add(record_id, photo)
+    first.sync()
+    with pytest.raises(Cancelled):  # the laptop closed while the file was on its way
+        second.sync(cancel=lambda: bool(second.vault.replication.transfers_pending()[1]))
+    state = AppState(vault_path=second.vault.path, vault=second.vault)
+    editor = RecordEditor(state)
+    qtbot.addWidget(editor)
+    editor.show()
+    try:
+        editor.show_record(second.vault.records.get(record_id))
+        panel = editor.attachments
+        assert panel.files.item(0).text().endswith("— still downloading")
+        panel.files.setCurrentRow(0)
+        assert not panel.open_action.isEnabled() and panel.open_action.text().endswith("(still downloading)")
+        assert panel.status.text() == "Still downloading: this file arrives with the next sync (its record is here already)."
+        second.sync()
+        editor.show_record(second.vault.records.get(record_id))  # the record already open: its files as they are now
+        panel.files.setCurrentRow(0)
+        assert panel.open_action.isEnabled() and "downloading" not in panel.files.item(0).text()
+    finally:
+        editor.show_record(None)
+        qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+        state.tasks.shutdown()

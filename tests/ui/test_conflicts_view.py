@@ -134,5 +134,6 @@ def test_it_opens_beside_the_editor_not_over_it_and_the_editor_takes_typing(qtbo
     assert dialog.width() >= 760  # still two readable columns
     title = editor._fields["title"]
     title.setFocus()
+    qtbot.keyClick(title, Qt.Key.Key_End)  # a field not being typed in shows its start
     qtbot.keyClicks(title, " (merged)")
     assert title.text().endswith("(merged)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSize
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractScrollArea,
@@ -157,3 +157,39 @@ def test_a_timeline_grows_with_its_contacts_instead_of_scrolling_inside_the_form
     qtbot.wait(50)
     view = window.editor._fields["contacts"].view
     assert view.verticalScrollBar().maximum() == 0 and view.height() >= 12 * view.rowHeight(0)
+
+
+def test_a_long_where_shows_its_start_when_the_field_is_not_being_typed_in(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    place = "Committee room 2, Northshire ICB headquarters, Riverside House, 14 Quay Street, Northtown, NT1 4QS"
+    record = state.vault.records.create(state.vault.assessments.list()[0].id, domain.Observation(title="ICB board", location=place)).value
+    window.editor.show_record(record)
+    qtbot.wait(50)
+    where = window.editor._fields["location"]
+    assert where.width() < where.fontMetrics().horizontalAdvance(place)  # too long to show whole at 1366×768
+    assert not where.hasFocus() and where.cursorPosition() == 0
+    assert where.cursorRect().left() < where.fontMetrics().averageCharWidth() * 2  # the view is scrolled to the start
+    where.setFocus()  # put there to type (not a click): typing goes on at the end
+    qtbot.waitUntil(where.hasFocus)
+    assert where.cursorPosition() == len(place)
+    window.editor._fields["title"].setFocus()  # and once left, it shows its start again
+    qtbot.waitUntil(lambda: not where.hasFocus())
+    assert where.cursorPosition() == 0
+
+
+def test_the_timelines_headers_and_the_new_assessment_hint_read_whole_at_1366_by_768(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == "case_tracking")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: "contacts" in window.editor._fields and state.tasks.pending == 0, timeout=10_000)
+    qtbot.wait(50)
+    header = window.editor._fields["contacts"].view.horizontalHeader()
+    model = header.model()
+    for section in range(header.count()):
+        shown = model.headerData(section, Qt.Orientation.Horizontal)
+        needs = max(header.fontMetrics().horizontalAdvance(line) for line in shown.split("\n"))
+        assert needs + 8 <= header.sectionSize(section), f"{shown!r} is cut off in {header.sectionSize(section)} px"
+        assert header.height() >= header.fontMetrics().lineSpacing() * (shown.count("\n") + 1)
+    assert model.headerData(2, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == "What happened at this contact"
+    name = window.new_assessment_name
+    room = name.width() - name.textMargins().left() - name.textMargins().right() - 8  # the frame and Qt's own padding
+    assert name.fontMetrics().horizontalAdvance(name.placeholderText()) <= room
+    assert "then press Enter" in name.toolTip()

@@ -278,3 +278,76 @@ def test_showing_another_record_is_not_an_edit(qtbot, window: MainWindow, state:
     open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1,)))
     assert not window.editor._timer.isActive() and window.editor.status.text() == ""
     assert table(window, "contacts").model.index(0, 0, QModelIndex()).data() == "01/10/2026"
+
+
+# -- the keys of a table, as in a word processor's --------------------------------------------------
+
+
+def test_tab_from_the_last_cell_starts_a_new_row_and_tab_through_a_blank_row_leaves_the_table(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.Observation(attendees=(domain.Attendee("ICB chair", "Northshire ICB"),)))
+    attendees = table(window, "attendees")
+    select_cell(qtbot, attendees, 0, 1)
+    qtbot.keyClick(attendees.view, Qt.Key.Key_F2)
+    qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)  # from the last cell: a new row, not back to the first
+    assert attendees.model.rowCount() == 2 and attendees.view.currentIndex().row() == 1
+    assert attendees.view.currentIndex().column() == 0
+    type_cells(qtbot, attendees, ["Director of nursing", "Northshire ICB"])
+    assert attendees.model.rows()[0] == domain.Attendee("ICB chair", "Northshire ICB")  # nothing typed over
+    select_cell(qtbot, attendees, 1, 1)
+    qtbot.keyClick(attendees.view, Qt.Key.Key_F2)
+    qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)
+    qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)  # across the new, blank row
+    qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)  # and out of the table
+    assert QApplication.focusWidget() is attendees.buttons["add"]
+    assert attendees.model.rowCount() == 3  # one blank row; blank rows are not saved
+    select_cell(qtbot, attendees, 0, 0)
+    qtbot.keyClick(attendees.view, Qt.Key.Key_F2)
+    qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Backtab)  # Shift+Tab from the first cell: the field before
+    assert QApplication.focusWidget() is window.editor._fields["location"]
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert saved(state, record.id).attendees == (
+        domain.Attendee("ICB chair", "Northshire ICB"),
+        domain.Attendee("Director of nursing", "Northshire ICB"),
+    )
+
+
+def test_typing_into_an_empty_table_starts_its_first_row(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.FocusGroup())
+    groups = table(window, "groups_represented")
+    assert groups.model.rowCount() == 0
+    groups.view.setFocus()
+    qtbot.waitUntil(groups.view.hasFocus)
+    qtbot.keyClicks(groups.view, "S")  # the first letter opens the new row's cell with it
+    qtbot.keyClicks(focused_cell_editor(groups), "ocial workers")
+    press_enter(qtbot, groups, focused_cell_editor(groups))
+    settle(qtbot, state)
+    assert saved(state, record.id).groups_represented == ("Social workers",)
+
+
+def test_del_removes_the_highlighted_contact_a_second_del_waits_for_a_choice_and_ctrl_z_brings_each_back(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    c3 = domain.Contact("c3", "GP", "2026-10-20", "Review")
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1, C2, c3)))
+    timeline = table(window, "contacts")
+    select_cell(qtbot, timeline, 0, 1)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Delete)
+    assert [c.id for c in timeline.model.rows()] == ["c2", "c3"]
+    assert timeline.view.hasFocus() and timeline.view.currentIndex().row() == 0  # beside where it was
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Delete)  # nothing highlighted now: nothing more goes
+    assert [c.id for c in timeline.model.rows()] == ["c2", "c3"]
+    assert not timeline.actions_by_name["remove"].isEnabled()
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Down)  # choosing a contact highlights it
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Delete)
+    assert [c.id for c in timeline.model.rows()] == ["c2"]
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert [c.id for c in saved(state, record.id).contacts] == ["c2"]
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [c.id for c in timeline.model.rows()] == ["c2", "c3"]
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert [c.id for c in timeline.model.rows()] == ["c1", "c2", "c3"]
+    assert timeline.view.currentIndex().row() == 0 and timeline.view.currentIndex().column() == 1
+    assert not window.undo_bar.isVisible()  # the table's own undo, not the window's
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert saved(state, record.id).contacts == (C1, C2, c3)

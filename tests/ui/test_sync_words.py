@@ -130,6 +130,51 @@ def test_a_record_whose_file_has_not_been_sent_reads_files_waiting_until_sync_no
     assert _status(window)[0].startswith("Up to date")
 
 
+def test_a_record_of_an_assessment_made_on_this_laptop_says_it_stays_here_until_the_assessment_is_synced(
+    qtbot, sqlite_service: Service, make_device: Callable[..., Device], open_window  # noqa: ANN001
+) -> None:
+    assessment_id, (inspector,) = sqlite_service.team()
+    laptop = make_device(sqlite_service, inspector)
+    laptop.sync()
+    on_service = laptop.vault.records.create(assessment_id, sample_contents()[0]).value
+    own = laptop.vault.assessments.create("Westshire ICS").value  # made here while working; not on the service yet
+    here_only = laptop.vault.records.create(own.id, sample_contents()[1]).value
+
+    window = open_window(laptop.vault)
+    qtbot.waitUntil(lambda: window.assessments.count() == 2 and window._state.tasks.pending == 0, timeout=10_000)
+    window.assessment_panel.select(assessment_id)
+    qtbot.waitUntil(lambda: _sync_cell(window, on_service.id) is not None, timeout=10_000)
+    assert _sync_cell(window, on_service.id) == "Waiting to sync"  # the next sync sends it
+    window.assessment_panel.select(own.id)
+    qtbot.waitUntil(lambda: _sync_cell(window, here_only.id) is not None, timeout=10_000)
+    assert _sync_cell(window, here_only.id) == "On this laptop only"
+    assert _sync_cell(window, here_only.id, Qt.ItemDataRole.ToolTipRole).startswith(
+        "This assessment is on this laptop only until it is synced"
+    )
+
+
+def test_after_a_sync_the_list_and_the_status_bar_never_disagree_about_a_record(
+    qtbot, sqlite_service: Service, make_device: Callable[..., Device], open_window  # noqa: ANN001
+) -> None:
+    assessment_id, (inspector,) = sqlite_service.team()
+    laptop = make_device(sqlite_service, inspector)
+    laptop.sync()
+    record = laptop.vault.records.create(assessment_id, sample_contents()[0]).value
+    laptop.vault.records.cut_revision(record.id)
+    window = open_window(laptop.vault)
+    qtbot.waitUntil(lambda: _sync_cell(window, record.id) == "Waiting to sync", timeout=10_000)
+    seen: list[tuple[str, str | None]] = []  # (the status bar's state, the list's word) each time the status bar changes
+    window.sync.status_changed.connect(lambda view: seen.append((view.state, _sync_cell(window, record.id))))
+
+    qtbot.keyClick(window, Qt.Key.Key_F5)  # Sync now
+    _settled(qtbot, window)
+    qtbot.waitUntil(lambda: _sync_cell(window, record.id) == "Synced", timeout=15_000)
+    qtbot.wait(200)  # anything still on its way arrives
+    assert _status(window)[0].startswith("Up to date")
+    assert ("up-to-date", "Synced") in seen, [entry for entry in seen if entry[0] != "syncing"]
+    assert [(state, cell) for state, cell in seen if state == "up-to-date" and cell != "Synced"] == []
+
+
 def test_an_enrolment_code_the_local_service_does_not_know_is_said_in_the_status_bar_with_what_to_do(
     qtbot, sqlite_service: Service, vault_path  # noqa: ANN001
 ) -> None:

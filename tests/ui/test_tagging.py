@@ -7,11 +7,15 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QTextCursor
+from PySide6.QtWidgets import QApplication
+from window_fixtures import state, window  # noqa: F401
 
 from fieldapp import domain
+from fieldapp.links import passage_of
 from fieldapp.vault import Vault
 
 from ui.editor import RecordEditor
+from ui.main_window import MainWindow
 from ui.state import AppState
 from ui.theme import colors
 
@@ -135,3 +139,87 @@ def test_tag_selected_text_waits_for_a_statement_and_says_how_then_marks_the_pas
     notes.setTextCursor(begin)
     qtbot.keyClicks(notes, "Visit 2. ")
     assert notes.extraSelections()[0].cursor.selectedText() == "delayed discharge"
+
+
+# -- by keyboard, in the window ---------------------------------------------------------------------
+
+
+def test_ctrl_t_then_down_goes_into_the_statements_and_space_tags_the_record(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = state.vault.records.create(state.vault.assessments.list()[0].id, domain.Interview(title="Carer", role="carer")).value
+    window.open_record(record.id)
+    qtbot.waitUntil(lambda: window.editor.record_id == record.id and state.tasks.pending == 0, timeout=10_000)
+    window.editor.focus_first_field()
+    panel = window.editor.tag_panel
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.focusWidget() is panel.filter
+    qtbot.keyClicks(panel.filter, "safe")
+    qtbot.keyClick(panel.filter, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is panel.tree and panel.tree.currentItem().text(0) == "Safe and effective staffing"
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Down)
+    assert panel.tree.currentItem().text(0) == "Safeguarding"
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: state.tasks.pending == 0 and panel.tags.count() == 1, timeout=10_000)
+    assert [link.statement_id for link in state.vault.records.get(record.id).links] == ["safeguarding"]
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Up)
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Up)  # from the first statement shown, back to the filter
+    assert QApplication.focusWidget() is panel.filter
+
+
+def test_a_long_tag_wraps_in_the_column_and_reads_whole_on_hover(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    notes = "The ICB's sustainability lead described a plan to cut travel between community hubs by sharing rotas across partners."
+    content = domain.Observation(title="ICB board", notes=notes)
+    record = state.vault.records.create(state.vault.assessments.list()[0].id, content).value
+    state.vault.links.tag(record.id, "environmental-sustainability", "observation", passage=passage_of(content, "notes", 0, len(notes)))
+    window.resize(1366, 768)
+    window.open_record(record.id)
+    qtbot.waitUntil(lambda: window.editor.tag_panel.tags.count() == 1 and state.tasks.pending == 0, timeout=10_000)
+    qtbot.wait(50)
+    tags = window.editor.tag_panel.tags
+    item = tags.item(0)
+    assert tags.horizontalScrollBar().maximum() == 0  # no sideways scrolling
+    assert tags.fontMetrics().horizontalAdvance(item.text()) > tags.viewport().width()  # too long for one line
+    assert tags.visualItemRect(item).height() >= 2 * tags.fontMetrics().lineSpacing()  # so it wraps onto more
+    assert tags.visualItemRect(item).right() <= tags.viewport().width()
+    assert notes in item.toolTip() and item.toolTip().startswith("Environmental sustainability")
+    assert notes in item.data(Qt.ItemDataRole.AccessibleTextRole)
+
+
+def test_a_tagged_passage_stays_marked_through_typing_around_it_a_save_and_a_quick_note(qtbot, editor: RecordEditor, vault: Vault) -> None:  # noqa: ANN001
+    record = vault.records.get(editor.record_id)
+    content = record.content
+    start = content.notes.index("no respite care")
+    vault.links.tag(record.id, "safeguarding", passage=passage_of(content, "notes", start, start + len("no respite care")))
+    editor.show_record(None)
+    editor.show_record(vault.records.get(record.id))
+    notes = editor._fields["notes"]
+
+    def marked() -> list[str]:
+        return [selection.cursor.selectedText() for selection in notes.extraSelections()]
+
+    assert marked() == ["no respite care"]
+    notes.setFocus()
+    cursor = notes.textCursor()
+    cursor.setPosition(0)
+    notes.setTextCursor(cursor)
+    qtbot.keyClicks(notes, "Visit 2. ")  # the text shifts under the mark
+    cursor.movePosition(QTextCursor.MoveOperation.End)
+    cursor.movePosition(QTextCursor.MoveOperation.Left)  # just after "care", before the full stop
+    notes.setTextCursor(cursor)
+    qtbot.keyClicks(notes, " for six weeks")  # typed right after the passage: not part of it
+    assert marked() == ["no respite care"]
+    editor.save_now()
+    settle(qtbot, editor)
+    assert vault.records.get(record.id).content.notes.endswith("no respite care for six weeks.")
+    assert marked() == ["no respite care"]  # marked again after the save, where the words are now
+    qtbot.keyClicks(editor.quick_note, "Carer leaves")
+    qtbot.keyClick(editor.quick_note, Qt.Key.Key_Return)  # the notes are replaced by the vault's, note and all
+    settle(qtbot, editor)
+    qtbot.waitUntil(lambda: "Carer leaves" in notes.toPlainText())
+    assert marked() == ["no respite care"]
+    cursor = notes.textCursor()
+    cursor.setPosition(notes.toPlainText().index("respite"))
+    cursor.movePosition(QTextCursor.MoveOperation.EndOfWord, QTextCursor.MoveMode.KeepAnchor)
+    notes.setTextCursor(cursor)
+    qtbot.keyClicks(notes, "weekend")  # its words edited away: no mark, and the tag keeps its words
+    assert marked() == []
+    assert "no respite care" in editor.tag_panel.tags.item(0).text()
