@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 from fieldapp.rows import AssessmentRow, Done
 
 from ui.icons import icon
-from ui.operations import QueryOp, VaultOp
+from ui.operations import assessments as assessment_ops
 from ui.state import AppState
 from ui.sync_controller import SyncController
 from ui.theme import colors
@@ -73,7 +73,7 @@ class AssessmentsPanel(QWidget):
     def load(self, select_id: str | None = None) -> None:
         """List the vault's assessments (again), keeping the chosen one if it is still shown."""
         keep = select_id or self.current_id()
-        QueryOp(self._state, lambda vault: vault.assessments.list()).success(lambda rows: self.show_rows(rows, keep)).run_in_background()
+        assessment_ops.list_assessments(self._state).success(lambda rows: self.show_rows(rows, keep)).run_in_background()
 
     def show_rows(self, rows: tuple[AssessmentRow, ...], select_id: str | None = None) -> None:
         # Filled with signals held back, then the choice is announced once: a refill that keeps
@@ -133,7 +133,7 @@ class AssessmentsPanel(QWidget):
         if not name:
             return
         self.name.clear()
-        VaultOp(self._state, lambda vault: vault.assessments.create(name), initiator=self).success(
+        assessment_ops.create_assessment(self._state, name, initiator=self).success(
             lambda done: self.load(select_id=done.value.id)
         ).run_in_background()
 
@@ -153,7 +153,7 @@ class AssessmentsPanel(QWidget):
         if row is None:
             return
         archived = not row.archived
-        VaultOp(self._state, lambda vault: vault.assessments.set_archived(row.id, archived), initiator=self).success(
+        assessment_ops.set_archived(self._state, row.id, archived, initiator=self).success(
             self._after_archive
         ).run_in_background()
 

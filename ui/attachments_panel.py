@@ -36,6 +36,7 @@ from fieldapp.sizes import size_text
 
 from ui.icons import icon
 from ui.operations import QueryOp, VaultOp
+from ui.operations import attachments as attachment_ops
 from ui.state import AppState
 
 ATTACHMENT_ROLE = Qt.ItemDataRole.UserRole
@@ -224,7 +225,7 @@ class AttachmentsPanel(QWidget):
             return
         if attachment is None or not _viewable(attachment):
             return
-        QueryOp(self._state, lambda vault: vault.attachments.read_bytes(attachment.id, record_id=attachment.record_id)).success(
+        attachment_ops.read_bytes(self._state, attachment).success(
             lambda data: self._show_preview(attachment.id, data)
         ).failure(self._on_failed).run_in_background()
 
@@ -243,7 +244,7 @@ class AttachmentsPanel(QWidget):
         if why is not None or attachment is None:
             self.status.setText(why.words if why else "")
             return
-        QueryOp(self._state, lambda vault: vault.attachments.read_bytes(attachment.id, record_id=attachment.record_id)).success(
+        attachment_ops.read_bytes(self._state, attachment).success(
             lambda data: self._open_viewer(attachment, data)
         ).failure(self._on_failed).run_in_background()
 

@@ -5,7 +5,7 @@ goes on; leaving the record (or the window) saves at once and cuts a revision. W
 always saved: a date that does not read is kept as typed beside the draft (and said so next to
 its field) while every other field saves; a draft that changed meanwhile (a sync, a quick note)
 has the edit moved onto it by the core, never refused. The widgets only read and write a domain
-dataclass; every save is a VaultOp on the vault worker.
+dataclass; every save is an op (ui/operations/records.py) on the vault worker.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from ui.attachments_panel import AttachmentsPanel
 from ui.dates import read_when, when_text
 from ui.history_panel import HistoryPanel
 from ui.errors import message_for
-from ui.operations import VaultOp
+from ui.operations import records as record_ops
 from ui.record_tables import attendees_table, attendees_to_save, contacts_table, contacts_to_save, groups_table, groups_to_save
 from ui.row_table import RowTable
 from ui.state import AppState
@@ -202,7 +202,7 @@ class RecordEditor(QWidget):
             return
         record_id = self._record.id
         self.save_now()
-        VaultOp(self._state, lambda vault: vault.records.cut_revision(record_id), initiator=self).run_in_background()
+        record_ops.cut_revision(self._state, record_id, initiator=self).run_in_background()
 
     # -- building the form ------------------------------------------------------------------------
 
@@ -461,9 +461,7 @@ class RecordEditor(QWidget):
         record_id, base, content, typed = self._record.id, self._sent, reading.content, reading.as_typed
         self._sent, self._sent_typed = content, dict(typed)
         self.status.setText("Saving…")
-        VaultOp(
-            self._state, lambda vault: vault.records.save_edit(record_id, content, base=base, as_typed=typed), initiator=self
-        ).success(lambda done: self._on_saved(content, done.value, arrived=force)).failure(self._on_save_failed).run_in_background()
+        record_ops.save_edit(self._state, record_id, content, base=base, as_typed=typed, initiator=self).success(lambda done: self._on_saved(content, done.value, arrived=force)).failure(self._on_save_failed).run_in_background()
         return complete
 
     def _on_save_failed(self, exc: BaseException) -> None:
@@ -547,7 +545,7 @@ class RecordEditor(QWidget):
         self.quick_note.clear()
         self.save_now()  # the note goes after what was typed above it (and is no longer kept as typed)
         sent = self._sent
-        VaultOp(self._state, lambda vault: vault.records.add_note(record_id, text, at=moment), initiator=self).success(
+        record_ops.add_note(self._state, record_id, text, at=moment, initiator=self).success(
             lambda done: self._on_note_added(sent, done.value)
         ).run_in_background()
 

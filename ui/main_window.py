@@ -44,10 +44,11 @@ from ui.editor import RecordEditor
 from ui.errors import message_for
 from ui.icons import KIND_ICONS, icon
 from ui.list_filters import ListFilters
-from ui.operations import QueryOp, VaultOp
+from ui.operations import history as history_ops
+from ui.operations import records as record_ops
 from ui.record_list import RECORD_ID_ROLE, SORT_ROLE, RecordListModel
 from ui.state import AppState
-from ui.sync_controller import SyncController, read_status
+from ui.sync_controller import SyncController
 from ui.sync_panel import SyncSettings, SyncStatus
 from ui.undo_bar import UndoBar
 
@@ -288,7 +289,7 @@ class MainWindow(QMainWindow):
         """Show a record in the editor (from the conflicts view), whichever assessment it is in."""
         self.tabs.setCurrentIndex(0)  # the editor is hidden while the coverage grid is shown
         self._set_current_record(record_id)
-        QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
+        record_ops.get_record(self._state, record_id).success(self.editor.show_record).run_in_background()
 
     def open_change_passphrase(self) -> None:
         from ui.passphrase_dialog import ChangePassphraseDialog
@@ -355,7 +356,7 @@ class MainWindow(QMainWindow):
         if self.editor.record_id == record_id:
             self.editor.show_record(None)  # its words are saved and a revision cut, ahead of the delete
         self._set_current_record(None)
-        VaultOp(self._state, lambda vault: vault.records.delete(record_id), initiator=self).success(
+        record_ops.delete_record(self._state, record_id, initiator=self).success(
             lambda _done: self._after_delete(record_id, title)
         ).failure(self._on_delete_failed).run_in_background()
 
@@ -372,7 +373,7 @@ class MainWindow(QMainWindow):
 
     def restore_deleted(self, record_id: str) -> None:
         """Bring a deleted record back (Undo, or Record → Deleted records) and open it."""
-        VaultOp(self._state, lambda vault: vault.history.restore_deleted(record_id), initiator=self).success(
+        history_ops.restore_deleted(self._state, record_id, initiator=self).success(
             lambda done: self._show_restored(done.value)
         ).run_in_background()
 
@@ -480,7 +481,7 @@ class MainWindow(QMainWindow):
         )
         # The sync status is read with the rows and shown with them: the list's sync column and
         # the status bar never say different things about the same moment.
-        QueryOp(self._state, lambda vault: (vault.search(query), read_status(vault))).success(
+        record_ops.search_with_sync_status(self._state, query).success(
             lambda found: self._show_results(generation, found[0], filtered=filtered, sync_status=found[1])
         ).run_in_background()
 
@@ -518,7 +519,7 @@ class MainWindow(QMainWindow):
         if self.tabs.currentWidget() is not self.coverage or self._assessment_id is None:
             return
         assessment_id = self._assessment_id
-        QueryOp(self._state, lambda vault: vault.coverage(assessment_id)).success(self.coverage.show_coverage).run_in_background()
+        record_ops.coverage(self._state, assessment_id).success(self.coverage.show_coverage).run_in_background()
 
     def filter_by_cell(self, statement_id: str, category_id: str) -> None:
         """Show the evidence behind a coverage cell (or, with empty ids, all evidence again)."""
@@ -553,7 +554,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Create an assessment first (left).", 5000)
             return
         assessment_id, content = self._assessment_id, NEW_RECORD[kind][2]()
-        VaultOp(self._state, lambda vault: vault.records.create(assessment_id, content), initiator=self).success(
+        record_ops.create_record(self._state, assessment_id, content, initiator=self).success(
             lambda done: self._open_new(done.value)
         ).run_in_background()
 
@@ -570,7 +571,7 @@ class MainWindow(QMainWindow):
         self._set_current_record(record_id)  # at once: a right-click's menu acts on this row
         if record_id == self.editor.record_id:
             return
-        QueryOp(self._state, lambda vault: vault.records.get(record_id)).success(self.editor.show_record).run_in_background()
+        record_ops.get_record(self._state, record_id).success(self.editor.show_record).run_in_background()
 
     def on_history_restored_from(self, record: RecordRow, replaced: str) -> None:
         """A version restored from the history: Undo brings back the one it replaced."""

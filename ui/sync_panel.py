@@ -226,9 +226,9 @@ class SyncSettings(QDialog):
             self._say("")  # the problem has gone (a sync worked)
 
     def _show_current(self) -> None:
-        from ui.operations import QueryOp
+        from ui.operations import sync as sync_ops
 
-        QueryOp(self._state, lambda vault: vault.replication.link()).success(self._show_link).run_in_background()
+        sync_ops.link(self._state).success(self._show_link).run_in_background()
 
     def _show_link(self, link: Any) -> None:
         if link is None:

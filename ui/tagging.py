@@ -7,7 +7,6 @@ notes. The category defaults from the record's kind and interviewee role, as the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
@@ -27,10 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.framework import Framework, framework_by_key
-from fieldapp.rows import Changes, Done, LinkRow, Passage, RecordRow
+from fieldapp.rows import Done, LinkRow, Passage, RecordRow
 
 from ui.icons import icon
 from ui.operations import VaultOp
+from ui.operations import links as link_ops
 from ui.state import AppState
 
 STATEMENT_ROLE = Qt.ItemDataRole.UserRole
@@ -225,17 +225,10 @@ class TagPanel(QWidget):
         record_id, statement_id = self._record.id, item.data(0, STATEMENT_ROLE)
         if item.checkState(0) == Qt.CheckState.Checked:
             category = self.category.currentData()
-            self._run(lambda vault: vault.links.tag(record_id, statement_id, category))
+            self._run(link_ops.tag(self._state, record_id, statement_id, category, initiator=self))
             return
         ids = [link.id for link in self._record.links if link.statement_id == statement_id and link.passage is None]
-
-        def untag_all(vault: Any) -> Done[None]:
-            changes = Changes()
-            for link_id in ids:
-                changes |= vault.links.untag(link_id, record_id=record_id).changes
-            return Done(None, changes)
-
-        self._run(untag_all)
+        self._run(link_ops.untag(self._state, record_id, ids, initiator=self))
 
     def on_tag_passage_clicked(self) -> None:
         current = self.tree.currentItem()
@@ -247,25 +240,17 @@ class TagPanel(QWidget):
             self.tag_passage.setToolTip("Select some text in the notes first.")
             return
         record_id, statement_id, category = self._record.id, current.data(0, STATEMENT_ROLE), self.category.currentData()
-        self._run(lambda vault: vault.links.tag(record_id, statement_id, category, passage=passage))
+        self._run(link_ops.tag(self._state, record_id, statement_id, category, passage=passage, initiator=self))
 
     def on_remove_tag(self) -> None:
         item = self.tags.currentItem()
         if item is not None and self._record is not None:
             link_id, record_id = item.data(LINK_ROLE), self._record.id
-            self._run(lambda vault: vault.links.untag(link_id, record_id=record_id))
+            self._run(link_ops.untag(self._state, record_id, [link_id], initiator=self))
 
-    def _run(self, task: Callable[[Any], Done[Any]]) -> None:
+    def _run(self, op: VaultOp) -> None:
         """Run a tagging change, then show the record's tags as the vault now has them."""
-        if self._record is None:
-            return
-        record_id = self._record.id
-
-        def then_reload(vault: Any) -> Done[RecordRow]:
-            changes = task(vault).changes
-            return Done(vault.records.get(record_id), changes)
-
-        VaultOp(self._state, then_reload, initiator=self).success(self._reloaded).run_in_background()
+        op.success(self._reloaded).run_in_background()
 
     def _reloaded(self, done: Done[RecordRow]) -> None:
         if self._record is not None and done.value.id == self._record.id:

@@ -4,9 +4,10 @@ note, cut a revision on leaving, delete; and the searches and coverage that list
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ui.operations import QueryOp, VaultOp
+from ui.sync_controller import read_status
 
 if TYPE_CHECKING:
     from fieldapp import domain
@@ -45,8 +46,10 @@ def delete_record(state: AppState, record_id: str, *, initiator: object) -> Vaul
     return VaultOp(state, lambda vault: vault.records.delete(record_id), initiator=initiator)
 
 
-def search(state: AppState, query: Query) -> QueryOp[Results]:
-    return QueryOp(state, lambda vault: vault.search(query))
+def search_with_sync_status(state: AppState, query: Query) -> QueryOp[tuple[Results, tuple[Any, bool]]]:
+    """The evidence list's rows, with the sync status read in the same moment: the list's sync
+    column and the status bar never say different things (see SyncController.show_status)."""
+    return QueryOp(state, lambda vault: (vault.search(query), read_status(vault)))
 
 
 def coverage(state: AppState, assessment_id: str) -> QueryOp[Coverage]:
