@@ -9,6 +9,7 @@ The vault lives in the platform's user data folder unless --vault says otherwise
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -135,7 +136,9 @@ class AppController(QObject):
 
         def enrol_if_new(link: object) -> None:
             if link is None:
-                sync.enrol(url, code, label="this laptop (local service)", local=True)
+                # Colleagues see this name beside this laptop's words ("Sam Patel, on 'ward-laptop-3'"):
+                # the computer's own name, never "this laptop", which reads as theirs on their screen.
+                sync.enrol(url, code, label=socket.gethostname() or "a laptop", local=True)
 
         from ui.operations import sync as sync_ops
 

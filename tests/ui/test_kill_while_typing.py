@@ -1,4 +1,5 @@
-"""SIGKILL while an inspector types: the reopened vault holds all but at most the last 2 seconds."""
+"""SIGKILL while an inspector types: the reopened vault holds all but at most the last second or so
+(the autosave's half second, and the time a busy machine takes to write it)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ _CHILD = textwrap.dedent(
 
 
 @pytest.mark.parametrize("seconds", [3.0, 4.5])
-def test_a_killed_app_loses_at_most_the_last_two_seconds_of_typing(vault_path: Path, tmp_path: Path, seconds: float) -> None:
+def test_a_killed_app_loses_at_most_the_last_second_of_typing(vault_path: Path, tmp_path: Path, seconds: float) -> None:
     v = Vault.open(vault_path, passphrase=PASSPHRASE)
     v.assessments.create("Killed while typing")
     v.lock()
@@ -84,7 +85,7 @@ def test_a_killed_app_loses_at_most_the_last_two_seconds_of_typing(vault_path: P
     notes = reopened.records.get(summary.id).content.notes
     typed = "".join("abcdefghij"[i % 10] for i in range(len(keys)))
     assert typed.startswith(notes)  # nothing invented, nothing out of order
-    # Everything typed more than 2 s before the kill (plus a little for the save itself) is there.
-    must_have = max((int(n) for n, t in keys if float(t) <= killed_at - 2.3), default=0)
+    # Everything typed more than half a second before the kill (plus time for the save itself) is there.
+    must_have = max((int(n) for n, t in keys if float(t) <= killed_at - 1.2), default=0)
     assert len(notes) >= must_have, (len(notes), must_have, len(keys))
     reopened.lock()

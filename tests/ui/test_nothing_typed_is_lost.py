@@ -254,7 +254,7 @@ def test_a_killed_app_keeps_a_date_in_words_and_every_word_after_it(vault_path: 
     assert child.stdout is not None
     line = child.stdout.readline()
     assert line.startswith("typed"), child.stderr.read() if child.stderr else line
-    time.sleep(3.0)  # the autosave's 2 seconds have passed; nothing was locked or closed
+    time.sleep(3.0)  # the autosave's half second has long passed; nothing was locked or closed
     child.send_signal(signal.SIGKILL)
     child.communicate()
     record_id = line.split()[1]
@@ -427,7 +427,7 @@ def test_words_typed_just_before_tagging_or_attaching_are_kept(qtbot, app: AppCo
     record_id = new_record(qtbot, main, Qt.Key.Key_1)
     type_into(qtbot, fields(main)["notes"], "Typed, then tagged at once.")
     item = next(i for i in main.editor.tag_panel._statement_items() if i.data(0, Qt.ItemDataRole.UserRole) == "learning-culture")
-    item.setCheckState(0, Qt.CheckState.Checked)  # well within the autosave's 2 seconds
+    item.setCheckState(0, Qt.CheckState.Checked)  # well within the autosave's half second
     photo = tmp_path / "agenda.txt"
     photo.write_text("Agenda")
     type_into(qtbot, fields(main)["notes"], " Then a file.")

@@ -201,9 +201,9 @@ def test_leaving_the_timeline_saves_at_once(qtbot, window: MainWindow, state: Ap
     timeline = table(window, "contacts")
     select_cell(qtbot, timeline, 1, 0)
     qtbot.keyClick(timeline.view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
-    assert window.editor._timer.isActive()  # an edit waiting for its 2 seconds
+    assert window.editor._timer.isActive()  # an edit waiting for its half second
     window.editor._fields["notes"].setFocus()  # the inspector moves on to the notes
-    qtbot.waitUntil(lambda: not window.editor._timer.isActive(), timeout=500)  # well before 2 s
+    qtbot.waitUntil(lambda: not window.editor._timer.isActive(), timeout=250)  # well before the timer's 0.5 s
     settle(qtbot, state)
     assert [c.id for c in saved(state, record.id).contacts] == ["c2", "c1"]
 

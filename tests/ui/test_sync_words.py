@@ -6,9 +6,12 @@ went wrong and what to do, never "see details"."""
 from __future__ import annotations
 
 import io
+import socket
+from contextlib import contextmanager
 from collections.abc import Callable, Iterator
 
 import pytest
+import sqlalchemy as sa
 from PySide6.QtCore import Qt
 from sync_fixtures import Device, Service, free_port, running_service
 from vault_fixtures import PASSPHRASE, sample_contents
@@ -17,7 +20,7 @@ from fieldapp.errors import Cancelled
 from fieldapp.replication.exchange import Ack
 from fieldapp.vault import Vault
 from sync.client.engine import Progress
-from sync.server import admin
+from sync.server import admin, models
 
 from ui.app import AppController
 from ui.main_window import MainWindow
@@ -175,11 +178,11 @@ def test_after_a_sync_the_list_and_the_status_bar_never_disagree_about_a_record(
     assert [(state, cell) for state, cell in seen if state == "up-to-date" and cell != "Synced"] == []
 
 
-def test_an_enrolment_code_the_local_service_does_not_know_is_said_in_the_status_bar_with_what_to_do(
-    qtbot, sqlite_service: Service, vault_path  # noqa: ANN001
-) -> None:
+@contextmanager
+def _app_started_by_dev_sh(qtbot, service: Service, vault_path, code: str) -> Iterator[tuple[AppState, MainWindow]]:  # noqa: ANN001
+    """The app as `packaging/dev.sh app` starts it: with the local service's address and a code, unlocked."""
     state = AppState(vault_path=vault_path)
-    state.service_url, state.enrol_code = sqlite_service.url, "AAAA-BBBB-CCCC"  # as dev.sh hands them in
+    state.service_url, state.enrol_code = service.url, code
     controller = AppController(state)
     try:
         controller.start()
@@ -189,8 +192,35 @@ def test_an_enrolment_code_the_local_service_does_not_know_is_said_in_the_status
         qtbot.keyClicks(unlock.secret, PASSPHRASE)
         qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: controller.main is not None and controller.main.isVisible(), timeout=15_000)
-        window = controller.main
-        qtbot.addWidget(window)
+        qtbot.addWidget(controller.main)
+        yield state, controller.main
+    finally:
+        if controller.main is not None:
+            controller.main.close()
+        qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+        if state.sync is not None:
+            state.sync.shutdown()
+        state.tasks.shutdown()
+        if state.vault is not None:
+            state.vault.lock()
+
+
+def test_the_laptop_enrolled_with_the_local_service_is_named_by_its_computer_name_not_this_laptop(
+    qtbot, sqlite_service: Service, vault_path  # noqa: ANN001
+) -> None:
+    # Colleagues read this name beside this laptop's words: "this laptop" would read as theirs.
+    _assessment, (inspector,) = sqlite_service.team()
+    with _app_started_by_dev_sh(qtbot, sqlite_service, vault_path, sqlite_service.code(inspector)) as (state, window):
+        qtbot.waitUntil(lambda: state.vault.replication.link() is not None, timeout=15_000)
+    with sqlite_service.admin() as session:
+        labels = [device.label for device in session.scalars(sa.select(models.Device))]
+    assert labels == [socket.gethostname()]
+
+
+def test_an_enrolment_code_the_local_service_does_not_know_is_said_in_the_status_bar_with_what_to_do(
+    qtbot, sqlite_service: Service, vault_path  # noqa: ANN001
+) -> None:
+    with _app_started_by_dev_sh(qtbot, sqlite_service, vault_path, "AAAA-BBBB-CCCC") as (state, window):  # as dev.sh hands them in
         qtbot.waitUntil(lambda: "enrolling failed" in _status(window)[0], timeout=15_000)
         qtbot.waitUntil(lambda: state.tasks.pending == 0)
 
@@ -202,15 +232,6 @@ def test_an_enrolment_code_the_local_service_does_not_know_is_said_in_the_status
         qtbot.waitUntil(lambda: state.tasks.pending == 0)
         assert _status(window) == (text, detail)
         assert state.vault.replication.link() is None
-    finally:
-        if controller.main is not None:
-            controller.main.close()
-        qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
-        if state.sync is not None:
-            state.sync.shutdown()
-        state.tasks.shutdown()
-        if state.vault is not None:
-            state.vault.lock()
 
 
 def test_enrolling_with_a_service_that_is_not_running_says_where_it_looked_and_what_to_check(
