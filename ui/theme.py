@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRectF
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleFactory, QStyleOption, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QProxyStyle, QStyle, QStyleFactory, QStyleOption, QTextEdit, QWidget
 
 # PySide builds all ~100 enums of the Qt namespace the first time any is touched (~25 ms), so
 # this module, loaded before the unlock window paints, touches them only when it must.
@@ -130,8 +130,9 @@ class _Follower(QObject):
 
 
 class Style(QProxyStyle):
-    """Fusion, with a visible edge round check boxes and progress bars (the theme's `edge`): Fusion's
-    own, a darkened window colour, measured 1.1:1 on the dark theme and 1.7:1 on the light one."""
+    """Fusion, with a visible edge round check boxes, progress bars and the fields one types in (the
+    theme's `edge`): Fusion's own, a darkened window colour, measured 1.1:1 on the dark theme and
+    1.7:1 on the light one, left fields hard to tell from the window they stand on."""
 
     def __init__(self) -> None:
         super().__init__(QStyleFactory.create("Fusion"))
@@ -139,13 +140,18 @@ class Style(QProxyStyle):
     def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption, painter: QPainter, widget: QWidget | None = None) -> None:  # noqa: N802 - Qt override
         super().drawPrimitive(element, option, painter, widget)
         keyboard_focus = QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_KeyboardFocusChange
-        if element == QStyle.PrimitiveElement.PE_IndicatorCheckBox and (option.state & keyboard_focus) != keyboard_focus:
-            _edge(painter, option, radius=0)  # the focus ring, when Tab put it there, stays Fusion's
+        unfocused = (option.state & keyboard_focus) != keyboard_focus  # the focus ring, when Tab put it there, stays Fusion's
+        if element == QStyle.PrimitiveElement.PE_IndicatorCheckBox and unfocused:
+            _edge(painter, option, radius=0)
+        elif element == QStyle.PrimitiveElement.PE_FrameLineEdit and unfocused and not option.state & QStyle.StateFlag.State_HasFocus:
+            _edge(painter, option, radius=2)
 
     def drawControl(self, element: QStyle.ControlElement, option: QStyleOption, painter: QPainter, widget: QWidget | None = None) -> None:  # noqa: N802 - Qt override
         super().drawControl(element, option, painter, widget)
         if element == QStyle.ControlElement.CE_ProgressBarGroove:
             _edge(painter, option, radius=2)
+        elif element == QStyle.ControlElement.CE_ShapedFrame and isinstance(widget, (QTextEdit, QPlainTextEdit)) and not widget.hasFocus():
+            _edge(painter, option, radius=0)  # the notes and summaries: as visible as a one-line field
 
 
 def _edge(painter: QPainter, option: QStyleOption, *, radius: float) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication, QCheckBox, QStyle, QStyleOptionButton
+from PySide6.QtWidgets import QApplication, QCheckBox, QLineEdit, QStyle, QStyleOptionButton, QTextEdit, QWidget
 
 from fieldapp import domain
 from fieldapp.search import Query
@@ -149,6 +149,25 @@ def test_an_unticked_check_box_has_an_edge_of_at_least_3_to_1_on_the_window_and_
     inside = image.pixelColor(indicator.center())
     assert theme.contrast(edge, ours.window) >= 3.0, f"{name}: {edge.name()} on {ours.window}"
     assert theme.contrast(edge, inside) >= 3.0, f"{name}: {edge.name()} round {inside.name()}"
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+@pytest.mark.parametrize("kind", [QLineEdit, QTextEdit])
+def test_a_field_to_type_in_has_an_edge_of_at_least_3_to_1_on_the_window(qtbot, app: QApplication, name: str, kind: type) -> None:  # noqa: ANN001
+    ours = theme.apply(app, name)
+    host = QWidget()
+    qtbot.addWidget(host)
+    field = kind(host)
+    field.setGeometry(10, 10, 200, 60)
+    host.resize(220, 80)
+    host.show()
+    qtbot.waitUntil(lambda: host.palette().color(Role.Window) == QColor(ours.window))
+    image = host.grab().toImage()
+    # Pixels, as painted: the field's left edge, against the window beside it and the field's inside.
+    row = field.geometry().center().y()
+    edge = max((image.pixelColor(field.geometry().left() + dx, row) for dx in range(3)), key=lambda c: theme.contrast(c, ours.window))
+    assert theme.contrast(edge, ours.window) >= 3.0, f"{name}: {edge.name()} on {ours.window}"
+    assert theme.contrast(edge, image.pixelColor(field.geometry().center())) >= 3.0, f"{name}: {edge.name()} round the inside"
 
 
 @pytest.mark.parametrize(("first", "then"), [("light", "dark"), ("dark", "light")])
