@@ -177,7 +177,7 @@ class MainWindow(QMainWindow):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
         self.setCentralWidget(splitter)
-        self.statusBar().showMessage("Unlocked")
+        self.statusBar().showMessage("Unlocked", 5000)  # news, not a state: the lock button says the state
         self._state.signals.error.connect(lambda message: self.statusBar().showMessage(message, 10_000))
 
     def _action(
