@@ -269,15 +269,34 @@ class Device:
             transport.close()
 
 
+@pytest.fixture(scope="session")
+def laptop_templates(vault_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
+    """The nth laptop of a test, as a locked vault with a device identity of its own, made once per
+    session: a test's laptops differ from each other, and each copy costs one unlock, not three.
+    (Laptops of different tests may share an identity: each test has its own service.)"""
+    made: list[Path] = []
+
+    def nth(index: int) -> Path:
+        while len(made) <= index:
+            path = tmp_path_factory.mktemp("laptop") / "vault"
+            shutil.copytree(vault_template.path, path)
+            vault = Vault.open(path, passphrase=PASSPHRASE)
+            new_device_identity(vault)
+            vault.lock()
+            made.append(path)
+        return made[index]
+
+    return nth
+
+
 @pytest.fixture
-def make_device(vault_template: Template, tmp_path: Path) -> Iterator[Callable[..., Device]]:
+def make_device(laptop_templates: Callable[[int], Path], tmp_path: Path) -> Iterator[Callable[..., Device]]:
     opened: list[Vault] = []
 
     def make(service: Service, inspector_id: str, name: str = "laptop") -> Device:
         path = tmp_path / f"vault-{name}-{len(opened)}"
-        shutil.copytree(vault_template.path, path)
+        shutil.copytree(laptop_templates(len(opened)), path)
         vault = Vault.open(path, passphrase=PASSPHRASE)
-        new_device_identity(vault)
         opened.append(vault)
         enrol(vault, service.url, service.code(inspector_id), label=name, adapter=service.adapter)
         return Device(name, vault, service.url, service.adapter)
