@@ -1,5 +1,9 @@
-"""Fixtures for sync tests: the real service on 127.0.0.1 (SQLite, and PostgreSQL when
-FIELDAPP_TEST_DATABASE_URL names one), its administrator, and enrolled devices with real vaults."""
+"""Fixtures for sync tests: the real service (SQLite, and PostgreSQL when FIELDAPP_TEST_DATABASE_URL
+names one), its administrator, and enrolled devices with real vaults.
+
+The service runs in this process behind the client's transport seam (tests/inprocess.py) unless a
+test needs a socket: a fault-injecting proxy, TLS, a kill, or the app's own threads syncing by URL
+(`sqlite_service`, `socket_service`, `running_service`, `sockets=True`)."""
 
 from __future__ import annotations
 
@@ -19,8 +23,10 @@ from pathlib import Path
 
 import pytest
 import requests
+import requests.adapters
 import sqlalchemy as sa
 import uvicorn
+from inprocess import serving
 from sqlalchemy.orm import Session
 from vault_fixtures import PASSPHRASE, Template
 
@@ -128,6 +134,23 @@ class Service:
     url: str
     settings: Settings
     engine: sa.Engine
+    adapter: requests.adapters.BaseAdapter | None = None  # in-process: what carries requests instead of a socket
+
+    def transport(self, url: str | None = None, **kwargs: object) -> HttpTransport:
+        """The client's real transport to this service (or to `url`, a proxy in front of it)."""
+        return HttpTransport(url or self.url, adapter=None if url else self.adapter, **kwargs)  # type: ignore[arg-type]
+
+    def session(self) -> requests.Session:
+        """A plain requests session, carried in-process when the service is."""
+        session = requests.Session()
+        if self.adapter is not None:
+            session.mount(self.url + "/", self.adapter)
+        return session
+
+    def http(self, method: str, url: str, **kwargs: object) -> requests.Response:
+        """A plain requests call, made as `requests.request` makes it (a session for one call)."""
+        with self.session() as session:
+            return session.request(method, url, **kwargs)  # type: ignore[arg-type]
 
     @contextmanager
     def admin(self) -> Iterator[Session]:
@@ -155,9 +178,7 @@ def running_service(
 ) -> Iterator[Service]:  # fmt: skip
     """The real app under uvicorn on a free port of 127.0.0.1, in a thread of this process; over
     https with `tls` (a certificate file and its key file)."""
-    settings = Settings(
-        data_dir=data_dir, database_url=database_url, limits=limits or Limits(requests_per_s=10_000, burst=10_000), chunk_size=chunk_size
-    )
+    settings = _settings(data_dir, database_url, limits, chunk_size)
     app = create_app(settings)
     port = free_port()
     certificate = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
@@ -176,30 +197,56 @@ def running_service(
         thread.join(timeout=10)
 
 
+@contextmanager
+def inprocess_service(
+    data_dir: Path, database_url: str | None = None, limits: Limits | None = None, *, chunk_size: int = protocol.CHUNK_SIZE
+) -> Iterator[Service]:
+    """The real app in this process, as `running_service` serves it, reached through the client's
+    transport seam. Its URL names a port nobody listens on, so a client left without the adapter
+    fails at once instead of finding another service."""
+    settings = _settings(data_dir, database_url, limits, chunk_size)
+    app = create_app(settings)
+    with serving(app) as adapter:
+        yield Service(f"http://127.0.0.1:{free_port()}", settings, app.state.service.engine, adapter)
+
+
+def _settings(data_dir: Path, database_url: str | None, limits: Limits | None, chunk_size: int) -> Settings:
+    limits = limits or Limits(requests_per_s=10_000, burst=10_000)
+    return Settings(data_dir=data_dir, database_url=database_url, limits=limits, chunk_size=chunk_size)
+
+
 @pytest.fixture(params=BACKENDS)
 def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
-    if request.param == "sqlite":
-        with running_service(tmp_path / "service") as running:
-            yield running
-    else:
-        with postgres_schema() as url, running_service(tmp_path / "service", url) as running:
-            yield running
+    """The service on each backend, in-process."""
+    with service_on(request.param, tmp_path / "service") as running:
+        yield running
+
+
+@pytest.fixture(params=BACKENDS)
+def socket_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
+    """The service on each backend, on a socket (for a fault-injecting proxy in front of it)."""
+    with service_on(request.param, tmp_path / "service", sockets=True) as running:
+        yield running
 
 
 @contextmanager
-def service_on(backend: str, data_dir: Path, *, chunk_size: int = protocol.CHUNK_SIZE) -> Iterator[Service]:
-    """A running service on one backend ("sqlite" or "postgresql", in a fresh schema)."""
-    if backend == "sqlite":
-        with running_service(data_dir, chunk_size=chunk_size) as running:
-            yield running
-    else:
-        with postgres_schema() as url, running_service(data_dir, url, chunk_size=chunk_size) as running:
-            yield running
+def service_on(backend: str, data_dir: Path, *, chunk_size: int = protocol.CHUNK_SIZE, sockets: bool = False) -> Iterator[Service]:
+    """A running service on one backend ("sqlite" or "postgresql", in a fresh schema); in-process
+    unless `sockets`."""
+    with backend_service(backend, data_dir, chunk_size=chunk_size, sockets=sockets) as running:
+        yield running
 
 
 @pytest.fixture
 def sqlite_service(tmp_path: Path) -> Iterator[Service]:
+    """On a socket: the UI's tests start the app's own sync threads, which reach it by URL."""
     with running_service(tmp_path / "service") as running:
+        yield running
+
+
+@pytest.fixture
+def inprocess_sqlite_service(tmp_path: Path) -> Iterator[Service]:
+    with inprocess_service(tmp_path / "service") as running:
         yield running
 
 
@@ -210,29 +257,49 @@ class Device:
     name: str
     vault: Vault
     url: str
+    adapter: requests.adapters.BaseAdapter | None = None  # see Service.adapter
 
     def sync(self, **kwargs: object) -> SyncReport:
         link = self.vault.replication.link()
         assert link is not None
-        transport = HttpTransport(link.url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05))
+        transport = HttpTransport(link.url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05), adapter=self.adapter)
         try:
             return SyncEngine(self.vault, ServiceApi(transport, link.token), **kwargs).run()  # type: ignore[arg-type]
         finally:
             transport.close()
 
 
+@pytest.fixture(scope="session")
+def laptop_templates(vault_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
+    """The nth laptop of a test, as a locked vault with a device identity of its own, made once per
+    session: a test's laptops differ from each other, and each copy costs one unlock, not three.
+    (Laptops of different tests may share an identity: each test has its own service.)"""
+    made: list[Path] = []
+
+    def nth(index: int) -> Path:
+        while len(made) <= index:
+            path = tmp_path_factory.mktemp("laptop") / "vault"
+            shutil.copytree(vault_template.path, path)
+            vault = Vault.open(path, passphrase=PASSPHRASE)
+            new_device_identity(vault)
+            vault.lock()
+            made.append(path)
+        return made[index]
+
+    return nth
+
+
 @pytest.fixture
-def make_device(vault_template: Template, tmp_path: Path) -> Iterator[Callable[..., Device]]:
+def make_device(laptop_templates: Callable[[int], Path], tmp_path: Path) -> Iterator[Callable[..., Device]]:
     opened: list[Vault] = []
 
     def make(service: Service, inspector_id: str, name: str = "laptop") -> Device:
         path = tmp_path / f"vault-{name}-{len(opened)}"
-        shutil.copytree(vault_template.path, path)
+        shutil.copytree(laptop_templates(len(opened)), path)
         vault = Vault.open(path, passphrase=PASSPHRASE)
-        new_device_identity(vault)
         opened.append(vault)
-        enrol(vault, service.url, service.code(inspector_id), label=name)
-        return Device(name, vault, service.url)
+        enrol(vault, service.url, service.code(inspector_id), label=name, adapter=service.adapter)
+        return Device(name, vault, service.url, service.adapter)
 
     yield make
     for vault in opened:
@@ -285,14 +352,15 @@ def in_ci() -> bool:
 
 @contextmanager
 def backend_service(
-    backend: str, data_dir: Path, *, limits: Limits | None = None, chunk_size: int = protocol.CHUNK_SIZE
+    backend: str, data_dir: Path, *, limits: Limits | None = None, chunk_size: int = protocol.CHUNK_SIZE, sockets: bool = False
 ) -> Iterator[Service]:
     """Like `service_on`, with limits of its own (small bodies, batches or rates, for the tests of limits)."""
+    serve = running_service if sockets else inprocess_service
     if backend == "sqlite":
-        with running_service(data_dir, limits=limits, chunk_size=chunk_size) as running:
+        with serve(data_dir, limits=limits, chunk_size=chunk_size) as running:
             yield running
     else:
-        with postgres_schema() as url, running_service(data_dir, url, limits=limits, chunk_size=chunk_size) as running:
+        with postgres_schema() as url, serve(data_dir, url, limits=limits, chunk_size=chunk_size) as running:
             yield running
 
 
@@ -333,7 +401,7 @@ class RawDevice:
 
     def request(self, method: str, path: str, **kwargs: object) -> requests.Response:
         headers = {**self.headers, **kwargs.pop("headers", {})}  # type: ignore[dict-item]
-        return requests.request(method, api_url(self.service, path), headers=headers, timeout=60, **kwargs)  # type: ignore[arg-type]
+        return self.service.http(method, api_url(self.service, path), headers=headers, timeout=60, **kwargs)
 
     def revision(
         self, assessment_id: str, *, record_id: str | None = None, parents: tuple[str, ...] = (), kind: str = "observation",
@@ -376,7 +444,7 @@ def raw_device(service: Service, inspector_id: str, label: str = "raw") -> RawDe
 
     key = Ed25519PrivateKey.generate()
     body = enrol_body(service.code(inspector_id), key=key, label=label)
-    answer = requests.post(api_url(service, "/enrol"), json=body, headers=PROTOCOL_HEADERS, timeout=30)
+    answer = service.http("POST", api_url(service, "/enrol"), json=body, headers=PROTOCOL_HEADERS, timeout=30)
     assert answer.status_code == 200, answer.text
     return RawDevice(service, body["device_id"], inspector_id, answer.json()["token"], key)
 

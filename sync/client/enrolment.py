@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import platform
 
+import requests.adapters
+
 from fieldapp.replication.exchange import ServiceLink
 from fieldapp.vault import Vault
 from sync import protocol
@@ -12,9 +14,13 @@ from sync.client.errors import ServiceFault
 from sync.client.transport import HttpTransport
 
 
-def enrol(vault: Vault, url: str, code: str, *, ca_bundle: str | None = None, label: str = "") -> ServiceLink:
-    """Spend a one-time code from the service's administrator; the vault remembers the link."""
-    transport = HttpTransport(url, ca_bundle=ca_bundle)
+def enrol(
+    vault: Vault, url: str, code: str, *, ca_bundle: str | None = None, label: str = "",
+    adapter: requests.adapters.BaseAdapter | None = None,
+) -> ServiceLink:  # fmt: skip
+    """Spend a one-time code from the service's administrator; the vault remembers the link.
+    `adapter` carries the requests instead of a socket (see HttpTransport)."""
+    transport = HttpTransport(url, ca_bundle=ca_bundle, adapter=adapter)
     try:
         api = ServiceApi(transport)
         status = api.status()

@@ -2,8 +2,9 @@
 backoff and jitter, and TLS verified by default (or against a private service's CA bundle).
 
 Plain http:// is refused except to this computer; redirects are never followed; an answer is read
-with a bound on its size, before and after gzip. Tests run the same transport over real sockets,
-straight to the service or through a fault-injecting proxy.
+with a bound on its size, before and after gzip. Tests run the same transport over real sockets
+(straight to the service, or through a fault-injecting proxy), or hand it an `adapter` that takes
+each request to the service app in-process: all the logic here runs, only the socket is left out.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 import urllib3.exceptions
 from urllib3.util import parse_url
 
@@ -106,7 +108,9 @@ class HttpTransport:
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
         cancelled: Callable[[], bool] = lambda: False,
+        adapter: requests.adapters.BaseAdapter | None = None,
     ) -> None:
+        """`adapter`: what carries requests to the service instead of a socket (tests use one)."""
         self.base_url = check_url(base_url)
         if ca_bundle and not Path(ca_bundle).is_file():
             raise InsecureService(f"The CA bundle {ca_bundle} does not exist; choose the PEM file your administrator gave you.")
@@ -121,18 +125,20 @@ class HttpTransport:
             # Plain http goes only to this computer: an HTTP_PROXY from the environment must not
             # carry the token and the evidence, unencrypted, to another machine on the way.
             self._session.trust_env = False
+        if adapter is not None:
+            self._session.mount(self.base_url + "/", adapter)
         self._timeout = (connect_timeout_s, read_timeout_s)
         self._retry, self._sleep, self._cancelled = retry, sleep, cancelled
-        self._settings = (ca_bundle, connect_timeout_s, read_timeout_s, retry, sleep, cancelled)
+        self._settings = (ca_bundle, connect_timeout_s, read_timeout_s, retry, sleep, cancelled, adapter)
         self._counts = _Counts()
         self._lanes: list[HttpTransport] = []
 
     def lane(self) -> HttpTransport:
         """Another connection to the same service, for a second request in flight at once (a
         requests session is not for two threads); it counts its bytes with this one's."""
-        ca_bundle, connect, read, retry, sleep, cancelled = self._settings
+        ca_bundle, connect, read, retry, sleep, cancelled, adapter = self._settings
         other = HttpTransport(self.base_url, ca_bundle=ca_bundle, connect_timeout_s=connect, read_timeout_s=read,
-                              retry=retry, sleep=sleep, cancelled=cancelled)  # fmt: skip
+                              retry=retry, sleep=sleep, cancelled=cancelled, adapter=adapter)  # fmt: skip
         other._counts = self._counts
         self._lanes.append(other)
         return other

@@ -99,7 +99,7 @@ class Fleet:
 @pytest.fixture(params=BACKENDS)
 def fleet(request: pytest.FixtureRequest, tmp_path: Path, make_device: Callable[..., Device]) -> Iterator[Fleet]:
     print(f"\nconvergence seed {SEED} ({ROUNDS} rounds, {request.param}); FIELDAPP_CONVERGENCE_SEED={SEED} reproduces it")
-    with service_on(request.param, tmp_path / "service", chunk_size=CHUNK) as service:
+    with service_on(request.param, tmp_path / "service", chunk_size=CHUNK, sockets=True) as service:
         assessment_id, inspectors = service.team("Northshire ICS", inspectors=3)
         other_id, (outsider_id,) = service.team("Southvale ICS", inspectors=1)
         team = [make_device(service, inspector, name) for inspector, name in zip(inspectors, ("amal", "bea", "cai"))]

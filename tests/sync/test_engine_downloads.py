@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from faultproxy import Fault, FaultProxy
-from sync_fixtures import Device, Service, colleagues, running_service
+from sync_fixtures import Device, Service, colleagues, inprocess_service, running_service
 from vault_fixtures import sample_contents
 
 from fieldapp.errors import NotFound
@@ -27,6 +27,13 @@ DAMAGED_WORDS = "is not the file its record names, and was not kept; it will be 
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
+    with inprocess_service(tmp_path / "service", chunk_size=CHUNK) as running:
+        yield running
+
+
+@pytest.fixture
+def socket_service(tmp_path: Path) -> Iterator[Service]:
+    """On a socket, for a proxy that spoils an answer on the way."""
     with running_service(tmp_path / "service", chunk_size=CHUNK) as running:
         yield running
 
@@ -137,8 +144,9 @@ def test_a_chunk_of_the_wrong_length_on_the_service_drops_that_download_and_what
 
 
 def test_a_chunk_damaged_on_the_way_keeps_what_arrived_whole_and_the_next_sync_takes_the_rest(
-    service: Service, make_device: Callable[..., Device]
+    socket_service: Service, make_device: Callable[..., Device]
 ) -> None:
+    service = socket_service
     assessment_id, first, second, _ = colleagues(service, make_device)
     record_id, small, large, damaged_sha, _intact_sha = _two_attachments(first, assessment_id)
     second_chunk = lambda method, path: method == "GET" and path.endswith(f"/{damaged_sha}/chunks/1")  # noqa: E731

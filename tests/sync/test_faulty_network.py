@@ -60,7 +60,7 @@ class Pair:
 
 @pytest.fixture(params=BACKENDS)
 def pair(request: pytest.FixtureRequest, tmp_path: Path, make_device: Callable[..., Device]) -> Iterator[Pair]:
-    with service_on(request.param, tmp_path / "service", chunk_size=CHUNK) as service:
+    with service_on(request.param, tmp_path / "service", chunk_size=CHUNK, sockets=True) as service:
         assessment_id, (a, b) = service.team(inspectors=2)
         first, second = make_device(service, a, "first"), make_device(service, b, "second")
         first.sync()

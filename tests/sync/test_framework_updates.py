@@ -75,10 +75,10 @@ def test_a_published_framework_arrives_at_the_next_sync_and_can_be_tagged_agains
 
 
 def test_a_framework_document_that_is_not_usable_is_refused_and_changes_nothing(
-    sqlite_service: Service, make_device: Callable[..., Device]
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
 ) -> None:
-    _assessment, (inspector,) = sqlite_service.team()
-    laptop = make_device(sqlite_service, inspector)
+    _assessment, (inspector,) = inprocess_sqlite_service.team()
+    laptop = make_device(inprocess_sqlite_service, inspector)
     before = {f.key for f in frameworks.known_frameworks()}
     with pytest.raises(ValidationError, match="not usable"):
         laptop.vault.replication.store_framework('{"format": 1, "framework": "cqc-ics", "version": "2032.1"}')

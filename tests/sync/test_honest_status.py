@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sync_fixtures import Device, Service, running_service
+from sync_fixtures import Device, Service, inprocess_service
 from vault_fixtures import sample_contents
 
 from fieldapp.errors import Cancelled
@@ -39,10 +39,10 @@ def _sync_stopping_at(device: Device, stage: str) -> None:
 
 
 def test_a_record_whose_attachment_has_not_been_sent_is_not_synced_until_the_upload_lands(
-    sqlite_service: Service, make_device: Callable[..., Device]
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
 ) -> None:
-    assessment_id, (inspector,) = sqlite_service.team()
-    laptop = make_device(sqlite_service, inspector)
+    assessment_id, (inspector,) = inprocess_sqlite_service.team()
+    laptop = make_device(inprocess_sqlite_service, inspector)
     laptop.sync()
     record = laptop.vault.records.create(assessment_id, sample_contents()[0]).value
     laptop.vault.attachments.add(record.id, io.BytesIO(b"agenda " * 5000), name="agenda.pdf")
@@ -64,10 +64,10 @@ def test_a_record_whose_attachment_has_not_been_sent_is_not_synced_until_the_upl
 
 
 def test_a_colleagues_record_reads_synced_only_once_its_attachment_has_arrived_here(
-    sqlite_service: Service, make_device: Callable[..., Device]
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
 ) -> None:
-    assessment_id, (a, b) = sqlite_service.team(inspectors=2)
-    first, second = make_device(sqlite_service, a, "first"), make_device(sqlite_service, b, "second")
+    assessment_id, (a, b) = inprocess_sqlite_service.team(inspectors=2)
+    first, second = make_device(inprocess_sqlite_service, a, "first"), make_device(inprocess_sqlite_service, b, "second")
     first.sync()
     record = first.vault.records.create(assessment_id, sample_contents()[1]).value
     first.vault.attachments.add(record.id, io.BytesIO(b"interview " * 5000), name="interview.m4a")
@@ -94,19 +94,19 @@ def test_a_vault_that_syncs_nowhere_says_its_records_are_on_this_laptop_only(vau
 
 
 def test_enrolling_with_another_service_makes_synced_records_wait_again(
-    sqlite_service: Service, make_device: Callable[..., Device], tmp_path: Path
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device], tmp_path: Path
 ) -> None:
-    assessment_id, (inspector,) = sqlite_service.team()
-    laptop = make_device(sqlite_service, inspector)
+    assessment_id, (inspector,) = inprocess_sqlite_service.team()
+    laptop = make_device(inprocess_sqlite_service, inspector)
     laptop.sync()
     record = laptop.vault.records.create(assessment_id, sample_contents()[0]).value
     laptop.vault.records.cut_revision(record.id)
     laptop.sync()
     assert _state(laptop.vault, record.id) == "synced"
 
-    with running_service(tmp_path / "other") as other:
+    with inprocess_service(tmp_path / "other") as other:
         _other_assessment, (someone,) = other.team()
-        enrol(laptop.vault, other.url, other.code(someone))
+        enrol(laptop.vault, other.url, other.code(someone), adapter=other.adapter)
 
         # The new service holds none of it, not even its assessment yet: it waits on this laptop
         # (the list says why) until the next sync offers the assessment.
@@ -114,12 +114,12 @@ def test_enrolling_with_another_service_makes_synced_records_wait_again(
 
 
 def test_a_push_for_an_assessment_whose_team_one_has_left_names_it_and_what_to_do(
-    sqlite_service: Service, make_device: Callable[..., Device]
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
 ) -> None:
-    assessment_id, (inspector,) = sqlite_service.team("Northshire ICS")
-    laptop = make_device(sqlite_service, inspector)
+    assessment_id, (inspector,) = inprocess_sqlite_service.team("Northshire ICS")
+    laptop = make_device(inprocess_sqlite_service, inspector)
     laptop.sync()
-    with sqlite_service.admin() as session:
+    with inprocess_sqlite_service.admin() as session:
         admin.remove_member(session, assessment_id, inspector)
     laptop.vault.records.create(assessment_id, sample_contents()[0])
 

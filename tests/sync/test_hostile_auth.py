@@ -33,7 +33,7 @@ def device(service: Service, team: tuple[str, str]) -> RawDevice:
 
 
 def enrol(service: Service, body: dict) -> requests.Response:
-    return requests.post(api_url(service, "/enrol"), json=body, headers=PROTOCOL_HEADERS, timeout=30)
+    return service.http("POST", api_url(service, "/enrol"), json=body, headers=PROTOCOL_HEADERS, timeout=30)
 
 
 def calls(device: RawDevice, assessment_id: str) -> dict[str, tuple[str, str, dict]]:
@@ -69,7 +69,7 @@ def test_every_route_refuses_a_missing_malformed_or_unknown_token_with_401(
     before = stored(device.service)
     for method, path, kwargs in calls(device, team[0]).values():
         headers = {**PROTOCOL_HEADERS, **({"Authorization": authorization} if authorization is not None else {})}
-        answer = requests.request(method, api_url(device.service, path), headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
+        answer = device.service.http(method, api_url(device.service, path), headers=headers, timeout=30, **kwargs)  # type: ignore[arg-type]
         assert refused(answer, 401, protocol.E_UNAUTHENTICATED).detail == detail, path
     assert stored(device.service) == before
 
@@ -101,7 +101,7 @@ def test_a_used_code_is_refused_the_second_time_and_the_first_device_keeps_its_t
         refused(enrol(service, again), 422, protocol.E_ENROLMENT_CODE)
     assert stored(service) == before
     token = first.json()["token"]
-    assert requests.post(api_url(service, "/pull"), json={}, headers={**PROTOCOL_HEADERS, "Authorization": f"Bearer {token}"}, timeout=30).ok
+    assert service.http("POST", api_url(service, "/pull"), json={}, headers={**PROTOCOL_HEADERS, "Authorization": f"Bearer {token}"}, timeout=30).ok
 
 
 @pytest.mark.parametrize("code", ["AAAA-BBBB-CCCC", "----", "' OR 1=1 --", "\u00e9\u00e9\u00e9\u00e9", "\u0000", "Z" * 64])

@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from sync_fixtures import BACKENDS, PROTOCOL_HEADERS, RawDevice, Service, api_url, backend_service, enrol_body, raw_device, refused, stored, wire
 
 from fieldapp.framework import default_framework
@@ -32,10 +31,24 @@ def small_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Se
         yield service
 
 
+@pytest.fixture(params=BACKENDS)
+def small_socket_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
+    """On a socket, for the tests that announce a body and never send it."""
+    limits = Limits(max_request_bytes=MAX_BYTES, requests_per_s=10_000, burst=10_000, enrol_per_minute=1_000)
+    with backend_service(request.param, tmp_path / "service", limits=limits, sockets=True) as service:
+        yield service
+
+
 @pytest.fixture
 def device(small_service: Service) -> RawDevice:
     _assessment_id, (inspector_id,) = small_service.team()
     return raw_device(small_service, inspector_id)
+
+
+@pytest.fixture
+def socket_device(small_socket_service: Service) -> RawDevice:
+    _assessment_id, (inspector_id,) = small_socket_service.team()
+    return raw_device(small_socket_service, inspector_id)
 
 
 @pytest.fixture
@@ -45,7 +58,8 @@ def assessment_id(device: RawDevice) -> str:
 
 
 
-def test_a_declared_length_over_the_limit_is_a_413_before_any_of_the_body_is_sent(device: RawDevice) -> None:
+def test_a_declared_length_over_the_limit_is_a_413_before_any_of_the_body_is_sent(socket_device: RawDevice) -> None:
+    device = socket_device
     before = stored(device.service)
     where = urlsplit(device.service.url)
     connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
@@ -157,7 +171,7 @@ def test_an_enrolment_with_a_field_out_of_bounds_is_a_422_and_spends_nothing(sma
     _assessment_id, (inspector_id,) = small_service.team()
     request = {**enrol_body(small_service.code(inspector_id)), field: value}
     before = stored(small_service)
-    answer = requests.post(api_url(small_service, "/enrol"), json=request, headers=PROTOCOL_HEADERS, timeout=30)
+    answer = small_service.http("POST", api_url(small_service, "/enrol"), json=request, headers=PROTOCOL_HEADERS, timeout=30)
     assert field in refused(answer, 422, protocol.E_INVALID).detail
     assert stored(small_service) == before
 
@@ -169,7 +183,7 @@ def test_another_protocol_version_is_a_400_protocol_mismatch(device: RawDevice, 
     for answer in (
         device.request("POST", "/push", json={"revisions": [wire(device.revision(assessment_id))]}, headers=headers),
         device.request("POST", "/pull", json={}, headers=headers),
-        requests.get(api_url(device.service, "/status"), headers=headers, timeout=30),
+        device.service.http("GET", api_url(device.service, "/status"), headers=headers, timeout=30),
     ):
         refused(answer, 400, protocol.E_PROTOCOL)
         assert answer.headers[protocol.PROTOCOL_HEADER] == str(protocol.PROTOCOL_VERSION)  # so the app can say "update"
@@ -240,19 +254,19 @@ def _raw_request(service: Service, method: str, path: str, headers: dict[str, st
 
 
 @pytest.mark.parametrize("token", [None, "Bearer not-a-token"], ids=["no-token", "unknown-token"])
-def test_a_strangers_push_is_a_401_before_its_body_is_read(small_service: Service, token: str | None) -> None:
+def test_a_strangers_push_is_a_401_before_its_body_is_read(small_socket_service: Service, token: str | None) -> None:
     # A body announced at the full limit and never sent: a 401 arrives all the same, so the
     # service did not wait for it (nor would it hold it, or parse it, in memory).
     headers = {**PROTOCOL_HEADERS, **JSON, "Content-Length": str(MAX_BYTES)}
     if token:
         headers["Authorization"] = token
-    status, body = _raw_request(small_service, "POST", "/push", headers)
+    status, body = _raw_request(small_socket_service, "POST", "/push", headers)
     assert (status, body["code"]) == (401, protocol.E_UNAUTHENTICATED)
 
 
 def test_a_strangers_gzip_bomb_is_a_401_not_inflated(small_service: Service) -> None:
     bomb = gzip.compress(b"[" + b"{}," * (MAX_BYTES // 3) + b"{}]")
-    answer = requests.post(api_url(small_service, "/push"), data=bomb, headers={**PROTOCOL_HEADERS, **JSON, "Content-Encoding": "gzip"}, timeout=30)
+    answer = small_service.http("POST", api_url(small_service, "/push"), data=bomb, headers={**PROTOCOL_HEADERS, **JSON, "Content-Encoding": "gzip"}, timeout=30)
     assert refused(answer, 401, protocol.E_UNAUTHENTICATED)
 
 
@@ -262,7 +276,8 @@ def test_a_pull_body_over_the_small_limit_is_a_413_naming_it(device: RawDevice) 
     assert refused(device.request("POST", "/pull", json=padding), 413, protocol.E_TOO_LARGE).limit == min(limit, MAX_BYTES)
 
 
-def test_an_unknown_route_is_answered_without_reading_its_body(device: RawDevice) -> None:
+def test_an_unknown_route_is_answered_without_reading_its_body(socket_device: RawDevice) -> None:
+    device = socket_device
     status, _body = _raw_request(device.service, "POST", "/nowhere", {**device.headers, **JSON, "Content-Length": str(MAX_BYTES)})
     assert status == 404
     status, _body = _raw_request(device.service, "DELETE", "/push", {**device.headers, **JSON, "Content-Length": str(MAX_BYTES)})
@@ -271,7 +286,7 @@ def test_an_unknown_route_is_answered_without_reading_its_body(device: RawDevice
 
 def test_a_body_that_trickles_in_past_the_deadline_is_a_408_and_nothing_stored(tmp_path: Path) -> None:
     limits = Limits(max_request_bytes=MAX_BYTES, body_deadline_s=1.0, requests_per_s=10_000, burst=10_000)
-    with backend_service("sqlite", tmp_path / "service", limits=limits) as service:
+    with backend_service("sqlite", tmp_path / "service", limits=limits, sockets=True) as service:
         _assessment, (inspector_id,) = service.team()
         slow = raw_device(service, inspector_id)
         before = stored(service)

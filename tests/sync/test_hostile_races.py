@@ -48,7 +48,7 @@ def test_one_device_id_enrolled_by_many_requests_at_once_makes_one_device(servic
         bodies = [enrol_body(service.code(inspector_id), device_id=device_id) for _ in range(AT_ONCE)]
         before = stored(service)
         answers = _all_at_once(
-            [lambda b=b: requests.post(api_url(service, "/enrol"), json=b, headers=PROTOCOL_HEADERS, timeout=60) for b in bodies]
+            [lambda b=b: service.http("POST", api_url(service, "/enrol"), json=b, headers=PROTOCOL_HEADERS, timeout=60) for b in bodies]
         )
         assert [a.status_code for a in answers].count(200) == 1
         _losers_said(answers, {(409, protocol.E_DEVICE_CONFLICT), (503, "unavailable")})

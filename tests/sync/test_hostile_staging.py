@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from sync_fixtures import BACKENDS, RawDevice, Service, postgres_schema, raw_device, refused, running_service, stored
+from sync_fixtures import BACKENDS, RawDevice, Service, inprocess_service, postgres_schema, raw_device, refused, stored
 
 from sync import protocol
 from sync.server import blobs
@@ -55,7 +55,7 @@ def _naming(*files: tuple[str, int]) -> tuple[dict, ...]:
 
 @contextmanager
 def _service(data_dir: Path, database_url: str | None, limits: Limits = LIMITS) -> Iterator[Service]:
-    with running_service(data_dir, database_url, limits, chunk_size=CHUNK) as running:
+    with inprocess_service(data_dir, database_url, limits, chunk_size=CHUNK) as running:
         yield running
 
 

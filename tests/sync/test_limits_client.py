@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from faultproxy import Fault, FaultProxy
 from sqlalchemy.orm import Session
-from sync_fixtures import Device, Service, running_service
+from sync_fixtures import Device, Service, inprocess_service, running_service
 
 from fieldapp import domain
 from sync.client.api import ServiceApi
@@ -23,7 +23,7 @@ from sync.server.settings import Limits
 
 @pytest.fixture
 def strict_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
-    with running_service(tmp_path / "service", limits=request.param) as running:
+    with inprocess_service(tmp_path / "service", limits=request.param) as running:
         yield running
 
 
@@ -50,8 +50,15 @@ def test_a_batch_the_service_finds_too_large_goes_again_in_smaller_ones(strict_s
     assert laptop.vault.replication.status().waiting == 0
 
 
-@pytest.mark.parametrize("strict_service", [Limits(requests_per_s=4, burst=3)], indirect=True)
-def test_a_device_told_to_slow_down_waits_and_carries_on(strict_service: Service, make_device: Callable[..., Device]) -> None:
+@pytest.fixture
+def slow_socket_service(tmp_path: Path) -> Iterator[Service]:
+    """On a socket, so that a proxy can count its answers."""
+    with running_service(tmp_path / "service", limits=Limits(requests_per_s=4, burst=3)) as running:
+        yield running
+
+
+def test_a_device_told_to_slow_down_waits_and_carries_on(slow_socket_service: Service, make_device: Callable[..., Device]) -> None:
+    strict_service = slow_socket_service
     laptop = _laptop_with_records(strict_service, make_device, 60)
     link = laptop.vault.replication.link()
     assert link is not None

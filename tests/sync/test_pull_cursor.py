@@ -45,7 +45,7 @@ def _wire(rev: SignedRevision) -> protocol.PushRequest:
 def _api(device: Device) -> ServiceApi:
     link = device.vault.replication.link()
     assert link is not None
-    return ServiceApi(HttpTransport(link.url), link.token)
+    return ServiceApi(HttpTransport(link.url, adapter=device.adapter), link.token)
 
 
 def _pull_all(api: ServiceApi, cursor: str | None) -> tuple[list[str], str | None]:
@@ -175,7 +175,7 @@ def test_revisions_of_megabytes_come_in_pages_of_at_most_the_byte_budget_each_on
         _push_exactly(author, rev)
 
     # The laptop's own client: two revisions fit 16 MiB, the third opens the next page.
-    api = ServiceApi(HttpTransport(service.url), reader.token)
+    api = ServiceApi(service.transport(), reader.token)
     first = api.pull(None, protocol.MAX_PULL_LIMIT)
     second = api.pull(first.cursor, protocol.MAX_PULL_LIMIT)
     assert [r.id for r in first.revisions] == [r.id for r in pushed[:2]] and first.more

@@ -63,7 +63,7 @@ def test_a_vault_restored_from_a_backup_gets_back_what_it_had_pushed_since(servi
         assert session.get(Meta, "sync.pull_own") is None
     link = first.vault.replication.link()
     assert link is not None
-    transport = HttpTransport(link.url)
+    transport = HttpTransport(link.url, adapter=first.adapter)
     try:
         api = ServiceApi(transport, link.token)
         assert len(api.pull(None, 100, include_own=True).revisions) == 4

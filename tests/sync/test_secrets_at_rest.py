@@ -30,10 +30,10 @@ def _files_holding(secret: bytes, *folders: Path) -> list[str]:
 
 
 def test_the_token_and_signing_key_are_never_in_a_file_in_plaintext(
-    sqlite_service: Service, make_device: Callable[..., Device]
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
 ) -> None:
-    assessment, (inspector,) = sqlite_service.team()
-    laptop = make_device(sqlite_service, inspector)
+    assessment, (inspector,) = inprocess_sqlite_service.team()
+    laptop = make_device(inprocess_sqlite_service, inspector)
     link = laptop.vault.replication.link()
     assert link is not None
     token = link.token.encode()
@@ -44,7 +44,7 @@ def test_the_token_and_signing_key_are_never_in_a_file_in_plaintext(
     laptop.vault.records.create(assessment, domain.Observation(title="ICB board", notes="Chair opens"))
     laptop.sync()
     laptop.vault.backup("after enrolling")
-    service_data = sqlite_service.settings.data_dir
+    service_data = inprocess_sqlite_service.settings.data_dir
 
     for moment in ("unlocked", "locked"):
         if moment == "locked":

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
-from sync_fixtures import Device, Service, running_service
+from sync_fixtures import Device, Service, inprocess_service
 from vault_fixtures import sample_contents
 
 from sync.server import models as server
@@ -50,7 +50,7 @@ def test_an_attachment_too_large_for_the_services_staging_waits_and_the_others_s
     tmp_path: Path, make_device: Callable[..., Device]
 ) -> None:
     limits = Limits(requests_per_s=10_000, burst=10_000, staging_per_device_bytes=64 << 10)
-    with running_service(tmp_path / "service", None, limits, chunk_size=16 << 10) as service:
+    with inprocess_service(tmp_path / "service", None, limits, chunk_size=16 << 10) as service:
         assessment_id, (a,) = service.team(inspectors=1)
         device = make_device(service, a, "laptop")
         device.sync()
