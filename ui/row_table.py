@@ -310,7 +310,7 @@ class RowTable(QWidget):
         self.view.setAccessibleName(label)
         self.view.setAccessibleDescription(
             f"Type to edit a cell; Tab from the last cell adds a {noun}; Del removes the highlighted {noun} "
-            f"and Ctrl+Z brings it back; Alt+Up and Alt+Down move a {noun}."
+            f"and Ctrl+Z brings it back; Alt+Up and Alt+Down move a {noun}; the Menu key offers the same."
         )
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -380,7 +380,10 @@ class RowTable(QWidget):
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAccessibleName(accessible)
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # tool buttons skip Tab by default
+            # Out of the Tab chain: Tab from the table goes on to the next field, not to Add,
+            # where the next word typed would press it. Their keys and the table's right-click
+            # (or Menu key) menu reach them from the keyboard.
+            button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             row.addWidget(button)
             self.buttons[name] = button
             self.actions_by_name[name] = action

@@ -90,6 +90,20 @@ def press_enter(qtbot, table: RowTable, editor: QLineEdit) -> None:  # noqa: ANN
     qtbot.waitUntil(lambda: table.view.state() != table.view.State.EditingState)
 
 
+def type_(qtbot, text: str) -> None:  # noqa: ANN001
+    """Each key to whatever has the keyboard as it is pressed, as a person types."""
+    for char in text:
+        widget = QApplication.focusWidget()
+        assert widget is not None
+        qtbot.keyClicks(widget, char)
+
+
+def press(qtbot, key: Qt.Key) -> None:  # noqa: ANN001
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    qtbot.keyClick(widget, key)
+
+
 def select_cell(qtbot, table: RowTable, row: int, column: int) -> None:  # noqa: ANN001
     table.view.setFocus()
     table.view.setCurrentIndex(table.model.index(row, column))
@@ -298,7 +312,7 @@ def test_tab_from_the_last_cell_starts_a_new_row_and_tab_through_a_blank_row_lea
     qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)
     qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)  # across the new, blank row
     qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)  # and out of the table
-    assert QApplication.focusWidget() is attendees.buttons["add"]
+    assert QApplication.focusWidget() is window.editor._fields["notes"]  # the next field, not the buttons
     assert attendees.model.rowCount() == 3  # one blank row; blank rows are not saved
     select_cell(qtbot, attendees, 0, 0)
     qtbot.keyClick(attendees.view, Qt.Key.Key_F2)
@@ -351,3 +365,36 @@ def test_del_removes_the_highlighted_contact_a_second_del_waits_for_a_choice_and
     window.editor.save_now()
     settle(qtbot, state)
     assert saved(state, record.id).contacts == (C1, C2, c3)
+
+
+def test_tab_through_a_blank_last_row_goes_on_to_the_notes_and_every_word_typed_next_is_in_them(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(title="Mr B, hospital to home"))
+    timeline, notes = table(window, "contacts"), window.editor._fields["notes"]
+    window.editor._fields["summary"].setFocus()
+    qtbot.waitUntil(window.editor._fields["summary"].hasFocus)
+    press(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is timeline.view
+    contacts = [
+        ("21/11/2026", "Emergency department", "Admitted after a fall"),
+        ("24/11/2026", "Acute medical unit", "Assessed for discharge"),
+        ("28/11/2026", "Reablement team", "Visits twice a day"),
+    ]
+    for contact in contacts:
+        for text in (*contact, "", ""):  # Transition and Their account left empty
+            type_(qtbot, text)
+            press(qtbot, Qt.Key.Key_Tab)  # from the last cell: a fourth row, blank
+    for _ in CONTACT_COLUMNS:
+        press(qtbot, Qt.Key.Key_Tab)  # through the blank row and out of the table
+    assert QApplication.focusWidget() is notes
+    type_(qtbot, "Daughter says care was joined up")
+    press(qtbot, Qt.Key.Key_Return)
+    type_(qtbot, "GP letter seen")
+    assert notes.toPlainText() == "Daughter says care was joined up\nGP letter seen"
+    assert timeline.model.rowCount() == 4 and timeline.model.is_blank(3)  # no row added by a space
+    window.editor.save_now()
+    settle(qtbot, state)
+    content = saved(state, record.id)
+    assert [(c.service, c.what_happened) for c in content.contacts] == [c[1:] for c in contacts]
+    assert content.notes == "Daughter says care was joined up\nGP letter seen"
+    for name, button in timeline.buttons.items():  # out of the Tab chain, still named for screen readers
+        assert button.accessibleName() and button.focusPolicy() == Qt.FocusPolicy.ClickFocus, name
