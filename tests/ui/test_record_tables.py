@@ -201,13 +201,13 @@ def test_what_is_typed_in_an_open_cell_is_autosaved_within_two_seconds(qtbot, wi
     record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1,)))
     timeline = table(window, "contacts")
     select_cell(qtbot, timeline, 0, 4)
-    qtbot.keyClicks(timeline.view, "S")  # typing on a cell opens it with that letter
-    qtbot.keyClicks(focused_cell_editor(timeline), "aid nobody explained the delay")
+    qtbot.keyClicks(timeline.view, ";")  # typing on a cell opens it with that key after its words
+    qtbot.keyClicks(focused_cell_editor(timeline), " said nobody explained the delay")
     started = time.monotonic()
     qtbot.waitUntil(lambda: window.editor.status.text() == "Saved" and state.tasks.pending == 0, timeout=5_000)
     assert time.monotonic() - started < 3.0
     assert timeline.view.state() == timeline.view.State.EditingState  # still typing: the cell stays open
-    assert saved(state, record.id).contacts[0].persons_account == "Said nobody explained the delay"
+    assert saved(state, record.id).contacts[0].persons_account == "Waited 9 hours; said nobody explained the delay"
 
 
 def test_leaving_the_timeline_saves_at_once(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
@@ -276,8 +276,7 @@ def test_groups_represented_are_added_edited_in_place_and_removed(qtbot, window:
     type_cells(qtbot, groups, ["Social workers"])
     select_cell(qtbot, groups, 0, 0)
     qtbot.keyClick(groups.view, Qt.Key.Key_F2)
-    qtbot.keyClick(focused_cell_editor(groups), Qt.Key.Key_End)  # the cell opens with its text selected
-    qtbot.keyClicks(focused_cell_editor(groups), " (east)")
+    qtbot.keyClicks(focused_cell_editor(groups), " (east)")  # the cell opens with the cursor after its words
     press_enter(qtbot, groups, focused_cell_editor(groups))
     settle(qtbot, state)  # finishing a cell is leaving a field: saved at once
     assert saved(state, record.id).groups_represented == ("District nurses (east)", "Social workers")
@@ -398,3 +397,53 @@ def test_tab_through_a_blank_last_row_goes_on_to_the_notes_and_every_word_typed_
     assert content.notes == "Daughter says care was joined up\nGP letter seen"
     for name, button in timeline.buttons.items():  # out of the Tab chain, still named for screen readers
         assert button.accessibleName() and button.focusPolicy() == Qt.FocusPolicy.ClickFocus, name
+
+
+def click_cell(qtbot, table: RowTable, row: int, column: int) -> None:  # noqa: ANN001
+    rect = table.view.visualRect(table.model.index(row, column))
+    qtbot.mouseClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: table.view.hasFocus() and table.view.currentIndex().row() == row)
+
+
+def test_typing_on_a_cell_with_words_adds_to_them_and_ctrl_z_takes_back_each_committed_edit(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.FocusGroup(groups_represented=("District nurses", "Unpaid carers")))
+    groups = table(window, "groups_represented")
+    click_cell(qtbot, groups, 1, 0)
+    type_(qtbot, "Parent carers")
+    press_enter(qtbot, groups, focused_cell_editor(groups))
+    assert groups.model.rows()[1] == "Unpaid carersParent carers"  # both there: nothing typed over
+    assert groups.view.currentIndex().row() == 1 and QApplication.focusWidget() is groups.view
+    type_(qtbot, " and friends")  # the next words typed after Enter add to the cell too
+    press_enter(qtbot, groups, focused_cell_editor(groups))
+    assert groups.model.rows()[1] == "Unpaid carersParent carers and friends"
+    settle(qtbot, state)  # finishing a cell saves it at once
+    assert saved(state, record.id).groups_represented[1] == "Unpaid carersParent carers and friends"
+
+    qtbot.keyClick(groups.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert groups.model.rows()[1] == "Unpaid carersParent carers"  # one committed edit at a time
+    qtbot.keyClick(groups.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert groups.model.rows() == ("District nurses", "Unpaid carers")
+    assert not window.undo_bar.isVisible()  # the table's own undo, not the window's
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert saved(state, record.id).groups_represented == ("District nurses", "Unpaid carers")
+
+
+def test_an_edit_saved_part_way_while_typing_is_taken_back_by_one_ctrl_z_even_after_the_row_moved(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1, C2)))
+    timeline = table(window, "contacts")
+    click_cell(qtbot, timeline, 0, 1)
+    type_(qtbot, " (majors)")
+    window.editor.save_now()  # the autosave commits the open cell part way
+    type_(qtbot, " then resus")
+    press(qtbot, Qt.Key.Key_Tab)  # on to the next cell, which commits the rest
+    press(qtbot, Qt.Key.Key_Escape)
+    assert timeline.model.rows()[0].service == "Emergency department (majors) then resus"
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)  # that contact moves down
+    assert [c.id for c in timeline.model.rows()] == ["c2", "c1"]
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert timeline.model.rows() == (C2, C1)  # the words back in the contact, wherever it is now
+    assert timeline.view.currentIndex().row() == 1 and timeline.view.currentIndex().column() == 1
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert saved(state, record.id).contacts == (C2, C1)
