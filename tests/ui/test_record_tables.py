@@ -447,3 +447,35 @@ def test_an_edit_saved_part_way_while_typing_is_taken_back_by_one_ctrl_z_even_af
     window.editor.save_now()
     settle(qtbot, state)
     assert saved(state, record.id).contacts == (C2, C1)
+
+
+def test_a_contacts_date_warning_names_the_row_as_the_table_numbers_it_and_follows_it_at_once(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    gp = domain.Contact("c3", "GP", "2026-10-20", "Review")
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1, C2, gp)))
+    timeline, note = table(window, "contacts"), window.editor._field_notes["contacts"]
+    select_cell(qtbot, timeline, 0, 0)
+    qtbot.mouseClick(timeline.buttons["add"], Qt.MouseButton.LeftButton)  # a blank row 2, not saved
+    press(qtbot, Qt.Key.Key_Escape)
+    select_cell(qtbot, timeline, 3, 0)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_F2)
+    qtbot.keyClick(focused_cell_editor(timeline), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_(qtbot, "GP letter seen")
+    press_enter(qtbot, timeline, focused_cell_editor(timeline))  # finishing the cell saves it
+    settle(qtbot, state)
+    assert note.isVisible() and note.text().startswith("Contact 4: 'GP letter seen' is not a date yet")
+    assert [c.id for c in saved(state, record.id).contacts] == ["c1", "c2", "c3"]
+
+    # Each change to the rows renumbers the warning at once, before the save it starts.
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert note.text().startswith("Contact 3: 'GP letter seen'") and window.editor._timer.isActive()
+    select_cell(qtbot, timeline, 1, 0)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Delete)  # the blank row
+    assert note.text().startswith("Contact 2: 'GP letter seen'")
+    select_cell(qtbot, timeline, 1, 0)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Delete)  # the contact itself: nothing left to check
+    assert not note.isVisible() and note.text() == ""
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert note.isVisible() and note.text().startswith("Contact 2: 'GP letter seen'")
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert [c.id for c in saved(state, record.id).contacts] == ["c1", "c3", "c2"]
