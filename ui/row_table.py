@@ -349,8 +349,7 @@ class RowTable(QWidget):
         self.view.setAccessibleName(label)
         self.view.setAccessibleDescription(
             f"Type to add to a cell's words; Tab from the last cell adds a {noun}; Del removes the highlighted "
-            f"{noun}; Ctrl+Z takes back a removal or an edit; Alt+Up and Alt+Down move a {noun}; the Menu key "
-            "offers the same."
+            f"{noun}; Ctrl+Z takes back a removal or an edit; Alt+Up and Alt+Down move a {noun}."
         )
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -422,8 +421,7 @@ class RowTable(QWidget):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAccessibleName(accessible)
             # Out of the Tab chain: Tab from the table goes on to the next field, not to Add,
-            # where the next word typed would press it. Their keys and the table's right-click
-            # (or Menu key) menu reach them from the keyboard.
+            # where the next word typed would press it. The mouse and their keys reach them.
             button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             row.addWidget(button)
             self.buttons[name] = button
