@@ -279,6 +279,11 @@ class RecordEditor(QWidget):
     def _table(self, form: QFormLayout, name: str, label: str, table: RowTable) -> RowTable:
         table.edited.connect(self._edited)
         table.left_cell.connect(self._left_field)
+        # Its note names rows by the numbers the table shows: it follows them as rows go, come
+        # back or move, rather than waiting for the next save.
+        model = table.model
+        for signal in (model.rowsInserted, model.rowsRemoved, model.rowsMoved, model.dataChanged):
+            signal.connect(lambda *_args, name=name: self._refresh_note(name))
         form.addRow(label, table)
         self._fields[name] = table
         self._note_row(form, name, label)
@@ -421,7 +426,11 @@ class RecordEditor(QWidget):
     def _contacts_as_typed(self, content: domain.CaseTracking, reading: FormReading) -> domain.CaseTracking:
         """A contact's date that does not read is kept as typed; the contact itself has no date until then."""
         contacts, unread = [], []
-        for number, contact in enumerate(content.contacts, start=1):
+        table = self._fields.get("contacts")
+        # Numbered as the table numbers its rows: blank rows are not saved, but they are shown.
+        shown = {c.id: n for n, c in enumerate(table.model.rows(), start=1)} if isinstance(table, RowTable) else {}
+        for place, contact in enumerate(content.contacts, start=1):
+            number = shown.get(contact.id, place)
             if not is_iso(contact.date):
                 reading.as_typed[f"contacts.{contact.id}.date"] = contact.date or ""
                 unread.append(f"Contact {number}: '{contact.date}'")
@@ -439,6 +448,14 @@ class RecordEditor(QWidget):
             text = problems.get(name, "")
             note.setText(text)
             note.setVisible(bool(text))
+
+    def _refresh_note(self, name: str) -> None:
+        note = self._field_notes.get(name)
+        if note is None or self._record is None or self._sent is None:
+            return
+        text = self.read_form().problems.get(name, "")
+        note.setText(text)
+        note.setVisible(bool(text))
 
     def save_now(self, *, force: bool = False) -> bool:
         """Save what the form holds (queued on the vault worker). Always saves what can be kept;

@@ -4,7 +4,8 @@
 plain strings); `Column`s say how a cell reads and writes its row. `RowTable` is the widget: the
 view with Add, Remove (Del), Move up and Move down (Alt+Up / Alt+Down), Tab leaving it like any
 field; typing into an empty table starts its first row, Tab from the last cell starts the next
-(as in a word processor's table), and Ctrl+Z brings back removed rows, one by one.
+(as in a word processor's table); typing on a cell adds to its words, and Ctrl+Z takes back
+removals and committed cell edits, one by one.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class Column(Generic[R]):
 class RowTableModel(QAbstractTableModel, Generic[R]):
     """Rows in order; every change is the smallest Qt signal (insert, remove, move, dataChanged)."""
 
+    cell_written = Signal(int, int, object)  # (row, column, the row as it was) a cell changed by setData
+
     def __init__(self, columns: Sequence[Column[R]], new_row: Callable[[], R], problem_colour: Callable[[], Any] | None = None) -> None:
         super().__init__()
         self.columns = tuple(columns)
@@ -87,6 +90,11 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         self._rows.insert(at, row)
         self.endInsertRows()
         return at
+
+    def replace_row(self, at: int, row: R) -> None:
+        """The row at `at` as it was before an edit (Ctrl+Z): not itself an edit to undo."""
+        self._rows[at] = row
+        self.dataChanged.emit(self.index(at, 0), self.index(at, len(self.columns) - 1))
 
     def is_blank(self, row: int) -> bool:
         """Whether every cell of the row is empty (such a row is not saved)."""
@@ -152,6 +160,7 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
             return True  # nothing changed: no signal, so no save
         self._rows[index.row()] = updated
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole])
+        self.cell_written.emit(index.row(), index.column(), row)
         return True
 
     def insertRows(self, row: int, count: int, parent: Index = QModelIndex()) -> bool:  # noqa: B008,N802
@@ -209,7 +218,7 @@ class _View(QTableView):
         self._can_undo = can_undo
 
     def event(self, event: QEvent) -> bool:
-        # Ctrl+Z here undoes the table's own removals before the window's Undo sees the key.
+        # Ctrl+Z here undoes the table's own removals and edits before the window's Undo sees the key.
         if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
             if event.matches(QKeySequence.StandardKey.Undo) and self._can_undo():
                 event.accept()
@@ -223,6 +232,24 @@ class _View(QTableView):
         if self.model().rowCount() == 0 and _is_typing(event):
             self.typed_into_empty.emit()  # the new row's first cell is current now: the key opens it
         super().keyPressEvent(event)
+
+    def edit(self, index: Index, trigger: QAbstractItemView.EditTrigger | None = None, event: QEvent | None = None) -> bool:  # type: ignore[override]
+        """Open a cell with its cursor after its text and nothing selected (Qt selects it all), so
+        a key typed on a cell that holds words adds to them instead of replacing them."""
+        if trigger is None:
+            return bool(super().edit(index))  # the one-argument form: Qt calls back in with a trigger
+        opening = self.state() != QAbstractItemView.State.EditingState or self.indexWidget(index) is None
+        typed = trigger == QAbstractItemView.EditTrigger.AnyKeyPressed and isinstance(event, QKeyEvent)
+        # The key that opens the cell is held back until the selection is gone, then given to it.
+        if not super().edit(index, trigger, None if typed else event):
+            return False
+        editor = self.indexWidget(index)
+        if opening and isinstance(editor, QLineEdit):
+            editor.deselect()
+            editor.end(False)
+        if typed and editor is not None and event is not None:
+            QApplication.sendEvent(editor.focusProxy() or editor, event)
+        return True
 
     def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt override
         super().focusInEvent(event)
@@ -292,6 +319,15 @@ class _Removed:
     row: Any
 
 
+@dataclass(frozen=True)
+class _Edited:
+    """A committed cell edit: the row before it and after it, so Ctrl+Z can put the words back."""
+
+    cell: QPersistentModelIndex  # follows its row when rows are moved, added or removed
+    before: Any
+    after: Any
+
+
 class RowTable(QWidget):
     """The table and its buttons; names say what a row is ("contact", "attendee", "group")."""
 
@@ -302,15 +338,18 @@ class RowTable(QWidget):
         super().__init__()
         self.model = model
         self._noun = noun
-        self._removed: list[_Removed] = []  # newest last: Ctrl+Z brings them back in turn
+        self._undo: list[_Removed | _Edited] = []  # newest last: Ctrl+Z takes them back in turn
+        # Whether the newest step is the edit of a cell still open: a save while typing commits
+        # it part way, and the rest of that edit belongs to the same step.
+        self._edit_open = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.view = _View(lambda: bool(self._removed))
+        self.view = _View(lambda: bool(self._undo))
         self.view.setModel(model)
         self.view.setAccessibleName(label)
         self.view.setAccessibleDescription(
-            f"Type to edit a cell; Tab from the last cell adds a {noun}; Del removes the highlighted {noun} "
-            f"and Ctrl+Z brings it back; Alt+Up and Alt+Down move a {noun}."
+            f"Type to add to a cell's words; Tab from the last cell adds a {noun}; Del removes the highlighted "
+            f"{noun}; Ctrl+Z takes back a removal or an edit; Alt+Up and Alt+Down move a {noun}."
         )
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -340,12 +379,13 @@ class RowTable(QWidget):
             signal.connect(self.on_model_changed)
         model.modelReset.connect(self.on_model_reset)
         self.delegate.typed.connect(self.edited.emit)
-        self.delegate.closeEditor.connect(lambda _editor, _hint: self.left_cell.emit())
+        self.delegate.closeEditor.connect(self.on_delegate_close_editor)
         self.view.selectionModel().currentChanged.connect(lambda _current, _previous: self._enable_buttons())
         self.view.selectionModel().selectionChanged.connect(lambda _selected, _deselected: self._enable_buttons())
         self.view.typed_into_empty.connect(self.on_view_typed_into_empty)
         self.view.tabbed_past_end.connect(self.on_view_tabbed_past_end)
-        self.view.undo_asked.connect(self.undo_remove)
+        self.view.undo_asked.connect(self.undo)
+        model.cell_written.connect(self.on_model_cell_written)
         for part in (self.view, *self.buttons.values()):
             part.installEventFilter(self)  # to hear focus leave the table (cell editors: the delegate)
         self._enable_buttons()
@@ -380,7 +420,9 @@ class RowTable(QWidget):
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAccessibleName(accessible)
-            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # tool buttons skip Tab by default
+            # Out of the Tab chain: Tab from the table goes on to the next field, not to Add,
+            # where the next word typed would press it. The mouse and their keys reach them.
+            button.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             row.addWidget(button)
             self.buttons[name] = button
             self.actions_by_name[name] = action
@@ -411,7 +453,7 @@ class RowTable(QWidget):
         if not current.isValid() or not self.view.selectionModel().isSelected(current):
             return
         row, column = current.row(), current.column()
-        self._removed.append(_Removed(row, column, self.model.rows()[row]))
+        self._undo.append(_Removed(row, column, self.model.rows()[row]))
         self.model.removeRows(row, 1)
         self.view.setFocus()
         if self.model.rowCount():
@@ -420,14 +462,43 @@ class RowTable(QWidget):
             selection.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), column), selection.SelectionFlag.NoUpdate)
         self._enable_buttons()
 
-    def undo_remove(self) -> None:
-        """Ctrl+Z: the last removed row back where it was, highlighted."""
-        if not self._removed:
+    def undo(self) -> None:
+        """Ctrl+Z: the last removed row back where it was, or the last edited cell's words as they
+        were before the edit; that cell current, so the inspector sees what came back."""
+        while self._undo:
+            step = self._undo.pop()
+            if isinstance(step, _Removed):
+                at, column = self.model.put_row(step.at, step.row), step.column
+            elif (found := self._row_of(step)) is not None:
+                at, column = found, step.cell.column()
+                self.model.replace_row(at, step.before)
+            else:
+                continue  # its row is gone: the step before it is the one to take back
+            self._edit_open = False
+            self.view.setCurrentIndex(self.model.index(at, column))
+            self.view.setFocus()
             return
-        removed = self._removed.pop()
-        at = self.model.put_row(removed.at, removed.row)
-        self.view.setCurrentIndex(self.model.index(at, removed.column))
-        self.view.setFocus()
+
+    def _row_of(self, step: _Edited) -> int | None:
+        """Where the edited row is now: its cell's place, or (after its removal was undone) its value."""
+        rows = self.model.rows()
+        if step.cell.isValid() and rows[step.cell.row()] == step.after:
+            return step.cell.row()
+        return rows.index(step.after) if step.after in rows else None
+
+    def on_model_cell_written(self, row: int, column: int, before: object) -> None:
+        """One undo step per committed edit of a cell (however many saves committed it part way)."""
+        after = self.model.rows()[row]
+        top = self._undo[-1] if self._undo else None
+        if self._edit_open and isinstance(top, _Edited) and (top.cell.row(), top.cell.column()) == (row, column):
+            self._undo[-1] = _Edited(top.cell, top.before, after)
+            return
+        self._undo.append(_Edited(QPersistentModelIndex(self.model.index(row, column)), before, after))
+        self._edit_open = self.view.open_editor() is not None
+
+    def on_delegate_close_editor(self, _editor: QWidget, _hint: QAbstractItemDelegate.EndEditHint) -> None:
+        self._edit_open = False  # the next edit of this cell is a step of its own
+        self.left_cell.emit()
 
     def on_view_typed_into_empty(self) -> None:
         """A letter typed into a table with no rows: a first row, its first cell current to take it."""
@@ -474,7 +545,8 @@ class RowTable(QWidget):
     def on_model_reset(self) -> None:
         """A reset is another record being shown (or its rows as a sync left them), not an edit:
         rows removed before it are not put back into it."""
-        self._removed.clear()
+        self._undo.clear()
+        self._edit_open = False
         self.view.updateGeometry()
         self._enable_buttons()
 

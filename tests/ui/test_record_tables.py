@@ -90,6 +90,20 @@ def press_enter(qtbot, table: RowTable, editor: QLineEdit) -> None:  # noqa: ANN
     qtbot.waitUntil(lambda: table.view.state() != table.view.State.EditingState)
 
 
+def type_(qtbot, text: str) -> None:  # noqa: ANN001
+    """Each key to whatever has the keyboard as it is pressed, as a person types."""
+    for char in text:
+        widget = QApplication.focusWidget()
+        assert widget is not None
+        qtbot.keyClicks(widget, char)
+
+
+def press(qtbot, key: Qt.Key) -> None:  # noqa: ANN001
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    qtbot.keyClick(widget, key)
+
+
 def select_cell(qtbot, table: RowTable, row: int, column: int) -> None:  # noqa: ANN001
     table.view.setFocus()
     table.view.setCurrentIndex(table.model.index(row, column))
@@ -187,13 +201,13 @@ def test_what_is_typed_in_an_open_cell_is_autosaved_within_two_seconds(qtbot, wi
     record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1,)))
     timeline = table(window, "contacts")
     select_cell(qtbot, timeline, 0, 4)
-    qtbot.keyClicks(timeline.view, "S")  # typing on a cell opens it with that letter
-    qtbot.keyClicks(focused_cell_editor(timeline), "aid nobody explained the delay")
+    qtbot.keyClicks(timeline.view, ";")  # typing on a cell opens it with that key after its words
+    qtbot.keyClicks(focused_cell_editor(timeline), " said nobody explained the delay")
     started = time.monotonic()
     qtbot.waitUntil(lambda: window.editor.status.text() == "Saved" and state.tasks.pending == 0, timeout=5_000)
     assert time.monotonic() - started < 3.0
     assert timeline.view.state() == timeline.view.State.EditingState  # still typing: the cell stays open
-    assert saved(state, record.id).contacts[0].persons_account == "Said nobody explained the delay"
+    assert saved(state, record.id).contacts[0].persons_account == "Waited 9 hours; said nobody explained the delay"
 
 
 def test_leaving_the_timeline_saves_at_once(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
@@ -262,8 +276,7 @@ def test_groups_represented_are_added_edited_in_place_and_removed(qtbot, window:
     type_cells(qtbot, groups, ["Social workers"])
     select_cell(qtbot, groups, 0, 0)
     qtbot.keyClick(groups.view, Qt.Key.Key_F2)
-    qtbot.keyClick(focused_cell_editor(groups), Qt.Key.Key_End)  # the cell opens with its text selected
-    qtbot.keyClicks(focused_cell_editor(groups), " (east)")
+    qtbot.keyClicks(focused_cell_editor(groups), " (east)")  # the cell opens with the cursor after its words
     press_enter(qtbot, groups, focused_cell_editor(groups))
     settle(qtbot, state)  # finishing a cell is leaving a field: saved at once
     assert saved(state, record.id).groups_represented == ("District nurses (east)", "Social workers")
@@ -298,7 +311,7 @@ def test_tab_from_the_last_cell_starts_a_new_row_and_tab_through_a_blank_row_lea
     qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)
     qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)  # across the new, blank row
     qtbot.keyClick(focused_cell_editor(attendees), Qt.Key.Key_Tab)  # and out of the table
-    assert QApplication.focusWidget() is attendees.buttons["add"]
+    assert QApplication.focusWidget() is window.editor._fields["notes"]  # the next field, not the buttons
     assert attendees.model.rowCount() == 3  # one blank row; blank rows are not saved
     select_cell(qtbot, attendees, 0, 0)
     qtbot.keyClick(attendees.view, Qt.Key.Key_F2)
@@ -351,3 +364,118 @@ def test_del_removes_the_highlighted_contact_a_second_del_waits_for_a_choice_and
     window.editor.save_now()
     settle(qtbot, state)
     assert saved(state, record.id).contacts == (C1, C2, c3)
+
+
+def test_tab_through_a_blank_last_row_goes_on_to_the_notes_and_every_word_typed_next_is_in_them(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(title="Mr B, hospital to home"))
+    timeline, notes = table(window, "contacts"), window.editor._fields["notes"]
+    window.editor._fields["summary"].setFocus()
+    qtbot.waitUntil(window.editor._fields["summary"].hasFocus)
+    press(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is timeline.view
+    contacts = [
+        ("21/11/2026", "Emergency department", "Admitted after a fall"),
+        ("24/11/2026", "Acute medical unit", "Assessed for discharge"),
+        ("28/11/2026", "Reablement team", "Visits twice a day"),
+    ]
+    for contact in contacts:
+        for text in (*contact, "", ""):  # Transition and Their account left empty
+            type_(qtbot, text)
+            press(qtbot, Qt.Key.Key_Tab)  # from the last cell: a fourth row, blank
+    for _ in CONTACT_COLUMNS:
+        press(qtbot, Qt.Key.Key_Tab)  # through the blank row and out of the table
+    assert QApplication.focusWidget() is notes
+    type_(qtbot, "Daughter says care was joined up")
+    press(qtbot, Qt.Key.Key_Return)
+    type_(qtbot, "GP letter seen")
+    assert notes.toPlainText() == "Daughter says care was joined up\nGP letter seen"
+    assert timeline.model.rowCount() == 4 and timeline.model.is_blank(3)  # no row added by a space
+    window.editor.save_now()
+    settle(qtbot, state)
+    content = saved(state, record.id)
+    assert [(c.service, c.what_happened) for c in content.contacts] == [c[1:] for c in contacts]
+    assert content.notes == "Daughter says care was joined up\nGP letter seen"
+    for name, button in timeline.buttons.items():  # out of the Tab chain, still named for screen readers
+        assert button.accessibleName() and button.focusPolicy() == Qt.FocusPolicy.ClickFocus, name
+
+
+def click_cell(qtbot, table: RowTable, row: int, column: int) -> None:  # noqa: ANN001
+    rect = table.view.visualRect(table.model.index(row, column))
+    qtbot.mouseClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: table.view.hasFocus() and table.view.currentIndex().row() == row)
+
+
+def test_typing_on_a_cell_with_words_adds_to_them_and_ctrl_z_takes_back_each_committed_edit(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.FocusGroup(groups_represented=("District nurses", "Unpaid carers")))
+    groups = table(window, "groups_represented")
+    click_cell(qtbot, groups, 1, 0)
+    type_(qtbot, "Parent carers")
+    press_enter(qtbot, groups, focused_cell_editor(groups))
+    assert groups.model.rows()[1] == "Unpaid carersParent carers"  # both there: nothing typed over
+    assert groups.view.currentIndex().row() == 1 and QApplication.focusWidget() is groups.view
+    type_(qtbot, " and friends")  # the next words typed after Enter add to the cell too
+    press_enter(qtbot, groups, focused_cell_editor(groups))
+    assert groups.model.rows()[1] == "Unpaid carersParent carers and friends"
+    settle(qtbot, state)  # finishing a cell saves it at once
+    assert saved(state, record.id).groups_represented[1] == "Unpaid carersParent carers and friends"
+
+    qtbot.keyClick(groups.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert groups.model.rows()[1] == "Unpaid carersParent carers"  # one committed edit at a time
+    qtbot.keyClick(groups.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert groups.model.rows() == ("District nurses", "Unpaid carers")
+    assert not window.undo_bar.isVisible()  # the table's own undo, not the window's
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert saved(state, record.id).groups_represented == ("District nurses", "Unpaid carers")
+
+
+def test_an_edit_saved_part_way_while_typing_is_taken_back_by_one_ctrl_z_even_after_the_row_moved(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1, C2)))
+    timeline = table(window, "contacts")
+    click_cell(qtbot, timeline, 0, 1)
+    type_(qtbot, " (majors)")
+    window.editor.save_now()  # the autosave commits the open cell part way
+    type_(qtbot, " then resus")
+    press(qtbot, Qt.Key.Key_Tab)  # on to the next cell, which commits the rest
+    press(qtbot, Qt.Key.Key_Escape)
+    assert timeline.model.rows()[0].service == "Emergency department (majors) then resus"
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)  # that contact moves down
+    assert [c.id for c in timeline.model.rows()] == ["c2", "c1"]
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert timeline.model.rows() == (C2, C1)  # the words back in the contact, wherever it is now
+    assert timeline.view.currentIndex().row() == 1 and timeline.view.currentIndex().column() == 1
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert saved(state, record.id).contacts == (C2, C1)
+
+
+def test_a_contacts_date_warning_names_the_row_as_the_table_numbers_it_and_follows_it_at_once(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    gp = domain.Contact("c3", "GP", "2026-10-20", "Review")
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1, C2, gp)))
+    timeline, note = table(window, "contacts"), window.editor._field_notes["contacts"]
+    select_cell(qtbot, timeline, 0, 0)
+    qtbot.mouseClick(timeline.buttons["add"], Qt.MouseButton.LeftButton)  # a blank row 2, not saved
+    press(qtbot, Qt.Key.Key_Escape)
+    select_cell(qtbot, timeline, 3, 0)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_F2)
+    qtbot.keyClick(focused_cell_editor(timeline), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_(qtbot, "GP letter seen")
+    press_enter(qtbot, timeline, focused_cell_editor(timeline))  # finishing the cell saves it
+    settle(qtbot, state)
+    assert note.isVisible() and note.text().startswith("Contact 4: 'GP letter seen' is not a date yet")
+    assert [c.id for c in saved(state, record.id).contacts] == ["c1", "c2", "c3"]
+
+    # Each change to the rows renumbers the warning at once, before the save it starts.
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert note.text().startswith("Contact 3: 'GP letter seen'") and window.editor._timer.isActive()
+    select_cell(qtbot, timeline, 1, 0)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Delete)  # the blank row
+    assert note.text().startswith("Contact 2: 'GP letter seen'")
+    select_cell(qtbot, timeline, 1, 0)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Delete)  # the contact itself: nothing left to check
+    assert not note.isVisible() and note.text() == ""
+    qtbot.keyClick(timeline.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert note.isVisible() and note.text().startswith("Contact 2: 'GP letter seen'")
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert [c.id for c in saved(state, record.id).contacts] == ["c1", "c3", "c2"]
