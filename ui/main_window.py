@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         middle_layout.addLayout(filters)
         self.list_filters = ListFilters(middle)
         self.list_filters.changed.connect(lambda: self._filters_changed(at_once=True))
+        self.list_filters.message.connect(lambda words: self.statusBar().showMessage(words, 10_000))
         middle_layout.addWidget(self.list_filters)
         self.cell_filter = QPushButton("")
         self.cell_filter.setAccessibleName("Clear the coverage filter")
@@ -535,6 +536,8 @@ class MainWindow(QMainWindow):
     # -- slots ------------------------------------------------------------------------------------
 
     def on_assessment_chosen(self, chosen: str | None) -> None:
+        row = self.assessment_panel.current()
+        self.list_filters.set_period(row.period_start if row else None, row.period_end if row else None)
         if chosen == self._assessment_id:
             # The list was filled again (a sync, a new assessment) with the same one chosen: the
             # record being edited stays open; only the evidence list catches up.
