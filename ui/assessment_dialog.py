@@ -1,4 +1,5 @@
-"""An assessment's details: its name and period, changed here while it is on this laptop only.
+"""An assessment's details: its name and period, asked for together when one is started here, and
+changed here while it is on this laptop only.
 
 An assessment on the central service belongs to its administrator (see fieldapp.assessments):
 the dialog shows its details read-only and says whom to ask. The period's days are typed as
@@ -26,6 +27,7 @@ from fieldapp.rows import AssessmentRow, Changes, Done
 
 from ui.errors import message_for
 from ui.operations import VaultOp
+from ui.operations import assessments as assessment_ops
 from ui.state import AppState
 from ui.dates import read_when, when_text
 from ui.when_edit import WhenEdit
@@ -34,19 +36,24 @@ MANAGED_NOTE = (
     "This assessment is managed on the central service; ask its administrator to rename it or change its period. "
     "Archiving it (File menu) only hides it on this laptop."
 )
+NEW_NOTE = (
+    "Its period can be changed here until it is on the central service, which the next sync offers it to; "
+    "after that, only the service's administrator can change it."
+)
 
 
 class AssessmentDialog(QDialog):
     saved = Signal(object)  # the AssessmentRow as now saved
 
-    def __init__(self, state: AppState, row: AssessmentRow, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, row: AssessmentRow | None, parent: QWidget | None = None, *, name: str = "") -> None:
+        """The details of row; with no row, a new assessment (named `name` so far) to start."""
         super().__init__(parent)
         self._state, self._row = state, row
-        self.setWindowTitle("Assessment details")
-        self.name = QLineEdit(row.name)
+        self.setWindowTitle("Assessment details" if row else "New assessment")
+        self.name = QLineEdit(row.name if row else name)
         self.name.setAccessibleName("Assessment name")
-        self.start = self._date("First day", row.period_start)
-        self.end = self._date("Last day", row.period_end)
+        self.start = self._date("First day", row.period_start if row else None)
+        self.end = self._date("Last day", row.period_end if row else None)
         dates = QHBoxLayout()
         for widget in (self.start, QLabel("to"), self.end):
             dates.addWidget(widget)
@@ -55,7 +62,11 @@ class AssessmentDialog(QDialog):
         form = QFormLayout()
         form.addRow("&Name", self.name)
         form.addRow(period, dates)
-        self.note = QLabel(MANAGED_NOTE if row.on_service else "On this laptop only: the next sync offers it as it stands here.")
+        if row is None:
+            note = NEW_NOTE
+        else:
+            note = MANAGED_NOTE if row.on_service else "On this laptop only: the next sync offers it as it stands here."
+        self.note = QLabel(note)
         self.note.setAccessibleName("Who may change this assessment")
         self.note.setWordWrap(True)
         self.status = QLabel("")
@@ -69,7 +80,11 @@ class AssessmentDialog(QDialog):
         layout.addWidget(self.note)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        editable = not row.on_service
+        if row is None:
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Start assessment")
+            # A name typed already (Enter in the list's box): the period is what is left to type.
+            (self.start if name.strip() else self.name).setFocus()
+        editable = row is None or not row.on_service
         self.name.setReadOnly(not editable)
         for edit in (self.start, self.end):
             edit.setReadOnly(not editable)
@@ -86,7 +101,7 @@ class AssessmentDialog(QDialog):
 
     def accept(self) -> None:
         """Save what changed on the vault worker; the dialog closes once it is saved."""
-        if self._row.on_service:
+        if self._row is not None and self._row.on_service:
             super().accept()
             return
         try:
@@ -101,6 +116,7 @@ class AssessmentDialog(QDialog):
             return
 
         def save(vault: Any) -> Done[AssessmentRow]:
+            assert row is not None
             # The period first: a period it refuses (ending before it starts) leaves the name alone too.
             changes, saved = Changes(), row
             if period != (row.period_start, row.period_end):
@@ -112,7 +128,8 @@ class AssessmentDialog(QDialog):
             return Done(saved, changes)
 
         self.buttons.setEnabled(False)
-        VaultOp(self._state, save, initiator=self).success(self._on_saved).failure(self._on_failed).run_in_background()
+        op = VaultOp(self._state, save, initiator=self) if row is not None else assessment_ops.create_assessment(self._state, name, period, initiator=self)
+        op.success(self._on_saved).failure(self._on_failed).run_in_background()
 
     def _on_saved(self, done: Done[AssessmentRow]) -> None:
         self.buttons.setEnabled(True)

@@ -1,5 +1,5 @@
-"""The assessments column: the list (archived ones hidden unless asked for), a new one typed by its
-name, and the commands on the chosen one (details, archive). Who may change an assessment is the
+"""The assessments column: the list (archived ones hidden unless asked for), a new one started by
+its name and period, and the commands on the chosen one (details, archive). Who may change an assessment is the
 core's rule (fieldapp.assessments); this column and its dialog only show it."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from ui.theme import colors
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 NAME_PLACEHOLDER = "New assessment…"
-NAME_HOW = "Type the integrated care system's name, then press Enter to start its assessment"
+NAME_HOW = "Type the integrated care system's name, then press Enter to give its period and start its assessment"
 
 
 class AssessmentsPanel(QWidget):
@@ -47,8 +47,8 @@ class AssessmentsPanel(QWidget):
         self.name.returnPressed.connect(self.on_name_return)
         layout.addWidget(self.name)
         self.new_action = QAction("&New assessment…", self)
-        self.new_action.setToolTip("Type the integrated care system's name, then Enter")
-        self.new_action.triggered.connect(self.start_new)
+        self.new_action.setToolTip("Start an assessment: the integrated care system's name and the period")
+        self.new_action.triggered.connect(lambda _checked=False: self.start_new())
         self.details_action = QAction("Assessment &details…", self)
         self.details_action.setToolTip("Name and period of the assessment")
         self.details_action.triggered.connect(self.open_details)
@@ -92,9 +92,10 @@ class AssessmentsPanel(QWidget):
             if not row.on_service and self._sync.view.state != "not-enrolled":
                 item.setIcon(icon("sync-offline"))
                 item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, "on this laptop only")
+                period = "".join(f" {flag} {day}" for flag, day in (("--from", row.period_start), ("--to", row.period_end)) if day)
                 item.setToolTip(
                     f"{row.service_note or 'Not on the central service yet.'}\nTo sync it, the service's administrator "
-                    f"can adopt it: fieldapp-server admin assessment add {row.name!r} --id {row.id}"
+                    f"can adopt it: fieldapp-server admin assessment add {row.name!r} --id {row.id}{period}"
                 )
             self.list.addItem(item)
             if row.id == select_id:
@@ -124,18 +125,22 @@ class AssessmentsPanel(QWidget):
 
     # -- commands ---------------------------------------------------------------------------------
 
-    def start_new(self) -> None:
-        self.name.setFocus()
-        self.message.emit("Type the integrated care system's name, then Enter.")
+    def start_new(self, name: str = "") -> None:
+        """Ask for a new assessment's name and period together: once it syncs, its period is the
+        service administrator's to change, so it is asked for while it is still this laptop's."""
+        from ui.assessment_dialog import AssessmentDialog
+
+        dialog = AssessmentDialog(self._state, None, self, name=name)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda row: self.load(select_id=row.id))
+        dialog.open()
 
     def on_name_return(self) -> None:
         name = self.name.text().strip()
         if not name:
             return
         self.name.clear()
-        assessment_ops.create_assessment(self._state, name, initiator=self).success(
-            lambda done: self.load(select_id=done.value.id)
-        ).run_in_background()
+        self.start_new(name)
 
     def open_details(self) -> None:
         from ui.assessment_dialog import AssessmentDialog

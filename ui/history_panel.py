@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from fieldapp.history import HistoryEntry
 from fieldapp.readable import moment_words
@@ -36,6 +36,12 @@ class HistoryPanel(QWidget):
         layout.addWidget(QLabel("History"))
         self.revisions = QListWidget()
         self.revisions.setAccessibleName("Revisions of this record, newest first")
+        # Lines wrap to the pane's width rather than run off its right edge (sideways scrolling
+        # to read who saved a version is no way to read a history).
+        self.revisions.setWordWrap(True)
+        self.revisions.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.revisions.setResizeMode(QListView.ResizeMode.Adjust)
+        self.revisions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.revisions)
         self.restore = QPushButton(icon("history"), "Restore this version")
         self.restore.setAccessibleName("Restore the selected version as a new revision")
@@ -67,7 +73,7 @@ class HistoryPanel(QWidget):
             item.setData(REVISION_ROLE, entry.revision.id)
             item.setData(WHEN_ROLE, text.split(" · ", 1)[0])
             # The id stays within reach (a colleague or the service's admin may ask for it), out of the way.
-            item.setToolTip(("Not synced yet. " if not entry.revision.pushed else "") + f"Revision {entry.revision.id}")
+            item.setToolTip(f"{text}\n" + ("Not synced yet. " if not entry.revision.pushed else "") + f"Revision {entry.revision.id}")
             self.revisions.addItem(item)
         self.restore.setEnabled(self.revisions.count() > 1)
 

@@ -1,20 +1,27 @@
 """The evidence list's filters beyond kind and words: theme, quality statement, evidence category
-and the date the evidence was gathered. Each choice narrows the search the core runs."""
+and the days the evidence was gathered between, typed day first (empty for any day) or picked from
+a calendar. Each choice narrows the search the core runs."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QDate, Signal
-from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from datetime import date
 
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from fieldapp.errors import UnreadableDate
 from fieldapp.framework import Framework, default_framework
 
-from ui.when_edit import DayEdit
+from ui.dates import read_when, when_text
+from ui.when_edit import WhenEdit
 
-_NO_DATE = QDate(2000, 1, 1)  # the date edits' minimum, shown as "any": no bound
+ANY_DAY = "any"  # what an empty date filter shows
+_HOW = "Type a day such as 01/12/2026 and press Enter, or pick one from the calendar (Alt+Down). Leave it empty for any day."
 
 
 class ListFilters(QWidget):
     changed = Signal()
+    message = Signal(str)  # why a typed day was not taken, in words for the status bar
 
     def __init__(self, parent: QWidget | None = None, framework: Framework | None = None) -> None:
         super().__init__(parent)
@@ -30,8 +37,9 @@ class ListFilters(QWidget):
             self.category.addItem(category.name, category.id)
         self._fill_statements()
         self.theme.currentIndexChanged.connect(self._on_theme_changed)
-        self.date_from = self._date("Gathered on or after")
-        self.date_to = self._date("Gathered on or before")
+        self._days: dict[WhenEdit, str | None] = {}  # the day each date filter holds (ISO), None for any
+        self.date_from = self._date("Gathered on or after", "Only evidence gathered on or after this day.")
+        self.date_to = self._date("Gathered on or before", "Only evidence gathered on or before this day.")
         self.clear_button = QToolButton()
         self.clear_button.setText("Clear")
         self.clear_button.setAccessibleName("Clear the list filters")
@@ -68,10 +76,7 @@ class ListFilters(QWidget):
 
     @property
     def date_range(self) -> tuple[str | None, str | None]:
-        def iso(edit: QDateEdit) -> str | None:
-            return None if edit.date() == _NO_DATE else edit.date().toString("yyyy-MM-dd")
-
-        return iso(self.date_from), iso(self.date_to)
+        return self._days[self.date_from], self._days[self.date_to]
 
     def active(self) -> bool:
         return any((self.theme_id, self.statement_id, self.category_id, *self.date_range))
@@ -81,7 +86,8 @@ class ListFilters(QWidget):
         for combo in (self.theme, self.statement, self.category):
             combo.setCurrentIndex(0)
         for edit in (self.date_from, self.date_to):
-            edit.setDate(_NO_DATE)
+            edit.clear()
+            self._days[edit] = None
         self.blockSignals(False)
         self.changed.emit()
 
@@ -99,15 +105,39 @@ class ListFilters(QWidget):
         combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
         return combo
 
-    def _date(self, name: str) -> DayEdit:
-        edit = DayEdit(name)
-        edit.setToolTip(f"{name} (the lowest date means any)")
-        edit.setDisplayFormat("d MMM yyyy")
-        edit.setMinimumDate(_NO_DATE)
-        edit.setSpecialValueText("any")
-        edit.setDate(_NO_DATE)
-        edit.dateChanged.connect(lambda _d: self.changed.emit())
+    def set_period(self, start: str | None, end: str | None) -> None:
+        """The chosen assessment's period (ISO days): an empty filter's calendar opens in it, at
+        its first (From) or last (to) day, unless today is in it."""
+        today = date.today().isoformat()
+        inside = not start or not end or start <= today <= end
+        self.date_from.empty_day = None if inside or not start else date.fromisoformat(start)
+        self.date_to.empty_day = None if inside or not end else date.fromisoformat(end)
+
+    def _date(self, name: str, what: str) -> WhenEdit:
+        edit = WhenEdit("", name)
+        edit.setPlaceholderText(ANY_DAY)
+        edit.setToolTip(f"{what}\n{_HOW}")
+        edit.setAccessibleDescription(f"{what} {_HOW}")
+        # Wide enough for a day and the calendar button, so the list column stays narrow.
+        edit.setMaximumWidth(edit.fontMetrics().horizontalAdvance("30/12/2026") + 56)
+        self._days[edit] = None
+        edit.editingFinished.connect(lambda: self._on_date_finished(edit))
+        edit.picked.connect(lambda: self._on_date_finished(edit))
         return edit
+
+    def _on_date_finished(self, edit: WhenEdit) -> None:
+        """Take the day typed (Enter, leaving the field or a day picked): the list follows; words
+        that are not a day are left to be fixed, with why in the status bar."""
+        try:
+            kept = read_when(edit.text())
+        except UnreadableDate as exc:
+            self.message.emit(f"{edit.accessibleName()}: {exc}")
+            return
+        day = kept[:10] if kept else None  # a time typed with it does not narrow a day filter
+        edit.setText(when_text(day))
+        if day != self._days[edit]:
+            self._days[edit] = day
+            self.changed.emit()
 
     def _on_theme_changed(self, _index: int) -> None:
         self._fill_statements()

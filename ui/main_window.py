@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         middle_layout.addLayout(filters)
         self.list_filters = ListFilters(middle)
         self.list_filters.changed.connect(lambda: self._filters_changed(at_once=True))
+        self.list_filters.message.connect(lambda words: self.statusBar().showMessage(words, 10_000))
         middle_layout.addWidget(self.list_filters)
         self.cell_filter = QPushButton("")
         self.cell_filter.setAccessibleName("Clear the coverage filter")
@@ -240,6 +241,7 @@ class MainWindow(QMainWindow):
         a("filter_kind", "Filter by &kind", lambda: (self.tabs.setCurrentIndex(0), self.kind_filter.setFocus()))
         a("filters", "&Filter by theme, statement, category or date", lambda: (self.tabs.setCurrentIndex(0), self.list_filters.theme.setFocus()))
         a("clear_filters", "C&lear filters", self.clear_filters)
+        a("history", "&History", self.focus_history, "Ctrl+H", icon_name="history", tip="The record's earlier versions, to read or restore")
         # Help
         a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
         a("about", "&About fieldapp", self.open_about)
@@ -265,7 +267,7 @@ class MainWindow(QMainWindow):
         """Right-click menus: the same actions as the menu bar, where they apply."""
         by_name = self.actions_by_name
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.table.insertActions(by_name["delete_record"], [by_name["open_record"], by_name["tag"]])
+        self.table.insertActions(by_name["delete_record"], [by_name["open_record"], by_name["tag"], by_name["history"]])
         self.assessments.addAction(by_name["deleted_records"])  # after the panel's own: details, archive
 
     def open_sync_settings(self) -> None:
@@ -344,6 +346,23 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.editor_area.ensureWidgetVisible(self.editor.tag_panel)
         self.editor.tag_panel.filter.setFocus()
+
+    def focus_history(self) -> None:
+        """To the versions of the record in hand, scrolled into view (the panel sits at the foot
+        of the editor): Up and Down read them, Restore is a Tab away."""
+        record_id = self.current_record_id()
+        if record_id is None:
+            self.statusBar().showMessage("Select a record to see its history.", 5000)
+            return
+        if record_id != self.editor.record_id:
+            self.open_record(record_id)
+        self.tabs.setCurrentIndex(0)
+        revisions = self.editor.history.revisions
+        self.editor_area.ensureWidgetVisible(self.editor.history)
+        self.editor_area.ensureWidgetVisible(revisions)  # the list at least, when the whole panel is taller than the pane
+        revisions.setFocus()
+        if revisions.currentItem() is None and revisions.count():
+            revisions.setCurrentRow(0)
 
     def delete_record(self) -> None:
         """Delete at once, saving what is typed first; the status bar offers Undo for a while."""
@@ -535,6 +554,8 @@ class MainWindow(QMainWindow):
     # -- slots ------------------------------------------------------------------------------------
 
     def on_assessment_chosen(self, chosen: str | None) -> None:
+        row = self.assessment_panel.current()
+        self.list_filters.set_period(row.period_start if row else None, row.period_end if row else None)
         if chosen == self._assessment_id:
             # The list was filled again (a sync, a new assessment) with the same one chosen: the
             # record being edited stays open; only the evidence list catches up.

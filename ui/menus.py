@@ -24,7 +24,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             "add_attachment", "open_attachment", "export_attachment", "remove_attachment",
         ),
     ),  # fmt: skip
-    ("&View", ("show_evidence", "show_coverage", None, "filter_kind", "filters", "clear_filters", None, "show_archived")),
+    ("&View", ("show_evidence", "show_coverage", None, "filter_kind", "filters", "clear_filters", None, "history", None, "show_archived")),
     ("&Sync", ("sync_now", "sync_settings", "conflicts")),
     ("&Help", ("shortcuts", None, "about")),
 )

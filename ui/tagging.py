@@ -37,6 +37,9 @@ STATEMENT_ROLE = Qt.ItemDataRole.UserRole
 LINK_ROLE = Qt.ItemDataRole.UserRole
 
 
+PASSAGE_TAGGED = "A passage is tagged with this statement; tick it to tag the whole record."
+
+
 class TagPanel(QWidget):
     tagged = Signal(object)  # the RecordRow with its tags as now saved
 
@@ -158,10 +161,18 @@ class TagPanel(QWidget):
     def _show_links(self, links: tuple[LinkRow, ...]) -> None:
         assert self._framework is not None
         whole = {link.statement_id for link in links if link.passage is None}
+        # A statement only a passage is tagged with shows partly ticked (the Tags list says it,
+        # the tree must not say "not tagged"); a click ticks it whole, as for any unticked one.
+        in_part = {link.statement_id for link in links if link.passage is not None} - whole
         self._updating = True
         for item in self._statement_items():
-            state = Qt.CheckState.Checked if item.data(0, STATEMENT_ROLE) in whole else Qt.CheckState.Unchecked
+            statement_id = item.data(0, STATEMENT_ROLE)
+            partly = statement_id in in_part
+            state = Qt.CheckState.Checked if statement_id in whole else Qt.CheckState.PartiallyChecked if partly else Qt.CheckState.Unchecked
             item.setCheckState(0, state)
+            description = self._framework.statement(statement_id).description
+            item.setToolTip(0, f"{PASSAGE_TAGGED}\n\n{description}" if partly else description)
+            item.setData(0, Qt.ItemDataRole.AccessibleDescriptionRole, PASSAGE_TAGGED if partly else "")
         self._updating = False
         self.tags.clear()
         for link in links:

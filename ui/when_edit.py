@@ -33,6 +33,7 @@ class WhenEdit(QLineEdit):
         self.calendar_action.triggered.connect(self.open_calendar)
         self.addAction(self.calendar_action, QLineEdit.ActionPosition.TrailingPosition)
         self.calendar: QCalendarWidget | None = None
+        self.empty_day: date | None = None  # where the calendar opens while nothing is typed (else today)
         self.editingFinished.connect(self.tidy)
 
     def tidy(self) -> None:
@@ -75,7 +76,7 @@ class WhenEdit(QLineEdit):
             kept = read_when(self.text())
         except UnreadableDate:
             kept = None
-        return core_dates.day_of(kept) or date.today()
+        return core_dates.day_of(kept) or self.empty_day or date.today()
 
     def _choose(self, chosen: QDate) -> None:
         text = with_day(self.text(), chosen.toPython())

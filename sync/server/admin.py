@@ -101,6 +101,27 @@ def create_assessment(
     return _assessment_info(session, row)
 
 
+def change_assessment(
+    session: Session, assessment_id: str, *, name: str | None = None, period_start: str | None = None,
+    period_end: str | None = None, clear_period: bool = False,
+) -> AssessmentInfo:  # fmt: skip
+    """Rename an assessment or set its period (either day left out stays as it was; clear_period
+    empties both). Laptops in its team take the change at their next pull, which names every
+    assessment a device may see with its name and period."""
+    row = _assessment(session, assessment_id)
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise errors.Invalid("Give the assessment a name (the integrated care system's name).")
+        row.name = name[:300]
+    start, end = (None, None) if clear_period else (row.period_start, row.period_end)
+    start, end = period_start or start, period_end or end
+    _check_period(start, end)
+    row.period_start, row.period_end = start, end
+    session.flush()
+    return _assessment_info(session, row)
+
+
 def _same_named(session: Session, name: str, period_start: str | None, period_end: str | None) -> Assessment | None:
     """An assessment of that name (ignoring case and spacing) and the same dates."""
     folded = " ".join(name.split()).casefold()
@@ -223,7 +244,7 @@ def _check_period(start: str | None, end: str | None) -> None:
         try:
             return date.fromisoformat(text) if text else None
         except ValueError:
-            raise errors.Invalid(f"{text[:40]!r} is not a date: give the period as dates, e.g. 2026-11-01 to 2026-11-30.") from None
+            raise errors.Invalid(f"{text[:40]!r} is not a date: give the period as dates, e.g. 01/11/2026 to 30/11/2026.") from None
 
     first, last = day(start), day(end)
     if first and last and last < first:

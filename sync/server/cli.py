@@ -3,12 +3,14 @@
     fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
+    fieldapp-server admin assessment set ID [--name NAME] [--from DATE] [--to DATE] [--no-period]
     fieldapp-server admin team add|remove ASSESSMENT_ID INSPECTOR_ID
     fieldapp-server admin code INSPECTOR_ID [--hours 24]        a one-time enrolment code
     fieldapp-server admin device list [--inspector ID] | revoke DEVICE_ID
     fieldapp-server admin framework publish FILE
     fieldapp-server admin local-setup                            the embedded default's inspector + a code
 
+A DATE is written day first (01/11/2026) or as 2026-11-01.
 Every admin command prints words for a person, or JSON with --json; errors go to stderr with exit 1.
 """
 
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +131,36 @@ def _assessment_add(session: Session, args: argparse.Namespace) -> Result:
     return Result(f"Assessment {info.name}: {info.id} ({info.framework})", admin.as_dict(info))
 
 
+def _assessment_set(session: Session, args: argparse.Namespace) -> Result:
+    if args.name is None and args.start is None and args.end is None and not args.no_period:
+        raise errors.Invalid("Say what to change: --name, --from, --to or --no-period.")
+    info = admin.change_assessment(
+        session, args.assessment, name=args.name, period_start=args.start, period_end=args.end, clear_period=args.no_period,
+    )  # fmt: skip
+    period = f"{_day_first(info.period_start)} – {_day_first(info.period_end)}"
+    return Result(f"Assessment {info.name}: {info.id}, period {period}; laptops take it at their next sync", admin.as_dict(info))
+
+
+def _day_first(iso_day: str | None) -> str:
+    return f"{iso_day[8:10]}/{iso_day[5:7]}/{iso_day[:4]}" if iso_day else "?"
+
+
+_DAY_FIRST = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*")
+
+
+def _date(text: str) -> str:
+    """A day as the service keeps it (2026-11-01), from 01/11/2026 as England writes it, or as
+    2026-11-01; anything else is passed on for the service's own check to name it."""
+    day_first = _DAY_FIRST.fullmatch(text)
+    if day_first is None:
+        return text.strip()
+    day, month, year = (int(part) for part in day_first.groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return text.strip()  # 31/02/2026: the check names it as it was typed
+
+
 def _assessment_list(session: Session, _args: argparse.Namespace) -> Result:
     rows = admin.list_assessments(session)
     lines = [f"{r.id}  {r.name}  {r.period_start or '?'} – {r.period_end or '?'}  team: {len(r.team)}" for r in rows]
@@ -218,10 +252,16 @@ def _parser() -> argparse.ArgumentParser:
     add = leaf(assessments, "add", _assessment_add, "add an assessment")
     add.add_argument("name")
     add.add_argument("--id", default=None, help="adopt an assessment made on a laptop: its id, as the app shows it")
-    add.add_argument("--from", dest="start", default=None, metavar="DATE")
-    add.add_argument("--to", dest="end", default=None, metavar="DATE")
+    add.add_argument("--from", dest="start", type=_date, default=None, metavar="DATE", help="first day, e.g. 01/11/2026")
+    add.add_argument("--to", dest="end", type=_date, default=None, metavar="DATE", help="last day, e.g. 30/11/2026")
     add.add_argument("--framework", default=None, metavar="KEY")
     add.add_argument("--allow-same-name", action="store_true", help="add it even if one of that name and those dates exists")
+    change = leaf(assessments, "set", _assessment_set, "rename an assessment or set its period; laptops take it at their next sync")
+    change.add_argument("assessment", metavar="ID")
+    change.add_argument("--name", default=None)
+    change.add_argument("--from", dest="start", type=_date, default=None, metavar="DATE", help="first day, e.g. 01/11/2026")
+    change.add_argument("--to", dest="end", type=_date, default=None, metavar="DATE", help="last day, e.g. 30/11/2026")
+    change.add_argument("--no-period", action="store_true", help="clear the period (with --from/--to: only those)")
     leaf(assessments, "list", _assessment_list, "list assessments")
 
     team = areas.add_parser("team", help="who is in an assessment's team").add_subparsers(dest="team_command", required=True)

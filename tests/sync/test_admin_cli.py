@@ -89,6 +89,19 @@ def test_the_same_assessment_typed_twice_is_refused_unless_asked_for(admin: Admi
     assert len(data(admin, "assessment", "list")) == 3
 
 
+def test_an_assessments_period_and_name_are_set_later_written_day_first(admin: Admin) -> None:
+    made = data(admin, "assessment", "add", "Northshire ICS")
+    code, out, err = admin("assessment", "set", made["id"], "--from", "01/11/2026", "--to", "30/11/2026")  # type: ignore[index]
+    assert code == 0, err
+    assert out.strip() == f"Assessment Northshire ICS: {made['id']}, period 01/11/2026 – 30/11/2026; laptops take it at their next sync"  # type: ignore[index]
+    renamed = data(admin, "assessment", "set", made["id"], "--name", "North Shire ICS", "--to", "2026-12-04")  # type: ignore[index]
+    assert (renamed["name"], renamed["period_start"], renamed["period_end"]) == ("North Shire ICS", "2026-11-01", "2026-12-04")  # type: ignore[index]
+    cleared = data(admin, "assessment", "set", made["id"], "--no-period")  # type: ignore[index]
+    assert (cleared["period_start"], cleared["period_end"]) == (None, None)  # type: ignore[index]
+    dated = data(admin, "assessment", "add", "Eastshire ICS", "--from", "2/3/2027", "--to", "31/03/2027")
+    assert (dated["period_start"], dated["period_end"]) == ("2027-03-02", "2027-03-31")  # type: ignore[index]
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -101,6 +114,9 @@ def test_the_same_assessment_typed_twice_is_refused_unless_asked_for(admin: Admi
         (["assessment", "add", "Westshire ICS", "--framework", "nonsense@9"], "nonsense@9"),
         (["assessment", "add", "Westshire ICS", "--id", "not-an-id"], "not an assessment id"),
         (["inspector", "add", ""], "name"),
+        (["assessment", "set", "0190b2c4-0000-7000-8000-000000000000", "--name", "Westshire ICS"], "No assessment"),
+        (["assessment", "set", "0190b2c4-0000-7000-8000-000000000000"], "--from"),
+        (["assessment", "add", "Westshire ICS", "--from", "31/02/2026"], "31/02/2026"),
     ],
 )
 def test_a_mistake_is_an_error_in_words_with_exit_1_and_changes_nothing(admin: Admin, args: list[str], words: str) -> None:

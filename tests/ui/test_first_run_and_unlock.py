@@ -13,6 +13,7 @@ from fieldapp.storage import keys
 from fieldapp.vault import Vault
 
 from ui.app import AppController
+from ui.assessment_dialog import AssessmentDialog
 from ui.first_run import FirstRunWizard
 from ui.passphrase import acceptable, strength
 from ui.state import AppState
@@ -143,8 +144,15 @@ def test_the_whole_app_records_locks_and_finds_everything_after_unlocking_with_t
     qtbot.addWidget(main)
     qtbot.keyClicks(main.new_assessment_name, "Northshire ICS")
     qtbot.keyClick(main.new_assessment_name, Qt.Key.Key_Return)
+    dialog = main.assessment_panel.findChild(AssessmentDialog)
+    qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
+    qtbot.keyClicks(dialog.start, "1/11/2026")
+    qtbot.keyClick(dialog.start, Qt.Key.Key_Return)  # the period asked for with the name
     settle(qtbot, state)
     qtbot.waitUntil(lambda: main.assessments.count() == 1)
+    assert state.vault.assessments.list()[0].period_start == "2026-11-01"
+    main.activateWindow()  # as a desktop does when a dialog closes (offscreen does not)
+    qtbot.waitUntil(main.isActiveWindow)
     main.new_actions["observation"].trigger()
     settle(qtbot, state)
     qtbot.keyClicks(main.editor._fields["notes"], "winter plan discussed")

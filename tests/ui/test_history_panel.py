@@ -8,13 +8,14 @@ import dataclasses
 from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 from vault_fixtures import sample_contents
 
 from fieldapp.vault import Vault
 
 from ui.main_window import MainWindow
+from ui.menus import shortcut_rows
 from ui.state import AppState
 
 START = datetime(2026, 11, 21, 14, 30, 5, tzinfo=timezone.utc)
@@ -112,3 +113,36 @@ def test_restore_asks_first_naming_what_changes_enter_cancels_and_undo_puts_the_
     qtbot.waitUntil(lambda: window.editor._fields["notes"].toPlainText() == "The newer words.")
     assert len(state.vault.history.revisions(record_id)) == 4  # history only grows
     assert not window.undo_bar.isVisible()  # undoing is not itself offered for undoing
+
+
+def test_ctrl_h_brings_the_history_into_view_with_the_keyboard_in_its_versions(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record_id = _versions(state.vault, window._assessment_id, [(600, "Second words.")])
+    _open(qtbot, window, state, record_id, 2)
+    window.resize(1366, 700)  # the editor pane is shorter than the record: its history is below the fold
+    notes = window.editor._fields["notes"]
+    notes.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is notes)
+    history, area = window.editor.history.revisions, window.editor_area
+
+    def in_sight() -> bool:
+        top = history.mapTo(area.widget(), history.rect().topLeft()).y()
+        shown = area.verticalScrollBar().value()
+        return shown <= top < shown + area.viewport().height()
+
+    qtbot.waitUntil(lambda: not in_sight())
+    qtbot.keyClick(notes, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is history)
+    assert history.currentRow() == 0 and in_sight()
+    assert ("View", "History", "Ctrl+H") in shortcut_rows(window.menuBar())  # Help → Keyboard shortcuts lists it
+    assert window.actions_by_name["history"] in window.table.actions()  # and the list's right-click menu has it
+
+
+def test_history_lines_wrap_to_the_pane_with_the_whole_line_in_their_tooltip(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record_id = _versions(state.vault, window._assessment_id, [(600, "Second words.")])
+    _open(qtbot, window, state, record_id, 2)
+    history = window.editor.history.revisions
+    history.setFixedWidth(180)  # narrower than any line
+    qtbot.waitUntil(lambda: history.visualItemRect(history.item(0)).height() > 2 * history.fontMetrics().height())
+    assert history.horizontalScrollBar().maximum() == 0  # nothing to scroll sideways for
+    item = history.item(0)
+    assert item.toolTip().startswith(item.text() + "\n")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QCheckBox, QComboBox, QLineEdit
 
 from fieldapp import domain
 from fieldapp.dates import parse_when
@@ -59,8 +59,13 @@ def type_row(qtbot, table: RowTable, cells: list[str]) -> None:  # noqa: ANN001
 def add_assessment(qtbot, window: MainWindow, state: AppState, name: str = "Northshire ICS") -> None:  # noqa: ANN001
     qtbot.keyClicks(window.new_assessment_name, name)
     qtbot.keyClick(window.new_assessment_name, Qt.Key.Key_Return)
+    # Enter asks for the period too; Enter again starts it without one.
+    qtbot.waitUntil(lambda: isinstance(QApplication.focusWidget(), QLineEdit) and QApplication.focusWidget().accessibleName() == "First day")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     settle(qtbot, state)
     qtbot.waitUntil(lambda: window.assessments.count() == 1 and window.assessments.currentItem() is not None)
+    window.activateWindow()  # as a desktop does when a dialog closes (offscreen does not)
+    qtbot.waitUntil(window.isActiveWindow)
 
 
 def test_an_assessment_is_created_by_typing_its_name(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
@@ -236,9 +241,15 @@ def test_the_coverage_grid_counts_evidence_and_a_cell_filters_the_list(qtbot, wi
     qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=3_000)
 
 
-def test_the_list_filters_by_theme_statement_category_and_date_together_with_the_words(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
-    from PySide6.QtCore import QDate
+def type_day(qtbot, edit: QLineEdit, text: str) -> None:  # noqa: ANN001
+    """Into a date filter by keyboard, as a person does: select what is there, type, Enter."""
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
 
+
+def test_the_list_filters_by_theme_statement_category_and_date_together_with_the_words(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     add_assessment(qtbot, window, state)
     assessment_id = window._assessment_id
     vault = state.vault
@@ -265,16 +276,69 @@ def test_the_list_filters_by_theme_statement_category_and_date_together_with_the
     filters.clear()
     filters.category.setCurrentIndex(filters.category.findData("observation"))
     qtbot.waitUntil(lambda: shown() == {"Board in October", "Board in November"})
-    filters.date_from.setDate(QDate(2026, 11, 1))
+    type_day(qtbot, filters.date_from, "1/11/2026")
     qtbot.waitUntil(lambda: shown() == {"Board in November"})
     filters.clear()
-    filters.date_to.setDate(QDate(2026, 11, 19))
+    type_day(qtbot, filters.date_to, "19 Nov 2026")
     filters.statement.setCurrentIndex(filters.statement.findData("safe-systems-pathways-transitions"))
     qtbot.waitUntil(lambda: shown() == set())  # the forum was on the 20th
     filters.clear()
     qtbot.keyClicks(window.search_box, "winter")
     qtbot.waitUntil(lambda: shown() == {"Board in October", "Board in November", "Partnership forum"})
     assert all(w.accessibleName() for w in (filters.theme, filters.statement, filters.category, filters.date_from, filters.date_to))
+
+
+def test_a_day_typed_into_the_from_filter_and_enter_narrows_the_list_and_empty_means_any_day(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    add_assessment(qtbot, window, state)
+    for title, held_at in (("November board", "2026-11-20"), ("December board", "2026-12-01T10:00"), ("January forum", "2027-01-12")):
+        state.vault.records.create(window._assessment_id, domain.Observation(title=title, held_at=held_at))
+    window.refresh_list()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3)
+    since = window.list_filters.date_from
+    assert (since.text(), since.placeholderText()) == ("", "any") and "lowest" not in since.toolTip()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # the From label's letter
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is since)
+
+    def shown() -> set[str]:
+        settle(qtbot, state)
+        return {window.model.summary(row).title for row in range(window.model.rowCount())}
+
+    type_day(qtbot, since, "01/12/2026")
+    qtbot.waitUntil(lambda: shown() == {"December board", "January forum"})
+    assert since.text() == "01/12/2026"
+    type_day(qtbot, since, "the first of never")
+    assert since.text() == "the first of never" and "Gathered on or after:" in window.statusBar().currentMessage()
+    assert shown() == {"December board", "January forum"}  # the last day taken still holds
+    qtbot.keyClick(since, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(since, Qt.Key.Key_Delete)
+    qtbot.keyClick(since, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: shown() == {"November board", "December board", "January forum"})
+    assert since.text() == ""
+
+
+def test_an_empty_date_filters_calendar_opens_at_today_or_in_the_assessments_period(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    from datetime import date
+
+    add_assessment(qtbot, window, state)
+    since = window.list_filters.date_from
+    since.setFocus()
+    qtbot.keyClick(since, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: since.calendar is not None and since.calendar.isVisible())
+    assert since.calendar.selectedDate().toPython() == date.today()  # no period: today, not January 2000
+    qtbot.keyClick(since.calendar, Qt.Key.Key_Escape)
+    state.vault.assessments.set_period(window._assessment_id, "2020-03-02", "2020-03-27")
+    window.load()
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.list_filters.date_to.empty_day == date(2020, 3, 27))
+    since.setFocus()
+    qtbot.keyClick(since, Qt.Key.Key_F4)
+    qtbot.waitUntil(lambda: since.calendar.isVisible())
+    assert since.calendar.selectedDate().toPython() == date(2020, 3, 2)
+    qtbot.keyClick(since.calendar.findChild(QAbstractItemView), Qt.Key.Key_Return)  # the grid has the keyboard: Enter picks the day
+    settle(qtbot, state)
+    assert since.text() == "02/03/2020" and window.list_filters.date_range == ("2020-03-02", None)
 
 
 def test_the_list_shows_dates_day_first_and_sorts_them_as_dates(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
@@ -291,8 +355,6 @@ def test_the_list_shows_dates_day_first_and_sorts_them_as_dates(qtbot, window: M
 
 def test_a_day_picked_from_the_calendar_keeps_the_time_typed_and_is_saved(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     from datetime import date
-
-    from PySide6.QtWidgets import QAbstractItemView
 
     add_assessment(qtbot, window, state)
     window.new_actions["observation"].trigger()

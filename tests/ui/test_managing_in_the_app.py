@@ -143,6 +143,63 @@ def test_an_attachment_is_removed_only_after_saying_yes_and_the_records_history_
 # -- assessments -------------------------------------------------------------------------------------
 
 
+def type_where_focused(qtbot, text: str) -> None:  # noqa: ANN001
+    qtbot.keyClicks(QApplication.focusWidget(), text)
+
+
+def press_where_focused(qtbot, key: Qt.Key) -> None:  # noqa: ANN001
+    qtbot.keyClick(QApplication.focusWidget(), key)
+
+
+def new_assessment_dialog(qtbot, window: MainWindow) -> AssessmentDialog:  # noqa: ANN001
+    qtbot.waitUntil(lambda: any(d.isVisible() and d.windowTitle() == "New assessment" for d in window.findChildren(AssessmentDialog)))
+    return next(d for d in window.findChildren(AssessmentDialog) if d.isVisible())
+
+
+def test_a_name_typed_in_the_new_assessment_box_and_enter_asks_for_its_period_before_it_starts(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    box = window.assessment_panel.name
+    box.setFocus()
+    qtbot.keyClicks(box, "Westshire ICS")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    dialog = new_assessment_dialog(qtbot, window)
+    assert dialog.name.text() == "Westshire ICS" and not dialog.name.isReadOnly()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.start)  # the name is typed: the period is next
+    type_where_focused(qtbot, "1/12/2026")
+    press_where_focused(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.end
+    type_where_focused(qtbot, "19 Dec 2026")
+    press_where_focused(qtbot, Qt.Key.Key_Return)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) and window.assessments.count() == 2)  # closed, and gone
+    made = next(row for row in state.vault.assessments.list() if row.name == "Westshire ICS")
+    assert (made.period_start, made.period_end, made.on_service) == ("2026-12-01", "2026-12-19", False)
+    qtbot.waitUntil(lambda: window._assessment_id == made.id and window.assessments.currentItem().text() == "Westshire ICS")
+    assert box.text() == ""
+
+
+def test_file_new_assessment_asks_for_the_name_and_period_in_one_dialog(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    window.actions_by_name["new_assessment"].trigger()
+    dialog = new_assessment_dialog(qtbot, window)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.name)
+    type_where_focused(qtbot, "Eastshire ICS")
+    press_where_focused(qtbot, Qt.Key.Key_Tab)
+    type_where_focused(qtbot, "30/11/2026")
+    press_where_focused(qtbot, Qt.Key.Key_Tab)
+    type_where_focused(qtbot, "1/11/2026")
+    press_where_focused(qtbot, Qt.Key.Key_Return)
+    settle(qtbot, state)
+    assert dialog.isVisible() and "ends before it starts" in dialog.status.text()  # nothing made yet
+    assert [row.name for row in state.vault.assessments.list()] == ["Northshire ICS"]
+    dialog.end.setFocus()
+    qtbot.keyClick(dialog.end, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    type_where_focused(qtbot, "18/12/2026")
+    press_where_focused(qtbot, Qt.Key.Key_Return)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog))
+    made = next(row for row in state.vault.assessments.list() if row.name == "Eastshire ICS")
+    assert (made.period_start, made.period_end) == ("2026-11-30", "2026-12-18")
+
+
 def test_an_assessment_on_this_laptop_is_renamed_and_given_a_period_typed_day_first(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     window.actions_by_name["assessment_details"].trigger()
     dialog = window.findChild(AssessmentDialog)

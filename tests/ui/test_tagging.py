@@ -17,6 +17,7 @@ from fieldapp.vault import Vault
 from ui.editor import RecordEditor
 from ui.main_window import MainWindow
 from ui.state import AppState
+from ui.tagging import PASSAGE_TAGGED
 from ui.theme import colors
 
 
@@ -142,6 +143,35 @@ def test_tag_selected_text_waits_for_a_statement_and_says_how_then_marks_the_pas
 
 
 # -- by keyboard, in the window ---------------------------------------------------------------------
+
+
+def test_a_statement_only_a_passage_is_tagged_with_shows_partly_ticked_and_space_ticks_it_whole(qtbot, editor: RecordEditor, vault: Vault) -> None:  # noqa: ANN001
+    notes = editor._fields["notes"]
+    text = notes.toPlainText()
+    cursor = notes.textCursor()
+    start = len(text[: text.index("no respite care")].encode("utf-16-le")) // 2  # Qt counts UTF-16 units
+    cursor.setPosition(start)
+    cursor.setPosition(start + len("no respite care"), QTextCursor.MoveMode.KeepAnchor)
+    notes.setTextCursor(cursor)
+    panel = editor.tag_panel
+    panel.tree.setCurrentItem(statement_item(editor, "equity-in-experience-outcomes"))
+    qtbot.mouseClick(panel.tag_passage, Qt.MouseButton.LeftButton)
+    settle(qtbot, editor)
+    item = statement_item(editor, "equity-in-experience-outcomes")
+    qtbot.waitUntil(lambda: item.checkState(0) == Qt.CheckState.PartiallyChecked)
+    assert item.toolTip(0).startswith(PASSAGE_TAGGED) and "a passage is tagged" in PASSAGE_TAGGED.lower()
+    assert [link.passage is not None for link in vault.records.get(editor.record_id).links] == [True]  # the record itself is not tagged
+    others = [i.checkState(0) for i in panel._statement_items() if i is not item]
+    assert set(others) == {Qt.CheckState.Unchecked}
+
+    panel.tree.setFocus()
+    panel.tree.setCurrentItem(item)
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Space)
+    settle(qtbot, editor)
+    qtbot.waitUntil(lambda: statement_item(editor, "equity-in-experience-outcomes").checkState(0) == Qt.CheckState.Checked)
+    links = vault.records.get(editor.record_id).links
+    assert sorted(link.passage is None for link in links) == [False, True]  # the whole record, and the passage still
+    assert not statement_item(editor, "equity-in-experience-outcomes").toolTip(0).startswith(PASSAGE_TAGGED)
 
 
 def test_ctrl_t_then_down_goes_into_the_statements_and_space_tags_the_record(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001

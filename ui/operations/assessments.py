@@ -1,4 +1,4 @@
-"""Operations on assessments: list them, start one by name, archive or bring one back."""
+"""Operations on assessments: list them, start one by name and period, archive or bring one back."""
 
 from __future__ import annotations
 
@@ -16,8 +16,12 @@ def list_assessments(state: AppState) -> QueryOp[tuple[AssessmentRow, ...]]:
     return QueryOp(state, lambda vault: vault.assessments.list())
 
 
-def create_assessment(state: AppState, name: str, *, initiator: object) -> VaultOp:
-    return VaultOp(state, lambda vault: vault.assessments.create(name), initiator=initiator)
+def create_assessment(
+    state: AppState, name: str, period: tuple[str | None, str | None] = (None, None), *, initiator: object
+) -> VaultOp:
+    """Start an assessment with its period (ISO days, either may be None)."""
+    start, end = period
+    return VaultOp(state, lambda vault: vault.assessments.create(name, period_start=start, period_end=end), initiator=initiator)
 
 
 def set_archived(state: AppState, assessment_id: str, archived: bool, *, initiator: object) -> VaultOp:
