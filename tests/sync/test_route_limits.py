@@ -4,7 +4,6 @@ chunks, which take large bodies."""
 
 from __future__ import annotations
 
-import requests
 from sync_fixtures import Service, api_url, raw_device, refused
 
 from sync import protocol
@@ -15,7 +14,7 @@ EXAMPLE_PARAMS = {"assessment_id": "0190a3f0-0000-7000-8000-000000000000", "sha2
 
 
 def operations(service: Service) -> list[tuple[str, str]]:
-    document = requests.get(api_url(service, "/openapi.json"), timeout=30).json()
+    document = service.http("GET", api_url(service, "/openapi.json"), timeout=30).json()
     return [(method, path) for path, item in document["paths"].items() for method in item]
 
 
@@ -27,7 +26,7 @@ def test_only_push_and_chunk_uploads_take_a_body_over_the_small_limit(service: S
     assert LARGE <= set(listed) and len(listed) > len(LARGE)
     for method, path in listed:
         url = f"{service.url}{path.format(**EXAMPLE_PARAMS)}"
-        answer = requests.request(method, url, data=b"x" * (small + 1), headers={**device.headers, "Content-Type": "application/json"}, timeout=60)
+        answer = service.http(method, url, data=b"x" * (small + 1), headers={**device.headers, "Content-Type": "application/json"}, timeout=60)
         if (method, path) in LARGE:
             assert answer.status_code != 413 and answer.status_code < 500, (method, path, answer.text[:300])
         else:
