@@ -17,6 +17,7 @@ from fieldapp import records
 from fieldapp.storage import backup, keys, migrate, sqlcipher
 from fieldapp.errors import BackupError, VaultDamaged, VaultTooNew
 from fieldapp.links import passage_of
+from fieldapp.replication import exchange
 from fieldapp.storage.models import Base
 from fieldapp.vault import Vault
 
@@ -44,14 +45,22 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0008(connection: sa.Connection) -> None:
+    """Undo 0009: revisions without the index of what was sent and refused."""
+    connection.exec_driver_sql("DROP INDEX ix_revisions_sent_state")
+    connection.exec_driver_sql("CREATE INDEX ix_revisions_pushed ON revisions (pushed)")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0008'")
+
+
 def _back_to_0007(connection: sa.Connection) -> None:
-    """Undo 0008: no assessment archived on this laptop."""
+    """Undo 0009 and 0008: no assessment archived on this laptop."""
+    _back_to_0008(connection)
     connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN archived")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0007'")
 
 
 def _back_to_0006(connection: sa.Connection) -> None:
-    """Undo 0008 and 0007: devices named by one label, no inspector apart."""
+    """Undo 0009, 0008 and 0007: devices named by one label, no inspector apart."""
     _back_to_0007(connection)
     connection.exec_driver_sql("ALTER TABLE devices DROP COLUMN inspector")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0006'")
@@ -274,3 +283,14 @@ def test_a_vault_at_schema_0007_shows_every_assessment_and_can_archive_one(tmp_p
     v.assessments.set_archived(ids[1], True)
     assert [a.archived for a in v.assessments.list()] == [False, True]
     v.lock()
+
+
+def test_the_sync_status_counts_what_waits_and_what_was_refused_from_an_index_alone(vault: Vault) -> None:
+    # Read after every autosave: a scan of the revisions' encrypted pages took 0.3 s at ten thousand records.
+    with vault.transaction("explaining") as session:
+        connection = session.connection()
+        for statement in (exchange.COUNT_WAITING, exchange.COUNT_REFUSED):
+            compiled = statement.compile(dialect=connection.dialect)
+            params = tuple(compiled.construct_params()[name] for name in compiled.positiontup or ())
+            plan = " ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params))
+            assert "COVERING INDEX ix_revisions_sent_state" in plan, plan

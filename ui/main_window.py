@@ -478,7 +478,9 @@ class MainWindow(QMainWindow):
         else:
             self._search_timer.start()
 
-    def refresh_list(self) -> None:
+    def refresh_list(self, *, with_sync_status: bool = False) -> None:
+        """Ask for the list's rows. with_sync_status: after a sync, read the sync status in the same
+        moment and show both together (the status costs a count over the whole vault: not per keystroke)."""
         filtered, self._filter_changed = self._filter_changed, False
         self._query_generation += 1
         generation = self._query_generation
@@ -498,11 +500,14 @@ class MainWindow(QMainWindow):
             date_to=date_to,
             count=True,
         )
-        # The sync status is read with the rows and shown with them: the list's sync column and
-        # the status bar never say different things about the same moment.
-        record_ops.search_with_sync_status(self._state, query).success(
-            lambda found: self._show_results(generation, found[0], filtered=filtered, sync_status=found[1])
-        ).run_in_background()
+        if with_sync_status:  # the list's sync column and the status bar then say the same thing
+            record_ops.search_with_sync_status(self._state, query).success(
+                lambda found: self._show_results(generation, found[0], filtered=filtered, sync_status=found[1])
+            ).run_in_background()
+        else:
+            record_ops.search(self._state, query).success(
+                lambda results: self._show_results(generation, results, filtered=filtered)
+            ).run_in_background()
 
     def _kinds(self) -> tuple[str, ...]:
         kind = self.kind_filter.currentData()
@@ -613,9 +618,9 @@ class MainWindow(QMainWindow):
         if initiator is self or initiator is self.editor or initiator is self.assessment_panel:
             return  # our own echo: already shown
         if changes.records or changes.assessments:
-            # The list (with the sync status) is asked for at once, ahead of the status the sync
-            # controller reads for itself, so the status bar never runs ahead of the list.
-            self.refresh_list()
+            # After a sync, the list (with the sync status) is asked for at once, ahead of the status
+            # the sync controller reads for itself, so the status bar never runs ahead of the list.
+            self.refresh_list(with_sync_status=initiator is self.sync)
             self.load()
 
     def _select(self, record_id: str) -> None:

@@ -165,6 +165,10 @@ class Revision(Base):
     """An immutable, signed snapshot of a record; id = SHA-256 of its canonical body."""
 
     __tablename__ = "revisions"
+    __table_args__ = (
+        # Covering: the sync status counts what waits and what was refused from the index alone.
+        Index("ix_revisions_sent_state", "pushed", "rejected"),
+    )
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String, unique=True)
     record_id: Mapped[str] = mapped_column(String, index=True)
@@ -174,7 +178,7 @@ class Revision(Base):
     device_id: Mapped[str] = mapped_column(String)
     created_at: Mapped[str] = mapped_column(String)
     deleted: Mapped[bool] = mapped_column(default=False)
-    pushed: Mapped[bool] = mapped_column(default=False, index=True)  # the service holds it
+    pushed: Mapped[bool] = mapped_column(default=False)  # the service holds it (indexed with rejected, below)
     rejected: Mapped[str | None] = mapped_column(String)  # "code: reason" when the service refused it
     # A pulled auto-merge not yet recomputed from its parents (they may come in a later page):
     # settle() checks it once the record's graph is whole, and it is never adopted before.

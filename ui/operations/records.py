@@ -46,6 +46,10 @@ def delete_record(state: AppState, record_id: str, *, initiator: object) -> Vaul
     return VaultOp(state, lambda vault: vault.records.delete(record_id), initiator=initiator)
 
 
+def search(state: AppState, query: Query) -> QueryOp[Results]:
+    return QueryOp(state, lambda vault: vault.search(query))
+
+
 def search_with_sync_status(state: AppState, query: Query) -> QueryOp[tuple[Results, tuple[Any, bool]]]:
     """The evidence list's rows, with the sync status read in the same moment: the list's sync
     column and the status bar never say different things (see SyncController.show_status)."""
