@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for the README's two commands, from a fresh Debian 12 machine with Python 3.11:
 #   bash packaging/dev.sh app [ARGS...]    run the desktop app (python -m ui ARGS...), with a local central service
-#   bash packaging/dev.sh test [ARGS...]   run the whole test suite (pytest arguments pass through)
+#   bash packaging/dev.sh test [ARGS...]   run the whole test suite on every core (pytest arguments pass through)
 # It installs what is missing (python3-venv, Qt's system libraries), makes .venv in the repo,
 # and installs the project with the pinned dependencies only when pyproject.toml or the lock changed.
 # Works from any directory. PYTHON=/path/to/python3.11 chooses the interpreter for a new .venv.
@@ -244,6 +244,14 @@ case "$command_name" in
     done
     cd "$root"
     export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+    # On every core (pytest-xdist): PostgreSQL tests stay together on one worker (tests/conftest.py),
+    # since a transaction open in one would hold back what another's pull may read. Say -n 0, or
+    # FIELDAPP_TEST_WORKERS=0, for one process (a debugger, -x, a single test).
+    workers=${FIELDAPP_TEST_WORKERS:-auto}
+    for arg in "${args[@]+"${args[@]}"}"; do
+      case "$arg" in -n | -n* | --numprocesses* | --co | --collect-only | --pdb | --trace) workers=0 ;; esac
+    done
+    [ "$workers" != 0 ] && args=(-n "$workers" --dist loadgroup "${args[@]+"${args[@]}"}")
     exec "$venv/bin/python" -m pytest "${args[@]+"${args[@]}"}"
     ;;
   app)

@@ -24,6 +24,7 @@ INSTANCE_HEADER = "Fieldapp-Instance"
 # clients that name it (older ones refuse unknown fields); older services ignore the header.
 FEATURES_HEADER = "Fieldapp-Features"
 F_DEVICE_INSPECTOR = "device-inspector"  # pulled devices name their inspector apart from the laptop
+F_HELD_BACK = "held-back"  # a pull's last page says whether committed revisions wait behind an open transaction
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -211,6 +212,9 @@ class PullResponse(Wire):
     frameworks: list[str]  # framework keys the service can send (GET /frameworks/{key})
     cursor: str  # opaque: send it back unchanged
     more: bool  # another page is ready now
+    # Only with F_HELD_BACK: revisions already stored wait behind a transaction still open elsewhere
+    # on the database (the cursor never passes one, DESIGN section 6); they are ready in a moment.
+    held_back: bool | None = None
 
 
 # -- attachments -----------------------------------------------------------------------------------

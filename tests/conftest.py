@@ -12,6 +12,15 @@ from vault_fixtures import assessment_id, recovery_key, small_disk, vault, vault
 from sync_fixtures import inprocess_sqlite_service, laptop_templates, make_device, service, socket_service, sqlite_service  # noqa: E402,F401
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, every PostgreSQL test runs on one worker, one at a time: the service's
+    pull cursor waits for the oldest open transaction of the whole server (DESIGN section 6), so a
+    test in one worker holding a transaction open would stall another worker's pulls."""
+    for item in items:
+        if "postgres" in item.nodeid or "postgres_schema" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("postgresql"))
+
+
 def postgres_url() -> str:
     """The PostgreSQL URL for server tests, or a visible skip saying how to get one."""
     url = os.environ.get("FIELDAPP_TEST_DATABASE_URL")

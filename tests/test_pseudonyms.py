@@ -3,7 +3,6 @@ flagged with the reason, before it is saved and synced; typical pseudonyms pass 
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
@@ -77,8 +76,7 @@ def test_the_first_names_ship_as_data_beside_the_framework_a_few_hundred_of_them
     assert not names & {"person", "carer", "service", "user", "patient", "staff", "leader", "partner", "mr", "mrs"}
 
 
-def test_a_long_paste_into_the_pseudonym_is_checked_quickly() -> None:
-    text = "Person A attended with their carer. " * 3000
-    started = time.monotonic()
-    assert real_name_warning(text) is None
-    assert time.monotonic() - started < 1.0
+def test_a_long_paste_into_the_pseudonym_is_checked_and_found_to_be_pseudonyms() -> None:
+    # Its speed is measured by `python -m bench vault` (pseudonym_paste_ms), not timed here.
+    assert real_name_warning("Person A attended with their carer. " * 3000) is None
+    assert real_name_warning("Person A attended with their carer. " * 3000 + "Margaret Thompson") is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
+import time
 from collections.abc import Callable, Iterator
 from collections import deque
 from contextlib import contextmanager
@@ -39,6 +40,10 @@ FORBIDDEN_NEXT = (
     "Your work is safe on this laptop. Ask the service's administrator to add you to that assessment's team; "
     "the next sync then sends it."
 )
+# A pull's last page may say revisions wait behind a transaction open on the service's database
+# (protocol.F_HELD_BACK): ask again this often, at most this many times (two seconds), then sync ends.
+HELD_BACK_WAIT_S = 0.25
+HELD_BACK_WAITS = 8
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 DAMAGED_CHUNK = (
     "Part of an attachment of {size} arrived damaged on the way; what had arrived whole is kept, "
@@ -237,7 +242,7 @@ class SyncEngine:
     def _pull(self, cursor: str | None, keys: dict[str, bytes], *, own: bool = False) -> None:
         """Pages in order; the next page is fetched and its signatures checked (on another core)
         while this one is stored. With `own`, this laptop's own revisions come too (after a restore)."""
-        restarted = False
+        restarted, waits = False, 0
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-pull") as fetcher:
             fetching = fetcher.submit(self._fetch, cursor, keys, own)
             while fetching is not None:
@@ -254,10 +259,23 @@ class SyncEngine:
                     continue
                 # Keys the vault already trusts win over what a page says (a changed key is refused).
                 keys = {**{d[0]: d[1] for d in page.devices}, **keys}
-                fetching = fetcher.submit(self._fetch, answer.cursor, dict(keys), own) if answer.more else None
+                if answer.more:
+                    fetching = fetcher.submit(self._fetch, answer.cursor, dict(keys), own)
+                elif answer.held_back and waits < HELD_BACK_WAITS:
+                    # Stored, but behind a transaction still open on the service's database: ready in
+                    # a moment, and worth the wait rather than a colleague's words next sync.
+                    waits += 1
+                    fetching = fetcher.submit(self._fetch_later, answer.cursor, dict(keys), own)
+                else:
+                    fetching = None
                 self._apply(answer, page)
         if own:
             self.vault.replication.caught_up()
+
+    def _fetch_later(self, cursor: str | None, keys: dict[str, bytes], own: bool) -> tuple[protocol.PullResponse, PulledPage]:
+        time.sleep(HELD_BACK_WAIT_S)
+        self._check_cancel()
+        return self._fetch(cursor, keys, own)
 
     def _fetch(self, cursor: str | None, keys: dict[str, bytes], own: bool) -> tuple[protocol.PullResponse, PulledPage]:
         answer = self.api.pull(cursor, self.page, include_own=own)

@@ -50,8 +50,8 @@ def named(features: str) -> set[str]:
     return {name.strip() for name in features.split(",")}
 
 
-def json_answer(model: protocol.Wire, *, exclude_none: bool = False) -> Response:
+def json_answer(model: protocol.Wire, *, exclude_none: bool = False, exclude: set[str] | None = None) -> Response:
     """A model the service built from checked rows, serialised once: FastAPI would otherwise check
     it again against its response_model (every id and body of a 1,000-revision page) before
     sending. The response_model stays on the route for the OpenAPI document."""
-    return Response(model.model_dump_json(exclude_none=exclude_none), media_type="application/json")
+    return Response(model.model_dump_json(exclude_none=exclude_none, exclude=exclude), media_type="application/json")

@@ -32,10 +32,12 @@ BAD_CURSOR = "That sync cursor was not made by this service. Sync again from the
 
 
 def changes_since(
-    *, connection: sa.Connection, caller: Caller, request: protocol.PullRequest, inspector_apart: bool = False
+    *, connection: sa.Connection, caller: Caller, request: protocol.PullRequest, inspector_apart: bool = False, held_back: bool = False
 ) -> protocol.PullResponse:
     """A page of changes since the request's cursor. `inspector_apart`: the client understands
-    protocol.F_DEVICE_INSPECTOR, so devices carry the inspector's name beside the laptop's label."""
+    protocol.F_DEVICE_INSPECTOR, so devices carry the inspector's name beside the laptop's label.
+    `held_back`: it understands protocol.F_HELD_BACK, so a last page says whether stored revisions
+    wait above the horizon (any transaction open on the database holds it back, not only a push)."""
     positions = decode_cursor(request.cursor)
     horizon = db.visibility_horizon(connection)
     served: list[tuple[int, int, str]] = []  # (xid, seq, id) of rows others pushed
@@ -76,6 +78,7 @@ def changes_since(
         frameworks=framework_keys(connection),
         cursor=encode_cursor({a: p for a, p in positions.items() if a in caller.assessment_ids}),
         more=more,
+        held_back=(not more and _any_held(connection, caller, positions, horizon, request.include_own)) if held_back else None,
     )
 
 
@@ -90,6 +93,12 @@ _ROWS_AFTER = (
     .where(sa.tuple_(Revision.xid, Revision.seq) > _AFTER)
     .order_by(Revision.xid, Revision.seq)
     .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+_HELD = (  # at most a few rows: a device's own rows above the horizon do not count, others' do
+    sa.select(Revision.pushed_by)
+    .where(Revision.assessment_id == sa.bindparam("assessment_id"), Revision.xid >= sa.bindparam("horizon"))
+    .where(sa.tuple_(Revision.xid, Revision.seq) > _AFTER)
+    .limit(20)
 )
 _BODIES = sa.select(Revision.id, Revision.body, Revision.signature).where(Revision.id.in_(_IDS))
 _SIGNER_IDS = sa.select(Revision.device_id).where(Revision.id.in_(_IDS)).distinct()
@@ -110,6 +119,17 @@ _ASSESSMENTS = (
     .where(Assessment.id.in_(_IDS))
     .order_by(Assessment.id)
 )
+
+
+def _any_held(connection: sa.Connection, caller: Caller, positions: dict[str, Position], horizon: int, include_own: bool) -> bool:
+    """Whether a revision this device would be sent is stored but above the horizon."""
+    for assessment_id in sorted(caller.assessment_ids):
+        after = positions.get(assessment_id, (-1, 0))
+        values = {"assessment_id": assessment_id, "horizon": horizon, "after_xid": after[0], "after_seq": after[1]}
+        for row in connection.execute(_HELD, values):
+            if include_own or row.pushed_by != caller.device_id:
+                return True
+    return False
 
 
 def _rows_after(connection: sa.Connection, assessment_id: str, after: Position, horizon: int, limit: int) -> list[sa.Row]:

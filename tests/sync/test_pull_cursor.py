@@ -14,9 +14,10 @@ import random
 import threading
 import time
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
-from sync_fixtures import Device, RawDevice, Service, raw_device, wire
+from sync_fixtures import Device, RawDevice, Service, api_url, colleagues, raw_device, wire
 from vault_fixtures import sample_contents
 
 from fieldapp.revisions.revision import SignedRevision
@@ -231,3 +232,60 @@ def test_a_page_ends_where_the_byte_budget_would_be_passed_and_the_next_starts_t
     held = {r.id for r in newcomer.vault.records.list()}
     reader_records = {r.id for r in reader.vault.records.list()}
     assert held == reader_records and len(held) == len(expected) + 3
+
+
+def _open_transaction_elsewhere(service: Service) -> sa.Connection:
+    """A transaction with an id, open on the service's database as autovacuum's or another
+    client's may be: it holds the visibility horizon back for everything committed after it."""
+    connection = db.writer(service.engine).connect()
+    connection.begin()
+    connection.exec_driver_sql("SELECT pg_current_xact_id()")
+    return connection
+
+
+def test_a_sync_waits_a_moment_for_a_colleagues_revision_held_behind_another_open_transaction(service: Service, make_device) -> None:  # noqa: ANN001
+    if service.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite one writer at a time: a committed revision is never held back")
+    assessment_id, first, second, _ = colleagues(service, make_device)
+    blocker = _open_transaction_elsewhere(service)
+    try:
+        record_id = first.vault.records.create(assessment_id, sample_contents()[0]).value.id
+        assert first.sync().pushed == 1
+        api = _api(second)
+        answer = api.pull(second.vault.replication.cursor(), 50)
+        assert (answer.revisions, answer.more, answer.held_back) == ([], False, True)
+        releasing = threading.Timer(0.6, blocker.rollback)  # ends while the sync waits
+        releasing.start()
+        started = time.monotonic()
+        assert second.sync().pulled == 1
+        releasing.join()
+        assert second.vault.records.get(record_id).content == sample_contents()[0]
+        assert time.monotonic() - started >= 0.5  # it waited; it did not find it by chance before the release
+    finally:
+        blocker.close()
+
+
+def test_a_sync_held_back_for_long_ends_and_the_next_one_brings_the_revision(service: Service, make_device) -> None:  # noqa: ANN001
+    if service.engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite one writer at a time: a committed revision is never held back")
+    assessment_id, first, second, _ = colleagues(service, make_device)
+    blocker = _open_transaction_elsewhere(service)
+    try:
+        record_id = first.vault.records.create(assessment_id, sample_contents()[0]).value.id
+        first.sync()
+        assert second.sync().pulled == 0  # it gave up waiting; nothing was skipped
+    finally:
+        blocker.close()
+    assert second.sync().pulled == 1
+    assert second.vault.records.get(record_id).content == sample_contents()[0]
+
+
+def test_a_client_that_does_not_name_the_feature_gets_no_held_back_field(service: Service, make_device) -> None:  # noqa: ANN001
+    _assessment_id, first, _second, _ = colleagues(service, make_device)
+    link = first.vault.replication.link()
+    assert link is not None
+    headers = {protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION), "Authorization": f"Bearer {link.token}"}
+    for features, has_field in (("", False), (protocol.F_DEVICE_INSPECTOR, False), (protocol.F_HELD_BACK, True)):
+        answer = service.http("POST", api_url(service, "/pull"), json={}, headers={**headers, protocol.FEATURES_HEADER: features})
+        assert answer.status_code == 200, answer.text
+        assert ("held_back" in answer.json()) is has_field, features

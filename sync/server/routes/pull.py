@@ -15,8 +15,8 @@ router = APIRouter(prefix=protocol.API, tags=["sync"], responses=ERRORS)
 @router.post("/pull", response_model=protocol.PullResponse)
 def pull_changes(body: protocol.PullRequest, who: CurrentDevice, service: ServiceDep, features: Features = "") -> Response:
     """Changes since the cursor: revisions of this device's assessments, their signers, assessments, frameworks."""
-    apart = protocol.F_DEVICE_INSPECTOR in named(features)
+    apart, held = protocol.F_DEVICE_INSPECTOR in named(features), protocol.F_HELD_BACK in named(features)
     with service.reading_rows() as connection:
-        answer = pull.changes_since(connection=connection, caller=who, request=body, inspector_apart=apart)
-    # Without the feature no device has an inspector: leave the field out, as older clients refuse it.
-    return json_answer(answer, exclude_none=not apart)
+        answer = pull.changes_since(connection=connection, caller=who, request=body, inspector_apart=apart, held_back=held)
+    # Without a feature its field is left out: older clients refuse fields they do not know.
+    return json_answer(answer, exclude_none=not apart, exclude=None if held else {"held_back"})
