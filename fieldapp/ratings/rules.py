@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from collections.abc import Mapping
 from typing import Any
 
 from fieldapp.errors import FrameworkError, NotFound, RatingsError
