@@ -153,3 +153,9 @@ def test_a_statement_by_category_is_monotone_in_every_category_score(categories:
     assert old is not None and new is not None
     assert new.percent >= old.percent and new.score >= old.score
     assert old.percent == Fraction(sum(categories.values()) * 100, 4 * len(categories))
+
+
+@given(SCORES, st.sampled_from([UP, DOWN]))
+def test_every_result_comes_back_exactly_from_its_json(scores: list[int], rules: Rules) -> None:
+    result = score_set(scores, rules)
+    assert Result.from_json(result.to_json()) == result
