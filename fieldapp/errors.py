@@ -15,7 +15,8 @@
     ├── FrameworkError                          framework data missing, broken or unknown
     ├── Cancelled                               a long operation was cancelled; nothing kept
     ├── ValidationError (ValueError)            input that the domain does not accept
-    │   └── UnreadableDate                      typed text that does not read as a date and time
+    │   ├── UnreadableDate                      typed text that does not read as a date and time
+    │   └── RatingsError                        scores the roll-up cannot take (outside 1–4, none, wrong mode)
     ├── ManagedByService (PermissionError)      the central service owns that (an assessment's name, period)
     └── NotFound (LookupError)                  no such assessment, record, link or attachment
 
@@ -117,6 +118,10 @@ class ValidationError(FieldappError, ValueError):
 
 class UnreadableDate(ValidationError):
     """Typed text that does not read as a date (or a date and time); the message says how to type it."""
+
+
+class RatingsError(ValidationError):
+    """Scores the roll-up does not accept: outside 1–4, none at all, or not of the rules' mode."""
 
 
 class ManagedByService(FieldappError, PermissionError):

@@ -7,10 +7,11 @@ were tagged against. Order is list order only: nothing is numbered by position.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -21,7 +22,7 @@ from fieldapp.errors import FrameworkError, NotFound, ValidationError
 RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
 FORMATS = frozenset({1})
 SCORES = (1, 2, 3, 4)  # the published roll-up divides by 4, so the scale is fixed
-_ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
+_ROUNDING = ("half_up", "half_down", "half_even")  # how an exact half is printed: up, down, or to the even neighbour
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _VERSION = re.compile(r"[0-9]+(\.[0-9]+)*")
 _EXAMPLE = {_SLUG: "learning-culture", _VERSION: "2024.1"}
@@ -63,11 +64,11 @@ class Band:
 class ScoringRules:
     labels: Mapping[int, str] = field(hash=False)  # score → label, for each of 1–4
     bands: tuple[Band, ...]  # in rising order, covering 25–100 %
-    rounding: str  # "half_up" or "half_even": CQC does not say how 62.5 % rounds
+    rounding: str  # "half_up", "half_down" or "half_even": CQC does not say how 62.5 % rounds
 
     def __post_init__(self) -> None:
         if self.rounding not in _ROUNDING:
-            raise FrameworkError(f"unknown rounding {self.rounding!r}; use half_up or half_even.")
+            raise FrameworkError(f"unknown rounding {self.rounding!r}; use half_up, half_down or half_even.")
         ends, scores = [25] + [b.high + 1 for b in self.bands], [b.score for b in self.bands]
         if [b.low for b in self.bands] + [101] != ends or any(a >= b for a, b in zip(ends, ends[1:])):
             raise FrameworkError("rating bands must cover 25–100 % in rising order, without gaps or overlaps.")
@@ -279,22 +280,29 @@ def framework_by_key(key: str) -> Framework:
 
 
 # -- scoring: the published roll-up (sum ÷ (count × 4) → printed percentage → band) --
+# Exact (fractions), like fieldapp.ratings, which holds the whole roll-up over the versioned rules files;
+# these read the framework file's own "scoring" and cannot import it (fieldapp.ratings builds on this module).
 
 
-def percentage(scores: Sequence[int]) -> float:
-    """sum ÷ (count × 4) × 100, for one or more scores from 1 to 4."""
+def percentage(scores: Sequence[int]) -> Fraction:
+    """sum ÷ (count × 4) × 100, exactly, for one or more scores from 1 to 4."""
     if not scores or any(type(s) is not int or s not in SCORES for s in scores):
         raise ValidationError("Scores are whole numbers from 1 to 4, and at least one is needed.")
-    return sum(scores) / (len(scores) * 4) * 100
+    return Fraction(sum(scores) * 100, len(scores) * 4)
 
 
-def printed_percentage(pct: float, rules: ScoringRules) -> int:
-    """The whole percentage that is printed and banded, rounded as the rules say."""
-    # round(…, 9) first so float noise (38.4999…) cannot pull an exact half the wrong way
-    return int(Decimal(repr(round(pct, 9))).quantize(Decimal(1), rounding=_ROUNDING[rules.rounding]))
+def printed_percentage(pct: Fraction | float, rules: ScoringRules) -> int:
+    """The whole percentage that is printed and banded, rounded exactly as the rules say."""
+    # a float is taken at its exact value (62.5 is exactly a half); the roll-up itself never makes one
+    value = Fraction(pct)
+    if rules.rounding == "half_up":
+        return math.floor(value + Fraction(1, 2))
+    if rules.rounding == "half_down":
+        return math.ceil(value - Fraction(1, 2))
+    return round(value)  # half_even: Fraction rounds an exact half to the even neighbour
 
 
-def score_from_percentage(pct: float, rules: ScoringRules) -> int:
+def score_from_percentage(pct: Fraction | float, rules: ScoringRules) -> int:
     """The 1–4 score whose band holds the printed percentage."""
     return _band(printed_percentage(pct, rules), rules).score
 
