@@ -22,9 +22,7 @@ from fieldapp.storage.models import Device
 
 
 def result_data(result: Result | None) -> dict[str, Any] | None:
-    if result is None:
-        return None
-    return {"percent": result.percent_exact(), "shown": result.shown, "score": result.score, "rating": result.rating}
+    return None if result is None else result.to_json()
 
 
 def snapshot_content(row: RatingRow, scores: Mapping[str, Mapping[str, int]], kind: str, taken_on: str, note: str) -> SnapshotContent:
