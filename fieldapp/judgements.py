@@ -327,7 +327,7 @@ class _Setting:
             assessment_id=self.assessment_id, rules=self.rules, rollup=whole, computed_score=computed_score,
             computed_rating=computed_rating, final_score=final, final_rating=final_rating, reason=self.rating_content.reason,
             score=final if final is not None else computed_score, rating=final_rating or computed_rating,
-            differs=final is not None and final != computed_score,
+            differs=final is not None and computed_score is not None and final != computed_score,
             conflict=self.rating_record is not None and self.rating_record.sync_state == "conflict",
         )  # fmt: skip
 

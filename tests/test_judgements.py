@@ -314,3 +314,17 @@ def test_a_snapshot_is_refused_while_a_judgement_is_in_conflict_naming_the_state
         vault.judgements.snapshot(assessment_id, kind="review")
     assert vault.judgements.snapshots(assessment_id) == ()
     assert vault.judgements.get(assessment_id, STAFFING).conflict
+
+
+def test_judgement_only_rules_take_no_scores_and_a_rating_chosen_directly_needs_no_reason(vault: Vault, assessment_id: str) -> None:
+    vault.judgements.save(assessment_id, STAFFING, scored(STAFFING, outcomes=2))  # scored before the rules changed: kept
+    rating = vault.judgements.set_rules(assessment_id, "cqc-ics-judgement-only@1").value
+    assert (rating.computed_score, rating.rollup.overall, rating.rollup.scored) == (None, None, 1)
+    with pytest.raises(ValidationError, match="rate the assessment directly"):
+        vault.judgements.save(assessment_id, SAFEGUARDING, scored(SAFEGUARDING, outcomes=3))
+    kept = vault.judgements.get(assessment_id, STAFFING).content
+    vault.judgements.save(assessment_id, STAFFING, dataclasses.replace(kept, strengths="Rationale only, now"))  # its old score stays
+    chosen = vault.judgements.set_final(assessment_id, 3, "").value
+    assert (chosen.score, chosen.rating, chosen.differs) == (3, "Good", False)  # nothing computed to differ from
+    made = vault.judgements.snapshot(assessment_id).value.content
+    assert (made.final_rating, made.computed_rating, made.overall) == ("Good", "", None)
