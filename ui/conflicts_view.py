@@ -166,13 +166,12 @@ class ConflictsDialog(QDialog):
 
     # -- showing the conflicts --------------------------------------------------------------------
 
-    def load(self, *, show: str = "") -> None:
-        """Read the conflicts again; show: the item whose versions to show first (else the one shown before)."""
-        QueryOp(self._state, read_conflicts).success(lambda result: self._show(result, show)).run_in_background()
+    def load(self) -> None:
+        QueryOp(self._state, read_conflicts).success(self._show).run_in_background()
 
-    def _show(self, result: tuple[list[Shown], dict[str, Signer]], wanted: str = "") -> None:
+    def _show(self, result: tuple[list[Shown], dict[str, Signer]]) -> None:
         self._shown, self._signers = result
-        current = next((row for row, s in enumerate(self._shown) if s.conflict.record_id == wanted), self.records.currentRow())
+        current = self.records.currentRow()
         self.records.clear()
         for shown in self._shown:
             self.records.addItem(QListWidgetItem(shown.conflict.title or "Untitled record"))

@@ -169,7 +169,6 @@ class MainWindow(QMainWindow):
         self.coverage.cell_chosen.connect(self.filter_by_cell)
         self.judgements = JudgementView(self._state)
         self.judgements.open_record.connect(self.open_record)
-        self.judgements.conflicts_requested.connect(lambda item_id: self.open_conflicts(item_id))
         self.judgements.message.connect(lambda words: self.statusBar().showMessage(words, 10_000))
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Evidence, coverage and judgements")
@@ -291,13 +290,12 @@ class MainWindow(QMainWindow):
 
         PreferencesDialog(self._state, user_settings(self._state.settings_file), self).exec()
 
-    def open_conflicts(self, item_id: str = "") -> None:
-        """Sync → Records in conflict; from the judgement view, with that judgement's versions shown."""
+    def open_conflicts(self) -> None:
         if self._conflicts is None:
             self._conflicts = ConflictsDialog(self._state, self)
             self._conflicts.open_record.connect(self.open_record)
             self._conflicts.save_editor = self.editor.save_now
-        self._conflicts.load(show=item_id)
+        self._conflicts.load()
         self._conflicts.show()
         self._conflicts.raise_()
 

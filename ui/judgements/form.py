@@ -47,6 +47,9 @@ class ScoreRow:
         self.key = key
         self.name = QLabel(name, parent)
         self.name.setWordWrap(True)
+        font = self.name.font()
+        font.setItalic(True)
+        self.name.setFont(font)
         self.score = QComboBox(parent)
         self.score.setAccessibleName(f"Score for {name}")
         self.score.addItem("– not scored", None)
@@ -200,32 +203,32 @@ class JudgementForm(QWidget):
         self.conflict_button.setVisible(bool(row.conflict))
 
     def _build_scores(self, keys: list[tuple[str, str]], rules: Any) -> None:
+        """One block per score: what is scored on a line of its own, then score, basis and date
+        side by side (the names are long and the pane is narrow at 1366×768)."""
         if [r.key for r in self._rows] == [k for k, _n in keys]:
             return
         for score_row in self._rows:
             for widget in score_row.widgets():
+                self.scores.removeWidget(widget)
                 widget.deleteLater()
         self._rows = []
         labels = dict(getattr(rules, "labels", {}) or {})
-        header = ("Evidence category" if keys and keys[0][0] != STATEMENT_KEY else "", "Score", "Existing or updated", "Evidence date")
-        for column, words in enumerate(header):
-            if self.scores.itemAtPosition(0, column) is None:
+        if self.scores.itemAtPosition(0, 0) is None:
+            for column, words in enumerate(("Score", "Existing or updated", "Evidence date")):
                 self.scores.addWidget(QLabel(words), 0, column)
-            else:
-                widget = self.scores.itemAtPosition(0, column).widget()
-                if isinstance(widget, QLabel):
-                    widget.setText(words)
-        for line, (key, name) in enumerate(keys, start=1):
+        self.scores_box.setVisible(bool(keys))
+        for index, (key, name) in enumerate(keys):
             score_row = ScoreRow(key, name, labels, self.scores_box)
-            for column, widget in enumerate(score_row.widgets()):
-                self.scores.addWidget(widget, line, column)
+            line = 1 + 2 * index
+            self.scores.addWidget(score_row.name, line, 0, 1, 3)
+            for column, widget in enumerate((score_row.score, score_row.basis, score_row.date)):
+                self.scores.addWidget(widget, line + 1, column)
             score_row.score.currentIndexChanged.connect(lambda _i: self._changed())
             score_row.basis.currentIndexChanged.connect(lambda _i: self._changed())
             score_row.date.textEdited.connect(lambda _t: self._changed())
             self._rows.append(score_row)
-        self.scores.setColumnStretch(0, 2)
-        self.scores.setColumnStretch(1, 2)
-        self.scores.setColumnStretch(3, 1)
+        for column, stretch in enumerate((3, 2, 2)):
+            self.scores.setColumnStretch(column, stretch)
 
     def _fill_key_evidence(self, evidence: Any, chosen: tuple[EvidenceRef, ...]) -> None:
         """Chosen first, then the rest as the core suggests them (passages before whole records)."""
@@ -265,7 +268,9 @@ class JudgementForm(QWidget):
     def content(self) -> JudgementContent:
         """What the form holds, as a judgement's content; UnreadableDate for a date that does not read."""
         assert self._row is not None
-        scores = {}
+        shown = {r.key for r in self._rows}
+        # Scores the form does not show (made under other rules) are kept as they are.
+        scores = {key: entry for key, entry in self._row.content.scores.items() if key not in shown}
         for score_row in self._rows:
             entry = score_row.entry()
             if entry is not None:
@@ -322,7 +327,10 @@ class JudgementForm(QWidget):
 
 def _score_keys(rules: Any, framework: Any, row: Any) -> list[tuple[str, str]]:
     """What is scored: each category that applies to the statement, or the statement as a whole."""
-    if getattr(rules, "mode", "by_category") != "by_category":
+    mode = getattr(rules, "mode", "by_category")
+    if mode == "judgement_only":
+        return []  # the rating is chosen directly: a statement carries its rationale, no score
+    if mode == "by_statement":
         return [(STATEMENT_KEY, "The statement as a whole")]
     applies = getattr(framework, "categories_for", None)
     categories = applies(row.statement_id) if callable(applies) else framework.categories

@@ -22,6 +22,7 @@ from fieldapp.errors import UnreadableDate
 from fieldapp.framework import Framework, framework_by_key
 
 from ui.errors import message_for
+from ui.judgements.conflict import JudgementConflictDialog
 from ui.judgements.dialogs import FinalRatingDialog, RatingHistoryDialog, SnapshotDialog
 from ui.judgements.evidence import EvidencePanel
 from ui.judgements.form import JudgementForm
@@ -35,7 +36,6 @@ SAVE_DELAY_MS = 500  # as the record editor: saved half a second after typing st
 
 class JudgementView(QWidget):
     open_record = Signal(str)  # a record id: open it in the editor
-    conflicts_requested = Signal(str)  # a judgement's item id: show its versions side by side
     message = Signal(str)  # words for the status bar
 
     def __init__(self, state: AppState) -> None:
@@ -316,7 +316,22 @@ class JudgementView(QWidget):
         self.load_statement(statement_id)
 
     def on_form_conflict_requested(self) -> None:
-        statement_id = self.form.statement_id
-        row = self._judgements.get(statement_id or "")
-        if row is not None:
-            self.conflicts_requested.emit(row.id)
+        """Both versions of the judgement side by side; keeping one ends the conflict."""
+        statement_id, assessment_id, framework = self.form.statement_id, self._assessment_id, self._framework
+        if statement_id is None or assessment_id is None or framework is None:
+            return
+        dialog = JudgementConflictDialog(framework.statement(statement_id).name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        labels = dict(self.rating.rules.labels) if self.rating is not None else {}
+        ops.versions(self._state, assessment_id, statement_id).success(
+            lambda found: dialog.show_versions(found, framework, labels)
+        ).run_in_background()
+
+        def keep(take: str) -> None:
+            ops.resolve(self._state, assessment_id, statement_id, take=take, initiator=self).success(
+                lambda _done: (dialog.accept(), self._reload_form(statement_id), self.refresh())
+            ).failure(lambda exc: dialog.refused(message_for(exc))).run_in_background()
+
+        dialog.keep.connect(keep)
+        self.dialog = dialog
+        dialog.open()

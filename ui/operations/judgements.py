@@ -56,3 +56,13 @@ def snapshot(state: AppState, assessment_id: str, *, kind: str, note: str, initi
 def history(state: AppState, assessment_id: str) -> QueryOp[tuple[Any, ...]]:
     """The assessment's rating history: one point per snapshot, oldest first, with its changes of level."""
     return QueryOp(state, lambda vault: vault.judgements.history(assessment_id))
+
+
+def versions(state: AppState, assessment_id: str, statement_id: str) -> QueryOp[tuple[tuple[str, JudgementContent], ...]]:
+    """A judgement in conflict: each colliding version (revision id, content), to show side by side."""
+    return QueryOp(state, lambda vault: vault.judgements.versions(assessment_id, statement_id))
+
+
+def resolve(state: AppState, assessment_id: str, statement_id: str, *, take: str, initiator: object) -> VaultOp:
+    """End a judgement's conflict by keeping one version; the other stays in its history."""
+    return VaultOp(state, lambda vault: vault.judgements.resolve(assessment_id, statement_id, take=take), initiator=initiator)
