@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from fieldapp.context import VaultContext
+from fieldapp.domain import EVIDENCE_KINDS
 from fieldapp.assessments import Assessments
 from fieldapp.framework import framework_by_key
 
@@ -37,9 +38,9 @@ def compute(context: VaultContext, assessment_id: str) -> Coverage:
     assessment = Assessments(context).get(assessment_id)
     framework = framework_by_key(assessment.framework_key)
     sql = sa.text(
-        """SELECT l.statement_id, l.category_id, count(*), count(DISTINCT l.record_id)
+        f"""SELECT l.statement_id, l.category_id, count(*), count(DISTINCT l.record_id)
            FROM links l JOIN records r ON r.id = l.record_id
-           WHERE r.assessment_id = :a AND r.deleted = 0
+           WHERE r.assessment_id = :a AND r.deleted = 0 AND r.kind IN ({", ".join(f"'{k}'" for k in EVIDENCE_KINDS)})
            GROUP BY l.statement_id, l.category_id"""
     )
     with context.transaction("counting coverage") as session:

@@ -14,8 +14,21 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Union
 
 from fieldapp.errors import ValidationError
+from fieldapp.item_kinds import (  # noqa: F401 - the item kinds' content, named here beside the records'
+    ITEM_KINDS,
+    EvidenceRef,
+    ItemContent,
+    JudgementContent,
+    RatingContent,
+    ScoreEntry,
+    SnapshotContent,
+    item_from_dict,
+    item_to_dict,
+)
 
-KINDS = ("observation", "interview", "case_tracking", "focus_group")
+EVIDENCE_KINDS = ("observation", "interview", "case_tracking", "focus_group")
+KINDS = EVIDENCE_KINDS  # the record kinds: evidence (items of the other kinds are not records)
+ALL_KINDS = EVIDENCE_KINDS + ITEM_KINDS
 KIND_LABELS = {
     "observation": "Observation",
     "interview": "Interview",
@@ -161,6 +174,19 @@ def content_class(kind: str) -> type:
         return _CLASSES[kind]
     except KeyError:
         raise ValidationError(f"Unknown record kind {kind!r}; expected one of {', '.join(KINDS)}.") from None
+
+
+def is_item(kind: str) -> bool:
+    """Whether a kind is an assessment-level item (judgement, rating, snapshot) rather than evidence."""
+    return kind in ITEM_KINDS
+
+
+def check_content(kind: str, data: Any) -> None:
+    """Whether a revision's content is valid for its kind, evidence or item (ValidationError if not)."""
+    if is_item(kind):
+        item_from_dict(kind, data)
+    else:
+        from_dict(kind, data)
 
 
 def to_dict(content: Content) -> dict[str, Any]:

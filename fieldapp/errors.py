@@ -16,7 +16,9 @@
     ├── Cancelled                               a long operation was cancelled; nothing kept
     ├── ValidationError (ValueError)            input that the domain does not accept
     │   ├── UnreadableDate                      typed text that does not read as a date and time
-    │   └── RatingsError                        scores the roll-up cannot take (outside 1–4, none, wrong mode)
+    │   ├── RatingsError                        scores the roll-up cannot take (outside 1–4, none, wrong mode)
+    │   ├── NeedsUpdate                         made by a newer fieldapp (a revision format, an item kind)
+    │   └── UnresolvedConflict                  refused while a judgement or rating is in conflict
     ├── ManagedByService (PermissionError)      the central service owns that (an assessment's name, period)
     └── NotFound (LookupError)                  no such assessment, record, link or attachment
 
@@ -122,6 +124,15 @@ class UnreadableDate(ValidationError):
 
 class RatingsError(ValidationError):
     """Scores the roll-up does not accept: outside 1–4, none at all, or not of the rules' mode."""
+
+
+class NeedsUpdate(ValidationError):
+    """Made by a newer fieldapp (a revision format or item kind this one does not know): not
+    tampering, and nothing to fix but to update the app."""
+
+
+class UnresolvedConflict(ValidationError):
+    """Refused while something it rests on is in conflict; the message names what to resolve first."""
 
 
 class ManagedByService(FieldappError, PermissionError):

@@ -15,12 +15,13 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, search
+from fieldapp import domain, item_kinds, search
 from fieldapp.revisions import revision
 from fieldapp.storage import sqlcipher
 from fieldapp.revisions.canonical import canonical_json
 from fieldapp.context import VaultContext
-from fieldapp.errors import NotFound, ValidationError
+from fieldapp.errors import FieldappError, NotFound, ValidationError
+from fieldapp.framework import framework_by_key
 from fieldapp.ids import iso, uuid7
 from fieldapp.storage.models import Assessment, Attachment, Link, Record, Revision
 from fieldapp.revisions.merge import rebase_edit
@@ -64,7 +65,10 @@ class Records:
 
     def get(self, record_id: str, *, include_deleted: bool = False) -> RecordRow:
         with self._context.transaction("reading a record") as session:
-            return to_row(session, load(session, record_id, include_deleted=include_deleted))
+            rec = load(session, record_id, include_deleted=include_deleted)
+            if domain.is_item(rec.kind):  # a judgement, rating or snapshot: vault.judgements reads those
+                raise NotFound(f"No record with id {record_id}.")
+            return to_row(session, rec)
 
     def list(self, assessment_id: str | None = None, *, include_deleted: bool = False) -> tuple[RecordSummary, ...]:
         """Summaries, newest record first (vault.search adds words and filters)."""
@@ -302,17 +306,42 @@ _ATTACHMENTS = (  # `here`: the bytes are stored (a blob named by a pulled revis
 )
 
 
-def write_content(session: Session, num: int, content: domain.Content) -> bool:
-    """Write the draft; False when it already held exactly this."""
-    draft = canonical_json(domain.to_dict(content)).decode()
+def write_content(session: Session, num: int, content: domain.Content | domain.ItemContent) -> bool:
+    """Write the draft (of a record or an item); False when it already held exactly this."""
+    plain = domain.item_to_dict(content) if isinstance(content, _ITEM_TYPES) else domain.to_dict(content)
+    draft = canonical_json(plain).decode()
     return sqlcipher.cursor_of(session).execute(_UPSERT_CONTENT_SQL, (num, draft)).rowcount > 0
 
 
-def describe(rec: Record, content: domain.Content, as_typed: Mapping[str, str] | None = None) -> None:
+def describe(rec: Record, content: domain.Content | domain.ItemContent, as_typed: Mapping[str, str] | None = None) -> None:
     """The columns lists and filters read without decoding the draft."""
+    if isinstance(content, _ITEM_TYPES):
+        rec.title, rec.occurred_on, rec.flags = item_title(rec.framework_key, content), None, ""
+        rec.indexed = True  # never in the search index: items are not evidence
+        return
     rec.title = domain.display_title(content)
     rec.occurred_on = domain.occurred_on(content)
     rec.flags = " ".join(record_flags(content, as_typed or {}))
+
+
+_ITEM_TYPES = (domain.JudgementContent, domain.RatingContent, domain.SnapshotContent)
+
+
+def item_content_of(session: Session, rec: Record | _Draft) -> domain.ItemContent:
+    """An item's draft content (a judgement, rating or snapshot)."""
+    text = session.execute(_SELECT_CONTENT, {"num": rec.num}).scalar_one()
+    return domain.item_from_dict(rec.kind, json.loads(text))
+
+
+def item_title(framework_key: str, content: domain.ItemContent) -> str:
+    """What the conflicts view and the history call an item: a judgement by its statement's name."""
+    name = ""
+    if isinstance(content, domain.JudgementContent):
+        try:
+            name = framework_by_key(framework_key).statement(content.statement_id).name
+        except FieldappError:
+            name = ""  # a framework this app does not know yet: the statement's id will do
+    return item_kinds.item_title(content, name)
 
 
 def mark_dirty(context: VaultContext, rec: Record) -> None:
@@ -403,6 +432,9 @@ def to_row(
 def snapshot(session: Session, rec: Record) -> revision.Snapshot:
     if rec.deleted:
         return revision.Snapshot(rec.id, rec.assessment_id, rec.kind, rec.framework_key, True, {}, (), ())
+    if domain.is_item(rec.kind):  # no links, no attachments: the content is all there is
+        content = domain.item_to_dict(item_content_of(session, rec))
+        return revision.Snapshot(rec.id, rec.assessment_id, rec.kind, rec.framework_key, False, content, (), ())
     row = to_row(session, rec)
     return revision.Snapshot(
         record_id=rec.id,
@@ -468,6 +500,14 @@ def cut_revision(session: Session, context: VaultContext, rec: Record) -> Revisi
 def apply_snapshot(session: Session, context: VaultContext, rec: Record, body: dict, *, fresh: bool = False) -> None:
     """Make a revision's content, links and attachment references the record's draft again
     (fresh: the record was just made, so it has no links or attachments to replace)."""
+    if domain.is_item(rec.kind):
+        item = domain.item_from_dict(rec.kind, body["content"])
+        write_content(session, rec.num, item)
+        describe(rec, item)
+        rec.deleted = False
+        mark_dirty(context, rec)
+        session.flush()
+        return
     content = domain.from_dict(rec.kind, body["content"])
     # Text typed into a date field here and not yet fixed stays with the draft (for the fields
     # the new content still has): a colleague's edit is no reason to lose it.

@@ -23,6 +23,8 @@ class Changes:
     # Made elsewhere and arrived here (a pull, or a colleague's version kept in a conflict): an
     # editor showing one of these records takes the new draft in, rather than skip its own echo.
     from_sync: bool = False
+    # Assessments whose judgements, rating or rating snapshots changed (saved here, or pulled).
+    judgements: frozenset[str] = frozenset()
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -32,10 +34,11 @@ class Changes:
             self.attachments | other.attachments,
             self.revisions | other.revisions,
             from_sync=self.from_sync or other.from_sync,
+            judgements=self.judgements | other.judgements,
         )
 
     def __bool__(self) -> bool:
-        return bool(self.assessments or self.records or self.links or self.attachments or self.revisions)
+        return bool(self.assessments or self.records or self.links or self.attachments or self.revisions or self.judgements)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from fieldapp.context import VaultContext
 from fieldapp.errors import FieldappError, StorageError, VaultDamaged
 from fieldapp.storage.fsutil import atomic_write
 from fieldapp.rows import Problem
+from fieldapp.storage.models import Record
 
 
 EXPORT_FORMAT = "fieldapp-export"
@@ -73,6 +74,11 @@ def export(context: VaultContext, dest: Path) -> ExportReport:
     problems: list[Problem] = []
     with context.transaction("reading records to export") as session:
         record_ids = [row[0] for _, row in each_row(session.connection(), "records", "num", "id", problems)]
+        try:  # judgements, ratings and snapshots are not evidence records: this export is of evidence
+            items = set(session.scalars(sa.select(Record.id).where(Record.kind.in_(domain.ITEM_KINDS))))
+        except sa.exc.DBAPIError:
+            items = set()
+        record_ids = [r for r in record_ids if r not in items]
     exported = []
     for record_id in record_ids:
         try:

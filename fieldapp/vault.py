@@ -38,6 +38,7 @@ from fieldapp.errors import (
 )
 from fieldapp.ids import iso, utcnow, uuid7
 from fieldapp.history import History
+from fieldapp.judgements import Judgements
 from fieldapp.links import Links
 from fieldapp.storage.models import Device, Meta
 from fieldapp.records import Records
@@ -86,6 +87,7 @@ class Vault:
         self.links = Links(self)
         self.attachments = Attachments(self)
         self.history = History(self)
+        self.judgements = Judgements(self)
         self.replication = Replication(self)
 
     # -- paths ---------------------------------------------------------------------------------

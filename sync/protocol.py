@@ -71,6 +71,7 @@ R_RECORD = "record_mismatch"
 R_MERGE = "merge_mismatch"
 R_CONTENT = "invalid_content"
 R_FRAMEWORK = "unknown_framework"
+R_IMMUTABLE = "immutable_snapshot"  # a second revision of a rating snapshot: a snapshot never changes
 
 # What ids, digests and framework keys look like on the wire; the service checks the same fields
 # inside signed bodies against them.

@@ -15,12 +15,13 @@ from collections.abc import Iterable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, search
+from fieldapp import domain, item_kinds, search
 from fieldapp.revisions import graph, revision
 from fieldapp.storage import sqlcipher
 from fieldapp.revisions.canonical import canonical_json
 from fieldapp.errors import FieldappError, IntegrityError
 from fieldapp.storage.models import Device
+from fieldapp.records import item_title
 
 Arrived = dict[str, tuple[revision.SignedRevision, dict]]  # id -> (revision, parsed body)
 _IN_CHUNK = 500  # ids per IN (...) list, under SQLite's parameter limit
@@ -89,6 +90,7 @@ def store(
             refused.append(str(exc))
             continue
         arrived[rev.id] = (rev, fields)
+    refused += _second_snapshot_revisions(session, arrived)
     rows = [
         (rev.id, f["record_id"], json.dumps(f["parents"]), rev.body, rev.signature, f["device_id"], f["created_at"], f["deleted"],
          f["device_id"] == revision.AUTO_MERGE_DEVICE)
@@ -96,6 +98,27 @@ def store(
     ]  # fmt: skip
     sqlcipher.cursor_of(session).executemany(_INSERT_REVISION, rows)
     return arrived, refused
+
+
+def _second_snapshot_revisions(session: Session, arrived: Arrived) -> list[str]:
+    """Take out of `arrived` any revision of a rating snapshot but its one and only: a snapshot is
+    immutable (one revision, no parents), so a second is refused, never merged or adopted."""
+    snapshots = {rev_id: f for rev_id, (_rev, f) in arrived.items() if f["kind"] == item_kinds.SNAPSHOT}
+    if not snapshots:
+        return []
+    stored = _existing(session, "revisions", "record_id", sorted({f["record_id"] for f in snapshots.values()}))
+    refused, seen = [], set(stored)
+    for rev_id, f in snapshots.items():
+        if f["parents"] or f["record_id"] in seen:
+            del arrived[rev_id]
+            refused.append(snapshot_revised_words(f["record_id"]))
+        seen.add(f["record_id"])
+    return refused
+
+
+def snapshot_revised_words(snapshot_id: str) -> str:
+    return (f"Rating snapshot {snapshot_id[:12]}… came with a second version; a snapshot never changes once made, "
+            "so the second version was not taken (publish a new snapshot instead).")  # fmt: skip
 
 
 def _checked(rev: revision.SignedRevision, keys: Mapping[str, bytes]) -> dict:
@@ -156,8 +179,16 @@ def create_records(session: Session, arrived: Arrived, chains: dict[str, list[st
     cursor = sqlcipher.cursor_of(session)
     made: list[tuple[dict, domain.Content | None]] = []
     record_rows = []
+    items: dict[str, domain.ItemContent] = {}
     for record_id, chain in chains.items():
         head = arrived[chain[-1]][1]
+        if domain.is_item(head["kind"]):  # a judgement, rating or snapshot: no index entry, no links
+            items[record_id] = item = domain.item_from_dict(head["kind"], head["content"])
+            record_rows.append((
+                record_id, head["assessment_id"], head["kind"], head["framework"], item_title(head["framework"], item),
+                None, "", chain[-1], True, head["deleted"], arrived[chain[0]][1]["created_at"], now,
+            ))  # fmt: skip
+            continue
         content = None if head["deleted"] else domain.from_dict(head["kind"], head["content"])
         shown = content or domain.content_class(head["kind"])()
         record_rows.append((
@@ -170,7 +201,7 @@ def create_records(session: Session, arrived: Arrived, chains: dict[str, list[st
     nums = _nums(session, list(chains))
     cursor.executemany(_INSERT_CONTENT, [
         (nums[h["record_id"]], canonical_json(domain.to_dict(c or domain.content_class(h["kind"])())).decode()) for h, c in made
-    ])  # fmt: skip
+    ] + [(nums[record_id], canonical_json(domain.item_to_dict(item)).decode()) for record_id, item in items.items()])  # fmt: skip
     cursor.executemany(_INSERT_FTS, [
         (nums[h["record_id"]], domain.display_title(c), search.searchable_text(c)) for h, c in made if c is not None
     ])  # fmt: skip

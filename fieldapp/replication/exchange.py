@@ -23,6 +23,8 @@ from fieldapp.replication import arrivals
 from fieldapp.revisions import graph, revision
 from fieldapp.storage import sqlcipher
 from fieldapp.context import VaultContext
+from fieldapp import domain
+from fieldapp.domain import ITEM_KINDS
 from fieldapp.errors import FieldappError, FrameworkError, IntegrityError, NotFound, ValidationError
 from fieldapp.ids import iso, utcnow
 from fieldapp.storage.models import Assessment, Attachment, Blob, Device, Framework, Meta, Record, Revision
@@ -285,7 +287,10 @@ class Replication:
                 stored=len(arrived) - tally.dropped, refused=tuple(tally.refused), outcomes=tally.outcomes,
                 made_here=tally.made_here, assessments_changed=bool(assessments),
             )  # fmt: skip
-            return Done(report, Changes(assessments=frozenset(assessments), records=frozenset(tally.changed), from_sync=True))
+            items = _items_among(session, tally.changed)  # judgements, ratings, snapshots: not records to list
+            changes = Changes(assessments=frozenset(assessments), records=frozenset(tally.changed - set(items)), from_sync=True,
+                              judgements=frozenset(items.values()))  # fmt: skip
+            return Done(report, changes)
 
     def mark_synced(self, moment: str) -> None:
         """Remember when the last whole sync ended (to the minute, which is what the app shows):
@@ -330,6 +335,8 @@ class Replication:
         (take=None) the draft as the inspector merged it by hand."""
         with self._context.transaction("resolving a conflict") as session:
             rec = load(session, record_id, include_deleted=True)
+            if domain.is_item(rec.kind):
+                raise ValidationError("This is a judgement or rating, not a record: resolve it from the judgement view (vault.judgements.resolve).")
             made = resolve_conflict(session, self._context, rec, take)
             return Done(to_row(session, rec), Changes(records=frozenset({rec.id}), revisions=frozenset({made.id}), from_sync=True))
 
@@ -474,6 +481,7 @@ _PENDING_COUNT = _TO_PUSH.with_only_columns(sa.func.count())  # how many _PENDIN
 _MARK_PUSHED = sa.update(_revisions).where(_revisions.c.id.in_(_IDS)).values(pushed=True)
 _MARK_REFUSED = sa.update(_revisions).where(_revisions.c.id == sa.bindparam("rev_id")).values(rejected=sa.bindparam("why"))
 _RECORDS_OF_REVISIONS = sa.select(Revision.record_id).where(Revision.id.in_(_IDS))
+_ITEMS_AMONG = sa.select(Record.id, Record.assessment_id).where(Record.id.in_(_IDS), Record.kind.in_(ITEM_KINDS))
 _RECORDS_OF_BLOB = sa.select(Attachment.record_id).where(Attachment.sha256 == sa.bindparam("sha256")).distinct()
 _REFUSED_FIRST = sa.select(Revision.id).where(Revision.rejected.is_not(None)).order_by(Revision.seq).limit(3)
 _REFUSALS = (
@@ -579,6 +587,15 @@ def _refusals(session: Session, revision_ids: list[str]) -> list[Refusal]:
         reason = (rejected or "").partition(": ")[2] or rejected or "no reason given"  # stored as "code: reason"
         found.setdefault(record_id, Refusal(record_id, title or "", reason))
     return list(found.values())
+
+
+def _items_among(session: Session, record_ids: set[str]) -> dict[str, str]:
+    """Which of these are items (judgement, rating, snapshot), each with its assessment id."""
+    found: dict[str, str] = {}
+    ids = sorted(record_ids)
+    for start in range(0, len(ids), 500):
+        found.update(session.execute(_ITEMS_AMONG, {"ids": ids[start : start + 500]}).tuples().all())
+    return found
 
 
 def _put_meta(session: Session, key: str, value: str) -> None:

@@ -288,7 +288,11 @@ def _new_record(session: Session, context: VaultContext, body: dict, first_creat
     )  # fmt: skip
     session.add(rec)
     session.flush()
-    empty = domain.content_class(body["kind"])()
+    empty: domain.Content | domain.ItemContent
+    if domain.is_item(body["kind"]):  # an item has no empty form: its first content stands in until adopted
+        empty = domain.item_from_dict(body["kind"], body["content"])
+    else:
+        empty = domain.content_class(body["kind"])()
     write_content(session, rec.num, empty)
     describe(rec, empty)
     return rec

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
-from fieldapp import domain
+from fieldapp import domain, item_kinds
 from fieldapp.revisions.canonical import canonical_json
 from fieldapp.errors import ValidationError
 from fieldapp.revisions.revision import Snapshot
@@ -68,7 +68,7 @@ def merge_bodies(base: Body | None, left: Body, right: Body) -> MergeResult:
     links: list[dict[str, Any]] = []
     attachments: list[dict[str, Any]] = []
     if not deleted:
-        content = _merge_content(_get(base, "content", {}), left["content"], right["content"], found)
+        content = _merge_content(left["kind"], _get(base, "content", {}), left["content"], right["content"], found)
         links = _merge_by_id("links", _get(base, "links", []), left["links"], right["links"], found)
         attachments = _merge_by_id("attachments", _get(base, "attachments", []), left["attachments"], right["attachments"], found)
         if not found:
@@ -157,11 +157,14 @@ def _unchanged(base: Body, keeper: Body) -> bool:
     return all(_same(_get(base, key, empty), keeper[key]) for key, empty in pairs)
 
 
-def _merge_content(base: dict[str, Any], left: dict[str, Any], right: dict[str, Any], found: list[Collision]) -> dict[str, Any]:
+def _merge_content(
+    kind: str, base: dict[str, Any], left: dict[str, Any], right: dict[str, Any], found: list[Collision]
+) -> dict[str, Any]:
     """The kind's fields merged one by one; a field missing from the merge stays missing."""
     merged = {}
+    merge_field = _merge_judgement_field if kind == item_kinds.JUDGEMENT else _merge_field
     for key in sorted(base.keys() | left.keys() | right.keys()):
-        value = _merge_field(key, _get(base, key), _get(left, key), _get(right, key), found)
+        value = merge_field(key, _get(base, key), _get(left, key), _get(right, key), found)
         if value is not MISSING:
             merged[key] = value
     return merged
@@ -181,6 +184,44 @@ def _merge_field(key: str, base: Any, left: Any, right: Any, found: list[Collisi
             return _merge_ordered_set(_present(base, []), left, right)
     found.append(Collision(f"content.{key}", base, left, right))
     return left
+
+
+def _merge_judgement_field(key: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
+    """A judgement's field (docs/items.md): scores key by key, the rationale line by line as notes,
+    key evidence as a set, who scored as a set of names; status, who agreed and the statement are scalars."""
+    merged = _settled(base, left, right)
+    if merged is not _UNSETTLED:
+        return merged
+    if key == "scores" and _all_of(dict, _present(base, {}), left, right):
+        return _merge_keyed(f"content.{key}", _present(base, {}), left, right, found)
+    if key in ("strengths", "improvements") and _all_of(str, _present(base, ""), left, right):
+        return _merge_notes(_present(base, ""), left, right, found, path=f"content.{key}")
+    if key == "key_evidence" and _all_of(list, _present(base, []), left, right):
+        return _merge_set(_present(base, []), left, right)
+    if key == "scored_by" and _all_of(str, left, right):
+        # Two inspectors scoring one statement (other categories, or alike) both scored it: both
+        # names, in one order every device agrees on. What collides is the scores, never who.
+        return ", ".join(sorted({n.strip() for side in (left, right) for n in side.split(",") if n.strip()}))
+    found.append(Collision(f"content.{key}", base, left, right))
+    return left
+
+
+def _merge_keyed(path: str, base: dict[str, Any], left: dict[str, Any], right: dict[str, Any], found: list[Collision]) -> dict[str, Any]:
+    """A map merged key by key, each value whole: two different scores for one category collide."""
+    merged = {}
+    for key in sorted(base.keys() | left.keys() | right.keys()):
+        value = _three_way(f"{path}.{key}", _get(base, key), _get(left, key), _get(right, key), found)
+        if value is not MISSING:
+            merged[key] = value
+    return merged
+
+
+def _merge_set(base: list[Any], left: list[Any], right: list[Any]) -> list[Any]:
+    """Items as a set (as tags are): what either side added, less what either side removed; sorted."""
+    key = lambda item: canonical_json(item)  # noqa: E731 - items are JSON values; their bytes order them
+    b, lt, rt = ({key(i): i for i in side} for side in (base, left, right))
+    kept = (lt.keys() & rt.keys()) | (lt.keys() - b.keys()) | (rt.keys() - b.keys())
+    return [({**lt, **rt})[k] for k in sorted(kept)]
 
 
 def _present(value: Any, empty: Any) -> Any:
@@ -289,12 +330,12 @@ class _Hunk(NamedTuple):
     lines: list[str]
 
 
-def _merge_notes(base: str, left: str, right: str, found: list[Collision]) -> str:
+def _merge_notes(base: str, left: str, right: str, found: list[Collision], *, path: str = "content.notes") -> str:
     """Notes merged line by line (diff3); overlapping edits of the same base lines collide."""
     b, lt, rt = _split(base), _split(left), _split(right)
     lines = _diff3(b.lines, lt.lines, rt.lines)
     if lines is None:
-        found.append(Collision("content.notes", base, left, right))
+        found.append(Collision(path, base, left, right))
         return left
     # A final newline is a separate yes/no, so appending after "…\n" and after "…" align alike.
     final_newline = _settled(b.final_newline, lt.final_newline, rt.final_newline)
@@ -420,7 +461,7 @@ def _without(lines: list[str], already: list[str]) -> list[str]:
 
 def _check_content(kind: str, base: Body, left: Body, right: Body, content: dict[str, Any], found: list[Collision]) -> None:
     try:
-        domain.from_dict(kind, content)
+        domain.check_content(kind, content)
     except ValidationError:
         # e.g. two valid halves that make an invalid whole: the inspector decides, nothing raises.
         found.append(Collision("content", _get(base, "content", {}), left["content"], right["content"]))

@@ -15,9 +15,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from fieldapp.revisions.canonical import canonical_json, loads_without_floats
-from fieldapp.errors import IntegrityError, ValidationError
+from fieldapp.errors import IntegrityError, NeedsUpdate, ValidationError
+from fieldapp.domain import EVIDENCE_KINDS, ITEM_KINDS
 
-BODY_FORMAT = 1
+BODY_FORMAT = 1  # evidence records: every revision made before items keeps its bytes, hash and signature
+ITEM_FORMAT = 2  # assessment-level items (docs/items.md): judgements, ratings, rating snapshots
+KNOWN_FORMATS = frozenset({BODY_FORMAT, ITEM_FORMAT})
 # The signer of merge revisions that every device computes byte for byte the same (fieldapp.revisions.graph):
 # they carry no signature; anyone holding the parents checks one by computing it again. The number
 # is the version of the merge rules (fieldapp.revisions.merge): rules that change get a new number, so an
@@ -60,7 +63,7 @@ class SignedRevision:
 
 def build_body(snapshot: Snapshot, *, parents: tuple[str, ...], device_id: str, created_at: str) -> bytes:
     body = {
-        "format": BODY_FORMAT,
+        "format": format_of(snapshot.kind),
         "record_id": snapshot.record_id,
         "assessment_id": snapshot.assessment_id,
         "kind": snapshot.kind,
@@ -74,6 +77,11 @@ def build_body(snapshot: Snapshot, *, parents: tuple[str, ...], device_id: str, 
         "created_at": created_at,
     }
     return canonical_json(body)
+
+
+def format_of(kind: str) -> int:
+    """The body format a kind's revisions carry: 2 for items, 1 for evidence records."""
+    return ITEM_FORMAT if kind in ITEM_KINDS else BODY_FORMAT
 
 
 def revision_id(body: bytes) -> str:
@@ -92,8 +100,12 @@ def create(
     return SignedRevision(id=rev_id, body=body, signature=sign(private_key, rev_id))
 
 
-def parse_body(body: bytes) -> dict[str, Any]:
-    """Decode a body, insisting that it is canonical and well formed."""
+def parse_body(body: bytes, *, known_formats: frozenset[int] = KNOWN_FORMATS) -> dict[str, Any]:
+    """Decode a body, insisting that it is canonical and well formed.
+
+    A format this app does not know is a newer app's (NeedsUpdate, "update fieldapp"), never
+    taken for tampering; known_formats is what this app reads (a test plays an older app with it).
+    """
     try:
         data = loads_without_floats(body.decode("utf-8"))
         canonical = canonical_json(data, float_free=True) == body
@@ -101,8 +113,17 @@ def parse_body(body: bytes) -> dict[str, Any]:
         raise ValidationError("The revision body is not valid UTF-8 JSON.") from None
     if not isinstance(data, dict) or set(data) != _BODY_KEYS:
         raise ValidationError("The revision body does not have the expected fields.")
-    if type(data["format"]) is not int or data["format"] != BODY_FORMAT:
-        raise ValidationError(f"Unknown revision format {data['format']!r}.")
+    fmt = data["format"]
+    if type(fmt) is not int or fmt < BODY_FORMAT:
+        raise ValidationError(f"Unknown revision format {fmt!r}.")
+    if fmt not in known_formats:
+        raise NeedsUpdate(f"This revision was made by a newer fieldapp (revision format {fmt}); update fieldapp to take it.")
+    if fmt == ITEM_FORMAT and data["kind"] not in ITEM_KINDS:
+        if isinstance(data["kind"], str) and data["kind"] and data["kind"] not in EVIDENCE_KINDS:
+            raise NeedsUpdate(f"This revision is of a kind this fieldapp does not know ({data['kind'][:40]!r}); update fieldapp to take it.")
+        raise ValidationError("The revision's format does not match its kind.")
+    if fmt == BODY_FORMAT and data["kind"] in ITEM_KINDS:
+        raise ValidationError("The revision's format does not match its kind.")
     if not canonical:
         raise ValidationError("The revision body is not in canonical form.")
     parents = data["parents"]
@@ -116,6 +137,8 @@ def parse_body(body: bytes) -> dict[str, Any]:
             raise ValidationError(f"The revision's {name} must be a list of objects with ids.")
         if [i["id"] for i in items] != sorted(set(i["id"] for i in items)):
             raise ValidationError(f"The revision's {name} must be sorted by id, each id once.")
+    if fmt == ITEM_FORMAT and (data["links"] or data["attachments"]):
+        raise ValidationError("A judgement, rating or snapshot carries no evidence links or attachments.")
     if not all(_is_link(link) for link in data["links"]):
         raise ValidationError("An evidence link in the revision is malformed.")
     if not all(_is_attachment(att) for att in data["attachments"]):

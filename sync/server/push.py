@@ -18,15 +18,21 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from fieldapp import domain
+from fieldapp import domain, item_kinds
 from fieldapp.revisions import graph, revision
-from fieldapp.errors import FieldappError
+from fieldapp.errors import FieldappError, NeedsUpdate
 from fieldapp.ids import iso, utcnow
 from sync import protocol
 from sync.server import blobs, db, errors
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
 from sync.server.models import BlobRef, Device, Record, Revision
+
+
+SNAPSHOT_REVISED = (
+    "Rating snapshot {snapshot_id} already exists; a snapshot never changes once made, so this second version "
+    "was refused (publish a new snapshot instead)."
+)
 
 
 class Rejected(Exception):
@@ -126,7 +132,7 @@ def _check_alone(item: _Incoming, caller: Caller) -> None:
     if fields["device_id"] not in (revision.AUTO_MERGE_DEVICE, caller.device_id):
         raise Rejected(protocol.R_DEVICE, "A device pushes only revisions it signed itself.")
     try:  # a tombstone too: it carries the record's last content, and merges read it
-        domain.from_dict(fields["kind"], fields["content"])
+        domain.check_content(fields["kind"], fields["content"])
     except FieldappError as exc:
         raise Rejected(protocol.R_CONTENT, f"The record's content is not valid: {exc}") from None
     for att in fields["attachments"]:
@@ -143,6 +149,8 @@ def _parse(wire: protocol.Revision) -> _Incoming:
         _check_ids(item.fields)
     except RecursionError:
         item.problem = Rejected(protocol.R_BODY, "The revision body is malformed: it is nested too deeply.")
+    except NeedsUpdate as exc:  # a newer app's format or kind: not malformed, this service is older
+        item.problem = Rejected(protocol.R_BODY, str(exc))
     except (ValueError, FieldappError) as exc:  # ValueError: a lone surrogate, an integer of thousands of digits
         item.problem = Rejected(protocol.R_BODY, f"The revision body is malformed: {exc}")
     return item
@@ -163,8 +171,8 @@ def _check_ids(fields: dict) -> None:
     for name, pattern in _ID_FIELDS.items():
         if not isinstance(fields[name], str) or not pattern.fullmatch(fields[name]):
             raise FieldappError(f"{name} is not in the expected form")
-    if fields["kind"] not in domain.KINDS:
-        raise FieldappError(f"kind must be one of {', '.join(domain.KINDS)}")
+    if fields["kind"] not in domain.ALL_KINDS:
+        raise FieldappError(f"kind must be one of {', '.join(domain.ALL_KINDS)}")
     if len(fields["parents"]) > protocol.MAX_PARENTS or not all(_HEX64.fullmatch(p) for p in fields["parents"]):
         raise FieldappError(f"parents must be at most {protocol.MAX_PARENTS} revision ids")
 
@@ -222,6 +230,8 @@ class _Store:
         """What prepare() could not check (it needs what is stored), then keep it if it is new."""
         fields = item.fields
         self._check_record(fields)
+        if fields["kind"] == item_kinds.SNAPSHOT and item.wire.id not in self.known:
+            self._check_first_of_snapshot(fields)
         self._check_parents(fields)
         if fields["device_id"] == revision.AUTO_MERGE_DEVICE:
             self._check_merge(item)
@@ -238,6 +248,12 @@ class _Store:
             facts = (new["assessment_id"], new["kind"])
         if facts is not None and facts != (fields["assessment_id"], fields["kind"]):
             raise Rejected(protocol.R_RECORD, "The record's assessment or kind differs from its first revision.")
+
+    def _check_first_of_snapshot(self, fields: dict) -> None:
+        """A rating snapshot is one revision with no parents: a second one is refused, never stored."""
+        record_id = fields["record_id"]
+        if fields["parents"] or record_id in self.records or record_id in self.new_records:
+            raise Rejected(protocol.R_IMMUTABLE, SNAPSHOT_REVISED.format(snapshot_id=record_id))
 
     def _check_parents(self, fields: dict) -> None:
         for parent in fields["parents"]:

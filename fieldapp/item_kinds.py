@@ -1,0 +1,285 @@
+"""The assessment-level item kinds (a judgement per quality statement, an assessment's rating, a
+rating snapshot): their content as frozen dataclasses, to and from the plain dicts stored in drafts
+and revisions, checked strictly so nothing malformed reaches a signature (see docs/items.md).
+
+The checks here need no framework: whether a statement or category belongs to the assessment's
+framework, and whether the scores fit its rules, is fieldapp.judgements' to say.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Union
+
+from fieldapp.errors import ValidationError
+
+JUDGEMENT, RATING, SNAPSHOT = "judgement", "rating", "rating_snapshot"
+ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT)
+ITEM_LABELS = {JUDGEMENT: "Judgement", RATING: "Rating", SNAPSHOT: "Rating snapshot"}
+STATEMENT_KEY = "statement"  # the one score of a statement scored as a whole (by_statement rules)
+BASES = {"updated": "Updated", "existing": "Existing (carried over)"}
+STATUSES = {"draft": "Draft", "agreed": "Agreed"}
+SNAPSHOT_KINDS = {"published": "Published rating", "review": "Review, no change"}
+SCORES = (1, 2, 3, 4)
+MAX_TEXT = 200_000  # a rationale; the report quotes it, a pasted transcript belongs in a record
+_RESULT_KEYS = {"percent", "shown", "score", "rating"}
+
+
+@dataclass(frozen=True)
+class ScoreEntry:
+    score: int
+    basis: str = "updated"  # "updated" | "existing" (carried over from an earlier assessment)
+    evidence_date: str = ""  # ISO date of the evidence; "" unknown
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    record_id: str
+    link_id: str = ""  # "" = the whole record
+
+
+@dataclass(frozen=True)
+class JudgementContent:
+    statement_id: str
+    scores: dict[str, ScoreEntry] = field(default_factory=dict)  # category id, or "statement"
+    strengths: str = ""
+    improvements: str = ""
+    key_evidence: tuple[EvidenceRef, ...] = ()
+    status: str = "draft"  # "draft" | "agreed"
+    scored_by: str = ""
+    agreed_by: str = ""
+
+
+@dataclass(frozen=True)
+class RatingContent:
+    """One per assessment: which rules it is scored by, and a final rating set by professional
+    judgement (with its reason) where that differs from the computed one."""
+
+    rules: str
+    final_score: int | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class SnapshotContent:
+    """Every score, the theme scores and the rating on a date: immutable once made.
+
+    Results are plain dicts {"percent": exact fraction text, "shown", "score", "rating"} or None.
+    """
+
+    kind: str  # "published" | "review"
+    taken_on: str  # ISO date
+    note: str = ""
+    rules: str = ""
+    scores: dict[str, dict[str, int]] = field(default_factory=dict)  # statement id -> {category or "statement": score}
+    statements: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    themes: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    overall: dict[str, Any] | None = None
+    computed_score: int | None = None
+    computed_rating: str = ""
+    final_score: int | None = None
+    final_rating: str = ""
+    reason: str = ""
+    scored: int = 0
+    total: int = 0
+
+
+ItemContent = Union[JudgementContent, RatingContent, SnapshotContent]
+_CLASSES: dict[str, type] = {JUDGEMENT: JudgementContent, RATING: RatingContent, SNAPSHOT: SnapshotContent}
+
+
+def kind_of(content: ItemContent) -> str:
+    return {cls: kind for kind, cls in _CLASSES.items()}[type(content)]
+
+
+def item_to_dict(content: ItemContent) -> dict[str, Any]:
+    """Plain JSON-ready dict, in one spelling for one value (key evidence sorted, as a set)."""
+    if isinstance(content, JudgementContent):
+        return {
+            "statement_id": content.statement_id,
+            "scores": {k: {"score": e.score, "basis": e.basis, "evidence_date": e.evidence_date} for k, e in content.scores.items()},
+            "strengths": content.strengths,
+            "improvements": content.improvements,
+            "key_evidence": [{"record_id": r.record_id, "link_id": r.link_id} for r in sorted(set(content.key_evidence), key=_ref_key)],
+            "status": content.status,
+            "scored_by": content.scored_by,
+            "agreed_by": content.agreed_by,
+        }
+    if isinstance(content, RatingContent):
+        return {"rules": content.rules, "final_score": content.final_score, "reason": content.reason}
+    return {
+        "kind": content.kind, "taken_on": content.taken_on, "note": content.note, "rules": content.rules,
+        "scores": {s: dict(c) for s, c in content.scores.items()},
+        "statements": {s: None if r is None else dict(r) for s, r in content.statements.items()},
+        "themes": {t: None if r is None else dict(r) for t, r in content.themes.items()},
+        "overall": None if content.overall is None else dict(content.overall),
+        "computed_score": content.computed_score, "computed_rating": content.computed_rating,
+        "final_score": content.final_score, "final_rating": content.final_rating, "reason": content.reason,
+        "scored": content.scored, "total": content.total,
+    }  # fmt: skip
+
+
+def _ref_key(ref: EvidenceRef) -> tuple[str, str]:
+    return (ref.record_id, ref.link_id)
+
+
+def item_from_dict(kind: str, data: Any) -> ItemContent:
+    """Build and check content of an item kind; unknown or mistyped fields are refused."""
+    if kind not in _CLASSES:
+        raise ValidationError(f"Unknown item kind {kind!r}; this fieldapp knows {', '.join(ITEM_KINDS)}. Update fieldapp to take newer kinds.")
+    _object(data, ITEM_LABELS[kind], _fields_of(kind))
+    try:
+        content = _build(kind, data)
+    except TypeError:  # a required field missing
+        raise ValidationError(f"{ITEM_LABELS[kind]} cannot be read: a field it needs is missing.") from None
+    validate_item(content)
+    return content
+
+
+def _build(kind: str, data: dict[str, Any]) -> ItemContent:
+    if kind == JUDGEMENT:
+        scores = _object(data.get("scores", {}), "Scores")
+        entries = {}
+        for key, entry in scores.items():
+            _object(entry, f"The score for {key!r}", {"score", "basis", "evidence_date"})
+            entries[key] = ScoreEntry(**entry)
+        refs = data.get("key_evidence", [])
+        if not isinstance(refs, list):
+            raise ValidationError("Key evidence must be a list.")
+        built = tuple(EvidenceRef(**_object(r, "A key evidence reference", {"record_id", "link_id"})) for r in refs)
+        return JudgementContent(**{**data, "scores": entries, "key_evidence": built})
+    if kind == RATING:
+        return RatingContent(**data)
+    return SnapshotContent(**data)
+
+
+def _fields_of(kind: str) -> set[str]:
+    return set(_CLASSES[kind].__dataclass_fields__)
+
+
+def _object(value: Any, what: str, allowed: set[str] | None = None) -> dict[str, Any]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise ValidationError(f"{what} cannot be read: it is not in the form it takes.")
+    if allowed is not None and (unknown := set(value) - allowed):
+        raise ValidationError(f"{what} has field(s) this fieldapp does not know: {', '.join(sorted(unknown))}.")
+    return value
+
+
+def validate_item(content: ItemContent) -> None:
+    """Types and allowed values, checked without the framework; ValidationError in words."""
+    if isinstance(content, JudgementContent):
+        _validate_judgement(content)
+    elif isinstance(content, RatingContent):
+        _text(content.rules, "The scoring rules", required=True)
+        _score_or_none(content.final_score, "The final rating")
+        _text(content.reason, "The reason for the final rating")
+    elif isinstance(content, SnapshotContent):
+        _validate_snapshot(content)
+    else:
+        raise ValidationError("This is not the content of a judgement, rating or rating snapshot.")
+
+
+def _validate_judgement(content: JudgementContent) -> None:
+    _text(content.statement_id, "The quality statement", required=True)
+    if not isinstance(content.scores, dict):
+        raise ValidationError("Scores cannot be read: they are not in the form they take.")
+    for key, entry in content.scores.items():
+        _text(key, "A score's evidence category", required=True)
+        if not isinstance(entry, ScoreEntry):
+            raise ValidationError(f"The score for {key!r} cannot be read.")
+        if type(entry.score) is not int or entry.score not in SCORES:
+            raise ValidationError(f"A score is a whole number from 1 to 4 (1 significant shortfalls … 4 exceptional standard), not {entry.score!r}.", field=f"scores.{key}")
+        if entry.basis not in BASES:
+            raise ValidationError(f"A score is either updated or existing (carried over), not {entry.basis!r}.", field=f"scores.{key}.basis")
+        _iso_date(entry.evidence_date, "The date of the evidence", optional=True)
+    _text(content.strengths, "Strengths")
+    _text(content.improvements, "Areas requiring improvement")
+    if not isinstance(content.key_evidence, tuple):
+        raise ValidationError("Key evidence must be a list.")
+    for ref in content.key_evidence:
+        if not isinstance(ref, EvidenceRef):
+            raise ValidationError("A key evidence reference cannot be read.")
+        _text(ref.record_id, "A key evidence reference's record", required=True)
+        _text(ref.link_id, "A key evidence reference's passage")
+    if content.status not in STATUSES:
+        raise ValidationError(f"A judgement is a draft or agreed, not {content.status!r}.", field="status")
+    _text(content.scored_by, "Scored by")
+    _text(content.agreed_by, "Agreed by")
+
+
+def _validate_snapshot(content: SnapshotContent) -> None:
+    if content.kind not in SNAPSHOT_KINDS:
+        raise ValidationError(f"A rating snapshot is published or a review, not {content.kind!r}.")
+    _iso_date(content.taken_on, "The snapshot's date")
+    for text, what in ((content.note, "The note"), (content.rules, "The scoring rules"), (content.computed_rating, "The computed rating"),
+                       (content.final_rating, "The final rating"), (content.reason, "The reason")):  # fmt: skip
+        _text(text, what)
+    if not isinstance(content.scores, dict):
+        raise ValidationError("The snapshot's scores cannot be read.")
+    for statement_id, scores in content.scores.items():
+        _object(scores, f"The scores of {statement_id!r}")
+        for score in scores.values():
+            _score_or_none(score, f"A score of {statement_id!r}", allow_none=False)
+    for what, results in (("statement", content.statements), ("theme", content.themes)):
+        if not isinstance(results, dict):
+            raise ValidationError(f"The snapshot's {what} results cannot be read.")
+        for result in results.values():
+            _result(result, f"A {what} result")
+    _result(content.overall, "The overall result")
+    _score_or_none(content.computed_score, "The computed score")
+    _score_or_none(content.final_score, "The final score")
+    for number, what in ((content.scored, "statements scored"), (content.total, "statements in all")):
+        if type(number) is not int or number < 0:
+            raise ValidationError(f"The number of {what} must be a whole number.")
+
+
+def _result(result: Any, what: str) -> None:
+    if result is None:
+        return
+    _object(result, what, _RESULT_KEYS)
+    if set(result) != _RESULT_KEYS or not isinstance(result["percent"], str) or not isinstance(result["rating"], str):
+        raise ValidationError(f"{what} must give the exact percentage, the shown one, the score and the rating.")
+    if type(result["shown"]) is not int or not 0 <= result["shown"] <= 100:
+        raise ValidationError(f"{what}: the shown percentage must be a whole number from 0 to 100.")
+    _score_or_none(result["score"], what, allow_none=False)
+
+
+def _score_or_none(score: Any, what: str, *, allow_none: bool = True) -> None:
+    if score is None and allow_none:
+        return
+    if type(score) is not int or score not in SCORES:
+        raise ValidationError(f"{what} must be a score from 1 to 4, not {score!r}.")
+
+
+def _text(value: Any, what: str, *, required: bool = False) -> None:
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be text.")
+    if required and not value.strip():
+        raise ValidationError(f"{what} is missing.")
+    if len(value) > MAX_TEXT:
+        raise ValidationError(f"{what} is longer than {MAX_TEXT:,} characters; shorten it so it can be saved.")
+    if "\x00" in value:
+        raise ValidationError(f"{what} contains a character that cannot be saved (NUL); delete it so the rest can be saved.")
+
+
+def _iso_date(value: Any, what: str, *, optional: bool = False) -> None:
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be a date.")
+    if optional and value == "":
+        return
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f"{what}: {value!r} is not a date (e.g. 2026-12-04).") from None
+    if len(value) != 10:
+        raise ValidationError(f"{what}: {value!r} is not a date in the form 2026-12-04.")
+
+
+def item_title(content: ItemContent, statement_name: str = "") -> str:
+    """What the conflicts view and history call the item."""
+    if isinstance(content, JudgementContent):
+        return f"Judgement: {statement_name or content.statement_id}"
+    if isinstance(content, RatingContent):
+        return "Rating of the assessment"
+    return f"{SNAPSHOT_KINDS.get(content.kind, 'Rating snapshot')}, {content.taken_on}"
