@@ -90,7 +90,7 @@ def _demo_judgements(vault: Vault, assessment_id: str, carer_id: str) -> None:
     carer_link = next(link.id for link in vault.records.get(carer_id).links if link.statement_id == "safe-systems-pathways-transitions")
     vault.judgements.save(assessment_id, "safe-systems-pathways-transitions", domain.JudgementContent(
         "safe-systems-pathways-transitions",
-        {"peoples-experience": domain.ScoreEntry(1, "updated", "2026-11-20"), "staff-leaders-feedback": domain.ScoreEntry(2, "existing", "2026-10-02"),
+        {"peoples-experience": domain.ScoreEntry(1, "updated", "2026-11-20"), "staff-leaders-feedback": domain.ScoreEntry(1, "existing", "2026-10-02"),
          "processes": domain.ScoreEntry(2, "updated", "2026-11-21")},
         strengths="Discharge-to-assess beds are used across both acute trusts.",
         improvements="People wait weeks for a care package after leaving hospital; GPs are not told of discharges.\n"

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -162,16 +163,19 @@ class RatingHistoryDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(self.HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
         table.currentCellChanged.connect(lambda row, _c, _r, _p: self._show_details(row))
-        layout.addWidget(table, 2)
-        self.details = _message_line("The chosen snapshot in full")
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.details, 1)
+        layout.addWidget(table, 3)
+        self.details = QTextBrowser()
+        self.details.setAccessibleName("The chosen snapshot in full")
+        layout.addWidget(self.details, 2)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self._points: tuple[Any, ...] = ()
+        self._names: dict[str, str] = {}
 
-    def show_history(self, points: tuple[Any, ...]) -> None:
+    def show_history(self, points: tuple[Any, ...], names: dict[str, str] | None = None) -> None:
+        """Show the history points (oldest first); names: theme and statement names by id, for the details."""
+        self._names = names or {}
         self._points = tuple(points)
         table = self.table
         table.setRowCount(len(self._points))
@@ -203,14 +207,19 @@ class RatingHistoryDialog(QDialog):
 
     def _show_details(self, row: int) -> None:
         if not 0 <= row < len(self._points):
-            self.details.setText("")
+            self.details.clear()
             return
         point = self._points[row]
         lines = [f"{KIND_WORDS.get(point.kind, point.kind)} on {when_text(point.taken_on)}: {_rating_words(point)}, overall {_overall_words(point)}."]
         if getattr(point, "note", ""):
             lines.append(f"Note: {point.note}")
         lines += [f"⚠ {change_words(c)}" for c in point.changes]
-        self.details.setText("\n".join(lines))
+        themes = getattr(point, "themes", {}) or {}
+        if themes:
+            lines.append("")
+            ordered = [tid for tid in self._names if tid in themes] + [tid for tid in themes if tid not in self._names]
+            lines += [f"{self._names.get(tid, tid)}: {_result_words(themes[tid])}" for tid in ordered]
+        self.details.setPlainText("\n".join(lines))
 
 
 def change_words(change: Any) -> str:
@@ -218,6 +227,12 @@ def change_words(change: Any) -> str:
     what = {"overall": "overall", "theme": "theme", "statement": "statement"}.get(change.what, change.what)
     name = "Overall rating" if change.what == "overall" else f"{change.name} ({what})"
     return f"{name}: {change.before or 'not scored'} → {change.after or 'not scored'}"
+
+
+def _result_words(result: Any) -> str:
+    if not result:
+        return "not scored"
+    return f"{result.get('rating', '')} ({result.get('score', '')}), {result.get('shown', '')}%"
 
 
 def _overall_words(point: Any) -> str:

@@ -7,13 +7,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTextBrowser, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from fieldapp import domain
 
 from ui.dates import when_text
 
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole
+FULL_ROLE = Qt.ItemDataRole.UserRole + 1  # the item in words, whole: shown below the tree when chosen
 PASSAGE_CHARS = 220  # a passage longer than this is cut in the list; the tooltip has all of it
 
 
@@ -45,13 +46,19 @@ class EvidencePanel(QWidget):
         tree.setAccessibleName("Evidence by category")
         tree.setColumnCount(1)
         tree.setHeaderHidden(True)
-        tree.setWordWrap(True)
+        tree.setWordWrap(False)  # two lines each, cut at the pane's edge: the chosen one is shown whole below
+        tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         tree.setUniformRowHeights(False)
         tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         tree.itemDoubleClicked.connect(self.on_tree_item_double_clicked)
         tree.open_record.connect(self.open_record)
-        layout.addWidget(tree)
+        tree.currentItemChanged.connect(self.on_tree_current_item_changed)
+        layout.addWidget(tree, 3)
+        self.passage = QTextBrowser()
+        self.passage.setAccessibleName("The chosen evidence in full")
+        self.passage.setOpenLinks(False)
+        layout.addWidget(self.passage, 1)
 
     def show_evidence(self, evidence: Any) -> None:
         """Fill the tree: one branch per category ("People's experience (4)"), open, each item a
@@ -82,7 +89,12 @@ class EvidencePanel(QWidget):
 
     def clear(self) -> None:
         self.tree.clear()
+        self.passage.clear()
         self.heading.setText("Evidence")
+
+    def on_tree_current_item_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        words = current.data(0, FULL_ROLE) if current is not None else None
+        self.passage.setPlainText(words or "")
 
     def on_tree_item_double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
         record_id = item.data(0, RECORD_ID_ROLE)
@@ -102,7 +114,9 @@ def _item(evidence: Any) -> QTreeWidgetItem:
     shown = passage if len(passage) <= PASSAGE_CHARS else passage[:PASSAGE_CHARS].rstrip() + "…"
     text = f"{head}\n“{shown}”" if shown else f"{head}\n(the whole record)"
     item = QTreeWidgetItem([text])
-    item.setToolTip(0, f"{head}\n{passage}" if passage else head)
+    full = f"{head}\n\n{passage}" if passage else f"{head}\n\nThe whole record is tagged to this statement."
+    item.setToolTip(0, full)
+    item.setData(0, FULL_ROLE, full + ("" if evidence.removed else "\n\nEnter or a double-click opens the record."))
     if evidence.removed:
         item.setFlags(Qt.ItemFlag.ItemIsSelectable)  # greyed: the reference is kept, the record is gone
     else:

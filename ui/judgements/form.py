@@ -36,7 +36,7 @@ from ui.when_edit import WhenEdit
 
 STATEMENT_KEY = ratings.STATEMENT  # the one score of a statement scored by judgement
 REF_ROLE = Qt.ItemDataRole.UserRole
-BASES = (("updated", "Updated"), ("existing", "Existing (carried over)"))
+BASES = (("updated", "Updated"), ("existing", "Existing"))
 STATUSES = (("draft", "Draft"), ("agreed", "Agreed by the lead inspector"))
 
 
@@ -57,10 +57,13 @@ class ScoreRow:
             self.score.addItem(f"{value} {labels.get(value, '')}".strip(), value)  # typing 3 chooses 3
         self.basis = QComboBox(parent)
         self.basis.setAccessibleName(f"Existing or updated, {name}")
+        self.basis.setToolTip("Updated: scored on this assessment's evidence. Existing: carried over from an earlier assessment.")
         for value, words in BASES:
             self.basis.addItem(words, value)
         self.date = WhenEdit("", f"Date of the evidence, {name}", parent)
         self.date.setToolTip("The date of the evidence this score rests on, day first")
+        metrics = self.date.fontMetrics()
+        self.date.setMinimumWidth(metrics.horizontalAdvance("21/11/2026") + metrics.height() * 2 + 16)  # the day whole, and its calendar button
 
     def widgets(self) -> tuple[QWidget, ...]:
         return (self.name, self.score, self.basis, self.date)
@@ -150,7 +153,9 @@ class JudgementForm(QWidget):
         edit = QPlainTextEdit()
         edit.setAccessibleName(accessible)
         edit.setTabChangesFocus(True)  # Tab moves on; the text is a rationale, not a table
-        edit.setMinimumHeight(60)
+        lines = edit.fontMetrics().lineSpacing()
+        edit.setMinimumHeight(lines * 3 + 12)
+        edit.setMaximumHeight(lines * 6 + 12)  # longer words scroll inside; the key evidence keeps its room
         edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         edit.textChanged.connect(self._changed)
         label.setBuddy(edit)
@@ -227,7 +232,7 @@ class JudgementForm(QWidget):
             score_row.basis.currentIndexChanged.connect(lambda _i: self._changed())
             score_row.date.textEdited.connect(lambda _t: self._changed())
             self._rows.append(score_row)
-        for column, stretch in enumerate((3, 2, 2)):
+        for column, stretch in enumerate((3, 2, 0)):
             self.scores.setColumnStretch(column, stretch)
 
     def _fill_key_evidence(self, evidence: Any, chosen: tuple[EvidenceRef, ...]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -57,8 +57,9 @@ class JudgementView(QWidget):
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setTabKeyNavigation(False)
-        table.setWordWrap(False)
+        table.setWordWrap(True)  # a long statement's name on two lines rather than cut
         table.verticalHeader().setVisible(False)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -95,9 +96,16 @@ class JudgementView(QWidget):
         for widget, stretch in ((left, 3), (form_scroll, 4), (self.evidence, 3)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
+        splitter.setSizes([330, 470, 300])  # in proportion, whatever the width: the form needs the most
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        # Modest, like the evidence list beside it in the tabs: the three panes' own hints add up
+        # to more than the tab's share, and the main window's splitter would give the tabs the
+        # record editor's room for it (the editor is hidden while this view is shown anyway).
+        return QSize(300, 240)
 
     # -- what is shown ------------------------------------------------------------------------
 
@@ -286,7 +294,9 @@ class JudgementView(QWidget):
         dialog = RatingHistoryDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
-        ops.history(self._state, self._assessment_id).success(dialog.show_history).failure(
+        framework = self._framework
+        names = {t.id: t.name for t in framework.themes} if framework is not None else {}
+        ops.history(self._state, self._assessment_id).success(lambda points: dialog.show_history(points, names)).failure(
             lambda exc: dialog.summary.setText(message_for(exc))
         ).run_in_background()
         dialog.open()
