@@ -219,3 +219,41 @@ def test_the_statements_model_passes_qts_model_tester(qtmodeltester, state: AppS
     model.set_lines(lines(default_framework(), {}, rating.rollup))
     qtmodeltester.check(model)
     assert model.rowCount() == 20
+
+
+def choose_rules(qtbot, window: MainWindow, state: AppState, key: str) -> None:  # noqa: ANN001
+    combo = window.judgements.rollup.rules
+    combo.setFocus()
+    while combo.currentData() != key:
+        qtbot.keyClick(combo, Qt.Key.Key_Down)  # a closed combo box: Down chooses the next rules at once
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: state.vault.judgements.rules(window._assessment_id).key == key and state.tasks.pending == 0, timeout=10_000)
+
+
+def test_rules_by_statement_ask_one_score_and_a_half_that_rounds_either_way_is_flagged(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    choose_rules(qtbot, window, state, "cqc-ics-by-statement@1")
+    qtbot.waitUntil(lambda: len(view.form.score_rows()) == 1 and view.form.isEnabled(), timeout=10_000)
+    assert view.form.score_rows()[0].score.accessibleName() == "Score for The statement as a whole"
+    qtbot.keyClick(view.form.score_rows()[0].score, "3")
+    go_to(qtbot, window, state, "learning-culture")
+    qtbot.keyClick(view.form.score_rows()[0].score, "2")
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    # 3 and 2: 5/8 = 62.5 %, shown 63 (Good) rounding half up, 62 (Requires improvement) half down.
+    assert "Good (3), 63% (62.5)" in view.rollup.overall.text()
+    assert view.rollup.rounding.isVisible() and "half down" in view.rollup.rounding.text()
+    assert "Provisional: 2 of 17" in view.rollup.scored.text()
+
+
+def test_judgement_only_rules_ask_no_scores_and_the_rating_is_chosen_directly(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    choose_rules(qtbot, window, state, "cqc-ics-judgement-only@1")
+    qtbot.waitUntil(lambda: view.form.score_rows() == [] and view.form.isEnabled(), timeout=10_000)
+    assert not view.form.scores_box.isVisible()
+    assert "chosen by judgement" in view.rollup.overall.text()
+    view.form.strengths.setFocus()
+    qtbot.keyClicks(view.form.strengths, "Partners plan together.")
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    assert state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.strengths == "Partners plan together."

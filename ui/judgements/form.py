@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -40,6 +40,21 @@ BASES = (("updated", "Updated"), ("existing", "Existing"))
 STATUSES = (("draft", "Draft"), ("agreed", "Agreed by the lead inspector"))
 
 
+class ScoreBox(QComboBox):
+    """A score's box: the keys 1 to 4 choose that score at once (not Qt's search by the text typed
+    in the last moment, which took "3" then "2" for "32"); Delete or Backspace clears it."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        text = event.text()
+        if text in ("1", "2", "3", "4"):
+            self.setCurrentIndex(self.findData(int(text)))
+            return
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.setCurrentIndex(0)
+            return
+        super().keyPressEvent(event)
+
+
 class ScoreRow:
     """The widgets of one score: what is scored, the score, existing or updated, the evidence date."""
 
@@ -50,8 +65,9 @@ class ScoreRow:
         font = self.name.font()
         font.setItalic(True)
         self.name.setFont(font)
-        self.score = QComboBox(parent)
+        self.score = ScoreBox(parent)
         self.score.setAccessibleName(f"Score for {name}")
+        self.score.setToolTip("Type 1 to 4 to score; Delete clears")
         self.score.addItem("– not scored", None)
         for value in (1, 2, 3, 4):
             self.score.addItem(f"{value} {labels.get(value, '')}".strip(), value)  # typing 3 chooses 3
