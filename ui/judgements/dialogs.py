@@ -128,10 +128,14 @@ class SnapshotDialog(QDialog):
         buttons = self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setText("Record review" if kind == "review" else "Publish")
-        buttons.accepted.connect(lambda: (self.message.setText("Saving…"), self.confirmed.emit(self.kind, self.note.toPlainText().strip())))
+        buttons.accepted.connect(self.on_buttons_accepted)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(480, 280)
+
+    def on_buttons_accepted(self) -> None:
+        self.message.setText("Saving…")
+        self.confirmed.emit(self.kind, self.note.toPlainText().strip())
 
     def refused(self, message: str) -> None:
         self.message.setText(f"Not saved: {message}")

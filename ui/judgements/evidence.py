@@ -84,8 +84,9 @@ class EvidencePanel(QWidget):
             f"Evidence: {total} piece{'s' if total != 1 else ''} tagged to this statement"
             if total else "No evidence is tagged to this statement yet: tag records and passages from the evidence list."
         )  # fmt: skip
-        if groups and groups[0].childCount():
-            tree.setCurrentItem(groups[0].child(0))
+        first = next((group.child(0) for group in groups if group.childCount()), None)
+        if first is not None:
+            tree.setCurrentItem(first)
 
     def clear(self) -> None:
         self.tree.clear()

@@ -69,8 +69,8 @@ class ScoreRow:
         self.score.setAccessibleName(f"Score for {name}")
         self.score.setToolTip("Type 1 to 4 to score; Delete clears")
         self.score.addItem("– not scored", None)
-        for value in (1, 2, 3, 4):
-            self.score.addItem(f"{value} {labels.get(value, '')}".strip(), value)  # typing 3 chooses 3
+        for score in (1, 2, 3, 4):
+            self.score.addItem(f"{score} {labels.get(score, '')}".strip(), score)
         self.basis = QComboBox(parent)
         self.basis.setAccessibleName(f"Existing or updated, {name}")
         self.basis.setToolTip("Updated: scored on this assessment's evidence. Existing: carried over from an earlier assessment.")
@@ -273,12 +273,12 @@ class JudgementForm(QWidget):
             entry.setCheckState(Qt.CheckState.Checked if ref in picked else Qt.CheckState.Unchecked)
             entry.setData(REF_ROLE, ref)
             self.key_evidence.addItem(entry)
-        for ref in chosen:  # chosen once, its record since gone from the statement's evidence: kept
-            if (ref.record_id, ref.link_id) not in seen:
+        for kept in chosen:  # chosen once, its record since gone from the statement's evidence: kept
+            if (kept.record_id, kept.link_id) not in seen:
                 entry = QListWidgetItem("A record no longer tagged to this statement (removed)")
                 entry.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
                 entry.setCheckState(Qt.CheckState.Checked)
-                entry.setData(REF_ROLE, (ref.record_id, ref.link_id))
+                entry.setData(REF_ROLE, (kept.record_id, kept.link_id))
                 self.key_evidence.addItem(entry)
         if self.key_evidence.count():
             self.key_evidence.setCurrentRow(0)

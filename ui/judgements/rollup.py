@@ -32,7 +32,7 @@ class RollupPanel(QWidget):
 
     def __init__(self) -> None:
         super().__init__()
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         rules_line = QHBoxLayout()
         rules_label = QLabel("Scoring ru&les")
@@ -70,7 +70,7 @@ class RollupPanel(QWidget):
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.layout().addWidget(label)
+        self._layout.addWidget(label)
         return label
 
     def show_rating(self, row: Any) -> None:

@@ -258,10 +258,14 @@ class JudgementView(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         assessment_id = self._assessment_id
 
+        def done(_done: Any) -> None:
+            dialog.accept()
+            self.refresh()
+
         def chosen(score: int | None, reason: str) -> None:
-            ops.set_final(self._state, assessment_id, score, reason, initiator=self).success(
-                lambda done: (dialog.accept(), self.refresh())
-            ).failure(lambda exc: dialog.refused(message_for(exc))).run_in_background()
+            ops.set_final(self._state, assessment_id, score, reason, initiator=self).success(done).failure(
+                lambda exc: dialog.refused(message_for(exc))
+            ).run_in_background()
 
         dialog.chosen.connect(chosen)
         self.dialog = dialog
@@ -278,10 +282,14 @@ class JudgementView(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         assessment_id = self._assessment_id
 
+        def done(_done: Any) -> None:
+            dialog.accept()
+            self.message.emit("Review recorded." if dialog.kind == "review" else "Rating snapshot published.")
+
         def confirmed(kind: str, note: str) -> None:
-            ops.snapshot(self._state, assessment_id, kind=kind, note=note, initiator=self).success(
-                lambda done: (dialog.accept(), self.message.emit("Review recorded." if kind == "review" else "Rating snapshot published."))
-            ).failure(lambda exc: dialog.refused(message_for(exc))).run_in_background()
+            ops.snapshot(self._state, assessment_id, kind=kind, note=note, initiator=self).success(done).failure(
+                lambda exc: dialog.refused(message_for(exc))
+            ).run_in_background()
 
         dialog.confirmed.connect(confirmed)
         self.dialog = dialog
@@ -314,7 +322,7 @@ class JudgementView(QWidget):
         """Another view or a sync changed judgements, or the evidence behind them: read again."""
         if initiator is self or self._assessment_id is None:
             return
-        touched = getattr(changes, "judgements", frozenset())
+        touched: frozenset[str] = changes.judgements
         if self._assessment_id in touched or changes.links or changes.records:
             self.refresh()
             chosen = self.current_statement_id()
@@ -337,10 +345,15 @@ class JudgementView(QWidget):
             lambda found: dialog.show_versions(found, framework, labels)
         ).run_in_background()
 
+        def kept(_done: Any) -> None:
+            dialog.accept()
+            self._reload_form(statement_id)
+            self.refresh()
+
         def keep(take: str) -> None:
-            ops.resolve(self._state, assessment_id, statement_id, take=take, initiator=self).success(
-                lambda _done: (dialog.accept(), self._reload_form(statement_id), self.refresh())
-            ).failure(lambda exc: dialog.refused(message_for(exc))).run_in_background()
+            ops.resolve(self._state, assessment_id, statement_id, take=take, initiator=self).success(kept).failure(
+                lambda exc: dialog.refused(message_for(exc))
+            ).run_in_background()
 
         dialog.keep.connect(keep)
         self.dialog = dialog
