@@ -280,6 +280,8 @@ def framework_by_key(key: str) -> Framework:
 
 
 # -- scoring: the published roll-up (sum ÷ (count × 4) → printed percentage → band) --
+# Exact (fractions), like fieldapp.ratings, which holds the whole roll-up over the versioned rules files;
+# these read the framework file's own "scoring" and cannot import it (fieldapp.ratings builds on this module).
 
 
 def percentage(scores: Sequence[int]) -> Fraction:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from fieldapp.framework import (
     rating_for,
     score_from_percentage,
 )
+from fieldapp.ratings import default_rules, score_set
 
 SHIPPED = Path(__file__).resolve().parents[1] / "resources" / "framework" / "cqc-ics-2024.1.json"
 THEMES = [
@@ -228,6 +230,17 @@ def test_an_exact_half_at_a_band_edge_is_not_moved_by_float_noise() -> None:
     assert percentage(scores) == pytest.approx(38.5)
     assert rating_for(scores, rules) == (2, "Requires improvement", 39)
     assert rating_for(scores, dataclasses.replace(rules, rounding="half_even"))[:2] == (1, "Inadequate")
+
+
+def test_the_frameworks_scoring_is_exact_and_agrees_with_the_ratings_package() -> None:
+    rules = default_framework().scoring
+    scores = [2] * 27 + [1] * 23
+    assert isinstance(percentage(scores), Fraction) and percentage(scores) == Fraction(77, 2)
+    assert percentage([3, 3, 2]) == Fraction(200, 3)
+    assert rating_for(scores, dataclasses.replace(rules, rounding="half_down")) == (1, "Inadequate", 38)
+    for example in ([3, 2, 3, 3], [3, 3, 3, 2, 2, 2], scores, [3, 3, 2], [4, 3]):
+        result = score_set(example, default_rules())
+        assert rating_for(example, rules) == (result.score, result.rating, result.shown)
 
 
 def test_an_unknown_rounding_setting_is_refused() -> None:

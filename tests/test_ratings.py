@@ -265,3 +265,18 @@ def test_a_result_is_a_frozen_value() -> None:
     assert isinstance(result, Result)
     with pytest.raises(AttributeError):
         result.score = 4  # type: ignore[misc]
+
+
+def test_a_result_comes_back_exactly_from_its_json() -> None:
+    for scores in ([3, 2, 3, 3], [3, 3, 2], [1], [4], [3, 3, 3, 2, 2, 2]):
+        result = score_set(scores, default_rules())
+        assert Result.from_json(result.to_json()) == result
+    with pytest.raises(RatingsError, match="A stored result is not readable"):
+        Result.from_json({"percent_exact": "1/0"})
+
+
+def test_a_score_chosen_directly_has_its_rating_from_the_rules() -> None:
+    rules = rules_by_key(JUDGEMENT_ONLY)
+    assert [rules.rating(s) for s in (1, 2, 3, 4)] == ["Inadequate", "Requires improvement", "Good", "Outstanding"]
+    with pytest.raises(RatingsError, match="5 is not a score"):
+        rules.rating(5)

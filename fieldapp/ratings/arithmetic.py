@@ -61,6 +61,25 @@ class Result:
             "count": self.count,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Result:
+        """A result back from what `to_json` wrote (a snapshot's), exact: the percentage from percent_exact."""
+        try:
+            return cls(
+                percent=Fraction(str(data["percent_exact"])),
+                shown=int(data["shown"]),
+                score=int(data["score"]),
+                rating=str(data["rating"]),
+                position=str(data["position"]),
+                points_to_next=None if data["points_to_next"] is None else int(data["points_to_next"]),
+                points_above_lower=None if data["points_above_lower"] is None else int(data["points_above_lower"]),
+                rounding_sensitive=bool(data["rounding_sensitive"]),
+                count=int(data["count"]),
+                label=str(data.get("label", "")),
+            )
+        except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
+            raise RatingsError(f"A stored result is not readable ({exc!r} is wrong or missing).") from None
+
 
 def decimal_text(value: Fraction) -> str:
     """A fraction as a decimal: exact when it ends ('68.75'), else to 2 places rounded half up ('66.67')."""

@@ -77,6 +77,13 @@ class Rules:
         """The words for a score, such as 'Good standard' for 3."""
         return self.labels[score]
 
+    def rating(self, score: int) -> str:
+        """The rating of a score 1–4, such as 'Good' for 3: for a rating chosen directly (a final rating)."""
+        for band in self.bands:
+            if band.score == score and type(score) is int:
+                return band.rating
+        raise RatingsError(f"{score!r} is not a score: scores are whole numbers from 1 to 4.", field="score")
+
 
 def _check_bands(bands: tuple[Band, ...], labels: Mapping[int, str]) -> None:
     if not bands:
