@@ -16,6 +16,9 @@ from typing import Any, ClassVar, Union
 from fieldapp.errors import ValidationError
 from fieldapp.item_kinds import (  # noqa: F401 - the item kinds' content, named here beside the records'
     ITEM_KINDS,
+    JUDGEMENT,
+    RATING,
+    SNAPSHOT,
     EvidenceRef,
     ItemContent,
     JudgementContent,

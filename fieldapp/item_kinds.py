@@ -8,6 +8,7 @@ framework, and whether the scores fit its rules, is fieldapp.judgements' to say.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Union
@@ -155,7 +156,7 @@ def _build(kind: str, data: dict[str, Any]) -> ItemContent:
 
 
 def _fields_of(kind: str) -> set[str]:
-    return set(_CLASSES[kind].__dataclass_fields__)
+    return {f.name for f in dataclasses.fields(_CLASSES[kind])}
 
 
 def _object(value: Any, what: str, allowed: set[str] | None = None) -> dict[str, Any]:

@@ -34,9 +34,7 @@ from fieldapp.judgement_rows import (
 )
 from fieldapp.ratings import RATINGS, Result, Rollup, Rules, default_rules, rollup, rules_by_key
 from fieldapp.records import cut_revision, describe, item_content_of, mark_dirty, write_content
-from fieldapp.replication.settle import heads_of
-from fieldapp.replication.settle import resolve as resolve_heads
-from fieldapp.revisions import revision
+from fieldapp.revisions import graph, revision
 from fieldapp.storage.models import Assessment, Device, Meta, Record
 from fieldapp.sync_state import META_PREFIX
 from fieldapp.rows import Changes, Done
@@ -105,24 +103,15 @@ class Judgements:
 
     def versions(self, assessment_id: str, statement_id: str) -> tuple[tuple[str, JudgementContent], ...]:
         """A judgement in conflict: each colliding version (its revision id, its content), for showing
-        side by side; resolve with resolve(…, take=revision id). Empty when not in conflict."""
+        side by side; vault.replication.resolve_item(row.id, take=revision id) ends it. Empty when
+        not in conflict."""
         item_id = judgement_id(assessment_id, statement_id)
         with self._context.transaction("reading a judgement's versions") as session:
-            heads = heads_of(session, item_id) if _record(session, item_id) is not None else []
+            heads = _heads(session, item_id)
             if len(heads) < 2:
                 return ()
             bodies = [(h, _body_of(session, h)) for h in heads]
             return tuple((h, _as_judgement(b["content"])) for h, b in bodies)
-
-    def resolve(self, assessment_id: str, statement_id: str, *, take: str | None = None) -> Done[JudgementRow]:
-        """End a judgement's conflict: keep the version `take` (a revision id from versions()), or,
-        with None, the judgement as last saved here (a hand merge). Both versions stay in the history."""
-        item_id = judgement_id(assessment_id, statement_id)
-        with self._context.transaction("resolving a judgement's conflict") as session:
-            setting = _Setting.of(session, assessment_id)
-            statement = setting.statement(statement_id)
-            _resolve(session, self._context, item_id, take)
-            return Done(setting.judgement_row(statement, _items(session, [item_id])), _changed(assessment_id, True))
 
     def evidence(self, assessment_id: str, statement_id: str) -> StatementEvidence:
         """The statement's tagged records and passages, grouped by evidence category in framework
@@ -191,13 +180,6 @@ class Judgements:
             item_kinds.validate_item(content)
             changed = _write_item(session, self._context, setting.rating_record, rating_id(assessment_id), assessment_id, setting.framework.key, content)
             return Done(_Setting.of(session, assessment_id).rating_row(), _changed(assessment_id, changed))
-
-    def resolve_rating(self, assessment_id: str, *, take: str | None = None) -> Done[RatingRow]:
-        """End a conflict of the rating item (its rules, or a final rating set two ways)."""
-        with self._context.transaction("resolving the rating's conflict") as session:
-            _Setting.of(session, assessment_id)
-            _resolve(session, self._context, rating_id(assessment_id), take)
-            return Done(_Setting.of(session, assessment_id).rating_row(), _changed(assessment_id, True))
 
     # -- snapshots and history ---------------------------------------------------------------------
 
@@ -437,11 +419,10 @@ def _changed(assessment_id: str, changed: bool) -> Changes:
     return Changes(judgements=frozenset({assessment_id})) if changed else Changes()
 
 
-def _resolve(session: Session, context: VaultContext, item_id: str, take: str | None) -> None:
-    rec = _record(session, item_id)
-    if rec is None:
-        raise NotFound("There is nothing to resolve: this has never been saved here.")
-    resolve_heads(session, context, rec, take)
+def _heads(session: Session, item_id: str) -> list[str]:
+    """The item's head revisions (two or more: versions that collide)."""
+    rows = session.execute(_GRAPH, {"record_id": item_id}).all()
+    return graph.heads({rev_id: json.loads(parents) for rev_id, parents in rows})
 
 
 def _body_of(session: Session, rev_id: str) -> dict[str, Any]:
@@ -576,7 +557,7 @@ def _moved(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) ->
 
 
 # Built once (see fieldapp.replication.exchange): a select costs more to build than to run here.
-_IDS = sa.bindparam("ids", expanding=True)
+_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
 _ITEMS = sa.text(
     "SELECT r.id, r.kind, r.sync_state, r.updated_at, c.content FROM records r JOIN record_content c ON c.num = r.num "
     "WHERE r.id IN :ids AND r.deleted = 0"
@@ -588,6 +569,7 @@ _EVIDENCE = sa.text(
     f"AND r.kind IN ({', '.join(repr(k) for k in domain.EVIDENCE_KINDS)}) "
     "ORDER BY coalesce(r.occurred_on, '') DESC, r.num DESC, l.created_at, l.id"
 )
+_GRAPH = sa.text("SELECT id, parents FROM revisions WHERE record_id = :record_id AND awaiting_check = 0")
 _LIVE_EVIDENCE = sa.text("SELECT assessment_id, kind, title FROM records WHERE id = :record_id AND deleted = 0")
 _ANY_RECORD = sa.text("SELECT title, kind, occurred_on FROM records WHERE id = :record_id")
 _LINK_OF = sa.text("SELECT category_id, passage_text FROM links WHERE record_id = :record_id AND id = :link_id")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -178,7 +179,7 @@ def create_records(session: Session, arrived: Arrived, chains: dict[str, list[st
     """Make each chain's head the draft of a new record, with its links, attachments and index entry."""
     cursor = sqlcipher.cursor_of(session)
     made: list[tuple[dict, domain.Content | None]] = []
-    record_rows = []
+    record_rows: list[tuple[Any, ...]] = []
     items: dict[str, domain.ItemContent] = {}
     for record_id, chain in chains.items():
         head = arrived[chain[-1]][1]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
-from fieldapp import domain, item_kinds
+from fieldapp import domain
 from fieldapp.revisions.canonical import canonical_json
 from fieldapp.errors import ValidationError
 from fieldapp.revisions.revision import Snapshot
@@ -162,7 +162,7 @@ def _merge_content(
 ) -> dict[str, Any]:
     """The kind's fields merged one by one; a field missing from the merge stays missing."""
     merged = {}
-    merge_field = _merge_judgement_field if kind == item_kinds.JUDGEMENT else _merge_field
+    merge_field = _merge_judgement_field if kind == domain.JUDGEMENT else _merge_field
     for key in sorted(base.keys() | left.keys() | right.keys()):
         value = merge_field(key, _get(base, key), _get(left, key), _get(right, key), found)
         if value is not MISSING:
