@@ -64,5 +64,12 @@ def versions(state: AppState, assessment_id: str, statement_id: str) -> QueryOp[
 
 
 def resolve(state: AppState, assessment_id: str, statement_id: str, *, take: str, initiator: object) -> VaultOp:
-    """End a judgement's conflict by keeping one version; the other stays in its history."""
-    return VaultOp(state, lambda vault: vault.judgements.resolve(assessment_id, statement_id, take=take), initiator=initiator)
+    """End a judgement's conflict by keeping one version; the other stays in its history. Its
+    value: the judgement as it now stands."""
+
+    def keep(vault: Any) -> Done[JudgementRow]:
+        item_id = vault.judgements.get(assessment_id, statement_id).id
+        done = vault.replication.resolve_item(item_id, take=take)
+        return Done(vault.judgements.get(assessment_id, statement_id), done.changes)
+
+    return VaultOp(state, keep, initiator=initiator)
