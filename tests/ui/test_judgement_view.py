@@ -73,12 +73,24 @@ def test_scores_typed_for_a_statement_are_saved_and_the_roll_up_follows(qtbot, w
     view = window.judgements
     go_to(qtbot, window, state, "safeguarding")
     rows = view.form.score_rows()
+    qtbot.keyClick(view.statements, Qt.Key.Key_Tab)  # from the list to the first score
+    assert QApplication.focusWidget() is rows[0].score
     for score_row, key in zip(rows[:4], "3233"):
-        score_row.score.setFocus()
+        assert QApplication.focusWidget() is score_row.score
         qtbot.keyClick(score_row.score, key)  # typing the score's number chooses it
-    rows[0].date.setFocus()
-    qtbot.keyClicks(rows[0].date, "21/11/2026")
-    qtbot.keyClick(rows[1].basis, Qt.Key.Key_E)  # Existing (carried over)
+        if score_row is rows[0]:
+            qtbot.keyClick(score_row.score, Qt.Key.Key_Tab)
+            qtbot.keyClick(score_row.basis, Qt.Key.Key_Tab)
+            qtbot.keyClicks(score_row.date, "21/11/2026")
+            qtbot.keyClick(score_row.date, Qt.Key.Key_Tab)
+        elif score_row is rows[1]:
+            qtbot.keyClick(score_row.score, Qt.Key.Key_Tab)
+            qtbot.keyClick(score_row.basis, Qt.Key.Key_E)  # Existing
+            qtbot.keyClick(score_row.basis, Qt.Key.Key_Tab)
+            qtbot.keyClick(score_row.date, Qt.Key.Key_Tab)
+        else:
+            for _ in range(3):
+                qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     view.form.strengths.setFocus()
     qtbot.keyClicks(view.form.strengths, "Multi-agency safeguarding hub meets daily.")
     assert "68.75%, shown as 69%" in view.form.result.text()  # at once, before the save

@@ -314,6 +314,14 @@ class JudgementForm(QWidget):
             agreed_by=base.agreed_by,
         )
 
+    def focus_first(self) -> bool:
+        """Put the keys in the first score (or, with none to give, the strengths); False if nothing can take them."""
+        first = self._rows[0].score if self._rows else self.strengths
+        if not first.isEnabled():
+            return False
+        first.setFocus(Qt.FocusReason.TabFocusReason)
+        return True
+
     def score_rows(self) -> list[ScoreRow]:
         return list(self._rows)
 

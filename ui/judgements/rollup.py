@@ -52,6 +52,8 @@ class RollupPanel(QWidget):
         self.scored = self._label("Statements scored")
         self.themes = self._label("Theme scores")
         self.rounding = self._label("Rounding")
+        self.conflict = self._label("Rating in conflict")
+        self.conflict.hide()
         self.notice = self._label("About the scoring rules")
         self.notice.setStyleSheet("color: palette(placeholder-text)")
         final = QHBoxLayout()
@@ -106,6 +108,10 @@ class RollupPanel(QWidget):
         )  # fmt: skip
         self.rounding.setVisible(bool(flagged))
         self.notice.setText(rules.notice)
+        conflict = bool(getattr(row, "conflict", False))
+        self.conflict.setText("⚠ The rules or the final rating were changed in different ways on two laptops; "
+                              "Sync → Records in conflict shows both." if conflict else "")  # fmt: skip
+        self.conflict.setVisible(conflict)
 
 
 def _theme_words(theme: Any) -> str:

@@ -8,15 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QScrollArea,
-    QSplitter,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from fieldapp.errors import UnreadableDate
 from fieldapp.framework import Framework, framework_by_key
@@ -32,6 +24,19 @@ from ui.operations import judgements as ops
 from ui.state import AppState
 
 SAVE_DELAY_MS = 500  # as the record editor: saved half a second after typing stops
+
+
+class StatementsTable(QTableView):
+    """The statements list: Up and Down choose; Tab goes on to the chosen statement's scores."""
+
+    def __init__(self, form: JudgementForm) -> None:
+        super().__init__()
+        self._form = form
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: A002,N802 - Qt override
+        if next and self._form.isEnabled() and self._form.focus_first():
+            return True
+        return super().focusNextPrevChild(next)
 
 
 class JudgementView(QWidget):
@@ -50,8 +55,9 @@ class JudgementView(QWidget):
         self._timer.timeout.connect(self.save_now)
         self.dialog: QWidget | None = None
 
+        self.form = JudgementForm()
         self.model = StatementsModel()
-        table = self.statements = QTableView()
+        table = self.statements = StatementsTable(self.form)
         table.setAccessibleName("Quality statements and their scores")
         table.setModel(self.model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -79,7 +85,6 @@ class JudgementView(QWidget):
         left.setStretchFactor(0, 3)
         left.setStretchFactor(1, 2)
 
-        self.form = JudgementForm()
         self.form.edited.connect(self.on_form_edited)
         self.form.conflict_requested.connect(self.on_form_conflict_requested)
         form_scroll = self.form_area = QScrollArea()
@@ -120,7 +125,10 @@ class JudgementView(QWidget):
     def set_assessment(self, assessment_id: str | None, framework_key: str | None) -> None:
         """Show another assessment (its first statement chosen), or nothing."""
         if assessment_id == self._assessment_id:
-            self.refresh()
+            self.refresh()  # shown again: what a sync or another laptop changed meanwhile comes in
+            chosen = self.current_statement_id()
+            if chosen and not self._dirty:
+                self._reload_form(chosen)
             return
         self.save_now()
         self._assessment_id = assessment_id
