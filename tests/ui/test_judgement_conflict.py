@@ -92,3 +92,29 @@ def test_both_versions_are_shown_side_by_side_and_keeping_one_ends_the_conflict(
     assert not stored.conflict and stored.content.scores["observation"].score == 3
     assert view.form.score_rows()[3].score.currentData() == 3  # the form shows the version kept
     assert view.model.line(view.model.row_of(STATEMENT)).state == "Draft"
+
+
+def test_a_colleagues_score_arrives_by_sync_into_the_open_view_and_the_roll_up(qtbot, sqlite_service: Service, make_device) -> None:  # noqa: ANN001
+    assessment_id, mine, theirs, _record = colleagues(sqlite_service, make_device)
+    state = AppState(vault_path=mine.vault.path, vault=mine.vault)
+    window = MainWindow(state)
+    qtbot.addWidget(window)
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: window.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
+    window.show_judgements()
+    view = window.judgements
+    qtbot.waitUntil(lambda: view.form.statement_id is not None and state.tasks.pending == 0, timeout=10_000)
+    try:
+        _score(theirs, assessment_id, 4, "Outstanding partnership work.")
+        theirs.sync()
+        window.sync.sync_now()  # the app's own sync thread, by URL
+        qtbot.waitUntil(lambda: view.model.line(view.model.row_of(STATEMENT)).state == "Draft", timeout=15_000)
+        assert "Provisional: 1 of 17" in view.rollup.scored.text()
+        assert view.model.line(view.model.row_of(STATEMENT)).score == "4 · 100%"
+    finally:
+        window.close()
+        qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+        assert state.sync is not None
+        state.sync.shutdown()
+        state.tasks.shutdown()

@@ -269,3 +269,23 @@ def test_judgement_only_rules_ask_no_scores_and_the_rating_is_chosen_directly(qt
     qtbot.keyClicks(view.form.strengths, "Partners plan together.")
     qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
     assert state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.strengths == "Partners plan together."
+
+
+def test_key_evidence_whose_record_was_deleted_is_kept_and_shown_as_removed(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    from fieldapp import domain
+
+    ids = tagged_evidence(state, window._assessment_id)
+    link = next(link.id for link in state.vault.records.get(ids["carer"]).links if link.statement_id == "safeguarding")
+    content = domain.JudgementContent("safeguarding", {"observation": domain.ScoreEntry(2)}, key_evidence=(domain.EvidenceRef(ids["carer"], link),))
+    state.vault.judgements.save(window._assessment_id, "safeguarding", content)
+    state.vault.records.delete(ids["carer"])
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    go_to(qtbot, window, state, "safeguarding")
+    key = view.form.key_evidence
+    removed = [key.item(i) for i in range(key.count()) if "(removed)" in key.item(i).text()]
+    assert len(removed) == 1 and removed[0].checkState() == Qt.CheckState.Checked
+    qtbot.keyClick(view.form.score_rows()[3].score, "3")  # another edit keeps the reference
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    stored = state.vault.judgements.get(window._assessment_id, "safeguarding").content
+    assert [r.record_id for r in stored.key_evidence] == [ids["carer"]]
