@@ -74,6 +74,10 @@ class FinalRatingDialog(QDialog):
         reason_label.setBuddy(self.reason)
         layout.addWidget(reason_label)
         layout.addWidget(self.reason)
+        notice = _message_line("About the scoring rules")
+        notice.setText(rating_row.rules.notice)
+        notice.setStyleSheet("color: palette(placeholder-text)")
+        layout.addWidget(notice)
         self.message = _message_line("Why the final rating was not set")
         layout.addWidget(self.message)
         buttons = self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -147,13 +151,17 @@ class RatingHistoryDialog(QDialog):
 
     HEADERS = ("Date", "What", "Overall", "Rating", "Changes of level")
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, notice: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Rating history")
-        self.resize(900, 480)
+        self.resize(900, 500)
         layout = QVBoxLayout(self)
         self.summary = _message_line("Rating history summary")
         layout.addWidget(self.summary)
+        self.notice = _message_line("About the scoring rules")
+        self.notice.setText(notice)
+        self.notice.setStyleSheet("color: palette(placeholder-text)")
+        layout.addWidget(self.notice)
         table = self.table = QTableWidget(0, len(self.HEADERS))
         table.setAccessibleName("Rating snapshots over time")
         table.setHorizontalHeaderLabels(list(self.HEADERS))

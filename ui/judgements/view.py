@@ -307,7 +307,7 @@ class JudgementView(QWidget):
         if self._assessment_id is None:
             self.message.emit("Choose an assessment first (left).")
             return
-        dialog = RatingHistoryDialog(self)
+        dialog = RatingHistoryDialog(self.rating.rules.notice if self.rating is not None else "", self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         framework = self._framework
