@@ -41,6 +41,9 @@ KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Tables", "Next cell while editing", "Tab"),
     ("Tables", "Move the row up / down", "Alt+Up / Alt+Down"),
     ("Any list or table", "Its right-click menu", "Menu key"),
+    ("Judgements", "Score (in a score's box)", "1, 2, 3, 4; Del clears"),
+    ("Judgements", "Choose key evidence", "Space"),
+    ("Judgements", "Open the record of a piece of evidence", "Enter"),
 )
 
 

@@ -107,6 +107,9 @@ def test_scores_typed_for_a_statement_are_saved_and_the_roll_up_follows(qtbot, w
     assert "Provisional: 1 of 17" in view.rollup.scored.text()
     assert "Good (3), 75%" in view.rollup.overall.text()  # one statement scored 3: 3/4
     assert "Quality and safety: Good (3), 75% (1 of 6 scored)" in view.rollup.themes.text()
+    view.statements.setFocus()
+    qtbot.keyClick(view.statements, Qt.Key.Key_Down)  # over the Integration heading, to its first statement
+    assert view.current_statement_id() == "safe-systems-pathways-transitions"
 
 
 def test_an_evidence_date_that_does_not_read_is_not_saved_and_says_how_to_type_it(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001

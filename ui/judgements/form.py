@@ -348,9 +348,11 @@ class JudgementForm(QWidget):
         elif len(values) == 1:
             self.result.setText(f"Statement score: {result.score} ({_label(self._rules, result.score)}).")
         else:
+            other = "down" if getattr(self._rules, "rounding", "half_up") == "half_up" else "up"
             self.result.setText(
                 f"Statement score: {result.score} ({_label(self._rules, result.score)}), from {len(values)} categories: "
                 f"{result.percent_text()}%, shown as {result.shown}%."
+                + (f" ⚠ Rounding half {other} would give another score." if result.rounding_sensitive else "")
             )
 
 
