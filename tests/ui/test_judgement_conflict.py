@@ -118,3 +118,22 @@ def test_a_colleagues_score_arrives_by_sync_into_the_open_view_and_the_roll_up(q
         assert state.sync is not None
         state.sync.shutdown()
         state.tasks.shutdown()
+
+
+def test_sync_records_in_conflict_shows_the_judgement_side_by_side_too_and_keeps_one(qtbot, in_conflict) -> None:  # noqa: ANN001
+    window, state, assessment_id = in_conflict
+    qtbot.keyClick(window.search_box, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    dialog = window._conflicts
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.records.count() == 1 and dialog.versions[1].toPlainText() != "", timeout=10_000)
+    assert dialog.records.item(0).text() == "Judgement: Safeguarding"
+    sides = [v.toPlainText() for v in dialog.versions]
+    assert all("cannot be read" not in side for side in sides)
+    assert any("3 Good standard" in side for side in sides) and any("2 Some shortfalls" in side for side in sides)
+    assert not dialog.edit_button.isEnabled() and not dialog.merged_button.isEnabled()
+    kept = 0 if "2 Some shortfalls" in sides[0] else 1
+    qtbot.keyClick(dialog.keep_buttons[kept], Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: dialog.records.count() == 0 and state.tasks.pending == 0, timeout=10_000)
+    stored = state.vault.judgements.get(assessment_id, STATEMENT)
+    assert not stored.conflict and stored.content.scores["observation"].score == 2
+    dialog.close()

@@ -1,6 +1,7 @@
 """A judgement changed in different ways on two laptops: both versions side by side, as the records'
-conflicts view shows records (ui/conflicts_view.py: its layout, its highlight of the words that
-differ), and the inspector keeps one. Both versions stay in the judgement's history."""
+conflicts view shows records (its layout, its highlight of the words that differ), and the
+inspector keeps one. Both versions stay in the judgement's history. The records' conflicts view
+(ui/conflicts_view.py) shows judgements and ratings in conflict with item_sides() from here."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from fieldapp import domain, ratings
 from fieldapp.compare import word_diff
-from fieldapp.errors import NotFound
-from fieldapp.framework import Framework
+from fieldapp.errors import FieldappError, NotFound
+from fieldapp.framework import Framework, framework_by_key
 
-from ui.conflicts_view import MIN_WIDTH
 from ui.theme import colors
+
+MIN_WIDTH = 760  # two versions side by side, each still a readable column (as ui/conflicts_view.py)
 
 
 def fields_of(content: Any, framework: Framework, labels: dict[int, str]) -> list[tuple[str, str]]:
@@ -37,6 +40,37 @@ def fields_of(content: Any, framework: Framework, labels: dict[int, str]) -> lis
     lines.append(("Key evidence", f"{len(content.key_evidence)} reference{'s' if len(content.key_evidence) != 1 else ''}"))
     lines.append(("Status", "Agreed" if content.status == "agreed" else "Draft"))
     return lines
+
+
+def rating_fields_of(content: Any) -> list[tuple[str, str]]:
+    """An assessment's rating item as (label, text) lines: its rules and its final rating."""
+    try:
+        rules = ratings.rules_by_key(content.rules).name
+    except FieldappError:
+        rules = "Rules this app does not know yet"
+    final = f"{content.final_score} {ratings.RATINGS.get(content.final_score, '')}" if content.final_score else "Follows the computed rating"
+    return [("Scoring rules", rules), ("Final rating", final), ("Reason", content.reason)]
+
+
+def item_sides(bodies: list[dict[str, Any]]) -> tuple[str, ...] | None:
+    """Each version of a judgement or rating in conflict as HTML, side by side; None for a record
+    (or an item this app cannot read: the records' view says so itself)."""
+    kind = bodies[0].get("kind", "") if bodies else ""
+    if not domain.is_item(kind) or len(bodies) < 2:
+        return None
+    try:
+        contents = [domain.item_from_dict(kind, body["content"]) for body in bodies[:2]]
+        if kind == "judgement":
+            framework = framework_by_key(bodies[0]["framework"])
+            labels = dict(ratings.default_rules().labels)
+            fields = [fields_of(content, framework, labels) for content in contents]
+        elif kind == "rating":
+            fields = [rating_fields_of(content) for content in contents]
+        else:
+            return None
+    except (FieldappError, LookupError, KeyError):
+        return None
+    return describe(fields[0], fields[1]), describe(fields[1], fields[0])
 
 
 def describe(mine: list[tuple[str, str]], theirs: list[tuple[str, str]]) -> str:
