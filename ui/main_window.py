@@ -594,6 +594,8 @@ class MainWindow(QMainWindow):
             # record being edited stays open; only the evidence list catches up.
             self.refresh_list()
             self.refresh_coverage()
+            if self.tabs.currentWidget() is self.judgements:
+                self.judgements_for_assessment()
             return
         self._assessment_id = chosen
         self.editor.show_record(None)

@@ -11,6 +11,9 @@ from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 
 from fieldapp.links import passage_of
 
+from test_nothing_typed_is_lost import app, unlock  # noqa: F401 - the app fixture
+
+from ui.app import AppController
 from ui.judgements.dialogs import FinalRatingDialog, RatingHistoryDialog, SnapshotDialog
 from ui.judgements.statements import StatementsModel, lines
 from ui.main_window import MainWindow
@@ -112,16 +115,23 @@ def test_scores_typed_for_a_statement_are_saved_and_the_roll_up_follows(qtbot, w
     assert view.current_statement_id() == "safe-systems-pathways-transitions"
 
 
-def test_an_evidence_date_that_does_not_read_is_not_saved_and_says_how_to_type_it(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+def test_an_evidence_date_that_does_not_read_stays_to_correct_and_says_how_while_the_score_saves(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     open_judgements(qtbot, window, state)
     view = window.judgements
     first = view.form.score_rows()[0]
     qtbot.keyClick(first.score, "4")
     first.date.setFocus()
     qtbot.keyClicks(first.date, "the week before last")
-    qtbot.waitUntil(lambda: view.form.save_status.text().startswith("Not saved"), timeout=10_000)
+    qtbot.waitUntil(lambda: view.form.save_status.text().startswith("Saved, except the evidence date for People's experience"), timeout=10_000)
     assert "day" in view.form.save_status.text().lower()
-    assert not state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").exists
+    stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.scores["peoples-experience"]
+    assert (stored.score, stored.evidence_date) == (4, "")
+    assert first.date.text() == "the week before last"  # on screen to correct
+    first.date.selectAll()
+    qtbot.keyClicks(first.date, "20/11/2026")
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.scores["peoples-experience"]
+    assert stored.evidence_date == "2026-11-20"
 
 
 def test_the_statements_evidence_is_grouped_by_category_with_its_passage_and_enter_opens_the_record(
@@ -292,3 +302,22 @@ def test_key_evidence_whose_record_was_deleted_is_kept_and_shown_as_removed(qtbo
     qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
     stored = state.vault.judgements.get(window._assessment_id, "safeguarding").content
     assert [r.record_id for r in stored.key_evidence] == [ids["carer"]]
+
+
+def test_a_judgement_typed_just_before_a_lock_is_saved_and_shown_again_after_unlock(qtbot, app: AppController) -> None:  # noqa: ANN001, F811
+    main = app.main
+    assert main is not None
+    qtbot.keyClick(main, Qt.Key.Key_J, CTRL)
+    view = main.judgements
+    qtbot.waitUntil(lambda: view.form.statement_id is not None and app.state.tasks.pending == 0, timeout=10_000)
+    qtbot.keyClick(view.statements, Qt.Key.Key_Tab)
+    qtbot.keyClick(QApplication.focusWidget(), "3")
+    view.form.strengths.setFocus()
+    qtbot.keyClicks(view.form.strengths, "Health checks reach people who never came before.")
+    qtbot.keyClick(main, Qt.Key.Key_L, CTRL)  # at once: no wait for the half-second save
+    qtbot.waitUntil(lambda: app.state.vault is not None and app.state.vault.is_locked, timeout=15_000)
+    assert main.judgements.form.strengths.toPlainText() == "" and main.judgements.evidence.tree.topLevelItemCount() == 0
+    main = unlock(qtbot, app)
+    stored = app.state.vault.judgements.get(main._assessment_id, "supporting-healthier-lives").content
+    assert stored.strengths == "Health checks reach people who never came before." and stored.scores["peoples-experience"].score == 3
+    qtbot.waitUntil(lambda: main.judgements.form.strengths.toPlainText() == stored.strengths, timeout=10_000)

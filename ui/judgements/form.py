@@ -89,14 +89,20 @@ class ScoreRow:
         self.basis.setCurrentIndex(max(self.basis.findData(entry.basis), 0) if entry else 0)
         self.date.setText(when_text(entry.evidence_date) if entry and entry.evidence_date else "")
 
-    def entry(self) -> ScoreEntry | None:
-        """The score as typed; None when not scored. UnreadableDate when the date does not read."""
+    def entry(self, before: ScoreEntry | None, problems: list[str]) -> ScoreEntry | None:
+        """The score as typed; None when not scored. A date that does not read keeps the date saved
+        before (if any) and says why in problems: the score and the words around it still save."""
         value = self.score.currentData()
         if value is None:
             return None
         text = self.date.text().strip()
-        day = core_dates.day_of(read_when(text)) if text else None
-        return ScoreEntry(score=int(value), basis=str(self.basis.currentData()), evidence_date=day.isoformat() if day else "")
+        try:
+            day = core_dates.day_of(read_when(text)) if text else None
+            kept = day.isoformat() if day else ""
+        except UnreadableDate as exc:
+            problems.append(f"the evidence date for {self.name.text()} ({exc})")
+            kept = before.evidence_date if before is not None else ""
+        return ScoreEntry(score=int(value), basis=str(self.basis.currentData()), evidence_date=kept)
 
 
 class JudgementForm(QWidget):
@@ -244,6 +250,10 @@ class JudgementForm(QWidget):
             self.scores.addWidget(score_row.name, line, 0, 1, 3)
             for column, widget in enumerate((score_row.score, score_row.basis, score_row.date)):
                 self.scores.addWidget(widget, line + 1, column)
+            for widget in score_row.widgets():
+                # Shown now: Qt shows a child added to a visible box only on a later turn of the
+                # event loop, and a Tab or a keystroke may come first (seen after an unlock).
+                widget.show()
             score_row.score.currentIndexChanged.connect(lambda _i: self._changed())
             score_row.basis.currentIndexChanged.connect(lambda _i: self._changed())
             score_row.date.textEdited.connect(lambda _t: self._changed())
@@ -286,14 +296,15 @@ class JudgementForm(QWidget):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def content(self) -> JudgementContent:
-        """What the form holds, as a judgement's content; UnreadableDate for a date that does not read."""
+    def content(self, problems: list[str] | None = None) -> JudgementContent:
+        """What the form holds, as a judgement's content; what could not be read (a date) is said in problems."""
         assert self._row is not None
+        problems = problems if problems is not None else []
         shown = {r.key for r in self._rows}
         # Scores the form does not show (made under other rules) are kept as they are.
         scores = {key: entry for key, entry in self._row.content.scores.items() if key not in shown}
         for score_row in self._rows:
-            entry = score_row.entry()
+            entry = score_row.entry(self._row.content.scores.get(score_row.key), problems)
             if entry is not None:
                 scores[score_row.key] = entry
         refs = []
@@ -313,6 +324,23 @@ class JudgementForm(QWidget):
             scored_by=base.scored_by,
             agreed_by=base.agreed_by,
         )
+
+    def clear(self) -> None:
+        """Show no judgement (the vault is locking): no words or evidence left in the widgets."""
+        self._loading = True
+        try:
+            self._row = None
+            for score_row in self._rows:
+                score_row.show(None)
+            self.strengths.clear()
+            self.improvements.clear()
+            self.key_evidence.clear()
+            self.heading.setText("Choose a quality statement on the left.")
+            for label in (self.description, self.result, self.who, self.save_status, self.conflict):
+                label.setText("")
+            self.setEnabled(False)
+        finally:
+            self._loading = False
 
     def focus_first(self) -> bool:
         """Put the keys in the first score (or, with none to give, the strengths); False if nothing can take them."""

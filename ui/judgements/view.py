@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget
 
-from fieldapp.errors import UnreadableDate
 from fieldapp.framework import Framework, framework_by_key
 
 from ui.errors import message_for
@@ -139,6 +138,15 @@ class JudgementView(QWidget):
         self.evidence.clear()
         self.refresh()
 
+    def forget(self) -> None:
+        """Show nothing (the vault is locking): the next set_assessment reads everything again."""
+        self._timer.stop()
+        self._assessment_id, self._framework, self._judgements, self.rating = None, None, {}, None
+        self.model.set_lines([])
+        self._dirty = False
+        self.form.clear()
+        self.evidence.clear()
+
     def refresh(self) -> None:
         """Read the judgements and the roll-up again (the chosen statement stays chosen)."""
         assessment_id = self._assessment_id
@@ -208,27 +216,27 @@ class JudgementView(QWidget):
         self._timer.stop()
         if not self._dirty or self._assessment_id is None or self.form.statement_id is None:
             return True
-        try:
-            content = self.form.content()
-        except UnreadableDate as exc:
-            self.form.save_status.setText(f"Not saved: {exc}")
-            return False
-        self._dirty = False
+        problems: list[str] = []
+        content = self.form.content(problems)
+        # A date that does not read is kept on screen to correct; everything else saves now.
+        self._dirty = bool(problems)
         assessment_id, statement_id = self._assessment_id, self.form.statement_id
         self.form.save_status.setText("Saving…")
         ops.save(self._state, assessment_id, statement_id, content, initiator=self).success(
-            lambda done: self._saved(assessment_id, *done.value)
+            lambda done: self._saved(assessment_id, *done.value, problems=problems)
         ).failure(lambda exc: self._not_saved(statement_id, exc)).run_in_background()
-        return True
+        return not problems
 
-    def _saved(self, assessment_id: str, row: Any, rating: Any) -> None:
+    def _saved(self, assessment_id: str, row: Any, rating: Any, *, problems: list[str]) -> None:
         if assessment_id != self._assessment_id:
             return
         self._judgements[row.statement_id] = row
         self._show_rating(rating)
         if row.statement_id == self.form.statement_id:
             self.form.show_state(row)
-            if not self._dirty:
+            if problems:
+                self.form.save_status.setText(f"Saved, except {'; '.join(problems)}")
+            elif not self._dirty:
                 self.form.save_status.setText("Saved")
 
     def _not_saved(self, statement_id: str, exc: BaseException) -> None:
@@ -258,6 +266,7 @@ class JudgementView(QWidget):
 
     def _forget_form(self) -> None:
         self.form._row = None  # the form is shown again with the new rules' inputs
+        self._dirty = False
 
     def open_final_rating(self) -> None:
         if self.rating is None or self._assessment_id is None:
