@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from fieldapp import domain
+from fieldapp.framework import framework_by_key
 from fieldapp.storage import keys
 from fieldapp.search import Query
 from fieldapp.vault import Vault
@@ -74,6 +75,7 @@ def _run(path: Path, n_records: int, attachment_mb: int, rng: random.Random) -> 
         vault.search(q)
         search_ms.append((time.perf_counter() - t0) * 1000)
     result["search_p95_ms"] = round(_p95(search_ms), 2)
+    result["rollup_ms"] = round(_p95(_time_rollups(vault, assessment, rng)), 2)
 
     result["rss_10k_open_mb"] = round(_rss_now_mb(), 1)
     result.update(_attachments(vault, ids[0], path.parent, attachment_mb))
@@ -134,6 +136,26 @@ def _time_saves(vault: Vault, ids: list[str], rng: random.Random) -> list[float]
         vault.records.save_edit(rec.id, edited, base=rec.content, as_typed={})
         timings.append((time.perf_counter() - t0) * 1000)
     return timings
+
+
+def _time_rollups(vault: Vault, assessment: str, rng: random.Random) -> list[float]:
+    """The whole assessment rated again from its 17 judgements (beside the 10k tagged records), as
+    the judgement view does after every score: statements, themes, overall, computed and final."""
+    categories = _category_ids(vault, assessment)
+    for row in vault.judgements.list(assessment):
+        scores = {c: domain.ScoreEntry(rng.randint(1, 4)) for c in rng.sample(categories, rng.randint(2, len(categories)))}
+        vault.judgements.save(assessment, row.statement_id, domain.JudgementContent(row.statement_id, scores, strengths=_notes(rng)[:2000]))
+    timings = []
+    for _ in range(100):
+        t0 = time.perf_counter()
+        rating = vault.judgements.rating(assessment)
+        timings.append((time.perf_counter() - t0) * 1000)
+    assert rating.rollup.scored == 17, rating.rollup
+    return timings
+
+
+def _category_ids(vault: Vault, assessment: str) -> list[str]:
+    return [c.id for c in framework_by_key(vault.assessments.get(assessment).framework_key).categories]
 
 
 def _time_plain_sqlite(path: Path, vault: Vault, ids: list[str], rng: random.Random) -> list[float]:

@@ -15,6 +15,7 @@ from fieldapp import domain, readable
 from fieldapp.revisions import revision
 from fieldapp.errors import FieldappError
 from fieldapp.framework import framework_by_key
+from fieldapp.item_kinds import STATEMENT_KEY
 
 # White space; a word, keeping the punctuation inside it ("20/11/2026", "15:00", "don't"); or one
 # other character, so "weeks." and "weeks" share their word and differ only by the full stop.
@@ -71,6 +72,10 @@ def collision_words(path: str, body: dict) -> str:
         return "Attachments"
     if parts[0] == "deleted":
         return "deleting against editing"
+    if domain.is_item(body.get("kind", "")) and len(parts) >= 2:
+        if parts[1] == "scores" and len(parts) >= 3:
+            return f"Score for {_category_name(body, parts[2])}"
+        return _ITEM_LABELS.get(parts[1], "Content")
     if len(parts) >= 3 and parts[1] == "contacts" and parts[2] != "order":
         ids = [c.get("id") for c in body.get("content", {}).get("contacts", []) if isinstance(c, dict)]
         if parts[2] in ids:
@@ -140,6 +145,8 @@ def _field_texts(body: dict) -> dict[str, tuple[str, str]]:
     """{field name: (label, text as read)} of one revision body, tags and attachments last."""
     if body["deleted"]:
         return {}
+    if domain.is_item(body["kind"]):
+        return _item_texts(body)
     try:
         content = domain.from_dict(body["kind"], body["content"])
     except FieldappError:
@@ -148,6 +155,49 @@ def _field_texts(body: dict) -> dict[str, tuple[str, str]]:
     texts["tags"] = ("Tags", "\n".join(_tag_lines(body)))
     texts["attachments"] = ("Attachments", "\n".join(a.get("name", "") for a in body.get("attachments", [])))
     return texts
+
+
+_ITEM_LABELS = {
+    "scores": "Scores", "strengths": "Strengths", "improvements": "Areas requiring improvement", "key_evidence": "Key evidence",
+    "status": "Status", "scored_by": "Scored by", "agreed_by": "Agreed by", "rules": "Scoring rules",
+    "final_score": "Final rating", "reason": "Reason for the final rating",
+}  # fmt: skip
+
+
+def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
+    """A judgement's or rating's fields as read: scores by category name with their words."""
+    try:
+        content = domain.item_from_dict(body["kind"], body["content"])
+    except FieldappError:
+        return {"content": ("Content", "(this version's content cannot be read by this app)")}
+    if isinstance(content, domain.JudgementContent):
+        lines = [f"{_category_name(body, key)}: {entry.score} ({_SCORE_WORDS[entry.score]}), {entry.basis}"
+                 + (f", evidence of {readable.when_words(entry.evidence_date)}" if entry.evidence_date else "")
+                 for key, entry in sorted(content.scores.items())]  # fmt: skip
+        texts = {
+            "scores": "\n".join(lines), "strengths": content.strengths, "improvements": content.improvements,
+            "key_evidence": f"{len(content.key_evidence)} chosen" if content.key_evidence else "", "status": content.status,
+            "scored_by": content.scored_by, "agreed_by": content.agreed_by,
+        }  # fmt: skip
+    elif isinstance(content, domain.RatingContent):
+        final = f"{content.final_score} ({_RATING_WORDS[content.final_score]})" if content.final_score else "as computed"
+        texts = {"rules": content.rules, "final_score": final, "reason": content.reason}
+    else:
+        texts = {"content": f"{content.kind} snapshot of {readable.when_words(content.taken_on)}"}
+    return {name: (_ITEM_LABELS.get(name, "Content"), text) for name, text in texts.items()}
+
+
+_SCORE_WORDS = {1: "significant shortfalls", 2: "some shortfalls", 3: "good standard", 4: "exceptional standard"}
+_RATING_WORDS = {1: "Inadequate", 2: "Requires improvement", 3: "Good", 4: "Outstanding"}
+
+
+def _category_name(body: dict, key: str) -> str:
+    if key == STATEMENT_KEY:
+        return "The statement"
+    try:
+        return framework_by_key(body["framework"]).category(key).name
+    except LookupError:
+        return "An evidence category this app does not know yet"
 
 
 def _tag_lines(body: dict) -> list[str]:

@@ -24,7 +24,9 @@ STATUSES = {"draft": "Draft", "agreed": "Agreed"}
 SNAPSHOT_KINDS = {"published": "Published rating", "review": "Review, no change"}
 SCORES = (1, 2, 3, 4)
 MAX_TEXT = 200_000  # a rationale; the report quotes it, a pasted transcript belongs in a record
-_RESULT_KEYS = {"percent", "shown", "score", "rating"}
+# A stored result is ratings.Result.to_json() (Result.from_json reads it back exactly); these must be there.
+_RESULT_NEEDS = {"percent_exact", "shown", "score", "rating"}
+_RESULT_KEYS = _RESULT_NEEDS | {"percent", "label", "position", "points_to_next", "points_above_lower", "rounding_sensitive", "count"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ class RatingContent:
 class SnapshotContent:
     """Every score, the theme scores and the rating on a date: immutable once made.
 
-    Results are plain dicts {"percent": exact fraction text, "shown", "score", "rating"} or None.
+    Results are ratings.Result.to_json() dicts (percent_exact "275/4", shown, score, rating, position…)
+    or None; ratings.Result.from_json reads one back exactly.
     """
 
     kind: str  # "published" | "review"
@@ -239,7 +242,7 @@ def _result(result: Any, what: str) -> None:
     if result is None:
         return
     _object(result, what, _RESULT_KEYS)
-    if set(result) != _RESULT_KEYS or not isinstance(result["percent"], str) or not isinstance(result["rating"], str):
+    if not _RESULT_NEEDS <= set(result) or not isinstance(result["percent_exact"], str) or not isinstance(result["rating"], str):
         raise ValidationError(f"{what} must give the exact percentage, the shown one, the score and the rating.")
     if type(result["shown"]) is not int or not 0 <= result["shown"] <= 100:
         raise ValidationError(f"{what}: the shown percentage must be a whole number from 0 to 100.")

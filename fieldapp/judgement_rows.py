@@ -36,7 +36,7 @@ class RatingRow:
     reason: str
     score: int | None  # the final one if set, else the computed one
     rating: str
-    differs: bool  # a final rating is set and differs from the computed one
+    differs: bool  # a final rating is set and differs from the computed one (never when nothing is computed)
     conflict: bool = False  # the rating item's versions collide (its rules or final rating)
 
 

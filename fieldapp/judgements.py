@@ -17,12 +17,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, item_kinds, signers
+from fieldapp import domain, item_kinds
 from fieldapp.context import VaultContext
 from fieldapp.errors import FieldappError, NotFound, UnresolvedConflict, ValidationError
 from fieldapp.framework import Framework, Statement, framework_by_key
 from fieldapp.ids import derived_uuid, uuid7
-from fieldapp.item_kinds import STATEMENT_KEY, JudgementContent, RatingContent, SnapshotContent
+from fieldapp.item_kinds import STATEMENT_KEY, JudgementContent, RatingContent
 from fieldapp.judgement_rows import (
     EvidenceItem,
     HistoryPoint,
@@ -33,6 +33,7 @@ from fieldapp.judgement_rows import (
     StatementEvidence,
 )
 from fieldapp.ratings import RATINGS, Result, Rollup, Rules, default_rules, rollup, rules_by_key
+from fieldapp.rating_snapshots import history_points, snapshot_content, snapshot_rows
 from fieldapp.records import cut_revision, describe, item_content_of, mark_dirty, write_content
 from fieldapp.revisions import graph, revision
 from fieldapp.storage.models import Assessment, Device, Meta, Record
@@ -193,12 +194,12 @@ class Judgements:
             setting = _Setting.of(session, assessment_id)
             setting.refuse_conflicts("publishing a rating snapshot" if kind == "published" else "recording a review")
             row = setting.rating_row()
-            content = _snapshot_content(setting, row, kind, self._context.clock().date().isoformat(), note)
+            content = snapshot_content(row, setting.scores(), kind, self._context.clock().date().isoformat(), note)
             item_kinds.validate_item(content)
             rec = _new_item(session, self._context, uuid7(), item_kinds.SNAPSHOT, assessment_id, setting.framework.key, content)
             cut = cut_revision(session, self._context, rec)
             assert cut is not None
-            made = _snapshot_rows(session, self._context, [rec.id])[0]
+            made = snapshot_rows(session, self._context, [rec.id])[0]
             return Done(made, Changes(revisions=frozenset({cut.id}), judgements=frozenset({assessment_id})))
 
     def snapshots(self, assessment_id: str) -> tuple[SnapshotRow, ...]:
@@ -206,7 +207,7 @@ class Judgements:
         with self._context.transaction("reading rating snapshots") as session:
             _Setting.of(session, assessment_id)
             ids = list(session.scalars(_SNAPSHOT_IDS, {"assessment_id": assessment_id}))
-            rows = _snapshot_rows(session, self._context, ids)
+            rows = snapshot_rows(session, self._context, ids)
             return tuple(sorted(rows, key=lambda r: (r.taken_on, r.id)))
 
     def history(self, assessment_id: str) -> tuple[HistoryPoint, ...]:
@@ -216,18 +217,7 @@ class Judgements:
         snapshots = self.snapshots(assessment_id)
         with self._context.transaction("reading the rating history") as session:
             framework = _Setting.of(session, assessment_id).framework
-        points: list[HistoryPoint] = []
-        before: SnapshotContent | None = None
-        for snap in snapshots:
-            content = snap.content
-            points.append(HistoryPoint(
-                snapshot_id=snap.id, taken_on=snap.taken_on, kind=snap.kind, note=snap.note, overall=content.overall,
-                rating=content.final_rating or content.computed_rating, score=content.final_score or content.computed_score,
-                themes=dict(content.themes), statements=dict(content.statements),
-                changes=_level_changes(framework, before, content) if before is not None else (),
-            ))  # fmt: skip
-            before = content
-        return tuple(points)
+        return history_points(framework, snapshots)
 
 
 # -- what one assessment's judgements are read against ------------------------------------------------
@@ -313,16 +303,19 @@ class _Setting:
         known = {c.id for c in self.framework.categories} | {STATEMENT_KEY}
         return {k: e.score for k, e in content.scores.items() if k in known}
 
+    def scores(self) -> dict[str, dict[str, int]]:
+        """Every scored statement's scores the roll-up takes: statement id -> {category or "statement": score}."""
+        scores = {}
+        for item in self.judgements().values():
+            if isinstance(item.content, JudgementContent) and (kept := self._scores_of(item.content)):
+                scores[item.content.statement_id] = kept
+        return scores
+
     def judgements(self) -> dict[str, _Item]:
         return _items(self.session, [judgement_id(self.assessment_id, s.id) for s in self.framework.statements])
 
-    def roll_up(self, found: Mapping[str, _Item] | None = None) -> Rollup:
-        found = self.judgements() if found is None else found
-        scores = {}
-        for item in found.values():
-            if isinstance(item.content, JudgementContent) and (kept := self._scores_of(item.content)):
-                scores[item.content.statement_id] = kept
-        return rollup(self.framework, self.rules, scores)
+    def roll_up(self) -> Rollup:
+        return rollup(self.framework, self.rules, self.scores())
 
     def rating_row(self) -> RatingRow:
         whole = self.roll_up()
@@ -334,7 +327,7 @@ class _Setting:
             assessment_id=self.assessment_id, rules=self.rules, rollup=whole, computed_score=computed_score,
             computed_rating=computed_rating, final_score=final, final_rating=final_rating, reason=self.rating_content.reason,
             score=final if final is not None else computed_score, rating=final_rating or computed_rating,
-            differs=final is not None and final != computed_score,
+            differs=final is not None and computed_score is not None and final != computed_score,
             conflict=self.rating_record is not None and self.rating_record.sync_state == "conflict",
         )  # fmt: skip
 
@@ -484,78 +477,6 @@ def _removed_item(session: Session, ref: domain.EvidenceRef) -> tuple[str, Evide
     return category, EvidenceItem(ref.record_id, ref.link_id, title, kind, occurred_on, passage, removed=True)
 
 
-# -- snapshots -------------------------------------------------------------------------------------
-
-
-def _result_data(result: Result | None) -> dict[str, Any] | None:
-    if result is None:
-        return None
-    return {"percent": result.percent_exact(), "shown": result.shown, "score": result.score, "rating": result.rating}
-
-
-def _snapshot_content(setting: _Setting, row: RatingRow, kind: str, taken_on: str, note: str) -> SnapshotContent:
-    scores = {}
-    for item in setting.judgements().values():
-        if isinstance(item.content, JudgementContent) and (kept := setting._scores_of(item.content)):
-            scores[item.content.statement_id] = kept
-    whole = row.rollup
-    return SnapshotContent(
-        kind=kind, taken_on=taken_on, note=note.strip(), rules=row.rules.key, scores=scores,
-        statements={s: _result_data(r) for s, r in whole.statements.items()},
-        themes={t.theme_id: _result_data(t.result) for t in whole.themes},
-        overall=_result_data(whole.overall), computed_score=row.computed_score, computed_rating=row.computed_rating,
-        final_score=row.final_score, final_rating=row.final_rating, reason=row.reason, scored=whole.scored, total=whole.total,
-    )  # fmt: skip
-
-
-def _snapshot_rows(session: Session, context: VaultContext, ids: list[str]) -> list[SnapshotRow]:
-    """Snapshots from their one revision each: what was signed is what is shown, and checked."""
-    if not ids:
-        return []
-    keys = dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
-    known = signers.signers(session, context.device_id)
-    made = []
-    for record_id, rev_id, body, signature, device_id in session.execute(_SNAPSHOT_REVISIONS, {"ids": ids}):
-        signed = revision.SignedRevision(rev_id, body, signature)
-        try:
-            fields = signed.fields()
-            content = domain.item_from_dict(item_kinds.SNAPSHOT, fields["content"])
-        except FieldappError:
-            continue  # unreadable here (a newer app's): verify() reports damage, the history goes on
-        assert isinstance(content, SnapshotContent)
-        try:
-            revision.check(signed, keys.get(device_id, b""))
-            verified = True
-        except FieldappError:
-            verified = False
-        made.append(SnapshotRow(
-            id=record_id, assessment_id=fields["assessment_id"], kind=content.kind, taken_on=content.taken_on, note=content.note,
-            content=content, device_id=device_id, verified=verified, signed_by=signers.signer_of(known, device_id).words(),
-        ))  # fmt: skip
-    return made
-
-
-def _level_changes(framework: Framework, before: SnapshotContent, after: SnapshotContent) -> tuple[LevelChange, ...]:
-    changes = []
-    was, now = before.final_rating or before.computed_rating, after.final_rating or after.computed_rating
-    if was and now and was != now:
-        changes.append(LevelChange("overall", "", "Overall rating", was, now))
-    for theme in framework.themes:
-        if (change := _moved(before.themes.get(theme.id), after.themes.get(theme.id))) is not None:
-            changes.append(LevelChange("theme", theme.id, theme.name, *change))
-    for theme in framework.themes:
-        for statement in framework.statements_in(theme.id):
-            if (change := _moved(before.statements.get(statement.id), after.statements.get(statement.id))) is not None:
-                changes.append(LevelChange("statement", statement.id, statement.name, *change))
-    return tuple(changes)
-
-
-def _moved(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> tuple[str, str] | None:
-    if before is None or after is None or before.get("rating") == after.get("rating"):
-        return None
-    return str(before.get("rating", "")), str(after.get("rating", ""))
-
-
 # Built once (see fieldapp.replication.exchange): a select costs more to build than to run here.
 _IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
 _ITEMS = sa.text(
@@ -574,8 +495,4 @@ _LIVE_EVIDENCE = sa.text("SELECT assessment_id, kind, title FROM records WHERE i
 _ANY_RECORD = sa.text("SELECT title, kind, occurred_on FROM records WHERE id = :record_id")
 _LINK_OF = sa.text("SELECT category_id, passage_text FROM links WHERE record_id = :record_id AND id = :link_id")
 _SNAPSHOT_IDS = sa.select(Record.id).where(Record.assessment_id == sa.bindparam("assessment_id"), Record.kind == item_kinds.SNAPSHOT)
-_SNAPSHOT_REVISIONS = sa.text(
-    "SELECT r.id, v.id, v.body, v.signature, v.device_id FROM records r JOIN revisions v ON v.id = r.head_revision_id "
-    "WHERE r.id IN :ids"
-).bindparams(_IDS)
 

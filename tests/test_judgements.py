@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import text
@@ -16,6 +17,7 @@ from fieldapp import domain
 from fieldapp.errors import NeedsUpdate, NotFound, UnresolvedConflict, ValidationError
 from fieldapp.ids import derived_uuid
 from fieldapp.judgements import judgement_id, rating_id
+from fieldapp.ratings import Result
 from fieldapp.revisions import revision
 from fieldapp.revisions.canonical import canonical_json
 from fieldapp.rows import Passage
@@ -51,7 +53,7 @@ def test_each_item_kind_round_trips_through_its_plain_dict() -> None:
     )
     rating = domain.RatingContent("cqc-ics-by-category@1", 2, "Staffing risk outweighs the rest")
     snapshot = domain.SnapshotContent("review", "2026-12-04", "Score unchanged", "cqc-ics-by-category@1", {STAFFING: {PEOPLE: 3}},
-                                      {STAFFING: {"percent": "75", "shown": 75, "score": 3, "rating": "Good"}}, {}, None)  # fmt: skip
+                                      {STAFFING: {"percent_exact": "75", "shown": 75, "score": 3, "rating": "Good"}}, {}, None)  # fmt: skip
     for kind, content in ((domain.JUDGEMENT, judgement), (domain.RATING, rating), (domain.SNAPSHOT, snapshot)):
         plain = domain.item_to_dict(content)
         again = domain.item_from_dict(kind, json.loads(canonical_json(plain)))
@@ -276,7 +278,10 @@ def test_a_snapshot_is_signed_immutable_and_the_history_flags_each_change_of_lev
     vault.judgements.save(assessment_id, SAFEGUARDING, scored(SAFEGUARDING, peoples_experience=3))
     first = vault.judgements.snapshot(assessment_id, note="First published").value
     assert first.verified and first.kind == "published" and first.content.overall is not None
-    assert first.content.overall == {"percent": "75", "shown": 75, "score": 3, "rating": "Good"}
+    assert first.content.overall is not None
+    overall = Result.from_json(first.content.overall)  # exact, as the roll-up gave it
+    assert (overall.percent, overall.shown, overall.rating, overall.position) == (Fraction(75), 75, "Good", "middle")
+    assert Result.from_json(first.content.statements[STAFFING]) == vault.judgements.get(assessment_id, STAFFING).result
     assert first.content.scores[STAFFING] == {PEOPLE: 3, OUTCOMES: 3}
     vault.judgements.snapshot(assessment_id, kind="review", note="Reviewed, score unchanged")
     vault.judgements.save(assessment_id, SAFEGUARDING, scored(SAFEGUARDING, peoples_experience=1))
@@ -309,3 +314,17 @@ def test_a_snapshot_is_refused_while_a_judgement_is_in_conflict_naming_the_state
         vault.judgements.snapshot(assessment_id, kind="review")
     assert vault.judgements.snapshots(assessment_id) == ()
     assert vault.judgements.get(assessment_id, STAFFING).conflict
+
+
+def test_judgement_only_rules_take_no_scores_and_a_rating_chosen_directly_needs_no_reason(vault: Vault, assessment_id: str) -> None:
+    vault.judgements.save(assessment_id, STAFFING, scored(STAFFING, outcomes=2))  # scored before the rules changed: kept
+    rating = vault.judgements.set_rules(assessment_id, "cqc-ics-judgement-only@1").value
+    assert (rating.computed_score, rating.rollup.overall, rating.rollup.scored) == (None, None, 1)
+    with pytest.raises(ValidationError, match="rate the assessment directly"):
+        vault.judgements.save(assessment_id, SAFEGUARDING, scored(SAFEGUARDING, outcomes=3))
+    kept = vault.judgements.get(assessment_id, STAFFING).content
+    vault.judgements.save(assessment_id, STAFFING, dataclasses.replace(kept, strengths="Rationale only, now"))  # its old score stays
+    chosen = vault.judgements.set_final(assessment_id, 3, "").value
+    assert (chosen.score, chosen.rating, chosen.differs) == (3, "Good", False)  # nothing computed to differ from
+    made = vault.judgements.snapshot(assessment_id).value.content
+    assert (made.final_rating, made.computed_rating, made.overall) == ("Good", "", None)

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sync_fixtures import Device, Service, colleagues, raw_device
 
 from fieldapp import domain
+from fieldapp.compare import collision_words, compare
 from fieldapp.errors import UnresolvedConflict
 from fieldapp.judgements import judgement_id
 from fieldapp.replication.exchange import PulledDevice, PulledPage
@@ -73,6 +74,15 @@ def test_two_scores_for_one_category_are_a_conflict_on_both_laptops_until_one_re
         assert [c.record_id for c in device.vault.replication.conflicts()] == [row.id]
         with pytest.raises(UnresolvedConflict, match="‘Safe and effective staffing’"):
             device.vault.judgements.snapshot(assessment_id)
+
+    (conflict,) = amara.vault.replication.conflicts()  # the conflicts view records use shows it side by side
+    assert conflict.title == "Judgement: Safe and effective staffing"
+    assert [collision_words(c.path, conflict.heads[0].fields()) for c in conflict.collisions] == ["Score for People's experience"]
+    sides = compare(conflict.heads, [c.path for c in conflict.collisions])
+    assert sorted(next(f for f in side.fields if f.name == "scores").collides for side in sides) == [True, True]
+    assert sorted("".join(s.text for s in next(f for f in side.fields if f.name == "scores").spans) for side in sides) == [
+        "People's experience: 1 (significant shortfalls), updated", "People's experience: 3 (good standard), updated",
+    ]
 
     versions = amara.vault.judgements.versions(assessment_id, STAFFING)
     keep = next(rev_id for rev_id, content in versions if content.scores[PEOPLE].score == 1)
