@@ -82,9 +82,9 @@ def test_both_versions_are_shown_side_by_side_and_keeping_one_ends_the_conflict(
     qtbot.waitUntil(lambda: dialog.versions[1].toPlainText() != "", timeout=10_000)
     sides = [v.toPlainText() for v in dialog.versions]
     assert {"Daily multi-agency meetings." in side for side in sides} == {True, False}
-    assert any("3 Good standard" in side for side in sides) and any("2 Some shortfalls" in side for side in sides)
-    assert "Score: Observation" in dialog.status.text() and "Strengths" in dialog.status.text()
-    kept = 0 if "3 Good standard" in sides[0] else 1
+    assert any("3 (good standard)" in side for side in sides) and any("2 (some shortfalls)" in side for side in sides)
+    assert "Score for Observation" in dialog.status.text()
+    kept = 0 if "3 (good standard)" in sides[0] else 1
     with qtbot.waitSignal(dialog.accepted, timeout=10_000):
         qtbot.keyClick(dialog.keep_buttons[kept], Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: state.tasks.pending == 0 and not view.form.conflict.isVisible(), timeout=10_000)
@@ -129,9 +129,9 @@ def test_sync_records_in_conflict_shows_the_judgement_side_by_side_too_and_keeps
     assert dialog.records.item(0).text() == "Judgement: Safeguarding"
     sides = [v.toPlainText() for v in dialog.versions]
     assert all("cannot be read" not in side for side in sides)
-    assert any("3 Good standard" in side for side in sides) and any("2 Some shortfalls" in side for side in sides)
+    assert any("3 (good standard)" in side for side in sides) and any("2 (some shortfalls)" in side for side in sides)
     assert not dialog.edit_button.isEnabled() and not dialog.merged_button.isEnabled()
-    kept = 0 if "2 Some shortfalls" in sides[0] else 1
+    kept = 0 if "2 (some shortfalls)" in sides[0] else 1
     qtbot.keyClick(dialog.keep_buttons[kept], Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: dialog.records.count() == 0 and state.tasks.pending == 0, timeout=10_000)
     stored = state.vault.judgements.get(assessment_id, STATEMENT)

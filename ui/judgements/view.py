@@ -357,10 +357,7 @@ class JudgementView(QWidget):
             return
         dialog = JudgementConflictDialog(framework.statement(statement_id).name, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        labels = dict(self.rating.rules.labels) if self.rating is not None else {}
-        ops.versions(self._state, assessment_id, statement_id).success(
-            lambda found: dialog.show_versions(found, framework, labels)
-        ).run_in_background()
+        ops.conflict(self._state, assessment_id, statement_id).success(dialog.show_conflict).run_in_background()
 
         def kept(_done: Any) -> None:
             dialog.accept()

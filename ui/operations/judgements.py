@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from fieldapp.rows import Done
 
+from ui.judgements.conflict import read_conflict
 from ui.operations import QueryOp, VaultOp
 
 if TYPE_CHECKING:
     from fieldapp.judgements import JudgementRow, RatingRow, StatementEvidence
     from fieldapp.domain import JudgementContent
+    from fieldapp.signers import Signer
+
+    from ui.conflicts_view import Shown
 
     from ui.state import AppState
 
@@ -58,9 +62,10 @@ def history(state: AppState, assessment_id: str) -> QueryOp[tuple[Any, ...]]:
     return QueryOp(state, lambda vault: vault.judgements.history(assessment_id))
 
 
-def versions(state: AppState, assessment_id: str, statement_id: str) -> QueryOp[tuple[tuple[str, JudgementContent], ...]]:
-    """A judgement in conflict: each colliding version (revision id, content), to show side by side."""
-    return QueryOp(state, lambda vault: vault.judgements.versions(assessment_id, statement_id))
+def conflict(state: AppState, assessment_id: str, statement_id: str) -> QueryOp[tuple[Shown | None, dict[str, Signer]]]:
+    """A judgement in conflict, its two versions compared as the records' conflicts view compares
+    them, with who saved each; None when it is no longer in conflict."""
+    return QueryOp(state, lambda vault: read_conflict(vault, vault.judgements.get(assessment_id, statement_id).id))
 
 
 def resolve(state: AppState, assessment_id: str, statement_id: str, *, take: str, initiator: object) -> VaultOp:
