@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 
 from fieldapp.framework import Framework
+
+from ui.theme import colors
 
 STATEMENT_ID_ROLE = Qt.ItemDataRole.UserRole
 HEADERS = ("Quality statement", "Score", "State")
@@ -114,8 +116,13 @@ class StatementsModel(QAbstractTableModel):
             return line.tip
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return ", ".join(part for part in (line.name, line.score, line.state) if part)
-        if role == Qt.ItemDataRole.FontRole and not line.statement_id:
-            return self._bold
+        if not line.statement_id:  # a theme heading: bold on the heading colour, read as plainly as the rest
+            if role == Qt.ItemDataRole.FontRole:
+                return self._bold
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return QBrush(QColor(colors().heading_row))
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QGuiApplication.palette().windowText()  # not the greyed text of an item that cannot be chosen
         if role == STATEMENT_ID_ROLE:
             return line.statement_id
         return None
