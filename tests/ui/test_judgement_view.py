@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from vault_fixtures import sample_contents
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 
+from fieldapp import domain
 from fieldapp.links import passage_of
 
 from test_nothing_typed_is_lost import app, unlock  # noqa: F401 - the app fixture
@@ -321,3 +322,33 @@ def test_a_judgement_typed_just_before_a_lock_is_saved_and_shown_again_after_unl
     stored = app.state.vault.judgements.get(main._assessment_id, "supporting-healthier-lives").content
     assert stored.strengths == "Health checks reach people who never came before." and stored.scores["peoples-experience"].score == 3
     qtbot.waitUntil(lambda: main.judgements.form.strengths.toPlainText() == stored.strengths, timeout=10_000)
+
+
+def test_a_double_click_on_evidence_opens_its_record_and_another_assessment_shows_its_own_judgements(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    ids = tagged_evidence(state, window._assessment_id)
+    first = window._assessment_id
+    state.vault.judgements.save(first, "safeguarding", domain.JudgementContent("safeguarding", {"observation": domain.ScoreEntry(4)}))
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    go_to(qtbot, window, state, "safeguarding")
+    tree = view.evidence.tree
+    board = next(tree.topLevelItem(i).child(0) for i in range(tree.topLevelItemCount()) if tree.topLevelItem(i).text(0) == "Observation (1)")
+    tree.scrollToItem(board)
+    at = tree.visualItemRect(board).center()
+    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=at)  # Qt's double-click follows a press on the same item
+    qtbot.mouseDClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: window.editor.record_id == ids["board"], timeout=10_000)
+    other = state.vault.assessments.create("Southshire ICS").value.id
+    window.load()
+    qtbot.waitUntil(lambda: window.assessments.count() == 2 and state.tasks.pending == 0, timeout=10_000)
+    window.show_judgements()
+    window.assessment_panel.select(other)
+    qtbot.waitUntil(lambda: view.assessment_id == other and state.tasks.pending == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 20, timeout=10_000)
+    assert view.model.line(view.model.row_of("safeguarding")).state == "Not scored"
+    assert "Provisional: 0 of 17" in view.rollup.scored.text()
+    window.assessment_panel.select(first)
+    qtbot.waitUntil(lambda: view.assessment_id == first and view.model.rowCount() == 20 and state.tasks.pending == 0, timeout=10_000)
+    assert view.model.line(view.model.row_of("safeguarding")).state == "Draft"
