@@ -16,6 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     vault.add_argument("--dir", default=None, help="where to build the vault (default: a temporary folder)")
     ui = sub.add_parser("ui", help="the desktop app: start-up, unlock to list, filtering, keystrokes, memory")
     ui.add_argument("--records", type=int, default=10_000)
+    ui.add_argument("--only", choices=["judgement"], default=None, help="judgement: only the judgement view's opening (judgement_open_ms)")
     sync = sub.add_parser("sync", help="the service and sync: push, pull, incremental, attachments, many devices")
     sync.add_argument("--records", type=int, default=10_000)
     sync.add_argument("--attachment-mb", type=int, default=300)
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from bench import ui_bench
 
-        result = ui_bench.run(records=args.records)
+        result = ui_bench.run(records=args.records, only=args.only)
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

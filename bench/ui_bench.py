@@ -48,13 +48,79 @@ _APP = textwrap.dedent(
 )
 
 
-def run(*, records: int) -> dict:
+def run(*, records: int, only: str | None = None) -> dict:
+    """The whole benchmark; only="judgement": just the judgement view's opening (a few seconds)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     base = Path(tempfile.mkdtemp(prefix="fieldapp-uibench-"))
     try:
-        return _run(base, records)
+        if only == "judgement":
+            return judgement_open(base / "judgements")
+        result = _run(base, records)
+        result.update(judgement_open(base / "judgements"))
+        return result
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+PASSAGES = 500  # tagged to the one statement whose judgement is opened
+JUDGED = "safeguarding"
+
+
+def judgement_open(path: Path) -> dict:
+    """judgement_open_ms: choosing a statement with 500 tagged passages in the judgement view, until
+    its judgement form and its evidence, grouped by category, are shown and painted (median of 9)."""
+    from PySide6.QtCore import QCoreApplication, QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from fieldapp import domain
+    from fieldapp.links import passage_of
+    from fieldapp.storage.keys import KdfParams
+    from fieldapp.vault import Vault
+    from ui.main_window import MainWindow
+    from ui.state import AppState
+
+    _app = QApplication.instance() or QApplication([])
+    vault = Vault.create(path, PASSPHRASE, kdf=KdfParams()).vault
+    assessment = vault.assessments.create("Benchmark ICS").value.id
+    sentence = "The carer describes a delayed discharge and six weeks without respite care. "
+    for r in range(PASSAGES // 10):  # 50 interviews, 10 passages tagged in each
+        content = domain.Interview(title=f"Interview {r}", role=("carer", "staff", "partner")[r % 3], notes=sentence * 10)
+        record = vault.records.create(assessment, content).value
+        for p in range(10):
+            start = p * len(sentence)
+            vault.links.tag(record.id, JUDGED, passage=passage_of(record.content, "notes", start, start + len(sentence) - 1))
+    vault.judgements.save(assessment, JUDGED, domain.JudgementContent(JUDGED, {"observation": domain.ScoreEntry(3)}))
+    state = AppState(vault_path=path, vault=vault, settings_file=path.parent / "fieldapp.conf")
+
+    def pump_until(done, timeout: float = 30.0) -> None:  # noqa: ANN001
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+
+    window = MainWindow(state)
+    window.resize(1366, 768)
+    window.show()
+    window.load()
+    pump_until(lambda: window.assessments.count() == 1 and state.tasks.pending == 0)
+    window.show_judgements()
+    view = window.judgements
+    pump_until(lambda: view.form.statement_id is not None and state.tasks.pending == 0)
+    timings = []
+    for _ in range(9):
+        view.select_statement("learning-culture")  # away, then back: each opening reads and shows it whole
+        pump_until(lambda: view.form.statement_id == "learning-culture" and state.tasks.pending == 0)
+        t0 = time.perf_counter()
+        view.select_statement(JUDGED)
+        pump_until(lambda: view.form.statement_id == JUDGED and state.tasks.pending == 0)
+        view.repaint()
+        timings.append((time.perf_counter() - t0) * 1000)
+    shown = view.evidence.tree.topLevelItemCount(), sum(view.evidence.tree.topLevelItem(i).childCount() for i in range(view.evidence.tree.topLevelItemCount()))
+    window.close()
+    pump_until(lambda: state.tasks.pending == 0)
+    state.tasks.shutdown()
+    vault.lock()
+    assert shown[1] == PASSAGES, f"the view showed {shown[1]} passages, not {PASSAGES}"
+    return {"judgement_passages": PASSAGES, "judgement_open_ms": round(statistics.median(timings), 1)}
 
 
 def _run(base: Path, records: int) -> dict:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp import domain
 from fieldapp.compare import FieldSide, Version, collision_words, compare
 from fieldapp.readable import moment_words
 from fieldapp.signers import Signer, signer_of
@@ -53,17 +54,20 @@ class Shown:
     conflict: Conflict
     versions: tuple[Version, ...]
     clashes: tuple[str, ...]  # what collides, as the editor names the fields
+    item: bool = False  # a judgement or rating: one version is kept (it has no editor to merge in)
+
+
+def shown_of(conflict: Conflict) -> Shown:
+    """One conflict with its versions compared (on the worker: a long note's diff takes a while)."""
+    heads = conflict.heads[:2]
+    body = heads[0].fields()
+    clashes = tuple(dict.fromkeys(collision_words(c.path, body) for c in conflict.collisions))
+    return Shown(conflict, compare(heads, [c.path for c in conflict.collisions]), clashes, domain.is_item(str(body.get("kind", ""))))
 
 
 def read_conflicts(vault: Any) -> tuple[list[Shown], dict[str, Signer]]:
-    """Every conflict with its versions compared (on the worker: a long note's diff takes a while)."""
-    shown = []
-    for conflict in vault.replication.conflicts():
-        heads = conflict.heads[:2]
-        body = heads[0].fields()
-        clashes = tuple(dict.fromkeys(collision_words(c.path, body) for c in conflict.collisions))
-        shown.append(Shown(conflict, compare(heads, [c.path for c in conflict.collisions]), clashes))
-    return shown, vault.history.signers()
+    """Every conflict with its versions compared."""
+    return [shown_of(conflict) for conflict in vault.replication.conflicts()], vault.history.signers()
 
 
 class ConflictsDialog(QDialog):
@@ -198,6 +202,8 @@ class ConflictsDialog(QDialog):
             who = signer_of(self._signers, version.device_id).heading()
             heading.setText(f"Version {column + 1}: {who}\nsaved {moment_words(version.created_at)}")
             view.setHtml(describe(version))
+        for button in (self.edit_button, self.merged_button):
+            button.setEnabled(not shown.item)  # a judgement or rating has no editor here: keep one (View → Judgements shows it)
         self.status.setText(f"Changed both ways: {', '.join(shown.clashes) or 'the versions'}.")
 
     def _current(self) -> Conflict | None:
@@ -211,7 +217,8 @@ class ConflictsDialog(QDialog):
         if conflict is None or column >= len(conflict.heads):
             return
         record_id, take = conflict.record_id, conflict.heads[column].id
-        sync_ops.resolve(self._state, record_id, take=take, initiator=self).success(
+        resolve = sync_ops.resolve_item if self._shown[self.records.currentRow()].item else sync_ops.resolve
+        resolve(self._state, record_id, take=take, initiator=self).success(
             lambda _done: self._resolved(f"Kept version {column + 1}; the other stays in the history.")
         ).run_in_background()
 

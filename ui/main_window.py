@@ -43,6 +43,7 @@ from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
 from ui.errors import message_for
 from ui.icons import KIND_ICONS, icon
+from ui.judgements.view import JudgementView
 from ui.list_filters import ListFilters
 from ui.operations import history as history_ops
 from ui.operations import records as record_ops
@@ -166,10 +167,14 @@ class MainWindow(QMainWindow):
 
         self.coverage = CoverageView()
         self.coverage.cell_chosen.connect(self.filter_by_cell)
+        self.judgements = JudgementView(self._state)
+        self.judgements.open_record.connect(self.open_record)
+        self.judgements.message.connect(lambda words: self.statusBar().showMessage(words, 10_000))
         self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Evidence and coverage")
+        self.tabs.setAccessibleName("Evidence, coverage and judgements")
         self.tabs.addTab(middle, "Evidence")
         self.tabs.addTab(self.coverage, "Coverage")
+        self.tabs.addTab(self.judgements, "Judgements")
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
 
         splitter = self.splitter = QSplitter()
@@ -207,6 +212,10 @@ class MainWindow(QMainWindow):
         for name, action in (("new_assessment", panel.new_action), ("assessment_details", panel.details_action),
                              ("archive_assessment", panel.archive_action), ("show_archived", panel.show_archived_action)):  # fmt: skip
             self.actions_by_name[name] = action
+        a("publish_snapshot", "P&ublish rating snapshot…", lambda: self.judgements_for_assessment().open_snapshot("published"),
+          tip="A signed record of every score and the rating today")  # fmt: skip
+        a("record_review", "Record rating re&view…", lambda: self.judgements_for_assessment().open_snapshot("review"),
+          tip="Record that the scores were reviewed and are unchanged")  # fmt: skip
         a("change_passphrase", "Change &passphrase…", self.open_change_passphrase)
         self.lock_action = a("lock", "&Lock", self.lock_requested.emit, "Ctrl+L", icon_name="lock", tip="Lock the vault")
         a("quit", "&Quit", self.quit_requested.emit, "Ctrl+Q", tip="Save, lock the vault and close fieldapp")
@@ -238,6 +247,9 @@ class MainWindow(QMainWindow):
         # View
         a("show_evidence", "&Evidence", lambda: self.tabs.setCurrentIndex(0))
         a("show_coverage", "&Coverage", lambda: self.tabs.setCurrentWidget(self.coverage))
+        a("show_judgements", "&Judgements", self.show_judgements, "Ctrl+J", tip="Score the quality statements and see the rating")
+        a("rating_history", "&Rating history…", lambda: self.judgements_for_assessment().open_history(),
+          tip="Published ratings and reviews over time, with every change of level")  # fmt: skip
         a("filter_kind", "Filter by &kind", lambda: (self.tabs.setCurrentIndex(0), self.kind_filter.setFocus()))
         a("filters", "&Filter by theme, statement, category or date", lambda: (self.tabs.setCurrentIndex(0), self.list_filters.theme.setFocus()))
         a("clear_filters", "C&lear filters", self.clear_filters)
@@ -535,9 +547,25 @@ class MainWindow(QMainWindow):
         self._select(open_id)
 
     def on_tabs_current_changed(self, _index: int) -> None:
-        # The grid needs the editor's room; the editor comes back with the evidence list.
-        self.editor_area.setVisible(self.tabs.currentWidget() is not self.coverage)
+        # The grid and the judgements need the editor's room; the editor comes back with the evidence list.
+        current = self.tabs.currentWidget()
+        self.editor_area.setVisible(current is not self.coverage and current is not self.judgements)
         self.refresh_coverage()
+        if current is self.judgements:
+            self.judgements_for_assessment()
+        else:
+            self.judgements.save_now()
+
+    def show_judgements(self) -> None:
+        """View → Judgements: the statements list takes the keys (Up and Down choose, Tab goes to the scores)."""
+        self.tabs.setCurrentWidget(self.judgements)
+        self.judgements.statements.setFocus()
+
+    def judgements_for_assessment(self) -> JudgementView:
+        """The judgement view, showing the chosen assessment (read again if it already does)."""
+        row = self.assessment_panel.current()
+        self.judgements.set_assessment(row.id if row else None, row.framework_key if row else None)
+        return self.judgements
 
     def refresh_coverage(self) -> None:
         if self.tabs.currentWidget() is not self.coverage or self._assessment_id is None:
@@ -566,6 +594,8 @@ class MainWindow(QMainWindow):
             # record being edited stays open; only the evidence list catches up.
             self.refresh_list()
             self.refresh_coverage()
+            if self.tabs.currentWidget() is self.judgements:
+                self.judgements_for_assessment()
             return
         self._assessment_id = chosen
         self.editor.show_record(None)
@@ -574,6 +604,8 @@ class MainWindow(QMainWindow):
         self.cell_filter.hide()
         self.refresh_list()
         self.refresh_coverage()
+        if self.tabs.currentWidget() is self.judgements:
+            self.judgements_for_assessment()
 
     def new_record(self, kind: str) -> None:
         if self._assessment_id is None:
@@ -615,6 +647,8 @@ class MainWindow(QMainWindow):
         self._search_timer.start()  # the list shows the new title, tags and sync state
 
     def on_vault_changed(self, changes: Changes, initiator: object) -> None:
+        if self.tabs.currentWidget() is self.judgements:
+            self.judgements.on_vault_changed(changes, initiator)
         if initiator is self or initiator is self.editor or initiator is self.assessment_panel:
             return  # our own echo: already shown
         if changes.records or changes.assessments:
@@ -635,4 +669,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
         self.remember_layout()
         self.editor.leave_record()
+        self.judgements.save_now()
         super().closeEvent(event)

@@ -13,7 +13,11 @@ from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
 # None is a separator. Each name is a key of MainWindow.actions.
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
-    ("&File", ("new_assessment", "assessment_details", "archive_assessment", None, "change_passphrase", None, "lock", "quit")),
+    (
+        "&File",
+        ("new_assessment", "assessment_details", "archive_assessment", None, "publish_snapshot", "record_review", None,
+         "change_passphrase", None, "lock", "quit"),
+    ),  # fmt: skip
     ("&Edit", ("undo", None, "find", None, "preferences")),
     (
         "&Record",
@@ -24,7 +28,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             "add_attachment", "open_attachment", "export_attachment", "remove_attachment",
         ),
     ),  # fmt: skip
-    ("&View", ("show_evidence", "show_coverage", None, "filter_kind", "filters", "clear_filters", None, "history", None, "show_archived")),
+    ("&View", ("show_evidence", "show_coverage", "show_judgements", "rating_history", None, "filter_kind", "filters", "clear_filters", None, "history", None, "show_archived")),
     ("&Sync", ("sync_now", "sync_settings", "conflicts")),
     ("&Help", ("shortcuts", None, "about")),
 )
@@ -37,6 +41,9 @@ KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Tables", "Next cell while editing", "Tab"),
     ("Tables", "Move the row up / down", "Alt+Up / Alt+Down"),
     ("Any list or table", "Its right-click menu", "Menu key"),
+    ("Judgements", "Score (in a score's box)", "1, 2, 3, 4; Del clears"),
+    ("Judgements", "Choose key evidence", "Space"),
+    ("Judgements", "Open the record of a piece of evidence", "Enter"),
 )
 
 

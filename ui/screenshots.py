@@ -64,7 +64,40 @@ def demo_vault(path: Path) -> Vault:
         title="Frontline staff, east locality", held_at="2026-11-21T09:30", groups_represented=("District nurses", "Social workers"),
         role="staff", participants=9, facilitator="Inspector A", notes="Shared care records work across services.",
     ))  # fmt: skip
+    _demo_judgements(vault, ics, carer.id)
     return vault
+
+
+# Scores by evidence category for some statements (the rest not scored: the roll-up says provisional).
+_DEMO_SCORES = {
+    "safeguarding": {"peoples-experience": 2, "staff-leaders-feedback": 3, "partners-feedback": 3, "observation": 3},
+    "safe-systems-pathways-transitions": {"peoples-experience": 2, "staff-leaders-feedback": 2, "processes": 2},
+    "learning-culture": {"staff-leaders-feedback": 3, "observation": 3, "outcomes": 4},
+    "governance-management-sustainability": {"observation": 3, "processes": 3},
+    "equity-in-access": {"peoples-experience": 3, "partners-feedback": 2},
+}
+
+
+def _demo_judgements(vault: Vault, assessment_id: str, carer_id: str) -> None:
+    """Judgements for the judgement view's shots: scores, a rationale, key evidence, then a
+    published snapshot, a review and a second snapshot after a score moved a statement's level."""
+    for statement_id, scores in _DEMO_SCORES.items():
+        vault.judgements.save(assessment_id, statement_id, domain.JudgementContent(
+            statement_id, {k: domain.ScoreEntry(v, "updated", "2026-11-21") for k, v in scores.items()},
+        ))  # fmt: skip
+    vault.judgements.snapshot(assessment_id, kind="published", note="First draft rating for the factual accuracy check.")
+    vault.judgements.snapshot(assessment_id, kind="review", note="Reviewed after the carers' forum; scores unchanged.")
+    carer_link = next(link.id for link in vault.records.get(carer_id).links if link.statement_id == "safe-systems-pathways-transitions")
+    vault.judgements.save(assessment_id, "safe-systems-pathways-transitions", domain.JudgementContent(
+        "safe-systems-pathways-transitions",
+        {"peoples-experience": domain.ScoreEntry(1, "updated", "2026-11-20"), "staff-leaders-feedback": domain.ScoreEntry(1, "existing", "2026-10-02"),
+         "processes": domain.ScoreEntry(2, "updated", "2026-11-21")},
+        strengths="Discharge-to-assess beds are used across both acute trusts.",
+        improvements="People wait weeks for a care package after leaving hospital; GPs are not told of discharges.\n"
+                     "No respite care for carers of people living with dementia.",
+        key_evidence=(domain.EvidenceRef(carer_id, carer_link),),
+    ))  # fmt: skip
+    vault.judgements.snapshot(assessment_id, kind="published", note="After the case tracking: transitions fall to inadequate.")
 
 
 def settle(state: AppState, ms: int = 300) -> None:
@@ -127,6 +160,17 @@ def _shoot(out: Path) -> None:
         window.tabs.setCurrentWidget(window.coverage)
         settle(state)
         save(window, "coverage", out)
+        window.show_judgements()
+        settle(state)
+        window.judgements.select_statement("safe-systems-pathways-transitions")
+        settle(state)
+        save(window, "judgements", out)
+        window.actions_by_name["rating_history"].trigger()
+        settle(state)
+        history = window.judgements.dialog
+        assert history is not None
+        save(history, "rating-history", out)
+        history.close()
         theme.apply(app, "dark")
         window.tabs.setCurrentIndex(0)
         row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == "case_tracking")

@@ -118,6 +118,18 @@ def test_the_coverage_grid_fits_at_1366_by_768(qtbot, window: MainWindow, state:
     assert window.coverage.grid.horizontalScrollBar().maximum() == 0  # all six categories and All in view
 
 
+def test_the_judgement_view_fits_at_1366_by_768_with_every_score_input_in_view(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    window.show_judgements()
+    view = window.judgements
+    qtbot.waitUntil(lambda: view.form.statement_id is not None and state.tasks.pending == 0, timeout=10_000)
+    qtbot.wait(50)
+    assert problems(window) == []
+    assert view.form_area.horizontalScrollBar().maximum() == 0  # the form scrolls up and down only
+    for row in view.form.score_rows():  # each score's inputs wide enough to read what is chosen
+        assert row.score.width() >= row.score.fontMetrics().horizontalAdvance("3 Good standard")
+        assert row.date.width() >= row.date.fontMetrics().horizontalAdvance("21/11/2026")
+
+
 def test_a_long_message_and_a_date_in_words_wrap_inside_the_editor_and_tag_selected_text_stays_in_view(
     qtbot, window: MainWindow, state: AppState  # noqa: ANN001
 ) -> None:

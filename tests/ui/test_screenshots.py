@@ -31,8 +31,8 @@ def test_the_script_writes_a_screenshot_of_the_main_window_with_each_editor(qapp
     assert qapp.palette() == palette  # the dark shot does not leave the app dark
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert names == [
-        "coverage.png", "first-run.png", "main-case-tracking.png", "main-dark.png", "main-date-to-check.png", "main-focus-group.png",
-        "main-interview.png", "main-observation.png", "unlock.png",
+        "coverage.png", "first-run.png", "judgements.png", "main-case-tracking.png", "main-dark.png", "main-date-to-check.png",
+        "main-focus-group.png", "main-interview.png", "main-observation.png", "rating-history.png", "unlock.png",
     ]  # fmt: skip
     for path in tmp_path.glob("*.png"):
         assert _looks_like_a_window_with_text(path), path.name

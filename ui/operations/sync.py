@@ -18,6 +18,11 @@ def link(state: AppState) -> QueryOp[ServiceLink | None]:
     return QueryOp(state, lambda vault: vault.replication.link())
 
 
+def resolve_item(state: AppState, item_id: str, *, take: str | None = None, initiator: object) -> VaultOp:
+    """Keep the version `take` of a judgement or rating in conflict."""
+    return VaultOp(state, lambda vault: vault.replication.resolve_item(item_id, take=take), initiator=initiator)
+
+
 def resolve(state: AppState, record_id: str, *, take: str | None = None, initiator: object) -> VaultOp:
     """Keep the version `take`, or (None) the draft as the inspector merged it in the editor."""
     return VaultOp(state, lambda vault: vault.replication.resolve(record_id, take=take), initiator=initiator)
