@@ -15,7 +15,7 @@ from fieldapp import domain, readable
 from fieldapp.revisions import revision
 from fieldapp.errors import FieldappError
 from fieldapp.framework import framework_by_key
-from fieldapp.item_kinds import STATEMENT_KEY
+from fieldapp.item_kinds import ROUNDINGS, STATEMENT_KEY
 
 # White space; a word, keeping the punctuation inside it ("20/11/2026", "15:00", "don't"); or one
 # other character, so "weeks." and "weeks" share their word and differ only by the full stop.
@@ -160,7 +160,7 @@ def _field_texts(body: dict) -> dict[str, tuple[str, str]]:
 _ITEM_LABELS = {
     "scores": "Scores", "strengths": "Strengths", "improvements": "Areas requiring improvement", "key_evidence": "Key evidence",
     "status": "Status", "scored_by": "Scored by", "agreed_by": "Agreed by", "rules": "Scoring rules",
-    "final_score": "Final rating", "reason": "Reason for the final rating",
+    "final_score": "Final rating", "reason": "Reason for the final rating", "rounding": "Rounding of exact halves",
 }  # fmt: skip
 
 
@@ -181,7 +181,7 @@ def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
         }  # fmt: skip
     elif isinstance(content, domain.RatingContent):
         final = f"{content.final_score} ({_RATING_WORDS[content.final_score]})" if content.final_score else "as computed"
-        texts = {"rules": content.rules, "final_score": final, "reason": content.reason}
+        texts = {"rules": content.rules, "final_score": final, "reason": content.reason, "rounding": ROUNDINGS[content.rounding]}
     else:
         texts = {"content": f"{content.kind} snapshot of {readable.when_words(content.taken_on)}"}
     return {name: (_ITEM_LABELS.get(name, "Content"), text) for name, text in texts.items()}

@@ -23,6 +23,7 @@ BASES = {"updated": "Updated", "existing": "Existing (carried over)"}
 STATUSES = {"draft": "Draft", "agreed": "Agreed"}
 SNAPSHOT_KINDS = {"published": "Published rating", "review": "Review, no change"}
 SCORES = (1, 2, 3, 4)
+ROUNDINGS = {"": "As the rules say", "half_up": "Half up", "half_down": "Half down"}  # an assessment's choice
 MAX_TEXT = 200_000  # a rationale; the report quotes it, a pasted transcript belongs in a record
 # A stored result is ratings.Result.to_json() (Result.from_json reads it back exactly); these must be there.
 _RESULT_NEEDS = {"percent_exact", "shown", "score", "rating"}
@@ -62,6 +63,7 @@ class RatingContent:
     rules: str
     final_score: int | None = None
     reason: str = ""
+    rounding: str = ""  # "" the rules' own; "half_up" or "half_down" chosen for this assessment (CQC does not say)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ def item_to_dict(content: ItemContent) -> dict[str, Any]:
             "agreed_by": content.agreed_by,
         }
     if isinstance(content, RatingContent):
-        return {"rules": content.rules, "final_score": content.final_score, "reason": content.reason}
+        return {"rules": content.rules, "final_score": content.final_score, "reason": content.reason, "rounding": content.rounding}
     return {
         "kind": content.kind, "taken_on": content.taken_on, "note": content.note, "rules": content.rules,
         "scores": {s: dict(c) for s, c in content.scores.items()},
@@ -178,6 +180,8 @@ def validate_item(content: ItemContent) -> None:
         _text(content.rules, "The scoring rules", required=True)
         _score_or_none(content.final_score, "The final rating")
         _text(content.reason, "The reason for the final rating")
+        if content.rounding not in ROUNDINGS:
+            raise ValidationError(f"The rounding {content.rounding!r} is not known: it is half_up, half_down, or left to the rules.", field="rounding")
     elif isinstance(content, SnapshotContent):
         _validate_snapshot(content)
     else:

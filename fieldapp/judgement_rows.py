@@ -38,6 +38,7 @@ class RatingRow:
     rating: str
     differs: bool  # a final rating is set and differs from the computed one (never when nothing is computed)
     conflict: bool = False  # the rating item's versions collide (its rules or final rating)
+    rounding: str = ""  # the team's choice for exact halves; "" follows the rules (rules.rounding is what applies)
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,18 @@ class Judgements:
             changed = _write_item(session, self._context, setting.rating_record, rating_id(assessment_id), assessment_id, setting.framework.key, content)
             return Done(_Setting.of(session, assessment_id).rating_row(), _changed(assessment_id, changed))
 
+    def set_rounding(self, assessment_id: str, rounding: str) -> Done[RatingRow]:
+        """How exact halves (62.5 %) are shown for this assessment: "half_up", "half_down", or ""
+        for what its rules say. CQC does not say; the team chooses, and every laptop follows."""
+        wanted = rounding.replace("-", "_")
+        if wanted not in item_kinds.ROUNDINGS:
+            raise ValidationError(f"Rounding {rounding!r} is not known; choose half up or half down.", field="rounding")
+        with self._context.transaction("choosing the rounding") as session:
+            setting = _Setting.of(session, assessment_id)
+            content = dataclasses.replace(setting.rating_content, rounding=wanted)
+            changed = _write_item(session, self._context, setting.rating_record, rating_id(assessment_id), assessment_id, setting.framework.key, content)
+            return Done(_Setting.of(session, assessment_id).rating_row(), _changed(assessment_id, changed))
+
     def rating(self, assessment_id: str) -> RatingRow:
         """The roll-up of every statement's scores: theme scores, the computed and final rating."""
         with self._context.transaction("working out the rating") as session:
@@ -244,7 +256,10 @@ class _Setting:
         content = item_content_of(session, rec) if rec is not None else None
         if not isinstance(content, RatingContent):
             content = RatingContent(rules=default_rules().key)
-        return cls(assessment_id, framework, _rules_named(content.rules), rec, content, session)
+        rules = _rules_named(content.rules)
+        if content.rounding:
+            rules = rules.with_rounding(content.rounding)
+        return cls(assessment_id, framework, rules, rec, content, session)
 
     def statement(self, statement_id: str) -> Statement:
         try:
@@ -329,6 +344,7 @@ class _Setting:
             score=final if final is not None else computed_score, rating=final_rating or computed_rating,
             differs=final is not None and computed_score is not None and final != computed_score,
             conflict=self.rating_record is not None and self.rating_record.sync_state == "conflict",
+            rounding=self.rating_content.rounding,
         )  # fmt: skip
 
     def refuse_conflicts(self, doing: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from vault_fixtures import sample_contents
 
-from fieldapp import domain
+from fieldapp import domain, framework
 from fieldapp.errors import NeedsUpdate, NotFound, UnresolvedConflict, ValidationError
 from fieldapp.ids import derived_uuid
 from fieldapp.judgements import judgement_id, rating_id
@@ -328,3 +328,26 @@ def test_judgement_only_rules_take_no_scores_and_a_rating_chosen_directly_needs_
     assert (chosen.score, chosen.rating, chosen.differs) == (3, "Good", False)  # nothing computed to differ from
     made = vault.judgements.snapshot(assessment_id).value.content
     assert (made.final_rating, made.computed_rating, made.overall) == ("Good", "", None)
+
+
+def test_the_team_chooses_how_exact_halves_round_and_the_rating_follows_on_every_reading(vault: Vault, assessment_id: str) -> None:
+    vault.judgements.set_rules(assessment_id, "cqc-ics-by-statement@1")
+    statements = [s.id for s in framework.default_framework().statements[:6]]
+    for statement_id, score in zip(statements, (3, 3, 3, 2, 2, 2)):
+        vault.judgements.save(assessment_id, statement_id, scored(statement_id, statement=score))
+    half_up = vault.judgements.rating(assessment_id)
+    assert half_up.rollup.overall is not None
+    assert (half_up.rollup.overall.percent, half_up.rollup.overall.shown, half_up.computed_rating) == (Fraction(125, 2), 63, "Good")
+    assert half_up.rollup.overall.rounding_sensitive
+
+    half_down = vault.judgements.set_rounding(assessment_id, "half-down").value
+    assert (half_down.rules.rounding, half_down.rollup.overall.shown, half_down.computed_rating) == ("half_down", 62, "Requires improvement")  # type: ignore[union-attr]
+    assert vault.judgements.rating(assessment_id).computed_rating == "Requires improvement"  # kept, not just answered
+    snapshot = vault.judgements.snapshot(assessment_id).value
+    assert (snapshot.content.computed_rating, snapshot.content.overall["shown"]) == ("Requires improvement", 62)  # type: ignore[index]
+
+    with pytest.raises(ValidationError, match="Rounding 'sideways' is not known"):
+        vault.judgements.set_rounding(assessment_id, "sideways")
+    assert vault.judgements.rules(assessment_id).rounding == "half_down"  # nothing changed by the refusal
+    assert vault.judgements.set_rounding(assessment_id, "").value.computed_rating == "Good"  # the rules' own again
+    assert vault.judgements.set_rules(assessment_id, "cqc-ics-by-category@1").value.rules.rounding == "half_up"

@@ -271,6 +271,17 @@ def test_rules_by_statement_ask_one_score_and_a_half_that_rounds_either_way_is_f
     assert view.rollup.rounding.isVisible() and "half down" in view.rollup.rounding.text()
     assert "Provisional: 2 of 17" in view.rollup.scored.text()
 
+    # The team rounds halves down for this assessment: chosen by keyboard, kept in the vault, followed at once.
+    rounding = view.rollup.rounding_choice
+    assert rounding.currentText() == "As the rules say (half up)"
+    rounding.setFocus()
+    while rounding.currentData() != "half_down":
+        qtbot.keyClick(rounding, Qt.Key.Key_Down)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: "Requires improvement (2), 62% (62.5)" in view.rollup.overall.text(), timeout=10_000)
+    assert state.vault.judgements.rules(window._assessment_id).rounding == "half_down"
+    assert "half up" in view.rollup.rounding.text()  # the flag now names the other way
+
 
 def test_judgement_only_rules_ask_no_scores_and_the_rating_is_chosen_directly(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     open_judgements(qtbot, window, state)

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from fieldapp import ratings
+from fieldapp.item_kinds import ROUNDINGS
 
 
 def result_words(result: Any) -> str:
@@ -29,6 +30,7 @@ def result_words(result: Any) -> str:
 class RollupPanel(QWidget):
     final_requested = Signal()  # () set the final rating by professional judgement
     rules_chosen = Signal(str)  # a rules key
+    rounding_chosen = Signal(str)  # "half_up", "half_down", or "" for the rules' own
 
     def __init__(self) -> None:
         super().__init__()
@@ -47,6 +49,18 @@ class RollupPanel(QWidget):
         rules_line.addWidget(rules_label)
         rules_line.addWidget(self.rules, 1)
         layout.addLayout(rules_line)
+        rounding_line = QHBoxLayout()
+        rounding_label = QLabel("Ro&unding of halves")
+        self.rounding_choice = QComboBox()
+        self.rounding_choice.setAccessibleName("How an exact half (62.5%) is shown")
+        self.rounding_choice.setToolTip("CQC does not say how an exact half such as 62.5% rounds: the team chooses.")
+        for value, words in ROUNDINGS.items():
+            self.rounding_choice.addItem(words, value)
+        self.rounding_choice.activated.connect(lambda _i: self.rounding_chosen.emit(str(self.rounding_choice.currentData())))
+        rounding_label.setBuddy(self.rounding_choice)
+        rounding_line.addWidget(rounding_label)
+        rounding_line.addWidget(self.rounding_choice, 1)
+        layout.addLayout(rounding_line)
         self.overall = self._label("Overall score and rating")
         self.rating = self._label("Computed and final rating")
         self.scored = self._label("Statements scored")
@@ -80,6 +94,10 @@ class RollupPanel(QWidget):
         self.row = row
         rules, rollup = row.rules, row.rollup
         self.rules.setCurrentIndex(max(self.rules.findData(rules.key), 0))
+        own = ratings.rules_by_key(rules.key).rounding  # the rules' own, before the team's choice
+        self.rounding_choice.setItemText(0, f"{ROUNDINGS['']} ({ROUNDINGS[own].lower()})")
+        self.rounding_choice.setCurrentIndex(max(self.rounding_choice.findData(row.rounding), 0))
+        self.rounding_choice.setEnabled(rules.mode != "judgement_only")
         judgement_only = rules.mode == "judgement_only"
         overall = None if judgement_only else rollup.overall
         self.overall.setText("Overall: chosen by judgement (these rules have no numeric roll-up)." if judgement_only

@@ -73,6 +73,7 @@ class JudgementView(QWidget):
         self.rollup = RollupPanel()
         self.rollup.final_requested.connect(self.open_final_rating)
         self.rollup.rules_chosen.connect(self.choose_rules)
+        self.rollup.rounding_chosen.connect(self.choose_rounding)
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(table)
         rollup_scroll = QScrollArea()
@@ -255,6 +256,14 @@ class JudgementView(QWidget):
         ops.set_rules(self._state, self._assessment_id, key, initiator=self).success(
             lambda _done: self._after_rules()
         ).failure(lambda exc: self.message.emit(f"The scoring rules were not changed: {message_for(exc)}")).run_in_background()
+
+    def choose_rounding(self, rounding: str) -> None:
+        if self._assessment_id is None or (self.rating is not None and self.rating.rounding == rounding):
+            return
+        self.save_now()
+        ops.set_rounding(self._state, self._assessment_id, rounding, initiator=self).success(
+            lambda _done: self._after_rules()
+        ).failure(lambda exc: self.message.emit(f"The rounding was not changed: {message_for(exc)}")).run_in_background()
 
     def _after_rules(self) -> None:
         chosen = self.current_statement_id()

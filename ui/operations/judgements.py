@@ -47,6 +47,10 @@ def set_rules(state: AppState, assessment_id: str, key: str, *, initiator: objec
     return VaultOp(state, lambda vault: vault.judgements.set_rules(assessment_id, key), initiator=initiator)
 
 
+def set_rounding(state: AppState, assessment_id: str, rounding: str, *, initiator: object) -> VaultOp:
+    return VaultOp(state, lambda vault: vault.judgements.set_rounding(assessment_id, rounding), initiator=initiator)
+
+
 def set_final(state: AppState, assessment_id: str, score: int | None, reason: str, *, initiator: object) -> VaultOp:
     """A final rating by professional judgement (None: follow the computed one); a different one needs a reason."""
     return VaultOp(state, lambda vault: vault.judgements.set_final(assessment_id, score, reason), initiator=initiator)
