@@ -29,3 +29,20 @@ def test_the_python_example_runs_as_written(tmp_path: Path, monkeypatch) -> None
     exec(compile(example, "README.md", "exec"), namespace)  # noqa: S102 - our own README
     assert printed[1] == "['ICB board']" and printed[3] == "True"
     namespace["vault"].lock()
+
+
+def test_the_judgements_example_runs_as_written_after_the_vault_example(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Using the vault from Python", 1)[1].split("\n## ", 1)[0]
+    vault_example, judgements_example = (block.split("```", 1)[0] for block in section.split("```python")[1:3])
+    attachment = tmp_path / "agenda.pdf"
+    attachment.write_bytes(b"%PDF-1.4 agenda")
+    monkeypatch.setattr(keys, "calibrate", lambda *a, **k: TEST_KDF)
+    printed: list[str] = []
+    namespace = {"folder": tmp_path / "vault", "attachment_path": attachment, "print": lambda *a: printed.append(" ".join(map(str, a)))}
+    exec(compile(vault_example, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    printed.clear()
+    exec(compile(judgements_example, "README.md", "exec"), namespace)  # noqa: S102
+    assert printed[:2] == ["63 Good", "62 Requires improvement"]
+    assert printed[2] == "[()]"  # one snapshot: nothing before it to change from
+    namespace["vault"].lock()
