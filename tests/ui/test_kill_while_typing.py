@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -74,11 +75,30 @@ def test_a_killed_app_loses_at_most_the_last_second_of_typing(vault_path: Path, 
         text=True,
         env={**os.environ, "PYTHONPATH": root},
     )
+    # Timed from the first key typed, not from the fork: on a loaded machine the child's start-up
+    # alone can outlast the delay, and it would be killed before typing anything.
+    lines: list[str] = []
+    first_key = threading.Event()
+
+    def read() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            lines.append(line)
+            first_key.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    if not first_key.wait(120):
+        child.kill()
+        pytest.fail(f"the app never started typing: {child.communicate()[1][-2000:]}")
     time.sleep(seconds)
     killed_at = time.monotonic()
     child.send_signal(signal.SIGKILL)
-    out, err = child.communicate()
-    keys = [line.split() for line in out.splitlines() if len(line.split()) == 2]
+    child.wait()
+    reader.join(10)  # the reader alone reads stdout, to its end
+    assert child.stderr is not None
+    err = child.stderr.read()
+    keys = [line.split() for line in lines if len(line.split()) == 2]
     assert len(keys) > 20, err[-2000:]
     reopened = Vault.open(vault_path, passphrase=PASSPHRASE)
     (summary,) = reopened.records.list()
