@@ -130,11 +130,22 @@ def _checked(rev: revision.SignedRevision, keys: Mapping[str, bytes]) -> dict:
     if signer.startswith(revision.AUTO_MERGE_PREFIX):
         if signer != revision.AUTO_MERGE_DEVICE:
             raise IntegrityError(f"Revision {rev.id[:12]}… was merged by a newer fieldapp; update the app to take it.")
+        _check_identity(rev, fields)
         return fields
     if signer not in keys:
         raise IntegrityError(f"Revision {rev.id[:12]}… comes from a device the service did not introduce.")
     revision.check(rev, keys[signer])
+    _check_identity(rev, fields)
     return fields
+
+
+def _check_identity(rev: revision.SignedRevision, fields: dict) -> None:
+    """An item's id is derived from what it is of, and nothing else takes such an id (as the service
+    checks): a colleague's broken or hostile app cannot put its item in the place of another's."""
+    try:
+        item_kinds.check_identity(fields["record_id"], fields["assessment_id"], fields["kind"], fields["content"])
+    except FieldappError as exc:
+        raise IntegrityError(f"Revision {rev.id[:12]}… was not taken: {exc}") from None
 
 
 def plain_chains(session: Session, arrived: Arrived) -> tuple[dict[str, list[str]], set[str]]:
