@@ -133,7 +133,7 @@ class Judgements:
             if current is not None and isinstance(current.content, JudgementContent):
                 for ref in current.content.key_evidence:
                     if (ref.record_id, ref.link_id) not in live:
-                        category, item = _removed_item(session, ref)
+                        category, item = _removed_item(session, assessment_id, ref)
                         items.setdefault(category, []).append(item)
             groups = [(c.id, c.name, tuple(items.pop(c.id, ()))) for c in setting.framework.categories]
             groups += [(cid, cid or "No longer tagged", tuple(found_items)) for cid, found_items in sorted(items.items())]
@@ -467,10 +467,12 @@ def _check_key_evidence(session: Session, assessment_id: str, content: Judgement
             raise ValidationError(f"The passage chosen as key evidence is no longer tagged in ‘{found.title}’.", field="key_evidence")
 
 
-def _removed_item(session: Session, ref: domain.EvidenceRef) -> tuple[str, EvidenceItem]:
+def _removed_item(session: Session, assessment_id: str, ref: domain.EvidenceRef) -> tuple[str, EvidenceItem]:
     """A key evidence reference whose record (or passage) is gone: its category and what is known of it."""
     rec = session.execute(_ANY_RECORD, {"record_id": ref.record_id}).first()
-    link = session.execute(_LINK_OF, {"record_id": ref.record_id, "link_id": ref.link_id}).first() if ref.link_id else None
+    if rec is not None and (rec.assessment_id != assessment_id or rec.kind not in domain.EVIDENCE_KINDS):
+        rec = None  # a colleague's reference to another assessment's record, or to an item: nothing of it is shown here
+    link = session.execute(_LINK_OF, {"record_id": ref.record_id, "link_id": ref.link_id}).first() if rec is not None and ref.link_id else None
     title, kind, occurred_on = (rec.title, rec.kind, rec.occurred_on) if rec is not None else ("A record no longer here", "", None)
     category = link.category_id if link is not None else ""
     passage = (link.passage_text or "") if link is not None else ""
@@ -492,7 +494,7 @@ _EVIDENCE = sa.text(
 )
 _GRAPH = sa.text("SELECT id, parents FROM revisions WHERE record_id = :record_id AND awaiting_check = 0")
 _LIVE_EVIDENCE = sa.text("SELECT assessment_id, kind, title FROM records WHERE id = :record_id AND deleted = 0")
-_ANY_RECORD = sa.text("SELECT title, kind, occurred_on FROM records WHERE id = :record_id")
+_ANY_RECORD = sa.text("SELECT assessment_id, title, kind, occurred_on FROM records WHERE id = :record_id")
 _LINK_OF = sa.text("SELECT category_id, passage_text FROM links WHERE record_id = :record_id AND id = :link_id")
 _SNAPSHOT_IDS = sa.select(Record.id).where(Record.assessment_id == sa.bindparam("assessment_id"), Record.kind == item_kinds.SNAPSHOT)
 

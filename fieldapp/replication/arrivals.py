@@ -91,6 +91,7 @@ def store(
             refused.append(str(exc))
             continue
         arrived[rev.id] = (rev, fields)
+    refused += _other_record_revisions(session, arrived)
     refused += _second_snapshot_revisions(session, arrived)
     rows = [
         (rev.id, f["record_id"], json.dumps(f["parents"]), rev.body, rev.signature, f["device_id"], f["created_at"], f["deleted"],
@@ -99,6 +100,26 @@ def store(
     ]  # fmt: skip
     sqlcipher.cursor_of(session).executemany(_INSERT_REVISION, rows)
     return arrived, refused
+
+
+def _other_record_revisions(session: Session, arrived: Arrived) -> list[str]:
+    """Take out of `arrived` any revision whose assessment or kind differs from its record's (as held
+    here, or as this page first brought it): a record never changes either, so such a revision is
+    another thing in its place (the service refuses it too; an older or broken one might pass it on)."""
+    record_ids = sorted({f["record_id"] for _rev, f in arrived.values()})
+    facts: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(record_ids), _IN_CHUNK):
+        part = record_ids[start : start + _IN_CHUNK]
+        sql = f"SELECT id, assessment_id, kind FROM records WHERE id IN ({','.join('?' * len(part))})"
+        facts.update((row[0], (row[1], row[2])) for row in sqlcipher.cursor_of(session).execute(sql, part))
+    refused = []
+    for rev_id, (_rev, f) in list(arrived.items()):
+        claimed = (f["assessment_id"], f["kind"])
+        if facts.setdefault(f["record_id"], claimed) != claimed:
+            del arrived[rev_id]
+            refused.append(f"Revision {rev_id[:12]}… would change the assessment or the kind of record {f['record_id'][:12]}…, "
+                           "which never change; it was not taken.")  # fmt: skip
+    return refused
 
 
 def _second_snapshot_revisions(session: Session, arrived: Arrived) -> list[str]:
