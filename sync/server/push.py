@@ -83,6 +83,8 @@ def prepare(*, caller: Caller, batch: protocol.PushRequest) -> list[_Incoming]:
 
 def accept_prepared(*, connection: sa.Connection, caller: Caller, incoming: list[_Incoming]) -> protocol.PushResponse:
     """The checks that need what is stored (team, record, parents, merges), then storing, once."""
+    # A snapshot's one revision is checked against what is stored: two pushes at once take turns.
+    db.lock_names(connection, (i.fields["record_id"] for i in incoming if i.problem is None and i.fields["kind"] == item_kinds.SNAPSHOT))
     records = _known_records(connection, {i.fields["record_id"] for i in incoming if i.problem is None})
     _authorise(caller, incoming, records)
     stored = _stored_revisions(connection, incoming)

@@ -202,3 +202,49 @@ def test_a_judgement_with_too_much_of_anything_is_invalid_content(teams: Teams, 
     ((status, code, reason),) = acks(teams.device.push(judgement(teams.device, teams.mine, record_id=record_id, content=content)))
     assert (status, code) == ("rejected", protocol.R_CONTENT)
     assert "more than" in reason or "longer than" in reason
+
+
+def test_two_roots_of_one_snapshot_pushed_at_once_store_one_on_postgresql(tmp_path) -> None:  # noqa: ANN001
+    """Two transactions that each see no snapshot yet: the second must not store a second version when the
+    first commits (on PostgreSQL both read before either wrote; SQLite's writers take turns anyway)."""
+    import threading
+
+    from sync_fixtures import backend_service
+
+    from sync.server import push
+    from sync.server.identity import Caller
+
+    with backend_service("postgresql", tmp_path / "service") as service:
+        assessment_id, (inspector,) = service.team()
+        raw = raw_device(service, inspector)
+        snapshot_id = uuid7()
+        one, two = snapshot(raw, assessment_id, snapshot_id, "One"), snapshot(raw, assessment_id, snapshot_id, "Two")
+        public = raw.key.public_key().public_bytes_raw()  # type: ignore[attr-defined]
+        caller = Caller(raw.device_id, inspector, frozenset({assessment_id}), public)
+        batches = [push.prepare(caller=caller, batch=protocol.PushRequest.model_validate({"revisions": [wire]}))
+                   for wire in ({"id": r.id, "body": r.body.decode(), "signature": _b64(r.signature)} for r in (one, two))]  # fmt: skip
+        answers: list[protocol.PushResponse] = []
+        first = service.engine.connect()
+        first.begin()
+        answers.append(push.accept_prepared(connection=first, caller=caller, incoming=batches[0]))
+
+        def second() -> None:
+            with service.engine.begin() as connection:
+                answers.append(push.accept_prepared(connection=connection, caller=caller, incoming=batches[1]))
+
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=1.0)  # it reads, then waits on the first's uncommitted rows (or on a lock)
+        first.commit()
+        first.close()
+        racer.join(timeout=30)
+        assert not racer.is_alive()
+        assert [a.status for r in answers for a in r.acks] == ["accepted", "rejected"]
+        assert answers[1].acks[0].code == protocol.R_IMMUTABLE
+        assert revisions_of(service, snapshot_id) == 1
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode()
