@@ -304,6 +304,8 @@ def check_identity(record_id: str, assessment_id: str, kind: str, content: Any) 
     (evidence, a snapshot) ever has a derived id. Without this, anyone who knows an assessment's id
     could take its judgements' ids first, and the real judgements would be refused as another record's.
     """
+    if not isinstance(record_id, str) or not isinstance(assessment_id, str) or not record_id or not assessment_id:
+        raise ValidationError("An item names no id or no assessment it is of, so it cannot be taken.")
     short = f"{record_id[:12]}…"
     if kind == JUDGEMENT:
         statement_id = content.get("statement_id") if isinstance(content, dict) else None
@@ -328,7 +330,7 @@ def check_identity(record_id: str, assessment_id: str, kind: str, content: Any) 
 
 def is_derived(record_id: str) -> bool:
     """Whether an id is a derived one (ids.derived_uuid: UUID version 8), which only judgements and ratings have."""
-    return len(record_id) == 36 and record_id[14] == "8"
+    return isinstance(record_id, str) and len(record_id) == 36 and record_id[14] == "8"
 
 
 def item_title(content: ItemContent, statement_name: str = "") -> str:

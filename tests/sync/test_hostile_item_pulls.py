@@ -138,3 +138,22 @@ def test_key_evidence_naming_an_item_is_shown_as_a_record_no_longer_here_not_by_
     shown = amara.vault.judgements.evidence(assessment_id, STAFFING)
     titles = [item.title for _cid, _name, items in shown.by_category for item in items]
     assert titles and not any("Published" in t or "snapshot" in t.lower() for t in titles), titles
+
+
+@pytest.mark.parametrize("kind", ["judgement", "observation"])
+@pytest.mark.parametrize("field", ["record_id", "assessment_id"])
+def test_a_pulled_revision_naming_its_id_or_assessment_as_a_number_is_refused_off_thread_and_on(
+    laptop: tuple[str, Device, RawDevice], field: str, kind: str
+) -> None:
+    from fieldapp.replication import arrivals
+
+    assessment_id, amara, raw = laptop
+    record_id = judgement_id(assessment_id, STAFFING) if kind == "judgement" else uuid7()
+    names = {"record_id": record_id, "assessment_id": assessment_id, field: 5}
+    content = content_of() if kind == "judgement" else {"title": "Ward round"}
+    snap = revision.Snapshot(names["record_id"], names["assessment_id"], kind, "cqc-ics@2024.1", False, content, (), ())  # type: ignore[arg-type]
+    hostile = revision.create(snap, parents=(), device_id=raw.device_id, created_at="2026-12-06T10:00:00.000000Z", private_key=raw.key)  # type: ignore[arg-type]
+    public = raw.key.public_key().public_bytes_raw()  # type: ignore[attr-defined]
+    assert arrivals.precheck([hostile], {raw.device_id: public}) == {}  # the off-thread check drops it, never raises
+    report = pulled(amara, raw, hostile, an_honest_one(raw, assessment_id))
+    assert report.stored == 1 and report.refused, report
