@@ -182,7 +182,7 @@ def validate_item(content: ItemContent) -> None:
     if isinstance(content, JudgementContent):
         _validate_judgement(content)
     elif isinstance(content, RatingContent):
-        _text(content.rules, "The scoring rules", required=True)
+        _text(content.rules, "The scoring rules", required=True, limit=MAX_ID)
         _score_or_none(content.final_score, "The final rating")
         _text(content.reason, "The reason for the final rating")
     elif isinstance(content, SnapshotContent):
@@ -225,7 +225,8 @@ def _validate_snapshot(content: SnapshotContent) -> None:
     if content.kind not in SNAPSHOT_KINDS:
         raise ValidationError(f"A rating snapshot is published or a review, not {content.kind!r}.")
     _iso_date(content.taken_on, "The snapshot's date")
-    for text, what in ((content.note, "The note"), (content.rules, "The scoring rules"), (content.computed_rating, "The computed rating"),
+    _text(content.rules, "The scoring rules", limit=MAX_ID)
+    for text, what in ((content.note, "The note"), (content.computed_rating, "The computed rating"),
                        (content.final_rating, "The final rating"), (content.reason, "The reason")):  # fmt: skip
         _text(text, what)
     if not isinstance(content.scores, dict):

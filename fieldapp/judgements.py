@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp import domain, item_kinds
 from fieldapp.context import VaultContext
-from fieldapp.errors import FieldappError, NotFound, UnresolvedConflict, ValidationError
+from fieldapp.errors import FieldappError, NeedsUpdate, NotFound, UnresolvedConflict, ValidationError
 from fieldapp.framework import Framework, Statement, framework_by_key
 from fieldapp.ids import derived_uuid, uuid7
 from fieldapp.item_kinds import STATEMENT_KEY, JudgementContent, RatingContent
@@ -144,7 +144,10 @@ class Judgements:
     def rules(self, assessment_id: str) -> Rules:
         """The scoring rules the assessment uses (the default rules until set_rules chooses others)."""
         with self._context.transaction("reading the scoring rules") as session:
-            return _Setting.of(session, assessment_id).rules
+            setting = _Setting.of(session, assessment_id)
+            if setting.unknown_rules:
+                raise NotFound(setting.unknown_rules)
+            return setting.rules
 
     def set_rules(self, assessment_id: str, key: str) -> Done[RatingRow]:
         """Score the assessment by other rules (a key from ratings.available_rules())."""
@@ -233,6 +236,7 @@ class _Setting:
     rating_record: Record | None
     rating_content: RatingContent
     session: Session
+    unknown_rules: str = ""  # rules this app does not know (a newer app's): why the rating cannot be worked out here
 
     @classmethod
     def of(cls, session: Session, assessment_id: str) -> _Setting:
@@ -244,7 +248,10 @@ class _Setting:
         content = item_content_of(session, rec) if rec is not None else None
         if not isinstance(content, RatingContent):
             content = RatingContent(rules=default_rules().key)
-        return cls(assessment_id, framework, _rules_named(content.rules), rec, content, session)
+        try:
+            return cls(assessment_id, framework, _rules_named(content.rules), rec, content, session)
+        except NotFound as exc:  # the judgements still read (without results); the rating and scoring say to update
+            return cls(assessment_id, framework, default_rules(), rec, content, session, unknown_rules=str(exc))
 
     def statement(self, statement_id: str) -> Statement:
         try:
@@ -260,6 +267,8 @@ class _Setting:
 
     def check_scores(self, statement: Statement, content: JudgementContent, current: JudgementContent | None) -> None:
         """Each new or changed score fits the rules' mode and is for a category of the framework."""
+        if self.unknown_rules:
+            raise NeedsUpdate(self.unknown_rules)
         before = current.scores if current is not None else {}
         changed = sorted(k for k, entry in content.scores.items() if before.get(k) != entry)
         categories = {c.id: c.name for c in self.framework.categories}
@@ -294,7 +303,7 @@ class _Setting:
 
     def _statement_result(self, content: JudgementContent) -> Result | None:
         scores = self._scores_of(content)
-        if not scores:
+        if not scores or self.unknown_rules:
             return None
         return rollup(self.framework, self.rules, {content.statement_id: scores}).statements.get(content.statement_id)
 
@@ -318,6 +327,8 @@ class _Setting:
         return rollup(self.framework, self.rules, self.scores())
 
     def rating_row(self) -> RatingRow:
+        if self.unknown_rules:
+            raise NotFound(self.unknown_rules)
         whole = self.roll_up()
         computed = whole.overall
         final = self.rating_content.final_score

@@ -12,6 +12,7 @@ import pytest
 from sync_fixtures import Device, RawDevice, Service, colleagues, raw_device
 
 from fieldapp import domain
+from fieldapp.errors import NeedsUpdate, NotFound
 from fieldapp.ids import uuid7
 from fieldapp.item_kinds import MAX_TEXT
 from fieldapp.judgements import judgement_id, rating_id
@@ -157,3 +158,37 @@ def test_a_pulled_revision_naming_its_id_or_assessment_as_a_number_is_refused_of
     assert arrivals.precheck([hostile], {raw.device_id: public}) == {}  # the off-thread check drops it, never raises
     report = pulled(amara, raw, hostile, an_honest_one(raw, assessment_id))
     assert report.stored == 1 and report.refused, report
+
+
+def test_a_page_with_a_snapshots_second_root_child_and_merge_takes_its_first_root_only(laptop: tuple[str, Device, RawDevice]) -> None:
+    from fieldapp.revisions import graph
+
+    assessment_id, amara, raw = laptop
+    snapshot_id = uuid7()
+    content = domain.item_to_dict(domain.SnapshotContent("published", "2026-12-04", "First", "cqc-ics-by-category@1"))
+    one = raw.revision(assessment_id, record_id=snapshot_id, kind="rating_snapshot", content=content)
+    two = raw.revision(assessment_id, record_id=snapshot_id, kind="rating_snapshot", content=content, created_at="2026-12-05T10:00:00.000000Z")
+    child = raw.revision(assessment_id, record_id=snapshot_id, kind="rating_snapshot", content={**content, "note": "Changed"}, parents=(one.id,))
+    merged = graph.auto_merge(None, *sorted((one, two), key=lambda r: r.id))
+    assert isinstance(merged, revision.SignedRevision)
+    report = pulled(amara, raw, one, two, child, merged)
+    assert report.stored == 1 and sum("never changes once made" in why for why in report.refused) == 3, report
+    (kept,) = amara.vault.judgements.snapshots(assessment_id)
+    assert kept.id == snapshot_id and kept.content.note == "First" and kept.verified
+
+
+def test_a_pulled_rating_naming_rules_this_app_does_not_know_leaves_the_judgements_readable(laptop: tuple[str, Device, RawDevice]) -> None:
+    assessment_id, amara, raw = laptop
+    unknown = {"rules": "cqc-ics-from-the-future@9", "final_score": None, "reason": ""}
+    report = pulled(amara, raw, raw.revision(assessment_id, record_id=rating_id(assessment_id), kind="rating", content=unknown),
+                    an_honest_one(raw, assessment_id))  # fmt: skip
+    assert report.stored == 2, report
+    rows = {r.statement_id: r for r in amara.vault.judgements.list(assessment_id)}  # listed, without results under other rules
+    assert rows[SAFEGUARDING].exists and rows[SAFEGUARDING].result is None
+    assert amara.vault.judgements.get(assessment_id, SAFEGUARDING).exists
+    amara.vault.judgements.evidence(assessment_id, SAFEGUARDING)
+    for reading in (amara.vault.judgements.rating, amara.vault.judgements.rules):
+        with pytest.raises(NotFound, match="update fieldapp"):
+            reading(assessment_id)
+    with pytest.raises(NeedsUpdate, match="update fieldapp"):  # scores are not given under rules this app cannot apply
+        amara.vault.judgements.save(assessment_id, STAFFING, domain.JudgementContent(STAFFING, {"outcomes": domain.ScoreEntry(2)}))

@@ -137,6 +137,17 @@ def test_a_format_1_item_and_a_format_2_record_are_malformed_bodies(teams: Teams
         assert (status, code) == ("rejected", protocol.R_BODY) and "format does not match its kind" in reason
 
 
+@pytest.mark.parametrize("kind", ["judgement", "rating", "rating_snapshot"])
+def test_an_item_of_another_teams_assessment_is_a_403_and_nothing_of_the_batch_is_stored(teams: Teams, kind: str) -> None:
+    record_id = {"judgement": judgement_id(teams.mine, STAFFING), "rating": rating_id(teams.mine), "rating_snapshot": uuid7()}[kind]
+    content = {"judgement": JUDGEMENT, "rating": RATING, "rating_snapshot": SNAPSHOT}[kind]
+    theirs = teams.outsider.revision(teams.mine, record_id=record_id, kind=kind, content=content)
+    own = judgement(teams.outsider, teams.theirs)
+    answer = teams.outsider.push(own, theirs)
+    assert answer.status_code == 403, answer.text[:300]
+    assert revisions_of(teams.service, record_id) == 0 and revisions_of(teams.service, judgement_id(teams.theirs, STAFFING)) == 0
+
+
 # -- a snapshot never changes ---------------------------------------------------------------------
 
 
