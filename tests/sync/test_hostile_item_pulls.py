@@ -106,6 +106,8 @@ HOSTILE = {
     "an unknown field": {"colour": "red"},
     "an unknown category": {"scores": {"no-such-category": {"score": 2, "basis": "updated", "evidence_date": ""}}},
     "20,000 key evidence references": {"key_evidence": [{"record_id": f"{i:036}", "link_id": ""} for i in range(20_000)]},
+    "a whole-statement score beside category scores": {"scores": {"statement": {"score": 1, "basis": "updated", "evidence_date": ""},
+                                                                  "outcomes": {"score": 4, "basis": "updated", "evidence_date": ""}}},
     "a score that is text": {"scores": {"peoples-experience": {"score": "3", "basis": "updated", "evidence_date": ""}}},
 }
 
@@ -121,6 +123,8 @@ def test_hostile_judgement_content_is_refused_in_words_and_the_view_still_reads(
     assert rows[SAFEGUARDING].exists
     if what == "an unknown category":  # valid content for a framework with that category: kept, never rolled up
         assert rows[STAFFING].exists and rows[STAFFING].result is None
+    elif what.startswith("a whole-statement score"):  # valid for other rules: kept; these rules roll up what they score
+        assert rows[STAFFING].exists
     else:
         assert report.refused and not rows[STAFFING].exists, report
     amara.vault.judgements.rating(assessment_id)
