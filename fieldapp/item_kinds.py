@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Mapping
 from typing import Any, Union
 
 from fieldapp.errors import ValidationError
@@ -326,6 +327,18 @@ def check_identity(record_id: str, assessment_id: str, kind: str, content: Any) 
         raise ValidationError(
             f"{what} {short} has an id of the form kept for judgements and ratings (derived ids), so it cannot be taken; "
             "the app that made it needs fixing or updating."
+        )
+
+
+def check_arrival(fields: Mapping[str, Any]) -> None:
+    """What a revision of any kind claims about its item, checked where it arrives (the service on
+    push, the vault on pull): its id is its own (check_identity), and an item is never deleted (no app
+    deletes a judgement, the rating or a snapshot; a tombstone would silently swallow every later score)."""
+    check_identity(fields["record_id"], fields["assessment_id"], fields["kind"], fields["content"])
+    if fields["kind"] in ITEM_KINDS and fields["deleted"] is not False:
+        raise ValidationError(
+            f"{ITEM_LABELS[fields['kind']]} {str(fields['record_id'])[:12]}… came deleted; a judgement, the rating or a snapshot "
+            "is never deleted (clear its scores instead), so it cannot be taken."
         )
 
 

@@ -411,8 +411,9 @@ def _write_item(session: Session, context: VaultContext, rec: Record | None, ite
         kind = item_kinds.kind_of(content)
         _new_item(session, context, item_id, kind, assessment_id, framework_key, content)
         return True
-    if not write_content(session, rec.num, content):
+    if not write_content(session, rec.num, content) and not rec.deleted:
         return False
+    rec.deleted = False  # an item deleted elsewhere (no app does; an older or broken one might) comes back when saved
     describe(rec, content)
     mark_dirty(context, rec)
     session.flush()

@@ -161,10 +161,11 @@ def _checked(rev: revision.SignedRevision, keys: Mapping[str, bytes]) -> dict:
 
 
 def _check_identity(rev: revision.SignedRevision, fields: dict) -> None:
-    """An item's id is derived from what it is of, and nothing else takes such an id (as the service
-    checks): a colleague's broken or hostile app cannot put its item in the place of another's."""
+    """An item's id is derived from what it is of, nothing else takes such an id, and no item is
+    deleted (as the service checks): a colleague's broken or hostile app cannot put its item in the
+    place of another's, nor make a judgement that swallows every later score."""
     try:
-        item_kinds.check_identity(fields["record_id"], fields["assessment_id"], fields["kind"], fields["content"])
+        item_kinds.check_arrival(fields)
     except FieldappError as exc:
         raise IntegrityError(f"Revision {rev.id[:12]}… was not taken: {exc}") from None
 

@@ -137,8 +137,8 @@ def _check_alone(item: _Incoming, caller: Caller) -> None:
         domain.check_content(fields["kind"], fields["content"])
     except FieldappError as exc:
         raise Rejected(protocol.R_CONTENT, f"The record's content is not valid: {exc}") from None
-    try:  # an item's id is derived from what it is of; nothing else may take such an id
-        item_kinds.check_identity(fields["record_id"], fields["assessment_id"], fields["kind"], fields["content"])
+    try:  # an item's id is derived from what it is of (nothing else may take such an id); items are never deleted
+        item_kinds.check_arrival(fields)
     except FieldappError as exc:
         raise Rejected(protocol.R_RECORD, str(exc)) from None
     for att in fields["attachments"]:

@@ -196,3 +196,17 @@ def test_a_pulled_rating_naming_rules_this_app_does_not_know_leaves_the_judgemen
             reading(assessment_id)
     with pytest.raises(NeedsUpdate, match="update fieldapp"):  # scores are not given under rules this app cannot apply
         amara.vault.judgements.save(assessment_id, STAFFING, domain.JudgementContent(STAFFING, {"outcomes": domain.ScoreEntry(2)}))
+
+
+def test_a_pulled_judgement_tombstone_is_refused_and_scoring_here_goes_on(laptop: tuple[str, Device, RawDevice]) -> None:
+    assessment_id, amara, raw = laptop
+    item_id = judgement_id(assessment_id, STAFFING)
+    first = raw.revision(assessment_id, record_id=item_id, kind="judgement", content=content_of())
+    gone = raw.revision(assessment_id, record_id=item_id, kind="judgement", content=content_of(), parents=(first.id,), deleted=True)
+    report = pulled(amara, raw, first, gone)
+    assert report.stored == 1 and any("never deleted" in why for why in report.refused), report
+    assert amara.vault.judgements.get(assessment_id, STAFFING).exists
+    saved = amara.vault.judgements.save(assessment_id, STAFFING, domain.JudgementContent(STAFFING, {"outcomes": domain.ScoreEntry(2)})).value
+    assert saved.exists and {k: e.score for k, e in saved.content.scores.items()} == {"outcomes": 2}
+    assert amara.vault.judgements.get(assessment_id, STAFFING).exists
+    assert amara.vault.judgements.rating(assessment_id).rollup.scored == 1

@@ -148,6 +148,19 @@ def test_an_item_of_another_teams_assessment_is_a_403_and_nothing_of_the_batch_i
     assert revisions_of(teams.service, record_id) == 0 and revisions_of(teams.service, judgement_id(teams.theirs, STAFFING)) == 0
 
 
+@pytest.mark.parametrize("kind", ["judgement", "rating"])
+def test_an_item_is_never_deleted(teams: Teams, kind: str) -> None:
+    record_id = judgement_id(teams.mine, STAFFING) if kind == "judgement" else rating_id(teams.mine)
+    content = JUDGEMENT if kind == "judgement" else RATING
+    first = teams.device.revision(teams.mine, record_id=record_id, kind=kind, content=content)
+    accepted(teams.device.push(first))
+    for parents in ((first.id,), ()):
+        gone = teams.colleague.revision(teams.mine, record_id=record_id, kind=kind, content=content, parents=parents, deleted=True)
+        ((status, code, reason),) = acks(teams.colleague.push(gone))
+        assert (status, code) == ("rejected", protocol.R_RECORD) and "never deleted" in reason
+    assert revisions_of(teams.service, record_id) == 1
+
+
 # -- a snapshot never changes ---------------------------------------------------------------------
 
 
@@ -169,8 +182,10 @@ def test_a_snapshot_is_never_revised_whatever_the_second_revision_is(teams: Team
     }
     for what, second in seconds.items():
         ((status, code, reason),) = acks(teams.colleague.push(second))
-        assert (status, code) == ("rejected", protocol.R_IMMUTABLE), what
-        assert "never changes once made" in reason
+        if "delete" in what:  # refused before anything stored is read: no item is ever deleted
+            assert (status, code) == ("rejected", protocol.R_RECORD) and "never deleted" in reason, what
+        else:
+            assert (status, code) == ("rejected", protocol.R_IMMUTABLE) and "never changes once made" in reason, what
     assert revisions_of(teams.service, snapshot_id) == 1
 
 
