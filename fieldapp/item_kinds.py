@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Mapping
 from typing import Any, Union
 
 from fieldapp.errors import ValidationError
+from fieldapp.ids import derived_uuid
 
 JUDGEMENT, RATING, SNAPSHOT = "judgement", "rating", "rating_snapshot"
 ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT)
@@ -25,6 +27,12 @@ SNAPSHOT_KINDS = {"published": "Published rating", "review": "Review, no change"
 SCORES = (1, 2, 3, 4)
 ROUNDINGS = {"": "As the rules say", "half_up": "Half up", "half_down": "Half down"}  # an assessment's choice
 MAX_TEXT = 200_000  # a rationale; the report quotes it, a pasted transcript belongs in a record
+# Bounds no honest item comes near (a framework has a handful of categories and some dozens of statements),
+# so a colleague's broken or hostile item is refused in words instead of slowing every view that reads it.
+MAX_ID = 200  # a statement's, a category's, a record's or a passage's id
+MAX_KEY_EVIDENCE = 1_000  # key evidence references of one judgement
+MAX_SCORES = 100  # scores of one statement (one per evidence category)
+MAX_STATEMENTS = 1_000  # statements or themes in one snapshot
 # A stored result is ratings.Result.to_json() (Result.from_json reads it back exactly); these must be there.
 _RESULT_NEEDS = {"percent_exact", "shown", "score", "rating"}
 _RESULT_KEYS = _RESULT_NEEDS | {"percent", "label", "position", "points_to_next", "points_above_lower", "rounding_sensitive", "count"}
@@ -177,7 +185,7 @@ def validate_item(content: ItemContent) -> None:
     if isinstance(content, JudgementContent):
         _validate_judgement(content)
     elif isinstance(content, RatingContent):
-        _text(content.rules, "The scoring rules", required=True)
+        _text(content.rules, "The scoring rules", required=True, limit=MAX_ID)
         _score_or_none(content.final_score, "The final rating")
         _text(content.reason, "The reason for the final rating")
         if content.rounding not in ROUNDINGS:
@@ -189,11 +197,12 @@ def validate_item(content: ItemContent) -> None:
 
 
 def _validate_judgement(content: JudgementContent) -> None:
-    _text(content.statement_id, "The quality statement", required=True)
+    _text(content.statement_id, "The quality statement", required=True, limit=MAX_ID)
     if not isinstance(content.scores, dict):
         raise ValidationError("Scores cannot be read: they are not in the form they take.")
+    _at_most(content.scores, MAX_SCORES, "scores for one statement")
     for key, entry in content.scores.items():
-        _text(key, "A score's evidence category", required=True)
+        _text(key, "A score's evidence category", required=True, limit=MAX_ID)
         if not isinstance(entry, ScoreEntry):
             raise ValidationError(f"The score for {key!r} cannot be read.")
         if type(entry.score) is not int or entry.score not in SCORES:
@@ -205,11 +214,12 @@ def _validate_judgement(content: JudgementContent) -> None:
     _text(content.improvements, "Areas requiring improvement")
     if not isinstance(content.key_evidence, tuple):
         raise ValidationError("Key evidence must be a list.")
+    _at_most(content.key_evidence, MAX_KEY_EVIDENCE, "key evidence references")
     for ref in content.key_evidence:
         if not isinstance(ref, EvidenceRef):
             raise ValidationError("A key evidence reference cannot be read.")
-        _text(ref.record_id, "A key evidence reference's record", required=True)
-        _text(ref.link_id, "A key evidence reference's passage")
+        _text(ref.record_id, "A key evidence reference's record", required=True, limit=MAX_ID)
+        _text(ref.link_id, "A key evidence reference's passage", limit=MAX_ID)
     if content.status not in STATUSES:
         raise ValidationError(f"A judgement is a draft or agreed, not {content.status!r}.", field="status")
     _text(content.scored_by, "Scored by")
@@ -220,18 +230,23 @@ def _validate_snapshot(content: SnapshotContent) -> None:
     if content.kind not in SNAPSHOT_KINDS:
         raise ValidationError(f"A rating snapshot is published or a review, not {content.kind!r}.")
     _iso_date(content.taken_on, "The snapshot's date")
-    for text, what in ((content.note, "The note"), (content.rules, "The scoring rules"), (content.computed_rating, "The computed rating"),
+    _text(content.rules, "The scoring rules", limit=MAX_ID)
+    for text, what in ((content.note, "The note"), (content.computed_rating, "The computed rating"),
                        (content.final_rating, "The final rating"), (content.reason, "The reason")):  # fmt: skip
         _text(text, what)
     if not isinstance(content.scores, dict):
         raise ValidationError("The snapshot's scores cannot be read.")
+    _at_most(content.scores, MAX_STATEMENTS, "scored statements in one snapshot")
     for statement_id, scores in content.scores.items():
-        _object(scores, f"The scores of {statement_id!r}")
+        _text(statement_id, "A scored statement", required=True, limit=MAX_ID)
+        _object(scores, f"The scores of {statement_id[:40]!r}")
+        _at_most(scores, MAX_SCORES, "scores for one statement")
         for score in scores.values():
             _score_or_none(score, f"A score of {statement_id!r}", allow_none=False)
     for what, results in (("statement", content.statements), ("theme", content.themes)):
         if not isinstance(results, dict):
             raise ValidationError(f"The snapshot's {what} results cannot be read.")
+        _at_most(results, MAX_STATEMENTS, f"{what} results in one snapshot")
         for result in results.values():
             _result(result, f"A {what} result")
     _result(content.overall, "The overall result")
@@ -260,13 +275,18 @@ def _score_or_none(score: Any, what: str, *, allow_none: bool = True) -> None:
         raise ValidationError(f"{what} must be a score from 1 to 4, not {score!r}.")
 
 
-def _text(value: Any, what: str, *, required: bool = False) -> None:
+def _at_most(values: Any, limit: int, what: str) -> None:
+    if len(values) > limit:
+        raise ValidationError(f"This has {len(values):,} {what}, more than the {limit:,} an item may hold; it cannot be saved.")
+
+
+def _text(value: Any, what: str, *, required: bool = False, limit: int = MAX_TEXT) -> None:
     if not isinstance(value, str):
         raise ValidationError(f"{what} must be text.")
     if required and not value.strip():
         raise ValidationError(f"{what} is missing.")
-    if len(value) > MAX_TEXT:
-        raise ValidationError(f"{what} is longer than {MAX_TEXT:,} characters; shorten it so it can be saved.")
+    if len(value) > limit:
+        raise ValidationError(f"{what} is longer than {limit:,} characters; shorten it so it can be saved.")
     if "\x00" in value:
         raise ValidationError(f"{what} contains a character that cannot be saved (NUL); delete it so the rest can be saved.")
 
@@ -282,6 +302,53 @@ def _iso_date(value: Any, what: str, *, optional: bool = False) -> None:
         raise ValidationError(f"{what}: {value!r} is not a date (e.g. 2026-12-04).") from None
     if len(value) != 10:
         raise ValidationError(f"{what}: {value!r} is not a date in the form 2026-12-04.")
+
+
+def check_identity(record_id: str, assessment_id: str, kind: str, content: Any) -> None:
+    """An item's id is its own and nobody else's (ValidationError in words if not): a judgement's is
+    derived from its assessment and statement, the rating's from its assessment, and no other kind
+    (evidence, a snapshot) ever has a derived id. Without this, anyone who knows an assessment's id
+    could take its judgements' ids first, and the real judgements would be refused as another record's.
+    """
+    if not isinstance(record_id, str) or not isinstance(assessment_id, str) or not record_id or not assessment_id:
+        raise ValidationError("An item names no id or no assessment it is of, so it cannot be taken.")
+    short = f"{record_id[:12]}…"
+    if kind == JUDGEMENT:
+        statement_id = content.get("statement_id") if isinstance(content, dict) else None
+        if not isinstance(statement_id, str) or not statement_id or record_id != derived_uuid(JUDGEMENT, assessment_id, statement_id):
+            raise ValidationError(
+                f"Judgement {short} does not have the id its assessment and its statement give it (a judgement's id is "
+                "derived from them), so it cannot be taken; the app that made it needs fixing or updating."
+            )
+    elif kind == RATING:
+        if record_id != derived_uuid(RATING, assessment_id):
+            raise ValidationError(
+                f"Rating {short} does not have the id its assessment gives it (the rating's id is derived from it), "
+                "so it cannot be taken; the app that made it needs fixing or updating."
+            )
+    elif is_derived(record_id):
+        what = ITEM_LABELS.get(kind, "Record")
+        raise ValidationError(
+            f"{what} {short} has an id of the form kept for judgements and ratings (derived ids), so it cannot be taken; "
+            "the app that made it needs fixing or updating."
+        )
+
+
+def check_arrival(fields: Mapping[str, Any]) -> None:
+    """What a revision of any kind claims about its item, checked where it arrives (the service on
+    push, the vault on pull): its id is its own (check_identity), and an item is never deleted (no app
+    deletes a judgement, the rating or a snapshot; a tombstone would silently swallow every later score)."""
+    check_identity(fields["record_id"], fields["assessment_id"], fields["kind"], fields["content"])
+    if fields["kind"] in ITEM_KINDS and fields["deleted"] is not False:
+        raise ValidationError(
+            f"{ITEM_LABELS[fields['kind']]} {str(fields['record_id'])[:12]}… came deleted; a judgement, the rating or a snapshot "
+            "is never deleted (clear its scores instead), so it cannot be taken."
+        )
+
+
+def is_derived(record_id: str) -> bool:
+    """Whether an id is a derived one (ids.derived_uuid: UUID version 8), which only judgements and ratings have."""
+    return isinstance(record_id, str) and len(record_id) == 36 and record_id[14] == "8"
 
 
 def item_title(content: ItemContent, statement_name: str = "") -> str:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp import domain, item_kinds
 from fieldapp.context import VaultContext
-from fieldapp.errors import FieldappError, NotFound, UnresolvedConflict, ValidationError
+from fieldapp.errors import FieldappError, NeedsUpdate, NotFound, UnresolvedConflict, ValidationError
 from fieldapp.framework import Framework, Statement, framework_by_key
 from fieldapp.ids import derived_uuid, uuid7
 from fieldapp.item_kinds import STATEMENT_KEY, JudgementContent, RatingContent
@@ -133,7 +133,7 @@ class Judgements:
             if current is not None and isinstance(current.content, JudgementContent):
                 for ref in current.content.key_evidence:
                     if (ref.record_id, ref.link_id) not in live:
-                        category, item = _removed_item(session, ref)
+                        category, item = _removed_item(session, assessment_id, ref)
                         items.setdefault(category, []).append(item)
             groups = [(c.id, c.name, tuple(items.pop(c.id, ()))) for c in setting.framework.categories]
             groups += [(cid, cid or "No longer tagged", tuple(found_items)) for cid, found_items in sorted(items.items())]
@@ -144,7 +144,10 @@ class Judgements:
     def rules(self, assessment_id: str) -> Rules:
         """The scoring rules the assessment uses (the default rules until set_rules chooses others)."""
         with self._context.transaction("reading the scoring rules") as session:
-            return _Setting.of(session, assessment_id).rules
+            setting = _Setting.of(session, assessment_id)
+            if setting.unknown_rules:
+                raise NotFound(setting.unknown_rules)
+            return setting.rules
 
     def set_rules(self, assessment_id: str, key: str) -> Done[RatingRow]:
         """Score the assessment by other rules (a key from ratings.available_rules())."""
@@ -245,6 +248,7 @@ class _Setting:
     rating_record: Record | None
     rating_content: RatingContent
     session: Session
+    unknown_rules: str = ""  # rules this app does not know (a newer app's): why the rating cannot be worked out here
 
     @classmethod
     def of(cls, session: Session, assessment_id: str) -> _Setting:
@@ -256,7 +260,10 @@ class _Setting:
         content = item_content_of(session, rec) if rec is not None else None
         if not isinstance(content, RatingContent):
             content = RatingContent(rules=default_rules().key)
-        rules = _rules_named(content.rules)
+        try:
+            rules = _rules_named(content.rules)
+        except NotFound as exc:  # the judgements still read (without results); the rating and scoring say to update
+            return cls(assessment_id, framework, default_rules(), rec, content, session, unknown_rules=str(exc))
         if content.rounding:
             rules = rules.with_rounding(content.rounding)
         return cls(assessment_id, framework, rules, rec, content, session)
@@ -275,6 +282,8 @@ class _Setting:
 
     def check_scores(self, statement: Statement, content: JudgementContent, current: JudgementContent | None) -> None:
         """Each new or changed score fits the rules' mode and is for a category of the framework."""
+        if self.unknown_rules:
+            raise NeedsUpdate(self.unknown_rules)
         before = current.scores if current is not None else {}
         changed = sorted(k for k, entry in content.scores.items() if before.get(k) != entry)
         categories = {c.id: c.name for c in self.framework.categories}
@@ -309,7 +318,7 @@ class _Setting:
 
     def _statement_result(self, content: JudgementContent) -> Result | None:
         scores = self._scores_of(content)
-        if not scores:
+        if not scores or self.unknown_rules:
             return None
         return rollup(self.framework, self.rules, {content.statement_id: scores}).statements.get(content.statement_id)
 
@@ -333,6 +342,8 @@ class _Setting:
         return rollup(self.framework, self.rules, self.scores())
 
     def rating_row(self) -> RatingRow:
+        if self.unknown_rules:
+            raise NotFound(self.unknown_rules)
         whole = self.roll_up()
         computed = whole.overall
         final = self.rating_content.final_score
@@ -416,8 +427,9 @@ def _write_item(session: Session, context: VaultContext, rec: Record | None, ite
         kind = item_kinds.kind_of(content)
         _new_item(session, context, item_id, kind, assessment_id, framework_key, content)
         return True
-    if not write_content(session, rec.num, content):
+    if not write_content(session, rec.num, content) and not rec.deleted:
         return False
+    rec.deleted = False  # an item deleted elsewhere (no app does; an older or broken one might) comes back when saved
     describe(rec, content)
     mark_dirty(context, rec)
     session.flush()
@@ -483,10 +495,12 @@ def _check_key_evidence(session: Session, assessment_id: str, content: Judgement
             raise ValidationError(f"The passage chosen as key evidence is no longer tagged in ‘{found.title}’.", field="key_evidence")
 
 
-def _removed_item(session: Session, ref: domain.EvidenceRef) -> tuple[str, EvidenceItem]:
+def _removed_item(session: Session, assessment_id: str, ref: domain.EvidenceRef) -> tuple[str, EvidenceItem]:
     """A key evidence reference whose record (or passage) is gone: its category and what is known of it."""
     rec = session.execute(_ANY_RECORD, {"record_id": ref.record_id}).first()
-    link = session.execute(_LINK_OF, {"record_id": ref.record_id, "link_id": ref.link_id}).first() if ref.link_id else None
+    if rec is not None and (rec.assessment_id != assessment_id or rec.kind not in domain.EVIDENCE_KINDS):
+        rec = None  # a colleague's reference to another assessment's record, or to an item: nothing of it is shown here
+    link = session.execute(_LINK_OF, {"record_id": ref.record_id, "link_id": ref.link_id}).first() if rec is not None and ref.link_id else None
     title, kind, occurred_on = (rec.title, rec.kind, rec.occurred_on) if rec is not None else ("A record no longer here", "", None)
     category = link.category_id if link is not None else ""
     passage = (link.passage_text or "") if link is not None else ""
@@ -508,7 +522,7 @@ _EVIDENCE = sa.text(
 )
 _GRAPH = sa.text("SELECT id, parents FROM revisions WHERE record_id = :record_id AND awaiting_check = 0")
 _LIVE_EVIDENCE = sa.text("SELECT assessment_id, kind, title FROM records WHERE id = :record_id AND deleted = 0")
-_ANY_RECORD = sa.text("SELECT title, kind, occurred_on FROM records WHERE id = :record_id")
+_ANY_RECORD = sa.text("SELECT assessment_id, title, kind, occurred_on FROM records WHERE id = :record_id")
 _LINK_OF = sa.text("SELECT category_id, passage_text FROM links WHERE record_id = :record_id AND id = :link_id")
 _SNAPSHOT_IDS = sa.select(Record.id).where(Record.assessment_id == sa.bindparam("assessment_id"), Record.kind == item_kinds.SNAPSHOT)
 

@@ -177,6 +177,8 @@ class Records:
         """Delete by a tombstone revision; the history keeps every earlier revision."""
         with self._context.transaction("deleting a record") as session:
             rec = load(session, record_id)
+            if domain.is_item(rec.kind):  # a judgement, the rating, a snapshot (immutable): never deleted as a record
+                raise NotFound(f"No record with id {record_id}.")
             cut_revision(session, self._context, rec)  # keep the last draft in history first
             rec.deleted = True
             mark_dirty(self._context, rec)

@@ -91,6 +91,7 @@ def store(
             refused.append(str(exc))
             continue
         arrived[rev.id] = (rev, fields)
+    refused += _other_record_revisions(session, arrived)
     refused += _second_snapshot_revisions(session, arrived)
     rows = [
         (rev.id, f["record_id"], json.dumps(f["parents"]), rev.body, rev.signature, f["device_id"], f["created_at"], f["deleted"],
@@ -99,6 +100,26 @@ def store(
     ]  # fmt: skip
     sqlcipher.cursor_of(session).executemany(_INSERT_REVISION, rows)
     return arrived, refused
+
+
+def _other_record_revisions(session: Session, arrived: Arrived) -> list[str]:
+    """Take out of `arrived` any revision whose assessment or kind differs from its record's (as held
+    here, or as this page first brought it): a record never changes either, so such a revision is
+    another thing in its place (the service refuses it too; an older or broken one might pass it on)."""
+    record_ids = sorted({f["record_id"] for _rev, f in arrived.values()})
+    facts: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(record_ids), _IN_CHUNK):
+        part = record_ids[start : start + _IN_CHUNK]
+        sql = f"SELECT id, assessment_id, kind FROM records WHERE id IN ({','.join('?' * len(part))})"
+        facts.update((row[0], (row[1], row[2])) for row in sqlcipher.cursor_of(session).execute(sql, part))
+    refused = []
+    for rev_id, (_rev, f) in list(arrived.items()):
+        claimed = (f["assessment_id"], f["kind"])
+        if facts.setdefault(f["record_id"], claimed) != claimed:
+            del arrived[rev_id]
+            refused.append(f"Revision {rev_id[:12]}… would change the assessment or the kind of record {f['record_id'][:12]}…, "
+                           "which never change; it was not taken.")  # fmt: skip
+    return refused
 
 
 def _second_snapshot_revisions(session: Session, arrived: Arrived) -> list[str]:
@@ -130,11 +151,23 @@ def _checked(rev: revision.SignedRevision, keys: Mapping[str, bytes]) -> dict:
     if signer.startswith(revision.AUTO_MERGE_PREFIX):
         if signer != revision.AUTO_MERGE_DEVICE:
             raise IntegrityError(f"Revision {rev.id[:12]}… was merged by a newer fieldapp; update the app to take it.")
+        _check_identity(rev, fields)
         return fields
     if signer not in keys:
         raise IntegrityError(f"Revision {rev.id[:12]}… comes from a device the service did not introduce.")
     revision.check(rev, keys[signer])
+    _check_identity(rev, fields)
     return fields
+
+
+def _check_identity(rev: revision.SignedRevision, fields: dict) -> None:
+    """An item's id is derived from what it is of, nothing else takes such an id, and no item is
+    deleted (as the service checks): a colleague's broken or hostile app cannot put its item in the
+    place of another's, nor make a judgement that swallows every later score."""
+    try:
+        item_kinds.check_arrival(fields)
+    except FieldappError as exc:
+        raise IntegrityError(f"Revision {rev.id[:12]}… was not taken: {exc}") from None
 
 
 def plain_chains(session: Session, arrived: Arrived) -> tuple[dict[str, list[str]], set[str]]:

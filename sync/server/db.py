@@ -7,6 +7,7 @@ import fcntl
 import functools
 import os
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,6 +105,22 @@ def current_xid(connection: sa.Connection) -> int:
     if is_postgres(connection):
         return int(connection.exec_driver_sql("SELECT pg_current_xact_id()::text::bigint").scalar_one())
     return 0
+
+
+_NAMED_LOCKS = 0x6669656C  # the first of PostgreSQL's two advisory lock keys: "fiel", locks on named things
+
+
+def lock_names(connection: sa.Connection, names: Iterable[str]) -> None:
+    """Hold a lock on each name until this transaction ends (PostgreSQL; SQLite's writers take turns
+    anyway), taken in one order so two transactions never wait on each other. Two pushes that would
+    each make the same thing first (a rating snapshot's one revision) then check it in turn."""
+    if not is_postgres(connection):
+        return
+    for name in sorted(set(names)):
+        connection.execute(_LOCK_NAME, {"space": _NAMED_LOCKS, "name": name})
+
+
+_LOCK_NAME = sa.text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), hashtext(:name))")
 
 
 def visibility_horizon(connection: sa.Connection) -> int:

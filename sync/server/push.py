@@ -83,6 +83,8 @@ def prepare(*, caller: Caller, batch: protocol.PushRequest) -> list[_Incoming]:
 
 def accept_prepared(*, connection: sa.Connection, caller: Caller, incoming: list[_Incoming]) -> protocol.PushResponse:
     """The checks that need what is stored (team, record, parents, merges), then storing, once."""
+    # A snapshot's one revision is checked against what is stored: two pushes at once take turns.
+    db.lock_names(connection, (i.fields["record_id"] for i in incoming if i.problem is None and i.fields["kind"] == item_kinds.SNAPSHOT))
     records = _known_records(connection, {i.fields["record_id"] for i in incoming if i.problem is None})
     _authorise(caller, incoming, records)
     stored = _stored_revisions(connection, incoming)
@@ -135,6 +137,10 @@ def _check_alone(item: _Incoming, caller: Caller) -> None:
         domain.check_content(fields["kind"], fields["content"])
     except FieldappError as exc:
         raise Rejected(protocol.R_CONTENT, f"The record's content is not valid: {exc}") from None
+    try:  # an item's id is derived from what it is of (nothing else may take such an id); items are never deleted
+        item_kinds.check_arrival(fields)
+    except FieldappError as exc:
+        raise Rejected(protocol.R_RECORD, str(exc)) from None
     for att in fields["attachments"]:
         sha256, size = att.get("sha256"), att.get("size")
         if not (isinstance(sha256, str) and _HEX64.fullmatch(sha256) and type(size) is int and 0 <= size <= protocol.MAX_ATTACHMENT_BYTES):
