@@ -209,7 +209,11 @@ class JudgementView(QWidget):
 
     def on_form_edited(self) -> None:
         self._dirty = True
-        self._timer.start()
+        # As the record editor: the first unsaved edit starts the clock and later ones do not push
+        # it back, so a rationale typed without a pause is still saved every half second (a kill
+        # mid-sentence loses half a second, not the whole paragraph).
+        if not self._timer.isActive():
+            self._timer.start()
 
     def save_now(self) -> bool:
         """Send what the form holds to the vault now; False when it cannot be read (it says why)."""

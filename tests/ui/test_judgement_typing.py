@@ -1,0 +1,33 @@
+"""Found by using the judgement view as an inspector would: a rationale typed without a pause is
+saved as it is typed (not only once the typing stops), and an evidence date that does not read is
+marked where it was typed, not only in a line at the foot of a form scrolled out of sight."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from window_fixtures import settle, state, window  # noqa: F401 - fixtures
+
+from ui.main_window import MainWindow
+from ui.state import AppState
+
+from test_judgement_view import go_to, open_judgements
+
+TYPED = "Weekly safeguarding review with the local authority is embedded"
+
+
+def test_a_rationale_typed_without_a_pause_is_saved_while_the_inspector_is_still_typing(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    go_to(qtbot, window, state, "safeguarding")
+    view.form.strengths.setFocus()
+    for letter in TYPED[:20]:  # a key every tenth of a second for two seconds: never a half-second pause
+        qtbot.keyClick(view.form.strengths, letter)
+        qtbot.wait(100)
+    settle(qtbot, state)  # the save already started, if any: not the one after the typing stops
+    saved = state.vault.judgements.get(window._assessment_id, "safeguarding").content.strengths
+    assert saved and TYPED.startswith(saved) and len(saved) >= 10  # at most the last half second is unsaved
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    assert state.vault.judgements.get(window._assessment_id, "safeguarding").content.strengths == TYPED[:20]
+    assert view.form.strengths.toPlainText() == TYPED[:20]  # the saves on the way did not disturb the words
