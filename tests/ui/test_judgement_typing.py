@@ -31,3 +31,26 @@ def test_a_rationale_typed_without_a_pause_is_saved_while_the_inspector_is_still
     qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
     assert state.vault.judgements.get(window._assessment_id, "safeguarding").content.strengths == TYPED[:20]
     assert view.form.strengths.toPlainText() == TYPED[:20]  # the saves on the way did not disturb the words
+
+
+def test_a_score_changed_after_the_lead_agreed_it_shows_and_saves_as_a_draft_to_agree_again(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    first = view.form.score_rows()[0]
+    qtbot.keyClick(first.score, "3")
+    qtbot.keyClick(view.form.status, Qt.Key.Key_A)  # Agreed by the lead inspector
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    assert state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.status == "agreed"
+    first.score.setFocus()
+    qtbot.keyClick(first.score, "1")  # a colleague, or the lead, changes the score afterwards
+    assert view.form.status.currentData() == "draft"  # at once, not only after the save
+    assert "agree it again" in view.form.who.text().lower()
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content
+    assert (stored.status, stored.agreed_by, stored.scores["peoples-experience"].score) == ("draft", "", 1)
+    assert view.model.line(view.model.row_of("supporting-healthier-lives")).state == "Draft"
+    qtbot.keyClick(view.form.status, Qt.Key.Key_A)  # agreed again, with the new score
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    assert state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.status == "agreed"

@@ -254,7 +254,7 @@ class JudgementForm(QWidget):
                 # Shown now: Qt shows a child added to a visible box only on a later turn of the
                 # event loop, and a Tab or a keystroke may come first (seen after an unlock).
                 widget.show()
-            score_row.score.currentIndexChanged.connect(lambda _i: self._changed())
+            score_row.score.currentIndexChanged.connect(lambda _i: self._score_changed())
             score_row.basis.currentIndexChanged.connect(lambda _i: self._changed())
             score_row.date.textEdited.connect(lambda _t: self._changed())
             self._rows.append(score_row)
@@ -352,6 +352,14 @@ class JudgementForm(QWidget):
 
     def score_rows(self) -> list[ScoreRow]:
         return list(self._rows)
+
+    def _score_changed(self) -> None:
+        """A score changed: an agreed judgement shows as a draft at once, as the vault will keep it
+        (what was agreed is not what it says now), for the lead inspector to agree it again."""
+        if not self._loading and self._row is not None and self.status.currentData() == "agreed":
+            self.status.setCurrentIndex(self.status.findData("draft"))
+            self.who.setText("Back to draft: a score changed after it was agreed. Agree it again under Status.")
+        self._changed()
 
     def _changed(self) -> None:
         if self._loading or self._row is None:
