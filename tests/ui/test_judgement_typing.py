@@ -54,3 +54,39 @@ def test_a_score_changed_after_the_lead_agreed_it_shows_and_saves_as_a_draft_to_
     qtbot.keyClick(view.form.status, Qt.Key.Key_A)  # agreed again, with the new score
     qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
     assert state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.status == "agreed"
+
+
+def test_an_evidence_date_that_does_not_read_is_marked_under_its_row_and_leaving_the_statement_says_it_was_not_kept(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    first, second = view.form.score_rows()[:2]
+    qtbot.keyClick(first.score, "3")
+    first.date.setFocus()
+    qtbot.keyClicks(first.date, "last friday")
+    qtbot.wait(700)  # a save while the date is still being typed: no note yet, the inspector is mid-word
+    assert first.note.isHidden()
+    qtbot.keyClick(first.date, Qt.Key.Key_Tab)  # leaving the field
+    assert first.note.isVisible() and "'last friday' is not a date" in first.note.text()
+    assert "not kept until it reads" in first.note.text()
+    assert second.note.isHidden()
+    settle(qtbot, state)
+    messages: list[str] = []
+    view.message.connect(messages.append)
+    go_to(qtbot, window, state, "learning-culture")
+    assert messages and messages[0].startswith("Supporting people to live healthier lives")
+    assert "the evidence date for People's experience" in messages[0]
+    assert window.statusBar().currentMessage() == messages[0]
+    assert view.form.score_rows()[0].note.isHidden()  # the next statement's rows start clean
+    view.statements.setFocus()
+    qtbot.keyClick(view.statements, Qt.Key.Key_Up)  # back to the first statement
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: view.form.statement_id == "supporting-healthier-lives")
+    view.form.score_rows()[0].date.setFocus()
+    qtbot.keyClicks(view.form.score_rows()[0].date, "20/11/2026")
+    qtbot.keyClick(view.form.score_rows()[0].date, Qt.Key.Key_Tab)
+    assert view.form.score_rows()[0].note.isHidden()
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.scores["peoples-experience"]
+    assert (stored.score, stored.evidence_date) == (3, "2026-11-20")

@@ -32,6 +32,7 @@ from fieldapp.domain import EvidenceRef, JudgementContent, ScoreEntry
 from fieldapp.errors import FieldappError, UnreadableDate
 
 from ui.dates import read_when, when_text
+from ui.theme import colors
 from ui.when_edit import WhenEdit
 
 STATEMENT_KEY = ratings.STATEMENT  # the one score of a statement scored by judgement
@@ -80,14 +81,39 @@ class ScoreRow:
         self.date.setToolTip("The date of the evidence this score rests on, day first")
         metrics = self.date.fontMetrics()
         self.date.setMinimumWidth(metrics.horizontalAdvance("21/11/2026") + metrics.height() * 2 + 16)  # the day whole, and its calendar button
+        # Under the row, where the eyes are: a date that does not read is said here, not only at
+        # the foot of a form that is scrolled out of sight at 1366×768.
+        self.note = QLabel("", parent)
+        self.note.setAccessibleName(f"Problem with the evidence date, {name}")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(f"color: {colors().flag};")
+        self.date.editingFinished.connect(self.check_date)
 
     def widgets(self) -> tuple[QWidget, ...]:
-        return (self.name, self.score, self.basis, self.date)
+        return (self.name, self.score, self.basis, self.date, self.note)
+
+    def date_problem(self) -> str:
+        """Why the evidence date as typed does not read ("" when it reads, or is empty)."""
+        text = self.date.text().strip()
+        if not text:
+            return ""
+        try:
+            read_when(text)
+        except UnreadableDate as exc:
+            return f"{exc} It is not kept until it reads."
+        return ""
+
+    def check_date(self) -> None:
+        """Show or hide the note under the row as the date now reads."""
+        problem = self.date_problem()
+        self.note.setText(problem)
+        self.note.setVisible(bool(problem))
 
     def show(self, entry: ScoreEntry | None) -> None:
         self.score.setCurrentIndex(max(self.score.findData(entry.score), 0) if entry else 0)
         self.basis.setCurrentIndex(max(self.basis.findData(entry.basis), 0) if entry else 0)
         self.date.setText(when_text(entry.evidence_date) if entry and entry.evidence_date else "")
+        self.check_date()
 
     def entry(self, before: ScoreEntry | None, problems: list[str]) -> ScoreEntry | None:
         """The score as typed; None when not scored. A date that does not read keeps the date saved
@@ -102,6 +128,8 @@ class ScoreRow:
         except UnreadableDate as exc:
             problems.append(f"the evidence date for {self.name.text()} ({exc})")
             kept = before.evidence_date if before is not None else ""
+            if not self.date.hasFocus():  # while it is being typed, leaving the field says it
+                self.check_date()
         return ScoreEntry(score=int(value), basis=str(self.basis.currentData()), evidence_date=kept)
 
 
@@ -246,14 +274,16 @@ class JudgementForm(QWidget):
         self.scores_box.setVisible(bool(keys))
         for index, (key, name) in enumerate(keys):
             score_row = ScoreRow(key, name, labels, self.scores_box)
-            line = 1 + 2 * index
+            line = 1 + 3 * index
             self.scores.addWidget(score_row.name, line, 0, 1, 3)
             for column, widget in enumerate((score_row.score, score_row.basis, score_row.date)):
                 self.scores.addWidget(widget, line + 1, column)
+            self.scores.addWidget(score_row.note, line + 2, 0, 1, 3)
             for widget in score_row.widgets():
                 # Shown now: Qt shows a child added to a visible box only on a later turn of the
                 # event loop, and a Tab or a keystroke may come first (seen after an unlock).
                 widget.show()
+            score_row.note.hide()
             score_row.score.currentIndexChanged.connect(lambda _i: self._score_changed())
             score_row.basis.currentIndexChanged.connect(lambda _i: self._changed())
             score_row.date.textEdited.connect(lambda _t: self._changed())

@@ -50,6 +50,7 @@ class JudgementView(QWidget):
         self._judgements: dict[str, Any] = {}
         self.rating: Any = None  # the RatingRow shown
         self._dirty = False  # the form holds words not yet sent to the vault
+        self._problems: list[str] = []  # what the last save could not keep (a date that does not read)
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._timer.timeout.connect(self.save_now)
         self.dialog: QWidget | None = None
@@ -179,7 +180,10 @@ class JudgementView(QWidget):
         statement_id = current.data(STATEMENT_ID_ROLE)
         if not statement_id or statement_id == self.form.statement_id:
             return
-        self.save_now()  # queued ahead of the read below: the worker takes them in order
+        leaving = self.form.heading.text()
+        if not self.save_now():  # queued ahead of the read below: the worker takes them in order
+            # The form is about to show another statement: say what was not kept while it can be seen.
+            self.message.emit(f"{leaving}: saved, except {'; '.join(self._problems)}")
         self.load_statement(statement_id)
 
     def load_statement(self, statement_id: str) -> None:
@@ -221,6 +225,7 @@ class JudgementView(QWidget):
         if not self._dirty or self._assessment_id is None or self.form.statement_id is None:
             return True
         problems: list[str] = []
+        self._problems = problems
         content = self.form.content(problems)
         # A date that does not read is kept on screen to correct; everything else saves now.
         self._dirty = bool(problems)
