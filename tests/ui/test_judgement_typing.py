@@ -1,12 +1,16 @@
 """Found by using the judgement view as an inspector would: a rationale typed without a pause is
 saved as it is typed (not only once the typing stops), and an evidence date that does not read is
-marked where it was typed, not only in a line at the foot of a form scrolled out of sight."""
+marked where it was typed, not only in a line at the foot of a form scrolled out of sight; a score
+changed after it was agreed is a draft again; the rating history says when a rating was set by
+professional judgement, beside the percentage the scores gave."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 
+from ui.judgements.dialogs import RatingHistoryDialog, SnapshotDialog
 from ui.main_window import MainWindow
 from ui.state import AppState
 
@@ -90,3 +94,33 @@ def test_an_evidence_date_that_does_not_read_is_marked_under_its_row_and_leaving
     qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
     stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.scores["peoples-experience"]
     assert (stored.score, stored.evidence_date) == (3, "2026-11-20")
+
+
+def test_the_history_says_a_published_rating_was_set_by_professional_judgement_with_its_reason_beside_the_computed_one(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    qtbot.keyClick(view.form.score_rows()[0].score, "3")
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    reason = "Discharge delays put people at risk across the system."
+    state.vault.judgements.set_final(window._assessment_id, 2, reason)
+    window.actions_by_name["publish_snapshot"].trigger()
+    dialog = view.dialog
+    assert isinstance(dialog, SnapshotDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setFocus()
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        qtbot.keyClick(ok, Qt.Key.Key_Space)
+    settle(qtbot, state)
+    window.actions_by_name["rating_history"].trigger()
+    history = view.dialog
+    assert isinstance(history, RatingHistoryDialog)
+    qtbot.waitUntil(lambda: history.table.rowCount() == 1, timeout=10_000)
+    assert history.table.item(0, 2).text() == "75%"  # the scores' percentage: Good's band
+    assert history.table.item(0, 3).text() == "Requires improvement (final; computed Good)"
+    details = history.details.toPlainText()
+    assert "Final rating by professional judgement: Requires improvement; computed from the scores: Good." in details
+    assert f"Reason: {reason}" in details
+    history.reject()

@@ -223,6 +223,10 @@ class RatingHistoryDialog(QDialog):
             return
         point = self._points[row]
         lines = [f"{KIND_WORDS.get(point.kind, point.kind)} on {when_text(point.taken_on)}: {_rating_words(point)}, overall {_overall_words(point)}."]
+        if _by_judgement(point):
+            lines.append(f"Final rating by professional judgement: {point.rating}; computed from the scores: {point.computed_rating}.")
+            if getattr(point, "reason", ""):
+                lines.append(f"Reason: {point.reason}")
         if getattr(point, "note", ""):
             lines.append(f"Note: {point.note}")
         lines += [f"⚠ {change_words(c)}" for c in point.changes]
@@ -255,8 +259,18 @@ def _overall_words(point: Any) -> str:
     return f"{shown}%" if shown is not None else "–"
 
 
+def _by_judgement(point: Any) -> bool:
+    """A final rating set by professional judgement that differs from the one the scores gave."""
+    computed = getattr(point, "computed_rating", "")
+    return bool(computed) and bool(getattr(point, "rating", "")) and point.rating != computed
+
+
 def _rating_words(point: Any) -> str:
+    """The rating that stood; a final one set by judgement says so, beside the computed one (the
+    overall percentage beside it is the computed one's, and would read as a contradiction)."""
     rating = getattr(point, "rating", None) or getattr(point, "final_rating", None)
+    if rating and _by_judgement(point):
+        return f"{rating} (final; computed {point.computed_rating})"
     if rating:
         return str(rating)
     overall = getattr(point, "overall", None)
