@@ -1,13 +1,14 @@
 """Found by using the judgement view as an inspector would: a rationale typed without a pause is
 saved as it is typed (not only once the typing stops), and an evidence date that does not read is
 marked where it was typed, not only in a line at the foot of a form scrolled out of sight; a score
-changed after it was agreed is a draft again; the rating history says when a rating was set by
+changed after it was agreed is a draft again; Tab goes on from the last score to the words, not out
+of the view; the rating history says when a rating was set by
 professional judgement, beside the percentage the scores gave."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 
 from ui.judgements.dialogs import RatingHistoryDialog, SnapshotDialog
@@ -124,3 +125,37 @@ def test_the_history_says_a_published_rating_was_set_by_professional_judgement_w
     assert "Final rating by professional judgement: Requires improvement; computed from the scores: Good." in details
     assert f"Reason: {reason}" in details
     history.reject()
+
+
+def test_tab_goes_from_the_last_evidence_date_to_the_strengths_and_on_and_shift_tab_from_the_first_score_back_to_the_list(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    rows = view.form.score_rows()
+    qtbot.keyClick(view.statements, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is rows[0].score
+    qtbot.keyClick(rows[0].score, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert QApplication.focusWidget() is view.statements
+    qtbot.keyClick(view.statements, Qt.Key.Key_Tab)
+    for _ in range(3 * len(rows)):  # score, basis and date of every row
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.form.strengths
+    qtbot.keyClicks(view.form.strengths, "Prevention is shared")
+    qtbot.keyClick(view.form.strengths, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.form.improvements
+    visited = []
+    for _ in range(5):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        visited.append(QApplication.focusWidget())
+    assert visited == [view.form.key_evidence, view.form.status, view.evidence.tree, view.evidence.passage, view.rollup.rules]
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    assert state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.strengths == "Prevention is shared"
+    view.statements.setFocus()
+    qtbot.keyClick(view.statements, Qt.Key.Key_Down)  # another statement: its rows are in the same order
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: view.form.statement_id == "learning-culture")
+    last = view.form.score_rows()[-1].date
+    last.setFocus()
+    qtbot.keyClick(last, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is view.form.strengths

@@ -383,6 +383,13 @@ class JudgementForm(QWidget):
     def score_rows(self) -> list[ScoreRow]:
         return list(self._rows)
 
+    def focus_chain(self) -> list[QWidget]:
+        """What Tab visits, in reading order: each score, its basis and date, then the words, the
+        key evidence and the status. (The score rows are made after the rest of the form, so Qt's
+        own order, by creation, put them last and went from the last date out of the view.)"""
+        rows: list[QWidget] = [w for r in self._rows for w in (r.score, r.basis, r.date)]
+        return [*rows, self.conflict_button, self.strengths, self.improvements, self.key_evidence, self.status]
+
     def _score_changed(self) -> None:
         """A score changed: an agreed judgement shows as a draft at once, as the vault will keep it
         (what was agreed is not what it says now), for the lead inspector to agree it again."""

@@ -203,6 +203,14 @@ class JudgementView(QWidget):
         rules = self.rating.rules if self.rating is not None else None
         self.form.show_judgement(row, evidence, rules, self._framework)
         self.evidence.show_evidence(evidence)
+        self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """Tab from the statements list through the judgement, then its evidence, then the roll-up's
+        rules and final rating; Shift+Tab walks back the same way."""
+        chain = [self.statements, *self.form.focus_chain(), self.evidence.tree, self.evidence.passage, self.rollup.rules, self.rollup.final_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def select_statement(self, statement_id: str) -> None:
         row = self.model.row_of(statement_id)
