@@ -2,7 +2,7 @@
 saved as it is typed (not only once the typing stops), and an evidence date that does not read is
 marked where it was typed, not only in a line at the foot of a form scrolled out of sight; a score
 changed after it was agreed is a draft again; Tab goes on from the last score to the words, not out
-of the view; the rating history says when a rating was set by
+of the view; Enter on a piece of evidence opens its record chosen in the list; the rating history says when a rating was set by
 professional judgement, beside the percentage the scores gave."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from ui.judgements.dialogs import RatingHistoryDialog, SnapshotDialog
 from ui.main_window import MainWindow
 from ui.state import AppState
 
-from test_judgement_view import go_to, open_judgements
+from test_judgement_view import go_to, open_judgements, tagged_evidence
 
 TYPED = "Weekly safeguarding review with the local authority is embedded"
 
@@ -159,3 +159,25 @@ def test_tab_goes_from_the_last_evidence_date_to_the_strengths_and_on_and_shift_
     last.setFocus()
     qtbot.keyClick(last, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is view.form.strengths
+
+
+def test_enter_on_a_piece_of_evidence_opens_its_record_chosen_in_the_list_which_takes_the_keys_and_ctrl_j_comes_back(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    ids = tagged_evidence(state, window._assessment_id)
+    window.load()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2 and state.tasks.pending == 0, timeout=10_000)
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    go_to(qtbot, window, state, "safeguarding")
+    tree = view.evidence.tree
+    board = next(tree.topLevelItem(i).child(0) for i in range(tree.topLevelItemCount()) if tree.topLevelItem(i).text(0) == "Observation (1)")
+    tree.setFocus()
+    tree.setCurrentItem(board)
+    qtbot.keyClick(tree, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.editor.record_id == ids["board"], timeout=10_000)
+    assert QApplication.focusWidget() is window.table
+    chosen = window.proxy.mapToSource(window.table.currentIndex()).row()
+    assert chosen == window.model.row_of(ids["board"])
+    qtbot.keyClick(window.table, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.tabs.currentWidget() is view and view.form.statement_id == "safeguarding", timeout=10_000)
