@@ -2,12 +2,14 @@
 saved as it is typed (not only once the typing stops), and an evidence date that does not read is
 marked where it was typed, not only in a line at the foot of a form scrolled out of sight; a score
 changed after it was agreed is a draft again; Tab goes on from the last score to the words, not out
-of the view; Enter on a piece of evidence opens its record chosen in the list; the rating history says when a rating was set by
+of the view; Enter on a piece of evidence opens its record chosen in the list; a mouse wheel
+scrolls past the scoring rules and the scores instead of changing them; the rating history says when a rating was set by
 professional judgement, beside the percentage the scores gave."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 
@@ -181,3 +183,45 @@ def test_enter_on_a_piece_of_evidence_opens_its_record_chosen_in_the_list_which_
     assert chosen == window.model.row_of(ids["board"])
     qtbot.keyClick(window.table, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is view and view.form.statement_id == "safeguarding", timeout=10_000)
+
+
+def _wheel(widget, notches: int) -> None:  # noqa: ANN001
+    """A mouse wheel turned over the widget, as when scrolling the pane it sits in."""
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre, QPointF(widget.mapToGlobal(widget.rect().center())), QPoint(0, 0), QPoint(0, -120 * notches),
+        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(widget, event)
+
+
+def test_a_mouse_wheel_over_the_scoring_rules_or_a_score_scrolls_past_them_and_changes_nothing(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    first = view.form.score_rows()[0]
+    qtbot.keyClick(first.score, "3")
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    rules_before = state.vault.judgements.rules(window._assessment_id).key
+    for widget in (view.rollup.rules, first.score, first.basis, view.form.status):
+        _wheel(widget, 1)
+    settle(qtbot, state)
+    qtbot.wait(700)  # a save, had anything changed
+    assert state.vault.judgements.rules(window._assessment_id).key == rules_before
+    assert view.rollup.rules.currentData() == rules_before
+    assert (first.score.currentData(), first.basis.currentData(), view.form.status.currentData()) == (3, "updated", "draft")
+    stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content
+    assert (stored.scores["peoples-experience"].score, stored.status) == (3, "draft")
+    assert "Provisional: 1 of 17" in view.rollup.scored.text()
+
+
+def test_a_final_rating_set_while_nothing_is_computed_says_so_with_its_reason_not_the_same_as_computed(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    state.vault.judgements.set_final(window._assessment_id, 2, "Discharge delays across the system")
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    words = view.rollup.rating.text()
+    assert "same as computed" not in words
+    assert words == "Final rating: Requires improvement (2), by professional judgement; none computed yet. Reason: Discharge delays across the system"

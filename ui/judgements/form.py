@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,7 @@ from fieldapp.errors import FieldappError, UnreadableDate
 
 from ui.dates import read_when, when_text
 from ui.theme import colors
+from ui.wheel_safe import WheelSafeComboBox
 from ui.when_edit import WhenEdit
 
 STATEMENT_KEY = ratings.STATEMENT  # the one score of a statement scored by judgement
@@ -41,7 +41,7 @@ BASES = (("updated", "Updated"), ("existing", "Existing"))
 STATUSES = (("draft", "Draft"), ("agreed", "Agreed by the lead inspector"))
 
 
-class ScoreBox(QComboBox):
+class ScoreBox(WheelSafeComboBox):
     """A score's box: the keys 1 to 4 choose that score at once (not Qt's search by the text typed
     in the last moment, which took "3" then "2" for "32"); Delete or Backspace clears it."""
 
@@ -72,7 +72,7 @@ class ScoreRow:
         self.score.addItem("– not scored", None)
         for score in (1, 2, 3, 4):
             self.score.addItem(f"{score} {labels.get(score, '')}".strip(), score)
-        self.basis = QComboBox(parent)
+        self.basis = WheelSafeComboBox(parent)
         self.basis.setAccessibleName(f"Existing or updated, {name}")
         self.basis.setToolTip("Updated: scored on this assessment's evidence. Existing: carried over from an earlier assessment.")
         for value, words in BASES:
@@ -183,7 +183,7 @@ class JudgementForm(QWidget):
         layout.addWidget(self.key_evidence, 1)
         status = QHBoxLayout()
         status_label = QLabel("Stat&us")
-        self.status = QComboBox()
+        self.status = WheelSafeComboBox()
         self.status.setAccessibleName("Status")
         for value, words in STATUSES:
             self.status.addItem(words, value)

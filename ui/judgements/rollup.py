@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSize
 
 from fieldapp import ratings
 
+from ui.wheel_safe import WheelSafeComboBox
+
 
 def result_words(result: Any) -> str:
     """'Good (3), 69% (68.75): lower part of the band, 19 points to Outstanding'."""
@@ -36,7 +38,7 @@ class RollupPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         rules_line = QHBoxLayout()
         rules_label = QLabel("Scoring ru&les")
-        self.rules = QComboBox()
+        self.rules = WheelSafeComboBox()
         self.rules.setAccessibleName("Scoring rules")
         self.rules.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.rules.setMinimumContentsLength(16)
@@ -87,6 +89,10 @@ class RollupPanel(QWidget):
         computed = f"{row.computed_rating} ({row.computed_score})" if row.computed_score is not None else "none yet"
         if row.final_score is not None and row.differs:
             rating = f"Final rating: {row.final_rating} ({row.final_score}), by professional judgement; computed: {computed}. Reason: {row.reason}"
+        elif row.final_score is not None and row.computed_score is None:
+            # Nothing computed (no score yet, or rules with no roll-up): not "the same as computed".
+            how = "chosen by judgement" if judgement_only else "by professional judgement; none computed yet"
+            rating = f"Final rating: {row.final_rating} ({row.final_score}), {how}." + (f" Reason: {row.reason}" if row.reason else "")
         elif row.final_score is not None:
             rating = f"Final rating: {row.final_rating} ({row.final_score}), the same as computed."
         else:
