@@ -1,10 +1,11 @@
 """Found by using the judgement view as an inspector would: a rationale typed without a pause is
-saved as it is typed (not only once the typing stops), and an evidence date that does not read is
-marked where it was typed, not only in a line at the foot of a form scrolled out of sight; a score
-changed after it was agreed is a draft again; Tab goes on from the last score to the words, not out
-of the view; Enter on a piece of evidence opens its record chosen in the list; a mouse wheel
-scrolls past the scoring rules and the scores instead of changing them; the rating history says when a rating was set by
-professional judgement, beside the percentage the scores gave."""
+saved as it is typed (not only once the typing stops); an evidence date that does not read is
+marked where it was typed, not only at the foot of a form scrolled out of sight; a score changed
+after it was agreed is a draft again; Tab goes on from the last score to the words, not out of the
+view; Enter on a piece of evidence opens its record chosen in the list; a mouse wheel scrolls past
+the scoring rules and the scores instead of changing them; the rating history says when a rating
+was set by professional judgement, beside the percentage the scores gave, and each statement's
+score that day."""
 
 from __future__ import annotations
 
@@ -126,6 +127,8 @@ def test_the_history_says_a_published_rating_was_set_by_professional_judgement_w
     details = history.details.toPlainText()
     assert "Final rating by professional judgement: Requires improvement; computed from the scores: Good." in details
     assert f"Reason: {reason}" in details
+    # every theme, and under it each statement scored that day with its own score
+    assert "Quality and safety: Good (3), 75%\n    Supporting people to live healthier lives: Good (3), 75%\nIntegration: not scored" in details
     history.reject()
 
 

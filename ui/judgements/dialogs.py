@@ -231,10 +231,15 @@ class RatingHistoryDialog(QDialog):
             lines.append(f"Note: {point.note}")
         lines += [f"⚠ {change_words(c)}" for c in point.changes]
         themes = getattr(point, "themes", {}) or {}
+        statements = getattr(point, "statements", {}) or {}
         if themes:
             lines.append("")
-            ordered = [tid for tid in self._names if tid in themes] + [tid for tid in themes if tid not in self._names]
-            lines += [f"{self._names.get(tid, tid)}: {_result_words(themes[tid])}" for tid in ordered]
+            # Each theme, then its statements scored then (indented): what each one stood at on the day.
+            for item_id in [i for i in self._names if i in themes or statements.get(i)] + [t for t in themes if t not in self._names]:
+                if item_id in themes:
+                    lines.append(f"{self._names.get(item_id, item_id)}: {_result_words(themes[item_id])}")
+                else:
+                    lines.append(f"    {self._names[item_id]}: {_result_words(statements[item_id])}")
         self.details.setPlainText("\n".join(lines))
 
 

@@ -337,7 +337,10 @@ class JudgementView(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         framework = self._framework
-        names = {t.id: t.name for t in framework.themes} if framework is not None else {}
+        names: dict[str, str] = {}  # each theme, then its statements, in the framework's order
+        for theme in framework.themes if framework is not None else ():
+            names[theme.id] = theme.name
+            names.update((statement.id, statement.name) for statement in framework.statements_in(theme.id))
         ops.history(self._state, self._assessment_id).success(lambda points: dialog.show_history(points, names)).failure(
             lambda exc: dialog.summary.setText(message_for(exc))
         ).run_in_background()
