@@ -14,7 +14,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 
-from ui.judgements.dialogs import RatingHistoryDialog, SnapshotDialog
+from ui.judgements.dialogs import FinalRatingDialog, RatingHistoryDialog, SnapshotDialog
 from ui.main_window import MainWindow
 from ui.state import AppState
 
@@ -228,3 +228,23 @@ def test_a_final_rating_set_while_nothing_is_computed_says_so_with_its_reason_no
     words = view.rollup.rating.text()
     assert "same as computed" not in words
     assert words == "Final rating: Requires improvement (2), by professional judgement; none computed yet. Reason: Discharge delays across the system"
+
+
+def test_the_request_for_a_reason_goes_once_a_reason_is_written(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    qtbot.keyClick(view.form.score_rows()[0].score, "3")
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
+    view.rollup.final_button.setFocus()
+    qtbot.keyClick(view.rollup.final_button, Qt.Key.Key_Space)
+    dialog = view.dialog
+    assert isinstance(dialog, FinalRatingDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClick(dialog.score, "2")
+    qtbot.keyClick(dialog.score, Qt.Key.Key_Return)  # OK without a reason
+    assert dialog.isVisible() and dialog.message.text().startswith("Write the reason")
+    assert dialog.focusWidget() is dialog.reason  # where the reason is to be written
+    qtbot.keyClicks(dialog.reason, "Leadership gaps")
+    assert dialog.message.text() == ""
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        qtbot.keyClick(dialog.score, Qt.Key.Key_Return)

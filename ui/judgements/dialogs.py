@@ -71,6 +71,7 @@ class FinalRatingDialog(QDialog):
         self.reason = QPlainTextEdit(rating_row.reason or "")
         self.reason.setAccessibleName("Reason for the final rating")
         self.reason.setTabChangesFocus(True)
+        self.reason.textChanged.connect(self._on_reason_changed)
         reason_label.setBuddy(self.reason)
         layout.addWidget(reason_label)
         layout.addWidget(self.reason)
@@ -94,6 +95,11 @@ class FinalRatingDialog(QDialog):
             return
         self.message.setText("Saving…")
         self.chosen.emit(score, reason)
+
+    def _on_reason_changed(self) -> None:
+        # The request for a reason goes once one is written: left up, it read as still refused.
+        if self.message.text() == REASON_NEEDED and self.reason.toPlainText().strip():
+            self.message.setText("")
 
     def refused(self, message: str) -> None:
         self.message.setText(f"Not set: {message}")
