@@ -5,7 +5,7 @@ after it was agreed is a draft again; Tab goes on from the last score to the wor
 view; Enter on a piece of evidence opens its record chosen in the list; a mouse wheel scrolls past
 the scoring rules and the scores instead of changing them; the rating history says when a rating
 was set by professional judgement, beside the percentage the scores gave, and each statement's
-score that day."""
+score that day; a lock and unlock comes back to the statement being scored."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 
+from ui.app import AppController
 from ui.judgements.dialogs import FinalRatingDialog, RatingHistoryDialog, SnapshotDialog
 from ui.main_window import MainWindow
 from ui.state import AppState
 
 from test_judgement_view import go_to, open_judgements, tagged_evidence
+from test_nothing_typed_is_lost import app, lock_and_unlock  # noqa: F401 - the app fixture
 
 TYPED = "Weekly safeguarding review with the local authority is embedded"
 
@@ -248,3 +250,21 @@ def test_the_request_for_a_reason_goes_once_a_reason_is_written(qtbot, window: M
     assert dialog.message.text() == ""
     with qtbot.waitSignal(dialog.accepted, timeout=10_000):
         qtbot.keyClick(dialog.score, Qt.Key.Key_Return)
+
+
+def test_after_a_lock_and_unlock_the_judgement_view_comes_back_on_the_statement_the_inspector_was_scoring(
+    qtbot, app: AppController  # noqa: ANN001, F811
+) -> None:
+    main = app.main
+    assert main is not None
+    qtbot.keyClick(main, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    view = main.judgements
+    qtbot.waitUntil(lambda: view.form.statement_id is not None and app.state.tasks.pending == 0, timeout=10_000)
+    for _ in range(5):  # to Safeguarding, the sixth statement
+        qtbot.keyClick(view.statements, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: view.form.statement_id == "safeguarding" and app.state.tasks.pending == 0, timeout=10_000)
+    main = lock_and_unlock(qtbot, app)
+    view = main.judgements
+    qtbot.waitUntil(lambda: view.form.statement_id == "safeguarding" and app.state.tasks.pending == 0, timeout=10_000)
+    assert view.current_statement_id() == "safeguarding"
+    assert "Safeguarding" in view.form.heading.text()

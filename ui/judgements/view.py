@@ -51,6 +51,7 @@ class JudgementView(QWidget):
         self.rating: Any = None  # the RatingRow shown
         self._dirty = False  # the form holds words not yet sent to the vault
         self._problems: list[str] = []  # what the last save could not keep (a date that does not read)
+        self._reopen: tuple[str, str | None] | None = None  # (assessment, statement) chosen when the vault locked
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._timer.timeout.connect(self.save_now)
         self.dialog: QWidget | None = None
@@ -140,8 +141,11 @@ class JudgementView(QWidget):
         self.refresh()
 
     def forget(self) -> None:
-        """Show nothing (the vault is locking): the next set_assessment reads everything again."""
+        """Show nothing (the vault is locking): the next set_assessment reads everything again, and
+        the statement that was chosen is chosen again (an id, not evidence: kept in memory, as the
+        editor keeps the record it had open)."""
         self._timer.stop()
+        self._reopen = (self._assessment_id, self.current_statement_id()) if self._assessment_id else None
         self._assessment_id, self._framework, self._judgements, self.rating = None, None, {}, None
         self.model.set_lines([])
         self._dirty = False
@@ -161,6 +165,9 @@ class JudgementView(QWidget):
         self._judgements = {row.statement_id: row for row in judgements}
         self._show_rating(rating)
         chosen = self.current_statement_id()
+        if chosen is None and self._reopen is not None and self._reopen[0] == assessment_id:
+            chosen = self._reopen[1]  # back after an unlock: where the inspector was
+        self._reopen = None
         self.model.set_lines(lines(self._framework, self._judgements, rating.rollup))
         row = self.model.row_of(chosen or "")
         if row is None:
