@@ -5,7 +5,8 @@ after it was agreed is a draft again; Tab goes on from the last score to the wor
 view; Enter on a piece of evidence opens its record chosen in the list; a mouse wheel scrolls past
 the scoring rules and the scores instead of changing them; the rating history says when a rating
 was set by professional judgement, beside the percentage the scores gave, and each statement's
-score that day; a lock and unlock comes back to the statement being scored."""
+score that day; a lock and unlock comes back to the statement being scored; a score with no
+evidence tagged to it is flagged."""
 
 from __future__ import annotations
 
@@ -268,3 +269,26 @@ def test_after_a_lock_and_unlock_the_judgement_view_comes_back_on_the_statement_
     qtbot.waitUntil(lambda: view.form.statement_id == "safeguarding" and app.state.tasks.pending == 0, timeout=10_000)
     assert view.current_statement_id() == "safeguarding"
     assert "Safeguarding" in view.form.heading.text()
+
+
+def test_a_score_for_a_category_with_no_evidence_tagged_is_flagged_beside_the_statement_score(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    tagged_evidence(state, window._assessment_id)  # Safeguarding: a carer's passage (people's experience), a board observation
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    go_to(qtbot, window, state, "safeguarding")
+    rows = {r.key: r for r in view.form.score_rows()}
+    qtbot.keyClick(rows["peoples-experience"].score, "3")
+    qtbot.keyClick(rows["observation"].score, "3")
+    assert "⚠" not in view.form.result.text()  # both rest on evidence
+    qtbot.keyClick(rows["partners-feedback"].score, "2")
+    qtbot.keyClick(rows["outcomes"].score, "2")
+    words = view.form.result.text()
+    assert "Statement score: 3 (Good standard), from 4 categories: 62.5%" in words
+    assert "⚠ No evidence is tagged for Feedback from partners and Outcomes: tag some, or say why in the rationale." in words
+    qtbot.keyClick(rows["outcomes"].score, Qt.Key.Key_Delete)
+    assert "tagged for Feedback from partners:" in view.form.result.text()
+    qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)  # a warning, not a refusal
+    stored = state.vault.judgements.get(window._assessment_id, "safeguarding").content
+    assert stored.scores["partners-feedback"].score == 2

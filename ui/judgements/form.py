@@ -143,6 +143,7 @@ class JudgementForm(QWidget):
         self._rows: list[ScoreRow] = []
         self._rules: Any = None
         self._row: Any = None
+        self._evidence: Any = None  # the statement's StatementEvidence, to say which scores rest on none
         layout = self._layout = QVBoxLayout(self)
         self.heading = QLabel("Choose a quality statement on the left.")
         self.heading.setAccessibleName("Quality statement")
@@ -223,7 +224,7 @@ class JudgementForm(QWidget):
         """Show a statement's judgement (row.exists False: not scored yet) with the score inputs its rules ask for."""
         self._loading = True
         try:
-            self._row, self._rules = row, rules
+            self._row, self._rules, self._evidence = row, rules, evidence
             statement = framework.statement(row.statement_id)
             self.heading.setText(f"{statement.name} ({framework.theme_of(row.statement_id).name})")
             self.description.setText(statement.description)
@@ -359,7 +360,7 @@ class JudgementForm(QWidget):
         """Show no judgement (the vault is locking): no words or evidence left in the widgets."""
         self._loading = True
         try:
-            self._row = None
+            self._row = self._evidence = None
             for score_row in self._rows:
                 score_row.show(None)
             self.strengths.clear()
@@ -417,16 +418,31 @@ class JudgementForm(QWidget):
             self.result.setText(str(exc))
             return
         if result is None:
-            self.result.setText("Statement score: not scored yet.")
+            words = "Statement score: not scored yet."
         elif len(values) == 1:
-            self.result.setText(f"Statement score: {result.score} ({_label(self._rules, result.score)}).")
+            words = f"Statement score: {result.score} ({_label(self._rules, result.score)})."
         else:
             other = "down" if getattr(self._rules, "rounding", "half_up") == "half_up" else "up"
-            self.result.setText(
+            words = (
                 f"Statement score: {result.score} ({_label(self._rules, result.score)}), from {len(values)} categories: "
                 f"{result.percent_text()}%, shown as {result.shown}%."
                 + (f" ⚠ Rounding half {other} would give another score." if result.rounding_sensitive else "")
             )
+        unsupported = self._unsupported()
+        if unsupported:
+            words += f" ⚠ No evidence is tagged for {_and_list(unsupported)}: tag some, or say why in the rationale."
+        self.result.setText(words)
+
+    def _unsupported(self) -> list[str]:
+        """What is scored with no evidence tagged to it (removed records not counted): a score the
+        evidence list cannot show the grounds for, as the coverage grid's gaps say too."""
+        evidence, scored = self._evidence, [r for r in self._rows if r.score.currentData() is not None]
+        if evidence is None or not scored:
+            return []
+        if any(r.key == STATEMENT_KEY for r in scored):
+            return ["the statement"] if evidence.total == 0 else []
+        live = {cid: sum(1 for item in items if not item.removed) for cid, _name, items in evidence.by_category}
+        return [r.name.text() for r in scored if live.get(r.key, 0) == 0]
 
 
 def _score_keys(rules: Any, framework: Any, row: Any) -> list[tuple[str, str]]:
@@ -439,6 +455,11 @@ def _score_keys(rules: Any, framework: Any, row: Any) -> list[tuple[str, str]]:
     applies = getattr(framework, "categories_for", None)
     categories = applies(row.statement_id) if callable(applies) else framework.categories
     return [(c.id, c.name) for c in categories]
+
+
+def _and_list(names: list[str]) -> str:
+    """'People's experience, Outcomes and Processes'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _label(rules: Any, score: int) -> str:
