@@ -30,7 +30,7 @@ from fieldapp import ratings
 from fieldapp.domain import EvidenceRef, JudgementContent, ScoreEntry
 from fieldapp.errors import FieldappError, UnreadableDate
 
-from ui.dates import read_when, when_text
+from ui.dates import day_first, read_when, when_text
 from ui.theme import colors
 from ui.wheel_safe import WheelSafeComboBox
 from ui.when_edit import WhenEdit
@@ -79,8 +79,12 @@ class ScoreRow:
             self.basis.addItem(words, value)
         self.date = WhenEdit("", f"Date of the evidence, {name}", parent)
         self.date.setToolTip("The date of the evidence this score rests on, day first")
+        # A day, not a time: the when fields' long hint ("…14:30, 21 Nov 2026 or today 14:30") was
+        # cut to "e.g. 21/11/…" in this narrow column.
+        self.date.setPlaceholderText(f"e.g. {_EXAMPLE_DAY if day_first() else _EXAMPLE_DAY_MONTH_FIRST}")
         metrics = self.date.fontMetrics()
-        self.date.setMinimumWidth(metrics.horizontalAdvance("21/11/2026") + metrics.height() * 2 + 16)  # the day whole, and its calendar button
+        wanted = metrics.horizontalAdvance(self.date.placeholderText())
+        self.date.setMinimumWidth(wanted + metrics.height() * 2 + 16)  # the hint whole, and its calendar button
         # Under the row, where the eyes are: a date that does not read is said here, not only at
         # the foot of a form that is scrolled out of sight at 1366×768.
         self.note = QLabel("", parent)
@@ -99,8 +103,8 @@ class ScoreRow:
             return ""
         try:
             read_when(text)
-        except UnreadableDate as exc:
-            return f"{exc} It is not kept until it reads."
+        except UnreadableDate:
+            return _day_unreadable(text)
         return ""
 
     def check_date(self) -> None:
@@ -125,8 +129,8 @@ class ScoreRow:
         try:
             day = core_dates.day_of(read_when(text)) if text else None
             kept = day.isoformat() if day else ""
-        except UnreadableDate as exc:
-            problems.append(f"the evidence date for {self.name.text()} ({exc})")
+        except UnreadableDate:
+            problems.append(f"the evidence date for {self.name.text()} ({_day_unreadable(text)})")
             kept = before.evidence_date if before is not None else ""
             if not self.date.hasFocus():  # while it is being typed, leaving the field says it
                 self.check_date()
@@ -455,6 +459,15 @@ def _score_keys(rules: Any, framework: Any, row: Any) -> list[tuple[str, str]]:
     applies = getattr(framework, "categories_for", None)
     categories = applies(row.statement_id) if callable(applies) else framework.categories
     return [(c.id, c.name) for c in categories]
+
+
+_EXAMPLE_DAY, _EXAMPLE_DAY_MONTH_FIRST = "21/11/2026", "11/21/2026"
+
+
+def _day_unreadable(text: str) -> str:
+    """Why an evidence date does not read, in a day's words (the core's speak of a date and time)."""
+    example = _EXAMPLE_DAY if day_first() else _EXAMPLE_DAY_MONTH_FIRST
+    return f"'{text}' is not a date I can read. Type it like {example}, 21 Nov or yesterday. It is not kept until it reads."
 
 
 def _and_list(names: list[str]) -> str:
