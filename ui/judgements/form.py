@@ -79,12 +79,12 @@ class ScoreRow:
             self.basis.addItem(words, value)
         self.date = WhenEdit("", f"Date of the evidence, {name}", parent)
         self.date.setToolTip("The date of the evidence this score rests on, day first")
-        # A day, not a time: the when fields' long hint ("…14:30, 21 Nov 2026 or today 14:30") was
-        # cut to "e.g. 21/11/…" in this narrow column.
-        self.date.setPlaceholderText(f"e.g. {_EXAMPLE_DAY if day_first() else _EXAMPLE_DAY_MONTH_FIRST}")
+        # A day, not a time: the when fields' long hint ("e.g. 21/11/2026 14:30, …") was cut to
+        # "e.g. 21/11/…" in this narrow column (which has no room for a longer one at 1366×768).
+        self.date.setPlaceholderText("dd/mm/yyyy" if day_first() else "mm/dd/yyyy")
         metrics = self.date.fontMetrics()
-        wanted = metrics.horizontalAdvance(self.date.placeholderText())
-        self.date.setMinimumWidth(wanted + metrics.height() * 2 + 16)  # the hint whole, and its calendar button
+        # No wider than the day itself needs: at 1366×768 the form has not a pixel more (it was cut on the right).
+        self.date.setMinimumWidth(metrics.horizontalAdvance("21/11/2026") + metrics.height() * 2 + 16)  # the day whole, and its calendar button
         # Under the row, where the eyes are: a date that does not read is said here, not only at
         # the foot of a form that is scrolled out of sight at 1366×768.
         self.note = QLabel("", parent)
