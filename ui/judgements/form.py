@@ -393,7 +393,7 @@ class JudgementForm(QWidget):
         key evidence and the status. (The score rows are made after the rest of the form, so Qt's
         own order, by creation, put them last and went from the last date out of the view.)"""
         rows: list[QWidget] = [w for r in self._rows for w in (r.score, r.basis, r.date)]
-        return [*rows, self.conflict_button, self.strengths, self.improvements, self.key_evidence, self.status]
+        return [self.conflict_button, *rows, self.strengths, self.improvements, self.key_evidence, self.status]  # as they stand
 
     def _score_changed(self) -> None:
         """A score changed: an agreed judgement shows as a draft at once, as the vault will keep it
