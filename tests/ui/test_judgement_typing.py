@@ -218,6 +218,7 @@ def test_a_mouse_wheel_over_the_scoring_rules_or_a_score_scrolls_past_them_and_c
     qtbot.wait(700)  # a save, had anything changed
     assert state.vault.judgements.rules(window._assessment_id).key == rules_before
     assert view.rollup.rules.currentData() == rules_before
+    assert view.rollup.rules.toolTip() == view.rollup.rules.currentText()  # the name whole, where the box cuts it
     assert (first.score.currentData(), first.basis.currentData(), view.form.status.currentData()) == (3, "updated", "draft")
     stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content
     assert (stored.scores["peoples-experience"].score, stored.status) == (3, "draft")

@@ -82,6 +82,7 @@ class RollupPanel(QWidget):
         self.row = row
         rules, rollup = row.rules, row.rollup
         self.rules.setCurrentIndex(max(self.rules.findData(rules.key), 0))
+        self.rules.setToolTip(rules.name)  # whole: the box is too narrow for it at 1366×768
         judgement_only = rules.mode == "judgement_only"
         overall = None if judgement_only else rollup.overall
         self.overall.setText("Overall: chosen by judgement (these rules have no numeric roll-up)." if judgement_only
