@@ -16,6 +16,7 @@ from fieldapp.revisions import revision
 from fieldapp.errors import FieldappError
 from fieldapp.framework import framework_by_key
 from fieldapp.item_kinds import ROUNDINGS, STATEMENT_KEY
+from fieldapp.ratings import rules_by_key
 
 # White space; a word, keeping the punctuation inside it ("20/11/2026", "15:00", "don't"); or one
 # other character, so "weeks." and "weeks" share their word and differ only by the full stop.
@@ -176,15 +177,27 @@ def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
                  for key, entry in sorted(content.scores.items())]  # fmt: skip
         texts = {
             "scores": "\n".join(lines), "strengths": content.strengths, "improvements": content.improvements,
-            "key_evidence": f"{len(content.key_evidence)} chosen" if content.key_evidence else "", "status": content.status,
+            "key_evidence": f"{len(content.key_evidence)} chosen" if content.key_evidence else "",
+            "status": _STATUS_WORDS.get(content.status, content.status),
             "scored_by": content.scored_by, "agreed_by": content.agreed_by,
         }  # fmt: skip
     elif isinstance(content, domain.RatingContent):
         final = f"{content.final_score} ({_RATING_WORDS[content.final_score]})" if content.final_score else "as computed"
-        texts = {"rules": content.rules, "final_score": final, "reason": content.reason, "rounding": ROUNDINGS[content.rounding]}
+        texts = {"rules": _rules_words(content.rules), "final_score": final, "reason": content.reason, "rounding": ROUNDINGS[content.rounding]}
     else:
         texts = {"content": f"{content.kind} snapshot of {readable.when_words(content.taken_on)}"}
     return {name: (_ITEM_LABELS.get(name, "Content"), text) for name, text in texts.items()}
+
+
+_STATUS_WORDS = {"draft": "Draft", "agreed": "Agreed by the lead inspector"}  # as the judgement form says them
+
+
+def _rules_words(key: str) -> str:
+    """The rules' name as the roll-up shows it, not their key ('cqc-ics-by-statement@1')."""
+    try:
+        return rules_by_key(key).name
+    except FieldappError:
+        return key  # rules this app does not know: their key is all there is to show
 
 
 _SCORE_WORDS = {1: "significant shortfalls", 2: "some shortfalls", 3: "good standard", 4: "exceptional standard"}

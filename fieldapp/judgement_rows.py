@@ -78,6 +78,8 @@ class HistoryPoint:
     themes: dict[str, dict | None]
     statements: dict[str, dict | None]
     changes: tuple[LevelChange, ...]
+    computed_rating: str = ""  # the rating the scores gave, kept apart from a final one set by judgement
+    reason: str = ""  # why a final rating differs from the computed one ("" when it does not)
 
     @property
     def review(self) -> bool:

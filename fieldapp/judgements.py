@@ -469,16 +469,22 @@ def _my_name(session: Session, context: VaultContext) -> str:
 
 
 def _who(content: JudgementContent, current: JudgementContent | None, me: str) -> JudgementContent:
-    """Scored by whoever changed the scores last; agreed by whoever marked it agreed (none while a draft)."""
+    """Scored by whoever changed the scores last; agreed by whoever marked it agreed (none while a draft).
+    Scores changed on an agreed judgement make it a draft again: what was agreed is no longer what it
+    says, so the lead inspector agrees it anew (it stays agreed only when it is marked so in the same save)."""
+    scores_changed = content.scores != (current.scores if current is not None else {})
     scored_by = content.scored_by
-    if content.scores != (current.scores if current is not None else {}):
+    if scores_changed:
         scored_by = me if content.scores else ""
+    status = content.status
+    if status == "agreed" and current is not None and current.status == "agreed" and scores_changed:
+        status = "draft"
     agreed_by = content.agreed_by
-    if content.status == "draft":
+    if status == "draft":
         agreed_by = ""
     elif current is None or current.status != "agreed" or not agreed_by:
         agreed_by = me
-    return dataclasses.replace(content, scored_by=scored_by, agreed_by=agreed_by)
+    return dataclasses.replace(content, status=status, scored_by=scored_by, agreed_by=agreed_by)
 
 
 def _check_key_evidence(session: Session, assessment_id: str, content: JudgementContent, current: JudgementContent | None) -> None:

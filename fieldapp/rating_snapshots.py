@@ -76,6 +76,7 @@ def history_points(framework: Framework, snapshots: Sequence[SnapshotRow]) -> tu
             rating=content.final_rating or content.computed_rating, score=content.final_score or content.computed_score,
             themes=dict(content.themes), statements=dict(content.statements),
             changes=level_changes(framework, before, content) if before is not None else (),
+            computed_rating=content.computed_rating, reason=content.reason if content.final_rating else "",
         ))  # fmt: skip
         before = content
     return tuple(points)

@@ -244,6 +244,19 @@ def test_status_agreed_names_who_agreed_and_back_to_draft_forgets_it(vault: Vaul
     assert draft.content.agreed_by == ""
 
 
+def test_scores_changed_after_they_were_agreed_make_the_judgement_a_draft_again(vault: Vault, assessment_id: str) -> None:
+    row = vault.judgements.save(assessment_id, STAFFING, scored(STAFFING, outcomes=3)).value
+    agreed = vault.judgements.save(assessment_id, STAFFING, dataclasses.replace(row.content, status="agreed")).value
+    words = vault.judgements.save(assessment_id, STAFFING, dataclasses.replace(agreed.content, strengths="Rotas filled")).value
+    assert (words.content.status, words.content.agreed_by) == ("agreed", "this device")  # the rationale's words: still agreed
+    rescored = dataclasses.replace(words.content, scores={OUTCOMES: domain.ScoreEntry(1)})
+    changed = vault.judgements.save(assessment_id, STAFFING, rescored).value
+    assert (changed.content.status, changed.content.agreed_by) == ("draft", "")
+    assert vault.judgements.get(assessment_id, STAFFING).content.status == "draft"
+    again = vault.judgements.save(assessment_id, STAFFING, dataclasses.replace(changed.content, status="agreed")).value
+    assert (again.content.status, again.content.agreed_by, again.content.scores[OUTCOMES].score) == ("agreed", "this device", 1)
+
+
 # -- the rating ------------------------------------------------------------------------------------
 
 

@@ -50,6 +50,7 @@ from ui.row_table import RowTable
 from ui.state import AppState
 from ui.tagging import TagPanel
 from ui.theme import colors
+from ui.wheel_safe import WheelSafeComboBox
 from ui.when_edit import WhenEdit
 
 # Half a second: what a crash or a kill can take of someone typing. A save costs the vault worker
@@ -290,7 +291,7 @@ class RecordEditor(QWidget):
         return table
 
     def _choice(self, form: QFormLayout, name: str, label: str, options: dict[str, str], value: str | None) -> QComboBox:
-        widget = QComboBox()
+        widget = WheelSafeComboBox()
         widget.setAccessibleName(label)
         for key, text in options.items():
             widget.addItem(text, key)

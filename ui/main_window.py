@@ -300,9 +300,13 @@ class MainWindow(QMainWindow):
         self._conflicts.raise_()
 
     def open_record(self, record_id: str) -> None:
-        """Show a record in the editor (from the conflicts view), whichever assessment it is in."""
+        """Show a record in the editor (from the conflicts view or the judgements' evidence), whichever
+        assessment it is in; chosen in the list too, which takes the keys (they were left in the
+        search box, with no row chosen beside the record shown)."""
         self.tabs.setCurrentIndex(0)  # the editor is hidden while the coverage grid is shown
         self._set_current_record(record_id)
+        self._select(record_id)
+        self.table.setFocus()
         record_ops.get_record(self._state, record_id).success(self.editor.show_record).run_in_background()
 
     def open_change_passphrase(self) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -32,6 +31,7 @@ from ui.icons import icon
 from ui.operations import VaultOp
 from ui.operations import links as link_ops
 from ui.state import AppState
+from ui.wheel_safe import WheelSafeComboBox
 
 STATEMENT_ROLE = Qt.ItemDataRole.UserRole
 LINK_ROLE = Qt.ItemDataRole.UserRole
@@ -67,7 +67,7 @@ class TagPanel(QWidget):
         self.tree.itemChanged.connect(self.on_tree_item_changed)
         layout.addWidget(self.tree, 3)
         row = QHBoxLayout()
-        self.category = QComboBox()
+        self.category = WheelSafeComboBox()
         self.category.setAccessibleName("Evidence category")
         row.addWidget(self.category, 2)
         self.tag_passage = QPushButton("Tag selected text")

@@ -71,6 +71,7 @@ class FinalRatingDialog(QDialog):
         self.reason = QPlainTextEdit(rating_row.reason or "")
         self.reason.setAccessibleName("Reason for the final rating")
         self.reason.setTabChangesFocus(True)
+        self.reason.textChanged.connect(self._on_reason_changed)
         reason_label.setBuddy(self.reason)
         layout.addWidget(reason_label)
         layout.addWidget(self.reason)
@@ -94,6 +95,11 @@ class FinalRatingDialog(QDialog):
             return
         self.message.setText("Saving…")
         self.chosen.emit(score, reason)
+
+    def _on_reason_changed(self) -> None:
+        # The request for a reason goes once one is written: left up, it read as still refused.
+        if self.message.text() == REASON_NEEDED and self.reason.toPlainText().strip():
+            self.message.setText("")
 
     def refused(self, message: str) -> None:
         self.message.setText(f"Not set: {message}")
@@ -223,14 +229,23 @@ class RatingHistoryDialog(QDialog):
             return
         point = self._points[row]
         lines = [f"{KIND_WORDS.get(point.kind, point.kind)} on {when_text(point.taken_on)}: {_rating_words(point)}, overall {_overall_words(point)}."]
+        if _by_judgement(point):
+            lines.append(f"Final rating by professional judgement: {point.rating}; computed from the scores: {point.computed_rating}.")
+            if getattr(point, "reason", ""):
+                lines.append(f"Reason: {point.reason}")
         if getattr(point, "note", ""):
             lines.append(f"Note: {point.note}")
         lines += [f"⚠ {change_words(c)}" for c in point.changes]
         themes = getattr(point, "themes", {}) or {}
+        statements = getattr(point, "statements", {}) or {}
         if themes:
             lines.append("")
-            ordered = [tid for tid in self._names if tid in themes] + [tid for tid in themes if tid not in self._names]
-            lines += [f"{self._names.get(tid, tid)}: {_result_words(themes[tid])}" for tid in ordered]
+            # Each theme, then its statements scored then (indented): what each one stood at on the day.
+            for item_id in [i for i in self._names if i in themes or statements.get(i)] + [t for t in themes if t not in self._names]:
+                if item_id in themes:
+                    lines.append(f"{self._names.get(item_id, item_id)}: {_result_words(themes[item_id])}")
+                else:
+                    lines.append(f"    {self._names[item_id]}: {_result_words(statements[item_id])}")
         self.details.setPlainText("\n".join(lines))
 
 
@@ -255,8 +270,18 @@ def _overall_words(point: Any) -> str:
     return f"{shown}%" if shown is not None else "–"
 
 
+def _by_judgement(point: Any) -> bool:
+    """A final rating set by professional judgement that differs from the one the scores gave."""
+    computed = getattr(point, "computed_rating", "")
+    return bool(computed) and bool(getattr(point, "rating", "")) and point.rating != computed
+
+
 def _rating_words(point: Any) -> str:
+    """The rating that stood; a final one set by judgement says so, beside the computed one (the
+    overall percentage beside it is the computed one's, and would read as a contradiction)."""
     rating = getattr(point, "rating", None) or getattr(point, "final_rating", None)
+    if rating and _by_judgement(point):
+        return f"{rating} (final; computed {point.computed_rating})"
     if rating:
         return str(rating)
     overall = getattr(point, "overall", None)

@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QKeyEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -31,7 +30,9 @@ from fieldapp import ratings
 from fieldapp.domain import EvidenceRef, JudgementContent, ScoreEntry
 from fieldapp.errors import FieldappError, UnreadableDate
 
-from ui.dates import read_when, when_text
+from ui.dates import day_first, read_when, when_text
+from ui.theme import colors
+from ui.wheel_safe import WheelSafeComboBox
 from ui.when_edit import WhenEdit
 
 STATEMENT_KEY = ratings.STATEMENT  # the one score of a statement scored by judgement
@@ -40,7 +41,7 @@ BASES = (("updated", "Updated"), ("existing", "Existing"))
 STATUSES = (("draft", "Draft"), ("agreed", "Agreed by the lead inspector"))
 
 
-class ScoreBox(QComboBox):
+class ScoreBox(WheelSafeComboBox):
     """A score's box: the keys 1 to 4 choose that score at once (not Qt's search by the text typed
     in the last moment, which took "3" then "2" for "32"); Delete or Backspace clears it."""
 
@@ -71,23 +72,52 @@ class ScoreRow:
         self.score.addItem("– not scored", None)
         for score in (1, 2, 3, 4):
             self.score.addItem(f"{score} {labels.get(score, '')}".strip(), score)
-        self.basis = QComboBox(parent)
+        self.basis = WheelSafeComboBox(parent)
         self.basis.setAccessibleName(f"Existing or updated, {name}")
         self.basis.setToolTip("Updated: scored on this assessment's evidence. Existing: carried over from an earlier assessment.")
         for value, words in BASES:
             self.basis.addItem(words, value)
         self.date = WhenEdit("", f"Date of the evidence, {name}", parent)
         self.date.setToolTip("The date of the evidence this score rests on, day first")
+        # A day, not a time: the when fields' long hint ("e.g. 21/11/2026 14:30, …") was cut to
+        # "e.g. 21/11/…" in this narrow column (which has no room for a longer one at 1366×768).
+        self.date.setPlaceholderText("dd/mm/yyyy" if day_first() else "mm/dd/yyyy")
         metrics = self.date.fontMetrics()
+        # No wider than the day itself needs: at 1366×768 the form has not a pixel more (it was cut on the right).
         self.date.setMinimumWidth(metrics.horizontalAdvance("21/11/2026") + metrics.height() * 2 + 16)  # the day whole, and its calendar button
+        # Under the row, where the eyes are: a date that does not read is said here, not only at
+        # the foot of a form that is scrolled out of sight at 1366×768.
+        self.note = QLabel("", parent)
+        self.note.setAccessibleName(f"Problem with the evidence date, {name}")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet(f"color: {colors().flag};")
+        self.date.editingFinished.connect(self.check_date)
 
     def widgets(self) -> tuple[QWidget, ...]:
-        return (self.name, self.score, self.basis, self.date)
+        return (self.name, self.score, self.basis, self.date, self.note)
+
+    def date_problem(self) -> str:
+        """Why the evidence date as typed does not read ("" when it reads, or is empty)."""
+        text = self.date.text().strip()
+        if not text:
+            return ""
+        try:
+            read_when(text)
+        except UnreadableDate:
+            return _day_unreadable(text)
+        return ""
+
+    def check_date(self) -> None:
+        """Show or hide the note under the row as the date now reads."""
+        problem = self.date_problem()
+        self.note.setText(problem)
+        self.note.setVisible(bool(problem))
 
     def show(self, entry: ScoreEntry | None) -> None:
         self.score.setCurrentIndex(max(self.score.findData(entry.score), 0) if entry else 0)
         self.basis.setCurrentIndex(max(self.basis.findData(entry.basis), 0) if entry else 0)
         self.date.setText(when_text(entry.evidence_date) if entry and entry.evidence_date else "")
+        self.check_date()
 
     def entry(self, before: ScoreEntry | None, problems: list[str]) -> ScoreEntry | None:
         """The score as typed; None when not scored. A date that does not read keeps the date saved
@@ -99,9 +129,11 @@ class ScoreRow:
         try:
             day = core_dates.day_of(read_when(text)) if text else None
             kept = day.isoformat() if day else ""
-        except UnreadableDate as exc:
-            problems.append(f"the evidence date for {self.name.text()} ({exc})")
+        except UnreadableDate:
+            problems.append(f"the evidence date for {self.name.text()} ({_day_unreadable(text)})")
             kept = before.evidence_date if before is not None else ""
+            if not self.date.hasFocus():  # while it is being typed, leaving the field says it
+                self.check_date()
         return ScoreEntry(score=int(value), basis=str(self.basis.currentData()), evidence_date=kept)
 
 
@@ -115,6 +147,7 @@ class JudgementForm(QWidget):
         self._rows: list[ScoreRow] = []
         self._rules: Any = None
         self._row: Any = None
+        self._evidence: Any = None  # the statement's StatementEvidence, to say which scores rest on none
         layout = self._layout = QVBoxLayout(self)
         self.heading = QLabel("Choose a quality statement on the left.")
         self.heading.setAccessibleName("Quality statement")
@@ -155,7 +188,7 @@ class JudgementForm(QWidget):
         layout.addWidget(self.key_evidence, 1)
         status = QHBoxLayout()
         status_label = QLabel("Stat&us")
-        self.status = QComboBox()
+        self.status = WheelSafeComboBox()
         self.status.setAccessibleName("Status")
         for value, words in STATUSES:
             self.status.addItem(words, value)
@@ -195,7 +228,7 @@ class JudgementForm(QWidget):
         """Show a statement's judgement (row.exists False: not scored yet) with the score inputs its rules ask for."""
         self._loading = True
         try:
-            self._row, self._rules = row, rules
+            self._row, self._rules, self._evidence = row, rules, evidence
             statement = framework.statement(row.statement_id)
             self.heading.setText(f"{statement.name} ({framework.theme_of(row.statement_id).name})")
             self.description.setText(statement.description)
@@ -246,15 +279,17 @@ class JudgementForm(QWidget):
         self.scores_box.setVisible(bool(keys))
         for index, (key, name) in enumerate(keys):
             score_row = ScoreRow(key, name, labels, self.scores_box)
-            line = 1 + 2 * index
+            line = 1 + 3 * index
             self.scores.addWidget(score_row.name, line, 0, 1, 3)
             for column, widget in enumerate((score_row.score, score_row.basis, score_row.date)):
                 self.scores.addWidget(widget, line + 1, column)
+            self.scores.addWidget(score_row.note, line + 2, 0, 1, 3)
             for widget in score_row.widgets():
                 # Shown now: Qt shows a child added to a visible box only on a later turn of the
                 # event loop, and a Tab or a keystroke may come first (seen after an unlock).
                 widget.show()
-            score_row.score.currentIndexChanged.connect(lambda _i: self._changed())
+            score_row.note.hide()
+            score_row.score.currentIndexChanged.connect(lambda _i: self._score_changed())
             score_row.basis.currentIndexChanged.connect(lambda _i: self._changed())
             score_row.date.textEdited.connect(lambda _t: self._changed())
             self._rows.append(score_row)
@@ -329,7 +364,7 @@ class JudgementForm(QWidget):
         """Show no judgement (the vault is locking): no words or evidence left in the widgets."""
         self._loading = True
         try:
-            self._row = None
+            self._row = self._evidence = None
             for score_row in self._rows:
                 score_row.show(None)
             self.strengths.clear()
@@ -353,6 +388,21 @@ class JudgementForm(QWidget):
     def score_rows(self) -> list[ScoreRow]:
         return list(self._rows)
 
+    def focus_chain(self) -> list[QWidget]:
+        """What Tab visits, in reading order: each score, its basis and date, then the words, the
+        key evidence and the status. (The score rows are made after the rest of the form, so Qt's
+        own order, by creation, put them last and went from the last date out of the view.)"""
+        rows: list[QWidget] = [w for r in self._rows for w in (r.score, r.basis, r.date)]
+        return [self.conflict_button, *rows, self.strengths, self.improvements, self.key_evidence, self.status]  # as they stand
+
+    def _score_changed(self) -> None:
+        """A score changed: an agreed judgement shows as a draft at once, as the vault will keep it
+        (what was agreed is not what it says now), for the lead inspector to agree it again."""
+        if not self._loading and self._row is not None and self.status.currentData() == "agreed":
+            self.status.setCurrentIndex(self.status.findData("draft"))
+            self.who.setText("Back to draft: a score changed after it was agreed. Agree it again under Status.")
+        self._changed()
+
     def _changed(self) -> None:
         if self._loading or self._row is None:
             return
@@ -372,16 +422,31 @@ class JudgementForm(QWidget):
             self.result.setText(str(exc))
             return
         if result is None:
-            self.result.setText("Statement score: not scored yet.")
+            words = "Statement score: not scored yet."
         elif len(values) == 1:
-            self.result.setText(f"Statement score: {result.score} ({_label(self._rules, result.score)}).")
+            words = f"Statement score: {result.score} ({_label(self._rules, result.score)})."
         else:
             other = "down" if getattr(self._rules, "rounding", "half_up") == "half_up" else "up"
-            self.result.setText(
+            words = (
                 f"Statement score: {result.score} ({_label(self._rules, result.score)}), from {len(values)} categories: "
                 f"{result.percent_text()}%, shown as {result.shown}%."
                 + (f" ⚠ Rounding half {other} would give another score." if result.rounding_sensitive else "")
             )
+        unsupported = self._unsupported()
+        if unsupported:
+            words += f" ⚠ No evidence is tagged for {_and_list(unsupported)}: tag some, or say why in the rationale."
+        self.result.setText(words)
+
+    def _unsupported(self) -> list[str]:
+        """What is scored with no evidence tagged to it (removed records not counted): a score the
+        evidence list cannot show the grounds for, as the coverage grid's gaps say too."""
+        evidence, scored = self._evidence, [r for r in self._rows if r.score.currentData() is not None]
+        if evidence is None or not scored:
+            return []
+        if any(r.key == STATEMENT_KEY for r in scored):
+            return ["the statement"] if evidence.total == 0 else []
+        live = {cid: sum(1 for item in items if not item.removed) for cid, _name, items in evidence.by_category}
+        return [r.name.text() for r in scored if live.get(r.key, 0) == 0]
 
 
 def _score_keys(rules: Any, framework: Any, row: Any) -> list[tuple[str, str]]:
@@ -394,6 +459,20 @@ def _score_keys(rules: Any, framework: Any, row: Any) -> list[tuple[str, str]]:
     applies = getattr(framework, "categories_for", None)
     categories = applies(row.statement_id) if callable(applies) else framework.categories
     return [(c.id, c.name) for c in categories]
+
+
+_EXAMPLE_DAY, _EXAMPLE_DAY_MONTH_FIRST = "21/11/2026", "11/21/2026"
+
+
+def _day_unreadable(text: str) -> str:
+    """Why an evidence date does not read, in a day's words (the core's speak of a date and time)."""
+    example = _EXAMPLE_DAY if day_first() else _EXAMPLE_DAY_MONTH_FIRST
+    return f"'{text}' is not a date I can read. Type it like {example}, 21 Nov or yesterday. It is not kept until it reads."
+
+
+def _and_list(names: list[str]) -> str:
+    """'People's experience, Outcomes and Processes'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _label(rules: Any, score: int) -> str:

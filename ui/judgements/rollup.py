@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSize
 from fieldapp import ratings
 from fieldapp.item_kinds import ROUNDINGS
 
+from ui.wheel_safe import WheelSafeComboBox
+
 
 def result_words(result: Any) -> str:
     """'Good (3), 69% (68.75): lower part of the band, 19 points to Outstanding'."""
@@ -38,7 +40,7 @@ class RollupPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         rules_line = QHBoxLayout()
         rules_label = QLabel("Scoring ru&les")
-        self.rules = QComboBox()
+        self.rules = WheelSafeComboBox()
         self.rules.setAccessibleName("Scoring rules")
         self.rules.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.rules.setMinimumContentsLength(16)
@@ -51,7 +53,7 @@ class RollupPanel(QWidget):
         layout.addLayout(rules_line)
         rounding_line = QHBoxLayout()
         rounding_label = QLabel("Ro&unding of halves")
-        self.rounding_choice = QComboBox()
+        self.rounding_choice = WheelSafeComboBox()
         self.rounding_choice.setAccessibleName("How an exact half (62.5%) is shown")
         self.rounding_choice.setToolTip("CQC does not say how an exact half such as 62.5% rounds: the team chooses.")
         for value, words in ROUNDINGS.items():
@@ -94,6 +96,7 @@ class RollupPanel(QWidget):
         self.row = row
         rules, rollup = row.rules, row.rollup
         self.rules.setCurrentIndex(max(self.rules.findData(rules.key), 0))
+        self.rules.setToolTip(rules.name)  # whole: the box is too narrow for it at 1366×768
         own = ratings.rules_by_key(rules.key).rounding  # the rules' own, before the team's choice
         self.rounding_choice.setItemText(0, f"{ROUNDINGS['']} ({ROUNDINGS[own].lower()})")
         self.rounding_choice.setCurrentIndex(max(self.rounding_choice.findData(row.rounding), 0))
@@ -105,6 +108,10 @@ class RollupPanel(QWidget):
         computed = f"{row.computed_rating} ({row.computed_score})" if row.computed_score is not None else "none yet"
         if row.final_score is not None and row.differs:
             rating = f"Final rating: {row.final_rating} ({row.final_score}), by professional judgement; computed: {computed}. Reason: {row.reason}"
+        elif row.final_score is not None and row.computed_score is None:
+            # Nothing computed (no score yet, or rules with no roll-up): not "the same as computed".
+            how = "chosen by judgement" if judgement_only else "by professional judgement; none computed yet"
+            rating = f"Final rating: {row.final_rating} ({row.final_score}), {how}." + (f" Reason: {row.reason}" if row.reason else "")
         elif row.final_score is not None:
             rating = f"Final rating: {row.final_rating} ({row.final_score}), the same as computed."
         else:

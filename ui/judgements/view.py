@@ -50,6 +50,8 @@ class JudgementView(QWidget):
         self._judgements: dict[str, Any] = {}
         self.rating: Any = None  # the RatingRow shown
         self._dirty = False  # the form holds words not yet sent to the vault
+        self._problems: list[str] = []  # what the last save could not keep (a date that does not read)
+        self._reopen: tuple[str, str | None] | None = None  # (assessment, statement) chosen when the vault locked
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._timer.timeout.connect(self.save_now)
         self.dialog: QWidget | None = None
@@ -140,8 +142,11 @@ class JudgementView(QWidget):
         self.refresh()
 
     def forget(self) -> None:
-        """Show nothing (the vault is locking): the next set_assessment reads everything again."""
+        """Show nothing (the vault is locking): the next set_assessment reads everything again, and
+        the statement that was chosen is chosen again (an id, not evidence: kept in memory, as the
+        editor keeps the record it had open)."""
         self._timer.stop()
+        self._reopen = (self._assessment_id, self.current_statement_id()) if self._assessment_id else None
         self._assessment_id, self._framework, self._judgements, self.rating = None, None, {}, None
         self.model.set_lines([])
         self._dirty = False
@@ -161,6 +166,9 @@ class JudgementView(QWidget):
         self._judgements = {row.statement_id: row for row in judgements}
         self._show_rating(rating)
         chosen = self.current_statement_id()
+        if chosen is None and self._reopen is not None and self._reopen[0] == assessment_id:
+            chosen = self._reopen[1]  # back after an unlock: where the inspector was
+        self._reopen = None
         self.model.set_lines(lines(self._framework, self._judgements, rating.rollup))
         row = self.model.row_of(chosen or "")
         if row is None:
@@ -180,7 +188,10 @@ class JudgementView(QWidget):
         statement_id = current.data(STATEMENT_ID_ROLE)
         if not statement_id or statement_id == self.form.statement_id:
             return
-        self.save_now()  # queued ahead of the read below: the worker takes them in order
+        leaving = self.form.heading.text()
+        if not self.save_now():  # queued ahead of the read below: the worker takes them in order
+            # The form is about to show another statement: say what was not kept while it can be seen.
+            self.message.emit(f"{leaving}: saved, except {'; '.join(self._problems)}")
         self.load_statement(statement_id)
 
     def load_statement(self, statement_id: str) -> None:
@@ -200,6 +211,14 @@ class JudgementView(QWidget):
         rules = self.rating.rules if self.rating is not None else None
         self.form.show_judgement(row, evidence, rules, self._framework)
         self.evidence.show_evidence(evidence)
+        self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """Tab from the statements list through the judgement, then its evidence, then the roll-up's
+        rules and final rating; Shift+Tab walks back the same way."""
+        chain = [self.statements, *self.form.focus_chain(), self.evidence.tree, self.evidence.passage, self.rollup.rules, self.rollup.rounding_choice, self.rollup.final_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def select_statement(self, statement_id: str) -> None:
         row = self.model.row_of(statement_id)
@@ -210,7 +229,11 @@ class JudgementView(QWidget):
 
     def on_form_edited(self) -> None:
         self._dirty = True
-        self._timer.start()
+        # As the record editor: the first unsaved edit starts the clock and later ones do not push
+        # it back, so a rationale typed without a pause is still saved every half second (a kill
+        # mid-sentence loses half a second, not the whole paragraph).
+        if not self._timer.isActive():
+            self._timer.start()
 
     def save_now(self) -> bool:
         """Send what the form holds to the vault now; False when it cannot be read (it says why)."""
@@ -218,6 +241,7 @@ class JudgementView(QWidget):
         if not self._dirty or self._assessment_id is None or self.form.statement_id is None:
             return True
         problems: list[str] = []
+        self._problems = problems
         content = self.form.content(problems)
         # A date that does not read is kept on screen to correct; everything else saves now.
         self._dirty = bool(problems)
@@ -329,7 +353,10 @@ class JudgementView(QWidget):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         framework = self._framework
-        names = {t.id: t.name for t in framework.themes} if framework is not None else {}
+        names: dict[str, str] = {}  # each theme, then its statements, in the framework's order
+        for theme in framework.themes if framework is not None else ():
+            names[theme.id] = theme.name
+            names.update((statement.id, statement.name) for statement in framework.statements_in(theme.id))
         ops.history(self._state, self._assessment_id).success(lambda points: dialog.show_history(points, names)).failure(
             lambda exc: dialog.summary.setText(message_for(exc))
         ).run_in_background()
