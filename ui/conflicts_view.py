@@ -70,6 +70,33 @@ def read_conflicts(vault: Any) -> tuple[list[Shown], dict[str, Signer]]:
     return [shown_of(conflict) for conflict in vault.replication.conflicts()], vault.history.signers()
 
 
+class VersionsSideBySide(QGridLayout):
+    """Two versions side by side, each with a heading (who saved it, when), its words, and a Keep
+    button (Alt+1, Alt+2): the records' conflicts and a judgement's show them alike."""
+
+    def __init__(self, keep: Callable[[int], None]) -> None:
+        super().__init__()
+        self.headings: list[QLabel] = []
+        self.versions: list[QTextBrowser] = []
+        self.keep_buttons: list[QPushButton] = []
+        for column in range(2):
+            heading = QLabel("")
+            heading.setTextFormat(Qt.TextFormat.PlainText)  # names come from the service: never markup
+            heading.setWordWrap(True)
+            heading.setAccessibleName(f"Version {column + 1} heading")
+            view = QTextBrowser()
+            view.setAccessibleName(f"Version {column + 1}")
+            button = QPushButton(f"Keep version &{column + 1}")
+            button.setAccessibleName(f"Keep version {column + 1}")
+            button.clicked.connect(lambda _checked=False, c=column: keep(c))
+            self.addWidget(heading, 0, column)
+            self.addWidget(view, 1, column)
+            self.addWidget(button, 2, column)
+            self.headings.append(heading)
+            self.versions.append(view)
+            self.keep_buttons.append(button)
+
+
 class ConflictsDialog(QDialog):
     open_record = Signal(str)  # a record id: merge it by hand in the editor
 
@@ -97,26 +124,8 @@ class ConflictsDialog(QDialog):
         self.records.setMaximumHeight(72)  # a few records at a time; the versions need the room
         self.records.currentRowChanged.connect(self.on_records_current_changed)
         layout.addWidget(self.records)
-        sides = QGridLayout()
-        self.headings: list[QLabel] = []
-        self.versions: list[QTextBrowser] = []
-        self.keep_buttons: list[QPushButton] = []
-        for column in range(2):
-            heading = QLabel("")
-            heading.setTextFormat(Qt.TextFormat.PlainText)  # names come from the service: never markup
-            heading.setWordWrap(True)
-            heading.setAccessibleName(f"Version {column + 1} heading")
-            view = QTextBrowser()
-            view.setAccessibleName(f"Version {column + 1}")
-            keep = QPushButton(f"Keep version &{column + 1}")
-            keep.setAccessibleName(f"Keep version {column + 1}")
-            keep.clicked.connect(lambda _checked=False, c=column: self.keep(c))
-            sides.addWidget(heading, 0, column)
-            sides.addWidget(view, 1, column)
-            sides.addWidget(keep, 2, column)
-            self.headings.append(heading)
-            self.versions.append(view)
-            self.keep_buttons.append(keep)
+        sides = VersionsSideBySide(self.keep)
+        self.headings, self.versions, self.keep_buttons = sides.headings, sides.versions, sides.keep_buttons
         layout.addLayout(sides, 1)
         self.status = QLabel("")
         self.status.setWordWrap(True)

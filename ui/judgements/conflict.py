@@ -8,13 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from fieldapp.errors import NotFound
 from fieldapp.readable import moment_words
 from fieldapp.signers import Signer, signer_of
 
-from ui.conflicts_view import MIN_WIDTH, Shown, describe, shown_of
+from ui.conflicts_view import MIN_WIDTH, Shown, VersionsSideBySide, describe, shown_of
 
 
 def read_conflict(vault: Any, item_id: str) -> tuple[Shown | None, dict[str, Signer]]:
@@ -43,24 +43,8 @@ class JudgementConflictDialog(QDialog):
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(intro)
-        sides = QGridLayout()
-        self.headings: list[QLabel] = []
-        self.versions: list[QTextBrowser] = []
-        self.keep_buttons: list[QPushButton] = []
-        for column in range(2):
-            heading = QLabel("")
-            heading.setTextFormat(Qt.TextFormat.PlainText)  # names come from the service: never markup
-            heading.setWordWrap(True)
-            view = QTextBrowser()
-            view.setAccessibleName(f"Version {column + 1}")
-            button = QPushButton(f"Keep version &{column + 1}")
-            button.clicked.connect(lambda _checked=False, c=column: self._keep(c))
-            sides.addWidget(heading, 0, column)
-            sides.addWidget(view, 1, column)
-            sides.addWidget(button, 2, column)
-            self.headings.append(heading)
-            self.versions.append(view)
-            self.keep_buttons.append(button)
+        sides = VersionsSideBySide(self._keep)
+        self.headings, self.versions, self.keep_buttons = sides.headings, sides.versions, sides.keep_buttons
         layout.addLayout(sides, 1)
         self.status = QLabel("")
         self.status.setWordWrap(True)
