@@ -91,6 +91,19 @@ class RollupPanel(QWidget):
         self._layout.addWidget(label)
         return label
 
+    def show_problem(self, words: str) -> None:
+        """No roll-up to show (the assessment's rules are newer than this app): say why, in place of it.
+        The rules can still be chosen, should the team agree to score by rules this app knows."""
+        self.row = None
+        self.overall.setText(words)
+        for label in (self.rating, self.scored, self.themes, self.rounding, self.conflict, self.notice):
+            label.setText("")
+        self.rounding.hide()
+        self.conflict.hide()
+        self.rules.setCurrentIndex(-1)
+        self.rounding_choice.setEnabled(False)
+        self.final_button.setEnabled(False)
+
     def show_rating(self, row: Any) -> None:
         """Show a RatingRow: its roll-up, computed and final ratings, and the rules' words."""
         self.row = row
@@ -101,6 +114,7 @@ class RollupPanel(QWidget):
         self.rounding_choice.setItemText(0, f"{ROUNDINGS['']} ({ROUNDINGS[own].lower()})")
         self.rounding_choice.setCurrentIndex(max(self.rounding_choice.findData(row.rounding), 0))
         self.rounding_choice.setEnabled(rules.mode != "judgement_only")
+        self.final_button.setEnabled(True)
         judgement_only = rules.mode == "judgement_only"
         overall = None if judgement_only else rollup.overall
         self.overall.setText("Overall: chosen by judgement (these rules have no numeric roll-up)." if judgement_only

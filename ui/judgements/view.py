@@ -160,16 +160,20 @@ class JudgementView(QWidget):
             return
         ops.overview(self._state, assessment_id).success(lambda found: self._show_overview(assessment_id, *found)).run_in_background()
 
-    def _show_overview(self, assessment_id: str, judgements: tuple[Any, ...], rating: Any) -> None:
+    def _show_overview(self, assessment_id: str, judgements: tuple[Any, ...], rating: Any, problem: str = "") -> None:
         if assessment_id != self._assessment_id or self._framework is None:
             return
         self._judgements = {row.statement_id: row for row in judgements}
-        self._show_rating(rating)
+        if rating is None:  # rules this app does not know: the judgements read, the roll-up says why not
+            self.rating = None
+            self.rollup.show_problem(problem)
+        else:
+            self._show_rating(rating)
         chosen = self.current_statement_id()
         if chosen is None and self._reopen is not None and self._reopen[0] == assessment_id:
             chosen = self._reopen[1]  # back after an unlock: where the inspector was
         self._reopen = None
-        self.model.set_lines(lines(self._framework, self._judgements, rating.rollup))
+        self.model.set_lines(lines(self._framework, self._judgements, rating.rollup if rating is not None else None))
         row = self.model.row_of(chosen or "")
         if row is None:
             row = next((r for r in range(self.model.rowCount()) if self.model.line(r).statement_id), None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fieldapp.errors import NotFound
 from fieldapp.rows import Done
 
 from ui.judgements.conflict import read_conflict
@@ -21,9 +22,18 @@ if TYPE_CHECKING:
     from ui.state import AppState
 
 
-def overview(state: AppState, assessment_id: str) -> QueryOp[tuple[tuple[JudgementRow, ...], RatingRow]]:
-    """Every judgement of the assessment and its roll-up, read in the same moment (they never disagree)."""
-    return QueryOp(state, lambda vault: (vault.judgements.list(assessment_id), vault.judgements.rating(assessment_id)))
+def overview(state: AppState, assessment_id: str) -> QueryOp[tuple[tuple[JudgementRow, ...], RatingRow | None, str]]:
+    """Every judgement of the assessment and its roll-up, read in the same moment (they never
+    disagree); no roll-up, and why, when a colleague's newer app chose rules this one does not know."""
+
+    def read(vault: Any) -> tuple[tuple[JudgementRow, ...], RatingRow | None, str]:
+        judgements = vault.judgements.list(assessment_id)
+        try:
+            return judgements, vault.judgements.rating(assessment_id), ""
+        except NotFound as exc:  # the judgements still read and show; scoring says to update
+            return judgements, None, str(exc)
+
+    return QueryOp(state, read)
 
 
 def statement(state: AppState, assessment_id: str, statement_id: str) -> QueryOp[tuple[JudgementRow, StatementEvidence]]:
