@@ -19,6 +19,8 @@ from sync.server.identity import Caller
 from sync.server.models import Assessment, Device, Inspector, TeamMember
 
 _UUID = re.compile(protocol.UUID_PATTERN)
+ROLE_LEAD = "lead"
+ROLE_MEMBER = "member"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,15 @@ class AssessmentInfo:
     period_end: str | None
     framework: str
     team: tuple[str, ...]  # inspector ids
+    lead: str | None = None  # the lead inspector's id, who agrees judgements and publishes ratings
+    lead_name: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberInfo:
+    inspector_id: str
+    name: str
+    role: str  # "lead" | "member"
 
 
 @dataclass(frozen=True)
@@ -135,14 +146,53 @@ def list_assessments(session: Session) -> list[AssessmentInfo]:
     return [_assessment_info(session, r) for r in rows]
 
 
-def add_member(session: Session, assessment_id: str, inspector_id: str) -> AssessmentInfo:
+def add_member(session: Session, assessment_id: str, inspector_id: str, *, lead: bool = False) -> AssessmentInfo:
+    """Adds an inspector to the team (again: nothing changes); with lead=True they become its lead."""
     assessment = _assessment(session, assessment_id)
     if session.get(Inspector, inspector_id) is None:
         raise errors.NotFoundError(f"No inspector with id {inspector_id}.")
     if session.get(TeamMember, (assessment_id, inspector_id)) is None:
-        session.add(TeamMember(assessment_id=assessment_id, inspector_id=inspector_id))
+        session.add(TeamMember(assessment_id=assessment_id, inspector_id=inspector_id, role=ROLE_MEMBER))
         session.flush()
+    if lead:
+        return set_lead(session, assessment_id, inspector_id)
     return _assessment_info(session, assessment)
+
+
+def set_lead(session: Session, assessment_id: str, inspector_id: str) -> AssessmentInfo:
+    """Makes a team member the assessment's one lead inspector; a lead before them becomes a member.
+    Laptops learn it at their next pull."""
+    assessment = _assessment(session, assessment_id)
+    member = session.get(TeamMember, (assessment_id, inspector_id))
+    if member is None:
+        raise errors.NotFoundError(
+            f"Inspector {inspector_id} is not in the team of {assessment.name}: add them as its lead with team add … --lead."
+        )
+    for other in session.scalars(sa.select(TeamMember).where(TeamMember.assessment_id == assessment_id, TeamMember.role == ROLE_LEAD)):
+        if other.inspector_id != inspector_id:
+            other.role = ROLE_MEMBER
+    member.role = ROLE_LEAD
+    session.flush()
+    return _assessment_info(session, assessment)
+
+
+def list_members(session: Session, assessment_id: str) -> list[MemberInfo]:
+    _assessment(session, assessment_id)
+    rows = session.execute(
+        sa.select(TeamMember.inspector_id, Inspector.name, TeamMember.role)
+        .join(Inspector, Inspector.id == TeamMember.inspector_id)
+        .where(TeamMember.assessment_id == assessment_id).order_by(Inspector.name, Inspector.id)
+    )  # fmt: skip
+    return [MemberInfo(i, name, role) for i, name, role in rows]
+
+
+def lead_of(session: Session, assessment_id: str) -> tuple[str, str] | None:
+    """The assessment's lead inspector (id, name), or None when its team has none."""
+    row = session.execute(
+        sa.select(Inspector.id, Inspector.name).join(TeamMember, TeamMember.inspector_id == Inspector.id)
+        .where(TeamMember.assessment_id == assessment_id, TeamMember.role == ROLE_LEAD)
+    ).first()  # fmt: skip
+    return (row[0], row[1]) if row else None
 
 
 def remove_member(session: Session, assessment_id: str, inspector_id: str) -> AssessmentInfo:
@@ -236,7 +286,11 @@ def _assessment(session: Session, assessment_id: str) -> Assessment:
 
 def _assessment_info(session: Session, row: Assessment) -> AssessmentInfo:
     team = session.scalars(sa.select(TeamMember.inspector_id).where(TeamMember.assessment_id == row.id).order_by(TeamMember.inspector_id))
-    return AssessmentInfo(row.id, row.name, row.period_start, row.period_end, row.framework_key, tuple(team))
+    lead = lead_of(session, row.id)
+    return AssessmentInfo(
+        row.id, row.name, row.period_start, row.period_end, row.framework_key, tuple(team),
+        lead[0] if lead else None, lead[1] if lead else None,
+    )  # fmt: skip
 
 
 def _check_period(start: str | None, end: str | None) -> None:

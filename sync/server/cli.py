@@ -4,7 +4,9 @@
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
     fieldapp-server admin assessment set ID [--name NAME] [--from DATE] [--to DATE] [--no-period]
-    fieldapp-server admin team add|remove ASSESSMENT_ID INSPECTOR_ID
+    fieldapp-server admin team add ASSESSMENT_ID INSPECTOR_ID [--lead] | remove ASSESSMENT_ID INSPECTOR_ID
+    fieldapp-server admin team lead ASSESSMENT_ID INSPECTOR_ID   the one lead inspector (moves it from another)
+    fieldapp-server admin team list ASSESSMENT_ID
     fieldapp-server admin code INSPECTOR_ID [--hours 24]        a one-time enrolment code
     fieldapp-server admin device list [--inspector ID] | revoke DEVICE_ID
     fieldapp-server admin framework publish FILE
@@ -163,14 +165,28 @@ def _date(text: str) -> str:
 
 def _assessment_list(session: Session, _args: argparse.Namespace) -> Result:
     rows = admin.list_assessments(session)
-    lines = [f"{r.id}  {r.name}  {r.period_start or '?'} – {r.period_end or '?'}  team: {len(r.team)}" for r in rows]
+    lines = [
+        f"{r.id}  {r.name}  {r.period_start or '?'} – {r.period_end or '?'}  team: {len(r.team)}" + (f", lead {r.lead_name}" if r.lead_name else "")
+        for r in rows
+    ]
     return Result("\n".join(lines) or "No assessments yet.", [admin.as_dict(r) for r in rows])
 
 
 def _team(session: Session, args: argparse.Namespace) -> Result:
-    change = admin.add_member if args.team_command == "add" else admin.remove_member
-    info = change(session, args.assessment, args.inspector)
-    return Result(f"{info.name}: {len(info.team)} in the team", admin.as_dict(info))
+    if args.team_command == "add":
+        info = admin.add_member(session, args.assessment, args.inspector, lead=args.lead)
+    elif args.team_command == "lead":
+        info = admin.set_lead(session, args.assessment, args.inspector)
+    else:
+        info = admin.remove_member(session, args.assessment, args.inspector)
+    led = f", led by {info.lead_name}" if info.lead_name else ""
+    return Result(f"{info.name}: {len(info.team)} in the team{led}", admin.as_dict(info))
+
+
+def _team_list(session: Session, args: argparse.Namespace) -> Result:
+    rows = admin.list_members(session, args.assessment)
+    lines = [f"{r.inspector_id}  {r.name}" + ("  (lead)" if r.role == admin.ROLE_LEAD else "") for r in rows]
+    return Result("\n".join(lines) or "No one in the team yet.", [admin.as_dict(r) for r in rows])
 
 
 def _code(session: Session, args: argparse.Namespace) -> Result:
@@ -265,10 +281,14 @@ def _parser() -> argparse.ArgumentParser:
     leaf(assessments, "list", _assessment_list, "list assessments")
 
     team = areas.add_parser("team", help="who is in an assessment's team").add_subparsers(dest="team_command", required=True)
-    for name in ("add", "remove"):
-        sub = leaf(team, name, _team, f"{name} an inspector")
+    for name, help_text in (("add", "add an inspector"), ("remove", "remove an inspector"), ("lead", "make a member the one lead inspector")):
+        sub = leaf(team, name, _team, help_text)
         sub.add_argument("assessment")
         sub.add_argument("inspector")
+        if name == "add":
+            sub.add_argument("--lead", action="store_true", help="as the lead inspector, who agrees judgements (moves it from another)")
+    members = leaf(team, "list", _team_list, "who is in the team, and its lead")
+    members.add_argument("assessment")
 
     code = leaf(areas, "code", _code, "a one-time enrolment code for an inspector's device")
     code.add_argument("inspector")

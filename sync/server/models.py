@@ -40,6 +40,8 @@ class TeamMember(Base):
     __tablename__ = "team_members"
     assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
     inspector_id: Mapped[str] = mapped_column(ForeignKey("inspectors.id", ondelete="CASCADE"), primary_key=True, index=True)
+    # "lead" (the lead inspector, who agrees judgements and publishes ratings; one per assessment) or "member"
+    role: Mapped[str] = mapped_column(String(20), default="member", server_default="member")
 
 
 class Device(Base):

@@ -194,3 +194,23 @@ def test_where_the_data_is_may_be_said_after_the_command_too(tmp_path: Path, cap
     assert [i["name"] for i in json.loads(capsys.readouterr().out)] == ["Amara Okafor"]
     assert main(["admin", "inspector", "list", "--data", str(tmp_path / "elsewhere")]) == 0
     assert capsys.readouterr().out.strip() == "No inspectors yet."
+
+
+def test_one_lead_inspector_per_assessment_shown_in_the_team_and_moved_by_naming_another(admin: Admin) -> None:
+    amara = data(admin, "inspector", "add", "Amara Okafor")["id"]
+    ben = data(admin, "inspector", "add", "Ben Hughes")["id"]
+    northshire = data(admin, "assessment", "add", "Northshire ICS")["id"]
+    assert admin("team", "add", northshire, amara, "--lead")[1].strip() == "Northshire ICS: 1 in the team, led by Amara Okafor"
+    assert admin("team", "add", northshire, ben)[1].strip() == "Northshire ICS: 2 in the team, led by Amara Okafor"
+    _, listing, _ = admin("team", "list", northshire)
+    assert listing.strip().splitlines() == [f"{amara}  Amara Okafor  (lead)", f"{ben}  Ben Hughes"]
+    _, assessments, _ = admin("assessment", "list")
+    assert assessments.strip().endswith("team: 2, lead Amara Okafor")
+
+    moved = data(admin, "team", "lead", northshire, ben)
+    assert moved["lead"] == ben and moved["lead_name"] == "Ben Hughes"
+    assert [m["role"] for m in data(admin, "team", "list", northshire)] == ["member", "lead"]  # Amara, Ben by name
+
+    code, out, err = admin("team", "lead", northshire, "0190b2c4-0000-7000-8000-000000000001")
+    assert code == 1 and out == "" and "is not in the team of Northshire ICS" in err
+    assert admin("team", "remove", northshire, ben)[1].strip() == "Northshire ICS: 1 in the team"  # no lead now
