@@ -15,12 +15,14 @@ import json
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from fieldapp.context import VaultContext
 from fieldapp.errors import ManagedByService, NotFound, ValidationError
 from fieldapp.framework import default_framework, framework_by_key
 from fieldapp.ids import uuid7
-from fieldapp.storage.models import Assessment
+from fieldapp.storage.models import Assessment, Meta
+from fieldapp.sync_state import META_PREFIX
 from fieldapp.rows import AssessmentRow, Changes, Done
 
 
@@ -55,17 +57,18 @@ class Assessments:
                 created_at=self._context.now(),
             )
             session.add(row)
-            return Done(_row(row), Changes(assessments=frozenset({row.id})))
+            return Done(_row(row, my_inspector_id(session)), Changes(assessments=frozenset({row.id})))
 
     def get(self, assessment_id: str) -> AssessmentRow:
         with self._context.transaction("reading an assessment") as session:
-            return _row(_get(session, assessment_id))
+            return _row(_get(session, assessment_id), my_inspector_id(session))
 
     def list(self) -> tuple[AssessmentRow, ...]:
         """Every assessment, archived ones too (each row says whether it is)."""
         with self._context.transaction("listing assessments") as session:
             rows = session.scalars(sa.select(Assessment).order_by(Assessment.created_at, Assessment.id)).all()
-            return tuple(_row(r) for r in rows)
+            me = my_inspector_id(session)
+            return tuple(_row(r, me) for r in rows)
 
     def rename(self, assessment_id: str, name: str) -> Done[AssessmentRow]:
         """A new name, while the assessment is on this laptop only (see the module's docstring)."""
@@ -75,7 +78,7 @@ class Assessments:
         with self._context.transaction("renaming an assessment") as session:
             row = _local_only(session, assessment_id, "rename it")
             row.name = name
-            return Done(_row(row), Changes(assessments=frozenset({row.id})))
+            return Done(_row(row, my_inspector_id(session)), Changes(assessments=frozenset({row.id})))
 
     def set_period(self, assessment_id: str, period_start: str | None, period_end: str | None) -> Done[AssessmentRow]:
         """The dates the assessment runs (ISO, either may be None), while it is on this laptop only."""
@@ -83,14 +86,14 @@ class Assessments:
         with self._context.transaction("setting an assessment's period") as session:
             row = _local_only(session, assessment_id, "change its period")
             row.period_start, row.period_end = period_start, period_end
-            return Done(_row(row), Changes(assessments=frozenset({row.id})))
+            return Done(_row(row, my_inspector_id(session)), Changes(assessments=frozenset({row.id})))
 
     def set_archived(self, assessment_id: str, archived: bool) -> Done[AssessmentRow]:
         """Hide the assessment from this laptop's list (or show it again); its records stay, and sync."""
         with self._context.transaction("archiving an assessment") as session:
             row = _get(session, assessment_id)
             row.archived = archived
-            return Done(_row(row), Changes(assessments=frozenset({row.id})))
+            return Done(_row(row, my_inspector_id(session)), Changes(assessments=frozenset({row.id})))
 
 
 def _get(session: sa.orm.Session, assessment_id: str) -> Assessment:
@@ -117,7 +120,13 @@ def _check_period(start: str | None, end: str | None) -> None:
         raise ValidationError("The assessment period ends before it starts.")
 
 
-def _row(row: Assessment) -> AssessmentRow:
+def my_inspector_id(session: Session) -> str:
+    """The inspector this laptop is enrolled for at the service ("" before enrolling)."""
+    value = session.scalar(sa.select(Meta.value).where(Meta.key == META_PREFIX + "inspector_id"))
+    return value.decode("utf-8") if value else ""
+
+
+def _row(row: Assessment, me: str = "") -> AssessmentRow:
     return AssessmentRow(
         id=row.id,
         name=row.name,
@@ -129,4 +138,7 @@ def _row(row: Assessment) -> AssessmentRow:
         on_service=bool(row.on_service),
         service_note=row.service_note or "",
         archived=bool(row.archived),
+        lead=row.lead_name if row.lead_id else None,
+        lead_id=row.lead_id or None,
+        i_lead=not row.lead_id or row.lead_id == me,
     )

@@ -61,6 +61,9 @@ class AssessmentRow:
     on_service: bool = False  # the central service has it (else it exists on this laptop only)
     service_note: str = ""  # why the service refused it, if it did
     archived: bool = False  # hidden from this laptop's list unless archived ones are shown
+    lead: str | None = None  # the lead inspector's name, as the service says (None: no lead known, anyone agrees)
+    lead_id: str | None = None
+    i_lead: bool = True  # this laptop's inspector may agree judgements (the lead, or no lead is known)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ INSTANCE_HEADER = "Fieldapp-Instance"
 FEATURES_HEADER = "Fieldapp-Features"
 F_DEVICE_INSPECTOR = "device-inspector"  # pulled devices name their inspector apart from the laptop
 F_HELD_BACK = "held-back"  # a pull's last page says whether committed revisions wait behind an open transaction
+F_LEAD_INSPECTOR = "lead-inspector"  # pulled assessments name their lead inspector, who alone agrees judgements
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -149,6 +150,11 @@ class EnrolResponse(Wire):
 # -- assessments -----------------------------------------------------------------------------------
 
 
+class LeadInspector(Wire):
+    id: Uuid
+    name: Annotated[str, StringConstraints(max_length=300)]
+
+
 class Assessment(Wire):
     id: Uuid
     name: Name
@@ -156,6 +162,8 @@ class Assessment(Wire):
     period_end: IsoDate | None = None
     framework: FrameworkKey
     team: list[Annotated[str, StringConstraints(max_length=300)]] = Field(default_factory=list, max_length=500)
+    # Only with F_LEAD_INSPECTOR: the team's lead inspector (None: the team has none, anyone agrees)
+    lead: LeadInspector | None = None
 
 
 class AssessmentProposal(Wire):

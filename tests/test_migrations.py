@@ -45,8 +45,16 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0009(connection: sa.Connection) -> None:
+    """Undo 0010: assessments that know no lead inspector."""
+    connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN lead_name")
+    connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN lead_id")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0009'")
+
+
 def _back_to_0008(connection: sa.Connection) -> None:
-    """Undo 0009: revisions without the index of what was sent and refused."""
+    """Undo 0010 and 0009: revisions without the index of what was sent and refused."""
+    _back_to_0009(connection)
     connection.exec_driver_sql("DROP INDEX ix_revisions_sent_state")
     connection.exec_driver_sql("CREATE INDEX ix_revisions_pushed ON revisions (pushed)")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0008'")
@@ -294,3 +302,20 @@ def test_the_sync_status_counts_what_waits_and_what_was_refused_from_an_index_al
             params = tuple(compiled.construct_params()[name] for name in compiled.positiontup or ())
             plan = " ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params))
             assert "COVERING INDEX ix_revisions_sent_state" in plan, plan
+
+
+def test_a_vault_at_schema_0009_keeps_its_assessments_and_knows_no_lead_until_the_service_names_one(tmp_path: Path) -> None:
+    path = tmp_path / "v"
+    v = Vault.create(path, PASSPHRASE, kdf=TEST_KDF).vault
+    made = v.assessments.create("Northshire ICS").value.id
+    v.lock()
+    engine = _engine(path)
+    with engine.begin() as connection:
+        _back_to_0009(connection)
+    engine.dispose()
+
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    assert [b.reason for b in backup.list_backups(path)] == ["before-migration-0009"]
+    row = v.assessments.get(made)
+    assert (row.name, row.lead, row.lead_id, row.i_lead) == ("Northshire ICS", None, None, True)
+    v.lock()

@@ -58,6 +58,8 @@ class PulledAssessment:
     period_end: str | None
     framework: str
     team: tuple[str, ...]
+    lead_id: str | None = None  # the lead inspector, when the service names one
+    lead_name: str | None = None
 
 
 class PendingPage(NamedTuple):
@@ -462,7 +464,7 @@ _PUT_META = _INSERT_META.on_conflict_do_update(index_elements=[_meta.c.key], set
 _TO_OFFER = sa.select(Assessment).where(Assessment.on_service.is_(False), Assessment.service_note == "")
 _ASSESSMENT_FIELDS = sa.select(
     Assessment.id, Assessment.name, Assessment.period_start, Assessment.period_end, Assessment.framework_key,
-    Assessment.team, Assessment.on_service,
+    Assessment.team, Assessment.on_service, Assessment.lead_id, Assessment.lead_name,
 )  # fmt: skip
 _DEVICE_KEYS = sa.select(Device.id, Device.public_key)
 # Read after every change (the status bar): counted from ix_revisions_sent_state alone, never the
@@ -616,6 +618,7 @@ def _put_meta(session: Session, key: str, value: str) -> None:
 def _update_assessment(row: Assessment, pulled: PulledAssessment) -> None:
     row.name, row.period_start, row.period_end = pulled.name, pulled.period_start, pulled.period_end
     row.framework_key, row.team, row.on_service = pulled.framework, json.dumps(list(pulled.team)), True
+    row.lead_id, row.lead_name = pulled.lead_id, pulled.lead_name
 
 
 def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) -> set[str]:
@@ -623,7 +626,7 @@ def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) 
     rows = {row.id: row for row in session.execute(_ASSESSMENT_FIELDS)}
     changed = set()
     for item in pulled:
-        wanted = (item.name, item.period_start, item.period_end, item.framework, json.dumps(list(item.team)), True)
+        wanted = (item.name, item.period_start, item.period_end, item.framework, json.dumps(list(item.team)), True, item.lead_id, item.lead_name)
         row = rows.get(item.id)
         if row is not None and tuple(row)[1:] == wanted:
             continue

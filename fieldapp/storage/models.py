@@ -54,6 +54,9 @@ class Assessment(Base):
     service_note: Mapped[str] = mapped_column(String, default="")  # why the service refused it, if it did
     # Hidden from this laptop's list: a view choice kept here, never sent (the service has no such idea).
     archived: Mapped[bool] = mapped_column(default=False)
+    # The lead inspector as the service names them (who alone agrees judgements); None: no lead known.
+    lead_id: Mapped[str | None] = mapped_column(String)
+    lead_name: Mapped[str | None] = mapped_column(String)
 
 
 class Record(Base):

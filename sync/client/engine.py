@@ -463,7 +463,10 @@ def _page(answer: protocol.PullResponse) -> PulledPage:
 
 
 def _assessment(a: protocol.Assessment) -> PulledAssessment:
-    return PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework, tuple(a.team))
+    lead = a.lead
+    return PulledAssessment(
+        a.id, a.name, a.period_start, a.period_end, a.framework, tuple(a.team), lead.id if lead else None, lead.name if lead else None
+    )
 
 
 class _Moves:

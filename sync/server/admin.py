@@ -16,11 +16,9 @@ from sync import protocol
 from sync.server import errors, identity
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
-from sync.server.models import Assessment, Device, Inspector, TeamMember
+from sync.server.models import ROLE_LEAD, ROLE_MEMBER, Assessment, Device, Inspector, TeamMember
 
 _UUID = re.compile(protocol.UUID_PATTERN)
-ROLE_LEAD = "lead"
-ROLE_MEMBER = "member"
 
 
 @dataclass(frozen=True)

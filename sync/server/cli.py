@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sync.server import admin, errors, frameworks, migrations
+from sync.server.models import ROLE_LEAD
 from sync.server.settings import Settings, default_data_dir
 
 DEFAULT_PORT = 8765
@@ -185,7 +186,7 @@ def _team(session: Session, args: argparse.Namespace) -> Result:
 
 def _team_list(session: Session, args: argparse.Namespace) -> Result:
     rows = admin.list_members(session, args.assessment)
-    lines = [f"{r.inspector_id}  {r.name}" + ("  (lead)" if r.role == admin.ROLE_LEAD else "") for r in rows]
+    lines = [f"{r.inspector_id}  {r.name}" + ("  (lead)" if r.role == ROLE_LEAD else "") for r in rows]
     return Result("\n".join(lines) or "No one in the team yet.", [admin.as_dict(r) for r in rows])
 
 

@@ -50,7 +50,7 @@ def named(features: str) -> set[str]:
     return {name.strip() for name in features.split(",")}
 
 
-def json_answer(model: protocol.Wire, *, exclude_none: bool = False, exclude: set[str] | None = None) -> Response:
+def json_answer(model: protocol.Wire, *, exclude_none: bool = False, exclude: set[str] | dict[str, Any] | None = None) -> Response:
     """A model the service built from checked rows, serialised once: FastAPI would otherwise check
     it again against its response_model (every id and body of a 1,000-revision page) before
     sending. The response_model stays on the route for the OpenAPI document."""

@@ -36,6 +36,10 @@ class Assessment(Base):
     created_by: Mapped[str | None] = mapped_column(String(36))  # an inspector, when offered from a laptop
 
 
+ROLE_LEAD = "lead"  # a team member's role: the assessment's lead inspector (at most one) ...
+ROLE_MEMBER = "member"  # ... or any other member
+
+
 class TeamMember(Base):
     __tablename__ = "team_members"
     assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)

@@ -23,7 +23,7 @@ from sync import protocol
 from sync.server import db, errors
 from sync.server.frameworks import keys as framework_keys
 from sync.server.identity import Caller
-from sync.server.models import Assessment, Device, Inspector, Revision, TeamMember
+from sync.server.models import ROLE_LEAD, Assessment, Device, Inspector, Revision, TeamMember
 
 _CURSOR_VERSION = 1
 _UUID = re.compile(protocol.UUID_PATTERN)
@@ -32,12 +32,14 @@ BAD_CURSOR = "That sync cursor was not made by this service. Sync again from the
 
 
 def changes_since(
-    *, connection: sa.Connection, caller: Caller, request: protocol.PullRequest, inspector_apart: bool = False, held_back: bool = False
+    *, connection: sa.Connection, caller: Caller, request: protocol.PullRequest, inspector_apart: bool = False, held_back: bool = False,
+    lead: bool = False,
 ) -> protocol.PullResponse:
     """A page of changes since the request's cursor. `inspector_apart`: the client understands
     protocol.F_DEVICE_INSPECTOR, so devices carry the inspector's name beside the laptop's label.
     `held_back`: it understands protocol.F_HELD_BACK, so a last page says whether stored revisions
-    wait above the horizon (any transaction open on the database holds it back, not only a push)."""
+    wait above the horizon (any transaction open on the database holds it back, not only a push).
+    `lead`: it understands protocol.F_LEAD_INSPECTOR, so assessments name their lead inspector."""
     positions = decode_cursor(request.cursor)
     horizon = db.visibility_horizon(connection)
     served: list[tuple[int, int, str]] = []  # (xid, seq, id) of rows others pushed
@@ -74,7 +76,7 @@ def changes_since(
     return protocol.PullResponse(
         revisions=revisions,
         devices=_signers(connection, _device_ids(connection, served), inspector_apart),
-        assessments=_assessments(connection, caller),
+        assessments=_assessments(connection, caller, lead),
         frameworks=framework_keys(connection),
         cursor=encode_cursor({a: p for a, p in positions.items() if a in caller.assessment_ids}),
         more=more,
@@ -109,7 +111,7 @@ _SIGNERS = (
     .order_by(Device.id)
 )
 _TEAMS = (
-    sa.select(TeamMember.assessment_id, Inspector.name)
+    sa.select(TeamMember.assessment_id, Inspector.name, Inspector.id, TeamMember.role)
     .join(Inspector, Inspector.id == TeamMember.inspector_id)
     .where(TeamMember.assessment_id.in_(_IDS))
     .order_by(Inspector.name)
@@ -169,17 +171,20 @@ def _signers(connection: sa.Connection, device_ids: set[str], inspector_apart: b
     ]
 
 
-def _assessments(connection: sa.Connection, caller: Caller) -> list[protocol.Assessment]:
+def _assessments(connection: sa.Connection, caller: Caller, with_lead: bool = False) -> list[protocol.Assessment]:
     if not caller.assessment_ids:
         return []
     ids = sorted(caller.assessment_ids)
     teams: dict[str, list[str]] = {}
-    for assessment_id, name in connection.execute(_TEAMS, {"ids": ids}):
+    leads: dict[str, protocol.LeadInspector] = {}
+    for assessment_id, name, inspector_id, role in connection.execute(_TEAMS, {"ids": ids}):
         teams.setdefault(assessment_id, []).append(name)
+        if role == ROLE_LEAD and with_lead:
+            leads[assessment_id] = protocol.LeadInspector(id=inspector_id, name=name)
     return [
         protocol.Assessment(
             id=a.id, name=a.name, period_start=a.period_start, period_end=a.period_end,
-            framework=a.framework_key, team=teams.get(a.id, []),
+            framework=a.framework_key, team=teams.get(a.id, []), lead=leads.get(a.id),
         )  # fmt: skip
         for a in connection.execute(_ASSESSMENTS, {"ids": ids})
     ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -15,8 +17,12 @@ router = APIRouter(prefix=protocol.API, tags=["sync"], responses=ERRORS)
 @router.post("/pull", response_model=protocol.PullResponse)
 def pull_changes(body: protocol.PullRequest, who: CurrentDevice, service: ServiceDep, features: Features = "") -> Response:
     """Changes since the cursor: revisions of this device's assessments, their signers, assessments, frameworks."""
-    apart, held = protocol.F_DEVICE_INSPECTOR in named(features), protocol.F_HELD_BACK in named(features)
+    wanted = named(features)
+    apart, held, lead = (f in wanted for f in (protocol.F_DEVICE_INSPECTOR, protocol.F_HELD_BACK, protocol.F_LEAD_INSPECTOR))
     with service.reading_rows() as connection:
-        answer = pull.changes_since(connection=connection, caller=who, request=body, inspector_apart=apart, held_back=held)
+        answer = pull.changes_since(connection=connection, caller=who, request=body, inspector_apart=apart, held_back=held, lead=lead)
     # Without a feature its field is left out: older clients refuse fields they do not know.
-    return json_answer(answer, exclude_none=not apart, exclude=None if held else {"held_back"})
+    exclude: dict[str, Any] = {} if held else {"held_back": True}
+    if not lead:
+        exclude["assessments"] = {"__all__": {"lead"}}
+    return json_answer(answer, exclude_none=not apart, exclude=exclude or None)
