@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldapp import domain, item_kinds
+from fieldapp.assessments import my_inspector_id
 from fieldapp.context import VaultContext
 from fieldapp.errors import FieldappError, NeedsUpdate, NotFound, UnresolvedConflict, ValidationError
 from fieldapp.framework import Framework, Statement, framework_by_key
@@ -98,6 +99,8 @@ class Judgements:
             setting.check_scores(statement, content, current)
             _check_key_evidence(session, assessment_id, content, current)
             content = _who(content, current, _my_name(session, self._context))
+            if content.status == "agreed" and (current is None or current.status != "agreed"):
+                setting.require_lead("agrees judgements", "save it as a draft and ask them to agree it")
             changed = _write_item(session, self._context, rec, item_id, assessment_id, setting.framework.key, content)
             row = setting.judgement_row(statement, _items(session, [item_id]))
             return Done(row, _changed(assessment_id, changed))
@@ -193,6 +196,8 @@ class Judgements:
                     "the professional judgement it rests on, so both can be kept.", field="reason",
                 )  # fmt: skip
             content = dataclasses.replace(setting.rating_content, final_score=score, reason=reason.strip())
+            if (content.final_score, content.reason) != (setting.rating_content.final_score, setting.rating_content.reason):
+                setting.require_lead("sets the final rating", "tell them the rating and reason you would give")
             item_kinds.validate_item(content)
             changed = _write_item(session, self._context, setting.rating_record, rating_id(assessment_id), assessment_id, setting.framework.key, content)
             return Done(_Setting.of(session, assessment_id).rating_row(), _changed(assessment_id, changed))
@@ -207,6 +212,10 @@ class Judgements:
             raise ValidationError(f"A snapshot is published or a review, not {kind!r}.")
         with self._context.transaction("publishing a rating snapshot") as session:
             setting = _Setting.of(session, assessment_id)
+            if kind == "published":
+                setting.require_lead("publishes the rating", "ask them to publish it")
+            else:
+                setting.require_lead("records a review", "ask them to record it")
             setting.refuse_conflicts("publishing a rating snapshot" if kind == "published" else "recording a review")
             row = setting.rating_row()
             content = snapshot_content(row, setting.scores(), kind, self._context.clock().date().isoformat(), note)
@@ -249,6 +258,8 @@ class _Setting:
     rating_content: RatingContent
     session: Session
     unknown_rules: str = ""  # rules this app does not know (a newer app's): why the rating cannot be worked out here
+    lead_id: str | None = None  # the lead inspector as the service names them; None: anyone agrees
+    lead_name: str = ""
 
     @classmethod
     def of(cls, session: Session, assessment_id: str) -> _Setting:
@@ -256,6 +267,7 @@ class _Setting:
         if assessment is None:
             raise NotFound(f"No assessment with id {assessment_id}.")
         framework = framework_by_key(assessment.framework_key)
+        lead_id, lead_name = assessment.lead_id or None, assessment.lead_name or ""
         rec = _record(session, rating_id(assessment_id))
         content = item_content_of(session, rec) if rec is not None else None
         if not isinstance(content, RatingContent):
@@ -263,10 +275,17 @@ class _Setting:
         try:
             rules = _rules_named(content.rules)
         except NotFound as exc:  # the judgements still read (without results); the rating and scoring say to update
-            return cls(assessment_id, framework, default_rules(), rec, content, session, unknown_rules=str(exc))
+            return cls(assessment_id, framework, default_rules(), rec, content, session, str(exc), lead_id, lead_name)
         if content.rounding:
             rules = rules.with_rounding(content.rounding)
-        return cls(assessment_id, framework, rules, rec, content, session)
+        return cls(assessment_id, framework, rules, rec, content, session, "", lead_id, lead_name)
+
+    def require_lead(self, does: str, instead: str) -> None:
+        """Where the service names a lead inspector, only their laptop agrees judgements, sets the
+        final rating and publishes; anyone else is told who does (no lead known: anyone may)."""
+        if self.lead_id is None or self.lead_id == my_inspector_id(self.session):
+            return
+        raise ValidationError(f"Only the lead inspector, {self.lead_name or 'named by the service'}, {does}; {instead}.")
 
     def statement(self, statement_id: str) -> Statement:
         try:

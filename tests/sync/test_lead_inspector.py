@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sync_fixtures import PROTOCOL_HEADERS, Device, Service, colleagues, raw_device
 
+from fieldapp import domain
+from fieldapp.errors import ValidationError
 from sync import protocol
 from sync.server import admin
 
@@ -55,3 +58,52 @@ def test_only_a_client_that_names_the_feature_is_sent_the_lead(service: Service)
         "POST", "/pull", json={"cursor": None}, headers={**PROTOCOL_HEADERS, protocol.FEATURES_HEADER: protocol.F_LEAD_INSPECTOR}
     ).json()["assessments"][0]
     assert newer["lead"] == {"id": a, "name": "Inspector A"}
+
+
+STAFFING = "safe-effective-staffing"
+
+
+def scored(score: int, status: str = "draft") -> domain.JudgementContent:
+    return domain.JudgementContent(STAFFING, {"peoples-experience": domain.ScoreEntry(score)}, status=status)
+
+
+def test_the_lead_agrees_and_it_syncs_while_a_colleague_is_refused_in_words_on_their_laptop(
+    service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, amara, ben, _ = colleagues(service, make_device)
+    make_lead(service, assessment_id, inspector_ids(service, assessment_id)[0])
+    amara.sync()
+    ben.sync()
+
+    ben.vault.judgements.save(assessment_id, STAFFING, scored(3))  # a colleague scores: a draft is theirs to save
+    with pytest.raises(ValidationError, match="^Only the lead inspector, Inspector A, agrees judgements; "):
+        ben.vault.judgements.save(assessment_id, STAFFING, scored(3, "agreed"))
+    with pytest.raises(ValidationError, match="^Only the lead inspector, Inspector A, sets the final rating; "):
+        ben.vault.judgements.set_final(assessment_id, 2, "Weak staffing evidence")
+    with pytest.raises(ValidationError, match="^Only the lead inspector, Inspector A, publishes the rating; "):
+        ben.vault.judgements.snapshot(assessment_id)
+    with pytest.raises(ValidationError, match="^Only the lead inspector, Inspector A, records a review; "):
+        ben.vault.judgements.snapshot(assessment_id, kind="review")
+    assert ben.vault.judgements.get(assessment_id, STAFFING).content.status == "draft"  # nothing half-saved
+    ben.sync()
+    amara.sync()
+
+    agreed = amara.vault.judgements.save(assessment_id, STAFFING, scored(3, "agreed")).value
+    assert agreed.content.status == "agreed" and agreed.content.agreed_by == "Inspector A"
+    amara.vault.judgements.set_final(assessment_id, 3, "")
+    amara.vault.judgements.snapshot(assessment_id)
+    amara.sync()
+    ben.sync()
+    theirs = ben.vault.judgements.get(assessment_id, STAFFING)
+    assert (theirs.content.status, theirs.content.agreed_by) == ("agreed", "Inspector A")
+    assert ben.vault.judgements.rating(assessment_id).final_score == 3
+    assert len(ben.vault.judgements.snapshots(assessment_id)) == 1
+
+    # A colleague changing the agreed scores makes it a draft again (kept), which the lead agrees anew.
+    assert ben.vault.judgements.save(assessment_id, STAFFING, scored(2, "agreed")).value.content.status == "draft"
+
+
+def test_without_a_lead_anyone_agrees_as_before(service: Service, make_device: Callable[..., Device]) -> None:
+    assessment_id, _amara, ben, _ = colleagues(service, make_device)
+    assert ben.vault.judgements.save(assessment_id, STAFFING, scored(3, "agreed")).value.content.status == "agreed"
+    ben.vault.judgements.snapshot(assessment_id)
