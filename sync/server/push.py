@@ -26,7 +26,7 @@ from sync import protocol
 from sync.server import blobs, db, errors
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
-from sync.server.models import BlobRef, Device, Record, Revision
+from sync.server.models import ROLE_LEAD, BlobRef, Device, Inspector, Record, Revision, TeamMember
 
 
 SNAPSHOT_REVISED = (
@@ -231,6 +231,7 @@ class _Store:
         self.now = iso(utcnow())
         self._xid: int | None = None
         self._batch_signed: dict[str, revision.SignedRevision] = {}
+        self._leads: dict[str, tuple[str, str] | None] = {}  # assessment id -> its lead inspector (id, name)
 
     def check_and_add(self, item: _Incoming) -> None:
         """What prepare() could not check (it needs what is stored), then keep it if it is new."""
@@ -244,7 +245,33 @@ class _Store:
         if not known_framework(self.connection, fields["framework"]):
             raise Rejected(protocol.R_FRAMEWORK, f"The service does not know framework {fields['framework']!r}.")
         if item.wire.id not in self.known:
+            if fields["device_id"] != revision.AUTO_MERGE_DEVICE and fields["kind"] in item_kinds.ITEM_KINDS:
+                self._check_lead(fields)
             self._add(item)
+
+    def _check_lead(self, fields: dict) -> None:
+        """Where the team has a lead inspector, only their devices newly agree a judgement, set or
+        change the final rating, or make a rating snapshot (an auto-merge only combines its parents)."""
+        lead = self._lead(fields["assessment_id"])
+        if lead is None or lead[0] == self.caller.inspector_id:
+            return
+        kind, content = fields["kind"], fields["content"]
+        parents = [revision.parse_body(self._load(p).body)["content"] for p in fields["parents"]]
+        if kind == item_kinds.JUDGEMENT and content.get("status") == "agreed" and not any(p.get("status") == "agreed" for p in parents):
+            does = "agrees judgements"
+        elif kind == item_kinds.RATING and all(content.get("final_score") != p.get("final_score") for p in parents or [{}]):
+            does = "sets the final rating"
+        elif kind == item_kinds.SNAPSHOT:
+            does = "publishes the rating and records reviews"
+        else:
+            return
+        raise Rejected(protocol.R_NOT_LEAD, f"Only the lead inspector, {lead[1]}, {does}; this revision was refused, nothing else.")
+
+    def _lead(self, assessment_id: str) -> tuple[str, str] | None:
+        if assessment_id not in self._leads:
+            row = self.connection.execute(_LEAD, {"assessment_id": assessment_id}).first()
+            self._leads[assessment_id] = (row.inspector_id, row.name) if row is not None else None
+        return self._leads[assessment_id]
 
     def _check_record(self, fields: dict) -> None:
         record = self.records.get(fields["record_id"])
@@ -328,3 +355,10 @@ class _Store:
             held = blobs.proven_elsewhere(connection, self.caller, {s for s, _a in self.blob_refs})
             rows = [{"sha256": s, "assessment_id": a, "size": n, "proven": s in held} for (s, a), n in self.blob_refs.items()]
             db.insert_ignore(connection, BlobRef.__table__, rows, ["sha256", "assessment_id"])
+
+
+_LEAD = (
+    sa.select(TeamMember.inspector_id, Inspector.name)
+    .join(Inspector, Inspector.id == TeamMember.inspector_id)
+    .where(TeamMember.assessment_id == sa.bindparam("assessment_id"), TeamMember.role == ROLE_LEAD)
+)

@@ -5,13 +5,18 @@ anyone else's device in words."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
-from sync_fixtures import PROTOCOL_HEADERS, Device, Service, colleagues, raw_device
+import requests
+from sync_fixtures import PROTOCOL_HEADERS, Device, RawDevice, Service, colleagues, raw_device
 
 from fieldapp import domain
 from fieldapp.errors import ValidationError
+from fieldapp.ids import uuid7
+from fieldapp.judgements import judgement_id, rating_id
+from fieldapp.revisions import revision
 from sync import protocol
 from sync.server import admin
 
@@ -107,3 +112,42 @@ def test_without_a_lead_anyone_agrees_as_before(service: Service, make_device: C
     assessment_id, _amara, ben, _ = colleagues(service, make_device)
     assert ben.vault.judgements.save(assessment_id, STAFFING, scored(3, "agreed")).value.content.status == "agreed"
     ben.vault.judgements.snapshot(assessment_id)
+
+
+LEADERSHIP = "shared-direction-culture"
+
+
+def _item(device: RawDevice, assessment_id: str, kind: str, content: object, record_id: str, parents: tuple[str, ...] = ()) -> revision.SignedRevision:
+    return device.revision(assessment_id, record_id=record_id, kind=kind, content=domain.item_to_dict(content), parents=parents)
+
+
+def _acks(answer: requests.Response) -> list[tuple[str, str | None, str]]:
+    assert answer.status_code == 200, answer.text[:500]
+    return [(a["status"], a["code"], a.get("reason") or "") for a in answer.json()["acks"]]
+
+
+def test_the_service_refuses_agreeing_a_final_rating_or_a_snapshot_from_a_colleagues_device_and_nothing_else(service: Service) -> None:
+    assessment_id, (a, b) = service.team(inspectors=2)
+    make_lead(service, assessment_id, a)
+    lead, colleague = raw_device(service, a, "lead"), raw_device(service, b, "colleague")
+    staffing, leadership = judgement_id(assessment_id, STAFFING), judgement_id(assessment_id, LEADERSHIP)
+    draft = _item(colleague, assessment_id, "judgement", scored(3), staffing)
+    agreed = _item(colleague, assessment_id, "judgement", dataclasses.replace(scored(3, "agreed"), statement_id=LEADERSHIP), leadership)
+    final = _item(colleague, assessment_id, "rating", domain.RatingContent("cqc-ics-by-category@1", 2, "Weak staffing"), rating_id(assessment_id))
+    published = _item(colleague, assessment_id, "rating_snapshot", domain.SnapshotContent("published", "2026-12-04", "", "cqc-ics-by-category@1"), uuid7())
+    rules = _item(colleague, assessment_id, "rating", domain.RatingContent("cqc-ics-by-statement@1"), rating_id(assessment_id))
+
+    answer = _acks(colleague.push(draft, agreed, final, published, rules))
+    assert [(s, c) for s, c, _ in answer] == [
+        ("accepted", None), ("rejected", "not_lead"), ("rejected", "not_lead"), ("rejected", "not_lead"), ("accepted", None),
+    ]
+    assert answer[1][2] == "Only the lead inspector, Inspector A, agrees judgements; this revision was refused, nothing else."
+    assert "sets the final rating" in answer[2][2] and "publishes the rating" in answer[3][2]
+
+    # The lead agrees the colleague's draft; the colleague may then edit the rationale of what is agreed.
+    agreed_by_lead = _item(lead, assessment_id, "judgement", scored(3, "agreed"), staffing, (draft.id,))
+    assert [s for s, _c, _r in _acks(lead.push(agreed_by_lead))] == ["accepted"]
+    edited = _item(colleague, assessment_id, "judgement", dataclasses.replace(scored(3, "agreed"), strengths="Rotas full"), staffing, (agreed_by_lead.id,))
+    same_final = _item(lead, assessment_id, "rating", domain.RatingContent("cqc-ics-by-statement@1", 2, "Weak staffing"), rating_id(assessment_id), (rules.id,))
+    assert [s for s, _c, _r in _acks(colleague.push(edited))] == ["accepted"]
+    assert [s for s, _c, _r in _acks(lead.push(same_final, _item(lead, assessment_id, "rating_snapshot", domain.SnapshotContent("published", "2026-12-04", "", "cqc-ics-by-statement@1"), uuid7())))] == ["accepted", "accepted"]
