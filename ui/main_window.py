@@ -56,6 +56,8 @@ from ui.undo_bar import UndoBar
 SEARCH_DELAY_MS = 120  # results as you type, without a query per keystroke
 FIRST_ASSESSMENT_HINT = "Start by typing the integrated care system's name at the bottom left, then Enter."
 ALL_ARCHIVED_HINT = "Every assessment is archived: View → Show archived assessments shows them, or type a new one's name at the bottom left."
+PUBLISH_TIP = "A signed record of every score and the rating today"
+REVIEW_TIP = "Record that the scores were reviewed and are unchanged"
 NEW_RECORD = {
     "observation": ("New &observation", "Ctrl+1", domain.Observation),
     "interview": ("New &interview", "Ctrl+2", domain.Interview),
@@ -213,9 +215,9 @@ class MainWindow(QMainWindow):
                              ("archive_assessment", panel.archive_action), ("show_archived", panel.show_archived_action)):  # fmt: skip
             self.actions_by_name[name] = action
         a("publish_snapshot", "P&ublish rating snapshot…", lambda: self.judgements_for_assessment().open_snapshot("published"),
-          tip="A signed record of every score and the rating today")  # fmt: skip
+          tip=PUBLISH_TIP)  # fmt: skip
         a("record_review", "Record rating re&view…", lambda: self.judgements_for_assessment().open_snapshot("review"),
-          tip="Record that the scores were reviewed and are unchanged")  # fmt: skip
+          tip=REVIEW_TIP)  # fmt: skip
         a("change_passphrase", "Change &passphrase…", self.open_change_passphrase)
         self.lock_action = a("lock", "&Lock", self.lock_requested.emit, "Ctrl+L", icon_name="lock", tip="Lock the vault")
         a("quit", "&Quit", self.quit_requested.emit, "Ctrl+Q", tip="Save, lock the vault and close fieldapp")
@@ -568,6 +570,7 @@ class MainWindow(QMainWindow):
     def judgements_for_assessment(self) -> JudgementView:
         """The judgement view, showing the chosen assessment (read again if it already does)."""
         row = self.assessment_panel.current()
+        self.judgements.set_lead(row.lead if row else None, row.i_lead if row else True)
         self.judgements.set_assessment(row.id if row else None, row.framework_key if row else None)
         return self.judgements
 
@@ -590,8 +593,17 @@ class MainWindow(QMainWindow):
 
     # -- slots ------------------------------------------------------------------------------------
 
+    def _enable_lead_actions(self, row: Any) -> None:
+        """File → Publish and Record review are the lead inspector's, where the service names one."""
+        for name, does, tip in (("publish_snapshot", "publishes the rating", PUBLISH_TIP), ("record_review", "records reviews", REVIEW_TIP)):
+            action = self.actions_by_name[name]
+            mine = row is None or row.i_lead
+            action.setEnabled(mine)
+            action.setToolTip(tip if mine else f"Only the lead inspector, {row.lead}, {does}.")
+
     def on_assessment_chosen(self, chosen: str | None) -> None:
         row = self.assessment_panel.current()
+        self._enable_lead_actions(row)
         self.list_filters.set_period(row.period_start if row else None, row.period_end if row else None)
         if chosen == self._assessment_id:
             # The list was filled again (a sync, a new assessment) with the same one chosen: the

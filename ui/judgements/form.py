@@ -360,6 +360,13 @@ class JudgementForm(QWidget):
             agreed_by=base.agreed_by,
         )
 
+    def set_lead(self, lead: str | None, i_lead: bool) -> None:
+        """Where the service names a lead inspector and it is not this laptop's, "Agreed" is not
+        offered (a judgement already agreed still shows so); the tooltip says who agrees."""
+        agreed = self.status.model().item(self.status.findData("agreed"))  # type: ignore[attr-defined]
+        agreed.setEnabled(i_lead)
+        self.status.setToolTip("" if i_lead or not lead else f"Only the lead inspector, {lead}, agrees judgements.")
+
     def clear(self) -> None:
         """Show no judgement (the vault is locking): no words or evidence left in the widgets."""
         self._loading = True

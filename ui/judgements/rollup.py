@@ -80,6 +80,7 @@ class RollupPanel(QWidget):
         final.addStretch(1)
         layout.addLayout(final)
         self.row: Any = None
+        self.i_lead = True  # this laptop's inspector may set the final rating (the lead, or none known)
 
     def _label(self, accessible_name: str) -> QLabel:
         label = QLabel("")
@@ -90,6 +91,12 @@ class RollupPanel(QWidget):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._layout.addWidget(label)
         return label
+
+    def set_lead(self, lead: str | None, i_lead: bool) -> None:
+        """Where the service names a lead inspector and it is not this laptop's, the final rating is theirs to set."""
+        self.i_lead = i_lead
+        self.final_button.setToolTip("" if i_lead or not lead else f"Only the lead inspector, {lead}, sets the final rating.")
+        self.final_button.setEnabled(i_lead and self.row is not None)
 
     def show_problem(self, words: str) -> None:
         """No roll-up to show (the assessment's rules are newer than this app): say why, in place of it.
@@ -114,7 +121,7 @@ class RollupPanel(QWidget):
         self.rounding_choice.setItemText(0, f"{ROUNDINGS['']} ({ROUNDINGS[own].lower()})")
         self.rounding_choice.setCurrentIndex(max(self.rounding_choice.findData(row.rounding), 0))
         self.rounding_choice.setEnabled(rules.mode != "judgement_only")
-        self.final_button.setEnabled(True)
+        self.final_button.setEnabled(self.i_lead)
         judgement_only = rules.mode == "judgement_only"
         overall = None if judgement_only else rollup.overall
         self.overall.setText("Overall: chosen by judgement (these rules have no numeric roll-up)." if judgement_only

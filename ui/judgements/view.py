@@ -141,6 +141,12 @@ class JudgementView(QWidget):
         self.evidence.clear()
         self.refresh()
 
+    def set_lead(self, lead: str | None, i_lead: bool) -> None:
+        """Who agrees judgements and sets the final rating (AssessmentRow.lead, .i_lead): only the
+        lead's laptop is offered them where the service names a lead."""
+        self.form.set_lead(lead, i_lead)
+        self.rollup.set_lead(lead, i_lead)
+
     def forget(self) -> None:
         """Show nothing (the vault is locking): the next set_assessment reads everything again, and
         the statement that was chosen is chosen again (an id, not evidence: kept in memory, as the
