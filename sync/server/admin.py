@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from fieldapp.framework import available_frameworks, default_framework
 from fieldapp.ids import iso, utcnow, uuid7
 from sync import protocol
-from sync.server import errors, identity
+from sync.server import db, errors, identity
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
 from sync.server.models import ROLE_LEAD, ROLE_MEMBER, Assessment, Device, Inspector, TeamMember
@@ -160,6 +160,8 @@ def add_member(session: Session, assessment_id: str, inspector_id: str, *, lead:
 def set_lead(session: Session, assessment_id: str, inspector_id: str) -> AssessmentInfo:
     """Makes a team member the assessment's one lead inspector; a lead before them becomes a member.
     Laptops learn it at their next pull."""
+    # Two administrators naming leads at once take turns, so the team never has two.
+    db.lock_names(session.connection(), [f"lead:{assessment_id}"])
     assessment = _assessment(session, assessment_id)
     member = session.get(TeamMember, (assessment_id, inspector_id))
     if member is None:
