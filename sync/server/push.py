@@ -259,7 +259,7 @@ class _Store:
         parents = [revision.parse_body(self._load(p).body)["content"] for p in fields["parents"]]
         if kind == item_kinds.JUDGEMENT and content.get("status") == "agreed" and not any(p.get("status") == "agreed" for p in parents):
             does = "agrees judgements"
-        elif kind == item_kinds.RATING and all(content.get("final_score") != p.get("final_score") for p in parents or [{}]):
+        elif kind == item_kinds.RATING and all(_final(content) != _final(p) for p in parents or [{}]):
             does = "sets the final rating"
         elif kind == item_kinds.SNAPSHOT:
             does = "publishes the rating and records reviews"
@@ -355,6 +355,11 @@ class _Store:
             held = blobs.proven_elsewhere(connection, self.caller, {s for s, _a in self.blob_refs})
             rows = [{"sha256": s, "assessment_id": a, "size": n, "proven": s in held} for (s, a), n in self.blob_refs.items()]
             db.insert_ignore(connection, BlobRef.__table__, rows, ["sha256", "assessment_id"])
+
+
+def _final(content: dict) -> tuple[object, object]:
+    """A rating's final score and its reason: what only the lead sets ("" and None: none set)."""
+    return content.get("final_score"), content.get("reason") or ""
 
 
 _LEAD = (

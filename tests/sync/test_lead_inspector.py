@@ -150,4 +150,6 @@ def test_the_service_refuses_agreeing_a_final_rating_or_a_snapshot_from_a_collea
     edited = _item(colleague, assessment_id, "judgement", dataclasses.replace(scored(3, "agreed"), strengths="Rotas full"), staffing, (agreed_by_lead.id,))
     same_final = _item(lead, assessment_id, "rating", domain.RatingContent("cqc-ics-by-statement@1", 2, "Weak staffing"), rating_id(assessment_id), (rules.id,))
     assert [s for s, _c, _r in _acks(colleague.push(edited))] == ["accepted"]
+    reworded = _item(colleague, assessment_id, "rating", domain.RatingContent("cqc-ics-by-statement@1", 2, "Reworded"), rating_id(assessment_id), (rules.id,))
+    assert [c for _s, c, _r in _acks(colleague.push(reworded))] == ["not_lead"]  # the reason is the lead's too
     assert [s for s, _c, _r in _acks(lead.push(same_final, _item(lead, assessment_id, "rating_snapshot", domain.SnapshotContent("published", "2026-12-04", "", "cqc-ics-by-statement@1"), uuid7())))] == ["accepted", "accepted"]
