@@ -273,7 +273,7 @@ def test_rules_by_statement_ask_one_score_and_a_half_that_rounds_either_way_is_f
 
     # The team rounds halves down for this assessment: chosen by keyboard, kept in the vault, followed at once.
     rounding = view.rollup.rounding_choice
-    assert rounding.currentText() == "As the rules say (half up)"
+    assert rounding.currentText() == "Rules' own: half up"
     rounding.setFocus()
     while rounding.currentData() != "half_down":
         qtbot.keyClick(rounding, Qt.Key.Key_Down)
@@ -363,3 +363,22 @@ def test_a_double_click_on_evidence_opens_its_record_and_another_assessment_show
     window.assessment_panel.select(first)
     qtbot.waitUntil(lambda: view.assessment_id == first and view.model.rowCount() == 20 and state.tasks.pending == 0, timeout=10_000)
     assert view.model.line(view.model.row_of("safeguarding")).state == "Draft"
+
+
+def test_each_alt_key_in_the_judgement_view_reaches_one_control_and_none_is_a_menus(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    """Alt+U once went to the status box instead of the rounding, where Down then agreed a judgement."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    texts = [w.text() for w in view.findChildren(QLabel) if w.buddy() is not None and w.isVisible()]
+    texts += [w.text() for w in view.findChildren(QAbstractButton) if w.isVisible()]
+    keys = [m.group(1).lower() for text in texts if (m := re.search(r"&([^&])", text))]
+    assert keys and len(keys) == len(set(keys)), sorted(keys)
+    menus = {m.group(1).lower() for action in window.menuBar().actions() if (m := re.search(r"&([^&])", action.text()))}
+    assert not set(keys) & menus, set(keys) & menus
+
+    qtbot.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    assert view.rollup.rounding_choice.hasFocus()

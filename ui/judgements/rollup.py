@@ -52,7 +52,7 @@ class RollupPanel(QWidget):
         rules_line.addWidget(self.rules, 1)
         layout.addLayout(rules_line)
         rounding_line = QHBoxLayout()
-        rounding_label = QLabel("Ro&unding of halves")
+        rounding_label = QLabel("Roun&ding of halves")
         self.rounding_choice = WheelSafeComboBox()
         self.rounding_choice.setAccessibleName("How an exact half (62.5%) is shown")
         self.rounding_choice.setToolTip("CQC does not say how an exact half such as 62.5% rounds: the team chooses.")
@@ -118,7 +118,8 @@ class RollupPanel(QWidget):
         self.rules.setCurrentIndex(max(self.rules.findData(rules.key), 0))
         self.rules.setToolTip(rules.name)  # whole: the box is too narrow for it at 1366×768
         own = ratings.rules_by_key(rules.key).rounding  # the rules' own, before the team's choice
-        self.rounding_choice.setItemText(0, f"{ROUNDINGS['']} ({ROUNDINGS[own].lower()})")
+        self.rounding_choice.setItemText(0, f"Rules' own: {ROUNDINGS[own].lower()}")  # short: the pane is narrow at 1366×768
+        self.rounding_choice.setItemData(0, f"{ROUNDINGS['']}: {ROUNDINGS[own].lower()}", Qt.ItemDataRole.ToolTipRole)
         self.rounding_choice.setCurrentIndex(max(self.rounding_choice.findData(row.rounding), 0))
         self.rounding_choice.setEnabled(rules.mode != "judgement_only")
         self.final_button.setEnabled(self.i_lead)
