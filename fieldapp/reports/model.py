@@ -1,0 +1,79 @@
+"""The report as one frozen value: a cover, then sections of blocks (numbered paragraphs, quotations,
+tables, a history figure) that every renderer presents as they are, computing nothing again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    number: int | None  # every narrative paragraph has the next number, so organisations can refer to it
+    text: str
+
+
+@dataclass(frozen=True)
+class Quotation:
+    text: str  # the tagged passage only, never a whole note
+    who: str  # pseudonym and role ("Carer C4, carer, family member or advocate")
+    informs: tuple[str, ...]  # the quality statements (names) it informed
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    taken_on: str  # shown day-first
+    score: int | None
+    rating: str
+    review: bool  # reviewed, score unchanged
+
+
+@dataclass(frozen=True)
+class Figure:
+    kind: str  # "history": scores over time, reviews marked
+    caption: str
+    points: tuple[HistoryPoint, ...]
+
+
+Block = Union[Paragraph, Quotation, Table, Figure]
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    blocks: tuple[Block, ...]
+    level: int = 1  # 1 a part of the report (a theme), 2 inside one (a statement)
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    cover: tuple[tuple[str, str], ...]  # (label, value) in the order shown
+    sections: tuple[Section, ...]
+    draft: bool = False
+    draft_line: str = ""  # on every page of a draft; "" when published
+
+    def paragraphs(self) -> tuple[Paragraph, ...]:
+        return tuple(b for s in self.sections for b in s.blocks if isinstance(b, Paragraph))
+
+    def texts(self) -> tuple[str, ...]:
+        """Every piece of text the report holds, for checks that nothing private is in it."""
+        out = [self.title, self.draft_line, *(t for pair in self.cover for t in pair)]
+        for section in self.sections:
+            out.append(section.heading)
+            for block in section.blocks:
+                if isinstance(block, Paragraph):
+                    out.append(block.text)
+                elif isinstance(block, Quotation):
+                    out += [block.text, block.who, *block.informs]
+                elif isinstance(block, Table):
+                    out += [*block.headers, *(cell for row in block.rows for cell in row)]
+                else:
+                    out += [block.caption, *(f"{p.taken_on} {p.score} {p.rating}" for p in block.points)]
+        return tuple(out)

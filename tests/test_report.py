@@ -1,0 +1,212 @@
+"""The assessment report (issue 14, first increment) from a real vault: a demo assessment of 17
+scored statements and a few dozen records builds into one report value and one self-contained HTML
+file; paragraphs are numbered; a draft says so; a conflict refuses it; and nothing private (untagged
+notes, attachments, pseudonyms of records not cited, names in other fields) reaches either."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from vault_fixtures import PASSPHRASE
+
+from fieldapp import domain
+from fieldapp.errors import StorageError, UnresolvedConflict, ValidationError
+from fieldapp.framework import default_framework
+from fieldapp.judgements import judgement_id, rating_id
+from fieldapp.links import passage_of
+from fieldapp.reports.build import build_report
+from fieldapp.reports.html import render_html, write_html
+from fieldapp.reports.model import Figure, Quotation, Report
+from fieldapp.vault import Vault
+
+ROOT = Path(__file__).resolve().parents[1]
+PEOPLE, STAFF = "peoples-experience", "staff-leaders-feedback"
+CANARIES = ("CANARY-NOTE", "CANARY-ATTNAME", "CANARY-ATTBYTES", "CANARY-PSEUDO", "CANARY-TITLE", "Margaret Canarywell", "CANARY-FACILITATOR")
+
+
+@dataclass(frozen=True)
+class Demo:
+    assessment_id: str
+    scores: dict[str, int]  # statement id -> its score
+    quotes: tuple[str, ...]
+    key_titles: tuple[str, ...]
+
+
+def _interview(vault: Vault, aid: str, n: int, statement_id: str) -> tuple[str, str, str]:
+    quote = f"The team listened to me and sorted my care, number {n}."
+    notes = f"Opening remarks CANARY-NOTE {n}. {quote} Later aside CANARY-NOTE again."
+    content = domain.Interview(title=f"Interview {n}", role="carer" if n % 2 else "person_using_services", pseudonym=f"Person P{n}",
+                               consent=domain.Consent(True, "verbal", "2026-11-20"), held_at="2026-11-20T10:00", notes=notes)  # fmt: skip
+    record = vault.records.create(aid, content).value
+    start = notes.index(quote)
+    link = vault.links.tag(record.id, statement_id, PEOPLE, passage=passage_of(record.content, "notes", start, start + len(quote))).value
+    return record.id, link.id, quote
+
+
+@pytest.fixture
+def demo(vault: Vault) -> Demo:
+    aid = vault.assessments.create("Northshire & <Coast> ICS", period_start="2026-11-01", period_end="2026-11-30",
+                                   team=("Amara Okafor", "Ben Hughes")).value.id  # fmt: skip
+    framework = default_framework()
+    scores, quotes, titles = {}, [], []
+    for i, statement in enumerate(framework.statements):
+        record_id, link_id, quote = _interview(vault, aid, i, statement.id)
+        quotes.append(quote)
+        titles.append(f"Interview {i}")
+        staff = vault.records.create(aid, domain.FocusGroup(title=f"Staff group {i}", held_at="2026-11-21T09:00", role="staff", participants=6,
+                                                            facilitator="CANARY-FACILITATOR", notes=f"Untagged staff notes CANARY-NOTE {i}")).value  # fmt: skip
+        vault.links.tag(staff.id, statement.id, STAFF)  # tagged as a whole, not key evidence: its notes are not quoted
+        score = 1 + i % 4
+        scores[statement.id] = score
+        content = domain.JudgementContent(
+            statement.id, {PEOPLE: domain.ScoreEntry(score, "updated", f"2026-11-{10 + i:02d}"), STAFF: domain.ScoreEntry(score)},
+            strengths=f"Strength of {statement.name}\nShared records <work>", improvements=f"Improve {statement.name}",
+            key_evidence=(domain.EvidenceRef(record_id, link_id),),
+        )  # fmt: skip
+        vault.judgements.save(aid, statement.id, content)
+    uncited = vault.records.create(aid, domain.Interview(title="CANARY-TITLE", role="carer", pseudonym="CANARY-PSEUDO",
+                                                         consent=domain.Consent(True, "verbal", "2026-11-20"), notes="CANARY-NOTE")).value  # fmt: skip
+    vault.attachments.add(uncited.id, io.BytesIO(b"CANARY-ATTBYTES " * 10), name="CANARY-ATTNAME.txt")
+    cited = vault.records.list(aid)[0].id
+    vault.attachments.add(cited, io.BytesIO(b"CANARY-ATTBYTES"), name="CANARY-ATTNAME-cited.txt")
+    vault.records.create(aid, domain.Observation(title="ICB board", meeting_type="icb", held_at="2026-11-20T10:00",
+                                                 attendees=(domain.Attendee("Mrs Margaret Canarywell", "Northshire ICB"),), notes="CANARY-NOTE"))  # fmt: skip
+    vault.judgements.snapshot(aid, note="First publication")
+    vault.judgements.snapshot(aid, kind="review", note="Reviewed, unchanged")
+    return Demo(aid, scores, tuple(quotes), tuple(titles))
+
+
+def _statement_scores_in(html: str, name: str) -> str:
+    start = html.index(f"<h3>{escape(name)}</h3>")
+    return html[start: html.index("<h", start + 4)]
+
+
+def test_a_demo_assessment_builds_with_every_statement_its_score_and_its_cover(vault: Vault, demo: Demo) -> None:
+    report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
+    html = render_html(report)
+    framework = default_framework()
+    assert len(framework.statements) == 17 and len(vault.records.list(demo.assessment_id)) >= 36
+    for statement in framework.statements:
+        assert re.search(rf"Score: {demo.scores[statement.id]} \(", _statement_scores_in(html, statement.name)), statement.name
+    cover = dict(report.cover)
+    assert cover["Assessment period"] == "01/11/2026 to 30/11/2026"
+    assert cover["Team"] == "Amara Okafor, Ben Hughes"
+    assert "cqc-ics@2024.1" in cover["Framework"] and "cqc-ics-by-category@1" in cover["Scoring rules"]
+    assert cover["Evidence last assessed"] == "26/11/2026"  # the latest evidence date among the scores
+    assert cover["Ratings last updated"] == report.cover[-1][1] != "not yet published"
+    assert "Northshire &amp; &lt;Coast&gt; ICS" in html and "<Coast>" not in html  # text from people is escaped
+    assert "Shared records &lt;work&gt;" in html
+    assert any("interim guidance" in t for t in report.texts())
+    # key evidence: the cited record's title, date, kind and category (the focus groups are tagged, not cited)
+    people_name = framework.category(PEOPLE).name
+    assert "Staff group" not in html
+    for title in demo.key_titles:
+        assert f"<td>{title}</td><td>20/11/2026</td><td>Interview</td><td>{escape(people_name)}</td>" in html
+
+
+def test_peoples_experiences_quote_only_tagged_passages_under_pseudonym_and_role_with_what_they_informed(vault: Vault, demo: Demo) -> None:
+    report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
+    people = next(s for s in report.sections if s.heading == "People's experiences")
+    quotations = [b for b in people.blocks if isinstance(b, Quotation)]
+    assert sorted(q.text for q in quotations) == sorted(demo.quotes)
+    first = next(q for q in quotations if q.text == demo.quotes[0])
+    assert first.who == "Person P0, person who uses services"
+    assert first.informs == (default_framework().statements[0].name,)
+    assert next(q for q in quotations if q.text == demo.quotes[1]).who == "Person P1, carer, family member or advocate"
+
+
+def test_paragraphs_are_numbered_one_after_another_and_the_history_marks_reviews(vault: Vault, demo: Demo) -> None:
+    report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
+    numbers = [p.number for p in report.paragraphs()]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) > 17 * 3
+    html = render_html(report)
+    assert '<p class="numbered" id="p1"><span class="n">1.</span>' in html and f'id="p{numbers[-1]}"' in html
+    figure = next(b for s in report.sections for b in s.blocks if isinstance(b, Figure))
+    assert [p.review for p in figure.points] == [False, True]
+    assert "<svg" in html and "Review, score unchanged" in html
+
+
+def test_the_draft_line_and_watermark_are_in_a_draft_only(vault: Vault, demo: Demo) -> None:
+    line = "Draft for factual accuracy check — shared with the Integrated Care Board and the Integrated Care Partnership on 07/12/2026"
+    draft = build_report(vault, demo.assessment_id, draft=True, shared_on=date(2026, 12, 7))
+    final = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
+    assert draft.draft_line == line and line in render_html(draft) and 'class="watermark"' in render_html(draft)
+    assert "Draft for factual accuracy check" not in render_html(final) and 'class="watermark"' not in render_html(final)
+    with pytest.raises(ValidationError, match="when it is shared"):
+        build_report(vault, demo.assessment_id, draft=True, shared_on=None)
+
+
+def test_the_overall_rating_shows_the_computed_one_beside_a_final_one_with_the_reason(vault: Vault, demo: Demo) -> None:
+    computed = vault.judgements.rating(demo.assessment_id).computed_score
+    assert computed is not None
+    vault.judgements.set_final(demo.assessment_id, 1 if computed != 1 else 2, "Serious safeguarding risk found in the east locality")
+    html = render_html(build_report(vault, demo.assessment_id, draft=False, shared_on=None))
+    assert "because: Serious safeguarding risk found in the east locality" in html
+
+
+@pytest.mark.parametrize("item", ["judgement", "rating"])
+def test_a_report_is_refused_while_a_judgement_or_the_rating_is_in_conflict_saying_which(vault: Vault, demo: Demo, item: str) -> None:
+    statement = default_framework().statements[2]
+    item_id = judgement_id(demo.assessment_id, statement.id) if item == "judgement" else rating_id(demo.assessment_id)
+    if item == "rating":
+        vault.judgements.set_final(demo.assessment_id, None, "")  # the rating item exists
+    with vault.transaction("marking a conflict, as a sync that found one does") as session:
+        session.execute(text("UPDATE records SET sync_state = 'conflict' WHERE id = :id"), {"id": item_id})
+    words = f"‘{statement.name}’" if item == "judgement" else "the assessment's rating"
+    with pytest.raises(UnresolvedConflict, match=words):
+        build_report(vault, demo.assessment_id, draft=True, shared_on=date(2026, 12, 7))
+
+
+def _all_text(report: Report) -> str:
+    return "\n".join(report.texts())
+
+
+def test_canary_nothing_private_reaches_the_report_value_or_the_html(vault: Vault, demo: Demo, tmp_path: Path) -> None:
+    report = build_report(vault, demo.assessment_id, draft=True, shared_on=date(2026, 12, 7))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    written = write_html(report, folder / "report.html").read_text(encoding="utf-8")
+    for canary in CANARIES:
+        assert canary.lower() not in _all_text(report).lower(), canary
+        assert canary.lower() not in written.lower(), canary
+    assert "Person P3" in written  # a cited record's pseudonym is there: the test would see a leak
+    assert not re.search(r"(src|href)\s*=|https?://|@import|url\(", written)  # self-contained: no link out
+    assert [p.name for p in folder.iterdir()] == ["report.html"]  # nothing left beside it
+
+
+def test_a_failed_write_leaves_nothing_and_says_so(vault: Vault, demo: Demo, tmp_path: Path) -> None:
+    report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "report.html").mkdir()  # the target cannot be replaced by a file
+    with pytest.raises(StorageError, match="could not be written"):
+        write_html(report, folder / "report.html")
+    assert [p.name for p in folder.iterdir()] == ["report.html"] and (folder / "report.html").is_dir()
+
+
+def _cli(*args: str, stdin: str = PASSPHRASE + "\n") -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "fieldapp.report", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_the_command_builds_an_html_draft_says_where_and_refuses_other_formats(vault: Vault, vault_path: Path, demo: Demo, tmp_path: Path) -> None:
+    vault.lock()
+    out = tmp_path / "draft.html"
+    done = _cli("build", str(vault_path), demo.assessment_id, "--format", "html", "--out", str(out), "--draft", "--shared-on", "2026-12-07")
+    assert done.returncode == 0, done.stderr
+    assert str(out.resolve()) in done.stdout and "plaintext" in done.stdout
+    assert "on 07/12/2026" in out.read_text(encoding="utf-8")
+    for fmt in ("pdf", "docx"):
+        refused = _cli("build", str(vault_path), demo.assessment_id, "--format", fmt, "--out", str(tmp_path / f"r.{fmt}"))
+        assert refused.returncode == 2 and "not yet: html only" in refused.stderr
+        assert not (tmp_path / f"r.{fmt}").exists()
+    wrong = _cli("build", str(vault_path), demo.assessment_id, "--out", str(tmp_path / "w.html"), stdin="not the passphrase\n")
+    assert wrong.returncode == 1 and "Not written" in wrong.stderr and not (tmp_path / "w.html").exists()
