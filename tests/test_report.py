@@ -210,3 +210,19 @@ def test_the_command_builds_an_html_draft_says_where_and_refuses_other_formats(v
         assert not (tmp_path / f"r.{fmt}").exists()
     wrong = _cli("build", str(vault_path), demo.assessment_id, "--out", str(tmp_path / "w.html"), stdin="not the passphrase\n")
     assert wrong.returncode == 1 and "Not written" in wrong.stderr and not (tmp_path / "w.html").exists()
+
+
+def test_a_full_disk_keeps_the_report_before_whole_and_leaves_nothing_half_written(vault: Vault, demo: Demo, small_disk: Path) -> None:
+    report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
+    target = small_disk / "report.html"
+    before = write_html(report, target).read_bytes()
+    with open(small_disk / "filler", "wb", buffering=0) as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+        except OSError:
+            pass  # the disk is full
+    with pytest.raises(StorageError, match="could not be written"):
+        write_html(build_report(vault, demo.assessment_id, draft=True, shared_on=date(2026, 12, 7)), target)
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "report.html"]
+    assert target.read_bytes() == before

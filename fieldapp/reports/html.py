@@ -24,7 +24,7 @@ blockquote { border-left: 4px solid #888; margin: 1em 0; padding: .25em 1em; }
 blockquote .who { font-style: italic; } blockquote .informs { font-size: .9em; color: #444; }
 table.data { border-collapse: collapse; width: 100%; margin: 1em 0; } table.data th, table.data td { border: 1px solid #999; padding: .3em .5em; text-align: left; }
 svg { max-width: 100%; }
-@media print { .draft-line { position: running(draft); } }
+@media print { .draft-line.every-page { position: fixed; bottom: 0; left: 0; right: 0; background: white; } }  /* on every printed page */
 """
 
 
@@ -43,7 +43,7 @@ def render_html(report: Report) -> str:
         out.append(f"<{tag}>{e(section.heading)}</{tag}>")
         out += [_block(block) for block in section.blocks]
     if report.draft:
-        out.append(f'<p class="draft-line">{e(report.draft_line)}</p>')
+        out.append(f'<p class="draft-line every-page">{e(report.draft_line)}</p>')
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
@@ -82,6 +82,7 @@ def _figure(figure: Figure) -> str:
         if p.score is None:
             continue
         fill = "white" if p.review else "#225"
+        parts.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="10" text-anchor="middle">{e(p.taken_on)}</text>')
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{fill}" stroke="#225" stroke-width="2"><title>{e(p.taken_on)}: '
                      f'{e(p.rating)}{" (review)" if p.review else ""}</title></circle>')  # fmt: skip
     parts.append("</svg>")
