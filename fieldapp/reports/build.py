@@ -45,7 +45,7 @@ def build_report(vault: Vault, assessment_id: str, *, draft: bool, shared_on: da
     evidence = {j.statement_id: vault.judgements.evidence(assessment_id, j.statement_id) for j in judgements}
     numbers = _Numbers()
     sections = [
-        Section("About this assessment", (numbers.paragraph(_interim_sentence(framework)),)),
+        Section("About this assessment", (numbers.paragraph(_interim_sentence(framework, rating)),)),
         _peoples_experiences(vault, framework, evidence, numbers),
         *_themes(framework, rating, judgements, evidence, numbers),
         _overall(rating, numbers),
@@ -83,9 +83,9 @@ def _refuse_conflicts(judgements: tuple[JudgementRow, ...], rating: RatingRow) -
         )
 
 
-def _interim_sentence(framework: Framework) -> str:
-    status = " It is interim guidance, which CQC may change as it learns from these assessments." if framework.status == "interim" else ""
-    return f"This assessment follows CQC's {framework.title}, version {framework.version}.{status}"
+def _interim_sentence(framework: Framework, rating: RatingRow) -> str:
+    """The framework's interim status in plain words: the rules' own notice, as every result shows it."""
+    return f"This assessment follows CQC's {framework.title}, version {framework.version}. {rating.rules.notice}".strip()
 
 
 def _cover(assessment: AssessmentRow, framework: Framework, rating: RatingRow, scored: list[JudgementRow],
