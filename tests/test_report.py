@@ -226,3 +226,14 @@ def test_a_full_disk_keeps_the_report_before_whole_and_leaves_nothing_half_writt
         write_html(build_report(vault, demo.assessment_id, draft=True, shared_on=date(2026, 12, 7)), target)
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "report.html"]
     assert target.read_bytes() == before
+
+
+def test_an_assessment_with_nothing_scored_yet_builds_and_says_what_is_missing(vault: Vault, assessment_id: str) -> None:
+    report = build_report(vault, assessment_id, draft=False, shared_on=None)
+    html = render_html(report)
+    cover = dict(report.cover)
+    assert (cover["Team"], cover["Evidence last assessed"], cover["Ratings last updated"]) == ("not recorded", "not recorded", "not yet published")
+    assert html.count("Score: not scored.") == 17
+    assert "there is no overall rating" in html and "No rating has been published yet" in html
+    assert "No passages were tagged as people&#x27;s experience" in html
+    assert [p.number for p in report.paragraphs()] == list(range(1, len(report.paragraphs()) + 1))
