@@ -237,3 +237,14 @@ def test_an_assessment_with_nothing_scored_yet_builds_and_says_what_is_missing(v
     assert "there is no overall rating" in html and "No rating has been published yet" in html
     assert "No passages were tagged as people&#x27;s experience" in html
     assert [p.number for p in report.paragraphs()] == list(range(1, len(report.paragraphs()) + 1))
+
+
+def test_a_hostile_pseudonym_and_passage_are_escaped_never_markup(vault: Vault, assessment_id: str) -> None:
+    statement = default_framework().statements[0]
+    notes = "Said: <script>alert('passage')</script> & left."
+    record = vault.records.create(assessment_id, domain.Interview(title="<b>Interview</b>", pseudonym='<img src=x onerror="alert(1)">',
+                                                                  consent=domain.Consent(True, "verbal", "2026-11-20"), notes=notes)).value  # fmt: skip
+    vault.links.tag(record.id, statement.id, PEOPLE, passage=passage_of(record.content, "notes", 0, len(notes)))
+    html = render_html(build_report(vault, assessment_id, draft=False, shared_on=None))
+    assert "<script" not in html and "<img" not in html and "onerror=&quot;" in html
+    assert "&lt;script&gt;alert(&#x27;passage&#x27;)&lt;/script&gt; &amp; left." in html
