@@ -32,14 +32,18 @@ def _needles(text: str) -> list[bytes]:
 
 
 def _files_under(*folders: Path, since: float) -> list[Path]:
+    # os.walk passes over folders that vanish while it walks: the tests running beside this one (on
+    # every core) make and remove theirs in the same temporary folder.
     files = []
     for folder in folders:
-        for path in folder.rglob("*"):
-            try:
-                if path.is_file() and (folder.name != "tmp" or path.stat().st_mtime >= since):
-                    files.append(path)
-            except OSError:
-                continue
+        for where, _dirs, names in os.walk(folder, onerror=lambda _error: None):
+            for name in names:
+                path = Path(where, name)
+                try:
+                    if path.is_file() and (folder.name != "tmp" or path.stat().st_mtime >= since):
+                        files.append(path)
+                except OSError:
+                    continue
     return files
 
 
