@@ -426,7 +426,16 @@ class RawDevice:
         return self.request("POST", "/push", json={"revisions": [wire(r) for r in revisions]})
 
     def pull(self, cursor: str | None = None, limit: int = 500) -> requests.Response:
-        return self.request("POST", "/pull", json={"cursor": cursor, "limit": limit})
+        """A page of changes, asked again for up to two seconds while the service says what this device
+        would be sent is held behind a transaction open elsewhere on PostgreSQL (autovacuum's, say), as
+        the app's engine does (protocol.F_HELD_BACK)."""
+        features = {protocol.FEATURES_HEADER: protocol.F_HELD_BACK}
+        for _ in range(20):
+            answer = self.request("POST", "/pull", json={"cursor": cursor, "limit": limit}, headers=features)
+            if answer.status_code != 200 or not answer.json().get("held_back"):
+                return answer
+            time.sleep(0.1)
+        return answer
 
 
 def wire(rev: revision.SignedRevision | dict) -> dict:

@@ -23,9 +23,9 @@ from fieldapp.errors import StorageError, UnresolvedConflict, ValidationError
 from fieldapp.framework import default_framework
 from fieldapp.judgements import judgement_id, rating_id
 from fieldapp.links import passage_of
-from fieldapp.reports.build import build_report
-from fieldapp.reports.html import render_html, write_html
-from fieldapp.reports.model import Figure, Quotation, Report
+from fieldapp.report.build import build_report
+from fieldapp.report.html import render_html, write_html
+from fieldapp.report.model import Figure, Quotation, Report
 from fieldapp.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,6 +4,7 @@ its own; imported by the UI tests that drive menus and dialogs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,24 @@ def window(qtbot, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001
     yield w
     w.close()
     settle(qtbot, state)
+
+
+@contextmanager
+def window_on(qtbot, vault: Vault) -> Iterator[tuple[MainWindow, AppState]]:  # noqa: ANN001
+    """The app's window on a laptop's vault (a synced device's, say) at 1366×740, its one assessment
+    listed; closed afterwards, with its sync and task threads stopped."""
+    state = AppState(vault_path=vault.path, vault=vault)
+    window = MainWindow(state)
+    qtbot.addWidget(window)
+    window.resize(1366, 740)
+    window.show()
+    window.load()
+    qtbot.waitUntil(lambda: window.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
+    try:
+        yield window, state
+    finally:
+        window.close()
+        qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+        if state.sync is not None:
+            state.sync.shutdown()
+        state.tasks.shutdown()

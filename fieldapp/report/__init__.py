@@ -1,1 +1,4 @@
-"""The report command, `python -m fieldapp.report` (see __main__); the report itself is fieldapp.reports."""
+"""Assessment reports (issue 14): one frozen report value built in the core from an assessment, its
+judgements, rating and snapshots (`build`, into `model`), presented by each renderer (`html`; PDF by
+the UI layer), and the command `python -m fieldapp.report` (`__main__`). Qt-free: nothing here
+imports PySide6."""

@@ -12,8 +12,8 @@ from datetime import date
 from pathlib import Path
 
 from fieldapp.errors import FieldappError
-from fieldapp.reports.build import build_report
-from fieldapp.reports.html import write_html
+from fieldapp.report.build import build_report
+from fieldapp.report.html import write_html
 from fieldapp.vault import Vault
 
 REFUSED, USAGE_ERROR = 1, 2

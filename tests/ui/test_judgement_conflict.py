@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from sync_fixtures import Device, Service, colleagues
+from window_fixtures import window_on
 
 from fieldapp import domain
 
@@ -34,24 +35,13 @@ def in_conflict(qtbot, inprocess_sqlite_service: Service, make_device) -> Iterat
     _score(mine, assessment_id, 2, "Referrals wait a week.")
     mine.sync()
     assert mine.vault.judgements.get(assessment_id, STATEMENT).conflict
-    state = AppState(vault_path=mine.vault.path, vault=mine.vault)
-    window = MainWindow(state)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    window.show()
-    window.load()
-    qtbot.waitUntil(lambda: window.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
-    window.show_judgements()
-    view = window.judgements
-    qtbot.waitUntil(lambda: view.form.statement_id is not None and state.tasks.pending == 0, timeout=10_000)
-    view.select_statement(STATEMENT)
-    qtbot.waitUntil(lambda: view.form.statement_id == STATEMENT and state.tasks.pending == 0, timeout=10_000)
-    yield window, state, assessment_id
-    window.close()
-    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
-    assert state.sync is not None
-    state.sync.shutdown()
-    state.tasks.shutdown()
+    with window_on(qtbot, mine.vault) as (window, state):
+        window.show_judgements()
+        view = window.judgements
+        qtbot.waitUntil(lambda: view.form.statement_id is not None and state.tasks.pending == 0, timeout=10_000)
+        view.select_statement(STATEMENT)
+        qtbot.waitUntil(lambda: view.form.statement_id == STATEMENT and state.tasks.pending == 0, timeout=10_000)
+        yield window, state, assessment_id
 
 
 def test_a_snapshot_is_refused_in_the_cores_words_while_a_judgement_is_in_conflict(qtbot, in_conflict) -> None:  # noqa: ANN001
@@ -96,28 +86,16 @@ def test_both_versions_are_shown_side_by_side_and_keeping_one_ends_the_conflict(
 
 def test_a_colleagues_score_arrives_by_sync_into_the_open_view_and_the_roll_up(qtbot, sqlite_service: Service, make_device) -> None:  # noqa: ANN001
     assessment_id, mine, theirs, _record = colleagues(sqlite_service, make_device)
-    state = AppState(vault_path=mine.vault.path, vault=mine.vault)
-    window = MainWindow(state)
-    qtbot.addWidget(window)
-    window.show()
-    window.load()
-    qtbot.waitUntil(lambda: window.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
-    window.show_judgements()
-    view = window.judgements
-    qtbot.waitUntil(lambda: view.form.statement_id is not None and state.tasks.pending == 0, timeout=10_000)
-    try:
+    with window_on(qtbot, mine.vault) as (window, state):
+        window.show_judgements()
+        view = window.judgements
+        qtbot.waitUntil(lambda: view.form.statement_id is not None and state.tasks.pending == 0, timeout=10_000)
         _score(theirs, assessment_id, 4, "Outstanding partnership work.")
         theirs.sync()
         window.sync.sync_now()  # the app's own sync thread, by URL
         qtbot.waitUntil(lambda: view.model.line(view.model.row_of(STATEMENT)).state == "Draft", timeout=15_000)
         assert "Provisional: 1 of 17" in view.rollup.scored.text()
         assert view.model.line(view.model.row_of(STATEMENT)).score == "4 · 100%"
-    finally:
-        window.close()
-        qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
-        assert state.sync is not None
-        state.sync.shutdown()
-        state.tasks.shutdown()
 
 
 def test_sync_records_in_conflict_shows_the_judgement_side_by_side_too_and_keeps_one(qtbot, in_conflict) -> None:  # noqa: ANN001

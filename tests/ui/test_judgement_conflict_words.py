@@ -5,12 +5,11 @@ stored values ('agreed', 'cqc-ics-by-statement@1')."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from window_fixtures import window_on
 from sync_fixtures import Service, colleagues
 
 from fieldapp import domain
 
-from ui.main_window import MainWindow
-from ui.state import AppState
 
 STATEMENT = "safeguarding"
 
@@ -24,14 +23,7 @@ def test_a_status_and_a_rules_conflict_are_shown_in_the_apps_words(qtbot, inproc
     mine.vault.judgements.set_rules(assessment_id, "cqc-ics-judgement-only@1")
     mine.sync()
     assert mine.vault.judgements.get(assessment_id, STATEMENT).conflict
-    state = AppState(vault_path=mine.vault.path, vault=mine.vault)
-    window = MainWindow(state)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    window.show()
-    window.load()
-    qtbot.waitUntil(lambda: window.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
-    try:
+    with window_on(qtbot, mine.vault) as (window, _state):
         qtbot.keyClick(window.search_box, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
         dialog = window._conflicts
         assert dialog is not None
@@ -49,9 +41,3 @@ def test_a_status_and_a_rules_conflict_are_shown_in_the_apps_words(qtbot, inproc
         assert any("By quality statement" in side for side in rating)
         assert not any("@1" in side for side in rating)
         dialog.close()
-    finally:
-        window.close()
-        qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
-        assert state.sync is not None
-        state.sync.shutdown()
-        state.tasks.shutdown()

@@ -6,12 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sync_fixtures import Device, Service, colleagues, raw_device
+from window_fixtures import window_on
 
 from fieldapp.judgements import judgement_id, rating_id
 from fieldapp.replication.exchange import PulledDevice, PulledPage
-
-from ui.main_window import MainWindow
-from ui.state import AppState
 
 SAFEGUARDING = "safeguarding"
 
@@ -32,24 +30,12 @@ def test_the_judgement_view_opens_under_rules_from_a_newer_app_and_says_to_updat
     page = PulledPage((newer_rules, scored), (PulledDevice(colleague.device_id, public, "newer laptop"),), (), amara.vault.replication.cursor() or "")
     assert amara.vault.replication.apply_pull(page).value.stored == 2
 
-    state = AppState(vault_path=amara.vault.path, vault=amara.vault)
-    window = MainWindow(state)
-    qtbot.addWidget(window)
-    window.resize(1366, 740)
-    window.show()
-    window.load()
-    qtbot.waitUntil(lambda: window.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
-    window.show_judgements()
-    view = window.judgements
-    qtbot.waitUntil(lambda: "update fieldapp" in view.rollup.overall.text(), timeout=10_000)
-    assert view.model.rowCount() == 3 + 17  # the themes and every statement, listed as ever
-    assert not view.rollup.final_button.isEnabled()
-    view.select_statement(SAFEGUARDING)
-    qtbot.waitUntil(lambda: view.form.statement_id == SAFEGUARDING and state.tasks.pending == 0, timeout=10_000)
-    assert view.form.strengths.toPlainText() == "Same-day referrals."  # the colleague's words read here
-
-    window.close()
-    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
-    assert state.sync is not None
-    state.sync.shutdown()
-    state.tasks.shutdown()
+    with window_on(qtbot, amara.vault) as (window, state):
+        window.show_judgements()
+        view = window.judgements
+        qtbot.waitUntil(lambda: "update fieldapp" in view.rollup.overall.text(), timeout=10_000)
+        assert view.model.rowCount() == 3 + 17  # the themes and every statement, listed as ever
+        assert not view.rollup.final_button.isEnabled()
+        view.select_statement(SAFEGUARDING)
+        qtbot.waitUntil(lambda: view.form.statement_id == SAFEGUARDING and state.tasks.pending == 0, timeout=10_000)
+        assert view.form.strengths.toPlainText() == "Same-day referrals."  # the colleague's words read here

@@ -1,4 +1,4 @@
-"""build_report: the assessment report as one value (fieldapp.reports.model) from an assessment, its
+"""build_report: the assessment report as one value (fieldapp.report.model) from an assessment, its
 judgements, its rating, its snapshots and their history.
 
 It cites and quotes, never copies: quotations are the passages tagged People's experience (never a
@@ -17,7 +17,7 @@ from fieldapp.errors import UnresolvedConflict, ValidationError
 from fieldapp.framework import Framework, framework_by_key
 from fieldapp.judgement_rows import EvidenceItem, HistoryPoint as SnapshotPoint, JudgementRow, RatingRow, StatementEvidence
 from fieldapp.ratings import Result
-from fieldapp.reports.model import Block, Figure, HistoryPoint, Paragraph, Quotation, Report, Section, Table
+from fieldapp.report.model import Block, Figure, HistoryPoint, Paragraph, Quotation, Report, Section, Table
 from fieldapp.rows import AssessmentRow
 from fieldapp.vault import Vault
 

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 
 from fieldapp.errors import StorageError
-from fieldapp.reports.model import Block, Figure, Paragraph, Quotation, Report, Table
+from fieldapp.report.model import Block, Figure, Paragraph, Quotation, Report, Table
 from fieldapp.storage.fsutil import atomic_write
 
 _CSS = """
