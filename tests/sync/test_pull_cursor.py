@@ -217,11 +217,18 @@ def test_a_page_ends_where_the_byte_budget_would_be_passed_and_the_next_starts_t
 
     pages = _walk(reader_raw)
     served = [rev["id"] for revisions, _more in pages for rev in revisions]
-    assert served == expected  # in order, nothing skipped, nothing twice
+    assert sorted(served) == sorted(expected) and len(set(served)) == len(served)  # nothing skipped, nothing twice
+    # In order within each assessment. Across assessments a page may interleave them: a revision held
+    # behind a transaction open elsewhere (autovacuum's, say) while one page was made comes in the
+    # next, after the other assessment's revisions that page already carried.
+    of = {r.id: assessment_id for assessment_id, revs in pushed.items() for r in revs}
+    for assessment_id, revs in pushed.items():
+        assert [i for i in served if of[i] == assessment_id] == [r.id for r in revs]
+    interleaved = served != expected  # then a page's successor may open with the held revision, not the one that did not fit
     for (revisions, more), following in zip(pages, [*pages[1:], None]):
         total = sum(body_size[rev["id"]] for rev in revisions)
         assert total <= budget or len(revisions) == 1  # a revision over budget travels alone
-        if more and following and following[0]:
+        if more and following and following[0] and not interleaved:
             # and a page ends only where the next revision would have passed the budget
             assert total + body_size[following[0][0]["id"]] > budget
     assert len(pages) > 5
