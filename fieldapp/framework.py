@@ -133,7 +133,7 @@ def load_framework_file(path: str | Path) -> Framework:
     """Read and check one framework file; every problem is a FrameworkError naming the file."""
     path = Path(path)
     try:
-        return parse_framework(json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_repeats))
+        return parse_framework(json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=no_repeated_keys))
     except FileNotFoundError:
         raise FrameworkError(f"The framework file {path} is missing.") from None
     except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON, or a key given twice
@@ -142,7 +142,8 @@ def load_framework_file(path: str | Path) -> Framework:
         raise FrameworkError(f"The framework file {path} is not usable: {exc}") from None
 
 
-def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object_pairs_hook for our data files: a key given twice is refused, not the last kept."""
     keys = [k for k, _ in pairs]
     if repeated := sorted({k for k in keys if keys.count(k) > 1}):
         raise ValueError(f"{', '.join(map(repr, repeated))} given twice in one object")

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from fieldapp.errors import FrameworkError, NotFound, RatingsError
-from fieldapp.framework import RESOURCES_DIR, Band
+from fieldapp.framework import RESOURCES_DIR, Band, no_repeated_keys
 
 RULES_DIR = RESOURCES_DIR / "framework" / "rules"
 FORMATS = frozenset({1})
@@ -118,7 +118,7 @@ def load_rules_file(path: str | Path) -> Rules:
     """Read and check one rules file; every problem is a FrameworkError naming the file."""
     path = Path(path)
     try:
-        rules = parse_rules(json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_repeats))
+        rules = parse_rules(json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=no_repeated_keys))
     except FileNotFoundError:
         raise FrameworkError(f"The scoring rules file {path} is missing.") from None
     except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON, or a key given twice
@@ -128,13 +128,6 @@ def load_rules_file(path: str | Path) -> Rules:
     if path.stem != rules.key:
         raise FrameworkError(f"The scoring rules file {path} holds {rules.key}; it must be named {rules.key}.json.")
     return rules
-
-
-def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    if repeated := sorted({k for k in keys if keys.count(k) > 1}):
-        raise ValueError(f"{', '.join(map(repr, repeated))} given twice in one object")
-    return dict(pairs)
 
 
 def parse_rules(data: Any) -> Rules:
