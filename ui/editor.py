@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QSizePolicy,
     QSpinBox,
     QTextEdit,
     QVBoxLayout,
@@ -40,6 +39,7 @@ from fieldapp.links import passage_of
 from fieldapp.pseudonyms import real_name_warning
 from fieldapp.rows import EditSaved, Passage, RecordRow
 
+from ui.message_lines import message_line
 from ui.attachments_panel import AttachmentsPanel
 from ui.dates import read_when, when_text
 from ui.history_panel import HistoryPanel
@@ -93,7 +93,7 @@ class RecordEditor(QWidget):
         self._layout.addWidget(self._heading)
         self._form_host = QWidget()
         self._layout.addWidget(self._form_host)
-        self.status = _wrapping_label("Save status")
+        self.status = message_line("Save status")
         self._layout.addWidget(self.status)
         self.tag_panel = TagPanel(state, self.selected_passage)
         self.tag_panel.tagged.connect(self._on_tagged)
@@ -259,7 +259,7 @@ class RecordEditor(QWidget):
 
     def _note_row(self, form: QFormLayout, name: str, label: str) -> None:
         """A line under a field that says, in words, what needs attention there (hidden until then)."""
-        note = _wrapping_label(f"{label}: needs attention")
+        note = message_line(f"{label}: needs attention")
         note.setStyleSheet(f"color: {colors().flag};")
         note.hide()
         form.addRow(note)
@@ -632,16 +632,6 @@ class _StartWhenIdle(QObject):
             if watched.cursorPosition() == 0 and not watched.hasSelectedText():
                 watched.end(False)
         return False
-
-
-def _wrapping_label(accessible_name: str) -> QLabel:
-    """A message line that wraps rather than widening the editor pane, however long it is."""
-    label = QLabel("")
-    label.setAccessibleName(accessible_name)
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
 
 
 def _form_value(content: Any, as_typed: Mapping[str, str], name: str) -> Any:

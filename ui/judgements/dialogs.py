@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
-    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTextBrowser,
@@ -29,19 +28,11 @@ from PySide6.QtWidgets import (
 
 from fieldapp import ratings
 
+from ui.message_lines import message_line
 from ui.dates import when_text
 
 REASON_NEEDED = "Write the reason for a final rating that differs from the computed one: it is kept with the rating and shown in the report."
 KIND_WORDS = {"published": "Published", "review": "Review, unchanged"}
-
-
-def _message_line(accessible_name: str) -> QLabel:
-    label = QLabel("")
-    label.setAccessibleName(accessible_name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    return label
 
 
 class FinalRatingDialog(QDialog):
@@ -75,11 +66,11 @@ class FinalRatingDialog(QDialog):
         reason_label.setBuddy(self.reason)
         layout.addWidget(reason_label)
         layout.addWidget(self.reason)
-        notice = _message_line("About the scoring rules")
+        notice = message_line("About the scoring rules", selectable=False)
         notice.setText(rating_row.rules.notice)
         notice.setStyleSheet("color: palette(placeholder-text)")
         layout.addWidget(notice)
-        self.message = _message_line("Why the final rating was not set")
+        self.message = message_line("Why the final rating was not set", selectable=False)
         layout.addWidget(self.message)
         buttons = self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.on_buttons_accepted)
@@ -133,7 +124,7 @@ class SnapshotDialog(QDialog):
         label.setBuddy(self.note)
         layout.addWidget(label)
         layout.addWidget(self.note)
-        self.message = _message_line("Why it was not saved")
+        self.message = message_line("Why it was not saved", selectable=False)
         layout.addWidget(self.message)
         buttons = self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -162,9 +153,9 @@ class RatingHistoryDialog(QDialog):
         self.setWindowTitle("Rating history")
         self.resize(900, 500)
         layout = QVBoxLayout(self)
-        self.summary = _message_line("Rating history summary")
+        self.summary = message_line("Rating history summary", selectable=False)
         layout.addWidget(self.summary)
-        self.notice = _message_line("About the scoring rules")
+        self.notice = message_line("About the scoring rules", selectable=False)
         self.notice.setText(notice)
         self.notice.setStyleSheet("color: palette(placeholder-text)")
         layout.addWidget(self.notice)

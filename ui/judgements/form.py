@@ -30,6 +30,7 @@ from fieldapp import ratings
 from fieldapp.domain import EvidenceRef, JudgementContent, ScoreEntry
 from fieldapp.errors import FieldappError, UnreadableDate
 
+from ui.message_lines import message_line
 from ui.dates import day_first, read_when, when_text
 from ui.theme import colors
 from ui.wheel_safe import WheelSafeComboBox
@@ -157,10 +158,10 @@ class JudgementForm(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.heading.setFont(font)
         layout.addWidget(self.heading)
-        self.description = _wrapping("Statement description")
+        self.description = message_line("Statement description")
         layout.addWidget(self.description)
         conflict = QHBoxLayout()
-        self.conflict = _wrapping("Conflict")
+        self.conflict = message_line("Conflict")
         self.conflict_button = QPushButton("See &both versions…")
         self.conflict_button.setAccessibleName("See both versions of the judgement side by side")
         self.conflict_button.clicked.connect(self.conflict_requested)
@@ -173,7 +174,7 @@ class JudgementForm(QWidget):
         self.scores = QGridLayout(self.scores_box)
         self.scores.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.scores_box)
-        self.result = _wrapping("Statement score")
+        self.result = message_line("Statement score")
         layout.addWidget(self.result)
         self.strengths = self._text("Stren&gths", "Strengths: what the evidence shows is working")
         self.improvements = self._text("Areas requiring &improvement", "Areas requiring improvement")
@@ -197,9 +198,9 @@ class JudgementForm(QWidget):
         status.addWidget(status_label)
         status.addWidget(self.status, 1)
         layout.addLayout(status)
-        self.who = _wrapping("Who scored and agreed")
+        self.who = message_line("Who scored and agreed")
         layout.addWidget(self.who)
-        self.save_status = _wrapping("Save status")
+        self.save_status = message_line("Save status")
         layout.addWidget(self.save_status)
         self.setEnabled(False)
 
@@ -491,10 +492,3 @@ def _short(text: str, limit: int = 90) -> str:
     return one_line if len(one_line) <= limit else one_line[:limit].rstrip() + "…"
 
 
-def _wrapping(accessible_name: str) -> QLabel:
-    label = QLabel("")
-    label.setAccessibleName(accessible_name)
-    label.setWordWrap(True)
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label

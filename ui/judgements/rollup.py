@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from fieldapp import ratings
 from fieldapp.item_kinds import ROUNDINGS
 
+from ui.message_lines import message_line
 from ui.wheel_safe import WheelSafeComboBox
 
 
@@ -83,12 +84,7 @@ class RollupPanel(QWidget):
         self.i_lead = True  # this laptop's inspector may set the final rating (the lead, or none known)
 
     def _label(self, accessible_name: str) -> QLabel:
-        label = QLabel("")
-        label.setAccessibleName(accessible_name)
-        label.setWordWrap(True)
-        label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label = message_line(accessible_name)
         self._layout.addWidget(label)
         return label
 

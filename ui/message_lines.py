@@ -1,0 +1,19 @@
+"""A message line: a label for words the app says (a save status, a note beside a field, a roll-up
+line) that wraps rather than widening its pane however long it grows, and shows its text as typed,
+never as markup (messages quote what people typed)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy
+
+
+def message_line(accessible_name: str, *, selectable: bool = True) -> QLabel:
+    label = QLabel("")
+    label.setAccessibleName(accessible_name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
