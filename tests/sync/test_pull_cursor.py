@@ -10,6 +10,7 @@ A page also ends at a budget of body bytes; the next page starts exactly where i
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 import random
 import threading
 import time
@@ -250,39 +251,41 @@ def _open_transaction_elsewhere(service: Service) -> sa.Connection:
     return connection
 
 
-def test_a_sync_waits_a_moment_for_a_colleagues_revision_held_behind_another_open_transaction(service: Service, make_device) -> None:  # noqa: ANN001
+@pytest.fixture
+def held_behind(service: Service, make_device) -> Iterator[tuple[str, Device, Device, sa.Connection]]:  # noqa: ANN001
+    """Two colleagues, synced, and a transaction open elsewhere on PostgreSQL holding the horizon back."""
     if service.engine.dialect.name != "postgresql":
         pytest.skip("on SQLite one writer at a time: a committed revision is never held back")
     assessment_id, first, second, _ = colleagues(service, make_device)
     blocker = _open_transaction_elsewhere(service)
     try:
-        record_id = first.vault.records.create(assessment_id, sample_contents()[0]).value.id
-        assert first.sync().pushed == 1
-        api = _api(second)
-        answer = api.pull(second.vault.replication.cursor(), 50)
-        assert (answer.revisions, answer.more, answer.held_back) == ([], False, True)
-        releasing = threading.Timer(0.6, blocker.rollback)  # ends while the sync waits
-        releasing.start()
-        started = time.monotonic()
-        assert second.sync().pulled == 1
-        releasing.join()
-        assert second.vault.records.get(record_id).content == sample_contents()[0]
-        assert time.monotonic() - started >= 0.5  # it waited; it did not find it by chance before the release
+        yield assessment_id, first, second, blocker
     finally:
         blocker.close()
 
 
-def test_a_sync_held_back_for_long_ends_and_the_next_one_brings_the_revision(service: Service, make_device) -> None:  # noqa: ANN001
-    if service.engine.dialect.name != "postgresql":
-        pytest.skip("on SQLite one writer at a time: a committed revision is never held back")
-    assessment_id, first, second, _ = colleagues(service, make_device)
-    blocker = _open_transaction_elsewhere(service)
-    try:
-        record_id = first.vault.records.create(assessment_id, sample_contents()[0]).value.id
-        first.sync()
-        assert second.sync().pulled == 0  # it gave up waiting; nothing was skipped
-    finally:
-        blocker.close()
+def test_a_sync_waits_a_moment_for_a_colleagues_revision_held_behind_another_open_transaction(held_behind) -> None:  # noqa: ANN001
+    assessment_id, first, second, blocker = held_behind
+    record_id = first.vault.records.create(assessment_id, sample_contents()[0]).value.id
+    assert first.sync().pushed == 1
+    api = _api(second)
+    answer = api.pull(second.vault.replication.cursor(), 50)
+    assert (answer.revisions, answer.more, answer.held_back) == ([], False, True)
+    releasing = threading.Timer(0.6, blocker.rollback)  # ends while the sync waits
+    releasing.start()
+    started = time.monotonic()
+    assert second.sync().pulled == 1
+    releasing.join()
+    assert second.vault.records.get(record_id).content == sample_contents()[0]
+    assert time.monotonic() - started >= 0.5  # it waited; it did not find it by chance before the release
+
+
+def test_a_sync_held_back_for_long_ends_and_the_next_one_brings_the_revision(held_behind) -> None:  # noqa: ANN001
+    assessment_id, first, second, blocker = held_behind
+    record_id = first.vault.records.create(assessment_id, sample_contents()[0]).value.id
+    first.sync()
+    assert second.sync().pulled == 0  # it gave up waiting; nothing was skipped
+    blocker.close()
     assert second.sync().pulled == 1
     assert second.vault.records.get(record_id).content == sample_contents()[0]
 
