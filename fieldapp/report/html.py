@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fieldapp.errors import StorageError
 from fieldapp.report.model import Block, Figure, Paragraph, Quotation, Report, Table
+from fieldapp.report.seal import HTML_ID, seal_text
 from fieldapp.storage.fsutil import atomic_write
 
 _CSS = """
@@ -44,6 +45,8 @@ def render_html(report: Report) -> str:
         out += [_block(block) for block in section.blocks]
     if report.draft:
         out.append(f'<p class="draft-line every-page">{e(report.draft_line)}</p>')
+    if report.seal is not None:  # a published report's proof, read back by `python -m fieldapp.report verify`
+        out.append(f'<script type="application/json" id="{HTML_ID}">{seal_text(report.seal)}</script>')
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

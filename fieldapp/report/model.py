@@ -52,12 +52,35 @@ class Section:
 
 
 @dataclass(frozen=True)
+class CitedRevision:
+    """One signed evidence revision a published report stands on."""
+
+    revision_id: str
+    record_id: str
+    device_id: str
+    signature: str  # the revision's Ed25519 signature, as the vault stores it
+
+
+@dataclass(frozen=True)
+class Seal:
+    """A published report's proof, carried inside every file made of it (fieldapp.report.seal reads it
+    back): the signed item it was frozen as, the revisions it cites, and the digest of both."""
+
+    report_id: str  # the published-report item
+    revision_id: str  # its signed revision
+    published_on: str  # ISO date
+    digest: str  # sha256 hex of the frozen report and its manifest (fieldapp.report.seal says how)
+    manifest: tuple[CitedRevision, ...]
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     cover: tuple[tuple[str, str], ...]  # (label, value) in the order shown
     sections: tuple[Section, ...]
     draft: bool = False
     draft_line: str = ""  # on every page of a draft; "" when published
+    seal: Seal | None = None  # a published report's proof; None for a draft or a working copy
 
     def paragraphs(self) -> tuple[Paragraph, ...]:
         return tuple(b for s in self.sections for b in s.blocks if isinstance(b, Paragraph))
