@@ -5,17 +5,16 @@ notes, attachments, pseudonyms of records not cited, names in other fields) reac
 
 from __future__ import annotations
 
-import io
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from report_fixtures import CANARIES, PEOPLE, STAFF, Demo, demo  # noqa: F401
 from vault_fixtures import PASSPHRASE
 
 from fieldapp import domain
@@ -29,62 +28,6 @@ from fieldapp.report.model import Figure, Quotation, Report
 from fieldapp.vault import Vault
 
 ROOT = Path(__file__).resolve().parents[1]
-PEOPLE, STAFF = "peoples-experience", "staff-leaders-feedback"
-CANARIES = ("CANARY-NOTE", "CANARY-ATTNAME", "CANARY-ATTBYTES", "CANARY-PSEUDO", "CANARY-TITLE", "Margaret Canarywell", "CANARY-FACILITATOR")
-
-
-@dataclass(frozen=True)
-class Demo:
-    assessment_id: str
-    scores: dict[str, int]  # statement id -> its score
-    quotes: tuple[str, ...]
-    key_titles: tuple[str, ...]
-
-
-def _interview(vault: Vault, aid: str, n: int, statement_id: str) -> tuple[str, str, str]:
-    quote = f"The team listened to me and sorted my care, number {n}."
-    notes = f"Opening remarks CANARY-NOTE {n}. {quote} Later aside CANARY-NOTE again."
-    content = domain.Interview(title=f"Interview {n}", role="carer" if n % 2 else "person_using_services", pseudonym=f"Person P{n}",
-                               consent=domain.Consent(True, "verbal", "2026-11-20"), held_at="2026-11-20T10:00", notes=notes)  # fmt: skip
-    record = vault.records.create(aid, content).value
-    start = notes.index(quote)
-    link = vault.links.tag(record.id, statement_id, PEOPLE, passage=passage_of(record.content, "notes", start, start + len(quote))).value
-    return record.id, link.id, quote
-
-
-@pytest.fixture
-def demo(vault: Vault) -> Demo:
-    aid = vault.assessments.create("Northshire & <Coast> ICS", period_start="2026-11-01", period_end="2026-11-30",
-                                   team=("Amara Okafor", "Ben Hughes")).value.id  # fmt: skip
-    framework = default_framework()
-    scores, quotes, titles = {}, [], []
-    for i, statement in enumerate(framework.statements):
-        record_id, link_id, quote = _interview(vault, aid, i, statement.id)
-        quotes.append(quote)
-        titles.append(f"Interview {i}")
-        staff = vault.records.create(aid, domain.FocusGroup(title=f"Staff group {i}", held_at="2026-11-21T09:00", role="staff", participants=6,
-                                                            facilitator="CANARY-FACILITATOR", notes=f"Untagged staff notes CANARY-NOTE {i}")).value  # fmt: skip
-        vault.links.tag(staff.id, statement.id, STAFF)  # tagged as a whole, not key evidence: its notes are not quoted
-        score = 1 + i % 4
-        scores[statement.id] = score
-        content = domain.JudgementContent(
-            statement.id, {PEOPLE: domain.ScoreEntry(score, "updated", f"2026-11-{10 + i:02d}"), STAFF: domain.ScoreEntry(score)},
-            strengths=f"Strength of {statement.name}\nShared records <work>", improvements=f"Improve {statement.name}",
-            key_evidence=(domain.EvidenceRef(record_id, link_id),),
-        )  # fmt: skip
-        vault.judgements.save(aid, statement.id, content)
-    uncited = vault.records.create(aid, domain.Interview(title="CANARY-TITLE", role="carer", pseudonym="CANARY-PSEUDO",
-                                                         consent=domain.Consent(True, "verbal", "2026-11-20"), notes="CANARY-NOTE")).value  # fmt: skip
-    vault.attachments.add(uncited.id, io.BytesIO(b"CANARY-ATTBYTES " * 10), name="CANARY-ATTNAME.txt")
-    cited = vault.records.list(aid)[0].id
-    vault.attachments.add(cited, io.BytesIO(b"CANARY-ATTBYTES"), name="CANARY-ATTNAME-cited.txt")
-    vault.records.create(aid, domain.Observation(title="ICB board", meeting_type="icb", held_at="2026-11-20T10:00",
-                                                 attendees=(domain.Attendee("Mrs Margaret Canarywell", "Northshire ICB"),), notes="CANARY-NOTE"))  # fmt: skip
-    vault.judgements.snapshot(aid, note="First publication")
-    vault.judgements.snapshot(aid, kind="review", note="Reviewed, unchanged")
-    return Demo(aid, scores, tuple(quotes), tuple(titles))
-
-
 def _statement_scores_in(html: str, name: str) -> str:
     start = html.index(f"<h3>{escape(name)}</h3>")
     return html[start: html.index("<h", start + 4)]
