@@ -1,7 +1,7 @@
 """Build an assessment report from a command, for automation and our checks:
-`python -m fieldapp.report build VAULT_FOLDER ASSESSMENT_ID --format html --out FILE [--draft [--shared-on DATE]]`.
+`python -m fieldapp.report build VAULT_FOLDER ASSESSMENT_ID --format pdf|docx|html --out FILE [--draft [--shared-on DATE]]`.
 The passphrase is read from stdin. Reports are plaintext: it says where it wrote one. Exit 0 written,
-1 refused (a conflict, a wrong passphrase, a full disk), 2 a usage error or a format not made yet."""
+1 refused (a conflict, a wrong passphrase, a full disk), 2 a usage error."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from pathlib import Path
 
 from fieldapp.errors import FieldappError
 from fieldapp.report.build import build_report
-from fieldapp.report.html import write_html
+from fieldapp.report.formats import FORMATS, writer_for
 from fieldapp.vault import Vault
 
 REFUSED, USAGE_ERROR = 1, 2
-FORMATS = ("html", "pdf", "docx")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,7 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", help="build an assessment's report", description="Build an assessment's report.")
     build.add_argument("vault", metavar="VAULT_FOLDER", type=Path)
     build.add_argument("assessment", metavar="ASSESSMENT_ID")
-    build.add_argument("--format", choices=FORMATS, default="html")
+    build.add_argument("--format", choices=tuple(FORMATS), default="html")
     build.add_argument("--out", metavar="FILE", type=Path, required=True)
     build.add_argument("--draft", action="store_true", help="a draft for the factual accuracy check")
     build.add_argument("--shared-on", metavar="YYYY-MM-DD", type=date.fromisoformat, help="the day the draft is shared (default: today)")
@@ -35,9 +34,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.format != "html":
-        print(f"{args.format}: not yet: html only (use --format html).", file=sys.stderr)
-        return USAGE_ERROR
     passphrase = sys.stdin.readline().rstrip("\r\n")
     try:
         vault = Vault.open(args.vault, passphrase=passphrase)
@@ -45,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report = build_report(vault, args.assessment, draft=args.draft, shared_on=(args.shared_on or date.today()) if args.draft else None)
         finally:
             vault.lock()
-        written = write_html(report, args.out)
+        written = writer_for(args.format)(report, args.out)
     except FieldappError as exc:
         print(f"Not written: {exc}", file=sys.stderr)
         return REFUSED
