@@ -1,4 +1,5 @@
-"""Run a benchmark by name: `python -m bench vault --records 10000`, `python -m bench ui`, `python -m bench sync`."""
+"""Run a benchmark by name: `python -m bench vault --records 10000`, `python -m bench ui`, `python -m bench sync`,
+`python -m bench report`."""
 
 from __future__ import annotations
 
@@ -22,8 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--attachment-mb", type=int, default=300)
     sync.add_argument("--devices", type=int, default=20)
     sync.add_argument("--dir", default=None, help="where to put the service and vaults (default: a temporary folder)")
+    report = sub.add_parser("report", help="an assessment's report: build, then PDF, Word and HTML (pdf_s, docx_s, html_s)")
+    report.add_argument("--records", type=int, default=60)
+    report.add_argument("--runs", type=int, default=3)
+    report.add_argument("--dir", default=None, help="where to build the vault (default: a temporary folder)")
     args = parser.parse_args(argv)
-    if args.name == "vault":
+    if args.name == "report":
+        from bench import report_bench
+
+        result = report_bench.run(records=args.records, runs=args.runs, where=args.dir)
+    elif args.name == "vault":
         from bench import vault_bench
 
         result = vault_bench.run(records=args.records, attachment_mb=args.attachment_mb, where=args.dir)
