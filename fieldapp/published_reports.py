@@ -236,7 +236,8 @@ class _Checker:
         manifest = self.seal.manifest
         wrong = [why for cited in manifest if (why := self._cited(cited))]
         if wrong:
-            return Check(False, f"{len(wrong)} of the {len(manifest)} cited revisions do not hold: {_some(wrong)}.")
+            verb = "does" if len(wrong) == 1 else "do"
+            return Check(False, f"{len(wrong)} of the {len(manifest)} cited revisions {verb} not hold: {_some(wrong)}.")
         return Check(True, f"All {len(manifest)} cited revisions are in this vault, unchanged, each signed by the device and with the "
                            "signature the manifest names.")  # fmt: skip
 

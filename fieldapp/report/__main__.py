@@ -75,13 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _report(vault: Vault, args: argparse.Namespace) -> Report:
     if args.published is None:
         return build_report(vault, args.assessment, draft=args.draft, shared_on=(args.shared_on or date.today()) if args.draft else None)
-    item_id = args.published
-    if not item_id:
-        published = vault.published.list(args.assessment)
-        if not published:
-            raise NotFound(f"The assessment {args.assessment} has no published report yet; publish it first.")
-        item_id = published[-1].id
-    return vault.published.report(item_id)
+    published = vault.published.list(args.assessment)
+    if not published:
+        raise NotFound(f"The assessment {args.assessment} has no published report yet; publish it first.")
+    if args.published and args.published not in {p.id for p in published}:
+        raise NotFound(f"There is no published report {args.published} of the assessment {args.assessment} in this vault.")
+    return vault.published.report(args.published or published[-1].id)
 
 
 def _publish(args: argparse.Namespace, passphrase: str) -> int:
