@@ -119,6 +119,26 @@ def test_the_report_json_round_trips_exactly_sealed_draft_and_working_copy(vault
         report_from_json({**report_to_json(draft), "sections": [{"heading": "H", "level": 1, "blocks": [{"type": "script"}]}]})
 
 
+def test_published_content_no_honest_app_makes_is_refused_in_words(vault: Vault, demo: Demo) -> None:
+    made = vault.published.publish(demo.assessment_id, ON).value
+    with vault.transaction("reading the published revision") as session:
+        body = session.execute(text("SELECT body FROM revisions WHERE id = :id"), {"id": made.revision_id}).scalar_one()
+    good = revision.parse_body(body)["content"]
+    assert domain.item_to_dict(domain.item_from_dict(item_kinds.PUBLISHED, good)) == good
+    draft = report_to_json(build_report(vault, demo.assessment_id, draft=True, shared_on=ON))
+    bad = {
+        "a draft": ({**good, "report": draft}, "neither a draft nor sealed"),
+        "a report that is not one": ({**good, "report": {"title": "x"}}, "The published report cannot be read"),
+        "a digest that is not SHA-256": ({**good, "digest": "abc"}, "SHA-256 in hexadecimal"),
+        "a manifest entry with more": ({**good, "manifest": [{**good["manifest"][0], "note": "x"}]}, "not in the form it takes"),
+        "no date": ({**good, "published_on": "soon"}, "is not a date"),
+        "a field missing": ({k: v for k, v in good.items() if k != "digest"}, "a field it needs is missing"),
+    }
+    for _what, (content, words) in bad.items():
+        with pytest.raises(ValidationError, match=words):
+            domain.item_from_dict(item_kinds.PUBLISHED, content)
+
+
 def test_the_digest_covers_the_report_its_manifest_its_date_and_its_assessment(vault: Vault, demo: Demo) -> None:
     report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
     manifest = (CitedRevision("a" * 64, "record", "device", "c2lnbmF0dXJl"),)
