@@ -184,6 +184,8 @@ def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
     elif isinstance(content, domain.RatingContent):
         final = f"{content.final_score} ({_RATING_WORDS[content.final_score]})" if content.final_score else "as computed"
         texts = {"rules": _rules_words(content.rules), "final_score": final, "reason": content.reason, "rounding": ROUNDINGS[content.rounding]}
+    elif isinstance(content, domain.PublishedContent):  # immutable, so never in a conflict; said plainly all the same
+        texts = {"content": f"Report published on {readable.when_words(content.published_on)}"}
     else:
         texts = {"content": f"{content.kind} snapshot of {readable.when_words(content.taken_on)}"}
     return {name: (_ITEM_LABELS.get(name, "Content"), text) for name, text in texts.items()}

@@ -22,6 +22,7 @@ from fieldapp.item_kinds import (  # noqa: F401 - the item kinds' content, named
     EvidenceRef,
     ItemContent,
     JudgementContent,
+    PublishedContent,
     RatingContent,
     ScoreEntry,
     SnapshotContent,

@@ -1,5 +1,5 @@
 """The assessment-level item kinds (a judgement per quality statement, an assessment's rating, a
-rating snapshot): their content as frozen dataclasses, to and from the plain dicts stored in drafts
+rating snapshot, a published report): their content as frozen dataclasses, to and from the plain dicts stored in drafts
 and revisions, checked strictly so nothing malformed reaches a signature (see docs/items.md).
 
 The checks here need no framework: whether a statement or category belongs to the assessment's
@@ -16,10 +16,16 @@ from typing import Any, Union
 
 from fieldapp.errors import ValidationError
 from fieldapp.ids import derived_uuid
+from fieldapp.report.frozen import report_from_json
+from fieldapp.report.model import CitedRevision
+from fieldapp.report.seal import manifest_from_json, manifest_to_json
 
 JUDGEMENT, RATING, SNAPSHOT = "judgement", "rating", "rating_snapshot"
-ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT)
-ITEM_LABELS = {JUDGEMENT: "Judgement", RATING: "Rating", SNAPSHOT: "Rating snapshot"}
+PUBLISHED = "published_report"  # issue 14: a published report, frozen (see the block at the end)
+ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT, PUBLISHED)
+ITEM_LABELS = {JUDGEMENT: "Judgement", RATING: "Rating", SNAPSHOT: "Rating snapshot", PUBLISHED: "Published report"}
+# Kinds made once and never revised: one revision, no parents; a second is refused by the vault and the service.
+IMMUTABLE_KINDS = frozenset({SNAPSHOT, PUBLISHED})
 STATEMENT_KEY = "statement"  # the one score of a statement scored as a whole (by_statement rules)
 BASES = {"updated": "Updated", "existing": "Existing (carried over)"}
 STATUSES = {"draft": "Draft", "agreed": "Agreed"}
@@ -99,8 +105,19 @@ class SnapshotContent:
     total: int = 0
 
 
-ItemContent = Union[JudgementContent, RatingContent, SnapshotContent]
-_CLASSES: dict[str, type] = {JUDGEMENT: JudgementContent, RATING: RatingContent, SNAPSHOT: SnapshotContent}
+@dataclass(frozen=True)
+class PublishedContent:
+    """A published report, frozen: the report as it was published, the revisions it cites, and their
+    digest (fieldapp.report.frozen.published_digest says exactly what that covers). Immutable once made."""
+
+    published_on: str  # ISO date
+    report: dict[str, Any]  # fieldapp.report.frozen.report_to_json of the report, without a seal
+    manifest: tuple[CitedRevision, ...]  # every revision the report stands on, as the vault stores it
+    digest: str  # sha256 hex
+
+
+ItemContent = Union[JudgementContent, RatingContent, SnapshotContent, PublishedContent]
+_CLASSES: dict[str, type] = {JUDGEMENT: JudgementContent, RATING: RatingContent, SNAPSHOT: SnapshotContent, PUBLISHED: PublishedContent}
 
 
 def kind_of(content: ItemContent) -> str:
@@ -122,6 +139,8 @@ def item_to_dict(content: ItemContent) -> dict[str, Any]:
         }
     if isinstance(content, RatingContent):
         return {"rules": content.rules, "final_score": content.final_score, "reason": content.reason, "rounding": content.rounding}
+    if isinstance(content, PublishedContent):
+        return _published_to_dict(content)
     return {
         "kind": content.kind, "taken_on": content.taken_on, "note": content.note, "rules": content.rules,
         "scores": {s: dict(c) for s, c in content.scores.items()},
@@ -165,6 +184,8 @@ def _build(kind: str, data: dict[str, Any]) -> ItemContent:
         return JudgementContent(**{**data, "scores": entries, "key_evidence": built})
     if kind == RATING:
         return RatingContent(**data)
+    if kind == PUBLISHED:
+        return _published_from_dict(data)
     return SnapshotContent(**data)
 
 
@@ -192,8 +213,10 @@ def validate_item(content: ItemContent) -> None:
             raise ValidationError(f"The rounding {content.rounding!r} is not known: it is half_up, half_down, or left to the rules.", field="rounding")
     elif isinstance(content, SnapshotContent):
         _validate_snapshot(content)
+    elif isinstance(content, PublishedContent):
+        _validate_published(content)
     else:
-        raise ValidationError("This is not the content of a judgement, rating or rating snapshot.")
+        raise ValidationError("This is not the content of a judgement, rating, rating snapshot or published report.")
 
 
 def _validate_judgement(content: JudgementContent) -> None:
@@ -357,4 +380,42 @@ def item_title(content: ItemContent, statement_name: str = "") -> str:
         return f"Judgement: {statement_name or content.statement_id}"
     if isinstance(content, RatingContent):
         return "Rating of the assessment"
+    if isinstance(content, PublishedContent):
+        return f"Published report, {content.published_on}"
     return f"{SNAPSHOT_KINDS.get(content.kind, 'Rating snapshot')}, {content.taken_on}"
+
+
+# -- published reports (issue 14) -----------------------------------------------------------------------
+MAX_MANIFEST = 100_000  # cited revisions of one report: an assessment cites hundreds
+MAX_SIGNATURE = 200  # an Ed25519 signature in base64 is 88 characters (an auto-merge's is empty)
+
+
+def _published_to_dict(content: PublishedContent) -> dict[str, Any]:
+    return {"published_on": content.published_on, "report": content.report, "manifest": manifest_to_json(content.manifest), "digest": content.digest}
+
+
+def _published_from_dict(data: dict[str, Any]) -> PublishedContent:
+    if set(data) != _fields_of(PUBLISHED):
+        raise ValidationError("Published report cannot be read: a field it needs is missing.")
+    return PublishedContent(published_on=data["published_on"], report=data["report"], manifest=manifest_from_json(data["manifest"]), digest=data["digest"])
+
+
+def _validate_published(content: PublishedContent) -> None:
+    """A date, a report that reads back as one (published, so neither a draft nor sealed inside), a
+    bounded manifest of ids and signatures, and a digest in SHA-256's spelling."""
+    _iso_date(content.published_on, "The date of publication")
+    if not isinstance(content.report, dict):
+        raise ValidationError("The published report cannot be read: it is not in the form it takes.")
+    report = report_from_json(content.report)
+    if report.draft or report.seal is not None:
+        raise ValidationError("A published report is neither a draft nor sealed inside its own content.")
+    if not isinstance(content.manifest, tuple):
+        raise ValidationError("A published report's manifest must be a list.")
+    _at_most(content.manifest, MAX_MANIFEST, "cited revisions")
+    for cited in content.manifest:
+        for value, what in ((cited.revision_id, "A cited revision's id"), (cited.record_id, "A cited record's id"), (cited.device_id, "A cited revision's device")):
+            _text(value, what, required=True, limit=MAX_ID)
+        _text(cited.signature, "A cited revision's signature", limit=MAX_SIGNATURE)
+    digest = content.digest
+    if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValidationError("A published report's digest must be a SHA-256 in hexadecimal (64 characters).")

@@ -244,6 +244,20 @@ class Judgements:
         return history_points(framework, snapshots)
 
 
+# -- for the areas of other assessment-level items (fieldapp.published_reports) ----------------------------
+
+
+def require_lead(session: Session, assessment_id: str, does: str, instead: str) -> None:
+    """Refuse in words (naming the lead) unless this laptop's inspector leads the assessment, or no lead is known."""
+    _Setting.of(session, assessment_id).require_lead(does, instead)
+
+
+def new_item(session: Session, context: VaultContext, item_id: str, kind: str, assessment_id: str, framework_key: str,
+             content: domain.ItemContent) -> Record:  # fmt: skip
+    """A new item with its first draft (its revision is cut by the caller, or at the next sync)."""
+    return _new_item(session, context, item_id, kind, assessment_id, framework_key, content)
+
+
 # -- what one assessment's judgements are read against ------------------------------------------------
 
 

@@ -326,7 +326,7 @@ def describe(rec: Record, content: domain.Content | domain.ItemContent, as_typed
     rec.flags = " ".join(record_flags(content, as_typed or {}))
 
 
-_ITEM_TYPES = (domain.JudgementContent, domain.RatingContent, domain.SnapshotContent)
+_ITEM_TYPES = (domain.JudgementContent, domain.RatingContent, domain.SnapshotContent, domain.PublishedContent)
 
 
 def item_content_of(session: Session, rec: Record | _Draft) -> domain.ItemContent:

@@ -40,6 +40,7 @@ from fieldapp.ids import iso, utcnow, uuid7
 from fieldapp.history import History
 from fieldapp.judgements import Judgements
 from fieldapp.links import Links
+from fieldapp.published_reports import PublishedReports
 from fieldapp.storage.models import Device, Meta
 from fieldapp.records import Records
 from fieldapp.replication.exchange import Replication
@@ -88,6 +89,7 @@ class Vault:
         self.attachments = Attachments(self)
         self.history = History(self)
         self.judgements = Judgements(self)
+        self.published = PublishedReports(self)  # issue 14: published reports, frozen and signed
         self.replication = Replication(self)
 
     # -- paths ---------------------------------------------------------------------------------

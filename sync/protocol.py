@@ -73,7 +73,7 @@ R_RECORD = "record_mismatch"
 R_MERGE = "merge_mismatch"
 R_CONTENT = "invalid_content"
 R_FRAMEWORK = "unknown_framework"
-R_IMMUTABLE = "immutable_snapshot"  # a second revision of a rating snapshot: a snapshot never changes
+R_IMMUTABLE = "immutable_snapshot"  # a second revision of a rating snapshot or a published report: neither ever changes
 R_NOT_LEAD = "not_lead"  # agreeing a judgement, a final rating or a snapshot from a device not of the lead inspector
 
 # What ids, digests and framework keys look like on the wire; the service checks the same fields

@@ -42,6 +42,11 @@ def _interview(vault: Vault, aid: str, n: int, statement_id: str) -> tuple[str, 
 def demo(vault: Vault) -> Demo:
     aid = vault.assessments.create("Northshire & <Coast> ICS", period_start="2026-11-01", period_end="2026-11-30",
                                    team=("Amara Okafor", "Ben Hughes")).value.id  # fmt: skip
+    return fill_demo(vault, aid)
+
+
+def fill_demo(vault: Vault, aid: str) -> Demo:
+    """The demo's records, judgements and snapshots in an assessment that exists (a synced laptop's, say)."""
     framework = default_framework()
     scores, quotes, titles = {}, [], []
     for i, statement in enumerate(framework.statements):

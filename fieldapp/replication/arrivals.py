@@ -123,9 +123,9 @@ def _other_record_revisions(session: Session, arrived: Arrived) -> list[str]:
 
 
 def _second_snapshot_revisions(session: Session, arrived: Arrived) -> list[str]:
-    """Take out of `arrived` any revision of a rating snapshot but its one and only: a snapshot is
-    immutable (one revision, no parents), so a second is refused, never merged or adopted."""
-    snapshots = {rev_id: f for rev_id, (_rev, f) in arrived.items() if f["kind"] == item_kinds.SNAPSHOT}
+    """Take out of `arrived` any revision of a rating snapshot or a published report but its one and
+    only: those are immutable (one revision, no parents), so a second is refused, never merged or adopted."""
+    snapshots = {rev_id: f for rev_id, (_rev, f) in arrived.items() if f["kind"] in item_kinds.IMMUTABLE_KINDS}
     if not snapshots:
         return []
     stored = _existing(session, "revisions", "record_id", sorted({f["record_id"] for f in snapshots.values()}))
@@ -133,12 +133,15 @@ def _second_snapshot_revisions(session: Session, arrived: Arrived) -> list[str]:
     for rev_id, f in snapshots.items():
         if f["parents"] or f["record_id"] in seen:
             del arrived[rev_id]
-            refused.append(snapshot_revised_words(f["record_id"]))
+            refused.append(snapshot_revised_words(f["record_id"], f["kind"]))
         seen.add(f["record_id"])
     return refused
 
 
-def snapshot_revised_words(snapshot_id: str) -> str:
+def snapshot_revised_words(snapshot_id: str, kind: str = item_kinds.SNAPSHOT) -> str:
+    if kind == item_kinds.PUBLISHED:
+        return (f"Published report {snapshot_id[:12]}… came with a second version; a published report never changes once made, "
+                "so the second version was not taken (publish the report again instead).")  # fmt: skip
     return (f"Rating snapshot {snapshot_id[:12]}… came with a second version; a snapshot never changes once made, "
             "so the second version was not taken (publish a new snapshot instead).")  # fmt: skip
 

@@ -9,6 +9,7 @@ judgements or rating are in conflict is refused, naming what to resolve.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from fieldapp import domain
@@ -19,7 +20,7 @@ from fieldapp.judgement_rows import EvidenceItem, HistoryPoint as SnapshotPoint,
 from fieldapp.ratings import Result
 from fieldapp.report.model import Block, Figure, HistoryPoint, Paragraph, Quotation, Report, Section, Table
 from fieldapp.rows import AssessmentRow
-from fieldapp.vault import Vault
+from fieldapp.report.source import ReportSource
 
 PEOPLE = "peoples-experience"  # the evidence category whose tagged passages are quoted
 SHARED_WITH = "the Integrated Care Board and the Integrated Care Partnership"
@@ -31,8 +32,22 @@ def draft_line(shared_on: date) -> str:
     return f"Draft for factual accuracy check — shared with {SHARED_WITH} on {show_when(shared_on.isoformat())}"
 
 
-def build_report(vault: Vault, assessment_id: str, *, draft: bool, shared_on: date | None) -> Report:
+def build_report(vault: ReportSource, assessment_id: str, *, draft: bool, shared_on: date | None) -> Report:
     """The report of an assessment. A draft needs the date it is shared for the factual accuracy check."""
+    return build_citing(vault, assessment_id, draft=draft, shared_on=shared_on).report
+
+
+@dataclass(frozen=True)
+class Built:
+    """A report and the evidence records it cites (quoted, or listed as key evidence): what a
+    published report's manifest names the head revisions of."""
+
+    report: Report
+    cited: frozenset[str]
+
+
+def build_citing(vault: ReportSource, assessment_id: str, *, draft: bool, shared_on: date | None) -> Built:
+    """build_report, with the evidence records the report cites."""
     if draft and shared_on is None:
         raise ValidationError("A draft report says when it is shared for the factual accuracy check: give that date.")
     assessment = vault.assessments.get(assessment_id)
@@ -51,20 +66,23 @@ def build_report(vault: Vault, assessment_id: str, *, draft: bool, shared_on: da
         _overall(rating, numbers),
         _progress(history, numbers),
     ]
-    return Report(
+    report = Report(
         title=f"Assessment of {assessment.name}",
         cover=_cover(assessment, framework, rating, scored, history),
         sections=tuple(sections),
         draft=draft,
         draft_line=draft_line(shared_on) if draft and shared_on is not None else "",
     )
+    return Built(report, frozenset(numbers.cited))
 
 
 class _Numbers:
-    """Numbers each narrative paragraph in the order the report reads."""
+    """Numbers each narrative paragraph in the order the report reads, and notes which evidence
+    records the report cites on the way (for a published report's manifest)."""
 
     def __init__(self) -> None:
         self._next = 1
+        self.cited: set[str] = set()
 
     def paragraph(self, text: str) -> Paragraph:
         made = Paragraph(self._next, text)
@@ -119,7 +137,7 @@ def _who(content: domain.Content) -> str:
     return "Observed meeting"
 
 
-def _peoples_experiences(vault: Vault, framework: Framework, evidence: dict[str, StatementEvidence], numbers: _Numbers) -> Section:
+def _peoples_experiences(vault: ReportSource, framework: Framework, evidence: dict[str, StatementEvidence], numbers: _Numbers) -> Section:
     quoted: dict[tuple[str, str], list[str]] = {}  # (record id, passage) -> statement names
     for statement in framework.statements:
         for category_id, _name, items in evidence[statement.id].by_category:
@@ -137,6 +155,7 @@ def _peoples_experiences(vault: Vault, framework: Framework, evidence: dict[str,
     for (record_id, passage), informs in quoted.items():
         if record_id not in who_of:
             who_of[record_id] = _who(vault.records.get(record_id).content)
+            numbers.cited.add(record_id)
         blocks.append(Quotation(passage.strip(), who_of[record_id], tuple(informs)))
     return Section("People's experiences", tuple(blocks))
 
@@ -178,13 +197,13 @@ def _statement(judgement: JudgementRow, evidence: StatementEvidence, numbers: _N
     blocks += [numbers.paragraph(f"Requires improvement: {line}") for line in improvements]
     if not strengths and not improvements:
         blocks.append(numbers.paragraph("No findings are recorded for this statement yet."))
-    rows = _key_evidence(content.key_evidence, evidence)
+    rows = _key_evidence(content.key_evidence, evidence, numbers.cited)
     if rows:
         blocks.append(Table(("Key evidence", "Date", "Kind", "Evidence category"), rows))
     return Section(judgement.statement_name, tuple(blocks), level=2)
 
 
-def _key_evidence(refs: tuple[domain.EvidenceRef, ...], evidence: StatementEvidence) -> tuple[tuple[str, ...], ...]:
+def _key_evidence(refs: tuple[domain.EvidenceRef, ...], evidence: StatementEvidence, cited: set[str]) -> tuple[tuple[str, ...], ...]:
     found: dict[tuple[str, str], tuple[EvidenceItem, str]] = {}
     for _cid, category, items in evidence.by_category:
         for item in items:
@@ -196,6 +215,7 @@ def _key_evidence(refs: tuple[domain.EvidenceRef, ...], evidence: StatementEvide
         if hit is None:
             continue  # no longer evidence of this statement: nothing of it to cite
         item, category = hit
+        cited.add(item.record_id)
         title = f"{item.title} (removed)" if item.removed else item.title
         rows.append((title, show_when(item.occurred_on) or "no date", domain.KIND_LABELS.get(item.kind, item.kind), category))
     return tuple(sorted(rows, key=lambda r: (r[0], r[1])))
@@ -234,4 +254,4 @@ def _progress(history: tuple[SnapshotPoint, ...], numbers: _Numbers) -> Section:
     return Section("Progress", tuple(blocks))
 
 
-__all__ = ["build_report", "draft_line"]
+__all__ = ["Built", "build_citing", "build_report", "draft_line"]

@@ -29,18 +29,37 @@ MAX_SEAL = 64 * 1024 * 1024  # a manifest of a million revisions is far beyond a
 
 def seal_text(seal: Seal) -> str:
     """The seal as canonical JSON (sorted keys, no spaces, ASCII only), safe inside HTML and XML."""
-    data = {
+    text = json.dumps(seal_to_json(seal), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def seal_to_json(seal: Seal) -> dict[str, Any]:
+    """The seal as a plain JSON object (what seal_text writes)."""
+    return {
         "report_id": seal.report_id,
         "revision_id": seal.revision_id,
         "published_on": seal.published_on,
         "digest": seal.digest,
-        "manifest": [
-            {"revision_id": c.revision_id, "record_id": c.record_id, "device_id": c.device_id, "signature": c.signature}
-            for c in seal.manifest
-        ],
+        "manifest": manifest_to_json(seal.manifest),
     }
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def manifest_to_json(manifest: tuple[CitedRevision, ...]) -> list[dict[str, str]]:
+    """A manifest as plain JSON, in its own order: a list of {revision_id, record_id, device_id, signature}."""
+    return [{"revision_id": c.revision_id, "record_id": c.record_id, "device_id": c.device_id, "signature": c.signature} for c in manifest]
+
+
+def manifest_from_json(data: Any) -> tuple[CitedRevision, ...]:
+    """A manifest from manifest_to_json's form; anything else is refused in words."""
+    if not isinstance(data, list):
+        raise ValidationError("The report's seal is damaged: its manifest is missing.")
+    for entry in data:
+        if not isinstance(entry, dict) or set(entry) != _MANIFEST_KEYS:
+            raise ValidationError("The report's seal is damaged: an entry of its manifest is not in the form it takes.")
+    return tuple(CitedRevision(_string(c, "revision_id"), _string(c, "record_id"), _string(c, "device_id"), _string(c, "signature")) for c in data)
+
+
+_MANIFEST_KEYS = {"revision_id", "record_id", "device_id", "signature"}
 
 
 def seal_from_text(text: str | bytes) -> Seal:
@@ -49,20 +68,19 @@ def seal_from_text(text: str | bytes) -> Seal:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationError("The report's seal is damaged: it is not readable JSON.") from exc
+    return seal_from_json(data)
+
+
+def seal_from_json(data: Any) -> Seal:
+    """A seal from seal_to_json's object; anything else is refused in words."""
     if not isinstance(data, dict):
         raise ValidationError("The report's seal is damaged: it is not a JSON object.")
-    manifest = data.get("manifest")
-    if not isinstance(manifest, list):
-        raise ValidationError("The report's seal is damaged: its manifest is missing.")
     return Seal(
         report_id=_string(data, "report_id"),
         revision_id=_string(data, "revision_id"),
         published_on=_string(data, "published_on"),
         digest=_string(data, "digest"),
-        manifest=tuple(
-            CitedRevision(_string(c, "revision_id"), _string(c, "record_id"), _string(c, "device_id"), _string(c, "signature"))
-            for c in manifest
-        ),
+        manifest=manifest_from_json(data.get("manifest")),
     )
 
 
@@ -138,4 +156,7 @@ def _from_html(data: bytes) -> Seal:
 
 _NO_SEAL = "This file carries no seal: only a published report can be verified (a draft or a working copy is not sealed)."
 
-__all__ = ["DOCX_PART", "HTML_ID", "pdf_metadata", "read_seal", "seal_from_text", "seal_text"]
+__all__ = [
+    "DOCX_PART", "HTML_ID", "manifest_from_json", "manifest_to_json", "pdf_metadata", "read_seal", "seal_from_json",
+    "seal_from_text", "seal_text", "seal_to_json",
+]  # fmt: skip

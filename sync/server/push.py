@@ -33,6 +33,10 @@ SNAPSHOT_REVISED = (
     "Rating snapshot {snapshot_id} already exists; a snapshot never changes once made, so this second version "
     "was refused (publish a new snapshot instead)."
 )
+PUBLISHED_REVISED = (
+    "Published report {snapshot_id} already exists; a published report never changes once made, so this second "
+    "version was refused (publish the report again instead)."
+)
 
 
 class Rejected(Exception):
@@ -83,8 +87,8 @@ def prepare(*, caller: Caller, batch: protocol.PushRequest) -> list[_Incoming]:
 
 def accept_prepared(*, connection: sa.Connection, caller: Caller, incoming: list[_Incoming]) -> protocol.PushResponse:
     """The checks that need what is stored (team, record, parents, merges), then storing, once."""
-    # A snapshot's one revision is checked against what is stored: two pushes at once take turns.
-    db.lock_names(connection, (i.fields["record_id"] for i in incoming if i.problem is None and i.fields["kind"] == item_kinds.SNAPSHOT))
+    # A snapshot's (a published report's) one revision is checked against what is stored: two pushes at once take turns.
+    db.lock_names(connection, (i.fields["record_id"] for i in incoming if i.problem is None and i.fields["kind"] in item_kinds.IMMUTABLE_KINDS))
     records = _known_records(connection, {i.fields["record_id"] for i in incoming if i.problem is None})
     _authorise(caller, incoming, records)
     stored = _stored_revisions(connection, incoming)
@@ -237,7 +241,7 @@ class _Store:
         """What prepare() could not check (it needs what is stored), then keep it if it is new."""
         fields = item.fields
         self._check_record(fields)
-        if fields["kind"] == item_kinds.SNAPSHOT and item.wire.id not in self.known:
+        if fields["kind"] in item_kinds.IMMUTABLE_KINDS and item.wire.id not in self.known:
             self._check_first_of_snapshot(fields)
         self._check_parents(fields)
         if fields["device_id"] == revision.AUTO_MERGE_DEVICE:
@@ -263,6 +267,8 @@ class _Store:
             does = "sets the final rating"
         elif kind == item_kinds.SNAPSHOT:
             does = "publishes the rating and records reviews"
+        elif kind == item_kinds.PUBLISHED:
+            does = "publishes the report"
         else:
             return
         raise Rejected(protocol.R_NOT_LEAD, f"Only the lead inspector, {lead[1]}, {does}; this revision was refused, nothing else.")
@@ -283,10 +289,11 @@ class _Store:
             raise Rejected(protocol.R_RECORD, "The record's assessment or kind differs from its first revision.")
 
     def _check_first_of_snapshot(self, fields: dict) -> None:
-        """A rating snapshot is one revision with no parents: a second one is refused, never stored."""
+        """A rating snapshot (a published report) is one revision with no parents: a second one is refused, never stored."""
         record_id = fields["record_id"]
         if fields["parents"] or record_id in self.records or record_id in self.new_records:
-            raise Rejected(protocol.R_IMMUTABLE, SNAPSHOT_REVISED.format(snapshot_id=record_id))
+            words = PUBLISHED_REVISED if fields["kind"] == item_kinds.PUBLISHED else SNAPSHOT_REVISED
+            raise Rejected(protocol.R_IMMUTABLE, words.format(snapshot_id=record_id))
 
     def _check_parents(self, fields: dict) -> None:
         for parent in fields["parents"]:

@@ -1,0 +1,70 @@
+"""Verifying a published report file against a vault: the seal it carries (fieldapp.report.seal),
+checked by vault.published.check, and for an HTML file its whole text compared with the published
+report rendered again, so an edited word is caught as surely as an edited manifest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fieldapp.errors import ValidationError
+from fieldapp.published_reports import Check, PublishedReports
+from fieldapp.report.html import render_html
+from fieldapp.report.model import Report, Seal
+from fieldapp.report.seal import read_seal
+
+
+@dataclass(frozen=True)
+class Verdict:
+    seal: Seal
+    checks: tuple[Check, ...]
+    notes: tuple[str, ...] = ()  # said, neither passed nor failed (a Word or PDF file's text is not compared)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.checks) and all(c.holds for c in self.checks)
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return tuple(c.words for c in self.checks if not c.holds)
+
+
+def verify_file(published: PublishedReports, path: Path) -> Verdict:
+    """Every check of a report file against this vault (ValidationError in words when the file carries
+    no readable seal: a draft, a working copy, or not a report)."""
+    seal = read_seal(path)
+    checks = published.check(seal)
+    if not all(c.holds for c in checks):
+        return Verdict(seal, checks)
+    kind = _kind_of(path)
+    if kind != "HTML":
+        note = f"The file is a {kind} file: its text was not compared with the published report, only its seal was checked."
+        return Verdict(seal, checks, (note,))
+    return Verdict(seal, (*checks, _same_text(published.report(seal.report_id), path)))
+
+
+def _kind_of(path: Path) -> str:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    return "Word (.docx)" if head.startswith(b"PK") else "PDF" if head.startswith(b"%PDF") else "HTML"
+
+
+def _same_text(report: Report, path: Path) -> Check:
+    expected = render_html(report)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return Check(False, "The file's text is not the published report's: it is not even UTF-8 text.")
+    except OSError as exc:
+        raise ValidationError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    if text == expected:
+        return Check(True, "The file's text is exactly the published report's, word for word.")
+    ours, theirs = expected.splitlines(), text.splitlines()
+    line = next((n for n, (a, b) in enumerate(zip(ours, theirs), start=1) if a != b), min(len(ours), len(theirs)) + 1)
+    return Check(False, f"The file's text differs from the published report's from line {line} on: it was changed after it was exported.")
+
+
+__all__ = ["Verdict", "verify_file"]
