@@ -129,6 +129,19 @@ def write_pdf(report: Report, path: Path, *, progress: Progress | None = None, c
     return target
 
 
+def print_report(report: Report, device: QPagedPaintDevice) -> None:
+    """Paint the report's pages onto a printer (a print preview's, a real one's): the PDF's pages."""
+    pages = ReportPages(report, device)
+    painter = QPainter(device)
+    try:
+        for index in range(pages.count):
+            if index:
+                device.newPage()
+            pages.paint(painter, index)
+    finally:
+        painter.end()
+
+
 def _ensure_app() -> None:
     """Qt's fonts and painting need an application object; the command line has none, nor a display."""
     if QGuiApplication.instance() is not None:
@@ -270,4 +283,4 @@ def history_chart(figure: Figure) -> QImage:
     return image
 
 
-__all__ = ["ReportPages", "history_chart", "report_document", "write_pdf"]
+__all__ = ["ReportPages", "history_chart", "print_report", "report_document", "write_pdf"]
