@@ -121,10 +121,10 @@ class ReportDialog(QDialog):
         self.resize(520, 240)
 
     def _running(self, running: bool) -> None:
-        for widget in (self.progress, self.cancel_button):
-            widget.setVisible(running)
-        for widget in (self.go, self.format, self.draft):
-            widget.setEnabled(not running)
+        for shown in (self.progress, self.cancel_button):
+            shown.setVisible(running)
+        for usable in (self.go, self.format, self.draft):
+            usable.setEnabled(not running)
         self.shared_on.setEnabled(not running and self.draft.isChecked())
 
     def _shared_on(self) -> date | None:
