@@ -14,8 +14,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QBuffer, QCoreApplication, QEventLoop, QRectF, QTimer  # noqa: E402
-from PySide6.QtGui import QColor, QImage, QPainter, QPdfWriter  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QRectF, QTimer  # noqa: E402
+from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from fieldapp import domain  # noqa: E402
@@ -124,7 +124,7 @@ def save(widget: QWidget, name: str, out: Path) -> Path:
 
 def save_report_pages(report: Report, name: str, out: Path, *, count: int = 2, width: int = 760) -> Path:
     """The report's first pages side by side, painted as the PDF paints them (the same ReportPages)."""
-    pages = ReportPages(report, QPdfWriter(QBuffer()))  # laid out as for the PDF; painted here, scaled down
+    pages = ReportPages(report)  # laid out as for the PDF; painted here, scaled down
     scale = width / pages.sheet.width()
     height, gap = round(pages.sheet.height() * scale), 24
     shown = min(count, pages.count)

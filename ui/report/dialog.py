@@ -38,7 +38,7 @@ from ui.operations import reports as report_ops
 from ui.when_edit import WhenEdit
 
 if TYPE_CHECKING:
-    from PySide6.QtPrintSupport import QPrintPreviewDialog
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
     from fieldapp.report.model import Report
 
@@ -79,6 +79,7 @@ class ReportDialog(QDialog):
         self._progress = _Progress()
         self._progress.moved.connect(self.on_progress_moved)
         self.preview_dialog: QPrintPreviewDialog | None = None
+        self._printer: QPrinter | None = None
         self.written_path: Path | None = None
         self.setWindowTitle(f"{'Preview' if preview else 'Export'} the report of {assessment_name}")
         layout = QVBoxLayout(self)
@@ -201,7 +202,8 @@ class ReportDialog(QDialog):
 
         self._running(False)
         self.message.setText("")
-        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        # Kept: the preview holds no reference to its printer, whose pages it paints from (a crash once dropped).
+        printer = self._printer = QPrinter(QPrinter.PrinterMode.HighResolution)
         printer.setDocName(report.title)
         printer.setFullPage(True)  # the pages draw their own margins, as in the PDF
         preview = self.preview_dialog = QPrintPreviewDialog(printer, self)

@@ -26,6 +26,7 @@ from PySide6.QtGui import (
     QTextBlockFormat,
     QTextCursor,
     QTextDocument,
+    QTextFormat,
     QTextOption,
 )
 
@@ -45,19 +46,20 @@ Progress = Callable[[int, int], None]
 
 
 class ReportPages:
-    """The report laid out on one paged device's pages (a QPdfWriter, a QPrinter), each page painted whole."""
+    """The report laid out once on A4 at DPI, as the PDF is, so every device it is painted on (the
+    PDF, a print preview, an image) shows the same pages; paint() draws one page whole."""
 
-    def __init__(self, report: Report, device: QPagedPaintDevice) -> None:
+    def __init__(self, report: Report) -> None:
         self.report = report
-        # The whole sheet is ours to paint: the margins are drawn here, the same on every device.
-        device.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
-        self.dpi = device.logicalDpiY()
-        left, top, right, bottom = (mm * self.dpi / 25.4 for mm in MARGINS_MM)
-        self.sheet = QRectF(0, 0, device.width(), device.height())
+        self._device = page_device(os.devnull)  # the layout's device: a PDF writer never opened
+        self.dpi = DPI
+        left, top, right, bottom = (mm * DPI / 25.4 for mm in MARGINS_MM)
+        self.sheet = QRectF(0, 0, self._device.width(), self._device.height())
         self.body = QRectF(left, top, self.sheet.width() - left - right, self.sheet.height() - top - bottom)
-        self.document = report_document(report, self.dpi)
-        self.document.documentLayout().setPaintDevice(device)  # fonts measured at the device's resolution
+        self.document = report_document(report, DPI)
+        self.document.documentLayout().setPaintDevice(self._device)  # fonts measured at the PDF's resolution
         self.document.setPageSize(self.body.size())
+        _keep_headings_with_their_text(self.document, self.body.height())
         self.count = self.document.pageCount()
 
     def paint(self, painter: QPainter, index: int) -> None:
@@ -103,13 +105,12 @@ def write_pdf(report: Report, path: Path, *, progress: Progress | None = None, c
     _ensure_app()
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    writer = QPdfWriter(buffer)
-    writer.setResolution(DPI)
+    writer = page_device(buffer)
     writer.setTitle(report.title)
     writer.setCreator("fieldapp")
     if report.seal is not None:  # read back by fieldapp.report.seal.read_seal (Qt writes the XMP stream uncompressed)
         writer.setDocumentXmpMetadata(QByteArray(pdf_metadata(report.seal)))
-    pages = ReportPages(report, writer)
+    pages = ReportPages(report)
     painter = QPainter(writer)
     try:
         for index in range(pages.count):
@@ -129,10 +130,22 @@ def write_pdf(report: Report, path: Path, *, progress: Progress | None = None, c
     return target
 
 
+def page_device(into: QBuffer | str) -> QPdfWriter:
+    """A PDF writer into a buffer (it then owns it) or a file: A4 at DPI, no margins (the pages draw their own)."""
+    writer = QPdfWriter(into)
+    if isinstance(into, QBuffer):
+        into.setParent(writer)  # the buffer outlives the writer's last word to it, whatever order Python drops them in
+    writer.setResolution(DPI)
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+    return writer
+
+
 def print_report(report: Report, device: QPagedPaintDevice) -> None:
-    """Paint the report's pages onto a printer (a print preview's, a real one's): the PDF's pages."""
-    pages = ReportPages(report, device)
+    """Paint the report's pages onto a printer (a print preview's, a real one's, full page): the PDF's pages."""
+    pages = ReportPages(report)
+    device.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
     painter = QPainter(device)
+    painter.scale(device.logicalDpiX() / DPI, device.logicalDpiY() / DPI)
     try:
         for index in range(pages.count):
             if index:
@@ -201,6 +214,27 @@ def report_document(report: Report, dpi: int) -> QTextDocument:
     document.setHtml("\n".join(out))
     _hang_numbers(document, NUMBER_INDENT)
     return document
+
+
+def _keep_headings_with_their_text(document: QTextDocument, page_height: float) -> None:
+    """A heading left last on its page moves to the next one, with the paragraph it heads (Qt's
+    layout breaks pages between any two lines, and has no keep-with-next)."""
+    layout = document.documentLayout()
+    cursor = QTextCursor(document)
+    block = document.begin()
+    while block.isValid():
+        following = block.next()
+        if block.blockFormat().headingLevel() and following.isValid():
+            heading_page = layout.blockBoundingRect(block).top() // page_height
+            top = layout.blockBoundingRect(following).top()  # lays the document out as far as this block
+            lines = following.layout()
+            first_line = top + (lines.lineAt(0).rect().bottom() if lines.lineCount() else 0)
+            if first_line // page_height > heading_page:
+                cursor.setPosition(block.position())
+                moved = QTextBlockFormat()
+                moved.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                cursor.mergeBlockFormat(moved)
+        block = following
 
 
 def _hang_numbers(document: QTextDocument, indent: int) -> None:
@@ -283,4 +317,4 @@ def history_chart(figure: Figure) -> QImage:
     return image
 
 
-__all__ = ["ReportPages", "history_chart", "print_report", "report_document", "write_pdf"]
+__all__ = ["ReportPages", "history_chart", "page_device", "print_report", "report_document", "write_pdf"]
