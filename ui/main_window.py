@@ -436,6 +436,7 @@ class MainWindow(QMainWindow):
             return
         dialog = self.report_dialog = ReportDialog(self._state, row.id, row.name, self, preview=preview)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.written.connect(lambda path: self.statusBar().showMessage(f"Wrote the report to {path} (plaintext).", 10_000))
         dialog.open()
 
     def open_deleted_records(self) -> None:

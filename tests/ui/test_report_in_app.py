@@ -109,6 +109,21 @@ def test_cancel_while_the_report_is_being_made_leaves_nothing(qtbot, vault: Vaul
         dialog.close()
 
 
+def test_closing_the_dialog_while_the_report_is_being_made_cancels_it_and_leaves_nothing(qtbot, vault: Vault, demo: Demo, tmp_path: Path) -> None:  # noqa: ANN001
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    with window_on(qtbot, vault) as (window, state):
+        dialog = _open_export(qtbot, window, folder, [])
+        gate = _hold_the_worker(state)
+        qtbot.mouseClick(dialog.go, Qt.MouseButton.LeftButton)
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        assert dialog.isVisible() and dialog.message.text() == "Cancelling…"  # it goes once the worker has stopped
+        gate.set()
+        qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=30_000)
+        qtbot.waitUntil(lambda: not any(d.isVisible() for d in window.findChildren(ReportDialog)))
+        assert list(folder.iterdir()) == [] and "Wrote" not in window.statusBar().currentMessage()
+
+
 def test_preview_report_shows_the_pdfs_pages(qtbot, vault: Vault, demo: Demo, tmp_path: Path) -> None:  # noqa: ANN001
     pdf = write_pdf(build_report(vault, demo.assessment_id, draft=True, shared_on=date.today()), tmp_path / "report.pdf")
     with window_on(qtbot, vault) as (window, _state):

@@ -76,6 +76,7 @@ class ReportDialog(QDialog):
         self._state, self._assessment_id, self._name, self._preview = state, assessment_id, assessment_name, preview
         self.choose_path: PathChooser = choose_save_path  # tests choose without a modal file dialog
         self._cancel = threading.Event()
+        self._close_when_stopped = False
         self._progress = _Progress()
         self._progress.moved.connect(self.on_progress_moved)
         self.preview_dialog: QPrintPreviewDialog | None = None
@@ -172,15 +173,31 @@ class ReportDialog(QDialog):
         self._cancel.set()  # read on the worker before every page; nothing partial is kept
         self.message.setText("Cancelling…")
 
-    def _on_written(self, path: Path) -> None:
+    def reject(self) -> None:
+        """Close (or Escape) while a report is being made cancels it; the dialog goes once the worker has stopped."""
+        if not self.go.isEnabled():  # running
+            self._close_when_stopped = True
+            self.on_cancel_clicked()
+            return
+        super().reject()
+
+    def _stopped(self) -> bool:
         self._running(False)
+        if self._close_when_stopped:
+            super().reject()
+        return self._close_when_stopped
+
+    def _on_written(self, path: Path) -> None:
         self.written_path = path
+        self.written.emit(path)  # said in the window too: the dialog may be closing (cancelled after the last page)
+        if self._stopped():
+            return
         self.message.setText(f"Wrote the report to {path}. {PLAINTEXT}")
         self.show_folder.show()
-        self.written.emit(path)
 
     def _on_failed(self, exc: BaseException) -> None:
-        self._running(False)
+        if self._stopped():
+            return
         self.message.setText(str(exc) if isinstance(exc, Cancelled) else f"Not written: {message_for(exc)}")
 
     def on_show_folder_clicked(self) -> None:
@@ -200,7 +217,8 @@ class ReportDialog(QDialog):
 
         from ui.report.pdf import print_report
 
-        self._running(False)
+        if self._stopped():
+            return
         self.message.setText("")
         # Kept: the preview holds no reference to its printer, whose pages it paints from (a crash once dropped).
         printer = self._printer = QPrinter(QPrinter.PrinterMode.HighResolution)

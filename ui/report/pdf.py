@@ -5,6 +5,7 @@ to memory, then beside the target and renamed: a cancel or a failure leaves noth
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from html import escape
@@ -42,6 +43,8 @@ _CSS = """
 h1 { font-size: 20pt; } h2 { font-size: 15pt; margin-top: 18px; } h3 { font-size: 12pt; margin-top: 12px; }
 th { text-align: left; } .caption { font-size: 8.5pt; color: #444; } .informs { font-size: 8.5pt; color: #444; }
 """
+NUMBER_INDENT = 40  # at 96 dpi: room for "123." and a gap
+CHART_W, CHART_H = 1200, 400  # pixels; shown at half that in the document's (96 dpi) units
 Progress = Callable[[int, int], None]
 
 
@@ -52,7 +55,6 @@ class ReportPages:
     def __init__(self, report: Report) -> None:
         self.report = report
         self._device = page_device(os.devnull)  # the layout's device: a PDF writer never opened
-        self.dpi = DPI
         left, top, right, bottom = (mm * DPI / 25.4 for mm in MARGINS_MM)
         self.sheet = QRectF(0, 0, self._device.width(), self._device.height())
         self.body = QRectF(left, top, self.sheet.width() - left - right, self.sheet.height() - top - bottom)
@@ -69,7 +71,7 @@ class ReportPages:
         painter.translate(self.body.left(), self.body.top() - index * self.body.height())
         self.document.drawContents(painter, QRectF(0, index * self.body.height(), self.body.width(), self.body.height()))
         painter.restore()
-        small = _font(8.5, self.dpi)
+        small = _font(8.5, DPI)
         painter.setFont(small)
         painter.setPen(QColor("#555"))
         foot = QRectF(self.body.left(), self.body.bottom() + self.body.top() * 0.25, self.body.width(), self.body.top() * 0.4)
@@ -87,7 +89,7 @@ class ReportPages:
         painter.save()
         painter.translate(self.sheet.center())
         painter.rotate(-50)
-        font = _font(110, self.dpi)
+        font = _font(110, DPI)
         font.setBold(True)
         painter.setFont(font)
         painter.setPen(QColor(170, 0, 0, 30))
@@ -250,8 +252,6 @@ def _hang_numbers(document: QTextDocument, indent: int) -> None:
         block = block.next()
 
 
-NUMBER_INDENT = 40  # at 96 dpi: room for "123." and a gap
-
 
 def _block(block: Block, indent: int) -> str:
     e = escape
@@ -271,8 +271,6 @@ def _block(block: Block, indent: int) -> str:
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")  # fmt: skip
     raise TypeError(f"not a block: {block!r}")
 
-
-CHART_W, CHART_H = 1200, 400  # pixels; shown at half that in the document's (96 dpi) units
 
 
 def history_chart(figure: Figure) -> QImage:
@@ -305,9 +303,11 @@ def history_chart(figure: Figure) -> QImage:
             line.lineTo(x, y_of(p.score or 1))
         painter.setPen(QPen(ink, 4))
         painter.drawPath(line)
-    for x, p in zip(xs, points):
-        painter.setPen(QColor("#333333"))
-        painter.drawText(QRectF(x - 120, bottom + 20, 240, 36), Qt.AlignmentFlag.AlignCenter, p.taken_on)
+    every = max(1, math.ceil(240 / step)) if len(points) > 1 else 1  # dates far enough apart to read
+    for i, (x, p) in enumerate(zip(xs, points)):
+        if i % every == 0 or i == len(points) - 1:
+            painter.setPen(QColor("#333333"))
+            painter.drawText(QRectF(x - 120, bottom + 20, 240, 36), Qt.AlignmentFlag.AlignCenter, p.taken_on)
         if p.score is None:
             continue
         painter.setPen(QPen(ink, 4))
