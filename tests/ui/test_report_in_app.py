@@ -8,6 +8,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
+import docx
 import pypdf
 from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintPreviewWidget
@@ -75,6 +76,24 @@ def test_export_report_writes_a_draft_pdf_on_the_worker_with_progress_and_says_w
         assert all("07/12/2026" in page.extract_text() for page in pages)
         assert asked == [Path.home() / suggested_name("Northshire & <Coast> ICS", "pdf", draft=True, today=date.today())]
         assert sorted(p.name for p in folder.iterdir()) == ["report.pdf"]
+        dialog.close()
+
+
+def test_word_and_html_are_written_from_the_same_dialog(qtbot, vault: Vault, demo: Demo, tmp_path: Path) -> None:  # noqa: ANN001
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    with window_on(qtbot, vault) as (window, _state):
+        dialog = _open_export(qtbot, window, folder, [])
+        for fmt in ("docx", "html"):
+            dialog.written_path = None
+            dialog.format.setCurrentIndex(dialog.format.findData(fmt))
+            dialog.choose_path = lambda _parent, _suggested, _fmt: folder / "report"  # typed without its extension
+            qtbot.mouseClick(dialog.go, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: dialog.written_path is not None, timeout=30_000)
+            assert dialog.written_path == folder / f"report.{fmt}"
+        assert "on 07/12/2026" in (folder / "report.html").read_text(encoding="utf-8")
+        assert "on 07/12/2026" in docx.Document(str(folder / "report.docx")).sections[0].header.paragraphs[0].text
+        assert sorted(p.name for p in folder.iterdir()) == ["report.docx", "report.html"]
         dialog.close()
 
 
