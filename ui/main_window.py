@@ -218,6 +218,9 @@ class MainWindow(QMainWindow):
           tip=PUBLISH_TIP)  # fmt: skip
         a("record_review", "Record rating re&view…", lambda: self.judgements_for_assessment().open_snapshot("review"),
           tip=REVIEW_TIP)  # fmt: skip
+        a("export_report", "&Export report…", lambda: self.open_report(preview=False), "Ctrl+E",
+          tip="The assessment's report as PDF, Word or HTML, or a draft for the factual accuracy check")  # fmt: skip
+        a("preview_report", "P&review report…", lambda: self.open_report(preview=True), "Ctrl+P", tip="The report's pages as they print")
         a("change_passphrase", "Change &passphrase…", self.open_change_passphrase)
         self.lock_action = a("lock", "&Lock", self.lock_requested.emit, "Ctrl+L", icon_name="lock", tip="Lock the vault")
         a("quit", "&Quit", self.quit_requested.emit, "Ctrl+Q", tip="Save, lock the vault and close fieldapp")
@@ -423,6 +426,19 @@ class MainWindow(QMainWindow):
         self.refresh_coverage()
         self.statusBar().showMessage(f"Restored “{record.title}”.", 5000)
 
+    def open_report(self, *, preview: bool) -> None:
+        """File → Export report… / Preview report…: the chosen assessment's report."""
+        from ui.report.dialog import ReportDialog
+
+        row = self.assessment_panel.current()
+        if row is None:
+            self.statusBar().showMessage("Choose an assessment first (left).", 5000)
+            return
+        dialog = self.report_dialog = ReportDialog(self._state, row.id, row.name, self, preview=preview)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.written.connect(lambda path: self.statusBar().showMessage(f"Wrote the report to {path} (plaintext).", 10_000))
+        dialog.open()
+
     def open_deleted_records(self) -> None:
         from ui.deleted_records import DeletedRecordsDialog
 
@@ -448,7 +464,8 @@ class MainWindow(QMainWindow):
         has_record = self.current_record_id() is not None
         for name in ("delete_record", "tag", "open_record"):
             by_name[name].setEnabled(has_record)
-        by_name["deleted_records"].setEnabled(self._assessment_id is not None)
+        for name in ("deleted_records", "export_report", "preview_report"):
+            by_name[name].setEnabled(self._assessment_id is not None)
 
     # -- the window between runs ----------------------------------------------------------------
 

@@ -9,21 +9,26 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QRectF, QTimer  # noqa: E402
+from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from fieldapp import domain  # noqa: E402
 from fieldapp.storage.keys import KdfParams  # noqa: E402
 from fieldapp.links import passage_of  # noqa: E402
+from fieldapp.report.build import build_report  # noqa: E402
+from fieldapp.report.model import Report  # noqa: E402
 from fieldapp.vault import Vault  # noqa: E402
 
 from ui import theme  # noqa: E402
 from ui.first_run import FirstRunWizard  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
+from ui.report.pdf import ReportPages  # noqa: E402
 from ui.state import AppState  # noqa: E402
 from ui.unlock import UnlockWindow  # noqa: E402
 
@@ -117,6 +122,30 @@ def save(widget: QWidget, name: str, out: Path) -> Path:
     return target
 
 
+def save_report_pages(report: Report, name: str, out: Path, *, count: int = 2, width: int = 760) -> Path:
+    """The report's first pages side by side, painted as the PDF paints them (the same ReportPages)."""
+    pages = ReportPages(report)  # laid out as for the PDF; painted here, scaled down
+    scale = width / pages.sheet.width()
+    height, gap = round(pages.sheet.height() * scale), 24
+    shown = min(count, pages.count)
+    image = QImage(gap + shown * (width + gap), height + 2 * gap, QImage.Format.Format_RGB32)
+    image.fill(QColor("#8a8f96"))
+    painter = QPainter(image)
+    painter.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+    for index in range(shown):
+        painter.save()
+        painter.translate(gap + index * (width + gap), gap)
+        painter.fillRect(QRectF(0, 0, width, height), QColor("white"))
+        painter.scale(scale, scale)
+        pages.paint(painter, index)
+        painter.restore()
+    painter.end()
+    target = out / f"{name}.png"
+    image.save(str(target))
+    print(target)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     out = Path(args[0]) if args else OUT
@@ -141,6 +170,8 @@ def _shoot(out: Path) -> None:
     assert isinstance(app, QApplication)
     with tempfile.TemporaryDirectory(prefix="fieldapp-demo-") as tmp:
         vault = demo_vault(Path(tmp) / "vault")
+        ics = vault.assessments.list()[0].id
+        save_report_pages(build_report(vault, ics, draft=True, shared_on=date(2026, 12, 7)), "report-draft", out)
         # Its own preferences file: the shots never take the window layout the person running this left.
         state = AppState(vault_path=vault.path, vault=vault, settings_file=Path(tmp) / "fieldapp.conf")
         window = MainWindow(state)

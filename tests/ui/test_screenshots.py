@@ -32,7 +32,7 @@ def test_the_script_writes_a_screenshot_of_the_main_window_with_each_editor(qapp
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert names == [
         "coverage.png", "first-run.png", "judgements.png", "main-case-tracking.png", "main-dark.png", "main-date-to-check.png",
-        "main-focus-group.png", "main-interview.png", "main-observation.png", "rating-history.png", "unlock.png",
+        "main-focus-group.png", "main-interview.png", "main-observation.png", "rating-history.png", "report-draft.png", "unlock.png",
     ]  # fmt: skip
     for path in tmp_path.glob("*.png"):
         assert _looks_like_a_window_with_text(path), path.name
