@@ -512,7 +512,9 @@ class RecordEditor(QWidget):
         self._failed = True
         if isinstance(exc, StorageError):
             self._retry.start()
-        self.status.setText(f"Not saved yet: {message_for(exc)} What you typed stays here and is saved as soon as it can be.")
+            self.status.setText(f"Not saved yet: {message_for(exc)} What you typed stays here and is saved as soon as it can be.")
+        else:
+            self.status.setText(f"Not saved: {message_for(exc)}")
 
     def _on_saved(self, sent: domain.Content, saved: EditSaved, *, arrived: bool = False) -> None:
         """arrived: the save was made because a sync changed this record (tags and files too)."""

@@ -23,7 +23,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
         "&Record",
         (
             "new_observation", "new_interview", "new_case_tracking", "new_focus_group", None,
-            "quick_note", "tag", None,
+            "quick_note", "tag", "tag_passage", None,
             "delete_record", "deleted_records", None,
             "add_attachment", "open_attachment", "export_attachment", "remove_attachment",
         ),
