@@ -2,7 +2,8 @@
 
 Renders the real windows offscreen (QWidget.grab), so it needs no display, only fonts. The main
 window is shot at 1366×768, a small laptop's screen, in the light theme whatever the desktop's, and
-again in the dark theme with its evidence, coverage and judgements; dialogs at their own size.
+again in the dark theme with its evidence, coverage and judgements; dialogs at their own size, and a
+draft report's first pages as the PDF paints them.
 """
 
 from __future__ import annotations
