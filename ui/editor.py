@@ -4,7 +4,8 @@ There is no Save button to forget. An edit is saved at most half a second later,
 goes on; leaving the record (or the window) saves at once and cuts a revision. What is typed is
 always saved: a date that does not read is kept as typed beside the draft (and said so next to
 its field) while every other field saves; a draft that changed meanwhile (a sync, a quick note)
-has the edit moved onto it by the core, never refused. The widgets only read and write a domain
+has the edit moved onto it by the core, never refused; a save that cannot land (a full disk)
+leaves the words on screen and is sent again until one does. The widgets only read and write a domain
 dataclass; every save is an op (ui/operations/records.py) on the vault worker.
 """
 
@@ -34,7 +35,7 @@ from PySide6.QtWidgets import (
 from fieldapp import domain, records
 from fieldapp import dates as core_dates
 from fieldapp.dates import is_iso
-from fieldapp.errors import NotFound, UnreadableDate, ValidationError
+from fieldapp.errors import NotFound, StorageError, UnreadableDate, ValidationError
 from fieldapp.links import passage_of
 from fieldapp.pseudonyms import real_name_warning
 from fieldapp.rows import EditSaved, Passage, RecordRow
@@ -56,6 +57,8 @@ from ui.when_edit import WhenEdit
 # Half a second: what a crash or a kill can take of someone typing. A save costs the vault worker
 # about a millisecond (bench vault: save_p95_ms), so saving this often never slows typing.
 AUTOSAVE_MS = 500
+# A save that did not land for want of disk is tried again this often, whether or not more is typed.
+RETRY_MS = 3000
 # The form's date fields and where each sits in the record (the paths of domain.when_paths).
 _WHEN_PATHS = {"held_at": "held_at", "consent_when": "consent.recorded_at"}
 
@@ -80,12 +83,17 @@ class RecordEditor(QWidget):
         # base a save's edit is measured from, so the core can move it onto a newer draft.
         self._sent: domain.Content | None = None
         self._sent_typed: dict[str, str] = {}
+        self._chain = record_ops.SaveChain()  # this record's saves as they land (see SaveChain)
+        # The last save did not land: the form is sent again even if unchanged since, until one does.
+        self._failed = False
         self._fields: dict[str, Any] = {}
         self._marks: list[_Mark] = []  # tagged passages of the notes, as shown
         self._field_notes: dict[str, QLabel] = {}  # what is wrong with a field, shown under it
         self._shown_typed: Mapping[str, str] = {}  # date text as typed, while the form is built
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
+        self._retry = QTimer(self, singleShot=True, interval=RETRY_MS)
+        self._retry.timeout.connect(self.save_now)
         self._start_when_idle = _StartWhenIdle(self)
         self._layout = QVBoxLayout(self)
         self._heading = QLabel("Select or create a record.")
@@ -126,6 +134,8 @@ class RecordEditor(QWidget):
         self._record = record
         self._sent = record.content if record else None
         self._sent_typed = dict(record.as_typed) if record else {}
+        self._chain, self._failed = record_ops.SaveChain(), False
+        self._retry.stop()
         self._rebuild(self._sent, self._sent_typed)
         self.status.setText("")  # messages about the record left behind go with it
         self.tag_panel.set_record(record)
@@ -470,27 +480,41 @@ class RecordEditor(QWidget):
             if isinstance(widget, RowTable):
                 widget.commit_open_editor()
         self._timer.stop()
+        self._retry.stop()
         if self._record is None or self._sent is None:
             return True
         reading = self.read_form()
         self._show_problems(reading.problems)
         complete = not reading.as_typed
-        if not force and reading.content == self._sent and reading.as_typed == self._sent_typed:
+        unchanged = reading.content == self._sent and reading.as_typed == self._sent_typed
+        if not force and not self._failed and unchanged:
             self.status.setText("Saved" if complete else "Saved, with a date to check")
             return complete
         record_id, base, content, typed = self._record.id, self._sent, reading.content, reading.as_typed
         self._sent, self._sent_typed = content, dict(typed)
         self.status.setText("Saving…")
-        record_ops.save_edit(self._state, record_id, content, base=base, as_typed=typed, initiator=self).success(lambda done: self._on_saved(content, done.value, arrived=force)).failure(self._on_save_failed).run_in_background()
+        record_ops.save_edit(self._state, record_id, content, base=base, as_typed=typed, chain=self._chain, initiator=self).success(
+            lambda done: self._on_saved(content, done.value, arrived=force)
+        ).failure(lambda exc: self._on_save_failed(record_id, exc)).run_in_background()
         return complete
 
-    def _on_save_failed(self, exc: BaseException) -> None:
-        if isinstance(exc, NotFound) and self._record is not None:
+    def _on_save_failed(self, record_id: str, exc: BaseException) -> None:
+        if self._record is None or record_id != self._record.id:
+            self._state.signals.error.emit(f"A record you left was not saved: {message_for(exc)}")
+            return
+        if isinstance(exc, NotFound):
             self._record = None
             self.show_record(None)
             self.status.setText("That record was deleted on another device; its earlier versions are in its history.")
             return
-        self.status.setText(f"Not saved: {message_for(exc)}")
+        # Nothing of it landed: what is on screen is sent again at the next edit or on leaving, and
+        # after a storage fault (a full disk) every few seconds too, typed more or not.
+        self._failed = True
+        if isinstance(exc, StorageError):
+            self._retry.start()
+            self.status.setText(f"Not saved yet: {message_for(exc)} What you typed stays here and is saved as soon as it can be.")
+        else:
+            self.status.setText(f"Not saved: {message_for(exc)}")
 
     def _on_saved(self, sent: domain.Content, saved: EditSaved, *, arrived: bool = False) -> None:
         """arrived: the save was made because a sync changed this record (tags and files too)."""
@@ -498,6 +522,8 @@ class RecordEditor(QWidget):
         if self._record is None or record.id != self._record.id:
             return  # the inspector moved on; what was typed is saved all the same
         self._record = record
+        self._failed = False
+        self._retry.stop()
         if record.content != sent:
             self._adopt_draft(sent, record)
             self._announce(saved.kept_mine)
@@ -567,7 +593,17 @@ class RecordEditor(QWidget):
         sent = self._sent
         record_ops.add_note(self._state, record_id, text, at=moment, initiator=self).success(
             lambda done: self._on_note_added(sent, done.value)
-        ).run_in_background()
+        ).failure(lambda exc: self._on_note_not_added(record_id, text, exc)).run_in_background()
+
+    def _on_note_not_added(self, record_id: str, text: str, exc: BaseException) -> None:
+        """The note did not land (a full disk): it goes back into the quick note box, ahead of
+        anything typed there since, kept as typed like any note not added yet."""
+        if self.quick_note is None or self._record is None or record_id != self._record.id:
+            self._state.signals.error.emit(f"A quick note was not added ('{text}'): {message_for(exc)}")
+            return
+        self.quick_note.setText(f"{text} {self.quick_note.text()}".strip())
+        self._edited()
+        self.status.setText(f"Note not added: {message_for(exc)} It is back in the quick note box; press Enter to add it.")
 
     def _on_note_added(self, sent: domain.Content | None, record: RecordRow) -> None:
         if self._record is None or record.id != self._record.id or sent is None:

@@ -236,6 +236,8 @@ class MainWindow(QMainWindow):
             self.new_actions[kind] = action
         a("quick_note", "&Quick note", self.focus_quick_note, "Ctrl+Shift+N")
         a("tag", "&Tag…", self.focus_tagging, "Ctrl+T", tip="Tag the record with quality statements")
+        a("tag_passage", "Tag selected te&xt", self.tag_selected_text, "Ctrl+Shift+T",
+          tip="Tag the words selected in the notes with the statement chosen under Quality statements")  # fmt: skip
         a("open_record", "&Open", self.open_current_record)
         delete = a("delete_record", "&Delete record", self.delete_record, QKeySequence.StandardKey.Delete, icon_name="remove",
                    tip="Delete the record; Undo brings it back")  # fmt: skip
@@ -368,6 +370,16 @@ class MainWindow(QMainWindow):
         self.editor_area.ensureWidgetVisible(self.editor.tag_panel)
         self.editor.tag_panel.filter.setFocus()
 
+    def tag_selected_text(self) -> None:
+        """Ctrl+Shift+T from the notes: the words selected there, tagged with the statement chosen
+        in the tagging panel; what to do first, if anything, in the status bar."""
+        if self.current_record_id() is None:
+            self.statusBar().showMessage("Select a record to tag.", 5000)
+            return
+        why = self.editor.tag_panel.tag_selected_text()
+        if why:
+            self.statusBar().showMessage(why, 5000)
+
     def focus_history(self) -> None:
         """To the versions of the record in hand, scrolled into view (the panel sits at the foot
         of the editor): Up and Down read them, Restore is a Tab away."""
@@ -462,7 +474,7 @@ class MainWindow(QMainWindow):
     def _enable_actions(self) -> None:
         by_name = self.actions_by_name
         has_record = self.current_record_id() is not None
-        for name in ("delete_record", "tag", "open_record"):
+        for name in ("delete_record", "tag", "tag_passage", "open_record"):
             by_name[name].setEnabled(has_record)
         for name in ("deleted_records", "export_report", "preview_report"):
             by_name[name].setEnabled(self._assessment_id is not None)

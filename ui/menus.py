@@ -23,7 +23,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
         "&Record",
         (
             "new_observation", "new_interview", "new_case_tracking", "new_focus_group", None,
-            "quick_note", "tag", None,
+            "quick_note", "tag", "tag_passage", None,
             "delete_record", "deleted_records", None,
             "add_attachment", "open_attachment", "export_attachment", "remove_attachment",
         ),
@@ -40,6 +40,7 @@ KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Tables", "Edit a cell (attendees, contacts, groups)", "F2, or type"),
     ("Tables", "Next cell while editing", "Tab"),
     ("Tables", "Move the row up / down", "Alt+Up / Alt+Down"),
+    ("Tables", "A calendar for a contact's date (in its cell)", "F4"),
     ("Any list or table", "Its right-click menu", "Menu key"),
     ("Judgements", "Score (in a score's box)", "1, 2, 3, 4; Del clears"),
     ("Judgements", "Choose key evidence", "Space"),

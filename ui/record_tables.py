@@ -33,7 +33,8 @@ def _set(field: str) -> Callable[[Any, str], Any]:
 # Five columns share the editor's width (a third of 1366 px): two-word headers go on two lines.
 CONTACT_COLUMNS: tuple[Column[domain.Contact], ...] = (
     Column("Date", lambda c: when_text(c.date), lambda c, t: dataclasses.replace(c, date=when_or_as_typed(t)),
-           lambda c: problem(c.date), stretch=False, tip="When the contact was, day first: 21/11/2026 or 21/11/2026 14:30"),
+           lambda c: problem(c.date), stretch=False, tip="When the contact was, day first: 21/11/2026 or 21/11/2026 14:30 (F4 in the cell: a calendar)",
+           calendar=True),
     Column("Service", lambda c: c.service, _set("service"), tip="The service the person was in contact with"),
     Column("What happened", lambda c: c.what_happened, _set("what_happened"), heading="What\nhappened",
            tip="What happened at this contact"),

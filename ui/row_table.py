@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.icons import icon
+from ui.when_edit import WhenEdit
 
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
@@ -50,6 +51,7 @@ class Column(Generic[R]):
     stretch: bool = True
     heading: str = ""  # the header as shown, where it differs (on two lines, in a narrow column)
     tip: str = ""  # what the column holds, on hovering over its header
+    calendar: bool = False  # a date: its cell opens with a calendar beside the text, as date fields do
 
     @property
     def shown(self) -> str:
@@ -200,9 +202,15 @@ class _CellDelegate(QStyledItemDelegate):
     typed = Signal()  # ()
 
     def createEditor(self, parent: QWidget, option: Any, index: QModelIndex) -> QWidget:  # noqa: N802 - Qt override
-        editor = super().createEditor(parent, option, index)
+        header = index.model().headerData(index.column(), Qt.Orientation.Horizontal, Qt.ItemDataRole.AccessibleTextRole)
+        model = index.model()
+        if isinstance(model, RowTableModel) and model.columns[index.column()].calendar:
+            # F4 opens its calendar (Alt+Down moves the row here, as everywhere in the table).
+            editor: QWidget = WhenEdit("", f"Row {index.row() + 1}: {header}", parent, calendar_key="F4")
+            editor.setFrame(False)
+        else:
+            editor = super().createEditor(parent, option, index)
         if isinstance(editor, QLineEdit):
-            header = index.model().headerData(index.column(), Qt.Orientation.Horizontal, Qt.ItemDataRole.AccessibleTextRole)
             editor.setAccessibleName(f"Row {index.row() + 1}: {header}")
             editor.textEdited.connect(lambda _text: self.typed.emit())
         return editor

@@ -1,7 +1,9 @@
 """Regenerate docs/screenshots/*.png from a demo vault: `python -m ui.screenshots [OUT_DIR]`.
 
-Renders the real windows offscreen (QWidget.grab), so it needs no display, only fonts. The light
-theme is used throughout, whatever the desktop's, and one main window is shot in the dark theme.
+Renders the real windows offscreen (QWidget.grab), so it needs no display, only fonts. The main
+window is shot at 1366×768, a small laptop's screen, in the light theme whatever the desktop's, and
+again in the dark theme with its evidence, coverage and judgements; dialogs at their own size, and a
+draft report's first pages as the PDF paints them.
 """
 
 from __future__ import annotations
@@ -208,6 +210,12 @@ def _shoot(out: Path) -> None:
         window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
         settle(state)
         save(window, "main-dark", out)
+        window.tabs.setCurrentWidget(window.coverage)
+        settle(state)
+        save(window, "coverage-dark", out)
+        window.show_judgements()
+        settle(state)
+        save(window, "judgements-dark", out)
         theme.apply(app, "light")
         window.close()
         settle(state)

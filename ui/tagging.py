@@ -242,16 +242,22 @@ class TagPanel(QWidget):
         self._run(link_ops.untag(self._state, record_id, ids, initiator=self))
 
     def on_tag_passage_clicked(self) -> None:
+        why = self.tag_selected_text()
+        if why:
+            self.tag_passage.setToolTip(why)
+
+    def tag_selected_text(self) -> str:
+        """Tag the words selected in the notes with the statement chosen above (the button, and
+        Record → Tag selected text); "" once the tag is on its way, else what to do first."""
         current = self.tree.currentItem()
         passage = self._selected_passage()
         if self._record is None or current is None or current.data(0, STATEMENT_ROLE) is None:
-            self.tag_passage.setToolTip("Pick a quality statement first.")
-            return
+            return "Pick a quality statement first."
         if passage is None:
-            self.tag_passage.setToolTip("Select some text in the notes first.")
-            return
+            return "Select some text in the notes first."
         record_id, statement_id, category = self._record.id, current.data(0, STATEMENT_ROLE), self.category.currentData()
         self._run(link_ops.tag(self._state, record_id, statement_id, category, passage=passage, initiator=self))
+        return ""
 
     def on_remove_tag(self) -> None:
         item = self.tags.currentItem()

@@ -3,7 +3,8 @@ calendar beside the text for those who would rather pick the day.
 
 It stays a QLineEdit: what is typed is what is kept (the editor reads it with ui.dates), and the
 calendar only writes a day into the text. Alt+Down or F4 opens the calendar, as in Qt's own
-date edits; Enter picks the day, Escape leaves the text as it was.
+date edits; Enter picks the day, Escape leaves the text as it was. A table's date cells open with
+one too (ui/row_table.py), where F4 is the key, as Alt+Down moves the row.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from ui.icons import icon
 class WhenEdit(QLineEdit):
     picked = Signal()  # () a day was chosen in the calendar (the text changed as if typed)
 
-    def __init__(self, text: str = "", label: str = "Date", parent: QWidget | None = None) -> None:
+    def __init__(self, text: str = "", label: str = "Date", parent: QWidget | None = None, *, calendar_key: str = "Alt+Down") -> None:
         super().__init__(text, parent)
         self.setPlaceholderText(hint())
         self.setAccessibleName(label)
         self.calendar_action = QAction(icon("calendar"), f"Pick a day for {label}", self)
-        self.calendar_action.setToolTip("Pick a day from a calendar (Alt+Down)")
+        self.calendar_action.setToolTip(f"Pick a day from a calendar ({calendar_key})")
         self.calendar_action.triggered.connect(self.open_calendar)
         self.addAction(self.calendar_action, QLineEdit.ActionPosition.TrailingPosition)
         self.calendar: QCalendarWidget | None = None

@@ -1,5 +1,6 @@
 """Words the inspector reads in the main window: validation messages, the coverage filter chip and
-the history name things as people do, never by path, slug or id."""
+the history name things as people do, never by path, slug or id; and what is said about one record
+goes when another is opened."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit
 from sync_fixtures import Service, colleagues
 
@@ -105,3 +107,25 @@ def test_history_names_the_colleague_and_laptop_that_saved_each_version_and_when
         editor.show_record(None)
         settle(qtbot, state)
         state.tasks.shutdown()
+
+
+def test_what_was_said_about_one_record_goes_when_another_is_opened(qtbot, window: MainWindow, state: AppState, tmp_path) -> None:  # noqa: ANN001
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "pseudonym" in window.editor._fields and state.tasks.pending == 0)
+    interview = window.editor.record_id
+    pseudonym = window.editor._fields["pseudonym"]
+    pseudonym.setFocus()
+    qtbot.keyClicks(pseudonym, "Margaret Thompson, 14 Mill Lane")
+    qtbot.keyClick(pseudonym, Qt.Key.Key_Tab)  # leaving the field saves it, and questions the name
+    (tmp_path / "agenda.txt").write_text("Agenda")
+    window.editor.attachments.add_paths([tmp_path / "agenda.txt"])
+    settle(qtbot, state)
+    said = ("first name and a surname", "Added and encrypted.", "Saved")
+    qtbot.waitUntil(lambda: all(any(words in shown for shown in visible_words(window)) for words in said), timeout=5_000)
+
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # another record
+    qtbot.waitUntil(lambda: window.editor.record_id not in (None, interview) and "location" in window.editor._fields)
+    settle(qtbot, state)
+    shown = " ".join(visible_words(window))
+    assert not any(words in shown for words in said), shown
+    assert window.editor.status.text() == "" and window.editor.attachments.status.text() == ""

@@ -1,7 +1,7 @@
 """An inspector's day, played by keyboard on the real app: unlock, an assessment and its period, a
 board meeting with quick notes, an interview whose date is typed in words and fixed later, a case
-with three contacts dated day first, tagging after a lock, a delete taken back with Ctrl+Z, and
-Ctrl+Q. Then the vault is opened afresh and every word is looked for."""
+with three contacts dated day first, tagging a record and words of its notes after a lock, a delete
+taken back with Ctrl+Z, and Ctrl+Q. Then the vault is opened afresh and every word is looked for."""
 
 from __future__ import annotations
 
@@ -171,11 +171,17 @@ def test_an_inspectors_day_by_keyboard_keeps_every_word(qtbot, app: AppControlle
         key(qtbot, Qt.Key.Key_Tab)  # through the blank fourth row, on to the notes
     assert focused() is main.editor._fields["notes"]
 
-    # Lock, unlock, and tag the board meeting and one of its lines.
+    # Lock, unlock, and tag the board meeting and words of one of its lines.
     qtbot.keyClick(main, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: app.state.vault is not None and app.state.vault.is_locked, timeout=15_000)
     main = unlock(qtbot, app)
     open_by_search(qtbot, main, "winter", board)
+    tab_to(qtbot, "Notes")
+    key(qtbot, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    key(qtbot, Qt.Key.Key_End)  # the end of the first line, "…for the winter plan"
+    for _ in range(2):
+        key(qtbot, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert main.editor._fields["notes"].textCursor().selectedText() == "winter plan"
     qtbot.keyClick(main, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: focused() is main.editor.tag_panel.filter)
     type_(qtbot, "governance")
@@ -185,8 +191,10 @@ def test_an_inspectors_day_by_keyboard_keeps_every_word(qtbot, app: AppControlle
     key(qtbot, Qt.Key.Key_Down)
     key(qtbot, Qt.Key.Key_Down)  # the theme, then its one statement shown
     assert tree.currentItem().data(0, Qt.ItemDataRole.UserRole) == "governance-management-sustainability"
-    key(qtbot, Qt.Key.Key_Space)
+    key(qtbot, Qt.Key.Key_Space)  # the whole record
     qtbot.waitUntil(lambda: len(app.state.vault.records.get(board).links) == 1, timeout=10_000)
+    key(qtbot, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)  # and the words selected
+    qtbot.waitUntil(lambda: len(app.state.vault.records.get(board).links) == 2, timeout=10_000)
 
     # The interview's date, fixed now that it is known; a delete taken back at once.
     open_by_search(qtbot, main, "discharged", interview)
@@ -215,7 +223,9 @@ def test_an_inspectors_day_by_keyboard_keeps_every_word(qtbot, app: AppControlle
         observed = records[board]
         assert observed.title == "ICB board, November"
         assert [line.split("  ", 1)[1] for line in observed.content.notes.splitlines()] == list(NOTES)
-        assert [link.statement_id for link in observed.links] == ["governance-management-sustainability"]
+        assert sorted((link.statement_id, link.passage.text if link.passage else "") for link in observed.links) == [
+            ("governance-management-sustainability", ""), ("governance-management-sustainability", "winter plan"),
+        ]  # fmt: skip
         carer = records[interview]
         assert (carer.content.pseudonym, carer.content.notes) == ("Carer C4", CARER)
         assert carer.content.held_at == parse_when("21/11/2026 14:30") and carer.as_typed == {}

@@ -32,6 +32,7 @@ PARAGRAPH = (
     "She said the discharge letter arrived a week after she got home. Nobody had told the district "
     "nurses, so the first visit was missed. Her daughter phoned the GP surgery three times."
 )
+MORE = " She has not had a carer's assessment."
 ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -116,7 +117,7 @@ def fields(main: MainWindow) -> dict:
 
 
 @pytest.mark.parametrize("when", ["21/11/2026 12:30", "yesterday afternoon"])
-def test_an_interview_with_a_date_typed_the_british_way_or_in_words_keeps_every_word_through_a_lock(
+def test_an_interview_with_a_date_typed_the_british_way_or_in_words_keeps_every_word_through_switching_and_a_lock(
     qtbot, app: AppController, when: str  # noqa: ANN001
 ) -> None:
     main = app.main
@@ -126,11 +127,21 @@ def test_an_interview_with_a_date_typed_the_british_way_or_in_words_keeps_every_
     type_into(qtbot, fields(main)["held_at"], when)
     type_into(qtbot, fields(main)["notes"], PARAGRAPH)
 
+    other_id = new_record(qtbot, main, Qt.Key.Key_1)  # switch away at once…
+    assert other_id != record_id
+    open_from_list(qtbot, main, record_id)  # …and back
+    readable = when[0].isdigit()
+    assert fields(main)["notes"].toPlainText() == PARAGRAPH
+    assert fields(main)["held_at"].text() == ("21/11/2026 12:30" if readable else when)
+    notes = fields(main)["notes"]
+    notes.setFocus()
+    notes.moveCursor(notes.textCursor().MoveOperation.End)
+    qtbot.keyClicks(notes, MORE)  # more words, then Ctrl+L at once
+
     main = lock_and_unlock(qtbot, app)
     open_from_list(qtbot, main, record_id)
-    assert fields(main)["notes"].toPlainText() == PARAGRAPH
+    assert fields(main)["notes"].toPlainText() == PARAGRAPH + MORE
     assert fields(main)["title"].text() == "Carer of a man discharged from hospital"
-    readable = when[0].isdigit()
     assert fields(main)["held_at"].text() == ("21/11/2026 12:30" if readable else when)
     note = main.editor._field_notes["held_at"]
     assert note.isVisible() != readable  # said beside the field, in words, and only when it does not read
@@ -144,7 +155,7 @@ def test_an_interview_with_a_date_typed_the_british_way_or_in_words_keeps_every_
         assert "date" in main.model.index(row, 1).data(Qt.ItemDataRole.ToolTipRole).lower()  # the list says so
     # Locking cut a revision of everything that reads: the notes are in it, ready to sync.
     last = app.state.vault.history.revisions(record_id)[-1]
-    assert app.state.vault.history.snapshot(last.id).content.notes == PARAGRAPH
+    assert app.state.vault.history.snapshot(last.id).content.notes == PARAGRAPH + MORE
 
 
 def test_a_contacts_date_in_words_keeps_the_contact_and_the_notes_through_switching_records_and_a_lock(

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from fieldapp import domain
@@ -23,6 +23,7 @@ from ui.main_window import MainWindow
 from ui.record_tables import ATTENDEE_COLUMNS, CONTACT_COLUMNS, GROUP_COLUMNS, contacts_to_save
 from ui.row_table import RowTable, RowTableModel
 from ui.state import AppState
+from ui.when_edit import WhenEdit
 
 C1 = domain.Contact("c1", "Emergency department", "2026-10-01", "Admitted after a fall", "", "Waited 9 hours")
 C2 = domain.Contact("c2", "Reablement team", "2026-10-09", "Home visits", "Hospital → Reablement", "Felt listened to")
@@ -479,3 +480,30 @@ def test_a_contacts_date_warning_names_the_row_as_the_table_numbers_it_and_follo
     window.editor.save_now()
     settle(qtbot, state)
     assert [c.id for c in saved(state, record.id).contacts] == ["c1", "c3", "c2"]
+
+
+def test_a_contacts_date_cell_has_a_calendar_beside_its_text_opened_with_f4(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1,)))
+    timeline = table(window, "contacts")
+    select_cell(qtbot, timeline, 0, 0)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_F2)
+    editor = focused_cell_editor(timeline)
+    assert isinstance(editor, WhenEdit) and editor.calendar_action.toolTip() == "Pick a day from a calendar (F4)"
+    press(qtbot, Qt.Key.Key_F4)
+    calendar = editor.calendar
+    assert calendar is not None
+    qtbot.waitUntil(calendar.isVisible)
+    assert calendar.selectedDate() == QDate(2026, 10, 1)  # it opens at the cell's day
+    assert timeline.view.state() == timeline.view.State.EditingState  # the cell stays open under it
+    press(qtbot, Qt.Key.Key_Right)  # the next day
+    press(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not calendar.isVisible())
+    assert QApplication.focusWidget() is editor and editor.text() == "02/10/2026"
+    press_enter(qtbot, timeline, editor)
+    settle(qtbot, state)
+    assert [c.date for c in saved(state, record.id).contacts] == ["2026-10-02"]
+    window.activateWindow()  # as a desktop does when a popup closes (offscreen does not)
+    qtbot.waitUntil(window.isActiveWindow)
+    select_cell(qtbot, timeline, 0, 1)  # the other columns' cells are plain text
+    qtbot.keyClick(timeline.view, Qt.Key.Key_F2)
+    assert not isinstance(focused_cell_editor(timeline), WhenEdit)

@@ -253,3 +253,39 @@ def test_a_tagged_passage_stays_marked_through_typing_around_it_a_save_and_a_qui
     qtbot.keyClicks(notes, "weekend")  # its words edited away: no mark, and the tag keeps its words
     assert marked() == []
     assert "no respite care" in editor.tag_panel.tags.item(0).text()
+
+
+def test_ctrl_shift_t_in_the_notes_tags_the_words_selected_with_the_statement_chosen_and_says_what_is_missing(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    notes_text = "The chair asked for the winter plan by Friday."
+    record = state.vault.records.create(state.vault.assessments.list()[0].id, domain.Observation(title="ICB board", notes=notes_text)).value
+    window.open_record(record.id)
+    qtbot.waitUntil(lambda: window.editor.record_id == record.id and state.tasks.pending == 0, timeout=10_000)
+    notes, panel = window.editor._fields["notes"], window.editor.tag_panel
+    assert window.actions_by_name["tag_passage"] in window.menus["Record"].actions()  # found by looking, with its key
+
+    def select_winter_plan() -> None:  # by keys: to the start, over four words, then two more held with Shift
+        notes.setFocus()
+        qtbot.keyClick(notes, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+        for _ in range(5):
+            qtbot.keyClick(notes, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+        for _ in range(2):
+            qtbot.keyClick(notes, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+        assert notes.textCursor().selectedText().strip() == "winter plan"
+
+    select_winter_plan()
+    qtbot.keyClick(notes, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.statusBar().currentMessage() == "Pick a quality statement first."
+    qtbot.keyClick(notes, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)  # to the statements
+    qtbot.keyClicks(panel.filter, "governance")
+    qtbot.keyClick(panel.filter, Qt.Key.Key_Down)
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Down)  # past the theme, onto its one statement shown: chosen, not ticked
+    assert panel.tree.currentItem().data(0, Qt.ItemDataRole.UserRole) == "governance-management-sustainability"
+    select_winter_plan()
+    qtbot.keyClick(notes, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: state.tasks.pending == 0 and panel.tags.count() == 1, timeout=10_000)
+    (link,) = state.vault.records.get(record.id).links
+    assert link.statement_id == "governance-management-sustainability" and link.passage is not None
+    assert link.passage.text.strip() == "winter plan"
+    assert notes.toPlainText() == notes_text  # no key went into the words

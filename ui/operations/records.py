@@ -12,8 +12,9 @@ from ui.sync_controller import read_status
 if TYPE_CHECKING:
     from fieldapp import domain
     from fieldapp.coverage import Coverage
-    from fieldapp.rows import RecordRow
+    from fieldapp.rows import Done, EditSaved, RecordRow
     from fieldapp.search import Query, Results
+    from fieldapp.vault import Vault
 
     from ui.state import AppState
 
@@ -26,11 +27,36 @@ def create_record(state: AppState, assessment_id: str, content: domain.Content, 
     return VaultOp(state, lambda vault: vault.records.create(assessment_id, content), initiator=initiator)
 
 
+class SaveChain:
+    """One record's run of autosaves, as they land on the vault worker (one at a time, in order).
+
+    Each save is measured from the form it was sent after (its base). A save that fails (a full
+    disk) changes nothing, so the draft stays what that save's base was; the next save is then
+    measured from there, not from the form that never landed. Measured from that form, the core
+    would take its words for ones removed on another device and drop them from the next save.
+    Touched on the vault worker only."""
+
+    def __init__(self) -> None:
+        self.stuck_at: domain.Content | None = None  # the draft as it is since a save failed
+
+
 def save_edit(
-    state: AppState, record_id: str, content: domain.Content, *, base: domain.Content, as_typed: dict[str, str], initiator: object
+    state: AppState, record_id: str, content: domain.Content, *, base: domain.Content, as_typed: dict[str, str], chain: SaveChain,
+    initiator: object,
 ) -> VaultOp:
     """The editor's autosave: moved onto the draft if it changed meanwhile (see Records.save_edit)."""
-    return VaultOp(state, lambda vault: vault.records.save_edit(record_id, content, base=base, as_typed=as_typed), initiator=initiator)
+
+    def save(vault: Vault) -> Done[EditSaved]:
+        measured_from = chain.stuck_at if chain.stuck_at is not None else base
+        try:
+            done = vault.records.save_edit(record_id, content, base=measured_from, as_typed=as_typed)
+        except Exception:
+            chain.stuck_at = measured_from
+            raise
+        chain.stuck_at = None
+        return done
+
+    return VaultOp(state, save, initiator=initiator)
 
 
 def add_note(state: AppState, record_id: str, text: str, *, at: datetime, initiator: object) -> VaultOp:
