@@ -104,7 +104,7 @@ class PublishDialog(QDialog):
         self.go.hide()
         self.published_on.setEnabled(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Close")
-        self.message.setText(f"Published the report of {show_when(row.published_on)}, signed by {row.signed_by} and standing on "
+        self.message.setText(f"Published the report of {show_when(row.published_on)} (signed by {row.signed_by}); it stands on "
                              f"{row.cited} signed revisions. Export it now to share it; it can be exported again at any time "
                              "(File → Export report…).")  # fmt: skip
         self.export_now.show()
