@@ -155,3 +155,30 @@ def test_a_publication_date_that_does_not_read_is_asked_again(qtbot, vault: Vaul
         assert publish.message.text().startswith("Published on: ") and publish.go.isEnabled()
         assert vault.published.list(demo.assessment_id) == ()
         publish.reject()
+
+
+def test_export_report_offers_each_published_report_and_writes_it_sealed_as_word_and_pdf(
+    qtbot, vault: Vault, demo: Demo, tmp_path: Path  # noqa: ANN001
+) -> None:
+    first = vault.published.publish(demo.assessment_id, date(2026, 12, 8)).value
+    second = vault.published.publish(demo.assessment_id, date(2026, 12, 8)).value
+    with window_on(qtbot, vault) as (window, _state):
+        window.actions_by_name["export_report"].trigger()
+        dialog: ReportDialog = window.report_dialog
+        qtbot.waitUntil(lambda: dialog.which.count() == 4, timeout=10_000)
+        choices = [dialog.which.itemText(i) for i in range(dialog.which.count())]
+        assert choices == ["Working copy", "Draft for factual accuracy check", "Published report of 08/12/2026", "Published report of 08/12/2026 (2)"]
+        dialog.which.setCurrentIndex(dialog.which.findData(first.id))
+        for fmt in ("docx", "pdf"):
+            dialog.written_path = None
+            dialog.format.setCurrentIndex(dialog.format.findData(fmt))
+            dialog.choose_path = lambda _parent, _suggested, f: tmp_path / f"published.{f}"
+            dialog.go.click()
+            qtbot.waitUntil(lambda: dialog.written_path is not None, timeout=60_000)
+            assert read_seal(dialog.written_path).report_id == first.id != second.id
+        dialog.close()
+        for fmt in ("docx", "pdf"):
+            verify = _verify_in_the_app(qtbot, window, tmp_path / f"published.{fmt}")
+            assert verify.result.text().startswith(f"Verified: published.{fmt} is published report {first.id[:12]}…")
+            assert _lines(verify)[-1].startswith("Note: The file is a ") and "only its seal was checked" in _lines(verify)[-1]
+            verify.close()
