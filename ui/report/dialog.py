@@ -1,8 +1,8 @@
 """File → Export report… and Preview report…: for the chosen assessment, the format and which report
 (the working copy, a draft for the factual accuracy check and the day it is shared, or one of its
-published reports, sealed); then where to save it. The report is
-built and written on the vault worker with a progress bar and Cancel; the dialog then says where it
-wrote (reports are plaintext) or, refused, why in words. The preview paints the PDF's own pages."""
+published reports, with its seal); then where to save it. The report is built and written on the
+vault worker with a progress bar and Cancel; the dialog then says where it wrote (reports are
+plaintext) or, refused, why in words. The preview paints the PDF's own pages."""
 
 from __future__ import annotations
 
@@ -85,7 +85,6 @@ class ReportDialog(QDialog):
     published_id: that published report is chosen once the list of published ones has been read."""
 
     written = Signal(object)  # (Path) a report file was written
-    published_listed = Signal()  # () the published reports were read and offered
 
     def __init__(
         self, state: AppState, assessment_id: str, assessment_name: str, parent: QWidget | None = None, *, preview: bool = False,
@@ -146,9 +145,7 @@ class ReportDialog(QDialog):
         layout.addWidget(self.buttons)
         self._running(False)
         self.resize(520, 240)
-        report_ops.published(state, assessment_id).success(self._offer_published).failure(
-            lambda exc: self.message.setText(f"The published reports could not be read: {message_for(exc)}")
-        ).run_in_background()
+        report_ops.published(state, assessment_id).success(self._offer_published).failure(self._on_published_unread).run_in_background()
 
     def is_draft(self) -> bool:
         return self.which.currentData() == DRAFT
@@ -172,7 +169,10 @@ class ReportDialog(QDialog):
         wanted = self.which.findData(self._wanted_published) if self._wanted_published else -1
         if wanted >= 0:
             self.which.setCurrentIndex(wanted)
-        self.published_listed.emit()
+
+    def _on_published_unread(self, exc: BaseException) -> None:
+        if isValid(self):
+            self.message.setText(f"The published reports could not be read: {message_for(exc)}")
 
     def _running(self, running: bool) -> None:
         for shown in (self.progress, self.cancel_button):
