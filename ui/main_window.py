@@ -58,6 +58,7 @@ FIRST_ASSESSMENT_HINT = "Start by typing the integrated care system's name at th
 ALL_ARCHIVED_HINT = "Every assessment is archived: View → Show archived assessments shows them, or type a new one's name at the bottom left."
 PUBLISH_TIP = "A signed record of every score and the rating today"
 REVIEW_TIP = "Record that the scores were reviewed and are unchanged"
+PUBLISH_REPORT_TIP = "Freeze the assessment's report as signed and unchangeable, to export and share"
 NEW_RECORD = {
     "observation": ("New &observation", "Ctrl+1", domain.Observation),
     "interview": ("New &interview", "Ctrl+2", domain.Interview),
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self.refresh_list)
         self._restore_layout()
         self._enable_actions()
+        self._enable_lead_actions(None)
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -221,6 +223,9 @@ class MainWindow(QMainWindow):
         a("export_report", "&Export report…", lambda: self.open_report(preview=False), "Ctrl+E",
           tip="The assessment's report as PDF, Word or HTML, or a draft for the factual accuracy check")  # fmt: skip
         a("preview_report", "P&review report…", lambda: self.open_report(preview=True), "Ctrl+P", tip="The report's pages as they print")
+        a("publish_report", "Pu&blish report…", self.open_publish_report, tip=PUBLISH_REPORT_TIP)
+        a("verify_report", "Ver&ify a report file…", self.open_verify_report,
+          tip="Check that a published report file is unchanged and stands on revisions this vault signed")  # fmt: skip
         a("change_passphrase", "Change &passphrase…", self.open_change_passphrase)
         self.lock_action = a("lock", "&Lock", self.lock_requested.emit, "Ctrl+L", icon_name="lock", tip="Lock the vault")
         a("quit", "&Quit", self.quit_requested.emit, "Ctrl+Q", tip="Save, lock the vault and close fieldapp")
@@ -438,17 +443,41 @@ class MainWindow(QMainWindow):
         self.refresh_coverage()
         self.statusBar().showMessage(f"Restored “{record.title}”.", 5000)
 
-    def open_report(self, *, preview: bool) -> None:
-        """File → Export report… / Preview report…: the chosen assessment's report."""
+    def open_report(self, *, preview: bool, published_id: str | None = None) -> None:
+        """File → Export report… / Preview report…: the chosen assessment's report (published_id: that one chosen)."""
         from ui.report.dialog import ReportDialog
 
         row = self.assessment_panel.current()
         if row is None:
             self.statusBar().showMessage("Choose an assessment first (left).", 5000)
             return
-        dialog = self.report_dialog = ReportDialog(self._state, row.id, row.name, self, preview=preview)
+        dialog = self.report_dialog = ReportDialog(self._state, row.id, row.name, self, preview=preview, published_id=published_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.written.connect(lambda path: self.statusBar().showMessage(f"Wrote the report to {path} (plaintext).", 10_000))
+        dialog.open()
+
+    def open_publish_report(self) -> None:
+        """File → Publish report… (the lead inspector's): freeze the chosen assessment's report, then offer to export it."""
+        from ui.report.publish import PublishDialog
+
+        row = self.assessment_panel.current()
+        if row is None:
+            self.statusBar().showMessage("Choose an assessment first (left).", 5000)
+            return
+        self.editor.save_now()  # queued on the worker before the publication: what is typed is in it
+        self.judgements.save_now()
+        dialog = self.publish_dialog = PublishDialog(self._state, row.id, row.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.published.connect(lambda _row: self.statusBar().showMessage("The report was published.", 10_000))
+        dialog.export_asked.connect(lambda item_id: self.open_report(preview=False, published_id=item_id))
+        dialog.open()
+
+    def open_verify_report(self) -> None:
+        """File → Verify a report file…: check a published report file against this vault."""
+        from ui.report.verify import VerifyDialog
+
+        dialog = self.verify_dialog = VerifyDialog(self._state, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
     def open_deleted_records(self) -> None:
@@ -623,12 +652,16 @@ class MainWindow(QMainWindow):
     # -- slots ------------------------------------------------------------------------------------
 
     def _enable_lead_actions(self, row: Any) -> None:
-        """File → Publish and Record review are the lead inspector's, where the service names one."""
-        for name, does, tip in (("publish_snapshot", "publishes the rating", PUBLISH_TIP), ("record_review", "records reviews", REVIEW_TIP)):
+        """File → Publish rating snapshot, Record review and Publish report are the lead inspector's, where
+        the service names one; a colleague sees them disabled with who the lead is (tooltip and status bar)."""
+        for name, does, tip in (("publish_snapshot", "publishes the rating", PUBLISH_TIP), ("record_review", "records reviews", REVIEW_TIP),
+                                ("publish_report", "publishes the report", PUBLISH_REPORT_TIP)):  # fmt: skip
             action = self.actions_by_name[name]
             mine = row is None or row.i_lead
-            action.setEnabled(mine)
-            action.setToolTip(tip if mine else f"Only the lead inspector, {row.lead}, {does}.")
+            action.setEnabled(mine and (row is not None or name != "publish_report"))
+            words = tip if mine else f"Only the lead inspector, {row.lead}, {does}."
+            action.setToolTip(words)
+            action.setStatusTip(words)
 
     def on_assessment_chosen(self, chosen: str | None) -> None:
         row = self.assessment_panel.current()

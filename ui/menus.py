@@ -16,7 +16,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     (
         "&File",
         ("new_assessment", "assessment_details", "archive_assessment", None, "publish_snapshot", "record_review", None,
-         "export_report", "preview_report", None, "change_passphrase", None, "lock", "quit"),
+         "export_report", "preview_report", "publish_report", "verify_report", None, "change_passphrase", None, "lock", "quit"),
     ),  # fmt: skip
     ("&Edit", ("undo", None, "find", None, "preferences")),
     (

@@ -113,12 +113,9 @@ def _verify(args: argparse.Namespace, passphrase: str) -> int:
         print(f"{'ok:' if check.holds else 'FAILED:'} {check.words}")
     for note in verdict.notes:
         print(f"note: {note}")
+    print(verdict.summary(args.report.name))
     if not verdict.verified:
-        print(f"NOT verified: {' '.join(verdict.failures)}")
         return REFUSED
-    seal = verdict.seal
-    print(f"Verified: {args.report.name} is published report {seal.report_id[:12]}… of {show_when(seal.published_on)}, and each of the "
-          f"{len(seal.manifest)} signed revisions it stands on is in this vault, unchanged.")  # fmt: skip
     return 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from fieldapp.dates import show_when
 from fieldapp.errors import ValidationError
 from fieldapp.published_reports import Check, PublishedReports
 from fieldapp.report.html import render_html
@@ -27,6 +28,14 @@ class Verdict:
     @property
     def failures(self) -> tuple[str, ...]:
         return tuple(c.words for c in self.checks if not c.holds)
+
+    def summary(self, file_name: str) -> str:
+        """The verdict in one line, as the command and the app say it: "Verified: …" or "NOT verified: …"."""
+        if not self.verified:
+            return f"NOT verified: {' '.join(self.failures)}"
+        seal = self.seal
+        return (f"Verified: {file_name} is published report {seal.report_id[:12]}… of {show_when(seal.published_on)}, and each of the "
+                f"{len(seal.manifest)} signed revisions it stands on is in this vault, unchanged.")  # fmt: skip
 
 
 def verify_file(published: PublishedReports, path: Path) -> Verdict:

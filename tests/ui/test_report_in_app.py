@@ -42,7 +42,7 @@ def _open_export(qtbot, window: MainWindow, folder: Path, asked: list[Path]) -> 
 
     dialog.choose_path = choose
     dialog.format.setCurrentIndex(dialog.format.findData("pdf"))
-    dialog.draft.setChecked(True)
+    dialog.which.setCurrentIndex(dialog.which.findData("draft"))
     dialog.shared_on.setText("07/12/2026")
     return dialog
 
@@ -148,7 +148,7 @@ def test_preview_report_shows_the_pdfs_pages(qtbot, vault: Vault, demo: Demo, tm
     with window_on(qtbot, vault) as (window, _state):
         window.actions_by_name["preview_report"].trigger()
         dialog: ReportDialog = window.report_dialog
-        dialog.draft.setChecked(True)
+        dialog.which.setCurrentIndex(dialog.which.findData("draft"))
         qtbot.mouseClick(dialog.go, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dialog.preview_dialog is not None and dialog.preview_dialog.isVisible(), timeout=30_000)
         widget = dialog.preview_dialog.findChild(QPrintPreviewWidget)

@@ -1,7 +1,8 @@
-"""File → Export report… and Preview report…: for the chosen assessment, the format, whether it is a
-draft for the factual accuracy check and the day it is shared; then where to save it. The report is
-built and written on the vault worker with a progress bar and Cancel; the dialog then says where it
-wrote (reports are plaintext) or, refused, why in words. The preview paints the PDF's own pages."""
+"""File → Export report… and Preview report…: for the chosen assessment, the format and which report
+(the working copy, a draft for the factual accuracy check and the day it is shared, or one of its
+published reports, with its seal); then where to save it. The report is built and written on the
+vault worker with a progress bar and Cancel; the dialog then says where it wrote (reports are
+plaintext) or, refused, why in words. The preview paints the PDF's own pages."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
+from fieldapp.dates import show_when
 from fieldapp.errors import Cancelled, UnreadableDate
 from fieldapp.report.formats import FORMATS
 
@@ -40,12 +42,14 @@ from ui.when_edit import WhenEdit
 if TYPE_CHECKING:
     from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 
+    from fieldapp.published_reports import PublishedRow
     from fieldapp.report.model import Report
 
     from ui.state import AppState
 
 PLAINTEXT = "Reports are plaintext: keep the file where the assessment's evidence may be kept, and delete copies you no longer need."
 PathChooser = Callable[[QWidget, Path, str], Path | None]
+WORKING, DRAFT = "working", "draft"  # the report choices besides published reports (chosen by their item id)
 
 
 def choose_save_path(parent: QWidget, suggested: Path, fmt: str) -> Path | None:
@@ -54,10 +58,20 @@ def choose_save_path(parent: QWidget, suggested: Path, fmt: str) -> Path | None:
     return Path(chosen) if chosen else None
 
 
-def suggested_name(assessment_name: str, fmt: str, *, draft: bool, today: date) -> str:
-    """"Northshire ICS report 2026-12-07 (draft).pdf": the assessment's name and the day, safe in any folder."""
+def suggested_name(assessment_name: str, fmt: str, *, draft: bool, today: date, published_on: str | None = None) -> str:
+    """"Northshire ICS report 2026-12-07 (draft).pdf": the assessment's name and the day, safe in any folder;
+    a published report is named by the day it was published ("… report published 2026-12-08.pdf")."""
     name = " ".join(re.sub(r"[^\w\s&,.'-]", " ", assessment_name).split()).strip(". ") or "Assessment"
+    if published_on is not None:
+        return f"{name} report published {published_on}.{fmt}"
     return f"{name} report {today.isoformat()}{' (draft)' if draft else ''}.{fmt}"
+
+
+def published_label(row: PublishedRow, same_day: int = 1) -> str:
+    """"Published report of 08/12/2026", numbered when more than one was published that day, and
+    said when its signature does not hold on this laptop."""
+    label = f"Published report of {show_when(row.published_on)}{f' ({same_day})' if same_day > 1 else ''}"
+    return label if row.verified else f"{label} (its signature does not hold on this laptop)"
 
 
 class _Progress(QObject):
@@ -67,11 +81,15 @@ class _Progress(QObject):
 
 
 class ReportDialog(QDialog):
-    """The report of one assessment: choose, then export it (or preview it when preview=True)."""
+    """The report of one assessment: choose, then export it (or preview it when preview=True).
+    published_id: that published report is chosen once the list of published ones has been read."""
 
     written = Signal(object)  # (Path) a report file was written
 
-    def __init__(self, state: AppState, assessment_id: str, assessment_name: str, parent: QWidget | None = None, *, preview: bool = False) -> None:
+    def __init__(
+        self, state: AppState, assessment_id: str, assessment_name: str, parent: QWidget | None = None, *, preview: bool = False,
+        published_id: str | None = None,
+    ) -> None:  # fmt: skip
         super().__init__(parent)
         self._state, self._assessment_id, self._name, self._preview = state, assessment_id, assessment_name, preview
         self.choose_path: PathChooser = choose_save_path  # tests choose without a modal file dialog
@@ -91,12 +109,18 @@ class ReportDialog(QDialog):
             self.format.addItem(words, fmt)
         if not preview:  # a preview shows the PDF's pages
             form.addRow("&Format", self.format)
-        self.draft = QCheckBox("&Draft for factual accuracy check")
-        self.draft.setToolTip("Every page says it is a draft, and when it was shared with the ICB and the ICP")
+        self.which = QComboBox()
+        self.which.setAccessibleName("Which report")
+        self.which.addItem("Working copy", WORKING)
+        self.which.setItemData(0, "The report as the assessment stands now, neither a draft nor published", Qt.ItemDataRole.ToolTipRole)
+        self.which.addItem("Draft for factual accuracy check", DRAFT)
+        self.which.setItemData(1, "Every page says it is a draft, and when it was shared with the ICB and the ICP", Qt.ItemDataRole.ToolTipRole)
+        self._published_dates: dict[str, str] = {}  # item id -> the ISO day it was published
+        self._wanted_published = published_id
+        form.addRow("&Report", self.which)
         self.shared_on = WhenEdit(when_text(date.today().isoformat()), "Shared on")
         self.shared_on.setEnabled(False)
-        self.draft.toggled.connect(self.shared_on.setEnabled)
-        form.addRow("", self.draft)
+        self.which.currentIndexChanged.connect(lambda _index: self.shared_on.setEnabled(self.is_draft()))
         form.addRow("&Shared on", self.shared_on)
         layout.addLayout(form)
         progress_row = QHBoxLayout()
@@ -121,17 +145,45 @@ class ReportDialog(QDialog):
         layout.addWidget(self.buttons)
         self._running(False)
         self.resize(520, 240)
+        report_ops.published(state, assessment_id).success(self._offer_published).failure(self._on_published_unread).run_in_background()
+
+    def is_draft(self) -> bool:
+        return self.which.currentData() == DRAFT
+
+    def published_id(self) -> str | None:
+        """The published report chosen, or None for the working copy or a draft."""
+        chosen = self.which.currentData()
+        return chosen if chosen in self._published_dates else None
+
+    def _offer_published(self, rows: tuple[PublishedRow, ...]) -> None:
+        """Each published report as a choice, oldest first, after the working copy and the draft."""
+        if not isValid(self):
+            return  # closed (and deleted) before the vault answered
+        seen: dict[str, int] = {}
+        for row in rows:
+            seen[row.published_on] = seen.get(row.published_on, 0) + 1
+            self._published_dates[row.id] = row.published_on
+            self.which.addItem(published_label(row, seen[row.published_on]), row.id)
+            self.which.setItemData(self.which.count() - 1, f"As it was published and signed, with its seal (signed by {row.signed_by})",
+                                   Qt.ItemDataRole.ToolTipRole)  # fmt: skip
+        wanted = self.which.findData(self._wanted_published) if self._wanted_published else -1
+        if wanted >= 0:
+            self.which.setCurrentIndex(wanted)
+
+    def _on_published_unread(self, exc: BaseException) -> None:
+        if isValid(self):
+            self.message.setText(f"The published reports could not be read: {message_for(exc)}")
 
     def _running(self, running: bool) -> None:
         for shown in (self.progress, self.cancel_button):
             shown.setVisible(running)
-        for usable in (self.go, self.format, self.draft):
+        for usable in (self.go, self.format, self.which):
             usable.setEnabled(not running)
-        self.shared_on.setEnabled(not running and self.draft.isChecked())
+        self.shared_on.setEnabled(not running and self.is_draft())
 
     def _shared_on(self) -> date | None:
         """The day a draft is shared, or None for a report that is not a draft; UnreadableDate says how to type it."""
-        if not self.draft.isChecked():
+        if not self.is_draft():
             return None
         kept = read_when(self.shared_on.text())
         if kept is None:
@@ -145,11 +197,13 @@ class ReportDialog(QDialog):
             self.message.setText(f"Shared on: {exc}")
             self.shared_on.setFocus()
             return
+        published_id = self.published_id()
         if self._preview:
-            self._build_preview(shared_on)
+            self._build_preview(shared_on, published_id)
             return
         fmt = self.format.currentData()
-        suggested = Path.home() / suggested_name(self._name, fmt, draft=shared_on is not None, today=date.today())
+        published_on = self._published_dates.get(published_id) if published_id else None
+        suggested = Path.home() / suggested_name(self._name, fmt, draft=shared_on is not None, today=date.today(), published_on=published_on)
         target = self.choose_path(self, suggested, fmt)
         if target is None:
             return
@@ -161,7 +215,7 @@ class ReportDialog(QDialog):
         self.message.setText(f"Making the report: {target.name}…")
         self._running(True)
         progress = self._progress
-        report_ops.write_report(self._state, self._assessment_id, target, fmt, shared_on=shared_on,
+        report_ops.write_report(self._state, self._assessment_id, target, fmt, shared_on=shared_on, published_id=published_id,
                                 progress=progress.moved.emit, cancelled=self._cancel.is_set).success(
             self._on_written).failure(self._on_failed).run_in_background()  # fmt: skip
 
@@ -206,11 +260,12 @@ class ReportDialog(QDialog):
 
     # -- preview ----------------------------------------------------------------------------------
 
-    def _build_preview(self, shared_on: date | None) -> None:
+    def _build_preview(self, shared_on: date | None, published_id: str | None) -> None:
         self.message.setText("Making the report…")
         self._running(True)
         self.cancel_button.hide()  # building takes a moment; the preview paints its pages itself
-        report_ops.report(self._state, self._assessment_id, shared_on=shared_on).success(self._show_preview).failure(self._on_failed).run_in_background()
+        report_ops.report(self._state, self._assessment_id, shared_on=shared_on, published_id=published_id).success(
+            self._show_preview).failure(self._on_failed).run_in_background()  # fmt: skip
 
     def _show_preview(self, report: Report) -> None:
         from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
