@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from fieldapp import domain, records
 from fieldapp import dates as core_dates
@@ -499,7 +500,7 @@ class RecordEditor(QWidget):
         return complete
 
     def _on_save_failed(self, record_id: str, exc: BaseException) -> None:
-        if self._record is None or record_id != self._record.id:
+        if not isValid(self) or self._record is None or record_id != self._record.id:
             self._state.signals.error.emit(f"A record you left was not saved: {message_for(exc)}")
             return
         if isinstance(exc, NotFound):
@@ -518,6 +519,8 @@ class RecordEditor(QWidget):
 
     def _on_saved(self, sent: domain.Content, saved: EditSaved, *, arrived: bool = False) -> None:
         """arrived: the save was made because a sync changed this record (tags and files too)."""
+        if not isValid(self):
+            return  # the window closed while the save ran (quitting): it is saved, there is nothing to show
         record = saved.record
         if self._record is None or record.id != self._record.id:
             return  # the inspector moved on; what was typed is saved all the same
