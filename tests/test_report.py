@@ -185,7 +185,8 @@ def test_a_hostile_pseudonym_and_passage_are_escaped_never_markup(vault: Vault, 
     notes = "Said: <script>alert('passage')</script> & left."
     record = vault.records.create(assessment_id, domain.Interview(title="<b>Interview</b>", pseudonym='<img src=x onerror="alert(1)">',
                                                                   consent=domain.Consent(True, "verbal", "2026-11-20"), notes=notes)).value  # fmt: skip
-    vault.links.tag(record.id, statement.id, PEOPLE, passage=passage_of(record.content, "notes", 0, len(notes)))
+    link = vault.links.tag(record.id, statement.id, PEOPLE, passage=passage_of(record.content, "notes", 0, len(notes))).value
+    vault.report_texts.choose_quotations(assessment_id, [(record.id, link.id)])
     html = render_html(build_report(vault, assessment_id, draft=False, shared_on=None))
     assert "<script" not in html and "<img" not in html and "onerror=&quot;" in html
     assert "&lt;script&gt;alert(&#x27;passage&#x27;)&lt;/script&gt; &amp; left." in html
