@@ -63,15 +63,34 @@ def changed_rows(draft: Sequence[DraftParagraph], now: Sequence[Paragraph]) -> t
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 continue
-            paired = min(i2 - i1, j2 - j1)
-            for k in range(paired):
-                found.append((old[i1 + k][0], str(old[i1 + k][0]), old[i1 + k][1], new[j1 + k][1]))
-            for k in range(i1 + paired, i2):
-                found.append((old[k][0], str(old[k][0]), old[k][1], REMOVED))
-            after = old[i1 - 1][0] if i1 > 0 else (old[0][0] - 1 if old else _anchor(draft, new[j1][0]))
-            for k in range(j1 + paired, j2):
-                found.append((after + 0.5, ADDED, "", new[k][1]))
+            after: float = old[i1 - 1][0] if i1 > 0 else (old[0][0] - 1 if old else _anchor(draft, new[j1][0]))
+            for was, now_at in _paired([t for _n, t in old[i1:i2]], [t for _n, t in new[j1:j2]]):
+                if was is not None:
+                    number, before = old[i1 + was]
+                    after = number
+                    found.append((number, str(number), before, new[j1 + now_at][1] if now_at is not None else REMOVED))
+                elif now_at is not None:
+                    found.append((after + 0.5, ADDED, "", new[j1 + now_at][1]))
     return tuple((number, was, now_text) for _at, number, was, now_text in sorted(found, key=lambda f: f[0]))
+
+
+def _paired(old: list[str], new: list[str]) -> list[tuple[int | None, int | None]]:
+    """Replaced paragraphs paired in order with the most alike one (a paragraph edited, not swapped
+    for another); the rest removed or added."""
+    pairs: list[tuple[int | None, int | None]] = []
+    at = 0
+    for i, text in enumerate(old):
+        ratios = [(SequenceMatcher(None, text, new[j], autojunk=False).ratio(), j) for j in range(at, len(new))]
+        best = max(ratios, default=(0.0, -1))
+        if best[0] < _ALIKE:
+            pairs.append((i, None))
+            continue
+        pairs += [(None, j) for j in range(at, best[1])] + [(i, best[1])]
+        at = best[1] + 1
+    return pairs + [(None, j) for j in range(at, len(new))]
+
+
+_ALIKE = 0.5  # at least this alike (difflib's ratio) to be the same paragraph, edited
 
 
 def _grouped(paragraphs: Sequence[DraftParagraph | Paragraph]) -> dict[str, list[tuple[int, str]]]:
