@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
-from fieldapp import domain, item_kinds
+from fieldapp import domain
 from fieldapp.revisions.canonical import canonical_json
 from fieldapp.errors import ValidationError
 from fieldapp.revisions.revision import Snapshot
@@ -513,8 +513,8 @@ def _without(lines: list[str], already: list[str]) -> list[str]:
 
 _FIELD_MERGES = {
     domain.JUDGEMENT: _merge_judgement_field,
-    item_kinds.REPORT_TEXT: _merge_report_text_field,
-    item_kinds.FAC_RESPONSE: _merge_response_field,
+    domain.REPORT_TEXT: _merge_report_text_field,
+    domain.FAC_RESPONSE: _merge_response_field,
 }
 
 
