@@ -198,10 +198,12 @@ def _themes(framework: Framework, rating: RatingRow, judgements: tuple[Judgement
             key = f"theme:{theme_id}:{field}"
             narrative = getattr(texts.content, field).get(theme_id, "")
             # The team's narrative where written; else each statement's lines, named by statement.
-            points = [] if narrative else [(s, line) for s in statements for line in _lines(getattr(by_statement[s.id].content, field))]
+            points = [] if narrative else [
+                (s, n, line) for s in statements for n, line in enumerate(_lines(getattr(by_statement[s.id].content, field)), 1)
+            ]  # fmt: skip
             blocks.append(numbers.paragraph(f"{heading}:" if narrative or points else f"{heading}: none recorded.", key))
             blocks += numbers.lines(narrative, key)
-            blocks += [numbers.paragraph(f"{s.name}: {line}", f"{key}:{s.id}:{n}") for n, (s, line) in enumerate(points, 1)]
+            blocks += [numbers.paragraph(f"{s.name}: {line}", f"{key}:{s.id}:{n}") for s, n, line in points]
         sections.append(Section(theme_result.name, tuple(blocks)))
         for statement in statements:
             sections.append(_statement(by_statement[statement.id], evidence[statement.id], numbers))
