@@ -32,7 +32,7 @@ inspector shares, as only they publish the rating. Anyone on the team writes tex
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -139,27 +139,28 @@ class ReportTexts:
         """Save the report's texts (its draft; the next sync cuts and sends its revision). Theme
         narratives must be of the assessment's framework's themes; a quotation newly chosen must be
         one of the suggestions (a chosen one kept from before may have lost its tag: it is kept, unquoted)."""
-        item_kinds.validate_item(content)
         with self._context.transaction("saving the report's texts") as session:
-            framework = _framework(session, assessment_id)
-            themes = {t.id for t in framework.themes}
-            if unknown := sorted({*content.strengths, *content.improvements} - themes):
-                raise ValidationError(f"There is no theme {unknown[0]!r} in {framework.title}, the framework this assessment uses.")
-            content = dataclasses.replace(
-                content, summary=content.summary.strip(), progress=content.progress.strip(),
-                strengths=_kept(content.strengths), improvements=_kept(content.improvements),
-            )  # fmt: skip
-            item_id = report_text_id(assessment_id)
-            rec = _record(session, item_id)
-            current = _text_row(session, assessment_id).content
-            new = [ref for ref in content.quotations if ref not in current.quotations]
-            if new:
-                groups = _groups(session, assessment_id, framework)
-                for ref in new:
-                    if (ref.record_id, ref.link_id) not in groups.by_link:
-                        raise ValidationError("A chosen quotation must be a passage tagged People's experience in this assessment.", field="quotations")
-            changed = _write_item(session, self._context, rec, item_id, assessment_id, framework.key, content)
-            return Done(_text_row(session, assessment_id), _changed(assessment_id, changed))
+            return self._save(session, assessment_id, lambda _current: content)
+
+    def _save(self, session: Session, assessment_id: str, change: Callable[[ReportTextContent], ReportTextContent]) -> Done[ReportTextRow]:
+        framework = _framework(session, assessment_id)
+        current = _text_row(session, assessment_id).content
+        content = change(current)
+        item_kinds.validate_item(content)
+        themes = {t.id for t in framework.themes}
+        if unknown := sorted({*content.strengths, *content.improvements} - themes):
+            raise ValidationError(f"There is no theme {unknown[0]!r} in {framework.title}, the framework this assessment uses.")
+        content = dataclasses.replace(
+            content, summary=content.summary.strip(), progress=content.progress.strip(),
+            strengths=_kept(content.strengths), improvements=_kept(content.improvements),
+        )  # fmt: skip
+        if new := [ref for ref in content.quotations if ref not in current.quotations]:
+            groups = _groups(session, assessment_id, framework)
+            if any((ref.record_id, ref.link_id) not in groups.by_link for ref in new):
+                raise ValidationError("A chosen quotation must be a passage tagged People's experience in this assessment.", field="quotations")
+        item_id = report_text_id(assessment_id)
+        changed = _write_item(session, self._context, _record(session, item_id), item_id, assessment_id, framework.key, content)
+        return Done(_text_row(session, assessment_id), _changed(assessment_id, changed))
 
     def text_versions(self, assessment_id: str) -> tuple[tuple[str, ReportTextContent], ...]:
         """The report's texts in conflict: each colliding version (revision id, content); empty when not."""
@@ -190,13 +191,14 @@ class ReportTexts:
         """The chosen quotations that are still passages tagged People's experience, in the order chosen."""
         with self._context.transaction("reading the chosen quotations") as session:
             framework = _framework(session, assessment_id)
-            return _groups(session, assessment_id, framework).chosen(_text_row(session, assessment_id).content.quotations)
+            chosen = _groups(session, assessment_id, framework).chosen(_text_row(session, assessment_id).content.quotations)
+            return tuple(dataclasses.replace(s, chosen=n) for n, s in enumerate(chosen, 1))
 
     def choose_quotations(self, assessment_id: str, refs: Iterable[EvidenceRef | tuple[str, str]]) -> Done[ReportTextRow]:
         """Quote these passages, in this order (record id, link id of the suggestion), and no others."""
         chosen = tuple(dict.fromkeys(r if isinstance(r, EvidenceRef) else EvidenceRef(*r) for r in refs))
-        current = self.texts(assessment_id).content
-        return self.save_texts(assessment_id, dataclasses.replace(current, quotations=chosen))
+        with self._context.transaction("choosing the quotations") as session:
+            return self._save(session, assessment_id, lambda current: dataclasses.replace(current, quotations=chosen))
 
     # -- the factual accuracy check ----------------------------------------------------------------
 

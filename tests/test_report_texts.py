@@ -258,3 +258,36 @@ def test_a_second_quotation_of_one_passage_and_a_draft_with_two_equal_keys_are_r
         vault.report_texts.save_texts(demo.assessment_id, ReportTextContent(quotations=(domain.EvidenceRef(s.record_id, s.link_id),) * 2))
     with pytest.raises(ValidationError, match="one number or one key"):
         vault.report_texts.share_draft(demo.assessment_id, SHARED, [DraftParagraph(1, "a", "x"), DraftParagraph(2, "a", "y")])
+
+
+# -- merging (the rules docs/items.md gives) ---------------------------------------------------------
+
+
+def body(kind: str, content: object) -> dict:
+    plain = domain.item_to_dict(content)  # type: ignore[arg-type]
+    return {"record_id": "r", "assessment_id": "a", "kind": kind, "framework": "f", "deleted": False, "content": plain, "links": [], "attachments": []}
+
+
+def test_theme_narratives_merge_theme_by_theme_and_quotations_keep_a_reorder_and_an_addition() -> None:
+    from fieldapp.revisions.merge import merge_bodies
+
+    a, b, c = (domain.EvidenceRef("r", link) for link in ("l1", "l2", "l3"))
+    base = ReportTextContent(summary="One.", strengths={"t1": "Good.\nKind."}, quotations=(a, b))
+    left = dataclasses.replace(base, strengths={"t1": "Very good.\nKind.", "t2": "Open."}, quotations=(b, a))
+    right = dataclasses.replace(base, summary="One.\nTwo.", strengths={"t1": "Good.\nKind and fair."}, quotations=(a, b, c))
+    merged = merge_bodies(body("report_text", base), body("report_text", left), body("report_text", right))
+    assert merged.snapshot is not None, merged.collisions
+    made = domain.item_from_dict("report_text", merged.snapshot.content)
+    assert made == ReportTextContent(summary="One.\nTwo.", strengths={"t1": "Very good.\nKind and fair.", "t2": "Open."}, quotations=(b, a, c))
+
+
+def test_two_decisions_on_one_response_collide_while_what_was_said_merges() -> None:
+    from fieldapp.revisions.merge import merge_bodies
+
+    base = FacResponseContent("d", 3, "icb", "Line one.\nLine two.")
+    left = dataclasses.replace(base, said="Line one, corrected.\nLine two.", decision="accepted", change="Changed.")
+    right = dataclasses.replace(base, said="Line one.\nLine two, corrected.", decision="not_accepted", reason="Right as it is.")
+    collided = merge_bodies(body("fac_response", base), body("fac_response", left), body("fac_response", right))
+    assert [c.path for c in collided.collisions] == ["content.decision"]
+    agreed = merge_bodies(body("fac_response", base), body("fac_response", left), body("fac_response", dataclasses.replace(right, decision="", reason="")))
+    assert agreed.snapshot is not None and agreed.snapshot.content["said"] == "Line one, corrected.\nLine two, corrected." and agreed.snapshot.content["decision"] == "accepted"
