@@ -19,12 +19,13 @@ assessment in `judgements`, as every assessment-level item does):
     vault.report_texts.choose_quotations(aid, [(record_id, link_id), …])   # in the order quoted
     vault.report_texts.quotations(aid)                         # the chosen ones still quotable, in order
     vault.report_texts.text_versions(aid)                      # in conflict: each version, side by side
+    vault.replication.resolve_item(texts.id, take=revision_id) # ends the conflict (a response's too, by its id)
     vault.report_texts.record_response(aid, FacResponseContent(draft_id, 12, "icb", "…"))   # a new one
     vault.report_texts.record_response(aid, content, response_id=row.id)                     # a change
     vault.report_texts.responses(aid)                          # ResponseRow each, by draft and paragraph
     vault.report_texts.drafts(aid)                             # DraftRow each, oldest first
 
-Sharing a draft freezes the draft report's paragraphs: fieldapp.report.share_draft(vault, aid, shared_on)
+Sharing a draft freezes the draft report's paragraphs: fieldapp.report.build.share_draft(vault, aid, shared_on)
 builds the draft and records it here (`share_draft(aid, shared_on, paragraphs)`); only the lead
 inspector shares, as only they publish the rating. Anyone on the team writes texts and responses.
 """
@@ -204,7 +205,7 @@ class ReportTexts:
 
     def share_draft(self, assessment_id: str, shared_on: date | str, paragraphs: Sequence[DraftParagraph]) -> Done[DraftRow]:
         """Record a draft report as shared for the factual accuracy check on a date: its numbered
-        paragraphs, frozen in a signed, immutable item (fieldapp.report.share_draft builds them)."""
+        paragraphs, frozen in a signed, immutable item (fieldapp.report.build.share_draft builds them)."""
         content = DraftContent(shared_on if isinstance(shared_on, str) else shared_on.isoformat(), tuple(paragraphs))
         item_kinds.validate_item(content)
         with self._context.transaction("recording the shared draft") as session:

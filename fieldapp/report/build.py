@@ -69,7 +69,7 @@ def build_citing(vault: ReportSource, assessment_id: str, *, draft: bool, shared
     sections = [
         Section("About this assessment", (numbers.paragraph(_interim_sentence(framework, rating), "about:framework"),)),
         _summary(texts, numbers),  # the team's summary leads the report, after the cover and its interim status
-        _peoples_experiences(vault.report_texts.quotations(assessment_id), len(vault.report_texts.suggestions(assessment_id)), numbers),
+        _peoples_experiences(vault.report_texts.suggestions(assessment_id), numbers),
         *_themes(framework, rating, judgements, evidence, texts, numbers),
         _overall(rating, numbers),
         _progress(history, texts, numbers),
@@ -159,7 +159,10 @@ def _summary(texts: ReportTextRow, numbers: _Numbers) -> Section:
     return Section("Summary of the ICS's key features", tuple(written or [numbers.paragraph("The team has not written the summary yet.", "summary:none")]))
 
 
-def _peoples_experiences(chosen: tuple[Suggestion, ...], suggested: int, numbers: _Numbers) -> Section:
+def _peoples_experiences(suggestions: tuple[Suggestion, ...], numbers: _Numbers) -> Section:
+    """The quotations the team chose, in their order (one no longer tagged is no longer suggested, so not quoted)."""
+    chosen = sorted((s for s in suggestions if s.chosen is not None), key=lambda s: s.chosen or 0)
+    suggested = len(suggestions)
     if chosen:
         intro = ("What people told us, in passages the team chose from those tagged as people's experience, under their "
                  "pseudonyms and roles, and the quality statements each informed.")  # fmt: skip
