@@ -2,24 +2,28 @@
 
 A demo assessment as the issue names it: every quality statement of the framework scored (17),
 60 evidence records of every kind, tagged passages quoted, key evidence cited, three rating
-snapshots. Each format is made --runs times from one report value and the median is printed
+snapshots, the team's texts, a draft shared and responses to it (so the final report has its factual
+accuracy check, with what changed since the draft). Each format is made --runs times from one report value and the median is printed
 (pdf_s, docx_s, html_s; targets 3 s, 2 s and 1 s), beside the build of the value itself (build_s),
 which every format shares. The first PDF also pays for starting Qt's fonts: first_pdf_s says so.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import statistics
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from fieldapp import domain
 from fieldapp.framework import default_framework
 from fieldapp.links import passage_of
-from fieldapp.report.build import build_report
+from fieldapp.item_kinds import FacResponseContent, ReportTextContent
+from fieldapp.report.build import build_report, share_draft
 from fieldapp.report.formats import FORMATS, writer_for
 from fieldapp.storage.keys import KdfParams
 from fieldapp.vault import Vault
@@ -61,7 +65,19 @@ def demo_assessment(vault: Vault, records: int = 60) -> str:
             strengths="\n".join(_SENTENCES[(i + k) % 5] for k in range(2)), improvements=_SENTENCES[(i + 3) % 5],
             key_evidence=tuple(cited[statement.id]),
         ))  # fmt: skip
+    texts = vault.report_texts
+    themes = framework.themes
+    texts.save_texts(aid, ReportTextContent(
+        summary="\n".join(_SENTENCES), progress="\n".join(_SENTENCES[:3]),
+        strengths={t.id: _SENTENCES[i % 5] for i, t in enumerate(themes[::2])}, improvements={t.id: _SENTENCES[(i + 2) % 5] for i, t in enumerate(themes[::2])},
+        quotations=tuple(domain.EvidenceRef(q.record_id, q.link_id) for q in texts.suggestions(aid)),
+    ))  # fmt: skip
     vault.judgements.snapshot(aid, note="Draft rating for the factual accuracy check")
+    _report, draft = share_draft(vault, aid, date(2026, 12, 7))
+    for n, paragraph in enumerate(draft.paragraphs[:: max(1, len(draft.paragraphs) // 10)]):
+        texts.record_response(aid, FacResponseContent(draft.id, paragraph.number, ("icb", "icp")[n % 2], f"Paragraph {paragraph.number} is not quite right.",
+                                                      decision=("accepted", "not_accepted")[n % 2], change="Corrected.", reason="It is right."))  # fmt: skip
+    texts.save_texts(aid, dataclasses.replace(texts.texts(aid).content, summary="\n".join(reversed(_SENTENCES))))
     vault.judgements.snapshot(aid, kind="review", note="Reviewed, unchanged")
     vault.judgements.snapshot(aid, note="Final rating")
     return aid

@@ -15,7 +15,7 @@ from fieldapp import domain, readable
 from fieldapp.revisions import revision
 from fieldapp.errors import FieldappError
 from fieldapp.framework import framework_by_key
-from fieldapp.item_kinds import ROUNDINGS, STATEMENT_KEY
+from fieldapp.item_kinds import DECISIONS, ORGANISATIONS, ROUNDINGS, STATEMENT_KEY
 from fieldapp.ratings import rules_by_key
 
 # White space; a word, keeping the punctuation inside it ("20/11/2026", "15:00", "don't"); or one
@@ -162,6 +162,11 @@ _ITEM_LABELS = {
     "scores": "Scores", "strengths": "Strengths", "improvements": "Areas requiring improvement", "key_evidence": "Key evidence",
     "status": "Status", "scored_by": "Scored by", "agreed_by": "Agreed by", "rules": "Scoring rules",
     "final_score": "Final rating", "reason": "Reason for the final rating", "rounding": "Rounding of exact halves",
+    # the report's kinds (issue 14); a response's "reason" is why it was not accepted, named as the rating's is
+    "summary": "Summary of the ICS's key features", "progress": "Commentary on progress", "quotations": "Chosen quotations",
+    "said": "What the organisation said", "organisation": "Organisation", "organisation_name": "Organisation",
+    "paragraph": "Paragraph", "draft_id": "Shared draft", "decision": "Decision", "change": "Change made",
+    "recorded_by": "Recorded by",
 }  # fmt: skip
 
 
@@ -186,9 +191,37 @@ def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
         texts = {"rules": _rules_words(content.rules), "final_score": final, "reason": content.reason, "rounding": ROUNDINGS[content.rounding]}
     elif isinstance(content, domain.PublishedContent):  # immutable, so never in a conflict; said plainly all the same
         texts = {"content": f"Report published on {readable.when_words(content.published_on)}"}
+    elif isinstance(content, (domain.ReportTextContent, domain.FacResponseContent, domain.DraftContent)):
+        texts = _report_item_texts(body, content)
     else:
         texts = {"content": f"{content.kind} snapshot of {readable.when_words(content.taken_on)}"}
     return {name: (_ITEM_LABELS.get(name, "Content"), text) for name, text in texts.items()}
+
+
+def _report_item_texts(body: dict, content: domain.ReportTextContent | domain.FacResponseContent | domain.DraftContent) -> dict[str, str]:
+    """The report's texts by theme name, a response's organisation and decision in words."""
+    if isinstance(content, domain.ReportTextContent):
+        def by_theme(texts: dict[str, str]) -> str:
+            return "\n".join(f"{_theme_name(body, theme)}: {text}" for theme, text in sorted(texts.items()))
+
+        return {
+            "summary": content.summary, "progress": content.progress, "strengths": by_theme(content.strengths),
+            "improvements": by_theme(content.improvements), "quotations": f"{len(content.quotations)} chosen" if content.quotations else "",
+        }  # fmt: skip
+    if isinstance(content, domain.FacResponseContent):
+        return {
+            "paragraph": str(content.paragraph), "organisation": content.organisation_name or ORGANISATIONS.get(content.organisation, ""),
+            "said": content.said, "decision": DECISIONS.get(content.decision, content.decision), "change": content.change,
+            "reason": content.reason,
+        }  # fmt: skip
+    return {"content": f"Draft report shared on {readable.when_words(content.shared_on)}"}
+
+
+def _theme_name(body: dict, theme_id: str) -> str:
+    try:
+        return framework_by_key(body["framework"]).theme(theme_id).name
+    except LookupError:
+        return "A theme this app does not know yet"
 
 
 _STATUS_WORDS = {"draft": "Draft", "agreed": "Agreed by the lead inspector"}  # as the judgement form says them

@@ -24,6 +24,13 @@ from fieldapp.item_kinds import (  # noqa: F401 - the item kinds' content, named
     JudgementContent,
     PublishedContent,
     RatingContent,
+    FAC_RESPONSE,
+    REPORT_DRAFT,
+    REPORT_KINDS,
+    REPORT_TEXT,
+    ReportTextContent,
+    FacResponseContent,
+    DraftContent,
     ScoreEntry,
     SnapshotContent,
     item_from_dict,
@@ -181,7 +188,7 @@ def content_class(kind: str) -> type:
 
 
 def is_item(kind: str) -> bool:
-    """Whether a kind is an assessment-level item (judgement, rating, snapshot) rather than evidence."""
+    """Whether a kind is an assessment-level item (judgement, rating, snapshot, a report item) rather than evidence."""
     return kind in ITEM_KINDS
 
 

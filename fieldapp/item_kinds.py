@@ -1,5 +1,6 @@
 """The assessment-level item kinds (a judgement per quality statement, an assessment's rating, a
-rating snapshot, a published report): their content as frozen dataclasses, to and from the plain dicts stored in drafts
+rating snapshot, a published report; what the team writes for the report, a response to the factual
+accuracy check, a draft report as shared): their content as frozen dataclasses, to and from the plain dicts stored in drafts
 and revisions, checked strictly so nothing malformed reaches a signature (see docs/items.md).
 
 The checks here need no framework: whether a statement or category belongs to the assessment's
@@ -22,10 +23,15 @@ from fieldapp.report.seal import manifest_from_json, manifest_to_json
 
 JUDGEMENT, RATING, SNAPSHOT = "judgement", "rating", "rating_snapshot"
 PUBLISHED = "published_report"  # issue 14: a published report, frozen (see the block at the end)
-ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT, PUBLISHED)
-ITEM_LABELS = {JUDGEMENT: "Judgement", RATING: "Rating", SNAPSHOT: "Rating snapshot", PUBLISHED: "Published report"}
+# -- the report's kinds (issue 14): what the team writes for it, the factual accuracy check ---------
+REPORT_TEXT, FAC_RESPONSE, REPORT_DRAFT = "report_text", "fac_response", "report_draft"
+REPORT_KINDS = (REPORT_TEXT, FAC_RESPONSE, REPORT_DRAFT)
+REPORT_LABELS = {REPORT_TEXT: "The report's texts", FAC_RESPONSE: "Factual accuracy response", REPORT_DRAFT: "Shared draft report"}
+# -- end of the report's kinds --------------------------------------------------------------------
+ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT, PUBLISHED, *REPORT_KINDS)
+ITEM_LABELS = {JUDGEMENT: "Judgement", RATING: "Rating", SNAPSHOT: "Rating snapshot", PUBLISHED: "Published report", **REPORT_LABELS}
 # Kinds made once and never revised: one revision, no parents; a second is refused by the vault and the service.
-IMMUTABLE_KINDS = frozenset({SNAPSHOT, PUBLISHED})
+IMMUTABLE_KINDS = frozenset({SNAPSHOT, PUBLISHED, REPORT_DRAFT})
 STATEMENT_KEY = "statement"  # the one score of a statement scored as a whole (by_statement rules)
 BASES = {"updated": "Updated", "existing": "Existing (carried over)"}
 STATUSES = {"draft": "Draft", "agreed": "Agreed"}
@@ -116,8 +122,67 @@ class PublishedContent:
     digest: str  # sha256 hex
 
 
-ItemContent = Union[JudgementContent, RatingContent, SnapshotContent, PublishedContent]
-_CLASSES: dict[str, type] = {JUDGEMENT: JudgementContent, RATING: RatingContent, SNAPSHOT: SnapshotContent, PUBLISHED: PublishedContent}
+
+# -- the report's kinds (issue 14) -----------------------------------------------------------------
+ORGANISATIONS = {"icb": "the Integrated Care Board", "icp": "the Integrated Care Partnership", "other": "another organisation"}
+DECISIONS = {"": "Awaiting a decision", "accepted": "Accepted", "not_accepted": "Not accepted"}
+MAX_QUOTATIONS = 1_000  # chosen quotations of one report
+MAX_THEMES = 100  # theme narratives of one report (a framework has a handful of themes)
+MAX_PARAGRAPHS = 20_000  # paragraphs of one shared draft
+MAX_KEY = 400  # a paragraph's key ("statement:<id>:strength:3")
+MAX_DRAFT_TEXT = 4_000_000  # characters of one shared draft, all paragraphs together (a revision is at most 8 MB)
+
+
+@dataclass(frozen=True)
+class ReportTextContent:
+    """One per assessment: what the team writes for its report. Theme narratives are keyed by theme
+    id; a theme without one falls back to its statements' strengths and areas for improvement."""
+
+    summary: str = ""  # the key features of the ICS, after the cover
+    progress: str = ""  # commentary on the ICS's progress, above the history
+    strengths: dict[str, str] = field(default_factory=dict)  # theme id -> areas of strength
+    improvements: dict[str, str] = field(default_factory=dict)  # theme id -> areas requiring improvement
+    quotations: tuple[EvidenceRef, ...] = ()  # chosen from the suggestions, in the order quoted
+
+
+@dataclass(frozen=True)
+class FacResponseContent:
+    """One response to the factual accuracy check: what an organisation said of one paragraph of a
+    shared draft, and what the team decided."""
+
+    draft_id: str  # the report_draft item (its shared_on date) the paragraph number is of
+    paragraph: int
+    organisation: str  # a key of ORGANISATIONS
+    said: str
+    organisation_name: str = ""  # the organisation's name, needed when organisation is "other"
+    decision: str = ""  # a key of DECISIONS; "" not decided yet
+    change: str = ""  # the change made, when accepted
+    reason: str = ""  # why not, when not accepted
+    recorded_by: str = ""
+
+
+@dataclass(frozen=True)
+class DraftParagraph:
+    number: int
+    key: str  # stable across edits (fieldapp.report.model.Paragraph.key): matches it to the final report's
+    text: str
+
+
+@dataclass(frozen=True)
+class DraftContent:
+    """A draft report as it was shared for the factual accuracy check: immutable, as a snapshot is."""
+
+    shared_on: str  # ISO date
+    paragraphs: tuple[DraftParagraph, ...] = ()
+
+
+# -- end of the report's kinds --------------------------------------------------------------------
+
+ItemContent = Union[JudgementContent, RatingContent, SnapshotContent, PublishedContent, ReportTextContent, FacResponseContent, DraftContent]
+_CLASSES: dict[str, type] = {
+    JUDGEMENT: JudgementContent, RATING: RatingContent, SNAPSHOT: SnapshotContent, PUBLISHED: PublishedContent,
+    REPORT_TEXT: ReportTextContent, FAC_RESPONSE: FacResponseContent, REPORT_DRAFT: DraftContent,
+}  # fmt: skip
 
 
 def kind_of(content: ItemContent) -> str:
@@ -141,6 +206,8 @@ def item_to_dict(content: ItemContent) -> dict[str, Any]:
         return {"rules": content.rules, "final_score": content.final_score, "reason": content.reason, "rounding": content.rounding}
     if isinstance(content, PublishedContent):
         return _published_to_dict(content)
+    if isinstance(content, (ReportTextContent, FacResponseContent, DraftContent)):
+        return _report_item_to_dict(content)
     return {
         "kind": content.kind, "taken_on": content.taken_on, "note": content.note, "rules": content.rules,
         "scores": {s: dict(c) for s, c in content.scores.items()},
@@ -186,6 +253,8 @@ def _build(kind: str, data: dict[str, Any]) -> ItemContent:
         return RatingContent(**data)
     if kind == PUBLISHED:
         return _published_from_dict(data)
+    if kind in REPORT_KINDS:
+        return _build_report_item(kind, data)
     return SnapshotContent(**data)
 
 
@@ -215,8 +284,10 @@ def validate_item(content: ItemContent) -> None:
         _validate_snapshot(content)
     elif isinstance(content, PublishedContent):
         _validate_published(content)
+    elif isinstance(content, (ReportTextContent, FacResponseContent, DraftContent)):
+        _validate_report_item(content)
     else:
-        raise ValidationError("This is not the content of a judgement, rating, rating snapshot or published report.")
+        raise ValidationError("This is not the content of a judgement, rating, rating snapshot, published report or report item.")
 
 
 def _validate_judgement(content: JudgementContent) -> None:
@@ -343,10 +414,11 @@ def check_identity(record_id: str, assessment_id: str, kind: str, content: Any) 
                 f"Judgement {short} does not have the id its assessment and its statement give it (a judgement's id is "
                 "derived from them), so it cannot be taken; the app that made it needs fixing or updating."
             )
-    elif kind == RATING:
-        if record_id != derived_uuid(RATING, assessment_id):
+    elif kind in (RATING, REPORT_TEXT):
+        if record_id != derived_uuid(kind, assessment_id):
+            what = ITEM_LABELS[kind]
             raise ValidationError(
-                f"Rating {short} does not have the id its assessment gives it (the rating's id is derived from it), "
+                f"{what} {short} does not have the id its assessment gives it (its id is derived from it), "
                 "so it cannot be taken; the app that made it needs fixing or updating."
             )
     elif is_derived(record_id):
@@ -370,7 +442,8 @@ def check_arrival(fields: Mapping[str, Any]) -> None:
 
 
 def is_derived(record_id: str) -> bool:
-    """Whether an id is a derived one (ids.derived_uuid: UUID version 8), which only judgements and ratings have."""
+    """Whether an id is a derived one (ids.derived_uuid: UUID version 8), which only judgements, ratings and
+    the report's texts have."""
     return isinstance(record_id, str) and len(record_id) == 36 and record_id[14] == "8"
 
 
@@ -382,6 +455,12 @@ def item_title(content: ItemContent, statement_name: str = "") -> str:
         return "Rating of the assessment"
     if isinstance(content, PublishedContent):
         return f"Published report, {content.published_on}"
+    if isinstance(content, ReportTextContent):
+        return "The report's texts"
+    if isinstance(content, FacResponseContent):
+        return f"Factual accuracy response on paragraph {content.paragraph}"
+    if isinstance(content, DraftContent):
+        return f"Draft report shared on {content.shared_on}"
     return f"{SNAPSHOT_KINDS.get(content.kind, 'Rating snapshot')}, {content.taken_on}"
 
 
@@ -419,3 +498,107 @@ def _validate_published(content: PublishedContent) -> None:
     digest = content.digest
     if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
         raise ValidationError("A published report's digest must be a SHA-256 in hexadecimal (64 characters).")
+
+
+# -- the report's kinds (issue 14): reading, writing and checking them -------------------------------
+
+
+def _report_item_to_dict(content: ReportTextContent | FacResponseContent | DraftContent) -> dict[str, Any]:
+    if isinstance(content, ReportTextContent):
+        return {
+            "summary": content.summary, "progress": content.progress,
+            "strengths": dict(content.strengths), "improvements": dict(content.improvements),
+            # in the order chosen (the order quoted), not sorted: the list is ordered, not a set
+            "quotations": [{"record_id": r.record_id, "link_id": r.link_id} for r in content.quotations],
+        }  # fmt: skip
+    if isinstance(content, FacResponseContent):
+        return dataclasses.asdict(content)
+    return {"shared_on": content.shared_on, "paragraphs": [dataclasses.asdict(p) for p in content.paragraphs]}
+
+
+def _build_report_item(kind: str, data: dict[str, Any]) -> ItemContent:
+    if kind == REPORT_TEXT:
+        refs = data.get("quotations", [])
+        if not isinstance(refs, list):
+            raise ValidationError("The chosen quotations must be a list.")
+        _at_most(refs, MAX_QUOTATIONS, "chosen quotations")
+        built = tuple(EvidenceRef(**_object(r, "A chosen quotation", {"record_id", "link_id"})) for r in refs)
+        return ReportTextContent(**{**data, "quotations": built})
+    if kind == FAC_RESPONSE:
+        return FacResponseContent(**data)
+    paragraphs = data.get("paragraphs", [])
+    if not isinstance(paragraphs, list):
+        raise ValidationError("The shared draft's paragraphs must be a list.")
+    _at_most(paragraphs, MAX_PARAGRAPHS, "paragraphs")
+    made = tuple(DraftParagraph(**_object(p, "A paragraph of the shared draft", {"number", "key", "text"})) for p in paragraphs)
+    return DraftContent(**{**data, "paragraphs": made})
+
+
+def _validate_report_item(content: ReportTextContent | FacResponseContent | DraftContent) -> None:
+    if isinstance(content, ReportTextContent):
+        _text(content.summary, "The summary of the ICS's key features")
+        _text(content.progress, "The commentary on progress")
+        for narratives, what in ((content.strengths, "areas of strength"), (content.improvements, "areas requiring improvement")):
+            if not isinstance(narratives, dict):
+                raise ValidationError(f"The themes' {what} cannot be read: they are not in the form they take.")
+            _at_most(narratives, MAX_THEMES, f"themes with {what}")
+            for theme_id, text in narratives.items():
+                _text(theme_id, "A theme", required=True, limit=MAX_ID)
+                _text(text, f"The theme's {what}")
+        if not isinstance(content.quotations, tuple):
+            raise ValidationError("The chosen quotations must be a list.")
+        _at_most(content.quotations, MAX_QUOTATIONS, "chosen quotations")
+        for ref in content.quotations:
+            if not isinstance(ref, EvidenceRef):
+                raise ValidationError("A chosen quotation cannot be read.")
+            _text(ref.record_id, "A chosen quotation's record", required=True, limit=MAX_ID)
+            _text(ref.link_id, "A chosen quotation's passage", required=True, limit=MAX_ID)
+        if len(set(content.quotations)) != len(content.quotations):
+            raise ValidationError("A passage is chosen twice as a quotation; choose each once.", field="quotations")
+    elif isinstance(content, FacResponseContent):
+        _validate_response(content)
+    else:
+        _iso_date(content.shared_on, "The date the draft was shared")
+        if not isinstance(content.paragraphs, tuple):
+            raise ValidationError("The shared draft's paragraphs must be a list.")
+        _at_most(content.paragraphs, MAX_PARAGRAPHS, "paragraphs")
+        numbers, keys, total = set(), set(), 0
+        for paragraph in content.paragraphs:
+            if not isinstance(paragraph, DraftParagraph):
+                raise ValidationError("A paragraph of the shared draft cannot be read.")
+            if type(paragraph.number) is not int or paragraph.number < 1:
+                raise ValidationError(f"A paragraph's number is a whole number from 1, not {paragraph.number!r}.")
+            _text(paragraph.key, "A paragraph's key", required=True, limit=MAX_KEY)
+            _text(paragraph.text, f"Paragraph {paragraph.number}")
+            numbers.add(paragraph.number)
+            keys.add(paragraph.key)
+            total += len(paragraph.text)
+        if len(numbers) != len(content.paragraphs) or len(keys) != len(content.paragraphs):
+            raise ValidationError("Two paragraphs of the shared draft have one number or one key; each has its own.")
+        if total > MAX_DRAFT_TEXT:
+            raise ValidationError(f"The shared draft holds {total:,} characters, more than the {MAX_DRAFT_TEXT:,} one may hold.")
+
+
+def _validate_response(content: FacResponseContent) -> None:
+    _text(content.draft_id, "The shared draft the response is about", required=True, limit=MAX_ID)
+    if type(content.paragraph) is not int or content.paragraph < 1:
+        raise ValidationError(f"A response names a paragraph by its number (1 or more), not {content.paragraph!r}.", field="paragraph")
+    if content.organisation not in ORGANISATIONS:
+        raise ValidationError(
+            f"A response is from the Integrated Care Board, the Integrated Care Partnership or another organisation "
+            f"named, not {content.organisation!r}.", field="organisation",
+        )  # fmt: skip
+    _text(content.organisation_name, "The organisation's name", required=content.organisation == "other", limit=MAX_ID)
+    _text(content.said, "What the organisation said", required=True)
+    if content.decision not in DECISIONS:
+        raise ValidationError(f"A response is accepted, not accepted, or awaiting a decision, not {content.decision!r}.", field="decision")
+    _text(content.change, "The change made")
+    _text(content.reason, "The reason it was not accepted")
+    if content.decision == "accepted" and not content.change.strip():
+        raise ValidationError("An accepted response says the change made to the report: write it.", field="change")
+    if content.decision == "not_accepted" and not content.reason.strip():
+        raise ValidationError("A response not accepted says why: write the reason.", field="reason")
+    _text(content.recorded_by, "Recorded by", limit=MAX_ID)
+
+
+# -- end of the report's kinds --------------------------------------------------------------------

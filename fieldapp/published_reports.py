@@ -27,6 +27,7 @@ from fieldapp.item_kinds import PUBLISHED, PublishedContent
 from fieldapp.judgements import Judgements, new_item, require_lead
 from fieldapp.records import Records, cut_revision
 from fieldapp.report.build import build_citing
+from fieldapp.report_texts import ReportTexts
 from fieldapp.report.frozen import published_digest, report_from_json, report_to_json
 from fieldapp.report.model import CitedRevision, Report, Seal
 from fieldapp.revisions import graph, revision
@@ -34,7 +35,7 @@ from fieldapp.rows import Changes, Done
 from fieldapp.storage.models import Assessment, Device, Record
 
 # What a report draws its scores, findings and history from, besides the evidence it cites.
-STANDS_ON_KINDS = (item_kinds.JUDGEMENT, item_kinds.RATING, item_kinds.SNAPSHOT)
+STANDS_ON_KINDS = (item_kinds.JUDGEMENT, item_kinds.RATING, item_kinds.SNAPSHOT, *item_kinds.REPORT_KINDS)  # and what the team wrote for it
 
 
 @dataclass(frozen=True)
@@ -65,12 +66,13 @@ class _Areas:
     assessments: Assessments
     records: Records
     judgements: Judgements
+    report_texts: ReportTexts
 
 
 class PublishedReports:
     def __init__(self, context: VaultContext) -> None:
         self._context = context
-        self._areas = _Areas(Assessments(context), Records(context), Judgements(context))
+        self._areas = _Areas(Assessments(context), Records(context), Judgements(context), ReportTexts(context))
 
     def publish(self, assessment_id: str, published_on: date | None = None) -> Done[PublishedRow]:
         """Freeze the assessment's report as a signed, immutable item with its manifest: the head revision

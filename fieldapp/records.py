@@ -326,7 +326,8 @@ def describe(rec: Record, content: domain.Content | domain.ItemContent, as_typed
     rec.flags = " ".join(record_flags(content, as_typed or {}))
 
 
-_ITEM_TYPES = (domain.JudgementContent, domain.RatingContent, domain.SnapshotContent, domain.PublishedContent)
+_ITEM_TYPES = (domain.JudgementContent, domain.RatingContent, domain.SnapshotContent, domain.PublishedContent,
+               domain.ReportTextContent, domain.FacResponseContent, domain.DraftContent)  # fmt: skip
 
 
 def item_content_of(session: Session, rec: Record | _Draft) -> domain.ItemContent:

@@ -39,6 +39,7 @@ from fieldapp.errors import (
 from fieldapp.ids import iso, utcnow, uuid7
 from fieldapp.history import History
 from fieldapp.judgements import Judgements
+from fieldapp.report_texts import ReportTexts  # the report's texts and the factual accuracy check (issue 14)
 from fieldapp.links import Links
 from fieldapp.published_reports import PublishedReports
 from fieldapp.storage.models import Device, Meta
@@ -90,6 +91,7 @@ class Vault:
         self.history = History(self)
         self.judgements = Judgements(self)
         self.published = PublishedReports(self)  # issue 14: published reports, frozen and signed
+        self.report_texts = ReportTexts(self)  # the report's texts and the factual accuracy check (issue 14)
         self.replication = Replication(self)
 
     # -- paths ---------------------------------------------------------------------------------

@@ -71,6 +71,8 @@ def fill_demo(vault: Vault, aid: str) -> Demo:
     vault.attachments.add(cited, io.BytesIO(b"CANARY-ATTBYTES"), name="CANARY-ATTNAME-cited.txt")
     vault.records.create(aid, domain.Observation(title="ICB board", meeting_type="icb", held_at="2026-11-20T10:00",
                                                  attendees=(domain.Attendee("Mrs Margaret Canarywell", "Northshire ICB"),), notes="CANARY-NOTE"))  # fmt: skip
+    # The team chose every suggested passage to quote (tests/test_report_texts.py chooses fewer).
+    vault.report_texts.choose_quotations(aid, [(s.record_id, s.link_id) for s in vault.report_texts.suggestions(aid)])
     vault.judgements.snapshot(aid, note="First publication")
     vault.judgements.snapshot(aid, kind="review", note="Reviewed, unchanged")
     return Demo(aid, scores, tuple(quotes), tuple(titles))

@@ -5,6 +5,7 @@ notes, attachments, pseudonyms of records not cited, names in other fields) reac
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
@@ -22,7 +23,8 @@ from fieldapp.errors import StorageError, UnresolvedConflict, ValidationError
 from fieldapp.framework import default_framework
 from fieldapp.judgements import judgement_id, rating_id
 from fieldapp.links import passage_of
-from fieldapp.report.build import build_report
+from fieldapp.item_kinds import FacResponseContent
+from fieldapp.report.build import build_report, share_draft
 from fieldapp.report.html import render_html, write_html
 from fieldapp.report.model import Figure, Quotation, Report
 from fieldapp.vault import Vault
@@ -126,6 +128,35 @@ def test_canary_nothing_private_reaches_the_report_value_or_the_html(vault: Vaul
     assert [p.name for p in folder.iterdir()] == ["report.html"]  # nothing left beside it
 
 
+def test_canary_still_holds_with_the_teams_texts_a_shared_draft_and_responses(vault: Vault, demo: Demo, tmp_path: Path) -> None:
+    aid = demo.assessment_id
+    theme = default_framework().themes[0].id
+    vault.report_texts.save_texts(aid, dataclasses.replace(
+        vault.report_texts.texts(aid).content, summary="A large ICS.", progress="Better.", strengths={theme: "Leaders listen."},
+    ))  # fmt: skip
+    _draft, shared = share_draft(vault, aid, date(2026, 12, 7))
+    vault.report_texts.record_response(aid, FacResponseContent(shared.id, 2, "icb", "Larger than that.", decision="accepted", change="Now says so."))
+    vault.report_texts.save_texts(aid, dataclasses.replace(vault.report_texts.texts(aid).content, summary="A larger ICS."))
+    report = build_report(vault, aid, draft=False, shared_on=None)
+    written = write_html(report, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert report.sections[-1].heading == "Factual accuracy check" and "A larger ICS." in written and "Person P3" in written
+    for canary in CANARIES:
+        assert canary.lower() not in _all_text(report).lower(), canary
+        assert canary.lower() not in written.lower(), canary
+
+
+def test_every_paragraph_has_its_own_key_and_keys_stay_when_a_statements_lines_change(vault: Vault, demo: Demo) -> None:
+    before = build_report(vault, demo.assessment_id, draft=False, shared_on=None).paragraphs()
+    assert all(p.key for p in before) and len({p.key for p in before}) == len(before)
+    statement = default_framework().statements[0]
+    current = vault.judgements.get(demo.assessment_id, statement.id).content
+    vault.judgements.save(demo.assessment_id, statement.id, dataclasses.replace(current, strengths=current.strengths + "\nA third strength"))
+    after = build_report(vault, demo.assessment_id, draft=False, shared_on=None).paragraphs()
+    added = {p.key for p in after} - {p.key for p in before}
+    assert added == {f"statement:{statement.id}:strength:3", f"theme:{statement.theme_id}:strengths:{statement.id}:3"}
+    assert {p.key: p.text for p in before}.items() <= {p.key: p.text for p in after}.items()  # every other paragraph reads as before
+
+
 def test_a_failed_write_leaves_nothing_and_says_so(vault: Vault, demo: Demo, tmp_path: Path) -> None:
     report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
     folder = tmp_path / "reports"
@@ -185,7 +216,8 @@ def test_a_hostile_pseudonym_and_passage_are_escaped_never_markup(vault: Vault, 
     notes = "Said: <script>alert('passage')</script> & left."
     record = vault.records.create(assessment_id, domain.Interview(title="<b>Interview</b>", pseudonym='<img src=x onerror="alert(1)">',
                                                                   consent=domain.Consent(True, "verbal", "2026-11-20"), notes=notes)).value  # fmt: skip
-    vault.links.tag(record.id, statement.id, PEOPLE, passage=passage_of(record.content, "notes", 0, len(notes)))
+    link = vault.links.tag(record.id, statement.id, PEOPLE, passage=passage_of(record.content, "notes", 0, len(notes))).value
+    vault.report_texts.choose_quotations(assessment_id, [(record.id, link.id)])
     html = render_html(build_report(vault, assessment_id, draft=False, shared_on=None))
     assert "<script" not in html and "<img" not in html and "onerror=&quot;" in html
     assert "&lt;script&gt;alert(&#x27;passage&#x27;)&lt;/script&gt; &amp; left." in html

@@ -77,16 +77,16 @@ def test_a_published_report_is_one_signed_revision_whose_manifest_is_every_head_
     assert vault.published.list(demo.assessment_id) == (made,)
 
     # The interviews quoted and listed as key evidence; never the staff groups (tagged whole), the uncited
-    # interview or the board observation. And every judgement, the rating and both snapshots.
+    # interview or the board observation. And every judgement, the rating, both snapshots and the report's texts.
     cited = head_revisions(vault, "kind = 'interview' AND title LIKE 'Interview %'")
-    items = head_revisions(vault, "kind IN ('judgement', 'rating', 'rating_snapshot')")
-    assert len(cited) == 17 and len(items) == 17 + 1 + 2 and rating_id(demo.assessment_id) in items
+    items = head_revisions(vault, "kind IN ('judgement', 'rating', 'rating_snapshot', 'report_text')")
+    assert len(cited) == 17 and len(items) == 17 + 1 + 2 + 1 and rating_id(demo.assessment_id) in items
     report = vault.published.report(made.id)
     seal = report.seal
     assert seal is not None and (seal.report_id, seal.revision_id, seal.published_on, seal.digest) == (
         made.id, made.revision_id, "2026-12-08", made.digest)  # fmt: skip
     assert {(c.record_id, c.revision_id) for c in seal.manifest} == set(cited.items()) | set(items.items())
-    assert len(seal.manifest) == made.cited == 37
+    assert len(seal.manifest) == made.cited == 38
     with vault.transaction("reading signatures") as session:
         stored = {r: (d, s) for r, d, s in session.execute(text("SELECT id, device_id, signature FROM revisions")).tuples()}
     assert all((c.device_id, c.signature) == (stored[c.revision_id][0], base64.b64encode(stored[c.revision_id][1]).decode()) for c in seal.manifest)
@@ -197,7 +197,7 @@ def test_an_untouched_html_export_verifies_by_the_command_a_line_per_check(publi
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert all(line.startswith("ok:") for line in lines[:-1]) and len(lines) == 7, done.stdout
-    assert "All 37 cited revisions are in this vault, unchanged" in done.stdout
+    assert "All 38 cited revisions are in this vault, unchanged" in done.stdout
     assert "exactly the published report's, word for word" in done.stdout
     assert lines[-1].startswith(f"Verified: published.html is published report {item_id[:12]}… of 08/12/2026")
 
@@ -272,8 +272,8 @@ def test_verify_fails_when_a_cited_revisions_body_was_altered_in_the_vaults_data
         engine.dispose()
     done = verify(out, vault_path)
     assert done.returncode == 1, done.stdout
-    assert f"1 of the 37 cited revisions does not hold: revision {target[:12]}…" in done.stdout
-    assert "does not match its stored content (altered)" in done.stdout and "NOT verified: 1 of the 37" in done.stdout
+    assert f"1 of the 38 cited revisions does not hold: revision {target[:12]}…" in done.stdout
+    assert "does not match its stored content (altered)" in done.stdout and "NOT verified: 1 of the 38" in done.stdout
 
 
 def test_verify_fails_when_the_visible_text_was_edited(published: tuple[str, Path], vault_path: Path) -> None:

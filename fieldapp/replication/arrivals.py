@@ -123,8 +123,8 @@ def _other_record_revisions(session: Session, arrived: Arrived) -> list[str]:
 
 
 def _second_snapshot_revisions(session: Session, arrived: Arrived) -> list[str]:
-    """Take out of `arrived` any revision of a rating snapshot or a published report but its one and
-    only: those are immutable (one revision, no parents), so a second is refused, never merged or adopted."""
+    """Take out of `arrived` any revision of a rating snapshot, a published report or a shared draft but
+    its one and only: those are immutable (one revision, no parents), so a second is refused, never merged or adopted."""
     snapshots = {rev_id: f for rev_id, (_rev, f) in arrived.items() if f["kind"] in item_kinds.IMMUTABLE_KINDS}
     if not snapshots:
         return []
@@ -142,6 +142,9 @@ def snapshot_revised_words(snapshot_id: str, kind: str = item_kinds.SNAPSHOT) ->
     if kind == item_kinds.PUBLISHED:
         return (f"Published report {snapshot_id[:12]}… came with a second version; a published report never changes once made, "
                 "so the second version was not taken (publish the report again instead).")  # fmt: skip
+    if kind == item_kinds.REPORT_DRAFT:
+        return (f"Shared draft report {snapshot_id[:12]}… came with a second version; a draft never changes once shared, "
+                "so the second version was not taken (share the draft again instead).")  # fmt: skip
     return (f"Rating snapshot {snapshot_id[:12]}… came with a second version; a snapshot never changes once made, "
             "so the second version was not taken (publish a new snapshot instead).")  # fmt: skip
 

@@ -1,10 +1,13 @@
 """build_report: the assessment report as one value (fieldapp.report.model) from an assessment, its
-judgements, its rating, its snapshots and their history.
+judgements, its rating, its snapshots and their history, and what the team wrote for it
+(vault.report_texts: a summary, theme narratives, progress commentary, chosen quotations, and the
+factual accuracy check). share_draft builds a draft and records it as shared.
 
-It cites and quotes, never copies: quotations are the passages tagged People's experience (never a
-whole note), under the pseudonym and role of a record that is cited; key evidence is a record's
-title, date, kind and evidence category (never an attachment). A report of an assessment whose
-judgements or rating are in conflict is refused, naming what to resolve.
+It cites and quotes, never copies: quotations are the passages tagged People's experience that the
+team chose (never a whole note), under the pseudonym and role of their record; key evidence is a
+record's title, date, kind and evidence category (never an attachment). A report of an assessment
+whose judgements, rating or texts are in conflict is refused, naming what to resolve. Every numbered
+paragraph has a stable key, so a final report says what changed since the draft that was shared.
 """
 
 from __future__ import annotations
@@ -14,15 +17,17 @@ from datetime import date
 
 from fieldapp import domain
 from fieldapp.dates import show_when
+from fieldapp.item_kinds import DraftParagraph
 from fieldapp.errors import UnresolvedConflict, ValidationError
 from fieldapp.framework import Framework, framework_by_key
 from fieldapp.judgement_rows import EvidenceItem, HistoryPoint as SnapshotPoint, JudgementRow, RatingRow, StatementEvidence
 from fieldapp.ratings import Result
+from fieldapp.report.facheck import fac_section
 from fieldapp.report.model import Block, Figure, HistoryPoint, Paragraph, Quotation, Report, Section, Table
+from fieldapp.report_texts import DraftRow, ReportTextRow, Suggestion
 from fieldapp.rows import AssessmentRow
 from fieldapp.report.source import ReportSource
 
-PEOPLE = "peoples-experience"  # the evidence category whose tagged passages are quoted
 SHARED_WITH = "the Integrated Care Board and the Integrated Care Partnership"
 _POSITIONS = {"lower": "in the lower part of its band", "middle": "in the middle of its band", "upper": "in the upper part of its band"}
 
@@ -54,18 +59,23 @@ def build_citing(vault: ReportSource, assessment_id: str, *, draft: bool, shared
     framework = framework_by_key(assessment.framework_key)
     judgements = vault.judgements.list(assessment_id)
     rating = vault.judgements.rating(assessment_id)
-    _refuse_conflicts(judgements, rating)
+    texts = vault.report_texts.texts(assessment_id)
+    responses = () if draft else vault.report_texts.responses(assessment_id)
+    _refuse_conflicts(judgements, rating, texts, [f"the factual accuracy response on paragraph {r.content.paragraph}" for r in responses if r.conflict])
     history = vault.judgements.history(assessment_id)
     scored = [j for j in judgements if j.exists]
     evidence = {j.statement_id: vault.judgements.evidence(assessment_id, j.statement_id) for j in judgements}
     numbers = _Numbers()
     sections = [
-        Section("About this assessment", (numbers.paragraph(_interim_sentence(framework, rating)),)),
-        _peoples_experiences(vault, framework, evidence, numbers),
-        *_themes(framework, rating, judgements, evidence, numbers),
+        Section("About this assessment", (numbers.paragraph(_interim_sentence(framework, rating), "about:framework"),)),
+        _summary(texts, numbers),  # the team's summary leads the report, after the cover and its interim status
+        _peoples_experiences(vault.report_texts.suggestions(assessment_id), numbers),
+        *_themes(framework, rating, judgements, evidence, texts, numbers),
         _overall(rating, numbers),
-        _progress(history, numbers),
+        _progress(history, texts, numbers),
     ]
+    if not draft and (checked := fac_section(vault.report_texts.drafts(assessment_id), responses, _numbered(sections))) is not None:
+        sections.append(checked)
     report = Report(
         title=f"Assessment of {assessment.name}",
         cover=_cover(assessment, framework, rating, scored, history),
@@ -76,6 +86,15 @@ def build_citing(vault: ReportSource, assessment_id: str, *, draft: bool, shared
     return Built(report, frozenset(numbers.cited))
 
 
+def share_draft(vault: ReportSource, assessment_id: str, shared_on: date) -> tuple[Report, DraftRow]:
+    """Build the draft for the factual accuracy check and record it as shared on that date (its
+    numbered paragraphs frozen, signed, immutable): the report to send, and the draft as recorded.
+    Only the lead inspector shares (vault.report_texts.share_draft says so otherwise)."""
+    report = build_report(vault, assessment_id, draft=True, shared_on=shared_on)
+    frozen = [DraftParagraph(p.number, p.key, p.text) for p in report.paragraphs() if p.number is not None]
+    return report, vault.report_texts.share_draft(assessment_id, shared_on, frozen).value
+
+
 class _Numbers:
     """Numbers each narrative paragraph in the order the report reads, and notes which evidence
     records the report cites on the way (for a published report's manifest)."""
@@ -84,16 +103,27 @@ class _Numbers:
         self._next = 1
         self.cited: set[str] = set()
 
-    def paragraph(self, text: str) -> Paragraph:
-        made = Paragraph(self._next, text)
+    def paragraph(self, text: str, key: str) -> Paragraph:
+        made = Paragraph(self._next, text, key)
         self._next += 1
         return made
 
+    def lines(self, text: str, key: str) -> list[Paragraph]:
+        """A text the team wrote, one paragraph a line ("key:1", "key:2"…)."""
+        return [self.paragraph(line, f"{key}:{n}") for n, line in enumerate(_lines(text), 1)]
 
-def _refuse_conflicts(judgements: tuple[JudgementRow, ...], rating: RatingRow) -> None:
+
+def _numbered(sections: list[Section]) -> list[Paragraph]:
+    return [b for s in sections for b in s.blocks if isinstance(b, Paragraph) and b.number is not None]
+
+
+def _refuse_conflicts(judgements: tuple[JudgementRow, ...], rating: RatingRow, texts: ReportTextRow, others: list[str]) -> None:
     names = [f"the judgement of ‘{j.statement_name}’" for j in judgements if j.conflict]
     if rating.conflict:
         names.append("the assessment's rating")
+    if texts.conflict:
+        names.append("the report's texts (summary, narratives, progress, quotations)")
+    names += others
     if names:
         raise UnresolvedConflict(
             f"Two versions of {', '.join(names)} collide; resolve {'them' if len(names) > 1 else 'it'} before making "
@@ -124,39 +154,25 @@ def _cover(assessment: AssessmentRow, framework: Framework, rating: RatingRow, s
     )
 
 
-def _who(content: domain.Content) -> str:
-    """A cited record's pseudonym and role: never anything else that could name a person."""
-    if isinstance(content, domain.Interview):
-        role = domain.INTERVIEWEE_ROLES.get(content.role, "")
-        return ", ".join(p for p in (content.pseudonym, role.lower() if content.pseudonym else role) if p) or "Interviewee"
-    if isinstance(content, domain.CaseTracking):
-        return f"{content.pseudonym or 'A person'}, whose care was tracked"
-    if isinstance(content, domain.FocusGroup):
-        role = domain.INTERVIEWEE_ROLES.get(content.role or "", "")
-        return f"Focus group ({role.lower()})" if role else "Focus group"
-    return "Observed meeting"
+def _summary(texts: ReportTextRow, numbers: _Numbers) -> Section:
+    written = numbers.lines(texts.content.summary, "summary")
+    return Section("Summary of the ICS's key features", tuple(written or [numbers.paragraph("The team has not written the summary yet.", "summary:none")]))
 
 
-def _peoples_experiences(vault: ReportSource, framework: Framework, evidence: dict[str, StatementEvidence], numbers: _Numbers) -> Section:
-    quoted: dict[tuple[str, str], list[str]] = {}  # (record id, passage) -> statement names
-    for statement in framework.statements:
-        for category_id, _name, items in evidence[statement.id].by_category:
-            for item in items:
-                if category_id == PEOPLE and item.passage_text.strip() and not item.removed:
-                    names = quoted.setdefault((item.record_id, item.passage_text), [])
-                    if statement.name not in names:
-                        names.append(statement.name)
-    blocks: list[Block] = [numbers.paragraph(
-        "What people told us, in passages the team tagged as people's experience, under their pseudonyms and roles, "
-        "and the quality statements each informed."
-        if quoted else "No passages were tagged as people's experience in this assessment."
-    )]  # fmt: skip
-    who_of: dict[str, str] = {}
-    for (record_id, passage), informs in quoted.items():
-        if record_id not in who_of:
-            who_of[record_id] = _who(vault.records.get(record_id).content)
-            numbers.cited.add(record_id)
-        blocks.append(Quotation(passage.strip(), who_of[record_id], tuple(informs)))
+def _peoples_experiences(suggestions: tuple[Suggestion, ...], numbers: _Numbers) -> Section:
+    """The quotations the team chose, in their order (one no longer tagged is no longer suggested, so not quoted)."""
+    chosen = sorted((s for s in suggestions if s.chosen is not None), key=lambda s: s.chosen or 0)
+    suggested = len(suggestions)
+    if chosen:
+        intro = ("What people told us, in passages the team chose from those tagged as people's experience, under their "
+                 "pseudonyms and roles, and the quality statements each informed.")  # fmt: skip
+    elif suggested:
+        intro = f"The team has not chosen which passages to quote yet: {suggested} passage(s) tagged as people's experience wait to be chosen."
+    else:
+        intro = "No passages were tagged as people's experience in this assessment."
+    blocks: list[Block] = [numbers.paragraph(intro, "people:intro")]
+    blocks += [Quotation(q.passage, q.who, q.informs) for q in chosen]
+    numbers.cited.update(q.record_id for q in chosen)  # a quoted record is cited
     return Section("People's experiences", tuple(blocks))
 
 
@@ -171,18 +187,26 @@ def _lines(text: str) -> list[str]:
 
 
 def _themes(framework: Framework, rating: RatingRow, judgements: tuple[JudgementRow, ...], evidence: dict[str, StatementEvidence],
-            numbers: _Numbers) -> list[Section]:  # fmt: skip
+            texts: ReportTextRow, numbers: _Numbers) -> list[Section]:  # fmt: skip
     by_statement = {j.statement_id: j for j in judgements}
     sections = []
     for theme_result in rating.rollup.themes:
-        statements = framework.statements_in(theme_result.theme_id)
+        theme_id = theme_result.theme_id
+        statements = framework.statements_in(theme_id)
         blocks: list[Block] = [numbers.paragraph(
-            f"Theme score: {_result_words(theme_result.result)}, from {theme_result.scored} of {theme_result.total} quality statements scored."
+            f"Theme score: {_result_words(theme_result.result)}, from {theme_result.scored} of {theme_result.total} quality statements scored.",
+            f"theme:{theme_id}:score",
         )]  # fmt: skip
         for heading, field in (("Areas of strength", "strengths"), ("Areas requiring improvement", "improvements")):
-            points = [(s.name, line) for s in statements for line in _lines(getattr(by_statement[s.id].content, field))]
-            blocks.append(numbers.paragraph(f"{heading}:" if points else f"{heading}: none recorded."))
-            blocks += [numbers.paragraph(f"{name}: {line}") for name, line in points]
+            key = f"theme:{theme_id}:{field}"
+            narrative = getattr(texts.content, field).get(theme_id, "")
+            # The team's narrative where written; else each statement's lines, named by statement.
+            points = [] if narrative else [
+                (s, n, line) for s in statements for n, line in enumerate(_lines(getattr(by_statement[s.id].content, field)), 1)
+            ]  # fmt: skip
+            blocks.append(numbers.paragraph(f"{heading}:" if narrative or points else f"{heading}: none recorded.", key))
+            blocks += numbers.lines(narrative, key)
+            blocks += [numbers.paragraph(f"{s.name}: {line}", f"{key}:{s.id}:{n}") for s, n, line in points]
         sections.append(Section(theme_result.name, tuple(blocks)))
         for statement in statements:
             sections.append(_statement(by_statement[statement.id], evidence[statement.id], numbers))
@@ -191,12 +215,13 @@ def _themes(framework: Framework, rating: RatingRow, judgements: tuple[Judgement
 
 def _statement(judgement: JudgementRow, evidence: StatementEvidence, numbers: _Numbers) -> Section:
     content = judgement.content
-    blocks: list[Block] = [numbers.paragraph(f"Score: {_result_words(judgement.result)}.")]
+    key = f"statement:{judgement.statement_id}"
+    blocks: list[Block] = [numbers.paragraph(f"Score: {_result_words(judgement.result)}.", f"{key}:score")]
     strengths, improvements = _lines(content.strengths), _lines(content.improvements)
-    blocks += [numbers.paragraph(f"Strength: {line}") for line in strengths]
-    blocks += [numbers.paragraph(f"Requires improvement: {line}") for line in improvements]
+    blocks += [numbers.paragraph(f"Strength: {line}", f"{key}:strength:{n}") for n, line in enumerate(strengths, 1)]
+    blocks += [numbers.paragraph(f"Requires improvement: {line}", f"{key}:improvement:{n}") for n, line in enumerate(improvements, 1)]
     if not strengths and not improvements:
-        blocks.append(numbers.paragraph("No findings are recorded for this statement yet."))
+        blocks.append(numbers.paragraph("No findings are recorded for this statement yet.", f"{key}:none"))
     rows = _key_evidence(content.key_evidence, evidence, numbers.cited)
     if rows:
         blocks.append(Table(("Key evidence", "Date", "Kind", "Evidence category"), rows))
@@ -224,20 +249,21 @@ def _key_evidence(refs: tuple[domain.EvidenceRef, ...], evidence: StatementEvide
 def _overall(rating: RatingRow, numbers: _Numbers) -> Section:
     overall = rating.rollup.overall
     if overall is None:
-        return Section("Overall rating", (numbers.paragraph("No quality statement is scored yet, so there is no overall rating."),))
-    blocks = [numbers.paragraph(f"Overall rating: {rating.rating}. Overall score: {_result_words(overall)}.")]
+        return Section("Overall rating", (numbers.paragraph("No quality statement is scored yet, so there is no overall rating.", "overall:none"),))
+    blocks = [numbers.paragraph(f"Overall rating: {rating.rating}. Overall score: {_result_words(overall)}.", "overall:rating")]
     if rating.rollup.provisional:
-        blocks.append(numbers.paragraph(f"Provisional: {rating.rollup.scored} of {rating.rollup.total} quality statements are scored."))
+        blocks.append(numbers.paragraph(f"Provisional: {rating.rollup.scored} of {rating.rollup.total} quality statements are scored.", "overall:provisional"))
     if rating.differs:
         blocks.append(numbers.paragraph(
-            f"The scores give {rating.computed_rating}; the team's final rating is {rating.final_rating}, because: {rating.reason}"
+            f"The scores give {rating.computed_rating}; the team's final rating is {rating.final_rating}, because: {rating.reason}", "overall:final",
         ))  # fmt: skip
     return Section("Overall rating", tuple(blocks))
 
 
-def _progress(history: tuple[SnapshotPoint, ...], numbers: _Numbers) -> Section:
+def _progress(history: tuple[SnapshotPoint, ...], texts: ReportTextRow, numbers: _Numbers) -> Section:
+    commentary: list[Block] = [*numbers.lines(texts.content.progress, "progress")]  # the team's words, above the history
     if not history:
-        return Section("Progress", (numbers.paragraph("No rating has been published yet, so there is no history of scores."),))
+        return Section("Progress", (*commentary, numbers.paragraph("No rating has been published yet, so there is no history of scores.", "progress:none")))
     points = tuple(HistoryPoint(show_when(p.taken_on), p.score, p.rating, p.review) for p in history)
     rows = tuple(
         (show_when(p.taken_on), "Review, score unchanged" if p.review else "Published", p.rating or "not rated",
@@ -245,13 +271,17 @@ def _progress(history: tuple[SnapshotPoint, ...], numbers: _Numbers) -> Section:
         for p in history
     )  # fmt: skip
     blocks: list[Block] = [
-        numbers.paragraph(f"The rating over time: {len(history)} snapshot(s), reviews marked."),
+        *commentary,
+        numbers.paragraph(f"The rating over time: {len(history)} snapshot(s), reviews marked.", "progress:history"),
         Figure("history", "Scores and ratings over time", points),
         Table(("Date", "Snapshot", "Rating", "Score", "Note"), rows),
     ]
-    changes = [f"{c.name or 'Overall'}: {c.before} → {c.after} ({show_when(p.taken_on)})" for p in history for c in p.changes]
-    blocks += [numbers.paragraph(f"Change of level — {line}") for line in changes]
+    blocks += [
+        numbers.paragraph(f"Change of level — {c.name or 'Overall'}: {c.before} → {c.after} ({show_when(p.taken_on)})",
+                          f"progress:change:{p.snapshot_id}:{c.what}:{c.id}")
+        for p in history for c in p.changes
+    ]  # fmt: skip
     return Section("Progress", tuple(blocks))
 
 
-__all__ = ["Built", "build_citing", "build_report", "draft_line"]
+__all__ = ["Built", "build_citing", "build_report", "draft_line", "share_draft"]

@@ -19,7 +19,7 @@ _DIGEST_DOMAIN = b"fieldapp-published-report-v1\n"
 _REPORT_KEYS = {"title", "cover", "sections", "draft", "draft_line", "seal"}
 _SECTION_KEYS = {"heading", "blocks", "level"}
 _BLOCK_KEYS = {
-    "paragraph": {"type", "number", "text"},
+    "paragraph": {"type", "number", "text", "key"},
     "quotation": {"type", "text", "who", "informs"},
     "table": {"type", "headers", "rows"},
     "figure": {"type", "kind", "caption", "points"},
@@ -63,7 +63,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
 
 def _block_to_json(block: Block) -> dict[str, Any]:
     if isinstance(block, Paragraph):
-        return {"type": "paragraph", "number": block.number, "text": block.text}
+        return {"type": "paragraph", "number": block.number, "text": block.text, "key": block.key}
     if isinstance(block, Quotation):
         return {"type": "quotation", "text": block.text, "who": block.who, "informs": list(block.informs)}
     if isinstance(block, Table):
@@ -106,7 +106,7 @@ def _block(data: Any) -> Block:
         number = data["number"]
         if number is not None and (type(number) is not int or number < 1):
             raise ValidationError("The published report cannot be read: a paragraph's number is not a whole number from 1.")
-        return Paragraph(number, _str(data["text"], "A paragraph"))
+        return Paragraph(number, _str(data["text"], "A paragraph"), _str(data["key"], "A paragraph's key"))
     if kind == "quotation":
         return Quotation(_str(data["text"], "A quotation"), _str(data["who"], "Who is quoted"), _strings(data["informs"], "What a quotation informed"))
     if kind == "table":

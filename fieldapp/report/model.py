@@ -11,6 +11,9 @@ from typing import Union
 class Paragraph:
     number: int | None  # every narrative paragraph has the next number, so organisations can refer to it
     text: str
+    # Stable across edits ("summary:2", "theme:<id>:strengths:1", "statement:<id>:score"): a shared
+    # draft's paragraph is matched by it to the final report's, however the numbering shifted.
+    key: str = ""
 
 
 @dataclass(frozen=True)

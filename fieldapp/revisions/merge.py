@@ -162,7 +162,7 @@ def _merge_content(
 ) -> dict[str, Any]:
     """The kind's fields merged one by one; a field missing from the merge stays missing."""
     merged = {}
-    merge_field = _merge_judgement_field if kind == domain.JUDGEMENT else _merge_field
+    merge_field = _FIELD_MERGES.get(kind, _merge_field)
     for key in sorted(base.keys() | left.keys() | right.keys()):
         value = merge_field(key, _get(base, key), _get(left, key), _get(right, key), found)
         if value is not MISSING:
@@ -204,6 +204,58 @@ def _merge_judgement_field(key: str, base: Any, left: Any, right: Any, found: li
         return ", ".join(sorted({n.strip() for side in (left, right) for n in side.split(",") if n.strip()}))
     found.append(Collision(f"content.{key}", base, left, right))
     return left
+
+
+# -- the report's kinds (issue 14) -----------------------------------------------------------------
+
+
+def _merge_report_text_field(key: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
+    """The report's texts (docs/items.md): the summary and the progress commentary line by line as
+    notes; each theme's narrative likewise, theme by theme; the chosen quotations as an ordered list
+    (what either side added or removed, in the order of the side that reordered them)."""
+    merged = _settled(base, left, right)
+    if merged is not _UNSETTLED:
+        return merged
+    if key in ("summary", "progress") and _all_of(str, _present(base, ""), left, right):
+        return _merge_notes(_present(base, ""), left, right, found, path=f"content.{key}")
+    if key in ("strengths", "improvements") and _all_of(dict, _present(base, {}), left, right):
+        b, lt, rt = _present(base, {}), left, right
+        texts = {}
+        for theme in sorted(b.keys() | lt.keys() | rt.keys()):
+            was, ours, theirs = (side.get(theme, "") for side in (b, lt, rt))
+            if not _all_of(str, was, ours, theirs):
+                found.append(Collision(f"content.{key}.{theme}", was, ours, theirs))
+                continue
+            text = _merge_notes(was, ours, theirs, found, path=f"content.{key}.{theme}")
+            if text:
+                texts[theme] = text
+        return texts
+    if key == "quotations" and _all_of(list, _present(base, []), left, right):
+        return _merge_ordered_values(_present(base, []), left, right)
+    found.append(Collision(f"content.{key}", base, left, right))
+    return left
+
+
+def _merge_response_field(key: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
+    """A factual accuracy response: what was said, the change made and the reason line by line as
+    notes; the draft, paragraph, organisation and decision are scalars (two decisions collide)."""
+    merged = _settled(base, left, right)
+    if merged is not _UNSETTLED:
+        return merged
+    if key in ("said", "change", "reason") and _all_of(str, _present(base, ""), left, right):
+        return _merge_notes(_present(base, ""), left, right, found, path=f"content.{key}")
+    found.append(Collision(f"content.{key}", base, left, right))
+    return left
+
+
+def _merge_ordered_values(base: list[Any], left: list[Any], right: list[Any]) -> list[Any]:
+    """JSON values as an ordered set (_merge_ordered_set), each known by its canonical bytes."""
+    by_key = {canonical_json(v).decode(): v for side in (base, left, right) for v in side}
+    keys = [[canonical_json(v).decode() for v in side] for side in (base, left, right)]
+    return [by_key[k] for k in _merge_ordered_set(*keys)]
+
+
+# -- end of the report's kinds --------------------------------------------------------------------
 
 
 def _merge_keyed(path: str, base: dict[str, Any], left: dict[str, Any], right: dict[str, Any], found: list[Collision]) -> dict[str, Any]:
@@ -457,6 +509,13 @@ def _without(lines: list[str], already: list[str]) -> list[str]:
         else:
             kept.append(line)
     return kept
+
+
+_FIELD_MERGES = {
+    domain.JUDGEMENT: _merge_judgement_field,
+    domain.REPORT_TEXT: _merge_report_text_field,
+    domain.FAC_RESPONSE: _merge_response_field,
+}
 
 
 def _check_content(kind: str, base: Body, left: Body, right: Body, content: dict[str, Any], found: list[Collision]) -> None:

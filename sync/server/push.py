@@ -37,6 +37,10 @@ PUBLISHED_REVISED = (
     "Published report {snapshot_id} already exists; a published report never changes once made, so this second "
     "version was refused (publish the report again instead)."
 )
+DRAFT_REVISED = (
+    "Shared draft report {snapshot_id} already exists; a draft never changes once shared, so this second version "
+    "was refused (share the draft again instead)."
+)
 
 
 class Rejected(Exception):
@@ -87,7 +91,7 @@ def prepare(*, caller: Caller, batch: protocol.PushRequest) -> list[_Incoming]:
 
 def accept_prepared(*, connection: sa.Connection, caller: Caller, incoming: list[_Incoming]) -> protocol.PushResponse:
     """The checks that need what is stored (team, record, parents, merges), then storing, once."""
-    # A snapshot's (a published report's) one revision is checked against what is stored: two pushes at once take turns.
+    # A snapshot's (a published report's, a shared draft's) one revision is checked against what is stored: two pushes at once take turns.
     db.lock_names(connection, (i.fields["record_id"] for i in incoming if i.problem is None and i.fields["kind"] in item_kinds.IMMUTABLE_KINDS))
     records = _known_records(connection, {i.fields["record_id"] for i in incoming if i.problem is None})
     _authorise(caller, incoming, records)
@@ -269,6 +273,8 @@ class _Store:
             does = "publishes the rating and records reviews"
         elif kind == item_kinds.PUBLISHED:
             does = "publishes the report"
+        elif kind == item_kinds.REPORT_DRAFT:
+            does = "shares the draft report for the factual accuracy check"
         else:
             return
         raise Rejected(protocol.R_NOT_LEAD, f"Only the lead inspector, {lead[1]}, {does}; this revision was refused, nothing else.")
@@ -289,10 +295,10 @@ class _Store:
             raise Rejected(protocol.R_RECORD, "The record's assessment or kind differs from its first revision.")
 
     def _check_first_of_snapshot(self, fields: dict) -> None:
-        """A rating snapshot (a published report) is one revision with no parents: a second one is refused, never stored."""
+        """A rating snapshot (a published report, a shared draft) is one revision with no parents: a second one is refused, never stored."""
         record_id = fields["record_id"]
         if fields["parents"] or record_id in self.records or record_id in self.new_records:
-            words = PUBLISHED_REVISED if fields["kind"] == item_kinds.PUBLISHED else SNAPSHOT_REVISED
+            words = {item_kinds.PUBLISHED: PUBLISHED_REVISED, item_kinds.REPORT_DRAFT: DRAFT_REVISED}.get(fields["kind"], SNAPSHOT_REVISED)
             raise Rejected(protocol.R_IMMUTABLE, words.format(snapshot_id=record_id))
 
     def _check_parents(self, fields: dict) -> None:

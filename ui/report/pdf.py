@@ -62,6 +62,9 @@ class ReportPages:
         self.document.documentLayout().setPaintDevice(self._device)  # fonts measured at the PDF's resolution
         self.document.setPageSize(self.body.size())
         _keep_headings_with_their_text(self.document, self.body.height())
+        # Laid out again whole: a page break set above leaves some blocks' positions stale in Qt's layout, and
+        # those paragraphs are then painted nowhere (a heading moved to a page's top lost the text after it).
+        self.document.markContentsDirty(0, self.document.characterCount())
         self.count = self.document.pageCount()
 
     def paint(self, painter: QPainter, index: int) -> None:
