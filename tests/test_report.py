@@ -184,6 +184,24 @@ def test_the_command_builds_an_html_draft_says_where_and_refuses_a_wrong_passphr
     assert wrong.returncode == 1 and "Not written" in wrong.stderr and not (tmp_path / "w.html").exists()
 
 
+def test_the_command_shares_a_draft_only_when_asked_and_the_vault_records_it(vault: Vault, vault_path: Path, demo: Demo, tmp_path: Path) -> None:
+    vault.lock()
+    preview = _cli("build", str(vault_path), demo.assessment_id, "--out", str(tmp_path / "preview.docx"), "--format", "docx", "--draft")
+    assert preview.returncode == 0, preview.stderr
+    lonely = _cli("build", str(vault_path), demo.assessment_id, "--out", str(tmp_path / "x.html"), "--share")
+    assert lonely.returncode == 2 and "give --draft too" in lonely.stderr and not (tmp_path / "x.html").exists()
+    shared = _cli("build", str(vault_path), demo.assessment_id, "--out", str(tmp_path / "shared.html"), "--draft", "--share", "--shared-on", "2026-12-07")
+    assert shared.returncode == 0, shared.stderr
+    reopened = Vault.open(vault_path, passphrase=PASSPHRASE)
+    try:
+        drafts = reopened.report_texts.drafts(demo.assessment_id)
+        assert [d.shared_on for d in drafts] == ["2026-12-07"]  # the preview was not recorded; the shared one was
+        numbered = re.findall(r'<p class="numbered" id="p(\d+)">', (tmp_path / "shared.html").read_text(encoding="utf-8"))
+        assert [p.number for p in drafts[0].paragraphs] == [int(n) for n in numbered]
+    finally:
+        reopened.lock()
+
+
 def test_a_full_disk_keeps_the_report_before_whole_and_leaves_nothing_half_written(vault: Vault, demo: Demo, small_disk: Path) -> None:
     report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
     target = small_disk / "report.html"

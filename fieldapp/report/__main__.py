@@ -1,6 +1,7 @@
 """Build, publish and verify assessment reports from a command, for automation and our checks:
 - `python -m fieldapp.report build VAULT_FOLDER ASSESSMENT_ID --format pdf|docx|html --out FILE
-  [--draft [--shared-on DATE] | --published [ITEM_ID]]`: a working copy, a draft, or a published report with its seal;
+  [--draft [--shared-on DATE] [--share] | --published [ITEM_ID]]`: a working copy, a draft (with --share, recorded
+  as shared for the factual accuracy check, the lead inspector only), or a published report with its seal;
 - `python -m fieldapp.report publish VAULT_FOLDER ASSESSMENT_ID [--on DATE]`: freeze the report as a signed,
   immutable item with its manifest (the lead inspector only); prints the item's id;
 - `python -m fieldapp.report verify REPORT_FILE --vault VAULT_FOLDER`: check a published report file
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from fieldapp.dates import show_when
 from fieldapp.errors import FieldappError, NotFound
-from fieldapp.report.build import build_report
+from fieldapp.report.build import build_report, share_draft
 from fieldapp.report.check_file import verify_file
 from fieldapp.report.formats import FORMATS, writer_for
 from fieldapp.report.model import Report
@@ -41,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--published", metavar="ITEM_ID", nargs="?", const="", default=None,
                        help="the published report (the latest, or the one named), with its seal")  # fmt: skip
     build.add_argument("--shared-on", metavar="YYYY-MM-DD", type=date.fromisoformat, help="the day the draft is shared (default: today)")
+    build.add_argument("--share", action="store_true",
+                       help="with --draft: record the draft as shared on that day, so the final report says what changed")  # fmt: skip
     publish = commands.add_parser("publish", help="publish an assessment's report", description="Freeze the report as a signed item; prints its id.")
     publish.add_argument("vault", metavar="VAULT_FOLDER", type=Path)
     publish.add_argument("assessment", metavar="ASSESSMENT_ID")
@@ -52,7 +55,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "build" and args.share and not args.draft:
+        parser.error("--share records a draft: give --draft too")
     passphrase = sys.stdin.readline().rstrip("\r\n")
     if args.command == "publish":
         return _publish(args, passphrase)
@@ -73,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(vault: Vault, args: argparse.Namespace) -> Report:
+    if args.published is None and args.share:
+        report, _recorded = share_draft(vault, args.assessment, args.shared_on or date.today())
+        return report
     if args.published is None:
         return build_report(vault, args.assessment, draft=args.draft, shared_on=(args.shared_on or date.today()) if args.draft else None)
     published = vault.published.list(args.assessment)
