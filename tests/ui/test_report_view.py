@@ -68,7 +68,8 @@ def test_ctrl_r_shows_the_report_and_a_summary_typed_is_saved_half_a_second_late
     hints = [w.text() for w in view.texts.findChildren(QLabel) if w.text() == FALLBACK_HINT]
     assert len(hints) == len(THEMES)
     qtbot.keyClicks(view.texts.summary, "Northshire serves 1.2 million people.")
-    qtbot.keyClick(view.texts.summary, Qt.Key.Key_Tab)  # on to the first theme's strengths
+    qtbot.keyClick(view.texts.summary, Qt.Key.Key_Tab)  # the progress commentary beside it, then the first theme's strengths
+    qtbot.keyClick(view.texts.progress, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is view.texts.editor(("strengths", THEMES[0]))
     qtbot.keyClicks(QApplication.focusWidget(), "Health checks reach more people.")
     qtbot.waitUntil(lambda: view.save_status.text() == "Saved", timeout=10_000)

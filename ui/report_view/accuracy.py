@@ -137,10 +137,8 @@ class AccuracyPanel(QWidget):
         table.verticalHeader().setVisible(False)
         table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in ((0, 110), (1, 170), (3, 130)):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # the paragraph, organisation, decision: short
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the words share what is left
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         table.doubleClicked.connect(lambda _index: self._edit_current())
         table.edit_requested.connect(self._edit_current)

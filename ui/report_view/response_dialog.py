@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.errors import FieldappError, ValidationError
-from fieldapp.item_kinds import DECISIONS, FacResponseContent
+from fieldapp.item_kinds import FacResponseContent
 
 from ui.dates import when_text
 from ui.errors import message_for
@@ -54,6 +54,8 @@ class ResponseDialog(QDialog):
         layout = QVBoxLayout(self)
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
+        # Each label on one line: wrapped, "Paragraph number" read as two things.
+        grid.setColumnMinimumWidth(0, self.fontMetrics().horizontalAdvance("Reason it was not accepted") + 12)
         layout.addLayout(grid)
         self.errors: dict[str, QLabel] = {}
         self._fields: dict[str, QWidget] = {}
@@ -84,7 +86,10 @@ class ResponseDialog(QDialog):
         self.paragraph_text.setAccessibleName("The paragraph as shared")
         spacing = self.paragraph_text.fontMetrics().lineSpacing()
         self.paragraph_text.setFixedHeight(spacing * 4 + 12)
-        grid.addWidget(self.paragraph_text, grid.rowCount(), 1)
+        shared_label = QLabel("As shared")
+        line = grid.rowCount()
+        grid.addWidget(shared_label, line, 0)
+        grid.addWidget(self.paragraph_text, line, 1)
 
         self.organisation = QComboBox()
         self.organisation.setAccessibleName("Organisation")
@@ -138,7 +143,7 @@ class ResponseDialog(QDialog):
         self._show_paragraph()
         self._show_name()
         self._show_outcome()
-        self.resize(620, 600)
+        self.resize(680, 600)
 
     def _row_in(self, grid: QGridLayout, field: str, label_text: str, widget: QWidget, *, visible: bool = True) -> None:
         """A field with its label on the left and, under it, the words of a refusal that name it."""

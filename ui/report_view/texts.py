@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ui.message_lines import message_line
 from ui.operations.report_texts import FieldKey
 
-FALLBACK_HINT = ("Left empty, the report gives this theme's statements' own strengths and areas requiring improvement, "
-                 "from their judgements.")  # fmt: skip
+FALLBACK_HINT = "Left empty, the report gives this theme's statements' own lines from their judgements instead."
 CONFLICT_WORDS = ("⚠ The report's texts were changed in different ways on two laptops; both versions are kept. "
                   "See them side by side and keep one. Until then the report cannot be made.")  # fmt: skip
 
@@ -47,33 +46,32 @@ class TextsForm(QWidget):
         layout.addLayout(conflict)
         self.conflict.hide()
         self.conflict_button.hide()
-        # Two columns at 1366×768: the summary and the progress commentary on the left, the themes'
-        # narratives on the right (one column of eight editors left each one a few lines).
-        columns = QHBoxLayout()
-        left, self._themes_box = QVBoxLayout(), QVBoxLayout()
-        columns.addLayout(left, 1)
-        columns.addLayout(self._themes_box, 1)
-        layout.addLayout(columns, 1)
-        self.summary = self._editor("summary", "Su&mmary of the key features of the ICS", "Summary of the key features of the ICS", left, lines=8)
-        self.progress = self._editor("progress", "&Progress commentary", "Progress commentary", left, lines=6)
-        for edit in (self.summary, self.progress):
-            edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self._themes_box.addStretch(1)
+        # Two columns, so that every text is in view at 1366×768 without scrolling: the summary and
+        # the progress commentary side by side, then each theme's two narratives side by side.
+        top = QGridLayout()
+        layout.addLayout(top, 2)
+        self.summary = self._editor("summary", "Su&mmary of the key features of the ICS", "Summary of the key features of the ICS", lines=6)
+        self.progress = self._editor("progress", "&Progress commentary (the report gives it above the rating history)", "Progress commentary", lines=6)
+        for column, edit in enumerate((self.summary, self.progress)):
+            top.addWidget(edit.label, 0, column)  # type: ignore[attr-defined]
+            top.addWidget(edit, 1, column)
+            top.setColumnStretch(column, 1)
+        self._themes_box = QVBoxLayout()
+        self._themes_box.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._themes_box, 3)
         self.setEnabled(False)
 
-    def _editor(self, key: FieldKey, label_text: str, accessible: str, layout: QVBoxLayout, *, lines: int = 4) -> QPlainTextEdit:
+    def _editor(self, key: FieldKey, label_text: str, accessible: str, *, lines: int) -> QPlainTextEdit:
+        """A plain-text editor with its label (edit.label) as tall as `lines` lines, no taller unless
+        the window has room to spare (a long text scrolls inside it)."""
         label = QLabel(label_text)
         label.setWordWrap(True)
-        edit = QPlainTextEdit()
+        edit = _TextEdit(lines)
         edit.setAccessibleName(accessible)
         edit.setTabChangesFocus(True)  # Tab moves on to the next text; Enter starts a new paragraph
-        spacing = edit.fontMetrics().lineSpacing()
-        edit.setMinimumHeight(spacing * lines + 12)
-        edit.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         edit.textChanged.connect(lambda: self._changed(key))
         label.setBuddy(edit)
-        layout.addWidget(label)
-        layout.addWidget(edit)
+        edit.label = label  # type: ignore[attr-defined]
         self._editors[key] = edit
         return edit
 
@@ -84,27 +82,31 @@ class TextsForm(QWidget):
         if [k[1] for k in self._editors if isinstance(k, tuple) and k[0] == "strengths"] == [t for t, _n in themes]:
             return
         for widget in self._theme_widgets:
-            self._themes_box.removeWidget(widget)  # the stretch under them stays
+            self._themes_box.removeWidget(widget)
             widget.deleteLater()
         self._theme_widgets = []
         self._editors = {k: e for k, e in self._editors.items() if not isinstance(k, tuple)}
         for theme_id, name in themes:
             box = QWidget()
-            inner = QVBoxLayout(box)
+            inner = QGridLayout(box)
             inner.setContentsMargins(0, 6, 0, 0)
             heading = QLabel(name)
             heading.setAccessibleName(f"Theme: {name}")
             font = QFont(heading.font())
             font.setBold(True)
             heading.setFont(font)
-            inner.addWidget(heading)
-            self._editor(("strengths", theme_id), "Areas of strength", f"{name}: areas of strength", inner, lines=3)
-            self._editor(("improvements", theme_id), "Areas requiring improvement", f"{name}: areas requiring improvement", inner, lines=3)
+            inner.addWidget(heading, 0, 0, 1, 2)
+            for column, (which, words) in enumerate((("strengths", "Areas of strength"), ("improvements", "Areas requiring improvement"))):
+                edit = self._editor((which, theme_id), words, f"{name}: {words.lower()}", lines=3)
+                inner.addWidget(edit.label, 1, column)  # type: ignore[attr-defined]
+                inner.addWidget(edit, 2, column)
+                inner.setColumnStretch(column, 1)
+            inner.setRowStretch(2, 1)
             hint = message_line(f"{name}: when left empty", selectable=False)
             hint.setText(FALLBACK_HINT)
             hint.setStyleSheet("color: palette(placeholder-text)")
-            inner.addWidget(hint)
-            self._themes_box.insertWidget(self._themes_box.count() - 1, box)  # above the stretch
+            inner.addWidget(hint, 3, 0, 1, 2)
+            self._themes_box.addWidget(box, 1)
             box.show()  # at once: a Tab may come before the event loop shows it
             self._theme_widgets.append(box)
         self._order_tabs()
@@ -123,9 +125,9 @@ class TextsForm(QWidget):
         return list(self._editors)
 
     def focus_chain(self) -> list[QWidget]:
-        """The editors in reading order: the summary, each theme's two, the progress commentary."""
+        """The editors as they are read on screen: the summary, the progress commentary, then each theme's two."""
         themed = [e for k, e in self._editors.items() if isinstance(k, tuple)]
-        return [self.summary, *themed, self.progress]
+        return [self.summary, self.progress, *themed]
 
     def text(self, key: FieldKey) -> str:
         return self._editors[key].toPlainText()
@@ -165,6 +167,20 @@ class TextsForm(QWidget):
     def _changed(self, key: FieldKey) -> None:
         if not self._loading:
             self.edited.emit(key)
+
+
+class _TextEdit(QPlainTextEdit):
+    """A plain-text editor that asks for `lines` lines (Qt's own asks for a dozen, which made the
+    form taller than the window and put half of it out of sight)."""
+
+    def __init__(self, lines: int) -> None:
+        super().__init__()
+        self._lines = lines
+        self.setMinimumHeight(self.sizeHint().height())
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(super().sizeHint().width(), self.fontMetrics().lineSpacing() * self._lines + 12)
 
 
 def _stored(content: Any, key: FieldKey) -> str:
