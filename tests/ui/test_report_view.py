@@ -75,6 +75,8 @@ def test_ctrl_r_shows_the_report_and_a_summary_typed_is_saved_half_a_second_late
     qtbot.waitUntil(lambda: view.save_status.text() == "Saved", timeout=10_000)
     stored = state.vault.report_texts.texts(aid).content
     assert stored.summary == "Northshire serves 1.2 million people."
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab, CTRL)  # the next page, Quotations
+    assert view.pages.currentWidget() is view.quotations and window.tabs.currentWidget() is view
     assert stored.strengths == {THEMES[0]: "Health checks reach more people."}
 
 
