@@ -87,13 +87,23 @@ def test_a_summary_typed_just_before_a_lock_is_saved_and_shown_again_after_unloc
     view = main.report
     qtbot.waitUntil(lambda: view.texts_row is not None and app.state.tasks.pending == 0, timeout=10_000)
     qtbot.keyClicks(view.texts.summary, "Two acute trusts, one mental health trust.")
-    qtbot.keyClick(main, Qt.Key.Key_L, CTRL)  # at once: no wait for the half-second save
+    view.accuracy.share_button.click()  # a dialog open, a day typed in it, when the vault locks
+    dialog = view.dialog
+    assert isinstance(dialog, ShareDraftDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.day.selectAll()
+    qtbot.keyClicks(dialog.day, "5/12/2026")
+    app.lock()  # as the idle timer or the screen lock does (the dialog holds the keys), at once: no wait for the half-second save
     qtbot.waitUntil(lambda: app.state.vault is not None and app.state.vault.is_locked, timeout=15_000)
     assert view.texts.summary.toPlainText() == "" and not view.texts.isEnabled()
+    assert not dialog.isVisible()  # nothing in sight while locked
     main = unlock(qtbot, app)
     aid = main.assessment_panel.current().id
     assert app.state.vault.report_texts.texts(aid).content.summary == "Two acute trusts, one mental health trust."
     qtbot.waitUntil(lambda: main.report.texts.summary.toPlainText() == "Two acute trusts, one mental health trust.", timeout=10_000)
+    qtbot.waitUntil(dialog.isVisible)  # back, with the day as typed
+    assert dialog.day.text() == "05/12/2026"  # as typed, tidied to the app's own style when the field was left
+    dialog.reject()
 
 
 def test_two_quotations_chosen_by_space_and_moved_by_keys_are_stored_in_that_order(qtbot, vault: Vault, demo: Demo) -> None:  # noqa: ANN001, F811

@@ -13,6 +13,7 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
@@ -51,6 +52,9 @@ class ReportView(QWidget):
         self.dialog: QWidget | None = None
         self._pick: str | None = None  # a response just recorded: chosen in the table once it is read
         self._focus_wanted = False  # View → Report asked for the keys before the report was read
+        # A dialog open when the vault locked: hidden while locked (nothing in sight), its words kept
+        # in it, and shown again when the same assessment is shown after the unlock.
+        self._hidden: tuple[str, QWidget] | None = None
 
         self.texts = TextsForm()
         self.texts.edited.connect(self.on_texts_edited)
@@ -94,6 +98,7 @@ class ReportView(QWidget):
             return
         self.save_now()
         self._assessment_id = assessment_id
+        self._bring_back_dialog()
         self._framework = framework_by_key(framework_key) if framework_key else None
         self._dirty.clear()
         self.texts_row = None
@@ -112,6 +117,10 @@ class ReportView(QWidget):
     def forget(self) -> None:
         """Show nothing (the vault is locking): no words left in the widgets. Saving comes first (save_now)."""
         self._timer.stop()
+        if self._assessment_id is not None and _showing(self.dialog):
+            assert self.dialog is not None
+            self._hidden = (self._assessment_id, self.dialog)
+            self.dialog.hide()
         self._assessment_id, self._framework, self.texts_row = None, None, None
         self._dirty.clear()
         self._sending.clear()
@@ -120,6 +129,18 @@ class ReportView(QWidget):
         self.quotations.clear()
         self.accuracy.clear()
         self.save_status.setText("")
+
+    def _bring_back_dialog(self) -> None:
+        """The dialog hidden by a lock, shown again if its assessment is the one shown; else closed."""
+        hidden, self._hidden = self._hidden, None
+        if hidden is None or not _alive(hidden[1]):
+            return
+        assessment_id, dialog = hidden
+        if assessment_id == self._assessment_id:
+            dialog.show()
+            dialog.raise_()
+        else:
+            dialog.close()
 
     def refresh(self) -> None:
         assessment_id = self._assessment_id
@@ -306,3 +327,12 @@ class ReportView(QWidget):
             return
         if self._assessment_id in changes.judgements or changes.links or changes.records:
             self.refresh()
+
+
+def _alive(widget: QWidget | None) -> bool:
+    """Not deleted yet (a dialog deletes itself when it closes)."""
+    return widget is not None and shiboken6.isValid(widget)
+
+
+def _showing(widget: QWidget | None) -> bool:
+    return _alive(widget) and widget is not None and widget.isVisible()
