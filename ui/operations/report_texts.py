@@ -64,8 +64,11 @@ def save_fields(state: AppState, assessment_id: str, typed: dict[FieldKey, str],
     words in another field (arrived by sync since the view read them) are kept, never overwritten."""
 
     def save(vault: Any) -> Done[ReportTextRow]:
-        newest = vault.report_texts.texts(assessment_id).content
-        return vault.report_texts.save_texts(assessment_id, with_fields(newest, typed))
+        # One transaction around the read and the save holds the vault's (re-entrant) lock across
+        # both: a pull on the sync thread cannot land between them and be overwritten.
+        with vault.transaction("saving the report's texts"):
+            newest = vault.report_texts.texts(assessment_id).content
+            return vault.report_texts.save_texts(assessment_id, with_fields(newest, typed))
 
     return VaultOp(state, save, initiator=initiator)
 
