@@ -358,3 +358,37 @@ def test_the_texts_in_conflict_say_so_and_keeping_one_version_ends_it(qtbot, inp
         stored = state.vault.report_texts.texts(aid)
         assert not stored.conflict and stored.content.summary == "Their summary of the ICS."
         assert texts.summary.toPlainText() == "Their summary of the ICS."
+
+
+def test_with_two_drafts_shared_a_response_names_its_draft_and_shows_that_drafts_paragraph(qtbot, vault: Vault, demo: Demo) -> None:  # noqa: ANN001, F811
+    from datetime import date
+
+    from fieldapp.report.build import share_draft
+
+    aid = demo.assessment_id
+    share_draft(vault, aid, date(2026, 12, 4))
+    vault.report_texts.save_texts(aid, ReportTextContent(summary="A summary written after the first draft."))
+    share_draft(vault, aid, date(2026, 12, 11))
+    first, second = vault.report_texts.drafts(aid)
+    with window_on(qtbot, vault) as (window, state):
+        open_report(qtbot, window, state)
+        page(qtbot, window, 2)
+        panel = window.report.accuracy
+        assert "04/12/2026" in panel.drafts.text() and "11/12/2026" in panel.drafts.text()
+        qtbot.keyClick(panel.add_button, Qt.Key.Key_Space)
+        dialog = window.report.dialog
+        assert isinstance(dialog, ResponseDialog)
+        qtbot.waitUntil(dialog.isVisible)
+        assert dialog.draft.isVisible() and dialog.draft.count() == 2 and dialog.draft.currentData() == second.id  # the latest first
+        dialog.paragraph.setValue(2)
+        assert dialog.paragraph_text.toPlainText() == next(p.text for p in second.paragraphs if p.number == 2)
+        qtbot.keyClick(dialog.draft, Qt.Key.Key_Up)
+        assert dialog.draft.currentData() == first.id
+        assert dialog.paragraph_text.toPlainText() == next(p.text for p in first.paragraphs if p.number == 2)
+        qtbot.keyClicks(dialog.said, "This paragraph was right in the first draft.")
+        dialog.on_buttons_accepted()
+        qtbot.waitUntil(lambda: gone(dialog) and state.tasks.pending == 0, timeout=10_000)
+        (stored,) = vault.report_texts.responses(aid)
+        assert (stored.content.draft_id, stored.content.paragraph, stored.content.decision) == (first.id, 2, "")
+        qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
+        assert panel.model.index(0, 0).data() == "2 (draft of 04/12/2026)" and panel.model.index(0, 3).data() == "Awaiting a decision"
