@@ -392,3 +392,22 @@ def test_with_two_drafts_shared_a_response_names_its_draft_and_shows_that_drafts
         assert (stored.content.draft_id, stored.content.paragraph, stored.content.decision) == (first.id, 2, "")
         qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
         assert panel.model.index(0, 0).data() == "2 (draft of 04/12/2026)" and panel.model.index(0, 3).data() == "Awaiting a decision"
+
+
+def test_words_typed_then_another_assessment_chosen_are_saved_to_the_first_and_the_second_shows_its_own(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    first = window._assessment_id
+    other = state.vault.assessments.create("Southshire ICS").value.id
+    state.vault.report_texts.save_texts(other, ReportTextContent(summary="Southshire's own summary."))
+    window.load()
+    qtbot.waitUntil(lambda: window.assessments.count() == 2 and state.tasks.pending == 0, timeout=10_000)
+    window.assessment_panel.select(first)
+    settle(qtbot, state)
+    open_report(qtbot, window, state)
+    view = window.report
+    qtbot.keyClicks(view.texts.summary, "Northshire's summary, typed.")
+    window.assessment_panel.select(other)  # at once: no wait for the half-second save
+    qtbot.waitUntil(lambda: view.assessment_id == other and state.tasks.pending == 0, timeout=10_000)
+    assert view.texts.summary.toPlainText() == "Southshire's own summary."
+    assert state.vault.report_texts.texts(first).content.summary == "Northshire's summary, typed."

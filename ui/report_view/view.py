@@ -101,6 +101,7 @@ class ReportView(QWidget):
         self._bring_back_dialog()
         self._framework = framework_by_key(framework_key) if framework_key else None
         self._dirty.clear()
+        self._sending.clear()  # the other assessment's saves carry on; they hold none of this one's fields
         self.texts_row = None
         self.texts.clear()
         self.quotations.clear()
