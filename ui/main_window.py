@@ -48,7 +48,7 @@ from ui.list_filters import ListFilters
 from ui.operations import history as history_ops
 from ui.operations import records as record_ops
 from ui.record_list import RECORD_ID_ROLE, SORT_ROLE, RecordListModel
-from ui.report_view.view import ReportView
+from ui.report.view import ReportView
 from ui.state import AppState
 from ui.sync_controller import SyncController
 from ui.sync_panel import SyncSettings, SyncStatus
@@ -276,6 +276,8 @@ class MainWindow(QMainWindow):
         a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
         a("about", "&About fieldapp", self.open_about)
         toolbar.addAction(self.lock_action)
+        # The report view offers File's Preview and Export at its foot, where the report is written.
+        self.report.offer_actions([self.actions_by_name["preview_report"], self.actions_by_name["export_report"]])
 
     def _build_sync(self) -> None:
         self.sync_status = SyncStatus(self.sync)

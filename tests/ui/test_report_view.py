@@ -29,9 +29,9 @@ from test_nothing_typed_is_lost import app, unlock  # noqa: F401 - the app fixtu
 from ui.app import AppController
 from ui.judgements.conflict import JudgementConflictDialog
 from ui.main_window import MainWindow
-from ui.report_view.accuracy import ResponsesModel, ShareDraftDialog
-from ui.report_view.response_dialog import ResponseDialog
-from ui.report_view.texts import FALLBACK_HINT
+from ui.report.accuracy import ResponsesModel, ShareDraftDialog
+from ui.report.response_dialog import ResponseDialog
+from ui.report.texts import FALLBACK_HINT
 from ui.state import AppState
 
 CTRL, ALT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
@@ -411,3 +411,17 @@ def test_words_typed_then_another_assessment_chosen_are_saved_to_the_first_and_t
     qtbot.waitUntil(lambda: view.assessment_id == other and state.tasks.pending == 0, timeout=10_000)
     assert view.texts.summary.toPlainText() == "Southshire's own summary."
     assert state.vault.report_texts.texts(first).content.summary == "Northshire's summary, typed."
+
+
+def test_the_views_preview_and_export_buttons_trigger_files_own_actions_after_saving_the_words_typed(qtbot, shown) -> None:  # noqa: ANN001
+    window, state, aid = shown
+    view = window.report
+    preview, export = view.action_buttons
+    assert (preview.text(), export.text()) == ("Preview report…", "Export report…") and preview.isEnabled()
+    qtbot.keyClicks(view.texts.summary, "Words typed just before the preview.")
+    preview.setFocus()
+    with qtbot.waitSignal(window.actions_by_name["preview_report"].triggered, timeout=5_000):
+        qtbot.keyClick(preview, Qt.Key.Key_Space)
+    settle(qtbot, state)
+    assert state.vault.report_texts.texts(aid).content.summary == "Words typed just before the preview."
+    window.report_dialog.reject()

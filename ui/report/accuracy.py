@@ -1,7 +1,7 @@
 """The factual accuracy check in the report view: the drafts shared (and a button for the lead
 inspector to share one, asking the day), then the responses, one row each (draft paragraph,
 organisation, what was said, decision, change made or reason), added and edited in a dialog
-(ui/report_view/response_dialog.py)."""
+(ui/report/response_dialog.py)."""
 
 from __future__ import annotations
 
@@ -225,7 +225,8 @@ class ShareDraftDialog(QDialog):
         layout = QVBoxLayout(self)
         intro = QLabel("The draft report is made now and recorded as shared on the day below: its numbered paragraphs "
                        "are kept, signed, so responses can name them and the final report can say what changed since. "
-                       "Send it to the Integrated Care Board and the Integrated Care Partnership.")  # fmt: skip
+                       "Then make the draft to send to the Integrated Care Board and the Integrated Care Partnership "
+                       "with File → Export report…, as a draft shared on the same day.")  # fmt: skip
         intro.setWordWrap(True)
         layout.addWidget(intro)
         label = QLabel("Shared &on")

@@ -1,6 +1,7 @@
 """The report view (View → Report, Ctrl+R), in three pages: Texts (the summary, each theme's
 narratives, the progress commentary), Quotations (chosen from the suggested passages, in the order
-quoted) and the Factual accuracy check (drafts shared, responses and decisions).
+quoted) and the Factual accuracy check (drafts shared, responses and decisions); at its foot, File's
+Preview report and Export report.
 
 What is typed is saved half a second later, as in the judgement view, and only the fields typed in
 are saved, onto the newest stored texts: a colleague's words in another field are never overwritten,
@@ -15,20 +16,22 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from fieldapp.framework import Framework, framework_by_key
 
 from ui.dates import when_text
 from ui.errors import message_for
 from ui.judgements.conflict import JudgementConflictDialog
+from ui.menus import plain
 from ui.message_lines import message_line
 from ui.operations import report_texts as ops
 from ui.operations.report_texts import FieldKey, ReportState
-from ui.report_view.accuracy import AccuracyPanel, ShareDraftDialog
-from ui.report_view.quotations import QuotationsPanel
-from ui.report_view.response_dialog import ResponseDialog
-from ui.report_view.texts import TextsForm
+from ui.report.accuracy import AccuracyPanel, ShareDraftDialog
+from ui.report.quotations import QuotationsPanel
+from ui.report.response_dialog import ResponseDialog
+from ui.report.texts import TextsForm
 from ui.state import AppState
 
 SAVE_DELAY_MS = 500  # as the record editor and the judgement view
@@ -80,7 +83,26 @@ class ReportView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(pages, 1)
-        layout.addWidget(self.save_status)
+        foot = self._foot = QHBoxLayout()
+        foot.addWidget(self.save_status, 1)
+        layout.addLayout(foot)
+        self.action_buttons: list[QPushButton] = []
+
+    def offer_actions(self, actions: list[QAction]) -> None:
+        """Buttons at the foot for window commands that act on the report (File → Preview, Export):
+        each triggers its action, enabled as it is. Without their Alt letters: File's menu has them."""
+        for action in actions:
+            button = QPushButton(plain(action.text()))
+            button.setToolTip(action.toolTip())
+            button.setEnabled(action.isEnabled())
+            button.clicked.connect(lambda _checked=False, a=action: self._trigger(a))
+            action.changed.connect(lambda a=action, b=button: b.setEnabled(a.isEnabled()))
+            self._foot.addWidget(button)
+            self.action_buttons.append(button)
+
+    def _trigger(self, action: QAction) -> None:
+        self.save_now()  # the report is made from what is stored: the words just typed go in first
+        action.trigger()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(300, 240)  # modest, as the judgement view's (see there): the tabs take what the window gives
