@@ -172,8 +172,8 @@ class ReportView(QWidget):
         ops.read(self._state, assessment_id).success(lambda found: self._show(assessment_id, found)).run_in_background()
 
     def _show(self, assessment_id: str, found: ReportState) -> None:
-        if assessment_id != self._assessment_id:
-            return
+        if not _alive(self) or assessment_id != self._assessment_id:
+            return  # the window closed meanwhile (quitting), or another assessment is shown
         self.texts_row = found.texts
         self.texts.show_texts(found.texts, self._held())
         if not self._choosing:
@@ -229,6 +229,8 @@ class ReportView(QWidget):
         self._sending = +self._sending  # drop the counts at zero
 
     def _saved(self, assessment_id: str, typed: dict[FieldKey, str], row: Any) -> None:
+        if not _alive(self):
+            return  # the window closed while the save ran (quitting): it is saved, there is nothing to show
         self._sent(typed)
         if assessment_id != self._assessment_id:
             return
@@ -238,10 +240,10 @@ class ReportView(QWidget):
             self.save_status.setText("Saved")
 
     def _not_saved(self, assessment_id: str, typed: dict[FieldKey, str], exc: BaseException) -> None:
-        self._sent(typed)
-        if assessment_id != self._assessment_id:
-            self.message.emit(f"The report's texts were not saved: {message_for(exc)}")
+        if not _alive(self) or assessment_id != self._assessment_id:
+            self._state.signals.error.emit(f"The report's texts were not saved: {message_for(exc)}")
             return
+        self._sent(typed)
         self._dirty.update(typed.keys())  # still to save: the next edit or leaving tries again, the words stay
         self.save_status.setText(f"Not saved: {message_for(exc)}")
 
@@ -280,14 +282,18 @@ class ReportView(QWidget):
         ).failure(lambda exc: self._not_chosen(assessment_id, exc)).run_in_background()
 
     def _chosen(self, assessment_id: str, suggestions: tuple[Any, ...]) -> None:
+        if not _alive(self):
+            return
         self._choosing = max(self._choosing - 1, 0)
         if assessment_id == self._assessment_id and not self._choosing:
             self.quotations.show_suggestions(suggestions)
             self.save_status.setText("Quotations saved")
 
     def _not_chosen(self, assessment_id: str, exc: BaseException) -> None:
+        self._state.signals.error.emit(f"The quotations were not saved: {message_for(exc)}")
+        if not _alive(self):
+            return
         self._choosing = max(self._choosing - 1, 0)
-        self.message.emit(f"The quotations were not saved: {message_for(exc)}")
         if assessment_id == self._assessment_id:
             self.save_status.setText(f"Quotations not saved: {message_for(exc)}")
             self.refresh()  # the list shows what is stored
