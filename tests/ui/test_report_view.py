@@ -119,11 +119,12 @@ def test_two_quotations_chosen_by_space_and_moved_by_keys_are_stored_in_that_ord
         items.setFocus()
         qtbot.keyClick(items, Qt.Key.Key_Down)  # the second suggestion
         qtbot.keyClick(items, Qt.Key.Key_Space)
-        qtbot.waitUntil(lambda: panel.chosen() == [(suggestions[1].record_id, suggestions[1].link_id)])
+        assert panel.chosen() == [(suggestions[1].record_id, suggestions[1].link_id)]  # taken at once, shown a moment later
+        qtbot.waitUntil(lambda: items.item(0).text().startswith("1. ") and items.currentRow() == 0)
         qtbot.keyClick(items, Qt.Key.Key_Down)  # the list now reads: the chosen one, then the first, the third…
         qtbot.keyClick(items, Qt.Key.Key_Space)  # the first suggestion, quoted second
-        qtbot.waitUntil(lambda: len(panel.chosen()) == 2)
-        assert items.currentItem().text().startswith("2. ")
+        assert len(panel.chosen()) == 2
+        qtbot.waitUntil(lambda: items.currentItem().text().startswith("2. "))
         qtbot.keyClick(items, Qt.Key.Key_Up, ALT)  # quoted first now
         assert items.currentRow() == 0 and items.currentItem().text().startswith("1. ")
         settle(qtbot, state)

@@ -110,18 +110,18 @@ class QuotationsPanel(QWidget):
 
     # -- choosing -----------------------------------------------------------------------------
 
-    def on_list_item_changed(self, _item: QListWidgetItem) -> None:
-        # After the check box's own event is done: the list is filled again, which deletes the item.
-        QTimer.singleShot(0, self._take_checks)
-
-    def _take_checks(self) -> None:
+    def on_list_item_changed(self, item: QListWidgetItem) -> None:
+        """A check box ticked or cleared: the choice is taken (and sent to be saved) at once, so that
+        no answer from the vault arriving meanwhile can undo it; the list is filled again afterwards,
+        once the check box's own event is done (filling it deletes the item)."""
         checked = [self.list.item(r).data(REF_ROLE) for r in range(self.list.count()) if self.list.item(r).checkState() == Qt.CheckState.Checked]
         kept = [r for r in self._order if r in checked]
         order = kept + [r for r in checked if r not in kept]  # one newly chosen is quoted last
         if order == self._order:
             return
         self._order = order
-        self._render()
+        current = item.data(REF_ROLE)
+        QTimer.singleShot(0, lambda: self._render(current))
         self.chosen_changed.emit(self.chosen())
 
     def move_current(self, step: int) -> None:
