@@ -276,8 +276,8 @@ class MainWindow(QMainWindow):
         a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
         a("about", "&About fieldapp", self.open_about)
         toolbar.addAction(self.lock_action)
-        # The report view offers File's Preview and Export at its foot, where the report is written.
-        self.report.offer_actions([self.actions_by_name["preview_report"], self.actions_by_name["export_report"]])
+        # The report view offers File's Preview, Export and Publish at its foot, where the report is written.
+        self.report.offer_actions([self.actions_by_name[name] for name in ("preview_report", "export_report", "publish_report")])
 
     def _build_sync(self) -> None:
         self.sync_status = SyncStatus(self.sync)

@@ -417,8 +417,8 @@ def test_words_typed_then_another_assessment_chosen_are_saved_to_the_first_and_t
 def test_the_views_preview_and_export_buttons_trigger_files_own_actions_after_saving_the_words_typed(qtbot, shown) -> None:  # noqa: ANN001
     window, state, aid = shown
     view = window.report
-    preview, export = view.action_buttons
-    assert (preview.text(), export.text()) == ("Preview report…", "Export report…") and preview.isEnabled()
+    preview, export, publish = view.action_buttons
+    assert [b.text() for b in (preview, export, publish)] == ["Preview report…", "Export report…", "Publish report…"] and preview.isEnabled()
     qtbot.keyClicks(view.texts.summary, "Words typed just before the preview.")
     preview.setFocus()
     with qtbot.waitSignal(window.actions_by_name["preview_report"].triggered, timeout=5_000):

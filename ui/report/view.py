@@ -1,7 +1,7 @@
 """The report view (View → Report, Ctrl+R), in three pages: Texts (the summary, each theme's
 narratives, the progress commentary), Quotations (chosen from the suggested passages, in the order
 quoted) and the Factual accuracy check (drafts shared, responses and decisions); at its foot, File's
-Preview report and Export report.
+Preview report, Export report and Publish report.
 
 What is typed is saved half a second later, as in the judgement view, and only the fields typed in
 are saved, onto the newest stored texts: a colleague's words in another field are never overwritten,
@@ -89,14 +89,14 @@ class ReportView(QWidget):
         self.action_buttons: list[QPushButton] = []
 
     def offer_actions(self, actions: list[QAction]) -> None:
-        """Buttons at the foot for window commands that act on the report (File → Preview, Export):
+        """Buttons at the foot for window commands that act on the report (File → Preview, Export, Publish):
         each triggers its action, enabled as it is. Without their Alt letters: File's menu has them."""
         for action in actions:
             button = QPushButton(plain(action.text()))
             button.setToolTip(action.toolTip())
             button.setEnabled(action.isEnabled())
             button.clicked.connect(lambda _checked=False, a=action: self._trigger(a))
-            action.changed.connect(lambda a=action, b=button: b.setEnabled(a.isEnabled()))
+            action.changed.connect(lambda a=action, b=button: (b.setEnabled(a.isEnabled()), b.setToolTip(a.toolTip())))
             self._foot.addWidget(button)
             self.action_buttons.append(button)
 
