@@ -177,10 +177,12 @@ class AppController(QObject):
         self._reopen = self.main.editor.record_id  # an id, not evidence: kept in memory for the unlock
         self.main.editor.leave_record()
         self.main.judgements.save_now()  # a judgement being typed: queued ahead of the lock below
+        self.main.report.save_now()  # and the report's texts
         self.main.hide()
         self.main.model.set_rows(())
         self.main.editor.show_record(None)
         self.main.judgements.forget()  # no scores or passages left in widgets while locked
+        self.main.report.forget()
         vault, signals = self.state.vault, self.state.signals
 
         def locked(_result: object) -> None:
@@ -233,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     if controller.main is not None:
         controller.main.editor.leave_record()
         controller.main.judgements.save_now()
+        controller.main.report.save_now()
     if state.sync is not None:
         state.sync.shutdown()  # stops at its next step; a request stuck on the network is not waited for
     state.tasks.shutdown()  # every queued save finishes before the keys are forgotten

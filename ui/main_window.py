@@ -48,6 +48,7 @@ from ui.list_filters import ListFilters
 from ui.operations import history as history_ops
 from ui.operations import records as record_ops
 from ui.record_list import RECORD_ID_ROLE, SORT_ROLE, RecordListModel
+from ui.report.view import ReportView
 from ui.state import AppState
 from ui.sync_controller import SyncController
 from ui.sync_panel import SyncSettings, SyncStatus
@@ -174,11 +175,15 @@ class MainWindow(QMainWindow):
         self.judgements = JudgementView(self._state)
         self.judgements.open_record.connect(self.open_record)
         self.judgements.message.connect(lambda words: self.statusBar().showMessage(words, 10_000))
+        self.report = ReportView(self._state)
+        self.report.open_record.connect(self.open_record)
+        self.report.message.connect(lambda words: self.statusBar().showMessage(words, 10_000))
         self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Evidence, coverage and judgements")
+        self.tabs.setAccessibleName("Evidence, coverage, judgements and the report")
         self.tabs.addTab(middle, "Evidence")
         self.tabs.addTab(self.coverage, "Coverage")
         self.tabs.addTab(self.judgements, "Judgements")
+        self.tabs.addTab(self.report, "Report")
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
 
         splitter = self.splitter = QSplitter()
@@ -260,6 +265,7 @@ class MainWindow(QMainWindow):
         a("show_evidence", "&Evidence", lambda: self.tabs.setCurrentIndex(0))
         a("show_coverage", "&Coverage", lambda: self.tabs.setCurrentWidget(self.coverage))
         a("show_judgements", "&Judgements", self.show_judgements, "Ctrl+J", tip="Score the quality statements and see the rating")
+        a("show_report", "Re&port", self.show_report, "Ctrl+R", tip="Write the report's texts, choose its quotations, and the factual accuracy check")
         a("rating_history", "&Rating history…", lambda: self.judgements_for_assessment().open_history(),
           tip="Published ratings and reviews over time, with every change of level")  # fmt: skip
         a("filter_kind", "Filter by &kind", lambda: (self.tabs.setCurrentIndex(0), self.kind_filter.setFocus()))
@@ -270,6 +276,8 @@ class MainWindow(QMainWindow):
         a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
         a("about", "&About fieldapp", self.open_about)
         toolbar.addAction(self.lock_action)
+        # The report view offers File's Preview, Export and Publish at its foot, where the report is written.
+        self.report.offer_actions([self.actions_by_name[name] for name in ("preview_report", "export_report", "publish_report")])
 
     def _build_sync(self) -> None:
         self.sync_status = SyncStatus(self.sync)
@@ -613,12 +621,16 @@ class MainWindow(QMainWindow):
     def on_tabs_current_changed(self, _index: int) -> None:
         # The grid and the judgements need the editor's room; the editor comes back with the evidence list.
         current = self.tabs.currentWidget()
-        self.editor_area.setVisible(current is not self.coverage and current is not self.judgements)
+        self.editor_area.setVisible(current not in (self.coverage, self.judgements, self.report))
         self.refresh_coverage()
         if current is self.judgements:
             self.judgements_for_assessment()
         else:
             self.judgements.save_now()
+        if current is self.report:
+            self.report_for_assessment()
+        else:
+            self.report.save_now()
 
     def show_judgements(self) -> None:
         """View → Judgements: the statements list takes the keys (Up and Down choose, Tab goes to the scores)."""
@@ -631,6 +643,18 @@ class MainWindow(QMainWindow):
         self.judgements.set_lead(row.lead if row else None, row.i_lead if row else True)
         self.judgements.set_assessment(row.id if row else None, row.framework_key if row else None)
         return self.judgements
+
+    def show_report(self) -> None:
+        """View → Report: the page shown takes the keys (on Texts, the summary)."""
+        self.tabs.setCurrentWidget(self.report)
+        self.report.focus_first()
+
+    def report_for_assessment(self) -> ReportView:
+        """The report view, showing the chosen assessment (read again if it already does)."""
+        row = self.assessment_panel.current()
+        self.report.set_lead(row.lead if row else None, row.i_lead if row else True)
+        self.report.set_assessment(row.id if row else None, row.framework_key if row else None)
+        return self.report
 
     def refresh_coverage(self) -> None:
         if self.tabs.currentWidget() is not self.coverage or self._assessment_id is None:
@@ -674,6 +698,8 @@ class MainWindow(QMainWindow):
             self.refresh_coverage()
             if self.tabs.currentWidget() is self.judgements:
                 self.judgements_for_assessment()
+            if self.tabs.currentWidget() is self.report:
+                self.report_for_assessment()
             return
         self._assessment_id = chosen
         self.editor.show_record(None)
@@ -684,6 +710,8 @@ class MainWindow(QMainWindow):
         self.refresh_coverage()
         if self.tabs.currentWidget() is self.judgements:
             self.judgements_for_assessment()
+        if self.tabs.currentWidget() is self.report:
+            self.report_for_assessment()
 
     def new_record(self, kind: str) -> None:
         if self._assessment_id is None:
@@ -727,6 +755,8 @@ class MainWindow(QMainWindow):
     def on_vault_changed(self, changes: Changes, initiator: object) -> None:
         if self.tabs.currentWidget() is self.judgements:
             self.judgements.on_vault_changed(changes, initiator)
+        if self.tabs.currentWidget() is self.report:
+            self.report.on_vault_changed(changes, initiator)
         if initiator is self or initiator is self.editor or initiator is self.assessment_panel:
             return  # our own echo: already shown
         if changes.records or changes.assessments:
@@ -748,4 +778,5 @@ class MainWindow(QMainWindow):
         self.remember_layout()
         self.editor.leave_record()
         self.judgements.save_now()
+        self.report.save_now()
         super().closeEvent(event)

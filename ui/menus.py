@@ -28,7 +28,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
             "add_attachment", "open_attachment", "export_attachment", "remove_attachment",
         ),
     ),  # fmt: skip
-    ("&View", ("show_evidence", "show_coverage", "show_judgements", "rating_history", None, "filter_kind", "filters", "clear_filters", None, "history", None, "show_archived")),
+    ("&View", ("show_evidence", "show_coverage", "show_judgements", "show_report", "rating_history", None, "filter_kind", "filters", "clear_filters", None, "history", None, "show_archived")),
     ("&Sync", ("sync_now", "sync_settings", "conflicts")),
     ("&Help", ("shortcuts", None, "about")),
 )
@@ -45,6 +45,11 @@ KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Judgements", "Score (in a score's box)", "1, 2, 3, 4; Del clears"),
     ("Judgements", "Choose key evidence", "Space"),
     ("Judgements", "Open the record of a piece of evidence", "Enter"),
+    ("Report view", "Choose a suggested quotation", "Space"),
+    ("Report view", "Move a chosen quotation up / down", "Alt+Up / Alt+Down, or Ctrl+Up / Ctrl+Down"),
+    ("Report view", "Open a quotation's record", "Enter"),
+    ("Report view", "Edit a factual accuracy response", "Enter"),
+    ("Report view", "Next / previous page (Texts, Quotations, Factual accuracy check)", "Ctrl+Tab / Ctrl+Shift+Tab"),
 )
 
 

@@ -72,6 +72,7 @@ def demo_vault(path: Path) -> Vault:
         role="staff", participants=9, facilitator="Inspector A", notes="Shared care records work across services.",
     ))  # fmt: skip
     _demo_judgements(vault, ics, carer.id)
+    _demo_report(vault, ics, (carer.id, person.id))
     return vault
 
 
@@ -105,6 +106,42 @@ def _demo_judgements(vault: Vault, assessment_id: str, carer_id: str) -> None:
         key_evidence=(domain.EvidenceRef(carer_id, carer_link),),
     ))  # fmt: skip
     vault.judgements.snapshot(assessment_id, kind="published", note="After the case tracking: transitions fall to inadequate.")
+
+
+def _demo_report(vault: Vault, assessment_id: str, interviews: tuple[str, ...]) -> None:
+    """The report view's shots: passages tagged People's experience (the suggested quotations), the
+    team's texts, two quotations chosen, a draft shared and two responses to it."""
+    from datetime import date
+
+    from fieldapp.item_kinds import FacResponseContent, ReportTextContent
+    from fieldapp.report.build import share_draft
+
+    people = "peoples-experience"
+    for record_id, statement_ids in zip(interviews, (("safe-systems-pathways-transitions", "equity-in-access"), ("safeguarding",))):
+        content = vault.records.get(record_id).content
+        notes = content.notes  # type: ignore[union-attr] # interviews, each with notes
+        end = notes.index(";") if ";" in notes else len(notes)
+        for statement_id in statement_ids:
+            vault.links.tag(record_id, statement_id, people, passage=passage_of(content, "notes", 0, end))
+        if end < len(notes):  # the rest of the notes, a third suggestion (left unchosen)
+            vault.links.tag(record_id, "safe-systems-pathways-transitions", people, passage=passage_of(content, "notes", end + 2, len(notes)))
+    vault.report_texts.save_texts(assessment_id, ReportTextContent(
+        summary="Northshire ICS serves 1.2 million people across two acute trusts, one mental health trust and three local authorities.\n"
+                "The ICB was formed in July 2022; its joint forward plan puts discharge and carers first.",
+        progress="Since the last assessment, discharge-to-assess beds opened in both acute trusts.",
+        strengths={"quality-and-safety": "Shared care records work across health and social care."},
+        improvements={"quality-and-safety": "People wait weeks for a care package after leaving hospital."},
+    ))  # fmt: skip
+    suggestions = vault.report_texts.suggestions(assessment_id)
+    vault.report_texts.choose_quotations(assessment_id, [(s.record_id, s.link_id) for s in suggestions[:2]])
+    _report, draft = share_draft(vault, assessment_id, date(2026, 12, 4))
+    vault.report_texts.record_response(assessment_id, FacResponseContent(
+        draft.id, 3, "icb", "The ICB was formed on 1 July 2022, not in June.", decision="accepted", change="The date is corrected.",
+    ))  # fmt: skip
+    vault.report_texts.record_response(assessment_id, FacResponseContent(
+        draft.id, 5, "other", "Respite care is offered by the council's carers' hub.", organisation_name="Northshire County Council",
+        decision="not_accepted", reason="Carers told us the hub had no places for six weeks; the evidence stands.",
+    ))  # fmt: skip
 
 
 def settle(state: AppState, ms: int = 300) -> None:
@@ -204,6 +241,20 @@ def _shoot(out: Path) -> None:
         assert history is not None
         save(history, "rating-history", out)
         history.close()
+        window.show_report()
+        settle(state)
+        save(window, "report", out)
+        for index, name in ((1, "report-quotations"), (2, "report-accuracy")):
+            window.report.pages.setCurrentIndex(index)
+            settle(state)
+            save(window, name, out)
+        window.report.accuracy.table.selectRow(1)
+        window.report.open_response(window.report.accuracy.current())
+        settle(state)
+        response = window.report.dialog
+        assert response is not None
+        save(response, "report-response", out)
+        response.close()
         theme.apply(app, "dark")
         window.tabs.setCurrentIndex(0)
         row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == "case_tracking")

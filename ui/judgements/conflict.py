@@ -32,14 +32,17 @@ def read_conflict(vault: Any, item_id: str) -> tuple[Shown | None, dict[str, Sig
 class JudgementConflictDialog(QDialog):
     keep = Signal(str)  # the revision id of the version to carry on with
 
-    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, parent: QWidget | None = None, *, what: str = "judgement") -> None:
+        """what: the item in words ("judgement", "report's texts"), as the title and intro name it."""
         super().__init__(parent)
-        self.setWindowTitle("Judgement in conflict")
+        self._what = what
+        self.setWindowTitle(f"{what[0].upper()}{what[1:]} in conflict")
         self.setMinimumWidth(MIN_WIDTH)
         self.resize(1000, 560)
         layout = QVBoxLayout(self)
-        intro = QLabel(f"{title}: this judgement was changed in different ways on two laptops. Both versions are kept in "
-                       "its history; choose the one to carry on with.")  # fmt: skip
+        were = "were" if what.endswith("s") else "was"
+        intro = QLabel(f"{title}: the {what} {were} changed in different ways on two laptops. Both versions are kept in "
+                       "the history; choose the one to carry on with.")  # fmt: skip
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
         layout.addWidget(intro)
@@ -62,7 +65,7 @@ class JudgementConflictDialog(QDialog):
         shown, signers = found
         if shown is None:
             self._ids = []
-            self.status.setText("This judgement is no longer in conflict.")
+            self.status.setText(f"The {self._what} {'are' if self._what.endswith('s') else 'is'} no longer in conflict.")
             for button in self.keep_buttons:
                 button.setEnabled(False)
             return
