@@ -382,3 +382,24 @@ def test_each_alt_key_in_the_judgement_view_reaches_one_control_and_none_is_a_me
 
     qtbot.keyClick(view, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
     assert view.rollup.rounding_choice.hasFocus()
+
+
+def test_a_snapshot_dialog_open_when_the_vault_locks_is_out_of_sight_while_locked_and_back_with_its_note(qtbot, app: AppController) -> None:  # noqa: ANN001, F811
+    main = app.main
+    assert main is not None
+    qtbot.keyClick(main, Qt.Key.Key_J, CTRL)
+    view = main.judgements
+    qtbot.waitUntil(lambda: view.form.statement_id is not None and app.state.tasks.pending == 0, timeout=10_000)
+    view.open_snapshot("published")
+    dialog = view.dialog
+    assert isinstance(dialog, SnapshotDialog)
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClicks(dialog.note, "Published after the board meeting; scores agreed.")
+    app.lock()  # as the idle timer or the screen lock does, with the dialog open
+    qtbot.waitUntil(lambda: app.state.vault is not None and app.state.vault.is_locked, timeout=15_000)
+    assert not dialog.isVisible()  # nothing of the assessment in sight while locked
+    main = unlock(qtbot, app)
+    qtbot.keyClick(main, Qt.Key.Key_J, CTRL)
+    qtbot.waitUntil(dialog.isVisible, timeout=10_000)  # back, with the note as typed
+    assert dialog.note.toPlainText() == "Published after the board meeting; scores agreed."
+    dialog.reject()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QScrollArea, QSpli
 from fieldapp.framework import Framework, framework_by_key
 
 from ui.errors import message_for
+from ui.held_dialogs import HeldDialog
 from ui.judgements.conflict import JudgementConflictDialog
 from ui.judgements.dialogs import FinalRatingDialog, RatingHistoryDialog, SnapshotDialog
 from ui.judgements.evidence import EvidencePanel
@@ -55,6 +56,7 @@ class JudgementView(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._timer.timeout.connect(self.save_now)
         self.dialog: QWidget | None = None
+        self._dialog_held = HeldDialog()  # a dialog open when the vault locked (ui/held_dialogs.py)
 
         self.form = JudgementForm()
         self.model = StatementsModel()
@@ -134,6 +136,7 @@ class JudgementView(QWidget):
             return
         self.save_now()
         self._assessment_id = assessment_id
+        self._dialog_held.bring_back(assessment_id)
         self._framework = framework_by_key(framework_key) if framework_key else None
         self._judgements = {}
         self.model.set_lines([])
@@ -152,6 +155,7 @@ class JudgementView(QWidget):
         the statement that was chosen is chosen again (an id, not evidence: kept in memory, as the
         editor keeps the record it had open)."""
         self._timer.stop()
+        self._dialog_held.hold(self._assessment_id, self.dialog)  # nothing in sight while locked; its words kept
         self._reopen = (self._assessment_id, self.current_statement_id()) if self._assessment_id else None
         self._assessment_id, self._framework, self._judgements, self.rating = None, None, {}, None
         self.model.set_lines([])

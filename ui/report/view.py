@@ -14,7 +14,6 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-import shiboken6
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QScrollArea, QTabWidget, QVBoxLayout, QWidget
@@ -23,6 +22,7 @@ from fieldapp.framework import Framework, framework_by_key
 
 from ui.dates import when_text
 from ui.errors import message_for
+from ui.held_dialogs import HeldDialog, alive
 from ui.judgements.conflict import JudgementConflictDialog
 from ui.menus import plain
 from ui.message_lines import message_line
@@ -55,9 +55,7 @@ class ReportView(QWidget):
         self.dialog: QWidget | None = None
         self._pick: str | None = None  # a response just recorded: chosen in the table once it is read
         self._focus_wanted = False  # View → Report asked for the keys before the report was read
-        # A dialog open when the vault locked: hidden while locked (nothing in sight), its words kept
-        # in it, and shown again when the same assessment is shown after the unlock.
-        self._hidden: tuple[str, QWidget] | None = None
+        self._dialog_held = HeldDialog()  # a dialog open when the vault locked (ui/held_dialogs.py)
 
         self.texts = TextsForm()
         self.texts.edited.connect(self.on_texts_edited)
@@ -120,7 +118,7 @@ class ReportView(QWidget):
             return
         self.save_now()
         self._assessment_id = assessment_id
-        self._bring_back_dialog()
+        self._dialog_held.bring_back(assessment_id)
         self._framework = framework_by_key(framework_key) if framework_key else None
         self._dirty.clear()
         self._sending.clear()  # the other assessment's saves carry on; they hold none of this one's fields
@@ -140,10 +138,7 @@ class ReportView(QWidget):
     def forget(self) -> None:
         """Show nothing (the vault is locking): no words left in the widgets. Saving comes first (save_now)."""
         self._timer.stop()
-        if self._assessment_id is not None and _showing(self.dialog):
-            assert self.dialog is not None
-            self._hidden = (self._assessment_id, self.dialog)
-            self.dialog.hide()
+        self._dialog_held.hold(self._assessment_id, self.dialog)
         self._assessment_id, self._framework, self.texts_row = None, None, None
         self._dirty.clear()
         self._sending.clear()
@@ -153,18 +148,6 @@ class ReportView(QWidget):
         self.accuracy.clear()
         self.save_status.setText("")
 
-    def _bring_back_dialog(self) -> None:
-        """The dialog hidden by a lock, shown again if its assessment is the one shown; else closed."""
-        hidden, self._hidden = self._hidden, None
-        if hidden is None or not _alive(hidden[1]):
-            return
-        assessment_id, dialog = hidden
-        if assessment_id == self._assessment_id:
-            dialog.show()
-            dialog.raise_()
-        else:
-            dialog.close()
-
     def refresh(self) -> None:
         assessment_id = self._assessment_id
         if assessment_id is None:
@@ -172,7 +155,7 @@ class ReportView(QWidget):
         ops.read(self._state, assessment_id).success(lambda found: self._show(assessment_id, found)).run_in_background()
 
     def _show(self, assessment_id: str, found: ReportState) -> None:
-        if not _alive(self) or assessment_id != self._assessment_id:
+        if not alive(self) or assessment_id != self._assessment_id:
             return  # the window closed meanwhile (quitting), or another assessment is shown
         self.texts_row = found.texts
         self.texts.show_texts(found.texts, self._held())
@@ -229,7 +212,7 @@ class ReportView(QWidget):
         self._sending = +self._sending  # drop the counts at zero
 
     def _saved(self, assessment_id: str, typed: dict[FieldKey, str], row: Any) -> None:
-        if not _alive(self):
+        if not alive(self):
             return  # the window closed while the save ran (quitting): it is saved, there is nothing to show
         self._sent(typed)
         if assessment_id != self._assessment_id:
@@ -240,7 +223,7 @@ class ReportView(QWidget):
             self.save_status.setText("Saved")
 
     def _not_saved(self, assessment_id: str, typed: dict[FieldKey, str], exc: BaseException) -> None:
-        if not _alive(self) or assessment_id != self._assessment_id:
+        if not alive(self) or assessment_id != self._assessment_id:
             self._state.signals.error.emit(f"The report's texts were not saved: {message_for(exc)}")
             return
         self._sent(typed)
@@ -282,7 +265,7 @@ class ReportView(QWidget):
         ).failure(lambda exc: self._not_chosen(assessment_id, exc)).run_in_background()
 
     def _chosen(self, assessment_id: str, suggestions: tuple[Any, ...]) -> None:
-        if not _alive(self):
+        if not alive(self):
             return
         self._choosing = max(self._choosing - 1, 0)
         if assessment_id == self._assessment_id and not self._choosing:
@@ -291,7 +274,7 @@ class ReportView(QWidget):
 
     def _not_chosen(self, assessment_id: str, exc: BaseException) -> None:
         self._state.signals.error.emit(f"The quotations were not saved: {message_for(exc)}")
-        if not _alive(self):
+        if not alive(self):
             return
         self._choosing = max(self._choosing - 1, 0)
         if assessment_id == self._assessment_id:
@@ -356,12 +339,3 @@ class ReportView(QWidget):
             return
         if self._assessment_id in changes.judgements or changes.links or changes.records:
             self.refresh()
-
-
-def _alive(widget: QWidget | None) -> bool:
-    """Not deleted yet (a dialog deletes itself when it closes)."""
-    return widget is not None and shiboken6.isValid(widget)
-
-
-def _showing(widget: QWidget | None) -> bool:
-    return _alive(widget) and widget is not None and widget.isVisible()
