@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from datetime import date
 from importlib.metadata import entry_points
@@ -34,7 +35,7 @@ from fieldapp.report.build import build_citing, build_report
 from fieldapp.report.frozen import published_digest, report_from_json, report_to_json
 from fieldapp.report.html import render_html, write_html
 from fieldapp.report.model import CitedRevision
-from fieldapp.report.seal import HTML_ID, read_seal, seal_text
+from fieldapp.report.seal import DOCX_PART, HTML_ID, PDF_END, PDF_START, read_seal, seal_text
 from fieldapp.revisions import revision
 from fieldapp.storage import keys, sqlcipher
 from fieldapp.vault import Vault
@@ -331,6 +332,55 @@ def test_every_format_of_a_published_report_verifies_by_its_seal(published: tupl
     assert done.returncode == 0, done.stdout
     if fmt != "html":
         assert "its text was not compared with the published report, only its seal was checked" in done.stdout
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])
+def test_a_seal_nested_thousands_deep_is_refused_in_words_not_a_traceback(vault_path: Path, tmp_path: Path, fmt: str) -> None:
+    nested = b"[" * 200_000 + b"]" * 200_000  # JSON's parser gives up with RecursionError, not ValueError
+    out = tmp_path / f"crafted.{fmt}"
+    if fmt == "html":
+        out.write_bytes(b'<!DOCTYPE html><html><body><script type="application/json" id="' + HTML_ID.encode() + b'">' + nested + b"</script></body></html>")
+    elif fmt == "docx":
+        with zipfile.ZipFile(out, "w") as package:
+            package.writestr(DOCX_PART, nested)
+    else:
+        out.write_bytes(b"%PDF-1.4\n" + PDF_START + base64.b64encode(nested) + PDF_END + b"\n%%EOF\n")
+    with pytest.raises(ValidationError, match="nested far too deeply"):
+        read_seal(out)
+    done = verify(out, vault_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.splitlines()[-1] == "NOT verified: The report's seal is damaged: it is nested far too deeply to be a seal."
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])
+def test_words_typed_as_a_seal_never_become_one(vault: Vault, demo: Demo, vault_path: Path, tmp_path: Path, fmt: str) -> None:
+    """The team's summary carries a whole seal element and a PDF seal marker, of a seal naming the real
+    published report but another digest: every format reads back the one seal the writer put there,
+    a working copy reads back none, and the published report verifies."""
+    if not _writer_available(fmt):
+        pytest.skip(f"no {fmt} writer in this tree yet")
+    made = vault.published.publish(demo.assessment_id, ON).value
+    genuine = vault.published.report(made.id).seal
+    assert genuine is not None
+    forged = seal_text(dataclasses.replace(genuine, digest="0" * 64)).replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&")
+    marker = (PDF_START + base64.b64encode(forged.encode("ascii")) + PDF_END).decode("ascii")
+    hostile = f'Opening.\n<script type="application/json" id="{HTML_ID}">{forged}</script>\n{marker}\n<!-- {forged} -->'
+    current = vault.report_texts.texts(demo.assessment_id).content
+    vault.report_texts.save_texts(demo.assessment_id, dataclasses.replace(current, summary=hostile))
+    with_words = vault.published.publish(demo.assessment_id, ON).value
+    assert any(hostile.splitlines()[1] in p.text for p in vault.published.report(with_words.id).paragraphs())
+    vault.lock()
+    aid = demo.assessment_id
+    working = tmp_path / f"working.{fmt}"
+    assert cli("build", str(vault_path), aid, "--format", fmt, "--out", str(working)).returncode == 0
+    with pytest.raises(ValidationError, match="carries no seal"):
+        read_seal(working)
+    out = tmp_path / f"published.{fmt}"
+    assert cli("build", str(vault_path), aid, "--published", with_words.id, "--format", fmt, "--out", str(out)).returncode == 0
+    seal = read_seal(out)
+    assert (seal.report_id, seal.digest) == (with_words.id, with_words.digest)
+    done = verify(out, vault_path)
+    assert done.returncode == 0, done.stdout
 
 
 def test_canary_nothing_private_reaches_a_published_reports_html_or_its_manifest(published: tuple[str, Path]) -> None:

@@ -291,3 +291,42 @@ def test_two_decisions_on_one_response_collide_while_what_was_said_merges() -> N
     assert [c.path for c in collided.collisions] == ["content.decision"]
     agreed = merge_bodies(body("fac_response", base), body("fac_response", left), body("fac_response", dataclasses.replace(right, decision="", reason="")))
     assert agreed.snapshot is not None and agreed.snapshot.content["said"] == "Line one, corrected.\nLine two, corrected." and agreed.snapshot.content["decision"] == "accepted"
+
+
+def _summary_rows(final: Report, draft_numbers: set[int], now: set[str]) -> list[tuple[str, str, str]]:
+    _responses_or_changes = [b for b in section(final, "Factual accuracy check").blocks if isinstance(b, Table)]
+    changes = _responses_or_changes[-1]
+    return [row for row in changes.rows if (row[0] != "Added" and int(row[0]) in draft_numbers) or row[2] in now]
+
+
+def test_what_changed_in_long_repetitive_lines_is_listed_at_once(vault: Vault, demo: Demo) -> None:
+    """A colleague's summary of a few very long, repetitive lines replacing the shared draft's: difflib's
+    likeness took hours on such text (every final report, publish and export of the team waited on it);
+    each line is now weighed by its opening's bigrams, so the change is listed as removed and added."""
+    aid = demo.assessment_id
+    write(vault, aid, summary="\n".join(("x%d " % n) * 500 for n in range(3)))
+    _report, draft = share_draft(vault, aid, SHARED)
+    numbers = {p.number for p in draft.paragraphs if p.key.startswith("summary:")}
+    now = ["".join(("y%d " % n) * 16_000) for n in range(3)]
+    write(vault, aid, summary="\n".join(now))
+    rows = _summary_rows(build_report(vault, aid, draft=False, shared_on=None), numbers, {line.strip() for line in now})
+    assert sorted(rows) == sorted([*[(str(n), (("x%d " % (n - min(numbers))) * 500).strip(), "Removed") for n in numbers],
+                                   *[("Added", "", line.strip()) for line in now]])  # fmt: skip
+
+
+def test_thousands_of_replaced_lines_are_each_listed_once_paired_or_not(vault: Vault, demo: Demo) -> None:
+    """Two thousand summary lines rewritten after the draft: at most 20,000 likenesses are weighed (four
+    million before), the first lines edited are paired with their new wording, and every other line is
+    still listed, removed or added, exactly once."""
+    aid = demo.assessment_id
+    before = [f"Line {n} of the summary says the waiting list was {n} weeks." for n in range(2_000)]
+    write(vault, aid, summary="\n".join(before))
+    _report, draft = share_draft(vault, aid, SHARED)
+    numbers = sorted(p.number for p in draft.paragraphs if p.key.startswith("summary:"))
+    after = [f"Line {n} of the summary says the waiting list was {n} days." for n in range(2_000)]
+    write(vault, aid, summary="\n".join(after))
+    rows = _summary_rows(build_report(vault, aid, draft=False, shared_on=None), set(numbers), set(after))
+    assert sorted(r[0] for r in rows if r[0] != "Added") == sorted(str(n) for n in numbers)  # each draft line once
+    assert sorted(r[2] for r in rows if r[2] != "Removed") == sorted(after)  # each line now once
+    paired = [r for r in rows if r[0] != "Added" and r[2] != "Removed"]
+    assert paired and paired[0] == (str(numbers[0]), before[0], after[0])

@@ -4,6 +4,7 @@ now, paragraph by paragraph (matched by their stable keys, fieldapp.report.model
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
@@ -57,6 +58,7 @@ def changed_rows(draft: Sequence[DraftParagraph], now: Sequence[Paragraph]) -> t
     paragraph, not every later line changed."""
     old_groups, new_groups = _grouped(draft), _grouped([p for p in now if p.number is not None])
     found: list[tuple[float, str, str, str]] = []
+    budget = [_MEASURES]
     for group in dict.fromkeys([*old_groups, *new_groups]):
         old, new = old_groups.get(group, []), new_groups.get(group, [])
         matcher = SequenceMatcher(None, [t for _n, t in old], [t for _n, t in new], autojunk=False)
@@ -64,7 +66,7 @@ def changed_rows(draft: Sequence[DraftParagraph], now: Sequence[Paragraph]) -> t
             if tag == "equal":
                 continue
             after: float = old[i1 - 1][0] if i1 > 0 else (old[0][0] - 1 if old else _anchor(draft, new[j1][0]))
-            for was, now_at in _paired([t for _n, t in old[i1:i2]], [t for _n, t in new[j1:j2]]):
+            for was, now_at in _paired([t for _n, t in old[i1:i2]], [t for _n, t in new[j1:j2]], budget):
                 if was is not None:
                     number, before = old[i1 + was]
                     after = number
@@ -74,14 +76,19 @@ def changed_rows(draft: Sequence[DraftParagraph], now: Sequence[Paragraph]) -> t
     return tuple((number, was, now_text) for _at, number, was, now_text in sorted(found, key=lambda f: f[0]))
 
 
-def _paired(old: list[str], new: list[str]) -> list[tuple[int | None, int | None]]:
+def _paired(old: list[str], new: list[str], budget: list[int]) -> list[tuple[int | None, int | None]]:
     """Replaced paragraphs paired in order with the most alike one (a paragraph edited, not swapped
-    for another); the rest removed or added."""
+    for another); the rest removed or added. At most budget[0] likenesses are weighed (it is spent):
+    past that, paragraphs are listed removed and added, unpaired, so a draft or a summary of thousands
+    of lines cannot hold the report up."""
     pairs: list[tuple[int | None, int | None]] = []
     at = 0
+    grams = [_Bigrams(text) for text in new]
     for i, text in enumerate(old):
-        ratios = [(SequenceMatcher(None, text, new[j], autojunk=False).ratio(), j) for j in range(at, len(new))]
-        best = max(ratios, default=(0.0, -1))
+        window = range(at, at + max(min(len(new) - at, budget[0]), 0))
+        budget[0] -= len(window)
+        mine = _Bigrams(text) if window else None
+        best = max(((mine.alike(grams[j]), j) for j in window), default=(0.0, -1)) if mine else (0.0, -1)
         if best[0] < _ALIKE:
             pairs.append((i, None))
             continue
@@ -90,7 +97,24 @@ def _paired(old: list[str], new: list[str]) -> list[tuple[int | None, int | None
     return pairs + [(None, j) for j in range(at, len(new))]
 
 
-_ALIKE = 0.5  # at least this alike (difflib's ratio) to be the same paragraph, edited
+class _Bigrams:
+    """A paragraph's opening as a multiset of its two-character pieces, for Dice's likeness: linear in
+    the text, whatever it holds (difflib's ratio took seconds to minutes on long or repetitive text)."""
+
+    def __init__(self, text: str) -> None:
+        opening = f" {text[:_OPENING]} "
+        self.counts = Counter(opening[k : k + 2] for k in range(len(opening) - 1))
+        self.total = len(opening) - 1
+
+    def alike(self, other: _Bigrams) -> float:
+        small, large = (self.counts, other.counts) if len(self.counts) <= len(other.counts) else (other.counts, self.counts)
+        common = sum(min(n, large[g]) for g, n in small.items() if g in large)
+        return 2 * common / (self.total + other.total)
+
+
+_ALIKE = 0.5  # at least this alike (Dice's coefficient of their openings' bigrams) to be the same paragraph, edited
+_OPENING = 1_000  # characters of a paragraph weighed: enough to tell an edit from a swap
+_MEASURES = 20_000  # likenesses weighed for one report at most
 
 
 def _grouped(paragraphs: Sequence[DraftParagraph | Paragraph]) -> dict[str, list[tuple[int, str]]]:

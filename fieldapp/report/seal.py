@@ -66,8 +66,10 @@ def seal_from_text(text: str | bytes) -> Seal:
     """A seal from seal_text's JSON; anything else is refused in words."""
     try:
         data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError) as exc:  # ValueError: also an integer of thousands of digits
         raise ValidationError("The report's seal is damaged: it is not readable JSON.") from exc
+    except RecursionError:  # a crafted file's arrays nested thousands deep: refused in words, not a traceback
+        raise ValidationError("The report's seal is damaged: it is nested far too deeply to be a seal.") from None
     return seal_from_json(data)
 
 
@@ -139,9 +141,10 @@ def _from_pdf(data: bytes) -> Seal:
     if start < 0 or end < 0:
         raise ValidationError(_NO_SEAL)
     try:
-        return seal_from_text(base64.b64decode(data[start + len(PDF_START) : end], validate=True))
+        text = base64.b64decode(data[start + len(PDF_START) : end], validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ValidationError("The report's seal is damaged: its encoding is broken.") from exc
+    return seal_from_text(text)  # outside the try: its own words say what is wrong with the JSON
 
 
 _HTML_SEAL = re.compile(rb'<script type="application/json" id="' + HTML_ID.encode() + rb'">(.*?)</script>', re.S)
