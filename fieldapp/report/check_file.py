@@ -34,8 +34,11 @@ class Verdict:
         if not self.verified:
             return f"NOT verified: {' '.join(self.failures)}"
         seal = self.seal
-        return (f"Verified: {file_name} is published report {seal.report_id[:12]}… of {show_when(seal.published_on)}, and each of the "
+        said = (f"Verified: {file_name} is published report {seal.report_id[:12]}… of {show_when(seal.published_on)}, and each of the "
                 f"{len(seal.manifest)} signed revisions it stands on is in this vault, unchanged.")  # fmt: skip
+        if self.notes:  # a Word or PDF file: its seal holds, but what it shows was not read (an HTML export is)
+            said += " Only its seal was checked, not the text it shows: verify the HTML export to compare that word for word."
+        return said
 
 
 def verify_file(published: PublishedReports, path: Path) -> Verdict:

@@ -180,5 +180,6 @@ def test_export_report_offers_each_published_report_and_writes_it_sealed_as_word
         for fmt in ("docx", "pdf"):
             verify = _verify_in_the_app(qtbot, window, tmp_path / f"published.{fmt}")
             assert verify.result.text().startswith(f"Verified: published.{fmt} is published report {first.id[:12]}…")
+            assert verify.result.text().endswith("Only its seal was checked, not the text it shows: verify the HTML export to compare that word for word.")
             assert _lines(verify)[-1].startswith("Note: The file is a ") and "only its seal was checked" in _lines(verify)[-1]
             verify.close()
