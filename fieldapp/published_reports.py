@@ -260,15 +260,41 @@ class _Checker:
 
     def holds(self, rev_id: str) -> str:
         """"" when a stored revision holds: its id is the hash of its stored body, and it is signed by its
-        device (an automatic merge: it is exactly the merge of its parents, which hold); else why not."""
-        if rev_id not in self._held:
-            self._held[rev_id] = "…"  # a revision naming itself among its ancestors does not hold
-            try:
-                self._check(rev_id)
-                self._held[rev_id] = ""
-            except FieldappError as exc:
-                self._held[rev_id] = _lower_first(str(exc).rstrip("."))
+        device (an automatic merge: it is exactly the merge of its parents, which hold); else why not.
+        The parents of automatic merges are checked first, deepest first, by a loop rather than by
+        recursion, so a long run of merges on one item cannot exhaust Python's stack."""
+        stack, visiting = [(rev_id, False)], set()
+        while stack:
+            current, parents_done = stack.pop()
+            if current in self._held:
+                continue
+            if parents_done:
+                self._held[current] = self._verdict(current)
+                continue
+            if current in visiting:
+                continue  # a revision naming itself among its ancestors: its verdict is made where it was met first
+            visiting.add(current)
+            stack.append((current, True))
+            stack += [(parent, False) for parent in self._merged_parents(current) if parent not in self._held]
         return self._held[rev_id]
+
+    def _verdict(self, rev_id: str) -> str:
+        try:
+            self._check(rev_id)
+            return ""
+        except FieldappError as exc:
+            return _lower_first(str(exc).rstrip("."))
+
+    def _merged_parents(self, rev_id: str) -> list[str]:
+        """The parents of an automatic merge (checked before it); none for a signed revision, or for one
+        that cannot be read (its own check says why)."""
+        try:
+            signed, _record_id, device_id = self._load(rev_id)
+            if device_id != revision.AUTO_MERGE_DEVICE:
+                return []
+            return [p for p in revision.parse_body(signed.body)["parents"] if isinstance(p, str)]
+        except (FieldappError, KeyError, TypeError, ValueError):
+            return []
 
     def _check(self, rev_id: str) -> None:
         signed, record_id, device_id = self._load(rev_id)
@@ -281,7 +307,8 @@ class _Checker:
             parents = {r: json.loads(p) for r, p in self.session.execute(_GRAPH, {"record_id": record_id})}
             graph.check_auto_merge(signed, parents, lambda r: self._load(r)[0])
             for parent in fields["parents"]:
-                if why := self.holds(parent):
+                # checked before this one by holds(); one not checked names this merge among its ancestors
+                if why := self._held.get(parent, "it names itself among its ancestors"):
                     raise IntegrityError(f"Automatic merge {rev_id[:12]}… stands on a revision that does not hold: {why}")
             return
         if device_id not in self.keys:

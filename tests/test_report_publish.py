@@ -461,3 +461,50 @@ def _members(service: Service, assessment_id: str) -> list:
 
     with service.admin() as session:
         return list(admin.list_members(session, assessment_id))
+
+
+def test_a_report_citing_an_automatic_merge_verifies_and_an_edit_altered_under_it_fails(
+    service: Service, make_device: Callable[..., Device]
+) -> None:
+    """Two inspectors editing the summary's two lines at once, round after round: each round's heads are
+    folded into an automatic merge, so the texts the report cites are a merge, unsigned. Verify re-makes
+    it from its parents, each checked first (by a loop over the merges, not a recursion per merge)."""
+    assessment_id, amara, ben, _ = colleagues(service, make_device)
+    fill_demo(amara.vault, assessment_id)
+
+    def write(device: Device, summary: str) -> None:
+        current = device.vault.report_texts.texts(assessment_id).content
+        device.vault.report_texts.save_texts(assessment_id, dataclasses.replace(current, summary=summary))
+
+    def sync_both() -> None:
+        for device in (amara, ben, amara, ben):
+            device.sync()
+
+    write(amara, "First line.\nSecond line.")
+    sync_both()
+    for n in range(3):
+        write(amara, f"First line, round {n}.\nSecond line{'.' if n == 0 else f', round {n - 1}.'}")
+        write(ben, f"First line{'.' if n == 0 else f', round {n - 1}.'}\nSecond line, round {n}.")
+        sync_both()
+    texts = amara.vault.report_texts.texts(assessment_id)
+    assert not texts.conflict and texts.content.summary == "First line, round 2.\nSecond line, round 2."
+    made = amara.vault.published.publish(assessment_id, ON).value
+    seal = amara.vault.published.report(made.id).seal
+    assert seal is not None
+    (cited_texts,) = [c for c in seal.manifest if c.record_id == texts.id]
+    assert cited_texts.device_id == revision.AUTO_MERGE_DEVICE
+    with amara.vault.transaction("reading the texts' revisions") as session:
+        merges = session.execute(text("SELECT count(*) FROM revisions WHERE record_id = :r AND device_id = :d"),
+                                 {"r": texts.id, "d": revision.AUTO_MERGE_DEVICE}).scalar_one()  # fmt: skip
+        bens_last = session.execute(text("SELECT id, body FROM revisions WHERE record_id = :r AND body LIKE :words AND device_id != :d"),
+                                    {"r": texts.id, "d": revision.AUTO_MERGE_DEVICE,
+                                     "words": '%"First line, round 1.\\nSecond line, round 2."%'}).one()  # a parent of the merge cited  # fmt: skip
+    assert merges >= 3
+    assert all(check.holds for check in amara.vault.published.check(seal))
+
+    with amara.vault.transaction("altering an edit under the merge") as session:
+        session.execute(text("UPDATE revisions SET body = :b WHERE id = :id"),
+                        {"b": bens_last.body.replace(b"round 2.", b"round 9."), "id": bens_last.id})  # fmt: skip
+    failed = [check.words for check in amara.vault.published.check(seal) if not check.holds]
+    # the merge re-made from its parents as stored no longer gives the merge cited
+    assert len(failed) == 1 and f"auto-merge {cited_texts.revision_id[:12]}… is not the merge of its parents (altered)" in failed[0], failed
