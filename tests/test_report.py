@@ -239,3 +239,14 @@ def test_a_hostile_pseudonym_and_passage_are_escaped_never_markup(vault: Vault, 
     html = render_html(build_report(vault, assessment_id, draft=False, shared_on=None))
     assert "<script" not in html and "<img" not in html and "onerror=&quot;" in html
     assert "&lt;script&gt;alert(&#x27;passage&#x27;)&lt;/script&gt; &amp; left." in html
+
+
+def test_counts_in_the_report_read_as_words_one_snapshot_one_response_never_s_in_brackets(vault: Vault, assessment_id: str) -> None:
+    # Dogfood: a first draft said "1 snapshot(s), reviews marked".
+    vault.judgements.snapshot(assessment_id, note="First draft rating")
+    _report, draft = share_draft(vault, assessment_id, date(2026, 12, 7))
+    vault.report_texts.record_response(assessment_id, FacResponseContent(draft.id, 1, "icb", "Not quite right.", decision="not_accepted", reason="It is right."))
+    html = render_html(build_report(vault, assessment_id, draft=False, shared_on=None))
+    assert "The rating over time: 1 snapshot, reviews marked." in html
+    assert "1 response was received" in html
+    assert "(s)" not in html
