@@ -45,7 +45,8 @@ def test_a_demo_assessment_builds_with_every_statement_its_score_and_its_cover(v
     cover = dict(report.cover)
     assert cover["Assessment period"] == "01/11/2026 to 30/11/2026"
     assert cover["Team"] == "Amara Okafor, Ben Hughes"
-    assert "cqc-ics@2024.1" in cover["Framework"] and "cqc-ics-by-category@1" in cover["Scoring rules"]
+    assert cover["Framework"] == "Assessment of integrated care systems (interim), version 2024.1"
+    assert cover["Scoring rules"] == "By evidence category (interim ICS guidance), version 1"  # in words, not the vault's keys
     assert cover["Evidence last assessed"] == "26/11/2026"  # the latest evidence date among the scores
     assert cover["Ratings last updated"] == report.cover[-1][1] != "not yet published"
     assert "Northshire &amp; &lt;Coast&gt; ICS" in html and "<Coast>" not in html  # text from people is escaped

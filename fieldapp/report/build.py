@@ -148,8 +148,9 @@ def _cover(assessment: AssessmentRow, framework: Framework, rating: RatingRow, s
         ("Integrated care system", assessment.name),
         ("Assessment period", f"{start} to {end}"),
         ("Team", ", ".join(team) or "not recorded"),
-        ("Framework", f"{framework.title} ({framework.key})"),
-        ("Scoring rules", f"{rating.rules.name} ({rating.rules.key})"),
+        # Versions in words: the keys ("cqc-ics@2024.1") are the vault's, not a reader's.
+        ("Framework", f"{framework.title}, version {framework.version}"),
+        ("Scoring rules", f"{rating.rules.name}, version {rating.rules.version}"),
         ("Evidence last assessed", show_when(max(evidence_dates)) if evidence_dates else "not recorded"),
         ("Ratings last updated", show_when(history[-1].taken_on) if history else "not yet published"),
     )
