@@ -163,7 +163,7 @@ _ITEM_LABELS = {
     "status": "Status", "scored_by": "Scored by", "agreed_by": "Agreed by", "rules": "Scoring rules",
     "final_score": "Final rating", "reason": "Reason for the final rating", "rounding": "Rounding of exact halves",
     # the report's kinds (issue 14); a response's "reason" is why it was not accepted, named as the rating's is
-    "summary": "Summary of the ICS's key features", "progress": "Commentary on progress", "quotations": "Chosen quotations",
+    "summary": "Summary of the ICS's key features", "progress": "Progress commentary", "quotations": "Chosen quotations",
     "said": "What the organisation said", "organisation": "Organisation", "organisation_name": "Organisation",
     "paragraph": "Paragraph", "draft_id": "Shared draft", "decision": "Decision", "change": "Change made",
     "recorded_by": "Recorded by",

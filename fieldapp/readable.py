@@ -13,6 +13,11 @@ from fieldapp import dates, domain
 NONE = "—"  # an empty field: a dash reads as "nothing here", an empty cell as a rendering fault
 
 
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """A count as a report says it: '1 snapshot', '3 snapshots' ('1 passage was', not 'passage(s)')."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def moment_words(iso: str, *, tz: tzinfo | None = None) -> str:
     """When something was saved, in this laptop's time: '2026-11-21T14:30:00Z' -> 'Sat 21 Nov 2026, 14:30' (tz: for tests)."""
     try:

@@ -45,7 +45,8 @@ def test_a_demo_assessment_builds_with_every_statement_its_score_and_its_cover(v
     cover = dict(report.cover)
     assert cover["Assessment period"] == "01/11/2026 to 30/11/2026"
     assert cover["Team"] == "Amara Okafor, Ben Hughes"
-    assert "cqc-ics@2024.1" in cover["Framework"] and "cqc-ics-by-category@1" in cover["Scoring rules"]
+    assert cover["Framework"] == "Assessment of integrated care systems (interim), version 2024.1"
+    assert cover["Scoring rules"] == "By evidence category (interim ICS guidance), version 1"  # in words, not the vault's keys
     assert cover["Evidence last assessed"] == "26/11/2026"  # the latest evidence date among the scores
     assert cover["Ratings last updated"] == report.cover[-1][1] != "not yet published"
     assert "Northshire &amp; &lt;Coast&gt; ICS" in html and "<Coast>" not in html  # text from people is escaped
@@ -239,3 +240,14 @@ def test_a_hostile_pseudonym_and_passage_are_escaped_never_markup(vault: Vault, 
     html = render_html(build_report(vault, assessment_id, draft=False, shared_on=None))
     assert "<script" not in html and "<img" not in html and "onerror=&quot;" in html
     assert "&lt;script&gt;alert(&#x27;passage&#x27;)&lt;/script&gt; &amp; left." in html
+
+
+def test_counts_in_the_report_read_as_words_one_snapshot_one_response_never_s_in_brackets(vault: Vault, assessment_id: str) -> None:
+    # Dogfood: a first draft said "1 snapshot(s), reviews marked".
+    vault.judgements.snapshot(assessment_id, note="First draft rating")
+    _report, draft = share_draft(vault, assessment_id, date(2026, 12, 7))
+    vault.report_texts.record_response(assessment_id, FacResponseContent(draft.id, 1, "icb", "Not quite right.", decision="not_accepted", reason="It is right."))
+    html = render_html(build_report(vault, assessment_id, draft=False, shared_on=None))
+    assert "The rating over time: 1 snapshot, reviews marked." in html
+    assert "1 response was received" in html
+    assert "(s)" not in html

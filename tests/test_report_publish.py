@@ -284,7 +284,10 @@ def test_verify_fails_when_the_visible_text_was_edited(published: tuple[str, Pat
     out.write_text(html.replace("Strength of Safe and effective staffing", "Weakness of Safe and effective staffing", 1), encoding="utf-8")
     done = verify(out, vault_path)
     assert done.returncode == 1, done.stdout
-    assert "FAILED: The file's text differs from the published report's from line" in done.stdout
+    # Where and what in a reader's terms (dogfood: it said "from line 23 on", a line of HTML source).
+    line = next(ln for ln in done.stdout.splitlines() if "FAILED: The file's text differs" in ln)
+    assert re.search(r'at paragraph \d+: the report says "[^"]*Strength of Safe and effective staffing", the file says "[^"]*Weakness of Safe', line), line
+    assert "line" not in line and "<" not in line
     assert "NOT verified: The file's text differs" in done.stdout
 
 

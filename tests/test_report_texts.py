@@ -136,7 +136,7 @@ def test_none_chosen_says_so_and_how_many_wait(vault: Vault, demo: Demo) -> None
     vault.report_texts.choose_quotations(aid, [])
     people = section(build_report(vault, aid, draft=False, shared_on=None), "People's experiences")
     assert not any(isinstance(b, Quotation) for b in people.blocks)
-    assert paragraph_texts(people) == ["The team has not chosen which passages to quote yet: 17 passage(s) tagged as people's experience wait to be chosen."]
+    assert paragraph_texts(people) == ["The team has not chosen which passages to quote yet: 17 passages tagged as people's experience wait to be chosen."]
 
 
 def test_a_chosen_passage_no_longer_tagged_or_deleted_is_not_quoted(vault: Vault, demo: Demo) -> None:

@@ -29,7 +29,7 @@ from ui.errors import message_for
 from ui.operations import VaultOp
 from ui.operations import assessments as assessment_ops
 from ui.state import AppState
-from ui.dates import read_when, when_text
+from ui.dates import day_hint, read_when, when_text
 from ui.when_edit import WhenEdit
 
 MANAGED_NOTE = (
@@ -93,7 +93,10 @@ class AssessmentDialog(QDialog):
             self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
 
     def _date(self, name: str, iso: str | None) -> WhenEdit:
-        return WhenEdit(when_text(iso), name)
+        edit = WhenEdit(when_text(iso), name)
+        # A period is days: the editor's date-and-time examples were cut off here and offered a time.
+        edit.setPlaceholderText(day_hint())
+        return edit
 
     def period(self) -> tuple[str | None, str | None]:
         """The days typed, as the vault keeps them; raises UnreadableDate saying which and how."""

@@ -28,6 +28,11 @@ def hint() -> str:
     return dates.hint(day_first())
 
 
+def day_hint() -> str:
+    """The hint for a field that keeps a day only (an assessment's period): no time to suggest."""
+    return "e.g. 21/11/2026" if day_first() else "e.g. 11/21/2026"
+
+
 def when_text(value: str | None) -> str:
     """A kept date or date-time as it is shown and edited ("21/11/2026 14:30")."""
     return dates.show_when(value, day_first=day_first())

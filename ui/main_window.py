@@ -461,7 +461,7 @@ class MainWindow(QMainWindow):
             return
         dialog = self.report_dialog = ReportDialog(self._state, row.id, row.name, self, preview=preview, published_id=published_id)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.written.connect(lambda path: self.statusBar().showMessage(f"Wrote the report to {path} (plaintext).", 10_000))
+        dialog.written.connect(lambda path: self.statusBar().showMessage(f"Wrote the report to {path} (not encrypted).", 10_000))
         dialog.open()
 
     def open_publish_report(self) -> None:

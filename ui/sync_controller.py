@@ -285,8 +285,16 @@ class SyncController(QObject):
             when = f" (last synced {moment_text(status.last_synced_at)})" if status.last_synced_at else ""
             view = SyncView("up-to-date", f"Up to date{when}", 0, 0, detail=detail)
         if status.local_only:
-            view = SyncView(view.state, view.text, view.waiting, view.conflicts, view.progress,
-                            (view.detail + " " if view.detail else "") + f"{status.local_only} assessment(s) exist on this laptop only.")  # fmt: skip
+            k = status.local_only
+            text = view.text
+            if view.state == "waiting":
+                # Why the changes stay waiting, where it is read (dogfood: "15 changes waiting to sync"
+                # after every Sync now, the reason only in a tooltip on the assessment).
+                text += f": {'an assessment is' if k == 1 else f'{k} assessments are'} not on the service yet"
+            here = "1 assessment is" if k == 1 else f"{k} assessments are"
+            view = SyncView(view.state, text, view.waiting, view.conflicts, view.progress,
+                            (view.detail + " " if view.detail else "") + f"{here} on this laptop only: the service's administrator adds "
+                            "it (its id is in the assessment's tooltip), then its records sync.")  # fmt: skip
         self._show(view)
 
     def _show(self, view: SyncView) -> None:

@@ -149,6 +149,9 @@ class TagPanel(QWidget):
                 parent.addChild(child)
             self.tree.addTopLevelItem(parent)
         self.tree.expandAll()
+        # Built again after an unlock with the filter's words still in the box: the tree shows
+        # what the box says, not every statement under a filter that seems to do nothing.
+        self.on_filter_text_changed(self.filter.text())
         self._updating = False
 
     def _fill_categories(self, framework: Framework, record: RecordRow) -> None:

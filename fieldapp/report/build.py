@@ -25,6 +25,7 @@ from fieldapp.ratings import Result
 from fieldapp.report.facheck import fac_section
 from fieldapp.report.model import Block, Figure, HistoryPoint, Paragraph, Quotation, Report, Section, Table
 from fieldapp.report_texts import DraftRow, ReportTextRow, Suggestion
+from fieldapp.readable import counted
 from fieldapp.rows import AssessmentRow
 from fieldapp.report.source import ReportSource
 
@@ -147,8 +148,9 @@ def _cover(assessment: AssessmentRow, framework: Framework, rating: RatingRow, s
         ("Integrated care system", assessment.name),
         ("Assessment period", f"{start} to {end}"),
         ("Team", ", ".join(team) or "not recorded"),
-        ("Framework", f"{framework.title} ({framework.key})"),
-        ("Scoring rules", f"{rating.rules.name} ({rating.rules.key})"),
+        # Versions in words: the keys ("cqc-ics@2024.1") are the vault's, not a reader's.
+        ("Framework", f"{framework.title}, version {framework.version}"),
+        ("Scoring rules", f"{rating.rules.name}, version {rating.rules.version}"),
         ("Evidence last assessed", show_when(max(evidence_dates)) if evidence_dates else "not recorded"),
         ("Ratings last updated", show_when(history[-1].taken_on) if history else "not yet published"),
     )
@@ -167,7 +169,8 @@ def _peoples_experiences(suggestions: tuple[Suggestion, ...], numbers: _Numbers)
         intro = ("What people told us, in passages the team chose from those tagged as people's experience, under their "
                  "pseudonyms and roles, and the quality statements each informed.")  # fmt: skip
     elif suggested:
-        intro = f"The team has not chosen which passages to quote yet: {suggested} passage(s) tagged as people's experience wait to be chosen."
+        intro = ("The team has not chosen which passages to quote yet: "
+                 f"{counted(suggested, 'passage')} tagged as people's experience {'waits' if suggested == 1 else 'wait'} to be chosen.")
     else:
         intro = "No passages were tagged as people's experience in this assessment."
     blocks: list[Block] = [numbers.paragraph(intro, "people:intro")]
@@ -272,7 +275,7 @@ def _progress(history: tuple[SnapshotPoint, ...], texts: ReportTextRow, numbers:
     )  # fmt: skip
     blocks: list[Block] = [
         *commentary,
-        numbers.paragraph(f"The rating over time: {len(history)} snapshot(s), reviews marked.", "progress:history"),
+        numbers.paragraph(f"The rating over time: {counted(len(history), 'snapshot')}, reviews marked.", "progress:history"),
         Figure("history", "Scores and ratings over time", points),
         Table(("Date", "Snapshot", "Rating", "Score", "Note"), rows),
     ]

@@ -4,6 +4,8 @@ report rendered again, so an edited word is caught as surely as an edited manife
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,8 +77,21 @@ def _same_text(report: Report, path: Path) -> Check:
     if text == expected:
         return Check(True, "The file's text is exactly the published report's, word for word.")
     ours, theirs = expected.splitlines(), text.splitlines()
-    line = next((n for n, (a, b) in enumerate(zip(ours, theirs), start=1) if a != b), min(len(ours), len(theirs)) + 1)
-    return Check(False, f"The file's text differs from the published report's from line {line} on: it was changed after it was exported.")
+    at = next((n for n, (a, b) in enumerate(zip(ours, theirs)) if a != b), min(len(ours), len(theirs)))
+    published_line, file_line = (ours[at] if at < len(ours) else ""), (theirs[at] if at < len(theirs) else "")
+    # Where and what, as a reader finds it (the paragraph's number, its words), not a line of HTML source.
+    number = re.search(r'id="p(\d+)"', published_line)
+    where = f"paragraph {number.group(1)}" if number else "one place"
+    said, now = _words(published_line), _words(file_line)
+    what = f': the report says "{said}", the file says "{now}"' if said and now and said != now else ""
+    return Check(False, f"The file's text differs from the published report's at {where}{what}. It was changed after it was exported.")
+
+
+def _words(line: str, limit: int = 90) -> str:
+    """A line of the report's HTML as its reader sees it: tags gone, entities read, cut short."""
+    words = " ".join(html.unescape(re.sub(r"<[^>]*>", " ", line)).split())
+    words = re.sub(r"^\d+\. ", "", words)  # the paragraph's number is said already
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"
 
 
 __all__ = ["Verdict", "verify_file"]

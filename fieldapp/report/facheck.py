@@ -10,6 +10,7 @@ from difflib import SequenceMatcher
 
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import DECISIONS, DraftParagraph
+from fieldapp.readable import counted
 from fieldapp.report.model import Block, Paragraph, Section, Table
 from fieldapp.report_texts import DraftRow, ResponseRow
 
@@ -25,7 +26,7 @@ def fac_section(drafts: Sequence[DraftRow], responses: Sequence[ResponseRow], no
     when = show_when(last.shared_on)
     blocks: list[Block] = [Paragraph(None, (
         f"The draft of this report was shared for a factual accuracy check on {when}. "
-        + (f"{len(responses)} response(s) were received; each is listed with the team's decision." if responses else "No responses are recorded.")
+        + (f"{counted(len(responses), 'response')} {'was' if len(responses) == 1 else 'were'} received; each is listed with the team's decision." if responses else "No responses are recorded.")
     ), key="fac:intro")]  # fmt: skip
     if responses:
         blocks.append(Table(

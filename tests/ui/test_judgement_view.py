@@ -403,3 +403,19 @@ def test_a_snapshot_dialog_open_when_the_vault_locks_is_out_of_sight_while_locke
     qtbot.waitUntil(dialog.isVisible, timeout=10_000)  # back, with the note as typed
     assert dialog.note.toPlainText() == "Published after the board meeting; scores agreed."
     dialog.reject()
+
+
+def test_publish_from_the_file_menu_with_judgements_never_opened_names_the_rating_not_no_rating_yet(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Dogfood: after a restart, File → Record rating review from the Report tab said "(no rating yet)"
+    # beside a rating of Requires improvement (2), the view not having read it.
+    aid = window._assessment_id
+    state.vault.judgements.save(aid, "safeguarding", domain.JudgementContent(
+        "safeguarding", {"peoples-experience": domain.ScoreEntry(2, "updated", "2026-11-21")}))  # fmt: skip
+    assert window.judgements.rating is None  # the Judgements tab was never shown
+    window.actions_by_name["record_review"].trigger()
+    dialog = window.judgements.dialog
+    assert isinstance(dialog, SnapshotDialog)
+    qtbot.waitUntil(lambda: "Requires improvement (2)" in dialog.words.text(), timeout=10_000)
+    assert "no rating yet" not in dialog.words.text()
+    dialog.reject()
+    settle(qtbot, state)

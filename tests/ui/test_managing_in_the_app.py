@@ -164,6 +164,10 @@ def test_a_name_typed_in_the_new_assessment_box_and_enter_asks_for_its_period_be
     dialog = new_assessment_dialog(qtbot, window)
     assert dialog.name.text() == "Westshire ICS" and not dialog.name.isReadOnly()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.start)  # the name is typed: the period is next
+    # A period is days: its hint offers no time, and reads whole in the field (it was cut off).
+    for edit in (dialog.start, dialog.end):
+        assert edit.placeholderText() == "e.g. 21/11/2026"
+        assert edit.fontMetrics().horizontalAdvance(edit.placeholderText()) < edit.width() - 30  # room for the calendar
     type_where_focused(qtbot, "1/12/2026")
     press_where_focused(qtbot, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is dialog.end

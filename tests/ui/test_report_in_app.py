@@ -69,7 +69,7 @@ def test_export_report_writes_a_draft_pdf_on_the_worker_with_progress_and_says_w
         gate.set()
         qtbot.waitUntil(lambda: dialog.written_path is not None, timeout=30_000)
         target = folder / "report.pdf"
-        assert dialog.message.text().startswith(f"Wrote the report to {target}.") and "plaintext" in dialog.message.text()
+        assert dialog.message.text().startswith(f"Wrote the report to {target}.") and "not encrypted" in dialog.message.text()
         assert dialog.show_folder.isVisible() and not dialog.progress.isVisible()
         pages = pypdf.PdfReader(target).pages
         assert seen[-1] == (len(pages), len(pages)) and len(seen) >= 2

@@ -351,6 +351,10 @@ def test_the_texts_in_conflict_say_so_and_keeping_one_version_ends_it(qtbot, inp
         assert isinstance(dialog, JudgementConflictDialog)
         qtbot.waitUntil(lambda: dialog.versions[1].toPlainText() != "", timeout=10_000)
         assert dialog.windowTitle() == "Report's texts in conflict"
+        # Said once, and named as on the Texts page (dogfood: "The report's texts (…): the report's texts were…").
+        intro = dialog.findChildren(QLabel)[0].text()
+        assert intro.startswith("Summary, narratives, progress and quotations: the report's texts were changed") and intro.count("report's texts") == 1
+        assert "Progress commentary" in dialog.versions[0].toPlainText() and "Commentary on progress" not in dialog.versions[0].toPlainText()
         sides = [v.toPlainText() for v in dialog.versions]
         kept = next(n for n, side in enumerate(sides) if "Their summary" in side)
         with qtbot.waitSignal(dialog.accepted, timeout=10_000):

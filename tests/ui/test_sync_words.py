@@ -154,6 +154,12 @@ def test_a_record_of_an_assessment_made_on_this_laptop_says_it_stays_here_until_
     assert _sync_cell(window, here_only.id, Qt.ItemDataRole.ToolTipRole).startswith(
         "This assessment is on this laptop only until it is synced"
     )
+    # The status bar says why its changes stay waiting after a sync (dogfood: only a hover said it).
+    window.sync.sync_now()
+    _settled(qtbot, window)
+    text, tip = _status(window)
+    assert text.endswith("waiting to sync: an assessment is not on the service yet"), text
+    assert "1 assessment is on this laptop only: the service's administrator adds it" in tip and "(s)" not in tip
 
 
 def test_after_a_sync_the_list_and_the_status_bar_never_disagree_about_a_record(

@@ -289,3 +289,14 @@ def test_ctrl_shift_t_in_the_notes_tags_the_words_selected_with_the_statement_ch
     assert link.statement_id == "governance-management-sustainability" and link.passage is not None
     assert link.passage.text.strip() == "winter plan"
     assert notes.toPlainText() == notes_text  # no key went into the words
+
+
+def test_after_a_lock_the_statements_shown_are_those_the_filter_still_names(qtbot, editor: RecordEditor, vault: Vault) -> None:  # noqa: ANN001
+    # Dogfood: "safe systems" stayed in the box after Ctrl+L and unlock, and every statement showed.
+    qtbot.keyClicks(editor.tag_panel.filter, "safe systems")
+    record = vault.records.get(editor.record_id)
+    editor.show_record(None)  # what locking does to the editor
+    editor.show_record(record)  # and unlocking, back on the record
+    assert editor.tag_panel.filter.text() == "safe systems"
+    shown = [i.text(0) for i in editor.tag_panel._statement_items() if not i.isHidden()]
+    assert shown == ["Safe systems, pathways and transitions"]

@@ -104,19 +104,12 @@ class SnapshotDialog(QDialog):
     def __init__(self, kind: str, rating_words: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.kind = kind
-        today = when_text(date.today().isoformat())
-        if kind == "review":
-            self.setWindowTitle("Record rating review")
-            intro = (f"Record that the scores and the rating were reviewed on {today} and are unchanged ({rating_words}). "
-                     "The review is signed, kept in the history, and never changes afterwards.")  # fmt: skip
-        else:
-            self.setWindowTitle("Publish rating snapshot")
-            intro = (f"Publish every score, the theme scores and the rating ({rating_words}) as they stand on {today}. "
-                     "The snapshot is signed, shared with the team, and never changes afterwards.")  # fmt: skip
+        self.setWindowTitle("Record rating review" if kind == "review" else "Publish rating snapshot")
         layout = QVBoxLayout(self)
-        words = QLabel(intro)
-        words.setWordWrap(True)
-        layout.addWidget(words)
+        self.words = QLabel()
+        self.words.setWordWrap(True)
+        layout.addWidget(self.words)
+        self.show_rating(rating_words)
         label = QLabel("&Note")
         self.note = QPlainTextEdit("Reviewed, score unchanged." if kind == "review" else "")
         self.note.setAccessibleName("Note")
@@ -133,6 +126,17 @@ class SnapshotDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(480, 280)
+
+    def show_rating(self, rating_words: str) -> None:
+        """Say which rating is kept: the view's own may not be read yet (File menu, Judgements never
+        opened) or be a moment old, so the view reads it again and says it here once read."""
+        today = when_text(date.today().isoformat())
+        if self.kind == "review":
+            self.words.setText(f"Record that the scores and the rating were reviewed on {today} and are unchanged ({rating_words}). "
+                               "The review is signed, kept in the history, and never changes afterwards.")  # fmt: skip
+        else:
+            self.words.setText(f"Publish every score, the theme scores and the rating ({rating_words}) as they stand on {today}. "
+                               "The snapshot is signed, shared with the team, and never changes afterwards.")  # fmt: skip
 
     def on_buttons_accepted(self) -> None:
         self.message.setText("Saving…")

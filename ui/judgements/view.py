@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget
+from shiboken6 import isValid
 
 from fieldapp.framework import Framework, framework_by_key
 
@@ -341,10 +342,18 @@ class JudgementView(QWidget):
             self.message.emit("Choose an assessment first (left).")
             return
         self.save_now()
-        words = self._rating_words()
-        dialog = SnapshotDialog(kind, words, self)
+        # The rating as read now, behind the save just queued: until then the words say it is being read,
+        # never "no rating yet" for a rating this view has not read (opened from File, Judgements unseen).
+        dialog = SnapshotDialog(kind, self._rating_words() if self.rating is not None else "reading the rating…", self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         assessment_id = self._assessment_id
+
+        def read(found: tuple[Any, ...]) -> None:
+            self._show_overview(assessment_id, *found)
+            if isValid(dialog) and assessment_id == self._assessment_id:
+                dialog.show_rating(self._rating_words())
+
+        ops.overview(self._state, assessment_id).success(read).run_in_background()
 
         def done(_done: Any) -> None:
             dialog.accept()

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from ui.state import AppState
 
-PLAINTEXT = "Reports are plaintext: keep the file where the assessment's evidence may be kept, and delete copies you no longer need."
+PLAINTEXT = "The report file is not encrypted (the vault is): keep it where the assessment's evidence may be kept, and delete copies you no longer need."
 PathChooser = Callable[[QWidget, Path, str], Path | None]
 WORKING, DRAFT = "working", "draft"  # the report choices besides published reports (chosen by their item id)
 

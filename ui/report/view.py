@@ -236,7 +236,7 @@ class ReportView(QWidget):
         if assessment_id is None:
             return
         self.save_now()
-        dialog = JudgementConflictDialog("The report's texts (summary, narratives, progress, quotations)", self, what="report's texts")
+        dialog = JudgementConflictDialog("Summary, narratives, progress and quotations", self, what="report's texts")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         ops.conflict(self._state, assessment_id).success(dialog.show_conflict).run_in_background()
 
