@@ -18,6 +18,11 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
+def cell(words: str) -> str:
+    """Words made for a sentence ('the Integrated Care Board') as a table cell starts them: 'The Integrated Care Board'."""
+    return words[:1].upper() + words[1:]
+
+
 def moment_words(iso: str, *, tz: tzinfo | None = None) -> str:
     """When something was saved, in this laptop's time: '2026-11-21T14:30:00Z' -> 'Sat 21 Nov 2026, 14:30' (tz: for tests)."""
     try:

@@ -212,8 +212,8 @@ def test_a_final_report_lists_the_responses_and_exactly_what_changed_since_the_d
     responses, changes = [b for b in checked.blocks if isinstance(b, Table)]
     assert responses.headers == ("Draft paragraph", "Organisation", "What was said", "Decision", "Change made or reason")
     assert responses.rows == (
-        (str(by_key["summary:2"].number), "the Integrated Care Board", "It is line 2.", "Accepted", "Now reads 'Line 2'."),
-        (str(by_key["summary:3"].number), "the Integrated Care Partnership", "Remove line three.", "Not accepted", "It is accurate."),
+        (str(by_key["summary:2"].number), "The Integrated Care Board", "It is line 2.", "Accepted", "Now reads 'Line 2'."),
+        (str(by_key["summary:3"].number), "The Integrated Care Partnership", "Remove line three.", "Not accepted", "It is accurate."),
     )
     statements = default_framework().statements_in(theme.id)
     improvement_key = f"theme:{theme.id}:improvements"

@@ -13,6 +13,7 @@ from fieldapp.item_kinds import DECISIONS, DraftParagraph
 from fieldapp.readable import counted
 from fieldapp.report.model import Block, Paragraph, Section, Table
 from fieldapp.report_texts import DraftRow, ResponseRow
+from fieldapp.readable import cell
 
 ADDED, REMOVED = "Added", "Removed"
 
@@ -49,7 +50,7 @@ def _response_cells(row: ResponseRow, last: DraftRow) -> tuple[str, ...]:
     if content.draft_id != last.id:
         where += f" (draft shared on {show_when(row.shared_on)})" if row.shared_on else " (a draft not on this laptop)"
     outcome = {"accepted": content.change, "not_accepted": content.reason}.get(content.decision, "")
-    return (where, row.organisation, content.said, DECISIONS.get(content.decision, content.decision), outcome)
+    return (where, cell(row.organisation), content.said, DECISIONS.get(content.decision, content.decision), outcome)
 
 
 def changed_rows(draft: Sequence[DraftParagraph], now: Sequence[Paragraph]) -> tuple[tuple[str, str, str], ...]:

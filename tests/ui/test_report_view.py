@@ -222,7 +222,7 @@ def test_a_response_not_accepted_without_a_reason_is_refused_beside_the_reason_a
     )  # fmt: skip
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1)
     cells = [panel.model.index(0, c).data() for c in range(5)]
-    assert cells == ["3", "the Integrated Care Partnership", "The partnership met monthly, not quarterly.", "Not accepted",
+    assert cells == ["3", "The Integrated Care Partnership", "The partnership met monthly, not quarterly.", "Not accepted",
                      "The minutes show quarterly meetings."]  # fmt: skip
     panel.table.setFocus()
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)  # Enter edits it
@@ -324,7 +324,7 @@ def test_the_responses_model_passes_qts_model_tester(qtmodeltester, vault: Vault
     model = ResponsesModel()
     model.set_rows(vault.report_texts.responses(aid), False)
     qtmodeltester.check(model)
-    assert [model.index(r, 1).data() for r in range(2)] == ["Northshire Council", "the Integrated Care Board"]
+    assert [model.index(r, 1).data() for r in range(2)] == ["Northshire Council", "The Integrated Care Board"]
 
 
 def _write(device, aid: str, summary: str) -> None:  # noqa: ANN001

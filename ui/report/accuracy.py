@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from fieldapp import dates as core_dates
 from fieldapp.errors import UnreadableDate
 from fieldapp.item_kinds import DECISIONS
+from fieldapp.readable import cell
 
 from ui.dates import read_when, when_text
 from ui.message_lines import message_line
@@ -87,7 +88,7 @@ class ResponsesModel(QAbstractTableModel):
         if row.conflict:
             decision = f"⚠ In conflict: {decision}"
         outcome = {"accepted": content.change, "not_accepted": content.reason}.get(content.decision, "")
-        return (where, row.organisation, content.said, decision, outcome)
+        return (where, cell(row.organisation), content.said, decision, outcome)
 
 
 class ResponsesTable(QTableView):
