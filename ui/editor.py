@@ -222,6 +222,9 @@ class RecordEditor(QWidget):
 
     def _rebuild(self, content: domain.Content | None, as_typed: Mapping[str, str]) -> None:
         """The form for content, its date fields showing as_typed where a date did not read."""
+        # Hidden at once, not only deleted later: until Qt deletes it, Tab could reach a field of the
+        # form being replaced and the words typed there would go with it (seen on a loaded machine).
+        self._form_host.hide()
         self._form_host.deleteLater()
         self._form_host = QWidget()
         self._layout.insertWidget(1, self._form_host)

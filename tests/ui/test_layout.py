@@ -205,3 +205,21 @@ def test_the_timelines_headers_and_the_new_assessment_hint_read_whole_at_1366_by
     room = name.width() - name.textMargins().left() - name.textMargins().right() - 8  # the frame and Qt's own padding
     assert name.fontMetrics().horizontalAdvance(name.placeholderText()) <= room
     assert "then press Enter" in name.toolTip()
+
+
+def test_a_form_replaced_by_another_records_is_out_of_reach_at_once(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    """Until Qt deletes the form being replaced (at its next turn of the event loop), none of its
+    fields may be seen or reached by Tab: words typed there would go with it. On a loaded machine the
+    inspector's day test once typed a date into the last record's When field, which then vanished."""
+    first, second = (state.vault.records.get(r.id) for r in state.vault.records.list(window._assessment_id)[:2])
+    window.editor.show_record(first)
+    old_fields = list(window.editor._fields.values())
+    window.editor.show_record(second)  # no event processed in between: the old form is not deleted yet
+    assert old_fields and not any(field.isVisible() for field in old_fields)
+    reached = set()
+    widget = window.editor._fields["title"]
+    for _ in range(200):  # the whole Tab chain from the new form's first field
+        widget = widget.nextInFocusChain()
+        if widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            reached.add(id(widget))
+    assert not reached & {id(field) for field in old_fields}
