@@ -14,23 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-from vault_fixtures import PASSPHRASE, TEST_KDF
+from vault_fixtures import fill_disk, PASSPHRASE, TEST_KDF
 
 from fieldapp import domain
 from fieldapp.errors import StorageError
 from fieldapp.vault import Vault
-
-
-def _fill(folder: Path) -> Path:
-    filler = folder / "filler"
-    with open(filler, "wb") as fh:
-        try:
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
-        except OSError:
-            pass
-    return filler
 
 
 def test_a_save_on_a_full_disk_fails_clearly_and_the_previous_state_is_intact(vault_path: Path, small_disk: Path) -> None:
@@ -39,7 +27,7 @@ def test_a_save_on_a_full_disk_fails_clearly_and_the_previous_state_is_intact(va
     v = Vault.open(path, passphrase=PASSPHRASE)
     aid = v.assessments.create("Full-disk ICS").value.id
     rec = v.records.create(aid, domain.Observation(notes="before the disk filled")).value
-    filler = _fill(small_disk)
+    filler = fill_disk(small_disk)
     with pytest.raises(StorageError, match="disk is full|disk reported an error"):
         for i in range(200):  # big enough edits to need new pages
             v.records.save(rec.id, domain.Observation(notes="x" * 20_000 + str(i)))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from report_fixtures import CANARIES, PEOPLE, STAFF, Demo, demo  # noqa: F401
-from vault_fixtures import PASSPHRASE
+from vault_fixtures import fill_disk, PASSPHRASE
 
 from fieldapp import domain
 from fieldapp.errors import StorageError, UnresolvedConflict, ValidationError
@@ -207,12 +207,7 @@ def test_a_full_disk_keeps_the_report_before_whole_and_leaves_nothing_half_writt
     report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
     target = small_disk / "report.html"
     before = write_html(report, target).read_bytes()
-    with open(small_disk / "filler", "wb", buffering=0) as filler:
-        try:
-            while True:
-                filler.write(b"\0" * 65536)
-        except OSError:
-            pass  # the disk is full
+    fill_disk(small_disk)
     with pytest.raises(StorageError, match="could not be written"):
         write_html(build_report(vault, demo.assessment_id, draft=True, shared_on=date(2026, 12, 7)), target)
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "report.html"]

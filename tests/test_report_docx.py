@@ -16,7 +16,7 @@ from pathlib import Path
 import docx
 import pytest
 from report_fixtures import CANARIES, Demo, demo  # noqa: F401
-from vault_fixtures import PASSPHRASE
+from vault_fixtures import fill_disk, PASSPHRASE
 
 from fieldapp.errors import StorageError, ValidationError
 from fieldapp.framework import default_framework
@@ -162,12 +162,7 @@ def test_a_full_disk_keeps_the_word_file_before_whole_and_leaves_nothing_half_wr
     report = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
     target = small_disk / "report.docx"
     before = write_docx(report, target).read_bytes()
-    with open(small_disk / "filler", "wb", buffering=0) as filler:
-        try:
-            while True:
-                filler.write(b"\0" * 65536)
-        except OSError:
-            pass  # the disk is full
+    fill_disk(small_disk)
     with pytest.raises(StorageError, match="could not be written.*No space left"):
         write_docx(build_report(vault, demo.assessment_id, draft=True, shared_on=date(2026, 12, 7)), target)
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "report.docx"]

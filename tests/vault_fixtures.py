@@ -33,6 +33,18 @@ def small_disk_at(folder: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
+def fill_disk(disk: Path) -> Path:
+    """Every byte of a small disk taken by one file, "filler" (the kernel's own ENOSPC stops it)."""
+    filler = disk / "filler"
+    with open(filler, "wb", buffering=0) as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+        except OSError:
+            pass  # the disk is full
+    return filler
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     with small_disk_at(tmp_path / "disk", "6m") as folder:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pypdf
 import pytest
 from report_fixtures import CANARIES, Demo, demo  # noqa: F401
-from vault_fixtures import PASSPHRASE
+from vault_fixtures import fill_disk, PASSPHRASE
 
 from fieldapp.errors import Cancelled, StorageError
 from fieldapp.framework import default_framework
@@ -107,12 +107,7 @@ def test_progress_is_told_per_page_and_cancel_after_the_first_page_leaves_nothin
 def test_a_full_disk_keeps_the_pdf_before_whole_and_leaves_no_temporary_file(qapp, draft: Report, small_disk: Path) -> None:  # noqa: ANN001
     target = small_disk / "report.pdf"
     before = write_pdf(replace(draft, draft=False, draft_line=""), target).read_bytes()
-    with open(small_disk / "filler", "wb", buffering=0) as filler:
-        try:
-            while True:
-                filler.write(b"\0" * 65536)
-        except OSError:
-            pass  # the disk is full
+    fill_disk(small_disk)
     with pytest.raises(StorageError, match=r"could not be written to .*report\.pdf: No space left on device"):
         write_pdf(draft, target)
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "report.pdf"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-from vault_fixtures import PASSPHRASE
+from vault_fixtures import fill_disk, PASSPHRASE
 
 from fieldapp.vault import Vault
 
@@ -47,19 +47,6 @@ def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
 
 
-def fill(disk: Path) -> Path:
-    """Every byte of the disk taken by one file (removed again by the window fixture)."""
-    filler = disk / "filler"
-    with open(filler, "wb") as fh:
-        try:
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
-        except OSError:
-            pass
-    return filler
-
-
 def new_observation(qtbot, window: MainWindow) -> str:  # noqa: ANN001
     before = window.editor.record_id
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
@@ -74,7 +61,7 @@ def test_words_typed_on_a_full_disk_stay_on_screen_and_are_saved_by_themselves_o
 ) -> None:
     state, editor = window._state, window.editor
     record_id = new_observation(qtbot, window)
-    filler = fill(small_disk)
+    filler = fill_disk(small_disk)
     notes = editor._fields["notes"]
     notes.setFocus()
     notes.insertPlainText(MINUTES)  # as a paste
@@ -97,7 +84,7 @@ def test_a_save_that_lands_after_one_that_did_not_keeps_the_words_of_both(qtbot,
     never landed, the core read the notes as removed elsewhere and dropped them, on screen too."""
     state, editor = window._state, window.editor
     record_id = new_observation(qtbot, window)
-    filler = fill(small_disk)
+    filler = fill_disk(small_disk)
     notes, title = editor._fields["notes"], editor._fields["title"]
     notes.setFocus()
     notes.insertPlainText(MINUTES)
@@ -121,7 +108,7 @@ def test_a_quick_note_that_could_not_be_added_goes_back_into_its_box(qtbot, wind
     notes.insertPlainText(MINUTES)
     editor.save_now()
     settle(qtbot, state)
-    filler = fill(small_disk)
+    filler = fill_disk(small_disk)
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.quick_note)
     qtbot.keyClicks(editor.quick_note, MINUTES[:2000])  # a long note: it needs pages the disk has not got

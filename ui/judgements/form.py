@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -30,7 +29,7 @@ from fieldapp import ratings
 from fieldapp.domain import EvidenceRef, JudgementContent, ScoreEntry
 from fieldapp.errors import FieldappError, UnreadableDate
 
-from ui.message_lines import message_line
+from ui.message_lines import conflict_line, message_line
 from ui.dates import day_first, read_when, when_text
 from ui.theme import colors
 from ui.wheel_safe import WheelSafeComboBox
@@ -160,16 +159,8 @@ class JudgementForm(QWidget):
         layout.addWidget(self.heading)
         self.description = message_line("Statement description")
         layout.addWidget(self.description)
-        conflict = QHBoxLayout()
-        self.conflict = message_line("Conflict")
-        self.conflict_button = QPushButton("See &both versions…")
-        self.conflict_button.setAccessibleName("See both versions of the judgement side by side")
+        self.conflict, self.conflict_button = conflict_line(layout, "the judgement")
         self.conflict_button.clicked.connect(self.conflict_requested)
-        conflict.addWidget(self.conflict, 1)
-        conflict.addWidget(self.conflict_button)
-        layout.addLayout(conflict)
-        self.conflict.hide()
-        self.conflict_button.hide()
         self.scores_box = QWidget()
         self.scores = QGridLayout(self.scores_box)
         self.scores.setContentsMargins(0, 0, 0, 0)

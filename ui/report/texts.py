@@ -12,9 +12,9 @@ from typing import Any
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPlainTextEdit, QSizePolicy, QVBoxLayout, QWidget
 
-from ui.message_lines import message_line
+from ui.message_lines import conflict_line, message_line
 from ui.operations.report_texts import FieldKey
 
 FALLBACK_HINT = "Left empty, the report gives this theme's statements' own lines from their judgements instead."
@@ -36,16 +36,8 @@ class TextsForm(QWidget):
         intro.setText("What the team writes for the report, in its own words. Each line is a numbered paragraph of the report. "
                       "Saved as you type, and shared with the team at the next sync.")  # fmt: skip
         layout.addWidget(intro)
-        conflict = QHBoxLayout()
-        self.conflict = message_line("Conflict")
-        self.conflict_button = QPushButton("See &both versions…")
-        self.conflict_button.setAccessibleName("See both versions of the report's texts side by side")
+        self.conflict, self.conflict_button = conflict_line(layout, "the report's texts")
         self.conflict_button.clicked.connect(self.conflict_requested)
-        conflict.addWidget(self.conflict, 1)
-        conflict.addWidget(self.conflict_button)
-        layout.addLayout(conflict)
-        self.conflict.hide()
-        self.conflict_button.hide()
         # Two columns, so that every text is in view at 1366×768 without scrolling: the summary and
         # the progress commentary side by side, then each theme's two narratives side by side.
         top = QGridLayout()
