@@ -7,18 +7,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, item_kinds, signers
+from fieldapp import item_kinds
 from fieldapp.context import VaultContext
-from fieldapp.errors import FieldappError
 from fieldapp.framework import Framework
 from fieldapp.item_kinds import SnapshotContent
 from fieldapp.judgement_rows import HistoryPoint, LevelChange, RatingRow, SnapshotRow
 from fieldapp.ratings import Result
-from fieldapp.revisions import revision
-from fieldapp.storage.models import Device
+from fieldapp.signed_items import signed_items
 
 
 def result_data(result: Result | None) -> dict[str, Any] | None:
@@ -40,29 +37,12 @@ def snapshot_content(row: RatingRow, scores: Mapping[str, Mapping[str, int]], ki
 
 def snapshot_rows(session: Session, context: VaultContext, ids: list[str]) -> list[SnapshotRow]:
     """Snapshots from their one revision each: what was signed is what is shown, and checked."""
-    if not ids:
-        return []
-    keys = dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
-    known = signers.signers(session, context.device_id)
-    made = []
-    for record_id, rev_id, body, signature, device_id in session.execute(_SNAPSHOT_REVISIONS, {"ids": ids}):
-        signed = revision.SignedRevision(rev_id, body, signature)
-        try:
-            fields = signed.fields()
-            content = domain.item_from_dict(item_kinds.SNAPSHOT, fields["content"])
-        except FieldappError:
-            continue  # unreadable here (a newer app's): verify() reports damage, the history goes on
-        assert isinstance(content, SnapshotContent)
-        try:
-            revision.check(signed, keys.get(device_id, b""))
-            verified = True
-        except FieldappError:
-            verified = False
-        made.append(SnapshotRow(
-            id=record_id, assessment_id=fields["assessment_id"], kind=content.kind, taken_on=content.taken_on, note=content.note,
-            content=content, device_id=device_id, verified=verified, signed_by=signers.signer_of(known, device_id).words(),
-        ))  # fmt: skip
-    return made
+    return [
+        SnapshotRow(id=item.id, assessment_id=item.assessment_id, kind=item.content.kind, taken_on=item.content.taken_on,
+                    note=item.content.note, content=item.content, device_id=item.device_id, verified=item.verified,
+                    signed_by=item.signed_by)
+        for item in signed_items(session, context, ids, item_kinds.SNAPSHOT)
+    ]  # fmt: skip
 
 
 def history_points(framework: Framework, snapshots: Sequence[SnapshotRow]) -> tuple[HistoryPoint, ...]:
@@ -102,9 +82,3 @@ def _moved(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) ->
         return None
     return str(before.get("rating", "")), str(after.get("rating", ""))
 
-
-_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
-_SNAPSHOT_REVISIONS = sa.text(
-    "SELECT r.id, v.id, v.body, v.signature, v.device_id FROM records r JOIN revisions v ON v.id = r.head_revision_id "
-    "WHERE r.id IN :ids"
-).bindparams(_IDS)

@@ -40,10 +40,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, item_kinds, signers
+from fieldapp import domain, item_kinds
 from fieldapp.context import VaultContext
 from fieldapp.dates import show_when
-from fieldapp.errors import FieldappError, NotFound, ValidationError
+from fieldapp.errors import NotFound, ValidationError
 from fieldapp.framework import Framework, framework_by_key
 from fieldapp.ids import derived_uuid, uuid7
 from fieldapp.item_kinds import DraftContent, DraftParagraph, EvidenceRef, FacResponseContent, ReportTextContent
@@ -51,9 +51,9 @@ from fieldapp.item_kinds import DraftContent, DraftParagraph, EvidenceRef, FacRe
 # The item helpers judgements are stored with: one way to keep an item in the records table.
 from fieldapp.judgements import _body_of, _heads, _Item, _items, _my_name, _record, _write_item, new_item, require_lead
 from fieldapp.records import content_of, cut_revision, load
-from fieldapp.revisions import revision
 from fieldapp.rows import Changes, Done
-from fieldapp.storage.models import Assessment, Device, Record
+from fieldapp.signed_items import signed_items
+from fieldapp.storage.models import Assessment, Record
 
 PEOPLE = "peoples-experience"  # the evidence category whose tagged passages are suggested as quotations
 
@@ -342,27 +342,10 @@ def _drafts_of(session: Session, context: VaultContext, assessment_id: str) -> t
 
 def _draft_rows(session: Session, context: VaultContext, ids: list[str]) -> list[DraftRow]:
     """Drafts from their one revision each: what was signed is what is shown, and checked."""
-    if not ids:
-        return []
-    keys = dict(session.execute(sa.select(Device.id, Device.public_key)).tuples().all())
-    known = signers.signers(session, context.device_id)
-    made = []
-    for record_id, rev_id, body, signature, device_id in session.execute(_HEAD_REVISIONS, {"ids": ids}):
-        signed = revision.SignedRevision(rev_id, body, signature)
-        try:
-            fields = signed.fields()
-            content = domain.item_from_dict(item_kinds.REPORT_DRAFT, fields["content"])
-        except FieldappError:
-            continue  # unreadable here (a newer app's): verify() reports damage
-        assert isinstance(content, DraftContent)
-        try:
-            revision.check(signed, keys.get(device_id, b""))
-            verified = True
-        except FieldappError:
-            verified = False
-        made.append(DraftRow(record_id, fields["assessment_id"], content.shared_on, content.paragraphs, verified,
-                             signers.signer_of(known, device_id).words()))  # fmt: skip
-    return made
+    return [
+        DraftRow(item.id, item.assessment_id, item.content.shared_on, item.content.paragraphs, item.verified, item.signed_by)
+        for item in signed_items(session, context, ids, item_kinds.REPORT_DRAFT)
+    ]
 
 
 def _response_rows(session: Session, context: VaultContext, assessment_id: str, ids: list[str]) -> tuple[ResponseRow, ...]:
@@ -383,14 +366,9 @@ def _response_row(assessment_id: str, item: _Item, shared_on: str) -> ResponseRo
     )  # fmt: skip
 
 
-_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
 _IDS_OF_KIND = sa.select(Record.id).where(
     Record.assessment_id == sa.bindparam("assessment_id"), Record.kind == sa.bindparam("kind"), Record.deleted.is_(False)
 )
-_HEAD_REVISIONS = sa.text(
-    "SELECT r.id, v.id, v.body, v.signature, v.device_id FROM records r JOIN revisions v ON v.id = r.head_revision_id "
-    "WHERE r.id IN :ids"
-).bindparams(_IDS)
 _PEOPLE_LINKS = sa.text(
     "SELECT l.id, l.record_id, l.statement_id, l.passage_text FROM links l JOIN records r ON r.id = l.record_id "
     "WHERE l.category_id = :category_id AND r.assessment_id = :assessment_id AND r.deleted = 0 "
