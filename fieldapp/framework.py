@@ -85,7 +85,8 @@ class Framework:
     themes: tuple[Theme, ...]
     statements: tuple[Statement, ...]
     categories: tuple[Category, ...]
-    # kind → category id, plus "roles" (interviewee role → category id) and "fallback"
+    # kind → category id, "kind:type" → category id for a type of that kind (a document's type),
+    # plus "roles" (interviewee role → category id) and "fallback"
     default_categories: Mapping[str, Any] = field(hash=False)
     scoring: ScoringRules
 
@@ -114,8 +115,12 @@ class Framework:
         """The theme a statement belongs to."""
         return self.theme(self.statement(statement_id).theme_id)
 
-    def default_category(self, kind: str, role: str | None = None) -> str:
-        """The category a new evidence link gets from the record's kind and, for people, their role."""
+    def default_category(self, kind: str, role: str | None = None, document_type: str | None = None) -> str:
+        """The category a new evidence link gets from the record's kind and, for people, their role,
+        for a document its type ("document:metric" → Outcomes; else "document" → Processes)."""
+        by_type = self.default_categories.get(f"{kind}:{document_type}") if document_type else None
+        if isinstance(by_type, str):
+            return by_type
         by_kind = self.default_categories.get(kind)
         if isinstance(by_kind, str):
             return by_kind
