@@ -3,13 +3,16 @@ part, places and organisations, case samples, and the fifth kind, a document or 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from typing import Any
 
 import pytest
 
-from fieldapp import domain, readable
-from fieldapp.errors import NeedsUpdate, ValidationError
-from fieldapp.framework import default_framework
+from fieldapp import coverage, domain, readable, search
+from fieldapp.errors import FrameworkError, NeedsUpdate, ValidationError
+from fieldapp.framework import RESOURCES_DIR, default_framework, parse_framework
+from fieldapp.vault import Vault
 from fieldapp.revisions import revision
 from fieldapp.revisions.canonical import canonical_json
 
@@ -141,3 +144,108 @@ def test_the_context_reads_in_words_never_as_keys() -> None:
 def test_the_team_is_searchable_text_but_coded_choices_are_not() -> None:
     fields = domain.text_fields(domain.from_dict("focus_group", {"team": ["Ann Lee"], "mode": "video", "source": "held"}))
     assert fields["team"] == "Ann Lee" and not {"mode", "source", "site"} & set(fields)
+
+
+# -- in a vault: search filters, the category a document gets, coverage's gaps, case samples ----------
+
+
+def _ids(results: search.Results) -> set[str]:
+    return {row.id for row in results.items}
+
+
+def test_evidence_is_found_by_its_kind_source_site_mode_place_organisation_team_and_sample_stage(vault: Vault, assessment_id: str) -> None:
+    made = {
+        name: vault.records.create(assessment_id, content).value.id
+        for name, content in {
+            "old": domain.Interview(title="Chair", role="leader", notes="Board minutes discussed"),
+            "phone": domain.Interview(title="Carer", role="carer", mode="phone", site="off_site", team=("Ann Lee",), places=("p-north",)),
+            "visit": domain.FocusGroup(title="Nurses", mode="face_to_face", face_to_face_reasons=("confidentiality",), site="on_site",
+                                       team=("Ann Lee", "Raj Patel"), organisations=("o-trust",)),
+            "case": domain.CaseTracking(title="Mr D", sample="Discharge", sample_stage="engaged", source="requested",
+                                        contacts=(domain.Contact("c1", "Ward", mode="video"),), organisations=("o-council",)),
+            "doc": domain.Document(title="Board minutes", document_type="policy", source_organisation="ICB", organisations=("o-icb",)),
+        }.items()
+    }  # fmt: skip
+    assert _ids(vault.search(assessment_id=assessment_id, kinds=("document",))) == {made["doc"]}
+    assert _ids(vault.search(assessment_id=assessment_id, sources=("collected",))) == {made["old"], made["phone"], made["visit"]}
+    assert _ids(vault.search(assessment_id=assessment_id, sources=("held", "requested"))) == {made["doc"], made["case"]}
+    assert _ids(vault.search(assessment_id=assessment_id, sites=("on_site",))) == {made["visit"]}
+    assert _ids(vault.search(assessment_id=assessment_id, sites=("",))) == {made["old"], made["case"], made["doc"]}
+    assert _ids(vault.search(assessment_id=assessment_id, modes=("video",))) == {made["case"]}  # a contact's mode
+    assert _ids(vault.search(assessment_id=assessment_id, modes=("phone", "face_to_face"))) == {made["phone"], made["visit"]}
+    assert _ids(vault.search(assessment_id=assessment_id, place_ids=("p-north",))) == {made["phone"]}
+    assert _ids(vault.search(assessment_id=assessment_id, organisation_ids=("o-trust", "o-icb"))) == {made["visit"], made["doc"]}
+    assert _ids(vault.search(assessment_id=assessment_id, team=("Ann Lee",))) == {made["phone"], made["visit"]}
+    assert _ids(vault.search(assessment_id=assessment_id, team=("Raj Patel",), sites=("on_site",))) == {made["visit"]}
+    assert _ids(vault.search(assessment_id=assessment_id, sample_stages=("engaged",), samples=("Discharge",))) == {made["case"]}
+    assert _ids(vault.search("board minutes", assessment_id=assessment_id)) == {made["old"], made["doc"]}
+    assert _ids(vault.search("Raj", assessment_id=assessment_id)) == {made["visit"]}  # who took part is words too
+    assert _ids(vault.search("policy", assessment_id=assessment_id, kinds=("document",))) == {made["doc"]}
+    with pytest.raises(ValidationError, match="Unknown mode"):
+        vault.search(assessment_id=assessment_id, modes=("carrier_pigeon",))
+
+
+def test_a_document_tagged_without_a_category_gets_processes_or_outcomes_by_its_type(vault: Vault, assessment_id: str) -> None:
+    policy = vault.records.create(assessment_id, domain.Document(document_type="policy")).value.id
+    metric = vault.records.create(assessment_id, domain.Document(document_type="metric")).value.id
+    assert vault.links.tag(policy, "learning-culture").value.category_id == "processes"
+    assert vault.links.tag(metric, "learning-culture").value.category_id == "outcomes"
+    assert vault.records.get(metric).content == domain.Document(document_type="metric")
+
+
+def test_coverage_shows_for_each_statement_the_required_categories_with_no_evidence_yet(vault: Vault, assessment_id: str) -> None:
+    before = vault.coverage(assessment_id)
+    assert before.missing_required("learning-culture") == ("peoples-experience",)  # the guidance does not say: expected
+    assert set(before.gaps) == set(before.statement_ids)
+    carer = vault.records.create(assessment_id, domain.Interview(role="carer")).value.id
+    vault.links.tag(carer, "learning-culture")  # People's experience, from the role
+    after = vault.coverage(assessment_id)
+    assert after.missing_required("learning-culture") == () and "learning-culture" not in after.gaps
+    assert after.missing_required("safeguarding") == ("peoples-experience",)
+
+
+def test_a_statement_with_its_own_required_categories_lists_each_one_still_missing() -> None:
+    framework = default_framework()
+    statement = dataclasses.replace(framework.statements[0], required_categories=("processes", "outcomes"))
+    own = dataclasses.replace(framework, statements=(statement, *framework.statements[1:]))
+    cov = coverage.Coverage("a", own.key, (statement.id,), tuple(c.id for c in own.categories),
+                            {(statement.id, "outcomes"): 2}, {(statement.id, "outcomes"): 1},
+                            {statement.id: own.required_categories(statement.id)})  # fmt: skip
+    assert cov.missing_required(statement.id) == ("processes",)
+
+
+def test_case_samples_count_cases_by_stage_cumulatively(vault: Vault, assessment_id: str) -> None:
+    stages = ["put_forward"] * 40 + ["short_listed"] * 4 + ["engaged"] * 6 + [""] * 2
+    for n, stage in enumerate(stages):
+        vault.records.create(assessment_id, domain.CaseTracking(pseudonym=f"P{n}", sample="Discharge ", sample_stage=stage))
+    vault.records.create(assessment_id, domain.CaseTracking(sample="Mental health", sample_stage="short_listed"))
+    vault.records.create(assessment_id, domain.CaseTracking(pseudonym="Not in a sample"))
+    gone = vault.records.create(assessment_id, domain.CaseTracking(sample="Mental health", sample_stage="engaged")).value.id
+    vault.records.delete(gone)
+    discharge, mental_health = vault.case_samples(assessment_id)
+    assert discharge.words() == "50 put forward, 10 short-listed, 6 engaged" and discharge.unstaged == 2
+    assert (mental_health.sample, mental_health.put_forward, mental_health.short_listed, mental_health.engaged) == ("Mental health", 1, 1, 0)
+
+
+def test_the_framework_gives_each_statement_a_few_prompts_in_our_own_words() -> None:
+    framework = default_framework()
+    for statement in framework.statements:
+        prompts = framework.prompts(statement.id)
+        assert 3 <= len(prompts) <= 5 and all(0 < len(p) <= 120 and p.endswith(("?", ".")) for p in prompts), statement.id
+    assert framework.expected_categories == ("peoples-experience",)
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda d: d["statements"][0].update(required_categories=["nonsense"]), "must name categories"),
+        (lambda d: d["statements"][0].update(required_categories=["outcomes", "outcomes"]), "each once"),
+        (lambda d: d["statements"][0].update(prompts=["", "Why?"]), "non-empty questions"),
+        (lambda d: d.update(expected_categories=[]), "non-empty list"),
+    ],
+)
+def test_malformed_required_categories_or_prompts_are_refused_naming_what_is_wrong(change: Any, words: str) -> None:
+    data = json.loads((RESOURCES_DIR / "framework" / "cqc-ics-2024.1.json").read_text(encoding="utf-8"))
+    change(data)
+    with pytest.raises(FrameworkError, match=words):
+        parse_framework(data)
