@@ -1,8 +1,9 @@
-"""Coverage: how much evidence each quality statement has, by category, and which have none yet."""
+"""Coverage: how much evidence each quality statement has, by category, which have none yet, and
+which categories a statement needs evidence in (the framework's required categories) still have none."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -21,12 +22,23 @@ class Coverage:
     category_ids: tuple[str, ...]
     cells: dict[tuple[str, str], int]  # (statement, category) -> evidence links; absent means 0
     records: dict[tuple[str, str], int]  # (statement, category) -> distinct records
+    # statement -> the categories it needs evidence in (Framework.required_categories)
+    required: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def count(self, statement_id: str, category_id: str) -> int:
         return self.cells.get((statement_id, category_id), 0)
 
     def statement_total(self, statement_id: str) -> int:
         return sum(n for (s, _), n in self.cells.items() if s == statement_id)
+
+    def missing_required(self, statement_id: str) -> tuple[str, ...]:
+        """The categories this statement needs evidence in that have none yet, in framework order."""
+        return tuple(c for c in self.required.get(statement_id, ()) if self.count(statement_id, c) == 0)
+
+    @property
+    def gaps(self) -> dict[str, tuple[str, ...]]:
+        """Every statement still missing a required category -> those categories, in framework order."""
+        return {s: missing for s in self.statement_ids if (missing := self.missing_required(s))}
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -53,4 +65,5 @@ def compute(context: VaultContext, assessment_id: str) -> Coverage:
         category_ids=tuple(c.id for c in framework.categories),
         cells={(s, c): n for s, c, n, _ in rows},
         records={(s, c): n for s, c, _, n in rows},
+        required={s: framework.required_categories(s) for s in statements},
     )

@@ -1,7 +1,10 @@
-"""The four kinds of evidence record and their fields, as plain frozen dataclasses.
+"""The five kinds of evidence record and their fields, as plain frozen dataclasses.
 
 Content converts to and from plain dicts (the canonical JSON stored in drafts and revisions);
-from_dict validates strictly, so nothing malformed reaches the vault or a signature.
+from_dict validates strictly, so nothing malformed reaches the vault or a signature. The evidence's
+context (issue 15: where it came from, on or off site, the mode, who took part, places and
+organisations) is left out of the dict while it holds its default, so records made before it keep
+their bytes, their hash and their signature.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from fieldapp.item_kinds import (  # noqa: F401 - the item kinds' content, named
     item_to_dict,
 )
 
-EVIDENCE_KINDS = ("observation", "interview", "case_tracking", "focus_group")
+EVIDENCE_KINDS = ("observation", "interview", "case_tracking", "focus_group", "document")
 KINDS = EVIDENCE_KINDS  # the record kinds: evidence (items of the other kinds are not records)
 ALL_KINDS = EVIDENCE_KINDS + ITEM_KINDS
 KIND_LABELS = {
@@ -47,6 +50,36 @@ KIND_LABELS = {
     "interview": "Interview",
     "case_tracking": "Case tracking",
     "focus_group": "Focus group",
+    "document": "Document or data",
+}
+# Where a piece of evidence came from; the first is the default of every kind but a document.
+SOURCES = {
+    "collected": "Collected by the team",
+    "held": "Already held by CQC",
+    "requested": "Requested from the system",
+}
+SITES = {"": "Not said", "on_site": "On site", "off_site": "Off site"}
+# How an interview, focus group or case-tracking contact was held ("" not said).
+MODES = {"": "Not said", "face_to_face": "Face to face", "phone": "Phone", "video": "Video", "written": "Written"}
+# Why face to face was chosen over a call (the interim guidance's reasons, in our words).
+FACE_TO_FACE_REASONS = {
+    "communication_needs": "Communication needs make a call unsuitable",
+    "sensitive_inquiry": "A sensitive inquiry, such as after a death or serious incident",
+    "rapport": "Building rapport with a new contact",
+    "confidentiality": "Confidentiality: others in the room, or trying to influence",
+    "corroborating": "Corroborating in real time",
+}
+# A case-tracking sample's stages, in the order a case moves through them ("" not in a sample yet).
+SAMPLE_STAGES = {"": "Not said", "put_forward": "Put forward by the system", "short_listed": "Short-listed", "engaged": "Engaged"}
+DOCUMENT_TYPES = {
+    "policy": "Policy",
+    "strategy": "Strategy",
+    "survey_result": "Survey result",
+    "metric": "Metric",
+    "audit": "Audit",
+    "self_assessment": "Self-assessment",
+    "nhse_oversight": "NHS England oversight finding",
+    "other": "Other document or data",
 }
 MEETING_TYPES = {
     "icb": "ICB board meeting",
@@ -99,9 +132,28 @@ FIELD_LABELS = {
     "groups_represented[]": "Groups represented, line {n}",
     "participants": "Number taking part",
     "facilitator": "Facilitator",
+    "source": "Where it came from",
+    "site": "On or off site",
+    "team": "Team members who took part",
+    "team[]": "Team member {n}",
+    "places": "Places",
+    "places[]": "Place {n}",
+    "organisations": "Organisations",
+    "organisations[]": "Organisation {n}",
+    "mode": "How it was held",
+    "face_to_face_reasons": "Why face to face",
+    "face_to_face_reasons[]": "Why face to face, reason {n}",
+    "contacts[].mode": "Contact {n}: how it was held",
+    "contacts[].face_to_face_reasons": "Contact {n}: why face to face",
+    "sample": "Sample",
+    "sample_stage": "Stage in the sample",
+    "document_type": "Type of document or data",
+    "source_organisation": "Organisation it came from",
+    "dated": "Dated",
+    "reference": "Where to find it",
 }
-_PLURAL_LABELS = {"notes", "attendees", "contacts", "groups_represented"}  # "Notes are…", not "is"
-_LISTS = ("attendees", "contacts", "groups_represented")
+_PLURAL_LABELS = {"notes", "attendees", "contacts", "groups_represented", "team", "places", "organisations"}  # "Notes are…"
+_LISTS = ("attendees", "contacts", "groups_represented", "team", "places", "organisations", "face_to_face_reasons")
 _ITEM = re.compile(r"\[(\d+)\]")
 _WHEN_FIELDS = {"held_at", "date", "recorded_at"}
 
@@ -129,6 +181,8 @@ class Contact:
     what_happened: str = ""
     transition: str = ""  # e.g. "Hospital → Reablement team"
     persons_account: str = ""
+    mode: str = ""  # one of MODES
+    face_to_face_reasons: tuple[str, ...] = ()  # keys of FACE_TO_FACE_REASONS
 
 
 @dataclass(frozen=True)
@@ -140,6 +194,11 @@ class Observation:
     location: str = ""
     attendees: tuple[Attendee, ...] = ()
     notes: str = ""
+    source: str = "collected"  # one of SOURCES
+    site: str = ""  # one of SITES
+    team: tuple[str, ...] = ()  # names of the team members who took part
+    places: tuple[str, ...] = ()  # ids in the assessment's list of places
+    organisations: tuple[str, ...] = ()  # ids in the assessment's list of organisations
 
 
 @dataclass(frozen=True)
@@ -152,6 +211,13 @@ class Interview:
     held_at: str | None = None
     location: str = ""
     notes: str = ""
+    source: str = "collected"  # one of SOURCES
+    site: str = ""  # one of SITES
+    team: tuple[str, ...] = ()  # names of the team members who took part
+    places: tuple[str, ...] = ()  # ids in the assessment's list of places
+    organisations: tuple[str, ...] = ()  # ids in the assessment's list of organisations
+    mode: str = ""  # one of MODES
+    face_to_face_reasons: tuple[str, ...] = ()  # keys of FACE_TO_FACE_REASONS
 
 
 @dataclass(frozen=True)
@@ -162,6 +228,13 @@ class CaseTracking:
     summary: str = ""
     contacts: tuple[Contact, ...] = ()
     notes: str = ""
+    source: str = "collected"  # one of SOURCES
+    site: str = ""  # one of SITES
+    team: tuple[str, ...] = ()  # names of the team members who took part
+    places: tuple[str, ...] = ()  # ids in the assessment's list of places
+    organisations: tuple[str, ...] = ()  # ids in the assessment's list of organisations
+    sample: str = ""  # the name of the case-tracking sample the case belongs to
+    sample_stage: str = ""  # one of SAMPLE_STAGES: how far the case got in that sample
 
 
 @dataclass(frozen=True)
@@ -175,10 +248,42 @@ class FocusGroup:
     facilitator: str = ""
     location: str = ""
     notes: str = ""
+    source: str = "collected"  # one of SOURCES
+    site: str = ""  # one of SITES
+    team: tuple[str, ...] = ()  # names of the team members who took part
+    places: tuple[str, ...] = ()  # ids in the assessment's list of places
+    organisations: tuple[str, ...] = ()  # ids in the assessment's list of organisations
+    mode: str = ""  # one of MODES
+    face_to_face_reasons: tuple[str, ...] = ()  # keys of FACE_TO_FACE_REASONS
 
 
-Content = Union[Observation, Interview, CaseTracking, FocusGroup]
-_CLASSES: dict[str, type] = {cls.kind: cls for cls in (Observation, Interview, CaseTracking, FocusGroup)}
+@dataclass(frozen=True)
+class Document:
+    """A document or data item held by CQC or requested from the system, rather than witnessed."""
+
+    kind: ClassVar[str] = "document"
+    title: str = ""
+    document_type: str = "other"  # one of DOCUMENT_TYPES; sets the default evidence category
+    source_organisation: str = ""  # as written on it, beside the organisations' ids
+    dated: str | None = None  # ISO date: the document's own date, not when we received it
+    reference: str = ""  # where to find it: a URL, a file reference or where it is held
+    summary: str = ""
+    notes: str = ""
+    source: str = "held"
+    site: str = ""
+    team: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    organisations: tuple[str, ...] = ()
+
+
+Content = Union[Observation, Interview, CaseTracking, FocusGroup, Document]
+_CLASSES: dict[str, type] = {cls.kind: cls for cls in (Observation, Interview, CaseTracking, FocusGroup, Document)}
+# The context fields added after records were first signed (issue 15). In the four older kinds and in
+# a contact they are left out of the stored dict while they hold their default, so an old record's
+# content, read and written again, is byte for byte what was signed; a record that uses one carries
+# revision format 3 (fieldapp.revisions.revision), which an older app refuses with "update fieldapp".
+CONTEXT_FIELDS = frozenset({"source", "site", "team", "places", "organisations", "mode", "face_to_face_reasons", "sample", "sample_stage"})
+_TEXT_LISTS = frozenset({"groups_represented", "team", "places", "organisations", "face_to_face_reasons"})
 _NESTED: dict[str, type] = {"attendees": Attendee, "contacts": Contact, "consent": Consent}
 
 
@@ -203,16 +308,36 @@ def check_content(kind: str, data: Any) -> None:
 
 
 def to_dict(content: Content) -> dict[str, Any]:
-    """Plain JSON-ready dict of a record's fields (tuples become lists)."""
-    return _plain(dataclasses.asdict(content))
+    """Plain JSON-ready dict of a record's fields (tuples become lists); context fields at their
+    default are left out of the older kinds and of contacts (see CONTEXT_FIELDS)."""
+    return _plain(content)
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        omit = CONTEXT_FIELDS if not isinstance(value, Document) else frozenset()
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.name in omit and _at_default(f, getattr(value, f.name)))
+        }
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def _at_default(f: dataclasses.Field[Any], value: Any) -> bool:
+    return f.default is not dataclasses.MISSING and value == f.default
+
+
+def uses_context(kind: str, content: Mapping[str, Any]) -> bool:
+    """Whether stored content needs an app that knows issue 15's context: a document, or a record
+    (or one of its contacts) with a context field set. Such revisions carry body format 3."""
+    if kind == Document.kind:
+        return True
+    contacts = content.get("contacts")
+    nested = [c for c in contacts if isinstance(c, Mapping)] if isinstance(contacts, list) else []
+    return any(not CONTEXT_FIELDS.isdisjoint(part) for part in (content, *nested))
 
 
 def from_dict(kind: str, data: dict[str, Any]) -> Content:
@@ -240,7 +365,9 @@ def _build(cls: type, data: Any, where: str) -> Any:
                 if not isinstance(value, (list, tuple)):
                     raise ValidationError(f"{where}.{name}: expected a list.")
                 values[name] = tuple(_build(nested, item, f"{where}.{name}[{i}]") for i, item in enumerate(value))
-        elif name == "groups_represented":
+                if name == "contacts":
+                    values[name] = tuple(_built_contact(c, f"{where}.{name}[{i}]") for i, c in enumerate(values[name]))
+        elif name in _TEXT_LISTS:
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
                 raise ValidationError(f"{where}.{name}: expected a list of text.")
             values[name] = tuple(value)
@@ -252,9 +379,18 @@ def _build(cls: type, data: Any, where: str) -> Any:
         raise ValidationError(f"{where}: {exc}.") from None
 
 
+def _built_contact(contact: Contact, where: str) -> Contact:
+    """A contact's lists arrive from JSON as lists; the dataclass holds tuples."""
+    reasons = contact.face_to_face_reasons
+    if not isinstance(reasons, (list, tuple)) or not all(isinstance(r, str) for r in reasons):
+        raise ValidationError(f"{where}.face_to_face_reasons: expected a list of text.")
+    return dataclasses.replace(contact, face_to_face_reasons=tuple(reasons))
+
+
 def validate(content: Content) -> None:
     """Check types and allowed values; raises ValidationError naming the field."""
     _check_types(content, content.kind)
+    _check_context(content)
     if isinstance(content, Observation) and content.meeting_type not in MEETING_TYPES:
         raise ValidationError(f"Unknown meeting type {content.meeting_type!r}.")
     if isinstance(content, Interview):
@@ -271,6 +407,47 @@ def validate(content: Content) -> None:
         ids = [c.id for c in content.contacts]
         if len(set(ids)) != len(ids) or not all(ids):
             raise ValidationError("Every contact in the timeline needs its own id.")
+        for i, contact in enumerate(content.contacts):
+            _check_mode(contact.mode, contact.face_to_face_reasons, f"case_tracking.contacts[{i}]")
+        _check_key(content.sample_stage, SAMPLE_STAGES, "case_tracking.sample_stage")
+    if isinstance(content, Document):
+        _check_key(content.document_type, DOCUMENT_TYPES, "document.document_type")
+        if content.dated is not None:
+            try:
+                date.fromisoformat(content.dated)
+            except ValueError:
+                raise ValidationError(f"{field_label('dated')}: {content.dated!r} is not an ISO date (e.g. 2026-11-22).", field="document.dated") from None
+
+
+def _check_context(content: Content) -> None:
+    """Where the evidence came from, on or off site, who took part, and (for people) how it was held."""
+    _check_key(content.source, SOURCES, f"{content.kind}.source")
+    _check_key(content.site, SITES, f"{content.kind}.site")
+    for name in ("team", "places", "organisations"):
+        values = getattr(content, name)
+        if any(not v.strip() for v in values) or len(set(values)) != len(values):
+            raise ValidationError(f"{field_label(name)}: each must be given once, and none may be empty.", field=f"{content.kind}.{name}")
+    if isinstance(content, (Interview, FocusGroup)):
+        _check_mode(content.mode, content.face_to_face_reasons, content.kind)
+
+
+def _check_mode(mode: str, reasons: tuple[str, ...], where: str) -> None:
+    _check_key(mode, MODES, f"{where}.mode")
+    for i, reason in enumerate(reasons):
+        _check_key(reason, FACE_TO_FACE_REASONS, f"{where}.face_to_face_reasons[{i}]")
+    if len(set(reasons)) != len(reasons):
+        raise ValidationError(f"{field_label(where + '.face_to_face_reasons')}: each reason may be given once.", field=f"{where}.face_to_face_reasons")
+    if reasons and mode != "face_to_face":
+        raise ValidationError(
+            f"{field_label(where + '.face_to_face_reasons')} is given, but it was not held face to face; "
+            "choose face to face or clear the reasons.",
+            field=f"{where}.face_to_face_reasons",
+        )
+
+
+def _check_key(value: str, allowed: Mapping[str, str], path: str) -> None:
+    if value not in allowed:
+        raise ValidationError(f"{field_label(path)}: {value[:40]!r} is not one of the choices.", field=path)
 
 
 def _check_types(obj: Any, where: str) -> None:
@@ -366,6 +543,8 @@ def when_paths(content: Content) -> tuple[str, ...]:
         return ("held_at", "consent.recorded_at")
     if isinstance(content, CaseTracking):
         return tuple(f"contacts.{c.id}.date" for c in content.contacts)
+    if isinstance(content, Document):
+        return ("dated",)
     return ("held_at",)
 
 
@@ -391,6 +570,8 @@ def occurred_on(content: Content) -> str | None:
     if isinstance(content, CaseTracking):
         dates = sorted(c.date for c in content.contacts if c.date)
         when = dates[0] if dates else None
+    elif isinstance(content, Document):
+        when = content.dated
     else:
         when = content.held_at
     return datetime.fromisoformat(when).date().isoformat() if when else None
@@ -405,7 +586,13 @@ def display_title(content: Content) -> str:
         return f"Interview: {content.pseudonym or INTERVIEWEE_ROLES[content.role]}"
     if isinstance(content, CaseTracking):
         return f"Case: {content.pseudonym or 'untitled'}"
+    if isinstance(content, Document):
+        named = content.source_organisation.strip()
+        return f"{DOCUMENT_TYPES[content.document_type]}{f' from {named}' if named else ''}"
     return f"Focus group ({content.participants} taking part)"
+
+
+_CODED = frozenset({"meeting_type", "role", "held_at", "dated", "source", "site", "mode", "sample_stage", "document_type"})
 
 
 def text_fields(content: Content) -> dict[str, str]:
@@ -413,13 +600,15 @@ def text_fields(content: Content) -> dict[str, str]:
     fields: dict[str, str] = {}
     for f in dataclasses.fields(content):
         value = getattr(content, f.name)
-        if isinstance(value, str) and f.name not in ("meeting_type", "role", "held_at"):
+        if isinstance(value, str) and f.name not in _CODED:
             fields[f.name] = value
     if isinstance(content, Observation):
         for i, a in enumerate(content.attendees):
             fields[f"attendees.{i}"] = f"{a.role} {a.organisation}".strip()
     if isinstance(content, FocusGroup):
         fields["groups_represented"] = "\n".join(content.groups_represented)
+    if content.team:
+        fields["team"] = "\n".join(content.team)
     if isinstance(content, CaseTracking):
         for c in content.contacts:
             for name in ("service", "what_happened", "transition", "persons_account"):

@@ -42,6 +42,11 @@ class Statement:
     name: str
     description: str
     theme_id: str
+    # Optional in the file (issue 15): the categories evidence is required in, when the guidance
+    # names them (None: it does not, so the framework's expected categories apply), and a few
+    # questions in our own words to explore in an interview or focus group.
+    required_categories: tuple[str, ...] | None = None
+    prompts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,9 +90,12 @@ class Framework:
     themes: tuple[Theme, ...]
     statements: tuple[Statement, ...]
     categories: tuple[Category, ...]
-    # kind → category id, plus "roles" (interviewee role → category id) and "fallback"
+    # kind → category id, "kind:type" → category id for a type of that kind (a document's type),
+    # plus "roles" (interviewee role → category id) and "fallback"
     default_categories: Mapping[str, Any] = field(hash=False)
     scoring: ScoringRules
+    # What evidence is expected in for a statement whose own required categories are not given.
+    expected_categories: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -110,12 +118,26 @@ class Framework:
         """The theme's statements in display order."""
         return tuple(self.statement(s) for s in self.theme(theme_id).statement_ids)
 
+    def required_categories(self, statement_id: str) -> tuple[str, ...]:
+        """The categories a statement needs evidence in: its own list where the guidance gives one,
+        else the framework's expected ones (People's experience); every category is allowed either way."""
+        own = self.statement(statement_id).required_categories
+        return own if own is not None else self.expected_categories
+
+    def prompts(self, statement_id: str) -> tuple[str, ...]:
+        """Questions to explore for a statement in an interview or focus group, in our own words."""
+        return self.statement(statement_id).prompts
+
     def theme_of(self, statement_id: str) -> Theme:
         """The theme a statement belongs to."""
         return self.theme(self.statement(statement_id).theme_id)
 
-    def default_category(self, kind: str, role: str | None = None) -> str:
-        """The category a new evidence link gets from the record's kind and, for people, their role."""
+    def default_category(self, kind: str, role: str | None = None, document_type: str | None = None) -> str:
+        """The category a new evidence link gets from the record's kind and, for people, their role,
+        for a document its type ("document:metric" → Outcomes; else "document" → Processes)."""
+        by_type = self.default_categories.get(f"{kind}:{document_type}") if document_type else None
+        if isinstance(by_type, str):
+            return by_type
         by_kind = self.default_categories.get(kind)
         if isinstance(by_kind, str):
             return by_kind
@@ -163,17 +185,39 @@ def parse_framework(data: Any) -> Framework:
         if repeated := sorted({i for i in ids if ids.count(i) > 1}):
             raise FrameworkError(f"duplicate {what} id(s): {', '.join(repeated)}.")
     theme_of = _theme_index(themes, [p[0] for p in parts])
+    category_ids = {c.id for c in categories}
+    guidance = [_guidance(s, w, category_ids) for w, s in _each(data, "statements")]
     return Framework(
         framework=_get(data, "framework", str, "", _SLUG),
         version=_get(data, "version", str, "", _VERSION),
         title=_get(data, "title", str, ""),
         status=_get(data, "status", str, ""),
         themes=themes,
-        statements=tuple(Statement(*p, theme_id=theme_of[p[0]]) for p in parts),
+        statements=tuple(Statement(*p, theme_id=theme_of[p[0]], required_categories=g[0], prompts=g[1]) for p, g in zip(parts, guidance)),
         categories=categories,
         default_categories=_defaults(data, {c.id for c in categories}),
         scoring=_scoring(data),
+        expected_categories=_categories(data, "expected_categories", "", category_ids) or (),
     )
+
+
+def _guidance(data: dict[str, Any], where: str, category_ids: set[str]) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """A statement's optional required categories and prompts (issue 15; older apps ignore both)."""
+    prompts = tuple(_get(data, "prompts", list, where)) if "prompts" in data else ()
+    if not all(isinstance(p, str) and p.strip() for p in prompts):
+        raise FrameworkError(f"{where}.prompts must be a list of non-empty questions.")
+    return _categories(data, "required_categories", where, category_ids), prompts
+
+
+def _categories(data: dict[str, Any], key: str, where: str, category_ids: set[str]) -> tuple[str, ...] | None:
+    """An optional non-empty list of category ids, each once; None when the key is absent."""
+    if key not in data:
+        return None
+    ids = _get(data, key, list, where)
+    name = f"{where}.{key}" if where else repr(key)
+    if not all(isinstance(i, str) and i in category_ids for i in ids) or len(set(ids)) != len(ids):
+        raise FrameworkError(f"{name} must name categories of this framework, each once.")
+    return tuple(ids)
 
 
 def _get(data: Any, key: str, kind: type, where: str, pattern: re.Pattern[str] | None = None) -> Any:

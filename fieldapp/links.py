@@ -42,7 +42,7 @@ class Links:
             content = content_of(session, rec)
             framework = framework_by_key(rec.framework_key)
             framework.statement(statement_id)  # NotFound for an unknown statement
-            category = category_id or framework.default_category(rec.kind, getattr(content, "role", None))
+            category = category_id or framework.default_category(rec.kind, getattr(content, "role", None), getattr(content, "document_type", None))
             framework.category(category)
             if passage is not None:
                 _check_passage(content, passage)

@@ -58,7 +58,24 @@ def contact_line(contact: domain.Contact) -> str:
     extras = [contact.transition] if contact.transition else []
     if contact.persons_account:
         extras.append(f"their account: “{contact.persons_account}”")
+    if contact.mode:
+        extras.append(mode_words(contact.mode, contact.face_to_face_reasons).lower())
     return " · ".join([line or "(an empty contact)", *extras])
+
+
+def mode_words(mode: str, reasons: tuple[str, ...]) -> str:
+    """'Face to face (Building rapport with a new contact)', 'Phone'; '' when not said."""
+    if not mode:
+        return ""
+    why = "; ".join(domain.FACE_TO_FACE_REASONS.get(r, r) for r in reasons)
+    return f"{domain.MODES.get(mode, mode)} ({why})" if why else domain.MODES.get(mode, mode)
+
+
+# A context field's choices by their words (issue 15); "" (not said) reads as nothing.
+_CHOICES = {
+    "source": domain.SOURCES, "site": domain.SITES, "mode": domain.MODES,
+    "sample_stage": domain.SAMPLE_STAGES, "document_type": domain.DOCUMENT_TYPES,
+}  # fmt: skip
 
 
 def attendee_line(attendee: domain.Attendee) -> str:
@@ -68,7 +85,11 @@ def attendee_line(attendee: domain.Attendee) -> str:
 def field_lines(content: domain.Content, name: str) -> list[str]:
     """One field of a record as the lines a person reads; [] when it is empty."""
     value: Any = getattr(content, name)
-    if name in ("held_at", "date", "recorded_at"):
+    if name in _CHOICES:
+        return [_CHOICES[name].get(value, value)] if value else []
+    if name == "face_to_face_reasons":
+        return [domain.FACE_TO_FACE_REASONS.get(r, r) for r in value]
+    if name in ("held_at", "date", "recorded_at", "dated"):
         return [when_words(value)] if value else []
     if name == "meeting_type":
         return [domain.MEETING_TYPES.get(value, value)]

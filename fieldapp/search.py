@@ -39,6 +39,15 @@ class Query:
     date_from: str | None = None  # ISO dates, inclusive
     date_to: str | None = None
     sync_states: tuple[str, ...] = ()
+    # The evidence's context (issue 15); each matches any of the values given.
+    sources: tuple[str, ...] = ()  # domain.SOURCES keys
+    sites: tuple[str, ...] = ()  # domain.SITES keys ("" not said)
+    modes: tuple[str, ...] = ()  # domain.MODES keys: an interview's, a focus group's or any contact's
+    place_ids: tuple[str, ...] = ()  # ids in the assessment's list of places
+    organisation_ids: tuple[str, ...] = ()
+    team: tuple[str, ...] = ()  # names of team members who took part
+    samples: tuple[str, ...] = ()  # case-tracking sample names
+    sample_stages: tuple[str, ...] = ()  # domain.SAMPLE_STAGES keys
     include_deleted: bool = False
     limit: int | None = 200
     offset: int = 0
@@ -68,6 +77,8 @@ def searchable_text(content: domain.Content) -> str:
         parts.append(domain.MEETING_TYPES[content.meeting_type])
     if isinstance(content, domain.Interview):
         parts.append(domain.INTERVIEWEE_ROLES[content.role])
+    if isinstance(content, domain.Document):
+        parts.append(domain.DOCUMENT_TYPES[content.document_type])
     return "\n".join(p for p in parts if p)
 
 
@@ -192,6 +203,10 @@ def _conditions(query: Query) -> tuple[list[str], dict[str, Any]]:
         if value:
             where.append(f"r.occurred_on {op} :{bound}")
             params[bound] = value
+    if context := _context_conditions(query, params):
+        # The context is in the draft's content, not the narrow records row: only rows that passed
+        # the filters above are read, and a context filter is asked for rarely (docs/items.md).
+        where.append(f"EXISTS (SELECT 1 FROM record_content c WHERE c.num = r.num AND {' AND '.join(context)})")
     statements = set(query.statement_ids)
     if query.theme_id:
         in_theme = _statements_of_theme(query.theme_id)
@@ -204,6 +219,38 @@ def _conditions(query: Query) -> tuple[list[str], dict[str, Any]]:
             link_where.append(_in("l.category_id", "cat", query.category_ids, params))
         where.append(f"EXISTS (SELECT 1 FROM links l WHERE {' AND '.join(link_where)})")
     return where, params
+
+
+# A key left out of stored content holds its default (domain.CONTEXT_FIELDS); only a document stores
+# "held" as its default source, and it always stores its source.
+_SOURCE = "coalesce(json_extract(c.content, '$.source'), 'collected')"
+_SITE = "coalesce(json_extract(c.content, '$.site'), '')"
+_STAGE = "coalesce(json_extract(c.content, '$.sample_stage'), '')"
+_SAMPLE = "coalesce(json_extract(c.content, '$.sample'), '')"
+
+
+def _context_conditions(query: Query, params: dict[str, Any]) -> list[str]:
+    """SQL on the draft's content `c` for the context filters asked for; their keys checked first."""
+    for values, allowed, what in (
+        (query.sources, domain.SOURCES, "source"), (query.sites, domain.SITES, "site"),
+        (query.modes, domain.MODES, "mode"), (query.sample_stages, domain.SAMPLE_STAGES, "sample stage"),
+    ):  # fmt: skip
+        if unknown := sorted(set(values) - set(allowed)):
+            raise ValidationError(f"Unknown {what}(s) to filter by: {', '.join(map(repr, unknown))}.")
+    found = []
+    for column, prefix, values in ((_SOURCE, "src", query.sources), (_SITE, "site", query.sites),
+                                   (_STAGE, "stage", query.sample_stages), (_SAMPLE, "sample", query.samples)):  # fmt: skip
+        if values:
+            found.append(_in(column, prefix, values, params))
+    if query.modes:
+        own = _in("coalesce(json_extract(c.content, '$.mode'), '')", "mode", query.modes, params)
+        contact = _in("coalesce(json_extract(j.value, '$.mode'), '')", "cmode", query.modes, params)
+        found.append(f"({own} OR EXISTS (SELECT 1 FROM json_each(c.content, '$.contacts') j WHERE {contact}))")
+    for key, prefix, values in (("places", "place", query.place_ids), ("organisations", "org", query.organisation_ids),
+                                ("team", "team", query.team)):  # fmt: skip
+        if values:
+            found.append(f"EXISTS (SELECT 1 FROM json_each(c.content, '$.{key}') j WHERE {_in('j.value', prefix, values, params)})")
+    return found
 
 
 def _in(column: str, prefix: str, values: tuple[str, ...], params: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from fieldapp import coverage, salvage, search, verify
+from fieldapp import coverage, salvage, samples, search, verify
 from fieldapp.storage import backup, keys, migrate, sqlcipher
 from fieldapp.assessments import Assessments
 from fieldapp.attachments import Attachments
@@ -359,6 +359,10 @@ class Vault:
     def coverage(self, assessment_id: str) -> coverage.Coverage:
         """Evidence counts per quality statement × category, and statements with none yet."""
         return coverage.compute(self, assessment_id)
+
+    def case_samples(self, assessment_id: str) -> tuple[samples.SampleCount, ...]:
+        """Each case-tracking sample's cases by stage, cumulative ('50 put forward, 10 short-listed, 6 engaged')."""
+        return samples.counts(self, assessment_id)
 
     def verify(self, *, attachments: bool = True) -> VerifyReport:
         """Check every page, revision (hash, chain, signature) and attachment; report by record."""

@@ -831,3 +831,70 @@ def test_a_field_changed_both_ways_keeps_the_editors_words_and_says_which() -> N
     merged, kept = rebase_edit("interview", base, {**base, "pseudonym": "Mine", "location": "Here"}, {**base, "pseudonym": "Theirs", "held_at": "2026-11-21T09:00"})
     assert kept == ("pseudonym",)
     assert (merged["pseudonym"], merged["location"], merged["held_at"]) == ("Mine", "Here", "2026-11-21T09:00")
+
+
+# -- issue 15: the evidence's context ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["team", "places", "organisations"])
+def test_team_places_and_organisations_merge_as_sets_taking_additions_and_removals_from_both_heads(name: str) -> None:
+    base = body(edit(OBSERVATION, **{name: ("a", "b")}))
+    x = body(edit(OBSERVATION, **{name: ("a", "c")}), device="dev-x")  # b removed, c added
+    y = body(edit(OBSERVATION, **{name: ("a", "b", "d")}), device="dev-y")  # d added
+    assert clean(base, x, y)[name] == ["a", "c", "d"]
+
+
+def test_team_members_added_on_both_heads_of_a_record_made_before_the_team_field_are_all_kept() -> None:
+    base = body(INTERVIEW)  # no team: the field is not in the signed content at all
+    assert "team" not in base["content"]
+    x = body(edit(INTERVIEW, team=("Ann Lee",)), device="dev-x")
+    y = body(edit(INTERVIEW, team=("Raj Patel",)), device="dev-y")
+    assert clean(base, x, y)["team"] == ["Ann Lee", "Raj Patel"]
+
+
+def test_a_set_emptied_by_the_merge_is_left_out_as_the_domain_writes_it() -> None:
+    base = body(edit(OBSERVATION, places=("p1", "p2")))
+    x = body(edit(OBSERVATION, places=("p2",)), device="dev-x")
+    y = body(edit(OBSERVATION, places=("p1",)), device="dev-y")
+    result = merged(base, x, y)
+    assert result.snapshot is not None and "places" not in result.snapshot.content
+    assert result.snapshot.content == domain.to_dict(domain.from_dict("observation", result.snapshot.content))
+
+
+def test_face_to_face_reasons_merge_as_a_set_on_an_interview_and_on_a_contact() -> None:
+    f2f = edit(INTERVIEW, mode="face_to_face", face_to_face_reasons=("rapport",))
+    x = body(edit(f2f, face_to_face_reasons=("rapport", "confidentiality")), device="dev-x")
+    y = body(edit(f2f, face_to_face_reasons=("rapport", "corroborating")), device="dev-y")
+    assert clean(body(f2f), x, y)["face_to_face_reasons"] == ["confidentiality", "corroborating", "rapport"]
+    c1, c2 = CASE.contacts
+    met = edit(CASE, contacts=(edit(c1, mode="face_to_face"), c2))
+    cx = body(edit(CASE, contacts=(edit(c1, mode="face_to_face", face_to_face_reasons=("rapport",)), c2)), device="dev-x")
+    cy = body(edit(CASE, contacts=(edit(c1, mode="face_to_face", face_to_face_reasons=("sensitive_inquiry",)), c2)), device="dev-y")
+    assert clean(body(met), cx, cy)["contacts"][0]["face_to_face_reasons"] == ["rapport", "sensitive_inquiry"]
+
+
+@pytest.mark.parametrize(("name", "one", "other"), [("source", "held", "requested"), ("site", "on_site", "off_site"), ("mode", "phone", "video")])
+def test_where_it_came_from_the_site_and_the_mode_collide_when_changed_both_ways(name: str, one: str, other: str) -> None:
+    base = body(INTERVIEW)
+    x = body(edit(INTERVIEW, **{name: one}), device="dev-x")
+    y = body(edit(INTERVIEW, **{name: other}), device="dev-y")
+    assert paths(merged(base, x, y)) == [f"content.{name}"]
+    assert clean(base, x, body(edit(INTERVIEW, location="Library"), device="dev-y"))[name] == one
+
+
+def test_a_case_sample_and_its_stage_merge_field_by_field() -> None:
+    base = body(edit(CASE, sample="Discharge", sample_stage="put_forward"))
+    x = body(edit(CASE, sample="Discharge", sample_stage="short_listed"), device="dev-x")
+    y = body(edit(CASE, sample="Discharge", sample_stage="put_forward", site="on_site"), device="dev-y")
+    content = clean(base, x, y)
+    assert (content["sample_stage"], content["site"]) == ("short_listed", "on_site")
+
+
+def test_the_merged_revision_of_a_record_that_gained_context_carries_format_3() -> None:
+    base = body(INTERVIEW)
+    x = body(edit(INTERVIEW, site="off_site"), device="dev-x")
+    y = body(edit(INTERVIEW, location="Library"), device="dev-y")
+    assert x["format"] == revision.CONTEXT_FORMAT and base["format"] == y["format"] == revision.BODY_FORMAT
+    result = merged(base, x, y)
+    assert result.snapshot is not None
+    assert revision.parse_body(merged_bytes(result) or b"")["format"] == revision.CONTEXT_FORMAT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -353,3 +354,23 @@ def test_a_vault_made_before_concerns_is_backed_up_then_keeps_its_records_and_ca
     with engine.connect() as connection:
         assert migrate.current_revision(connection) == migrate.HEAD
     engine.dispose()
+
+
+def test_a_vault_made_before_evidence_had_context_upgrades_with_its_records_valid_searchable_and_filterable(tmp_path: Path) -> None:
+    # Issue 15 needs no new schema (the context lives in the records' content, filtered there), so
+    # an older vault is upgraded as any is; its records keep their signed bytes, format 1.
+    path = tmp_path / "v"
+    ids, aid = _vault_at_first_schema(path)
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    assert [b.reason for b in backup.list_backups(path)] == ["before-migration-0001"]
+    for record_id in ids:
+        v.records.cut_revision(record_id)
+    assert v.verify().ok
+    assert {r.id for r in v.search(assessment_id=aid, sources=("collected",), sites=("",)).items} == set(ids)
+    assert [r.id for r in v.search("respite", assessment_id=aid).items] == [ids[1]]
+    interview = v.records.get(ids[1]).content
+    assert interview.source == "collected" and interview.team == ()
+    v.records.save(ids[1], dataclasses.replace(interview, team=("Inspector A",), places=("p-north",)))
+    assert [r.id for r in v.search(assessment_id=aid, team=("Inspector A",), place_ids=("p-north",)).items] == [ids[1]]
+    assert v.search(assessment_id=aid, kinds=("document",)).items == ()
+    v.lock()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -46,6 +47,17 @@ contents = st.one_of(
     ),
     st.builds(domain.CaseTracking, title=text, pseudonym=text, summary=text, contacts=contacts, notes=text),
     st.builds(
+        domain.Document,
+        title=text,
+        document_type=st.sampled_from(sorted(domain.DOCUMENT_TYPES)),
+        source_organisation=text,
+        dated=st.one_of(st.none(), st.dates().map(lambda d: d.isoformat())),
+        reference=text,
+        summary=text,
+        notes=text,
+        source=st.sampled_from(sorted(domain.SOURCES)),
+    ),
+    st.builds(
         domain.FocusGroup,
         title=text,
         held_at=when,
@@ -57,6 +69,12 @@ contents = st.one_of(
         notes=text,
     ),
 )
+ids = st.lists(st.text(alphabet="abcdef0123456789-", min_size=1, max_size=12), max_size=3, unique=True).map(tuple)
+names = st.lists(text.filter(str.strip), max_size=3, unique=True).map(tuple)
+# Issue 15's context on any kind: set or left at its default, so both body formats round trip.
+contents = st.tuples(contents, st.sampled_from(sorted(domain.SOURCES)), st.sampled_from(sorted(domain.SITES)), names, ids, ids).map(
+    lambda c: dataclasses.replace(c[0], source=c[1], site=c[2], team=c[3], places=c[4], organisations=c[5])
+) | contents
 
 
 @given(contents)

@@ -170,11 +170,19 @@ def _merge_content(
     return merged
 
 
+# Issue 15's lists of names and ids (who took part, places, organisations, why face to face) merge
+# as sets, as tags do. A list left out of a content dict is empty (domain.CONTEXT_FIELDS), and an
+# empty merge is left out again, so the merged content is what domain.to_dict would write.
+_SET_FIELDS = frozenset({"team", "places", "organisations", "face_to_face_reasons"})
+
+
 def _merge_field(key: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
     """One content field: a scalar 3-way merge, except the fields merged by their structure."""
     merged = _settled(base, left, right)
     if merged is not _UNSETTLED:
         return merged
+    if key in _SET_FIELDS and (sides := _as_sets(base, left, right)) is not None:
+        return _merge_set(*sides) or MISSING
     if key == "notes" and _all_of(str, _present(base, ""), left, right):
         return _merge_notes(_present(base, ""), left, right, found)
     if key == "contacts" and all(_by_id(v) is not None for v in (_present(base, []), left, right)):
@@ -291,6 +299,14 @@ def _merge_set(base: list[Any], left: list[Any], right: list[Any]) -> list[Any]:
     return [({**lt, **rt})[k] for k in sorted(kept)]
 
 
+def _as_sets(base: Any, left: Any, right: Any) -> tuple[list[Any], list[Any], list[Any]] | None:
+    """Three sides of a set field, an absent side as empty; None unless each is a list of text."""
+    sides = tuple(_present(side, []) for side in (base, left, right))
+    if not all(isinstance(side, list) and all(isinstance(v, str) for v in side) for side in sides):
+        return None
+    return sides[0], sides[1], sides[2]
+
+
 def _present(value: Any, empty: Any) -> Any:
     """A base without the field merges as if it held the empty value (an empty record)."""
     return empty if value is MISSING else value
@@ -344,7 +360,11 @@ def _merge_contact(contact_id: str, base: Any, left: Any, right: Any, found: lis
     contact = {}
     for name in sorted(fields.keys() | left.keys() | right.keys()):
         path = f"content.contacts.{contact_id}.{name}"
-        value = _three_way(path, _get(fields, name), _get(left, name), _get(right, name), found)
+        sides = (_get(fields, name), _get(left, name), _get(right, name))
+        if name in _SET_FIELDS and _settled(*sides) is _UNSETTLED and (sets := _as_sets(*sides)) is not None:
+            value = _merge_set(*sets) or MISSING
+        else:
+            value = _three_way(path, *sides, found)
         if value is not MISSING:
             contact[name] = value
     return contact

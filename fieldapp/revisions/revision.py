@@ -16,11 +16,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from fieldapp.revisions.canonical import canonical_json, loads_without_floats
 from fieldapp.errors import IntegrityError, NeedsUpdate, ValidationError
-from fieldapp.domain import EVIDENCE_KINDS, ITEM_KINDS
+from fieldapp.domain import EVIDENCE_KINDS, ITEM_KINDS, uses_context
 
 BODY_FORMAT = 1  # evidence records: every revision made before items keeps its bytes, hash and signature
 ITEM_FORMAT = 2  # assessment-level items (docs/items.md): judgements, ratings, rating snapshots
-KNOWN_FORMATS = frozenset({BODY_FORMAT, ITEM_FORMAT})
+# Evidence with issue 15's context (a document, or a record whose content sets a context field): an
+# app or service that knows only formats 1 and 2 refuses it with "update fieldapp", not "malformed".
+CONTEXT_FORMAT = 3
+KNOWN_FORMATS = frozenset({BODY_FORMAT, ITEM_FORMAT, CONTEXT_FORMAT})
 # The signer of merge revisions that every device computes byte for byte the same (fieldapp.revisions.graph):
 # they carry no signature; anyone holding the parents checks one by computing it again. The number
 # is the version of the merge rules (fieldapp.revisions.merge): rules that change get a new number, so an
@@ -63,7 +66,7 @@ class SignedRevision:
 
 def build_body(snapshot: Snapshot, *, parents: tuple[str, ...], device_id: str, created_at: str) -> bytes:
     body = {
-        "format": format_of(snapshot.kind),
+        "format": format_of(snapshot.kind, snapshot.content),
         "record_id": snapshot.record_id,
         "assessment_id": snapshot.assessment_id,
         "kind": snapshot.kind,
@@ -79,9 +82,12 @@ def build_body(snapshot: Snapshot, *, parents: tuple[str, ...], device_id: str, 
     return canonical_json(body)
 
 
-def format_of(kind: str) -> int:
-    """The body format a kind's revisions carry: 2 for items, 1 for evidence records."""
-    return ITEM_FORMAT if kind in ITEM_KINDS else BODY_FORMAT
+def format_of(kind: str, content: dict[str, Any] | None = None) -> int:
+    """The body format a revision carries: 2 for items; for evidence 3 when its content needs
+    issue 15's context (domain.uses_context), else 1, the format every older record keeps."""
+    if kind in ITEM_KINDS:
+        return ITEM_FORMAT
+    return CONTEXT_FORMAT if uses_context(kind, content or {}) else BODY_FORMAT
 
 
 def revision_id(body: bytes) -> str:
@@ -124,6 +130,13 @@ def parse_body(body: bytes, *, known_formats: frozenset[int] = KNOWN_FORMATS) ->
         raise ValidationError("The revision's format does not match its kind.")
     if fmt == BODY_FORMAT and data["kind"] in ITEM_KINDS:
         raise ValidationError("The revision's format does not match its kind.")
+    if fmt == CONTEXT_FORMAT and data["kind"] not in EVIDENCE_KINDS:
+        if isinstance(data["kind"], str) and data["kind"] and data["kind"] not in ITEM_KINDS:
+            raise NeedsUpdate(f"This revision is of a kind this fieldapp does not know ({data['kind'][:40]!r}); update fieldapp to take it.")
+        raise ValidationError("The revision's format does not match its kind.")
+    if fmt != ITEM_FORMAT and data["kind"] in EVIDENCE_KINDS and isinstance(data["content"], dict):
+        if fmt != format_of(data["kind"], data["content"]):  # one body, one format: no second hash for it
+            raise ValidationError("The revision's format does not match its content.")
     if not canonical:
         raise ValidationError("The revision body is not in canonical form.")
     parents = data["parents"]
