@@ -16,6 +16,7 @@ from fieldapp.revisions import revision
 from fieldapp.errors import FieldappError
 from fieldapp.framework import framework_by_key
 from fieldapp.item_kinds import DECISIONS, ORGANISATIONS, ROUNDINGS, STATEMENT_KEY
+from fieldapp.places_content import PLACE_TYPES, PLACES_LABEL
 from fieldapp.ratings import rules_by_key
 
 # White space; a word, keeping the punctuation inside it ("20/11/2026", "15:00", "don't"); or one
@@ -168,6 +169,7 @@ _ITEM_LABELS = {
     "paragraph": "Paragraph", "draft_id": "Shared draft", "decision": "Decision", "change": "Change made",
     "recorded_by": "Recorded by",
 }  # fmt: skip
+_ITEM_LABELS["entries"] = PLACES_LABEL  # issue 15
 
 
 def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
@@ -193,6 +195,8 @@ def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
         texts = {"content": f"Report published on {readable.when_words(content.published_on)}"}
     elif isinstance(content, (domain.ReportTextContent, domain.FacResponseContent, domain.DraftContent)):
         texts = _report_item_texts(body, content)
+    elif isinstance(content, domain.PlacesContent):  # issue 15: one line each, in the order they were added
+        texts = {"entries": "\n".join(f"{e.name} ({PLACE_TYPES.get(e.type, e.type)})" + (", retired" if e.retired else "") for e in content.entries)}
     else:
         texts = {"content": f"{content.kind} snapshot of {readable.when_words(content.taken_on)}"}
     return {name: (_ITEM_LABELS.get(name, "Content"), text) for name, text in texts.items()}

@@ -17,6 +17,7 @@ from typing import Any, Union
 
 from fieldapp.errors import ValidationError
 from fieldapp.ids import derived_uuid
+from fieldapp.places_content import PLACES, PLACES_LABEL, PlacesContent, places_from_dict, places_to_dict, validate_places
 from fieldapp.report.frozen import report_from_json
 from fieldapp.report.model import CitedRevision
 from fieldapp.report.seal import manifest_from_json, manifest_to_json
@@ -28,9 +29,14 @@ REPORT_TEXT, FAC_RESPONSE, REPORT_DRAFT = "report_text", "fac_response", "report
 REPORT_KINDS = (REPORT_TEXT, FAC_RESPONSE, REPORT_DRAFT)
 REPORT_LABELS = {REPORT_TEXT: "The report's texts", FAC_RESPONSE: "Factual accuracy response", REPORT_DRAFT: "Shared draft report"}
 # -- end of the report's kinds --------------------------------------------------------------------
-ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT, PUBLISHED, *REPORT_KINDS)
+ITEM_KINDS: tuple[str, ...] = (JUDGEMENT, RATING, SNAPSHOT, PUBLISHED, *REPORT_KINDS)
 ITEM_LABELS = {JUDGEMENT: "Judgement", RATING: "Rating", SNAPSHOT: "Rating snapshot", PUBLISHED: "Published report", **REPORT_LABELS}
 # Kinds made once and never revised: one revision, no parents; a second is refused by the vault and the service.
+# -- places and organisations (issue 15): one per assessment, a derived id (fieldapp/places_content.py) --
+ITEM_KINDS += (PLACES,)
+ITEM_LABELS[PLACES] = PLACES_LABEL
+DERIVED_BY_ASSESSMENT = (PLACES,)  # kinds whose id is derived_uuid(kind, assessment id), beside the rating and the texts
+# -- end of places and organisations ----------------------------------------------------------------
 IMMUTABLE_KINDS = frozenset({SNAPSHOT, PUBLISHED, REPORT_DRAFT})
 STATEMENT_KEY = "statement"  # the one score of a statement scored as a whole (by_statement rules)
 BASES = {"updated": "Updated", "existing": "Existing (carried over)"}
@@ -178,11 +184,13 @@ class DraftContent:
 
 # -- end of the report's kinds --------------------------------------------------------------------
 
-ItemContent = Union[JudgementContent, RatingContent, SnapshotContent, PublishedContent, ReportTextContent, FacResponseContent, DraftContent]
+ItemContent = Union[JudgementContent, RatingContent, SnapshotContent, PublishedContent, ReportTextContent, FacResponseContent, DraftContent,
+                    PlacesContent]
 _CLASSES: dict[str, type] = {
     JUDGEMENT: JudgementContent, RATING: RatingContent, SNAPSHOT: SnapshotContent, PUBLISHED: PublishedContent,
     REPORT_TEXT: ReportTextContent, FAC_RESPONSE: FacResponseContent, REPORT_DRAFT: DraftContent,
 }  # fmt: skip
+_CLASSES[PLACES] = PlacesContent  # issue 15
 
 
 def kind_of(content: ItemContent) -> str:
@@ -208,6 +216,8 @@ def item_to_dict(content: ItemContent) -> dict[str, Any]:
         return _published_to_dict(content)
     if isinstance(content, (ReportTextContent, FacResponseContent, DraftContent)):
         return _report_item_to_dict(content)
+    if isinstance(content, PlacesContent):  # issue 15
+        return places_to_dict(content)
     return {
         "kind": content.kind, "taken_on": content.taken_on, "note": content.note, "rules": content.rules,
         "scores": {s: dict(c) for s, c in content.scores.items()},
@@ -255,6 +265,8 @@ def _build(kind: str, data: dict[str, Any]) -> ItemContent:
         return _published_from_dict(data)
     if kind in REPORT_KINDS:
         return _build_report_item(kind, data)
+    if kind == PLACES:  # issue 15
+        return places_from_dict(data)
     return SnapshotContent(**data)
 
 
@@ -286,6 +298,8 @@ def validate_item(content: ItemContent) -> None:
         _validate_published(content)
     elif isinstance(content, (ReportTextContent, FacResponseContent, DraftContent)):
         _validate_report_item(content)
+    elif isinstance(content, PlacesContent):  # issue 15
+        validate_places(content)
     else:
         raise ValidationError("This is not the content of a judgement, rating, rating snapshot, published report or report item.")
 
@@ -414,7 +428,7 @@ def check_identity(record_id: str, assessment_id: str, kind: str, content: Any) 
                 f"Judgement {short} does not have the id its assessment and its statement give it (a judgement's id is "
                 "derived from them), so it cannot be taken; the app that made it needs fixing or updating."
             )
-    elif kind in (RATING, REPORT_TEXT):
+    elif kind in (RATING, REPORT_TEXT, *DERIVED_BY_ASSESSMENT):
         if record_id != derived_uuid(kind, assessment_id):
             what = ITEM_LABELS[kind]
             raise ValidationError(
@@ -461,6 +475,8 @@ def item_title(content: ItemContent, statement_name: str = "") -> str:
         return f"Factual accuracy response on paragraph {content.paragraph}"
     if isinstance(content, DraftContent):
         return f"Draft report shared on {content.shared_on}"
+    if isinstance(content, PlacesContent):  # issue 15
+        return PLACES_LABEL
     return f"{SNAPSHOT_KINDS.get(content.kind, 'Rating snapshot')}, {content.taken_on}"
 
 
