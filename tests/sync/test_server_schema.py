@@ -42,5 +42,5 @@ def test_migrating_again_changes_nothing_and_keeps_what_is_stored(database_url: 
     migrations.upgrade(engine)
     with Session(engine) as session:
         assert [i.name for i in admin.list_inspectors(session)] == ["Inspector A"]
-        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0002"
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0004"
     engine.dispose()
