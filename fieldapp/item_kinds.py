@@ -414,7 +414,8 @@ def _iso_date(value: Any, what: str, *, optional: bool = False) -> None:
 
 def check_identity(record_id: str, assessment_id: str, kind: str, content: Any) -> None:
     """An item's id is its own and nobody else's (ValidationError in words if not): a judgement's is
-    derived from its assessment and statement, the rating's from its assessment, and no other kind
+    derived from its assessment and statement, the rating's, the report's texts' and the places' from
+    its assessment, and no other kind
     (evidence, a snapshot) ever has a derived id. Without this, anyone who knows an assessment's id
     could take its judgements' ids first, and the real judgements would be refused as another record's.
     """

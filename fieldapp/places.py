@@ -38,6 +38,8 @@ from fieldapp.rows import Changes, Done
 from fieldapp.storage.models import Assessment
 
 _TYPE_ORDER = {key: n for n, key in enumerate(PLACE_TYPES)}
+_A_TYPE = {"locality": "a locality", "icb": "an integrated care board", "icp": "an integrated care partnership",
+           "local_authority": "a local authority", "provider": "a provider", "other": "another organisation"}  # fmt: skip
 
 
 def places_id(assessment_id: str) -> str:
@@ -213,10 +215,11 @@ def _refuse_twin(content: PlacesContent, entry: PlaceEntry) -> None:
     twin = next((e for e in content.entries if e.id != entry.id and e.type == entry.type and _folded(e.name) == folded), None)
     if twin is None or (entry.retired and twin.retired):
         return
-    what = PLACE_TYPES[entry.type].lower()
+    # The name is not repeated: names are evidence-adjacent, and messages may reach a log.
+    what = _A_TYPE[entry.type]
     if twin.retired:
-        raise ValidationError(f"There is already a {what} named ‘{twin.name}’, retired: restore it instead.", field="name")
-    raise ValidationError(f"There is already a {what} named ‘{twin.name}’.", field="name")
+        raise ValidationError(f"There is already {what} of that name, retired: restore it instead.", field="name")
+    raise ValidationError(f"There is already {what} of that name.", field="name")
 
 
 def _folded(name: str) -> str:

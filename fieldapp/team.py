@@ -47,7 +47,7 @@ def members_from(team: Iterable[TeamMember | tuple[str, str] | str]) -> tuple[Te
         if member.role not in ROLE_LABELS:
             raise ValidationError(f"A team member is one of: {', '.join(ROLE_LABELS.values())}; not {member.role!r}.", field="team")
         if any(m.name.casefold() == name.casefold() for m in made):
-            raise ValidationError(f"{name} is in the team twice; give each member once, with one role.", field="team")
+            raise ValidationError("A name is in the team twice; give each member once, with one role.", field="team")
         made.append(TeamMember(name, member.role))
     if sum(m.role == LEAD for m in made) > 1:
         raise ValidationError("A team has one lead inspector; choose one.", field="team")
