@@ -12,6 +12,7 @@ it is allowed for any assessment and changes nothing for anyone else.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from fieldapp.ids import uuid7
 from fieldapp.storage.models import Assessment, Meta
 from fieldapp.sync_state import META_PREFIX
 from fieldapp.rows import AssessmentRow, Changes, Done
+from fieldapp.team import TeamMember, members_from, members_json, members_of
 
 
 
@@ -37,14 +39,16 @@ class Assessments:
         *,
         period_start: str | None = None,
         period_end: str | None = None,
-        team: tuple[str, ...] = (),
+        team: Iterable[TeamMember | tuple[str, str] | str] = (),
         framework_key: str | None = None,
     ) -> Done[AssessmentRow]:
-        """A new assessment, tagged against the newest framework unless told otherwise."""
+        """A new assessment, tagged against the newest framework unless told otherwise. Its team is
+        names, or members with roles (TeamMember, or (name, role) with a role of team.ROLE_LABELS)."""
         name = name.strip()
         if not name:
             raise ValidationError("Give the assessment a name (the integrated care system's name).")
         _check_period(period_start, period_end)
+        members = members_from(team)
         key = framework_by_key(framework_key).key if framework_key else default_framework().key
         with self._context.transaction("creating an assessment") as session:
             row = Assessment(
@@ -52,7 +56,8 @@ class Assessments:
                 name=name,
                 period_start=period_start,
                 period_end=period_end,
-                team=json.dumps([member.strip() for member in team if member.strip()]),
+                team=json.dumps([m.name for m in members], ensure_ascii=False),
+                members=members_json(members),
                 framework_key=key,
                 created_at=self._context.now(),
             )
@@ -86,6 +91,15 @@ class Assessments:
         with self._context.transaction("setting an assessment's period") as session:
             row = _local_only(session, assessment_id, "change its period")
             row.period_start, row.period_end = period_start, period_end
+            return Done(_row(row, my_inspector_id(session)), Changes(assessments=frozenset({row.id})))
+
+    def set_team(self, assessment_id: str, team: Iterable[TeamMember | tuple[str, str] | str]) -> Done[AssessmentRow]:
+        """The team and each member's role, while the assessment is on this laptop only (the service's
+        administrator sets the team of one on the service, and every pull brings it)."""
+        members = members_from(team)
+        with self._context.transaction("setting an assessment's team") as session:
+            row = _local_only(session, assessment_id, "change its team")
+            row.team, row.members = json.dumps([m.name for m in members], ensure_ascii=False), members_json(members)
             return Done(_row(row, my_inspector_id(session)), Changes(assessments=frozenset({row.id})))
 
     def set_archived(self, assessment_id: str, archived: bool) -> Done[AssessmentRow]:
@@ -141,4 +155,5 @@ def _row(row: Assessment, me: str = "") -> AssessmentRow:
         lead=row.lead_name if row.lead_id else None,
         lead_id=row.lead_id or None,
         i_lead=not row.lead_id or row.lead_id == me,
+        members=members_of(row.members, row.team, row.lead_name if row.lead_id else None),
     )

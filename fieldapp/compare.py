@@ -16,6 +16,7 @@ from fieldapp.revisions import revision
 from fieldapp.errors import FieldappError
 from fieldapp.framework import framework_by_key
 from fieldapp.item_kinds import CONCERN_KINDS, DECISIONS, ORGANISATIONS, ROUNDINGS, STATEMENT_KEY, URGENCIES
+from fieldapp.places_content import PLACE_TYPES, PLACES_LABEL
 from fieldapp.ratings import rules_by_key
 
 # White space; a word, keeping the punctuation inside it ("20/11/2026", "15:00", "don't"); or one
@@ -171,6 +172,7 @@ _ITEM_LABELS = {
     "concern_kind": "Kind of concern", "urgency": "Urgency", "heard": "What was heard", "tell": "Who else should know",
     "statements": "Quality statements",
 }  # fmt: skip
+_ITEM_LABELS["entries"] = PLACES_LABEL  # issue 15
 
 
 def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
@@ -201,6 +203,8 @@ def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
             "concern_kind": CONCERN_KINDS.get(content.concern_kind, content.concern_kind), "urgency": URGENCIES.get(content.urgency, content.urgency),
             "heard": content.heard, "tell": content.tell, "statements": f"{len(content.statements)} quality statements" if content.statements else "",
         }  # fmt: skip
+    elif isinstance(content, domain.PlacesContent):  # issue 15: one line each, in the order they were added
+        texts = {"entries": "\n".join(f"{e.name} ({PLACE_TYPES.get(e.type, e.type)})" + (", retired" if e.retired else "") for e in content.entries)}
     else:
         texts = {"content": f"{content.kind} snapshot of {readable.when_words(content.taken_on)}"}
     return {name: (_ITEM_LABELS.get(name, "Content"), text) for name, text in texts.items()}

@@ -41,6 +41,7 @@ from fieldapp.item_kinds import (  # noqa: F401 - the item kinds' content, named
     item_from_dict,
     item_to_dict,
 )
+from fieldapp.places_content import PLACES, PlaceEntry, PlacesContent  # noqa: F401 - issue 15's item kind, named here too
 
 EVIDENCE_KINDS = ("observation", "interview", "case_tracking", "focus_group", "document")
 KINDS = EVIDENCE_KINDS  # the record kinds: evidence (items of the other kinds are not records)

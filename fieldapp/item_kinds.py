@@ -17,6 +17,7 @@ from typing import Any, Union
 
 from fieldapp.errors import ValidationError
 from fieldapp.ids import derived_uuid
+from fieldapp.places_content import PLACES, PLACES_LABEL, PlacesContent, places_from_dict, places_to_dict, validate_places
 from fieldapp.report.frozen import report_from_json
 from fieldapp.report.model import CitedRevision
 from fieldapp.report.seal import manifest_from_json, manifest_to_json
@@ -29,11 +30,16 @@ REPORT_KINDS = (REPORT_TEXT, FAC_RESPONSE, REPORT_DRAFT)
 REPORT_LABELS = {REPORT_TEXT: "The report's texts", FAC_RESPONSE: "Factual accuracy response", REPORT_DRAFT: "Shared draft report"}
 # -- end of the report's kinds --------------------------------------------------------------------
 CONCERN = "concern"  # issue 15: information of concern, raised from a record or a passage (see the block at the end)
-ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT, PUBLISHED, *REPORT_KINDS, CONCERN)
+ITEM_KINDS: tuple[str, ...] = (JUDGEMENT, RATING, SNAPSHOT, PUBLISHED, *REPORT_KINDS, CONCERN)
 ITEM_LABELS = {
     JUDGEMENT: "Judgement", RATING: "Rating", SNAPSHOT: "Rating snapshot", PUBLISHED: "Published report", **REPORT_LABELS,
     CONCERN: "Concern",
 }  # fmt: skip
+# -- places and organisations (issue 15): one per assessment, a derived id (fieldapp/places_content.py) --
+ITEM_KINDS += (PLACES,)
+ITEM_LABELS[PLACES] = PLACES_LABEL
+DERIVED_BY_ASSESSMENT = (PLACES,)  # kinds whose id is derived_uuid(kind, assessment id), beside the rating and the texts
+# -- end of places and organisations ----------------------------------------------------------------
 # Kinds made once and never revised: one revision, no parents; a second is refused by the vault and the service.
 IMMUTABLE_KINDS = frozenset({SNAPSHOT, PUBLISHED, REPORT_DRAFT})
 STATEMENT_KEY = "statement"  # the one score of a statement scored as a whole (by_statement rules)
@@ -216,11 +222,13 @@ class ConcernContent:
 
 ItemContent = Union[
     JudgementContent, RatingContent, SnapshotContent, PublishedContent, ReportTextContent, FacResponseContent, DraftContent, ConcernContent,
+    PlacesContent,
 ]
 _CLASSES: dict[str, type] = {
     JUDGEMENT: JudgementContent, RATING: RatingContent, SNAPSHOT: SnapshotContent, PUBLISHED: PublishedContent,
     REPORT_TEXT: ReportTextContent, FAC_RESPONSE: FacResponseContent, REPORT_DRAFT: DraftContent, CONCERN: ConcernContent,
 }  # fmt: skip
+_CLASSES[PLACES] = PlacesContent  # issue 15
 
 
 def kind_of(content: ItemContent) -> str:
@@ -248,6 +256,8 @@ def item_to_dict(content: ItemContent) -> dict[str, Any]:
         return _report_item_to_dict(content)
     if isinstance(content, ConcernContent):
         return {**dataclasses.asdict(content), "statements": sorted(set(content.statements))}  # a set: one spelling
+    if isinstance(content, PlacesContent):  # issue 15
+        return places_to_dict(content)
     return {
         "kind": content.kind, "taken_on": content.taken_on, "note": content.note, "rules": content.rules,
         "scores": {s: dict(c) for s, c in content.scores.items()},
@@ -301,6 +311,8 @@ def _build(kind: str, data: dict[str, Any]) -> ItemContent:
             raise ValidationError("The quality statements a concern touches must be a list.")
         _at_most(statements, MAX_STATEMENTS, "quality statements")
         return ConcernContent(**{**data, "statements": tuple(statements)})
+    if kind == PLACES:  # issue 15
+        return places_from_dict(data)
     return SnapshotContent(**data)
 
 
@@ -334,6 +346,8 @@ def validate_item(content: ItemContent) -> None:
         _validate_report_item(content)
     elif isinstance(content, ConcernContent):
         _validate_concern(content)
+    elif isinstance(content, PlacesContent):  # issue 15
+        validate_places(content)
     else:
         raise ValidationError("This is not the content of a judgement, rating, rating snapshot, published report, report item or concern.")
 
@@ -448,7 +462,8 @@ def _iso_date(value: Any, what: str, *, optional: bool = False) -> None:
 
 def check_identity(record_id: str, assessment_id: str, kind: str, content: Any) -> None:
     """An item's id is its own and nobody else's (ValidationError in words if not): a judgement's is
-    derived from its assessment and statement, the rating's from its assessment, and no other kind
+    derived from its assessment and statement, the rating's, the report's texts' and the places' from
+    its assessment, and no other kind
     (evidence, a snapshot) ever has a derived id. Without this, anyone who knows an assessment's id
     could take its judgements' ids first, and the real judgements would be refused as another record's.
     """
@@ -462,7 +477,7 @@ def check_identity(record_id: str, assessment_id: str, kind: str, content: Any) 
                 f"Judgement {short} does not have the id its assessment and its statement give it (a judgement's id is "
                 "derived from them), so it cannot be taken; the app that made it needs fixing or updating."
             )
-    elif kind in (RATING, REPORT_TEXT):
+    elif kind in (RATING, REPORT_TEXT, *DERIVED_BY_ASSESSMENT):
         if record_id != derived_uuid(kind, assessment_id):
             what = ITEM_LABELS[kind]
             raise ValidationError(
@@ -511,6 +526,8 @@ def item_title(content: ItemContent, statement_name: str = "") -> str:
         return f"Draft report shared on {content.shared_on}"
     if isinstance(content, ConcernContent):
         return f"Concern: {CONCERN_KINDS.get(content.concern_kind, 'information of concern').lower()}"
+    if isinstance(content, PlacesContent):  # issue 15
+        return PLACES_LABEL
     return f"{SNAPSHOT_KINDS.get(content.kind, 'Rating snapshot')}, {content.taken_on}"
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from fieldapp.team import TeamMember
 from fieldapp.domain import Content
 
 T = TypeVar("T")
@@ -67,6 +68,7 @@ class AssessmentRow:
     lead: str | None = None  # the lead inspector's name, as the service says (None: no lead known, anyone agrees)
     lead_id: str | None = None
     i_lead: bool = True  # this laptop's inspector may agree judgements (the lead, or no lead is known)
+    members: tuple[TeamMember, ...] = ()  # the team with roles (issue 15); `team` is their names, in this order
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from fieldapp.history import History
 from fieldapp.judgements import Judgements
 from fieldapp.report_texts import ReportTexts  # the report's texts and the factual accuracy check (issue 14)
 from fieldapp.links import Links
+from fieldapp.places import Places  # the assessment's places and organisations (issue 15)
 from fieldapp.published_reports import PublishedReports
 from fieldapp.storage.models import Device, Meta
 from fieldapp.records import Records
@@ -94,6 +95,7 @@ class Vault:
         self.published = PublishedReports(self)  # issue 14: published reports, frozen and signed
         self.report_texts = ReportTexts(self)  # the report's texts and the factual accuracy check (issue 14)
         self.concerns = Concerns(self)  # information of concern, pushed first and acknowledged by the office (issue 15)
+        self.places = Places(self)  # the assessment's places and organisations (issue 15)
         self.replication = Replication(self)
 
     # -- paths ---------------------------------------------------------------------------------

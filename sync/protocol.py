@@ -27,6 +27,7 @@ F_DEVICE_INSPECTOR = "device-inspector"  # pulled devices name their inspector a
 F_HELD_BACK = "held-back"  # a pull's last page says whether committed revisions wait behind an open transaction
 F_LEAD_INSPECTOR = "lead-inspector"  # pulled assessments name their lead inspector, who alone agrees judgements
 F_CONCERNS = "concerns"  # a pull carries the office's acknowledgements of the team's concerns (issue 15)
+F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue 15: lead, inspector, adviser, Expert by Experience)
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -159,6 +160,14 @@ class LeadInspector(Wire):
     name: Annotated[str, StringConstraints(max_length=300)]
 
 
+class Member(Wire):
+    """A team member and their role: "lead", "inspector", "specialist_adviser", "expert_by_experience"
+    (a role a newer service adds is kept by the app as it came, and shown as a team member)."""
+
+    name: Annotated[str, StringConstraints(max_length=300)]
+    role: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")]
+
+
 class Assessment(Wire):
     id: Uuid
     name: Name
@@ -168,6 +177,8 @@ class Assessment(Wire):
     team: list[Annotated[str, StringConstraints(max_length=300)]] = Field(default_factory=list, max_length=500)
     # Only with F_LEAD_INSPECTOR: the team's lead inspector (None: the team has none, anyone agrees)
     lead: LeadInspector | None = None
+    # Only with F_TEAM_ROLES: each member with their role, in the order of `team` (None: not said)
+    members: Annotated[list[Member], Field(max_length=500)] | None = None
 
 
 class AssessmentProposal(Wire):

@@ -47,13 +47,14 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
 
 
 def _back_to_0010(connection: sa.Connection) -> None:
-    """Undo 0011: no acknowledgements of concerns kept."""
+    """Undo 0013 and 0011: teams of names, without roles; no acknowledgements of concerns kept."""
+    connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN members")
     connection.exec_driver_sql("DROP TABLE concern_states")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0010'")
 
 
 def _back_to_0009(connection: sa.Connection) -> None:
-    """Undo 0011 and 0010: assessments that know no lead inspector."""
+    """Undo 0013, 0011 and 0010: assessments that know no lead inspector."""
     _back_to_0010(connection)
     connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN lead_name")
     connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN lead_id")
@@ -354,6 +355,37 @@ def test_a_vault_made_before_concerns_is_backed_up_then_keeps_its_records_and_ca
     with engine.connect() as connection:
         assert migrate.current_revision(connection) == migrate.HEAD
     engine.dispose()
+
+
+def test_a_vault_at_schema_0010_is_backed_up_and_its_team_becomes_inspectors_with_the_services_lead(tmp_path: Path) -> None:
+    path = tmp_path / "v"
+    v = Vault.create(path, PASSPHRASE, kdf=TEST_KDF).vault
+    led = v.assessments.create("Northshire ICS", team=("Ann Lee", "Bo Ray")).value.id
+    local = v.assessments.create("Westshire ICS", team=("Cy Dee",)).value.id
+    v.places.add(led, "North Place", "locality")  # an item: no schema of its own, kept as it was
+    v.lock()
+    engine = _engine(path)
+    with engine.begin() as connection:
+        _back_to_0010(connection)
+        connection.exec_driver_sql("UPDATE assessments SET lead_id = 'i-1', lead_name = 'Bo Ray', on_service = 1 WHERE id = ?", (led,))
+    engine.dispose()
+
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    assert [b.reason for b in backup.list_backups(path)] == ["before-migration-0010"]
+    row = v.assessments.get(led)
+    assert row.team == ("Ann Lee", "Bo Ray") and row.lead == "Bo Ray"
+    assert [(m.name, m.role, m.role_label) for m in row.members] == [("Ann Lee", "inspector", "Inspector"), ("Bo Ray", "lead", "Lead inspector")]
+    assert [(m.name, m.role) for m in v.assessments.get(local).members] == [("Cy Dee", "inspector")]
+    assert [p.name for p in v.places.list(led)] == ["North Place"]
+    v.assessments.set_team(local, [("Cy Dee", "lead"), ("Di Fox", "expert_by_experience")])
+    assert [m.role_label for m in v.assessments.get(local).members] == ["Lead inspector", "Expert by Experience"]
+    v.lock()
+    engine = _engine(path)
+    with engine.connect() as connection:
+        assert migrate.current_revision(connection) == migrate.HEAD
+        diff = compare_metadata(MigrationContext.configure(connection, opts={"include_name": migrate.include_name}), Base.metadata)
+    engine.dispose()
+    assert diff == []
 
 
 def test_a_vault_made_before_evidence_had_context_upgrades_with_its_records_valid_searchable_and_filterable(tmp_path: Path) -> None:

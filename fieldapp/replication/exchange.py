@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp import framework as frameworks
 from fieldapp import sync_state
+from fieldapp.team import INSPECTOR, LEAD, TeamMember, members_json
 from fieldapp.replication import arrivals
 from fieldapp.revisions import graph, revision
 from fieldapp.storage import sqlcipher
@@ -61,6 +62,9 @@ class PulledAssessment:
     team: tuple[str, ...]
     lead_id: str | None = None  # the lead inspector, when the service names one
     lead_name: str | None = None
+    # Each member's (name, role), when the service says (issue 15); None: an older service, whose
+    # names are read as inspectors and its lead as the lead.
+    members: tuple[tuple[str, str], ...] | None = None
 
 
 class PendingPage(NamedTuple):
@@ -481,7 +485,7 @@ _PUT_META = _INSERT_META.on_conflict_do_update(index_elements=[_meta.c.key], set
 _TO_OFFER = sa.select(Assessment).where(Assessment.on_service.is_(False), Assessment.service_note == "")
 _ASSESSMENT_FIELDS = sa.select(
     Assessment.id, Assessment.name, Assessment.period_start, Assessment.period_end, Assessment.framework_key,
-    Assessment.team, Assessment.on_service, Assessment.lead_id, Assessment.lead_name,
+    Assessment.team, Assessment.on_service, Assessment.lead_id, Assessment.lead_name, Assessment.members,
 )  # fmt: skip
 _DEVICE_KEYS = sa.select(Device.id, Device.public_key)
 # Read after every change (the status bar): counted from ix_revisions_sent_state alone, never the
@@ -648,6 +652,15 @@ def _update_assessment(row: Assessment, pulled: PulledAssessment) -> None:
     row.name, row.period_start, row.period_end = pulled.name, pulled.period_start, pulled.period_end
     row.framework_key, row.team, row.on_service = pulled.framework, json.dumps(list(pulled.team)), True
     row.lead_id, row.lead_name = pulled.lead_id, pulled.lead_name
+    row.members = _members_json(pulled)
+
+
+def _members_json(pulled: PulledAssessment) -> str:
+    """The team with roles as the vault keeps it: as the service says, or (an older service) its
+    names as inspectors and the lead it names as the lead."""
+    if pulled.members is not None:
+        return members_json(TeamMember(name, role) for name, role in pulled.members)
+    return members_json(TeamMember(n, LEAD if pulled.lead_id and n == pulled.lead_name else INSPECTOR) for n in pulled.team)
 
 
 def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) -> set[str]:
@@ -655,7 +668,8 @@ def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) 
     rows = {row.id: row for row in session.execute(_ASSESSMENT_FIELDS)}
     changed = set()
     for item in pulled:
-        wanted = (item.name, item.period_start, item.period_end, item.framework, json.dumps(list(item.team)), True, item.lead_id, item.lead_name)
+        wanted = (item.name, item.period_start, item.period_end, item.framework, json.dumps(list(item.team)), True, item.lead_id, item.lead_name,
+                  _members_json(item))  # fmt: skip
         row = rows.get(item.id)
         if row is not None and tuple(row)[1:] == wanted:
             continue

@@ -264,6 +264,38 @@ def _merge_ordered_values(base: list[Any], left: list[Any], right: list[Any]) ->
 
 
 # -- end of the report's kinds --------------------------------------------------------------------
+# -- places and organisations (issue 15) -----------------------------------------------------------
+
+
+def _merge_places_field(key: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
+    """The places and organisations, entry by entry (by id): what either side added is kept; an entry
+    changed on both sides merges field by field, so a rename against a retire keeps both and two
+    different names (or types) collide. An entry is never deleted: one side without it keeps the other's."""
+    merged = _settled(base, left, right)
+    if merged is not _UNSETTLED:
+        return merged
+    if key == "entries" and all(_by_id(v) is not None for v in (_present(base, []), left, right)):
+        b, lt, rt = _by_id(_present(base, [])) or {}, _by_id(left) or {}, _by_id(right) or {}
+        entries = []
+        for entry_id in sorted(b.keys() | lt.keys() | rt.keys()):
+            was, ours, theirs = b.get(entry_id, MISSING), lt.get(entry_id, MISSING), rt.get(entry_id, MISSING)
+            if ours is MISSING or theirs is MISSING:  # added on one side (or dropped by a broken app): kept
+                entries.append(theirs if ours is MISSING else ours)
+                continue
+            fields = {} if was is MISSING else was
+            entry = {}
+            for name in sorted(fields.keys() | ours.keys() | theirs.keys()):
+                path = f"content.entries.{entry_id}.{name}"
+                value = _three_way(path, _get(fields, name), _get(ours, name), _get(theirs, name), found)
+                if value is not MISSING:
+                    entry[name] = value
+            entries.append(entry)
+        return entries
+    found.append(Collision(f"content.{key}", base, left, right))
+    return left
+
+
+# -- end of places and organisations ----------------------------------------------------------------
 
 
 def _merge_concern_field(key: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
@@ -552,6 +584,7 @@ _FIELD_MERGES = {
     domain.FAC_RESPONSE: _merge_response_field,
     domain.CONCERN: _merge_concern_field,
 }
+_FIELD_MERGES[domain.PLACES] = _merge_places_field  # issue 15
 
 
 def _check_content(kind: str, base: Body, left: Body, right: Body, content: dict[str, Any], found: list[Collision]) -> None:

@@ -57,6 +57,8 @@ class Assessment(Base):
     # The lead inspector as the service names them (who alone agrees judgements); None: no lead known.
     lead_id: Mapped[str | None] = mapped_column(String)
     lead_name: Mapped[str | None] = mapped_column(String)
+    # The team with each member's role (issue 15), a JSON list of {name, role}; `team` keeps the names.
+    members: Mapped[str] = mapped_column(Text, default="[]")
 
 
 class Record(Base):

@@ -485,8 +485,10 @@ def _page(answer: protocol.PullResponse) -> PulledPage:
 
 def _assessment(a: protocol.Assessment) -> PulledAssessment:
     lead = a.lead
+    members = None if a.members is None else tuple((m.name, m.role) for m in a.members)
     return PulledAssessment(
-        a.id, a.name, a.period_start, a.period_end, a.framework, tuple(a.team), lead.id if lead else None, lead.name if lead else None
+        a.id, a.name, a.period_start, a.period_end, a.framework, tuple(a.team), lead.id if lead else None, lead.name if lead else None,
+        members,
     )
 
 

@@ -17,7 +17,8 @@ from sync import protocol
 from sync.server import db, errors, identity
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
-from sync.server.models import ROLE_LEAD, ROLE_MEMBER, Assessment, Concern, Device, Inspector, TeamMember
+from fieldapp.team import ROLE_LABELS
+from sync.server.models import ROLE_LEAD, ROLE_MEMBER, ROLES, Assessment, Concern, Device, Inspector, TeamMember
 
 _UUID = re.compile(protocol.UUID_PATTERN)
 
@@ -46,7 +47,11 @@ class AssessmentInfo:
 class MemberInfo:
     inspector_id: str
     name: str
-    role: str  # "lead" | "member"
+    role: str  # "lead" | "inspector" | "specialist_adviser" | "expert_by_experience"
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
 
 
 @dataclass(frozen=True)
@@ -145,17 +150,42 @@ def list_assessments(session: Session) -> list[AssessmentInfo]:
     return [_assessment_info(session, r) for r in rows]
 
 
-def add_member(session: Session, assessment_id: str, inspector_id: str, *, lead: bool = False) -> AssessmentInfo:
-    """Adds an inspector to the team (again: nothing changes); with lead=True they become its lead."""
+def add_member(session: Session, assessment_id: str, inspector_id: str, *, lead: bool = False, role: str | None = None) -> AssessmentInfo:
+    """Adds an inspector to the team (again: nothing changes but a role given); with lead=True (or
+    role "lead") they become its lead. A role is one of models.ROLES; a new member is an inspector."""
+    if lead:
+        role = ROLE_LEAD
+    _check_role(role)
     assessment = _assessment(session, assessment_id)
     if session.get(Inspector, inspector_id) is None:
         raise errors.NotFoundError(f"No inspector with id {inspector_id}.")
     if session.get(TeamMember, (assessment_id, inspector_id)) is None:
         session.add(TeamMember(assessment_id=assessment_id, inspector_id=inspector_id, role=ROLE_MEMBER))
         session.flush()
-    if lead:
-        return set_lead(session, assessment_id, inspector_id)
+    if role is not None:
+        return set_role(session, assessment_id, inspector_id, role)
     return _assessment_info(session, assessment)
+
+
+def set_role(session: Session, assessment_id: str, inspector_id: str, role: str) -> AssessmentInfo:
+    """A team member's role (lead inspector, inspector, specialist adviser, Expert by Experience).
+    Making one the lead moves the lead from another; the lead given another role leaves the team
+    without a lead (anyone then agrees) until one is named. Laptops learn it at their next pull."""
+    _check_role(role)
+    if role == ROLE_LEAD:
+        return set_lead(session, assessment_id, inspector_id)
+    assessment = _assessment(session, assessment_id)
+    member = session.get(TeamMember, (assessment_id, inspector_id))
+    if member is None:
+        raise errors.NotFoundError(f"Inspector {inspector_id} is not in the team of {assessment.name}: add them with team add … --role {role}.")
+    member.role = role
+    session.flush()
+    return _assessment_info(session, assessment)
+
+
+def _check_role(role: str | None) -> None:
+    if role is not None and role not in ROLES:
+        raise errors.Invalid(f"{role[:40]!r} is not a role; a team member is one of: {', '.join(ROLES)}.")
 
 
 def set_lead(session: Session, assessment_id: str, inspector_id: str) -> AssessmentInfo:

@@ -4,7 +4,8 @@
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
     fieldapp-server admin assessment set ID [--name NAME] [--from DATE] [--to DATE] [--no-period]
-    fieldapp-server admin team add ASSESSMENT_ID INSPECTOR_ID [--lead] | remove ASSESSMENT_ID INSPECTOR_ID
+    fieldapp-server admin team add ASSESSMENT_ID INSPECTOR_ID [--lead | --role ROLE] | remove ASSESSMENT_ID INSPECTOR_ID
+    fieldapp-server admin team role ASSESSMENT_ID INSPECTOR_ID ROLE   lead, inspector, specialist_adviser, expert_by_experience
     fieldapp-server admin team lead ASSESSMENT_ID INSPECTOR_ID   the one lead inspector (moves it from another)
     fieldapp-server admin team list ASSESSMENT_ID
     fieldapp-server admin code INSPECTOR_ID [--hours 24]        a one-time enrolment code
@@ -36,7 +37,7 @@ from sqlalchemy.orm import Session
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from sync.server import admin, errors, frameworks, migrations
-from sync.server.models import ROLE_LEAD
+from sync.server.models import ROLES
 from sync.server.settings import Settings, default_data_dir
 
 DEFAULT_PORT = 8765
@@ -180,7 +181,9 @@ def _assessment_list(session: Session, _args: argparse.Namespace) -> Result:
 
 def _team(session: Session, args: argparse.Namespace) -> Result:
     if args.team_command == "add":
-        info = admin.add_member(session, args.assessment, args.inspector, lead=args.lead)
+        info = admin.add_member(session, args.assessment, args.inspector, lead=args.lead, role=args.role)
+    elif args.team_command == "role":
+        info = admin.set_role(session, args.assessment, args.inspector, args.role)
     elif args.team_command == "lead":
         info = admin.set_lead(session, args.assessment, args.inspector)
     else:
@@ -191,8 +194,8 @@ def _team(session: Session, args: argparse.Namespace) -> Result:
 
 def _team_list(session: Session, args: argparse.Namespace) -> Result:
     rows = admin.list_members(session, args.assessment)
-    lines = [f"{r.inspector_id}  {r.name}" + ("  (lead)" if r.role == ROLE_LEAD else "") for r in rows]
-    return Result("\n".join(lines) or "No one in the team yet.", [admin.as_dict(r) for r in rows])
+    lines = [f"{r.inspector_id}  {r.name}  ({r.role_label})" for r in rows]
+    return Result("\n".join(lines) or "No one in the team yet.", [{**admin.as_dict(r), "role_label": r.role_label} for r in rows])
 
 
 def _code(session: Session, args: argparse.Namespace) -> Result:
@@ -326,13 +329,18 @@ def _parser() -> argparse.ArgumentParser:
     leaf(assessments, "list", _assessment_list, "list assessments")
 
     team = areas.add_parser("team", help="who is in an assessment's team").add_subparsers(dest="team_command", required=True)
-    for name, help_text in (("add", "add an inspector"), ("remove", "remove an inspector"), ("lead", "make a member the one lead inspector")):
+    for name, help_text in (("add", "add an inspector"), ("remove", "remove an inspector"), ("lead", "make a member the one lead inspector"),
+                            ("role", "set a member's role")):  # fmt: skip
         sub = leaf(team, name, _team, help_text)
         sub.add_argument("assessment")
         sub.add_argument("inspector")
         if name == "add":
-            sub.add_argument("--lead", action="store_true", help="as the lead inspector, who agrees judgements (moves it from another)")
-    members = leaf(team, "list", _team_list, "who is in the team, and its lead")
+            given = sub.add_mutually_exclusive_group()
+            given.add_argument("--lead", action="store_true", help="as the lead inspector, who agrees judgements (moves it from another)")
+            given.add_argument("--role", default=None, choices=ROLES, help="their role in the team (default: inspector)")
+        if name == "role":
+            sub.add_argument("role", choices=ROLES, help="lead moves the lead from another member")
+    members = leaf(team, "list", _team_list, "who is in the team, their roles, and its lead")
     members.add_argument("assessment")
 
     code = leaf(areas, "code", _code, "a one-time enrolment code for an inspector's device")

@@ -37,15 +37,17 @@ class Assessment(Base):
 
 
 ROLE_LEAD = "lead"  # a team member's role: the assessment's lead inspector (at most one) ...
-ROLE_MEMBER = "member"  # ... or any other member
+ROLE_MEMBER = "inspector"  # ... or an inspector, a specialist adviser or an Expert by Experience (issue 15)
+ROLES = (ROLE_LEAD, ROLE_MEMBER, "specialist_adviser", "expert_by_experience")  # as fieldapp.team.ROLE_LABELS
 
 
 class TeamMember(Base):
     __tablename__ = "team_members"
     assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True)
     inspector_id: Mapped[str] = mapped_column(ForeignKey("inspectors.id", ondelete="CASCADE"), primary_key=True, index=True)
-    # "lead" (the lead inspector, who agrees judgements and publishes ratings; one per assessment) or "member"
-    role: Mapped[str] = mapped_column(String(20), default="member", server_default="member")
+    # "lead" (the lead inspector, who agrees judgements and publishes ratings; one per assessment), "inspector",
+    # "specialist_adviser" or "expert_by_experience" (migration 0004 made every earlier "member" an inspector)
+    role: Mapped[str] = mapped_column(String(20), default=ROLE_MEMBER, server_default=ROLE_MEMBER)  # "expert_by_experience" is 20
 
 
 class Device(Base):

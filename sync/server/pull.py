@@ -33,13 +33,14 @@ BAD_CURSOR = "That sync cursor was not made by this service. Sync again from the
 
 def changes_since(
     *, connection: sa.Connection, caller: Caller, request: protocol.PullRequest, inspector_apart: bool = False, held_back: bool = False,
-    lead: bool = False, concerns: bool = False,
+    lead: bool = False, roles: bool = False, concerns: bool = False,
 ) -> protocol.PullResponse:
     """A page of changes since the request's cursor. `inspector_apart`: the client understands
     protocol.F_DEVICE_INSPECTOR, so devices carry the inspector's name beside the laptop's label.
     `held_back`: it understands protocol.F_HELD_BACK, so a last page says whether stored revisions
     wait above the horizon (any transaction open on the database holds it back, not only a push).
     `lead`: it understands protocol.F_LEAD_INSPECTOR, so assessments name their lead inspector.
+    `roles`: it understands protocol.F_TEAM_ROLES, so assessments give each member's role.
     `concerns`: it understands protocol.F_CONCERNS, so the office's acknowledgements of the caller's
     teams' concerns come with every page (a few rows, as the assessments do)."""
     positions = decode_cursor(request.cursor)
@@ -78,7 +79,7 @@ def changes_since(
     return protocol.PullResponse(
         revisions=revisions,
         devices=_signers(connection, _device_ids(connection, served), inspector_apart),
-        assessments=_assessments(connection, caller, lead),
+        assessments=_assessments(connection, caller, lead, roles),
         frameworks=framework_keys(connection),
         cursor=encode_cursor({a: p for a, p in positions.items() if a in caller.assessment_ids}),
         more=more,
@@ -189,20 +190,23 @@ def _signers(connection: sa.Connection, device_ids: set[str], inspector_apart: b
     ]
 
 
-def _assessments(connection: sa.Connection, caller: Caller, with_lead: bool = False) -> list[protocol.Assessment]:
+def _assessments(connection: sa.Connection, caller: Caller, with_lead: bool = False, with_roles: bool = False) -> list[protocol.Assessment]:
     if not caller.assessment_ids:
         return []
     ids = sorted(caller.assessment_ids)
     teams: dict[str, list[str]] = {}
+    members: dict[str, list[protocol.Member]] = {}
     leads: dict[str, protocol.LeadInspector] = {}
     for assessment_id, name, inspector_id, role in connection.execute(_TEAMS, {"ids": ids}):
         teams.setdefault(assessment_id, []).append(name)
+        members.setdefault(assessment_id, []).append(protocol.Member(name=name, role=role))
         if role == ROLE_LEAD and with_lead:
             leads[assessment_id] = protocol.LeadInspector(id=inspector_id, name=name)
     return [
         protocol.Assessment(
             id=a.id, name=a.name, period_start=a.period_start, period_end=a.period_end,
             framework=a.framework_key, team=teams.get(a.id, []), lead=leads.get(a.id),
+            members=members.get(a.id, []) if with_roles else None,
         )  # fmt: skip
         for a in connection.execute(_ASSESSMENTS, {"ids": ids})
     ]

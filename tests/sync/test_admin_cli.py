@@ -203,13 +203,13 @@ def test_one_lead_inspector_per_assessment_shown_in_the_team_and_moved_by_naming
     assert admin("team", "add", northshire, amara, "--lead")[1].strip() == "Northshire ICS: 1 in the team, led by Amara Okafor"
     assert admin("team", "add", northshire, ben)[1].strip() == "Northshire ICS: 2 in the team, led by Amara Okafor"
     _, listing, _ = admin("team", "list", northshire)
-    assert listing.strip().splitlines() == [f"{amara}  Amara Okafor  (lead)", f"{ben}  Ben Hughes"]
+    assert listing.strip().splitlines() == [f"{amara}  Amara Okafor  (Lead inspector)", f"{ben}  Ben Hughes  (Inspector)"]
     _, assessments, _ = admin("assessment", "list")
     assert assessments.strip().endswith("team: 2, lead Amara Okafor")
 
     moved = data(admin, "team", "lead", northshire, ben)
     assert moved["lead"] == ben and moved["lead_name"] == "Ben Hughes"
-    assert [m["role"] for m in data(admin, "team", "list", northshire)] == ["member", "lead"]  # Amara, Ben by name
+    assert [m["role"] for m in data(admin, "team", "list", northshire)] == ["inspector", "lead"]  # Amara, Ben by name
 
     code, out, err = admin("team", "lead", northshire, "0190b2c4-0000-7000-8000-000000000001")
     assert code == 1 and out == "" and "is not in the team of Northshire ICS" in err

@@ -11,8 +11,8 @@ from sync.server.deps import ERRORS, AssessmentId, CurrentDevice, ServiceDep
 router = APIRouter(prefix=protocol.API, tags=["sync"], responses=ERRORS)
 
 
-# The lead is left out: a client names F_LEAD_INSPECTOR only on pulls, which bring it.
-@router.put("/assessments/{assessment_id}", response_model=protocol.Assessment, response_model_exclude={"lead"})
+# The lead and the roles are left out: a client names F_LEAD_INSPECTOR and F_TEAM_ROLES only on pulls, which bring them.
+@router.put("/assessments/{assessment_id}", response_model=protocol.Assessment, response_model_exclude={"lead", "members"})
 def offer_assessment(
     assessment_id: AssessmentId, body: protocol.AssessmentProposal, who: CurrentDevice, service: ServiceDep
 ) -> protocol.Assessment:
