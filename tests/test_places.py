@@ -146,3 +146,15 @@ def test_renaming_one_entry_both_ways_collides_on_its_name() -> None:
         (f"content.entries.{council.id}.name", "North Shire Council", "Northshire County Council")
     ]
     assert json.dumps(places_to_dict(left))  # plain JSON
+
+
+def test_names_are_encrypted_in_the_vault_and_never_logged(vault: Vault, assessment_id: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    vault.places.add(assessment_id, "Zebrafield Locality", "locality")
+    with pytest.raises(ValidationError) as refused:
+        vault.places.add(assessment_id, "zebrafield locality", "locality")
+    vault.records.cut_all(reason="test")
+    vault.lock()
+    stored = b"".join(p.read_bytes() for p in vault.path.rglob("*") if p.is_file())
+    assert b"Zebrafield" not in stored and b"zebrafield" not in stored.lower()
+    assert "ebrafield" not in caplog.text.lower() and "ebrafield" not in str(refused.value).lower()
