@@ -48,6 +48,7 @@ class Query:
     team: tuple[str, ...] = ()  # names of team members who took part
     samples: tuple[str, ...] = ()  # case-tracking sample names
     sample_stages: tuple[str, ...] = ()  # domain.SAMPLE_STAGES keys
+    with_concern: bool = False  # only records a concern was raised from (issue 15)
     include_deleted: bool = False
     limit: int | None = 200
     offset: int = 0
@@ -207,6 +208,8 @@ def _conditions(query: Query) -> tuple[list[str], dict[str, Any]]:
         # The context is in the draft's content, not the narrow records row: only rows that passed
         # the filters above are read, and a context filter is asked for rarely (docs/items.md).
         where.append(f"EXISTS (SELECT 1 FROM record_content c WHERE c.num = r.num AND {' AND '.join(context)})")
+    if query.with_concern:
+        where.append(_WITH_CONCERN)
     statements = set(query.statement_ids)
     if query.theme_id:
         in_theme = _statements_of_theme(query.theme_id)
@@ -221,6 +224,12 @@ def _conditions(query: Query) -> tuple[list[str], dict[str, Any]]:
     return where, params
 
 
+# A concern names the record it was raised from in its content (item_kinds.ConcernContent.record_id).
+_WITH_CONCERN = (
+    "EXISTS (SELECT 1 FROM records k JOIN record_content kc ON kc.num = k.num "
+    "WHERE k.kind = 'concern' AND k.deleted = 0 AND k.assessment_id = r.assessment_id "
+    "AND json_extract(kc.content, '$.record_id') = r.id)"
+)
 # A key left out of stored content holds its default (domain.CONTEXT_FIELDS); only a document stores
 # "held" as its default source, and it always stores its source.
 _SOURCE = "coalesce(json_extract(c.content, '$.source'), 'collected')"

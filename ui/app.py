@@ -60,6 +60,7 @@ class AppController(QObject):
         self.window: QWidget | None = None
         self.main: MainWindow | None = None
         self._reopen: str | None = None  # the record open when the vault locked, opened again after unlock
+        self._concerns_words = ""  # the concerns reminder, in counts only, for the unlock window after a lock
         self._idle = QTimer(self, singleShot=True)
         self._idle.timeout.connect(self.lock)
         # The session's D-Bus by default; tests hand in a watcher on a private bus.
@@ -121,6 +122,7 @@ class AppController(QObject):
         if self._reopen is not None:
             self.main.open_record(self._reopen)  # back where the inspector was when it locked
             self._reopen = None
+        self.main.bring_back_after_unlock()
         self.state.signals.vault_unlocked.emit()
         self._arm_idle()
         self._enrol_with_local_service()
@@ -154,9 +156,12 @@ class AppController(QObject):
             previous.hide()
 
     def lock(self) -> None:
-        """Hide every window's content at once; cut revisions and forget keys on the vault worker."""
+        """Hide every window's content at once; cut revisions and forget keys on the vault worker. The
+        idle lock and the screen lock come here too, so nothing here waits on the inspector: a concern
+        the office has not acknowledged is said in the unlock window instead."""
         if self._hide_and_lock(lambda: None):
-            self._show_unlock()
+            unlock = self._show_unlock()
+            unlock.remind(f"Reminder: {self._concerns_words}" if self._concerns_words else "")
 
     def quit(self) -> None:
         """File → Quit (Ctrl+Q): as closing the window, but with the record being edited saved and
@@ -175,6 +180,9 @@ class AppController(QObject):
             return False
         self._idle.stop()
         self._reopen = self.main.editor.record_id  # an id, not evidence: kept in memory for the unlock
+        reminder = self.main.concern_reminder
+        self._concerns_words = reminder.lock_words() + (" Unlock to send it, or phone the office if it is urgent." if reminder.unsent else "")
+        self.main.hold_for_lock()
         self.main.editor.leave_record()
         self.main.judgements.save_now()  # a judgement being typed: queued ahead of the lock below
         self.main.report.save_now()  # and the report's texts

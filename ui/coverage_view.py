@@ -1,4 +1,5 @@
-"""Coverage: quality statements (grouped by theme) × evidence categories, with the gaps marked.
+"""Coverage: quality statements (grouped by theme) × evidence categories, with the gaps marked, and
+a flag on the statements a concern touches (issue 15).
 
 The view an inspector checks before leaving a site. Clicking a cell asks for the evidence behind it.
 """
@@ -37,6 +38,7 @@ class CoverageView(QWidget):
         self.grid.cellClicked.connect(self.on_grid_cell_activated)
         layout.addWidget(self.grid)
         self._coverage: Coverage | None = None
+        self._concerns: dict[str, tuple[int, int]] = {}  # statement id -> (concerns touching it, of them not acknowledged)
 
     def cell_name(self, statement_id: str, category_id: str) -> str:
         """A cell in words, as the grid's tooltips name it: 'Safeguarding × People's experience'."""
@@ -54,8 +56,11 @@ class CoverageView(QWidget):
             self.show_coverage(self._coverage)
         super().changeEvent(event)
 
-    def show_coverage(self, coverage: Coverage) -> None:
+    def show_coverage(self, coverage: Coverage, concerns: dict[str, tuple[int, int]] | None = None) -> None:
+        """concerns: by statement id, how many concerns touch it and how many of them the office has not acknowledged."""
         self._coverage = coverage
+        if concerns is not None:
+            self._concerns = concerns
         ours = colors()  # not `theme`: below, that names the framework's themes
         gap, heading = QBrush(QColor(ours.gap)), QBrush(QColor(ours.heading_row))
         framework = framework_by_key(coverage.framework_key)
@@ -80,7 +85,8 @@ class CoverageView(QWidget):
                     self.grid.setItem(row, column, cell)
                 continue
             total = coverage.statement_total(statement.id)
-            labels.append(("⚠ " if total == 0 else "") + statement.name)
+            flag = "⚑ " if self._concerns.get(statement.id, (0, 0))[0] else ""
+            labels.append(("⚠ " if total == 0 else "") + flag + statement.name)
             for column, category in enumerate(categories):
                 count = coverage.count(statement.id, category.id)
                 self.grid.setItem(row, column, self._cell(count, statement.id, category.id, f"{statement.name} × {category.name}", gap))
@@ -88,11 +94,19 @@ class CoverageView(QWidget):
             total_cell.setFont(bold)
             self.grid.setItem(row, len(categories), total_cell)
         self.grid.setVerticalHeaderLabels(labels)
+        for row, (_theme, statement) in enumerate(rows):
+            touching, still_open = self._concerns.get(statement.id, (0, 0)) if statement is not None else (0, 0)
+            if touching:
+                words = concern_words(touching, still_open)
+                self.grid.verticalHeaderItem(row).setToolTip(words)
+                self.grid.verticalHeaderItem(row).setData(Qt.ItemDataRole.AccessibleDescriptionRole, words)
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         missing = [framework.statement(s).name for s in coverage.missing]
+        flagged = sum(1 for touching, _open in self._concerns.values() if touching)
         self.summary.setText(
-            "Every quality statement has evidence." if not missing
-            else f"{len(missing)} of {len(coverage.statement_ids)} statements have no evidence yet: " + "; ".join(missing)
+            ("Every quality statement has evidence." if not missing
+             else f"{len(missing)} of {len(coverage.statement_ids)} statements have no evidence yet: " + "; ".join(missing))
+            + (f" ⚑ marks the {flagged} statement{'s' if flagged != 1 else ''} a concern touches." if flagged else "")
         )  # fmt: skip
 
     @staticmethod
@@ -110,6 +124,12 @@ class CoverageView(QWidget):
         cell = self.grid.item(row, column)
         if cell is not None and cell.data(STATEMENT_ROLE):
             self.cell_chosen.emit(cell.data(STATEMENT_ROLE), cell.data(CATEGORY_ROLE) or "")
+
+
+def concern_words(touching: int, still_open: int) -> str:
+    """A flagged statement's tooltip: "2 concerns touch this statement; 1 not yet acknowledged by the office"."""
+    words = f"{touching} concern{'s' if touching != 1 else ''} touch{'es' if touching == 1 else ''} this statement"
+    return f"{words}; {still_open} not yet acknowledged by the office" if still_open else f"{words}; all acknowledged by the office"
 
 
 def _short(name: str) -> str:

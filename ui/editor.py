@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QTextEdit,
     QVBoxLayout,
@@ -39,13 +41,16 @@ from fieldapp.dates import is_iso
 from fieldapp.errors import NotFound, StorageError, UnreadableDate, ValidationError
 from fieldapp.links import passage_of
 from fieldapp.pseudonyms import real_name_warning
-from fieldapp.rows import EditSaved, Passage, RecordRow
+from fieldapp.rows import EditSaved, LinkRow, Passage, RecordRow
 
+from ui.concerns.ask import AskLine
+from ui.icons import icon
 from ui.message_lines import message_line
 from ui.attachments_panel import AttachmentsPanel
 from ui.dates import read_when, when_text
 from ui.history_panel import HistoryPanel
 from ui.errors import message_for
+from ui.operations import concerns as concern_ops
 from ui.operations import records as record_ops
 from ui.record_tables import attendees_table, attendees_to_save, contacts_table, contacts_to_save, groups_table, groups_to_save
 from ui.row_table import RowTable
@@ -75,6 +80,7 @@ class FormReading:
 
 class RecordEditor(QWidget):
     saved = Signal(object)  # the RecordRow as saved
+    concern_requested = Signal(object)  # raise a concern from this record: a LinkRow asked about, or None (the selection, if any)
 
     def __init__(self, state: AppState) -> None:
         super().__init__()
@@ -99,11 +105,23 @@ class RecordEditor(QWidget):
         self._layout = QVBoxLayout(self)
         self._heading = QLabel("Select or create a record.")
         self._heading.setAccessibleName("Record heading")
-        self._layout.addWidget(self._heading)
+        top = QHBoxLayout()
+        top.addWidget(self._heading, 1)
+        # Issue 15: from any record, and from the words selected in its notes (the passage is linked).
+        self.concern_button = QPushButton(icon("flag"), "Raise a concern…")
+        self.concern_button.setAccessibleName("Raise a concern from this record or the selected text")
+        self.concern_button.setToolTip("Safeguarding, risk of harm, poor experience of care: sent to the office first (Ctrl+Shift+R)")
+        self.concern_button.clicked.connect(lambda: self.concern_requested.emit(None))
+        self.concern_button.hide()
+        top.addWidget(self.concern_button)
+        self._layout.addLayout(top)
         self._form_host = QWidget()
         self._layout.addWidget(self._form_host)
         self.status = message_line("Save status")
         self._layout.addWidget(self.status)
+        self.ask = AskLine()
+        self.ask.raise_requested.connect(self.concern_requested.emit)
+        self._layout.addWidget(self.ask)
         self.tag_panel = TagPanel(state, self.selected_passage)
         self.tag_panel.tagged.connect(self._on_tagged)
         self.tag_panel.set_record(None)
@@ -123,6 +141,11 @@ class RecordEditor(QWidget):
     def record_id(self) -> str | None:
         return self._record.id if self._record else None
 
+    @property
+    def record(self) -> RecordRow | None:
+        """The record open, as last saved (its tags as saved)."""
+        return self._record
+
     def show_record(self, record: RecordRow | None) -> None:
         """Show another record; the one being edited is saved and a revision cut first. The record
         already open keeps its form: a second request to open it (two clicks, a list refreshed
@@ -139,6 +162,8 @@ class RecordEditor(QWidget):
         self._retry.stop()
         self._rebuild(self._sent, self._sent_typed)
         self.status.setText("")  # messages about the record left behind go with it
+        self.ask.clear()
+        self.concern_button.setVisible(record is not None)
         self.tag_panel.set_record(record)
         self.attachments.set_record(record)
         self.history.set_record(record)
@@ -286,6 +311,8 @@ class RecordEditor(QWidget):
         widget.textChanged.connect(self._edited)
         if name == "notes":
             widget.textChanged.connect(self._follow_marks)
+            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            widget.customContextMenuRequested.connect(lambda at, w=widget: self._notes_menu(w, at))
         form.addRow(label, widget)
         self._fields[name] = widget
         self._note_row(form, name, label)
@@ -584,9 +611,28 @@ class RecordEditor(QWidget):
         self.saved.emit(record)
 
     def _on_tagged(self, record: RecordRow) -> None:
+        before = {link.id for link in self._record.links} if self._record is not None and self._record.id == record.id else set()
         self._record = record
         self._mark_passages(record)
         self.saved.emit(record)
+        made = tuple(link for link in record.links if link.id not in before)
+        if made:
+            concern_ops.ask_about(self._state, record.id, made).success(lambda link: self._ask(record.id, link)).run_in_background()
+
+    def _ask(self, record_id: str, link: LinkRow | None) -> None:
+        """A People's experience tag just saved: ask, quietly, whether it tells of poor experience of care."""
+        if link is not None and isValid(self) and self._record is not None and self._record.id == record_id:
+            self.ask.ask(link)
+
+    def _notes_menu(self, notes: QPlainTextEdit, at: Any) -> None:
+        """The notes' right-click menu: the usual editing commands, and Raise a concern about the words selected."""
+        menu = notes.createStandardContextMenu()
+        menu.addSeparator()
+        selected = notes.textCursor().hasSelection()
+        action = menu.addAction(icon("flag"), "Raise a concern about the selected text…" if selected else "Raise a concern…")
+        action.triggered.connect(lambda: self.concern_requested.emit(None))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(notes.mapToGlobal(at))
 
     def _add_quick_note(self) -> None:
         assert self.quick_note is not None and self._record is not None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from fieldapp.errors import UnreadableDate
 from fieldapp.framework import Framework, default_framework
@@ -40,6 +40,10 @@ class ListFilters(QWidget):
         self._days: dict[WhenEdit, str | None] = {}  # the day each date filter holds (ISO), None for any
         self.date_from = self._date("Gathered on or after", "Only evidence gathered on or after this day.")
         self.date_to = self._date("Gathered on or before", "Only evidence gathered on or before this day.")
+        self.concern = QCheckBox("Con&cerns")  # Alt+C: no menu or field of the window has it
+        self.concern.setAccessibleName("Only records a concern was raised from")
+        self.concern.setToolTip("Only the records a concern was raised from (issue 15)")
+        self.concern.toggled.connect(lambda _on: self.changed.emit())
         self.clear_button = QToolButton()
         self.clear_button.setText("Clear")
         self.clear_button.setAccessibleName("Clear the list filters")
@@ -56,6 +60,7 @@ class ListFilters(QWidget):
         for widget in (since, self.date_from, until, self.date_to):
             dates.addWidget(widget)
         dates.addStretch(1)
+        dates.addWidget(self.concern)
         dates.addWidget(self.clear_button)
         layout.addLayout(tags)
         layout.addLayout(dates)
@@ -78,8 +83,12 @@ class ListFilters(QWidget):
     def date_range(self) -> tuple[str | None, str | None]:
         return self._days[self.date_from], self._days[self.date_to]
 
+    @property
+    def with_concern(self) -> bool:
+        return self.concern.isChecked()
+
     def active(self) -> bool:
-        return any((self.theme_id, self.statement_id, self.category_id, *self.date_range))
+        return any((self.theme_id, self.statement_id, self.category_id, *self.date_range, self.with_concern))
 
     def clear(self) -> None:
         self.blockSignals(True)
@@ -88,6 +97,7 @@ class ListFilters(QWidget):
         for edit in (self.date_from, self.date_to):
             edit.clear()
             self._days[edit] = None
+        self.concern.setChecked(False)
         self.blockSignals(False)
         self.changed.emit()
 

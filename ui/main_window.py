@@ -38,13 +38,17 @@ from fieldapp.search import Query
 
 from ui import menus
 from ui.assessments_panel import AssessmentsPanel
+from ui.concerns.reminders import ConcernReminder, ask_before
+from ui.concerns.view import ConcernsView
 from ui.conflicts_view import ConflictsDialog
 from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
 from ui.errors import message_for
+from ui.held_dialogs import HeldDialog, showing
 from ui.icons import KIND_ICONS, icon
 from ui.judgements.view import JudgementView
 from ui.list_filters import ListFilters
+from ui.operations import concerns as concern_ops
 from ui.operations import history as history_ops
 from ui.operations import records as record_ops
 from ui.record_list import RECORD_ID_ROLE, SORT_ROLE, RecordListModel
@@ -80,6 +84,7 @@ class MainWindow(QMainWindow):
         self._current_record_id: str | None = None  # chosen in the list or opened; what Delete acts on
         self._cell: tuple[str, str] = ("", "")  # the coverage cell the list is filtered to
         self._query_generation = 0
+        self._leaving: Any = None  # the lock or quit reminder while it shows
         self._filter_changed = False  # the next list query answers a change of filters (see _show_results)
         self.setWindowTitle("fieldapp")
         self.setWindowIcon(icon("app"))
@@ -178,12 +183,19 @@ class MainWindow(QMainWindow):
         self.report = ReportView(self._state)
         self.report.open_record.connect(self.open_record)
         self.report.message.connect(lambda words: self.statusBar().showMessage(words, 10_000))
+        self.concerns = ConcernsView(self._state)
+        self.concerns.open_record.connect(self.open_record)
+        self.concerns.edit_requested.connect(self.change_concern)
+        self.concern_dialog: Any = None  # the Raise a concern dialog while open (held while locked)
+        self._held_concern = HeldDialog()
+        self.editor.concern_requested.connect(self.raise_concern_from)
         self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Evidence, coverage, judgements and the report")
+        self.tabs.setAccessibleName("Evidence, coverage, judgements, the report and concerns")
         self.tabs.addTab(middle, "Evidence")
         self.tabs.addTab(self.coverage, "Coverage")
         self.tabs.addTab(self.judgements, "Judgements")
         self.tabs.addTab(self.report, "Report")
+        self.tabs.addTab(self.concerns, "Concerns")
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
 
         splitter = self.splitter = QSplitter()
@@ -232,8 +244,8 @@ class MainWindow(QMainWindow):
         a("verify_report", "Ver&ify a report file…", self.open_verify_report,
           tip="Check that a published report file is unchanged and stands on revisions this vault signed")  # fmt: skip
         a("change_passphrase", "Change &passphrase…", self.open_change_passphrase)
-        self.lock_action = a("lock", "&Lock", self.lock_requested.emit, "Ctrl+L", icon_name="lock", tip="Lock the vault")
-        a("quit", "&Quit", self.quit_requested.emit, "Ctrl+Q", tip="Save, lock the vault and close fieldapp")
+        self.lock_action = a("lock", "&Lock", self.request_lock, "Ctrl+L", icon_name="lock", tip="Lock the vault")
+        a("quit", "&Quit", self.request_quit, "Ctrl+Q", tip="Save, lock the vault and close fieldapp")
         # Edit (Undo's text names what it undoes while there is something; ui/undo_bar.py)
         self.undo_bar = UndoBar(a("undo", "&Undo", lambda: None, QKeySequence.StandardKey.Undo))
         a("find", "&Find evidence", self.focus_search, QKeySequence.StandardKey.Find, icon_name="search")
@@ -248,6 +260,8 @@ class MainWindow(QMainWindow):
         a("tag", "&Tag…", self.focus_tagging, "Ctrl+T", tip="Tag the record with quality statements")
         a("tag_passage", "Tag selected te&xt", self.tag_selected_text, "Ctrl+Shift+T",
           tip="Tag the words selected in the notes with the statement chosen under Quality statements")  # fmt: skip
+        a("raise_concern", "Raise a co&ncern…", lambda: self.raise_concern_from(None), "Ctrl+Shift+R", icon_name="flag",
+          tip="Safeguarding, risk of harm, poor experience of care: from the record, or the words selected in its notes")  # fmt: skip
         a("open_record", "&Open", self.open_current_record)
         delete = a("delete_record", "&Delete record", self.delete_record, QKeySequence.StandardKey.Delete, icon_name="remove",
                    tip="Delete the record; Undo brings it back")  # fmt: skip
@@ -266,6 +280,7 @@ class MainWindow(QMainWindow):
         a("show_coverage", "&Coverage", lambda: self.tabs.setCurrentWidget(self.coverage))
         a("show_judgements", "&Judgements", self.show_judgements, "Ctrl+J", tip="Score the quality statements and see the rating")
         a("show_report", "Re&port", self.show_report, "Ctrl+R", tip="Write the report's texts, choose its quotations, and the factual accuracy check")
+        a("show_concerns", "Co&ncerns", self.show_concerns, "Ctrl+Shift+O", tip="The assessment's concerns and whether the office acknowledged them")
         a("rating_history", "&Rating history…", lambda: self.judgements_for_assessment().open_history(),
           tip="Published ratings and reviews over time, with every change of level")  # fmt: skip
         a("filter_kind", "Filter by &kind", lambda: (self.tabs.setCurrentIndex(0), self.kind_filter.setFocus()))
@@ -285,6 +300,9 @@ class MainWindow(QMainWindow):
         self.sync_status.settings_requested.connect(self.open_sync_settings)
         self.statusBar().addPermanentWidget(self.sync_status)
         self.statusBar().insertPermanentWidget(0, self.undo_bar)  # a message does not hide it
+        self.concern_reminder = ConcernReminder(self._state)
+        self.concern_reminder.view_requested.connect(self.show_concerns)
+        self.statusBar().insertPermanentWidget(1, self.concern_reminder.button)
         a = self._action
         a("sync_now", "Sync &now", self.sync.sync_now, "F5", tip="Send and receive evidence now")
         settings = a("sync_settings", "Sync &settings…", self.open_sync_settings, "Ctrl+Shift+S", icon_name="sync",
@@ -392,6 +410,100 @@ class MainWindow(QMainWindow):
         why = self.editor.tag_panel.tag_selected_text()
         if why:
             self.statusBar().showMessage(why, 5000)
+
+    # -- concerns (issue 15) ----------------------------------------------------------------------
+
+    def raise_concern_from(self, link: Any) -> None:
+        """Record → Raise a concern… (Ctrl+Shift+R), the editor's button, the notes' right-click menu and
+        the quiet ask (link: the People's experience tag asked about). From the record in hand and the
+        words selected in its notes; with no record, on its own. What is typed is saved first: the
+        save is queued on the vault worker ahead of anything the dialog does."""
+        row = self.assessment_panel.current()
+        if row is None or self._assessment_id is None:
+            self.statusBar().showMessage("Choose an assessment first (left).", 5000)
+            return
+        if showing(self.concern_dialog):
+            self.concern_dialog.raise_()
+            self.concern_dialog.activateWindow()
+            return
+        record_id = self.current_record_id()
+        if record_id is not None and record_id == self.editor.record_id:
+            passage = link.passage if link is not None else self.editor.selected_passage()  # saves what is typed first
+            self.editor.save_now()
+            self._open_concern_dialog(row.framework_key, self.editor.record, passage, poor_experience=link is not None)
+        elif record_id is not None:
+            record_ops.get_record(self._state, record_id).success(
+                lambda record: self._open_concern_dialog(row.framework_key, record, None)
+            ).run_in_background()
+        else:
+            self._open_concern_dialog(row.framework_key, None, None)
+
+    def _open_concern_dialog(self, framework_key: str, record: RecordRow | None, passage: Any, *, poor_experience: bool = False) -> None:
+        from ui.concerns.dialog import ConcernDialog, Source
+
+        assert self._assessment_id is not None
+        tagged = tuple(sorted({link.statement_id for link in record.links})) if record is not None else ()
+        source = Source(
+            self._assessment_id, record.framework_key if record is not None else framework_key,
+            record_id=record.id if record is not None else "", record_title=record.title if record is not None else "",
+            tagged=tagged, passage=passage,
+        )  # fmt: skip
+        dialog = self.concern_dialog = ConcernDialog(self._state, source, self, kind="poor_experience" if poor_experience else "")
+        self._show_concern_dialog(dialog, "Concern raised.")
+
+    def change_concern(self, concern: Any) -> None:
+        """The Concerns view's Change…: the same dialog, filled, until the office acknowledges it."""
+        from ui.concerns.dialog import ConcernDialog, Source
+
+        if showing(self.concern_dialog):
+            self.concern_dialog.raise_()
+            return
+        row = self.assessment_panel.current()
+        framework_key = row.framework_key if row is not None else ""
+        source = Source(concern.assessment_id, framework_key, record_id=concern.content.record_id, record_title=concern.record_title)
+        dialog = self.concern_dialog = ConcernDialog(self._state, source, self, editing=concern)
+        self._show_concern_dialog(dialog, "Concern changed.")
+
+    def _show_concern_dialog(self, dialog: Any, done: str) -> None:
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.raised.connect(lambda _row: self._concern_raised(done))
+        dialog.open()
+
+    def _concern_raised(self, done: str) -> None:
+        self.statusBar().showMessage(f"{done} {self.sync.send_concern()}", 15_000)
+        self.refresh_coverage()
+        if self.list_filters.with_concern:
+            self.refresh_list()
+
+    def show_concerns(self) -> None:
+        """View → Concerns (Ctrl+Shift+O), and the status bar's reminder: the list takes the keys."""
+        self.tabs.setCurrentWidget(self.concerns)
+        self.concerns.set_assessment(self._assessment_id)
+        self.concerns.focus_list()
+
+    def request_lock(self) -> None:
+        """File → Lock (Ctrl+L): with a concern the office has not acknowledged, a short reminder first
+        (it locks by itself after a few seconds); the idle lock and the screen lock never wait for it."""
+        self.editor.save_now()
+        self._leaving = ask_before(self, self.concern_reminder, self.sync, "lock", self.lock_requested.emit)
+
+    def request_quit(self) -> None:
+        """File → Quit (Ctrl+Q): the same reminder first, then the app saves, locks and exits."""
+        self.editor.save_now()
+        self._leaving = ask_before(self, self.concern_reminder, self.sync, "quit", self.quit_requested.emit)
+
+    def hold_for_lock(self) -> None:
+        """The vault locks: the Raise a concern dialog hides with its words kept (shown again after the
+        unlock), a lock or quit reminder goes, and no concern stays in the Concerns view."""
+        self._held_concern.hold(self._assessment_id, self.concern_dialog if showing(self.concern_dialog) else None)
+        if showing(self._leaving):
+            self._leaving.reject()
+        self.concerns.forget()
+
+    def bring_back_after_unlock(self) -> None:
+        self._held_concern.bring_back(self._assessment_id)
+        if self.tabs.currentWidget() is self.concerns:
+            self.concerns.set_assessment(self._assessment_id)
 
     def focus_history(self) -> None:
         """To the versions of the record in hand, scrolled into view (the panel sits at the foot
@@ -513,7 +625,7 @@ class MainWindow(QMainWindow):
         has_record = self.current_record_id() is not None
         for name in ("delete_record", "tag", "tag_passage", "open_record"):
             by_name[name].setEnabled(has_record)
-        for name in ("deleted_records", "export_report", "preview_report"):
+        for name in ("deleted_records", "export_report", "preview_report", "raise_concern"):
             by_name[name].setEnabled(self._assessment_id is not None)
 
     # -- the window between runs ----------------------------------------------------------------
@@ -582,6 +694,7 @@ class MainWindow(QMainWindow):
             category_ids=(category,) if category else (),
             date_from=date_from,
             date_to=date_to,
+            with_concern=chosen.with_concern,
             count=True,
         )
         if with_sync_status:  # the list's sync column and the status bar then say the same thing
@@ -621,8 +734,10 @@ class MainWindow(QMainWindow):
     def on_tabs_current_changed(self, _index: int) -> None:
         # The grid and the judgements need the editor's room; the editor comes back with the evidence list.
         current = self.tabs.currentWidget()
-        self.editor_area.setVisible(current not in (self.coverage, self.judgements, self.report))
+        self.editor_area.setVisible(current not in (self.coverage, self.judgements, self.report, self.concerns))
         self.refresh_coverage()
+        if current is self.concerns:
+            self.concerns.set_assessment(self._assessment_id)
         if current is self.judgements:
             self.judgements_for_assessment()
         else:
@@ -660,7 +775,7 @@ class MainWindow(QMainWindow):
         if self.tabs.currentWidget() is not self.coverage or self._assessment_id is None:
             return
         assessment_id = self._assessment_id
-        record_ops.coverage(self._state, assessment_id).success(self.coverage.show_coverage).run_in_background()
+        concern_ops.coverage_with_concerns(self._state, assessment_id).success(lambda found: self.coverage.show_coverage(*found)).run_in_background()
 
     def filter_by_cell(self, statement_id: str, category_id: str) -> None:
         """Show the evidence behind a coverage cell (or, with empty ids, all evidence again)."""
@@ -702,6 +817,8 @@ class MainWindow(QMainWindow):
                 self.report_for_assessment()
             return
         self._assessment_id = chosen
+        if self.tabs.currentWidget() is self.concerns:
+            self.concerns.set_assessment(chosen)
         self.editor.show_record(None)
         self._set_current_record(None)
         self._cell = ("", "")
@@ -757,6 +874,8 @@ class MainWindow(QMainWindow):
             self.judgements.on_vault_changed(changes, initiator)
         if self.tabs.currentWidget() is self.report:
             self.report.on_vault_changed(changes, initiator)
+        if changes.concerns and self._assessment_id in changes.concerns:
+            self.refresh_coverage()  # the flags on the statements concerns touch
         if initiator is self or initiator is self.editor or initiator is self.assessment_panel:
             return  # our own echo: already shown
         if changes.records or changes.assessments:

@@ -101,6 +101,20 @@ class SyncController(QObject):
 
     # -- syncing --------------------------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    def send_concern(self) -> str:
+        """A concern was just raised or changed: sync at once when a service is set up and reachable
+        (the core pushes the concern first); in words, what happens to it."""
+        if self._vault() is None or self.view.state == "not-enrolled":
+            return "This laptop is not set up to sync: it is sent once it is. If it is urgent, phone the office."
+        if self._offline:
+            return "The office cannot be reached just now: it is sent first as soon as it can be. If it is urgent, phone the office."
+        self.sync_now()
+        return "Sending it to the office now, ahead of everything else."
+
     def sync_now(self) -> None:
         """Start a sync unless one is running (then one more follows it)."""
         vault = self._vault()

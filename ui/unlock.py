@@ -52,9 +52,19 @@ class UnlockWindow(QWidget):
         self.status.setAccessibleName("Unlock status")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
+        # Concerns the office has not acknowledged (issue 15), in counts: the idle lock shows no dialog, so it says it here.
+        self.reminder = QLabel("")
+        self.reminder.setAccessibleName("Concerns reminder")
+        self.reminder.setWordWrap(True)
+        self.reminder.hide()
+        layout.addWidget(self.reminder)
         self._countdown = QTimer(self, interval=250)
         self._countdown.timeout.connect(self._tick)
         self.secret.setFocus()
+
+    def remind(self, words: str) -> None:
+        self.reminder.setText(words)
+        self.reminder.setVisible(bool(words))
 
     def on_use_recovery_toggled(self, on: bool) -> None:
         self.secret.clear()

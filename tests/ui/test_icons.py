@@ -22,7 +22,7 @@ from ui.state import AppState
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = {
     "observation", "interview", "case-tracking", "focus-group", "lock", "search", "add", "remove", "attach",
-    "export", "history", "coverage", "sync", "sync-error", "sync-offline", "sync-conflict", "app",
+    "export", "history", "coverage", "sync", "sync-error", "sync-offline", "sync-conflict", "app", "flag",
 }  # fmt: skip
 SVG = "{http://www.w3.org/2000/svg}"
 
