@@ -106,7 +106,7 @@ class CoverageView(QWidget):
         self.summary.setText(
             ("Every quality statement has evidence." if not missing
              else f"{len(missing)} of {len(coverage.statement_ids)} statements have no evidence yet: " + "; ".join(missing))
-            + (f" ⚑ marks the {flagged} statement{'s' if flagged != 1 else ''} a concern touches." if flagged else "")
+            + (f"\n⚑ marks the {flagged} statement{'s' if flagged != 1 else ''} a concern touches." if flagged else "")
         )  # fmt: skip
 
     @staticmethod

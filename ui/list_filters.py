@@ -52,6 +52,7 @@ class ListFilters(QWidget):
         tags = QHBoxLayout()
         for widget, stretch in ((self.theme, 2), (self.statement, 3), (self.category, 2)):
             tags.addWidget(widget, stretch)
+        tags.addWidget(self.concern)  # beside the tag filters, where the combos give way: the column stays narrow
         dates = QHBoxLayout()
         since = QLabel("Fr&om")  # Alt+F is the File menu's
         since.setBuddy(self.date_from)
@@ -60,7 +61,6 @@ class ListFilters(QWidget):
         for widget in (since, self.date_from, until, self.date_to):
             dates.addWidget(widget)
         dates.addStretch(1)
-        dates.addWidget(self.concern)
         dates.addWidget(self.clear_button)
         layout.addLayout(tags)
         layout.addLayout(dates)

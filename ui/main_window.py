@@ -475,10 +475,14 @@ class MainWindow(QMainWindow):
         if self.list_filters.with_concern:
             self.refresh_list()
 
+    def _concerns_for_assessment(self) -> None:
+        row = self.assessment_panel.current()
+        self.concerns.set_assessment(self._assessment_id, row.framework_key if row is not None else None)
+
     def show_concerns(self) -> None:
         """View → Concerns (Ctrl+Shift+O), and the status bar's reminder: the list takes the keys."""
         self.tabs.setCurrentWidget(self.concerns)
-        self.concerns.set_assessment(self._assessment_id)
+        self._concerns_for_assessment()
         self.concerns.focus_list()
 
     def request_lock(self) -> None:
@@ -503,7 +507,7 @@ class MainWindow(QMainWindow):
     def bring_back_after_unlock(self) -> None:
         self._held_concern.bring_back(self._assessment_id)
         if self.tabs.currentWidget() is self.concerns:
-            self.concerns.set_assessment(self._assessment_id)
+            self._concerns_for_assessment()
 
     def focus_history(self) -> None:
         """To the versions of the record in hand, scrolled into view (the panel sits at the foot
@@ -653,8 +657,9 @@ class MainWindow(QMainWindow):
     # -- loading ----------------------------------------------------------------------------------
 
     def load(self) -> None:
-        """After unlock: list assessments (the list follows)."""
+        """After unlock: list assessments (the list follows), and count the concerns not yet acknowledged."""
         self.assessment_panel.load()
+        self.concern_reminder.refresh()
 
     def on_assessments_filled(self, shown: int, total: int) -> None:
         for action in self.new_actions.values():
@@ -737,7 +742,7 @@ class MainWindow(QMainWindow):
         self.editor_area.setVisible(current not in (self.coverage, self.judgements, self.report, self.concerns))
         self.refresh_coverage()
         if current is self.concerns:
-            self.concerns.set_assessment(self._assessment_id)
+            self._concerns_for_assessment()
         if current is self.judgements:
             self.judgements_for_assessment()
         else:
@@ -818,7 +823,7 @@ class MainWindow(QMainWindow):
             return
         self._assessment_id = chosen
         if self.tabs.currentWidget() is self.concerns:
-            self.concerns.set_assessment(chosen)
+            self._concerns_for_assessment()
         self.editor.show_record(None)
         self._set_current_record(None)
         self._cell = ("", "")

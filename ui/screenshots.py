@@ -73,7 +73,41 @@ def demo_vault(path: Path) -> Vault:
     ))  # fmt: skip
     _demo_judgements(vault, ics, carer.id)
     _demo_report(vault, ics, (carer.id, person.id))
+    _demo_concerns(vault, ics, carer.id, person.id)
     return vault
+
+
+def _demo_concerns(vault: Vault, assessment_id: str, carer_id: str, person_id: str) -> None:
+    """The Concerns view's shot: one raised from a passage and not sent yet, one the service holds, one
+    the office acknowledged (a demo has no service: the push's mark and the acknowledgement are set as
+    a sync would set them)."""
+    from datetime import datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from fieldapp.concerns import Acknowledgement
+    from fieldapp.item_kinds import ConcernContent
+
+    notes = vault.records.get(carer_id).content.notes  # type: ignore[union-attr] # an interview
+    start = notes.index("no respite")
+    acknowledged = vault.concerns.raise_concern(assessment_id, ConcernContent(
+        "poor_experience", "routine", "Carer C4 had no respite care for six weeks and was not offered a carer's assessment.",
+        record_id=carer_id, passage_field="notes", passage_start=start, passage_end=len(notes) - 1,
+        statements=("safe-systems-pathways-transitions",), tell="Local authority adult social care",
+    )).value  # fmt: skip
+    sent = vault.concerns.raise_concern(assessment_id, ConcernContent(
+        "risk_of_harm", "soon", "P3 waited three weeks for a care package at home alone after leaving hospital.",
+        record_id=person_id, statements=("safe-systems-pathways-transitions", "equity-in-access"), tell="ICB quality lead",
+    )).value  # fmt: skip
+    vault.concerns.raise_concern(assessment_id, ConcernContent(
+        "safeguarding", "immediate", "P3 said a carer shouted at them and took their phone away at night.", record_id=person_id,
+        statements=("safeguarding",), tell="Local authority safeguarding team",
+    ))  # fmt: skip
+    with vault.transaction("marking the demo's concerns as a sync would") as session:
+        session.execute(sa.text("UPDATE revisions SET pushed = 1 WHERE record_id IN (:a, :b)"), {"a": acknowledged.id, "b": sent.id})
+    raised = datetime.fromisoformat(acknowledged.content.raised_at.replace("Z", "+00:00"))
+    answered = (raised + timedelta(minutes=23)).isoformat().replace("+00:00", "Z")
+    vault.concerns.acknowledge([Acknowledgement(acknowledged.id, "Sam Office", answered, "Passed to the council's carers' team")])
 
 
 # Scores by evidence category for some statements (the rest not scored: the roll-up says provisional).
@@ -185,6 +219,55 @@ def save_report_pages(report: Report, name: str, out: Path, *, count: int = 2, w
     return target
 
 
+def _shoot_concerns(window: MainWindow, state: AppState, out: Path) -> None:
+    """Raising a concern from words selected in an interview's notes (the dialog over the window), then
+    the Concerns view with every concern, each in its state."""
+    from PySide6.QtGui import QTextCursor
+
+    window.tabs.setCurrentIndex(0)
+    row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).title == "Person using services")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    settle(state)
+    notes = window.editor._fields["notes"]
+    cursor = notes.textCursor()
+    words = "Waited three weeks for a care package after leaving hospital"
+    cursor.setPosition(notes.toPlainText().index(words))
+    cursor.setPosition(notes.toPlainText().index(words) + len(words), QTextCursor.MoveMode.KeepAnchor)
+    notes.setTextCursor(cursor)
+    window.raise_concern_from(None)
+    settle(state)
+    dialog = window.concern_dialog
+    dialog.kind.setCurrentIndex(dialog.kind.findData("risk_of_harm"))
+    dialog.urgency.setCurrentIndex(dialog.urgency.findData("soon"))
+    dialog.heard.setPlainText("P3 was home alone for three weeks without the care package the discharge plan promised.")
+    dialog.tell.setText("ICB quality lead")
+    settle(state)
+    save_over(window, dialog, "concern-raise", out)
+    dialog.reject()
+    settle(state)
+    window.concerns.filter.setCurrentIndex(1)  # every concern, acknowledged or not
+    window.show_concerns()
+    settle(state)
+    save(window, "concerns", out)
+    window.concerns.filter.setCurrentIndex(0)
+
+
+def save_over(window: QWidget, dialog: QWidget, name: str, out: Path) -> Path:
+    """A dialog as it shows over the window (centred, with a shadow): offscreen, each is grabbed alone."""
+    image = window.grab().toImage()
+    shot = dialog.grab()
+    painter = QPainter(image)
+    x, y = (image.width() - shot.width()) // 2, (image.height() - shot.height()) // 2
+    painter.fillRect(image.rect(), QColor(0, 0, 0, 60))
+    painter.fillRect(x + 6, y + 8, shot.width(), shot.height(), QColor(0, 0, 0, 70))
+    painter.drawPixmap(x, y, shot)
+    painter.end()
+    target = out / f"{name}.png"
+    image.save(str(target))
+    print(target)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     out = Path(args[0]) if args else OUT
@@ -227,6 +310,7 @@ def _shoot(out: Path) -> None:
         window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
         settle(state)
         save(window, "main-date-to-check", out)
+        _shoot_concerns(window, state, out)
         window.tabs.setCurrentWidget(window.coverage)
         settle(state)
         save(window, "coverage", out)

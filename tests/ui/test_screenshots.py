@@ -31,14 +31,14 @@ def test_the_script_writes_a_screenshot_of_the_main_window_with_each_editor(qapp
     assert qapp.palette() == palette  # the dark shot does not leave the app dark
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert names == [
-        "coverage-dark.png", "coverage.png", "first-run.png", "judgements-dark.png", "judgements.png", "main-case-tracking.png",
+        "concern-raise.png", "concerns.png", "coverage-dark.png", "coverage.png", "first-run.png", "judgements-dark.png", "judgements.png", "main-case-tracking.png",
         "main-dark.png", "main-date-to-check.png", "main-focus-group.png", "main-interview.png", "main-observation.png",
         "rating-history.png", "report-accuracy.png", "report-draft.png", "report-quotations.png", "report-response.png", "report.png",
         "unlock.png",
     ]  # fmt: skip
     for path in tmp_path.glob("*.png"):
         assert _looks_like_a_window_with_text(path), path.name
-        if path.name.startswith(("main", "coverage", "judgements")):
+        if path.name.startswith(("main", "coverage", "judgements", "concern")):
             assert QImage(str(path)).size().toTuple() == (1366, 768), path.name  # a small laptop's screen
     assert _mean_lightness(tmp_path / "main-dark.png") < 90 < 180 < _mean_lightness(tmp_path / "main-case-tracking.png")
     for view in ("coverage", "judgements"):

@@ -90,7 +90,7 @@ class ConcernDialog(QDialog):
         passage_label.setVisible(bool(passage_text))
         self.statements = QListWidget()
         self.statements.setAccessibleName("Quality statements it touches (Space ticks one)")
-        self.statements.setFixedHeight(self.statements.fontMetrics().lineSpacing() * 6 + 12)
+        self.statements.setFixedHeight(self.statements.fontMetrics().lineSpacing() * 8 + 12)
         self._fill_statements(framework_key=source.framework_key)
         self.statements.itemChanged.connect(self._on_statement_ticked)
         form.addRow(self._label("&Statements", self.statements), self.statements)

@@ -11,6 +11,8 @@ from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.concerns import ConcernRow
+from fieldapp.errors import NotFound
+from fieldapp.framework import framework_by_key
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.rows import Changes
 
@@ -92,6 +96,7 @@ class ConcernsView(QWidget):
         super().__init__()
         self._state = state
         self._assessment_id: str | None = None
+        self._framework_key: str | None = None  # the assessment's: the statements' names
         self._generation = 0
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -129,9 +134,19 @@ class ConcernsView(QWidget):
         self.edit_action.triggered.connect(self.edit_current)
         self.table.addActions([self.open_action, self.edit_action])
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table, 2)
+        details = QGroupBox("The concern chosen")
+        form = QFormLayout(details)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.heard = message_line("What was heard")
-        layout.addWidget(self.heard)
+        self.passage = message_line("The passage it was raised from")
+        self.statements = message_line("Quality statements it touches")
+        self.tell = message_line("Who else should know")
+        self.state_line = message_line("Its state")
+        for label, line in (("What was heard", self.heard), ("Passage", self.passage), ("Statements", self.statements),
+                            ("Who else should know", self.tell), ("State", self.state_line)):  # fmt: skip
+            form.addRow(label, line)
+        layout.addWidget(details, 1)
         buttons = QHBoxLayout()
         self.open_button = QPushButton("Open &its record")
         self.open_button.clicked.connect(self.open_current)
@@ -145,15 +160,16 @@ class ConcernsView(QWidget):
         self._enable()
         state.signals.operation_did_execute.connect(self.on_vault_changed)
 
-    def set_assessment(self, assessment_id: str | None) -> None:
+    def set_assessment(self, assessment_id: str | None, framework_key: str | None = None) -> None:
         self._assessment_id = assessment_id
+        self._framework_key = framework_key
         self.refresh()
 
     def forget(self) -> None:
         """The vault locks: nothing of a concern stays in a widget."""
         self._generation += 1
         self.model.set_rows(())
-        self.heard.setText("")
+        self._show_details(None)
         self.summary.setText("")
 
     def refresh(self) -> None:
@@ -191,11 +207,25 @@ class ConcernsView(QWidget):
 
     def _enable(self) -> None:
         row = self.current()
-        self.heard.setText(f"What was heard: {row.content.heard}" if row else "")
+        self._show_details(row)
         for widget in (self.open_action, self.open_button):
             widget.setEnabled(row is not None and bool(row.record_title))
         for widget in (self.edit_action, self.edit_button):
             widget.setEnabled(row is not None and row.open and not row.conflict)
+
+    def _show_details(self, row: ConcernRow | None) -> None:
+        framework = framework_by_key(self._framework_key) if row is not None and self._framework_key else None
+        names = []
+        for statement_id in row.content.statements if row is not None else ():
+            try:
+                names.append(framework.statement(statement_id).name if framework is not None else statement_id)
+            except NotFound:
+                names.append("a statement not in this framework")
+        self.heard.setText(row.content.heard if row else "")
+        self.passage.setText(f"“{row.passage}”" if row is not None and row.passage else ("The whole record" if row is not None and row.record_title else ""))
+        self.statements.setText("; ".join(names) if row is not None else "")
+        self.tell.setText((row.content.tell or "No one named") if row is not None else "")
+        self.state_line.setText(state_words(row) if row is not None else "")
 
     def open_current(self) -> None:
         row = self.current()
