@@ -180,8 +180,7 @@ class AppController(QObject):
             return False
         self._idle.stop()
         self._reopen = self.main.editor.record_id  # an id, not evidence: kept in memory for the unlock
-        reminder = self.main.concern_reminder
-        self._concerns_words = reminder.lock_words() + (" Unlock to send it, or phone the office if it is urgent." if reminder.unsent else "")
+        self._concerns_words = self.main.concern_reminder.lock_words(self.main.sync.view.state == "not-enrolled")  # counts only
         self.main.hold_for_lock()
         self.main.editor.leave_record()
         self.main.judgements.save_now()  # a judgement being typed: queued ahead of the lock below

@@ -302,6 +302,8 @@ class MainWindow(QMainWindow):
         self.statusBar().insertPermanentWidget(0, self.undo_bar)  # a message does not hide it
         self.concern_reminder = ConcernReminder(self._state)
         self.concern_reminder.view_requested.connect(self.show_concerns)
+        # A push marks a concern sent without changing anything a view shows otherwise: read them again after each sync.
+        self.sync.synced.connect(lambda _report: self._after_sync_for_concerns())
         self.statusBar().insertPermanentWidget(1, self.concern_reminder.button)
         a = self._action
         a("sync_now", "Sync &now", self.sync.sync_now, "F5", tip="Send and receive evidence now")
@@ -474,6 +476,11 @@ class MainWindow(QMainWindow):
         self.refresh_coverage()
         if self.list_filters.with_concern:
             self.refresh_list()
+
+    def _after_sync_for_concerns(self) -> None:
+        self.concern_reminder.refresh()
+        if self.tabs.currentWidget() is self.concerns:
+            self.concerns.refresh()
 
     def _concerns_for_assessment(self) -> None:
         row = self.assessment_panel.current()

@@ -277,6 +277,7 @@ def test_the_status_bar_reminds_until_the_office_acknowledges_through_the_real_s
         qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Concern raised. Sending it to the office now"), timeout=10_000)
         (concern,) = device.vault.concerns.list(assessment_id)
         qtbot.waitUntil(lambda: device.vault.concerns.get(concern.id).state == "sent", timeout=20_000)  # the sync it started
+        qtbot.waitUntil(lambda: window.concern_reminder.open_count == 1 and window.concern_reminder.unsent == 0, timeout=20_000)
         window.show_concerns()
         qtbot.waitUntil(lambda: window.concerns.model.rowCount() == 1 and window.concerns.model.index(0, 4).data() == "Sent to the office, not yet acknowledged", timeout=20_000)
         assert window.concern_reminder.button.text() == "⚠ 1 concern not yet acknowledged by the office"
@@ -291,6 +292,26 @@ def test_the_status_bar_reminds_until_the_office_acknowledges_through_the_real_s
         qtbot.waitUntil(lambda: window.concerns.model.rowCount() == 1, timeout=10_000)
         state_text = window.concerns.model.index(0, 4).data()
         assert state_text.startswith("Acknowledged by Sam Office on ") and state_text.endswith(": Referred to the LA") and " at " in state_text
+
+
+def test_sync_now_then_lock_sends_an_unsent_concern_before_the_lock(qtbot, sqlite_service: Service, make_device) -> None:  # noqa: ANN001
+    assessment_id, (inspector,) = sqlite_service.team()
+    device: Device = make_device(sqlite_service, inspector)
+    device.sync()
+    concern = device.vault.concerns.raise_concern(assessment_id, ConcernContent("risk_of_harm", "immediate", "No food in the fridge")).value
+    with window_on(qtbot, device.vault) as (window, _state):
+        window.sync.refresh_status()
+        qtbot.waitUntil(lambda: window.sync.view.state == "waiting" and window.concern_reminder.unsent == 1, timeout=10_000)
+        window.request_lock()
+        reminder = window._leaving
+        assert isinstance(reminder, LeavingReminder) and reminder.sync_button.isVisible()
+        assert reminder.words.text() == (
+            "1 concern not yet acknowledged by the office. It has not been sent yet. It goes first at the next sync; if it is "
+            "urgent, phone the office."
+        )  # fmt: skip
+        with qtbot.waitSignal(window.lock_requested, timeout=20_000):
+            qtbot.mouseClick(reminder.sync_button, Qt.MouseButton.LeftButton)
+        assert device.vault.concerns.get(concern.id).state == "sent"  # sent, then the lock went on
 
 
 def _app(qtbot, vault: Vault, tmp_path: Path) -> tuple[AppController, MainWindow]:  # noqa: ANN001

@@ -66,11 +66,17 @@ class ConcernReminder(QObject):
         self.button.setVisible(bool(self.words))
         self.changed.emit()
 
-    def lock_words(self) -> str:
-        """What the lock and quit reminders say ("" with nothing to remind of)."""
+    def lock_words(self, not_set_up: bool = False) -> str:
+        """What the lock and quit reminders say ("" with nothing to remind of); not_set_up: this laptop
+        cannot sync, so an unsent concern goes nowhere until the office hears of it another way."""
         if not self.open_count:
             return ""
-        return lock_words(self.open_count, self.unsent)
+        words = lock_words(self.open_count, self.unsent)
+        if not self.unsent:
+            return words
+        if not_set_up:
+            return f"{words} This laptop is not set up to sync: if it is urgent, phone the office."
+        return f"{words} It goes first at the next sync; if it is urgent, phone the office."
 
 
 class LeavingReminder(QDialog):
@@ -86,13 +92,11 @@ class LeavingReminder(QDialog):
         self._done = False
         self._waiting_for_sync = False
         self.setWindowTitle("Concerns not yet acknowledged")
+        self.setMinimumWidth(460)  # the words on a few lines, not a narrow column
         layout = QVBoxLayout(self)
         self.words = message_line("Concerns reminder", selectable=False)
         can_send = reminder_.unsent > 0 and sync.view.state not in ("not-enrolled",)
-        said = reminder_.lock_words()
-        if reminder_.unsent and sync.view.state == "not-enrolled":
-            said += " This laptop is not set up to sync: if it is urgent, phone the office."
-        self.words.setText(said)
+        self.words.setText(reminder_.lock_words(sync.view.state == "not-enrolled"))
         layout.addWidget(self.words)
         self.countdown = message_line("Carrying on", selectable=False)
         layout.addWidget(self.countdown)
