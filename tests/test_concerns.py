@@ -56,6 +56,7 @@ def test_a_concern_raised_from_an_interview_still_being_typed_is_a_signed_revisi
     with vault.transaction("test") as session:
         body = json.loads(session.execute(text("SELECT body FROM revisions WHERE record_id = :r"), {"r": row.id}).scalar_one())
     assert body["kind"] == "concern" and body["format"] == 2 and "the night staff" not in json.dumps(body["content"])
+    assert vault.verify().ok  # signed as every revision is, and checked the same way
 
 
 def test_a_concern_is_listed_open_by_statement_and_for_its_record_but_never_as_evidence(vault: Vault, assessment_id: str) -> None:
