@@ -12,6 +12,7 @@ import pytest
 from fieldapp import coverage, domain, readable, search
 from fieldapp.errors import FrameworkError, NeedsUpdate, ValidationError
 from fieldapp.framework import RESOURCES_DIR, default_framework, parse_framework
+from fieldapp.report_texts import who_of
 from fieldapp.vault import Vault
 from fieldapp.revisions import revision
 from fieldapp.revisions.canonical import canonical_json
@@ -249,3 +250,8 @@ def test_malformed_required_categories_or_prompts_are_refused_naming_what_is_wro
     change(data)
     with pytest.raises(FrameworkError, match=words):
         parse_framework(data)
+
+
+def test_a_quoted_document_is_named_by_its_type_and_organisation_not_as_a_meeting() -> None:
+    assert who_of(domain.Document(document_type="audit", source_organisation="Northshire ICB")) == "Audit, Northshire ICB"
+    assert who_of(domain.Document()) == "Other document or data"
