@@ -15,7 +15,7 @@ from fieldapp import domain, readable
 from fieldapp.revisions import revision
 from fieldapp.errors import FieldappError
 from fieldapp.framework import framework_by_key
-from fieldapp.item_kinds import DECISIONS, ORGANISATIONS, ROUNDINGS, STATEMENT_KEY
+from fieldapp.item_kinds import CONCERN_KINDS, DECISIONS, ORGANISATIONS, ROUNDINGS, STATEMENT_KEY, URGENCIES
 from fieldapp.ratings import rules_by_key
 
 # White space; a word, keeping the punctuation inside it ("20/11/2026", "15:00", "don't"); or one
@@ -167,6 +167,9 @@ _ITEM_LABELS = {
     "said": "What the organisation said", "organisation": "Organisation", "organisation_name": "Organisation",
     "paragraph": "Paragraph", "draft_id": "Shared draft", "decision": "Decision", "change": "Change made",
     "recorded_by": "Recorded by",
+    # concerns (issue 15)
+    "concern_kind": "Kind of concern", "urgency": "Urgency", "heard": "What was heard", "tell": "Who else should know",
+    "statements": "Quality statements",
 }  # fmt: skip
 
 
@@ -193,6 +196,11 @@ def _item_texts(body: dict) -> dict[str, tuple[str, str]]:
         texts = {"content": f"Report published on {readable.when_words(content.published_on)}"}
     elif isinstance(content, (domain.ReportTextContent, domain.FacResponseContent, domain.DraftContent)):
         texts = _report_item_texts(body, content)
+    elif isinstance(content, domain.ConcernContent):
+        texts = {
+            "concern_kind": CONCERN_KINDS.get(content.concern_kind, content.concern_kind), "urgency": URGENCIES.get(content.urgency, content.urgency),
+            "heard": content.heard, "tell": content.tell, "statements": f"{len(content.statements)} quality statements" if content.statements else "",
+        }  # fmt: skip
     else:
         texts = {"content": f"{content.kind} snapshot of {readable.when_words(content.taken_on)}"}
     return {name: (_ITEM_LABELS.get(name, "Content"), text) for name, text in texts.items()}

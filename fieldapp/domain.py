@@ -34,6 +34,8 @@ from fieldapp.item_kinds import (  # noqa: F401 - the item kinds' content, named
     ReportTextContent,
     FacResponseContent,
     DraftContent,
+    CONCERN,
+    ConcernContent,
     ScoreEntry,
     SnapshotContent,
     item_from_dict,

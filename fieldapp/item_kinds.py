@@ -1,6 +1,6 @@
 """The assessment-level item kinds (a judgement per quality statement, an assessment's rating, a
 rating snapshot, a published report; what the team writes for the report, a response to the factual
-accuracy check, a draft report as shared): their content as frozen dataclasses, to and from the plain dicts stored in drafts
+accuracy check, a draft report as shared; a concern): their content as frozen dataclasses, to and from the plain dicts stored in drafts
 and revisions, checked strictly so nothing malformed reaches a signature (see docs/items.md).
 
 The checks here need no framework: whether a statement or category belongs to the assessment's
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from collections.abc import Mapping
 from typing import Any, Union
 
@@ -28,8 +28,12 @@ REPORT_TEXT, FAC_RESPONSE, REPORT_DRAFT = "report_text", "fac_response", "report
 REPORT_KINDS = (REPORT_TEXT, FAC_RESPONSE, REPORT_DRAFT)
 REPORT_LABELS = {REPORT_TEXT: "The report's texts", FAC_RESPONSE: "Factual accuracy response", REPORT_DRAFT: "Shared draft report"}
 # -- end of the report's kinds --------------------------------------------------------------------
-ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT, PUBLISHED, *REPORT_KINDS)
-ITEM_LABELS = {JUDGEMENT: "Judgement", RATING: "Rating", SNAPSHOT: "Rating snapshot", PUBLISHED: "Published report", **REPORT_LABELS}
+CONCERN = "concern"  # issue 15: information of concern, raised from a record or a passage (see the block at the end)
+ITEM_KINDS = (JUDGEMENT, RATING, SNAPSHOT, PUBLISHED, *REPORT_KINDS, CONCERN)
+ITEM_LABELS = {
+    JUDGEMENT: "Judgement", RATING: "Rating", SNAPSHOT: "Rating snapshot", PUBLISHED: "Published report", **REPORT_LABELS,
+    CONCERN: "Concern",
+}  # fmt: skip
 # Kinds made once and never revised: one revision, no parents; a second is refused by the vault and the service.
 IMMUTABLE_KINDS = frozenset({SNAPSHOT, PUBLISHED, REPORT_DRAFT})
 STATEMENT_KEY = "statement"  # the one score of a statement scored as a whole (by_statement rules)
@@ -178,10 +182,44 @@ class DraftContent:
 
 # -- end of the report's kinds --------------------------------------------------------------------
 
-ItemContent = Union[JudgementContent, RatingContent, SnapshotContent, PublishedContent, ReportTextContent, FacResponseContent, DraftContent]
+# -- concerns (issue 15) -----------------------------------------------------------------------------
+CONCERN_KINDS = {
+    "safeguarding": "Safeguarding",
+    "risk_of_harm": "Risk of harm",
+    "poor_experience": "Poor experience of care",
+    "other": "Other information of concern",
+}
+URGENCIES = {"immediate": "Immediate: act today", "soon": "Soon: within two working days", "routine": "Routine"}
+MAX_TELL = 2_000  # who else should know: names and roles, not a letter
+
+
+@dataclass(frozen=True)
+class ConcernContent:
+    """Information of concern an inspector heard or saw: what kind, how urgent, what was heard (in the
+    inspector's words), the record and passage it came from (linked by field and offsets, never copied,
+    so evidence is held once), the quality statements it touches, and who else should know."""
+
+    concern_kind: str  # a key of CONCERN_KINDS
+    urgency: str  # a key of URGENCIES
+    heard: str  # required: what was heard or seen
+    record_id: str = ""  # the record it was raised from; "" none (raised on its own)
+    passage_field: str = ""  # the record's text field of the passage (domain.text_fields' path); "" the whole record
+    passage_start: int | None = None
+    passage_end: int | None = None
+    statements: tuple[str, ...] = ()  # quality statement ids it touches (a set)
+    tell: str = ""  # who else should know
+    raised_by: str = ""
+    raised_at: str = ""  # ISO date and time, UTC
+
+
+# -- end of concerns -----------------------------------------------------------------------------------
+
+ItemContent = Union[
+    JudgementContent, RatingContent, SnapshotContent, PublishedContent, ReportTextContent, FacResponseContent, DraftContent, ConcernContent,
+]
 _CLASSES: dict[str, type] = {
     JUDGEMENT: JudgementContent, RATING: RatingContent, SNAPSHOT: SnapshotContent, PUBLISHED: PublishedContent,
-    REPORT_TEXT: ReportTextContent, FAC_RESPONSE: FacResponseContent, REPORT_DRAFT: DraftContent,
+    REPORT_TEXT: ReportTextContent, FAC_RESPONSE: FacResponseContent, REPORT_DRAFT: DraftContent, CONCERN: ConcernContent,
 }  # fmt: skip
 
 
@@ -208,6 +246,8 @@ def item_to_dict(content: ItemContent) -> dict[str, Any]:
         return _published_to_dict(content)
     if isinstance(content, (ReportTextContent, FacResponseContent, DraftContent)):
         return _report_item_to_dict(content)
+    if isinstance(content, ConcernContent):
+        return {**dataclasses.asdict(content), "statements": sorted(set(content.statements))}  # a set: one spelling
     return {
         "kind": content.kind, "taken_on": content.taken_on, "note": content.note, "rules": content.rules,
         "scores": {s: dict(c) for s, c in content.scores.items()},
@@ -255,6 +295,12 @@ def _build(kind: str, data: dict[str, Any]) -> ItemContent:
         return _published_from_dict(data)
     if kind in REPORT_KINDS:
         return _build_report_item(kind, data)
+    if kind == CONCERN:
+        statements = data.get("statements", [])
+        if not isinstance(statements, list):
+            raise ValidationError("The quality statements a concern touches must be a list.")
+        _at_most(statements, MAX_STATEMENTS, "quality statements")
+        return ConcernContent(**{**data, "statements": tuple(statements)})
     return SnapshotContent(**data)
 
 
@@ -286,8 +332,10 @@ def validate_item(content: ItemContent) -> None:
         _validate_published(content)
     elif isinstance(content, (ReportTextContent, FacResponseContent, DraftContent)):
         _validate_report_item(content)
+    elif isinstance(content, ConcernContent):
+        _validate_concern(content)
     else:
-        raise ValidationError("This is not the content of a judgement, rating, rating snapshot, published report or report item.")
+        raise ValidationError("This is not the content of a judgement, rating, rating snapshot, published report, report item or concern.")
 
 
 def _validate_judgement(content: JudgementContent) -> None:
@@ -461,6 +509,8 @@ def item_title(content: ItemContent, statement_name: str = "") -> str:
         return f"Factual accuracy response on paragraph {content.paragraph}"
     if isinstance(content, DraftContent):
         return f"Draft report shared on {content.shared_on}"
+    if isinstance(content, ConcernContent):
+        return f"Concern: {CONCERN_KINDS.get(content.concern_kind, 'information of concern').lower()}"
     return f"{SNAPSHOT_KINDS.get(content.kind, 'Rating snapshot')}, {content.taken_on}"
 
 
@@ -602,3 +652,47 @@ def _validate_response(content: FacResponseContent) -> None:
 
 
 # -- end of the report's kinds --------------------------------------------------------------------
+
+
+# -- concerns (issue 15): checking them ------------------------------------------------------------------
+
+
+def _validate_concern(content: ConcernContent) -> None:
+    """A kind and urgency we know, what was heard, a passage named whole (field, start and end, in
+    order) or not at all, a bounded set of statement ids, and who raised it when."""
+    if content.concern_kind not in CONCERN_KINDS:
+        raise ValidationError(
+            f"A concern is safeguarding, a risk of harm, a poor experience of care or other information of concern, "
+            f"not {content.concern_kind!r}.", field="concern_kind",
+        )  # fmt: skip
+    if content.urgency not in URGENCIES:
+        raise ValidationError(f"A concern's urgency is immediate, soon or routine, not {content.urgency!r}.", field="urgency")
+    _text(content.heard, "What was heard", required=True)
+    _text(content.record_id, "The record the concern was raised from", limit=MAX_ID)
+    _text(content.passage_field, "The passage's field", limit=MAX_ID)
+    start, end = content.passage_start, content.passage_end
+    if content.passage_field:
+        if not content.record_id:
+            raise ValidationError("A concern's passage is of a record: name the record.", field="passage_field")
+        if type(start) is not int or type(end) is not int or not 0 <= start < end <= MAX_TEXT * 10:
+            raise ValidationError("A concern's passage is a span of its field: a start before its end, both 0 or more.", field="passage_start")
+    elif start is not None or end is not None:
+        raise ValidationError("A concern's passage names its field as well as where it starts and ends.", field="passage_field")
+    if not isinstance(content.statements, tuple):
+        raise ValidationError("The quality statements a concern touches must be a list.")
+    _at_most(content.statements, MAX_STATEMENTS, "quality statements")
+    for statement_id in content.statements:
+        _text(statement_id, "A quality statement the concern touches", required=True, limit=MAX_ID)
+    if len(set(content.statements)) != len(content.statements):
+        raise ValidationError("A quality statement is named twice for one concern; name each once.", field="statements")
+    _text(content.tell, "Who else should know", limit=MAX_TELL)
+    _text(content.raised_by, "Raised by", limit=MAX_ID)
+    _text(content.raised_at, "When it was raised", limit=MAX_ID)
+    if content.raised_at:
+        try:
+            datetime.fromisoformat(content.raised_at)
+        except ValueError:
+            raise ValidationError(f"When a concern was raised must be a date and time, not {content.raised_at!r}.") from None
+
+
+# -- end of concerns -----------------------------------------------------------------------------------

@@ -327,7 +327,7 @@ def describe(rec: Record, content: domain.Content | domain.ItemContent, as_typed
 
 
 _ITEM_TYPES = (domain.JudgementContent, domain.RatingContent, domain.SnapshotContent, domain.PublishedContent,
-               domain.ReportTextContent, domain.FacResponseContent, domain.DraftContent)  # fmt: skip
+               domain.ReportTextContent, domain.FacResponseContent, domain.DraftContent, domain.ConcernContent)  # fmt: skip
 
 
 def item_content_of(session: Session, rec: Record | _Draft) -> domain.ItemContent:

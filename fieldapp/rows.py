@@ -25,6 +25,8 @@ class Changes:
     from_sync: bool = False
     # Assessments whose judgements, rating or rating snapshots changed (saved here, or pulled).
     judgements: frozenset[str] = frozenset()
+    # Assessments whose concerns changed: raised or changed here, pulled, or acknowledged by the office.
+    concerns: frozenset[str] = frozenset()
 
     def __or__(self, other: Changes) -> Changes:
         return Changes(
@@ -35,10 +37,11 @@ class Changes:
             self.revisions | other.revisions,
             from_sync=self.from_sync or other.from_sync,
             judgements=self.judgements | other.judgements,
+            concerns=self.concerns | other.concerns,
         )
 
     def __bool__(self) -> bool:
-        return bool(self.assessments or self.records or self.links or self.attachments or self.revisions or self.judgements)
+        return bool(self.assessments or self.records or self.links or self.attachments or self.revisions or self.judgements or self.concerns)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from fieldapp.errors import (
     WrongPassphrase,
 )
 from fieldapp.ids import iso, utcnow, uuid7
+from fieldapp.concerns import Concerns  # information of concern, pushed first (issue 15)
 from fieldapp.history import History
 from fieldapp.judgements import Judgements
 from fieldapp.report_texts import ReportTexts  # the report's texts and the factual accuracy check (issue 14)
@@ -92,6 +93,7 @@ class Vault:
         self.judgements = Judgements(self)
         self.published = PublishedReports(self)  # issue 14: published reports, frozen and signed
         self.report_texts = ReportTexts(self)  # the report's texts and the factual accuracy check (issue 14)
+        self.concerns = Concerns(self)  # information of concern, pushed first and acknowledged by the office (issue 15)
         self.replication = Replication(self)
 
     # -- paths ---------------------------------------------------------------------------------

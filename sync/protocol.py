@@ -26,6 +26,7 @@ FEATURES_HEADER = "Fieldapp-Features"
 F_DEVICE_INSPECTOR = "device-inspector"  # pulled devices name their inspector apart from the laptop
 F_HELD_BACK = "held-back"  # a pull's last page says whether committed revisions wait behind an open transaction
 F_LEAD_INSPECTOR = "lead-inspector"  # pulled assessments name their lead inspector, who alone agrees judgements
+F_CONCERNS = "concerns"  # a pull carries the office's acknowledgements of the team's concerns (issue 15)
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -42,6 +43,8 @@ MAX_PULL_PAGE_BYTES = 16 << 20
 MAX_ANSWER_BYTES = 64 << 20
 MAX_CURSOR_CHARS = 256 << 10
 MAX_SMALL_REQUEST_BYTES = 2 * MAX_CURSOR_CHARS  # any body but a push or a chunk: a pull holds a cursor
+MAX_ACKNOWLEDGEMENTS = 100_000  # concerns acknowledged in the assessments one device sees
+MAX_ACK_NOTE = 4_000  # the office's note when it acknowledges a concern
 MAX_PARENTS = 100  # parents of one revision (a merge has two; resolving many heads, more)
 MAX_ATTACHMENT_BYTES = 1 << 40  # an attachment's size as a revision names it
 CHUNK_SIZE = 4 << 20  # attachment transfer chunk
@@ -215,6 +218,15 @@ class PullRequest(Wire):
     include_own: bool = False
 
 
+class ConcernAcknowledgement(Wire):
+    """The office saw a concern and said so: a fact the service keeps, never a revision (it signs nothing)."""
+
+    concern_id: Uuid
+    acknowledged_by: Annotated[str, StringConstraints(max_length=300)]
+    acknowledged_at: Annotated[str, StringConstraints(max_length=40)]  # ISO 8601, UTC
+    note: Annotated[str, StringConstraints(max_length=MAX_ACK_NOTE)] = ""
+
+
 class PullResponse(Wire):
     revisions: list[Revision]
     devices: list[Device]  # the signers of these revisions, so each can be checked
@@ -225,6 +237,8 @@ class PullResponse(Wire):
     # Only with F_HELD_BACK: revisions already stored wait behind a transaction still open elsewhere
     # on the database (the cursor never passes one, DESIGN section 6); they are ready in a moment.
     held_back: bool | None = None
+    # Only with F_CONCERNS: the office's acknowledgement of every acknowledged concern of these assessments.
+    acknowledgements: list[ConcernAcknowledgement] | None = Field(default=None, max_length=MAX_ACKNOWLEDGEMENTS)
 
 
 # -- attachments -----------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def test_each_item_kind_round_trips_through_its_plain_dict() -> None:
         (domain.JUDGEMENT, {"scores": {}}, "a field it needs is missing"),
         (domain.RATING, {"rules": "cqc-ics-by-category@1", "final_score": 0, "reason": ""}, "from 1 to 4"),
         (domain.SNAPSHOT, {"kind": "draft", "taken_on": "2026-12-04"}, "published or a review"),
-        ("concern", {}, "Update fieldapp"),
+        ("inspection_plan", {}, "Update fieldapp"),  # a kind of a newer app
     ],
 )
 def test_item_content_that_is_not_possible_is_refused_in_words(kind: str, data: dict, words: str) -> None:
@@ -113,7 +113,7 @@ def test_a_body_of_a_newer_format_says_update_fieldapp_never_tampered() -> None:
     with pytest.raises(NeedsUpdate, match="update fieldapp"):
         revision.parse_body(_body(), known_formats=frozenset({1}))
     with pytest.raises(NeedsUpdate, match="update fieldapp"):
-        revision.parse_body(_body(kind="concern"))  # a kind of a newer app
+        revision.parse_body(_body(kind="inspection_plan"))  # a kind of a newer app
     assert revision.parse_body(_body())["kind"] == "judgement"
 
 

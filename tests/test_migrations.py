@@ -46,8 +46,15 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0010(connection: sa.Connection) -> None:
+    """Undo 0011: no acknowledgements of concerns kept."""
+    connection.exec_driver_sql("DROP TABLE concern_states")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0010'")
+
+
 def _back_to_0009(connection: sa.Connection) -> None:
-    """Undo 0010: assessments that know no lead inspector."""
+    """Undo 0011 and 0010: assessments that know no lead inspector."""
+    _back_to_0010(connection)
     connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN lead_name")
     connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN lead_id")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0009'")
@@ -320,6 +327,33 @@ def test_a_vault_at_schema_0009_keeps_its_assessments_and_knows_no_lead_until_th
     row = v.assessments.get(made)
     assert (row.name, row.lead, row.lead_id, row.i_lead) == ("Northshire ICS", None, None, True)
     v.lock()
+
+
+def test_a_vault_made_before_concerns_is_backed_up_then_keeps_its_records_and_can_raise_and_keep_acknowledged_concerns(tmp_path: Path) -> None:
+    from fieldapp.concerns import Acknowledgement
+    from fieldapp.item_kinds import ConcernContent
+
+    path = tmp_path / "v"
+    v = Vault.create(path, PASSPHRASE, kdf=TEST_KDF).vault
+    aid = v.assessments.create("Northshire ICS").value.id
+    ids = [v.records.create(aid, c).value.id for c in sample_contents()]
+    v.lock()
+    engine = _engine(path)
+    with engine.begin() as connection:
+        _back_to_0010(connection)
+    engine.dispose()
+
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    assert [b.reason for b in backup.list_backups(path)] == ["before-migration-0010"]
+    assert sorted(r.id for r in v.records.list(aid)) == sorted(ids)
+    raised = v.concerns.raise_concern(aid, ConcernContent("risk_of_harm", "soon", "A waiting list of 14 months.", record_id=ids[0])).value
+    v.concerns.acknowledge([Acknowledgement(raised.id, "The office", "2026-12-07T09:00:00+00:00", "Noted")])
+    assert v.concerns.get(raised.id).state == "acknowledged"
+    v.lock()
+    engine = _engine(path)
+    with engine.connect() as connection:
+        assert migrate.current_revision(connection) == migrate.HEAD
+    engine.dispose()
 
 
 def test_a_vault_made_before_evidence_had_context_upgrades_with_its_records_valid_searchable_and_filterable(tmp_path: Path) -> None:

@@ -23,8 +23,9 @@ from fieldapp.replication import arrivals
 from fieldapp.revisions import graph, revision
 from fieldapp.storage import sqlcipher
 from fieldapp.context import VaultContext
+from fieldapp.concerns import Acknowledgement, store_acknowledgements
 from fieldapp import domain
-from fieldapp.domain import ITEM_KINDS
+from fieldapp.domain import CONCERN, ITEM_KINDS
 from fieldapp.errors import FieldappError, FrameworkError, IntegrityError, NotFound, ValidationError
 from fieldapp.ids import iso, utcnow
 from fieldapp.storage.models import Assessment, Attachment, Blob, Device, Framework, Meta, Record, Revision
@@ -85,6 +86,7 @@ class PulledPage:
     assessments: tuple[PulledAssessment, ...]
     cursor: str
     prechecked: arrivals.Prechecked = field(default_factory=dict)  # from arrivals.precheck, off this thread
+    acknowledgements: tuple[Acknowledgement, ...] = ()  # the office's, of the team's concerns (kept once each)
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,7 @@ class SyncStart:
     pending: PendingPage = PendingPage([], 0)  # the first batch to push, and where it ends
     pull_own: bool = False  # pull this laptop's own revisions too (it was restored from a backup)
     waiting: int | None = None  # revisions to push, counted for the progress bar; None: not counted (assessments to offer first)
+    concerns: list[revision.SignedRevision] = field(default_factory=list)  # concern revisions to push first, in a batch of their own
 
 
 @dataclass(frozen=True)
@@ -209,11 +212,12 @@ class Replication:
             keys = dict(session.execute(_DEVICE_KEYS).tuples().all())
             changes = Changes(records=frozenset(c.record_id for c in cuts), revisions=frozenset(c.id for c in cuts))
             pending = _pending_page(session, batch, 0) if not to_offer else PendingPage([], 0)  # offers change what may go
+            concerns = _pending_concerns(session, batch) if not to_offer else []
             # For the progress bar: a short first batch is all there is; only a full one needs counting.
             waiting: int | None = None if to_offer else len(pending[0])
             if waiting == batch:
                 waiting = session.scalar(_PENDING_COUNT) or 0
-            return SyncStart(to_offer, cursor, keys, changes, pending, pull_own=_PREFIX + "pull_own" in meta, waiting=waiting)
+            return SyncStart(to_offer, cursor, keys, changes, pending, pull_own=_PREFIX + "pull_own" in meta, waiting=waiting, concerns=concerns)
 
     def assessments_to_offer(self) -> list[PulledAssessment]:
         """Assessments made on this laptop that the service has not got (nor refused)."""
@@ -234,15 +238,25 @@ class Replication:
     # -- push -------------------------------------------------------------------------------------
 
     def pending(self, limit: int, *, after_seq: int = 0) -> list[revision.SignedRevision]:
-        """Revisions the service has not acknowledged, oldest first (parents before children),
-        of records whose assessment is on the service."""
-        return self.pending_page(limit, after_seq=after_seq)[0]
+        """Revisions the service has not acknowledged, of records whose assessment is on the service:
+        concerns first (from the start), then the rest oldest first (parents before children)."""
+        concerns = self.pending_concerns(limit) if after_seq == 0 else []
+        if len(concerns) == limit:
+            return concerns
+        return concerns + self.pending_page(limit - len(concerns), after_seq=after_seq)[0]
 
     def pending_page(self, limit: int, *, after_seq: int = 0) -> PendingPage:
-        """As pending(), past a position, with the position of the last one: so the next batch
-        can be read while the previous one is still on its way (none is acknowledged yet)."""
+        """Revisions to push other than concerns', past a position, with the position of the last one:
+        so the next batch can be read while the previous one is still on its way (none is
+        acknowledged yet). Concerns go before them, by pending_concerns."""
         with self._context.transaction("reading revisions to push") as session:
             return _pending_page(session, limit, after_seq)
+
+    def pending_concerns(self, limit: int) -> list[revision.SignedRevision]:
+        """Concern revisions the service has not acknowledged, oldest first: a sync pushes them in a
+        batch of their own before any other revision or attachment byte (docs/items.md)."""
+        with self._context.transaction("reading concerns to push") as session:
+            return _pending_concerns(session, limit)
 
     def acknowledge(self, acks: list[Ack]) -> Done[tuple[Refusal, ...]]:
         """Note what the service stored (and what it refused, and why); returns the refusals for
@@ -272,7 +286,8 @@ class Replication:
             assessments = _upsert_assessments(session, page.assessments)
             if not page.revisions:  # the common answer: nothing new, the cursor moved past our own
                 _put_meta(session, "cursor", page.cursor)
-                return Done(PullReport(assessments_changed=bool(assessments)), Changes(assessments=frozenset(assessments), from_sync=True))
+                acknowledged = store_acknowledgements(session, page.acknowledgements)
+                return Done(PullReport(assessments_changed=bool(assessments)), Changes(assessments=frozenset(assessments), from_sync=True) | acknowledged)
             tally = _Tally(refused=_upsert_devices(session, page.devices))
             arrived, refused = arrivals.store(session, page.revisions, page.prechecked)
             tally.refused += refused
@@ -290,9 +305,11 @@ class Replication:
                 made_here=tally.made_here, assessments_changed=bool(assessments),
             )  # fmt: skip
             items = _items_among(session, tally.changed)  # judgements, ratings, snapshots: not records to list
+            concerns = _items_among(session, tally.changed, _CONCERNS_AMONG)
             changes = Changes(assessments=frozenset(assessments), records=frozenset(tally.changed - set(items)), from_sync=True,
-                              judgements=frozenset(items.values()))  # fmt: skip
-            return Done(report, changes)
+                              judgements=frozenset(items.values()), concerns=frozenset(concerns.values()))  # fmt: skip
+            # After the revisions: an acknowledgement may be of a concern this very page brought.
+            return Done(report, changes | store_acknowledgements(session, page.acknowledgements))
 
     def mark_synced(self, moment: str) -> None:
         """Remember when the last whole sync ended (to the minute, which is what the app shows):
@@ -486,7 +503,13 @@ _TO_PUSH = (  # revisions the service has not acknowledged, of records whose ass
 )
 _PENDING = (
     _TO_PUSH.with_only_columns(Revision.seq, Revision.id, Revision.body, Revision.signature)
-    .where(Revision.seq > sa.bindparam("after_seq"))
+    .where(Revision.seq > sa.bindparam("after_seq"), Record.kind != CONCERN)
+    .order_by(Revision.seq)
+    .limit(sa.bindparam("limit"))
+)
+_PENDING_CONCERNS = (
+    _TO_PUSH.with_only_columns(Revision.seq, Revision.id, Revision.body, Revision.signature)
+    .where(Record.kind == CONCERN)
     .order_by(Revision.seq)
     .limit(sa.bindparam("limit"))
 )
@@ -495,6 +518,7 @@ _MARK_PUSHED = sa.update(_revisions).where(_revisions.c.id.in_(_IDS)).values(pus
 _MARK_REFUSED = sa.update(_revisions).where(_revisions.c.id == sa.bindparam("rev_id")).values(rejected=sa.bindparam("why"))
 _RECORDS_OF_REVISIONS = sa.select(Revision.record_id).where(Revision.id.in_(_IDS))
 _ITEMS_AMONG = sa.select(Record.id, Record.assessment_id).where(Record.id.in_(_IDS), Record.kind.in_(ITEM_KINDS))
+_CONCERNS_AMONG = sa.select(Record.id, Record.assessment_id).where(Record.id.in_(_IDS), Record.kind == CONCERN)
 _RECORDS_OF_BLOB = sa.select(Attachment.record_id).where(Attachment.sha256 == sa.bindparam("sha256")).distinct()
 _REFUSED_FIRST = sa.select(Revision.id).where(Revision.rejected.is_not(None)).order_by(Revision.seq).limit(3)
 _REFUSALS = (
@@ -533,6 +557,11 @@ def _pending_page(session: Session, limit: int, after_seq: int) -> PendingPage:
     rows = session.execute(_PENDING, {"after_seq": after_seq, "limit": limit}).all()
     last = rows[-1].seq if rows else after_seq
     return PendingPage([revision.SignedRevision(r.id, r.body, r.signature) for r in rows], last)
+
+
+def _pending_concerns(session: Session, limit: int) -> list[revision.SignedRevision]:
+    rows = session.execute(_PENDING_CONCERNS, {"limit": limit}).all()
+    return [revision.SignedRevision(r.id, r.body, r.signature) for r in rows]
 
 
 @dataclass
@@ -602,12 +631,12 @@ def _refusals(session: Session, revision_ids: list[str]) -> list[Refusal]:
     return list(found.values())
 
 
-def _items_among(session: Session, record_ids: set[str]) -> dict[str, str]:
-    """Which of these are items (judgement, rating, snapshot), each with its assessment id."""
+def _items_among(session: Session, record_ids: set[str], query: sa.Select[tuple[str, str]] = _ITEMS_AMONG) -> dict[str, str]:
+    """Which of these are items (judgement, rating, snapshot…; or by another query, concerns), each with its assessment id."""
     found: dict[str, str] = {}
     ids = sorted(record_ids)
     for start in range(0, len(ids), 500):
-        found.update(session.execute(_ITEMS_AMONG, {"ids": ids[start : start + 500]}).tuples().all())
+        found.update(session.execute(query, {"ids": ids[start : start + 500]}).tuples().all())
     return found
 
 

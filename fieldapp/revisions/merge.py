@@ -266,6 +266,21 @@ def _merge_ordered_values(base: list[Any], left: list[Any], right: list[Any]) ->
 # -- end of the report's kinds --------------------------------------------------------------------
 
 
+def _merge_concern_field(key: str, base: Any, left: Any, right: Any, found: list[Collision]) -> Any:
+    """A concern's fields merge as a record's do (docs/items.md): what was heard and who else should
+    know line by line as notes, the statements it touches as a set; its kind, urgency, passage and who
+    raised it are scalars (two urgencies collide and go to the team)."""
+    merged = _settled(base, left, right)
+    if merged is not _UNSETTLED:
+        return merged
+    if key in ("heard", "tell") and _all_of(str, _present(base, ""), left, right):
+        return _merge_notes(_present(base, ""), left, right, found, path=f"content.{key}")
+    if key == "statements" and _all_of(list, _present(base, []), left, right):
+        return sorted(_merge_set(_present(base, []), left, right))
+    found.append(Collision(f"content.{key}", base, left, right))
+    return left
+
+
 def _merge_keyed(path: str, base: dict[str, Any], left: dict[str, Any], right: dict[str, Any], found: list[Collision]) -> dict[str, Any]:
     """A map merged key by key, each value whole: two different scores for one category collide."""
     merged = {}
@@ -535,6 +550,7 @@ _FIELD_MERGES = {
     domain.JUDGEMENT: _merge_judgement_field,
     domain.REPORT_TEXT: _merge_report_text_field,
     domain.FAC_RESPONSE: _merge_response_field,
+    domain.CONCERN: _merge_concern_field,
 }
 
 

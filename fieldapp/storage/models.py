@@ -194,3 +194,17 @@ class Framework(Base):
     __tablename__ = "frameworks"
     key: Mapped[str] = mapped_column(String, primary_key=True)
     document: Mapped[str] = mapped_column(Text)
+
+
+class ConcernState(Base):
+    """The office's acknowledgement of a concern, as the service sent it with a pull (issue 15).
+
+    Not a revision: the service signs nothing and is no author of evidence. Absent until the office
+    acknowledges; the app reminds the inspector about every concern without a row here.
+    """
+
+    __tablename__ = "concern_states"
+    concern_id: Mapped[str] = mapped_column(String, primary_key=True)
+    acknowledged_by: Mapped[str] = mapped_column(String)
+    acknowledged_at: Mapped[str] = mapped_column(String)  # ISO 8601, UTC, as the service says
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from fieldapp.concerns import Acknowledgement
 from fieldapp.replication import arrivals
 from fieldapp.revisions import revision
 from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
@@ -116,10 +117,12 @@ class SyncEngine:
         self.report.changes |= start.changes
         self._offer_assessments(start.to_offer)
         with self._forbidden_in_words():
+            self._push_concerns(start.concerns if not start.to_offer else None)
             self._push(first=start.pending if not start.to_offer else None, total=start.waiting)
         self._pull(start.cursor, start.keys, own=start.pull_own)
         if self._made_while_pulling:
             with self._forbidden_in_words():
+                self._push_concerns()  # a concern of an assessment now on the service
                 self._push()  # merges (or an unsaved draft) made while settling what arrived, or records of an assessment now on the service
         self._fetch_frameworks()
         uploads, downloads = self.vault.replication.transfers_pending()
@@ -147,6 +150,21 @@ class SyncEngine:
                 self.report.problems.append(f"{item.name} stays on this laptop only: {exc}")
                 continue
             self.report.changes |= self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted)).changes
+
+    def _push_concerns(self, first: list[revision.SignedRevision] | None = None) -> None:
+        """Concerns jump the queue (issue 15): their revisions go in batches of their own, one after
+        another, before any other revision or attachment byte, so a safeguarding concern raised
+        mid-interview never waits behind a day's notes or an 800 MB recording."""
+        pending = first if first is not None else self.vault.replication.pending_concerns(self.batch)
+        sent: set[str] = set()
+        while pending and not {r.id for r in pending} <= sent:  # one refused for a while comes back: no second try now
+            self._check_cancel()
+            self._say("push", message="Sending concerns first")
+            self._acknowledge(self.api.push(pending))
+            if len(pending) < self.batch:
+                return  # a short batch was all there was
+            sent |= {r.id for r in pending}
+            pending = self.vault.replication.pending_concerns(self.batch)
 
     def _push(self, first: PendingPage | None = None, total: int | None = None) -> None:
         """Batches in order; a later batch may land first and find a parent missing: such
@@ -459,6 +477,9 @@ def _page(answer: protocol.PullResponse) -> PulledPage:
         devices=tuple(PulledDevice(d.id, base64.b64decode(d.public_key), d.label, d.inspector or "") for d in answer.devices),
         assessments=tuple(_assessment(a) for a in answer.assessments),
         cursor=answer.cursor,
+        acknowledgements=tuple(
+            Acknowledgement(a.concern_id, a.acknowledged_by, a.acknowledged_at, a.note) for a in answer.acknowledgements or ()
+        ),
     )
 
 

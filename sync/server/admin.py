@@ -10,13 +10,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from fieldapp.dates import show_when
 from fieldapp.framework import available_frameworks, default_framework
 from fieldapp.ids import iso, utcnow, uuid7
 from sync import protocol
 from sync.server import db, errors, identity
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
-from sync.server.models import ROLE_LEAD, ROLE_MEMBER, Assessment, Device, Inspector, TeamMember
+from sync.server.models import ROLE_LEAD, ROLE_MEMBER, Assessment, Concern, Device, Inspector, TeamMember
 
 _UUID = re.compile(protocol.UUID_PATTERN)
 
@@ -303,3 +304,74 @@ def _check_period(start: str | None, end: str | None) -> None:
     first, last = day(start), day(end)
     if first and last and last < first:
         raise errors.Invalid("The assessment period ends before it starts.")
+
+
+# -- concerns (issue 15): the office's list, and its acknowledgement ------------------------------------
+
+
+@dataclass(frozen=True)
+class ConcernInfo:
+    id: str
+    assessment_id: str
+    assessment: str  # its name
+    concern_kind: str  # a key of fieldapp.item_kinds.CONCERN_KINDS
+    urgency: str  # a key of fieldapp.item_kinds.URGENCIES
+    heard: str
+    tell: str
+    raised_by: str
+    raised_at: str  # ISO 8601, as the laptop said
+    device_id: str
+    received_at: str
+    updated_at: str
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    acknowledgement_note: str | None
+
+
+_NO_CONCERN = "No concern with id {concern_id}: `fieldapp-server admin concern list --all` lists them."
+_URGENT_FIRST = sa.case({"immediate": 0, "soon": 1}, value=Concern.urgency, else_=2)
+
+
+def list_concerns(session: Session, *, include_acknowledged: bool = False) -> list[ConcernInfo]:
+    """Concerns across every team, open ones only unless asked: most urgent first, then oldest first."""
+    query = sa.select(Concern, Assessment.name).join(Assessment, Assessment.id == Concern.assessment_id)
+    if not include_acknowledged:
+        query = query.where(Concern.acknowledged_at.is_(None))
+    rows = session.execute(query.order_by(_URGENT_FIRST, Concern.raised_at, Concern.id))
+    return [_concern_info(c, name) for c, name in rows]
+
+
+def get_concern(session: Session, concern_id: str) -> ConcernInfo:
+    row = session.execute(sa.select(Concern, Assessment.name).join(Assessment, Assessment.id == Concern.assessment_id).where(Concern.id == concern_id)).first()
+    if row is None:
+        raise errors.NotFoundError(_NO_CONCERN.format(concern_id=concern_id[:80]))
+    return _concern_info(row[0], row[1])
+
+
+def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str) -> ConcernInfo:
+    """The office saw the concern: who, when, and a note of what it did. Sent to the team's laptops at
+    their next pull; acknowledged once (a second acknowledgement is refused, naming the first)."""
+    note, by = note.strip(), " ".join(by.split())
+    if not note:
+        raise errors.Invalid("Say what the office did or will do: --note \"Referred to the local authority\".")
+    if len(note) > protocol.MAX_ACK_NOTE:
+        raise errors.Invalid(f"The note is longer than {protocol.MAX_ACK_NOTE:,} characters; shorten it.")
+    if not by or len(by) > 300:
+        raise errors.Invalid("Say who acknowledges it: --by \"Name Surname\" (at most 300 characters).")
+    db.lock_names(session.connection(), [f"concern:{concern_id}"])  # two in the office at once take turns
+    found = session.get(Concern, concern_id)
+    if found is None:
+        raise errors.NotFoundError(_NO_CONCERN.format(concern_id=concern_id[:80]))
+    if found.acknowledged_at is not None:
+        when = show_when(found.acknowledged_at)
+        raise errors.ConflictError(f"Concern {concern_id} was already acknowledged by {found.acknowledged_by} on {when} (UTC); it stays as they left it.")
+    found.acknowledged_by, found.acknowledged_at, found.acknowledgement_note = by, iso(utcnow()), note
+    session.flush()
+    return get_concern(session, concern_id)
+
+
+def _concern_info(row: Concern, assessment: str) -> ConcernInfo:
+    return ConcernInfo(
+        row.id, row.assessment_id, assessment, row.concern_kind, row.urgency, row.heard, row.tell, row.raised_by, row.raised_at,
+        row.device_id, row.received_at, row.updated_at, row.acknowledged_by, row.acknowledged_at, row.acknowledgement_note,
+    )  # fmt: skip

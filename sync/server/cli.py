@@ -10,6 +10,9 @@
     fieldapp-server admin code INSPECTOR_ID [--hours 24]        a one-time enrolment code
     fieldapp-server admin device list [--inspector ID] | revoke DEVICE_ID
     fieldapp-server admin framework publish FILE
+    fieldapp-server admin concern list [--all]                   open concerns across teams, most urgent first
+    fieldapp-server admin concern show ID
+    fieldapp-server admin concern acknowledge ID --note TEXT [--by NAME]   sent to the team's laptops at their next sync
     fieldapp-server admin local-setup                            the embedded default's inspector + a code
 
 A DATE is written day first (01/11/2026) or as 2026-11-01.
@@ -30,6 +33,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from fieldapp.dates import show_when
+from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from sync.server import admin, errors, frameworks, migrations
 from sync.server.models import ROLE_LEAD
 from sync.server.settings import Settings, default_data_dir
@@ -215,6 +220,45 @@ def _framework_publish(session: Session, args: argparse.Namespace) -> Result:
     return Result(f"Framework {key} published; devices receive it at their next sync", {"key": key})
 
 
+def _concern_list(session: Session, args: argparse.Namespace) -> Result:
+    rows = admin.list_concerns(session, include_acknowledged=args.all)
+    lines = [
+        f"{r.id}  {URGENCIES.get(r.urgency, r.urgency)}  {CONCERN_KINDS.get(r.concern_kind, r.concern_kind)}  {r.assessment}  "
+        f"raised by {r.raised_by} {show_when(r.raised_at)}" + (f"  acknowledged by {r.acknowledged_by}" if r.acknowledged_by else "")
+        for r in rows
+    ]  # fmt: skip
+    empty = "No concerns yet." if args.all else "No open concerns: every concern has been acknowledged."
+    return Result("\n".join(lines) or empty, [admin.as_dict(r) for r in rows])
+
+
+def _concern_show(session: Session, args: argparse.Namespace) -> Result:
+    info = admin.get_concern(session, args.concern)
+    return Result(_concern_words(info), admin.as_dict(info))
+
+
+def _concern_acknowledge(session: Session, args: argparse.Namespace) -> Result:
+    by = args.by or os.environ.get("USER") or ""
+    info = admin.acknowledge_concern(session, args.concern, args.note, by=by)
+    return Result(_concern_words(info) + "\nThe team's laptops show it acknowledged at their next sync.", admin.as_dict(info))
+
+
+def _concern_words(info: admin.ConcernInfo) -> str:
+    lines = [
+        f"Concern {info.id}",
+        f"  {CONCERN_KINDS.get(info.concern_kind, info.concern_kind)}; {URGENCIES.get(info.urgency, info.urgency)}",
+        f"  Assessment: {info.assessment} ({info.assessment_id})",
+        f"  Raised by {info.raised_by} on {show_when(info.raised_at)} (UTC); received {show_when(info.received_at)} (UTC)",
+        f"  What was heard: {info.heard}",
+    ]
+    if info.tell:
+        lines.append(f"  Who else should know: {info.tell}")
+    if info.acknowledged_at:
+        lines.append(f"  Acknowledged by {info.acknowledged_by} on {show_when(info.acknowledged_at)} (UTC): {info.acknowledgement_note}")
+    else:
+        lines.append("  Not acknowledged yet: `fieldapp-server admin concern acknowledge ID --note TEXT`")
+    return "\n".join(lines)
+
+
 def _local_setup(session: Session, args: argparse.Namespace) -> Result:
     """The embedded default: one local inspector who may offer assessments, and a fresh code."""
     local = next((i for i in admin.list_inspectors(session) if i.name == LOCAL_INSPECTOR), None)
@@ -304,6 +348,16 @@ def _parser() -> argparse.ArgumentParser:
     framework = areas.add_parser("framework", help="framework versions").add_subparsers(dest="framework_command", required=True)
     publish = leaf(framework, "publish", _framework_publish, "publish a framework file to every device")
     publish.add_argument("file")
+
+    concerns = areas.add_parser("concern", help="concerns raised on laptops: the office's list").add_subparsers(dest="concern_command", required=True)
+    listing = leaf(concerns, "list", _concern_list, "open concerns across teams, most urgent first")
+    listing.add_argument("--all", action="store_true", help="acknowledged ones too")
+    show = leaf(concerns, "show", _concern_show, "one concern in full")
+    show.add_argument("concern", metavar="ID")
+    acknowledge = leaf(concerns, "acknowledge", _concern_acknowledge, "acknowledge a concern; its team's laptops learn it at their next sync")
+    acknowledge.add_argument("concern", metavar="ID")
+    acknowledge.add_argument("--note", required=True, help="what the office did or will do")
+    acknowledge.add_argument("--by", default=None, help="who acknowledges it (default: the user running this)")
 
     local = leaf(areas, "local-setup", _local_setup, "set up the embedded default: a local inspector and a code")
     local.add_argument("--hours", type=float, default=24.0)

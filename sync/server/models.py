@@ -128,3 +128,25 @@ class Framework(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     document: Mapped[str] = mapped_column(Text)
     published_at: Mapped[str] = mapped_column(String(32))
+
+
+class Concern(Base):
+    """A concern raised on a laptop, as the office sees it (issue 15): filled from its accepted
+    revisions (the newest received is its head), acknowledged here by the office. The acknowledgement is
+    a fact the service keeps and sends with every pull, never a revision: the service signs nothing."""
+
+    __tablename__ = "concerns"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the concern item's id
+    assessment_id: Mapped[str] = mapped_column(ForeignKey("assessments.id"), index=True)
+    concern_kind: Mapped[str] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(String(32))
+    heard: Mapped[str] = mapped_column(Text)
+    tell: Mapped[str] = mapped_column(Text, default="")
+    raised_by: Mapped[str] = mapped_column(String(300))  # the inspector the pushing device is enrolled for
+    raised_at: Mapped[str] = mapped_column(String(40))  # when the laptop says it was raised
+    device_id: Mapped[str] = mapped_column(String(36))  # the device that first sent it
+    received_at: Mapped[str] = mapped_column(String(32))  # when its first revision arrived here
+    updated_at: Mapped[str] = mapped_column(String(32))  # when its newest revision arrived here
+    acknowledged_by: Mapped[str | None] = mapped_column(String(300))
+    acknowledged_at: Mapped[str | None] = mapped_column(String(32))
+    acknowledgement_note: Mapped[str | None] = mapped_column(Text)

@@ -23,7 +23,7 @@ from sync import protocol
 from sync.server import db, errors
 from sync.server.frameworks import keys as framework_keys
 from sync.server.identity import Caller
-from sync.server.models import ROLE_LEAD, Assessment, Device, Inspector, Revision, TeamMember
+from sync.server.models import ROLE_LEAD, Assessment, Concern, Device, Inspector, Revision, TeamMember
 
 _CURSOR_VERSION = 1
 _UUID = re.compile(protocol.UUID_PATTERN)
@@ -33,13 +33,15 @@ BAD_CURSOR = "That sync cursor was not made by this service. Sync again from the
 
 def changes_since(
     *, connection: sa.Connection, caller: Caller, request: protocol.PullRequest, inspector_apart: bool = False, held_back: bool = False,
-    lead: bool = False,
+    lead: bool = False, concerns: bool = False,
 ) -> protocol.PullResponse:
     """A page of changes since the request's cursor. `inspector_apart`: the client understands
     protocol.F_DEVICE_INSPECTOR, so devices carry the inspector's name beside the laptop's label.
     `held_back`: it understands protocol.F_HELD_BACK, so a last page says whether stored revisions
     wait above the horizon (any transaction open on the database holds it back, not only a push).
-    `lead`: it understands protocol.F_LEAD_INSPECTOR, so assessments name their lead inspector."""
+    `lead`: it understands protocol.F_LEAD_INSPECTOR, so assessments name their lead inspector.
+    `concerns`: it understands protocol.F_CONCERNS, so the office's acknowledgements of the caller's
+    teams' concerns come with every page (a few rows, as the assessments do)."""
     positions = decode_cursor(request.cursor)
     horizon = db.visibility_horizon(connection)
     served: list[tuple[int, int, str]] = []  # (xid, seq, id) of rows others pushed
@@ -81,7 +83,18 @@ def changes_since(
         cursor=encode_cursor({a: p for a, p in positions.items() if a in caller.assessment_ids}),
         more=more,
         held_back=(not more and _any_held(connection, caller, positions, horizon, request.include_own)) if held_back else None,
+        acknowledgements=_acknowledgements(connection, caller) if concerns else None,
     )
+
+
+def _acknowledgements(connection: sa.Connection, caller: Caller) -> list[protocol.ConcernAcknowledgement]:
+    """Every acknowledged concern of the caller's assessments (never another team's)."""
+    if not caller.assessment_ids:
+        return []
+    return [
+        protocol.ConcernAcknowledgement(concern_id=r.id, acknowledged_by=r.acknowledged_by, acknowledged_at=r.acknowledged_at, note=r.acknowledgement_note or "")
+        for r in connection.execute(_ACKNOWLEDGED, {"ids": sorted(caller.assessment_ids)})
+    ]
 
 
 # The statements of a pull, built once: SQLAlchemy keeps a statement's cache key on the object, so
@@ -101,6 +114,11 @@ _HELD = (  # at most a few rows: a device's own rows above the horizon do not co
     .where(Revision.assessment_id == sa.bindparam("assessment_id"), Revision.xid >= sa.bindparam("horizon"))
     .where(sa.tuple_(Revision.xid, Revision.seq) > _AFTER)
     .limit(20)
+)
+_ACKNOWLEDGED = (
+    sa.select(Concern.id, Concern.acknowledged_by, Concern.acknowledged_at, Concern.acknowledgement_note)
+    .where(Concern.assessment_id.in_(_IDS), Concern.acknowledged_at.is_not(None))
+    .order_by(Concern.id)
 )
 _BODIES = sa.select(Revision.id, Revision.body, Revision.signature).where(Revision.id.in_(_IDS))
 _SIGNER_IDS = sa.select(Revision.device_id).where(Revision.id.in_(_IDS)).distinct()

@@ -26,7 +26,7 @@ from sync import protocol
 from sync.server import blobs, db, errors
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
-from sync.server.models import ROLE_LEAD, BlobRef, Device, Inspector, Record, Revision, TeamMember
+from sync.server.models import ROLE_LEAD, BlobRef, Concern, Device, Inspector, Record, Revision, TeamMember
 
 
 SNAPSHOT_REVISED = (
@@ -240,6 +240,7 @@ class _Store:
         self._xid: int | None = None
         self._batch_signed: dict[str, revision.SignedRevision] = {}
         self._leads: dict[str, tuple[str, str] | None] = {}  # assessment id -> its lead inspector (id, name)
+        self.concerns: dict[str, dict] = {}  # concern id -> what the office's list shows, from its newest revision here
 
     def check_and_add(self, item: _Incoming) -> None:
         """What prepare() could not check (it needs what is stored), then keep it if it is new."""
@@ -349,6 +350,8 @@ class _Store:
         )
         for att in fields["attachments"]:
             self.blob_refs[(att["sha256"], fields["assessment_id"])] = att["size"]
+        if fields["kind"] == item_kinds.CONCERN:
+            self.concerns[record_id] = {"assessment_id": fields["assessment_id"], **fields["content"]}  # checked by _check_alone
         self.known[item.wire.id] = record_id
         self._batch_signed[item.wire.id] = item.signed
 
@@ -368,6 +371,27 @@ class _Store:
             held = blobs.proven_elsewhere(connection, self.caller, {s for s, _a in self.blob_refs})
             rows = [{"sha256": s, "assessment_id": a, "size": n, "proven": s in held} for (s, a), n in self.blob_refs.items()]
             db.insert_ignore(connection, BlobRef.__table__, rows, ["sha256", "assessment_id"])
+        if self.concerns:
+            self._file_concerns()
+
+    def _file_concerns(self) -> None:
+        """The office's list: a concern new here is added (raised by the inspector this device is
+        enrolled for, as the service knows them); one known is brought up to its newest revision.
+        Its acknowledgement, if any, stays: the office saw it and said so."""
+        name = self.connection.scalar(sa.select(Inspector.name).where(Inspector.id == self.caller.inspector_id)) or ""
+        new = [
+            {
+                "id": concern_id, "assessment_id": c["assessment_id"], "concern_kind": c["concern_kind"], "urgency": c["urgency"],
+                "heard": c["heard"], "tell": c["tell"], "raised_by": (name or c["raised_by"])[:300], "raised_at": c["raised_at"][:40],
+                "device_id": self.caller.device_id, "received_at": self.now, "updated_at": self.now,
+                "acknowledged_by": None, "acknowledged_at": None, "acknowledgement_note": None,
+            }
+            for concern_id, c in self.concerns.items()
+        ]  # fmt: skip
+        db.insert_ignore(self.connection, Concern.__table__, new, ["id"])
+        for c in new:
+            values = {"v_kind": c["concern_kind"], "v_urgency": c["urgency"], "v_heard": c["heard"], "v_tell": c["tell"], "v_now": self.now}
+            self.connection.execute(_UPDATE_CONCERN, {"concern_id": c["id"], **values})
 
 
 def _final(content: dict) -> tuple[object, object]:
@@ -375,6 +399,14 @@ def _final(content: dict) -> tuple[object, object]:
     return content.get("final_score"), content.get("reason") or ""
 
 
+_UPDATE_CONCERN = (
+    sa.update(Concern)
+    .where(Concern.id == sa.bindparam("concern_id"))
+    .values(
+        concern_kind=sa.bindparam("v_kind"), urgency=sa.bindparam("v_urgency"), heard=sa.bindparam("v_heard"),
+        tell=sa.bindparam("v_tell"), updated_at=sa.bindparam("v_now"),
+    )
+)  # fmt: skip
 _LEAD = (
     sa.select(TeamMember.inspector_id, Inspector.name)
     .join(Inspector, Inspector.id == TeamMember.inspector_id)

@@ -176,7 +176,7 @@ def test_a_revision_of_a_newer_format_is_refused_with_update_fieldapp_by_the_ser
     assessment_id, amara, _ben, _ = colleagues(service, make_device)
     raw = raw_device(service, service.team()[1][0], "newer app")
     body = canonical_json({
-        "format": 3, "record_id": "01938c3a-0000-7000-8000-000000000002", "assessment_id": assessment_id, "kind": "concern",
+        "format": 3, "record_id": "01938c3a-0000-7000-8000-000000000002", "assessment_id": assessment_id, "kind": "inspection_plan",
         "framework": "cqc-ics@2024.1", "parents": [], "deleted": False, "content": {"what": "A newer app's item"},
         "links": [], "attachments": [], "device_id": raw.device_id, "created_at": "2026-12-06T10:00:00.000000Z",
     })  # fmt: skip
