@@ -278,7 +278,7 @@ def _office_token_list(session: Session, _args: argparse.Namespace) -> Result:
     rows = office.list_tokens(session)
     lines = [
         f"{r.id}  {r.name}  made {show_when(r.created_at)}  last used {show_when(r.last_used_at) or 'never'}"
-        + (f"  REVOKED {show_when(r.revoked_at)}" if r.revoked_at else "")
+        + (f"  REVOKED {show_when(r.revoked_at)}" if r.revoked_at else "") + "  (UTC)"
         for r in rows
     ]
     return Result("\n".join(lines) or "No office tokens yet.", [admin.as_dict(r) for r in rows])

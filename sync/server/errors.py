@@ -2,7 +2,8 @@
 
     ServiceError
     ├── BadRequest            400  malformed, or a protocol version we do not speak
-    ├── Unauthenticated       401  no token, an unknown one, or a revoked device's
+    ├── Unauthenticated       401  no token, an unknown one, a revoked device's or office token's, or
+    │                              the wrong kind (a device's on an office route, or the other way)
     ├── Forbidden             403  another team's assessment or record; nothing stored
     ├── NotFoundError         404
     ├── ConflictError         409  e.g. a device id already enrolled with another key
