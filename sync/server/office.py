@@ -5,7 +5,6 @@ built from the same functions the admin CLI calls, so that both say the same thi
 from __future__ import annotations
 
 import hmac
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,8 +15,6 @@ from fieldapp.ids import iso, utcnow, uuid7
 from sync import protocol
 from sync.server import admin, errors, identity
 from sync.server.models import OfficeToken
-
-log = logging.getLogger("fieldapp.server")
 
 TOKEN_PREFIX = "fao1_"  # an office token says so: a device's starts "fa1_"
 PATH_PREFIX = f"{protocol.API}/office/"  # the routes an office token opens, and the only ones
@@ -120,10 +117,7 @@ def concern(session: Session, concern_id: str) -> protocol.OfficeConcern:
 def acknowledge(session: Session, caller: OfficeCaller, concern_id: str, body: protocol.Acknowledgement) -> protocol.OfficeConcern:
     """The office acknowledges a concern, as `admin concern acknowledge` does: by the name given, else
     the token's. The team's laptops learn it at their next pull."""
-    info = admin.acknowledge_concern(session, concern_id, body.note, by=body.by or caller.name)
-    # Who and which, for the service's log: never the note, nor what was heard.
-    log.info("office token %s acknowledged concern %s", caller.token_id, concern_id)
-    return _wire(info)
+    return _wire(admin.acknowledge_concern(session, concern_id, body.note, by=body.by or caller.name))
 
 
 def _wire(info: admin.ConcernInfo) -> protocol.OfficeConcern:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -258,3 +259,18 @@ def test_neither_a_token_nor_the_note_nor_what_was_heard_reaches_the_services_lo
     assert f"/v1/office/concerns/{concern_id}/acknowledge" in log  # the access log is on, and names the route
     for secret in (token, token[5:], device.token, NOTE, HEARD, "LA-4471", "carer pushed"):
         assert secret not in log
+
+
+def test_with_every_logger_at_debug_no_line_carries_a_token_the_note_or_what_was_heard(
+    service: Service, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    concern_id, device, _ = open_concern(service)
+    token = office_token(service, capsys)["token"]
+    with caplog.at_level(logging.DEBUG):
+        assert office(service, token, "GET", f"/concerns/{concern_id}").json()["heard"] == HEARD
+        assert office(service, token, "POST", f"/concerns/{concern_id}/acknowledge", json={"note": NOTE}).status_code == 200
+        assert office(service, token, "POST", f"/concerns/{concern_id}/acknowledge", json={"note": NOTE}).status_code == 409
+        assert office(service, device.token, "GET", "/concerns").status_code == 401
+    assert f"acknowledged concern {concern_id}" in caplog.text  # the service's own line says which, and by which token
+    for secret in (token, token[5:], device.token, NOTE, HEARD, "LA-4471", "carer pushed"):
+        assert secret not in caplog.text

@@ -3,6 +3,7 @@ open ones, one in full, and acknowledging one, which the team's laptops learn at
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,6 +12,7 @@ from sync import protocol
 from sync.server import office
 from sync.server.deps import ERRORS, ConcernId, CurrentOffice, ServiceDep
 
+log = logging.getLogger("fieldapp.server")
 router = APIRouter(prefix=office.PATH_PREFIX.rstrip("/"), tags=["office"], responses=ERRORS)
 All = Annotated[bool, Query(alias="all", description="acknowledged concerns too")]
 
@@ -34,4 +36,7 @@ def acknowledge_concern(concern_id: ConcernId, body: protocol.Acknowledgement, w
     """Acknowledge a concern once: a note, and who (by default the office token's name). A second
     acknowledgement is a 409 naming the first's who and when."""
     with service.writing() as session:
-        return office.acknowledge(session, who, concern_id, body)
+        answer = office.acknowledge(session, who, concern_id, body)
+    # Stored: say which and by which token in the service's log; never the note, nor what was heard.
+    log.info("office token %s acknowledged concern %s", who.token_id, concern_id)
+    return answer
