@@ -336,6 +336,8 @@ def uses_context(kind: str, content: Mapping[str, Any]) -> bool:
     (or one of its contacts) with a context field set. Such revisions carry body format 3."""
     if kind == Document.kind:
         return True
+    if not isinstance(content, Mapping):  # malformed content is refused later, by its kind's check
+        return False
     contacts = content.get("contacts")
     nested = [c for c in contacts if isinstance(c, Mapping)] if isinstance(contacts, list) else []
     return any(not CONTEXT_FIELDS.isdisjoint(part) for part in (content, *nested))

@@ -118,6 +118,9 @@ def who_of(content: domain.Content) -> str:
     if isinstance(content, domain.FocusGroup):
         role = domain.INTERVIEWEE_ROLES.get(content.role or "", "")
         return f"Focus group ({role.lower()})" if role else "Focus group"
+    if isinstance(content, domain.Document):  # an organisation's document names no person
+        named = content.source_organisation.strip()
+        return f"{domain.DOCUMENT_TYPES[content.document_type]}{f', {named}' if named else ''}"
     return "Observed meeting"
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from fieldapp.item_kinds import MAX_TELL, MAX_TEXT
 from fieldapp.revisions.revision import AUTO_MERGE_DEVICE as AUTO_MERGE_DEVICE  # re-exported: the signer of auto-merges
 
 PROTOCOL_VERSION = 1
@@ -46,6 +47,7 @@ MAX_CURSOR_CHARS = 256 << 10
 MAX_SMALL_REQUEST_BYTES = 2 * MAX_CURSOR_CHARS  # any body but a push or a chunk: a pull holds a cursor
 MAX_ACKNOWLEDGEMENTS = 100_000  # concerns acknowledged in the assessments one device sees
 MAX_ACK_NOTE = 4_000  # the office's note when it acknowledges a concern
+MAX_OFFICE_CONCERNS = 100_000  # concerns in one answer of the office's list (every one ever, with ?all=true)
 MAX_PARENTS = 100  # parents of one revision (a merge has two; resolving many heads, more)
 MAX_ATTACHMENT_BYTES = 1 << 40  # an attachment's size as a revision names it
 CHUNK_SIZE = 4 << 20  # attachment transfer chunk
@@ -54,6 +56,7 @@ CHUNK_SIZE = 4 << 20  # attachment transfer chunk
 E_PROTOCOL = "protocol_mismatch"
 E_UNAUTHENTICATED = "unauthenticated"
 E_REVOKED = "device_revoked"
+E_OFFICE_REVOKED = "office_token_revoked"
 E_BAD_CURSOR = "bad_cursor"
 E_FORBIDDEN = "forbidden"
 E_NOT_FOUND = "not_found"
@@ -85,6 +88,8 @@ R_NOT_LEAD = "not_lead"  # agreeing a judgement, a final rating or a snapshot fr
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 HEX64_PATTERN = r"^[0-9a-f]{64}$"
 FRAMEWORK_KEY_PATTERN = r"^[a-z0-9-]{1,64}@[0-9.]{1,32}$"
+# A moment the service stamps (fieldapp.ids.iso): UTC, microseconds, "Z".
+ISO_MOMENT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
 
 
 def _base64(expected: int | None) -> AfterValidator:
@@ -109,6 +114,7 @@ Label = Annotated[str, StringConstraints(max_length=200, pattern=_ONE_LINE)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 NewName = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE)]  # a name a device offers
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+IsoMoment = Annotated[str, StringConstraints(max_length=32, pattern=ISO_MOMENT_PATTERN), Field(json_schema_extra={"format": "date-time"})]
 FrameworkKey = Annotated[str, StringConstraints(pattern=FRAMEWORK_KEY_PATTERN)]
 
 
@@ -250,6 +256,45 @@ class PullResponse(Wire):
     held_back: bool | None = None
     # Only with F_CONCERNS: the office's acknowledgement of every acknowledged concern of these assessments.
     acknowledgements: list[ConcernAcknowledgement] | None = Field(default=None, max_length=MAX_ACKNOWLEDGEMENTS)
+
+
+# -- the office (issue 15): its list of concerns across teams, over HTTP with an office token ---------------
+
+
+class OfficeConcern(Wire):
+    """A concern as the office sees it, as `fieldapp-server admin concern show --json` prints it."""
+
+    id: Uuid
+    assessment_id: Uuid
+    assessment: Annotated[str, StringConstraints(max_length=300)]  # its name
+    concern_kind: Annotated[str, StringConstraints(max_length=32)]  # a key of fieldapp.item_kinds.CONCERN_KINDS
+    urgency: Annotated[str, StringConstraints(max_length=32)]  # "immediate", "soon" or "routine"
+    heard: Annotated[str, StringConstraints(max_length=MAX_TEXT)]  # what was heard: evidence, never logged
+    tell: Annotated[str, StringConstraints(max_length=MAX_TELL)]  # who else should know
+    raised_by: Annotated[str, StringConstraints(max_length=300)]  # the inspector the pushing device is enrolled for
+    # When the laptop says it was raised: ISO 8601 as the laptop wrote it (its own check), "" if it did not say.
+    raised_at: Annotated[str, StringConstraints(max_length=40)]
+    device_id: Annotated[str, StringConstraints(max_length=36)]  # the device that first sent it
+    received_at: IsoMoment  # when its first revision arrived at the service
+    updated_at: IsoMoment  # when its newest revision arrived
+    acknowledged_by: Annotated[str, StringConstraints(max_length=300)] | None = None
+    acknowledged_at: IsoMoment | None = None
+    acknowledgement_note: Annotated[str, StringConstraints(max_length=MAX_ACK_NOTE)] | None = None
+
+
+class OfficeConcerns(Wire):
+    """The office's list: open concerns across every team (all of them with ?all=true), most urgent
+    first, then oldest, as `fieldapp-server admin concern list` shows them."""
+
+    concerns: list[OfficeConcern] = Field(max_length=MAX_OFFICE_CONCERNS)
+
+
+class Acknowledgement(Wire):
+    """The office acknowledges a concern: a note of what it did or will do, and who (by default the
+    name the office token was made with)."""
+
+    note: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ACK_NOTE)]
+    by: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE)] | None = None
 
 
 # -- attachments -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from fieldapp import coverage, domain, readable, search
 from fieldapp.errors import FrameworkError, NeedsUpdate, ValidationError
 from fieldapp.framework import RESOURCES_DIR, default_framework, parse_framework
+from fieldapp.report_texts import who_of
 from fieldapp.vault import Vault
 from fieldapp.revisions import revision
 from fieldapp.revisions.canonical import canonical_json
@@ -249,3 +251,17 @@ def test_malformed_required_categories_or_prompts_are_refused_naming_what_is_wro
     change(data)
     with pytest.raises(FrameworkError, match=words):
         parse_framework(data)
+
+
+def test_a_quoted_document_is_named_by_its_type_and_organisation_not_as_a_meeting() -> None:
+    assert who_of(domain.Document(document_type="audit", source_organisation="Northshire ICB")) == "Audit, Northshire ICB"
+    assert who_of(domain.Document()) == "Other document or data"
+
+
+def test_the_salvage_export_holds_a_document_and_a_records_context(vault: Vault, assessment_id: str, tmp_path: Path) -> None:
+    doc = vault.records.create(assessment_id, domain.Document(title="Audit", document_type="audit", dated="2026-08-01")).value.id
+    talk = vault.records.create(assessment_id, domain.Interview(role="staff", team=("Ann Lee",), mode="video")).value.id
+    vault.export(tmp_path / "export.json")
+    exported = {r["id"]: r for r in json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))["records"]}
+    assert exported[doc]["kind"] == "document" and exported[doc]["content"]["dated"] == "2026-08-01"
+    assert (exported[talk]["content"]["team"], exported[talk]["content"]["mode"]) == (["Ann Lee"], "video")

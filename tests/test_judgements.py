@@ -108,7 +108,7 @@ def _body(**changes: object) -> bytes:
 
 def test_a_body_of_a_newer_format_says_update_fieldapp_never_tampered() -> None:
     with pytest.raises(NeedsUpdate, match="update fieldapp"):
-        revision.parse_body(_body(format=3))
+        revision.parse_body(_body(format=4))  # 3 is evidence with context (issue 15)
     # an app that reads only format 1 says the same of a judgement, as an older one should
     with pytest.raises(NeedsUpdate, match="update fieldapp"):
         revision.parse_body(_body(), known_formats=frozenset({1}))

@@ -364,14 +364,15 @@ class Replication:
             return Done(to_row(session, rec), Changes(records=frozenset({rec.id}), revisions=frozenset({made.id}), from_sync=True))
 
     def resolve_item(self, item_id: str, *, take: str | None = None) -> Done[str]:
-        """End a judgement's or rating's conflict (vault.judgements.versions shows them side by side):
+        """End an item's conflict (a judgement's, the rating's, a concern's…; vault.judgements.versions shows them side by side):
         keep the version `take`, or (None) the item as last saved here, merged by hand. Returns its id."""
         with self._context.transaction("resolving a conflict") as session:
             rec = load(session, item_id, include_deleted=True)
             if not domain.is_item(rec.kind):
                 raise ValidationError("This is an evidence record: resolve it with resolve().")
             made = resolve_conflict(session, self._context, rec, take)
-            changes = Changes(revisions=frozenset({made.id}), from_sync=True, judgements=frozenset({rec.assessment_id}))
+            concern = frozenset({rec.assessment_id}) if rec.kind == CONCERN else frozenset()
+            changes = Changes(revisions=frozenset({made.id}), from_sync=True, judgements=frozenset({rec.assessment_id}), concerns=concern)
             return Done(rec.id, changes)
 
     # -- frameworks -------------------------------------------------------------------------------

@@ -383,11 +383,11 @@ def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str
     their next pull; acknowledged once (a second acknowledgement is refused, naming the first)."""
     note, by = note.strip(), " ".join(by.split())
     if not note:
-        raise errors.Invalid("Say what the office did or will do: --note \"Referred to the local authority\".")
+        raise errors.Invalid("Say what the office did or will do in the note, e.g. \"Referred to the local authority\".")
     if len(note) > protocol.MAX_ACK_NOTE:
         raise errors.Invalid(f"The note is longer than {protocol.MAX_ACK_NOTE:,} characters; shorten it.")
     if not by or len(by) > 300:
-        raise errors.Invalid("Say who acknowledges it: --by \"Name Surname\" (at most 300 characters).")
+        raise errors.Invalid("Say who acknowledges it: a name of at most 300 characters (--by, or \"by\" over HTTP).")
     db.lock_names(session.connection(), [f"concern:{concern_id}"])  # two in the office at once take turns
     found = session.get(Concern, concern_id)
     if found is None:

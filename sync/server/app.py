@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     limits = service.settings.limits
     app.add_middleware(
         RequestGuard, max_bytes=limits.max_request_bytes, small_bytes=limits.small_request_bytes,
-        body_deadline_s=limits.body_deadline_s, authenticate=service.sign_in, route_of=_route_finder(app),
+        body_deadline_s=limits.body_deadline_s, authenticate=service.sign_in_at, route_of=_route_finder(app),
     )  # fmt: skip
     _add_error_handlers(app)
     for router in ROUTERS:

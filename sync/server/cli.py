@@ -14,6 +14,8 @@
     fieldapp-server admin concern list [--all]                   open concerns across teams, most urgent first
     fieldapp-server admin concern show ID
     fieldapp-server admin concern acknowledge ID --note TEXT [--by NAME]   sent to the team's laptops at their next sync
+    fieldapp-server admin office-token create --name NAME        a token for the office's HTTP routes, shown once
+    fieldapp-server admin office-token list | revoke ID
     fieldapp-server admin local-setup                            the embedded default's inspector + a code
 
 A DATE is written day first (01/11/2026) or as 2026-11-01.
@@ -36,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
-from sync.server import admin, errors, frameworks, migrations
+from sync.server import admin, errors, frameworks, migrations, office
 from sync.server.models import ROLES
 from sync.server.settings import Settings, default_data_dir
 
@@ -262,6 +264,31 @@ def _concern_words(info: admin.ConcernInfo) -> str:
     return "\n".join(lines)
 
 
+def _office_token_create(session: Session, args: argparse.Namespace) -> Result:
+    info, token = office.create_token(session, args.name)
+    words = (
+        f"Office token for {info.name} (id {info.id}):\n  {token}\n"
+        "It is shown this once and kept nowhere: hand it to the office now, to keep in a password manager. "
+        "It reads every team's concerns and acknowledges them; `office-token revoke ID` stops it at once."
+    )
+    return Result(words, {**admin.as_dict(info), "token": token})
+
+
+def _office_token_list(session: Session, _args: argparse.Namespace) -> Result:
+    rows = office.list_tokens(session)
+    lines = [
+        f"{r.id}  {r.name}  made {show_when(r.created_at)}  last used {show_when(r.last_used_at) or 'never'}"
+        + (f"  REVOKED {show_when(r.revoked_at)}" if r.revoked_at else "") + "  (UTC)"
+        for r in rows
+    ]
+    return Result("\n".join(lines) or "No office tokens yet.", [admin.as_dict(r) for r in rows])
+
+
+def _office_token_revoke(session: Session, args: argparse.Namespace) -> Result:
+    info = office.revoke_token(session, args.token_id)
+    return Result(f"Office token {info.id} ({info.name}) revoked at {show_when(info.revoked_at)} (UTC)", admin.as_dict(info))
+
+
 def _local_setup(session: Session, args: argparse.Namespace) -> Result:
     """The embedded default: one local inspector who may offer assessments, and a fresh code."""
     local = next((i for i in admin.list_inspectors(session) if i.name == LOCAL_INSPECTOR), None)
@@ -366,6 +393,14 @@ def _parser() -> argparse.ArgumentParser:
     acknowledge.add_argument("concern", metavar="ID")
     acknowledge.add_argument("--note", required=True, help="what the office did or will do")
     acknowledge.add_argument("--by", default=None, help="who acknowledges it (default: the user running this)")
+
+    tokens = areas.add_parser("office-token", help="tokens for the office's HTTP routes (its concern list)")
+    token_commands = tokens.add_subparsers(dest="office_token_command", required=True)
+    create = leaf(token_commands, "create", _office_token_create, "a new office token, printed once")
+    create.add_argument("--name", required=True, help="who holds it, e.g. \"Safeguarding desk\"; acknowledges as this by default")
+    leaf(token_commands, "list", _office_token_list, "office tokens: names, made, last used (never the token)")
+    revoke_token = leaf(token_commands, "revoke", _office_token_revoke, "stop an office token at once")
+    revoke_token.add_argument("token_id", metavar="ID")
 
     local = leaf(areas, "local-setup", _local_setup, "set up the embedded default: a local inspector and a code")
     local.add_argument("--hours", type=float, default=24.0)

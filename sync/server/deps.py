@@ -1,5 +1,5 @@
-"""What routes take besides their body, as `Annotated` aliases: the service, the signed-in device,
-checked path parameters and the features header; with the error responses every route declares
+"""What routes take besides their body, as `Annotated` aliases: the service, the signed-in device
+(or office token), checked path parameters and the features header; with the error responses every route declares
 and the one way routes answer with a model they built."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.responses import Response
 
 from sync import protocol
-from sync.server import identity
+from sync.server import errors, identity, office
 from sync.server.limits import CALLER
 from sync.server.service import Service
 
@@ -33,14 +33,28 @@ def _caller(request: Request, authorization: Annotated[str | None, Header()] = N
     # The guard signed the caller in before reading the body; the header parameter stays so
     # that the OpenAPI document says these routes take a token.
     who = request.scope.get(CALLER)
-    return who if who is not None else service_of(request).sign_in(authorization)
+    who = who if who is not None else service_of(request).sign_in(authorization)
+    if not isinstance(who, identity.Caller):  # an office token on a device's route: never
+        raise errors.Unauthenticated(errors.BAD_TOKEN)
+    return who
+
+
+def _office(request: Request, authorization: Annotated[str | None, Header()] = None) -> office.OfficeCaller:
+    # As _caller, for the office's routes: the guard signed in an office token for their paths.
+    who = request.scope.get(CALLER)
+    who = who if who is not None else service_of(request).sign_in_office(authorization)
+    if not isinstance(who, office.OfficeCaller):  # a device's token on an office route: never
+        raise errors.Unauthenticated(errors.BAD_OFFICE_TOKEN)
+    return who
 
 
 ServiceDep = Annotated[Service, Depends(_service)]
 CurrentDevice = Annotated[identity.Caller, Depends(_caller)]
+CurrentOffice = Annotated[office.OfficeCaller, Depends(_office)]
 Sha256 = Annotated[str, Path(pattern=protocol.HEX64_PATTERN)]
 ChunkIndex = Annotated[int, Path(ge=0, le=1_000_000)]
 AssessmentId = Annotated[str, Path(pattern=protocol.UUID_PATTERN)]
+ConcernId = Annotated[str, Path(pattern=protocol.UUID_PATTERN)]
 FrameworkKey = Annotated[str, Path(pattern=protocol.FRAMEWORK_KEY_PATTERN)]
 Features = Annotated[str, Header(alias=protocol.FEATURES_HEADER, max_length=1000)]  # see protocol.FEATURES_HEADER
 

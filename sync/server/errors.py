@@ -2,7 +2,8 @@
 
     ServiceError
     ├── BadRequest            400  malformed, or a protocol version we do not speak
-    ├── Unauthenticated       401  no token, an unknown one, or a revoked device's
+    ├── Unauthenticated       401  no token, an unknown one, a revoked device's or office token's, or
+    │                              the wrong kind (a device's on an office route, or the other way)
     ├── Forbidden             403  another team's assessment or record; nothing stored
     ├── NotFoundError         404
     ├── ConflictError         409  e.g. a device id already enrolled with another key
@@ -80,6 +81,12 @@ BAD_TOKEN = "This device's token is not known to the service. Enrol the device a
 REVOKED = "This device was revoked by the service's administrator. Ask them to enrol it again."
 BAD_CODE = "That enrolment code is not valid: it may be mistyped, expired or used already. Ask your administrator for a new one."
 OTHER_TEAM = "This device's inspector is not in the team of assessment {assessment_id}; nothing was stored."
+NO_OFFICE_TOKEN = (
+    "Sign-in needed: the office's routes take an office token (Authorization: Bearer …), made by the "
+    "service's administrator with `fieldapp-server admin office-token create`."
+)
+BAD_OFFICE_TOKEN = "This is not an office token the service knows: it may be mistyped, or a device's. Ask the service's administrator for one."
+OFFICE_REVOKED = "This office token was revoked by the service's administrator. Ask them for a new one."
 RECORD_ELSEWHERE = "Record {record_id} belongs to an assessment this device's inspector is not in; nothing was stored."
 
 

@@ -47,12 +47,21 @@ class Caller:
     public_key: bytes = b""  # the device's Ed25519 key, which its pushed revisions must hold under
 
 
-def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+def new_token(prefix: str = TOKEN_PREFIX) -> str:
+    """256 random bits, after a prefix saying whose token it is (a device's, or the office's)."""
+    return prefix + secrets.token_urlsafe(32)
 
 
 def token_hash(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+
+def bearer(authorization: str | None, *, missing: str = errors.NO_TOKEN) -> str:
+    """The token of an `Authorization: Bearer …` header; 401 saying `missing` when there is none."""
+    token = authorization[len("Bearer ") :].strip() if authorization and authorization.startswith("Bearer ") else ""
+    if not token:
+        raise errors.Unauthenticated(missing)
+    return token
 
 
 def new_code() -> str:
@@ -127,9 +136,7 @@ _CALLER_ROWS = (
 
 def authenticate(connection: sa.Connection, authorization: str | None) -> Caller:
     """The caller a bearer token names, read afresh every time: a revocation holds at once."""
-    if not authorization or not authorization.startswith("Bearer "):
-        raise errors.Unauthenticated(errors.NO_TOKEN)
-    rows = connection.execute(_CALLER_ROWS, {"token_hash": token_hash(authorization[len("Bearer ") :].strip())}).all()
+    rows = connection.execute(_CALLER_ROWS, {"token_hash": token_hash(bearer(authorization))}).all()
     if not rows:
         raise errors.Unauthenticated(errors.BAD_TOKEN)
     device = rows[0]

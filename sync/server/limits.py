@@ -61,13 +61,13 @@ class RequestGuard:
 
     def __init__(
         self, app: ASGIApp, max_bytes: int, *, small_bytes: int | None = None, body_deadline_s: float = 120.0,
-        authenticate: Callable[[str | None], Any] | None = None, route_of: Callable[[Scope], Any | None] | None = None,
+        authenticate: Callable[[str, str | None], Any] | None = None, route_of: Callable[[Scope], Any | None] | None = None,
     ) -> None:  # fmt: skip
         self.app = app
         self.max_bytes = max_bytes
         self.small_bytes = min(small_bytes or max_bytes, max_bytes)
         self.body_deadline_s = body_deadline_s
-        self.authenticate = authenticate  # token -> caller, or raises a ServiceError (401, 429)
+        self.authenticate = authenticate  # (path, token) -> caller, or raises a ServiceError (401, 429)
         self.route_of = route_of  # the route that takes this method and path, if any
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -92,7 +92,7 @@ class RequestGuard:
             return
         if self.authenticate is not None and scope["path"] not in _OPEN_PATHS:
             try:
-                caller = await run_in_threadpool(self.authenticate, headers.get("authorization"))
+                caller = await run_in_threadpool(self.authenticate, scope["path"], headers.get("authorization"))
             except errors.ServiceError as exc:
                 await send_error(send, exc.status, exc.code, exc.detail, retry_after_s=getattr(exc, "retry_after_s", None))
                 return

@@ -152,3 +152,16 @@ class Concern(Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(300))
     acknowledged_at: Mapped[str | None] = mapped_column(String(32))
     acknowledgement_note: Mapped[str | None] = mapped_column(Text)
+
+
+class OfficeToken(Base):
+    """A bearer token for the office (issue 15): it reads every team's concerns and acknowledges them
+    over HTTP, and opens no device route. Only its SHA-256 is kept; the token is shown once, when made."""
+
+    __tablename__ = "office_tokens"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))  # who holds it ("Safeguarding desk"); acknowledges as this by default
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary, unique=True)  # SHA-256 of the bearer token
+    created_at: Mapped[str] = mapped_column(String(32))
+    last_used_at: Mapped[str | None] = mapped_column(String(32))  # to the minute: written at most once a minute
+    revoked_at: Mapped[str | None] = mapped_column(String(32))

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sync.server import blobs, db, errors, identity
+from fieldapp.ids import utcnow
+from sync.server import blobs, db, errors, identity, office
 from sync.server.limits import RateLimiter
 from sync.server.settings import Settings, instance_id
 
@@ -25,6 +26,7 @@ class Service:
         self.writer = db.writer(self.engine)
         self.blobs = blobs.BlobFolder(settings.blobs_dir)
         self.device_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)
+        self.office_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)  # by office token, as devices' by device
         self._write_turn = db.write_turn(self.engine)
         self.enrol_rate = RateLimiter(settings.limits.enrol_per_minute / 60, settings.limits.enrol_per_minute)
 
@@ -48,6 +50,28 @@ class Service:
         if wait is not None:
             raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
         return who
+
+    def sign_in_office(self, authorization: str | None) -> office.OfficeCaller:
+        """The office token a bearer header names, within its rate; else 401 or 429. Its "last used"
+        is written at most once a minute."""
+        with self.reading_rows() as connection:
+            who = office.authenticate(connection, authorization)
+        wait = self.office_rate.take(who.token_id)
+        if wait is not None:
+            raise errors.RateLimited(f"Too many requests with this office token; wait {wait:g} s.", retry_after_s=wait)
+        now = utcnow()
+        if office.last_used_is_due(who, now):
+            try:
+                with self.writing_rows() as connection:
+                    office.mark_used(connection, who, now)
+            except sa.exc.OperationalError:
+                pass  # a busy database: the stamp waits for the next request; the office's request goes on
+        return who
+
+    def sign_in_at(self, path: str, authorization: str | None) -> identity.Caller | office.OfficeCaller:
+        """Who calls this path: the office's routes take an office token and nothing else; every
+        other route a device's token and nothing else."""
+        return self.sign_in_office(authorization) if path.startswith(office.PATH_PREFIX) else self.sign_in(authorization)
 
     def take_enrol_turn(self, client: str) -> None:
         """Counts an enrolment attempt from this client address; 429 beyond its rate."""

@@ -1,9 +1,10 @@
-"""Schemathesis against the OpenAPI document the running service serves: whatever it is sent, with a
-device's token and without, no operation answers with a 5xx or with a body off its own schema."""
+"""Schemathesis against the OpenAPI document the running service serves: whatever it is sent, with the
+token its route takes (a device's, or the office's on the office's routes) and without, no operation
+answers with a 5xx or with a body off its own schema."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sync_fixtures import BACKENDS, PROTOCOL_HEADERS, RawDevice, Service, api_url, backend_service, raw_device
 
+from sync.server import office
 from sync.server.settings import Limits
 
 # Enough to reach every operation's positive and negative space in well under a minute for all four runs.
@@ -43,19 +45,27 @@ CHECKS = [
 
 
 @pytest.fixture(params=BACKENDS)
-def fuzzed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Service, RawDevice]]:
-    """A service with a team, an enrolled device and a stored revision, and no rate to hit."""
+def fuzzed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Service, RawDevice, str]]:
+    """A service with a team, an enrolled device, a stored revision and an open concern, an office
+    token (the third), and no rate to hit."""
     limits = Limits(requests_per_s=1e6, burst=1_000_000, enrol_per_minute=1_000_000)
     with backend_service(request.param, tmp_path / "service", limits=limits) as service:
         assessment_id, (inspector_id,) = service.team()
         device = raw_device(service, inspector_id)
         assert device.push(device.revision(assessment_id)).status_code == 200
-        yield service, device
+        concern = {"concern_kind": "safeguarding", "urgency": "immediate", "heard": "A carer pushed Mr B.", "record_id": "",
+                   "passage_field": "", "passage_start": None, "passage_end": None, "statements": [], "tell": "", "raised_by": "",
+                   "raised_at": ""}  # fmt: skip
+        (ack,) = device.push(device.revision(assessment_id, kind="concern", content=concern)).json()["acks"]
+        assert ack["status"] == "accepted", ack
+        with service.admin() as session:
+            token = office.create_token(session, "Safeguarding desk")[1]
+        yield service, device, token
 
 
 @pytest.fixture
-def api_schema(fuzzed: tuple[Service, RawDevice]) -> schemathesis.BaseSchema:
-    service, _device = fuzzed
+def api_schema(fuzzed: tuple[Service, RawDevice, str]) -> schemathesis.BaseSchema:
+    service, _device, _token = fuzzed
     document = service.http("GET", api_url(service, "/openapi.json"), timeout=10)
     assert document.status_code == 200
     schema = schemathesis.openapi.from_dict(document.json())
@@ -65,11 +75,18 @@ def api_schema(fuzzed: tuple[Service, RawDevice]) -> schemathesis.BaseSchema:
     return schema
 
 
-@pytest.fixture(params=[False, True], ids=["no-token", "device-token"])
-def sent_headers(request: pytest.FixtureRequest, fuzzed: tuple[Service, RawDevice]) -> dict[str, str]:
-    """Sent over whatever the case generated: the protocol header, and a real token or none."""
-    _service, device = fuzzed
-    return device.headers if request.param else PROTOCOL_HEADERS
+@pytest.fixture(params=[False, True], ids=["no-token", "own-token"])
+def sent_headers(request: pytest.FixtureRequest, fuzzed: tuple[Service, RawDevice, str]) -> Callable[[str], dict[str, str]]:
+    """What is sent over whatever the case generated, by the operation's path: the protocol header,
+    and none or the real token the route takes (the office's on the office's routes, else a device's)."""
+    _service, device, office_token = fuzzed
+
+    def headers(path: str) -> dict[str, str]:
+        if not request.param:
+            return PROTOCOL_HEADERS
+        return {**PROTOCOL_HEADERS, "Authorization": f"Bearer {office_token}"} if path.startswith(office.PATH_PREFIX) else device.headers
+
+    return headers
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +103,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @pytest.mark.usefixtures("sent_headers")  # copied onto the generated test, so pytest parametrizes it
 @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_no_operation_answers_with_a_server_error_or_off_its_schema(
-    case: schemathesis.Case, sent_headers: dict[str, str], fuzzed: tuple[Service, RawDevice]
+    case: schemathesis.Case, sent_headers: Callable[[str], dict[str, str]], fuzzed: tuple[Service, RawDevice, str]
 ) -> None:
     with fuzzed[0].session() as session:  # in-process: the service's own app, no socket
-        case.call_and_validate(headers=sent_headers, checks=CHECKS, timeout=30, session=session)
+        case.call_and_validate(headers=sent_headers(case.operation.path), checks=CHECKS, timeout=30, session=session)

@@ -6,6 +6,7 @@ concern content, and acknowledging an id that is not a concern's."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from collections.abc import Callable
@@ -193,3 +194,28 @@ def _team_member(service: Service, assessment_id: str) -> str:
         inspector = admin.create_inspector(session, "Inspector C").id
         admin.add_member(session, assessment_id, inspector)
     return inspector
+
+
+def test_two_urgencies_set_offline_collide_for_the_team_and_the_one_kept_goes_first_again(
+    service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, amara, ben, _ = colleagues(service, make_device)
+    raised = amara.vault.concerns.raise_concern(assessment_id, ConcernContent("risk_of_harm", "soon", "A 14-month wait for wheelchairs.")).value
+    amara.sync()
+    ben.sync()
+    amara.vault.concerns.update(raised.id, dataclasses.replace(raised.content, urgency="immediate", heard=raised.content.heard + "\nTwo falls."))
+    ben.vault.concerns.update(raised.id, dataclasses.replace(raised.content, urgency="routine", tell="The ICB's chief nurse"))
+    amara.sync()
+    ben.sync()
+    row = ben.vault.concerns.get(raised.id)
+    assert row.conflict
+    (conflict,) = [c for c in ben.vault.replication.conflicts() if c.record_id == raised.id]
+    assert [c.path for c in conflict.collisions] == ["content.urgency"]  # the words merged; only the urgency collides
+    done = ben.vault.replication.resolve_item(raised.id, take=conflict.heads[0].id)
+    assert done.changes.concerns == {assessment_id}
+    assert not ben.vault.concerns.get(raised.id).conflict
+    ben.sync()
+    amara.sync()
+    kept = amara.vault.concerns.get(raised.id)
+    assert not kept.conflict and kept.content == ben.vault.concerns.get(raised.id).content
+    assert kept.content.urgency in ("immediate", "routine")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.routes import assessments, blobs, devices, frameworks, pull, push, status
+from sync.server.routes import assessments, blobs, devices, frameworks, office, pull, push, status
 
 ROUTERS: tuple[APIRouter, ...] = (
     status.router,
@@ -15,4 +15,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     pull.router,
     frameworks.router,
     blobs.router,
+    office.router,
 )
