@@ -382,3 +382,27 @@ def test_quit_reminds_then_carries_on_by_itself_and_escape_stays(qtbot, vault: V
         reminder._count_down()  # carries on by itself: the quit is never held up for long
     assert state.vault.is_locked
     state.tasks.shutdown()
+
+
+def test_an_idle_lock_hides_the_raise_dialog_with_its_words_and_the_unlock_brings_it_back(
+    qtbot, vault: Vault, assessment_id: str, tmp_path: Path  # noqa: ANN001
+) -> None:
+    controller, main = _app(qtbot, vault, tmp_path)
+    state = controller.state
+    open_interview(qtbot, main)
+    press(qtbot, Qt.Key.Key_R, CTRL_SHIFT)
+    dialog = dialog_of(qtbot, main)
+    qtbot.keyClicks(dialog.heard, "Half of what Mr B said")
+    controller.lock()  # the idle timer's call: no reminder dialog, and the raise dialog hides at once
+    assert not dialog.isVisible() and not showing(main._leaving)
+    qtbot.waitUntil(lambda: state.vault.is_locked, timeout=10_000)
+    assert controller.window.reminder.isHidden()  # no concern raised yet: nothing to remind of
+    state.vault.unlock(passphrase=PASSPHRASE)
+    controller._show_main()
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=10_000)
+    assert dialog.heard.toPlainText() == "Half of what Mr B said"  # nothing typed in it was lost
+    dialog.reject()
+    settle(qtbot, state)
+    assert vault.concerns.list(assessment_id) == ()
+    controller.window.close()
+    state.tasks.shutdown()

@@ -223,3 +223,16 @@ def test_a_form_replaced_by_another_records_is_out_of_reach_at_once(qtbot, windo
         if widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
             reached.add(id(widget))
     assert not reached & {id(field) for field in old_fields}
+
+
+def test_the_concerns_view_and_the_status_bar_reminder_fit_at_1366_by_768(qtbot, window: MainWindow, state: AppState, vault: Vault) -> None:  # noqa: ANN001
+    from fieldapp.item_kinds import ConcernContent
+
+    record = window.model.summary(0)
+    heard = "Mr B says a carer pushed him back into his chair and he is now afraid to ask for help at night. " * 3
+    vault.concerns.raise_concern(record.assessment_id, ConcernContent("poor_experience", "immediate", heard, record_id=record.id, tell="LA"))
+    window.concern_reminder.refresh()
+    window.actions_by_name["show_concerns"].trigger()
+    qtbot.waitUntil(lambda: window.concerns.model.rowCount() == 1 and window.concern_reminder.button.isVisible(), timeout=10_000)
+    qtbot.wait(50)
+    assert problems(window) == []
