@@ -906,6 +906,12 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().blockSignals(False)
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if event.spontaneous() and self.concern_reminder.open_count and self.isVisible():
+            # Closed from the title bar with a concern not acknowledged: as File → Quit, the reminder
+            # first (it carries on by itself), then the app saves, locks and exits.
+            event.ignore()
+            self.request_quit()
+            return
         self.remember_layout()
         self.editor.leave_record()
         self.judgements.save_now()

@@ -288,6 +288,7 @@ def test_the_status_bar_reminds_until_the_office_acknowledges_through_the_real_s
         assert window.concern_reminder.button.isVisible()  # until the laptop hears of it
         window.sync.sync_now()
         qtbot.waitUntil(lambda: not window.concern_reminder.button.isVisible(), timeout=20_000)
+        qtbot.waitUntil(lambda: window.concerns.model.rowCount() == 0, timeout=10_000)  # not open any more
         window.concerns.filter.setCurrentIndex(1)  # all concerns
         qtbot.waitUntil(lambda: window.concerns.model.rowCount() == 1, timeout=10_000)
         state_text = window.concerns.model.index(0, 4).data()
