@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
         """Right-click menus: the same actions as the menu bar, where they apply."""
         by_name = self.actions_by_name
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-        self.table.insertActions(by_name["delete_record"], [by_name["open_record"], by_name["tag"], by_name["history"]])
+        self.table.insertActions(by_name["delete_record"], [by_name["open_record"], by_name["tag"], by_name["history"], by_name["raise_concern"]])
         self.assessments.addAction(by_name["deleted_records"])  # after the panel's own: details, archive
 
     def open_sync_settings(self) -> None:

@@ -119,7 +119,7 @@ def test_right_click_on_the_evidence_list_deletes_the_row_clicked_not_the_record
     qtbot.waitUntil(lambda: window.editor.record_id == ids[1])
     older = window.table.visualRect(window.proxy.index(1, 1)).center()
     entries = right_click(qtbot, window.table.viewport(), older, "Delete record")
-    assert entries == ["Open", "Tag…", "History", "Delete record"]
+    assert entries == ["Open", "Tag…", "History", "Raise a concern…", "Delete record"]
     settle(qtbot, state)
     assert [r.id for r in state.vault.records.list()] == [ids[1]]
     qtbot.waitUntil(lambda: window.model.rowCount() == 1)

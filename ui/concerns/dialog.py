@@ -165,11 +165,17 @@ class ConcernDialog(QDialog):
         self._tick(chosen)
 
     def _tick(self, chosen: set[str]) -> None:
+        """Tick these; the first ticked is the current row, in view (the list opens where the choice is)."""
         self.statements.blockSignals(True)
+        first = None
         for row in range(self.statements.count()):
             item = self.statements.item(row)
-            item.setCheckState(Qt.CheckState.Checked if item.data(STATEMENT_ROLE) in chosen else Qt.CheckState.Unchecked)
+            ticked = item.data(STATEMENT_ROLE) in chosen
+            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
+            first = row if ticked and first is None else first
         self.statements.blockSignals(False)
+        self.statements.setCurrentRow(first or 0)
+        self.statements.scrollToItem(self.statements.currentItem())
 
     def _on_statement_ticked(self, _item: QListWidgetItem) -> None:
         self._statements_touched = True
