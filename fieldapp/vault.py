@@ -38,7 +38,7 @@ from fieldapp.errors import (
 )
 from fieldapp.ids import iso, utcnow, uuid7
 from fieldapp.concerns import Concerns  # information of concern, pushed first (issue 15)
-from fieldapp.concern_asks import ConcernAsks
+from fieldapp.concern_notes import ConcernNotes
 from fieldapp.history import History
 from fieldapp.judgements import Judgements
 from fieldapp.report_texts import ReportTexts  # the report's texts and the factual accuracy check (issue 14)
@@ -96,7 +96,7 @@ class Vault:
         self.published = PublishedReports(self)  # issue 14: published reports, frozen and signed
         self.report_texts = ReportTexts(self)  # the report's texts and the factual accuracy check (issue 14)
         self.concerns = Concerns(self)  # information of concern, pushed first and acknowledged by the office (issue 15)
-        self.concern_asks = ConcernAsks(self)  # the app asks once per People's experience tag whether to raise one
+        self.concern_notes = ConcernNotes(self)  # when each concern was sent; the tags already asked about (issue 15)
         self.places = Places(self)  # the assessment's places and organisations (issue 15)
         self.replication = Replication(self)
 

@@ -85,6 +85,7 @@ def _demo_concerns(vault: Vault, assessment_id: str, carer_id: str, person_id: s
 
     import sqlalchemy as sa
 
+    from fieldapp.concern_notes import note_sent
     from fieldapp.concerns import Acknowledgement
     from fieldapp.item_kinds import ConcernContent
 
@@ -105,6 +106,8 @@ def _demo_concerns(vault: Vault, assessment_id: str, carer_id: str, person_id: s
     ))  # fmt: skip
     with vault.transaction("marking the demo's concerns as a sync would") as session:
         session.execute(sa.text("UPDATE revisions SET pushed = 1 WHERE record_id IN (:a, :b)"), {"a": acknowledged.id, "b": sent.id})
+        pushed = list(session.scalars(sa.text("SELECT id FROM revisions WHERE record_id IN (:a, :b)"), {"a": acknowledged.id, "b": sent.id}))
+        note_sent(session, vault, pushed)
     raised = datetime.fromisoformat(acknowledged.content.raised_at.replace("Z", "+00:00"))
     answered = (raised + timedelta(minutes=23)).isoformat().replace("+00:00", "Z")
     vault.concerns.acknowledge([Acknowledgement(acknowledged.id, "Sam Office", answered, "Passed to the council's carers' team")])

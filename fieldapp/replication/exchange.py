@@ -25,6 +25,7 @@ from fieldapp.revisions import graph, revision
 from fieldapp.storage import sqlcipher
 from fieldapp.context import VaultContext
 from fieldapp.concerns import Acknowledgement, store_acknowledgements
+from fieldapp.concern_notes import note_sent
 from fieldapp import domain
 from fieldapp.domain import CONCERN, ITEM_KINDS
 from fieldapp.errors import FieldappError, FrameworkError, IntegrityError, NotFound, ValidationError
@@ -267,15 +268,17 @@ class Replication:
         good, each with its record's title."""
         with self._context.transaction("noting what the service stored") as session:
             accepted = [a.id for a in acks if a.accepted]
+            sent = frozenset[str]()
             if accepted:
                 session.execute(_MARK_PUSHED, {"ids": accepted})
+                sent = note_sent(session, self._context, accepted)  # "Sent to the office on …"
             refused = [{"rev_id": a.id, "why": f"{a.code}: {a.reason}"[:2000]} for a in acks if not a.accepted and a.code not in TRANSIENT]
             if refused:
                 session.execute(_MARK_REFUSED, refused)
             touched = set(session.scalars(_RECORDS_OF_REVISIONS, {"ids": [a.id for a in acks]}))
             _refresh_states(session, self._context, touched)
             refusals = tuple(_refusals(session, [r["rev_id"] for r in refused])) if refused else ()
-            return Done(refusals, Changes(records=frozenset(touched)))
+            return Done(refusals, Changes(records=frozenset(touched), concerns=sent))
 
     # -- pull -------------------------------------------------------------------------------------
 

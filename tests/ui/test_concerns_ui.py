@@ -169,13 +169,13 @@ def test_the_quiet_ask_comes_once_per_peoples_experience_tag_and_never_takes_the
     qtbot.mouseClick(window.editor.ask.no_button, Qt.MouseButton.LeftButton)
     assert not window.editor.ask.isVisible()
     (link,) = vault.records.get(record_id).links
-    assert vault.concern_asks.asked(link.id)
+    assert vault.concern_notes.asked(link.id)
 
     window.editor.show_record(None)  # leave and come back: that tag is not asked about again
     window.open_record(record_id)
     qtbot.waitUntil(lambda: window.editor.record_id == record_id)
     settle(qtbot, window._state)
-    assert not window.editor.ask.isVisible() and not vault.concern_asks.ask_once(link.id)
+    assert not window.editor.ask.isVisible() and not vault.concern_notes.ask_once(link.id)
 
     item = next(i for i in panel._statement_items() if i.data(0, Qt.ItemDataRole.UserRole) == "safeguarding")
     panel.tree.setCurrentItem(item)
@@ -279,7 +279,9 @@ def test_the_status_bar_reminds_until_the_office_acknowledges_through_the_real_s
         qtbot.waitUntil(lambda: device.vault.concerns.get(concern.id).state == "sent", timeout=20_000)  # the sync it started
         qtbot.waitUntil(lambda: window.concern_reminder.open_count == 1 and window.concern_reminder.unsent == 0, timeout=20_000)
         window.show_concerns()
-        qtbot.waitUntil(lambda: window.concerns.model.rowCount() == 1 and window.concerns.model.index(0, 4).data() == "Sent to the office, not yet acknowledged", timeout=20_000)
+        qtbot.waitUntil(lambda: window.concerns.model.rowCount() == 1 and window.concerns.model.index(0, 4).data().startswith("Sent to the office on "), timeout=20_000)
+        sent_words = window.concerns.model.index(0, 4).data()  # "Sent to the office on 07/12/2026 at 10:42, not yet acknowledged"
+        assert sent_words.endswith(", not yet acknowledged") and sent_words[24] == "/" and " at " in sent_words
         assert window.concern_reminder.button.text() == "⚠ 1 concern not yet acknowledged by the office"
         assert device.vault.records.get(record_id).content.notes == NOTES
 

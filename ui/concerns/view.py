@@ -42,11 +42,15 @@ class ConcernsModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._rows: tuple[ConcernRow, ...] = ()
+        self._sent: dict[str, str] = {}  # concern id -> when the service last stored it
 
-    def set_rows(self, rows: tuple[ConcernRow, ...]) -> None:
+    def set_rows(self, rows: tuple[ConcernRow, ...], sent: dict[str, str] | None = None) -> None:
         self.beginResetModel()
-        self._rows = tuple(rows)
+        self._rows, self._sent = tuple(rows), dict(sent or {})
         self.endResetModel()
+
+    def sent_at(self, concern_id: str) -> str:
+        return self._sent.get(concern_id, "")
 
     def row(self, index: int) -> ConcernRow:
         return self._rows[index]
@@ -69,14 +73,14 @@ class ConcernsModel(QAbstractTableModel):
         if role == CONCERN_ROLE:
             return row.id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            text = self._text(row, index.column())
+            text = self._text(row, index.column(), self._sent.get(row.id, ""))
             if role == Qt.ItemDataRole.ToolTipRole and index.column() == 0:
                 return f"{text}: {row.content.heard}"  # what was heard, in full, on the kind's tooltip
             return text
         return None
 
     @staticmethod
-    def _text(row: ConcernRow, column: int) -> str:
+    def _text(row: ConcernRow, column: int, sent_at: str) -> str:
         if column == 0:
             return CONCERN_KINDS.get(row.content.concern_kind, row.content.concern_kind)
         if column == 1:
@@ -85,7 +89,7 @@ class ConcernsModel(QAbstractTableModel):
             return row.record_title or "(raised on its own)"
         if column == 3:
             return raised_words(row)
-        return state_words(row) + (" · two versions differ" if row.conflict else "")
+        return state_words(row, sent_at) + (" · two versions differ" if row.conflict else "")
 
 
 class ConcernsView(QWidget):
@@ -181,14 +185,14 @@ class ConcernsView(QWidget):
             return
         open_only = bool(self.filter.currentData())
         concern_ops.listed(self._state, assessment_id, open_only=open_only).success(
-            lambda rows: self._show(generation, rows, open_only)
+            lambda found: self._show(generation, *found, open_only)
         ).run_in_background()
 
-    def _show(self, generation: int, rows: tuple[ConcernRow, ...], open_only: bool) -> None:
+    def _show(self, generation: int, rows: tuple[ConcernRow, ...], sent: dict[str, str], open_only: bool) -> None:
         if generation != self._generation:
             return
         kept = self.current()
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, sent)
         count = len(rows)
         what = "not yet acknowledged by the office" if open_only else "in this assessment"
         self.summary.setText(f"{count} concern{'s' if count != 1 else ''} {what}." if count else f"No concerns {what}.")
@@ -225,7 +229,7 @@ class ConcernsView(QWidget):
         self.passage.setText(f"“{row.passage}”" if row is not None and row.passage else ("The whole record" if row is not None and row.record_title else ""))
         self.statements.setText("; ".join(names) if row is not None else "")
         self.tell.setText((row.content.tell or "No one named") if row is not None else "")
-        self.state_line.setText(state_words(row) if row is not None else "")
+        self.state_line.setText(state_words(row, self.model.sent_at(row.id)) if row is not None else "")
 
     def open_current(self) -> None:
         row = self.current()

@@ -23,11 +23,14 @@ def on_at(instant: str) -> str:
     return here.strftime(f"{'%d/%m/%Y' if day_first() else '%m/%d/%Y'} at %H:%M")
 
 
-def state_words(row: ConcernRow) -> str:
+def state_words(row: ConcernRow, sent_at: str = "") -> str:
+    """sent_at: when the service last stored it (vault.concern_notes), if this laptop noted it."""
     if row.state == "acknowledged":
         said = f"Acknowledged by {row.acknowledged_by or 'the office'} on {on_at(row.acknowledged_at)}"
         return f"{said}: {row.acknowledgement_note}" if row.acknowledgement_note else said
-    return SENT if row.state == "sent" else RAISED
+    if row.state == "sent":
+        return f"Sent to the office on {on_at(sent_at)}, not yet acknowledged" if sent_at else SENT
+    return RAISED
 
 
 def raised_words(row: ConcernRow) -> str:

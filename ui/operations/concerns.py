@@ -26,8 +26,14 @@ def update(state: AppState, concern_id: str, content: ConcernContent, *, initiat
     return VaultOp(state, lambda vault: vault.concerns.update(concern_id, content), initiator=initiator)
 
 
-def listed(state: AppState, assessment_id: str, *, open_only: bool) -> QueryOp[tuple[ConcernRow, ...]]:
-    return QueryOp(state, lambda vault: vault.concerns.list(assessment_id, open_only=open_only))
+def listed(state: AppState, assessment_id: str, *, open_only: bool) -> QueryOp[tuple[tuple[ConcernRow, ...], dict[str, str]]]:
+    """An assessment's concerns, and when each that was sent was last stored by the service (by id)."""
+
+    def read(vault: Vault) -> tuple[tuple[ConcernRow, ...], dict[str, str]]:
+        rows = vault.concerns.list(assessment_id, open_only=open_only)
+        return rows, vault.concern_notes.sent_at(r.id for r in rows if r.state == "sent")
+
+    return QueryOp(state, read)
 
 
 def unacknowledged(state: AppState) -> QueryOp[tuple[ConcernRow, ...]]:
@@ -46,7 +52,7 @@ def ask_about(state: AppState, record_id: str, links: tuple[LinkRow, ...]) -> Qu
 
     def first(vault: Vault) -> LinkRow | None:
         for link in links:
-            if vault.concerns.should_ask(record_id, link.category_id, link.passage) and vault.concern_asks.ask_once(link.id):
+            if vault.concerns.should_ask(record_id, link.category_id, link.passage) and vault.concern_notes.ask_once(link.id):
                 return link
         return None
 
