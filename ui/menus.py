@@ -22,13 +22,13 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     (
         "&Record",
         (
-            "new_observation", "new_interview", "new_case_tracking", "new_focus_group", None,
+            "new_observation", "new_interview", "new_case_tracking", "new_focus_group", "new_document", None,
             "quick_note", "tag", "tag_passage", None,
             "delete_record", "deleted_records", None,
             "add_attachment", "open_attachment", "export_attachment", "remove_attachment",
         ),
     ),  # fmt: skip
-    ("&View", ("show_evidence", "show_coverage", "show_judgements", "show_report", "rating_history", None, "filter_kind", "filters", "clear_filters", None, "history", None, "show_archived")),
+    ("&View", ("show_evidence", "show_coverage", "show_judgements", "show_report", "rating_history", None, "filter_kind", "filters", "clear_filters", None, "prompts", "history", None, "show_archived")),
     ("&Sync", ("sync_now", "sync_settings", "conflicts")),
     ("&Help", ("shortcuts", None, "about")),
 )

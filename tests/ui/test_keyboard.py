@@ -57,7 +57,7 @@ def tab_through(qtbot, window: MainWindow, stop: QWidget, limit: int = 30) -> li
 
 @pytest.mark.parametrize(
     ("shortcut", "kind"),
-    [(Qt.Key.Key_1, "observation"), (Qt.Key.Key_2, "interview"), (Qt.Key.Key_3, "case_tracking"), (Qt.Key.Key_4, "focus_group")],
+    [(Qt.Key.Key_1, "observation"), (Qt.Key.Key_2, "interview"), (Qt.Key.Key_3, "case_tracking"), (Qt.Key.Key_4, "focus_group"), (Qt.Key.Key_5, "document")],
 )
 def test_ctrl_and_a_number_starts_a_record_of_that_kind_with_the_cursor_in_its_title(qtbot, window: MainWindow, state: AppState, shortcut, kind: str) -> None:  # noqa: ANN001
     qtbot.keyClick(window.search_box, shortcut, Qt.KeyboardModifier.ControlModifier)
@@ -88,7 +88,10 @@ def test_tab_walks_the_case_tracking_form_in_order_through_the_timeline(qtbot, w
     names = tab_through(qtbot, window, window.editor._fields["notes"])
     # The table's buttons are not in the walk (their keys and the mouse reach them): Tab from
     # the table is the next field.
-    assert names == ["Title", "Person (pseudonym)", "Summary", "Timeline of contacts", "Notes"]
+    assert names == [
+        "Title", "Person (pseudonym)", "Summary", "Timeline of contacts", "How the highlighted contact was held",
+        "Show or hide the context", "Notes",
+    ]  # fmt: skip
     assert timeline.view.currentIndex().row() == 0
 
 
@@ -97,7 +100,7 @@ def test_tab_walks_the_observation_and_focus_group_forms_in_order(qtbot, window:
     settle(qtbot, state)
     qtbot.waitUntil(lambda: window.editor.quick_note is not None and focused() is window.editor._fields["title"])
     walk = tab_through(qtbot, window, window.editor.quick_note)
-    assert walk == ["Title", "Meeting type", "When", "Where", "Attendees by role", "Notes", "Quick note"]
+    assert walk == ["Title", "Meeting type", "When", "Where", "Attendees by role", "Show or hide the context", "Notes", "Quick note"]
 
     qtbot.keyClick(focused(), Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, state)
@@ -105,7 +108,7 @@ def test_tab_walks_the_observation_and_focus_group_forms_in_order(qtbot, window:
     walk = tab_through(qtbot, window, window.editor._fields["notes"])
     assert walk == [
         "Title", "When", "Groups represented", "Mainly",
-        "Number taking part", "Facilitator", "Where", "Notes",
+        "Number taking part", "Facilitator", "Where", "Show or hide the context", "Notes",
     ]  # fmt: skip
 
 

@@ -26,11 +26,15 @@ from ui.main_window import MainWindow
 from ui.state import AppState
 
 SCREEN = QSize(1366, 768)
+A_DOCUMENT = domain.Document(
+    title="Discharge to assess policy", document_type="policy", source_organisation="Northshire ICB", dated="2026-09-01",
+    reference="Evidence request 14", summary="Sets out how people leave hospital with support at home.", source="requested",
+)
 
 
 @pytest.fixture
 def state(vault: Vault, assessment_id: str) -> Iterator[AppState]:
-    for content in sample_contents():
+    for content in [*sample_contents(), A_DOCUMENT]:
         vault.records.create(assessment_id, content)
     s = AppState(vault_path=vault.path, vault=vault)
     yield s
@@ -46,7 +50,7 @@ def window(qtbot, qapp: QApplication, state: AppState) -> Iterator[MainWindow]: 
     w.resize(SCREEN)
     w.show()
     w.load()
-    qtbot.waitUntil(lambda: w.model.rowCount() == 4 and state.tasks.pending == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 5 and state.tasks.pending == 0, timeout=10_000)
     yield w
     w.close()
     qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
