@@ -156,6 +156,7 @@ class ContextFields(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Context in short")
         top.addWidget(self.summary, 1)
+        top.addStretch(0)  # the toggle stays at the left while the summary is hidden (the group open)
         outer.addLayout(top)
         self.body = QWidget()
         outer.addWidget(self.body)

@@ -329,9 +329,9 @@ class RecordEditor(QWidget):
         self._when(form, "held_at", "When", c.held_at)
         self._line(form, "location", "Where", c.location)
         self._table(form, "attendees", "Attendees by role", attendees_table(c.attendees))
-        self._context_row(form, c)
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
+        self._context_row(form, c)
 
     def _quick_note_row(self, form: QFormLayout) -> None:
         """A line under the notes: Enter adds it with the time; until then it is kept as typed."""
@@ -356,10 +356,10 @@ class RecordEditor(QWidget):
         self._when(form, "consent_when", "Consent: when", c.consent.recorded_at)
         self._when(form, "held_at", "When", c.held_at)
         self._line(form, "location", "Where", c.location)
-        self._context_row(form, c)
+        self._prompts_row(form)
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
-        self._prompts_row(form)
+        self._context_row(form, c)
 
     def _case_form(self, form: QFormLayout, c: domain.CaseTracking) -> None:
         self._line(form, "title", "Title", c.title)
@@ -368,10 +368,18 @@ class RecordEditor(QWidget):
         typed = self._shown_typed
         contacts = [dataclasses.replace(x, date=typed.get(f"contacts.{x.id}.date", x.date)) for x in c.contacts]
         table = self._table(form, "contacts", "Timeline of contacts (Alt+Up / Alt+Down to reorder)", contacts_table(contacts))
-        form.addRow(ContactHow(table))
-        self._context_row(form, c)
+        how = ContactHow(table)
+        form.addRow(how)
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
+        # Shown under its timeline, but reached by Tab after the quick note: Tab from the timeline
+        # goes on to the notes, as inspectors type.
+        assert self.quick_note is not None
+        after: QWidget = self.quick_note
+        for widget in (how.how.mode, *how.how.reasons.values()):
+            QWidget.setTabOrder(after, widget)
+            after = widget
+        self._context_row(form, c)
 
     def _focus_group_form(self, form: QFormLayout, c: domain.FocusGroup) -> None:
         self._line(form, "title", "Title", c.title)
@@ -387,10 +395,10 @@ class RecordEditor(QWidget):
         self._fields["participants"] = spin
         self._line(form, "facilitator", "Facilitator", c.facilitator)
         self._line(form, "location", "Where", c.location)
-        self._context_row(form, c)
+        self._prompts_row(form)
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
-        self._prompts_row(form)
+        self._context_row(form, c)
 
     def _document_form(self, form: QFormLayout, c: domain.Document) -> None:
         self._line(form, "title", "Title", c.title)
@@ -400,13 +408,15 @@ class RecordEditor(QWidget):
         organisation.setPlaceholderText("As written on it; tick it below under Context to filter by it")
         self._when(form, "dated", "Dated (the document's own date)", c.dated)
         self._line(form, "reference", "Where to find it (a link, a file reference)", c.reference)
-        self._text(form, "summary", "Summary", c.summary)
-        self._context_row(form, c)
+        summary = self._text(form, "summary", "Summary", c.summary)
+        summary.setMaximumHeight(summary.fontMetrics().lineSpacing() * 4 + 12)  # a few lines: the notes stay in view
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
+        self._context_row(form, c)
 
     def _context_row(self, form: QFormLayout, content: domain.Content) -> None:
-        """The Context group: closed to one line by default, so the notes stay in view."""
+        """The Context group, under the quick note: closed to one line by default, so the notes stay in view,
+        and after them in the Tab order, so Tab from the fields above still goes on to the notes."""
         assert self._record is not None
         self.context = ContextFields(self._state, content, self._record.assessment_id)
         self.context.edited.connect(self._edited)
@@ -415,6 +425,7 @@ class RecordEditor(QWidget):
         form.addRow(self.context)
 
     def _prompts_row(self, form: QFormLayout) -> None:
+        """Just above the notes, closed to one line by default."""
         assert self._record is not None
         self.prompts = PromptsPanel(self._record)
         form.addRow(self.prompts)

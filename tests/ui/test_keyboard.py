@@ -88,10 +88,7 @@ def test_tab_walks_the_case_tracking_form_in_order_through_the_timeline(qtbot, w
     names = tab_through(qtbot, window, window.editor._fields["notes"])
     # The table's buttons are not in the walk (their keys and the mouse reach them): Tab from
     # the table is the next field.
-    assert names == [
-        "Title", "Person (pseudonym)", "Summary", "Timeline of contacts", "How the highlighted contact was held",
-        "Show or hide the context", "Notes",
-    ]  # fmt: skip
+    assert names == ["Title", "Person (pseudonym)", "Summary", "Timeline of contacts", "Notes"]
     assert timeline.view.currentIndex().row() == 0
 
 
@@ -100,7 +97,7 @@ def test_tab_walks_the_observation_and_focus_group_forms_in_order(qtbot, window:
     settle(qtbot, state)
     qtbot.waitUntil(lambda: window.editor.quick_note is not None and focused() is window.editor._fields["title"])
     walk = tab_through(qtbot, window, window.editor.quick_note)
-    assert walk == ["Title", "Meeting type", "When", "Where", "Attendees by role", "Show or hide the context", "Notes", "Quick note"]
+    assert walk == ["Title", "Meeting type", "When", "Where", "Attendees by role", "Notes", "Quick note"]
 
     qtbot.keyClick(focused(), Qt.Key.Key_4, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, state)
@@ -108,7 +105,7 @@ def test_tab_walks_the_observation_and_focus_group_forms_in_order(qtbot, window:
     walk = tab_through(qtbot, window, window.editor._fields["notes"])
     assert walk == [
         "Title", "When", "Groups represented", "Mainly",
-        "Number taking part", "Facilitator", "Where", "Show or hide the context", "Notes",
+        "Number taking part", "Facilitator", "Where", "Notes",
     ]  # fmt: skip
 
 
