@@ -141,6 +141,7 @@ class ContextFields(QWidget):
         self._assessment_id = assessment_id
         self._content = content  # what the pickers stand in for until the lists arrive
         self._lists: AssessmentLists | None = None
+        self._organisation_line: QLineEdit | None = None  # a document's "Organisation it came from"
         self.setAccessibleName("Context of the evidence")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -268,6 +269,21 @@ class ContextFields(QWidget):
             completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
             self.sample.setCompleter(completer)
         self._fill(current)
+        self._complete_organisations()
+
+    def complete_organisations(self, line: QLineEdit) -> None:
+        """Offer the assessment's organisations as one types where a document came from (free text all the same)."""
+        self._organisation_line = line
+        self._complete_organisations()
+
+    def _complete_organisations(self) -> None:
+        if self._organisation_line is None or self._lists is None:
+            return
+        names = sorted({p.name for p in self._lists.places if p.is_organisation and not p.retired}, key=str.casefold)
+        completer = QCompleter(names, self._organisation_line)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self._organisation_line.setCompleter(completer)
 
     def _fill(self, content: domain.Content) -> None:
         lists = self._lists or AssessmentLists((), (), ())
@@ -332,6 +348,7 @@ class ContextFields(QWidget):
         lists = self._lists or AssessmentLists((), (), ())
         self._lists = dataclasses.replace(lists, places=(*lists.places, place))
         self._fill(current)
+        self._complete_organisations()
         self._changed()
         self.message.emit(f"Added to the assessment's list, and ticked for this record: {place.type_label}.")
 

@@ -405,7 +405,7 @@ class RecordEditor(QWidget):
         self._choice(form, "document_type", "Type of document or data", domain.DOCUMENT_TYPES, c.document_type)
         self._choice(form, "source", "Held or requested", {k: domain.SOURCES[k] for k in ("held", "requested", "collected")}, c.source)
         organisation = self._line(form, "source_organisation", "Organisation it came from", c.source_organisation)
-        organisation.setPlaceholderText("As written on it; tick it below under Context to filter by it")
+        organisation.setPlaceholderText("As written on it (the assessment's organisations are offered as you type)")
         self._when(form, "dated", "Dated (the document's own date)", c.dated)
         self._line(form, "reference", "Where to find it (a link, a file reference)", c.reference)
         summary = self._text(form, "summary", "Summary", c.summary)
@@ -413,6 +413,8 @@ class RecordEditor(QWidget):
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
         self._context_row(form, c)
+        assert self.context is not None
+        self.context.complete_organisations(organisation)
 
     def _context_row(self, form: QFormLayout, content: domain.Content) -> None:
         """The Context group, under the quick note: closed to one line by default, so the notes stay in view,

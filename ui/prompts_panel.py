@@ -5,6 +5,8 @@ takes the cursor from the notes; open or closed is remembered for the session.""
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -53,6 +55,7 @@ class PromptsPanel(QWidget):
         self.chooser.currentIndexChanged.connect(lambda _i: self._show_chosen())
         inner.addWidget(self.chooser)
         self.text = message_line("Prompts to explore")
+        self.text.setTextFormat(Qt.TextFormat.RichText)  # bold names over lists; the words are escaped
         inner.addWidget(self.text)
         layout.addWidget(self.body)
         self._tagged: tuple[str, ...] = ()
@@ -87,11 +90,11 @@ class PromptsPanel(QWidget):
 
 
 def _words(framework: Framework, statement_ids: tuple[str, ...]) -> str:
+    """Each statement's name in bold over its questions (framework text, escaped: never markup)."""
     blocks = []
     for statement_id in statement_ids:
-        statement = framework.statement(statement_id)
         prompts = framework.prompts(statement_id)
-        lines = [f"• {p}" for p in prompts] or ["No prompts written for this statement yet."]
-        blocks.append("\n".join([statement.name, *lines]))
-    return "\n\n".join(blocks)
+        items = "".join(f"<li>{escape(p, quote=False)}</li>" for p in prompts) or "<li>No prompts written for this statement yet.</li>"
+        blocks.append(f"<b>{escape(framework.statement(statement_id).name, quote=False)}</b><ul style='margin-left: -24px'>{items}</ul>")
+    return "".join(blocks)
 

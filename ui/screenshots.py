@@ -199,7 +199,7 @@ def save_report_pages(report: Report, name: str, out: Path, *, count: int = 2, w
 
 
 def _shoot_context(window: MainWindow, state: AppState, out: Path) -> None:
-    """The carer's interview with its context and prompts open, scrolled to show them (then closed again)."""
+    """The carer's interview with its context and prompts open, scrolled to each (then closed again)."""
     row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).title.startswith("Carer of"))
     window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
     settle(state)
@@ -208,9 +208,12 @@ def _shoot_context(window: MainWindow, state: AppState, out: Path) -> None:
     editor.context.open()
     editor.prompts.flip()
     settle(state)
-    # The prompts whole, and as much of the context above them as the screen has room for.
-    bottom = editor.prompts.mapTo(editor, editor.prompts.rect().bottomLeft()).y() + 60
-    window.editor_area.verticalScrollBar().setValue(bottom - window.editor_area.viewport().height())
+    # Both open: once scrolled to the prompts above the notes, once to the context under the quick note.
+    bar, viewport = window.editor_area.verticalScrollBar(), window.editor_area.viewport()
+    bar.setValue(editor.prompts.mapTo(editor, editor.prompts.rect().topLeft()).y() - 120)
+    settle(state)
+    save(window, "main-interview-prompts", out)
+    bar.setValue(editor.context.mapTo(editor, editor.context.rect().bottomLeft()).y() + 12 - viewport.height())
     settle(state)
     save(window, "main-interview-context", out)
     editor.context.toggle.setChecked(False)

@@ -162,6 +162,8 @@ def test_a_document_made_by_keyboard_from_ctrl_5_is_tagged_in_processes_or_outco
     assert focused() is editor._fields["source"]
     qtbot.keyClicks(focused(), "Requested")
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    completer = focused().completer()  # type: ignore[attr-defined]
+    assert completer is not None and completer.model().data(completer.model().index(0, 0)) == "Northshire ICB"
     qtbot.keyClicks(focused(), "Northshire ICB")
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     assert focused() is editor._fields["dated"]
@@ -276,7 +278,7 @@ def test_the_prompts_are_closed_at_first_and_ctrl_shift_p_opens_them_without_tak
     state.vault.links.tag(record_id, "safe-systems-pathways-transitions")
     editor.show_record(state.vault.records.get(record_id))  # the tags as they are now
     assert not prompts.chooser.isVisibleTo(window)
-    assert prompts.text.text().startswith(default_framework().statement("safe-systems-pathways-transitions").name)
+    assert prompts.text.text().startswith(f"<b>{default_framework().statement('safe-systems-pathways-transitions').name}</b>")
     assert default_framework().prompts("safe-systems-pathways-transitions")[0] in prompts.text.text()
 
     open_new(qtbot, window, state, Qt.Key.Key_4)  # another record: still open, for the session
