@@ -37,6 +37,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
 # right-click menu of the place they work in); Help → Keyboard shortcuts lists them too.
 KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Tags", "Remove the selected tag", "Del, Backspace"),
+    ("Record editor", "Open or close the context (where from, how held, team, places)", "Alt+X"),
+    ("Record editor", "Tick a team member, place or organisation in the context", "Space"),
     ("Tables", "Edit a cell (attendees, contacts, groups)", "F2, or type"),
     ("Tables", "Next cell while editing", "Tab"),
     ("Tables", "Move the row up / down", "Alt+Up / Alt+Down"),
