@@ -5,19 +5,23 @@ places ticked, a place added from the editor, a case's sample and each contact's
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QListWidget, QWidget
+from vault_fixtures import PASSPHRASE
 
 from fieldapp import domain
 from fieldapp.framework import default_framework
 from fieldapp.vault import Vault
 
+from ui.app import AppController
 from ui.context_fields import ContactHow, ContextFields, NewPlaceDialog
 from ui.main_window import MainWindow
 from ui.prompts_panel import PromptsPanel
 from ui.state import AppState
+from ui.unlock import UnlockWindow
 
 TEAM = (("Ann Lead", "lead"), ("Bo Inspector", "inspector"), ("Cy Adviser", "specialist_adviser"))
 
@@ -289,3 +293,96 @@ def test_the_prompts_are_closed_at_first_and_ctrl_shift_p_opens_them_without_tak
     assert editor.prompts is None  # an observation has none; the key says where they are
     qtbot.keyClick(focused(), Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert "interview" in window.statusBar().currentMessage()
+
+
+# -- through a lock, in the real app ---------------------------------------------------------------
+
+
+@pytest.fixture
+def app(qtbot, vault_path: Path) -> Iterator[AppController]:  # noqa: ANN001
+    """The app on a vault with an assessment, its team and a place, unlocked by typing the passphrase."""
+    seeded = Vault.open(vault_path, passphrase=PASSPHRASE)
+    assessment_id = seeded.assessments.create("Northshire ICS", team=TEAM).value.id
+    seeded.places.add(assessment_id, "East locality", "locality")
+    seeded.lock()
+    ContextFields.opened_in_session = False
+    state = AppState(vault_path=vault_path, idle_lock_s=0)
+    controller = AppController(state)
+    controller.start()
+    unlocked(qtbot, controller)
+    yield controller
+    if controller.main is not None:
+        controller.main.close()
+    settle(qtbot, state)
+    if state.sync is not None:
+        state.sync.shutdown()
+    state.tasks.shutdown()
+    if state.vault is not None:
+        state.vault.lock()
+
+
+def unlocked(qtbot, controller: AppController) -> MainWindow:  # noqa: ANN001
+    qtbot.waitUntil(lambda: isinstance(controller.window, UnlockWindow) and controller.window.isVisible())
+    window = controller.window
+    assert isinstance(window, UnlockWindow)
+    qtbot.addWidget(window)
+    qtbot.keyClicks(window.secret, PASSPHRASE)
+    qtbot.keyClick(window.secret, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: controller.main is not None and controller.main.isVisible(), timeout=15_000)
+    main = controller.main
+    assert main is not None
+    settle(qtbot, controller.state)
+    qtbot.waitUntil(lambda: main.assessments.count() >= 1)
+    return main
+
+
+def test_the_context_and_a_document_typed_just_before_a_lock_are_there_after_unlocking(qtbot, app: AppController) -> None:  # noqa: ANN001
+    main = app.main
+    assert main is not None
+    context = open_new(qtbot, main, app.state, Qt.Key.Key_2)
+    interview_id = main.editor.record_id
+    context.open()
+    assert context.how is not None
+    choose(context.how.mode, "face_to_face")
+    context.how.reasons["rapport"].setChecked(True)
+    tick(qtbot, context.team, "Cy Adviser")
+    tick(qtbot, context.places, "East locality")
+    open_new(qtbot, main, app.state, Qt.Key.Key_5)  # switched away at once…
+    document_id = main.editor.record_id
+    main.editor._fields["title"].setFocus()
+    qtbot.keyClicks(main.editor._fields["title"], "Urgent care dashboard")
+    choose(main.editor._fields["document_type"], "metric")
+    main.editor._fields["source_organisation"].setFocus()
+    qtbot.keyClicks(main.editor._fields["source_organisation"], "Northshire ICB")
+    qtbot.keyClick(main, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # …and locked at once: no wait for autosave
+    qtbot.waitUntil(lambda: app.state.vault is not None and app.state.vault.is_locked, timeout=15_000)
+    main = unlocked(qtbot, app)
+    vault = app.state.vault
+    assert vault is not None and interview_id is not None and document_id is not None
+    interview = vault.records.get(interview_id).content
+    assert isinstance(interview, domain.Interview)
+    assert (interview.mode, interview.face_to_face_reasons, interview.team) == ("face_to_face", ("rapport",), ("Cy Adviser",))
+    assert len(interview.places) == 1
+    document = vault.records.get(document_id).content
+    assert isinstance(document, domain.Document)
+    assert (document.title, document.document_type, document.source_organisation) == ("Urgent care dashboard", "metric", "Northshire ICB")
+    main.open_record(interview_id)
+    qtbot.waitUntil(lambda: main.editor.record_id == interview_id and main.editor.context is not None and main.editor.context._lists is not None)
+    assert main.editor.context.how is not None and main.editor.context.how.reasons["rapport"].isChecked()
+
+
+def test_ctrl_z_takes_back_typing_in_a_case_sample_and_a_documents_reference(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    context = open_new(qtbot, window, state, Qt.Key.Key_3)
+    context.open()
+    assert context.sample is not None
+    context.sample.setFocus()
+    qtbot.keyClicks(context.sample, "Falls")
+    qtbot.keyClick(context.sample, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert context.sample.text() == ""
+    open_new(qtbot, window, state, Qt.Key.Key_5)
+    reference = window.editor._fields["reference"]
+    reference.setFocus()
+    qtbot.keyClicks(reference, "Request 9")
+    qtbot.keyClick(reference, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert reference.text() == ""
+    assert saved(qtbot, window, state).reference == ""  # type: ignore[union-attr]
