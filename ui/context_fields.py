@@ -309,11 +309,22 @@ class ContextFields(QWidget):
                 for place_id in getattr(content, field):
                     if place_id not in by_id:
                         self._tick_item(self.places, "One not on this laptop's list yet (it arrives with a sync)", place_id, field, True)
+        if not lists.members and not content.team:
+            self._note_item(self.team, "The assessment has no team yet (File → Assessment details)")
+        if not self.places.count():
+            self._note_item(self.places, "None listed yet: add one below")
         for widget in (self.team, self.places):
             rows = max(1, min(widget.count(), _LIST_ROWS))
-            widget.setFixedHeight(widget.sizeHintForRow(0) * rows + 2 * widget.frameWidth() + 2 if widget.count() else 28)
-        self.team.setToolTip("" if lists.members else "The assessment has no team yet: File → Assessment details")
+            widget.setFixedHeight(widget.sizeHintForRow(0) * rows + 2 * widget.frameWidth() + 2)
         self._summarise(content)
+
+    @staticmethod
+    def _note_item(widget: QListWidget, words: str) -> None:
+        """A line in an empty list saying why it is empty (not a choice: nothing to tick)."""
+        with QSignalBlocker(widget):
+            item = QListWidgetItem(words)
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            widget.addItem(item)
 
     @staticmethod
     def _tick_item(widget: QListWidget, words: str, key: str, field: str, checked: bool) -> None:

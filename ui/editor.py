@@ -593,6 +593,7 @@ class RecordEditor(QWidget):
         record = saved.record
         if self._record is None or record.id != self._record.id:
             return  # the inspector moved on; what was typed is saved all the same
+        default_changed = _sets_default_category(self._record.content) != _sets_default_category(record.content)
         self._record = record
         self._failed = False
         self._retry.stop()
@@ -605,6 +606,8 @@ class RecordEditor(QWidget):
         if arrived or record.content != sent:
             for panel in (self.tag_panel, self.attachments, self.history):
                 panel.set_record(record)
+        elif default_changed:
+            self.tag_panel.set_record(record)  # "Default: Outcomes" now a metric was chosen, say
         self._mark_passages(record)  # the tags as saved, where their words are now
         self.saved.emit(record)
 
@@ -744,6 +747,11 @@ class _StartWhenIdle(QObject):
             if watched.cursorPosition() == 0 and not watched.hasSelectedText():
                 watched.end(False)
         return False
+
+
+def _sets_default_category(content: domain.Content) -> tuple[str | None, str | None]:
+    """What a new tag's default category follows besides the kind: the person's role, a document's type."""
+    return getattr(content, "role", None), getattr(content, "document_type", None)
 
 
 def _form_value(content: Any, as_typed: Mapping[str, str], name: str) -> Any:
