@@ -137,7 +137,8 @@ def test_every_context_field_of_an_interview_saves_and_shows_again_after_another
 
 def test_the_reasons_for_face_to_face_show_only_when_face_to_face_is_chosen(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     context = open_new(qtbot, window, state, Qt.Key.Key_4)  # a focus group
-    context.open()
+    qtbot.keyClick(focused(), Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)  # Alt+X opens the context from the title
+    qtbot.waitUntil(lambda: context.body.isVisibleTo(window))  # a button's Alt letter clicks it a moment later
     assert context.how is not None
     assert not context.how.reasons_area.isVisibleTo(window)
     for mode, shown in (("phone", False), ("face_to_face", True), ("video", False), ("written", False), ("face_to_face", True)):
