@@ -4,12 +4,14 @@ places ticked, a place added from the editor, a case's sample and each contact's
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QListWidget, QWidget
+from sync_fixtures import Service, colleagues
 from vault_fixtures import PASSPHRASE
 
 from fieldapp import domain
@@ -24,6 +26,14 @@ from ui.state import AppState
 from ui.unlock import UnlockWindow
 
 TEAM = (("Ann Lead", "lead"), ("Bo Inspector", "inspector"), ("Cy Adviser", "specialist_adviser"))
+
+
+@pytest.fixture(autouse=True)
+def closed_at_first() -> Iterator[None]:
+    """The context and prompts start closed, as when the app starts, and are left so for other tests."""
+    ContextFields.opened_in_session, PromptsPanel.opened_in_session = False, False
+    yield
+    ContextFields.opened_in_session, PromptsPanel.opened_in_session = False, False
 
 
 @pytest.fixture
@@ -44,7 +54,6 @@ def state(vault: Vault, assessment_id: str, lists: dict[str, str]) -> Iterator[A
 
 @pytest.fixture
 def window(qtbot, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001
-    ContextFields.opened_in_session, PromptsPanel.opened_in_session = False, False  # as the app starts
     w = MainWindow(state)
     qtbot.addWidget(w)
     w.show()
@@ -303,7 +312,6 @@ def app(qtbot, vault_path: Path) -> Iterator[AppController]:  # noqa: ANN001
     assessment_id = seeded.assessments.create("Northshire ICS", team=TEAM).value.id
     seeded.places.add(assessment_id, "East locality", "locality")
     seeded.lock()
-    ContextFields.opened_in_session = False
     state = AppState(vault_path=vault_path, idle_lock_s=0)
     controller = AppController(state)
     controller.start()
@@ -384,3 +392,45 @@ def test_ctrl_z_takes_back_typing_in_a_case_sample_and_a_documents_reference(qtb
     qtbot.keyClick(reference, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert reference.text() == ""
     assert saved(qtbot, window, state).reference == ""  # type: ignore[union-attr]
+
+
+def test_a_colleagues_context_arriving_by_sync_shows_in_the_open_form_beside_what_was_ticked_here(
+    qtbot, sqlite_service: Service, make_device  # noqa: ANN001
+) -> None:
+    _assessment_id, mine, theirs, record_id = colleagues(sqlite_service, make_device, domain.Interview(title="Carer"))
+    ContextFields.opened_in_session = True
+    state = AppState(vault_path=mine.vault.path, vault=mine.vault, idle_lock_s=0)
+    controller = AppController(state)
+    controller._show_main()
+    main = controller.main
+    assert main is not None and record_id is not None
+    qtbot.addWidget(main)
+    try:
+        main.open_record(record_id)
+        qtbot.waitUntil(lambda: main.editor.record_id == record_id and main.editor.context is not None and main.editor.context._lists is not None)
+        context = main.editor.context
+        assert context is not None and context.how is not None
+        choose(context.how.mode, "phone")  # here: it was a call
+        settle(qtbot, state)
+        main.editor.save_now()
+        settle(qtbot, state)
+        # A colleague says it was off site, and that they took part.
+        base = theirs.vault.records.get(record_id).content
+        theirs.vault.records.save(record_id, dataclasses.replace(base, site="off_site", team=("Their name",)))
+        theirs.sync()
+        assert state.sync is not None
+        state.sync.sync_now()
+        qtbot.waitUntil(lambda: context.site.currentData() == "off_site", timeout=20_000)
+        assert context.how.mode.currentData() == "phone"
+        assert [context.team.item(i).text() for i in range(context.team.count()) if context.team.item(i).checkState() == Qt.CheckState.Checked] == [
+            "Their name (not in the team now)"]  # fmt: skip
+        main.editor.save_now()
+        settle(qtbot, state)
+        kept = state.vault.records.get(record_id).content
+        assert isinstance(kept, domain.Interview) and (kept.site, kept.mode, kept.team) == ("off_site", "phone", ("Their name",))
+    finally:
+        main.close()
+        settle(qtbot, state)
+        if state.sync is not None:
+            state.sync.shutdown()
+        state.tasks.shutdown()
