@@ -406,7 +406,9 @@ class RecordEditor(QWidget):
         self._choice(form, "source", "Held or requested", {k: domain.SOURCES[k] for k in ("held", "requested", "collected")}, c.source)
         organisation = self._line(form, "source_organisation", "Organisation it came from", c.source_organisation)
         organisation.setPlaceholderText("As written on it (the assessment's organisations are offered as you type)")
-        self._when(form, "dated", "Dated (the document's own date)", c.dated)
+        dated = self._when(form, "dated", "Dated (the document's own date)", c.dated)
+        dated.setPlaceholderText("e.g. 01/09/2026 or 1 Sep 2026")
+        dated.editingFinished.connect(lambda: _show_day_only(dated))  # after WhenEdit's own tidying
         self._line(form, "reference", "Where to find it (a link, a file reference)", c.reference)
         summary = self._text(form, "summary", "Summary", c.summary)
         summary.setMaximumHeight(summary.fontMetrics().lineSpacing() * 4 + 12)  # a few lines: the notes stay in view
@@ -747,6 +749,16 @@ class _StartWhenIdle(QObject):
             if watched.cursorPosition() == 0 and not watched.hasSelectedText():
                 watched.end(False)
         return False
+
+
+def _show_day_only(widget: WhenEdit) -> None:
+    """A document's date is a day: a time typed with it ("today 2pm") is not kept, so it is not shown."""
+    try:
+        kept = read_when(widget.text())
+    except UnreadableDate:
+        return
+    if kept and len(kept) > 10:
+        widget.setText(when_text(kept[:10]))
 
 
 def _sets_default_category(content: domain.Content) -> tuple[str | None, str | None]:

@@ -181,8 +181,9 @@ def test_a_document_made_by_keyboard_from_ctrl_5_is_tagged_in_processes_or_outco
     qtbot.keyClicks(focused(), "Northshire ICB")
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     assert focused() is editor._fields["dated"]
-    qtbot.keyClicks(focused(), "1/9/2026")
+    qtbot.keyClicks(focused(), "1/9/2026 14:30")
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    assert editor._fields["dated"].text() == "01/09/2026"  # a day: the time is not kept, so not shown
     qtbot.keyClicks(focused(), "Evidence request 14")
     qtbot.keyClick(focused(), Qt.Key.Key_Tab)
     qtbot.keyClicks(focused(), "How people leave hospital with support")
