@@ -261,6 +261,11 @@ def test_a_form_with_its_context_and_prompts_open_fits_at_1366_by_768_with_nothi
     qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
     qtbot.wait(50)
     assert problems(window) == []
+    unnamed = [
+        type(w).__name__ for w in window.editor.findChildren(QWidget)
+        if w.isVisibleTo(window) and w.focusPolicy() & Qt.FocusPolicy.TabFocus and not w.accessibleName() and not w.objectName().startswith("qt_")
+    ]  # fmt: skip
+    assert unnamed == [], "every control of the open context and prompts has a name a screen reader says"
     window.editor.context.toggle.setChecked(False)  # closed again for the tests after (the session remembers)
     if window.editor.prompts is not None:
         window.editor.prompts.toggle.setChecked(False)
