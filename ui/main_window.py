@@ -43,6 +43,7 @@ from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
 from ui.errors import message_for
 from ui.icons import KIND_ICONS, icon
+from ui.prompts_panel import PROMPTS_KEY
 from ui.judgements.view import JudgementView
 from ui.list_filters import ListFilters
 from ui.operations import history as history_ops
@@ -65,6 +66,7 @@ NEW_RECORD = {
     "interview": ("New &interview", "Ctrl+2", domain.Interview),
     "case_tracking": ("New &case tracking", "Ctrl+3", domain.CaseTracking),
     "focus_group": ("New focus &group", "Ctrl+4", domain.FocusGroup),
+    "document": ("New doc&ument or data", "Ctrl+5", domain.Document),
 }
 GEOMETRY_KEY, SPLITTER_KEY = "window/geometry", "window/splitter"
 
@@ -271,6 +273,8 @@ class MainWindow(QMainWindow):
         a("filter_kind", "Filter by &kind", lambda: (self.tabs.setCurrentIndex(0), self.kind_filter.setFocus()))
         a("filters", "&Filter by theme, statement, category or date", lambda: (self.tabs.setCurrentIndex(0), self.list_filters.theme.setFocus()))
         a("clear_filters", "C&lear filters", self.clear_filters)
+        a("prompts", "Pro&mpts (interviews and focus groups)", self.toggle_prompts, PROMPTS_KEY,
+          tip="Questions to explore for the statements the record is tagged with")  # fmt: skip
         a("history", "&History", self.focus_history, "Ctrl+H", icon_name="history", tip="The record's earlier versions, to read or restore")
         # Help
         a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
@@ -712,6 +716,11 @@ class MainWindow(QMainWindow):
             self.judgements_for_assessment()
         if self.tabs.currentWidget() is self.report:
             self.report_for_assessment()
+
+    def toggle_prompts(self) -> None:
+        """View → Prompts: open or close them beside the notes; the cursor stays where it is."""
+        if not self.editor.toggle_prompts():
+            self.statusBar().showMessage("Prompts are shown beside the notes of an interview or a focus group.", 5000)
 
     def new_record(self, kind: str) -> None:
         if self._assessment_id is None:

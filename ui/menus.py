@@ -22,13 +22,13 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     (
         "&Record",
         (
-            "new_observation", "new_interview", "new_case_tracking", "new_focus_group", None,
+            "new_observation", "new_interview", "new_case_tracking", "new_focus_group", "new_document", None,
             "quick_note", "tag", "tag_passage", None,
             "delete_record", "deleted_records", None,
             "add_attachment", "open_attachment", "export_attachment", "remove_attachment",
         ),
     ),  # fmt: skip
-    ("&View", ("show_evidence", "show_coverage", "show_judgements", "show_report", "rating_history", None, "filter_kind", "filters", "clear_filters", None, "history", None, "show_archived")),
+    ("&View", ("show_evidence", "show_coverage", "show_judgements", "show_report", "rating_history", None, "filter_kind", "filters", "clear_filters", None, "prompts", "history", None, "show_archived")),
     ("&Sync", ("sync_now", "sync_settings", "conflicts")),
     ("&Help", ("shortcuts", None, "about")),
 )
@@ -37,6 +37,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
 # right-click menu of the place they work in); Help → Keyboard shortcuts lists them too.
 KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Tags", "Remove the selected tag", "Del, Backspace"),
+    ("Record editor", "Open or close the context (where from, how held, team, places)", "Alt+X"),
+    ("Record editor", "Tick a team member, place or organisation in the context", "Space"),
     ("Tables", "Edit a cell (attendees, contacts, groups)", "F2, or type"),
     ("Tables", "Next cell while editing", "Tab"),
     ("Tables", "Move the row up / down", "Alt+Up / Alt+Down"),

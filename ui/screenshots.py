@@ -40,7 +40,11 @@ PASSPHRASE = "demo vault passphrase"
 
 def demo_vault(path: Path) -> Vault:
     vault = Vault.create(path, PASSPHRASE, kdf=KdfParams()).vault
-    ics = vault.assessments.create("Northshire ICS", period_start="2026-11-16", period_end="2026-11-27").value.id
+    team = (("Asha Lead", "lead"), ("Ben Inspector", "inspector"), ("Cara Adviser", "specialist_adviser"), ("Dev Expert", "expert_by_experience"))
+    ics = vault.assessments.create("Northshire ICS", period_start="2026-11-16", period_end="2026-11-27", team=team).value.id
+    east = vault.places.add(ics, "East locality", "locality").value.id
+    icb = vault.places.add(ics, "Northshire ICB", "icb").value.id
+    vault.places.add(ics, "Northshire County Council", "local_authority")
     board = vault.records.create(ics, domain.Observation(
         title="ICB board, November", meeting_type="icb", held_at="2026-11-20T10:00", location="County Hall",
         attendees=(domain.Attendee("ICB chair", "Northshire ICB"), domain.Attendee("Director of nursing", "Northshire ICB")),
@@ -54,6 +58,8 @@ def demo_vault(path: Path) -> Vault:
         title="Carer of a person living with dementia", role="carer", pseudonym="Carer C4",
         consent=domain.Consent(True, "verbal", "2026-11-20T14:00"), held_at="2026-11-20T14:00",
         notes="Describes a delayed discharge and no respite care for six weeks.",
+        site="off_site", mode="face_to_face", face_to_face_reasons=("communication_needs", "sensitive_inquiry"),
+        team=("Ben Inspector", "Dev Expert"), places=(east,),
     )).value  # fmt: skip
     vault.links.tag(carer.id, "safe-systems-pathways-transitions")
     person = vault.records.create(ics, domain.Interview(
@@ -71,6 +77,13 @@ def demo_vault(path: Path) -> Vault:
         title="Frontline staff, east locality", held_at="2026-11-21T09:30", groups_represented=("District nurses", "Social workers"),
         role="staff", participants=9, facilitator="Inspector A", notes="Shared care records work across services.",
     ))  # fmt: skip
+    plan = vault.records.create(ics, domain.Document(
+        title="Discharge to assess policy", document_type="policy", source="requested", source_organisation="Northshire ICB",
+        dated="2026-09-01", reference="Evidence request 14, item 3", organisations=(icb,), team=("Asha Lead",),
+        summary="How people leave hospital with support at home within a day of being ready.",
+        notes="Sets a 24-hour target; the carers we met describe waits of weeks.",
+    )).value  # fmt: skip
+    vault.links.tag(plan.id, "safe-systems-pathways-transitions")
     _demo_judgements(vault, ics, carer.id)
     _demo_report(vault, ics, (carer.id, person.id))
     return vault
@@ -185,6 +198,29 @@ def save_report_pages(report: Report, name: str, out: Path, *, count: int = 2, w
     return target
 
 
+def _shoot_context(window: MainWindow, state: AppState, out: Path) -> None:
+    """The carer's interview with its context and prompts open, scrolled to each (then closed again)."""
+    row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).title.startswith("Carer of"))
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    settle(state)
+    editor = window.editor
+    assert editor.context is not None and editor.prompts is not None
+    editor.context.open()
+    editor.prompts.flip()
+    settle(state)
+    # Both open: once scrolled to the prompts above the notes, once to the context under the quick note.
+    bar, viewport = window.editor_area.verticalScrollBar(), window.editor_area.viewport()
+    bar.setValue(editor.prompts.mapTo(editor, editor.prompts.rect().topLeft()).y() - 120)
+    settle(state)
+    save(window, "main-interview-prompts", out)
+    bar.setValue(editor.context.mapTo(editor, editor.context.rect().bottomLeft()).y() + 12 - viewport.height())
+    settle(state)
+    save(window, "main-interview-context", out)
+    editor.context.toggle.setChecked(False)
+    editor.prompts.flip()
+    window.editor_area.verticalScrollBar().setValue(0)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     out = Path(args[0]) if args else OUT
@@ -218,7 +254,7 @@ def _shoot(out: Path) -> None:
         window.show()
         window.load()
         settle(state)
-        for kind in ("observation", "interview", "case_tracking", "focus_group"):
+        for kind in ("observation", "interview", "case_tracking", "focus_group", "document"):
             row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == kind)
             window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
             settle(state)
@@ -227,6 +263,7 @@ def _shoot(out: Path) -> None:
         window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
         settle(state)
         save(window, "main-date-to-check", out)
+        _shoot_context(window, state, out)
         window.tabs.setCurrentWidget(window.coverage)
         settle(state)
         save(window, "coverage", out)
