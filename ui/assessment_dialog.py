@@ -95,7 +95,10 @@ class AssessmentDialog(QDialog):
             self.places_button.setAutoDefault(False)
             self.places_button.setToolTip("The assessment's localities, ICB, ICP, local authorities and providers, which records name")
             self.places_button.clicked.connect(self.places_requested.emit)
-            layout.addWidget(self.places_button)
+            places = QHBoxLayout()
+            places.addWidget(self.places_button)
+            places.addStretch(1)
+            layout.addLayout(places)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         if row is None:

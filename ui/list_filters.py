@@ -11,7 +11,7 @@ from datetime import date
 from PySide6.QtCore import Signal
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from fieldapp import domain
 from fieldapp.errors import UnreadableDate
@@ -242,7 +242,15 @@ class ListFilters(QWidget):
         self.place.setFocus()
 
     def _on_more_toggled(self, shown: bool) -> None:
+        """Opened (Alt+M), the first of the rows takes the keys; shut, the button keeps them (a hidden
+        combo holding the focus would swallow the keys typed next)."""
+        focused = QApplication.focusWidget()
+        had_focus = focused is not None and self.more.isAncestorOf(focused)
         self.more.setVisible(shown)
+        if shown:
+            self.place.setFocus()
+        elif had_focus:
+            self.more_button.setFocus()
         self._show_more_count()
 
     def _show_more_count(self) -> None:

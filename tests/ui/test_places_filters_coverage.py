@@ -272,9 +272,15 @@ def test_the_list_filtered_by_place_organisation_team_member_source_and_stage_sh
     filters.mode.setCurrentIndex(0)
     pick(qtbot, state, filters.stage, "Engaged")
     qtbot.waitUntil(lambda: shown_titles(window) == ["Case P17"])
-    # Shut, the button says how many hidden filters still narrow the list.
+    # Shut, the button keeps the keys and says how many hidden filters still narrow the list; Alt+M opens them again.
+    filters.stage.setFocus()
     filters.more_button.setChecked(False)
     assert not filters.more.isVisible() and filters.more_button.text() == "&More filters ▾ (1)"
+    assert QApplication.focusWidget() is filters.more_button
+    window.search_box.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: filters.more.isVisible())  # a button's letter clicks it as the mouse does: down, then up
+    assert QApplication.focusWidget() is filters.place
 
 
 def test_a_place_added_in_the_dialog_is_offered_by_the_list_filter_at_once(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
