@@ -50,6 +50,10 @@ KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Report view", "Open a quotation's record", "Enter"),
     ("Report view", "Edit a factual accuracy response", "Enter"),
     ("Report view", "Next / previous page (Texts, Quotations, Factual accuracy check)", "Ctrl+Tab / Ctrl+Shift+Tab"),
+    ("Places and organisations", "Rename the one chosen in the list", "F2"),
+    ("Places and organisations", "Retire the one chosen, or restore a retired one", "Del"),
+    ("Places and organisations", "To a new one's name (Enter adds it)", "Insert, Ctrl+N"),
+    ("Evidence list", "More filters: place, organisation, team member, source, site, mode, sample stage", "Alt+M"),
 )
 
 

@@ -66,7 +66,7 @@ class PlacesDialog(QDialog):
         self.conflict.setAccessibleName("Places and organisations in conflict")
         self.conflict_button = QPushButton("&See both versions…")
         self.conflict_button.setAccessibleName("See both versions of the places and organisations")
-        self.conflict_button.clicked.connect(self.conflicts_requested.emit)
+        self.conflict_button.clicked.connect(self.on_conflict_clicked)
         conflict_row = QHBoxLayout()
         conflict_row.addWidget(self.conflict, 1)
         conflict_row.addWidget(self.conflict_button)
@@ -181,6 +181,12 @@ class PlacesDialog(QDialog):
     def _show_conflict(self, conflict: bool) -> None:
         self.conflict.setVisible(conflict)
         self.conflict_button.setVisible(conflict)
+
+    def on_conflict_clicked(self) -> None:
+        """To Records in conflict, where the versions are side by side; this dialog closes, as it is
+        modal to the window that shows them (open it again once one is kept)."""
+        self.conflicts_requested.emit()
+        self.accept()
 
     def current_id(self) -> str | None:
         item = self.list.currentItem()
