@@ -179,6 +179,7 @@ class AssessmentDialog(QDialog):
             self.status.setText("That name is in the team already: choose it in the list to set its role.")
             return
         self._add_member_item(TeamMember(name, self.member_role.currentData()))
+        self.member_role.setCurrentIndex(self.member_role.findData(INSPECTOR))  # a team has one lead: the next is an inspector
         self.member_name.clear()
         self.member_name.setFocus()
         self.status.setText("")

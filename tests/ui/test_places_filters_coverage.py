@@ -171,6 +171,7 @@ def test_the_team_is_shown_with_roles_and_changed_while_the_assessment_is_this_l
     dialog.member_role.setCurrentIndex(dialog.member_role.findData("expert_by_experience"))
     dialog.add_member.setFocus()
     keys(qtbot, Qt.Key.Key_Space)
+    assert dialog.member_role.currentData() == "inspector" and QApplication.focusWidget() is dialog.member_name  # ready for the next
     dialog.team.setCurrentRow(1)
     dialog.member_role.setCurrentIndex(dialog.member_role.findData("specialist_adviser"))
     qtbot.mouseClick(dialog.set_role, Qt.MouseButton.LeftButton)
@@ -193,6 +194,22 @@ def test_a_name_typed_and_not_added_is_kept_when_the_details_are_saved(qtbot, wi
     settle(qtbot, state)
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible())
     assert state.vault.assessments.get(window._assessment_id).members == (TeamMember("Chloe Price", "inspector"),)
+
+
+def test_a_new_assessment_starts_with_its_team_and_their_roles(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    window.actions_by_name["new_assessment"].trigger()
+    qtbot.waitUntil(lambda: any(d.isVisible() and d.windowTitle() == "New assessment" for d in window.findChildren(AssessmentDialog)))
+    dialog = next(d for d in window.findChildren(AssessmentDialog) if d.isVisible())
+    dialog.name.setText("Westshire ICS")
+    for name, role in (("Amara Okafor", "lead"), ("Ben Hughes", "inspector")):
+        dialog.member_name.setText(name)
+        dialog.member_role.setCurrentIndex(dialog.member_role.findData(role))
+        dialog.on_add_member()
+    dialog.accept()
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog) or not dialog.isVisible())
+    made = next(row for row in state.vault.assessments.list() if row.name == "Westshire ICS")
+    assert made.members == (TeamMember("Amara Okafor", "lead"), TeamMember("Ben Hughes", "inspector"))
 
 
 def test_the_team_of_an_assessment_on_the_service_is_read_only_and_says_who_sets_it(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
