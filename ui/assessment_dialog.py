@@ -9,6 +9,7 @@ England writes them (1/11/2026, 1 Nov 2026) or picked from the calendar beside e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -154,7 +155,7 @@ class AssessmentDialog(QDialog):
         form.addRow(heading, team_box)
         self._enable_team()
 
-    def _button(self, text: str, slot: Any) -> QPushButton:
+    def _button(self, text: str, slot: Callable[[], None]) -> QPushButton:
         button = QPushButton(text)
         button.setAutoDefault(False)  # Enter in the dialog saves it, whichever of these had the focus
         button.clicked.connect(lambda _checked=False: slot())

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidg
 
 from fieldapp.coverage import Coverage
 from fieldapp.errors import NotFound
-from fieldapp.framework import Framework, default_framework, framework_by_key
+from fieldapp.framework import Category, Framework, Statement, default_framework, framework_by_key
 from fieldapp.samples import SampleCount
 
 from ui.theme import colors
@@ -127,7 +127,7 @@ class CoverageView(QWidget):
         self.samples.hide()
         layout.addWidget(self.samples)
 
-    def _mark_required(self, coverage: Coverage, framework: Framework, statements: list, categories: list) -> None:
+    def _mark_required(self, coverage: Coverage, framework: Framework, statements: list[Statement | None], categories: list[Category]) -> None:
         """A required category with no evidence yet says “needed”, in the flag's colour and bold, with
         why in its tooltip; the legend says what each mark means and how many statements lack one."""
         flag = QBrush(QColor(colors().flag))
