@@ -8,6 +8,7 @@ draft report's first pages as the PDF paints them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import tempfile
@@ -86,7 +87,37 @@ def demo_vault(path: Path) -> Vault:
     vault.links.tag(plan.id, "safe-systems-pathways-transitions")
     _demo_judgements(vault, ics, carer.id)
     _demo_report(vault, ics, (carer.id, person.id))
+    _demo_context(vault, ics)
     return vault
+
+
+def _demo_context(vault: Vault, assessment_id: str) -> None:
+    """The places and organisations dialog's shot and the coverage's case samples (issue 15): the team
+    with roles, the system's places and organisations (one retired), records naming them, and a
+    discharge sample of three cases at each stage."""
+    vault.assessments.set_team(assessment_id, [("Amara Okafor", "lead"), ("Ben Hughes", "inspector"),
+                                               ("Dr Chloe Price", "specialist_adviser"), ("Dev Patel", "expert_by_experience")])  # fmt: skip
+    added = {}
+    for name, kind in (("North locality", "locality"), ("East locality", "locality"), ("Northshire ICB", "icb"),
+                       ("Northshire Health and Care Partnership", "icp"), ("Northshire County Council", "local_authority"),
+                       ("Riverside City Council", "local_authority"), ("Riverside University Hospitals NHS Trust", "provider"),
+                       ("Northshire Community Care", "provider"), ("Old Town Care Home", "provider")):  # fmt: skip
+        added[name] = vault.places.add(assessment_id, name, kind).value.id
+    vault.places.retire(assessment_id, added["Old Town Care Home"])
+    places = {"ICB board, November": (("North locality",), ("Northshire ICB",)),
+              "Hospital to home": (("East locality",), ("Riverside University Hospitals NHS Trust", "Riverside City Council"))}
+    for summary in vault.search(assessment_id=assessment_id).items:
+        if summary.title in places:
+            content = vault.records.get(summary.id).content
+            where, who = places[summary.title]
+            sample = {"sample": "Discharge sample", "sample_stage": "engaged"} if summary.kind == "case_tracking" else {}
+            vault.records.save(summary.id, dataclasses.replace(
+                content, places=tuple(added[n] for n in where), organisations=tuple(added[n] for n in who), team=("Amara Okafor",), **sample,
+            ))  # fmt: skip
+    for title, stage in (("Discharge case P21", "short_listed"), ("Discharge case P30", "put_forward")):
+        vault.records.create(assessment_id, domain.CaseTracking(
+            title=title, sample="Discharge sample", sample_stage=stage, places=(added["North locality"],), team=("Ben Hughes",),
+        ))  # fmt: skip
 
 
 # Scores by evidence category for some statements (the rest not scored: the roll-up says provisional).
@@ -221,6 +252,28 @@ def _shoot_context(window: MainWindow, state: AppState, out: Path) -> None:
     window.editor_area.verticalScrollBar().setValue(0)
 
 
+def _shoot_places(window: MainWindow, state: AppState, out: Path) -> None:
+    """Issue 15's shots: the places and organisations dialog, and the evidence list filtered by a place
+    with More filters open (the coverage shot before it shows the required gaps and the case sample)."""
+    window.actions_by_name["places"].trigger()
+    settle(state)
+    dialog = window.places_dialog
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0).child(0))
+    settle(state)
+    save(dialog, "places", out)
+    dialog.close()
+    window.tabs.setCurrentIndex(0)
+    window.editor.show_record(None)  # no record open for the filter to hide (and the status bar to say so)
+    window.list_filters.show_more()
+    window.list_filters.place.setCurrentIndex(window.list_filters.place.findText("North locality"))
+    settle(state)
+    save(window, "main-filtered-by-place", out)
+    window.clear_filters()
+    window.list_filters.more_button.setChecked(False)
+    window.tabs.setCurrentWidget(window.coverage)
+    settle(state)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     out = Path(args[0]) if args else OUT
@@ -255,7 +308,8 @@ def _shoot(out: Path) -> None:
         window.load()
         settle(state)
         for kind in ("observation", "interview", "case_tracking", "focus_group", "document"):
-            row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == kind)
+            row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == kind
+                       and (kind != "case_tracking" or window.model.summary(i).title == "Hospital to home"))  # fmt: skip
             window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
             settle(state)
             save(window, f"main-{kind.replace('_', '-')}", out)
@@ -267,6 +321,7 @@ def _shoot(out: Path) -> None:
         window.tabs.setCurrentWidget(window.coverage)
         settle(state)
         save(window, "coverage", out)
+        _shoot_places(window, state, out)
         window.show_judgements()
         settle(state)
         window.judgements.select_statement("safe-systems-pathways-transitions")
@@ -294,7 +349,7 @@ def _shoot(out: Path) -> None:
         response.close()
         theme.apply(app, "dark")
         window.tabs.setCurrentIndex(0)
-        row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == "case_tracking")
+        row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).title == "Hospital to home")
         window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
         settle(state)
         save(window, "main-dark", out)
