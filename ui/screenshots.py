@@ -92,17 +92,16 @@ def demo_vault(path: Path) -> Vault:
 
 
 def _demo_context(vault: Vault, assessment_id: str) -> None:
-    """The places and organisations dialog's shot and the coverage's case samples (issue 15): the team
-    with roles, the system's places and organisations (one retired), records naming them, and a
+    """The places and organisations dialog's shot and the coverage's case samples (issue 15): the rest of
+    the system's places and organisations (one retired) beside demo_vault's, records naming them, and a
     discharge sample of three cases at each stage."""
-    vault.assessments.set_team(assessment_id, [("Amara Okafor", "lead"), ("Ben Hughes", "inspector"),
-                                               ("Dr Chloe Price", "specialist_adviser"), ("Dev Patel", "expert_by_experience")])  # fmt: skip
-    added = {}
+    added = {p.name: p.id for p in vault.places.list(assessment_id)}  # demo_vault's own, named by its records
     for name, kind in (("North locality", "locality"), ("East locality", "locality"), ("Northshire ICB", "icb"),
                        ("Northshire Health and Care Partnership", "icp"), ("Northshire County Council", "local_authority"),
                        ("Riverside City Council", "local_authority"), ("Riverside University Hospitals NHS Trust", "provider"),
                        ("Northshire Community Care", "provider"), ("Old Town Care Home", "provider")):  # fmt: skip
-        added[name] = vault.places.add(assessment_id, name, kind).value.id
+        if name not in added:
+            added[name] = vault.places.add(assessment_id, name, kind).value.id
     vault.places.retire(assessment_id, added["Old Town Care Home"])
     places = {"ICB board, November": (("North locality",), ("Northshire ICB",)),
               "Hospital to home": (("East locality",), ("Riverside University Hospitals NHS Trust", "Riverside City Council"))}
@@ -112,11 +111,11 @@ def _demo_context(vault: Vault, assessment_id: str) -> None:
             where, who = places[summary.title]
             sample = {"sample": "Discharge sample", "sample_stage": "engaged"} if summary.kind == "case_tracking" else {}
             vault.records.save(summary.id, dataclasses.replace(
-                content, places=tuple(added[n] for n in where), organisations=tuple(added[n] for n in who), team=("Amara Okafor",), **sample,
+                content, places=tuple(added[n] for n in where), organisations=tuple(added[n] for n in who), team=("Asha Lead",), **sample,
             ))  # fmt: skip
     for title, stage in (("Discharge case P21", "short_listed"), ("Discharge case P30", "put_forward")):
         vault.records.create(assessment_id, domain.CaseTracking(
-            title=title, sample="Discharge sample", sample_stage=stage, places=(added["North locality"],), team=("Ben Hughes",),
+            title=title, sample="Discharge sample", sample_stage=stage, places=(added["North locality"],), team=("Ben Inspector",),
         ))  # fmt: skip
 
 
