@@ -358,6 +358,7 @@ class ConcernInfo:
     acknowledgement_note: str | None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # laptops keep an acknowledgement only by a name without them
 _NO_CONCERN = "No concern with id {concern_id}: `fieldapp-server admin concern list --all` lists them."
 _URGENT_FIRST = sa.case({"immediate": 0, "soon": 1}, value=Concern.urgency, else_=2)
 
@@ -386,8 +387,10 @@ def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str
         raise errors.Invalid("Say what the office did or will do in the note, e.g. \"Referred to the local authority\".")
     if len(note) > protocol.MAX_ACK_NOTE:
         raise errors.Invalid(f"The note is longer than {protocol.MAX_ACK_NOTE:,} characters; shorten it.")
-    if not by or len(by) > 300:
-        raise errors.Invalid("Say who acknowledges it: a name of at most 300 characters (--by, or \"by\" over HTTP).")
+    if not by or len(by) > 300 or _CONTROL.search(by):
+        raise errors.Invalid("Say who acknowledges it: a name of at most 300 characters, without control characters (--by, or \"by\" over HTTP).")
+    if "\x00" in note:  # PostgreSQL stores no NUL, and laptops keep no note holding one
+        raise errors.Invalid("The note contains a character that cannot be saved (NUL); delete it.")
     db.lock_names(session.connection(), [f"concern:{concern_id}"])  # two in the office at once take turns
     found = session.get(Concern, concern_id)
     if found is None:

@@ -10,12 +10,13 @@ import json
 from collections.abc import Callable
 
 import pytest
-from sync_fixtures import Device, RawDevice, Service, colleagues, raw_device
+from sync_fixtures import Device, RawDevice, Service, colleagues, raw_device, refused
 
 from fieldapp.concerns import Acknowledgement
+from fieldapp.replication.exchange import PulledPage
 from fieldapp.ids import uuid7
 from fieldapp.item_kinds import ConcernContent
-from sync.server import office as office_module
+from sync import protocol
 from test_office_api import admin_cli, office, office_token
 
 # What a hostile device may write as "what was heard": a line cleared and overwritten (so the concern
@@ -56,3 +57,44 @@ def test_control_characters_a_device_wrote_reach_the_administrators_terminal_onl
     assert "\n  Acknowledged by Priya Shah on 01/12/2026" not in out  # a line of what was heard cannot pass for the service's own
     code, out, _ = admin_cli(service, capsys, "--json", "concern", "show", concern_id)
     assert code == 0 and json.loads(out)["heard"] == HEARD  # the JSON keeps every character, escaped as JSON escapes them
+
+
+@pytest.mark.parametrize(
+    "by, at, note",
+    [
+        ("Priya Shah", "yesterday, about teatime", "Seen"),  # no moment: a view showing "when" would show this
+        ("Priya Shah", "2026-12-01T10:00:00Z\x1b[2K", "Seen"),
+        ("Priya\nShah (Chief Inspector)", "2026-12-01T10:00:00.000000Z", "Seen"),  # a name over two lines
+        ("Priya\x1b]0;x\x07", "2026-12-01T10:00:00.000000Z", "Seen"),
+        ("", "2026-12-01T10:00:00.000000Z", "Seen"),  # by no one
+        ("Priya Shah", "2026-12-01T10:00:00.000000Z", "Seen\x00"),  # a NUL no honest service stores
+        ("Priya Shah", "2026-12-01T10:00:00.000000Z", "x" * 4_001),  # longer than the service lets the office write
+    ],
+)
+def test_a_services_acknowledgement_the_vault_keeps_is_a_moment_and_a_name_on_one_line(
+    service: Service, make_device: Callable[..., Device], by: str, at: str, note: str
+) -> None:
+    assessment_id, amara, _ben, _ = colleagues(service, make_device)
+    hostile = amara.vault.concerns.raise_concern(assessment_id, ConcernContent("other", "routine", "Rotas are short.")).value
+    honest = amara.vault.concerns.raise_concern(assessment_id, ConcernContent("other", "routine", "No night cover.")).value
+    page = PulledPage((), (), (), amara.vault.replication.cursor() or "", acknowledgements=(
+        Acknowledgement(hostile.id, by, at, note), Acknowledgement(honest.id, "Priya Shah", "2026-12-01T10:00:00.000000Z", "Referred"),
+    ))  # fmt: skip
+    amara.vault.replication.apply_pull(page)
+    assert amara.vault.concerns.get(hostile.id).state != "acknowledged"  # still open: the app keeps reminding
+    kept = amara.vault.concerns.get(honest.id)
+    assert (kept.state, kept.acknowledged_by, kept.acknowledged_at) == ("acknowledged", "Priya Shah", "2026-12-01T10:00:00.000000Z")
+
+
+def test_the_office_cannot_acknowledge_by_a_name_laptops_would_not_keep_nor_with_a_nul_in_its_note(
+    service: Service, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assessment_id, device = a_team_device(service)
+    concern_id = pushed_concern(device, assessment_id, concern_content())
+    token = office_token(service, capsys)["token"]
+    path = f"/concerns/{concern_id}/acknowledge"
+    for body in ({"note": "Seen", "by": "Priya\x80Shah"}, {"note": "Seen", "by": "Priya\x9b31m"}, {"note": "Seen\x00", "by": "Priya"}):
+        refused(office(service, token, "POST", path, json=body), 422, protocol.E_INVALID)
+    assert admin_cli(service, capsys, "concern", "acknowledge", concern_id, "--note", "Seen", "--by", "Priya\x1b[2K")[0] == 1
+    answer = office(service, token, "POST", path, json={"note": "Seen, referred", "by": "Priya Shah"})
+    assert answer.status_code == 200 and answer.json()["acknowledged_by"] == "Priya Shah"
