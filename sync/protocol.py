@@ -283,9 +283,11 @@ class OfficeConcern(Wire):
 
 class OfficeConcerns(Wire):
     """The office's list: open concerns across every team (all of them with ?all=true), most urgent
-    first, then oldest, as `fieldapp-server admin concern list` shows them."""
+    first, then oldest, as `fieldapp-server admin concern list` shows them; a page at a time."""
 
     concerns: list[OfficeConcern] = Field(max_length=MAX_OFFICE_CONCERNS)
+    # More follow: ask again with ?after=<next> (and the same ?all); None: this page is the last.
+    next: Uuid | None = None
 
 
 class Acknowledgement(Wire):

@@ -365,18 +365,33 @@ _URGENT_FIRST = sa.case({"immediate": 0, "soon": 1}, value=Concern.urgency, else
 
 def list_concerns(session: Session, *, include_acknowledged: bool = False) -> list[ConcernInfo]:
     """Concerns across every team, open ones only unless asked: most urgent first, then oldest first."""
+    return [concern_info(c, name) for c, name in session.execute(concerns_in_order(include_acknowledged))]
+
+
+def concerns_in_order(include_acknowledged: bool = False, *, after: tuple[int, str, str] | None = None) -> sa.Select[tuple[Concern, str]]:
+    """The concerns and their assessments' names in the list's order (most urgent first, then oldest);
+    `after`: only those after this place in that order (a concern's place_of: the office's next page)."""
     query = sa.select(Concern, Assessment.name).join(Assessment, Assessment.id == Concern.assessment_id)
     if not include_acknowledged:
         query = query.where(Concern.acknowledged_at.is_(None))
-    rows = session.execute(query.order_by(_URGENT_FIRST, Concern.raised_at, Concern.id))
-    return [_concern_info(c, name) for c, name in rows]
+    if after is not None:
+        query = query.where(sa.tuple_(_URGENT_FIRST, Concern.raised_at, Concern.id) > sa.tuple_(*after))
+    return query.order_by(_URGENT_FIRST, Concern.raised_at, Concern.id)
+
+
+def place_of(session: Session, concern_id: str) -> tuple[int, str, str]:
+    """Where a concern stands in the list's order (acknowledged since or not); NotFoundError if none."""
+    row = session.execute(sa.select(_URGENT_FIRST, Concern.raised_at, Concern.id).where(Concern.id == concern_id)).first()
+    if row is None:
+        raise errors.NotFoundError(_NO_CONCERN.format(concern_id=concern_id[:80]))
+    return (row[0], row[1], row[2])
 
 
 def get_concern(session: Session, concern_id: str) -> ConcernInfo:
     row = session.execute(sa.select(Concern, Assessment.name).join(Assessment, Assessment.id == Concern.assessment_id).where(Concern.id == concern_id)).first()
     if row is None:
         raise errors.NotFoundError(_NO_CONCERN.format(concern_id=concern_id[:80]))
-    return _concern_info(row[0], row[1])
+    return concern_info(row[0], row[1])
 
 
 def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str) -> ConcernInfo:
@@ -403,7 +418,7 @@ def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str
     return get_concern(session, concern_id)
 
 
-def _concern_info(row: Concern, assessment: str) -> ConcernInfo:
+def concern_info(row: Concern, assessment: str) -> ConcernInfo:
     return ConcernInfo(
         row.id, row.assessment_id, assessment, row.concern_kind, row.urgency, row.heard, row.tell, row.raised_by, row.raised_at,
         row.device_id, row.received_at, row.updated_at, row.acknowledged_by, row.acknowledged_at, row.acknowledgement_note,

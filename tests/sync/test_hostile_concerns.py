@@ -17,6 +17,7 @@ from fieldapp.replication.exchange import PulledPage
 from fieldapp.ids import uuid7
 from fieldapp.item_kinds import ConcernContent
 from sync import protocol
+from sync.server import office as office_module
 from test_office_api import admin_cli, office, office_token
 
 # What a hostile device may write as "what was heard": a line cleared and overwritten (so the concern
@@ -98,3 +99,52 @@ def test_the_office_cannot_acknowledge_by_a_name_laptops_would_not_keep_nor_with
     assert admin_cli(service, capsys, "concern", "acknowledge", concern_id, "--note", "Seen", "--by", "Priya\x1b[2K")[0] == 1
     answer = office(service, token, "POST", path, json={"note": "Seen, referred", "by": "Priya Shah"})
     assert answer.status_code == 200 and answer.json()["acknowledged_by"] == "Priya Shah"
+
+
+def office_pages(service: Service, token: str, query: str = "") -> list[list[str]]:
+    """The office's list read page by page as `next` says, each page's concern ids."""
+    pages, after = [], None
+    while True:
+        answer = office(service, token, "GET", "/concerns" + query + (("&" if query else "?") + f"after={after}" if after else ""))
+        assert answer.status_code == 200, answer.text[:300]
+        body = protocol.OfficeConcerns.model_validate(answer.json())
+        pages.append([c.id for c in body.concerns])
+        if body.next is None:
+            return pages
+        assert body.next == body.concerns[-1].id
+        after = body.next
+
+
+def test_a_flood_of_concerns_from_one_device_reaches_the_office_in_bounded_pages_each_concern_once_in_order(
+    service: Service, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assessment_id, flooder = a_team_device(service, "Floodshire ICS")
+    other_team, honest = a_team_device(service, "Northshire ICS")
+    real = pushed_concern(honest, other_team, concern_content("A carer pushed Mr B.", urgency="immediate"))
+    # Many, as long as a concern may be, all "immediate" and claiming to be the oldest: the most a device can do to bury the others.
+    flood = [
+        pushed_concern(flooder, assessment_id, concern_content("x" * 1_000, urgency="immediate", raised_at=f"2000-01-01T00:00:{n:02d}Z"))
+        for n in range(7)
+    ]
+    monkeypatch.setattr(office_module, "PAGE_CONCERNS", 3)
+    token = office_token(service, capsys)["token"]
+    _, out, _ = admin_cli(service, capsys, "--json", "concern", "list")
+    in_order = [c["id"] for c in json.loads(out)]
+    assert set(in_order) == {real, *flood}
+    pages = office_pages(service, token)
+    assert [len(p) for p in pages] == [3, 3, 2] and sum(pages, []) == in_order
+
+    monkeypatch.setattr(office_module, "PAGE_CHARS", 2_500)  # two of the flood's concerns to a page, and never none
+    assert [len(p) for p in office_pages(service, token)] == [2, 2, 2, 2]
+    monkeypatch.setattr(office_module, "PAGE_CHARS", 10)
+    assert [len(p) for p in office_pages(service, token)] == [1] * 8
+
+    # A concern acknowledged between two pages: the next page still starts after it, and skips nothing.
+    monkeypatch.setattr(office_module, "PAGE_CHARS", office_module.PAGE_CHARS * 10**6)
+    first = protocol.OfficeConcerns.model_validate(office(service, token, "GET", "/concerns").json())
+    assert office(service, token, "POST", f"/concerns/{first.next}/acknowledge", json={"note": "Seen"}).status_code == 200
+    rest = protocol.OfficeConcerns.model_validate(office(service, token, "GET", f"/concerns?after={first.next}").json())
+    assert [c.id for c in first.concerns] + [c.id for c in rest.concerns] == in_order[:6]
+    assert sum(office_pages(service, token, "?all=true"), []) == in_order
+    unknown = office(service, token, "GET", f"/concerns?after={uuid7()}")
+    assert unknown.status_code == 404
