@@ -286,7 +286,7 @@ def _rows(session: Session, ids: Sequence[str]) -> list[ConcernRow]:
 
 def _row(session: Session, found: sa.RowMapping, content: ConcernContent, ack: ConcernState | None) -> ConcernRow:
     sent = bool(found["pushed"]) and not found["draft_dirty"]
-    title, passage = _source(session, content)
+    title, passage = _source(session, found["assessment_id"], content)
     return ConcernRow(
         id=found["id"], assessment_id=found["assessment_id"], content=content, record_title=title, passage=passage,
         state="acknowledged" if ack is not None else ("sent" if sent else "raised"),
@@ -295,12 +295,14 @@ def _row(session: Session, found: sa.RowMapping, content: ConcernContent, ack: C
     )  # fmt: skip
 
 
-def _source(session: Session, content: ConcernContent) -> tuple[str, str]:
-    """The record's title and the linked passage's text as the record holds it now."""
+def _source(session: Session, assessment_id: str, content: ConcernContent) -> tuple[str, str]:
+    """The record's title and the linked passage's text as the record holds it now. Only a record of
+    the concern's own assessment: a colleague's revision may name any id, and this laptop may hold
+    another assessment's records that colleague is not in."""
     if not content.record_id:
         return "", ""
     rec = session.scalar(sa.select(Record).where(Record.id == content.record_id, Record.deleted.is_(False)))
-    if rec is None or rec.kind not in domain.EVIDENCE_KINDS:
+    if rec is None or rec.kind not in domain.EVIDENCE_KINDS or rec.assessment_id != assessment_id:
         return "", ""
     if not content.passage_field:
         return rec.title, ""

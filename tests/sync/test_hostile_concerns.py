@@ -13,7 +13,8 @@ import pytest
 from sync_fixtures import Device, RawDevice, Service, colleagues, raw_device, refused
 
 from fieldapp.concerns import Acknowledgement
-from fieldapp.replication.exchange import PulledPage
+from fieldapp import domain
+from fieldapp.replication.exchange import PulledDevice, PulledPage
 from fieldapp.ids import uuid7
 from fieldapp.item_kinds import ConcernContent
 from sync import protocol
@@ -148,3 +149,21 @@ def test_a_flood_of_concerns_from_one_device_reaches_the_office_in_bounded_pages
     assert sum(office_pages(service, token, "?all=true"), []) == in_order
     unknown = office(service, token, "GET", f"/concerns?after={uuid7()}")
     assert unknown.status_code == 404
+
+
+def test_a_colleagues_concern_naming_a_record_of_another_assessment_shows_none_of_that_records_words(
+    service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, amara, _ben, _ = colleagues(service, make_device)
+    elsewhere = amara.vault.assessments.create("Another ICS, on this laptop only").value.id
+    secret = "Ms D named her GP and her daughter."
+    other = amara.vault.records.create(elsewhere, domain.Interview(title="Ms D, another assessment", pseudonym="Ms D", notes=secret)).value.id
+    colleague = raw_device(service, service.team()[1][0], "colleague")
+    content = {**concern_content(), "record_id": other, "passage_field": "notes", "passage_start": 0, "passage_end": len(secret)}
+    hostile = colleague.revision(assessment_id, kind="concern", content=content)
+    public = colleague.key.public_key().public_bytes_raw()  # type: ignore[attr-defined]
+    page = PulledPage((hostile,), (PulledDevice(colleague.device_id, public, "colleague"),), (), amara.vault.replication.cursor() or "")
+    amara.vault.replication.apply_pull(page)
+    (row,) = amara.vault.concerns.list(assessment_id)
+    assert (row.record_title, row.passage) == ("", "")  # the concern stands on its own in its assessment
+    assert amara.vault.concerns.for_record(other) == ()
