@@ -25,6 +25,7 @@ class AssessmentsPanel(QWidget):
     chosen = Signal(object)  # the chosen assessment's id (or None), after every fill: the same id again after a refill
     filled = Signal(int, int)  # (assessments shown, assessments in the vault)
     message = Signal(str)  # words for the status bar
+    places_requested = Signal()  # the chosen assessment's places and organisations (the window opens them)
 
     def __init__(self, state: AppState, sync: SyncController) -> None:
         super().__init__()
@@ -50,7 +51,7 @@ class AssessmentsPanel(QWidget):
         self.new_action.setToolTip("Start an assessment: the integrated care system's name and the period")
         self.new_action.triggered.connect(lambda _checked=False: self.start_new())
         self.details_action = QAction("Assessment &details…", self)
-        self.details_action.setToolTip("Name and period of the assessment")
+        self.details_action.setToolTip("Name, period and team of the assessment")
         self.details_action.triggered.connect(self.open_details)
         self.archive_action = QAction("&Archive assessment", self)
         self.archive_action.setToolTip("Hide it from the list on this laptop; its records stay and still sync")
@@ -150,6 +151,7 @@ class AssessmentsPanel(QWidget):
             return
         dialog = AssessmentDialog(self._state, row, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.places_requested.connect(self.places_requested.emit)
         dialog.open()  # saving broadcasts the change; the window lists the assessments again
 
     def toggle_archived(self) -> None:

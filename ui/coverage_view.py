@@ -1,4 +1,6 @@
-"""Coverage: quality statements (grouped by theme) × evidence categories, with the gaps marked.
+"""Coverage: quality statements (grouped by theme) × evidence categories, with the gaps marked: a
+category the framework requires evidence in and that has none yet says "needed", apart from the
+empty cells no one requires; under the grid, a legend in words and the case samples' counts.
 
 The view an inspector checks before leaving a site. Clicking a cell asks for the evidence behind it.
 """
@@ -11,10 +13,12 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidg
 
 from fieldapp.coverage import Coverage
 from fieldapp.errors import NotFound
-from fieldapp.framework import default_framework, framework_by_key
+from fieldapp.framework import Category, Framework, Statement, default_framework, framework_by_key
+from fieldapp.samples import SampleCount
 
 from ui.theme import colors
 
+NEEDED = "needed"  # a required category with no evidence yet (Framework.required_categories)
 STATEMENT_ROLE = Qt.ItemDataRole.UserRole
 CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -36,6 +40,7 @@ class CoverageView(QWidget):
         self.grid.cellActivated.connect(self.on_grid_cell_activated)
         self.grid.cellClicked.connect(self.on_grid_cell_activated)
         layout.addWidget(self.grid)
+        self._build_foot(layout)
         self._coverage: Coverage | None = None
 
     def cell_name(self, statement_id: str, category_id: str) -> str:
@@ -88,6 +93,7 @@ class CoverageView(QWidget):
             total_cell.setFont(bold)
             self.grid.setItem(row, len(categories), total_cell)
         self.grid.setVerticalHeaderLabels(labels)
+        self._mark_required(coverage, framework, [s for _t, s in rows], categories)
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         missing = [framework.statement(s).name for s in coverage.missing]
         self.summary.setText(
@@ -105,6 +111,53 @@ class CoverageView(QWidget):
         if count == 0:
             cell.setBackground(gap)
         return cell
+
+    # -- required categories and case samples (issue 15) ---------------------------------------
+
+    def _build_foot(self, layout: QVBoxLayout) -> None:
+        """Under the grid: what its marks mean, in words, and the case samples' counts."""
+        self.legend = QLabel("")
+        self.legend.setAccessibleName("What the coverage grid's marks mean")
+        self.legend.setWordWrap(True)
+        layout.addWidget(self.legend)
+        self.samples = QLabel("")
+        self.samples.setAccessibleName("Case samples")
+        self.samples.setWordWrap(True)
+        self.samples.setTextFormat(Qt.TextFormat.PlainText)  # sample names are typed by the team: never markup
+        self.samples.hide()
+        layout.addWidget(self.samples)
+
+    def _mark_required(self, coverage: Coverage, framework: Framework, statements: list[Statement | None], categories: list[Category]) -> None:
+        """A required category with no evidence yet says “needed”, in the flag's colour and bold, with
+        why in its tooltip; the legend says what each mark means and how many statements lack one."""
+        flag = QBrush(QColor(colors().flag))
+        bold = QFont()
+        bold.setBold(True)
+        columns = {category.id: column for column, category in enumerate(categories)}
+        for row, statement in enumerate(statements):
+            if statement is None:
+                continue
+            for category_id in coverage.missing_required(statement.id):
+                cell = self.grid.item(row, columns[category_id]) if category_id in columns else None
+                if cell is None:
+                    continue
+                cell.setText(NEEDED)
+                cell.setForeground(flag)
+                cell.setFont(bold)
+                category = framework.category(category_id).name
+                cell.setToolTip(f"{statement.name} × {category}: no evidence yet, and this statement needs evidence in {category}.")
+                cell.setData(Qt.ItemDataRole.AccessibleDescriptionRole, "required, no evidence yet")
+        gaps = len(coverage.gaps)
+        lacking = (f" {gaps} statement{'s lack' if gaps != 1 else ' lacks'} evidence in a required category." if gaps
+                   else " Every statement has evidence in the categories it requires.")  # fmt: skip
+        self.legend.setText(f"“{NEEDED}”: a category this statement requires evidence in, with none yet. "
+                            f"An empty cell: no evidence yet, and none required.{lacking}")  # fmt: skip
+
+    def show_samples(self, counts: tuple[SampleCount, ...]) -> None:
+        """'Discharge sample: 50 put forward, 10 short-listed, 6 engaged', one line a sample; hidden with none."""
+        lines = [f"{c.sample}: {c.words()}" + (f" ({c.unstaged} not staged yet)" if c.unstaged else "") for c in counts]
+        self.samples.setText("Case samples — " + "; ".join(lines) + "." if lines else "")
+        self.samples.setVisible(bool(lines))
 
     def on_grid_cell_activated(self, row: int, column: int) -> None:
         cell = self.grid.item(row, column)

@@ -43,10 +43,12 @@ from fieldapp.rows import EditSaved, Passage, RecordRow
 
 from ui.message_lines import message_line
 from ui.attachments_panel import AttachmentsPanel
+from ui.context_fields import ContactHow, ContextFields
 from ui.dates import read_when, when_text
 from ui.history_panel import HistoryPanel
 from ui.errors import message_for
 from ui.operations import records as record_ops
+from ui.prompts_panel import PromptsPanel
 from ui.record_tables import attendees_table, attendees_to_save, contacts_table, contacts_to_save, groups_table, groups_to_save
 from ui.row_table import RowTable
 from ui.state import AppState
@@ -61,7 +63,7 @@ AUTOSAVE_MS = 500
 # A save that did not land for want of disk is tried again this often, whether or not more is typed.
 RETRY_MS = 3000
 # The form's date fields and where each sits in the record (the paths of domain.when_paths).
-_WHEN_PATHS = {"held_at": "held_at", "consent_when": "consent.recorded_at"}
+_WHEN_PATHS = {"held_at": "held_at", "consent_when": "consent.recorded_at", "dated": "dated"}
 
 @dataclass
 class FormReading:
@@ -117,6 +119,8 @@ class RecordEditor(QWidget):
         self.history.set_record(None)
         self._layout.addWidget(self.history)
         self.quick_note: QLineEdit | None = None
+        self.context: ContextFields | None = None  # the form's Context group (ui/context_fields.py)
+        self.prompts: PromptsPanel | None = None  # an interview's or focus group's prompts
         state.signals.operation_did_execute.connect(self.on_vault_changed)
 
     @property
@@ -130,6 +134,8 @@ class RecordEditor(QWidget):
         if record is not None and self._record is not None and record.id == self._record.id:
             for panel in (self.tag_panel, self.attachments, self.history):
                 panel.set_record(record)  # its tags, files and history as they are now; the form stays
+            if self.prompts is not None:
+                self.prompts.set_record(record)
             return
         self.leave_record()
         self._record = record
@@ -232,6 +238,7 @@ class RecordEditor(QWidget):
         self._marks = []  # the old form's marks point into a document that goes with it
         self._shown_typed = as_typed
         self.quick_note = None
+        self.context, self.prompts = None, None
         if content is None:
             self._heading.setText("Select or create a record.")
             return
@@ -244,6 +251,7 @@ class RecordEditor(QWidget):
             "interview": self._interview_form,
             "case_tracking": self._case_form,
             "focus_group": self._focus_group_form,
+            "document": self._document_form,
         }
         builders[content.kind](form, content)
         # Shown now, not at the layout's next turn: Tab from the first field must find the rest.
@@ -323,6 +331,7 @@ class RecordEditor(QWidget):
         self._table(form, "attendees", "Attendees by role", attendees_table(c.attendees))
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
+        self._context_row(form, c)
 
     def _quick_note_row(self, form: QFormLayout) -> None:
         """A line under the notes: Enter adds it with the time; until then it is kept as typed."""
@@ -347,8 +356,10 @@ class RecordEditor(QWidget):
         self._when(form, "consent_when", "Consent: when", c.consent.recorded_at)
         self._when(form, "held_at", "When", c.held_at)
         self._line(form, "location", "Where", c.location)
+        self._prompts_row(form)
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
+        self._context_row(form, c)
 
     def _case_form(self, form: QFormLayout, c: domain.CaseTracking) -> None:
         self._line(form, "title", "Title", c.title)
@@ -356,9 +367,19 @@ class RecordEditor(QWidget):
         self._text(form, "summary", "Summary", c.summary)
         typed = self._shown_typed
         contacts = [dataclasses.replace(x, date=typed.get(f"contacts.{x.id}.date", x.date)) for x in c.contacts]
-        self._table(form, "contacts", "Timeline of contacts (Alt+Up / Alt+Down to reorder)", contacts_table(contacts))
+        table = self._table(form, "contacts", "Timeline of contacts (Alt+Up / Alt+Down to reorder)", contacts_table(contacts))
+        how = ContactHow(table)
+        form.addRow(how)
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
+        # Shown under its timeline, but reached by Tab after the quick note: Tab from the timeline
+        # goes on to the notes, as inspectors type.
+        assert self.quick_note is not None
+        after: QWidget = self.quick_note
+        for widget in (how.how.mode, *how.how.reasons.values()):
+            QWidget.setTabOrder(after, widget)
+            after = widget
+        self._context_row(form, c)
 
     def _focus_group_form(self, form: QFormLayout, c: domain.FocusGroup) -> None:
         self._line(form, "title", "Title", c.title)
@@ -374,8 +395,51 @@ class RecordEditor(QWidget):
         self._fields["participants"] = spin
         self._line(form, "facilitator", "Facilitator", c.facilitator)
         self._line(form, "location", "Where", c.location)
+        self._prompts_row(form)
         self._text(form, "notes", "Notes", c.notes)
         self._quick_note_row(form)
+        self._context_row(form, c)
+
+    def _document_form(self, form: QFormLayout, c: domain.Document) -> None:
+        self._line(form, "title", "Title", c.title)
+        self._choice(form, "document_type", "Type of document or data", domain.DOCUMENT_TYPES, c.document_type)
+        self._choice(form, "source", "Held or requested", {k: domain.SOURCES[k] for k in ("held", "requested", "collected")}, c.source)
+        organisation = self._line(form, "source_organisation", "Organisation it came from", c.source_organisation)
+        organisation.setPlaceholderText("As written on it (the assessment's organisations are offered as you type)")
+        dated = self._when(form, "dated", "Dated (the document's own date)", c.dated)
+        dated.setPlaceholderText("e.g. 01/09/2026 or 1 Sep 2026")
+        dated.editingFinished.connect(lambda: _show_day_only(dated))  # after WhenEdit's own tidying
+        self._line(form, "reference", "Where to find it (a link, a file reference)", c.reference)
+        summary = self._text(form, "summary", "Summary", c.summary)
+        summary.setMaximumHeight(summary.fontMetrics().lineSpacing() * 4 + 12)  # a few lines: the notes stay in view
+        self._text(form, "notes", "Notes", c.notes)
+        self._quick_note_row(form)
+        self._context_row(form, c)
+        assert self.context is not None
+        self.context.complete_organisations(organisation)
+
+    def _context_row(self, form: QFormLayout, content: domain.Content) -> None:
+        """The Context group, under the quick note: closed to one line by default, so the notes stay in view,
+        and after them in the Tab order, so Tab from the fields above still goes on to the notes."""
+        assert self._record is not None
+        self.context = ContextFields(self._state, content, self._record.assessment_id)
+        self.context.edited.connect(self._edited)
+        self.context.left.connect(self._left_field)
+        self.context.message.connect(self.status.setText)
+        form.addRow(self.context)
+
+    def _prompts_row(self, form: QFormLayout) -> None:
+        """Just above the notes, closed to one line by default."""
+        assert self._record is not None
+        self.prompts = PromptsPanel(self._record)
+        form.addRow(self.prompts)
+
+    def toggle_prompts(self) -> bool:
+        """Open or close the prompts (View → Prompts); False when this record has none to show."""
+        if self.prompts is None:
+            return False
+        self.prompts.flip()
+        return True
 
     # -- reading the form back, saving ------------------------------------------------------------
 
@@ -412,6 +476,8 @@ class RecordEditor(QWidget):
             elif isinstance(widget, RowTable):
                 values[name] = widget.model.rows()
         reading.content = _content(held, values)
+        if self.context is not None:
+            reading.content = self.context.apply(reading.content)
         if self.quick_note is not None and self.quick_note.text().strip():
             reading.as_typed[domain.QUICK_NOTE] = self.quick_note.text()  # not added yet: kept as typed
         if isinstance(reading.content, domain.CaseTracking):
@@ -425,6 +491,8 @@ class RecordEditor(QWidget):
             reading.as_typed[_WHEN_PATHS[name]] = text
             reading.problems[name] = f"{exc} {_KEPT_AS_TYPED}"
             return None  # not the date it replaced: colleagues see no date rather than a stale one
+        if name == "dated" and kept:
+            kept = kept[:10]  # a document's date is a day: "today 2pm" keeps the day
         if (warning := _far_future(kept)) is not None:
             reading.problems[name] = warning  # saved all the same: the inspector may mean it
         return kept
@@ -527,6 +595,7 @@ class RecordEditor(QWidget):
         record = saved.record
         if self._record is None or record.id != self._record.id:
             return  # the inspector moved on; what was typed is saved all the same
+        default_changed = _sets_default_category(self._record.content) != _sets_default_category(record.content)
         self._record = record
         self._failed = False
         self._retry.stop()
@@ -539,6 +608,8 @@ class RecordEditor(QWidget):
         if arrived or record.content != sent:
             for panel in (self.tag_panel, self.attachments, self.history):
                 panel.set_record(record)
+        elif default_changed:
+            self.tag_panel.set_record(record)  # "Default: Outcomes" now a metric was chosen, say
         self._mark_passages(record)  # the tags as saved, where their words are now
         self.saved.emit(record)
 
@@ -585,6 +656,8 @@ class RecordEditor(QWidget):
 
     def _on_tagged(self, record: RecordRow) -> None:
         self._record = record
+        if self.prompts is not None:
+            self.prompts.set_record(record)  # the prompts of the statements tagged now
         self._mark_passages(record)
         self.saved.emit(record)
 
@@ -653,6 +726,8 @@ class RecordEditor(QWidget):
             elif isinstance(widget, RowTable) and widget.model.rows() != tuple(value):
                 widget.model.set_rows(value)
             widget.blockSignals(False)
+        if self.context is not None:
+            self.context.show_content(content)
         if self._record is not None:
             self._mark_passages(self._record, hints)  # setPlainText took the marks with the old text
         self._show_problems(self.read_form().problems)
@@ -674,6 +749,21 @@ class _StartWhenIdle(QObject):
             if watched.cursorPosition() == 0 and not watched.hasSelectedText():
                 watched.end(False)
         return False
+
+
+def _show_day_only(widget: WhenEdit) -> None:
+    """A document's date is a day: a time typed with it ("today 2pm") is not kept, so it is not shown."""
+    try:
+        kept = read_when(widget.text())
+    except UnreadableDate:
+        return
+    if kept and len(kept) > 10:
+        widget.setText(when_text(kept[:10]))
+
+
+def _sets_default_category(content: domain.Content) -> tuple[str | None, str | None]:
+    """What a new tag's default category follows besides the kind: the person's role, a document's type."""
+    return getattr(content, "role", None), getattr(content, "document_type", None)
 
 
 def _form_value(content: Any, as_typed: Mapping[str, str], name: str) -> Any:
@@ -767,6 +857,9 @@ def _content(current: domain.Content, v: dict[str, Any]) -> domain.Content:
         changes["consent"] = domain.Consent(v["consent_given"], v["consent_method"] or "", v["consent_when"])
     if isinstance(current, domain.CaseTracking):
         changes["contacts"] = contacts_to_save(v["contacts"])
+    if isinstance(current, domain.Document):
+        changes.update({k: v[k] for k in ("document_type", "source", "source_organisation", "reference")})
+        changes["dated"] = v["dated"]
     if isinstance(current, domain.FocusGroup):
         changes["groups_represented"] = groups_to_save(v["groups_represented"])
         changes["role"] = v["role"] or None

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QImage, Q
 
 # Beside fieldapp's framework data, found the same way (resources/ sits next to the packages).
 ICONS_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
-KIND_ICONS = {"observation": "observation", "interview": "interview", "case_tracking": "case-tracking", "focus_group": "focus-group"}
+KIND_ICONS = {"observation": "observation", "interview": "interview", "case_tracking": "case-tracking", "focus_group": "focus-group", "document": "document"}
 _CACHE_LIMIT = 512
 
 

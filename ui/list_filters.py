@@ -1,18 +1,24 @@
 """The evidence list's filters beyond kind and words: theme, quality statement, evidence category
 and the days the evidence was gathered between, typed day first (empty for any day) or picked from
-a calendar. Each choice narrows the search the core runs."""
+a calendar; and, behind More filters, the evidence's context (issue 15): place, organisation, team
+member, source, on or off site, how it was held and case sample stage. Each choice narrows the
+search the core runs."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from typing import Any
 
+from PySide6.QtWidgets import QApplication, QComboBox, QGridLayout, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from fieldapp import domain
 from fieldapp.errors import UnreadableDate
 from fieldapp.framework import Framework, default_framework
 
 from ui.dates import read_when, when_text
+from ui.operations.places import FilterChoices
 from ui.when_edit import WhenEdit
 
 ANY_DAY = "any"  # what an empty date filter shows
@@ -57,7 +63,10 @@ class ListFilters(QWidget):
             dates.addWidget(widget)
         dates.addStretch(1)
         dates.addWidget(self.clear_button)
+        # More filters ends the tags' row (the dates' row is the widest already), its rows under it.
+        self._build_context_filters(tags)
         layout.addLayout(tags)
+        layout.addWidget(self.more)
         layout.addLayout(dates)
 
     # -- what the search takes ------------------------------------------------------------------
@@ -79,11 +88,11 @@ class ListFilters(QWidget):
         return self._days[self.date_from], self._days[self.date_to]
 
     def active(self) -> bool:
-        return any((self.theme_id, self.statement_id, self.category_id, *self.date_range))
+        return any((self.theme_id, self.statement_id, self.category_id, *self.date_range)) or bool(self.context_filters())
 
     def clear(self) -> None:
         self.blockSignals(True)
-        for combo in (self.theme, self.statement, self.category):
+        for combo in (self.theme, self.statement, self.category, *self._context.values()):
             combo.setCurrentIndex(0)
         for edit in (self.date_from, self.date_to):
             edit.clear()
@@ -154,3 +163,98 @@ class ListFilters(QWidget):
                 self.statement.addItem(statement.name, statement.id)
         self.statement.setCurrentIndex(max(0, self.statement.findData(kept)) if kept else 0)
         self.statement.blockSignals(False)
+
+    # -- the evidence's context (issue 15) ----------------------------------------------------------
+
+    def _build_context_filters(self, row: QHBoxLayout) -> None:
+        """A More filters button on the given row, showing two more rows of filters: place,
+        organisation and team member (the assessment's own, set by set_choices), then source, site,
+        mode and case sample stage. Shut, the button counts the ones still narrowing the list."""
+        self.more_button = QToolButton()
+        self.more_button.setCheckable(True)
+        self.more_button.setAccessibleName("More filters: place, organisation, team member, source, site, mode, sample stage")
+        self.more_button.setToolTip("Filter by place, organisation, team member, source, site, how it was held or case sample stage")
+        self.more_button.toggled.connect(self._on_more_toggled)
+        row.addWidget(self.more_button)
+        self.place = self._combo("Filter by place", "All places")
+        self.organisation = self._combo("Filter by organisation", "All organisations")
+        self.member = self._combo("Filter by team member who took part", "Anyone on the team")
+        self.source = self._coded("Filter by where the evidence came from", "Any source", domain.SOURCES)
+        self.site = self._coded("Filter by on or off site", "On or off site", {k: f"Site {v.lower()}" if not k else v for k, v in domain.SITES.items()})
+        self.mode = self._coded("Filter by how it was held", "Any way held", {k: v for k, v in domain.MODES.items() if k})
+        self.stage = self._coded("Filter by case sample stage", "Any sample stage", {k: v for k, v in domain.SAMPLE_STAGES.items() if k})
+        self._context = {"place_ids": self.place, "organisation_ids": self.organisation, "team": self.member,
+                         "sources": self.source, "sites": self.site, "modes": self.mode, "sample_stages": self.stage}  # fmt: skip
+        for combo in self._context.values():
+            combo.currentIndexChanged.connect(lambda _i: self._show_more_count())
+        grid = QGridLayout()
+        grid.setContentsMargins(0, 0, 0, 0)
+        for column, combo in enumerate((self.place, self.organisation, self.member)):
+            grid.addWidget(combo, 0, column * 4, 1, 4)  # three to a row here, four below: twelve columns
+        for column, combo in enumerate((self.source, self.site, self.mode, self.stage)):
+            grid.addWidget(combo, 1, column * 3, 1, 3)
+        self.more = QWidget()
+        self.more.setLayout(grid)
+        self.more.setVisible(False)
+        self._show_more_count()
+
+    def _coded(self, name: str, everything: str, values: dict[str, str]) -> QComboBox:
+        combo = self._combo(name, everything)
+        for key, label in values.items():
+            combo.addItem(label, key)
+        return combo
+
+    def context_filters(self) -> dict[str, tuple[str, ...]]:
+        """The context filters chosen, as search.Query takes them (a filter on "any" is left out)."""
+        return {key: (combo.currentData(),) for key, combo in self._context.items() if combo.currentData() is not None}
+
+    def set_choices(self, choices: FilterChoices) -> None:
+        """The assessment's places, organisations and team, to filter by; a choice still offered stays
+        chosen, and the list is asked for again when one that was chosen is gone."""
+        before = self.context_filters()
+        self.blockSignals(True)
+        self._fill(self.place, [(p.name + (" (retired)" if p.retired else ""), p.id) for p in choices.places if p.is_place])
+        self._fill(self.organisation, [(f"{p.name} · {p.type_label}" + (" (retired)" if p.retired else ""), p.id)
+                                       for p in choices.places if p.is_organisation])  # fmt: skip
+        self._fill(self.member, [(f"{m.name} · {m.role_label}", m.name) for m in choices.team])
+        self.blockSignals(False)
+        self._show_more_count()
+        if self.context_filters() != before:
+            self.changed.emit()
+
+    def forget_choices(self) -> None:
+        """Another assessment was chosen: its places, organisations and team are not this one's."""
+        self.set_choices(FilterChoices((), ()))
+
+    def _fill(self, combo: QComboBox, entries: list[tuple[str, Any]]) -> None:
+        kept = combo.currentData()
+        combo.blockSignals(True)
+        while combo.count() > 1:
+            combo.removeItem(1)
+        for label, value in entries:
+            combo.addItem(label, value)
+        combo.setCurrentIndex(max(0, combo.findData(kept)) if kept is not None else 0)
+        combo.blockSignals(False)
+
+    def show_more(self) -> None:
+        """View → Filter by place, organisation or source: the rows shown, the first taking the keys."""
+        self.more_button.setChecked(True)
+        self.place.setFocus()
+
+    def _on_more_toggled(self, shown: bool) -> None:
+        """Opened (Alt+M), the first of the rows takes the keys; shut, the button keeps them (a hidden
+        combo holding the focus would swallow the keys typed next)."""
+        focused = QApplication.focusWidget()
+        had_focus = focused is not None and self.more.isAncestorOf(focused)
+        self.more.setVisible(shown)
+        if shown:
+            self.place.setFocus()
+        elif had_focus:
+            self.more_button.setFocus()
+        self._show_more_count()
+
+    def _show_more_count(self) -> None:
+        """'More filters (2)' while two hidden ones narrow the list: a filter never narrows it unseen."""
+        chosen = len(self.context_filters())
+        shown = self.more_button.isChecked()
+        self.more_button.setText("&More filters " + ("▴" if shown else "▾") + (f" ({chosen})" if chosen and not shown else ""))

@@ -43,9 +43,11 @@ from ui.coverage_view import CoverageView
 from ui.editor import RecordEditor
 from ui.errors import message_for
 from ui.icons import KIND_ICONS, icon
+from ui.prompts_panel import PROMPTS_KEY
 from ui.judgements.view import JudgementView
 from ui.list_filters import ListFilters
 from ui.operations import history as history_ops
+from ui.operations import places as place_ops
 from ui.operations import records as record_ops
 from ui.record_list import RECORD_ID_ROLE, SORT_ROLE, RecordListModel
 from ui.report.view import ReportView
@@ -65,6 +67,7 @@ NEW_RECORD = {
     "interview": ("New &interview", "Ctrl+2", domain.Interview),
     "case_tracking": ("New &case tracking", "Ctrl+3", domain.CaseTracking),
     "focus_group": ("New focus &group", "Ctrl+4", domain.FocusGroup),
+    "document": ("New doc&ument or data", "Ctrl+5", domain.Document),
 }
 GEOMETRY_KEY, SPLITTER_KEY = "window/geometry", "window/splitter"
 
@@ -221,6 +224,9 @@ class MainWindow(QMainWindow):
         for name, action in (("new_assessment", panel.new_action), ("assessment_details", panel.details_action),
                              ("archive_assessment", panel.archive_action), ("show_archived", panel.show_archived_action)):  # fmt: skip
             self.actions_by_name[name] = action
+        a("places", "Places and &organisations…", self.open_places,
+          tip="The assessment's localities, ICB, ICP, local authorities and providers, which records name")  # fmt: skip
+        panel.places_requested.connect(self.open_places)
         a("publish_snapshot", "P&ublish rating snapshot…", lambda: self.judgements_for_assessment().open_snapshot("published"),
           tip=PUBLISH_TIP)  # fmt: skip
         a("record_review", "Record rating re&view…", lambda: self.judgements_for_assessment().open_snapshot("review"),
@@ -270,7 +276,11 @@ class MainWindow(QMainWindow):
           tip="Published ratings and reviews over time, with every change of level")  # fmt: skip
         a("filter_kind", "Filter by &kind", lambda: (self.tabs.setCurrentIndex(0), self.kind_filter.setFocus()))
         a("filters", "&Filter by theme, statement, category or date", lambda: (self.tabs.setCurrentIndex(0), self.list_filters.theme.setFocus()))
+        a("context_filters", "Filter by place, organi&sation, source or sample stage",
+          lambda: (self.tabs.setCurrentIndex(0), self.list_filters.show_more()))  # fmt: skip
         a("clear_filters", "C&lear filters", self.clear_filters)
+        a("prompts", "Pro&mpts (interviews and focus groups)", self.toggle_prompts, PROMPTS_KEY,
+          tip="Questions to explore for the statements the record is tagged with")  # fmt: skip
         a("history", "&History", self.focus_history, "Ctrl+H", icon_name="history", tip="The record's earlier versions, to read or restore")
         # Help
         a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
@@ -328,6 +338,28 @@ class MainWindow(QMainWindow):
         self._select(record_id)
         self.table.setFocus()
         record_ops.get_record(self._state, record_id).success(self.editor.show_record).run_in_background()
+
+    def open_places(self) -> None:
+        """File → Places and organisations…: the chosen assessment's, to add, rename, retire and restore."""
+        from ui.places_dialog import PlacesDialog
+
+        row = self.assessment_panel.current()
+        if row is None:
+            self.statusBar().showMessage("Choose an assessment first (left).", 5000)
+            return
+        dialog = self.places_dialog = PlacesDialog(self._state, row.id, row.name, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.conflicts_requested.connect(self.open_conflicts)
+        dialog.load()
+        dialog.open()
+
+    def load_filter_choices(self, assessment_id: str | None) -> None:
+        """The evidence list's place, organisation and team filters offer this assessment's."""
+        if assessment_id is None:
+            return
+        place_ops.filter_choices(self._state, assessment_id).success(
+            lambda choices: self.list_filters.set_choices(choices) if assessment_id == self._assessment_id else None
+        ).run_in_background()
 
     def open_change_passphrase(self) -> None:
         from ui.passphrase_dialog import ChangePassphraseDialog
@@ -513,7 +545,7 @@ class MainWindow(QMainWindow):
         has_record = self.current_record_id() is not None
         for name in ("delete_record", "tag", "tag_passage", "open_record"):
             by_name[name].setEnabled(has_record)
-        for name in ("deleted_records", "export_report", "preview_report"):
+        for name in ("deleted_records", "export_report", "preview_report", "places"):
             by_name[name].setEnabled(self._assessment_id is not None)
 
     # -- the window between runs ----------------------------------------------------------------
@@ -583,6 +615,7 @@ class MainWindow(QMainWindow):
             date_from=date_from,
             date_to=date_to,
             count=True,
+            **chosen.context_filters(),  # type: ignore[arg-type] # place, organisation, source… (issue 15)
         )
         if with_sync_status:  # the list's sync column and the status bar then say the same thing
             record_ops.search_with_sync_status(self._state, query).success(
@@ -661,6 +694,7 @@ class MainWindow(QMainWindow):
             return
         assessment_id = self._assessment_id
         record_ops.coverage(self._state, assessment_id).success(self.coverage.show_coverage).run_in_background()
+        place_ops.case_samples(self._state, assessment_id).success(self.coverage.show_samples).run_in_background()
 
     def filter_by_cell(self, statement_id: str, category_id: str) -> None:
         """Show the evidence behind a coverage cell (or, with empty ids, all evidence again)."""
@@ -691,6 +725,9 @@ class MainWindow(QMainWindow):
         row = self.assessment_panel.current()
         self._enable_lead_actions(row)
         self.list_filters.set_period(row.period_start if row else None, row.period_end if row else None)
+        if chosen != self._assessment_id:
+            self.list_filters.forget_choices()  # another assessment's places are not this one's
+        self.load_filter_choices(chosen)
         if chosen == self._assessment_id:
             # The list was filled again (a sync, a new assessment) with the same one chosen: the
             # record being edited stays open; only the evidence list catches up.
@@ -712,6 +749,11 @@ class MainWindow(QMainWindow):
             self.judgements_for_assessment()
         if self.tabs.currentWidget() is self.report:
             self.report_for_assessment()
+
+    def toggle_prompts(self) -> None:
+        """View → Prompts: open or close them beside the notes; the cursor stays where it is."""
+        if not self.editor.toggle_prompts():
+            self.statusBar().showMessage("Prompts are shown beside the notes of an interview or a focus group.", 5000)
 
     def new_record(self, kind: str) -> None:
         if self._assessment_id is None:
@@ -757,6 +799,9 @@ class MainWindow(QMainWindow):
             self.judgements.on_vault_changed(changes, initiator)
         if self.tabs.currentWidget() is self.report:
             self.report.on_vault_changed(changes, initiator)
+        if self._assessment_id is not None and self._assessment_id in changes.judgements:
+            self.load_filter_choices(self._assessment_id)  # its places and organisations may have changed
+            self.refresh_coverage()
         if initiator is self or initiator is self.editor or initiator is self.assessment_panel:
             return  # our own echo: already shown
         if changes.records or changes.assessments:

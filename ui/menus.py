@@ -15,20 +15,20 @@ from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     (
         "&File",
-        ("new_assessment", "assessment_details", "archive_assessment", None, "publish_snapshot", "record_review", None,
+        ("new_assessment", "assessment_details", "places", "archive_assessment", None, "publish_snapshot", "record_review", None,
          "export_report", "preview_report", "publish_report", "verify_report", None, "change_passphrase", None, "lock", "quit"),
     ),  # fmt: skip
     ("&Edit", ("undo", None, "find", None, "preferences")),
     (
         "&Record",
         (
-            "new_observation", "new_interview", "new_case_tracking", "new_focus_group", None,
+            "new_observation", "new_interview", "new_case_tracking", "new_focus_group", "new_document", None,
             "quick_note", "tag", "tag_passage", None,
             "delete_record", "deleted_records", None,
             "add_attachment", "open_attachment", "export_attachment", "remove_attachment",
         ),
     ),  # fmt: skip
-    ("&View", ("show_evidence", "show_coverage", "show_judgements", "show_report", "rating_history", None, "filter_kind", "filters", "clear_filters", None, "history", None, "show_archived")),
+    ("&View", ("show_evidence", "show_coverage", "show_judgements", "show_report", "rating_history", None, "filter_kind", "filters", "context_filters", "clear_filters", None, "prompts", "history", None, "show_archived")),
     ("&Sync", ("sync_now", "sync_settings", "conflicts")),
     ("&Help", ("shortcuts", None, "about")),
 )
@@ -37,6 +37,8 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
 # right-click menu of the place they work in); Help → Keyboard shortcuts lists them too.
 KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Tags", "Remove the selected tag", "Del, Backspace"),
+    ("Record editor", "Open or close the context (where from, how held, team, places)", "Alt+X"),
+    ("Record editor", "Tick a team member, place or organisation in the context", "Space"),
     ("Tables", "Edit a cell (attendees, contacts, groups)", "F2, or type"),
     ("Tables", "Next cell while editing", "Tab"),
     ("Tables", "Move the row up / down", "Alt+Up / Alt+Down"),
@@ -50,6 +52,10 @@ KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Report view", "Open a quotation's record", "Enter"),
     ("Report view", "Edit a factual accuracy response", "Enter"),
     ("Report view", "Next / previous page (Texts, Quotations, Factual accuracy check)", "Ctrl+Tab / Ctrl+Shift+Tab"),
+    ("Places and organisations", "Rename the one chosen in the list", "F2"),
+    ("Places and organisations", "Retire the one chosen, or restore a retired one", "Del"),
+    ("Places and organisations", "To a new one's name (Enter adds it)", "Insert, Ctrl+N"),
+    ("Evidence list", "More filters: place, organisation, team member, source, site, mode, sample stage", "Alt+M"),
 )
 
 

@@ -8,6 +8,7 @@ draft report's first pages as the PDF paints them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import tempfile
@@ -40,7 +41,11 @@ PASSPHRASE = "demo vault passphrase"
 
 def demo_vault(path: Path) -> Vault:
     vault = Vault.create(path, PASSPHRASE, kdf=KdfParams()).vault
-    ics = vault.assessments.create("Northshire ICS", period_start="2026-11-16", period_end="2026-11-27").value.id
+    team = (("Asha Lead", "lead"), ("Ben Inspector", "inspector"), ("Cara Adviser", "specialist_adviser"), ("Dev Expert", "expert_by_experience"))
+    ics = vault.assessments.create("Northshire ICS", period_start="2026-11-16", period_end="2026-11-27", team=team).value.id
+    east = vault.places.add(ics, "East locality", "locality").value.id
+    icb = vault.places.add(ics, "Northshire ICB", "icb").value.id
+    vault.places.add(ics, "Northshire County Council", "local_authority")
     board = vault.records.create(ics, domain.Observation(
         title="ICB board, November", meeting_type="icb", held_at="2026-11-20T10:00", location="County Hall",
         attendees=(domain.Attendee("ICB chair", "Northshire ICB"), domain.Attendee("Director of nursing", "Northshire ICB")),
@@ -54,6 +59,8 @@ def demo_vault(path: Path) -> Vault:
         title="Carer of a person living with dementia", role="carer", pseudonym="Carer C4",
         consent=domain.Consent(True, "verbal", "2026-11-20T14:00"), held_at="2026-11-20T14:00",
         notes="Describes a delayed discharge and no respite care for six weeks.",
+        site="off_site", mode="face_to_face", face_to_face_reasons=("communication_needs", "sensitive_inquiry"),
+        team=("Ben Inspector", "Dev Expert"), places=(east,),
     )).value  # fmt: skip
     vault.links.tag(carer.id, "safe-systems-pathways-transitions")
     person = vault.records.create(ics, domain.Interview(
@@ -71,9 +78,45 @@ def demo_vault(path: Path) -> Vault:
         title="Frontline staff, east locality", held_at="2026-11-21T09:30", groups_represented=("District nurses", "Social workers"),
         role="staff", participants=9, facilitator="Inspector A", notes="Shared care records work across services.",
     ))  # fmt: skip
+    plan = vault.records.create(ics, domain.Document(
+        title="Discharge to assess policy", document_type="policy", source="requested", source_organisation="Northshire ICB",
+        dated="2026-09-01", reference="Evidence request 14, item 3", organisations=(icb,), team=("Asha Lead",),
+        summary="How people leave hospital with support at home within a day of being ready.",
+        notes="Sets a 24-hour target; the carers we met describe waits of weeks.",
+    )).value  # fmt: skip
+    vault.links.tag(plan.id, "safe-systems-pathways-transitions")
     _demo_judgements(vault, ics, carer.id)
     _demo_report(vault, ics, (carer.id, person.id))
+    _demo_context(vault, ics)
     return vault
+
+
+def _demo_context(vault: Vault, assessment_id: str) -> None:
+    """The places and organisations dialog's shot and the coverage's case samples (issue 15): the rest of
+    the system's places and organisations (one retired) beside demo_vault's, records naming them, and a
+    discharge sample of three cases at each stage."""
+    added = {p.name: p.id for p in vault.places.list(assessment_id)}  # demo_vault's own, named by its records
+    for name, kind in (("North locality", "locality"), ("East locality", "locality"), ("Northshire ICB", "icb"),
+                       ("Northshire Health and Care Partnership", "icp"), ("Northshire County Council", "local_authority"),
+                       ("Riverside City Council", "local_authority"), ("Riverside University Hospitals NHS Trust", "provider"),
+                       ("Northshire Community Care", "provider"), ("Old Town Care Home", "provider")):  # fmt: skip
+        if name not in added:
+            added[name] = vault.places.add(assessment_id, name, kind).value.id
+    vault.places.retire(assessment_id, added["Old Town Care Home"])
+    places = {"ICB board, November": (("North locality",), ("Northshire ICB",)),
+              "Hospital to home": (("East locality",), ("Riverside University Hospitals NHS Trust", "Riverside City Council"))}
+    for summary in vault.search(assessment_id=assessment_id).items:
+        if summary.title in places:
+            content = vault.records.get(summary.id).content
+            where, who = places[summary.title]
+            sample = {"sample": "Discharge sample", "sample_stage": "engaged"} if summary.kind == "case_tracking" else {}
+            vault.records.save(summary.id, dataclasses.replace(
+                content, places=tuple(added[n] for n in where), organisations=tuple(added[n] for n in who), team=("Asha Lead",), **sample,
+            ))  # fmt: skip
+    for title, stage in (("Discharge case P21", "short_listed"), ("Discharge case P30", "put_forward")):
+        vault.records.create(assessment_id, domain.CaseTracking(
+            title=title, sample="Discharge sample", sample_stage=stage, places=(added["North locality"],), team=("Ben Inspector",),
+        ))  # fmt: skip
 
 
 # Scores by evidence category for some statements (the rest not scored: the roll-up says provisional).
@@ -185,6 +228,51 @@ def save_report_pages(report: Report, name: str, out: Path, *, count: int = 2, w
     return target
 
 
+def _shoot_context(window: MainWindow, state: AppState, out: Path) -> None:
+    """The carer's interview with its context and prompts open, scrolled to each (then closed again)."""
+    row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).title.startswith("Carer of"))
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    settle(state)
+    editor = window.editor
+    assert editor.context is not None and editor.prompts is not None
+    editor.context.open()
+    editor.prompts.flip()
+    settle(state)
+    # Both open: once scrolled to the prompts above the notes, once to the context under the quick note.
+    bar, viewport = window.editor_area.verticalScrollBar(), window.editor_area.viewport()
+    bar.setValue(editor.prompts.mapTo(editor, editor.prompts.rect().topLeft()).y() - 120)
+    settle(state)
+    save(window, "main-interview-prompts", out)
+    bar.setValue(editor.context.mapTo(editor, editor.context.rect().bottomLeft()).y() + 12 - viewport.height())
+    settle(state)
+    save(window, "main-interview-context", out)
+    editor.context.toggle.setChecked(False)
+    editor.prompts.flip()
+    window.editor_area.verticalScrollBar().setValue(0)
+
+
+def _shoot_places(window: MainWindow, state: AppState, out: Path) -> None:
+    """Issue 15's shots: the places and organisations dialog, and the evidence list filtered by a place
+    with More filters open (the coverage shot before it shows the required gaps and the case sample)."""
+    window.actions_by_name["places"].trigger()
+    settle(state)
+    dialog = window.places_dialog
+    dialog.list.setCurrentItem(dialog.list.topLevelItem(0).child(0))
+    settle(state)
+    save(dialog, "places", out)
+    dialog.close()
+    window.tabs.setCurrentIndex(0)
+    window.editor.show_record(None)  # no record open for the filter to hide (and the status bar to say so)
+    window.list_filters.show_more()
+    window.list_filters.place.setCurrentIndex(window.list_filters.place.findText("North locality"))
+    settle(state)
+    save(window, "main-filtered-by-place", out)
+    window.clear_filters()
+    window.list_filters.more_button.setChecked(False)
+    window.tabs.setCurrentWidget(window.coverage)
+    settle(state)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = argv if argv is not None else sys.argv[1:]
     out = Path(args[0]) if args else OUT
@@ -218,8 +306,9 @@ def _shoot(out: Path) -> None:
         window.show()
         window.load()
         settle(state)
-        for kind in ("observation", "interview", "case_tracking", "focus_group"):
-            row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == kind)
+        for kind in ("observation", "interview", "case_tracking", "focus_group", "document"):
+            row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == kind
+                       and (kind != "case_tracking" or window.model.summary(i).title == "Hospital to home"))  # fmt: skip
             window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
             settle(state)
             save(window, f"main-{kind.replace('_', '-')}", out)
@@ -227,9 +316,11 @@ def _shoot(out: Path) -> None:
         window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
         settle(state)
         save(window, "main-date-to-check", out)
+        _shoot_context(window, state, out)
         window.tabs.setCurrentWidget(window.coverage)
         settle(state)
         save(window, "coverage", out)
+        _shoot_places(window, state, out)
         window.show_judgements()
         settle(state)
         window.judgements.select_statement("safe-systems-pathways-transitions")
@@ -257,7 +348,7 @@ def _shoot(out: Path) -> None:
         response.close()
         theme.apply(app, "dark")
         window.tabs.setCurrentIndex(0)
-        row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).kind == "case_tracking")
+        row = next(i for i in range(window.model.rowCount()) if window.model.summary(i).title == "Hospital to home")
         window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
         settle(state)
         save(window, "main-dark", out)

@@ -155,7 +155,7 @@ class TagPanel(QWidget):
         self._updating = False
 
     def _fill_categories(self, framework: Framework, record: RecordRow) -> None:
-        default = framework.default_category(record.kind, getattr(record.content, "role", None))
+        default = framework.default_category(record.kind, getattr(record.content, "role", None), getattr(record.content, "document_type", None))
         self.category.clear()
         self.category.addItem(f"Default: {framework.category(default).name}", None)
         for category in framework.categories:

@@ -21,7 +21,7 @@ from ui.state import AppState
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = {
-    "observation", "interview", "case-tracking", "focus-group", "lock", "search", "add", "remove", "attach",
+    "observation", "interview", "case-tracking", "focus-group", "document", "lock", "search", "add", "remove", "attach",
     "export", "history", "coverage", "sync", "sync-error", "sync-offline", "sync-conflict", "app",
 }  # fmt: skip
 SVG = "{http://www.w3.org/2000/svg}"
@@ -69,7 +69,7 @@ def test_the_toolbar_actions_and_the_window_carry_our_icons(qtbot, tmp_path: Pat
     qtbot.addWidget(window)
     assert window.windowIcon().name() == "app"
     actions = [*window.new_actions.values(), window.lock_action]
-    assert [a.icon().name() for a in actions] == ["observation", "interview", "case-tracking", "focus-group", "lock"]
+    assert [a.icon().name() for a in actions] == ["observation", "interview", "case-tracking", "focus-group", "document", "lock"]
     window._state.tasks.shutdown()
 
 

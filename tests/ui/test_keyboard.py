@@ -57,7 +57,7 @@ def tab_through(qtbot, window: MainWindow, stop: QWidget, limit: int = 30) -> li
 
 @pytest.mark.parametrize(
     ("shortcut", "kind"),
-    [(Qt.Key.Key_1, "observation"), (Qt.Key.Key_2, "interview"), (Qt.Key.Key_3, "case_tracking"), (Qt.Key.Key_4, "focus_group")],
+    [(Qt.Key.Key_1, "observation"), (Qt.Key.Key_2, "interview"), (Qt.Key.Key_3, "case_tracking"), (Qt.Key.Key_4, "focus_group"), (Qt.Key.Key_5, "document")],
 )
 def test_ctrl_and_a_number_starts_a_record_of_that_kind_with_the_cursor_in_its_title(qtbot, window: MainWindow, state: AppState, shortcut, kind: str) -> None:  # noqa: ANN001
     qtbot.keyClick(window.search_box, shortcut, Qt.KeyboardModifier.ControlModifier)

@@ -22,15 +22,20 @@ from fieldapp import domain
 from fieldapp.vault import Vault
 
 from ui import theme
+from ui.context_fields import ContextFields
 from ui.main_window import MainWindow
 from ui.state import AppState
 
 SCREEN = QSize(1366, 768)
+A_DOCUMENT = domain.Document(
+    title="Discharge to assess policy", document_type="policy", source_organisation="Northshire ICB", dated="2026-09-01",
+    reference="Evidence request 14", summary="Sets out how people leave hospital with support at home.", source="requested",
+)
 
 
 @pytest.fixture
 def state(vault: Vault, assessment_id: str) -> Iterator[AppState]:
-    for content in sample_contents():
+    for content in [*sample_contents(), A_DOCUMENT]:
         vault.records.create(assessment_id, content)
     s = AppState(vault_path=vault.path, vault=vault)
     yield s
@@ -46,7 +51,7 @@ def window(qtbot, qapp: QApplication, state: AppState) -> Iterator[MainWindow]: 
     w.resize(SCREEN)
     w.show()
     w.load()
-    qtbot.waitUntil(lambda: w.model.rowCount() == 4 and state.tasks.pending == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: w.model.rowCount() == 5 and state.tasks.pending == 0, timeout=10_000)
     yield w
     w.close()
     qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
@@ -223,3 +228,44 @@ def test_a_form_replaced_by_another_records_is_out_of_reach_at_once(qtbot, windo
         if widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
             reached.add(id(widget))
     assert not reached & {id(field) for field in old_fields}
+
+
+@pytest.mark.parametrize("kind", domain.KINDS)
+def test_the_notes_stay_in_view_at_1366_by_768_with_the_context_closed(qtbot, window: MainWindow, state: AppState, kind: str) -> None:  # noqa: ANN001
+    ContextFields.opened_in_session = False
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == kind)
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.record_id == window.model.summary(row).id and state.tasks.pending == 0, timeout=10_000)
+    qtbot.wait(50)
+    notes = window.editor._fields["notes"]
+    viewport = window.editor_area.viewport()
+    top = notes.mapTo(viewport, QPoint(0, 0)).y()
+    assert 0 <= top and top + 3 * notes.fontMetrics().lineSpacing() <= viewport.height(), "three lines of the notes in view"
+
+
+@pytest.mark.parametrize("kind", ["interview", "focus_group", "case_tracking", "document"])
+def test_a_form_with_its_context_and_prompts_open_fits_at_1366_by_768_with_nothing_cut_off(
+    qtbot, window: MainWindow, state: AppState, kind: str  # noqa: ANN001
+) -> None:
+    assessment_id = state.vault.assessments.list()[0].id
+    state.vault.assessments.set_team(assessment_id, [("A member of the team with a long double-barrelled name", "expert_by_experience")])
+    state.vault.places.add(assessment_id, "Northshire and Southshire Community Health Services NHS Foundation Trust", "provider")
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == kind)
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.context is not None and window.editor.context._lists is not None, timeout=10_000)
+    window.editor.context.open()
+    if window.editor.context.how is not None:
+        window.editor.context.how.mode.setCurrentIndex(window.editor.context.how.mode.findData("face_to_face"))
+    if window.editor.prompts is not None:
+        window.editor.prompts.toggle.setChecked(True)
+    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+    qtbot.wait(50)
+    assert problems(window) == []
+    unnamed = [
+        type(w).__name__ for w in window.editor.findChildren(QWidget)
+        if w.isVisibleTo(window) and w.focusPolicy() & Qt.FocusPolicy.TabFocus and not w.accessibleName() and not w.objectName().startswith("qt_")
+    ]  # fmt: skip
+    assert unnamed == [], "every control of the open context and prompts has a name a screen reader says"
+    window.editor.context.toggle.setChecked(False)  # closed again for the tests after (the session remembers)
+    if window.editor.prompts is not None:
+        window.editor.prompts.toggle.setChecked(False)

@@ -32,7 +32,8 @@ def test_the_script_writes_a_screenshot_of_the_main_window_with_each_editor(qapp
     names = sorted(p.name for p in tmp_path.glob("*.png"))
     assert names == [
         "coverage-dark.png", "coverage.png", "first-run.png", "judgements-dark.png", "judgements.png", "main-case-tracking.png",
-        "main-dark.png", "main-date-to-check.png", "main-focus-group.png", "main-interview.png", "main-observation.png",
+        "main-dark.png", "main-date-to-check.png", "main-document.png", "main-filtered-by-place.png", "main-focus-group.png",
+        "main-interview-context.png", "main-interview-prompts.png", "main-interview.png", "main-observation.png", "places.png",
         "rating-history.png", "report-accuracy.png", "report-draft.png", "report-quotations.png", "report-response.png", "report.png",
         "unlock.png",
     ]  # fmt: skip
