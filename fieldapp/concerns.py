@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 import sqlalchemy as sa
@@ -175,6 +176,8 @@ def store_acknowledgements(session: Session, acknowledgements: Iterable[Acknowle
     not ours to show); an acknowledgement already kept is kept as it was (the first one stands)."""
     touched = set()
     for ack in acknowledgements:
+        if not _well_formed(ack):
+            continue  # no honest service sends it: the concern stays open, and the app keeps reminding
         assessment_id = session.scalar(sa.select(Record.assessment_id).where(Record.id == ack.concern_id, Record.kind == item_kinds.CONCERN))
         if assessment_id is None or session.get(ConcernState, ack.concern_id) is not None:
             continue
@@ -182,6 +185,22 @@ def store_acknowledgements(session: Session, acknowledgements: Iterable[Acknowle
         touched.add(assessment_id)
     session.flush()
     return Changes(concerns=frozenset(touched)) if touched else Changes()
+
+
+# What an honest service sends (a moment as sync.protocol.ISO_MOMENT_PATTERN, or with its offset
+# written out; a one-line name; a bounded note): anything else is not kept, as the views show these
+# words and "when" as they are.
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _well_formed(ack: Acknowledgement) -> bool:
+    by, note = ack.acknowledged_by, ack.note
+    if not (isinstance(by, str) and isinstance(note, str) and isinstance(ack.acknowledged_at, str)):
+        return False
+    if not by.strip() or len(by) > item_kinds.MAX_ACK_BY or _CONTROL.search(by) or len(note) > item_kinds.MAX_ACK_NOTE or "\x00" in note:
+        return False
+    return bool(_MOMENT.fullmatch(ack.acknowledged_at))
 
 
 def is_concern(kind: str) -> bool:
@@ -267,7 +286,7 @@ def _rows(session: Session, ids: Sequence[str]) -> list[ConcernRow]:
 
 def _row(session: Session, found: sa.RowMapping, content: ConcernContent, ack: ConcernState | None) -> ConcernRow:
     sent = bool(found["pushed"]) and not found["draft_dirty"]
-    title, passage = _source(session, content)
+    title, passage = _source(session, found["assessment_id"], content)
     return ConcernRow(
         id=found["id"], assessment_id=found["assessment_id"], content=content, record_title=title, passage=passage,
         state="acknowledged" if ack is not None else ("sent" if sent else "raised"),
@@ -276,12 +295,14 @@ def _row(session: Session, found: sa.RowMapping, content: ConcernContent, ack: C
     )  # fmt: skip
 
 
-def _source(session: Session, content: ConcernContent) -> tuple[str, str]:
-    """The record's title and the linked passage's text as the record holds it now."""
+def _source(session: Session, assessment_id: str, content: ConcernContent) -> tuple[str, str]:
+    """The record's title and the linked passage's text as the record holds it now. Only a record of
+    the concern's own assessment: a colleague's revision may name any id, and this laptop may hold
+    another assessment's records that colleague is not in."""
     if not content.record_id:
         return "", ""
     rec = session.scalar(sa.select(Record).where(Record.id == content.record_id, Record.deleted.is_(False)))
-    if rec is None or rec.kind not in domain.EVIDENCE_KINDS:
+    if rec is None or rec.kind not in domain.EVIDENCE_KINDS or rec.assessment_id != assessment_id:
         return "", ""
     if not content.passage_field:
         return rec.title, ""

@@ -42,6 +42,7 @@ from fieldapp.item_kinds import (  # noqa: F401 - the item kinds' content, named
     item_to_dict,
 )
 from fieldapp.places_content import PLACES, PlaceEntry, PlacesContent  # noqa: F401 - issue 15's item kind, named here too
+from fieldapp.places_content import MAX_ENTRIES as MAX_PLACE_ENTRIES
 
 EVIDENCE_KINDS = ("observation", "interview", "case_tracking", "focus_group", "document")
 KINDS = EVIDENCE_KINDS  # the record kinds: evidence (items of the other kinds are not records)
@@ -98,6 +99,10 @@ INTERVIEWEE_ROLES = {
 }
 CONSENT_METHODS = {"verbal": "Verbal", "written": "Written", "electronic": "Electronic", "other": "Other"}
 MAX_TEXT = 1_000_000  # one field; a pasted transcript fits, a runaway paste does not
+# Team members, places or organisations one record names: as many as an assessment's list of places may
+# hold, far more than a team has. Each is a row of the editor when the
+# record opens, so a colleague's broken or hostile record of thousands is refused in words instead.
+MAX_CONTEXT_ENTRIES = MAX_PLACE_ENTRIES
 # Every field by the words the editor shows for it, so a message names what the inspector sees.
 # Keys are field paths without the record kind ("notes", "consent.recorded_at"); "[]" stands for
 # an item of a list and "{n}" for its number, counted from 1; "kind.field" where kinds differ.
@@ -428,6 +433,10 @@ def _check_context(content: Content) -> None:
     _check_key(content.site, SITES, f"{content.kind}.site")
     for name in ("team", "places", "organisations"):
         values = getattr(content, name)
+        if len(values) > MAX_CONTEXT_ENTRIES:
+            raise ValidationError(
+                f"{field_label(name)}: at most {MAX_CONTEXT_ENTRIES:,} may be named; this names {len(values):,}.", field=f"{content.kind}.{name}"
+            )
         if any(not v.strip() for v in values) or len(set(values)) != len(values):
             raise ValidationError(f"{field_label(name)}: each must be given once, and none may be empty.", field=f"{content.kind}.{name}")
     if isinstance(content, (Interview, FocusGroup)):

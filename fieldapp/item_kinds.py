@@ -197,6 +197,7 @@ CONCERN_KINDS = {
 }
 URGENCIES = {"immediate": "Immediate: act today", "soon": "Soon: within two working days", "routine": "Routine"}
 MAX_TELL = 2_000  # who else should know: names and roles, not a letter
+MAX_ACK_BY, MAX_ACK_NOTE = 300, 4_000  # the office's acknowledgement: who (one line), and its note
 
 
 @dataclass(frozen=True)

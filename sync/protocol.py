@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from fieldapp.item_kinds import MAX_TELL, MAX_TEXT
+from fieldapp.item_kinds import MAX_ACK_NOTE as MAX_ACK_NOTE, MAX_TELL, MAX_TEXT
 from fieldapp.revisions.revision import AUTO_MERGE_DEVICE as AUTO_MERGE_DEVICE  # re-exported: the signer of auto-merges
 
 PROTOCOL_VERSION = 1
@@ -46,7 +46,6 @@ MAX_ANSWER_BYTES = 64 << 20
 MAX_CURSOR_CHARS = 256 << 10
 MAX_SMALL_REQUEST_BYTES = 2 * MAX_CURSOR_CHARS  # any body but a push or a chunk: a pull holds a cursor
 MAX_ACKNOWLEDGEMENTS = 100_000  # concerns acknowledged in the assessments one device sees
-MAX_ACK_NOTE = 4_000  # the office's note when it acknowledges a concern
 MAX_OFFICE_CONCERNS = 100_000  # concerns in one answer of the office's list (every one ever, with ?all=true)
 MAX_PARENTS = 100  # parents of one revision (a merge has two; resolving many heads, more)
 MAX_ATTACHMENT_BYTES = 1 << 40  # an attachment's size as a revision names it
@@ -284,9 +283,11 @@ class OfficeConcern(Wire):
 
 class OfficeConcerns(Wire):
     """The office's list: open concerns across every team (all of them with ?all=true), most urgent
-    first, then oldest, as `fieldapp-server admin concern list` shows them."""
+    first, then oldest, as `fieldapp-server admin concern list` shows them; a page at a time."""
 
     concerns: list[OfficeConcern] = Field(max_length=MAX_OFFICE_CONCERNS)
+    # More follow: ask again with ?after=<next> (and the same ?all); None: this page is the last.
+    next: Uuid | None = None
 
 
 class Acknowledgement(Wire):

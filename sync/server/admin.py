@@ -358,24 +358,40 @@ class ConcernInfo:
     acknowledgement_note: str | None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # laptops keep an acknowledgement only by a name without them
 _NO_CONCERN = "No concern with id {concern_id}: `fieldapp-server admin concern list --all` lists them."
 _URGENT_FIRST = sa.case({"immediate": 0, "soon": 1}, value=Concern.urgency, else_=2)
 
 
 def list_concerns(session: Session, *, include_acknowledged: bool = False) -> list[ConcernInfo]:
     """Concerns across every team, open ones only unless asked: most urgent first, then oldest first."""
+    return [concern_info(c, name) for c, name in session.execute(concerns_in_order(include_acknowledged))]
+
+
+def concerns_in_order(include_acknowledged: bool = False, *, after: tuple[int, str, str] | None = None) -> sa.Select[tuple[Concern, str]]:
+    """The concerns and their assessments' names in the list's order (most urgent first, then oldest);
+    `after`: only those after this place in that order (a concern's place_of: the office's next page)."""
     query = sa.select(Concern, Assessment.name).join(Assessment, Assessment.id == Concern.assessment_id)
     if not include_acknowledged:
         query = query.where(Concern.acknowledged_at.is_(None))
-    rows = session.execute(query.order_by(_URGENT_FIRST, Concern.raised_at, Concern.id))
-    return [_concern_info(c, name) for c, name in rows]
+    if after is not None:
+        query = query.where(sa.tuple_(_URGENT_FIRST, Concern.raised_at, Concern.id) > sa.tuple_(*after))
+    return query.order_by(_URGENT_FIRST, Concern.raised_at, Concern.id)
+
+
+def place_of(session: Session, concern_id: str) -> tuple[int, str, str]:
+    """Where a concern stands in the list's order (acknowledged since or not); NotFoundError if none."""
+    row = session.execute(sa.select(_URGENT_FIRST, Concern.raised_at, Concern.id).where(Concern.id == concern_id)).first()
+    if row is None:
+        raise errors.NotFoundError(_NO_CONCERN.format(concern_id=concern_id[:80]))
+    return (row[0], row[1], row[2])
 
 
 def get_concern(session: Session, concern_id: str) -> ConcernInfo:
     row = session.execute(sa.select(Concern, Assessment.name).join(Assessment, Assessment.id == Concern.assessment_id).where(Concern.id == concern_id)).first()
     if row is None:
         raise errors.NotFoundError(_NO_CONCERN.format(concern_id=concern_id[:80]))
-    return _concern_info(row[0], row[1])
+    return concern_info(row[0], row[1])
 
 
 def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str) -> ConcernInfo:
@@ -386,8 +402,10 @@ def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str
         raise errors.Invalid("Say what the office did or will do in the note, e.g. \"Referred to the local authority\".")
     if len(note) > protocol.MAX_ACK_NOTE:
         raise errors.Invalid(f"The note is longer than {protocol.MAX_ACK_NOTE:,} characters; shorten it.")
-    if not by or len(by) > 300:
-        raise errors.Invalid("Say who acknowledges it: a name of at most 300 characters (--by, or \"by\" over HTTP).")
+    if not by or len(by) > 300 or _CONTROL.search(by):
+        raise errors.Invalid("Say who acknowledges it: a name of at most 300 characters, without control characters (--by, or \"by\" over HTTP).")
+    if "\x00" in note:  # PostgreSQL stores no NUL, and laptops keep no note holding one
+        raise errors.Invalid("The note contains a character that cannot be saved (NUL); delete it.")
     db.lock_names(session.connection(), [f"concern:{concern_id}"])  # two in the office at once take turns
     found = session.get(Concern, concern_id)
     if found is None:
@@ -400,7 +418,7 @@ def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str
     return get_concern(session, concern_id)
 
 
-def _concern_info(row: Concern, assessment: str) -> ConcernInfo:
+def concern_info(row: Concern, assessment: str) -> ConcernInfo:
     return ConcernInfo(
         row.id, row.assessment_id, assessment, row.concern_kind, row.urgency, row.heard, row.tell, row.raised_by, row.raised_at,
         row.device_id, row.received_at, row.updated_at, row.acknowledged_by, row.acknowledged_at, row.acknowledgement_note,

@@ -55,10 +55,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = _run_admin(settings, args)
     except errors.ServiceError as exc:
-        print(f"fieldapp-server: {exc.detail}", file=sys.stderr)
+        print(f"fieldapp-server: {terminal_safe(exc.detail)}", file=sys.stderr)
         return 1
-    print(json.dumps(result.data, indent=2) if args.json else result.text)
+    print(json.dumps(result.data, indent=2) if args.json else terminal_safe(result.text))
     return 0
+
+
+# What a device or an office token wrote (what was heard, a note, a name) is printed on the
+# administrator's terminal: a control character there would be obeyed (a line cleared and rewritten,
+# the title set, on some terminals the clipboard filled), so each is shown as its escape instead.
+# Newlines and tabs stay; the JSON output escapes every character itself.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text as the terminal may print it: every control character (and bidirectional override) as `\\uXXXX`."""
+    return _CONTROLS.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 # -- serve ------------------------------------------------------------------------------------------
@@ -253,15 +265,22 @@ def _concern_words(info: admin.ConcernInfo) -> str:
         f"  {CONCERN_KINDS.get(info.concern_kind, info.concern_kind)}; {URGENCIES.get(info.urgency, info.urgency)}",
         f"  Assessment: {info.assessment} ({info.assessment_id})",
         f"  Raised by {info.raised_by} on {show_when(info.raised_at)} (UTC); received {show_when(info.received_at)} (UTC)",
-        f"  What was heard: {info.heard}",
+        f"  What was heard: {_indented(info.heard)}",
     ]
     if info.tell:
-        lines.append(f"  Who else should know: {info.tell}")
+        lines.append(f"  Who else should know: {_indented(info.tell)}")
     if info.acknowledged_at:
-        lines.append(f"  Acknowledged by {info.acknowledged_by} on {show_when(info.acknowledged_at)} (UTC): {info.acknowledgement_note}")
+        note = _indented(info.acknowledgement_note or "")
+        lines.append(f"  Acknowledged by {info.acknowledged_by} on {show_when(info.acknowledged_at)} (UTC): {note}")
     else:
         lines.append("  Not acknowledged yet: `fieldapp-server admin concern acknowledge ID --note TEXT`")
     return "\n".join(lines)
+
+
+def _indented(text: str) -> str:
+    """A device's text over several lines, each further in than the service's own lines, so none can
+    pass for one of them ("  Acknowledged by …")."""
+    return text.replace("\n", "\n      ")
 
 
 def _office_token_create(session: Session, args: argparse.Namespace) -> Result:

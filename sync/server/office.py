@@ -104,10 +104,29 @@ def mark_used(connection: sa.Connection, caller: OfficeCaller, now: datetime) ->
 # -- the office's concerns, as the wire carries them ----------------------------------------------------
 
 
-def concerns(session: Session, *, include_acknowledged: bool = False) -> protocol.OfficeConcerns:
-    """Open concerns across every team (all with include_acknowledged), most urgent first, then oldest."""
-    rows = admin.list_concerns(session, include_acknowledged=include_acknowledged)
-    return protocol.OfficeConcerns(concerns=[_wire(info) for info in rows])
+# One answer of the list is a page: a few hundred concerns, and at most so many characters of what was
+# heard, who else should know and the office's notes together. Any device of any team may raise as many
+# concerns as it likes, each as long as a concern may be; unpaged, one such device would make the
+# office's whole list a 500 (past MAX_OFFICE_CONCERNS) or an answer of gigabytes, for every team.
+PAGE_CONCERNS = 500
+PAGE_CHARS = 8_000_000
+
+
+def concerns(session: Session, *, include_acknowledged: bool = False, after: str | None = None) -> protocol.OfficeConcerns:
+    """A page of the open concerns across every team (all with include_acknowledged), most urgent
+    first, then oldest; `after` a concern's id, the page after it. `next` names where the next page
+    starts (None: this was the last)."""
+    place = admin.place_of(session, after) if after is not None else None
+    query = admin.concerns_in_order(include_acknowledged, after=place).limit(PAGE_CONCERNS + 1)
+    page: list[protocol.OfficeConcern] = []
+    chars = 0
+    for row, name in session.execute(query.execution_options(yield_per=20)):
+        chars += len(row.heard) + len(row.tell) + len(row.acknowledgement_note or "")
+        if len(page) == PAGE_CONCERNS or (page and chars > PAGE_CHARS):
+            return protocol.OfficeConcerns(concerns=page, next=page[-1].id)
+        page.append(_wire(admin.concern_info(row, name)))
+        session.expunge(row)  # read once: a page's text is not held twice
+    return protocol.OfficeConcerns(concerns=page)
 
 
 def concern(session: Session, concern_id: str) -> protocol.OfficeConcern:

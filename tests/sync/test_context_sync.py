@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sync_fixtures import Device, Service, colleagues
+import pytest
+from sync_fixtures import Device, Service, colleagues, raw_device
 
 from fieldapp import domain
+from fieldapp.errors import ValidationError
+from fieldapp.replication.exchange import PulledDevice, PulledPage
+from sync import protocol
+from sync.server import admin
 
 
 def _sync_both(first: Device, second: Device) -> None:
@@ -46,3 +51,25 @@ def test_team_members_added_on_two_laptops_to_an_old_record_are_both_kept_and_it
         )  # fmt: skip
         assert device.vault.replication.conflicts() == []
         assert [r.id for r in device.vault.search(assessment_id=assessment_id, team=("Inspector B",), modes=("face_to_face",)).items] == [record_id]
+
+
+def test_a_colleagues_record_naming_more_team_members_places_or_organisations_than_any_assessment_has_is_refused_in_words(
+    service: Service, make_device: Callable[..., Device]
+) -> None:
+    # Opening a record lists each named one as a row of the editor: a hostile colleague's hundreds of thousands would freeze it.
+    assessment_id, amara, _ben, _ = colleagues(service, make_device)
+    with service.admin() as session:
+        inspector_id = admin.create_inspector(session, "Inspector C").id
+        admin.add_member(session, assessment_id, inspector_id)
+    colleague = raw_device(service, inspector_id, "colleague")
+    many = [f"p{n}" for n in range(domain.MAX_CONTEXT_ENTRIES + 1)]
+    honest = colleague.revision(assessment_id, content={"title": "ICB board", "notes": "", "places": many[:-1], "team": ["Inspector A"]})
+    flooded = [colleague.revision(assessment_id, content={"title": "ICB board", "notes": "", field: many}) for field in ("team", "places", "organisations")]
+    acks = colleague.push(honest, *flooded).json()["acks"]
+    assert [a["status"] for a in acks] == ["accepted", "rejected", "rejected", "rejected"] and {a["code"] for a in acks[1:]} == {protocol.R_CONTENT}
+    public = colleague.key.public_key().public_bytes_raw()  # type: ignore[attr-defined]
+    page = PulledPage((honest, *flooded), (PulledDevice(colleague.device_id, public, "colleague"),), (), amara.vault.replication.cursor() or "")
+    report = amara.vault.replication.apply_pull(page).value
+    assert report.stored == 1 and len(report.refused) == 3 and all(f"{domain.MAX_CONTEXT_ENTRIES:,}" in why for why in report.refused), report
+    with pytest.raises(ValidationError, match="at most"):
+        domain.from_dict("observation", {"title": "ICB board", "organisations": many})

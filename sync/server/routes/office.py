@@ -15,13 +15,15 @@ from sync.server.deps import ERRORS, ConcernId, CurrentOffice, ServiceDep
 log = logging.getLogger("fieldapp.server")
 router = APIRouter(prefix=office.PATH_PREFIX.rstrip("/"), tags=["office"], responses=ERRORS)
 All = Annotated[bool, Query(alias="all", description="acknowledged concerns too")]
+After = Annotated[str | None, Query(pattern=protocol.UUID_PATTERN, description="the `next` of the page before")]
 
 
 @router.get("/concerns", response_model=protocol.OfficeConcerns)
-def list_concerns(_who: CurrentOffice, service: ServiceDep, include_acknowledged: All = False) -> protocol.OfficeConcerns:
-    """Open concerns across every team (all of them with all=true), most urgent first, then oldest."""
+def list_concerns(_who: CurrentOffice, service: ServiceDep, include_acknowledged: All = False, after: After = None) -> protocol.OfficeConcerns:
+    """Open concerns across every team (all of them with all=true), most urgent first, then oldest, a
+    page at a time: `next` says where the next page starts (ask with after=next)."""
     with service.reading() as session:
-        return office.concerns(session, include_acknowledged=include_acknowledged)
+        return office.concerns(session, include_acknowledged=include_acknowledged, after=after)
 
 
 @router.get("/concerns/{concern_id}", response_model=protocol.OfficeConcern)
