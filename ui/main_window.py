@@ -502,6 +502,8 @@ class MainWindow(QMainWindow):
     def _show_concern_dialog(self, dialog: Any, done: str) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.raised.connect(lambda _row: self._concern_raised(done))
+        # The keys come back to the window (its shortcuts too), as they were when the dialog opened.
+        dialog.finished.connect(lambda _result: self.activateWindow())
         dialog.open()
 
     def _concern_raised(self, done: str) -> None:

@@ -170,5 +170,6 @@ def ask_before(parent: QWidget, reminder_: ConcernReminder, sync: SyncController
     dialog = LeavingReminder(reminder_, sync, doing, parent)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.carry_on.connect(then)
+    dialog.rejected.connect(parent.activateWindow)  # stayed: the keys and shortcuts come back to the window
     dialog.open()
     return dialog

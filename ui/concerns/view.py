@@ -139,7 +139,7 @@ class ConcernsView(QWidget):
         self.table.addActions([self.open_action, self.edit_action])
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         layout.addWidget(self.table, 2)
-        details = QGroupBox("The concern chosen")
+        details = self.details = QGroupBox("The concern chosen")
         form = QFormLayout(details)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.heard = message_line("What was heard")
@@ -218,6 +218,7 @@ class ConcernsView(QWidget):
             widget.setEnabled(row is not None and row.open and not row.conflict)
 
     def _show_details(self, row: ConcernRow | None) -> None:
+        self.details.setVisible(row is not None)  # nothing chosen (none listed): no empty headings
         framework = framework_by_key(self._framework_key) if row is not None and self._framework_key else None
         names = []
         for statement_id in row.content.statements if row is not None else ():
