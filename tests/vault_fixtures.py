@@ -98,9 +98,12 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Calla
 
 
 @pytest.fixture
-def vault_path(vault_template: Template, tmp_path: Path) -> Path:
+def vault_path(vault_template: Template, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A copy of the blank vault; for a test that asks for the report demo (report_fixtures.demo),
+    a copy of the vault with the demo filled in."""
+    source = request.getfixturevalue("demo_template").path if "demo" in request.fixturenames else vault_template.path
     path = tmp_path / "vault"
-    shutil.copytree(vault_template.path, path)
+    shutil.copytree(source, path)
     return path
 
 
