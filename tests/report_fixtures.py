@@ -5,10 +5,14 @@ title, an attendee's real-looking name, a facilitator)."""
 
 from __future__ import annotations
 
+import copy
 import io
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from vault_fixtures import PASSPHRASE, Template
 
 from fieldapp import domain
 from fieldapp.framework import default_framework
@@ -38,8 +42,40 @@ def _interview(vault: Vault, aid: str, n: int, statement_id: str) -> tuple[str, 
     return record.id, link.id, quote
 
 
+@dataclass(frozen=True)
+class DemoTemplate:
+    path: Path  # the vault folder as it stood the moment fill_demo returned
+    demo: Demo
+
+
+@pytest.fixture(scope="session")
+def demo_template(vault_template: Template, tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """The demo filled once per worker, for the ~130 tests that render it (filling it took 1-3 s a
+    test). Its folder is copied while the vault is still open and idle, never after a lock: a lock
+    would cut the drafts fill_demo leaves open, and tests see them open, as a user would."""
+    filled = tmp_path_factory.mktemp("demo-filling") / "vault"
+    shutil.copytree(vault_template.path, filled)
+    vault = Vault.open(filled, passphrase=PASSPHRASE)
+    try:
+        demo = _fill_new_demo(vault)
+        path = tmp_path_factory.mktemp("demo") / "vault"
+        # The database with its write-ahead log (every commit, not yet checkpointed); not the -shm
+        # index of that log, which the next open rebuilds.
+        shutil.copytree(filled, path, ignore=shutil.ignore_patterns("*-shm"))
+    finally:
+        vault.lock()
+    return DemoTemplate(path, demo)
+
+
 @pytest.fixture
-def demo(vault: Vault) -> Demo:
+def demo(vault: Vault, demo_template: DemoTemplate) -> Demo:
+    """The demo, in the test's own vault: vault_fixtures.vault_path copies demo_template's folder
+    when a test asks for the demo."""
+    vault.assessments.get(demo_template.demo.assessment_id)  # there, or NotFound says the copy is missing
+    return copy.deepcopy(demo_template.demo)
+
+
+def _fill_new_demo(vault: Vault) -> Demo:
     aid = vault.assessments.create("Northshire & <Coast> ICS", period_start="2026-11-01", period_end="2026-11-30",
                                    team=("Amara Okafor", "Ben Hughes")).value.id  # fmt: skip
     return fill_demo(vault, aid)

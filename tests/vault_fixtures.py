@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,10 +67,43 @@ def vault_template(tmp_path_factory: pytest.TempPathFactory) -> Template:
     return Template(path, created.recovery_key)
 
 
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder that build(path) makes, made once for the whole run and only read after.
+
+    Under pytest-xdist the first worker to ask builds it in the run's shared temporary folder
+    while the others wait for it, rather than every worker spending the same half-minute on its
+    own copy; a lone process builds it in its own temporary folder."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        path = tmp_path_factory.mktemp(name) / name
+        build(path)
+        return path
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's own
+    done, claim = shared / name, shared / f"{name}.building"
+    try:
+        claim.mkdir()  # atomic: exactly one worker wins the claim and builds
+    except FileExistsError:
+        waited_until = time.monotonic() + 1800  # a builder that died must not hang the run
+        while not done.exists():
+            if (claim / "failed").exists() or time.monotonic() > waited_until:
+                pytest.fail(f"the worker building {name} failed; its own test says why")
+            time.sleep(0.2)
+        return done
+    try:
+        build(claim / name)
+    except BaseException:
+        (claim / "failed").touch()
+        raise
+    (claim / name).rename(done)  # whole or absent: waiters see it only once it is complete
+    return done
+
+
 @pytest.fixture
-def vault_path(vault_template: Template, tmp_path: Path) -> Path:
+def vault_path(vault_template: Template, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A copy of the blank vault; for a test that asks for the report demo (report_fixtures.demo),
+    a copy of the vault with the demo filled in."""
+    source = request.getfixturevalue("demo_template").path if "demo" in request.fixturenames else vault_template.path
     path = tmp_path / "vault"
-    shutil.copytree(vault_template.path, path)
+    shutil.copytree(source, path)
     return path
 
 

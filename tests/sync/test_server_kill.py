@@ -25,7 +25,7 @@ from sync_fixtures import (
     new_device_identity,
     postgres_schema,
 )
-from vault_fixtures import PASSPHRASE, Template, sample_contents
+from vault_fixtures import PASSPHRASE, Template, built_once, sample_contents
 
 from fieldapp.storage.models import Revision as VaultRevision
 from fieldapp.vault import Vault
@@ -75,18 +75,22 @@ def setting(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting]
 
 @pytest.fixture(scope="module")
 def laden_template(vault_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A laptop that gathered RECORDS records offline in an assessment it made itself (made once)."""
-    path = tmp_path_factory.mktemp("laden") / "vault"
-    shutil.copytree(vault_template.path, path)
-    vault = Vault.open(path, passphrase=PASSPHRASE)
-    new_device_identity(vault)
-    assessment = vault.assessments.create("Westmoor ICS", period_start="2026-11-01", period_end="2026-11-30").value
-    contents = sample_contents()
-    for i in range(RECORDS):
-        vault.records.create(assessment.id, contents[i % len(contents)])
-    vault.records.cut_all(reason="test")
-    vault.lock()
-    return path
+    """A laptop that gathered RECORDS records offline in an assessment it made itself (made once
+    for the whole run: its 2,000 durable saves take half a minute, and its tests run on both
+    workers, the PostgreSQL ones in their group and the SQLite ones wherever there is room)."""
+
+    def build(path: Path) -> None:
+        shutil.copytree(vault_template.path, path)
+        vault = Vault.open(path, passphrase=PASSPHRASE)
+        new_device_identity(vault)
+        assessment = vault.assessments.create("Westmoor ICS", period_start="2026-11-01", period_end="2026-11-30").value
+        contents = sample_contents()
+        for i in range(RECORDS):
+            vault.records.create(assessment.id, contents[i % len(contents)])
+        vault.records.cut_all(reason="test")
+        vault.lock()
+
+    return built_once(tmp_path_factory, "laden-vault", build)
 
 
 @pytest.fixture

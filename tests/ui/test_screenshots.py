@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QImage
@@ -13,16 +14,18 @@ def _looks_like_a_window_with_text(path: Path) -> bool:
     image = QImage(str(path))
     if image.isNull() or image.width() < 400:
         return False
-    colours, dark, seen = set(), 0, 0
+    # Every second pixel of every second row, as QImage.pixel() gives it (0xAARRGGBB), counted by
+    # colour in C rather than read one call at a time: the same counts, a fraction of the time.
+    image = image.convertToFormat(QImage.Format.Format_ARGB32)
+    width, stride = image.width(), image.bytesPerLine()
+    bits = memoryview(image.constBits()).cast("B")
+    counts: Counter[int] = Counter()
     for y in range(0, image.height(), 2):
-        for x in range(0, image.width(), 2):
-            seen += 1
-            pixel = image.pixel(x, y)
-            colours.add(pixel)
-            r, g, b = (pixel >> 16) & 255, (pixel >> 8) & 255, pixel & 255
-            dark += r + g + b < 200
+        counts.update(bits[y * stride : y * stride + width * 4].cast("I")[::2])
+    seen = sum(counts.values())
+    dark = sum(n for pixel, n in counts.items() if ((pixel >> 16) & 255) + ((pixel >> 8) & 255) + (pixel & 255) < 200)
     # Anti-aliased glyphs give many shades; boxes for missing fonts or a blank window do not.
-    return len(colours) > 20 and dark > seen * 0.002
+    return len(counts) > 20 and dark > seen * 0.002
 
 
 def test_the_script_writes_a_screenshot_of_the_main_window_with_each_editor(qapp, tmp_path: Path) -> None:  # noqa: ANN001
