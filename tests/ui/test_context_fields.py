@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QListWidget, QWidget
 from sync_fixtures import Service, colleagues
 from vault_fixtures import PASSPHRASE
+from window_fixtures import settle, window  # noqa: F401 - the window on this module's state (its lists)
 
 from fieldapp import domain
 from fieldapp.framework import default_framework
@@ -50,24 +51,6 @@ def state(vault: Vault, assessment_id: str, lists: dict[str, str]) -> Iterator[A
     s = AppState(vault_path=vault.path, vault=vault)
     yield s
     s.tasks.shutdown()
-
-
-@pytest.fixture
-def window(qtbot, state: AppState) -> Iterator[MainWindow]:  # noqa: ANN001
-    w = MainWindow(state)
-    qtbot.addWidget(w)
-    w.show()
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
-    w.load()
-    qtbot.waitUntil(lambda: w.assessments.count() == 1 and state.tasks.pending == 0, timeout=10_000)
-    yield w
-    w.close()
-    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
-
-
-def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
-    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
 
 
 def focused() -> QWidget:
