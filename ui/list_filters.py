@@ -1,7 +1,7 @@
 """The evidence list's filters beyond kind and words: theme, quality statement, evidence category
 and the days the evidence was gathered between, typed day first (empty for any day) or picked from
 a calendar; and, behind More filters, the evidence's context (issue 15): place, organisation, team
-member, source, on or off site, how it was held and case sample stage. Each choice narrows the
+member, source, on or off site, how it was held, case sample and its stage. Each choice narrows the
 search the core runs."""
 
 from __future__ import annotations
@@ -178,11 +178,11 @@ class ListFilters(QWidget):
     def _build_context_filters(self, row: QHBoxLayout) -> None:
         """A More filters button on the given row, showing two more rows of filters: place,
         organisation and team member (the assessment's own, set by set_choices), then source, site,
-        mode and case sample stage. Shut, the button counts the ones still narrowing the list."""
+        mode, case sample and its stage. Shut, the button counts the ones still narrowing the list."""
         self.more_button = QToolButton()
         self.more_button.setCheckable(True)
-        self.more_button.setAccessibleName("More filters: place, organisation, team member, source, site, mode, sample stage")
-        self.more_button.setToolTip("Filter by place, organisation, team member, source, site, how it was held or case sample stage")
+        self.more_button.setAccessibleName("More filters: place, organisation, team member, source, site, mode, case sample, sample stage")
+        self.more_button.setToolTip("Filter by place, organisation, team member, source, site, how it was held, case sample or its stage")
         self.more_button.toggled.connect(self._on_more_toggled)
         row.addWidget(self.more_button)
         self.place = self._combo("Filter by place", "All places")
@@ -191,15 +191,16 @@ class ListFilters(QWidget):
         self.source = self._coded("Filter by where the evidence came from", "Any source", domain.SOURCES)
         self.site = self._coded("Filter by on or off site", "On or off site", {k: f"Site {v.lower()}" if not k else v for k, v in domain.SITES.items()})
         self.mode = self._coded("Filter by how it was held", "Any way held", {k: v for k, v in domain.MODES.items() if k})
+        self.sample = self._combo("Filter by case sample", "Any case sample")
         self.stage = self._coded("Filter by case sample stage", "Any sample stage", {k: v for k, v in domain.SAMPLE_STAGES.items() if k})
-        self._context = {"place_ids": self.place, "organisation_ids": self.organisation, "team": self.member,
+        self._context = {"place_ids": self.place, "organisation_ids": self.organisation, "team": self.member, "samples": self.sample,
                          "sources": self.source, "sites": self.site, "modes": self.mode, "sample_stages": self.stage}  # fmt: skip
         for combo in self._context.values():
             combo.currentIndexChanged.connect(lambda _i: self._show_more_count())
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
-        for column, combo in enumerate((self.place, self.organisation, self.member)):
-            grid.addWidget(combo, 0, column * 4, 1, 4)  # three to a row here, four below: twelve columns
+        for column, combo in enumerate((self.place, self.organisation, self.member, self.sample)):
+            grid.addWidget(combo, 0, column * 3, 1, 3)
         for column, combo in enumerate((self.source, self.site, self.mode, self.stage)):
             grid.addWidget(combo, 1, column * 3, 1, 3)
         self.more = QWidget()
@@ -218,7 +219,7 @@ class ListFilters(QWidget):
         return {key: (combo.currentData(),) for key, combo in self._context.items() if combo.currentData() is not None}
 
     def set_choices(self, choices: FilterChoices) -> None:
-        """The assessment's places, organisations and team, to filter by; a choice still offered stays
+        """The assessment's places, organisations, team and case samples, to filter by; a choice still offered stays
         chosen, and the list is asked for again when one that was chosen is gone."""
         before = self.context_filters()
         self.blockSignals(True)
@@ -226,6 +227,7 @@ class ListFilters(QWidget):
         self._fill(self.organisation, [(f"{p.name} · {p.type_label}" + (" (retired)" if p.retired else ""), p.id)
                                        for p in choices.places if p.is_organisation])  # fmt: skip
         self._fill(self.member, [(f"{m.name} · {m.role_label}", m.name) for m in choices.team])
+        self._fill(self.sample, [(name, name) for name in choices.samples])
         self.blockSignals(False)
         self._show_more_count()
         if self.context_filters() != before:

@@ -244,7 +244,7 @@ def pick(qtbot, state: AppState, combo: QComboBox, text: str) -> None:  # noqa: 
     settle(qtbot, state)
 
 
-def test_the_list_filtered_by_place_organisation_team_member_source_and_stage_shows_the_right_records(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+def test_the_list_filtered_by_place_organisation_team_member_source_sample_and_stage_shows_the_right_records(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     vault, aid = state.vault, window._assessment_id
     vault.assessments.set_team(aid, [("Amara Okafor", "lead"), ("Ben Hughes", "inspector")])
     north = vault.places.add(aid, "North locality", "locality").value.id
@@ -256,9 +256,10 @@ def test_the_list_filtered_by_place_organisation_team_member_source_and_stage_sh
     vault.records.create(aid, domain.Interview(title="Discharge lead", places=(east,), organisations=(trust,), team=("Ben Hughes",), mode="phone"))
     vault.records.create(aid, domain.Document(title="Winter plan", organisations=(icb,), source="requested"))
     vault.records.create(aid, domain.CaseTracking(title="Case P17", places=(north,), sample="Discharge sample", sample_stage="engaged"))
+    vault.records.create(aid, domain.CaseTracking(title="Case F2", sample="Falls sample", sample_stage="put_forward"))
     window.load()
     settle(qtbot, state)
-    qtbot.waitUntil(lambda: window.model.rowCount() == 4)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5)
     filters = window.list_filters
     window.actions_by_name["context_filters"].trigger()  # View → Filter by place, organisation, source or sample stage
     assert filters.more.isVisible() and QApplication.focusWidget() is filters.place
@@ -280,7 +281,7 @@ def test_the_list_filtered_by_place_organisation_team_member_source_and_stage_sh
     qtbot.waitUntil(lambda: shown_titles(window) == ["Winter plan"])
     window.actions_by_name["clear_filters"].trigger()  # View → Clear filters clears these too
     settle(qtbot, state)
-    qtbot.waitUntil(lambda: window.model.rowCount() == 4)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 5)
     assert filters.context_filters() == {} and not filters.active()
     pick(qtbot, state, filters.member, "Ben Hughes · Inspector")
     qtbot.waitUntil(lambda: shown_titles(window) == ["Discharge lead"])
@@ -288,6 +289,10 @@ def test_the_list_filtered_by_place_organisation_team_member_source_and_stage_sh
     pick(qtbot, state, filters.mode, "Phone")
     qtbot.waitUntil(lambda: shown_titles(window) == ["Discharge lead"])
     filters.mode.setCurrentIndex(0)
+    assert [filters.sample.itemText(i) for i in range(filters.sample.count())] == ["Any case sample", "Discharge sample", "Falls sample"]
+    pick(qtbot, state, filters.sample, "Falls sample")
+    qtbot.waitUntil(lambda: shown_titles(window) == ["Case F2"])
+    filters.sample.setCurrentIndex(0)
     pick(qtbot, state, filters.stage, "Engaged")
     qtbot.waitUntil(lambda: shown_titles(window) == ["Case P17"])
     # Shut, the button keeps the keys and says how many hidden filters still narrow the list; Alt+M opens them again.

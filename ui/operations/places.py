@@ -25,6 +25,7 @@ class FilterChoices:
 
     places: tuple[PlaceRow, ...]
     team: tuple[TeamMember, ...]
+    samples: tuple[str, ...] = ()  # the case-tracking samples' names, as typed on the cases
 
 
 def places_item(state: AppState, assessment_id: str) -> QueryOp[PlacesItem]:
@@ -35,7 +36,10 @@ def places_item(state: AppState, assessment_id: str) -> QueryOp[PlacesItem]:
 def filter_choices(state: AppState, assessment_id: str) -> QueryOp[FilterChoices]:
     return QueryOp(
         state,
-        lambda vault: FilterChoices(vault.places.list(assessment_id, include_retired=True), vault.assessments.get(assessment_id).members),
+        lambda vault: FilterChoices(
+            vault.places.list(assessment_id, include_retired=True), vault.assessments.get(assessment_id).members,
+            tuple(count.sample for count in vault.case_samples(assessment_id)),
+        ),
     )
 
 
