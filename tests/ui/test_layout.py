@@ -282,3 +282,29 @@ def test_the_concerns_view_and_the_status_bar_reminder_fit_at_1366_by_768(qtbot,
     qtbot.waitUntil(lambda: window.concerns.model.rowCount() == 1 and window.concern_reminder.button.isVisible(), timeout=10_000)
     qtbot.wait(50)
     assert problems(window) == []
+
+
+def test_opening_the_context_with_alt_x_brings_it_into_view_at_1366_by_768(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: an observation's Context opened from its quick note stayed below the
+    # editor's bottom edge, so Alt+X seemed to do nothing.
+    ContextFields.opened_in_session = False
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == "observation")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.context is not None and state.tasks.pending == 0, timeout=10_000)
+    quick_note = window.editor.quick_note
+    quick_note.setFocus()
+    qtbot.waitUntil(quick_note.hasFocus)
+    qtbot.keyClick(quick_note, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    context = window.editor.context
+    qtbot.waitUntil(context.toggle.isChecked)  # a mnemonic clicks as the mouse would, a moment later
+    viewport = window.editor_area.viewport()
+
+    def first_row_in_view() -> bool:
+        top = context.site.mapTo(viewport, QPoint(0, 0)).y()
+        return 0 <= top and top + context.site.height() <= viewport.height()
+
+    qtbot.waitUntil(first_row_in_view, timeout=5_000)
+    assert context.toggle.mapTo(viewport, QPoint(0, 0)).y() >= 0, "the group's own heading stays in view above it"
+    context.toggle.setChecked(False)  # closed again for the tests after (the session remembers)
