@@ -897,6 +897,7 @@ class MainWindow(QMainWindow):
         ).run_in_background()
 
     def _open_new(self, record: RecordRow) -> None:
+        self.tabs.setCurrentIndex(0)  # made from the coverage or concerns tab too: its form is shown, not typed in blind
         self._set_current_record(record.id)
         self.editor.open_new(record)
         self.editor_area.verticalScrollBar().setValue(0)  # its first field in view, not the last one's place

@@ -421,3 +421,21 @@ def test_opening_a_record_from_elsewhere_leaves_the_coverage_grid_for_the_editor
     window.open_record(rec.id)
     qtbot.waitUntil(lambda: window.editor.record_id == rec.id)
     assert window.tabs.currentIndex() == 0 and window.editor_area.isVisible()
+
+
+@pytest.mark.parametrize("tab", ["coverage", "judgements", "report", "concerns"])
+def test_a_new_record_made_from_another_tab_shows_its_form_with_the_title_taking_the_keys(
+    qtbot, window: MainWindow, state: AppState, tab: str  # noqa: ANN001
+) -> None:
+    # Seen on a real screen: Ctrl+5 on the Concerns tab made a document whose form stayed hidden,
+    # so its title was typed blind.
+    add_assessment(qtbot, window, state)
+    window.tabs.setCurrentWidget(getattr(window, tab))
+    settle(qtbot, state)
+    qtbot.keyClick(window.tabs.currentWidget(), Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.editor.record_id is not None, timeout=10_000)
+    settle(qtbot, state)
+    assert window.tabs.currentIndex() == 0, "the Evidence tab, where the form is"
+    title = field(window, "title")
+    assert title.isVisible()
+    qtbot.waitUntil(title.hasFocus)
