@@ -186,8 +186,9 @@ class ContextFields(QWidget):
             pair.addWidget(QLabel("Where it came from"), 0, 0)
             pair.addWidget(self.source, 1, 0)
         self.site = self._combo("On or off site", domain.SITES)
-        pair.addWidget(QLabel("On or off site"), 0, 1)
-        pair.addWidget(self.site, 1, 1)
+        column = 1 if self.source is not None else 0  # alone, at the left: no gap where the source would be
+        pair.addWidget(QLabel("On or off site"), 0, column)
+        pair.addWidget(self.site, 1, column)
         pair.setColumnStretch(0, 1)
         pair.setColumnStretch(1, 1)
         form.addRow(pair)

@@ -308,3 +308,17 @@ def test_opening_the_context_with_alt_x_brings_it_into_view_at_1366_by_768(qtbot
     qtbot.waitUntil(first_row_in_view, timeout=5_000)
     assert context.toggle.mapTo(viewport, QPoint(0, 0)).y() >= 0, "the group's own heading stays in view above it"
     context.toggle.setChecked(False)  # closed again for the tests after (the session remembers)
+
+
+def test_a_documents_on_or_off_site_starts_at_the_left_of_its_context_not_after_a_gap(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: a document has no "Where it came from" there (its form asks held or
+    # requested), and "On or off site" sat in the right half beside an empty left one.
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == "document")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.context is not None and window.editor.context._lists is not None, timeout=10_000)
+    context = window.editor.context
+    context.open()
+    qtbot.waitUntil(context.site.isVisible)
+    assert context.source is None
+    assert context.site.mapTo(context, QPoint(0, 0)).x() == context.team.mapTo(context, QPoint(0, 0)).x()
+    context.toggle.setChecked(False)  # closed again for the tests after (the session remembers)
