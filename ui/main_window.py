@@ -12,7 +12,7 @@ from typing import Any
 from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -127,6 +127,8 @@ class MainWindow(QMainWindow):
         self.search_box.setClearButtonEnabled(True)
         self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search_box.textChanged.connect(lambda _text: self._filters_changed())
+        # Down goes on to what was found, as in a browser's search: the list, its first row chosen.
+        QShortcut(QKeySequence(Qt.Key.Key_Down), self.search_box, self.focus_list, context=Qt.ShortcutContext.WidgetShortcut)
         filters.addWidget(self.search_box, 3)
         self.kind_filter = QComboBox()
         self.kind_filter.setAccessibleName("Filter by kind")
@@ -422,6 +424,12 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.search_box.setFocus()
         self.search_box.selectAll()
+
+    def focus_list(self) -> None:
+        """The evidence list takes the keys; with no row chosen yet, its first (opened beside it)."""
+        if not self.table.currentIndex().isValid() and self.proxy.rowCount() > 0:
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+        self.table.setFocus()
 
     def focus_quick_note(self) -> None:
         if self.editor.quick_note is not None:

@@ -439,3 +439,21 @@ def test_a_new_record_made_from_another_tab_shows_its_form_with_the_title_taking
     title = field(window, "title")
     assert title.isVisible()
     qtbot.waitUntil(title.hasFocus)
+
+
+def test_down_in_the_search_box_goes_to_the_evidence_list_and_opens_its_first_record(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: after unlocking, Ctrl+F then Down stayed in the search box, and the
+    # list was reached only by many Tabs or the mouse.
+    add_assessment(qtbot, window, state)
+    assessment_id = state.vault.assessments.list()[0].id
+    first = state.vault.records.create(assessment_id, domain.Observation(title="ICB board, November")).value
+    window.refresh_list()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    window.focus_search()
+    qtbot.keyClicks(window.search_box, "board")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1 and state.tasks.pending == 0, timeout=10_000)
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Down)
+    qtbot.waitUntil(window.table.hasFocus)
+    assert window.current_record_id() == first.id
+    qtbot.waitUntil(lambda: window.editor.record_id == first.id, timeout=10_000)
+    assert window.search_box.text() == "board", "the search stays as typed"
