@@ -322,3 +322,20 @@ def test_a_documents_on_or_off_site_starts_at_the_left_of_its_context_not_after_
     assert context.source is None
     assert context.site.mapTo(context, QPoint(0, 0)).x() == context.team.mapTo(context, QPoint(0, 0)).x()
     context.toggle.setChecked(False)  # closed again for the tests after (the session remembers)
+
+
+def test_a_record_closed_by_a_filter_leaves_the_editor_at_its_top_saying_what_to_do(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: the editor stayed scrolled down to its empty tags, attachments and
+    # history, its "Select or create a record." out of sight.
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == "interview")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.record_id == window.model.summary(row).id and state.tasks.pending == 0, timeout=10_000)
+    bar = window.editor_area.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    assert bar.value() > 0
+    qtbot.keyClicks(window.search_box, "no record says this")
+    qtbot.waitUntil(lambda: window.editor.record_id is None, timeout=10_000)
+    qtbot.waitUntil(lambda: bar.value() == 0)
+    heading = window.editor._heading
+    assert heading.text() == "Select or create a record."
+    assert heading.mapTo(window.editor_area.viewport(), QPoint(0, 0)).y() >= 0
