@@ -7,9 +7,9 @@ size and its splitter are kept in the preferences file between runs.
 
 from __future__ import annotations
 
-from typing import Any
-
+import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
@@ -769,6 +769,9 @@ class MainWindow(QMainWindow):
     def _show_results(self, generation: int, results: Any, *, filtered: bool = False, sync_status: Any = None) -> None:
         if generation != self._query_generation:
             return  # an older query answered after a newer one was asked
+        if self._assessment_id is None:
+            # None chosen (every one archived): none of their records, which the list's hidden ones would show.
+            results = dataclasses.replace(results, items=(), total=0)
         self.model.set_rows(results.items)
         if sync_status is not None:
             self.sync.show_status(sync_status)

@@ -457,3 +457,20 @@ def test_down_in_the_search_box_goes_to_the_evidence_list_and_opens_its_first_re
     assert window.current_record_id() == first.id
     qtbot.waitUntil(lambda: window.editor.record_id == first.id, timeout=10_000)
     assert window.search_box.text() == "board", "the search stays as typed"
+
+
+def test_archiving_the_only_assessment_empties_the_evidence_list_and_a_new_one_starts_there(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: with its one assessment archived (hidden), the list still showed its
+    # records, beside "Every assessment is archived" and the New record buttons greyed.
+    add_assessment(qtbot, window, state)
+    assessment_id = state.vault.assessments.list()[0].id
+    state.vault.records.create(assessment_id, domain.Observation(title="ICB board, November"))
+    window.refresh_list()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    window.actions_by_name["archive_assessment"].trigger()
+    qtbot.waitUntil(lambda: window.assessments.count() == 0, timeout=10_000)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0)
+    assert window.count_label.text() == "0 records"
+    window.actions_by_name["show_archived"].trigger()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)  # shown again, its records with it
