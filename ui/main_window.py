@@ -11,8 +11,8 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -76,6 +76,21 @@ NEW_RECORD = {
 GEOMETRY_KEY, SPLITTER_KEY = "window/geometry", "window/splitter"
 
 
+class DownLeavesTo(QObject):
+    """Down pressed in a line edit calls `go` (to the list below it) instead of doing nothing."""
+
+    def __init__(self, edit: QLineEdit, go: Callable[[], None]) -> None:
+        super().__init__(edit)
+        self._go = go
+        edit.installEventFilter(self)
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self._go()
+            return True
+        return False
+
+
 class MainWindow(QMainWindow):
     lock_requested = Signal()  # ()
     quit_requested = Signal()  # () File → Quit, Ctrl+Q: the app cuts revisions, locks and exits
@@ -128,7 +143,9 @@ class MainWindow(QMainWindow):
         self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search_box.textChanged.connect(lambda _text: self._filters_changed())
         # Down goes on to what was found, as in a browser's search: the list, its first row chosen.
-        QShortcut(QKeySequence(Qt.Key.Key_Down), self.search_box, self.focus_list, context=Qt.ShortcutContext.WidgetShortcut)
+        # (A filter, not a QShortcut: a shortcut on Down, even one bound to the box, kept the list's
+        # own Down from moving between rows.)
+        DownLeavesTo(self.search_box, self.focus_list)
         filters.addWidget(self.search_box, 3)
         self.kind_filter = QComboBox()
         self.kind_filter.setAccessibleName("Filter by kind")
