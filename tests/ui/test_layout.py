@@ -339,3 +339,30 @@ def test_a_record_closed_by_a_filter_leaves_the_editor_at_its_top_saying_what_to
     heading = window.editor._heading
     assert heading.text() == "Select or create a record."
     assert heading.mapTo(window.editor_area.viewport(), QPoint(0, 0)).y() >= 0
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_what_the_status_bar_says_of_a_concern_raised_but_not_sent_fits_beside_the_reminder_at_1366_by_768(
+    qtbot, window: MainWindow, state: AppState, vault: Vault, offline: bool  # noqa: ANN001
+) -> None:
+    # Seen on a real screen: offline, "…If it is urgent, phone t" — the advice to phone was cut off
+    # by the reminder, the sync state and Sync now on the right.
+    from fieldapp.item_kinds import ConcernContent
+    from ui.sync_controller import SyncView
+    from ui.sync_problems import OFFLINE
+
+    record = window.model.summary(0)
+    vault.concerns.raise_concern(record.assessment_id, ConcernContent("safeguarding", "immediate", "Bruises on both arms", record_id=record.id))
+    window.concern_reminder.refresh()
+    qtbot.waitUntil(window.concern_reminder.button.isVisible, timeout=10_000)
+    if offline:
+        window.sync._offline = True
+        window.sync._show(SyncView("offline", OFFLINE))
+    window._concern_raised("Concern raised.")
+    bar = window.statusBar()
+    said = bar.currentMessage()
+    assert "phone the office" in said
+    qtbot.wait(50)
+    right_hand = [w.mapTo(bar, QPoint(0, 0)).x() for w in bar.findChildren(QWidget) if w.parentWidget() is bar and w.isVisible() and w.x() > 0]
+    room = min(right_hand) - 12  # the message's own margins
+    assert bar.fontMetrics().horizontalAdvance(said) <= room, f"{said!r} is cut off"
