@@ -47,8 +47,8 @@ MANAGED_NOTE = (
 TEAM_SET_THERE = "Set by the central service's administrator."
 MEMBER_ROLE = Qt.ItemDataRole.UserRole
 NEW_NOTE = (
-    "Its period can be changed here until it is on the central service, which the next sync offers it to; "
-    "after that, only the service's administrator can change it."
+    "Its period and team can be changed here until it is on the central service, which the next sync offers it to; "
+    "after that, the service's administrator sets them, and members the service's team lacks are left out (the sync says which)."
 )
 
 

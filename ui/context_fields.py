@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Iterable
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtCore import QPoint, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -165,6 +166,8 @@ class ContextFields(QWidget):
         self.toggle.toggled.connect(self._toggled)
         self.toggle.setChecked(ContextFields.opened_in_session)
         self._toggled(ContextFields.opened_in_session)
+        # Opened by hand (Alt+X, a click), it is shown: at 1366×768 it opens below the editor's edge.
+        self.toggle.toggled.connect(lambda opened: opened and QTimer.singleShot(0, self._bring_into_view))
         self.show_content(content)
         state.signals.operation_did_execute.connect(self._on_vault_changed)
         self.reload()
@@ -183,8 +186,9 @@ class ContextFields(QWidget):
             pair.addWidget(QLabel("Where it came from"), 0, 0)
             pair.addWidget(self.source, 1, 0)
         self.site = self._combo("On or off site", domain.SITES)
-        pair.addWidget(QLabel("On or off site"), 0, 1)
-        pair.addWidget(self.site, 1, 1)
+        column = 1 if self.source is not None else 0  # alone, at the left: no gap where the source would be
+        pair.addWidget(QLabel("On or off site"), 0, column)
+        pair.addWidget(self.site, 1, column)
         pair.setColumnStretch(0, 1)
         pair.setColumnStretch(1, 1)
         form.addRow(pair)
@@ -244,6 +248,21 @@ class ContextFields(QWidget):
 
     def open(self) -> None:
         self.toggle.setChecked(True)
+
+    def _bring_into_view(self) -> None:
+        """Scroll the editor so the opened group shows from its heading down, as much as fits."""
+        if not isValid(self):
+            return
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is None or area.widget() is None:
+            return
+        top = self.mapTo(area.widget(), QPoint(0, 0)).y()
+        bar = area.verticalScrollBar()
+        visible = area.viewport().height()
+        if top < bar.value() or top + self.height() > bar.value() + visible:
+            bar.setValue(min(top, top + self.height() - visible))
 
     # -- the assessment's lists ----------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QTextEdit,
     QVBoxLayout,
@@ -176,6 +177,16 @@ class RecordEditor(QWidget):
         if record is not None:
             self._show_problems(self.read_form().problems)
             self._mark_passages(record)
+        else:
+            self._scroll_to_top()
+
+    def _scroll_to_top(self) -> None:
+        """No record: the column shows its top, which says what to do, not an empty panel's middle."""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if area is not None:
+            area.verticalScrollBar().setValue(0)
 
     def open_new(self, record: RecordRow) -> None:
         """A record just made: every statement in view, the cursor in its first field."""

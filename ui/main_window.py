@@ -7,12 +7,12 @@ size and its splitter are kept in the preferences file between runs.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QByteArray, QSortFilterProxyModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -76,6 +76,21 @@ NEW_RECORD = {
 GEOMETRY_KEY, SPLITTER_KEY = "window/geometry", "window/splitter"
 
 
+class DownLeavesTo(QObject):
+    """Down pressed in a line edit calls `go` (to the list below it) instead of doing nothing."""
+
+    def __init__(self, edit: QLineEdit, go: Callable[[], None]) -> None:
+        super().__init__(edit)
+        self._go = go
+        edit.installEventFilter(self)
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Down and not event.modifiers():
+            self._go()
+            return True
+        return False
+
+
 class MainWindow(QMainWindow):
     lock_requested = Signal()  # ()
     quit_requested = Signal()  # () File → Quit, Ctrl+Q: the app cuts revisions, locks and exits
@@ -127,6 +142,10 @@ class MainWindow(QMainWindow):
         self.search_box.setClearButtonEnabled(True)
         self.search_box.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search_box.textChanged.connect(lambda _text: self._filters_changed())
+        # Down goes on to what was found, as in a browser's search: the list, its first row chosen.
+        # (A filter, not a QShortcut: a shortcut on Down, even one bound to the box, kept the list's
+        # own Down from moving between rows.)
+        DownLeavesTo(self.search_box, self.focus_list)
         filters.addWidget(self.search_box, 3)
         self.kind_filter = QComboBox()
         self.kind_filter.setAccessibleName("Filter by kind")
@@ -422,6 +441,12 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.search_box.setFocus()
         self.search_box.selectAll()
+
+    def focus_list(self) -> None:
+        """The evidence list takes the keys; with no row chosen yet, its first (opened beside it)."""
+        if not self.table.currentIndex().isValid() and self.proxy.rowCount() > 0:
+            self.table.setCurrentIndex(self.proxy.index(0, 0))
+        self.table.setFocus()
 
     def focus_quick_note(self) -> None:
         if self.editor.quick_note is not None:
@@ -761,6 +786,9 @@ class MainWindow(QMainWindow):
     def _show_results(self, generation: int, results: Any, *, filtered: bool = False, sync_status: Any = None) -> None:
         if generation != self._query_generation:
             return  # an older query answered after a newer one was asked
+        if self._assessment_id is None:
+            # None chosen (every one archived): none of their records, which the list's hidden ones would show.
+            results = dataclasses.replace(results, items=(), total=0)
         self.model.set_rows(results.items)
         if sync_status is not None:
             self.sync.show_status(sync_status)
@@ -897,6 +925,7 @@ class MainWindow(QMainWindow):
         ).run_in_background()
 
     def _open_new(self, record: RecordRow) -> None:
+        self.tabs.setCurrentIndex(0)  # made from the coverage or concerns tab too: its form is shown, not typed in blind
         self._set_current_record(record.id)
         self.editor.open_new(record)
         self.editor_area.verticalScrollBar().setValue(0)  # its first field in view, not the last one's place

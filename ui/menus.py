@@ -56,6 +56,7 @@ KEYS_IN_PLACE: tuple[tuple[str, str, str], ...] = (
     ("Places and organisations", "Rename the one chosen in the list", "F2"),
     ("Places and organisations", "Retire the one chosen, or restore a retired one", "Del"),
     ("Places and organisations", "To a new one's name (Enter adds it)", "Insert, Ctrl+N"),
+    ("Evidence list", "From the search box to the list (its first record if none is chosen)", "Down"),
     ("Evidence list", "More filters: place, organisation, team member, source, site, mode, sample stage", "Alt+M"),
 )
 

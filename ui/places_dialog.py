@@ -173,7 +173,7 @@ class PlacesDialog(QDialog):
         if chosen is not None:
             self.list.setCurrentItem(chosen)
         if not item.places:
-            self.status.setText("None yet: type a name below, choose what it is, and press Enter.")
+            self.status.setText("None yet: type a name in the field above, choose what it is, and press Enter.")
         self.list.blockSignals(False)
         self._show_conflict(item.conflict)
         self._enable()

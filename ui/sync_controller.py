@@ -111,7 +111,8 @@ class SyncController(QObject):
         if self._vault() is None or self.view.state == "not-enrolled":
             return "This laptop is not set up to sync: it is sent once it is. If it is urgent, phone the office."
         if self._offline:
-            return "The office cannot be reached just now: it is sent first as soon as it can be. If it is urgent, phone the office."
+            # Short: it shares the status bar with the reminder and the sync state at 1366×768.
+            return "It goes first once the office can be reached; if it is urgent, phone the office."
         self.sync_now()
         return "Sending it to the office now, ahead of everything else."
 

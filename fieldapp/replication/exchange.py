@@ -230,15 +230,21 @@ class Replication:
             rows = session.scalars(_TO_OFFER)
             return [PulledAssessment(a.id, a.name, a.period_start, a.period_end, a.framework_key, tuple(json.loads(a.team))) for a in rows]
 
-    def assessment_offered(self, assessment_id: str, *, accepted: PulledAssessment | None, refusal: str = "") -> Done[None]:
+    def assessment_offered(self, assessment_id: str, *, accepted: PulledAssessment | None, refusal: str = "") -> Done[tuple[str, ...]]:
+        """Note the service's answer to an offered assessment. Accepted, it takes the service's team
+        (its administrator sets it): returns the names typed on this laptop that team lacks, for the
+        inspector to hear of (records that name them keep their names)."""
         with self._context.transaction("noting the service's answer") as session:
             row = session.get(Assessment, assessment_id)
             if row is None:
                 raise NotFound(f"No assessment with id {assessment_id}.")
+            dropped: tuple[str, ...] = ()
             if accepted is not None:
+                kept = set(accepted.team)
+                dropped = tuple(name for name in json.loads(row.team or "[]") if name not in kept)
                 _update_assessment(row, accepted)
             row.service_note = "" if accepted is not None else (refusal or "The service refused it.")
-            return Done(None, Changes(assessments=frozenset({assessment_id})))
+            return Done(dropped, Changes(assessments=frozenset({assessment_id})))
 
     # -- push -------------------------------------------------------------------------------------
 

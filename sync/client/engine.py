@@ -52,6 +52,18 @@ DAMAGED_CHUNK = (
 )
 
 
+
+def team_not_kept(assessment: str, names: tuple[str, ...]) -> str:
+    """Said once, when an assessment made on this laptop goes to the service: the names typed in its
+    team that the service's team (set by its administrator) does not hold."""
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    verb = "is" if len(names) == 1 else "are"
+    return (
+        f"“{assessment}” is on the central service now, whose administrator sets its team: {listed}, typed on this "
+        f"laptop, {verb} not in it. Ask the administrator to add them; records that name them keep their names."
+    )
+
+
 @dataclass(frozen=True)
 class Progress:
     stage: str  # "saving", "assessments", "push", "pull", "upload", "download", "done"
@@ -149,7 +161,10 @@ class SyncEngine:
                 self.report.changes |= self.vault.replication.assessment_offered(item.id, accepted=None, refusal=str(exc)).changes
                 self.report.problems.append(f"{item.name} stays on this laptop only: {exc}")
                 continue
-            self.report.changes |= self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted)).changes
+            done = self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted))
+            self.report.changes |= done.changes
+            if done.value:
+                self.report.problems.append(team_not_kept(item.name, done.value))
 
     def _push_concerns(self, first: list[revision.SignedRevision] | None = None) -> None:
         """Concerns jump the queue (issue 15): their revisions go in batches of their own, one after

@@ -187,7 +187,7 @@ def _date(text: str) -> str:
 def _assessment_list(session: Session, _args: argparse.Namespace) -> Result:
     rows = admin.list_assessments(session)
     lines = [
-        f"{r.id}  {r.name}  {r.period_start or '?'} – {r.period_end or '?'}  team: {len(r.team)}" + (f", lead {r.lead_name}" if r.lead_name else "")
+        f"{r.id}  {r.name}  {show_when(r.period_start) or '?'} – {show_when(r.period_end) or '?'}  team: {len(r.team)}" + (f", lead {r.lead_name}" if r.lead_name else "")
         for r in rows
     ]
     return Result("\n".join(lines) or "No assessments yet.", [admin.as_dict(r) for r in rows])

@@ -59,7 +59,7 @@ def test_an_assessment_and_its_team_are_set_up_in_words_a_person_can_read(admin:
     assert admin("team", "add", northshire, amara)[1].strip() == "Northshire ICS: 1 in the team"
 
     _, listing, _ = admin("assessment", "list")
-    assert listing.strip() == f"{northshire}  Northshire ICS  2026-11-01 – 2026-11-30  team: 1"
+    assert listing.strip() == f"{northshire}  Northshire ICS  01/11/2026 – 30/11/2026  team: 1"  # day-first, as the app; --json keeps ISO
     _, inspectors, _ = admin("inspector", "list")
     assert inspectors.strip() == f"{amara}  Amara Okafor"
     assert admin("team", "remove", northshire, amara)[1].strip() == "Northshire ICS: 0 in the team"

@@ -73,3 +73,21 @@ def test_a_colleagues_record_naming_more_team_members_places_or_organisations_th
     assert report.stored == 1 and len(report.refused) == 3 and all(f"{domain.MAX_CONTEXT_ENTRIES:,}" in why for why in report.refused), report
     with pytest.raises(ValidationError, match="at most"):
         domain.from_dict("observation", {"title": "ICB board", "organisations": many})
+
+
+def test_a_team_typed_on_the_laptop_that_the_service_does_not_keep_is_named_when_the_assessment_is_offered(
+    service: Service, make_device: Callable[..., Device]
+) -> None:
+    # Seen in the app: a team of three typed in the new assessment's dialog became the service's
+    # team of one at the first sync, a few seconds later, and nothing said so.
+    with service.admin() as session:
+        priya = admin.create_inspector(session, "Priya Shah", may_create_assessments=True)
+    laptop = make_device(service, priya.id, "priya")
+    made = laptop.vault.assessments.create("Humber and North Yorkshire ICS").value
+    laptop.vault.assessments.set_team(made.id, [("Priya Shah", "lead"), ("Tom Ellis", "inspector"), ("Ann Lowe", "expert_by_experience")])
+    report = laptop.sync()
+    (said,) = [p for p in report.problems if "Humber and North Yorkshire ICS" in p]
+    assert "Tom Ellis and Ann Lowe" in said and "Priya Shah" not in said
+    assert "administrator" in said
+    assert [m.name for m in laptop.vault.assessments.get(made.id).members] == ["Priya Shah"]  # the service's team, as designed
+    assert not laptop.sync().problems, "said once, when it was offered"

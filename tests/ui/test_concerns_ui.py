@@ -317,6 +317,24 @@ def test_sync_now_then_lock_sends_an_unsent_concern_before_the_lock(qtbot, sqlit
         assert device.vault.concerns.get(concern.id).state == "sent"  # sent, then the lock went on
 
 
+def test_after_sync_now_then_lock_the_lock_screen_says_the_concern_was_sent(qtbot, sqlite_service: Service, make_device) -> None:  # noqa: ANN001
+    # Seen on a real screen: the concern reached the office, yet the unlock window said "It has not
+    # been sent yet": the lock went on with the counts read before the sync.
+    assessment_id, (inspector,) = sqlite_service.team()
+    device: Device = make_device(sqlite_service, inspector)
+    device.sync()
+    device.vault.concerns.raise_concern(assessment_id, ConcernContent("risk_of_harm", "immediate", "No food in the fridge"))
+    with window_on(qtbot, device.vault) as (window, _state):
+        window.sync.refresh_status()
+        qtbot.waitUntil(lambda: window.sync.view.state == "waiting" and window.concern_reminder.unsent == 1, timeout=10_000)
+        window.request_lock()
+        reminder = window._leaving
+        assert isinstance(reminder, LeavingReminder)
+        with qtbot.waitSignal(window.lock_requested, timeout=20_000):
+            qtbot.mouseClick(reminder.sync_button, Qt.MouseButton.LeftButton)
+        assert window.concern_reminder.unsent == 0
+        assert "It has been sent" in window.concern_reminder.lock_words()
+
 def _app(qtbot, vault: Vault, tmp_path: Path) -> tuple[AppController, MainWindow]:  # noqa: ANN001
     state = AppState(vault_path=vault.path, vault=vault, settings_file=tmp_path / "fieldapp.conf", idle_lock_s=0)
     controller = AppController(state)

@@ -282,3 +282,87 @@ def test_the_concerns_view_and_the_status_bar_reminder_fit_at_1366_by_768(qtbot,
     qtbot.waitUntil(lambda: window.concerns.model.rowCount() == 1 and window.concern_reminder.button.isVisible(), timeout=10_000)
     qtbot.wait(50)
     assert problems(window) == []
+
+
+def test_opening_the_context_with_alt_x_brings_it_into_view_at_1366_by_768(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: an observation's Context opened from its quick note stayed below the
+    # editor's bottom edge, so Alt+X seemed to do nothing.
+    ContextFields.opened_in_session = False
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == "observation")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.context is not None and state.tasks.pending == 0, timeout=10_000)
+    quick_note = window.editor.quick_note
+    quick_note.setFocus()
+    qtbot.waitUntil(quick_note.hasFocus)
+    qtbot.keyClick(quick_note, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
+    context = window.editor.context
+    qtbot.waitUntil(context.toggle.isChecked)  # a mnemonic clicks as the mouse would, a moment later
+    viewport = window.editor_area.viewport()
+
+    def first_row_in_view() -> bool:
+        top = context.site.mapTo(viewport, QPoint(0, 0)).y()
+        return 0 <= top and top + context.site.height() <= viewport.height()
+
+    qtbot.waitUntil(first_row_in_view, timeout=5_000)
+    assert context.toggle.mapTo(viewport, QPoint(0, 0)).y() >= 0, "the group's own heading stays in view above it"
+    context.toggle.setChecked(False)  # closed again for the tests after (the session remembers)
+
+
+def test_a_documents_on_or_off_site_starts_at_the_left_of_its_context_not_after_a_gap(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: a document has no "Where it came from" there (its form asks held or
+    # requested), and "On or off site" sat in the right half beside an empty left one.
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == "document")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.context is not None and window.editor.context._lists is not None, timeout=10_000)
+    context = window.editor.context
+    context.open()
+    qtbot.waitUntil(context.site.isVisible)
+    assert context.source is None
+    assert context.site.mapTo(context, QPoint(0, 0)).x() == context.team.mapTo(context, QPoint(0, 0)).x()
+    context.toggle.setChecked(False)  # closed again for the tests after (the session remembers)
+
+
+def test_a_record_closed_by_a_filter_leaves_the_editor_at_its_top_saying_what_to_do(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: the editor stayed scrolled down to its empty tags, attachments and
+    # history, its "Select or create a record." out of sight.
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == "interview")
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.record_id == window.model.summary(row).id and state.tasks.pending == 0, timeout=10_000)
+    bar = window.editor_area.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    assert bar.value() > 0
+    qtbot.keyClicks(window.search_box, "no record says this")
+    qtbot.waitUntil(lambda: window.editor.record_id is None, timeout=10_000)
+    qtbot.waitUntil(lambda: bar.value() == 0)
+    heading = window.editor._heading
+    assert heading.text() == "Select or create a record."
+    assert heading.mapTo(window.editor_area.viewport(), QPoint(0, 0)).y() >= 0
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_what_the_status_bar_says_of_a_concern_raised_but_not_sent_fits_beside_the_reminder_at_1366_by_768(
+    qtbot, window: MainWindow, state: AppState, vault: Vault, offline: bool  # noqa: ANN001
+) -> None:
+    # Seen on a real screen: offline, "…If it is urgent, phone t" — the advice to phone was cut off
+    # by the reminder, the sync state and Sync now on the right.
+    from fieldapp.item_kinds import ConcernContent
+    from ui.sync_controller import SyncView
+    from ui.sync_problems import OFFLINE
+
+    record = window.model.summary(0)
+    vault.concerns.raise_concern(record.assessment_id, ConcernContent("safeguarding", "immediate", "Bruises on both arms", record_id=record.id))
+    window.concern_reminder.refresh()
+    qtbot.waitUntil(window.concern_reminder.button.isVisible, timeout=10_000)
+    if offline:
+        window.sync._offline = True
+        window.sync._show(SyncView("offline", OFFLINE))
+    window._concern_raised("Concern raised.")
+    bar = window.statusBar()
+    said = bar.currentMessage()
+    assert "phone the office" in said
+    qtbot.wait(50)
+    right_hand = [w.mapTo(bar, QPoint(0, 0)).x() for w in bar.findChildren(QWidget) if w.parentWidget() is bar and w.isVisible() and w.x() > 0]
+    room = min(right_hand) - 12  # the message's own margins
+    assert bar.fontMetrics().horizontalAdvance(said) <= room, f"{said!r} is cut off"

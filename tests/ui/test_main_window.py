@@ -421,3 +421,61 @@ def test_opening_a_record_from_elsewhere_leaves_the_coverage_grid_for_the_editor
     window.open_record(rec.id)
     qtbot.waitUntil(lambda: window.editor.record_id == rec.id)
     assert window.tabs.currentIndex() == 0 and window.editor_area.isVisible()
+
+
+@pytest.mark.parametrize("tab", ["coverage", "judgements", "report", "concerns"])
+def test_a_new_record_made_from_another_tab_shows_its_form_with_the_title_taking_the_keys(
+    qtbot, window: MainWindow, state: AppState, tab: str  # noqa: ANN001
+) -> None:
+    # Seen on a real screen: Ctrl+5 on the Concerns tab made a document whose form stayed hidden,
+    # so its title was typed blind.
+    add_assessment(qtbot, window, state)
+    window.tabs.setCurrentWidget(getattr(window, tab))
+    settle(qtbot, state)
+    qtbot.keyClick(window.tabs.currentWidget(), Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.editor.record_id is not None, timeout=10_000)
+    settle(qtbot, state)
+    assert window.tabs.currentIndex() == 0, "the Evidence tab, where the form is"
+    title = field(window, "title")
+    assert title.isVisible()
+    qtbot.waitUntil(title.hasFocus)
+
+
+def test_down_in_the_search_box_goes_to_the_evidence_list_and_opens_its_first_record(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: after unlocking, Ctrl+F then Down stayed in the search box, and the
+    # list was reached only by many Tabs or the mouse.
+    add_assessment(qtbot, window, state)
+    assessment_id = state.vault.assessments.list()[0].id
+    first = state.vault.records.create(assessment_id, domain.Observation(title="ICB board, November")).value
+    state.vault.records.create(assessment_id, domain.Observation(title="ICB board, December"))
+    window.refresh_list()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2)
+    window.focus_search()
+    qtbot.keyClicks(window.search_box, "board")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2 and state.tasks.pending == 0, timeout=10_000)
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Down)
+    qtbot.waitUntil(window.table.hasFocus)
+    top = window.current_record_id()
+    assert top is not None
+    qtbot.waitUntil(lambda: window.editor.record_id == top, timeout=10_000)
+    assert window.search_box.text() == "board", "the search stays as typed"
+    qtbot.keyClick(window.table, Qt.Key.Key_Down)  # and in the list, Down goes on to the next record
+    qtbot.waitUntil(lambda: window.current_record_id() not in (None, top))
+    assert first.id in {top, window.current_record_id()}
+
+
+def test_archiving_the_only_assessment_empties_the_evidence_list_and_a_new_one_starts_there(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: with its one assessment archived (hidden), the list still showed its
+    # records, beside "Every assessment is archived" and the New record buttons greyed.
+    add_assessment(qtbot, window, state)
+    assessment_id = state.vault.assessments.list()[0].id
+    state.vault.records.create(assessment_id, domain.Observation(title="ICB board, November"))
+    window.refresh_list()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1)
+    window.actions_by_name["archive_assessment"].trigger()
+    qtbot.waitUntil(lambda: window.assessments.count() == 0, timeout=10_000)
+    settle(qtbot, state)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0)
+    assert window.count_label.text() == "0 records"
+    window.actions_by_name["show_archived"].trigger()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)  # shown again, its records with it

@@ -341,3 +341,13 @@ def test_ctrl_q_saves_the_words_being_typed_as_a_revision_locks_and_quits(qtbot,
     held = reopened.history.snapshot(record.head_revision_id).content
     assert (held.title, held.notes) == ("Place board", "Chair closes at 12:10")
     reopened.lock()
+
+
+def test_a_new_assessments_dialog_says_its_team_is_the_services_once_it_is_sent_there(qtbot, state: AppState) -> None:  # noqa: ANN001, F811
+    # Seen on a real screen: a team of three typed here became the service's team of one at the
+    # first sync, a few seconds later; the dialog spoke only of the period.
+    dialog = AssessmentDialog(state, None, name="Humber and North Yorkshire ICS")
+    qtbot.addWidget(dialog)
+    words = dialog.note.text()
+    assert "period and team" in words
+    assert "the sync says which" in words

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 
 import shiboken6
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox
 from sync_fixtures import Service, colleagues
 from window_fixtures import settle, state, window, window_on  # noqa: F401 - fixtures
@@ -403,3 +403,14 @@ def test_a_place_renamed_both_ways_is_shown_in_the_dialog_and_resolved_where_oth
         qtbot.waitUntil(lambda: entries(again) == [("Local authority", "Northshire County Council", "")])
         assert not again.conflict.isVisible()
         again.reject()
+
+
+def test_an_empty_list_of_places_points_to_the_name_field_where_it_is(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    # Seen on a real screen: "type a name below" printed under the name field.
+    window.actions_by_name["places"].trigger()
+    qtbot.waitUntil(lambda: window.findChild(PlacesDialog) is not None and window.findChild(PlacesDialog).isVisible())
+    dialog = window.findChild(PlacesDialog)
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("None yet"))
+    assert dialog.status.mapTo(dialog, QPoint(0, 0)).y() > dialog.name.mapTo(dialog, QPoint(0, 0)).y()
+    assert "above" in dialog.status.text() and "below" not in dialog.status.text()
+    dialog.reject()

@@ -89,8 +89,10 @@ class LeavingReminder(QDialog):
     def __init__(self, reminder_: ConcernReminder, sync: SyncController, doing: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._sync, self._doing, self._left = sync, doing, CARRY_ON_S
+        self._reminder = reminder_
         self._done = False
         self._waiting_for_sync = False
+        self._synced = False  # the sync ended: only the counts, read again, are waited for
         self.setWindowTitle("Concerns not yet acknowledged")
         self.setMinimumWidth(460)  # the words on a few lines, not a narrow column
         layout = QVBoxLayout(self)
@@ -137,9 +139,15 @@ class LeavingReminder(QDialog):
         self._sync.sync_now()
 
     def _after_sync(self, _report: object) -> None:
-        self._carry_on()
+        # The counts are read again before going on: the lock screen repeats them, and the concern
+        # just sent must not be called "not sent yet" there.
+        self._synced = True
+        self._reminder.changed.connect(self._carry_on)
+        self._reminder.refresh()
 
     def _after_status(self, view: object) -> None:
+        if self._synced:
+            return
         if getattr(view, "state", "syncing") not in ("syncing",) and not self._sync.running:
             self._carry_on()  # it failed (offline, refused): going on all the same
 
@@ -152,6 +160,8 @@ class LeavingReminder(QDialog):
             self._waiting_for_sync = False
             self._sync.synced.disconnect(self._after_sync)
             self._sync.status_changed.disconnect(self._after_status)
+            if self._synced:
+                self._reminder.changed.disconnect(self._carry_on)
         self.accept()
         self.carry_on.emit()
 

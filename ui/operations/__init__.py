@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from fieldapp.errors import VaultLocked
 from fieldapp.rows import Done
 
 from ui.errors import message_for
@@ -26,12 +27,21 @@ T = TypeVar("T")
 
 
 class QueryOp(Generic[T]):
+    # A read queued just before a lock and answered after it finds the vault locked: the unlock
+    # window says that itself, so the read says nothing. A refused change (VaultOp) still says so.
+    quiet_when_locked = True
+
     def __init__(self, state: AppState, task: Callable[[Vault], T], *, initiator: object = None) -> None:
         self._state = state
         self._task = task
         self._initiator = initiator
         self._on_success: Callable[[T], None] = lambda _result: None
-        self._on_failure: Callable[[BaseException], None] = lambda exc: state.signals.error.emit(message_for(exc))
+        self._on_failure: Callable[[BaseException], None] = self._say
+
+    def _say(self, exc: BaseException) -> None:
+        if self.quiet_when_locked and isinstance(exc, VaultLocked):
+            return
+        self._state.signals.error.emit(message_for(exc))
 
     def success(self, callback: Callable[[T], None]) -> QueryOp[T]:
         self._on_success = callback
@@ -51,6 +61,8 @@ class QueryOp(Generic[T]):
 
 class VaultOp(QueryOp[Done[Any]]):
     """A mutation: its Changes are broadcast once it succeeds."""
+
+    quiet_when_locked = False
 
     def _done(self, result: Any) -> None:
         if isinstance(result, Done) and result.changes:
