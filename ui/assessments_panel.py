@@ -53,7 +53,7 @@ class AssessmentsPanel(QWidget):
         self.details_action = QAction("Assessment &details…", self)
         self.details_action.setToolTip("Name, period and team of the assessment")
         self.details_action.triggered.connect(self.open_details)
-        self.archive_action = QAction("&Archive assessment", self)
+        self.archive_action = QAction("Arc&hive assessment", self)  # not A: Alt+F then A, a slip for Assessment details, hid it at once
         self.archive_action.setToolTip("Hide it from the list on this laptop; its records stay and still sync")
         self.archive_action.triggered.connect(self.toggle_archived)
         self.show_archived_action = QAction("Show &archived assessments", self)
@@ -122,7 +122,7 @@ class AssessmentsPanel(QWidget):
         row = self.current()
         self.details_action.setEnabled(row is not None)
         self.archive_action.setEnabled(row is not None)
-        self.archive_action.setText("Un&archive assessment" if row is not None and row.archived else "&Archive assessment")
+        self.archive_action.setText("Unarc&hive assessment" if row is not None and row.archived else "Arc&hive assessment")
 
     # -- commands ---------------------------------------------------------------------------------
 

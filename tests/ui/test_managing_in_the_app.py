@@ -266,7 +266,7 @@ def test_archiving_hides_an_assessment_until_archived_ones_are_shown(qtbot, wind
     window.actions_by_name["show_archived"].trigger()
     assert [window.assessments.item(i).text() for i in range(2)] == ["Northshire ICS (archived)", "Westshire ICS"]
     window.assessments.setCurrentRow(0)
-    assert window.actions_by_name["archive_assessment"].text() == "Un&archive assessment"
+    assert window.actions_by_name["archive_assessment"].text() == "Unarc&hive assessment"
     window.actions_by_name["archive_assessment"].trigger()
     settle(qtbot, state)
     assert not state.vault.assessments.get(archived_id).archived
