@@ -189,7 +189,7 @@ class ListFilters(QWidget):
         self.organisation = self._combo("Filter by organisation", "All organisations")
         self.member = self._combo("Filter by team member who took part", "Anyone on the team")
         self.source = self._coded("Filter by where the evidence came from", "Any source", domain.SOURCES)
-        self.site = self._coded("Filter by on or off site", "On or off site", {k: f"Site {v.lower()}" if not k else v for k, v in domain.SITES.items()})
+        self.site = self._coded("Filter by on or off site", "Any site", {k: f"Site {v.lower()}" if not k else v for k, v in domain.SITES.items()})
         self.mode = self._coded("Filter by how it was held", "Any way held", {k: v for k, v in domain.MODES.items() if k})
         self.sample = self._combo("Filter by case sample", "Any case sample")
         self.stage = self._coded("Filter by case sample stage", "Any sample stage", {k: v for k, v in domain.SAMPLE_STAGES.items() if k})
