@@ -7,6 +7,7 @@ links, attachments, history) live in their own modules and reach the database th
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -49,6 +50,8 @@ from fieldapp.storage.models import Device, Meta
 from fieldapp.records import Records
 from fieldapp.replication.exchange import Replication
 from fieldapp.rows import VerifyReport
+
+log = logging.getLogger("fieldapp.vault")  # ids and counts only (fieldapp/logs.py)
 
 HEADER_NAME = "vault.header"
 DB_NAME = "vault.db"
@@ -192,6 +195,7 @@ class Vault:
             else:
                 data_key = self._attempt(lambda: keys.unwrap_with_recovery_key(self.header, recovery_key or ""))
             self._open_with(data_key)
+            log.info("vault unlocked with its %s", "passphrase" if passphrase is not None else "recovery key")
 
     def _attempt(self, unwrap: Callable[[], bytearray]) -> bytearray:
         """Unwrap the data key, once any wait earned by earlier wrong guesses is over; count a wrong one."""
@@ -200,6 +204,8 @@ class Vault:
             data_key = unwrap()
         except WrongPassphrase:
             self._failures += 1
+            # Never the secret typed, nor any part of it: only that it was wrong, and how many times.
+            log.warning("unlock refused: wrong passphrase or recovery key (attempt %d in a row)", self._failures)
             if self._failures >= _FREE_ATTEMPTS:
                 self._next_attempt = time.monotonic() + min(_MAX_DELAY_S, 2.0 ** (self._failures - _FREE_ATTEMPTS))
             raise
@@ -264,6 +270,7 @@ class Vault:
                 pass  # the drafts stay saved as drafts; verify() reports the damage. Locking must not fail.
             finally:
                 self._forget_keys()
+                log.info("vault locked")
 
     def _forget_keys(self) -> None:
         if self._engine is not None:

@@ -9,6 +9,8 @@ The vault lives in the platform's user data folder unless --vault says otherwise
 from __future__ import annotations
 
 import argparse
+import logging
+import platform
 import socket
 import sys
 from collections.abc import Callable
@@ -17,8 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import platformdirs
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, qVersion
 from PySide6.QtWidgets import QApplication, QWidget
+
+from fieldapp import logs
 
 from ui import theme
 from ui.preferences import Preferences, user_settings
@@ -27,6 +31,8 @@ from ui.icons import icon
 from ui.screen_lock import ScreenLockWatcher
 from ui.state import AppState
 from ui.unlock import UnlockWindow
+
+log = logging.getLogger("fieldapp.ui")
 
 if TYPE_CHECKING:
     from fieldapp.vault import Vault
@@ -226,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service", default=None, metavar="URL", help="the central service to offer in Sync settings")
     parser.add_argument("--enrol-code", default=None, metavar="CODE", help="enrol with --service using this code, if not enrolled yet")
     args = parser.parse_args(argv)
+    logs.configure("fieldapp")
+    log.info("fieldapp %s started on %s, Python %s, Qt %s", logs.version(), platform.platform(), platform.python_version(), qVersion())
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")
     app.setWindowIcon(icon("app"))

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from fieldapp.errors import FieldappError
+from fieldapp.logs import log_failure
+
+log = logging.getLogger("fieldapp.ui")
 
 
 def message_for(exc: BaseException) -> str:
+    # Logged as its type and stack only: our messages may quote what the inspector typed.
+    log_failure(log, "an operation", exc, logging.WARNING if isinstance(exc, FieldappError) else logging.ERROR)
     if isinstance(exc, FieldappError):
         return str(exc)
     if isinstance(exc, MemoryError):

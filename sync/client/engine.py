@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from fieldapp.replication import arrivals
 from fieldapp.revisions import revision
 from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
 from fieldapp.ids import iso, utcnow
+from fieldapp.logs import log_failure
 from fieldapp.replication.exchange import Ack, BlobToMove, PendingPage, PulledAssessment, PulledDevice, PulledPage
 from fieldapp.rows import Changes
 from fieldapp.sizes import progress_text, size_text
@@ -31,6 +33,8 @@ from sync import protocol
 from sync.client.api import ServiceApi
 from sync.client.errors import DamagedOnTheWay, ServiceRefused, SyncError, TooLarge
 from sync.client.transport import HttpTransport
+
+log = logging.getLogger("fieldapp.sync")  # counts and timings only (fieldapp/logs.py)
 
 DAMAGED_DOWNLOAD = (
     "An attachment of {size} received from the service is not the file its record names, and was not kept; "
@@ -120,6 +124,21 @@ class SyncEngine:
 
     def run(self) -> SyncReport:
         """One whole sync; raises SyncError (nothing lost) when the service cannot be used."""
+        started = time.monotonic()
+        log.info("sync round started")
+        try:
+            report = self._run()
+        except BaseException as exc:
+            log_failure(log, f"sync round after {_ms_since(started)} ms", exc, logging.WARNING)
+            raise
+        log.info(
+            "sync round done in %d ms: %d pushed, %d refused, %d pulled, %d updated, %d merged, %d in conflict, %d bytes up, %d bytes down",
+            _ms_since(started), report.pushed, len(report.refused), report.pulled, report.updated, report.merged, report.conflicts,
+            report.uploaded_bytes, report.downloaded_bytes,
+        )  # fmt: skip
+        return report
+
+    def _run(self) -> SyncReport:
         self.report = SyncReport()  # this run's own (an engine may run again and again)
         self._generation = self.vault.generation
         self._frameworks_offered = []
@@ -484,6 +503,10 @@ def engine_for(vault: Vault, **kwargs: object) -> tuple[SyncEngine, HttpTranspor
     cancel = kwargs.get("cancel")
     transport = HttpTransport(link.url, ca_bundle=link.ca_bundle or None, cancelled=cancel or (lambda: False))  # type: ignore[arg-type]
     return SyncEngine(vault, ServiceApi(transport, link.token), **kwargs), transport  # type: ignore[arg-type]
+
+
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
 
 
 def _page(answer: protocol.PullResponse) -> PulledPage:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import re
 import os
 import sys
@@ -36,6 +37,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from fieldapp import logs
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from sync.server import admin, errors, frameworks, migrations, office
@@ -45,6 +47,7 @@ from sync.server.settings import Settings, default_data_dir
 DEFAULT_PORT = 8765
 LOCAL_INSPECTOR = "Local inspector"
 _ENV_DATA, _ENV_URL = "FIELDAPP_SERVER_DATA", "FIELDAPP_SERVER_DATABASE_URL"
+log = logging.getLogger("fieldapp.server")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,7 +85,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from sync.server.app import create_app
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    where = settings.database_url or f"SQLite in {settings.data_dir}"
+    # Beside the data it serves (one folder to back up and to guard); FIELDAPP_LOG_DIR overrides it.
+    logs.configure("fieldapp-server", settings.data_dir / "logs")
+    kind = settings.database_url.split(":", 1)[0].split("+", 1)[0] if settings.database_url else "sqlite"
+    log.info("fieldapp-server %s started: %s database, %d worker(s), port %d", logs.version(), kind, args.workers, args.port)  # never the URL: it may hold a password
+    where = _without_password(settings.database_url) if settings.database_url else f"SQLite in {settings.data_dir}"
     print(f"fieldapp-server: serving on http://{args.host}:{args.port} ({where}); Ctrl+C stops it", file=sys.stderr, flush=True)
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
     # X-Forwarded-For is believed only from a reverse proxy named here: otherwise any caller could
@@ -101,6 +108,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     else:
         uvicorn.run(create_app(settings), **common)
     return 0
+
+
+def _without_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def app_from_environment() -> Any:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from typing import Any
 
 from fastapi import APIRouter
@@ -10,6 +13,8 @@ from fastapi.responses import Response
 from sync import protocol
 from sync.server import pull
 from sync.server.deps import ERRORS, CurrentDevice, Features, ServiceDep, json_answer, named
+
+log = logging.getLogger("fieldapp.server")  # ids, counts and timings only
 
 router = APIRouter(prefix=protocol.API, tags=["sync"], responses=ERRORS)
 
@@ -22,11 +27,14 @@ def pull_changes(body: protocol.PullRequest, who: CurrentDevice, service: Servic
         f in wanted
         for f in (protocol.F_DEVICE_INSPECTOR, protocol.F_HELD_BACK, protocol.F_LEAD_INSPECTOR, protocol.F_TEAM_ROLES, protocol.F_CONCERNS)
     )
+    started = time.monotonic()
     with service.reading_rows() as connection:
         answer = pull.changes_since(
             connection=connection, caller=who, request=body, inspector_apart=apart, held_back=held, lead=lead, roles=roles,
             concerns=concerns,
         )  # fmt: skip
+    log.info("pull by device %s: %d revisions, %d assessments, more: %s, in %d ms", who.device_id, len(answer.revisions),
+             len(answer.assessments), answer.more, round((time.monotonic() - started) * 1000))  # fmt: skip
     # Without a feature its field is left out: older clients refuse fields they do not know.
     exclude: dict[str, Any] = {} if held else {"held_back": True}
     if not concerns:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -9,6 +12,8 @@ from sync import protocol
 from sync.server import errors, push
 from sync.server.deps import ERRORS, CurrentDevice, ServiceDep, json_answer
 from sync.server.limits import large_body
+
+log = logging.getLogger("fieldapp.server")  # ids, counts and timings only
 
 router = APIRouter(prefix=protocol.API, tags=["sync"], responses=ERRORS)
 
@@ -20,7 +25,10 @@ def push_revisions(body: protocol.PushRequest, who: CurrentDevice, service: Serv
     limit = service.settings.limits.max_batch
     if len(body.revisions) > limit:
         raise errors.TooLarge(f"At most {limit} revisions in one push.", limit=limit)
+    started = time.monotonic()
     incoming = push.prepare(caller=who, batch=body)  # outside the write lock: it is most of the work
     with service.writing_rows() as connection:
         answer = push.accept_prepared(connection=connection, caller=who, incoming=incoming)
+    log.info("push from device %s: %d revisions, %d accepted, in %d ms", who.device_id, len(body.revisions),
+             sum(a.status == "accepted" for a in answer.acks), round((time.monotonic() - started) * 1000))  # fmt: skip
     return json_answer(answer)
