@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from log_fixtures import app_logs, forget_handlers  # noqa: F401 - a fixture
 from sync_fixtures import ChildService, Device, Service
 from vault_fixtures import PASSPHRASE
 
@@ -25,19 +26,6 @@ from ui.errors import message_for
 
 def _canary(label: str) -> str:
     return f"CANARY{label}{os.urandom(6).hex()}"
-
-
-@pytest.fixture
-def app_logs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The app's log folder, as FIELDAPP_LOG_DIR names it; the handler is removed afterwards."""
-    folder = tmp_path / "app-logs"
-    monkeypatch.setenv(logs.ENV_FOLDER, str(folder))
-    logs.configure("fieldapp")
-    yield folder
-    root = logging.getLogger("fieldapp")
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
 
 
 @pytest.fixture
@@ -93,6 +81,7 @@ def test_a_days_use_logs_starts_unlocks_and_sync_rounds_with_counts_but_no_evide
         v.unlock(passphrase=PASSPHRASE)
     finally:
         child.stop()
+        forget_handlers()
 
     app_log = (folder / "fieldapp.log").read_text()
     server_log = (child.data / "logs" / "fieldapp-server.log").read_text()
