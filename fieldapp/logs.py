@@ -79,9 +79,10 @@ def kind_of(exc: BaseException) -> str:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         words = type(current).__qualname__
-        code = getattr(current, "code", None)
-        if isinstance(code, str) and _CODE.fullmatch(code):
-            words += f" [{code}]"
+        for attribute in ("code", "sqlstate"):  # our errors' codes; a database's SQLSTATE
+            code = getattr(current, attribute, None)
+            if isinstance(code, str) and _CODE.fullmatch(code.lower()):
+                words += f" [{code}]"
         if isinstance(current, OSError) and current.errno is not None:
             words += f" [errno {current.errno}]"  # never the file name: it may be an attachment's
         parts.append(words)

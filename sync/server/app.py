@@ -22,6 +22,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.routing import Match
 from starlette.types import Scope
 
+from fieldapp import logs
 from sync import protocol
 from sync.server import errors, migrations
 from sync.server.deps import service_of
@@ -105,14 +106,14 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(sa.exc.OperationalError)
     async def database_busy(_request: Request, exc: sa.exc.OperationalError) -> JSONResponse:
-        log.warning("database refused a request: %s", exc.orig)
+        log.warning("database refused a request: %s", logs.kind_of(exc.orig))  # never its words: they may quote values
         return _error(errors.Unavailable("The service's database is busy or out of space; nothing was stored. Try again shortly."))
 
     @app.exception_handler(sa.exc.IntegrityError)
     async def lost_race(_request: Request, exc: sa.exc.IntegrityError) -> JSONResponse:
         # Two requests made the same new thing at once (a device id, an offered assessment): on
         # PostgreSQL the second meets the first's unique key. It rolled back; trying again settles it.
-        log.warning("a write lost a race: %s", exc.orig)
+        log.warning("a write lost a race: %s", logs.kind_of(exc.orig))  # a key's values (a name) are in its words
         return _error(errors.Unavailable("Another request made the same thing at the same moment; nothing was stored. Try again.", retry_after_s=1))
 
 
