@@ -19,6 +19,7 @@ from vault_fixtures import PASSPHRASE
 from fieldapp import domain, logs
 from fieldapp.errors import NotFound, WrongPassphrase
 from fieldapp.links import passage_of
+from sync.client.errors import SyncError
 from sync.server import db
 from sync.server.settings import Settings
 from ui.errors import message_for
@@ -79,6 +80,9 @@ def test_a_days_use_logs_starts_unlocks_and_sync_rounds_with_counts_but_no_evide
         with pytest.raises(WrongPassphrase):
             v.unlock(passphrase=c["wrong"])
         v.unlock(passphrase=PASSPHRASE)
+        child.stop()
+        with pytest.raises(SyncError):
+            first.sync()  # the service is gone: the round fails, and says how
     finally:
         child.stop()
         forget_handlers()
@@ -88,6 +92,7 @@ def test_a_days_use_logs_starts_unlocks_and_sync_rounds_with_counts_but_no_evide
     for line in ("vault locked", "vault unlocked with its passphrase", "unlock refused: wrong passphrase or recovery key (attempt 1 in a row)",
                  "sync round started", "WARNING fieldapp.ui: an operation failed: NotFound"):  # fmt: skip
         assert line in app_log
+    assert re.search(r"WARNING fieldapp.sync: sync round after \d+ ms failed: \w+.*\n  File ", app_log)
     rounds = re.findall(r"sync round done in \d+ ms: (\d+) pushed, 0 refused, (\d+) pulled.*, (\d+) bytes up, (\d+) bytes down", app_log)
     assert len(rounds) == 4 and int(rounds[2][0]) >= 2 and int(rounds[3][1]) >= 2  # the day's records went up, and down to the colleague
     assert int(rounds[2][2]) == int(rounds[3][3]) == len(c["attbytes"]) * 5000  # the attachment too

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QWidget
+from log_fixtures import app_logs  # noqa: F401 - a fixture
 from vault_fixtures import PASSPHRASE
 
 from fieldapp.dates import parse_when
@@ -118,7 +119,7 @@ def open_by_search(qtbot, main: MainWindow, words: str, record_id: str) -> None:
     qtbot.waitUntil(lambda: main.editor.record_id == record_id and "title" in main.editor._fields, timeout=10_000)
 
 
-def test_an_inspectors_day_by_keyboard_keeps_every_word(qtbot, app: AppController, vault_path: Path) -> None:  # noqa: ANN001
+def test_an_inspectors_day_by_keyboard_keeps_every_word(qtbot, app: AppController, vault_path: Path, app_logs: Path) -> None:  # noqa: ANN001, F811
     main = unlock(qtbot, app)
     main.activateWindow()
     qtbot.waitUntil(main.isActiveWindow)
@@ -238,3 +239,9 @@ def test_an_inspectors_day_by_keyboard_keeps_every_word(qtbot, app: AppControlle
         assert vault.verify().ok
     finally:
         vault.lock()
+    # The day's log says what happened and none of what was typed (docs/security.md, Logs).
+    log = (app_logs / "fieldapp.log").read_text()
+    assert "vault unlocked with its passphrase" in log and "vault locked" in log
+    typed = (CARER, *NOTES, "ICB board, November", "Carer C4", "Carer of a man discharged home", "Mr B, hospital to home",
+             "winter", "discharged", "Admitted after a fall", "Visits twice a day", PASSPHRASE)  # fmt: skip
+    assert [words for words in typed if words in log] == []
