@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 from log_fixtures import app_logs, forget_handlers  # noqa: F401 - a fixture
-from sync_fixtures import ChildService, Device, Service
+from sqlalchemy.engine import make_url
+from sync_fixtures import ChildService, Device, Service, postgres_schema
 from vault_fixtures import PASSPHRASE
 
 from fieldapp import domain, logs
@@ -131,3 +132,17 @@ def test_configuring_twice_keeps_one_private_file_with_iso_times(app_logs: Path)
     assert lines[-1].split(" ", 1)[0].startswith("20") and "T" in lines[-1].split(" ", 1)[0]
     assert " INFO fieldapp.test: one line" in lines[-1]
     assert stat.S_IMODE((app_logs / "fieldapp.log").stat().st_mode) == 0o600
+
+
+def test_the_service_logs_its_database_kind_and_never_the_urls_password(tmp_path: Path) -> None:
+    if not os.environ.get("FIELDAPP_TEST_DATABASE_URL"):
+        pytest.skip("FIELDAPP_TEST_DATABASE_URL is not set: PostgreSQL tests need a server (see README)")
+    password = _canary("password")
+    (tmp_path / "service").mkdir()
+    with postgres_schema() as url:
+        child = ChildService(tmp_path / "service" / "data", make_url(url).set(password=password).render_as_string(hide_password=False))
+        child.start()  # the test server trusts local connections: the password is carried, not checked
+        child.stop()
+    server_log = (child.data / "logs" / "fieldapp-server.log").read_text()
+    assert "started: postgresql database" in server_log
+    assert password not in server_log + child.log.read_text(errors="replace")
