@@ -3,22 +3,26 @@ attempts are logged as refused or unlocked, never with what was typed."""
 
 from __future__ import annotations
 
+import os
 import platform
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from log_fixtures import app_logs, forget_handlers  # noqa: F401 - a fixture
-from PySide6.QtCore import Qt, QTimer, qVersion
-from PySide6.QtWidgets import QApplication
+from log_fixtures import app_logs  # noqa: F401 - a fixture
+from PySide6.QtCore import Qt, qVersion
 from vault_fixtures import PASSPHRASE
 
 from fieldapp import logs
 from fieldapp.vault import Vault
 
-from ui import app as desktop
 from ui.state import AppState
 from ui.unlock import UnlockWindow
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -45,15 +49,23 @@ def test_a_wrong_then_right_passphrase_in_the_window_is_logged_without_either(qt
     assert wrong not in text and PASSPHRASE not in text and "CANARY" not in text
 
 
-def test_starting_the_app_writes_its_start_line_to_its_log(qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+# In a child process: the app's main() shuts down its task queue and worker threads when it
+# returns, which the other tests of this process still use.
+_START_AND_QUIT = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from ui import app
+QTimer.singleShot(0, QApplication.quit)  # the first window is up: quit at once
+sys.exit(app.main(sys.argv[1:]))
+"""
+
+
+def test_starting_the_app_writes_its_start_line_to_its_log(tmp_path: Path) -> None:
     folder = tmp_path / "logs"
-    monkeypatch.setenv(logs.ENV_FOLDER, str(folder))
-    QTimer.singleShot(0, QApplication.quit)  # the first window is up: quit at once
-    try:
-        desktop.main(["--vault", str(tmp_path / "no-vault-yet"), "--settings", str(tmp_path / "settings.ini"), "--idle-lock", "0"])
-    finally:
-        for window in QApplication.topLevelWidgets():
-            window.close()
-        forget_handlers()
+    env = {**os.environ, logs.ENV_FOLDER: str(folder), "QT_QPA_PLATFORM": "offscreen"}
+    args = ["--vault", str(tmp_path / "no-vault-yet"), "--settings", str(tmp_path / "settings.ini"), "--idle-lock", "0"]
+    done = subprocess.run([sys.executable, "-c", _START_AND_QUIT, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
     text = (folder / "fieldapp.log").read_text()
     assert f"INFO fieldapp.ui: fieldapp {logs.version()} started on {platform.platform()}, Python {platform.python_version()}, Qt {qVersion()}" in text
