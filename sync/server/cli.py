@@ -1,5 +1,6 @@
 """`fieldapp-server`: run the central service, and administer it.
 
+    fieldapp-server --version
     fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
@@ -38,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
+from fieldapp.version import app_version
 from sync.server import admin, errors, frameworks, migrations, office
 from sync.server.models import ROLES
 from sync.server.settings import Settings, default_data_dir
@@ -320,6 +322,7 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fieldapp-server", description="The fieldapp central service.")
+    parser.add_argument("--version", action="version", version=f"fieldapp-server {app_version()}")
     # Where the data is may be said before the command or after it (`serve --database-url …`):
     # the commands take the same options, set only when given there.
     where = argparse.ArgumentParser(add_help=False)
