@@ -51,7 +51,11 @@ _ENV_DATA, _ENV_URL = "FIELDAPP_SERVER_DATA", "FIELDAPP_SERVER_DATABASE_URL"
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url)
+    try:
+        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url)
+    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT set to something that is not a version
+        print(f"fieldapp-server: {exc}", file=sys.stderr)
+        return 1
     if args.command == "serve":
         return _serve(settings, args)
     try:
