@@ -12,7 +12,6 @@ import os
 import re
 import traceback
 from datetime import UTC, datetime
-from importlib import metadata
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import cast
@@ -62,13 +61,6 @@ def configure(app_name: str, folder: Path | None = None, level: int = logging.IN
     root.addHandler(handler)
     root.setLevel(level)
     return path
-
-
-def version() -> str:
-    try:
-        return metadata.version("fieldapp")
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def kind_of(exc: BaseException) -> str:

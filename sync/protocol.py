@@ -28,6 +28,7 @@ F_DEVICE_INSPECTOR = "device-inspector"  # pulled devices name their inspector a
 F_HELD_BACK = "held-back"  # a pull's last page says whether committed revisions wait behind an open transaction
 F_LEAD_INSPECTOR = "lead-inspector"  # pulled assessments name their lead inspector, who alone agrees judgements
 F_CONCERNS = "concerns"  # a pull carries the office's acknowledgements of the team's concerns (issue 15)
+F_VERSIONS = "versions"  # the status answer names the service's version and the newest client its administrator knows (issue 16)
 F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue 15: lead, inspector, adviser, Expert by Experience)
 API = "/v1"
 
@@ -130,10 +131,19 @@ class ErrorBody(Wire):
     limit: int | None = None  # 413: the limit that was passed (bytes or items)
 
 
+# A release number as pyproject.toml writes one (0.1.0, 1.10): what the status answer's versions hold.
+RELEASE = r"^\d{1,6}(\.\d{1,6}){0,3}$"
+Release = Annotated[str, StringConstraints(pattern=RELEASE)]
+
+
 class ServiceStatus(Wire):
     service: Literal["fieldapp"] = "fieldapp"
     protocol: int = PROTOCOL_VERSION
     time: str
+    # Only to clients naming F_VERSIONS: the service's own build, and the newest fieldapp its
+    # administrator has said is out (None: not said), so laptops can tell their inspectors to update.
+    version: Release | None = None
+    newest_client: Release | None = None
 
 
 # -- enrolment -------------------------------------------------------------------------------------

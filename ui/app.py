@@ -1,7 +1,7 @@
 """The desktop app: first run or unlock, then the main window; locks on demand, when idle and
 when the screen locks.
 
-    python -m ui [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark] [--settings FILE] [--service URL [--enrol-code CODE]]
+    python -m ui [--version] [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark] [--settings FILE] [--service URL [--enrol-code CODE]]
 
 The vault lives in the platform's user data folder unless --vault says otherwise.
 """
@@ -23,6 +23,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal, qVersion
 from PySide6.QtWidgets import QApplication, QWidget
 
 from fieldapp import logs
+from fieldapp.version import app_version
 
 from ui import theme
 from ui.preferences import Preferences, user_settings
@@ -231,9 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settings", type=Path, default=None, help="the preferences file (default: your user config folder)")
     parser.add_argument("--service", default=None, metavar="URL", help="the central service to offer in Sync settings")
     parser.add_argument("--enrol-code", default=None, metavar="CODE", help="enrol with --service using this code, if not enrolled yet")
+    parser.add_argument("--version", action="version", version=f"fieldapp {app_version()}")
     args = parser.parse_args(argv)
     logs.configure("fieldapp")
-    log.info("fieldapp %s started on %s, Python %s, Qt %s", logs.version(), platform.platform(), platform.python_version(), qVersion())
+    log.info("fieldapp %s started on %s, Python %s, Qt %s", app_version(), platform.platform(), platform.python_version(), qVersion())
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")
     app.setWindowIcon(icon("app"))

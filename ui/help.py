@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import tomllib
-from importlib import metadata
-from pathlib import Path
-
 import PySide6
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHeaderView, QLabel, QMenuBar, QMessageBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
+from fieldapp.version import app_version as app_version  # re-exported: About and older callers read it here
 from ui.menus import KEYS_IN_PLACE, shortcut_rows
-
-_PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
-
-
-def app_version() -> str:
-    """The installed package's version; from a source tree not installed, pyproject.toml's."""
-    try:
-        return metadata.version("fieldapp")
-    except metadata.PackageNotFoundError:
-        try:
-            return str(tomllib.loads(_PYPROJECT.read_text(encoding="utf-8"))["project"]["version"])
-        except (OSError, KeyError, tomllib.TOMLDecodeError):
-            return "unknown"
 
 
 def about_text() -> str:
     """What About says: our version, the framework's, and the vault format this build reads and writes."""
-    from fieldapp.storage import migrate  # small, Qt-free; the vault is already open when About is asked for
+    from html import escape
 
+    from fieldapp.framework import available_frameworks  # read already: the vault is open when About is asked for
+    from fieldapp.storage import migrate  # small, Qt-free
+
+    shipped = "<br>".join(f"Framework: {escape(f.title)} {escape(f.version)} ({escape(f.key)})" for f in available_frameworks())
     return (
         f"<h3>fieldapp {app_version()}</h3>"
         "<p>Offline-first evidence recording for inspectors assessing integrated care systems.</p>"
-        f"<p>Vault format: schema {migrate.HEAD}<br>"
+        f"<p>{shipped}<br>Vault format: schema {migrate.HEAD}<br>"
         f"Qt {qVersion()} through PySide6 {PySide6.__version__}</p>"
     )
 

@@ -334,6 +334,7 @@ class MainWindow(QMainWindow):
         self.concern_reminder.view_requested.connect(self.show_concerns)
         # A push marks a concern sent without changing anything a view shows otherwise: read them again after each sync.
         self.sync.synced.connect(lambda _report: self._after_sync_for_concerns())
+        self.sync.synced.connect(self._tell_of_newer_client)
         self.statusBar().insertPermanentWidget(1, self.concern_reminder.button)
         a = self._action
         a("sync_now", "Sync &now", self.sync.sync_now, "F5", tip="Send and receive evidence now")
@@ -536,6 +537,12 @@ class MainWindow(QMainWindow):
         self.refresh_coverage()
         if self.list_filters.with_concern:
             self.refresh_list()
+
+    def _tell_of_newer_client(self, report: Any) -> None:
+        from ui.newer_client import newer_client_words, tell_once
+
+        if tell_once(self, self._settings(), report.newer_client) is not None:
+            self.statusBar().showMessage(newer_client_words(report.newer_client), 60_000)
 
     def _after_sync_for_concerns(self) -> None:
         self.concern_reminder.refresh()

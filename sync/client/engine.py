@@ -29,6 +29,7 @@ from fieldapp.replication.exchange import Ack, BlobToMove, PendingPage, PulledAs
 from fieldapp.rows import Changes
 from fieldapp.sizes import progress_text, size_text
 from fieldapp.vault import Vault
+from fieldapp.version import app_version, is_newer
 from sync import protocol
 from sync.client.api import ServiceApi
 from sync.client.errors import DamagedOnTheWay, ServiceRefused, SyncError, TooLarge
@@ -88,6 +89,7 @@ class SyncReport:
     downloaded_bytes: int = 0
     problems: list[str] = field(default_factory=list)  # things the inspector should know about
     changes: Changes = field(default_factory=Changes)  # what changed in the vault, for views to reload
+    newer_client: str | None = None  # a later fieldapp than this one, as the service's administrator named it
 
     def summary(self) -> str:
         parts = [f"{self.pushed} sent", f"{self.pulled} received"]
@@ -160,10 +162,20 @@ class SyncEngine:
         self._upload_attachments(uploads)
         self._download_attachments(downloads)
         self.vault.replication.mark_synced(iso(utcnow()))
+        self.report.newer_client = self._newer_client()
         self._say("done", message=self.report.summary())
         return self.report
 
     # -- steps ------------------------------------------------------------------------------------
+
+    def _newer_client(self) -> str | None:
+        """The newest fieldapp the service knows of, if later than this build; asked after the sync's
+        work is done, so a service that cannot say (an older one, a dropped line) costs nothing."""
+        try:
+            newest = self.api.status().newest_client
+        except SyncError:
+            return None
+        return newest if newest is not None and is_newer(newest, than=app_version()) else None
 
     def _offer_assessments(self, to_offer: list[PulledAssessment]) -> None:
         for item in to_offer:

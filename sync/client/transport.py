@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import platform
 import random
 import ssl
+import sys
 import threading
 import time
 import zlib
@@ -27,6 +29,7 @@ import urllib3.exceptions
 from urllib3.util import parse_url
 
 from fieldapp.sizes import size_text
+from fieldapp.version import app_version
 from sync import protocol
 from sync.client.errors import InsecureService, ServiceFault, ServiceMoved, ServiceUnreachable
 
@@ -57,6 +60,12 @@ class RetryPolicy:
         """Full jitter (AWS's advice): anywhere from 0 to the doubled ceiling, so clients that
         failed together do not retry together."""
         return rng() * min(self.cap_s, self.base_s * (2**attempt))
+
+
+def user_agent() -> str:
+    """What every request says it comes from: our version, Python's, and the operating system (its
+    name only: the service's administrator learns which builds are in use, not more about the laptop)."""
+    return f"fieldapp/{app_version()} (Python {sys.version_info.major}.{sys.version_info.minor}; {platform.system() or 'unknown'})"
 
 
 def check_url(url: str) -> str:
@@ -121,6 +130,7 @@ class HttpTransport:
         # (which those variables may still name, as they would for any program using requests).
         self._verify: str | bool = ca_bundle or True
         self._session.headers["Accept-Encoding"] = "gzip"  # the only coding _read_body inflates
+        self._session.headers["User-Agent"] = user_agent()  # replaces requests' own "python-requests/…"
         if urlsplit(self.base_url).scheme == "http":
             # Plain http goes only to this computer: an HTTP_PROXY from the environment must not
             # carry the token and the evidence, unencrypted, to another machine on the way.

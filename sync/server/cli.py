@@ -1,5 +1,6 @@
 """`fieldapp-server`: run the central service, and administer it.
 
+    fieldapp-server --version
     fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
@@ -40,6 +41,7 @@ from sqlalchemy.orm import Session
 from fieldapp import logs
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
+from fieldapp.version import app_version
 from sync.server import admin, errors, frameworks, migrations, office
 from sync.server.models import ROLES
 from sync.server.settings import Settings, default_data_dir
@@ -52,7 +54,11 @@ log = logging.getLogger("fieldapp.server")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url)
+    try:
+        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url)
+    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT set to something that is not a version
+        print(f"fieldapp-server: {exc}", file=sys.stderr)
+        return 1
     if args.command == "serve":
         return _serve(settings, args)
     try:
@@ -88,7 +94,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # Beside the data it serves (one folder to back up and to guard); FIELDAPP_LOG_DIR overrides it.
     logs.configure("fieldapp-server", settings.data_dir / "logs")
     kind = settings.database_url.split(":", 1)[0].split("+", 1)[0] if settings.database_url else "sqlite"
-    log.info("fieldapp-server %s started: %s database, %d worker(s), port %d", logs.version(), kind, args.workers, args.port)  # never the URL: it may hold a password
+    log.info("fieldapp-server %s started: %s database, %d worker(s), port %d", app_version(), kind, args.workers, args.port)  # never the URL: it may hold a password
     where = _without_password(settings.database_url) if settings.database_url else f"SQLite in {settings.data_dir}"
     print(f"fieldapp-server: serving on http://{args.host}:{args.port} ({where}); Ctrl+C stops it", file=sys.stderr, flush=True)
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
@@ -333,6 +339,7 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fieldapp-server", description="The fieldapp central service.")
+    parser.add_argument("--version", action="version", version=f"fieldapp-server {app_version()}")
     # Where the data is may be said before the command or after it (`serve --database-url …`):
     # the commands take the same options, set only when given there.
     where = argparse.ArgumentParser(add_help=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,13 @@ def default_data_dir() -> Path:
 
 
 INSTANCE_FILE = "instance-id"
+# The newest fieldapp release the administrator has installed for inspectors (e.g. 0.2.0): laptops
+# learn it from the status answer and tell their inspectors once. Unset: no one is told anything.
+NEWEST_CLIENT_ENV = "FIELDAPP_NEWEST_CLIENT"
+
+
+def newest_client_from_environment() -> str | None:
+    return os.environ.get(NEWEST_CLIENT_ENV, "").strip() or None
 
 
 def instance_id(data_dir: Path) -> str:
@@ -67,6 +75,11 @@ class Settings:
     database_url: str | None = None  # None: an SQLite file in data_dir (the embedded default)
     limits: Limits = field(default_factory=Limits)
     chunk_size: int = protocol.CHUNK_SIZE
+    newest_client: str | None = field(default_factory=newest_client_from_environment)
+
+    def __post_init__(self) -> None:
+        if self.newest_client is not None and not re.fullmatch(protocol.RELEASE, self.newest_client):
+            raise ValueError(f"{NEWEST_CLIENT_ENV}={self.newest_client!r} is not a release number; write one like 0.2.0.")
 
     @property
     def url(self) -> str:

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, qVersion
 from vault_fixtures import PASSPHRASE
 
 from fieldapp import logs
+from fieldapp.version import app_version
 from fieldapp.vault import Vault
 
 from ui.state import AppState
@@ -68,4 +69,4 @@ def test_starting_the_app_writes_its_start_line_to_its_log(tmp_path: Path) -> No
     done = subprocess.run([sys.executable, "-c", _START_AND_QUIT, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     text = (folder / "fieldapp.log").read_text()
-    assert f"INFO fieldapp.ui: fieldapp {logs.version()} started on {platform.platform()}, Python {platform.python_version()}, Qt {qVersion()}" in text
+    assert f"INFO fieldapp.ui: fieldapp {app_version()} started on {platform.platform()}, Python {platform.python_version()}, Qt {qVersion()}" in text

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMenu, QWid
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 from vault_fixtures import sample_contents
 
+from fieldapp.framework import available_frameworks
 from fieldapp.storage import migrate
 
 from ui.help import ShortcutsDialog, about_text, app_version
@@ -74,7 +75,9 @@ def test_about_names_our_version_the_frameworks_and_the_vault_format(qtbot, wind
     box = window.findChild(QWidget, "about")
     qtbot.waitUntil(box.isVisible)
     assert about_text() == box.text()
-    for part in (f"fieldapp {app_version()}", f"schema {migrate.HEAD}", f"PySide6 {PySide6.__version__}"):
+    shipped = available_frameworks()[-1]
+    assert shipped.key == "cqc-ics@2024.1"
+    for part in (f"fieldapp {app_version()}", f"{shipped.version} (cqc-ics@2024.1)", f"schema {migrate.HEAD}", f"PySide6 {PySide6.__version__}"):
         assert part in box.text()
     box.close()
 

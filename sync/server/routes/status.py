@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from fieldapp.ids import iso, utcnow
+from fieldapp.version import app_version
 from sync import protocol
-from sync.server.deps import ServiceDep
+from sync.server.deps import ERRORS, Features, ServiceDep, json_answer, named
 
 router = APIRouter(prefix=protocol.API, tags=["service"])
 
 
-@router.get("/status", response_model=protocol.ServiceStatus)
-def status(response: Response, service: ServiceDep) -> protocol.ServiceStatus:
-    """Whether the service is there and which protocol it speaks (no sign-in needed). Its
-    `Fieldapp-Instance` header names the data folder it runs on (a random id kept there)."""
+@router.get("/status", response_model=protocol.ServiceStatus, responses=ERRORS)  # a features header too long is a 422
+def status(service: ServiceDep, features: Features = "") -> Response:
+    """Whether the service is there and which protocol it speaks (no sign-in needed); to a client
+    naming the `versions` feature, also the service's version and the newest client's, when set.
+    Its `Fieldapp-Instance` header names the data folder it runs on (a random id kept there)."""
+    answer = protocol.ServiceStatus(time=iso(utcnow()))
+    if protocol.F_VERSIONS in named(features):
+        answer = answer.model_copy(update={"version": _ours(), "newest_client": service.settings.newest_client})
+    response = json_answer(answer, exclude_none=True)  # older clients refuse fields they do not know
     response.headers[protocol.INSTANCE_HEADER] = service.instance
-    return protocol.ServiceStatus(time=iso(utcnow()))
+    return response
+
+
+def _ours() -> str | None:
+    """This build's version, if it is a plain release number (a build from a bare source tree has none)."""
+    version = app_version()
+    return version if re.fullmatch(protocol.RELEASE, version) else None
