@@ -39,6 +39,7 @@ from sync.client.enrolment import enrol
 from sync.client.transport import HttpTransport, RetryPolicy
 from sync.server import admin, db
 from sync.server.app import create_app
+from sync.server.cli import main as cli_main
 from sync.server.settings import Limits, Settings
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -479,3 +480,13 @@ def refused(answer: requests.Response, status: int, code: str) -> protocol.Error
     body = protocol.ErrorBody.model_validate(answer.json())
     assert body.code == code and len(body.detail) > 10, body
     return body
+
+
+def admin_cli(service: Service, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """`fieldapp-server admin …` as typed on the service's machine, against this service's own database."""
+    where = ["--data", str(service.settings.data_dir)]
+    if service.settings.database_url:
+        where += ["--database-url", service.settings.database_url]
+    code = cli_main([*where, "admin", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err

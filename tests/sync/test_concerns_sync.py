@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 import requests
 import sqlalchemy as sa
-from sync_fixtures import Device, Service, colleagues, raw_device, refused
+from sync_fixtures import Device, Service, admin_cli, colleagues, raw_device, refused
 
 from fieldapp import domain
 from fieldapp.errors import Cancelled
 from fieldapp.item_kinds import ConcernContent
 from fieldapp.records import cut_dirty
 from sync import protocol
-from sync.server.cli import main
 
 NOTES = "Mr B said a carer pushed him back into his chair. He is afraid to ask for help at night."
 PUSHED = NOTES.index("a carer"), NOTES.index(" He is")
@@ -47,16 +46,6 @@ class RecordingAdapter(requests.adapters.BaseAdapter):
 
     def close(self) -> None:
         self.inner.close()
-
-
-def admin_cli(service: Service, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """`fieldapp-server admin …` as the office types it, against this service's own database."""
-    where = ["--data", str(service.settings.data_dir)]
-    if service.settings.database_url:
-        where += ["--database-url", service.settings.database_url]
-    code = main([*where, "admin", *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def interview_being_typed(device: Device, assessment_id: str) -> str:

@@ -16,27 +16,17 @@ import pytest
 import requests
 import sqlalchemy as sa
 from sync_fixtures import (
-    BACKENDS, PROTOCOL_HEADERS, ChildService, Device, RawDevice, Service, api_url, backend_service, colleagues, raw_device, refused, wire,
+    BACKENDS, PROTOCOL_HEADERS, ChildService, Device, RawDevice, Service, admin_cli, api_url, backend_service, colleagues, raw_device, refused,
+    wire,
 )  # fmt: skip
 
 from fieldapp.item_kinds import ConcernContent
 from sync import protocol
 from sync.server import db, errors
-from sync.server.cli import main
 from sync.server.settings import Limits, Settings
 
 HEARD = "Mr B says a carer pushed him back into his chair at night."
 NOTE = "Referred to the local authority safeguarding team, ref LA-4471."
-
-
-def admin_cli(service: Service, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """`fieldapp-server admin …` as typed on the service's machine, against this service's database."""
-    where = ["--data", str(service.settings.data_dir)]
-    if service.settings.database_url:
-        where += ["--database-url", service.settings.database_url]
-    code = main([*where, "admin", *args])
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def office_token(service: Service, capsys: pytest.CaptureFixture[str], name: str = "Safeguarding desk") -> dict:
