@@ -8,11 +8,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from vault_fixtures import PASSPHRASE
 
 from fieldapp.vault import Vault
 
+from ui.app import AppController
 from ui.main_window import MainWindow
 from ui.state import AppState
+from ui.unlock import UnlockWindow
 
 
 @pytest.fixture
@@ -59,3 +63,19 @@ def window_on(qtbot, vault: Vault) -> Iterator[tuple[MainWindow, AppState]]:  # 
         if state.sync is not None:
             state.sync.shutdown()
         state.tasks.shutdown()
+
+
+def unlock(qtbot, controller: AppController) -> MainWindow:  # noqa: ANN001
+    """The whole app's unlock window, answered by keyboard: the main window, its assessments loaded."""
+    qtbot.waitUntil(lambda: isinstance(controller.window, UnlockWindow) and controller.window.isVisible())
+    window = controller.window
+    assert isinstance(window, UnlockWindow)
+    qtbot.addWidget(window)
+    qtbot.keyClicks(window.secret, PASSPHRASE)
+    qtbot.keyClick(window.secret, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: controller.main is not None and controller.main.isVisible(), timeout=15_000)
+    main = controller.main
+    assert main is not None
+    qtbot.waitUntil(lambda: controller.state.tasks.pending == 0, timeout=20_000)
+    qtbot.waitUntil(lambda: main.assessments.count() >= 1)
+    return main

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QListWidget, QWidget
 from sync_fixtures import Service, colleagues
 from vault_fixtures import PASSPHRASE
-from window_fixtures import settle, window  # noqa: F401 - the window on this module's state (its lists)
+from window_fixtures import settle, unlock, window  # noqa: F401 - the window on this module's state (its lists)
 
 from fieldapp import domain
 from fieldapp.framework import default_framework
@@ -24,7 +24,6 @@ from ui.context_fields import ContactHow, ContextFields, NewPlaceDialog
 from ui.main_window import MainWindow
 from ui.prompts_panel import PromptsPanel
 from ui.state import AppState
-from ui.unlock import UnlockWindow
 
 TEAM = (("Ann Lead", "lead"), ("Bo Inspector", "inspector"), ("Cy Adviser", "specialist_adviser"))
 
@@ -299,7 +298,7 @@ def app(qtbot, vault_path: Path) -> Iterator[AppController]:  # noqa: ANN001
     state = AppState(vault_path=vault_path, idle_lock_s=0)
     controller = AppController(state)
     controller.start()
-    unlocked(qtbot, controller)
+    unlock(qtbot, controller)
     yield controller
     if controller.main is not None:
         controller.main.close()
@@ -309,21 +308,6 @@ def app(qtbot, vault_path: Path) -> Iterator[AppController]:  # noqa: ANN001
     state.tasks.shutdown()
     if state.vault is not None:
         state.vault.lock()
-
-
-def unlocked(qtbot, controller: AppController) -> MainWindow:  # noqa: ANN001
-    qtbot.waitUntil(lambda: isinstance(controller.window, UnlockWindow) and controller.window.isVisible())
-    window = controller.window
-    assert isinstance(window, UnlockWindow)
-    qtbot.addWidget(window)
-    qtbot.keyClicks(window.secret, PASSPHRASE)
-    qtbot.keyClick(window.secret, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: controller.main is not None and controller.main.isVisible(), timeout=15_000)
-    main = controller.main
-    assert main is not None
-    settle(qtbot, controller.state)
-    qtbot.waitUntil(lambda: main.assessments.count() >= 1)
-    return main
 
 
 def test_the_context_and_a_document_typed_just_before_a_lock_are_there_after_unlocking(qtbot, app: AppController) -> None:  # noqa: ANN001
@@ -346,7 +330,7 @@ def test_the_context_and_a_document_typed_just_before_a_lock_are_there_after_unl
     qtbot.keyClicks(main.editor._fields["source_organisation"], "Northshire ICB")
     qtbot.keyClick(main, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)  # …and locked at once: no wait for autosave
     qtbot.waitUntil(lambda: app.state.vault is not None and app.state.vault.is_locked, timeout=15_000)
-    main = unlocked(qtbot, app)
+    main = unlock(qtbot, app)
     vault = app.state.vault
     assert vault is not None and interview_id is not None and document_id is not None
     interview = vault.records.get(interview_id).content

@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit
 from sync_fixtures import Service, colleagues
 from vault_fixtures import PASSPHRASE, sample_contents
+from window_fixtures import unlock
 
 from fieldapp import domain
 from fieldapp.dates import parse_when
@@ -26,7 +27,6 @@ from fieldapp.vault import Vault
 from ui.app import AppController
 from ui.main_window import MainWindow
 from ui.state import AppState
-from ui.unlock import UnlockWindow
 
 PARAGRAPH = (
     "She said the discharge letter arrived a week after she got home. Nobody had told the district "
@@ -59,21 +59,6 @@ def app(qtbot, vault_path: Path) -> Iterator[AppController]:  # noqa: ANN001
 
 def settle(qtbot, state: AppState) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=20_000)
-
-
-def unlock(qtbot, controller: AppController) -> MainWindow:  # noqa: ANN001
-    qtbot.waitUntil(lambda: isinstance(controller.window, UnlockWindow) and controller.window.isVisible())
-    window = controller.window
-    assert isinstance(window, UnlockWindow)
-    qtbot.addWidget(window)
-    qtbot.keyClicks(window.secret, PASSPHRASE)
-    qtbot.keyClick(window.secret, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: controller.main is not None and controller.main.isVisible(), timeout=15_000)
-    main = controller.main
-    assert main is not None
-    settle(qtbot, controller.state)
-    qtbot.waitUntil(lambda: main.assessments.count() >= 1)
-    return main
 
 
 def lock_and_unlock(qtbot, controller: AppController) -> MainWindow:  # noqa: ANN001
