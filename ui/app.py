@@ -1,7 +1,7 @@
 """The desktop app: first run or unlock, then the main window; locks on demand, when idle and
 when the screen locks.
 
-    python -m ui [--version] [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark] [--settings FILE] [--service URL [--enrol-code CODE]]
+    python -m ui [--version | --smoke-test] [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark] [--settings FILE] [--service URL [--enrol-code CODE]]
 
 The vault lives in the platform's user data folder unless --vault says otherwise.
 """
@@ -13,6 +13,7 @@ import logging
 import platform
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -233,9 +234,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service", default=None, metavar="URL", help="the central service to offer in Sync settings")
     parser.add_argument("--enrol-code", default=None, metavar="CODE", help="enrol with --service using this code, if not enrolled yet")
     parser.add_argument("--version", action="version", version=f"fieldapp {app_version()}")
+    parser.add_argument("--smoke-test", action="store_true", help="check this build works (a temporary vault, the main window offscreen), then exit")
+    parser.add_argument("--print-start-time", action="store_true", help="print the monotonic clock once the first window is up, then quit (python -m bench ui)")
     args = parser.parse_args(argv)
     logs.configure("fieldapp")
     log.info("fieldapp %s started on %s, Python %s, Qt %s", app_version(), platform.platform(), platform.python_version(), qVersion())
+    if args.smoke_test:
+        from ui import smoke
+
+        return smoke.run()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")
     app.setWindowIcon(icon("app"))
@@ -248,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     controller.quit_ready.connect(app.quit)
     app.installEventFilter(controller)
     controller.start()
+    if args.print_start_time:
+        QTimer.singleShot(0, lambda: (print(time.monotonic(), flush=True), app.quit()))
     code = app.exec()
     if controller.main is not None:
         controller.main.editor.leave_record()

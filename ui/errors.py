@@ -20,3 +20,7 @@ def message_for(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         return f"The computer refused a file operation ({exc.strerror or exc}). Nothing was lost; try again."
     return "Something unexpected went wrong. Your work up to the last save is safe; please report this."
+
+
+class SmokeTestFailed(Exception):
+    """A step of `fieldapp --smoke-test` (ui/smoke.py) did not do what it should; the message says which."""
