@@ -114,7 +114,8 @@ setup() {
 
 if command -v dpkg-query >/dev/null 2>&1; then
   apt_install "Qt offscreen" "${qt_libs[@]}"
-  if [ "$command_name" = app ] && [ -z "${FIELDAPP_APP_COMMAND:-}" ]; then
+  # A bundle carries them to desktops that lack them (PyInstaller copies what it finds here).
+  if { [ "$command_name" = app ] && [ -z "${FIELDAPP_APP_COMMAND:-}" ]; } || [ "$command_name" = bundle ]; then
     apt_install "Qt on a desktop" "${qt_display_libs[@]}"
   fi
 fi
