@@ -1,12 +1,17 @@
 """`fieldapp --smoke-test`: proof that this build runs on this computer. A throwaway vault records a
-record and finds it by search, the real main window opens (offscreen when there is no display) and
-paints; one line per step, exit 0, or a plain message and exit 1 at the first step that fails."""
+record and finds it by search, syncs it to a local service of its own (the embedded default's, as
+`fieldapp-server` beside the app in a bundle), and the real main window opens (offscreen when there is
+no display) and paints; one line per step, exit 0, or a plain message and exit 1 at the first failure."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
+import subprocess
 import sys
+import urllib.request
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,6 +46,7 @@ def run() -> int:
     try:
         vault = _step("a new vault in a temporary folder", lambda: _new_vault(folder))
         assessment_id = _step("a record saved and found by search", lambda: _record_and_search(vault))
+        _step("the record synced to a local service", lambda: _sync_to_local_service(vault, folder / "service"))
         _step("the main window painted (offscreen)" if os.environ.get("QT_QPA_PLATFORM") == "offscreen" else "the main window painted",
               lambda: _paint_main_window(vault, folder, assessment_id))
     except SmokeTestFailed as exc:
@@ -81,6 +87,52 @@ def _record_and_search(vault: Vault) -> str:
     if found != ["Board meeting"]:
         raise SmokeTestFailed(f"searching for the record's word found {found}, not the record just saved")
     return assessment.id
+
+
+def service_command() -> list[str]:
+    """The service as dev.sh starts it: `fieldapp-server` beside the app in a bundle, else Python's."""
+    if getattr(sys, "frozen", False):
+        return [str(Path(sys.executable).with_name("fieldapp-server"))]
+    return [sys.executable, "-m", "sync.server"]
+
+
+def _sync_to_local_service(vault: Vault, data: Path) -> None:
+    from sync.client.engine import engine_for
+    from sync.client.enrolment import enrol
+
+    command = [*service_command(), "--data", str(data)]
+    setup = subprocess.run([*command, "admin", "--json", "local-setup"], capture_output=True, text=True, timeout=120)
+    if setup.returncode != 0:
+        raise SmokeTestFailed(f"the local service could not be set up: {setup.stderr.strip() or setup.stdout.strip()}")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    service = subprocess.Popen([*command, "serve", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_service(url, service)
+        enrol(vault, url, json.loads(setup.stdout)["code"], label="smoke test")
+        engine, _transport = engine_for(vault)
+        report = engine.run()
+        if report.pushed < 1 or report.problems:
+            raise SmokeTestFailed(f"the sync sent {report.pushed} record(s): {'; '.join(report.problems) or 'none'}")
+    finally:
+        service.terminate()
+        service.wait(timeout=30)
+
+
+def _wait_for_service(url: str, service: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/v1/status", timeout=1):
+                return
+        except OSError:
+            if service.poll() is not None:
+                raise SmokeTestFailed(f"the local service stopped at once: {service.stderr.read().strip() if service.stderr else ''}") from None
+            if time.monotonic() > deadline:
+                raise SmokeTestFailed(f"the local service did not answer on {url} within {WAIT_S:.0f} s") from None
+            time.sleep(0.1)
 
 
 def _paint_main_window(vault: Vault, folder: Path, assessment_id: str) -> None:
