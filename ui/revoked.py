@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from ui.errors import message_for
@@ -48,6 +48,14 @@ def lost_words(unsynced: int | None) -> str:
         return LOST if unsynced is None else "Nothing was waiting to sync, so no evidence was lost."
     changes = "1 change" if unsynced == 1 else f"{unsynced} changes"
     return f"{changes} not yet synced could not be kept: {'it was' if unsynced == 1 else 'they were'} on this laptop only."
+
+
+def forget_file_dialog_history() -> None:
+    """Qt's own file dialog keeps the folders it last showed in the user's QtProject settings: where
+    reports and decrypted copies were saved, which may name the assessment. They go with the vault."""
+    settings = QSettings(QSettings.Scope.UserScope, "QtProject")
+    settings.remove("FileDialog")
+    settings.sync()
 
 
 class RevokedWindow(QWidget):
@@ -107,6 +115,7 @@ class RevokedWindow(QWidget):
         self.progress.setValue(done)
 
     def on_wiped(self, outcome: WipeOutcome) -> None:
+        forget_file_dialog_history()
         self.progress.setMaximum(1)
         self.progress.setValue(1)
         self.lost.setText(lost_words(outcome.unsynced))

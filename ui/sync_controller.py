@@ -163,12 +163,13 @@ class SyncController(QObject):
         if isinstance(exc, (Cancelled, VaultLocked)):
             self.refresh_status()
             return
+        problem = sync_problem(exc)
         if isinstance(exc, DeviceRevoked):  # raised only for the service's own answer to this laptop's token
             self.stop()
             self._again = False
-            self.revoked.emit()
+            self._set_problem(problem, "not-enrolled")
+            self.revoked.emit()  # the app wipes the vault
             return
-        problem = sync_problem(exc)
         if isinstance(exc, ServiceUnreachable):
             self._set_offline(True)
             self._show(SyncView("offline", OFFLINE, self.view.waiting, self.view.conflicts, detail=problem.detail))

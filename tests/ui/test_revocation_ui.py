@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from shiboken6 import isValid
 from sync_fixtures import Device, Service, admin_cli
 from window_fixtures import unlock
@@ -75,6 +75,9 @@ def test_a_revoked_laptop_removes_its_vault_says_why_and_returns_to_its_first_ru
     laptop.sync()
     path, device_id = laptop.vault.path, laptop.vault.device_id
     laptop.vault.lock()
+    dialogs = QSettings(QSettings.Scope.UserScope, "QtProject")  # as Qt's file dialog keeps where reports were saved
+    dialogs.setValue("FileDialog/history", [str(path.parent / "Northshire ICS reports")])
+    dialogs.sync()
     controller = app(path)
     main = unlock(qtbot, controller)
     qtbot.waitUntil(lambda: not main.sync.running and controller.state.tasks.pending == 0, timeout=20_000)
@@ -92,6 +95,8 @@ def test_a_revoked_laptop_removes_its_vault_says_why_and_returns_to_its_first_ru
     assert "contact your organisation's administrator" in window.contact.text()
     assert window.status.text() == revoked.REMOVED + revoked.TOLD
     assert not path.exists()
+    dialogs.sync()
+    assert dialogs.value("FileDialog/history") is None
     with sqlite_service.admin() as session:
         row = session.get(DeviceRow, device_id)
         assert row is not None and row.wiped_at is not None
