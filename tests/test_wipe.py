@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from vault_fixtures import PASSPHRASE, TEST_KDF
+from vault_fixtures import PASSPHRASE, TEST_KDF, every_file, secrets_of
 
 from fieldapp import domain
 from fieldapp.errors import VaultNotFound, VaultWiped
@@ -32,21 +32,6 @@ def filled(vault: Vault, assessment_id: str, tmp_path: Path) -> None:
     vault.backup("second")
     vault.blobs.begin_partial("ab" * 32, blob_id=os.urandom(16), size=10).close()
     (vault.path / backup.RESTORED_MARKER).touch()
-
-
-def secrets_of(vault_path: Path) -> list[bytes]:
-    """What would let someone open this vault again: the slots' salts and wrapped keys, raw and as
-    the header writes them, and the database's own salt (its first 16 bytes)."""
-    header = keys.read_header(vault_path / "vault.header")
-    found = [(vault_path / "vault.db").read_bytes()[:16]]
-    for slot in (header.passphrase, header.recovery):
-        for value in (slot.salt, slot.wrapped):
-            found += [value, base64.b64encode(value)]
-    return found
-
-
-def every_file(root: Path) -> list[Path]:
-    return [Path(folder) / name for folder, _dirs, names in os.walk(root) for name in names]
 
 
 def test_a_wiped_vault_leaves_no_file_that_opens_or_holds_its_keys(vault: Vault, assessment_id: str, tmp_path: Path) -> None:

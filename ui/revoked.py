@@ -67,6 +67,7 @@ class RevokedWindow(QWidget):
     def __init__(self, tasks: TaskManager, *, finishing: bool = False) -> None:
         super().__init__()
         self._tasks = tasks
+        self._finishing = finishing
         self.setWindowTitle(f"fieldapp — {TITLE}")
         self.setWindowIcon(icon("app"))
         self.resize(640, 420)
@@ -119,7 +120,7 @@ class RevokedWindow(QWidget):
         self.progress.setMaximum(1)
         self.progress.setValue(1)
         self.lost.setText(lost_words(outcome.unsynced))
-        told = "" if self._retry is not None and self._retry[0] is None else (TOLD if outcome.confirmed_at else NOT_TOLD)
+        told = "" if self._finishing else (TOLD if outcome.confirmed_at else NOT_TOLD)  # finishing: the token went with the keys
         self.status.setText(REMOVED + told)
         self._retry = None
         self.again.setText("&Set up fieldapp again")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from listener import listening, send_answer
 from sync_fixtures import Device, RawDevice, Service, admin_cli, free_port, raw_device, refused
+from vault_fixtures import every_file, secrets_of
 
 from fieldapp import domain
 from fieldapp.errors import FieldappError
@@ -45,6 +46,7 @@ def test_a_revoked_laptop_wipes_its_vault_at_the_next_sync_and_the_service_lists
     _assessment_id, laptop = revoked_laptop(service, make_device, capsys)
     laptop.vault.backup("before the revocation")
     path, device_id = laptop.vault.path, laptop.vault.device_id
+    held = secrets_of(path)
     with pytest.raises(DeviceRevoked):
         laptop.sync()
     outcome = wipe_after_revocation(laptop.vault, adapter=service.adapter)
@@ -53,6 +55,8 @@ def test_a_revoked_laptop_wipes_its_vault_at_the_next_sync_and_the_service_lists
     for folder, _dirs, _files in os.walk(tmp_path):  # nothing left on this machine opens as a vault
         with pytest.raises(FieldappError):
             Vault(folder)
+    for left in every_file(tmp_path):  # nor holds what would unlock it: a salt, a wrapped key, the database's salt
+        assert not any(secret in left.read_bytes() for secret in held), left
     code, out, _err = admin_cli(service, capsys, "device", "list")
     assert code == 0
     assert re.search(rf"^{device_id} .*REVOKED .*  wiped on \d\d/\d\d/\d{{4}} at \d\d:\d\d \(UTC\)$", out, re.M), out
