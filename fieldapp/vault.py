@@ -195,6 +195,8 @@ class Vault:
         with self._lock:
             if not self.is_locked:
                 return
+            if wiping.is_pending(self.path):  # a handle made before the wipe began
+                raise VaultWiped()
             self.header = keys.read_header(self.header_path)
             if passphrase is not None:
                 data_key = self._attempt(lambda: keys.unwrap_with_passphrase(self.header, passphrase))

@@ -80,6 +80,8 @@ def test_a_wipe_cut_off_after_the_keys_is_never_a_damaged_vault_and_finishes_at_
     with pytest.raises(VaultWiped):
         Vault(path)  # not VaultDamaged, which would offer to restore a backup
     with pytest.raises(VaultWiped):
+        vault.unlock(passphrase=PASSPHRASE)  # nor through the handle made before
+    with pytest.raises(VaultWiped):
         backup.restore(path)
     assert wiping.wipe(path) > 0
     assert not path.exists()
