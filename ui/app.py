@@ -22,7 +22,7 @@ import platformdirs
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, qVersion
 from PySide6.QtWidgets import QApplication, QWidget
 
-from fieldapp import logs
+from fieldapp import crash_reports, logs
 from fieldapp.version import app_version
 
 from ui import theme
@@ -78,7 +78,7 @@ class AppController(QObject):
     def start(self) -> None:
         self.screen_lock.start()
         if self.state.has_vault:
-            self._show_unlock()
+            self._show_unlock().crash_offer.offer_once()
             self._open_handle()
         else:
             from ui.first_run import FirstRunWizard
@@ -234,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enrol-code", default=None, metavar="CODE", help="enrol with --service using this code, if not enrolled yet")
     parser.add_argument("--version", action="version", version=f"fieldapp {app_version()}")
     args = parser.parse_args(argv)
-    logs.configure("fieldapp")
+    folder = logs.configure("fieldapp").parent
+    crash_reports.collect_hard_crashes(folder)  # an earlier run's, before this run's own file is made
+    crash_reports.install(folder)
     log.info("fieldapp %s started on %s, Python %s, Qt %s", app_version(), platform.platform(), platform.python_version(), qVersion())
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")

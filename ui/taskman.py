@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 import queue
+import sys
 import threading
-import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -84,8 +84,8 @@ class TaskManager(QObject):
                 job.on_done(value)
             else:
                 job.on_error(value)
-        except Exception:  # a slot must not take the app down; the traceback holds no evidence
-            traceback.print_exc()
+        except Exception:  # a slot must not take the app down: reported as any uncaught one (a crash report)
+            sys.excepthook(*sys.exc_info())
 
     def shutdown(self) -> None:
         """Finish every queued task (saves included), then refuse new ones."""

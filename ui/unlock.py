@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QProgressBar, QPushB
 
 from fieldapp.errors import VaultNotFound, WrongPassphrase
 
+from ui.diagnostics import CrashOffer
 from ui.errors import message_for
 from ui.state import AppState
 
@@ -25,6 +26,8 @@ class UnlockWindow(QWidget):
         heading = QLabel("<b>fieldapp is locked</b>")
         heading.setAccessibleName("fieldapp is locked")
         layout.addWidget(heading)
+        self.crash_offer = CrashOffer(state)  # shown at start after a crash (AppController.start)
+        layout.addWidget(self.crash_offer)
         where = QLabel(f"Vault: {state.vault_path}")
         where.setWordWrap(True)
         layout.addWidget(where)
