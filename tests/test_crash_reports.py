@@ -15,7 +15,7 @@ from fieldapp import crash_reports
 from fieldapp.version import app_version
 
 # The app's main() with its hooks, as an inspector starts it; the crashes are queued before it runs.
-_CRASH_IN_EVERY_PLACE = """
+CRASH_IN_EVERY_PLACE = """
 import sys, threading
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -57,7 +57,7 @@ app.main(sys.argv[1:])
 """
 
 
-def _app_args(tmp_path: Path) -> list[str]:
+def app_args(tmp_path: Path) -> list[str]:
     return ["--vault", str(tmp_path / "no-vault-yet"), "--settings", str(tmp_path / "settings.ini"), "--idle-lock", "0"]
 
 
@@ -68,7 +68,7 @@ def _everything(folder: Path) -> str:
 def test_uncaught_exceptions_in_a_slot_a_thread_and_the_main_thread_each_leave_a_private_report_without_their_words(tmp_path: Path) -> None:
     words = canary("typed")
     folder = tmp_path / "logs"
-    done = run_child(_CRASH_IN_EVERY_PLACE, folder, words, *_app_args(tmp_path))
+    done = run_child(CRASH_IN_EVERY_PLACE, folder, words, *app_args(tmp_path))
     assert done.returncode == 1  # the exception on the main thread ended it, as Python ends any program
     reports = crash_reports.pending_reports(folder)
     assert len(reports) == 3, done.stderr[-2000:]
@@ -89,7 +89,7 @@ def test_uncaught_exceptions_in_a_slot_a_thread_and_the_main_thread_each_leave_a
 
 def test_a_hard_crash_leaves_a_report_that_the_next_start_collects(tmp_path: Path) -> None:
     folder = tmp_path / "logs"
-    done = run_child(_HARD_CRASH, folder, *_app_args(tmp_path))
+    done = run_child(_HARD_CRASH, folder, *app_args(tmp_path))
     assert done.returncode == -signal.SIGSEGV
     assert crash_reports.pending_reports(folder) == []  # not until the next start looks
     collected = crash_reports.collect_hard_crashes(folder)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import PySide6
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import Qt, Signal, qVersion
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from fieldapp import crash_reports, logs
@@ -42,8 +42,10 @@ def copy_diagnostics(state: AppState, then: Callable[[str], None]) -> None:
 
 
 class CrashOffer(QWidget):
-    """The line an unlock window shows after a crash, with Copy diagnostics and Not now; it takes no
-    keyboard focus, so the passphrase is typed as ever."""
+    """The line an unlock window shows after a crash, with Copy diagnostics and Not now (Alt+C, Alt+N,
+    or Tab); either gives the keyboard back to the window by answered, so the passphrase is typed as ever."""
+
+    answered = Signal()  # () Copy diagnostics or Not now was chosen
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -58,7 +60,7 @@ class CrashOffer(QWidget):
         self.not_now.clicked.connect(self.hide)
         for button in (self.copy, self.not_now):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click does not take the keyboard from the passphrase
-            button.setAutoDefault(False)  # Enter still unlocks
+            button.clicked.connect(self.answered)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.words, 1)

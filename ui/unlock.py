@@ -63,6 +63,7 @@ class UnlockWindow(QWidget):
         layout.addWidget(self.reminder)
         self._countdown = QTimer(self, interval=250)
         self._countdown.timeout.connect(self._tick)
+        self.crash_offer.answered.connect(self.secret.setFocus)
         self.secret.setFocus()
 
     def remind(self, words: str) -> None:
