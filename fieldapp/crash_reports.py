@@ -117,7 +117,8 @@ def install(folder: Path) -> None:
 _folder: Path | None = None  # where install() sends reports
 
 
-def _report(exc: BaseException, where: str) -> None:
+def report_uncaught(exc: BaseException, where: str) -> None:
+    """Log it, write its report if install() was called, and say so on the terminal."""
     log_failure(log, f"uncaught exception {where}", exc, logging.CRITICAL)
     path = write_report(_folder, exc, where) if _folder is not None else None
     # Instead of Python's own traceback on the terminal, which quotes the message: the same safe words.
@@ -129,13 +130,13 @@ def _on_uncaught(kind: type[BaseException], exc: BaseException, tb: TracebackTyp
         sys.__excepthook__(kind, exc, tb)
         return
     # Qt slots come here too (PySide6 hands their exceptions to sys.excepthook), usually on the main thread.
-    _report(exc.with_traceback(tb), f"in thread {threading.current_thread().name}")
+    report_uncaught(exc.with_traceback(tb), f"in thread {threading.current_thread().name}")
 
 
 def _on_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
     if args.exc_value is not None:
         name = args.thread.name if args.thread is not None else "unknown"  # our threads' names, never evidence
-        _report(args.exc_value.with_traceback(args.exc_traceback), f"in thread {name}")
+        report_uncaught(args.exc_value.with_traceback(args.exc_traceback), f"in thread {name}")
 
 
 def _close_faults(faults: IO[str], path: Path) -> None:

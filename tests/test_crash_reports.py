@@ -1,5 +1,5 @@
 """A crash leaves a report beside the logs: the app's own start-up in a child process, crashing in a Qt
-slot, in a thread and on the main thread, or hard (a segfault through faulthandler); each report names
+slot, in a thread, in a background task's callback and on the main thread, or hard (a segfault through faulthandler); each report names
 the type and the stack, the version and the platform, and none of the words the crash had in hand."""
 
 from __future__ import annotations
@@ -21,24 +21,30 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from fieldapp.errors import NotFound
 from ui import app
+from ui.taskman import TaskManager
 
 words = sys.argv[1]
-threads = []
+threads, tasks = [], []
 
 def in_a_thread(title):
     raise NotFound(f"No attachment named {title}")  # our own error: its message quotes a name
+
+def when_done(_result):
+    QApplication.quit()
+    raise LookupError(words)
 
 def in_a_slot():
     typed = words
     threads.append(threading.Thread(target=in_a_thread, args=(typed,), name="attachments"))
     threads[0].start()
+    tasks.append(TaskManager())
+    tasks[0].run(lambda: None, when_done, print)
     raise ValueError(f"could not read {typed}")
 
 def on_the_main_thread(text):
     raise KeyError(text)
 
 QTimer.singleShot(0, in_a_slot)
-QTimer.singleShot(0, QApplication.quit)
 app.main(sys.argv[2:])
 threads[0].join()
 on_the_main_thread(words)
@@ -65,13 +71,13 @@ def _everything(folder: Path) -> str:
     return "\n".join(p.read_text(errors="replace") for p in sorted(folder.iterdir()))
 
 
-def test_uncaught_exceptions_in_a_slot_a_thread_and_the_main_thread_each_leave_a_private_report_without_their_words(tmp_path: Path) -> None:
+def test_uncaught_exceptions_in_a_slot_a_thread_a_tasks_callback_and_the_main_thread_each_leave_a_private_report_without_their_words(tmp_path: Path) -> None:
     words = canary("typed")
     folder = tmp_path / "logs"
     done = run_child(CRASH_IN_EVERY_PLACE, folder, words, *app_args(tmp_path))
     assert done.returncode == 1  # the exception on the main thread ended it, as Python ends any program
     reports = crash_reports.pending_reports(folder)
-    assert len(reports) == 3, done.stderr[-2000:]
+    assert len(reports) == 4, done.stderr[-2000:]
     texts = [p.read_text() for p in reports]
     for text, path in zip(texts, reports):
         assert text.startswith(f"fieldapp {app_version()}\nPlatform: {platform.platform()}\n")
@@ -81,6 +87,7 @@ def test_uncaught_exceptions_in_a_slot_a_thread_and_the_main_thread_each_leave_a
     assert "Uncaught exception in thread MainThread: ValueError\n" in found and ", in in_a_slot" in found
     assert "Uncaught exception in thread attachments: NotFound\n" in found and ", in in_a_thread" in found
     assert "Uncaught exception in thread MainThread: KeyError\n" in found and ", in on_the_main_thread" in found
+    assert "Uncaught exception in a task's callback: LookupError\n" in found and ", in when_done" in found
     assert "CRITICAL fieldapp.crash: uncaught exception in thread attachments failed: NotFound" in (folder / "fieldapp.log").read_text()
     # Not in a report, the log, or what it said on its terminal instead of Python's traceback.
     assert words not in _everything(folder) + done.stderr + done.stdout

@@ -57,6 +57,7 @@ class CrashOffer(QWidget):
         self.copy.setAccessibleName("Copy diagnostics for your support desk")
         self.copy.clicked.connect(self.on_copy_clicked)
         self.not_now = QPushButton("&Not now")
+        self.not_now.setAccessibleName("Not now: put the offer away")
         self.not_now.clicked.connect(self.hide)
         for button in (self.copy, self.not_now):
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a click does not take the keyboard from the passphrase

@@ -34,9 +34,9 @@ def _start(vault_path: Path) -> tuple[AppController, UnlockWindow]:
 
 
 def _stop(qtbot, controller: AppController) -> None:  # noqa: ANN001
-    for window in (controller.main, controller.window):
-        if window is not None:
-            window.close()
+    for shown in (controller.main, controller.window):
+        if shown is not None:
+            shown.close()
     qtbot.waitUntil(lambda: controller.state.tasks.pending == 0, timeout=20_000)
     controller.state.tasks.shutdown()
     if controller.state.vault is not None:
