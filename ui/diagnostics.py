@@ -11,7 +11,9 @@ from PySide6.QtCore import Qt, Signal, qVersion
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from fieldapp import crash_reports, logs
+from fieldapp.errors import FrameworkError
 
+from ui.errors import message_for
 from ui.state import AppState
 
 APP = "fieldapp"
@@ -22,7 +24,10 @@ COPIED = "Diagnostics copied: paste them into an email to your support desk."
 def _versions() -> dict[str, str]:
     from fieldapp.framework import available_frameworks  # reads the framework files: on the worker
 
-    frameworks = ", ".join(f"{f.key} {f.version}" for f in available_frameworks())
+    try:
+        frameworks = ", ".join(f"{f.key} {f.version}" for f in available_frameworks())
+    except FrameworkError as exc:  # a broken installation is when support needs the rest most
+        frameworks = f"none readable ({logs.kind_of(exc)})"
     return {"Frameworks": frameworks, "Qt": f"{qVersion()} through PySide6 {PySide6.__version__}"}
 
 
@@ -38,7 +43,7 @@ def copy_diagnostics(state: AppState, then: Callable[[str], None]) -> None:
         QApplication.clipboard().setText(text)
         then(COPIED)
 
-    state.tasks.run(lambda: _text(folder), copied, lambda _exc: then("The diagnostics could not be read; nothing was copied."))
+    state.tasks.run(lambda: _text(folder), copied, lambda exc: then(message_for(exc)))
 
 
 class CrashOffer(QWidget):
@@ -72,8 +77,7 @@ class CrashOffer(QWidget):
     def offer_once(self) -> bool:
         """Shown if an earlier run left reports not offered yet; they are marked seen at once, so the
         next start does not ask again. The files are few and small: read here, before the first paint."""
-        folder = logs.log_folder(APP)
-        reports = crash_reports.pending_reports(folder) if folder.is_dir() else []
+        reports = crash_reports.pending_reports(logs.log_folder(APP))
         crash_reports.mark_seen(reports)
         self.setVisible(bool(reports))
         return bool(reports)
