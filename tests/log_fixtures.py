@@ -22,6 +22,11 @@ def canary(label: str) -> str:
     return f"CANARY{label}{os.urandom(6).hex()}"
 
 
+def read_all(*folders: Path) -> str:
+    """Every file under the folders, as text: where a canary must not be."""
+    return "\n".join(p.read_text(errors="replace") for folder in folders for p in sorted(folder.rglob("*")) if p.is_file())
+
+
 def run_child(script: str, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """script in a child Python from the source tree, its logs and crash reports in folder, Qt offscreen."""
     env = {**os.environ, logs.ENV_FOLDER: str(folder), "QT_QPA_PLATFORM": "offscreen"}

@@ -9,7 +9,7 @@ import signal
 import stat
 from pathlib import Path
 
-from log_fixtures import canary, run_child
+from log_fixtures import canary, read_all, run_child
 
 from fieldapp import crash_reports
 from fieldapp.version import app_version
@@ -55,20 +55,16 @@ import faulthandler, sys
 from PySide6.QtCore import QTimer
 from ui import app
 
-def hard_crash():
+def hard_crash(title):
     faulthandler._sigsegv()
 
-QTimer.singleShot(0, hard_crash)
-app.main(sys.argv[1:])
+QTimer.singleShot(0, lambda: hard_crash(sys.argv[1]))
+app.main(sys.argv[2:])
 """
 
 
 def app_args(tmp_path: Path) -> list[str]:
     return ["--vault", str(tmp_path / "no-vault-yet"), "--settings", str(tmp_path / "settings.ini"), "--idle-lock", "0"]
-
-
-def _everything(folder: Path) -> str:
-    return "\n".join(p.read_text(errors="replace") for p in sorted(folder.iterdir()))
 
 
 def test_uncaught_exceptions_in_a_slot_a_thread_a_tasks_callback_and_the_main_thread_each_leave_a_private_report_without_their_words(tmp_path: Path) -> None:
@@ -90,13 +86,14 @@ def test_uncaught_exceptions_in_a_slot_a_thread_a_tasks_callback_and_the_main_th
     assert "Uncaught exception in a task's callback: LookupError\n" in found and ", in when_done" in found
     assert "CRITICAL fieldapp.crash: uncaught exception in thread attachments failed: NotFound" in (folder / "fieldapp.log").read_text()
     # Not in a report, the log, or what it said on its terminal instead of Python's traceback.
-    assert words not in _everything(folder) + done.stderr + done.stdout
+    assert words not in read_all(folder) + done.stderr + done.stdout
     assert not list(folder.glob("faults-*"))  # the run's faulthandler file went at its exit
 
 
 def test_a_hard_crash_leaves_a_report_that_the_next_start_collects(tmp_path: Path) -> None:
     folder = tmp_path / "logs"
-    done = run_child(_HARD_CRASH, folder, *app_args(tmp_path))
+    title = canary("title")
+    done = run_child(_HARD_CRASH, folder, title, *app_args(tmp_path))
     assert done.returncode == -signal.SIGSEGV
     assert crash_reports.pending_reports(folder) == []  # not until the next start looks
     collected = crash_reports.collect_hard_crashes(folder)
@@ -105,6 +102,7 @@ def test_a_hard_crash_leaves_a_report_that_the_next_start_collects(tmp_path: Pat
     assert text.startswith(f"fieldapp {app_version()}\nPlatform: {platform.platform()}\n")
     assert "Fatal Python error: Segmentation fault" in text and " in hard_crash\n" in text and "\nCrashed: 20" in text
     assert stat.S_IMODE(collected[0].stat().st_mode) == 0o600
+    assert title not in read_all(folder) + done.stderr  # faulthandler dumps frames, never their values
     assert crash_reports.collect_hard_crashes(folder) == []  # once
 
 

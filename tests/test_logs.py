@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from log_fixtures import app_logs, canary, forget_handlers  # noqa: F401 - a fixture
+from log_fixtures import app_logs, canary, forget_handlers, read_all  # noqa: F401 - a fixture
 from sqlalchemy.engine import make_url
 from sync_fixtures import ChildService, Device, Service, postgres_schema
 from vault_fixtures import PASSPHRASE
@@ -39,10 +39,6 @@ def served(tmp_path: Path) -> Iterator[tuple[ChildService, Service]]:
     finally:
         engine.dispose()
         child.stop()
-
-
-def _read_all(*folders: Path) -> str:
-    return "\n".join(p.read_text(errors="replace") for folder in folders for p in sorted(folder.rglob("*")) if p.is_file())
 
 
 def test_a_days_use_logs_starts_unlocks_and_sync_rounds_with_counts_but_no_evidence(
@@ -96,7 +92,7 @@ def test_a_days_use_logs_starts_unlocks_and_sync_rounds_with_counts_but_no_evide
     assert "started: sqlite database" in server_log
     assert "push from device " in server_log and "pull by device " in server_log and " 2 accepted" in server_log
     # Every log: the app's, the service's, and what uvicorn wrote to its terminal (its access log).
-    everything = _read_all(folder, child.data / "logs") + child.log.read_text(errors="replace")
+    everything = read_all(folder, child.data / "logs") + child.log.read_text(errors="replace")
     assert "POST /v1/push" in everything  # the access log was read too
     leaked = [name for name, word in c.items() if word in everything] + (["passphrase"] if PASSPHRASE in everything else [])
     assert leaked == []
