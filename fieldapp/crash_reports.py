@@ -33,7 +33,11 @@ _HARD = "Fatal Python error"  # how faulthandler's dump starts
 KEEP_SEEN = 20  # reports already offered that stay for Help → Copy diagnostics
 SHOWN_IN_DIAGNOSTICS = 3  # the newest reports that go into the diagnostics text
 LOG_LINES = 200
+KEEP_UNFINISHED = 10  # faulthandler files without a dump: runs still going, or switched off at the wall
+MAX_PER_RUN = 10  # an exception at every repaint must not fill the disk: the log (rotating) still has each
 _serial = itertools.count()  # this run's reports, in order
+_reported = itertools.count()  # this run's uncaught exceptions
+_folder: Path | None = None  # where install() sends reports
 
 
 def _stamp(when: datetime) -> str:
@@ -79,7 +83,7 @@ def mark_seen(reports: Sequence[Path]) -> None:
 
 def collect_hard_crashes(folder: Path) -> list[Path]:
     """Turn the faulthandler files of earlier runs that crashed into pending reports. A file without a
-    dump is left alone: it belongs to a run still going (or one switched off at the wall)."""
+    dump belongs to a run still going (or one switched off at the wall): the newest few stay."""
     found = []
     for faults in sorted(folder.glob(f"{_FAULTS}*.txt")):
         try:
@@ -94,6 +98,8 @@ def collect_hard_crashes(folder: Path) -> list[Path]:
         report = folder / f"crash-{_stamp(when)}-{faults.stem.rsplit('-', 1)[-1]}-hard{PENDING}"
         faults.replace(report)
         found.append(report)
+    for stale in sorted(folder.glob(f"{_FAULTS}*.txt"))[:-KEEP_UNFINISHED]:
+        stale.unlink(missing_ok=True)
     return found
 
 
@@ -114,13 +120,11 @@ def install(folder: Path) -> None:
     atexit.register(_close_faults, faults, path)
 
 
-_folder: Path | None = None  # where install() sends reports
-
 
 def report_uncaught(exc: BaseException, where: str) -> None:
     """Log it, write its report if install() was called, and say so on the terminal."""
     log_failure(log, f"uncaught exception {where}", exc, logging.CRITICAL)
-    path = write_report(_folder, exc, where) if _folder is not None else None
+    path = write_report(_folder, exc, where) if _folder is not None and next(_reported) < MAX_PER_RUN else None
     # Instead of Python's own traceback on the terminal, which quotes the message: the same safe words.
     print(f"fieldapp: uncaught exception {where}: {kind_of(exc)}; report: {path}\n{stack_of(exc)}", file=sys.stderr)
 

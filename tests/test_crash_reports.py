@@ -120,3 +120,31 @@ def test_reports_offered_once_are_kept_for_the_diagnostics_but_not_offered_again
     assert text.startswith(f"fieldapp {app_version()}\nQt: 6.x\nPlatform: {platform.platform()}\n")
     assert text.count("== Crash report ") == crash_reports.SHOWN_IN_DIAGNOSTICS
     assert "Uncaught exception number 21: RuntimeError" in text and "(no log yet)" in text
+
+
+_RAISES_AT_EVERY_REPAINT = """
+import sys
+from fieldapp import crash_reports, logs
+
+crash_reports.install(logs.configure("fieldapp").parent)
+for repaint in range(crash_reports.MAX_PER_RUN + 5):
+    try:
+        raise ZeroDivisionError(repaint)
+    except ZeroDivisionError:
+        sys.excepthook(*sys.exc_info())  # as PySide6 hands on an exception raised in paintEvent
+"""
+
+
+def test_an_exception_at_every_repaint_leaves_a_few_reports_and_every_one_in_the_log(tmp_path: Path) -> None:
+    folder = tmp_path / "logs"
+    assert run_child(_RAISES_AT_EVERY_REPAINT, folder).returncode == 0
+    assert len(crash_reports.pending_reports(folder)) == crash_reports.MAX_PER_RUN
+    assert (folder / "fieldapp.log").read_text().count("uncaught exception in thread MainThread failed: ZeroDivisionError") == crash_reports.MAX_PER_RUN + 5
+
+
+def test_faulthandler_files_of_runs_that_ended_without_a_dump_are_not_reports_and_only_the_newest_stay(tmp_path: Path) -> None:
+    for day in range(1, crash_reports.KEEP_UNFINISHED + 3):  # runs switched off at the wall
+        (tmp_path / f"faults-202612{day:02d}T090000Z-{100 + day}.txt").write_text("fieldapp 0.1.0\nHard crash:\n")
+    assert crash_reports.collect_hard_crashes(tmp_path) == [] and crash_reports.pending_reports(tmp_path) == []
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert len(left) == crash_reports.KEEP_UNFINISHED and left[0].startswith("faults-20261203T")
