@@ -1,6 +1,7 @@
 """A crash leaves a report beside the logs: the app's own start-up in a child process, crashing in a Qt
-slot, in a thread, in a background task's callback and on the main thread, or hard (a segfault through faulthandler); each report names
-the type and the stack, the version and the platform, and none of the words the crash had in hand."""
+slot, in a thread, in a background task's callback and on the main thread, or hard (a segfault through
+faulthandler); each report names the type and the stack, the version and the platform, and none of the
+words the crash had in hand."""
 
 from __future__ import annotations
 
