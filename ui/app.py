@@ -113,7 +113,7 @@ class AppController(QObject):
     def _show_unlock(self) -> UnlockWindow:
         unlock = UnlockWindow(self.state)
         unlock.unlocked.connect(self._show_main)
-        self.state.signals.error.connect(unlock.status.setText)
+        self.state.signals.error.connect(unlock.say)
         self._show(unlock)
         return unlock
 

@@ -19,6 +19,7 @@ from ui.state import AppState
 APP = "fieldapp"
 OFFER = "fieldapp closed unexpectedly last time. Copy diagnostics to send to your support desk?"
 COPIED = "Diagnostics copied: paste them into an email to your support desk."
+NOW = "To report it, copy the diagnostics and paste them into an email to your support desk."
 
 
 def _versions() -> dict[str, str]:
@@ -81,6 +82,11 @@ class CrashOffer(QWidget):
         crash_reports.mark_seen(reports)
         self.setVisible(bool(reports))
         return bool(reports)
+
+    def offer_now(self) -> None:
+        """Shown beside a message that asks for a report where there is no Help menu (the unlock window)."""
+        self.words.setText(NOW)
+        self.show()
 
     def on_copy_clicked(self) -> None:
         copy_diagnostics(self._state, self.words.setText)

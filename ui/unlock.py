@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QProgressBar, QPushB
 from fieldapp.errors import VaultNotFound, WrongPassphrase
 
 from ui.diagnostics import CrashOffer
-from ui.errors import message_for
+from ui.errors import HOW_TO_REPORT, message_for
 from ui.state import AppState
 
 
@@ -66,6 +66,12 @@ class UnlockWindow(QWidget):
         self.crash_offer.answered.connect(self.secret.setFocus)
         self.secret.setFocus()
 
+    def say(self, words: str) -> None:
+        """A message in the status line; one that asks for a report gets Copy diagnostics beside it."""
+        self.status.setText(words)
+        if HOW_TO_REPORT in words:
+            self.crash_offer.offer_now()
+
     def remind(self, words: str) -> None:
         self.reminder.setText(words)
         self.reminder.setVisible(bool(words))
@@ -101,7 +107,7 @@ class UnlockWindow(QWidget):
 
     def _on_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        self.status.setText(message_for(exc))
+        self.say(message_for(exc))
         if isinstance(exc, WrongPassphrase) and self._state.vault is not None and self._state.vault.unlock_delay() > 0:
             self.unlock.setEnabled(False)
             self._countdown.start()

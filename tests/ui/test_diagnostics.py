@@ -112,3 +112,15 @@ def test_help_copy_diagnostics_by_keyboard_copies_versions_and_log_lines(qtbot, 
 def test_a_message_that_asks_for_a_report_says_how() -> None:
     words = message_for(RuntimeError("unexpected"))
     assert words.endswith(HOW_TO_REPORT) and "Help → Copy diagnostics" in words
+
+
+def test_a_message_on_the_unlock_window_that_asks_for_a_report_has_copy_diagnostics_beside_it(qtbot, vault_path: Path, app_logs: Path) -> None:  # noqa: ANN001, F811
+    controller, unlock = _start(vault_path)
+    qtbot.addWidget(unlock)
+    assert unlock.crash_offer.isHidden()  # no crash last time
+    controller.state.signals.error.emit(message_for(RuntimeError("unexpected")))  # as a failure at start-up says it
+    assert HOW_TO_REPORT in unlock.status.text() and unlock.crash_offer.isVisible()
+    QApplication.clipboard().clear()
+    qtbot.mouseClick(unlock.crash_offer.copy, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: QApplication.clipboard().text().startswith(f"fieldapp {app_version()}\n"), timeout=20_000)
+    _stop(qtbot, controller)
