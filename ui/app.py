@@ -22,7 +22,7 @@ import platformdirs
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, qVersion
 from PySide6.QtWidgets import QApplication, QWidget
 
-from fieldapp import logs
+from fieldapp import crash_reports, logs
 from fieldapp.storage import wipe as wiping
 from fieldapp.version import app_version
 
@@ -81,7 +81,7 @@ class AppController(QObject):
         if wiping.is_pending(self.state.vault_path):
             self._show_removal(None)  # a wipe cut short (the app closed, the power went): it finishes first
         elif self.state.has_vault:
-            self._show_unlock()
+            self._show_unlock().crash_offer.offer_once()
             self._open_handle()
         else:
             self._show_first_run()
@@ -156,7 +156,7 @@ class AppController(QObject):
     def _show_unlock(self) -> UnlockWindow:
         unlock = UnlockWindow(self.state)
         unlock.unlocked.connect(self._show_main)
-        self.state.signals.error.connect(unlock.status.setText)
+        self.state.signals.error.connect(unlock.say)
         self._show(unlock)
         return unlock
 
@@ -278,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--enrol-code", default=None, metavar="CODE", help="enrol with --service using this code, if not enrolled yet")
     parser.add_argument("--version", action="version", version=f"fieldapp {app_version()}")
     args = parser.parse_args(argv)
-    logs.configure("fieldapp")
+    folder = logs.configure("fieldapp").parent
+    crash_reports.collect_hard_crashes(folder)  # an earlier run's, before this run's own file is made
+    crash_reports.install(folder)
     log.info("fieldapp %s started on %s, Python %s, Qt %s", app_version(), platform.platform(), platform.python_version(), qVersion())
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")
