@@ -267,6 +267,6 @@ case "$command_name" in
     ;;
   bundle)
     # PyInstaller on packaging/fieldapp.spec, then the Linux desktop files and the archive.
-    exec "$venv/bin/python" -P "$root/packaging/bundle.py" "$@"
+    exec "$venv/bin/python" -P "$root/packaging/bundle.py"
     ;;
 esac
