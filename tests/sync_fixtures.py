@@ -110,6 +110,20 @@ class ChildService:
 
 
 @contextmanager
+def child_service(data: Path, *serve_args: str) -> Iterator[Service]:
+    """`serve` with these options as a child process on SQLite, with the administrator's way in."""
+    child = ChildService(data, None, serve_args=serve_args)
+    child.start()
+    settings = Settings(data_dir=data)
+    engine = db.create_engine(settings.url)
+    try:
+        yield Service(child.url, settings, engine)
+    finally:
+        engine.dispose()
+        child.stop()
+
+
+@contextmanager
 def postgres_schema() -> Iterator[str]:
     """A fresh schema in the test database, so each test's service starts empty; dropped after."""
     from conftest import postgres_url

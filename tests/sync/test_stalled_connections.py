@@ -1,0 +1,88 @@
+"""Connections that never finish a request head, against `fieldapp-server serve` itself (no proxy):
+each is closed by the head deadline however it trickles, near the cap the waiting ones are shed
+(idle before part-sent, oldest first) and a request under way never is, so a real sync still
+completes."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from stalls import Stalls, served_while_stalled
+from sync_fixtures import Device, Service, child_service, enrol_body, raw_device
+
+from fieldapp import domain
+from sync import protocol
+
+
+def test_a_real_sync_completes_and_signed_in_callers_are_served_while_hundreds_of_connections_stall(
+    tmp_path: Path, make_device: Callable[..., Device]
+) -> None:
+    # More stalled connections than the cap: without shedding every caller would get 503, and
+    # without the head deadline the trickling ones would never close.
+    with child_service(tmp_path / "service", "--max-connections", "200", "--head-deadline", "2", "--keep-alive", "1") as service:
+        laptop, colleague, assessment_id = _team_of_two(service, make_device)
+        laptop.vault.records.create(assessment_id, domain.Observation(title="ICB board", notes="10:42 chair opens"))
+        where = urlsplit(service.url)
+        stalls = Stalls(where.hostname or "", where.port or 0, silent=150, trickling=150)
+        report, pulls = served_while_stalled(stalls, laptop.sync, lambda: [colleague.request("POST", "/pull", json={"cursor": None}) for _ in range(10)])
+    assert (report.pushed, report.refused, report.problems) == (1, [], [])  # type: ignore[attr-defined]
+    assert [answer.status_code for answer in pulls] == [200] * 10  # type: ignore[attr-defined]
+
+
+def _team_of_two(service: Service, make_device: Callable[..., Device]):  # noqa: ANN202 - (laptop, raw colleague, assessment id)
+    assessment_id, (first, second) = service.team(inspectors=2)
+    laptop = make_device(service, first)
+    laptop.sync()  # the assessment arrives
+    return laptop, raw_device(service, second, "colleague"), assessment_id
+
+
+def test_near_the_cap_idle_connections_are_shed_first_and_a_request_under_way_never(tmp_path: Path) -> None:
+    # Deadlines far beyond the test: only shedding closes anything here.
+    with child_service(tmp_path / "service", "--max-connections", "20", "--head-deadline", "600", "--keep-alive", "600") as service:
+        status = f"{service.url}{protocol.API}/status"
+        where = (urlsplit(service.url).hostname or "", urlsplit(service.url).port or 0)
+        body = json.dumps(enrol_body("WRONG-CODE-0000")).encode()
+        busy = _connected(where, b"POST /v1/enrol HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10])
+        part_sent = _connected(where, b"GET /v1/status HTTP/1.1\r\n")  # the oldest waiting connection, but its head has begun
+        idle = _connected(where, b"GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert _answer(idle).startswith(b"HTTP/1.1 200")  # and kept alive: idle from here on
+        requests.get(status, timeout=30)  # by its answer, the service has read what the three sent
+        silent = [socket.create_connection(where, timeout=30) for _ in range(30)]  # past the cap
+        try:
+            assert requests.get(status, timeout=30).status_code == 200  # not 503: there was room
+            assert idle.recv(1) == b""  # shed first: idle, and the oldest of the idle
+            assert silent[0].recv(1) == b""  # then the oldest silent one
+            part_sent.sendall(b"Host: x\r\n\r\n")
+            assert _answer(part_sent).startswith(b"HTTP/1.1 200")  # older, but a head had begun: kept
+            busy.sendall(body[10:])
+            assert _answer(busy).startswith(b"HTTP/1.1 422")  # the wrong code is answered: never shed
+        finally:
+            for sock in (busy, part_sent, idle, *silent):
+                sock.close()
+
+
+def _connected(where: tuple[str, int], sent: bytes) -> socket.socket:
+    sock = socket.create_connection(where, timeout=30)
+    sock.sendall(sent)
+    return sock
+
+
+def _answer(sock: socket.socket) -> bytes:
+    """The service's whole answer (it says its length), read off the connection."""
+    answer = b""
+    while b"\r\n\r\n" not in answer:
+        answer += sock.recv(65536) or _ended()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")))
+    while len(body) < length:
+        body += sock.recv(65536) or _ended()
+    return answer
+
+
+def _ended() -> bytes:
+    raise AssertionError("the service closed the connection before its answer ended")
