@@ -277,7 +277,7 @@ class Device:
     def sync(self, **kwargs: object) -> SyncReport:
         link = self.vault.replication.link()
         assert link is not None
-        transport = HttpTransport(link.url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05), adapter=self.adapter)
+        transport = HttpTransport(link.url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05), adapter=self.adapter, ca_bundle=link.ca_bundle or None)
         try:
             return SyncEngine(self.vault, ServiceApi(transport, link.token), **kwargs).run()  # type: ignore[arg-type]
         finally:
@@ -308,12 +308,12 @@ def laptop_templates(vault_template: Template, tmp_path_factory: pytest.TempPath
 def make_device(laptop_templates: Callable[[int], Path], tmp_path: Path) -> Iterator[Callable[..., Device]]:
     opened: list[Vault] = []
 
-    def make(service: Service, inspector_id: str, name: str = "laptop") -> Device:
+    def make(service: Service, inspector_id: str, name: str = "laptop", *, ca_bundle: str | None = None) -> Device:
         path = tmp_path / f"vault-{name}-{len(opened)}"
         shutil.copytree(laptop_templates(len(opened)), path)
         vault = Vault.open(path, passphrase=PASSPHRASE)
         opened.append(vault)
-        enrol(vault, service.url, service.code(inspector_id), label=name, adapter=service.adapter)
+        enrol(vault, service.url, service.code(inspector_id), label=name, adapter=service.adapter, ca_bundle=ca_bundle)
         return Device(name, vault, service.url, service.adapter)
 
     yield make
