@@ -13,7 +13,6 @@ import ssl
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
 from typing import Literal
 
 Kind = Literal["silent", "trickling"]
@@ -27,7 +26,8 @@ class Stalls:
     """`silent` connections that send nothing and `trickling` ones that send one byte of an endless
     head each second, from `source` (another loopback address than the real callers, as an
     attacker's would be). While held, each one the server closes is replaced at the next tick.
-    With `tls`, trickling connections finish a TLS handshake first; silent ones never begin it."""
+    With `tls`, trickling connections finish a TLS handshake first; silent ones never begin it.
+    Held inside `with`; afterwards, `assert_closed_by_server()`."""
 
     def __init__(self, host: str, port: int, *, silent: int, trickling: int, source: str = "127.0.0.2", tls: ssl.SSLContext | None = None) -> None:
         self.where, self.source, self.tls = (host, port), source, tls
@@ -45,12 +45,15 @@ class Stalls:
             raise RuntimeError("the stalled connections could not all be opened")
         return self
 
-    def __exit__(self, *_exc: object) -> None:
+    def __exit__(self, failed: type[BaseException] | None, *_exc: object) -> None:
         self._renew = False  # from now on, what the server closes stays closed
+        if failed is not None:  # the test failed while they were held: let them go now
+            self._stop.set()
+            self._thread.join(timeout=10)
 
-    def settle(self, wait_s: float) -> int:
-        """Waits (at most `wait_s`) for the server to close every stalled connection; returns how many
-        it left open, and closes those."""
+    def assert_closed_by_server(self, wait_s: float = 30.0) -> None:
+        """Waits (at most `wait_s`) for the server to close every stalled connection, the trickling
+        ones too (their bytes never bought more time); fails naming what it left open."""
         self._renew = False
         deadline = time.monotonic() + wait_s
         while self._open and time.monotonic() < deadline:
@@ -58,7 +61,8 @@ class Stalls:
         left = len(self._open)
         self._stop.set()  # the thread closes what is left as it ends
         self._thread.join(timeout=10)
-        return left
+        assert left == 0, f"the server left {left} stalled connections open ({self.opened} opened, {self.closed_by_server} closed by it)"
+        assert self.closed_by_server == self.opened and self.opened["silent"] > 0 and self.opened["trickling"] > 0
 
     def _run(self) -> None:
         try:
@@ -79,15 +83,23 @@ class Stalls:
         for kind in ("silent", "trickling"):
             while sum(k == kind for k, _ in self._open.values()) < self.wanted[kind]:
                 try:
-                    sock = socket.create_connection(self.where, timeout=10, source_address=(self.source, 0))
-                    if self.tls is not None and kind == "trickling":
-                        sock = self.tls.wrap_socket(sock, server_hostname=self.where[0])
+                    sock = self._connect(kind)
                 except OSError:
                     return  # the server is not taking more just now: the next tick tries again
                 sock.setblocking(False)
                 self._open[sock] = (kind, 0)
                 self.opened[kind] += 1
                 self._selector.register(sock, selectors.EVENT_READ)
+
+    def _connect(self, kind: Kind) -> socket.socket:
+        sock = socket.create_connection(self.where, timeout=10, source_address=(self.source, 0))
+        if self.tls is None or kind == "silent":
+            return sock
+        try:
+            return self.tls.wrap_socket(sock, server_hostname=self.where[0])
+        except OSError:
+            sock.close()
+            raise
 
     def _read(self, sock: socket.socket) -> None:
         try:
@@ -121,13 +133,3 @@ class Stalls:
         self._selector.unregister(sock)
         sock.close()
 
-
-def served_while_stalled(stalls: Stalls, *calls: Callable[[], object]) -> list[object]:
-    """What each call returned, made in turn while the stalled connections are held; then asserts the
-    server closed every one of them, the trickling ones too (their bytes never bought more time)."""
-    with stalls:
-        results = [call() for call in calls]
-    assert stalls.settle(wait_s=30) == 0, f"the server left stalled connections open ({stalls.opened} opened, {stalls.closed_by_server} closed)"
-    assert stalls.closed_by_server == stalls.opened
-    assert stalls.opened["trickling"] > 0 and stalls.opened["silent"] > 0
-    return results

@@ -20,7 +20,7 @@ from typing import Any
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-# Shedding starts when open connections reach this share of the cap: the rest is room for callers
+# Shedding keeps open connections at or below this share of the cap: the rest is room for callers
 # who arrive with a request while the shed connections are still closing.
 SHED_AT = 0.9
 
@@ -94,6 +94,8 @@ class GuardedProtocol(H11Protocol):
 
     def _shed_others(self) -> None:
         """Near the cap, closes enough waiting connections (idle first, then the oldest) to make room."""
+        if len(self.connections) < self.shed_at:
+            return  # far from it: nothing to count
         others = [c for c in self.connections if c is not self and isinstance(c, GuardedProtocol)]
         excess = 1 + sum(not c.transport.is_closing() for c in others) - self.shed_at
         if excess <= 0:

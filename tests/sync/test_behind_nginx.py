@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from stalls import Stalls, served_while_stalled
+from stalls import Stalls
 from sync_fixtures import Device, child_service, free_port, in_ci, raw_device
 from tls_fixtures import THIS_COMPUTER, PrivateCa
 
@@ -118,15 +118,15 @@ def test_a_real_sync_through_nginx_completes_while_hundreds_of_connections_stall
         laptop.vault.attachments.add(record.id, io.BytesIO(os.urandom(ATTACHMENT_BYTES)), name="interview.m4a")
         colleague = raw_device(service, second, "colleague")
 
-        def pulls() -> list[int]:
-            return [
+        tls = ssl.create_default_context(cafile=str(nginx.ca.pem))
+        stalls = Stalls("127.0.0.1", nginx.port, silent=150, trickling=150, tls=tls)
+        with stalls:
+            report = laptop.sync()
+            pulls = [
                 requests.post(f"{nginx.url}{protocol.API}/pull", json={"cursor": None}, headers=colleague.headers, verify=str(nginx.ca.pem), timeout=60).status_code
                 for _ in range(10)
             ]  # fmt: skip
-
-        tls = ssl.create_default_context(cafile=str(nginx.ca.pem))
-        stalls = Stalls("127.0.0.1", nginx.port, silent=150, trickling=150, tls=tls)
-        report, statuses = served_while_stalled(stalls, laptop.sync, pulls)
-    assert (report.pushed, report.refused, report.problems) == (1, [], [])  # type: ignore[attr-defined]
-    assert report.uploaded_bytes >= ATTACHMENT_BYTES  # type: ignore[attr-defined]
-    assert statuses == [200] * 10
+        stalls.assert_closed_by_server()
+    assert (report.pushed, report.refused, report.problems) == (1, [], [])
+    assert report.uploaded_bytes >= ATTACHMENT_BYTES
+    assert pulls == [200] * 10

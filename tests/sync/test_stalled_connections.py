@@ -12,8 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
-from stalls import Stalls, served_while_stalled
-from sync_fixtures import Device, Service, child_service, enrol_body, raw_device
+from stalls import Stalls
+from sync_fixtures import Device, child_service, enrol_body, raw_device
 
 from fieldapp import domain
 from sync import protocol
@@ -25,20 +25,18 @@ def test_a_real_sync_completes_and_signed_in_callers_are_served_while_hundreds_o
     # More stalled connections than the cap: without shedding every caller would get 503, and
     # without the head deadline the trickling ones would never close.
     with child_service(tmp_path / "service", "--max-connections", "200", "--head-deadline", "2", "--keep-alive", "1") as service:
-        laptop, colleague, assessment_id = _team_of_two(service, make_device)
+        assessment_id, (first, second) = service.team(inspectors=2)
+        laptop, colleague = make_device(service, first), raw_device(service, second, "colleague")
+        laptop.sync()  # the assessment arrives
         laptop.vault.records.create(assessment_id, domain.Observation(title="ICB board", notes="10:42 chair opens"))
         where = urlsplit(service.url)
         stalls = Stalls(where.hostname or "", where.port or 0, silent=150, trickling=150)
-        report, pulls = served_while_stalled(stalls, laptop.sync, lambda: [colleague.request("POST", "/pull", json={"cursor": None}) for _ in range(10)])
-    assert (report.pushed, report.refused, report.problems) == (1, [], [])  # type: ignore[attr-defined]
-    assert [answer.status_code for answer in pulls] == [200] * 10  # type: ignore[attr-defined]
-
-
-def _team_of_two(service: Service, make_device: Callable[..., Device]):  # noqa: ANN202 - (laptop, raw colleague, assessment id)
-    assessment_id, (first, second) = service.team(inspectors=2)
-    laptop = make_device(service, first)
-    laptop.sync()  # the assessment arrives
-    return laptop, raw_device(service, second, "colleague"), assessment_id
+        with stalls:
+            report = laptop.sync()
+            pulls = [colleague.request("POST", "/pull", json={"cursor": None}).status_code for _ in range(10)]
+        stalls.assert_closed_by_server()
+    assert (report.pushed, report.refused, report.problems) == (1, [], [])
+    assert pulls == [200] * 10
 
 
 def test_near_the_cap_idle_connections_are_shed_first_and_a_request_under_way_never(tmp_path: Path) -> None:
