@@ -2,12 +2,14 @@
 free port, a certificate of a private CA and short deadlines) in front of the real service. A real
 sync with an attachment of several chunks passes through it, and hundreds of stalled connections
 (silent ones stuck before their TLS handshake, and heads trickled a byte a second) are closed by it
-while signed-in callers are served."""
+while signed-in callers are served. Behind it, the enrolment limit counts each caller's own address."""
 
 from __future__ import annotations
 
 import dataclasses
+import http.client
 import io
+import json
 import os
 import shutil
 import ssl
@@ -19,11 +21,12 @@ from pathlib import Path
 import pytest
 import requests
 from stalls import Stalls
-from sync_fixtures import Device, child_service, free_port, in_ci, raw_device
+from sync_fixtures import Device, child_service, enrol_body, free_port, in_ci, raw_device
 from tls_fixtures import THIS_COMPUTER, PrivateCa
 
 from fieldapp import domain
 from sync import protocol
+from sync.server.settings import Limits
 
 SITE = Path(__file__).resolve().parents[2] / "packaging" / "nginx" / "fieldapp.conf"
 NGINX = shutil.which("nginx", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
@@ -130,3 +133,26 @@ def test_a_real_sync_through_nginx_completes_while_hundreds_of_connections_stall
     assert (report.pushed, report.refused, report.problems) == (1, [], [])
     assert report.uploaded_bytes >= ATTACHMENT_BYTES
     assert pulls == [200] * 10
+
+
+def test_through_nginx_the_enrolment_limit_counts_each_callers_own_address_whatever_it_forges(
+    tmp_path: Path, nginx_in_front: Callable[[int], Nginx]
+) -> None:
+    with child_service(tmp_path / "service", "--trust-proxy", "127.0.0.1") as service:
+        nginx = nginx_in_front(int(service.url.rsplit(":", 1)[1]))
+        forged = [_wrong_code(nginx, "127.0.0.1", f"203.0.113.{n}") for n in range(Limits().enrol_per_minute + 3)]
+        assert 429 in forged and set(forged) <= {422, 429}  # one caller, whatever it claimed to be
+        assert _wrong_code(nginx, "127.0.0.2", "127.0.0.1") == 422  # another caller has a limit of its own
+
+
+def _wrong_code(nginx: Nginx, source: str, forwarded_for: str) -> int:
+    """The status of an enrolment with a wrong code, sent through nginx from `source`, claiming to be
+    forwarded for another address."""
+    context = ssl.create_default_context(cafile=str(nginx.ca.pem))
+    connection = http.client.HTTPSConnection("127.0.0.1", nginx.port, source_address=(source, 0), context=context, timeout=30)
+    try:
+        headers = {"Content-Type": "application/json", "X-Forwarded-For": forwarded_for}
+        connection.request("POST", f"{protocol.API}/enrol", json.dumps(enrol_body("WRONG-CODE-0000")), headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
