@@ -5,6 +5,7 @@ completes."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 from collections.abc import Callable
@@ -62,6 +63,26 @@ def test_near_the_cap_idle_connections_are_shed_first_and_a_request_under_way_ne
         finally:
             for sock in (busy, part_sent, idle, *silent):
                 sock.close()
+
+
+def test_a_later_head_trickled_on_a_kept_alive_connection_is_closed_too(tmp_path: Path) -> None:
+    with child_service(tmp_path / "service", "--head-deadline", "2", "--keep-alive", "1") as service:
+        kept = _connected((urlsplit(service.url).hostname or "", urlsplit(service.url).port or 0), b"GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            assert _answer(kept).startswith(b"HTTP/1.1 200")
+            kept.settimeout(0.5)  # each half second, the next byte of a head that never ends
+            for byte in itertools.chain(b"GET /v1/status HTTP/1.1\r\nX-Slow: ", itertools.repeat(ord("a"), 60)):
+                try:
+                    kept.sendall(bytes([byte]))
+                    assert kept.recv(1) == b"", "the service answered a head that never ended"
+                    return  # closed: the first byte stopped the keep-alive timer, and the head deadline ran on
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return  # closed, and it said so by refusing the byte
+            raise AssertionError("a head trickled a byte at a time held the connection open")
+        finally:
+            kept.close()
 
 
 def _connected(where: tuple[str, int], sent: bytes) -> socket.socket:
