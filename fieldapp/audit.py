@@ -43,6 +43,8 @@ _DETAIL_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 # Ids, ISO moments, format and method names: no spaces, so no title or sentence fits; a file name
 # or a path is refused by its dot-extension or slash rule below.
 _DETAIL_TEXT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:+-]{0,99}|\d{4}-\d{2}-\d{2}T[0-9:.]{8,15}Z")
+_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")  # fieldapp.ids.iso
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 FAILURES_FILE = "unlock-failures.json"
 
 # Every kind of event, with what the app and the admin's list say of it.
@@ -115,7 +117,12 @@ def build(kind: str, detail: Mapping[str, Any], *, entry_id: str, at: str, devic
     body = canonical_json({
         "format": ENTRY_FORMAT, "id": entry_id, "kind": kind, "at": at, "device_id": device_id, "detail": check_detail(detail),
     })  # fmt: skip
-    return SignedEntry(entry_id, body, key.sign(_SIGNATURE_DOMAIN + body))
+    return SignedEntry(entry_id, body, sign(key, body))
+
+
+def sign(key: Ed25519PrivateKey, body: bytes) -> bytes:
+    """The device's signature over an entry's body, apart from every other thing it signs."""
+    return key.sign(_SIGNATURE_DOMAIN + body)
 
 
 def parse(body: bytes) -> dict[str, Any]:
@@ -132,6 +139,8 @@ def parse(body: bytes) -> dict[str, Any]:
         raise ValidationError("An audit entry is not in canonical form.")
     if not all(isinstance(data[k], str) for k in ("id", "kind", "at", "device_id")) or not isinstance(data["detail"], dict):
         raise ValidationError("An audit entry's fields have the wrong types.")
+    if not (_UUID.fullmatch(data["id"]) and _UUID.fullmatch(data["device_id"]) and _MOMENT.fullmatch(data["at"])):
+        raise ValidationError("An audit entry's id, device or moment is malformed.")
     if data["kind"] not in KINDS:
         raise ValidationError(f"There is no audit event ‘{data['kind'][:40]}’.")
     check_detail(data["detail"])
