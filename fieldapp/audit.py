@@ -59,8 +59,7 @@ KINDS: Mapping[str, str] = MappingProxyType({
     "vault_exported": "Exported the whole vault as plaintext (salvage)",
     "backup_restored": "Restored a backup of the vault",
     "purge": "Removed synced evidence past its retention period",
-    "device_enrolled": "Enrolled this laptop with the service",
-    "sync_settings_changed": "Changed the sync settings",
+    "device_enrolled": "Enrolled this laptop with a service",
 })  # fmt: skip
 
 

@@ -180,3 +180,11 @@ def test_what_a_device_named_itself_reaches_the_administrators_terminal_only_as_
     assert code == 0 and "\x9b" not in out and "\u202e" not in out
     assert "\\u009b31m\\u202eevil" in out
 
+
+
+def test_enrolling_is_recorded_by_the_inspectors_id_never_the_services_address(service: Service, make_device: Callable[..., Device]) -> None:
+    _assessment, (inspector_id,) = service.team()
+    laptop = make_device(service, inspector_id)
+    enrolled = laptop.vault.audit.entries(limit=1)[0]
+    assert (enrolled.kind, dict(enrolled.detail)) == ("device_enrolled", {"inspector_id": inspector_id, "new_service": True, "private_ca": False})
+    assert "127.0.0.1" not in enrolled.words()
