@@ -139,7 +139,7 @@ class Attachments:
             raise StorageError(f"Could not save the copy to {target}: {exc.strerror or exc}.", exc.errno) from exc
         finally:
             partial.unlink(missing_ok=True)
-        Audit(self._context).record("attachment_exported", attachment_id=attachment_id, record_id=blob.record_id, bytes=size)
+        Audit(self._context).record_if_possible("attachment_exported", attachment_id=attachment_id, record_id=blob.record_id, bytes=size)
         return target
 
     def read_bytes(self, attachment_id: str, *, record_id: str | None = None) -> bytes:

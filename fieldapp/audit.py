@@ -26,8 +26,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from fieldapp.context import VaultContext
-from fieldapp.errors import IntegrityError, StorageError, ValidationError
+from fieldapp.errors import IntegrityError, StorageError, ValidationError, VaultDamaged
 from fieldapp.ids import uuid7
+from fieldapp.logs import log_failure
 from fieldapp.revisions.canonical import canonical_json, loads_without_floats
 from fieldapp.storage.fsutil import atomic_write
 from fieldapp.storage.models import AuditEntryRow
@@ -162,6 +163,15 @@ class Audit:
         """Append one signed entry (its own transaction); detail: ids, counts, moments, format names."""
         with self._context.transaction("writing the audit log") as session:
             return self.record_in(session, kind, **detail)
+
+    def record_if_possible(self, kind: str, **detail: str | int | bool | None) -> None:
+        """As record, for an event that has happened whether or not the vault can be written (a
+        passphrase changed, a copy saved out, a damaged vault salvaged, a full disk): a failure to
+        write it is logged, never raised over the event."""
+        try:
+            self.record(kind, **detail)
+        except (StorageError, VaultDamaged) as exc:
+            log_failure(log, f"writing {kind} to the audit log", exc, logging.WARNING)
 
     def record_in(self, session: sa.orm.Session, kind: str, **detail: str | int | bool | None) -> AuditEntry:
         """As record, inside a transaction already open (the event and its entry commit together)."""

@@ -39,6 +39,7 @@ from fieldapp.errors import (
     WrongPassphrase,
 )
 from fieldapp.ids import iso, utcnow, uuid7
+from fieldapp.logs import log_failure
 from fieldapp.concerns import Concerns  # information of concern, pushed first (issue 15)
 from fieldapp.concern_notes import ConcernNotes
 from fieldapp.history import History
@@ -211,8 +212,8 @@ class Vault:
                 self.audit.record_in(session, "unlock", method=method)
             if failures is not None:
                 audit.clear_failed_unlocks(self.path)
-        except StorageError as exc:  # a full disk must not keep the inspector out; the count stays beside
-            log.warning("the unlock could not be written to the audit log: %s", exc)
+        except (StorageError, VaultDamaged) as exc:  # a full disk or a damaged page must not keep the inspector out
+            log_failure(log, "writing the unlock to the audit log (the count beside it stays)", exc, logging.WARNING)
 
     def _attempt(self, unwrap: Callable[[], bytearray]) -> bytearray:
         """Unwrap the data key, once any wait earned by earlier wrong guesses is over; count a wrong one."""
@@ -224,7 +225,7 @@ class Vault:
             if self.is_locked:  # a locked vault cannot be written: count it beside, folded in at the next unlock
                 audit.note_failed_unlock(self.path, self.now())
             else:
-                self.audit.record("passphrase_check_failed")
+                self.audit.record_if_possible("passphrase_check_failed")
             # Never the secret typed, nor any part of it: only that it was wrong, and how many times.
             log.warning("unlock refused: wrong passphrase or recovery key (attempt %d in a row)", self._failures)
             if self._failures >= _FREE_ATTEMPTS:
@@ -271,7 +272,7 @@ class Vault:
         if restored:
             self.replication.start_over()
             made, _space, reason = marker.read_text("utf-8").partition(" ")  # empty from an older fieldapp
-            self.audit.record("backup_restored", backup_made_at=made or None, reason=reason.strip() or None)
+            self.audit.record_if_possible("backup_restored", backup_made_at=made or None, reason=reason.strip() or None)
             marker.unlink()
 
     def _migrate(self, engine: Engine, data_key: bytearray, current: str | None) -> None:
@@ -330,7 +331,7 @@ class Vault:
             for old in self.backups_path.glob("*.header"):
                 keys.write_header(old, header)
             self.header = header
-            self.audit.record("passphrase_changed", checked=current is not None)
+            self.audit.record_if_possible("passphrase_changed", checked=current is not None)
 
     def _check_passphrase(self, passphrase: str) -> None:
         """Raise WrongPassphrase unless it opens this vault's header; counted as an unlock attempt."""
@@ -409,7 +410,7 @@ class Vault:
         Works on a damaged vault too: unreadable records are listed, the rest exported.
         """
         report = salvage.export(self, Path(dest))
-        self.audit.record("vault_exported", records=report.records, unreadable=len(report.unreadable))
+        self.audit.record_if_possible("vault_exported", records=report.records, unreadable=len(report.unreadable))
         return report
 
     def backup(self, reason: str = "manual") -> backup.BackupInfo:

@@ -41,7 +41,7 @@ def export(audit: Audit, report: Report, target: Path, fmt: str, *, assessment_i
     written = (write or writer_for(fmt))(report, target)
     which = "published" if report.seal is not None else "draft" if report.draft else "working"
     published = report.seal.report_id if report.seal is not None else None
-    audit.record("report_exported", assessment_id=assessment_id, format=fmt, which=which, report_id=published)
+    audit.record_if_possible("report_exported", assessment_id=assessment_id, format=fmt, which=which, report_id=published)
     return written
 
 
