@@ -188,3 +188,14 @@ def test_enrolling_is_recorded_by_the_inspectors_id_never_the_services_address(s
     enrolled = laptop.vault.audit.entries(limit=1)[0]
     assert (enrolled.kind, dict(enrolled.detail)) == ("device_enrolled", {"inspector_id": inspector_id, "new_service": True, "private_ca": False})
     assert "127.0.0.1" not in enrolled.words()
+
+
+def test_more_entries_than_a_batch_go_in_batches_of_their_own_and_all_arrive(service: Service, make_device: Callable[..., Device]) -> None:
+    _assessment, (inspector_id,) = service.team()
+    laptop = make_device(service, inspector_id)
+    for count in range(protocol.MAX_AUDIT_BATCH + 20):
+        laptop.vault.audit.record("purge", records=count, attachments=0)
+    laptop.sync()
+    assert laptop.vault.audit.unsent() == ()
+    purges = [row for row in held(service) if row.kind == "purge"]
+    assert sorted(json.loads(row.detail)["records"] for row in purges) == list(range(protocol.MAX_AUDIT_BATCH + 20))
