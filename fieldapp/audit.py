@@ -41,8 +41,8 @@ _BODY_KEYS = {"format", "id", "kind", "at", "device_id", "detail"}
 MAX_DETAIL_KEYS = 12
 MAX_ENTRY_BYTES = 2048  # one entry's canonical body: a dozen ids and counts fit many times over
 _DETAIL_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
-# Ids, ISO moments, format and method names: no spaces, so no title or sentence fits; a file name
-# or a path is refused by its dot-extension or slash rule below.
+# Ids, format and method names: no space, dot or slash, so no title, sentence, file name or path
+# fits; or an ISO moment in UTC.
 _DETAIL_TEXT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:+-]{0,99}|\d{4}-\d{2}-\d{2}T[0-9:.]{8,15}Z")
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")  # fieldapp.ids.iso
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -92,8 +92,17 @@ def describe(kind: str, detail: Mapping[str, Any]) -> str:
     said = KINDS.get(kind, f"An event this fieldapp does not know ({kind})")
     if kind == "unlock" and detail.get("method") == "recovery_key":
         return f"{said} with the recovery key"
-    parts = [f"{key.replace('_', ' ')} {value}" for key, value in sorted(detail.items()) if key != "method" and value is not None]
+    parts = [f"{key.replace('_', ' ')} {_shown(value)}" for key, value in sorted(detail.items()) if key != "method" and value is not None]
     return f"{said} ({', '.join(parts)})" if parts else said
+
+
+def _shown(value: object) -> str:
+    """A detail's value in words: a moment day first in UTC ('07/12/2026 14:32 UTC'), yes or no, else as it is."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and _MOMENT.fullmatch(value):
+        return f"{value[8:10]}/{value[5:7]}/{value[:4]} {value[11:16]} UTC"
+    return str(value)
 
 
 def check_detail(detail: Mapping[str, Any]) -> dict[str, Any]:
@@ -117,6 +126,8 @@ def build(kind: str, detail: Mapping[str, Any], *, entry_id: str, at: str, devic
     body = canonical_json({
         "format": ENTRY_FORMAT, "id": entry_id, "kind": kind, "at": at, "device_id": device_id, "detail": check_detail(detail),
     })  # fmt: skip
+    if len(body) > MAX_ENTRY_BYTES:
+        raise ValidationError("An audit entry carries ids and counts only: this one is too large.")
     return SignedEntry(entry_id, body, sign(key, body))
 
 
