@@ -13,12 +13,16 @@ import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Session
+from faultproxy import Fault, FaultProxy
 from sync_fixtures import Device, RawDevice, Service, admin_cli, raw_device, refused
 
 from fieldapp import audit
 from fieldapp.ids import uuid7
 from fieldapp.revisions.canonical import canonical_json
 from sync import protocol
+from sync.client.api import ServiceApi
+from sync.client.engine import SyncEngine
+from sync.client.transport import HttpTransport, RetryPolicy
 from sync.server.models import AuditEntry
 
 AT = "2026-12-01T09:30:00.000000Z"
@@ -199,3 +203,39 @@ def test_more_entries_than_a_batch_go_in_batches_of_their_own_and_all_arrive(ser
     assert laptop.vault.audit.unsent() == ()
     purges = [row for row in held(service) if row.kind == "purge"]
     assert sorted(json.loads(row.detail)["records"] for row in purges) == list(range(protocol.MAX_AUDIT_BATCH + 20))
+
+
+
+def test_a_line_that_drops_during_the_audit_push_fails_no_sync_and_the_next_sends_each_entry_once(
+    socket_service: Service, make_device: Callable[..., Device]
+) -> None:
+    service = socket_service
+    _assessment, (inspector_id,) = service.team()
+    laptop = make_device(service, inspector_id)
+    purge = laptop.vault.audit.record("purge", records=1, attachments=0)
+    link = laptop.vault.replication.link()
+    assert link is not None
+    # First every audit push is dropped; then one is stored by the service but its answer cut, and sent again.
+    faults = {"first": [Fault.DROP] * 20, "second": [Fault.CUT_BEFORE_RESPONSE]}
+    phase = ["first"]
+
+    def on_audit(_method: str, path: str, _body: bytes) -> Fault | None:
+        planned = faults[phase[0]]
+        return (planned.pop(0) if planned else Fault.PASS) if path.endswith("/audit") else None
+
+    def sync_through(url: str) -> None:
+        transport = HttpTransport(url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05))
+        try:
+            SyncEngine(laptop.vault, ServiceApi(transport, link.token)).run()  # raises nothing
+        finally:
+            transport.close()
+
+    with FaultProxy(service.url, seed=0, weights={Fault.PASS: 1.0}, decide=on_audit) as proxy:
+        sync_through(proxy.url)
+        assert any(h.path.endswith("/audit") and h.fault is Fault.DROP for h in proxy.hits)
+        assert purge.id in {e.id for e in laptop.vault.audit.unsent()} and held(service) == []
+        phase[0] = "second"
+        sync_through(proxy.url)
+        assert faults["second"] == []
+    assert laptop.vault.audit.unsent() == ()
+    assert [row.id for row in held(service)].count(purge.id) == 1
