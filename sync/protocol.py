@@ -31,6 +31,7 @@ F_CONCERNS = "concerns"  # a pull carries the office's acknowledgements of the t
 F_VERSIONS = "versions"  # the status answer names the service's version and the newest client its administrator knows (issue 16)
 F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue 15: lead, inspector, adviser, Expert by Experience)
 F_AUDIT = "audit"  # the status answer says whether the service keeps laptops' audit logs (POST /v1/audit, issue 16)
+F_WIPE = "wipe-confirmation"  # a revoked device confirms, once, that it wiped its vault (issue 16): POST /v1/device/wiped
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -60,6 +61,7 @@ E_PROTOCOL = "protocol_mismatch"
 E_UNAUTHENTICATED = "unauthenticated"
 E_REVOKED = "device_revoked"
 E_OFFICE_REVOKED = "office_token_revoked"
+E_NOT_REVOKED = "device_not_revoked"  # only a revoked device confirms a wipe
 E_BAD_CURSOR = "bad_cursor"
 E_FORBIDDEN = "forbidden"
 E_NOT_FOUND = "not_found"
@@ -150,6 +152,13 @@ class ServiceStatus(Wire):
     newest_client: Release | None = None
     # Only to clients naming F_AUDIT: the service takes audit entries (POST /v1/audit).
     audit: bool | None = None
+
+
+class WipeConfirmation(Wire):
+    """The service's record of a revoked device's wipe: which device, and when it first said so."""
+
+    device_id: Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+    wiped_at: str
 
 
 # -- enrolment -------------------------------------------------------------------------------------
