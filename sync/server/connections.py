@@ -1,6 +1,6 @@
 """The service's guard on its open connections: a request head must arrive whole within a deadline,
 and near the cap the connections with no request under way are shed, idle ones first, so a caller
-with a request always finds room.
+with a request finds room.
 
 uvicorn times out only a keep-alive connection that stays idle after an answer: a connection that
 never finishes its first head (or trickles it a byte at a time) is held for ever, and enough of them
@@ -23,6 +23,9 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 # Shedding keeps open connections at or below this share of the cap: the rest is room for callers
 # who arrive with a request while the shed connections are still closing.
 SHED_AT = 0.9
+# A connection that began waiting less than this ago is shed last: a real caller's head is on its
+# way (read in the next moments), and between two requests of a sync a laptop waits milliseconds.
+GRACE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -93,13 +96,15 @@ class GuardedProtocol(H11Protocol):
         return 1 if self.conn.trailing_data[0] else 0
 
     def _shed_others(self) -> None:
-        """Near the cap, closes enough waiting connections (idle first, then the oldest) to make room."""
+        """Near the cap, closes enough waiting connections to make room: those past their grace
+        before those within it; then idle before part-sent; then the longest waiting first."""
         if len(self.connections) < self.shed_at:
             return  # far from it: nothing to count
         others = [c for c in self.connections if c is not self and isinstance(c, GuardedProtocol)]
         excess = 1 + sum(not c.transport.is_closing() for c in others) - self.shed_at
         if excess <= 0:
             return
-        ranked = ((rank, c.waiting_since, id(c), c) for c in others if (rank := c.shed_rank()) is not None)
+        recent = time.monotonic() - GRACE_S
+        ranked = ((c.waiting_since > recent, rank, c.waiting_since, id(c), c) for c in others if (rank := c.shed_rank()) is not None)
         for *_, connection in heapq.nsmallest(excess, ranked):
             connection.transport.close()

@@ -1,13 +1,14 @@
 """Connections that never finish a request head, against `fieldapp-server serve` itself (no proxy):
 each is closed by the head deadline however it trickles, near the cap the waiting ones are shed
-(idle before part-sent, oldest first) and a request under way never is, so a real sync still
-completes."""
+(past a new connection's grace, idle before part-sent, oldest first) and a request under way never
+is, so a real sync still completes."""
 
 from __future__ import annotations
 
 import itertools
 import json
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from sync_fixtures import Device, child_service, enrol_body, raw_device
 
 from fieldapp import domain
 from sync import protocol
+from sync.server.connections import GRACE_S
 
 
 def test_a_real_sync_completes_and_signed_in_callers_are_served_while_hundreds_of_connections_stall(
@@ -40,26 +42,27 @@ def test_a_real_sync_completes_and_signed_in_callers_are_served_while_hundreds_o
     assert pulls == [200] * 10
 
 
-def test_near_the_cap_idle_connections_are_shed_first_and_a_request_under_way_never(tmp_path: Path) -> None:
-    # Deadlines far beyond the test: only shedding closes anything here.
+def test_near_the_cap_an_idle_connection_is_shed_before_an_older_part_sent_head_and_a_request_under_way_never(tmp_path: Path) -> None:
+    # Deadlines far beyond the test: only shedding closes anything here. 20 connections at most;
+    # past 18, each new one closes one that waits.
     with child_service(tmp_path / "service", "--max-connections", "20", "--head-deadline", "600", "--keep-alive", "600") as service:
-        status = f"{service.url}{protocol.API}/status"
         where = (urlsplit(service.url).hostname or "", urlsplit(service.url).port or 0)
+        part_sent = _connected(where, b"GET /v1/status HTTP/1.1\r\n")  # the oldest waiting, but its head has begun
         body = json.dumps(enrol_body("WRONG-CODE-0000")).encode()
         busy = _connected(where, b"POST /v1/enrol HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body[:10])
-        part_sent = _connected(where, b"GET /v1/status HTTP/1.1\r\n")  # the oldest waiting connection, but its head has begun
         idle = _connected(where, b"GET /v1/status HTTP/1.1\r\nHost: x\r\n\r\n")
         assert _answer(idle).startswith(b"HTTP/1.1 200")  # and kept alive: idle from here on
-        requests.get(status, timeout=30)  # by its answer, the service has read what the three sent
-        silent = [socket.create_connection(where, timeout=30) for _ in range(30)]  # past the cap
+        time.sleep(GRACE_S + 0.5)  # past the grace of a new connection, whose head may be on its way
+        silent = [socket.create_connection(where, timeout=30) for _ in range(15)]  # 18 open: no one shed yet
         try:
-            assert requests.get(status, timeout=30).status_code == 200  # not 503: there was room
-            assert idle.recv(1) == b""  # shed first: idle, and the oldest of the idle
-            assert silent[0].recv(1) == b""  # then the oldest silent one
+            silent.append(socket.create_connection(where, timeout=30))  # the 19th: one must go
+            assert idle.recv(1) == b""  # idle, so shed before the part-sent head that is older
             part_sent.sendall(b"Host: x\r\n\r\n")
-            assert _answer(part_sent).startswith(b"HTTP/1.1 200")  # older, but a head had begun: kept
+            assert _answer(part_sent).startswith(b"HTTP/1.1 200")  # kept
+            silent += [socket.create_connection(where, timeout=30) for _ in range(15)]  # past the cap
             busy.sendall(body[10:])
             assert _answer(busy).startswith(b"HTTP/1.1 422")  # the wrong code is answered: never shed
+            assert requests.get(f"{service.url}{protocol.API}/status", timeout=30).status_code == 200  # not 503: there was room
         finally:
             for sock in (busy, part_sent, idle, *silent):
                 sock.close()
