@@ -35,7 +35,9 @@ from sync.client.engine import SyncEngine, SyncReport
 from sync.client.enrolment import enrol
 from sync.client.errors import SyncError
 from sync.client.transport import HttpTransport, RetryPolicy
-from sync.server import admin, blobs, db
+from sync.server import admin, db
+from sync.server.blob_folder import BlobFolder
+from sync.server.blobs import Upload
 from sync.server import models as server
 from sync.server.settings import Settings
 
@@ -258,8 +260,8 @@ def test_a_service_killed_mid_upload_takes_the_rest_after_restart_and_the_attach
     setting: Setting, teammates: Teammates, chunk: int, moment: str
 ) -> None:
     data = _attach(teammates.first, teammates.assessment_id, seed=chunk)
-    staged = blobs.BlobFolder(setting.service.settings.blobs_dir).staging_dir(
-        teammates.first.vault.device_id, hashlib.sha256(data).hexdigest(), protocol.CHUNK_SIZE
+    staged = BlobFolder(setting.service.settings.blobs_dir).staging_dir(
+        Upload(teammates.first.vault.device_id, hashlib.sha256(data).hexdigest(), protocol.CHUNK_SIZE)
     )
     answered = moment == "answered"
     with FaultProxy(setting.child.url, seed=0, weights=PASS_ONLY) as proxy:
@@ -292,7 +294,7 @@ def test_an_upload_the_service_held_whole_but_could_not_finish_is_finished_at_th
     no stored blob. Made here deterministically: a file where the blob's folder must go."""
     data = _attach(teammates.first, teammates.assessment_id, seed=7)
     sha256 = hashlib.sha256(data).hexdigest()
-    in_the_way = blobs.BlobFolder(setting.service.settings.blobs_dir).object_dir(sha256).parent
+    in_the_way = BlobFolder(setting.service.settings.blobs_dir).object_dir(sha256).parent
     in_the_way.parent.mkdir(parents=True, exist_ok=True)
     in_the_way.write_bytes(b"")
     with pytest.raises(SyncError):
