@@ -12,6 +12,7 @@ finishes a file; one a crash left behind is aborted by the sweep."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ from sync.server import errors
 from sync.server.blobs import BlobStore, Upload
 from sync.server.s3 import S3Client, S3Error, S3Settings
 
+log = logging.getLogger("fieldapp.server")
+
 PART_BYTES = 8 << 20  # at least S3's 5 MiB, and two 4 MiB chunks make one part
 
 UNREACHABLE = "The service cannot reach its object store just now; nothing was lost. Try again later."
@@ -27,11 +30,12 @@ UNREACHABLE = "The service cannot reach its object store just now; nothing was l
 
 @contextmanager
 def _reaching() -> Iterator[None]:
-    """An object store's refusal as the service's 503 (its status and code go to the log by the
-    caller's handler; never a key)."""
+    """An object store's refusal as the service's 503, logged by its status and S3 code (an
+    S3Error holds nothing else: no key, no header, no URL)."""
     try:
         yield
     except S3Error as exc:
+        log.warning("%s", exc)
         raise errors.Unavailable(UNREACHABLE, retry_after_s=30) from exc
 
 
