@@ -65,6 +65,7 @@ class ChildService:
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     serve_args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)  # beside this process's environment (an object store's keys)
 
     @property
     def url(self) -> str:
@@ -80,7 +81,7 @@ class ChildService:
             command += ["--database-url", self.database_url]
         command += ["serve", "--port", str(self.port), *self.serve_args]
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=_ROOT, stdout=log, stderr=log)
+            self.process = subprocess.Popen(command, cwd=_ROOT, stdout=log, stderr=log, env={**os.environ, **self.env})
         self.starts += 1
         deadline = time.monotonic() + 60
         while not self._answers():
