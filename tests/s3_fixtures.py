@@ -72,8 +72,8 @@ def object_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ObjectSto
     finally:
         process.terminate()
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+            process.wait(timeout=3)
+        except subprocess.TimeoutExpired:  # it takes its time flushing what the next session never reads
             process.kill()
             process.wait()
 
