@@ -9,6 +9,7 @@ import hashlib
 import logging
 import random
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from sync.server import errors
 from sync.server.blob_bucket import PART_BYTES, BlobBucket
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import Upload
-from sync.server.s3 import S3Client
+from sync.server.s3 import S3Client, sign
 from sync.server.settings import S3Settings
 
 MIB = 1 << 20
@@ -167,3 +168,27 @@ def test_check_passes_for_a_reachable_store_and_is_a_503_for_wrong_keys_or_no_st
     ):
         with pytest.raises(errors.Unavailable, match="cannot reach its object store"):
             BlobBucket(unreachable).check()
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "headers", "signature"),
+    [
+        ("/test.txt", "", {"Range": "bytes=0-9"}, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"),
+        ("/", "max-keys=2&prefix=J", {}, "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"),
+    ],
+    ids=["get-object-range", "list-objects"],
+)
+def test_requests_are_signed_as_the_aws_signature_version_4_examples_are(path: str, query: str, headers: dict, signature: str) -> None:
+    """The worked examples of AWS's "Signature Calculations for the Authorization Header"."""
+    example = S3Settings(
+        endpoint="https://examplebucket.s3.amazonaws.com", bucket="examplebucket",
+        access_key="AKIAIOSFODNN7EXAMPLE", secret_key="wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    )  # fmt: skip
+    signed = sign(
+        example, method="GET", host="examplebucket.s3.amazonaws.com", path=path, query=query,
+        payload_sha256=hashlib.sha256(b"").hexdigest(), headers=headers, now=datetime(2013, 5, 24, tzinfo=UTC),
+    )  # fmt: skip
+    names = ";".join(sorted(["host", *(h.lower() for h in headers), "x-amz-content-sha256", "x-amz-date"]))
+    assert signed["Authorization"] == (
+        f"AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders={names}, Signature={signature}"
+    )
