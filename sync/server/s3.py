@@ -82,7 +82,7 @@ class S3Client:
         """Every object whose key begins with prefix, page by page."""
         query = {"list-type": "2", "prefix": prefix}
         while True:
-            root = ET.fromstring(self._call("GET", "", query=query).content)
+            root = _xml(self._call("GET", "", query=query).content)
             for item in root.iter(f"{_NS}Contents"):
                 yield ObjectInfo(_text(item, "Key"), int(_text(item, "Size")), _when(_text(item, "LastModified")))
             token = root.findtext(f"{_NS}NextContinuationToken")
@@ -93,7 +93,7 @@ class S3Client:
     # -- multipart uploads ------------------------------------------------------------------------------
 
     def begin_multipart(self, key: str) -> str:
-        root = ET.fromstring(self._call("POST", key, query={"uploads": ""}).content)
+        root = _xml(self._call("POST", key, query={"uploads": ""}).content)
         return _text(root, "UploadId")
 
     def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
@@ -106,7 +106,7 @@ class S3Client:
         body = f"<CompleteMultipartUpload>{parts}</CompleteMultipartUpload>".encode()
         answer = self._call("POST", key, query={"uploadId": upload_id}, body=body)
         if b"<Error>" in answer.content:  # S3 may answer 200 and report the failure in the body
-            raise S3Error(answer.status_code, ET.fromstring(answer.content).findtext("Code") or "", "completing an upload")
+            raise S3Error(answer.status_code, _error_code(answer.content), "completing an upload")
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         self._call("DELETE", key, query={"uploadId": upload_id}, ok=(204, 200, 404))
@@ -115,7 +115,7 @@ class S3Client:
         """Multipart uploads begun under prefix and neither completed nor aborted."""
         query = {"uploads": "", "prefix": prefix}
         while True:
-            root = ET.fromstring(self._call("GET", "", query=query).content)
+            root = _xml(self._call("GET", "", query=query).content)
             for item in root.iter(f"{_NS}Upload"):
                 yield PendingUpload(_text(item, "Key"), _text(item, "UploadId"), _when(_text(item, "Initiated")))
             if root.findtext(f"{_NS}IsTruncated") != "true":
@@ -152,10 +152,7 @@ class S3Client:
         except requests.RequestException as exc:
             raise S3Error(0, type(exc).__name__, described) from None  # its words name the URL, not a key; dropped anyway
         if answer.status_code not in ok:
-            code = ""
-            if answer.content.startswith(b"<"):
-                code = ET.fromstring(answer.content).findtext("Code") or ""
-            raise S3Error(answer.status_code, code, described)
+            raise S3Error(answer.status_code, _error_code(answer.content), described)
         return answer
 
 
@@ -189,6 +186,21 @@ def _hmac(key: bytes, text: str) -> bytes:
 
 def _canonical_query(query: Mapping[str, str]) -> str:
     return "&".join(f"{quote(k, safe='-_.~')}={quote(v, safe='-_.~')}" for k, v in sorted(query.items()))
+
+
+def _xml(content: bytes) -> ET.Element:
+    try:
+        return ET.fromstring(content)
+    except ET.ParseError:
+        raise S3Error(200, "MalformedAnswer", "an answer that is not XML") from None
+
+
+def _error_code(content: bytes) -> str:
+    """S3's error code (NoSuchKey, AccessDenied…) from an error answer's XML; "" if there is none."""
+    try:
+        return ET.fromstring(content).findtext("Code") or ""
+    except ET.ParseError:
+        return ""
 
 
 def _text(element: ET.Element, name: str) -> str:
