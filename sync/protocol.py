@@ -30,6 +30,7 @@ F_LEAD_INSPECTOR = "lead-inspector"  # pulled assessments name their lead inspec
 F_CONCERNS = "concerns"  # a pull carries the office's acknowledgements of the team's concerns (issue 15)
 F_VERSIONS = "versions"  # the status answer names the service's version and the newest client its administrator knows (issue 16)
 F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue 15: lead, inspector, adviser, Expert by Experience)
+F_RETENTION = "retention"  # pulled assessments carry their retention period; POST /v1/items fetches purged records again (issue 16)
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -48,6 +49,8 @@ MAX_CURSOR_CHARS = 256 << 10
 MAX_SMALL_REQUEST_BYTES = 2 * MAX_CURSOR_CHARS  # any body but a push or a chunk: a pull holds a cursor
 MAX_ACKNOWLEDGEMENTS = 100_000  # concerns acknowledged in the assessments one device sees
 MAX_OFFICE_CONCERNS = 100_000  # concerns in one answer of the office's list (every one ever, with ?all=true)
+MAX_RETENTION_DAYS = 3650  # an assessment's retention period, in days (ten years)
+MAX_ITEMS_FETCHED = 100  # records asked for in one POST /v1/items
 MAX_PARENTS = 100  # parents of one revision (a merge has two; resolving many heads, more)
 MAX_ATTACHMENT_BYTES = 1 << 40  # an attachment's size as a revision names it
 CHUNK_SIZE = 4 << 20  # attachment transfer chunk
@@ -194,6 +197,8 @@ class Assessment(Wire):
     lead: LeadInspector | None = None
     # Only with F_TEAM_ROLES: each member with their role, in the order of `team` (None: not said)
     members: Annotated[list[Member], Field(max_length=500)] | None = None
+    # Only with F_RETENTION: days after its last change that synced evidence leaves the laptops (None: never)
+    retention_days: Annotated[int, Field(ge=1, le=MAX_RETENTION_DAYS)] | None = None
 
 
 class AssessmentProposal(Wire):

@@ -47,7 +47,9 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
 
 
 def _back_to_0010(connection: sa.Connection) -> None:
-    """Undo 0013 and 0011: teams of names, without roles; no acknowledgements of concerns kept."""
+    """Undo 0014, 0013 and 0011: teams of names, without roles or retention; no acknowledgements of concerns kept."""
+    connection.exec_driver_sql("ALTER TABLE records DROP COLUMN purged_at")
+    connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN retention_days")
     connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN members")
     connection.exec_driver_sql("DROP TABLE concern_states")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0010'")

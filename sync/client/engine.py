@@ -538,7 +538,7 @@ def _assessment(a: protocol.Assessment) -> PulledAssessment:
     members = None if a.members is None else tuple((m.name, m.role) for m in a.members)
     return PulledAssessment(
         a.id, a.name, a.period_start, a.period_end, a.framework, tuple(a.team), lead.id if lead else None, lead.name if lead else None,
-        members,
+        members, a.retention_days,
     )
 
 
