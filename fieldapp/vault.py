@@ -49,6 +49,7 @@ from fieldapp.published_reports import PublishedReports
 from fieldapp.storage.models import Device, Meta
 from fieldapp.records import Records
 from fieldapp.replication.exchange import Replication
+from fieldapp.retention import Retention
 from fieldapp.rows import VerifyReport
 
 log = logging.getLogger("fieldapp.vault")  # ids and counts only (fieldapp/logs.py)
@@ -102,6 +103,7 @@ class Vault:
         self.concern_notes = ConcernNotes(self)  # when each concern was sent; the tags already asked about (issue 15)
         self.places = Places(self)  # the assessment's places and organisations (issue 15)
         self.replication = Replication(self)
+        self.retention = Retention(self)  # synced evidence older than its assessment's period leaves this laptop (issue 16)
 
     # -- paths ---------------------------------------------------------------------------------
 

@@ -272,6 +272,22 @@ class PullResponse(Wire):
     acknowledgements: list[ConcernAcknowledgement] | None = Field(default=None, max_length=MAX_ACKNOWLEDGEMENTS)
 
 
+class ItemsRequest(Wire):
+    """Records to fetch again whole (issue 16, F_RETENTION): their content left the laptop, the service kept it."""
+
+    ids: Annotated[list[Uuid], Field(min_length=1, max_length=MAX_ITEMS_FETCHED)]
+
+
+class ItemsResponse(Wire):
+    """Every revision of the records asked for (oldest first, record by record), with their signers,
+    checked by the app as a pull's are. A record that would pass MAX_PULL_PAGE_BYTES of bodies waits
+    for another request (`left`); the first is always sent whole."""
+
+    revisions: list[Revision]
+    devices: list[Device]
+    left: list[Uuid] = Field(default_factory=list, max_length=MAX_ITEMS_FETCHED)  # not sent this time: ask again
+
+
 # -- the office (issue 15): its list of concerns across teams, over HTTP with an office token ---------------
 
 

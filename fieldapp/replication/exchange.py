@@ -620,7 +620,7 @@ def _settle_alone(session: Session, context: VaultContext, record_id: str, arriv
         outcome, refusals = Outcome.REFUSED, [_refusal(record_id, dropped, exc)]
     tally.refused += refusals
     tally.outcomes[outcome.value] = tally.outcomes.get(outcome.value, 0) + 1
-    if outcome not in (Outcome.UNCHANGED, Outcome.WAITING, Outcome.REFUSED):
+    if outcome not in (Outcome.UNCHANGED, Outcome.WAITING, Outcome.REFUSED, Outcome.KEPT):
         tally.changed.add(record_id)
 
 

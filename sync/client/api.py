@@ -74,6 +74,10 @@ class ServiceApi:
         request = protocol.PullRequest(cursor=cursor, limit=limit, include_own=include_own)
         return self._json("POST", "/pull", request, protocol.PullResponse)
 
+    def fetch_items(self, ids: list[str]) -> protocol.ItemsResponse:
+        """Every revision of these records, which retention removed from this laptop (issue 16)."""
+        return self._json("POST", "/items", protocol.ItemsRequest(ids=ids), protocol.ItemsResponse)
+
     def framework(self, key: str) -> str:
         response = self._send("GET", f"/frameworks/{key}", None)
         return response.content.decode("utf-8")

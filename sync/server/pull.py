@@ -76,10 +76,10 @@ def changes_since(
         if rows_left <= 0:
             more = more or assessment_id != max(caller.assessment_ids)
             break
-    revisions = _bodies(connection, [rev_id for _x, _s, rev_id in served])
+    revisions = bodies(connection, [rev_id for _x, _s, rev_id in served])
     return protocol.PullResponse(
         revisions=revisions,
-        devices=_signers(connection, _device_ids(connection, served), inspector_apart),
+        devices=signers(connection, _device_ids(connection, served), inspector_apart),
         assessments=_assessments(connection, caller, lead, roles, retention),
         frameworks=framework_keys(connection),
         cursor=encode_cursor({a: p for a, p in positions.items() if a in caller.assessment_ids}),
@@ -161,7 +161,7 @@ def _rows_after(connection: sa.Connection, assessment_id: str, after: Position, 
     return list(connection.execute(_ROWS_AFTER, values))
 
 
-def _bodies(connection: sa.Connection, rev_ids: list[str]) -> list[protocol.Revision]:
+def bodies(connection: sa.Connection, rev_ids: list[str]) -> list[protocol.Revision]:
     if not rev_ids:
         return []
     by_id = {row.id: row for row in connection.execute(_BODIES, {"ids": rev_ids})}
@@ -180,7 +180,7 @@ def _device_ids(connection: sa.Connection, served: Iterable[tuple[int, int, str]
     return set(connection.scalars(_SIGNER_IDS, {"ids": ids}))
 
 
-def _signers(connection: sa.Connection, device_ids: set[str], inspector_apart: bool) -> list[protocol.Device]:
+def signers(connection: sa.Connection, device_ids: set[str], inspector_apart: bool) -> list[protocol.Device]:
     if not device_ids:
         return []
     return [
