@@ -241,7 +241,7 @@ def _get(session: sa.orm.Session, revision_id: str) -> Revision:
     rev = session.scalar(sa.select(Revision).where(Revision.id == revision_id))
     if rev is None:
         raise NotFound(f"No revision with id {revision_id}.")
-    if not rev.body:  # retention left it on the service (fieldapp.retention)
+    if not rev.body:  # retention left it on the service (fieldapp.replication.retention)
         raise KeptOnService(KEPT_ON_SERVICE)
     return rev
 

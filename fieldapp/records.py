@@ -259,7 +259,7 @@ def record_flags(content: domain.Content, as_typed: Mapping[str, str]) -> tuple[
 
 def _decode(session: Session, num: int, kind: str) -> domain.Content:
     text = session.execute(_SELECT_CONTENT, {"num": num}).scalar_one_or_none()
-    if text is None:  # retention left its content on the service only (fieldapp.retention)
+    if text is None:  # retention left its content on the service only (fieldapp.replication.retention)
         raise KeptOnService(KEPT_ON_SERVICE)
     return domain.from_dict(kind, json.loads(text))
 

@@ -49,7 +49,7 @@ from fieldapp.published_reports import PublishedReports
 from fieldapp.storage.models import Device, Meta
 from fieldapp.records import Records
 from fieldapp.replication.exchange import Replication
-from fieldapp.retention import Retention
+from fieldapp.replication.retention import Retention
 from fieldapp.rows import VerifyReport
 
 log = logging.getLogger("fieldapp.vault")  # ids and counts only (fieldapp/logs.py)

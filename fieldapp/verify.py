@@ -82,7 +82,7 @@ def _check_revision(
         found.append(Problem("revision", message, record_id=record_id, revision_id=rev_id))
 
     if not body:
-        # Retention left it on the service (fieldapp.retention): checked again when it is fetched back.
+        # Retention left it on the service (fieldapp.replication.retention): checked again when it is fetched back.
         if record_id not in kept:
             problem(f"Revision {rev_id[:12]}…'s content is missing.")
         return found

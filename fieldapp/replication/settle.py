@@ -67,7 +67,7 @@ def settle(session: Session, context: VaultContext, record_id: str, arrived: Arr
     """
     if session.scalar(_PURGED_AT, {"record_id": record_id}) is not None:
         # Merging needs its ancestors' bodies, which left with its content: what arrived is stored
-        # (checked) and settled when the record is fetched again (fieldapp.retention.restore).
+        # (checked) and settled when the record is fetched again (fieldapp.replication.retention.restore).
         return Settled(Outcome.KEPT, [])
     arrived = arrived or {}
     rows = _graph_rows(session, record_id)

@@ -26,7 +26,7 @@ from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
 from fieldapp.ids import iso, utcnow
 from fieldapp.logs import log_failure
 from fieldapp.replication.exchange import Ack, BlobToMove, PendingPage, PulledAssessment, PulledDevice, PulledPage
-from fieldapp.retention import Purged
+from fieldapp.replication.retention import Purged
 from fieldapp.rows import Changes, RecordRow
 from fieldapp.sizes import progress_text, size_text
 from fieldapp.vault import Vault
@@ -176,7 +176,7 @@ class SyncEngine:
 
     def _purge(self) -> None:
         """After a whole round, evidence the service now holds and older than its assessment's
-        retention period leaves this laptop (fieldapp.retention). The counts are in the report:
+        retention period leaves this laptop (fieldapp.replication.retention). The counts are in the report:
         the one place the vault's audit of a purge takes them from (Purged.audit_fields)."""
         self._check_cancel()
         done = self.vault.retention.purge(keep=self._keep())

@@ -68,7 +68,7 @@ class Retention:
             try:
                 ids: list[tuple[int, str]] = []
                 for assessment_id, days in session.execute(_PERIODS).tuples():
-                    cutoff = iso(now - timedelta(days=days))
+                    cutoff = iso(now - timedelta(days=days or 0))  # never 0: _PERIODS holds those with a period
                     found = cursor.execute(_ELIGIBLE, {"assessment_id": assessment_id, "cutoff": cutoff}).fetchall()
                     ids += [(num, record_id) for num, record_id in found if record_id not in keep]
                 counts = Purged()
@@ -148,7 +148,7 @@ def _purge(session: Session, rows: list[tuple[int, str]], now: str) -> tuple[Pur
     return Purged(len(rows), revisions, len(names), sum(size for name, size in files if name)), names
 
 
-# Built once (see fieldapp.replication.exchange).
+# Built once (see exchange).
 _EVIDENCE_IN = "(" + ", ".join(f"'{kind}'" for kind in domain.EVIDENCE_KINDS) + ")"
 _PERIODS = (
     sa.select(Assessment.id, Assessment.retention_days)
