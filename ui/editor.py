@@ -151,6 +151,12 @@ class RecordEditor(QWidget):
         """The record open, as last saved (its tags as saved)."""
         return self._record
 
+    def show_kept(self, words: str) -> None:
+        """A record kept on the service (retention, issue 16): no form to type into, only words
+        saying that it is being fetched, or why it cannot be now."""
+        self.show_record(None)
+        self._heading.setText(words)
+
     def show_record(self, record: RecordRow | None) -> None:
         """Show another record; the one being edited is saved and a revision cut first. The record
         already open keeps its form: a second request to open it (two clicks, a list refreshed
