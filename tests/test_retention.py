@@ -10,12 +10,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sync_fixtures import Device, Service
 
 from fieldapp import domain, sync_state
-from fieldapp.errors import KeptOnService
+from fieldapp.errors import IntegrityError, KeptOnService
 from fieldapp.ids import utcnow
 from fieldapp.item_kinds import ConcernContent
+from fieldapp.revisions import revision
 from fieldapp.vault import Vault
 from sync.server import admin
 
@@ -71,6 +73,8 @@ def test_only_synced_evidence_older_than_the_period_leaves_and_its_list_entry_st
     assert list((vault.path / "attachments").iterdir()) == []  # its file is gone from the disk
     assert vault.verify().problems == ()
     assert vault.records.get(fresh.id).content.notes == "She said porridge, later about respite"
+    with vault.transaction("checking") as session:  # SQLCipher's own default: freed pages are zeroed
+        assert session.execute(sa.text("PRAGMA secure_delete")).scalar() == 1
 
 
 def test_unsynced_edits_dirty_drafts_and_an_unacknowledged_concern_keep_their_records(
@@ -88,6 +92,7 @@ def test_unsynced_edits_dirty_drafts_and_an_unacknowledged_concern_keep_their_re
     vault.records.cut_revision(edited.id)  # a revision the service does not hold yet
     vault.records.save(dirty.id, interview("two, still being typed"))  # a draft not cut
     assert vault.retention.purge().changes.records == {plain.id}
+    assert (vault.path / "vault.db-wal").stat().st_size == 0  # no earlier copy of its pages left in the log
     assert {s.id: s.sync_state for s in vault.records.list(assessment_id)}[plain.id] == sync_state.KEPT
     for record_id in (edited.id, dirty.id, concerned.id):
         assert vault.records.get(record_id).content.notes.startswith("She said")
@@ -115,3 +120,23 @@ def test_an_assessment_without_a_period_keeps_everything_and_the_record_open_in_
     assert device.sync(keep=lambda: {shown.id}).changes.records >= {other.id}
     assert [s.id for s in vault.records.list(assessment_id) if s.sync_state == sync_state.KEPT] == [other.id]
     assert vault.records.get(shown.id).content.notes == "She said open about respite"
+
+
+def test_a_record_comes_back_only_as_the_very_revisions_this_laptop_held(
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, device = laptop(inprocess_sqlite_service, make_device)
+    vault = device.vault
+    record = vault.records.create(assessment_id, interview("lemon curd")).value
+    device.sync()
+    (held,) = [vault.history.signed(r.id) for r in vault.history.revisions(record.id)]
+    at(vault, utcnow() + LATER)
+    assert vault.retention.purge().value.records == 1
+
+    altered = revision.SignedRevision(held.id, held.body.replace(b"lemon curd", b"lemon tart"), held.signature)
+    for answer in ([], [altered]):  # nothing sent back, or other words under its id: nothing changes
+        with pytest.raises(IntegrityError):
+            vault.retention.restore(record.id, answer)
+        assert vault.retention.is_kept(record.id)
+    assert vault.retention.restore(record.id, [held]).value.content.notes == "She said lemon curd about respite"
+    assert not vault.retention.is_kept(record.id) and [s.id for s in vault.search("curd").items] == [record.id]

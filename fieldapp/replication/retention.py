@@ -61,22 +61,23 @@ class Retention:
         now = self._context.clock()
         files: list[str] = []
         with self._context.transaction("removing evidence the service keeps") as session:
+            # SQLCipher builds with secure_delete on (tests/test_retention.py checks it): freed pages
+            # are zeroed before they are encrypted, so purged words are not left in the file's free pages.
             cursor = sqlcipher.cursor_of(session)
-            # Freed pages are zeroed before they are encrypted: purged words cannot be read back from
-            # the file's free pages by anyone who later learns the passphrase.
-            cursor.execute("PRAGMA secure_delete = ON")
-            try:
-                ids: list[tuple[int, str]] = []
-                for assessment_id, days in session.execute(_PERIODS).tuples():
-                    cutoff = iso(now - timedelta(days=days or 0))  # never 0: _PERIODS holds those with a period
-                    found = cursor.execute(_ELIGIBLE, {"assessment_id": assessment_id, "cutoff": cutoff}).fetchall()
-                    ids += [(num, record_id) for num, record_id in found if record_id not in keep]
-                counts = Purged()
-                for start in range(0, len(ids), _CHUNK):
-                    done, names = _purge(session, ids[start : start + _CHUNK], iso(now))
-                    counts, files = counts + done, files + names
-            finally:
-                cursor.execute("PRAGMA secure_delete = OFF")
+            ids: list[tuple[int, str]] = []
+            for assessment_id, days in session.execute(_PERIODS).tuples():
+                cutoff = iso(now - timedelta(days=days or 0))  # never 0: _PERIODS holds those with a period
+                found = cursor.execute(_ELIGIBLE, {"assessment_id": assessment_id, "cutoff": cutoff}).fetchall()
+                ids += [(num, record_id) for num, record_id in found if record_id not in keep]
+            counts = Purged()
+            for start in range(0, len(ids), _CHUNK):
+                done, names = _purge(session, ids[start : start + _CHUNK], iso(now))
+                counts, files = counts + done, files + names
+        if ids:
+            # Earlier versions of the pages stay in the write-ahead log until a checkpoint writes them
+            # back: write them now and empty the log, so no old copy of the words is left beside the file.
+            with self._context.transaction("removing evidence the service keeps") as session:
+                sqlcipher.cursor_of(session).execute("PRAGMA wal_checkpoint(TRUNCATE)")
         for name in files:  # after the commit: a crash in between leaves files no row names, removed at the next unlock
             self._context.blobs.remove(name)
         return Done(counts, Changes(records=frozenset(record_id for _num, record_id in ids)))
