@@ -188,8 +188,7 @@ class SyncEngine:
         against the revisions this laptop held and put back; its attachment files follow."""
         self._say("pull", message="Fetching the record from the service")
         answer = self.api.fetch_items([record_id])
-        fetched = [revision.SignedRevision(r.id, r.body.encode("utf-8"), base64.b64decode(r.signature)) for r in answer.revisions]
-        self.report.changes |= self.vault.retention.restore(record_id, fetched).changes
+        self.report.changes |= self.vault.retention.restore(record_id, _signed(answer.revisions)).changes
         wanted = {a.sha256 for a in self.vault.records.get(record_id, include_deleted=True).attachments if not a.here}
         self._download_attachments([blob for blob in self.vault.replication.transfers_pending()[1] if blob.sha256 in wanted])
         return self.vault.records.get(record_id, include_deleted=True)
@@ -549,7 +548,7 @@ def _ms_since(started: float) -> int:
 
 def _page(answer: protocol.PullResponse) -> PulledPage:
     return PulledPage(
-        revisions=tuple(revision.SignedRevision(r.id, r.body.encode("utf-8"), base64.b64decode(r.signature)) for r in answer.revisions),
+        revisions=_signed(answer.revisions),
         devices=tuple(PulledDevice(d.id, base64.b64decode(d.public_key), d.label, d.inspector or "") for d in answer.devices),
         assessments=tuple(_assessment(a) for a in answer.assessments),
         cursor=answer.cursor,
@@ -557,6 +556,10 @@ def _page(answer: protocol.PullResponse) -> PulledPage:
             Acknowledgement(a.concern_id, a.acknowledged_by, a.acknowledged_at, a.note) for a in answer.acknowledgements or ()
         ),
     )
+
+
+def _signed(revisions: list[protocol.Revision]) -> tuple[revision.SignedRevision, ...]:
+    return tuple(revision.SignedRevision(r.id, r.body.encode("utf-8"), base64.b64decode(r.signature)) for r in revisions)
 
 
 def _assessment(a: protocol.Assessment) -> PulledAssessment:
