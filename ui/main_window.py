@@ -399,9 +399,9 @@ class MainWindow(QMainWindow):
         self.sync.fetch_again(record_id)
 
     def _open_record_ids(self) -> set[str]:
-        """The record open in the editor (read on the sync thread: retention leaves it where it is)."""
-        record_id = self.editor.record_id
-        return {record_id} if record_id else set()
+        """The record open in the editor and the one chosen to open (set at once, before it is read):
+        asked on the sync thread inside the purge, retention leaves them where they are."""
+        return {r for r in (self.editor.record_id, self._current_record_id) if r}
 
     def on_sync_fetched(self, record: RecordRow) -> None:
         if self._current_record_id == record.id:

@@ -9,7 +9,7 @@ purged; judgements, the rating, report texts and concerns stay (they are the tea
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import cast
@@ -53,11 +53,13 @@ class Retention:
     def __init__(self, context: VaultContext) -> None:
         self._context = context
 
-    def purge(self, *, keep: Collection[str] = ()) -> Done[Purged]:
+    def purge(self, *, keep: Callable[[], Collection[str]] = tuple) -> Done[Purged]:
         """Remove from this laptop every evidence record of an assessment with a retention period
         that the service holds whole and that has not changed for longer than the period; returns counts.
-        `keep`: records to leave whatever their age (the one open in the editor: what is on screen
-        must stay something the inspector can type into and save)."""
+        `keep` names records to leave whatever their age (the one open in the editor, or being opened:
+        what is on screen must stay something the inspector can type into and save). It is asked
+        inside the purge's transaction, so a record opened after it answered is read after the purge
+        (and fetched back), never shown from before it."""
         now = self._context.clock()
         files: list[str] = []
         with self._context.transaction("removing evidence the service keeps") as session:
@@ -65,10 +67,11 @@ class Retention:
             # are zeroed before they are encrypted, so purged words are not left in the file's free pages.
             cursor = sqlcipher.cursor_of(session)
             ids: list[tuple[int, str]] = []
+            kept_open = set(keep())
             for assessment_id, days in session.execute(_PERIODS).tuples():
                 cutoff = iso(now - timedelta(days=days or 0))  # never 0: _PERIODS holds those with a period
                 found = cursor.execute(_ELIGIBLE, {"assessment_id": assessment_id, "cutoff": cutoff}).fetchall()
-                ids += [(num, record_id) for num, record_id in found if record_id not in keep]
+                ids += [(num, record_id) for num, record_id in found if record_id not in kept_open]
             counts = Purged()
             for start in range(0, len(ids), _CHUNK):
                 done, names = _purge(session, ids[start : start + _CHUNK], iso(now))

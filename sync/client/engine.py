@@ -110,7 +110,7 @@ class SyncEngine:
         *,
         progress: Callable[[Progress], None] | None = None,
         cancel: Callable[[], bool] | None = None,
-        keep: Callable[[], Collection[str]] | None = None,  # records retention must leave: the one open in the editor
+        keep: Callable[[], Collection[str]] | None = None,  # records retention must leave: the one open in the editor, or being opened
         batch: int = protocol.MAX_BATCH,
         page: int = 1000,  # fewer, larger pages: each is one commit (one fsync) on the laptop
     ) -> None:
@@ -179,7 +179,7 @@ class SyncEngine:
         retention period leaves this laptop (fieldapp.replication.retention). The counts are in the report:
         the one place the vault's audit of a purge takes them from (Purged.audit_fields)."""
         self._check_cancel()
-        done = self.vault.retention.purge(keep=self._keep())
+        done = self.vault.retention.purge(keep=self._keep)
         self.report.purged = done.value
         self.report.changes |= done.changes
 
