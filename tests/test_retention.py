@@ -77,13 +77,15 @@ def test_only_synced_evidence_older_than_the_period_leaves_and_its_list_entry_st
         assert session.execute(sa.text("PRAGMA secure_delete")).scalar() == 1
 
 
-def test_unsynced_edits_dirty_drafts_and_an_unacknowledged_concern_keep_their_records(
+def test_unsynced_edits_dirty_drafts_dates_typed_in_words_and_an_unacknowledged_concern_keep_their_records(
     inprocess_sqlite_service: Service, make_device: Callable[..., Device]
 ) -> None:
     service = inprocess_sqlite_service
     assessment_id, device = laptop(service, make_device)
     vault = device.vault
-    edited, dirty, concerned, plain = (vault.records.create(assessment_id, interview(w)).value for w in ("one", "two", "three", "four"))
+    edited, dirty, concerned, typed, plain = (
+        vault.records.create(assessment_id, interview(w)).value for w in ("one", "two", "three", "five", "four")
+    )
     concern = vault.concerns.raise_concern(assessment_id, ConcernContent("safeguarding", "soon", "Heard about a fall", record_id=concerned.id)).value
     device.sync()
 
@@ -91,10 +93,12 @@ def test_unsynced_edits_dirty_drafts_and_an_unacknowledged_concern_keep_their_re
     vault.records.save(edited.id, interview("one, edited offline"))
     vault.records.cut_revision(edited.id)  # a revision the service does not hold yet
     vault.records.save(dirty.id, interview("two, still being typed"))  # a draft not cut
+    kept_as_typed = vault.records.save_edit(typed.id, interview("five"), base=interview("five"), as_typed={"held_at": "Tuesday-ish"})
+    assert kept_as_typed.value.record.as_typed == {"held_at": "Tuesday-ish"}  # words in a date field, beside a clean draft
     assert vault.retention.purge().changes.records == {plain.id}
     assert (vault.path / "vault.db-wal").stat().st_size == 0  # no earlier copy of its pages left in the log
     assert {s.id: s.sync_state for s in vault.records.list(assessment_id)}[plain.id] == sync_state.KEPT
-    for record_id in (edited.id, dirty.id, concerned.id):
+    for record_id in (edited.id, dirty.id, concerned.id, typed.id):
         assert vault.records.get(record_id).content.notes.startswith("She said")
 
     with service.admin() as session:  # the office acknowledges it: the record may go once the laptop knows
@@ -103,6 +107,7 @@ def test_unsynced_edits_dirty_drafts_and_an_unacknowledged_concern_keep_their_re
     device.sync()
     at(vault, utcnow() + LATER * 2)
     assert vault.retention.purge().changes.records == {edited.id, dirty.id, concerned.id}
+    assert vault.records.get(typed.id).as_typed == {"held_at": "Tuesday-ish"}  # never sent: it stays until fixed
 
 
 def test_an_assessment_without_a_period_keeps_everything_and_the_record_open_in_the_editor_stays(
