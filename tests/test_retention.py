@@ -142,6 +142,7 @@ def test_a_record_comes_back_only_as_the_very_revisions_this_laptop_held(
     for answer in ([], [altered]):  # nothing sent back, or other words under its id: nothing changes
         with pytest.raises(IntegrityError):
             vault.retention.restore(record.id, answer)
-        assert vault.retention.is_kept(record.id)
+        with pytest.raises(KeptOnService):
+            vault.records.get(record.id)
     assert vault.retention.restore(record.id, [held]).value.content.notes == "She said lemon curd about respite"
-    assert not vault.retention.is_kept(record.id) and [s.id for s in vault.search("curd").items] == [record.id]
+    assert vault.records.get(record.id).sync_state == "synced" and [s.id for s in vault.search("curd").items] == [record.id]

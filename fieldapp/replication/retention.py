@@ -85,14 +85,6 @@ class Retention:
             self._context.blobs.remove(name)
         return Done(counts, Changes(records=frozenset(record_id for _num, record_id in ids)))
 
-    def is_kept(self, record_id: str) -> bool:
-        """Whether the record's content is on the service only (opening it fetches it again)."""
-        with self._context.transaction("reading a record") as session:
-            rec = session.scalar(RECORD_BY_ID, {"record_id": record_id})
-            if rec is None:
-                raise NotFound(f"No record with id {record_id}.")
-            return rec.purged_at is not None
-
     def restore(self, record_id: str, fetched: Iterable[revision.SignedRevision]) -> Done[RecordRow]:
         """Put back a purged record's content from its revisions as the service sent them again:
         each must be the very revision this laptop held (its id the hash of the body, its signature
