@@ -11,6 +11,7 @@
     │   ├── VaultDamaged                        a tampered or truncated file was detected
     │   │   └── IntegrityError                  an attachment or revision failed its check
     │   ├── StorageError (OSError)              disk full, read-only, or another OS fault
+    │   ├── VaultWiped                          being destroyed after a revocation; never "restore a backup"
     │   └── BackupError                         no usable backup to restore
     ├── FrameworkError                          framework data missing, broken or unknown
     ├── Cancelled                               a long operation was cancelled; nothing kept
@@ -97,6 +98,18 @@ class StorageError(VaultError, OSError):
 
     def __str__(self) -> str:
         return self.strerror or str(self.args[0])
+
+
+class VaultWiped(VaultError):
+    """The vault is being destroyed (this laptop's access was revoked); what is left opens no more."""
+
+    MESSAGE = (
+        "The vault on this laptop is being removed, because the organisation's administrator revoked this laptop's "
+        "access. What is left of it cannot be opened; the app finishes removing it when it starts."
+    )
+
+    def __init__(self, message: str = MESSAGE) -> None:
+        super().__init__(message)
 
 
 class BackupError(VaultError):

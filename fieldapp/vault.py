@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp import coverage, salvage, samples, search, verify
 from fieldapp.storage import backup, keys, migrate, sqlcipher
+from fieldapp.storage import wipe as wiping
 from fieldapp.assessments import Assessments
 from fieldapp.attachments import Attachments
 from fieldapp.storage.blobstore import BlobStore
@@ -35,6 +36,7 @@ from fieldapp.errors import (
     VaultExists,
     VaultLocked,
     VaultNotFound,
+    VaultWiped,
     WrongPassphrase,
 )
 from fieldapp.ids import iso, utcnow, uuid7
@@ -84,6 +86,8 @@ class Vault:
         self._failures = 0
         self._next_attempt = 0.0
         self.generation = 0  # grows at every unlock: work that spans a lock can tell
+        if wiping.is_pending(self.path):  # its header may be random bytes by now: never "damaged, restore a backup"
+            raise VaultWiped()
         if not self.header_path.exists():
             if not self.path.exists():
                 raise VaultNotFound(f"There is no vault at {self.path}.")
@@ -130,8 +134,10 @@ class Vault:
         keys.check_new_passphrase(passphrase)
         if kdf is not None:
             kdf.validate()
-        if (path / HEADER_NAME).exists():
+        if (path / HEADER_NAME).exists() and not wiping.is_pending(path):
             raise VaultExists(f"There is already a vault at {path}.")
+        if wiping.is_pending(path):
+            wiping.wipe(path)  # a wipe cut short finishes before anything new is made there
         try:
             path.mkdir(parents=True, exist_ok=True)
             (path / ATTACHMENTS_DIR).mkdir(exist_ok=True)
@@ -191,6 +197,8 @@ class Vault:
         with self._lock:
             if not self.is_locked:
                 return
+            if wiping.is_pending(self.path):  # a handle made before the wipe began
+                raise VaultWiped()
             self.header = keys.read_header(self.header_path)
             if passphrase is not None:
                 data_key = self._attempt(lambda: keys.unwrap_with_passphrase(self.header, passphrase))
@@ -285,6 +293,13 @@ class Vault:
 
     def close(self) -> None:
         self.lock()
+
+    def wipe(self, progress: wiping.Progress | None = None) -> int:
+        """Forget the keys at once (open drafts are not cut: nothing is kept), then destroy the vault
+        and its backups on disk, keys first (see `fieldapp.storage.wipe`); returns the files removed."""
+        with self._lock:
+            self._forget_keys()
+            return wiping.wipe(self.path, progress)
 
     def __enter__(self) -> Vault:
         return self

@@ -2,6 +2,7 @@
 # One entry point for the README's two commands, from a fresh Debian 12 machine with Python 3.11:
 #   bash packaging/dev.sh app [ARGS...]    run the desktop app (python -m ui ARGS...), with a local central service
 #   bash packaging/dev.sh test [ARGS...]   run the whole test suite on every core (pytest arguments pass through)
+#   bash packaging/dev.sh bundle           build the installable app: dist/fieldapp/ and its archive (packaging/README.md)
 # It installs what is missing (python3-venv, Qt's system libraries), makes .venv in the repo,
 # and installs the project with the pinned dependencies only when pyproject.toml or the lock changed.
 # Works from any directory. PYTHON=/path/to/python3.11 chooses the interpreter for a new .venv.
@@ -10,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 venv="$root/.venv"
 lock="$root/packaging/constraints.txt"
-stamp="$venv/.fieldapp-installed"   # sha256 of pyproject.toml + the lock at the last good install
+stamp="$venv/.fieldapp-installed"   # sha256 of pyproject.toml + the lock (+ extras beyond test) at the last good install
 qt_libs=(libgl1 libegl1 libxkbcommon0 libfontconfig1 libglib2.0-0 libdbus-1-3 fonts-dejavu-core)
 # What Qt's xcb plugin loads to open a window on a real X11 (or XWayland) desktop: the app only.
 qt_display_libs=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0
@@ -18,15 +19,17 @@ qt_display_libs=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libx
 
 say() { printf 'fieldapp: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
-usage() { sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,5p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 command_name=${1:-}
 case "$command_name" in
-  app | test) shift ;;
+  app | test | bundle) shift ;;
   -h | --help | help) usage ;;
-  "") say "say what to do: app or test"; usage ;;
+  "") say "say what to do: app, test or bundle"; usage ;;
   *) say "unknown command: $command_name"; usage ;;
 esac
+extras=test
+[ "$command_name" = bundle ] && extras=test,bundle  # PyInstaller only where a bundle is built
 
 # -- system packages ------------------------------------------------------------------------------
 
@@ -84,8 +87,12 @@ make_venv() {
 }
 
 venv_ready() { [ -x "$venv/bin/python" ] && "$venv/bin/python" -c '' >/dev/null 2>&1 && [ -e "$venv/bin/pip" ]; }
-wanted_hash() { cat "$root/pyproject.toml" "$lock" | sha256sum | cut -d' ' -f1; }
-installed() { [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(wanted_hash)" ]; }
+hash_for() { { cat "$root/pyproject.toml" "$lock"; [ "$1" = test ] || printf '%s' "$1"; } | sha256sum | cut -d' ' -f1; }
+installed() {  # a bundle's install has the test extra too, so it serves app and test as well
+  [ -f "$stamp" ] || return 1
+  local have; have=$(cat "$stamp")
+  [ "$have" = "$(hash_for "$extras")" ] || { [ "$extras" = test ] && [ "$have" = "$(hash_for test,bundle)" ]; }
+}
 
 setup() {
   if ! venv_ready; then
@@ -96,18 +103,19 @@ setup() {
     rm -f "$stamp"
     local started=$SECONDS
     local log="$venv/pip-install.log"
-    if ! (cd "$root" && "$venv/bin/python" -m pip install --disable-pip-version-check -c "$lock" -e '.[test]') >"$log" 2>&1; then
+    if ! (cd "$root" && "$venv/bin/python" -m pip install --disable-pip-version-check -c "$lock" -e ".[$extras]") >"$log" 2>&1; then
       tail -n 25 "$log" >&2
       die "pip install failed: the last lines are above, all of it is in $log"
     fi
-    wanted_hash >"$stamp"
+    hash_for "$extras" >"$stamp"
     say "installed in $((SECONDS - started)) s"
   fi
 }
 
 if command -v dpkg-query >/dev/null 2>&1; then
   apt_install "Qt offscreen" "${qt_libs[@]}"
-  if [ "$command_name" = app ] && [ -z "${FIELDAPP_APP_COMMAND:-}" ]; then
+  # A bundle carries them to desktops that lack them (PyInstaller copies what it finds here).
+  if { [ "$command_name" = app ] && [ -z "${FIELDAPP_APP_COMMAND:-}" ]; } || [ "$command_name" = bundle ]; then
     apt_install "Qt on a desktop" "${qt_display_libs[@]}"
   fi
 fi
@@ -256,5 +264,9 @@ case "$command_name" in
     ;;
   app)
     run_app "$@"
+    ;;
+  bundle)
+    # PyInstaller on packaging/fieldapp.spec, then the Linux desktop files and the archive.
+    exec "$venv/bin/python" -P "$root/packaging/bundle.py"
     ;;
 esac

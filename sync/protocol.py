@@ -30,6 +30,7 @@ F_LEAD_INSPECTOR = "lead-inspector"  # pulled assessments name their lead inspec
 F_CONCERNS = "concerns"  # a pull carries the office's acknowledgements of the team's concerns (issue 15)
 F_VERSIONS = "versions"  # the status answer names the service's version and the newest client its administrator knows (issue 16)
 F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue 15: lead, inspector, adviser, Expert by Experience)
+F_WIPE = "wipe-confirmation"  # a revoked device confirms, once, that it wiped its vault (issue 16): POST /v1/device/wiped
 F_RETENTION = "retention"  # pulled assessments carry their retention period; POST /v1/items fetches purged records again (issue 16)
 API = "/v1"
 
@@ -60,6 +61,7 @@ E_PROTOCOL = "protocol_mismatch"
 E_UNAUTHENTICATED = "unauthenticated"
 E_REVOKED = "device_revoked"
 E_OFFICE_REVOKED = "office_token_revoked"
+E_NOT_REVOKED = "device_not_revoked"  # only a revoked device confirms a wipe
 E_BAD_CURSOR = "bad_cursor"
 E_FORBIDDEN = "forbidden"
 E_NOT_FOUND = "not_found"
@@ -147,6 +149,13 @@ class ServiceStatus(Wire):
     # administrator has said is out (None: not said), so laptops can tell their inspectors to update.
     version: Release | None = None
     newest_client: Release | None = None
+
+
+class WipeConfirmation(Wire):
+    """The service's record of a revoked device's wipe: which device, and when it first said so."""
+
+    device_id: Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+    wiped_at: str
 
 
 # -- enrolment -------------------------------------------------------------------------------------

@@ -41,4 +41,5 @@ def own_settings_folder(request: pytest.FixtureRequest) -> None:
     from PySide6.QtCore import QSettings
 
     folder = request.getfixturevalue("tmp_path") / "user-config"
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    for kind in (QSettings.Format.IniFormat, QSettings.Format.NativeFormat):  # Native: Qt's own (its file dialog's)
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(folder))

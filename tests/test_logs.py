@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from log_fixtures import app_logs, forget_handlers  # noqa: F401 - a fixture
+from log_fixtures import app_logs, canary, forget_handlers, read_all  # noqa: F401 - a fixture
 from sqlalchemy.engine import make_url
 from sync_fixtures import ChildService, Device, Service, postgres_schema
 from vault_fixtures import PASSPHRASE
@@ -24,10 +24,6 @@ from sync.client.errors import SyncError
 from sync.server import db
 from sync.server.settings import Settings
 from ui.errors import message_for
-
-
-def _canary(label: str) -> str:
-    return f"CANARY{label}{os.urandom(6).hex()}"
 
 
 @pytest.fixture
@@ -45,10 +41,6 @@ def served(tmp_path: Path) -> Iterator[tuple[ChildService, Service]]:
         child.stop()
 
 
-def _read_all(*folders: Path) -> str:
-    return "\n".join(p.read_text(errors="replace") for folder in folders for p in sorted(folder.rglob("*")) if p.is_file())
-
-
 def test_a_days_use_logs_starts_unlocks_and_sync_rounds_with_counts_but_no_evidence(
     served: tuple[ChildService, Service], make_device: Callable[..., Device], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -57,7 +49,7 @@ def test_a_days_use_logs_starts_unlocks_and_sync_rounds_with_counts_but_no_evide
     monkeypatch.setenv(logs.ENV_FOLDER, str(folder))  # after the child started: it keeps its own default folder
     logs.configure("fieldapp")
     try:
-        c = {name: _canary(name) for name in ("title", "notes", "pseudonym", "attname", "attbytes", "search", "quicknote", "comment", "wrong")}
+        c = {name: canary(name) for name in ("title", "notes", "pseudonym", "attname", "attbytes", "search", "quicknote", "comment", "wrong")}
         assessment_id, (a, b) = service.team(inspectors=2)
         first, second = make_device(service, a, "first"), make_device(service, b, "second")
         first.sync()  # the assessment arrives
@@ -100,16 +92,16 @@ def test_a_days_use_logs_starts_unlocks_and_sync_rounds_with_counts_but_no_evide
     assert "started: sqlite database" in server_log
     assert "push from device " in server_log and "pull by device " in server_log and " 2 accepted" in server_log
     # Every log: the app's, the service's, and what uvicorn wrote to its terminal (its access log).
-    everything = _read_all(folder, child.data / "logs") + child.log.read_text(errors="replace")
+    everything = read_all(folder, child.data / "logs") + child.log.read_text(errors="replace")
     assert "POST /v1/push" in everything  # the access log was read too
-    leaked = [name for name, canary in c.items() if canary in everything] + (["passphrase"] if PASSPHRASE in everything else [])
+    leaked = [name for name, word in c.items() if word in everything] + (["passphrase"] if PASSPHRASE in everything else [])
     assert leaked == []
     for path in [folder / "fieldapp.log", child.data / "logs" / "fieldapp-server.log"]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
 def test_a_failure_is_logged_as_its_type_and_stack_without_its_words_or_locals(app_logs: Path) -> None:
-    secret = _canary("local")
+    secret = canary("local")
 
     def fails(words: str) -> None:
         raise ValueError(f"could not read {words}")
@@ -137,7 +129,7 @@ def test_configuring_twice_keeps_one_private_file_with_iso_times(app_logs: Path)
 def test_the_service_logs_its_database_kind_and_never_the_urls_password(tmp_path: Path) -> None:
     if not os.environ.get("FIELDAPP_TEST_DATABASE_URL"):
         pytest.skip("FIELDAPP_TEST_DATABASE_URL is not set: PostgreSQL tests need a server (see README)")
-    password = _canary("password")
+    password = canary("password")
     (tmp_path / "service").mkdir()
     with postgres_schema() as url:
         child = ChildService(tmp_path / "service" / "data", make_url(url).set(password=password).render_as_string(hide_password=False))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp import domain
+from fieldapp.storage import keys
 from fieldapp.storage.keys import KdfParams
 from fieldapp.vault import Vault
 
@@ -161,3 +163,18 @@ def sample_contents() -> list[domain.Content]:
             notes="Staff describe shared care records that work across services.",
         ),
     ]
+
+
+def secrets_of(vault_path: Path) -> list[bytes]:
+    """What would let someone open this vault again: the slots' salts and wrapped keys, raw and as
+    the header writes them, and the database's own salt (its first 16 bytes)."""
+    header = keys.read_header(vault_path / "vault.header")
+    found = [(vault_path / "vault.db").read_bytes()[:16]]
+    for slot in (header.passphrase, header.recovery):
+        for value in (slot.salt, slot.wrapped):
+            found += [value, base64.b64encode(value)]
+    return found
+
+
+def every_file(root: Path) -> list[Path]:
+    return [Path(folder) / name for folder, _dirs, names in os.walk(root) for name in names]

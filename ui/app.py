@@ -1,7 +1,7 @@
 """The desktop app: first run or unlock, then the main window; locks on demand, when idle and
 when the screen locks.
 
-    python -m ui [--version] [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark] [--settings FILE] [--service URL [--enrol-code CODE]]
+    python -m ui [--version | --smoke-test] [--vault PATH] [--idle-lock SECONDS] [--theme system|light|dark] [--settings FILE] [--service URL [--enrol-code CODE]]
 
 The vault lives in the platform's user data folder unless --vault says otherwise.
 """
@@ -13,6 +13,7 @@ import logging
 import platform
 import socket
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,7 +23,8 @@ import platformdirs
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, qVersion
 from PySide6.QtWidgets import QApplication, QWidget
 
-from fieldapp import logs
+from fieldapp import crash_reports, logs
+from fieldapp.storage import wipe as wiping
 from fieldapp.version import app_version
 
 from ui import theme
@@ -77,16 +79,58 @@ class AppController(QObject):
 
     def start(self) -> None:
         self.screen_lock.start()
-        if self.state.has_vault:
-            self._show_unlock()
+        if wiping.is_pending(self.state.vault_path):
+            self._show_removal(None)  # a wipe cut short (the app closed, the power went): it finishes first
+        elif self.state.has_vault:
+            self._show_unlock().crash_offer.offer_once()
             self._open_handle()
         else:
-            from ui.first_run import FirstRunWizard
+            self._show_first_run()
 
-            wizard = FirstRunWizard(self.state)
-            wizard.created.connect(self.on_wizard_created)
-            wizard.abandoned.connect(self.on_wizard_abandoned)
-            self._show(wizard)
+    def _show_first_run(self) -> None:
+        from ui.first_run import FirstRunWizard
+
+        wizard = FirstRunWizard(self.state)
+        wizard.created.connect(self.on_wizard_created)
+        wizard.abandoned.connect(self.on_wizard_abandoned)
+        self._show(wizard)
+
+    def on_revoked(self) -> None:
+        """The service said this laptop's access was revoked: every window's content goes at once,
+        the vault is wiped on the vault worker (which forgets its keys first), and the app says why.
+        What was typed is not saved: nothing of the vault is kept."""
+        vault, main = self.state.vault, self.main
+        self._idle.stop()
+        self._reopen, self._concerns_words, self.main = None, "", None
+        if main is not None:
+            main.hold_for_lock()
+            main.model.set_rows(())
+            main.editor.show_record(None)
+            main.judgements.forget()
+            main.report.forget()
+            main.hide()
+            # Gone once the work queued before now has answered it (answers to a deleted window would fail).
+            self.state.tasks.run(lambda: None, lambda _none: main.deleteLater(), lambda _exc: main.deleteLater())
+        for window in QApplication.topLevelWidgets():
+            if window is not self.window:
+                window.hide()  # a dialog of the vault's (a record's history, a report) goes with it
+        if self.state.sync is not None:
+            self.state.sync.shutdown()
+            self.state.sync.deleteLater()
+            self.state.sync = None  # the next vault gets a controller of its own
+        self._show_removal(vault)
+
+    def _show_removal(self, vault: Vault | None) -> None:
+        from ui.revoked import RevokedWindow
+
+        removal = RevokedWindow(self.state.tasks, finishing=vault is None)
+        removal.set_up_again.connect(self.on_removal_set_up_again)
+        self._show(removal)
+        removal.wipe(vault, self.state.vault_path)
+
+    def on_removal_set_up_again(self) -> None:
+        self.state.vault = None
+        self._show_first_run()
 
     def _open_handle(self) -> None:
         """Load the vault module and read the header on the worker; unlocking queues behind it."""
@@ -113,7 +157,7 @@ class AppController(QObject):
     def _show_unlock(self) -> UnlockWindow:
         unlock = UnlockWindow(self.state)
         unlock.unlocked.connect(self._show_main)
-        self.state.signals.error.connect(unlock.status.setText)
+        self.state.signals.error.connect(unlock.say)
         self._show(unlock)
         return unlock
 
@@ -124,6 +168,7 @@ class AppController(QObject):
             self.main = MainWindow(self.state)
             self.main.lock_requested.connect(self.lock)
             self.main.quit_requested.connect(self.quit)
+            self.main.sync.revoked.connect(self.on_revoked)
         self._show(self.main)
         self.main.load()
         if self._reopen is not None:
@@ -233,9 +278,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--service", default=None, metavar="URL", help="the central service to offer in Sync settings")
     parser.add_argument("--enrol-code", default=None, metavar="CODE", help="enrol with --service using this code, if not enrolled yet")
     parser.add_argument("--version", action="version", version=f"fieldapp {app_version()}")
+    parser.add_argument("--smoke-test", action="store_true", help="check this build works (a temporary vault, the main window offscreen), then exit")
+    parser.add_argument("--print-start-time", action="store_true", help="print the monotonic clock once the first window is up, then quit (python -m bench ui)")
     args = parser.parse_args(argv)
-    logs.configure("fieldapp")
+    folder = logs.configure("fieldapp").parent
+    crash_reports.collect_hard_crashes(folder)  # an earlier run's, before this run's own file is made
+    crash_reports.install(folder)
     log.info("fieldapp %s started on %s, Python %s, Qt %s", app_version(), platform.platform(), platform.python_version(), qVersion())
+    if args.smoke_test:
+        from ui import smoke
+
+        return smoke.run()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("fieldapp")
     app.setWindowIcon(icon("app"))
@@ -248,6 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     controller.quit_ready.connect(app.quit)
     app.installEventFilter(controller)
     controller.start()
+    if args.print_start_time:
+        QTimer.singleShot(0, lambda: (print(time.monotonic(), flush=True), app.quit()))
     code = app.exec()
     if controller.main is not None:
         controller.main.editor.leave_record()

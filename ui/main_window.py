@@ -319,6 +319,7 @@ class MainWindow(QMainWindow):
         a("history", "&History", self.focus_history, "Ctrl+H", icon_name="history", tip="The record's earlier versions, to read or restore")
         # Help
         a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
+        a("copy_diagnostics", "Copy &diagnostics", self.copy_diagnostics, tip="Versions, crash reports and the log's last lines, for your support desk (no evidence)")
         a("about", "&About fieldapp", self.open_about)
         toolbar.addAction(self.lock_action)
         # The report view offers File's Preview, Export and Publish at its foot, where the report is written.
@@ -448,6 +449,11 @@ class MainWindow(QMainWindow):
         dialog = ShortcutsDialog(self.menuBar(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
+
+    def copy_diagnostics(self) -> None:
+        from ui.diagnostics import copy_diagnostics
+
+        copy_diagnostics(self._state, lambda words: self.statusBar().showMessage(words, 10_000))
 
     def open_about(self) -> None:
         from ui.help import show_about

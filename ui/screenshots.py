@@ -453,6 +453,9 @@ def _shoot(out: Path) -> None:
         unlock.show()
         settle(state)
         save(unlock, "unlock", out)
+        unlock.crash_offer.show()  # as the start after a crash shows it
+        settle(state)
+        save(unlock, "unlock-after-a-crash", out)
         unlock.close()
         wizard = FirstRunWizard(AppState(vault_path=Path(tmp) / "new-vault", tasks=state.tasks))
         wizard.show()

@@ -54,6 +54,7 @@ class SyncController(QObject):
     synced = Signal(object)  # SyncReport, after a sync finished
     enrolled = Signal(object)  # fieldapp.replication.exchange.ServiceLink
     enrol_failed = Signal(str)  # words for the inspector
+    revoked = Signal()  # () the service itself said this laptop's access was revoked: the app wipes the vault
     fetched = Signal(object)  # RecordRow: a record kept on the service (retention), fetched back whole
     fetch_failed = Signal(str, str)  # record id, and why it could not be fetched now, in words
     _progress = Signal(object)  # sync.client.engine.Progress, from the sync thread
@@ -201,13 +202,19 @@ class SyncController(QObject):
 
     def on_sync_failed(self, exc: BaseException) -> None:
         from fieldapp.errors import Cancelled, VaultLocked
-        from sync.client.errors import NotEnrolled, NotSetUp, ServiceUnreachable
+        from sync.client.errors import DeviceRevoked, NotEnrolled, NotSetUp, ServiceUnreachable
 
         self._running = False
         if isinstance(exc, (Cancelled, VaultLocked)):
             self.refresh_status()
             return
         problem = sync_problem(exc)
+        if isinstance(exc, DeviceRevoked):  # raised only for the service's own answer to this laptop's token
+            self.stop()
+            self._again = False
+            self._set_problem(problem, "not-enrolled")
+            self.revoked.emit()  # the app wipes the vault
+            return
         if isinstance(exc, ServiceUnreachable):
             self._set_offline(True)
             self._show(SyncView("offline", OFFLINE, self.view.waiting, self.view.conflicts, detail=problem.detail))

@@ -15,13 +15,14 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
-import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
+
+from fieldapp import crash_reports
 
 
 @dataclass
@@ -84,8 +85,8 @@ class TaskManager(QObject):
                 job.on_done(value)
             else:
                 job.on_error(value)
-        except Exception:  # a slot must not take the app down; the traceback holds no evidence
-            traceback.print_exc()
+        except Exception as exc:  # a slot must not take the app down; reported as an uncaught one is
+            crash_reports.report_uncaught(exc, "in a task's callback")
 
     def shutdown(self) -> None:
         """Finish every queued task (saves included), then refuse new ones."""

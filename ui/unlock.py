@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QProgressBar, QPushB
 
 from fieldapp.errors import VaultNotFound, WrongPassphrase
 
-from ui.errors import message_for
+from ui.diagnostics import CrashOffer
+from ui.errors import HOW_TO_REPORT, message_for
 from ui.state import AppState
 
 
@@ -25,6 +26,8 @@ class UnlockWindow(QWidget):
         heading = QLabel("<b>fieldapp is locked</b>")
         heading.setAccessibleName("fieldapp is locked")
         layout.addWidget(heading)
+        self.crash_offer = CrashOffer(state)  # shown at start after a crash (AppController.start)
+        layout.addWidget(self.crash_offer)
         where = QLabel(f"Vault: {state.vault_path}")
         where.setWordWrap(True)
         layout.addWidget(where)
@@ -60,7 +63,14 @@ class UnlockWindow(QWidget):
         layout.addWidget(self.reminder)
         self._countdown = QTimer(self, interval=250)
         self._countdown.timeout.connect(self._tick)
+        self.crash_offer.answered.connect(self.secret.setFocus)
         self.secret.setFocus()
+
+    def say(self, words: str) -> None:
+        """A message in the status line; one that asks for a report gets Copy diagnostics beside it."""
+        self.status.setText(words)
+        if HOW_TO_REPORT in words:
+            self.crash_offer.offer_now()
 
     def remind(self, words: str) -> None:
         self.reminder.setText(words)
@@ -97,7 +107,7 @@ class UnlockWindow(QWidget):
 
     def _on_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        self.status.setText(message_for(exc))
+        self.say(message_for(exc))
         if isinstance(exc, WrongPassphrase) and self._state.vault is not None and self._state.vault.unlock_delay() > 0:
             self.unlock.setEnabled(False)
             self._countdown.start()

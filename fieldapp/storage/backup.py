@@ -15,8 +15,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from fieldapp.storage import sqlcipher
-from fieldapp.errors import BackupError, StorageError
+from fieldapp.storage import sqlcipher, wipe
+from fieldapp.errors import BackupError, StorageError, VaultWiped
 from fieldapp.storage.fsutil import fsync_dir
 
 KEEP = 5
@@ -75,6 +75,8 @@ def restore(vault_path: Path, name: str | None = None) -> Path:
 
     Returns the folder holding the replaced database. Run while the vault is locked.
     """
+    if wipe.is_pending(vault_path):
+        raise VaultWiped()
     backups = list_backups(vault_path)
     chosen = next((b for b in backups if b.name == name), None) if name else (backups[0] if backups else None)
     if chosen is None:

@@ -36,7 +36,7 @@ COMPRESS_ABOVE = 1024
 _HEADERS = {
     protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
     protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},"
-    f"{protocol.F_RETENTION}",
+    f"{protocol.F_WIPE},{protocol.F_RETENTION}",
     "Accept-Encoding": "gzip",
 }
 
@@ -97,6 +97,10 @@ class ServiceApi:
             raise DamagedOnTheWay("A chunk of an attachment arrived damaged; it will be fetched again at the next sync.")
         return response.content
 
+    def confirm_wiped(self) -> protocol.WipeConfirmation:
+        """Tell the service this revoked device wiped its vault (the one route its token still opens)."""
+        return self._json("POST", "/device/wiped", None, protocol.WipeConfirmation)
+
     # -- plumbing ---------------------------------------------------------------------------------
 
     def _json(
@@ -120,7 +124,7 @@ class ServiceApi:
             headers["Content-Encoding"] = "gzip"
         response = self.transport.request(method, protocol.API + path, body=data, headers=headers, idempotent=idempotent)
         if response.status >= 400:
-            raise _error(response, urlsplit(self.transport.base_url).netloc)
+            raise _error(response, urlsplit(self.transport.base_url).netloc, authenticated=auth)
         return response
 
 
@@ -130,6 +134,14 @@ def _gzip(data: bytes) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
+def _from_the_service(response: Response) -> bool:
+    """Whether an answer is the service's own, not a proxy's or a captive portal's page: the service
+    answers errors in JSON and stamps its protocol on every answer. A revocation wipes the vault, so
+    only an answer that is plainly the service's may say it."""
+    media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    return media == "application/json" and response.headers.get(protocol.PROTOCOL_HEADER, "").strip() == str(protocol.PROTOCOL_VERSION)
+
+
 def _parse(response: Response, model: type[M]) -> M:
     try:
         return model.model_validate_json(response.content)
@@ -137,14 +149,14 @@ def _parse(response: Response, model: type[M]) -> M:
         raise ServiceFault("The service answered in a form this app does not understand; is it a fieldapp service of a matching version?") from None
 
 
-def _error(response: Response, host: str) -> Exception:
+def _error(response: Response, host: str, *, authenticated: bool) -> Exception:
     try:
         body = json.loads(response.content)
         detail, code = str(body.get("detail", "")), str(body.get("code", ""))
     except (ValueError, AttributeError):
         detail, code = "", ""
     if response.status == 401:  # our own words: the service's are for any client, ours name the next step here
-        if code == protocol.E_REVOKED:
+        if code == protocol.E_REVOKED and authenticated and _from_the_service(response):
             return DeviceRevoked(REVOKED)
         return NotEnrolled(UNKNOWN_DEVICE.format(host=host))
     if response.status == 413:

@@ -6,7 +6,7 @@
     ├── ServiceMoved            the service address answered with a redirect: fix the address
     ├── NotEnrolled             the service does not know this device's token (any more)
     │   ├── NotSetUp            no service set up for this vault yet: its evidence stays on this laptop
-    │   └── DeviceRevoked       the administrator revoked this device
+    │   └── DeviceRevoked       the service itself said the administrator revoked this device: the app wipes the vault
     ├── ServiceRefused          the service said no (4xx), with its reason and code
     │   ├── TooLarge            413, with the limit
     │   └── RateLimited         429, with how long to wait
@@ -53,8 +53,9 @@ NOT_SET_UP = (
     "To sync, enrol it in Sync settings with the service's address and a code from the service's administrator."
 )
 REVOKED = (
-    "The service's administrator has revoked this laptop's access, so it no longer sends or receives evidence; "
-    "everything recorded is safe on this laptop. Ask the administrator for a new enrolment code and enter it in Sync settings."
+    "Your organisation's administrator revoked this laptop's access to the service, so it no longer sends or receives "
+    "evidence and fieldapp removes the vault from this laptop; evidence already synced is kept on the service. "
+    "To use fieldapp on this laptop again, ask the administrator for a new enrolment code."
 )
 UNKNOWN_DEVICE = (
     "The service at {host} does not recognise this laptop (it may have been reset, or another service now answers "

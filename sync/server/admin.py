@@ -63,6 +63,7 @@ class DeviceInfo:
     label: str
     enrolled_at: str
     revoked_at: str | None
+    wiped_at: str | None = None  # when, once revoked, it confirmed its vault was wiped
 
 
 def as_dict(info: object) -> dict:
@@ -258,7 +259,7 @@ def list_devices(session: Session, inspector_id: str | None = None) -> list[Devi
     query = sa.select(Device, Inspector.name).join(Inspector, Inspector.id == Device.inspector_id).order_by(Device.enrolled_at)
     if inspector_id:
         query = query.where(Device.inspector_id == inspector_id)
-    return [DeviceInfo(d.id, d.inspector_id, name, d.label, d.enrolled_at, d.revoked_at) for d, name in session.execute(query)]
+    return [DeviceInfo(d.id, d.inspector_id, name, d.label, d.enrolled_at, d.revoked_at, d.wiped_at) for d, name in session.execute(query)]
 
 
 def revoke_device(session: Session, device_id: str) -> DeviceInfo:
@@ -269,7 +270,20 @@ def revoke_device(session: Session, device_id: str) -> DeviceInfo:
     if device.revoked_at is None:
         device.revoked_at = iso(utcnow())
     inspector = session.get(Inspector, device.inspector_id)
-    return DeviceInfo(device.id, device.inspector_id, inspector.name if inspector else "", device.label, device.enrolled_at, device.revoked_at)
+    return DeviceInfo(
+        device.id, device.inspector_id, inspector.name if inspector else "", device.label, device.enrolled_at, device.revoked_at, device.wiped_at
+    )
+
+
+def confirm_wipe(*, session: Session, device_id: str) -> protocol.WipeConfirmation:
+    """A revoked device says it wiped its vault: the first time is kept (a resent confirmation
+    changes nothing); enrolling the device again clears it."""
+    device = session.get(Device, device_id, with_for_update=True)
+    if device is None or device.revoked_at is None:  # the guard let only a revoked device in
+        raise errors.Forbidden(errors.NOT_REVOKED, code=protocol.E_NOT_REVOKED)
+    if device.wiped_at is None:
+        device.wiped_at = iso(utcnow())
+    return protocol.WipeConfirmation(device_id=device.id, wiped_at=device.wiped_at)
 
 
 def offer_assessment(*, session: Session, caller: Caller, assessment_id: str, offer: protocol.AssessmentProposal) -> protocol.Assessment:

@@ -248,8 +248,19 @@ def _code(session: Session, args: argparse.Namespace) -> Result:
 
 def _device_list(session: Session, args: argparse.Namespace) -> Result:
     rows = admin.list_devices(session, args.inspector)
-    lines = [f"{r.id}  {r.inspector}  {r.label or '-'}  enrolled {r.enrolled_at}{'  REVOKED ' + r.revoked_at if r.revoked_at else ''}" for r in rows]
+    lines = [
+        f"{r.id}  {r.inspector}  {r.label or '-'}  enrolled {r.enrolled_at}{'  REVOKED ' + r.revoked_at if r.revoked_at else ''}{_wiped(r.wiped_at)}"
+        for r in rows
+    ]
     return Result("\n".join(lines) or "No devices enrolled yet.", [admin.as_dict(r) for r in rows])
+
+
+def _wiped(wiped_at: str | None) -> str:
+    """ "  wiped on 07/12/2026 at 14:30 (UTC)": when the revoked laptop confirmed its vault was wiped."""
+    if not wiped_at:
+        return ""
+    day, _, clock = show_when(wiped_at).partition(" ")
+    return f"  wiped on {day} at {clock} (UTC)"
 
 
 def _device_revoke(session: Session, args: argparse.Namespace) -> Result:

@@ -48,8 +48,18 @@ def _office(request: Request, authorization: Annotated[str | None, Header()] = N
     return who
 
 
+def _revoked(request: Request, authorization: Annotated[str | None, Header()] = None) -> identity.RevokedCaller:
+    # As _caller, for the wipe confirmation: the guard signed in a revoked device's token for its path.
+    who = request.scope.get(CALLER)
+    who = who if who is not None else service_of(request).sign_in_revoked(authorization)
+    if not isinstance(who, identity.RevokedCaller):
+        raise errors.Unauthenticated(errors.BAD_TOKEN)
+    return who
+
+
 ServiceDep = Annotated[Service, Depends(_service)]
 CurrentDevice = Annotated[identity.Caller, Depends(_caller)]
+RevokedDevice = Annotated[identity.RevokedCaller, Depends(_revoked)]
 CurrentOffice = Annotated[office.OfficeCaller, Depends(_office)]
 Sha256 = Annotated[str, Path(pattern=protocol.HEX64_PATTERN)]
 ChunkIndex = Annotated[int, Path(ge=0, le=1_000_000)]

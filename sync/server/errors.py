@@ -79,6 +79,9 @@ class RateLimited(ServiceError):
 NO_TOKEN = "Sign-in needed: this device is not enrolled with the service (no token was sent)."
 BAD_TOKEN = "This device's token is not known to the service. Enrol the device again."
 REVOKED = "This device was revoked by the service's administrator. Ask them to enrol it again."
+NOT_REVOKED = (
+    "Only a device whose access was revoked confirms a wipe; this device's access stands, so nothing was recorded."
+)
 BAD_CODE = "That enrolment code is not valid: it may be mistyped, expired or used already. Ask your administrator for a new one."
 OTHER_TEAM = "This device's inspector is not in the team of assessment {assessment_id}; nothing was stored."
 NO_OFFICE_TOKEN = (

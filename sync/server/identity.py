@@ -47,6 +47,16 @@ class Caller:
     public_key: bytes = b""  # the device's Ed25519 key, which its pushed revisions must hold under
 
 
+@dataclass(frozen=True)
+class RevokedCaller:
+    """A revoked device, signed in for the one thing it may still do: confirm that it wiped its vault."""
+
+    device_id: str
+
+
+WIPED_PATH = f"{protocol.API}/device/wiped"  # the one route a revoked device's token opens
+
+
 def new_token(prefix: str = TOKEN_PREFIX) -> str:
     """256 random bits, after a prefix saying whose token it is (a device's, or the office's)."""
     return prefix + secrets.token_urlsafe(32)
@@ -105,7 +115,8 @@ def enrol(*, session: Session, request: protocol.EnrolRequest) -> protocol.Enrol
                 "A different device is already enrolled under this device id; nothing was changed.",
                 code=protocol.E_DEVICE_CONFLICT,
             )
-        device.token_hash, device.revoked_at, device.label = token_hash(token), None, request.label or device.label
+        device.token_hash, device.revoked_at, device.wiped_at = token_hash(token), None, None
+        device.label = request.label or device.label
     else:
         device = Device(
             id=request.device_id,
@@ -144,3 +155,16 @@ def authenticate(connection: sa.Connection, authorization: str | None) -> Caller
         raise errors.Unauthenticated(errors.REVOKED, code=protocol.E_REVOKED)
     teams = frozenset(row.assessment_id for row in rows if row.assessment_id is not None)
     return Caller(device.id, device.inspector_id, teams, device.public_key)
+
+
+def authenticate_revoked(connection: sa.Connection, authorization: str | None) -> RevokedCaller:
+    """The revoked device a bearer token names; 401 for a token nobody holds, 403 for a device not
+    revoked (its wipe would be news to nobody, and a working laptop must not be marked wiped)."""
+    row = connection.execute(
+        sa.select(Device.id, Device.revoked_at).where(Device.token_hash == token_hash(bearer(authorization)))
+    ).first()
+    if row is None:
+        raise errors.Unauthenticated(errors.BAD_TOKEN)
+    if row.revoked_at is None:
+        raise errors.Forbidden(errors.NOT_REVOKED, code=protocol.E_NOT_REVOKED)
+    return RevokedCaller(row.id)

@@ -62,6 +62,7 @@ class Device(Base):
     enrolled_at: Mapped[str] = mapped_column(String(32))
     revoked_at: Mapped[str | None] = mapped_column(String(32))
     last_seen_at: Mapped[str | None] = mapped_column(String(32))
+    wiped_at: Mapped[str | None] = mapped_column(String(32))  # when, once revoked, it confirmed its vault was wiped
 
 
 class EnrolmentCode(Base):

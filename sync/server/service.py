@@ -51,6 +51,15 @@ class Service:
             raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
         return who
 
+    def sign_in_revoked(self, authorization: str | None) -> identity.RevokedCaller:
+        """A revoked device confirming its wipe, within its rate; else 401, 403 or 429."""
+        with self.reading_rows() as connection:
+            who = identity.authenticate_revoked(connection, authorization)
+        wait = self.device_rate.take(who.device_id)
+        if wait is not None:
+            raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
+        return who
+
     def sign_in_office(self, authorization: str | None) -> office.OfficeCaller:
         """The office token a bearer header names, within its rate; else 401 or 429. Its "last used"
         is written at most once a minute."""
@@ -68,10 +77,15 @@ class Service:
                 pass  # a busy database: the stamp waits for the next request; the office's request goes on
         return who
 
-    def sign_in_at(self, path: str, authorization: str | None) -> identity.Caller | office.OfficeCaller:
-        """Who calls this path: the office's routes take an office token and nothing else; every
-        other route a device's token and nothing else."""
-        return self.sign_in_office(authorization) if path.startswith(office.PATH_PREFIX) else self.sign_in(authorization)
+    def sign_in_at(self, path: str, authorization: str | None) -> identity.Caller | office.OfficeCaller | identity.RevokedCaller:
+        """Who calls this path: the office's routes take an office token and nothing else; the wipe
+        confirmation a revoked device's token and nothing else; every other route a device's token
+        that still works."""
+        if path.startswith(office.PATH_PREFIX):
+            return self.sign_in_office(authorization)
+        if path == identity.WIPED_PATH:
+            return self.sign_in_revoked(authorization)
+        return self.sign_in(authorization)
 
     def take_enrol_turn(self, client: str) -> None:
         """Counts an enrolment attempt from this client address; 429 beyond its rate."""

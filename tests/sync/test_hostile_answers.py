@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 import pytest
+from listener import listening, send_answer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fieldapp.revisions import revision
@@ -25,66 +22,7 @@ from sync.client.api import ServiceApi
 from sync.client.errors import InsecureService, ServiceFault, ServiceMoved
 from sync.client.transport import HttpTransport, RetryPolicy, check_url
 
-Handler = Callable[[http.server.BaseHTTPRequestHandler], None]
 QUICK_RETRIES = RetryPolicy(attempts=3, base_s=0.01, cap_s=0.02)
-
-
-@dataclass
-class Listener:
-    """A tiny HTTP/1.1 server on 127.0.0.1 that records every connection and request it gets."""
-
-    url: str
-    connections: list[str] = field(default_factory=list)  # one entry per TCP connection accepted
-    requests: list[tuple[str, str, bytes]] = field(default_factory=list)  # (method, path, body)
-
-
-@contextmanager
-def listening(answer: Handler) -> Iterator[Listener]:
-    record = Listener("")
-
-    class Handle(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as the real service
-
-        def setup(self) -> None:
-            super().setup()
-            record.connections.append(str(self.client_address))
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _any(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            record.requests.append((self.command, self.path, body))
-            try:
-                answer(self)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client hung up on purpose
-
-        do_GET = do_POST = do_PUT = _any
-
-    class Server(http.server.ThreadingHTTPServer):
-        daemon_threads = True
-
-        def handle_error(self, request: object, client_address: object) -> None:
-            pass
-
-    server = Server(("127.0.0.1", 0), Handle)
-    record.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield record
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _send(handler: http.server.BaseHTTPRequestHandler, status: int, body: bytes, **headers: str) -> None:
-    handler.send_response(status)
-    for name, value in {"Content-Type": "application/json", "Content-Length": str(len(body)), **headers}.items():
-        handler.send_header(name.replace("_", "-"), value)
-    handler.end_headers()
-    handler.wfile.write(body)
 
 
 def _a_revision() -> revision.SignedRevision:
@@ -148,7 +86,7 @@ def test_ordinary_addresses_are_taken_as_typed(url: str) -> None:
 def test_a_backslash_address_is_refused_before_anything_connects_anywhere() -> None:
     # The other computer stands in as a second listener on 127.0.0.1: before the fix, the check
     # read "localhost" after the backslash while requests connected to the listener.
-    with listening(lambda h: _send(h, 200, b"{}")) as elsewhere:
+    with listening(lambda h: send_answer(h, 200, b"{}")) as elsewhere:
         url = f"{elsewhere.url}\\@localhost"
         with pytest.raises(InsecureService, match="backslash"):
             ServiceApi(HttpTransport(url), token="fa1_SECRET").push([_a_revision()])
@@ -158,7 +96,7 @@ def test_a_backslash_address_is_refused_before_anything_connects_anywhere() -> N
 
 def test_plain_http_to_this_computer_never_goes_through_a_proxy_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     ok = b'{"protocol": 1, "time": "2026-11-23T10:00:00Z"}'
-    with listening(lambda h: _send(h, 404, b"")) as proxy, listening(lambda h: _send(h, 200, ok)) as service:
+    with listening(lambda h: send_answer(h, 404, b"")) as proxy, listening(lambda h: send_answer(h, 200, ok)) as service:
         for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
             monkeypatch.setenv(name, proxy.url)
         for name in ("NO_PROXY", "no_proxy"):
@@ -186,7 +124,7 @@ def test_an_answer_cut_inside_a_header_word_is_a_broken_connection_tried_again_n
             handler.wfile.flush()
             handler.close_connection = True
             return
-        _send(handler, 200, ok)
+        send_answer(handler, 200, ok)
 
     with listening(cut_once) as service:
         transport = HttpTransport(service.url, retry=QUICK_RETRIES)
@@ -202,9 +140,9 @@ def test_an_answer_cut_inside_a_header_word_is_a_broken_connection_tried_again_n
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_a_redirect_is_not_followed_and_the_evidence_goes_nowhere_else(status: int) -> None:
-    with listening(lambda h: _send(h, 200, b'{"acks": []}')) as elsewhere:
+    with listening(lambda h: send_answer(h, 200, b'{"acks": []}')) as elsewhere:
         moved_to = f"{elsewhere.url}/steal"
-        with listening(lambda h: _send(h, status, b"", Location=moved_to)) as service:
+        with listening(lambda h: send_answer(h, status, b"", Location=moved_to)) as service:
             api = ServiceApi(HttpTransport(service.url, retry=QUICK_RETRIES), token="fa1_SECRET")
             with pytest.raises(ServiceMoved) as moved:
                 api.push([_a_revision()])
@@ -217,7 +155,7 @@ def test_a_redirect_is_not_followed_and_the_evidence_goes_nowhere_else(status: i
 
 
 def test_a_redirect_to_a_location_full_of_control_characters_is_shown_tamed() -> None:
-    with listening(lambda h: _send(h, 302, b"", Location="https://x.example/\x1b[31mred")) as service, pytest.raises(ServiceMoved) as moved:
+    with listening(lambda h: send_answer(h, 302, b"", Location="https://x.example/\x1b[31mred")) as service, pytest.raises(ServiceMoved) as moved:
         ServiceApi(HttpTransport(service.url)).status()
     assert "\x1b" not in str(moved.value) and "https://x.example/?[31mred" in str(moved.value)
 
@@ -235,7 +173,7 @@ def gzip_bomb() -> bytes:
 
 def test_an_answer_inflating_past_the_limit_is_dropped_without_being_held(gzip_bomb: bytes) -> None:
     assert len(gzip_bomb) < 1 << 20
-    with listening(lambda h: _send(h, 200, gzip_bomb, Content_Encoding="gzip")) as service:
+    with listening(lambda h: send_answer(h, 200, gzip_bomb, Content_Encoding="gzip")) as service:
         api = ServiceApi(HttpTransport(service.url, retry=QUICK_RETRIES), token="fa1_SECRET")
         tracemalloc.start()
         try:
@@ -281,7 +219,7 @@ def test_a_plain_answer_streaming_past_the_limit_is_dropped_at_the_limit() -> No
 
 def test_an_answer_in_a_coding_the_app_does_not_read_is_a_fault_in_words() -> None:
     def brotli(handler: http.server.BaseHTTPRequestHandler) -> None:
-        _send(handler, 200, b"\x1b\x00\x00", Content_Encoding="br")
+        send_answer(handler, 200, b"\x1b\x00\x00", Content_Encoding="br")
 
     with listening(brotli) as service, pytest.raises(ServiceFault, match="encoding this app does not read"):
         ServiceApi(HttpTransport(service.url)).status()
@@ -290,17 +228,17 @@ def test_an_answer_in_a_coding_the_app_does_not_read_is_a_fault_in_words() -> No
 def test_a_large_gzip_answer_within_the_limit_arrives_whole_even_in_several_members() -> None:
     status = json.dumps({"service": "fieldapp", "protocol": 1, "time": "2026-11-20T10:00:00Z"}).encode()
     padded = status[:-1] + b" " * (40 << 20) + b"}"  # inflates in many full pieces: each must be drained
-    with listening(lambda h: _send(h, 200, _gzip(padded), Content_Encoding="gzip")) as one:
+    with listening(lambda h: send_answer(h, 200, _gzip(padded), Content_Encoding="gzip")) as one:
         assert ServiceApi(HttpTransport(one.url)).status().time == "2026-11-20T10:00:00Z"
     whole = status[:-1] + b" " * 5_000_000 + b"}"
     members = b"".join(_gzip(whole[i : i + 1_000_000]) for i in range(0, len(whole), 1_000_000))
-    with listening(lambda h: _send(h, 200, members, Content_Encoding="gzip")) as several:
+    with listening(lambda h: send_answer(h, 200, members, Content_Encoding="gzip")) as several:
         assert HttpTransport(several.url).request("GET", "/v1/status").content == whole
 
 
 def test_answers_read_in_full_leave_the_connection_open_for_the_next_request() -> None:
     body = b'{"service": "fieldapp", "protocol": 1, "time": "t"}' + b" " * 4000
-    with listening(lambda h: _send(h, 200, _gzip(body), Content_Encoding="gzip")) as service:
+    with listening(lambda h: send_answer(h, 200, _gzip(body), Content_Encoding="gzip")) as service:
         api = ServiceApi(HttpTransport(service.url))
         for _ in range(3):
             api.status()

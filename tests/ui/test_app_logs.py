@@ -3,27 +3,20 @@ attempts are logged as refused or unlocked, never with what was typed."""
 
 from __future__ import annotations
 
-import os
 import platform
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from log_fixtures import app_logs  # noqa: F401 - a fixture
+from log_fixtures import app_logs, run_child  # noqa: F401 - a fixture
 from PySide6.QtCore import Qt, qVersion
 from vault_fixtures import PASSPHRASE
 
-from fieldapp import logs
 from fieldapp.version import app_version
 from fieldapp.vault import Vault
 
 from ui.state import AppState
 from ui.unlock import UnlockWindow
-
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -62,11 +55,11 @@ sys.exit(app.main(sys.argv[1:]))
 """
 
 
-def test_starting_the_app_writes_its_start_line_to_its_log(tmp_path: Path) -> None:
+def test_starting_the_app_writes_its_start_line_to_its_log_and_a_clean_exit_leaves_no_crash_file(tmp_path: Path) -> None:
     folder = tmp_path / "logs"
-    env = {**os.environ, logs.ENV_FOLDER: str(folder), "QT_QPA_PLATFORM": "offscreen"}
     args = ["--vault", str(tmp_path / "no-vault-yet"), "--settings", str(tmp_path / "settings.ini"), "--idle-lock", "0"]
-    done = subprocess.run([sys.executable, "-c", _START_AND_QUIT, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = run_child(_START_AND_QUIT, folder, *args)
     assert done.returncode == 0, done.stderr[-2000:]
     text = (folder / "fieldapp.log").read_text()
     assert f"INFO fieldapp.ui: fieldapp {app_version()} started on {platform.platform()}, Python {platform.python_version()}, Qt {qVersion()}" in text
+    assert [p.name for p in folder.iterdir()] == ["fieldapp.log"]  # its faulthandler file went at the exit

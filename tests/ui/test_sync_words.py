@@ -278,7 +278,7 @@ def test_a_sync_with_the_service_stopped_says_offline_where_it_looked_and_what_t
     assert "check that this laptop is online" in detail and "Sync tries again by itself" in detail
 
 
-def test_a_revoked_laptop_says_its_access_was_revoked_and_to_ask_for_a_new_code(
+def test_a_revoked_laptop_says_its_access_was_revoked_and_its_vault_removed(
     qtbot, sqlite_service: Service, make_device: Callable[..., Device], open_window  # noqa: ANN001
 ) -> None:
     _assessment, (inspector,) = sqlite_service.team()
@@ -293,7 +293,8 @@ def test_a_revoked_laptop_says_its_access_was_revoked_and_to_ask_for_a_new_code(
 
     text, detail = _status(window)
     assert text == "Sync stopped: this laptop's access was revoked"
-    assert "revoked this laptop's access" in detail and "Ask the administrator for a new enrolment code" in detail
+    assert "revoked this laptop's access" in detail and "removes the vault from this laptop" in detail
+    assert "ask the administrator for a new enrolment code" in detail
     assert "see details" not in text
     window.sync.refresh_status()  # an edit, say: the counts are read again, and the reason stays
     qtbot.waitUntil(lambda: window._state.tasks.pending == 0)
