@@ -18,6 +18,7 @@ from fieldapp.errors import IntegrityError, KeptOnService
 from fieldapp.ids import utcnow
 from fieldapp.item_kinds import ConcernContent
 from fieldapp.revisions import revision
+from fieldapp.rows import Passage
 from fieldapp.vault import Vault
 from sync.server import admin
 
@@ -146,3 +147,22 @@ def test_a_record_comes_back_only_as_the_very_revisions_this_laptop_held(
             vault.records.get(record.id)
     assert vault.retention.restore(record.id, [held]).value.content.notes == "She said lemon curd about respite"
     assert vault.records.get(record.id).sync_state == "synced" and [s.id for s in vault.search("curd").items] == [record.id]
+
+
+def test_a_published_report_citing_a_purged_record_says_it_is_kept_on_the_service_not_altered(
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, device = laptop(inprocess_sqlite_service, make_device)
+    vault = device.vault
+    record = vault.records.create(assessment_id, interview("crumble")).value
+    link = vault.links.tag(record.id, "safeguarding", "peoples-experience", passage=Passage("notes", 0, 8, "She said")).value
+    vault.report_texts.choose_quotations(assessment_id, [(record.id, link.id)])
+    published = vault.published.publish(assessment_id).value
+    seal = vault.published.report(published.id).seal
+    assert seal is not None and record.id in {c.record_id for c in seal.manifest}
+    device.sync()
+    at(vault, utcnow() + LATER)
+    assert vault.retention.purge().value.records == 1
+
+    *_, cited = vault.published.check(seal)
+    assert not cited.holds and "kept on the service" in cited.words and "altered" not in cited.words
