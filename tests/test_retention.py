@@ -149,7 +149,7 @@ def test_a_record_comes_back_only_as_the_very_revisions_this_laptop_held(
     assert vault.records.get(record.id).sync_state == "synced" and [s.id for s in vault.search("curd").items] == [record.id]
 
 
-def test_a_published_report_citing_a_purged_record_says_it_is_kept_on_the_service_not_altered(
+def test_a_quoted_record_stays_and_a_published_report_citing_a_purged_one_says_it_is_kept_on_the_service_not_altered(
     inprocess_sqlite_service: Service, make_device: Callable[..., Device]
 ) -> None:
     assessment_id, device = laptop(inprocess_sqlite_service, make_device)
@@ -162,6 +162,8 @@ def test_a_published_report_citing_a_purged_record_says_it_is_kept_on_the_servic
     assert seal is not None and record.id in {c.record_id for c in seal.manifest}
     device.sync()
     at(vault, utcnow() + LATER)
+    assert vault.retention.purge().value.records == 0  # a passage quoted in the report: the report reads its words here
+    vault.report_texts.choose_quotations(assessment_id, [])
     assert vault.retention.purge().value.records == 1
 
     *_, cited = vault.published.check(seal)

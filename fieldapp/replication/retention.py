@@ -17,7 +17,7 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain
+from fieldapp import domain, item_kinds
 from fieldapp.context import VaultContext
 from fieldapp.errors import IntegrityError, NotFound
 from fieldapp.ids import iso
@@ -154,7 +154,8 @@ _PERIODS = (
 # A record goes only when ALL hold: evidence, not deleted, its draft clean and every revision on the
 # service (stored state 'synced': pushed, none refused, no conflict), no date typed but unreadable,
 # no pulled merge awaiting its check, every attachment's bytes on the service, no concern raised from
-# it that the office has not acknowledged, and nothing changed since the cutoff, by any revision's
+# it that the office has not acknowledged, no passage of it chosen as a quotation for the report (the
+# report reads the quoted words here), and nothing changed since the cutoff, by any revision's
 # time (its author's clock) or by this laptop's last change to it (a pull adopted, an edit saved):
 # the later of the two, so a record restored or just pulled stays a whole period more.
 _ELIGIBLE = f"""
@@ -166,8 +167,11 @@ WHERE r.assessment_id = :assessment_id AND r.purged_at IS NULL AND r.deleted = 0
                   AND (v.pushed = 0 OR v.rejected IS NOT NULL OR v.awaiting_check = 1 OR v.created_at >= :cutoff))
   AND NOT EXISTS (SELECT 1 FROM attachments a JOIN blobs b ON b.sha256 = a.sha256 WHERE a.record_id = r.id AND b.uploaded = 0)
   AND NOT EXISTS (SELECT 1 FROM records k JOIN record_content kc ON kc.num = k.num
-                  WHERE k.kind = 'concern' AND k.assessment_id = r.assessment_id AND json_extract(kc.content, '$.record_id') = r.id
+                  WHERE k.kind = '{item_kinds.CONCERN}' AND k.assessment_id = r.assessment_id AND json_extract(kc.content, '$.record_id') = r.id
                   AND NOT EXISTS (SELECT 1 FROM concern_states s WHERE s.concern_id = k.id))
+  AND NOT EXISTS (SELECT 1 FROM records t JOIN record_content tc ON tc.num = t.num, json_each(tc.content, '$.quotations') q
+                  WHERE t.kind = '{item_kinds.REPORT_TEXT}' AND t.assessment_id = r.assessment_id
+                  AND json_extract(q.value, '$.record_id') = r.id)
 ORDER BY r.num"""
 _BODILESS = sa.select(Revision.id, Revision.device_id, Revision.signature).where(
     Revision.record_id == sa.bindparam("record_id"), sa.func.length(Revision.body) == 0
