@@ -17,11 +17,12 @@ from typing import cast
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from fieldapp import domain, item_kinds
+from fieldapp import item_kinds
 from fieldapp.context import VaultContext
 from fieldapp.errors import IntegrityError, NotFound
 from fieldapp.ids import iso
 from fieldapp.records import RECORD_BY_ID, to_row
+from fieldapp.search import EVIDENCE_IN
 from fieldapp.replication.settle import readopt, settle
 from fieldapp.revisions import revision
 from fieldapp.rows import Changes, Done, RecordRow
@@ -145,7 +146,6 @@ def _purge(session: Session, rows: list[tuple[int, str]], now: str) -> tuple[Pur
 
 
 # Built once (see exchange).
-_EVIDENCE_IN = "(" + ", ".join(f"'{kind}'" for kind in domain.EVIDENCE_KINDS) + ")"
 _PERIODS = (
     sa.select(Assessment.id, Assessment.retention_days)
     .where(Assessment.retention_days.is_not(None), Assessment.on_service.is_(True))
@@ -160,7 +160,7 @@ _PERIODS = (
 # the later of the two, so a record restored or just pulled stays a whole period more.
 _ELIGIBLE = f"""
 SELECT r.num, r.id FROM records r
-WHERE r.assessment_id = :assessment_id AND r.purged_at IS NULL AND r.deleted = 0 AND r.kind IN {_EVIDENCE_IN}
+WHERE r.assessment_id = :assessment_id AND r.purged_at IS NULL AND r.deleted = 0 AND r.kind IN {EVIDENCE_IN}
   AND r.sync_state = 'synced' AND r.draft_dirty = 0 AND r.head_revision_id IS NOT NULL AND r.updated_at < :cutoff
   AND NOT EXISTS (SELECT 1 FROM record_content c WHERE c.num = r.num AND c.as_typed IS NOT NULL)
   AND NOT EXISTS (SELECT 1 FROM revisions v WHERE v.record_id = r.id
