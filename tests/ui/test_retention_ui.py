@@ -69,3 +69,27 @@ def test_opening_a_kept_record_with_no_service_to_reach_says_so_and_offers_nothi
         qtbot.waitUntil(lambda: window.editor._heading.text() == KEPT_ON_SERVICE, timeout=30_000)
         assert window.editor.record_id is None and window.editor._fields == {}
         assert window.statusBar().currentMessage() == KEPT_ON_SERVICE
+
+
+def test_words_typed_into_a_record_purged_under_the_editor_stay_on_screen(
+    qtbot, sqlite_service: Service, make_device: Callable[..., Device]  # noqa: ANN001
+) -> None:
+    assessment_id, (inspector,) = sqlite_service.team()
+    with sqlite_service.admin() as session:
+        admin.set_retention(session, assessment_id, 90)
+    device = make_device(sqlite_service, inspector)
+    device.sync()
+    record_id = device.vault.records.create(assessment_id, domain.Observation(title="ICB board", notes="Winter plan")).value.id
+    device.sync()
+    with window_on(qtbot, device.vault) as (window, state):
+        window.open_record(record_id)
+        qtbot.waitUntil(lambda: window.editor.record_id == record_id and "notes" in window.editor._fields, timeout=20_000)
+        device.vault.clock = lambda: utcnow() + timedelta(days=91)
+        assert device.vault.retention.purge().value.records == 1  # a purge that was not told what is open
+        notes = window.editor._fields["notes"]
+        notes.setFocus()
+        qtbot.keyClicks(notes, " agreed")
+        window.editor.save_now()
+        qtbot.waitUntil(lambda: window.editor.status.text().startswith("Not saved"), timeout=10_000)
+        assert window.editor.record_id == record_id and notes.toPlainText() == " agreedWinter plan"  # typed where the cursor was
+        assert KEPT_ON_SERVICE in window.editor.status.text()
