@@ -61,6 +61,8 @@ def test_only_synced_evidence_older_than_the_period_leaves_and_its_list_entry_st
     purged = device.sync().purged  # every sync round ends with a purge
 
     assert (purged.records, purged.files) == (1, 1) and purged.revisions >= 1 and purged.file_bytes == 10_000
+    (audited,) = [e for e in vault.audit.entries() if e.kind == "purge"]  # counts only, never what was removed
+    assert audited.detail == {"records": 1, "revisions": purged.revisions, "files": 1, "file_bytes": 10_000}
     (entry,) = [s for s in vault.records.list(assessment_id) if s.id == old.id]
     assert entry.sync_state == sync_state.KEPT and entry.title == "Carer interview marmalade"
     assert entry.statement_ids == ("safeguarding",)  # the tags stay: coverage still counts it

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldapp import item_kinds
+from fieldapp.audit import Audit
 from fieldapp.context import VaultContext
 from fieldapp.errors import IntegrityError, NotFound
 from fieldapp.ids import iso
@@ -46,7 +47,7 @@ class Purged:
                       self.file_bytes + other.file_bytes)  # fmt: skip
 
     def audit_fields(self) -> dict[str, int]:
-        """The counts as the vault's audit log records a purge (one clearly named place for them)."""
+        """The counts as the vault's audit log records a purge (fieldapp.audit, kind "purge")."""
         return {"records": self.records, "revisions": self.revisions, "files": self.files, "file_bytes": self.file_bytes}
 
 
@@ -77,6 +78,8 @@ class Retention:
             for start in range(0, len(ids), _CHUNK):
                 done, names = _purge(session, ids[start : start + _CHUNK], iso(now))
                 counts, files = counts + done, files + names
+            if ids:  # the purge and its audit entry commit together
+                Audit(self._context).record_in(session, "purge", **counts.audit_fields())
         if ids:
             # Earlier versions of the pages stay in the write-ahead log until a checkpoint writes them
             # back: write them now and empty the log, so no old copy of the words is left beside the file.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.routes import assessments, blobs, devices, frameworks, items, office, pull, push, status
+from sync.server.routes import assessments, audit, blobs, devices, frameworks, items, office, pull, push, status
 
 ROUTERS: tuple[APIRouter, ...] = (
     status.router,
@@ -17,4 +17,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     frameworks.router,
     blobs.router,
     office.router,
+    audit.router,
 )

@@ -1,8 +1,8 @@
 """An assessment's retention period (issue 16): the days after its last change that synced evidence
 leaves the team's laptops while the service keeps it. Empty for every assessment from before: never.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-13
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
