@@ -6,6 +6,7 @@
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
     fieldapp-server admin assessment set ID [--name NAME] [--from DATE] [--to DATE] [--no-period]
+    fieldapp-server admin assessment retention ID --days N | --off   synced evidence leaves laptops N days after its last change
     fieldapp-server admin team add ASSESSMENT_ID INSPECTOR_ID [--lead | --role ROLE] | remove ASSESSMENT_ID INSPECTOR_ID
     fieldapp-server admin team role ASSESSMENT_ID INSPECTOR_ID ROLE   lead, inspector, specialist_adviser, expert_by_experience
     fieldapp-server admin team lead ASSESSMENT_ID INSPECTOR_ID   the one lead inspector (moves it from another)
@@ -198,6 +199,15 @@ def _assessment_set(session: Session, args: argparse.Namespace) -> Result:
     )  # fmt: skip
     period = f"{_day_first(info.period_start)} – {_day_first(info.period_end)}"
     return Result(f"Assessment {info.name}: {info.id}, period {period}; laptops take it at their next sync", admin.as_dict(info))
+
+
+def _assessment_retention(session: Session, args: argparse.Namespace) -> Result:
+    info = admin.set_retention(session, args.assessment, None if args.off else args.days)
+    if info.retention_days is None:
+        words = "evidence stays on the team's laptops"
+    else:
+        words = f"synced evidence leaves the team's laptops {info.retention_days} days after its last change (kept here)"
+    return Result(f"Assessment {info.name}: {info.id}, {words}; laptops take it at their next sync", admin.as_dict(info))
 
 
 def _day_first(iso_day: str | None) -> str:
@@ -442,6 +452,11 @@ def _parser() -> argparse.ArgumentParser:
     change.add_argument("--from", dest="start", type=_date, default=None, metavar="DATE", help="first day, e.g. 01/11/2026")
     change.add_argument("--to", dest="end", type=_date, default=None, metavar="DATE", help="last day, e.g. 30/11/2026")
     change.add_argument("--no-period", action="store_true", help="clear the period (with --from/--to: only those)")
+    retention = leaf(assessments, "retention", _assessment_retention, "how long synced evidence stays on the team's laptops")
+    retention.add_argument("assessment", metavar="ID")
+    period = retention.add_mutually_exclusive_group(required=True)
+    period.add_argument("--days", type=int, metavar="N", help="days after a record's last change, e.g. 90")
+    period.add_argument("--off", action="store_true", help="keep evidence on the laptops (the default)")
     leaf(assessments, "list", _assessment_list, "list assessments")
 
     team = areas.add_parser("team", help="who is in an assessment's team").add_subparsers(dest="team_command", required=True)
