@@ -79,6 +79,18 @@ def test_an_unreadable_count_beside_the_vault_is_started_again_and_never_stops_a
     vault.lock()
 
 
+@pytest.mark.parametrize(
+    "hostile",
+    ["[" * 100_000 + "]" * 100_000, json.dumps({"count": 10**2100, "first": None, "last": None})],
+    ids=["nested-too-deep", "count-too-large-to-sign"],
+)
+def test_a_hostile_count_beside_the_vault_never_stops_an_unlock(vault_path: Path, hostile: str) -> None:
+    (vault_path / audit.FAILURES_FILE).write_text(hostile)
+    vault = Vault.open(vault_path, passphrase=PASSPHRASE)
+    assert kinds(vault)[-1] == "unlock" and "unlock_failed" not in kinds(vault)
+    vault.lock()
+
+
 def test_changing_the_passphrase_and_a_wrong_current_one_are_recorded(vault: Vault) -> None:
     with pytest.raises(WrongPassphrase):
         vault.change_passphrase(NEW_PASSPHRASE, current="a wrong current passphrase")
