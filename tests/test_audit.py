@@ -126,6 +126,17 @@ def test_the_salvage_export_and_a_restored_backup_are_recorded(vault: Vault, vau
     assert "CANARY" not in every_body(vault)
 
 
+def test_a_restored_marker_that_does_not_read_never_stops_an_unlock_and_the_restore_is_still_recorded(vault: Vault, vault_path: Path) -> None:
+    vault.backup("manual")
+    vault.lock()
+    backup.restore(vault_path)
+    (vault_path / backup.RESTORED_MARKER).write_text("made. at no moment: CANARY words " + "x" * 5000, "utf-8")
+    vault.unlock(passphrase=PASSPHRASE)
+    restored = next(e for e in vault.audit.entries() if e.kind == "backup_restored")
+    assert dict(restored.detail) == {"backup_made_at": None, "reason": None}
+    assert "CANARY" not in every_body(vault) and not (vault_path / backup.RESTORED_MARKER).exists()
+
+
 def test_a_report_exported_and_one_published_are_recorded_by_assessment_format_and_which(vault: Vault, demo: Demo, tmp_path: Path) -> None:
     working = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
     export(vault.audit, working, tmp_path / "CANARY-REPORT.html", "html", assessment_id=demo.assessment_id)
