@@ -117,8 +117,8 @@ _PHRASES: Mapping[str, Callable[[Any], str | None]] = MappingProxyType({
     "private_ca": lambda own: "trusting the service's own certificate authority" if own else None,
     "checked": lambda checked: "the current passphrase checked first" if checked else "without the current passphrase",
     "backup_made_at": lambda at: f"the backup made at {at}",
-    "format": lambda f: f"as {f}",
-    "which": lambda w: f"the {w}",
+    "format": lambda f: f"as {f.upper()}",
+    "which": lambda w: {"working": "the working copy", "published": "the published report"}.get(w, f"the {w}"),
 })  # fmt: skip
 
 

@@ -180,6 +180,8 @@ def test_entries_marked_sent_are_not_offered_again_and_stay_in_the_log(vault: Va
      "Removed synced evidence past its retention period (5 records, 5 revisions, no attachment files)"),
     ("device_enrolled", {"inspector_id": "01a24ef0", "new_service": True, "private_ca": False},
      "Enrolled this laptop with a service (as inspector 01a24ef0, a service it had not used before)"),
+    ("report_exported", {"assessment_id": "01a24ef0", "format": "pdf", "which": "working"},
+     "Exported a report (as PDF, the working copy, assessment id 01a24ef0)"),
 ])  # fmt: skip
 def test_an_entrys_detail_reads_as_words_not_as_the_names_it_is_stored_under(kind: str, detail: dict[str, object], words: str) -> None:
     assert audit.describe(kind, detail) == words
