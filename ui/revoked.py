@@ -81,6 +81,8 @@ class RevokedWindow(QWidget):
         self.status = self._words(REMOVING)
         self.again = QPushButton("&Set up fieldapp again")
         self.again.setEnabled(False)
+        # Return presses it once it has the focus, as in a dialog (dogfood: only Space did, outside a QDialog).
+        self.again.setAutoDefault(True)
         self.again.clicked.connect(self.on_again_clicked)
         layout = QVBoxLayout(self)
         for widget in (heading, self.why, self.kept, self.lost, self.contact, self.progress, self.status):

@@ -44,6 +44,9 @@ def test_a_purged_record_edited_by_a_colleague_syncs_and_comes_back_whole_when_o
     second.sync()
     code, out, _ = admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "90")
     assert code == 0 and "90 days after its last change" in out
+    code, out, _ = admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "1")
+    assert code == 0 and "1 day after its last change" in out  # one day, not "1 days"
+    assert admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "90")[0] == 0
 
     first.vault.clock = lambda: utcnow() + LATER
     report = first.sync()

@@ -60,7 +60,7 @@ def removal_window(qtbot, controller: AppController) -> RevokedWindow:  # noqa: 
 
 def back_to_first_run(qtbot, controller: AppController, window: RevokedWindow) -> None:  # noqa: ANN001
     assert window.again.hasFocus()
-    qtbot.keyClick(window.again, Qt.Key.Key_Space)  # by keyboard: the button has the focus once the removal is done
+    qtbot.keyClick(window.again, Qt.Key.Key_Return)  # by keyboard: the button has the focus once the removal is done
     qtbot.waitUntil(lambda: isinstance(controller.window, FirstRunWizard) and controller.window.isVisible())
     qtbot.addWidget(controller.window)
     assert not window.isVisible() and controller.state.vault is None and not controller.state.has_vault
