@@ -52,6 +52,7 @@ _MAX_FAILURES_COUNTED = 10**9  # more wrong guesses than any slowed-down hand co
 
 # Every kind of event, with what the app and the admin's list say of it.
 KINDS: Mapping[str, str] = MappingProxyType({
+    "vault_created": "Created the vault on this laptop",
     "unlock": "Unlocked the vault",
     "unlock_failed": "Wrong passphrase or recovery key at unlock",
     "passphrase_changed": "Changed the passphrase",

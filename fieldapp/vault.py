@@ -156,6 +156,7 @@ class Vault:
         keys.write_header(path / HEADER_NAME, header)
         vault = cls(path)
         vault._open_with(data_key)
+        vault.audit.record("vault_created")  # the log starts where the vault does (dogfood: it began at enrolment)
         return CreatedVault(vault=vault, recovery_key=recovery_key)
 
     @staticmethod
