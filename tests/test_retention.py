@@ -230,7 +230,7 @@ def test_a_purge_leaves_no_purged_words_in_any_backup_and_the_newest_still_resto
     assert device.fetch_again(old.id).notes == "She said marmalade about respite"  # whole again from the service
 
 
-def test_a_backup_of_an_older_schema_that_holds_purged_words_is_removed_and_one_that_holds_none_stays(
+def test_a_backup_of_an_older_schema_that_holds_purged_words_or_that_no_longer_opens_is_removed_and_one_that_holds_none_stays(
     inprocess_sqlite_service: Service, make_device: Callable[..., Device]
 ) -> None:
     assessment_id, device = laptop(inprocess_sqlite_service, make_device)
@@ -241,9 +241,13 @@ def test_a_backup_of_an_older_schema_that_holds_purged_words_is_removed_and_one_
     for made in (first, second):  # as a backup made before 0015 was applied
         with backup.changing(made, vault.database_key(), doing="going back to 0014") as session:
             _back_to_0014(session.connection())
+    damaged = vault.backup("manual")
+    with damaged.path.open("r+b") as file:  # its first page, the schema's, fails its check
+        file.seek(200)
+        file.write(b"\xff" * 64)
     device.sync()
     at(vault, utcnow() + LATER)
 
     assert vault.retention.purge().changes.records == {old.id}
-    assert [b.name for b in backup.list_backups(vault.path)] == [first.name]  # the other could not be purged: gone
-    assert not second.path.with_suffix(".header").exists()
+    assert [b.name for b in backup.list_backups(vault.path)] == [first.name]  # the others could not be purged: gone
+    assert not second.path.with_suffix(".header").exists() and not damaged.path.with_suffix(".header").exists()
