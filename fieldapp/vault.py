@@ -363,6 +363,9 @@ class Vault:
             raise VaultLocked()
         return self._data_key
 
+    def database_key(self) -> bytes:
+        return keys.subkey(self._require_key(), "database")
+
     @property
     def blobs(self) -> BlobStore:
         if self._blobs is None:
@@ -434,5 +437,4 @@ class Vault:
     def backup(self, reason: str = "manual") -> backup.BackupInfo:
         """An encrypted copy of the database in backups/, keeping the newest few."""
         with self.transaction("making a backup") as session:
-            db_key = keys.subkey(self._require_key(), "database")
-            return backup.make(self.path, session.connection(), db_key, reason=reason)
+            return backup.make(self.path, session.connection(), self.database_key(), reason=reason)
