@@ -37,7 +37,7 @@ M = TypeVar("M", bound=BaseModel)
 COMPRESS_ABOVE = 1024
 _HEADERS = {
     protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
-    protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},{protocol.F_WIPE},{protocol.F_AUDIT}",
+    protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},{protocol.F_WIPE},{protocol.F_AUDIT},{protocol.F_STATUS_IN_PULL}",
     "Accept-Encoding": "gzip",
 }
 
