@@ -44,6 +44,9 @@ def test_a_purged_record_edited_by_a_colleague_syncs_and_comes_back_whole_when_o
     second.sync()
     code, out, _ = admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "90")
     assert code == 0 and "90 days after its last change" in out
+    code, out, _ = admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "1")
+    assert code == 0 and "1 day after its last change" in out  # one day, not "1 days"
+    assert admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "90")[0] == 0
 
     first.vault.clock = lambda: utcnow() + LATER
     report = first.sync()
@@ -77,6 +80,17 @@ def test_the_fetch_route_refuses_another_teams_records_and_ids_that_are_not_ids(
         refused(outsider.request("POST", "/items", json={"ids": ids}, headers=PROTOCOL_HEADERS), 404, protocol.E_NOT_FOUND)
     for bad in ([], ["../../etc/passwd"], ["x" * 36], [record_id] * (protocol.MAX_ITEMS_FETCHED + 1)):
         refused(outsider.request("POST", "/items", json={"ids": bad}, headers=PROTOCOL_HEADERS), 422, protocol.E_INVALID)
+
+
+def test_the_fetch_routes_refusal_is_the_same_whether_another_teams_record_exists_or_not(service: Service, make_device: Callable[..., Device]) -> None:
+    content = domain.Observation(title="ICB board", notes="Winter plan")
+    _assessment_id, _first, _second, record_id = colleagues(service, make_device, content)
+    _other, (stranger,) = service.team("Southshire ICS")
+    outsider = raw_device(service, stranger)
+    unknown, never = uuid7(), uuid7()
+    answers = [outsider.request("POST", "/items", json={"ids": [unknown, probe]}, headers=PROTOCOL_HEADERS) for probe in (record_id, never)]
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].json()["detail"] == answers[1].json()["detail"]  # both name the first id asked for, the unknown one
 
 
 def test_only_a_client_that_names_the_feature_is_sent_the_retention_period(service: Service, capsys: pytest.CaptureFixture[str]) -> None:
