@@ -33,6 +33,7 @@ F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue
 F_AUDIT = "audit"  # the status answer says whether the service keeps laptops' audit logs (POST /v1/audit, issue 16)
 F_WIPE = "wipe-confirmation"  # a revoked device confirms, once, that it wiped its vault (issue 16): POST /v1/device/wiped
 F_RETENTION = "retention"  # pulled assessments carry their retention period; POST /v1/items fetches purged records again (issue 16)
+F_STATUS_IN_PULL = "status-in-pull"  # a pull's last page carries the status answer, so a sync needs no GET /v1/status (issue 17)
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -311,6 +312,9 @@ class PullResponse(Wire):
     held_back: bool | None = None
     # Only with F_CONCERNS: the office's acknowledgement of every acknowledged concern of these assessments.
     acknowledgements: list[ConcernAcknowledgement] | None = Field(default=None, max_length=MAX_ACKNOWLEDGEMENTS)
+    # Only with F_STATUS_IN_PULL, on the last page (`more` false): what GET /v1/status would answer
+    # this client, so the sync that ends with this page makes no request for it.
+    status: ServiceStatus | None = None
 
 
 class ItemsRequest(Wire):

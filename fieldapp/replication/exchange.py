@@ -305,7 +305,8 @@ class Replication:
         with context.transaction("storing pulled changes") as session:
             assessments = _upsert_assessments(session, page.assessments)
             if not page.revisions:  # the common answer: nothing new, the cursor moved past our own
-                _put_meta(session, "cursor", page.cursor)
+                if _meta_of(session, "cursor") != page.cursor:  # unmoved, nothing is written: no fsync for a sync with nothing to do
+                    _put_meta(session, "cursor", page.cursor)
                 acknowledged = store_acknowledgements(session, page.acknowledgements)
                 return Done(PullReport(assessments_changed=bool(assessments)), Changes(assessments=frozenset(assessments), from_sync=True) | acknowledged)
             tally = _Tally(refused=_upsert_devices(session, page.devices))
@@ -659,6 +660,11 @@ def _items_among(session: Session, record_ids: set[str], query: sa.Select[tuple[
     for start in range(0, len(ids), 500):
         found.update(session.execute(query, {"ids": ids[start : start + 500]}).tuples().all())
     return found
+
+
+def _meta_of(session: Session, key: str) -> str | None:
+    row = session.execute(_META_VALUES, {"keys": [_PREFIX + key]}).one_or_none()
+    return None if row is None else row.value.decode("utf-8")
 
 
 def _put_meta(session: Session, key: str, value: str) -> None:

@@ -38,7 +38,7 @@ COMPRESS_ABOVE = 1024
 _HEADERS = {
     protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
     protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},"
-    f"{protocol.F_WIPE},{protocol.F_AUDIT},{protocol.F_RETENTION}",
+    f"{protocol.F_WIPE},{protocol.F_AUDIT},{protocol.F_RETENTION},{protocol.F_STATUS_IN_PULL}",
     "Accept-Encoding": "gzip",
 }
 

@@ -121,6 +121,7 @@ class SyncEngine:
         self.batch, self.page = batch, page
         self.report = SyncReport()
         self._frameworks_offered: list[str] = []  # what the service's last page said it offers
+        self._pulled_status: protocol.ServiceStatus | None = None  # the status the last page carried (F_STATUS_IN_PULL)
         self._made_while_pulling = False  # settling made revisions to push (or let more go)
         self._parent_was_late = False  # a pushed revision's parent was still on its way
         self._lanes: list[ServiceApi] | None = None  # the push's two connections, made on first use
@@ -149,6 +150,7 @@ class SyncEngine:
         self.report = SyncReport()  # this run's own (an engine may run again and again)
         self._generation = self.vault.generation
         self._frameworks_offered = []
+        self._pulled_status = None
         self._made_while_pulling = False
         self._say("saving", message="Saving open records")
         start = self.vault.replication.begin_sync(self.batch)
@@ -168,7 +170,7 @@ class SyncEngine:
         self._download_attachments(downloads)
         self.vault.replication.mark_synced(iso(utcnow()))
         self._purge()
-        status = self._status()
+        status = self._pulled_status or self._status()
         if status is not None and status.audit:
             self._push_audit()
         self.report.newer_client = _newer_client(status)
@@ -197,8 +199,9 @@ class SyncEngine:
         return self.vault.records.get(record_id, include_deleted=True)
 
     def _status(self) -> protocol.ServiceStatus | None:
-        """What the service says of itself (the newest fieldapp, whether it keeps audit logs); asked after
-        the sync's work is done, so a service that cannot say (a dropped line) costs nothing."""
+        """What the service says of itself (the newest fieldapp, whether it keeps audit logs), from an
+        older service that does not send it with the pull's last page; asked after the sync's work is
+        done, so a service that cannot say (a dropped line) costs nothing."""
         try:
             return self.api.status()
         except SyncError:
@@ -405,6 +408,7 @@ class SyncEngine:
         self._made_while_pulling |= bool(done.made_here or done.assessments_changed)
         self.report.problems += list(done.refused)
         self._frameworks_offered = answer.frameworks
+        self._pulled_status = answer.status
 
     def _fetch_frameworks(self) -> None:
         for key in self.vault.replication.frameworks_missing(self._frameworks_offered):
