@@ -67,6 +67,8 @@ E_TOO_LARGE = "too_large"
 E_RATE_LIMITED = "rate_limited"
 E_ENROLMENT_CODE = "enrolment_code_invalid"
 E_DEVICE_CONFLICT = "device_conflict"
+E_ENROLMENT_PROOF = "enrolment_proof_invalid"  # the enrolment was not signed with the key it registers
+E_DEVICE_GONE = "device_revoked_for_good"  # enrolling a revoked device id again: never
 E_UNSUPPORTED_ENCODING = "unsupported_encoding"
 E_CONFLICT = "conflict"
 E_BLOB_MISMATCH = "blob_mismatch"
@@ -162,6 +164,9 @@ class EnrolRequest(Wire):
     code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     device_id: Uuid  # the vault's own device id: the one its revisions are signed under
     public_key: PublicKey  # Ed25519, raw 32 bytes
+    # Ed25519 under that key over the code, the device id and the key (fieldapp.replication.enrolment_proof):
+    # that the device holds the private half, for this code alone. An app from before issue 17 sends none.
+    proof: Annotated[str, StringConstraints(max_length=100), _base64(64)]
     label: Label = ""
 
 
