@@ -31,6 +31,9 @@ F_CONCERNS = "concerns"  # a pull carries the office's acknowledgements of the t
 F_VERSIONS = "versions"  # the status answer names the service's version and the newest client its administrator knows (issue 16)
 F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue 15: lead, inspector, adviser, Expert by Experience)
 F_WIPE = "wipe-confirmation"  # a revoked device confirms, once, that it wiped its vault (issue 16): POST /v1/device/wiped
+# A push's revisions of an assessment outside the device's teams are refused one by one (R_NOT_IN_TEAM),
+# the rest stored, rather than the whole batch with a 403 (issue 17): one team left never holds up the others.
+F_TEAM_REFUSALS = "team-refusals"
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -85,6 +88,7 @@ R_MERGE = "merge_mismatch"
 R_CONTENT = "invalid_content"
 R_FRAMEWORK = "unknown_framework"
 R_IMMUTABLE = "immutable_snapshot"  # a second revision of a rating snapshot or a published report: neither ever changes
+R_NOT_IN_TEAM = "not_in_team"  # only with F_TEAM_REFUSALS: an assessment (or record) outside the device's teams; may pass later
 R_NOT_LEAD = "not_lead"  # agreeing a judgement, a final rating or a snapshot from a device not of the lead inspector
 
 # What ids, digests and framework keys look like on the wire; the service checks the same fields

@@ -39,7 +39,8 @@ from fieldapp.replication.settle import resolve as resolve_conflict
 
 _LINK_KEYS = ("url", "token", "inspector_id", "inspector_name", "ca_bundle")
 _PREFIX = sync_state.META_PREFIX
-TRANSIENT = {"unknown_parent"}  # refusals that a later push may cure (the parent goes first)
+# Refusals that a later push may cure: the parent goes first; the inspector is added to the team again.
+TRANSIENT = {"unknown_parent", "not_in_team"}
 
 
 @dataclass(frozen=True)

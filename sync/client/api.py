@@ -35,7 +35,7 @@ M = TypeVar("M", bound=BaseModel)
 COMPRESS_ABOVE = 1024
 _HEADERS = {
     protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
-    protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},{protocol.F_WIPE}",
+    protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},{protocol.F_WIPE},{protocol.F_TEAM_REFUSALS}",
     "Accept-Encoding": "gzip",
 }
 

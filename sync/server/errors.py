@@ -102,6 +102,9 @@ NO_OFFICE_TOKEN = (
 BAD_OFFICE_TOKEN = "This is not an office token the service knows: it may be mistyped, or a device's. Ask the service's administrator for one."
 OFFICE_REVOKED = "This office token was revoked by the service's administrator. Ask them for a new one."
 RECORD_ELSEWHERE = "Record {record_id} belongs to an assessment this device's inspector is not in; nothing was stored."
+# The same, refused one revision at a time (protocol.F_TEAM_REFUSALS): the rest of the push is stored.
+NOT_IN_TEAM = "This device's inspector is not in the team of assessment {assessment_id}; this change was not stored."
+RECORD_NOT_OURS = "Record {record_id} belongs to an assessment this device's inspector is not in; this change was not stored."
 
 
 class Unavailable(ServiceError):
