@@ -7,11 +7,10 @@ arrives; every model refuses unknown fields, and every list and string has a bou
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic.fields import FieldInfo
 
 from fieldapp.item_kinds import MAX_ACK_NOTE as MAX_ACK_NOTE, MAX_TELL, MAX_TEXT
 from fieldapp.revisions.revision import AUTO_MERGE_DEVICE as AUTO_MERGE_DEVICE  # re-exported: the signer of auto-merges
@@ -100,28 +99,41 @@ FRAMEWORK_KEY_PATTERN = r"^[a-z0-9-]{1,64}@[0-9.]{1,32}$"
 ISO_MOMENT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
 
 
-def _base64(expected: int | None) -> AfterValidator:
-    def check(value: str) -> str:
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("must be standard base64") from None
-        if expected is not None and len(raw) != expected:
-            raise ValueError(f"must decode to {expected} bytes")
-        return value
+# Standard base64 of exactly 32 and 64 bytes: an Ed25519 public key, and a signature.
+KEY_PATTERN = r"^[A-Za-z0-9+/]{43}=$"
+SIGNATURE_PATTERN = r"^[A-Za-z0-9+/]{86}==$"
 
-    return AfterValidator(check)
+
+def _schema_pattern(pattern: str) -> FieldInfo:
+    """What the OpenAPI document says a string must match, where the service refuses more than the
+    model's own constraints say (words it checks where they are stored): a schema that admitted
+    them would promise answers the service does not give. (A lone surrogate, refused in any string
+    by the service's JSON parser, is in no UTF-8 text, so no client or fuzzer that writes UTF-8
+    sends one; JSON Schema patterns cannot name them portably, so none tries.)"""
+    return Field(json_schema_extra={"pattern": pattern})
+
+
+# Characters in the document's patterns: the control characters a one-line field refuses, and
+# Python's whitespace (str.isspace), as the service strips it before a name or note is stored.
+_CONTROLS = r"\x00-\x1f\x7f"
+_SPACES = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _words(refused: str) -> str:
+    """A pattern for text without the refused characters and not all whitespace."""
+    return f"^[^{refused}]*[^{refused}{_SPACES}][^{refused}]*$"
 
 
 Uuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 Hex64 = Annotated[str, StringConstraints(pattern=HEX64_PATTERN)]
-PublicKey = Annotated[str, StringConstraints(max_length=64), _base64(32)]
-Signature = Annotated[str, StringConstraints(max_length=100), _base64(None)]  # 64 bytes, or empty for auto-merges
+PublicKey = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+Signature = Annotated[str, StringConstraints(pattern=f"^(?:{SIGNATURE_PATTERN[1:-1]})?$")]  # or empty, for auto-merges
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"  # stored as text: PostgreSQL refuses NUL, and no label needs a control character
 Label = Annotated[str, StringConstraints(max_length=200, pattern=_ONE_LINE)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-NewName = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE)]  # a name a device offers
-IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+# A name a device offers: the service strips it, and refuses one with nothing left.
+NewName = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE), _schema_pattern(_words(_CONTROLS))]
+IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 IsoMoment = Annotated[str, StringConstraints(max_length=32, pattern=ISO_MOMENT_PATTERN), Field(json_schema_extra={"format": "date-time"})]
 FrameworkKey = Annotated[str, StringConstraints(pattern=FRAMEWORK_KEY_PATTERN)]
 
@@ -170,7 +182,7 @@ class EnrolRequest(Wire):
     public_key: PublicKey  # Ed25519, raw 32 bytes
     # Ed25519 under that key over the code, the device id and the key (fieldapp.replication.enrolment_proof):
     # that the device holds the private half, for this code alone. An app from before issue 17 sends none.
-    proof: Annotated[str, StringConstraints(max_length=100), _base64(64)]
+    proof: Annotated[str, StringConstraints(pattern=SIGNATURE_PATTERN)]
     label: Label = ""
 
 
@@ -254,12 +266,20 @@ class Device(Wire):
     inspector: Annotated[str, StringConstraints(max_length=300)] | None = None  # its inspector: only with F_DEVICE_INSPECTOR
 
 
+def _json_integer(value: object) -> object:
+    """An integer as JSON Schema has it (400 and 400.0, never "400" nor true), which lax pydantic widens."""
+    if isinstance(value, (str, bool)):
+        raise ValueError("must be a JSON number")
+    return value
+
+
 class PullRequest(Wire):
-    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_CHARS)] | None = None
-    limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT
+    # URL-safe base64, as the service makes them: so a cursor at its longest still fits a small body.
+    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_CHARS, pattern=r"^[A-Za-z0-9_=-]*$")] | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT), BeforeValidator(_json_integer)] = DEFAULT_PULL_LIMIT
     # A device's own revisions are left out of its pulls (it holds them), except when it asks:
     # a vault restored from a backup lacks what it pushed after that backup.
-    include_own: bool = False
+    include_own: StrictBool = False
 
 
 class ConcernAcknowledgement(Wire):
@@ -322,8 +342,12 @@ class Acknowledgement(Wire):
     """The office acknowledges a concern: a note of what it did or will do, and who (by default the
     name the office token was made with)."""
 
-    note: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ACK_NOTE)]
-    by: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE)] | None = None
+    # The service strips the note and refuses one with nothing left, or holding a NUL.
+    note: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ACK_NOTE), _schema_pattern(_words("\\x00"))]
+    # Its spaces are collapsed, and a C1 control character (U+0080 to U+009F) is refused besides.
+    by: Annotated[
+        str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE), _schema_pattern(_words(_CONTROLS + r"\x80-\x9f"))
+    ] | None = None
 
 
 # -- attachments -----------------------------------------------------------------------------------
