@@ -273,11 +273,11 @@ class AuditEntry(Wire):
 
     id: Uuid
     body: Annotated[str, StringConstraints(max_length=MAX_AUDIT_ENTRY_BYTES)]
-    signature: Annotated[str, StringConstraints(max_length=100), _base64(64)]
+    signature: Annotated[str, StringConstraints(pattern=SIGNATURE_PATTERN)]
 
 
 class AuditPush(Wire):
-    entries: list[AuditEntry]  # at most MAX_AUDIT_BATCH (more: 413)
+    entries: list[AuditEntry] = Field(max_length=MAX_AUDIT_BATCH)  # more: 413, as for a push's revisions
 
 
 class AuditAck(Wire):

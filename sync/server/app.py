@@ -98,6 +98,8 @@ def _add_error_handlers(app: FastAPI) -> None:
         if any(e.get("type") == "too_long" and tuple(e.get("loc", ())) == ("body", "revisions") for e in exc.errors()):
             limit = min(protocol.MAX_BATCH, service_of(request).settings.limits.max_batch)
             return _error(errors.TooLarge(f"At most {limit} revisions in one push.", limit=limit))
+        if any(e.get("type") == "too_long" and tuple(e.get("loc", ())) == ("body", "entries") for e in exc.errors()):
+            return _error(errors.TooLarge(f"At most {protocol.MAX_AUDIT_BATCH} audit entries in one push.", limit=protocol.MAX_AUDIT_BATCH))
         if any(e.get("type") == "missing" and tuple(e.get("loc", ())) == ("body", "proof") for e in exc.errors()):
             return _error(errors.BadRequest(errors.NO_PROOF, code=protocol.E_PROTOCOL))  # an app from before issue 17
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()[:5])
