@@ -64,13 +64,12 @@ class _Incoming:
         return revision.SignedRevision(self.wire.id, self.body, base64.b64decode(self.wire.signature))
 
 
-def accept_push(*, session: Session, caller: Caller, batch: protocol.PushRequest, one_by_one: bool = False) -> protocol.PushResponse:
+def accept_push(*, session: Session, caller: Caller, batch: protocol.PushRequest) -> protocol.PushResponse:
     """Check and store a batch in one go (prepare, then accept_prepared, in this transaction)."""
     if not caller.public_key:
         key = session.scalar(sa.select(Device.public_key).where(Device.id == caller.device_id)) or b""
         caller = dataclasses.replace(caller, public_key=key)
-    incoming = prepare(caller=caller, batch=batch)
-    return accept_prepared(connection=session.connection(), caller=caller, incoming=incoming, one_by_one=one_by_one)
+    return accept_prepared(connection=session.connection(), caller=caller, incoming=prepare(caller=caller, batch=batch))
 
 
 def prepare(*, caller: Caller, batch: protocol.PushRequest) -> list[_Incoming]:
