@@ -306,8 +306,9 @@ def _json_integer(value: object) -> object:
 
 
 class PullRequest(Wire):
-    # URL-safe base64, as the service makes them: so a cursor at its longest still fits a small body.
-    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_CHARS, pattern=r"^[A-Za-z0-9_=-]*$")] | None = None
+    # URL-safe base64, as the service makes them, so one at its longest fits a small body. Said in the
+    # document only: any other string is a cursor this service never made (400 bad_cursor, pull afresh).
+    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_CHARS), _schema_pattern(r"^[A-Za-z0-9_=-]*$")] | None = None
     limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT), BeforeValidator(_json_integer)] = DEFAULT_PULL_LIMIT
     # A device's own revisions are left out of its pulls (it holds them), except when it asks:
     # a vault restored from a backup lacks what it pushed after that backup.
