@@ -2,9 +2,12 @@
 
     fieldapp-server --version
     fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
+                          [--max-connections N] [--head-deadline SECONDS] [--keep-alive SECONDS]
+                          [--blob-store folder|s3://BUCKET]   (the object store's endpoint and keys: FIELDAPP_S3_* in the environment)
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
     fieldapp-server admin assessment set ID [--name NAME] [--from DATE] [--to DATE] [--no-period]
+    fieldapp-server admin assessment retention ID --days N | --off   synced evidence leaves laptops N days after its last change
     fieldapp-server admin team add ASSESSMENT_ID INSPECTOR_ID [--lead | --role ROLE] | remove ASSESSMENT_ID INSPECTOR_ID
     fieldapp-server admin team role ASSESSMENT_ID INSPECTOR_ID ROLE   lead, inspector, specialist_adviser, expert_by_experience
     fieldapp-server admin team lead ASSESSMENT_ID INSPECTOR_ID   the one lead inspector (moves it from another)
@@ -44,8 +47,9 @@ from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
 from sync.server import admin, audit_log, errors, frameworks, migrations, office
+from sync.server.connections import ConnectionLimits
 from sync.server.models import ROLES
-from sync.server.settings import Settings, default_data_dir
+from sync.server.settings import S3_ENV, S3Settings, Settings, default_data_dir, s3_from_environment
 
 DEFAULT_PORT = 8765
 LOCAL_INSPECTOR = "Local inspector"
@@ -56,8 +60,9 @@ log = logging.getLogger("fieldapp.server")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url)
-    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT set to something that is not a version
+        s3 = _blob_store(args.blob_store) if args.command == "serve" else None
+        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3)
+    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT set to something that is not a version, an object store half-said
         print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
     if args.command == "serve":
@@ -97,20 +102,25 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     kind = settings.database_url.split(":", 1)[0].split("+", 1)[0] if settings.database_url else "sqlite"
     log.info("fieldapp-server %s started: %s database, %d worker(s), port %d", app_version(), kind, args.workers, args.port)  # never the URL: it may hold a password
     where = _without_password(settings.database_url) if settings.database_url else f"SQLite in {settings.data_dir}"
+    # The object store by endpoint and bucket only: its keys are never printed nor logged.
+    where += f"; attachments in bucket {settings.s3.bucket} at {settings.s3.endpoint}" if settings.s3 else ""
     print(f"fieldapp-server: serving on http://{args.host}:{args.port} ({where}); Ctrl+C stops it", file=sys.stderr, flush=True)
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
     # X-Forwarded-For is believed only from a reverse proxy named here: otherwise any caller could
     # pick the address that the enrolment rate limit counts against.
     proxy = {"proxy_headers": True, "forwarded_allow_ips": args.trust_proxy} if args.trust_proxy else {"proxy_headers": False}
     # A cap on open connections (each worker): beyond it, 503 at once rather than file descriptors
-    # running out under many slow clients.
-    common = {"host": args.host, "port": args.port, "log_level": args.log_level, "limit_concurrency": args.max_connections, **proxy, **tls}
+    # running out under many slow clients; stalled heads are closed and idle connections shed before it.
+    guard = ConnectionLimits(max_connections=args.max_connections, head_deadline_s=args.head_deadline, keep_alive_s=args.keep_alive)
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level, **guard.uvicorn_options(), **proxy, **tls}
     if args.workers > 1:
         # Each worker process builds its own app from the environment (the service is stateless).
         migrations.upgrade(_engine(settings))
         os.environ[_ENV_DATA] = str(settings.data_dir)
         if settings.database_url:
             os.environ[_ENV_URL] = settings.database_url
+        if settings.s3:
+            os.environ[S3_ENV + "BUCKET"] = settings.s3.bucket
         uvicorn.run("sync.server.cli:app_from_environment", factory=True, workers=args.workers, **common)
     else:
         uvicorn.run(create_app(settings), **common)
@@ -127,7 +137,17 @@ def app_from_environment() -> Any:
     from sync.server.app import create_app
 
     data = os.environ.get(_ENV_DATA)
-    return create_app(Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL)), migrate=False)
+    settings = Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL), s3=s3_from_environment())
+    return create_app(settings, migrate=False)
+
+
+def _blob_store(choice: str | None) -> S3Settings | None:
+    """`--blob-store`: "folder", or "s3://BUCKET"; not given, FIELDAPP_S3_BUCKET's bucket if set, else the folder."""
+    if choice == "folder":
+        return None
+    if choice is None or choice.startswith("s3://"):
+        return s3_from_environment(choice.removeprefix("s3://").strip("/") if choice else None)
+    raise ValueError(f"--blob-store {choice!r}: write folder, or s3://BUCKET.")
 
 
 # -- admin ------------------------------------------------------------------------------------------
@@ -182,6 +202,15 @@ def _assessment_set(session: Session, args: argparse.Namespace) -> Result:
     )  # fmt: skip
     period = f"{_day_first(info.period_start)} – {_day_first(info.period_end)}"
     return Result(f"Assessment {info.name}: {info.id}, period {period}; laptops take it at their next sync", admin.as_dict(info))
+
+
+def _assessment_retention(session: Session, args: argparse.Namespace) -> Result:
+    info = admin.set_retention(session, args.assessment, None if args.off else args.days)
+    if info.retention_days is None:
+        words = "evidence stays on the team's laptops"
+    else:
+        words = f"synced evidence leaves the team's laptops {info.retention_days} days after its last change (kept here)"
+    return Result(f"Assessment {info.name}: {info.id}, {words}; laptops take it at their next sync", admin.as_dict(info))
 
 
 def _day_first(iso_day: str | None) -> str:
@@ -366,6 +395,16 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
     return Result(f"Local inspector {local.id}; enrolment code {code} (until {expires})", data)
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600, such as 10 or 2.5")
+    return seconds
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fieldapp-server", description="The fieldapp central service.")
     parser.add_argument("--version", action="version", version=f"fieldapp-server {app_version()}")
@@ -384,10 +423,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--ssl-certfile", default=None)
     serve.add_argument("--ssl-keyfile", default=None)
-    serve.add_argument("--max-connections", type=int, default=1000, help="open connections per worker before 503 (default 1000)")
+    serve.add_argument("--max-connections", type=int, default=ConnectionLimits.max_connections, help="open connections per worker before 503 (default 1000)")
+    serve.add_argument(
+        "--head-deadline", type=_seconds, default=ConnectionLimits.head_deadline_s, metavar="SECONDS",
+        help="a request's headers must arrive whole within this, however slowly they trickle (default 10)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--keep-alive", type=_seconds, default=ConnectionLimits.keep_alive_s, metavar="SECONDS",
+        help="an idle connection after an answer is closed after this (default 5)",
+    )  # fmt: skip
     serve.add_argument(
         "--trust-proxy", default=None, metavar="IPS",
         help="comma-separated addresses of a reverse proxy whose X-Forwarded-For/-Proto to believe (default: none)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--blob-store", default=None, metavar="WHERE",
+        help="where attachments live: folder (in the data folder), or s3://BUCKET, with FIELDAPP_S3_ENDPOINT, FIELDAPP_S3_ACCESS_KEY "
+        "and FIELDAPP_S3_SECRET_KEY (FIELDAPP_S3_REGION, FIELDAPP_S3_PREFIX) in the environment (default: FIELDAPP_S3_BUCKET if set, else folder)",
     )  # fmt: skip
 
     admin_parser = commands.add_parser("admin", help="administer inspectors, assessments, teams, devices")
@@ -421,6 +473,11 @@ def _parser() -> argparse.ArgumentParser:
     change.add_argument("--from", dest="start", type=_date, default=None, metavar="DATE", help="first day, e.g. 01/11/2026")
     change.add_argument("--to", dest="end", type=_date, default=None, metavar="DATE", help="last day, e.g. 30/11/2026")
     change.add_argument("--no-period", action="store_true", help="clear the period (with --from/--to: only those)")
+    retention = leaf(assessments, "retention", _assessment_retention, "how long synced evidence stays on the team's laptops")
+    retention.add_argument("assessment", metavar="ID")
+    period = retention.add_mutually_exclusive_group(required=True)
+    period.add_argument("--days", type=int, metavar="N", help="days after a record's last change, e.g. 90")
+    period.add_argument("--off", action="store_true", help="keep evidence on the laptops (the default)")
     leaf(assessments, "list", _assessment_list, "list assessments")
 
     team = areas.add_parser("team", help="who is in an assessment's team").add_subparsers(dest="team_command", required=True)

@@ -1,4 +1,4 @@
-"""The service object every route shares: settings, database engines, the blob folder and the rate
+"""The service object every route shares: settings, database engines, the blob store and the rate
 limiters, with the transactions routes run in. `create_app` makes one and keeps it on `app.state`."""
 
 from __future__ import annotations
@@ -10,13 +10,21 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldapp.ids import utcnow
-from sync.server import blobs, db, errors, identity, office
+from sync.server import db, errors, identity, office
+from sync.server.blob_bucket import BlobBucket
+from sync.server.blob_folder import BlobFolder
+from sync.server.blobs import BlobStore
 from sync.server.limits import RateLimiter
 from sync.server.settings import Settings, instance_id
 
 
+def blob_store(settings: Settings) -> BlobStore:
+    """Where attachment bytes live: the object store the settings name, else the data folder."""
+    return BlobBucket(settings.s3) if settings.s3 is not None else BlobFolder(settings.blobs_dir)
+
+
 class Service:
-    """What routes share: settings, engines, the blob folder and the rate limiters."""
+    """What routes share: settings, engines, the blob store and the rate limiters."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -24,7 +32,7 @@ class Service:
         self.instance = instance_id(settings.data_dir)
         self.engine = db.create_engine(settings.url)
         self.writer = db.writer(self.engine)
-        self.blobs = blobs.BlobFolder(settings.blobs_dir)
+        self.blobs = blob_store(settings)
         self.device_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)
         self.office_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)  # by office token, as devices' by device
         self._write_turn = db.write_turn(self.engine)
