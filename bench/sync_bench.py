@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fieldapp import domain
+from fieldapp.replication import enrolment_proof
 from fieldapp.revisions import revision
 from fieldapp.ids import iso, utcnow, uuid7
 from fieldapp.replication.exchange import Ack
@@ -375,7 +376,8 @@ def _bare_device(service: ServiceProcess, inspector: str, assessment: str, count
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     device_id = uuid7()
     api = ServiceApi(HttpTransport(service.url))
-    token = api.enrol(service.admin("code", inspector)["code"], device_id, public, "bench").token
+    code = service.admin("code", inspector)["code"]
+    token = api.enrol(code, device_id, public, enrolment_proof.sign(key, code, device_id, public), "bench").token
     api = ServiceApi(HttpTransport(service.url), token)
     rng = random.Random(device_id)
     revisions = []

@@ -403,7 +403,7 @@ def api_url(service: Service, path: str) -> str:
 
 
 def enrol_body(code: str, *, device_id: str | None = None, key: object | None = None, label: str = "raw") -> dict:
-    """An enrolment request as JSON: a fresh device id and Ed25519 key unless given."""
+    """An enrolment request as JSON, signed as the app signs it: a fresh device id and Ed25519 key unless given."""
     import base64
 
     from cryptography.hazmat.primitives import serialization
@@ -411,9 +411,13 @@ def enrol_body(code: str, *, device_id: str | None = None, key: object | None = 
 
     from fieldapp.ids import uuid7
 
+    from fieldapp.replication import enrolment_proof
+
     private = key if isinstance(key, Ed25519PrivateKey) else Ed25519PrivateKey.generate()
     public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return {"code": code, "device_id": device_id or uuid7(), "public_key": base64.b64encode(public).decode(), "label": label}
+    device_id = device_id or uuid7()
+    proof = base64.b64encode(enrolment_proof.sign(private, code, device_id, public)).decode()
+    return {"code": code, "device_id": device_id, "public_key": base64.b64encode(public).decode(), "proof": proof, "label": label}
 
 
 @dataclass

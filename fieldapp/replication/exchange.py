@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from fieldapp import framework as frameworks
 from fieldapp import sync_state
 from fieldapp.team import INSPECTOR, LEAD, TeamMember, members_json
-from fieldapp.replication import arrivals
+from fieldapp.replication import arrivals, enrolment_proof
 from fieldapp.revisions import graph, revision
 from fieldapp.storage import sqlcipher
 from fieldapp.audit import Audit
@@ -40,7 +40,8 @@ from fieldapp.replication.settle import resolve as resolve_conflict
 
 _LINK_KEYS = ("url", "token", "inspector_id", "inspector_name", "ca_bundle")
 _PREFIX = sync_state.META_PREFIX
-TRANSIENT = {"unknown_parent"}  # refusals that a later push may cure (the parent goes first)
+# Refusals that a later push may cure: the parent goes first; the inspector is added to the team again.
+TRANSIENT = {"unknown_parent", "not_in_team"}
 
 
 @dataclass(frozen=True)
@@ -194,13 +195,15 @@ class Replication:
                 private_ca=bool(link.ca_bundle),
             )  # fmt: skip
 
-    def identity(self) -> tuple[str, bytes]:
-        """This device's id and Ed25519 public key, as the service registers them."""
+    def enrolment(self, code: str) -> tuple[str, bytes, bytes]:
+        """This device's id and Ed25519 public key, as the service registers them, with the proof
+        that this vault holds the private key, for this one-time code alone."""
         with self._context.transaction("reading the device identity") as session:
             key = session.scalar(sa.select(Device.public_key).where(Device.id == self._context.device_id))
             if key is None:
                 raise NotFound("This vault's own device key is missing; restore a backup.")
-            return self._context.device_id, key
+            device_id = self._context.device_id
+            return device_id, key, enrolment_proof.sign(self._context.signing_key, code, device_id, key)
 
     def cursor(self) -> str | None:
         return self._meta_values(("cursor",)).get("cursor") or None

@@ -38,7 +38,7 @@ COMPRESS_ABOVE = 1024
 _HEADERS = {
     protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
     protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},"
-    f"{protocol.F_WIPE},{protocol.F_AUDIT},{protocol.F_RETENTION},{protocol.F_STATUS_IN_PULL}",
+    f"{protocol.F_WIPE},{protocol.F_AUDIT},{protocol.F_RETENTION},{protocol.F_STATUS_IN_PULL},{protocol.F_TEAM_REFUSALS}",
     "Accept-Encoding": "gzip",
 }
 
@@ -55,8 +55,12 @@ class ServiceApi:
     def status(self) -> protocol.ServiceStatus:
         return self._json("GET", "/status", None, protocol.ServiceStatus, auth=False)
 
-    def enrol(self, code: str, device_id: str, public_key: bytes, label: str) -> protocol.EnrolResponse:
-        request = protocol.EnrolRequest(code=code.strip(), device_id=device_id, public_key=base64.b64encode(public_key).decode(), label=label[:200])
+    def enrol(self, code: str, device_id: str, public_key: bytes, proof: bytes, label: str) -> protocol.EnrolResponse:
+        """Spend a one-time code; `proof` is the device's signature over it (fieldapp.replication.enrolment_proof)."""
+        request = protocol.EnrolRequest(
+            code=code.strip(), device_id=device_id, public_key=base64.b64encode(public_key).decode(),
+            proof=base64.b64encode(proof).decode(), label=label[:200],
+        )  # fmt: skip
         # A code works once: resending after the service may have spent it would only fail.
         return self._json("POST", "/enrol", request, protocol.EnrolResponse, auth=False, idempotent=False)
 

@@ -337,6 +337,10 @@ class SyncEngine:
     def _acknowledge(self, answer: protocol.PushResponse) -> None:
         acks = [Ack(a.id, a.status == "accepted", a.code or "", a.reason or "") for a in answer.acks]
         self._parent_was_late |= any(a.code == protocol.R_PARENT for a in acks)
+        # Of a team this inspector is not (or no longer) in: it waits here, and is sent once they are again.
+        for words in dict.fromkeys(f"{self._named(a.reason)} {FORBIDDEN_NEXT}" for a in acks if a.code == protocol.R_NOT_IN_TEAM):
+            if words not in self.report.problems:
+                self.report.problems.append(words)
         done = self.vault.replication.acknowledge(acks)
         self.report.changes |= done.changes
         self.report.pushed += sum(a.accepted for a in acks)

@@ -277,7 +277,7 @@ def revoke_device(session: Session, device_id: str) -> DeviceInfo:
 
 def confirm_wipe(*, session: Session, device_id: str) -> protocol.WipeConfirmation:
     """A revoked device says it wiped its vault: the first time is kept (a resent confirmation
-    changes nothing); enrolling the device again clears it."""
+    changes nothing). A revoked device is never enrolled again, so nothing clears it."""
     device = session.get(Device, device_id, with_for_update=True)
     if device is None or device.revoked_at is None:  # the guard let only a revoked device in
         raise errors.Forbidden(errors.NOT_REVOKED, code=protocol.E_NOT_REVOKED)

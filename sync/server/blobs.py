@@ -168,14 +168,10 @@ def put_chunk(
     with reading() as session:
         size = _named_size(session, caller, sha256)
         count = chunk_count(size, chunk_size)
+        # A chunk no file of this size has is refused the same way whether the file is whole yet or not.
+        _check_chunk(index, data, declared_sha256, size, chunk_size)
         if _proven(session, caller, sha256) and _complete_blob(session, store, sha256) is not None:
             return protocol.ChunkReceipt(sha256=sha256, index=index, received=count, complete=True)
-    if not 0 <= index < count:
-        raise errors.Invalid(f"Chunk {index} is out of range: this file has chunks 0 to {count - 1}.")
-    if len(data) != chunk_length(size, chunk_size, index):
-        raise errors.Invalid(f"Chunk {index} should be {chunk_length(size, chunk_size, index)} bytes, not {len(data)}.")
-    if declared_sha256 is not None and hashlib.sha256(data).hexdigest() != declared_sha256.lower():
-        raise errors.Invalid(f"Chunk {index} was damaged on the way (its SHA-256 does not match); send it again.", code=protocol.E_BLOB_MISMATCH)
     upload = Upload(caller.device_id, sha256, chunk_size)
     if not store.has_chunk(upload, index):  # a chunk sent again adds nothing, and always resumes
         _within_quota(store, upload, size, staging_quota)
@@ -189,6 +185,17 @@ def put_chunk(
             return protocol.ChunkReceipt(sha256=sha256, index=index, received=count, complete=True)
         return protocol.ChunkReceipt(sha256=sha256, index=index, received=len(received), complete=False)
     return _finish(reading, writing, caller, store, upload, index, size)
+
+
+def _check_chunk(index: int, data: bytes, declared_sha256: str | None, size: int, chunk_size: int) -> None:
+    """422 for a chunk that cannot be part of a file of this size, or that was damaged on the way."""
+    count = chunk_count(size, chunk_size)
+    if not 0 <= index < count:
+        raise errors.Invalid(f"Chunk {index} is out of range: this file has chunks 0 to {count - 1}.")
+    if len(data) != chunk_length(size, chunk_size, index):
+        raise errors.Invalid(f"Chunk {index} should be {chunk_length(size, chunk_size, index)} bytes, not {len(data)}.")
+    if declared_sha256 is not None and hashlib.sha256(data).hexdigest() != declared_sha256.lower():
+        raise errors.Invalid(f"Chunk {index} was damaged on the way (its SHA-256 does not match); send it again.", code=protocol.E_BLOB_MISMATCH)
 
 
 def get_chunk(*, session: Session, caller: Caller, store: BlobStore, sha256: str, index: int) -> bytes:

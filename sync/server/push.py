@@ -1,8 +1,10 @@
 """Accepting pushed revisions: check each (hash, signature, parents, content), store it once, acknowledge.
 
-A batch is one transaction. Authorisation is all-or-nothing (another team's record: 403, nothing
-stored); integrity is per revision (a forged or broken one is rejected with a reason, the valid
-rest is stored). Storing is idempotent, so a retried or replayed batch gets the same answer.
+A batch is one transaction. Authorisation comes first, for every revision whose body names its
+assessment: another team's assessment or record is refused alone (`not_in_team`) to a client that
+names protocol.F_TEAM_REFUSALS, and is a 403 for the whole batch, nothing stored, to one that does
+not. Integrity is per revision (a forged or broken one is rejected with a reason, the valid rest is
+stored). Storing is idempotent, so a retried or replayed batch gets the same answer.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class _Incoming:
     body: bytes = b""
     fields: dict = field(default_factory=dict)
     problem: Rejected | None = None
+    placed: bool = False  # its body parsed and names its record and assessment in their form
 
     @property
     def signed(self) -> revision.SignedRevision:
@@ -89,12 +92,15 @@ def prepare(*, caller: Caller, batch: protocol.PushRequest) -> list[_Incoming]:
     return incoming
 
 
-def accept_prepared(*, connection: sa.Connection, caller: Caller, incoming: list[_Incoming]) -> protocol.PushResponse:
-    """The checks that need what is stored (team, record, parents, merges), then storing, once."""
+def accept_prepared(
+    *, connection: sa.Connection, caller: Caller, incoming: list[_Incoming], one_by_one: bool = False
+) -> protocol.PushResponse:
+    """The checks that need what is stored (team, record, parents, merges), then storing, once.
+    `one_by_one`: another team's revisions are refused alone (protocol.F_TEAM_REFUSALS), not with a 403."""
     # A snapshot's (a published report's, a shared draft's) one revision is checked against what is stored: two pushes at once take turns.
     db.lock_names(connection, (i.fields["record_id"] for i in incoming if i.problem is None and i.fields["kind"] in item_kinds.IMMUTABLE_KINDS))
-    records = _known_records(connection, {i.fields["record_id"] for i in incoming if i.problem is None})
-    _authorise(caller, incoming, records)
+    records = _known_records(connection, {i.fields["record_id"] for i in incoming if i.placed})
+    _authorise(caller, incoming, records, one_by_one=one_by_one)
     stored = _stored_revisions(connection, incoming)
     store = _Store(connection, caller, records, stored)
     acks = []
@@ -161,6 +167,7 @@ def _parse(wire: protocol.Revision) -> _Incoming:
         item.body = wire.body.encode("utf-8")
         item.fields = revision.parse_body(item.body)
         _check_ids(item.fields)
+        item.placed = True
     except RecursionError:
         item.problem = Rejected(protocol.R_BODY, "The revision body is malformed: it is nested too deeply.")
     except NeedsUpdate as exc:  # a newer app's format or kind: not malformed, this service is older
@@ -207,16 +214,23 @@ def _known_records(connection: sa.Connection, record_ids: set[str]) -> dict[str,
     return {r.id: r for r in connection.execute(_RECORDS, {"ids": sorted(record_ids)})}
 
 
-def _authorise(caller: Caller, incoming: list[_Incoming], records: dict[str, sa.Row]) -> None:
+def _authorise(caller: Caller, incoming: list[_Incoming], records: dict[str, sa.Row], *, one_by_one: bool) -> None:
+    """Before any other answer, even for a revision broken otherwise: is it of one of the device's teams?"""
     for item in incoming:
-        if item.problem is not None:
+        if not item.placed:
             continue
         assessment_id = item.fields["assessment_id"]
-        if assessment_id not in caller.assessment_ids:
-            raise errors.Forbidden(errors.OTHER_TEAM.format(assessment_id=assessment_id))
         known = records.get(item.fields["record_id"])
-        if known is not None and known.assessment_id not in caller.assessment_ids:
-            raise errors.Forbidden(errors.RECORD_ELSEWHERE.format(record_id=known.id))
+        if assessment_id not in caller.assessment_ids:
+            batch, alone = errors.OTHER_TEAM, errors.NOT_IN_TEAM
+        elif known is not None and known.assessment_id not in caller.assessment_ids:
+            batch, alone, assessment_id = errors.RECORD_ELSEWHERE, errors.RECORD_NOT_OURS, known.assessment_id
+        else:
+            continue
+        words = {"assessment_id": assessment_id, "record_id": item.fields["record_id"]}
+        if not one_by_one:
+            raise errors.Forbidden(batch.format(**words))
+        item.problem = Rejected(protocol.R_NOT_IN_TEAM, alone.format(**words))
 
 
 def _stored_revisions(connection: sa.Connection, incoming: list[_Incoming]) -> dict[str, str]:

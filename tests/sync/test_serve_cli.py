@@ -31,7 +31,8 @@ def _enrol_attempts(url: str, forwarded_for: list[str]) -> list[int]:
     """Wrong-code enrolments, each claiming to come from a different address."""
     statuses = []
     for address in forwarded_for:
-        body = {"code": "WRONG-CODE-0000", "device_id": str(uuid.uuid4()), "public_key": base64.b64encode(bytes(range(1, 33))).decode()}
+        body = {"code": "WRONG-CODE-0000", "device_id": str(uuid.uuid4()), "public_key": base64.b64encode(bytes(range(1, 33))).decode(),
+                "proof": base64.b64encode(bytes(64)).decode()}  # fmt: skip
         answer = requests.post(f"{url}{protocol.API}/enrol", json=body, headers={"X-Forwarded-For": address}, timeout=10)
         if answer.status_code != 429:
             assert answer.json()["code"] == protocol.E_ENROLMENT_CODE, answer.text

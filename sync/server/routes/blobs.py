@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
+from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol
@@ -15,7 +16,10 @@ from sync.server.deps import ERRORS, ChunkIndex, CurrentDevice, ServiceDep, Sha2
 from sync.server.limits import large_body
 
 router = APIRouter(prefix=f"{protocol.API}/blobs", tags=["attachments"], responses=ERRORS)
-ChunkSha256 = Annotated[str | None, Header(alias="X-Chunk-SHA256", pattern=protocol.HEX64_PATTERN)]
+# Optional, but never null: a header is text or absent (said so in the document, which would otherwise admit null).
+ChunkSha256 = Annotated[
+    str | None, Header(alias="X-Chunk-SHA256", pattern=protocol.HEX64_PATTERN), WithJsonSchema({"type": "string", "pattern": protocol.HEX64_PATTERN})
+]
 
 
 def _binary() -> dict[str, object]:
