@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import logging
 import os
 import secrets
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -30,8 +28,6 @@ from sync import protocol
 from sync.server import db, errors
 from sync.server.identity import Caller
 from sync.server.models import Blob, BlobRef
-
-log = logging.getLogger("fieldapp.server")
 
 NOT_NAMED = "No attachment with that SHA-256 is named by a revision this device may see. Push the revision first."
 FILE_OVER_QUOTA = (
@@ -60,8 +56,6 @@ class BlobFolder:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._sweep_turn = threading.Lock()
-        self._swept_at: float | None = None  # time.monotonic() of the last sweep; None: not since start
 
     def object_dir(self, sha256: str) -> Path:
         return self.root / "objects" / sha256[:2] / sha256
@@ -131,37 +125,37 @@ class BlobFolder:
         from the next status) and sends it again."""
         cutoff = (time.time() if now is None else now) - max_age_s
         removed = 0
-        for device in _entries(self.root / "staging"):
-            if not device.is_dir(follow_symlinks=False):
+        for entry, touched in self._part_uploads():
+            if touched >= cutoff:
                 continue
-            for entry in _entries(Path(device.path)):
-                if _last_touched(entry) >= cutoff:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    self.discard(Path(entry.path))
-                else:
-                    Path(entry.path).unlink(missing_ok=True)
-                removed += 1
+            if entry.is_dir(follow_symlinks=False):
+                self.discard(Path(entry.path))
+            else:
+                Path(entry.path).unlink(missing_ok=True)
+            removed += 1
         return removed
 
-    def sweep_if_due(self, *, max_age_s: float, every_s: float) -> None:
-        """Sweep unless this process did within every_s (the first call after a start always does);
-        never more than one request at a time, and never failing the request that pays for it."""
-        if not self._sweep_turn.acquire(blocking=False):
-            return  # another request is sweeping right now
+    def part_uploads(self, *, max_age_s: float) -> tuple[int, int]:
+        """How many part-uploads (and writes cut short) are staged, and how many of them the next
+        sweep would remove: the queue that /metrics shows."""
+        cutoff = time.time() - max_age_s
+        touched = [when for _entry, when in self._part_uploads()]
+        return len(touched), sum(when < cutoff for when in touched)
+
+    def _part_uploads(self) -> Iterator[tuple[os.DirEntry[str], float]]:
+        for device in _entries(self.root / "staging"):
+            if device.is_dir(follow_symlinks=False):
+                for entry in _entries(Path(device.path)):
+                    yield entry, _last_touched(entry)
+
+    def check(self) -> None:
+        """Raise OSError unless a file can be written in the folder and removed (for /readyz)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        probe = self.root / f".check-{secrets.token_hex(8)}"
         try:
-            started = time.monotonic()
-            if self._swept_at is not None and started - self._swept_at < every_s:
-                return
-            self._swept_at = started
-            removed = self.sweep(max_age_s=max_age_s)
-        except OSError as exc:
-            log.warning("could not sweep stale attachment uploads: %s", exc)
-            return
+            probe.write_bytes(b"ok")
         finally:
-            self._sweep_turn.release()
-        if removed:
-            log.info("swept %d attachment part-uploads untouched for %g s", removed, max_age_s)
+            probe.unlink(missing_ok=True)
 
     @contextmanager
     def opened(self, folder: Path) -> Iterator[int]:
