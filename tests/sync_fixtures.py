@@ -490,3 +490,30 @@ def admin_cli(service: Service, capsys: pytest.CaptureFixture[str], *args: str) 
     code = cli_main([*where, "admin", *args])
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+# -- Redis, for what several service processes share ---------------------------------------------------
+
+REDIS_TEST_URL = os.environ.get("FIELDAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test Redis, its keys under a prefix of this test's own (set in the environment, so the
+    services this test starts, in this process or as children, keep to it); skips saying why when
+    no Redis answers. Its keys are removed after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError):
+        pytest.skip(f"no Redis answers at {REDIS_TEST_URL} (set FIELDAPP_TEST_REDIS_URL): the shared-state tests need one")
+    prefix = f"fieldapp-test-{uuid.uuid4().hex[:12]}:"
+    monkeypatch.setenv("FIELDAPP_REDIS_PREFIX", prefix)
+    try:
+        yield REDIS_TEST_URL
+    finally:
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+        client.close()
