@@ -157,7 +157,9 @@ def app_from_environment() -> Any:
     data = os.environ.get(_ENV_DATA)
     settings = Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL))
     log_files.configure(settings.data_dir, os.environ.get(log_files.LOG_TO_ENV, "file"), worker=True)
-    return create_app(settings, migrate=False)
+    app = create_app(settings, migrate=False)
+    log.info("worker ready")
+    return app
 
 
 def _migrate(settings: Settings) -> str:
