@@ -6,18 +6,22 @@ its token only."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-import shutil
+import time
 from pathlib import Path
 
 import pytest
 import requests
+from inprocess import serving
 from sync_fixtures import ChildService, Service, free_port, raw_device
 
 from sync import protocol
 from sync.server import db
 from sync.server.app import create_app
+from sync.server.metrics import QueueDepth
 from sync.server.routes.operations import BAD_METRICS_TOKEN, METRICS_OFF
+from sync.server.service import Service as ServerService
 from sync.server.settings import Settings
 
 TOKEN = "metrics-token-0123456789abcdef"
@@ -38,8 +42,6 @@ def test_readyz_names_each_dependency_that_does_not_answer_and_nothing_more(tmp_
     app = create_app(settings, migrate=False)
     settings.blobs_dir.parent.mkdir(parents=True, exist_ok=True)
     settings.blobs_dir.write_bytes(b"")  # a file where the blob folder should be: nothing can be stored
-    from inprocess import serving
-
     with serving(app) as adapter, requests.Session() as session:
         session.mount("http://service/", adapter)
         answer = session.get("http://service/readyz", timeout=10)
@@ -103,8 +105,6 @@ def test_metrics_need_their_token_and_are_off_without_one(tmp_path: Path, inproc
     off = service.http("GET", f"{service.url}/metrics", timeout=10)
     assert off.status_code == 404 and off.json()["detail"] == METRICS_OFF
     settings = Settings(data_dir=tmp_path / "with-token", metrics_token=TOKEN)
-    from inprocess import serving
-
     with serving(create_app(settings)) as adapter, requests.Session() as session:
         session.mount("http://service/", adapter)
         assert session.get("http://service/metrics", timeout=10).status_code == 401
@@ -119,18 +119,18 @@ def test_metrics_need_their_token_and_are_off_without_one(tmp_path: Path, inproc
     assert "ab" * 32 not in text and 'route="unmatched"' in text  # a path no route takes is never named
 
 
-def test_the_queue_shows_part_uploads_stale_ones_and_attachments_awaited(inprocess_sqlite_service: Service, tmp_path: Path) -> None:
+def test_the_queue_shows_part_uploads_stale_ones_and_attachments_awaited(inprocess_sqlite_service: Service) -> None:
     service = inprocess_sqlite_service
-    from sync.server.service import Service as ServerService
-
     running = ServerService(service.settings)
     folder = running.blobs
-    folder.add_chunk(folder.staging_dir("device", "d" * 64, 1024), 0, bytes(1024))
-    from sync.server.metrics import QueueDepth
-
+    for sha in ("d" * 64, "e" * 64):
+        folder.add_chunk(folder.staging_dir("device", sha, 1024), 0, bytes(1024))
+    abandoned = folder.staging_dir("device", "e" * 64, 1024)
+    old = time.time() - service.settings.limits.staging_max_age_s - 60
+    for path in (abandoned / "0", abandoned):
+        os.utime(path, (old, old))
     shown = {metric.name: metric.samples[0].value for metric in QueueDepth(running).collect()}
-    assert shown == {"fieldapp_uploads_part_sent": 1, "fieldapp_uploads_stale": 0, "fieldapp_attachments_awaited": 0}
-    shutil.rmtree(folder.root)
+    assert shown == {"fieldapp_uploads_part_sent": 2, "fieldapp_uploads_stale": 1, "fieldapp_attachments_awaited": 0}
     running.engine.dispose()
 
 
