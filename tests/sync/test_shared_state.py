@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sync_fixtures import ChildService, PROTOCOL_HEADERS, free_port, redis_url  # noqa: F401 - redis_url is a fixture
+from sync_fixtures import BACKENDS, PROTOCOL_HEADERS, ChildService, free_port, postgres_schema, redis_url  # noqa: F401 - redis_url is a fixture
 
 from sync import protocol
 from sync.server import errors
@@ -62,9 +62,22 @@ def _enrol_attempts(urls: list[str], count: int) -> list[int]:
     return statuses
 
 
-def test_two_services_sharing_redis_count_one_address_s_enrolment_attempts_together(tmp_path: Path, redis_url: str) -> None:
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
+    """SQLite in the data folder, or a fresh PostgreSQL schema migrated as its administrator would."""
+    if request.param == "sqlite":
+        yield None
+    else:
+        with postgres_schema() as url:
+            assert main(["--data", str(tmp_path / "service"), "--database-url", url, "migrate"]) == 0
+            yield url
+
+
+def test_two_services_sharing_redis_count_one_address_s_enrolment_attempts_together(
+    tmp_path: Path, redis_url: str, database_url: str | None
+) -> None:
     burst = Limits().enrol_per_minute
-    services = [ChildService(tmp_path / "service", None, serve_args=("--redis", redis_url)) for _ in range(2)]
+    services = [ChildService(tmp_path / f"host-{n}", database_url, serve_args=("--redis", redis_url)) for n in range(2)]
     for service in services:
         service.start()
     try:
