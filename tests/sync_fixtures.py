@@ -77,9 +77,10 @@ class ChildService:
         command = [sys.executable, "-m", "sync.server", "--data", str(self.data)]
         if self.database_url:
             command += ["--database-url", self.database_url]
-        command += ["serve", "--port", str(self.port), *self.serve_args]
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=_ROOT, stdout=log, stderr=log)
+            if self.database_url and not self.starts:  # as its administrator would, before the first start
+                subprocess.run([*command, "migrate"], cwd=_ROOT, stdout=log, stderr=log, check=True)
+            self.process = subprocess.Popen([*command, "serve", "--port", str(self.port), *self.serve_args], cwd=_ROOT, stdout=log, stderr=log)
         self.starts += 1
         deadline = time.monotonic() + 60
         while not self._answers():

@@ -63,13 +63,12 @@ def _enrol_attempts(urls: list[str], count: int) -> list[int]:
 
 
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
-    """SQLite in the data folder, or a fresh PostgreSQL schema migrated as its administrator would."""
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """SQLite in each service's data folder, or one fresh PostgreSQL schema (ChildService migrates it first)."""
     if request.param == "sqlite":
         yield None
     else:
         with postgres_schema() as url:
-            assert main(["--data", str(tmp_path / "service"), "--database-url", url, "migrate"]) == 0
             yield url
 
 
