@@ -16,6 +16,7 @@ from typing import BinaryIO, NamedTuple
 
 import sqlalchemy as sa
 
+from fieldapp.audit import Audit
 from fieldapp.context import VaultContext
 from fieldapp.errors import IntegrityError, NotFound, StorageError, ValidationError, VaultLocked
 from fieldapp.ids import uuid7
@@ -121,6 +122,26 @@ class Attachments:
             blob.name, dest, blob_id=blob.blob_id, expected_sha256=blob.sha256, progress=progress, cancel=cancel
         )
 
+    def export(
+        self, attachment_id: str, target: Path, *, record_id: str | None = None, cancel: Callable[[], bool] | None = None
+    ) -> Path:
+        """Decrypt a copy to a file the inspector chose: an explicit act, written to the audit log. A
+        failed check or a cancel leaves no partial file."""
+        blob = self._blob_of(attachment_id, record_id)
+        partial = target.with_name(target.name + ".part")
+        try:
+            with open(partial, "wb") as out:
+                size = self._context.blobs.read_into(blob.name, out, blob_id=blob.blob_id, expected_sha256=blob.sha256, cancel=cancel)
+            partial.replace(target)
+        except StorageError:
+            raise
+        except OSError as exc:
+            raise StorageError(f"Could not save the copy to {target}: {exc.strerror or exc}.", exc.errno) from exc
+        finally:
+            partial.unlink(missing_ok=True)
+        Audit(self._context).record_if_possible("attachment_exported", attachment_id=attachment_id, record_id=blob.record_id, bytes=size)
+        return target
+
     def read_bytes(self, attachment_id: str, *, record_id: str | None = None) -> bytes:
         blob = self._blob_of(attachment_id, record_id)
         return self._context.blobs.read_bytes(blob.name, blob_id=blob.blob_id, expected_sha256=blob.sha256)
@@ -190,7 +211,7 @@ class Attachments:
                 raise NotFound(f"The bytes of attachment {att.name!r} are not in this vault.")
             if blob.name is None or blob.blob_id is None:
                 raise NotFound(f"{att.name!r} has not been downloaded yet; it arrives with the next sync.")
-            return _StoredBlob(blob.name, blob.blob_id, blob.sha256)
+            return _StoredBlob(blob.name, blob.blob_id, blob.sha256, att.record_id)
 
 
 class _StoredBlob(NamedTuple):
@@ -199,6 +220,7 @@ class _StoredBlob(NamedTuple):
     name: str
     blob_id: bytes
     sha256: str
+    record_id: str
 
 
 def _clean_name(name: str) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp import domain, item_kinds, signers
 from fieldapp.assessments import Assessments
+from fieldapp.audit import Audit
 from fieldapp.context import VaultContext
 from fieldapp.errors import FieldappError, IntegrityError, NotFound, UnresolvedConflict, ValidationError
 from fieldapp.ids import uuid7
@@ -102,6 +103,7 @@ class PublishedReports:
             cut = cut_revision(session, self._context, rec)
             assert cut is not None
             (row,) = _rows(session, self._context, [rec.id])
+            Audit(self._context).record_in(session, "report_published", assessment_id=assessment_id, report_id=rec.id, cited=len(manifest))
             changes = Changes(revisions=frozenset({cut.id, *cuts}), judgements=frozenset({assessment_id}))
             return Done(row, changes)
 

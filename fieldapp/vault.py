@@ -23,10 +23,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from fieldapp import coverage, salvage, samples, search, verify
+from fieldapp import audit, coverage, salvage, samples, search, verify
 from fieldapp.storage import backup, keys, migrate, sqlcipher
 from fieldapp.storage import wipe as wiping
 from fieldapp.assessments import Assessments
+from fieldapp.audit import Audit  # security events, signed and synced (issue 16)
 from fieldapp.attachments import Attachments
 from fieldapp.storage.blobstore import BlobStore
 from fieldapp.errors import (
@@ -40,6 +41,7 @@ from fieldapp.errors import (
     WrongPassphrase,
 )
 from fieldapp.ids import iso, utcnow, uuid7
+from fieldapp.logs import log_failure
 from fieldapp.concerns import Concerns  # information of concern, pushed first (issue 15)
 from fieldapp.concern_notes import ConcernNotes
 from fieldapp.history import History
@@ -106,6 +108,7 @@ class Vault:
         self.concern_notes = ConcernNotes(self)  # when each concern was sent; the tags already asked about (issue 15)
         self.places = Places(self)  # the assessment's places and organisations (issue 15)
         self.replication = Replication(self)
+        self.audit = Audit(self)  # security events: unlocks, exports, restores, purges (issue 16)
 
     # -- paths ---------------------------------------------------------------------------------
 
@@ -203,7 +206,22 @@ class Vault:
             else:
                 data_key = self._attempt(lambda: keys.unwrap_with_recovery_key(self.header, recovery_key or ""))
             self._open_with(data_key)
-            log.info("vault unlocked with its %s", "passphrase" if passphrase is not None else "recovery key")
+            method = "passphrase" if passphrase is not None else "recovery_key"
+            log.info("vault unlocked with its %s", method.replace("_", " "))
+            self._audit_unlock(method)
+
+    def _audit_unlock(self, method: str) -> None:
+        """Log the unlock, folding in the wrong guesses counted beside the locked vault, then clear that count."""
+        failures = audit.failed_unlocks(self.path)
+        try:
+            with self.transaction("writing the audit log") as session:
+                if failures is not None:
+                    self.audit.record_in(session, "unlock_failed", **failures)
+                self.audit.record_in(session, "unlock", method=method)
+            if failures is not None:
+                audit.clear_failed_unlocks(self.path)
+        except (StorageError, VaultDamaged) as exc:  # a full disk or a damaged page must not keep the inspector out
+            log_failure(log, "writing the unlock to the audit log (the count beside it stays)", exc, logging.WARNING)
 
     def _attempt(self, unwrap: Callable[[], bytearray]) -> bytearray:
         """Unwrap the data key, once any wait earned by earlier wrong guesses is over; count a wrong one."""
@@ -212,6 +230,10 @@ class Vault:
             data_key = unwrap()
         except WrongPassphrase:
             self._failures += 1
+            if self.is_locked:  # a locked vault cannot be written: count it beside, folded in at the next unlock
+                audit.note_failed_unlock(self.path, self.now())
+            else:
+                self.audit.record_if_possible("passphrase_check_failed")
             # Never the secret typed, nor any part of it: only that it was wrong, and how many times.
             log.warning("unlock refused: wrong passphrase or recovery key (attempt %d in a row)", self._failures)
             if self._failures >= _FREE_ATTEMPTS:
@@ -257,6 +279,8 @@ class Vault:
         self.replication.load_frameworks()
         if restored:
             self.replication.start_over()
+            made, _space, reason = marker.read_text("utf-8").partition(" ")  # empty from an older fieldapp
+            self.audit.record_if_possible("backup_restored", backup_made_at=made or None, reason=reason.strip() or None)
             marker.unlink()
 
     def _migrate(self, engine: Engine, data_key: bytearray, current: str | None) -> None:
@@ -322,6 +346,7 @@ class Vault:
             for old in self.backups_path.glob("*.header"):
                 keys.write_header(old, header)
             self.header = header
+            self.audit.record_if_possible("passphrase_changed", checked=current is not None)
 
     def _check_passphrase(self, passphrase: str) -> None:
         """Raise WrongPassphrase unless it opens this vault's header; counted as an unlock attempt."""
@@ -399,7 +424,9 @@ class Vault:
 
         Works on a damaged vault too: unreadable records are listed, the rest exported.
         """
-        return salvage.export(self, Path(dest))
+        report = salvage.export(self, Path(dest))
+        self.audit.record_if_possible("vault_exported", records=report.records, unreadable=len(report.unreadable))
+        return report
 
     def backup(self, reason: str = "manual") -> backup.BackupInfo:
         """An encrypted copy of the database in backups/, keeping the newest few."""

@@ -30,6 +30,7 @@ F_LEAD_INSPECTOR = "lead-inspector"  # pulled assessments name their lead inspec
 F_CONCERNS = "concerns"  # a pull carries the office's acknowledgements of the team's concerns (issue 15)
 F_VERSIONS = "versions"  # the status answer names the service's version and the newest client its administrator knows (issue 16)
 F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue 15: lead, inspector, adviser, Expert by Experience)
+F_AUDIT = "audit"  # the status answer says whether the service keeps laptops' audit logs (POST /v1/audit, issue 16)
 F_WIPE = "wipe-confirmation"  # a revoked device confirms, once, that it wiped its vault (issue 16): POST /v1/device/wiped
 API = "/v1"
 
@@ -49,6 +50,8 @@ MAX_CURSOR_CHARS = 256 << 10
 MAX_SMALL_REQUEST_BYTES = 2 * MAX_CURSOR_CHARS  # any body but a push or a chunk: a pull holds a cursor
 MAX_ACKNOWLEDGEMENTS = 100_000  # concerns acknowledged in the assessments one device sees
 MAX_OFFICE_CONCERNS = 100_000  # concerns in one answer of the office's list (every one ever, with ?all=true)
+MAX_AUDIT_BATCH = 100  # audit entries in one push: a small body (MAX_SMALL_REQUEST_BYTES) holds them whole
+MAX_AUDIT_ENTRY_BYTES = 2048  # one entry's canonical body (fieldapp.audit.MAX_ENTRY_BYTES)
 MAX_PARENTS = 100  # parents of one revision (a merge has two; resolving many heads, more)
 MAX_ATTACHMENT_BYTES = 1 << 40  # an attachment's size as a revision names it
 CHUNK_SIZE = 4 << 20  # attachment transfer chunk
@@ -83,6 +86,7 @@ R_MERGE = "merge_mismatch"
 R_CONTENT = "invalid_content"
 R_FRAMEWORK = "unknown_framework"
 R_IMMUTABLE = "immutable_snapshot"  # a second revision of a rating snapshot or a published report: neither ever changes
+R_ID_TAKEN = "id_taken"  # an audit entry whose id the service already holds with another body
 R_NOT_LEAD = "not_lead"  # agreeing a judgement, a final rating or a snapshot from a device not of the lead inspector
 
 # What ids, digests and framework keys look like on the wire; the service checks the same fields
@@ -146,6 +150,8 @@ class ServiceStatus(Wire):
     # administrator has said is out (None: not said), so laptops can tell their inspectors to update.
     version: Release | None = None
     newest_client: Release | None = None
+    # Only to clients naming F_AUDIT: the service takes audit entries (POST /v1/audit).
+    audit: bool | None = None
 
 
 class WipeConfirmation(Wire):
@@ -236,6 +242,32 @@ class Ack(Wire):
 
 class PushResponse(Wire):
     acks: list[Ack]
+
+
+# -- the audit log (issue 16): each laptop's security events, signed by the device ------------------
+
+
+class AuditEntry(Wire):
+    """One entry as the laptop signed it: its canonical JSON body (fieldapp.audit) and the signature."""
+
+    id: Uuid
+    body: Annotated[str, StringConstraints(max_length=MAX_AUDIT_ENTRY_BYTES)]
+    signature: Annotated[str, StringConstraints(max_length=100), _base64(64)]
+
+
+class AuditPush(Wire):
+    entries: list[AuditEntry]  # at most MAX_AUDIT_BATCH (more: 413)
+
+
+class AuditAck(Wire):
+    id: str
+    status: Literal["stored", "refused"]  # stored: held now (again, if it was before); refused: for good
+    code: str | None = None  # one of the R_* codes when refused
+    reason: str | None = None
+
+
+class AuditPushResponse(Wire):
+    acks: list[AuditAck]
 
 
 class Device(Wire):

@@ -46,8 +46,15 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0013(connection: sa.Connection) -> None:
+    """Undo 0014: no audit log (its triggers go with its table)."""
+    connection.exec_driver_sql("DROP TABLE audit_entries")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0013'")
+
+
 def _back_to_0010(connection: sa.Connection) -> None:
-    """Undo 0013 and 0011: teams of names, without roles; no acknowledgements of concerns kept."""
+    """Undo 0014, 0013 and 0011: teams of names, without roles; no acknowledgements of concerns kept."""
+    _back_to_0013(connection)
     connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN members")
     connection.exec_driver_sql("DROP TABLE concern_states")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0010'")
@@ -406,3 +413,23 @@ def test_a_vault_made_before_evidence_had_context_upgrades_with_its_records_vali
     assert [r.id for r in v.search(assessment_id=aid, team=("Inspector A",), place_ids=("p-north",)).items] == [ids[1]]
     assert v.search(assessment_id=aid, kinds=("document",)).items == ()
     v.lock()
+
+
+def test_a_vault_at_schema_0013_is_backed_up_and_starts_an_audit_log_that_only_grows(tmp_path: Path) -> None:
+    path = tmp_path / "v"
+    v = Vault.create(path, PASSPHRASE, kdf=TEST_KDF).vault
+    aid = v.assessments.create("Old ICS").value.id
+    v.lock()
+    engine = _engine(path)
+    with engine.begin() as connection:
+        _back_to_0013(connection)
+    engine.dispose()
+    v = Vault.open(path, passphrase=PASSPHRASE)
+    assert [b.reason for b in backup.list_backups(path)] == ["before-migration-0013"]
+    assert [a.id for a in v.assessments.list()] == [aid]
+    assert [e.kind for e in v.audit.entries()] == ["unlock"]
+    v.lock()
+    engine = _engine(path)
+    with engine.begin() as connection, pytest.raises(sa.exc.DatabaseError, match="append-only"):
+        connection.exec_driver_sql("DELETE FROM audit_entries")
+    engine.dispose()

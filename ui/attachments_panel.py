@@ -303,14 +303,7 @@ class AttachmentsPanel(QWidget):
         """Decrypt a copy to a place the inspector chose; a failed check leaves no partial file."""
 
         def export(vault: Any) -> Path:
-            partial = target.with_name(target.name + ".part")
-            try:
-                with open(partial, "wb") as out:
-                    vault.attachments.read_into(attachment.id, out, record_id=attachment.record_id)
-                partial.replace(target)
-            finally:
-                partial.unlink(missing_ok=True)
-            return target
+            return vault.attachments.export(attachment.id, target, record_id=attachment.record_id)
 
         QueryOp(self._state, export).success(lambda path: self.status.setText(f"Exported a copy to {path}.")).failure(
             self._on_failed

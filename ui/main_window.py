@@ -319,6 +319,8 @@ class MainWindow(QMainWindow):
         a("history", "&History", self.focus_history, "Ctrl+H", icon_name="history", tip="The record's earlier versions, to read or restore")
         # Help
         a("shortcuts", "&Keyboard shortcuts", self.open_shortcuts, QKeySequence.StandardKey.HelpContents)
+        a("security_log", "&Security log…", self.open_security_log,
+          tip="Unlocks, wrong passphrases, exports and restores on this laptop, and whether the service holds them")  # fmt: skip
         a("copy_diagnostics", "Copy &diagnostics", self.copy_diagnostics, tip="Versions, crash reports and the log's last lines, for your support desk (no evidence)")
         a("about", "&About fieldapp", self.open_about)
         toolbar.addAction(self.lock_action)
@@ -416,6 +418,14 @@ class MainWindow(QMainWindow):
 
         dialog = ShortcutsDialog(self.menuBar(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    def open_security_log(self) -> None:
+        from ui.security_log import SecurityLogDialog
+
+        dialog = self.security_log = SecurityLogDialog(self._state, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.load()
         dialog.open()
 
     def copy_diagnostics(self) -> None:

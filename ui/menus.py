@@ -31,7 +31,7 @@ MENUS: tuple[tuple[str, tuple[str | None, ...]], ...] = (
     ),  # fmt: skip
     ("&View", ("show_evidence", "show_coverage", "show_judgements", "show_report", "show_concerns", "rating_history", None, "filter_kind", "filters", "context_filters", "clear_filters", None, "prompts", "history", None, "show_archived")),
     ("&Sync", ("sync_now", "sync_settings", "conflicts")),
-    ("&Help", ("shortcuts", "copy_diagnostics", None, "about")),
+    ("&Help", ("shortcuts", "security_log", "copy_diagnostics", None, "about")),
 )
 
 # Keys that work where the focus is rather than anywhere in the window (their actions are in the

@@ -23,6 +23,7 @@ from fieldapp.team import INSPECTOR, LEAD, TeamMember, members_json
 from fieldapp.replication import arrivals
 from fieldapp.revisions import graph, revision
 from fieldapp.storage import sqlcipher
+from fieldapp.audit import Audit
 from fieldapp.context import VaultContext
 from fieldapp.concerns import Acknowledgement, store_acknowledgements
 from fieldapp.concern_notes import note_sent
@@ -186,6 +187,11 @@ class Replication:
                 session.execute(sa.update(Record).where(Record.sync_state == "synced").values(sync_state="local"))
                 session.execute(sa.update(Assessment).values(on_service=False, service_note=""))
                 session.execute(sa.update(Blob).where(Blob.name.is_not(None)).values(uploaded=False))
+            # Where it syncs is a security fact; the address itself stays out of the log (it may name a place).
+            Audit(self._context).record_in(
+                session, "device_enrolled", inspector_id=link.inspector_id or None, new_service=previous is None or previous.url != link.url,
+                private_ca=bool(link.ca_bundle),
+            )  # fmt: skip
 
     def identity(self) -> tuple[str, bytes]:
         """This device's id and Ed25519 public key, as the service registers them."""

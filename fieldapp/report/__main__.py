@@ -22,7 +22,7 @@ from fieldapp.dates import show_when
 from fieldapp.errors import FieldappError, NotFound
 from fieldapp.report.build import build_report, share_draft
 from fieldapp.report.check_file import verify_file
-from fieldapp.report.formats import FORMATS, writer_for
+from fieldapp.report.formats import FORMATS, export
 from fieldapp.report.model import Report
 from fieldapp.vault import Vault
 
@@ -67,10 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         vault = Vault.open(args.vault, passphrase=passphrase)
         try:
-            report = _report(vault, args)
+            written = export(vault.audit, _report(vault, args), args.out, args.format, assessment_id=args.assessment)
         finally:
             vault.lock()
-        written = writer_for(args.format)(report, args.out)
     except FieldappError as exc:
         print(f"Not written: {exc}", file=sys.stderr)
         return REFUSED

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from fieldapp.audit import Audit
 from fieldapp.errors import ValidationError
 from fieldapp.report.model import Report
 
@@ -33,4 +34,15 @@ def writer_for(fmt: str) -> Writer:
     return loaded
 
 
-__all__ = ["FORMATS", "Writer", "writer_for"]
+def export(audit: Audit, report: Report, target: Path, fmt: str, *, assessment_id: str, write: Writer | None = None) -> Path:
+    """Write the report out of the vault as fmt (plaintext: an explicit act) and note that in the
+    audit log, by the assessment's id, the format and which report; write: a writer with its own
+    progress, else the format's own."""
+    written = (write or writer_for(fmt))(report, target)
+    which = "published" if report.seal is not None else "draft" if report.draft else "working"
+    published = report.seal.report_id if report.seal is not None else None
+    audit.record_if_possible("report_exported", assessment_id=assessment_id, format=fmt, which=which, report_id=published)
+    return written
+
+
+__all__ = ["FORMATS", "Writer", "export", "writer_for"]

@@ -94,7 +94,8 @@ def restore(vault_path: Path, name: str | None = None) -> Path:
         os.replace(tmp, vault_path / "vault.db")
         if not _header_readable(vault_path):
             shutil.copyfile(chosen.path.with_suffix(".header"), vault_path / "vault.header")
-        (vault_path / RESTORED_MARKER).touch()
+        # Which backup, for the audit log at the next unlock: its moment and reason, never a path.
+        (vault_path / RESTORED_MARKER).write_text(f"{chosen.created_at} {chosen.reason}", "utf-8")
         fsync_dir(vault_path)
     except OSError as exc:
         raise StorageError(f"Could not restore the backup: {exc.strerror or exc}.", exc.errno) from exc

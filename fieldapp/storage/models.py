@@ -210,3 +210,21 @@ class ConcernState(Base):
     acknowledged_by: Mapped[str] = mapped_column(String)
     acknowledged_at: Mapped[str] = mapped_column(String)  # ISO 8601, UTC, as the service says
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class AuditEntryRow(Base):
+    """One signed entry of the audit log (fieldapp.audit): append-only, as triggers made by its migration insist."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        # Only the few entries not yet pushed: found without a scan.
+        Index("ix_audit_entries_unsent", "seq", sqlite_where=sa.text("sent = 0")),
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String, unique=True)
+    kind: Mapped[str] = mapped_column(String)
+    at: Mapped[str] = mapped_column(String)  # ISO 8601, UTC
+    device_id: Mapped[str] = mapped_column(String)
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # canonical JSON, with the detail
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    sent: Mapped[bool] = mapped_column(default=False)  # the service holds it

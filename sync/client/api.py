@@ -9,11 +9,13 @@ import base64
 import hashlib
 import json
 import zlib
+from collections.abc import Sequence
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
+from fieldapp import audit
 from fieldapp.revisions import revision
 from sync import protocol
 from sync.client.errors import (
@@ -35,7 +37,7 @@ M = TypeVar("M", bound=BaseModel)
 COMPRESS_ABOVE = 1024
 _HEADERS = {
     protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
-    protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},{protocol.F_WIPE}",
+    protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},{protocol.F_WIPE},{protocol.F_AUDIT}",
     "Accept-Encoding": "gzip",
 }
 
@@ -68,6 +70,15 @@ class ServiceApi:
             ]
         )
         return self._json("POST", "/push", request, protocol.PushResponse)
+
+    def push_audit(self, entries: Sequence[audit.SignedEntry]) -> protocol.AuditPushResponse:
+        request = protocol.AuditPush.model_construct(  # built from our own signed entries
+            entries=[
+                protocol.AuditEntry.model_construct(id=e.id, body=e.body.decode("utf-8"), signature=base64.b64encode(e.signature).decode())
+                for e in entries
+            ]
+        )
+        return self._json("POST", "/audit", request, protocol.AuditPushResponse)
 
     def pull(self, cursor: str | None, limit: int = protocol.DEFAULT_PULL_LIMIT, *, include_own: bool = False) -> protocol.PullResponse:
         request = protocol.PullRequest(cursor=cursor, limit=limit, include_own=include_own)

@@ -32,7 +32,7 @@ from fieldapp.vault import Vault
 from fieldapp.version import app_version, is_newer
 from sync import protocol
 from sync.client.api import ServiceApi
-from sync.client.errors import DamagedOnTheWay, ServiceRefused, SyncError, TooLarge
+from sync.client.errors import DamagedOnTheWay, ServiceFault, ServiceRefused, ServiceUnreachable, SyncError, TooLarge
 from sync.client.transport import HttpTransport
 
 log = logging.getLogger("fieldapp.sync")  # counts and timings only (fieldapp/logs.py)
@@ -162,20 +162,41 @@ class SyncEngine:
         self._upload_attachments(uploads)
         self._download_attachments(downloads)
         self.vault.replication.mark_synced(iso(utcnow()))
-        self.report.newer_client = self._newer_client()
+        status = self._status()
+        if status is not None and status.audit:
+            self._push_audit()
+        self.report.newer_client = _newer_client(status)
         self._say("done", message=self.report.summary())
         return self.report
 
     # -- steps ------------------------------------------------------------------------------------
 
-    def _newer_client(self) -> str | None:
-        """The newest fieldapp the service knows of, if later than this build; asked after the sync's
-        work is done, so a service that cannot say (an older one, a dropped line) costs nothing."""
+    def _status(self) -> protocol.ServiceStatus | None:
+        """What the service says of itself (the newest fieldapp, whether it keeps audit logs); asked after
+        the sync's work is done, so a service that cannot say (a dropped line) costs nothing."""
         try:
-            newest = self.api.status().newest_client
+            return self.api.status()
         except SyncError:
             return None
-        return newest if newest is not None and is_newer(newest, than=app_version()) else None
+
+    def _push_audit(self) -> None:
+        """The laptop's audit entries, after its evidence, in batches of their own. Each entry the service
+        answered for (stored, or refused for good) is not sent again; a line that drops leaves the rest
+        for the next sync, which does not fail for it."""
+        while entries := self.vault.audit.unsent(limit=protocol.MAX_AUDIT_BATCH):
+            self._check_cancel()
+            try:
+                answer = self.api.push_audit(entries)
+            except (ServiceUnreachable, ServiceRefused, ServiceFault) as exc:
+                log_failure(log, "audit entries not sent this time", exc, logging.WARNING)
+                return
+            refused = [a for a in answer.acks if a.status == "refused"]
+            if refused:  # never sent again: a refused entry is malformed or not ours, for good
+                log.warning("the service refused %d audit entries (%s)", len(refused), refused[0].code)
+            answered = {a.id for a in answer.acks} & {e.id for e in entries}
+            self.vault.audit.mark_sent(answered)
+            if len(entries) < protocol.MAX_AUDIT_BATCH or not answered:
+                return
 
     def _offer_assessments(self, to_offer: list[PulledAssessment]) -> None:
         for item in to_offer:
@@ -515,6 +536,12 @@ def engine_for(vault: Vault, **kwargs: object) -> tuple[SyncEngine, HttpTranspor
     cancel = kwargs.get("cancel")
     transport = HttpTransport(link.url, ca_bundle=link.ca_bundle or None, cancelled=cancel or (lambda: False))  # type: ignore[arg-type]
     return SyncEngine(vault, ServiceApi(transport, link.token), **kwargs), transport  # type: ignore[arg-type]
+
+
+def _newer_client(status: protocol.ServiceStatus | None) -> str | None:
+    """The newest fieldapp the service knows of, if later than this build."""
+    newest = status.newest_client if status is not None else None
+    return newest if newest is not None and is_newer(newest, than=app_version()) else None
 
 
 def _ms_since(started: float) -> int:

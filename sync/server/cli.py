@@ -18,6 +18,7 @@
     fieldapp-server admin concern list [--all]                   open concerns across teams, most urgent first
     fieldapp-server admin concern show ID
     fieldapp-server admin concern acknowledge ID --note TEXT [--by NAME]   sent to the team's laptops at their next sync
+    fieldapp-server admin audit list [--device ID] [--since DATE]  the laptops' security events, newest first
     fieldapp-server admin office-token create --name NAME        a token for the office's HTTP routes, shown once
     fieldapp-server admin office-token list | revoke ID
     fieldapp-server admin local-setup                            the embedded default's inspector + a code
@@ -45,7 +46,7 @@ from sqlalchemy.orm import Session
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
-from sync.server import admin, errors, frameworks, log_files, migrations, office
+from sync.server import admin, audit_log, errors, frameworks, log_files, migrations, office
 from sync.server.models import ROLES
 from sync.server.settings import METRICS_TOKEN_FILE_ENV, Settings, default_data_dir, metrics_token_from
 from sync.server.shared_state import REDIS_URL_ENV
@@ -372,6 +373,23 @@ def _indented(text: str) -> str:
     return text.replace("\n", "\n      ")
 
 
+def _audit_list(session: Session, args: argparse.Namespace) -> Result:
+    since = None
+    if args.since is not None:
+        try:
+            since = date.fromisoformat(_date(args.since))
+        except ValueError:
+            raise errors.Invalid(f"--since takes a day written day first, as 01/12/2026 (not {args.since!r}).") from None
+    rows = audit_log.list_entries(session, device_id=args.device, since=since)
+    lines = [f"{_utc_day_first(r.at)}  {r.device_id}  {r.inspector}  {r.device or '-'}  {r.words}" for r in rows]
+    return Result("\n".join(lines) or "No audit entries yet.", [admin.as_dict(r) for r in rows])
+
+
+def _utc_day_first(moment: str) -> str:
+    """An ISO moment in UTC as '07/12/2026 14:32:05 UTC'."""
+    return f"{moment[8:10]}/{moment[5:7]}/{moment[:4]} {moment[11:19]} UTC"
+
+
 def _office_token_create(session: Session, args: argparse.Namespace) -> Result:
     info, token = office.create_token(session, args.name)
     words = (
@@ -512,6 +530,11 @@ def _parser() -> argparse.ArgumentParser:
     acknowledge.add_argument("concern", metavar="ID")
     acknowledge.add_argument("--note", required=True, help="what the office did or will do")
     acknowledge.add_argument("--by", default=None, help="who acknowledges it (default: the user running this)")
+
+    audits = areas.add_parser("audit", help="the laptops' audit logs: unlocks, exports, restores").add_subparsers(dest="audit_command", required=True)
+    listing = leaf(audits, "list", _audit_list, "audit entries, newest first")
+    listing.add_argument("--device", default=None, metavar="ID", help="one device's only")
+    listing.add_argument("--since", default=None, metavar="DATE", help="from this day on (UTC), e.g. 01/12/2026")
 
     tokens = areas.add_parser("office-token", help="tokens for the office's HTTP routes (its concern list)")
     token_commands = tokens.add_subparsers(dest="office_token_command", required=True)

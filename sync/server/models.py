@@ -166,3 +166,20 @@ class OfficeToken(Base):
     created_at: Mapped[str] = mapped_column(String(32))
     last_used_at: Mapped[str | None] = mapped_column(String(32))  # to the minute: written at most once a minute
     revoked_at: Mapped[str | None] = mapped_column(String(32))
+
+
+class AuditEntry(Base):
+    """One entry of a laptop's audit log (issue 16), kept as the device signed it once its signature
+    held under the device's key; the administrator lists them (`fieldapp-server admin audit list`).
+    Its detail is ids, counts and format names only, never evidence (fieldapp.audit)."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_device_at", "device_id", "at"), Index("ix_audit_entries_at", "at"))
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the laptop's UUIDv7
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[str] = mapped_column(String(32))  # when the laptop says it happened (ISO 8601, UTC)
+    detail: Mapped[str] = mapped_column(Text)  # JSON, as in the body
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # the canonical body the signature covers
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    received_at: Mapped[str] = mapped_column(String(32))

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.orm import Session
 from sync_fixtures import postgres_schema
 
-from sync.server import admin, db, migrations, office
+from sync.server import admin, audit_log, db, migrations, office
 from sync.server.models import Base
 
 
@@ -42,7 +42,7 @@ def test_migrating_again_changes_nothing_and_keeps_what_is_stored(database_url: 
     migrations.upgrade(engine)
     with Session(engine) as session:
         assert [i.name for i in admin.list_inspectors(session)] == ["Inspector A"]
-        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0006"
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0007"
     engine.dispose()
 
 
@@ -55,7 +55,7 @@ def test_a_service_made_before_concerns_upgrades_keeping_its_assessments_and_lis
     with Session(db.writer(engine)) as session, session.begin():
         assert [a.id for a in admin.list_assessments(session)] == [made]
         assert admin.list_concerns(session, include_acknowledged=True) == []
-        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0006"
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0007"
     engine.dispose()
 
 
@@ -70,4 +70,16 @@ def test_a_service_made_before_office_tokens_upgrades_keeping_its_inspectors_wit
         assert office.list_tokens(session) == []
         made = office.create_token(session, "Safeguarding desk")[0]
         assert [t.id for t in office.list_tokens(session)] == [made.id]
+    engine.dispose()
+
+
+def test_a_service_made_before_audit_logs_upgrades_keeping_its_devices_and_lists_no_entry(database_url: str) -> None:
+    engine = db.create_engine(database_url)
+    migrations.upgrade(engine, "0006")
+    with Session(db.writer(engine)) as session, session.begin():
+        inspector = admin.create_inspector(session, "Inspector A")
+    migrations.upgrade(engine)
+    with Session(db.writer(engine)) as session, session.begin():
+        assert [i.id for i in admin.list_inspectors(session)] == [inspector.id]
+        assert audit_log.list_entries(session) == []
     engine.dispose()

@@ -6,6 +6,7 @@ QPdfWriter made on that thread), so the window never waits for any of them."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 from fieldapp.errors import Cancelled
 from fieldapp.report.build import build_report
 from fieldapp.report.check_file import Verdict, verify_file
-from fieldapp.report.formats import writer_for
+from fieldapp.report.formats import Writer, export
 
 from ui.operations import QueryOp, VaultOp
 
@@ -47,11 +48,12 @@ def write_report(
         report = _made(vault, assessment_id, shared_on, published_id)
         if cancelled():
             raise Cancelled(CANCELLED)
+        write: Writer | None = None
         if fmt == "pdf":
             from ui.report.pdf import write_pdf  # Qt's printing loads only when a PDF is made
 
-            return write_pdf(report, target, progress=progress, cancelled=cancelled)
-        return writer_for(fmt)(report, target)
+            write = functools.partial(write_pdf, progress=progress, cancelled=cancelled)
+        return export(vault.audit, report, target, fmt, assessment_id=assessment_id, write=write)
 
     return QueryOp(state, make)
 

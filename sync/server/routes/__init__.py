@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.routes import assessments, blobs, devices, frameworks, office, operations, pull, push, status
+from sync.server.routes import assessments, audit, blobs, devices, frameworks, office, operations, pull, push, status
 
 ROUTERS: tuple[APIRouter, ...] = (
     status.router,
@@ -16,5 +16,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     frameworks.router,
     blobs.router,
     office.router,
+    audit.router,
     operations.router,
 )

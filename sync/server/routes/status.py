@@ -18,11 +18,15 @@ router = APIRouter(prefix=protocol.API, tags=["service"])
 @router.get("/status", response_model=protocol.ServiceStatus, responses=ERRORS)  # a features header too long is a 422
 def status(service: ServiceDep, features: Features = "") -> Response:
     """Whether the service is there and which protocol it speaks (no sign-in needed); to a client
-    naming the `versions` feature, also the service's version and the newest client's, when set.
+    naming the `versions` feature, also the service's version and the newest client's, when set; to
+    one naming `audit`, that it takes audit entries.
     Its `Fieldapp-Instance` header names the data folder it runs on (a random id kept there)."""
     answer = protocol.ServiceStatus(time=iso(utcnow()))
-    if protocol.F_VERSIONS in named(features):
+    wanted = named(features)
+    if protocol.F_VERSIONS in wanted:
         answer = answer.model_copy(update={"version": _ours(), "newest_client": service.settings.newest_client})
+    if protocol.F_AUDIT in wanted:
+        answer = answer.model_copy(update={"audit": True})
     response = json_answer(answer, exclude_none=True)  # older clients refuse fields they do not know
     response.headers[protocol.INSTANCE_HEADER] = service.instance
     return response
