@@ -59,13 +59,8 @@ log = logging.getLogger("fieldapp.server")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    given = {"redis_url": args.redis} if getattr(args, "redis", None) else {}
-    if getattr(args, "metrics_token_file", None):
-        given["metrics_token"] = str(args.metrics_token_file)
     try:
-        if "metrics_token" in given:
-            given["metrics_token"] = metrics_token_from(given["metrics_token"])
-        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, **given)  # type: ignore[arg-type]
+        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, **_given(args))
     except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT not a version, a metrics token file unreadable
         print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
@@ -81,6 +76,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(json.dumps(result.data, indent=2) if args.json else terminal_safe(result.text))
     return 0
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """What `serve` and `sweep` were told beyond the environment: --redis, --metrics-token-file."""
+    given: dict[str, Any] = {}
+    if getattr(args, "redis", None):
+        given["redis_url"] = args.redis
+    if getattr(args, "metrics_token_file", None):
+        given["metrics_token"] = metrics_token_from(str(args.metrics_token_file))
+    return given
 
 
 # What a device or an office token wrote (what was heard, a note, a name) is printed on the

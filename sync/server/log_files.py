@@ -9,7 +9,6 @@ error instead, for systemd's journal to keep and rotate."""
 from __future__ import annotations
 
 import fcntl
-import itertools
 import os
 from pathlib import Path
 
@@ -34,8 +33,10 @@ def configure(data_dir: Path, log_to: str, *, worker: bool = False) -> Path | No
     return logs.configure(f"{APP}.worker-{_take_slot(folder)}", folder)
 
 
-def _take_slot(folder: Path) -> int:  # type: ignore[return]  # count() never ends
-    for slot in itertools.count(1):
+def _take_slot(folder: Path) -> int:
+    slot = 0
+    while True:
+        slot += 1
         fd = os.open(folder / f"{APP}.worker-{slot}.lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

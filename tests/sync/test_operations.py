@@ -19,6 +19,7 @@ from sync_fixtures import ChildService, Service, free_port, raw_device
 from sync import protocol
 from sync.server import db
 from sync.server.app import create_app
+from sync.server.cli import main
 from sync.server.metrics import QueueDepth
 from sync.server.routes.operations import BAD_METRICS_TOKEN, METRICS_OFF
 from sync.server.service import Service as ServerService
@@ -138,3 +139,11 @@ def test_the_queue_shows_part_uploads_stale_ones_and_attachments_awaited(inproce
 def test_the_operator_s_routes_are_left_out_of_the_protocol_s_document(inprocess_sqlite_service: Service, path: str) -> None:
     document = inprocess_sqlite_service.http("GET", f"{inprocess_sqlite_service.url}{protocol.API}/openapi.json", timeout=30).json()
     assert path not in document["paths"]
+
+
+def test_serve_refuses_a_metrics_token_file_it_cannot_use_saying_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    short = tmp_path / "short-token"
+    short.write_text("abc\n")
+    for given, words in ((tmp_path / "missing", "Cannot read the metrics token file"), (short, "shorter than 16 characters")):
+        assert main(["--data", str(tmp_path / "service"), "serve", "--metrics-token-file", str(given)]) == 1
+        assert words in capsys.readouterr().err
