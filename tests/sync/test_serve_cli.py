@@ -200,11 +200,11 @@ def test_each_worker_logs_to_a_file_of_its_own_and_with_log_to_stderr_every_proc
     child.start()
     try:
         logs = child.data / "logs"
-        for _ in range(100):  # both workers have started once the folder holds both their files
-            if {p.name for p in logs.glob("*.log")} >= {"fieldapp-server.log", "fieldapp-server.worker-1.log", "fieldapp-server.worker-2.log"}:
+        for _ in range(300):  # both workers have started once each has said so in its own file
+            workers = sorted(logs.glob("fieldapp-server.worker-*.log"))
+            if len(workers) >= 2 and all("worker ready" in p.read_text() for p in workers):
                 break
             time.sleep(0.1)
-        workers = sorted(logs.glob("fieldapp-server.worker-*.log"))
         assert [p.name for p in workers] == ["fieldapp-server.worker-1.log", "fieldapp-server.worker-2.log"]
         assert all("worker ready" in p.read_text() for p in workers)
         assert "2 worker(s)" in (logs / "fieldapp-server.log").read_text()
@@ -213,7 +213,7 @@ def test_each_worker_logs_to_a_file_of_its_own_and_with_log_to_stderr_every_proc
     journal = ChildService(tmp_path / "journal", None, serve_args=("--workers", "2", "--log-to", "stderr"))
     journal.start()
     try:
-        for _ in range(100):
+        for _ in range(300):
             written = journal.log.read_text()
             if written.count("worker ready") == 2:
                 break
