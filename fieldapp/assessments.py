@@ -156,4 +156,5 @@ def _row(row: Assessment, me: str = "") -> AssessmentRow:
         lead_id=row.lead_id or None,
         i_lead=not row.lead_id or row.lead_id == me,
         members=members_of(row.members, row.team, row.lead_name if row.lead_id else None),
+        retention_days=row.retention_days,
     )

@@ -22,6 +22,7 @@
     │   └── UnresolvedConflict                  refused while a judgement or rating is in conflict
     ├── ManagedByService (PermissionError)      the central service owns that (an assessment's name, period)
     └── NotFound (LookupError)                  no such assessment, record, link or attachment
+        └── KeptOnService                       its content left this laptop (retention); the service keeps it
 
 Leaves also subclass a built-in where one fits, so callers can catch either.
 """
@@ -158,3 +159,10 @@ class NotFound(FieldappError, LookupError):
 
 class Cancelled(FieldappError):
     """The user cancelled a long operation; nothing partial was kept."""
+
+
+class KeptOnService(NotFound):
+    """Retention removed the record's content from this laptop; the service keeps it and opening fetches it."""
+
+
+KEPT_ON_SERVICE = "This record is kept on the service. Connect to the network to open it."

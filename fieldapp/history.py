@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from fieldapp import domain
 from fieldapp.context import VaultContext
-from fieldapp.errors import FieldappError, NotFound
+from fieldapp.errors import KEPT_ON_SERVICE, FieldappError, KeptOnService, NotFound
 from fieldapp.revisions import revision
 from fieldapp.storage.models import Record, Revision
 from fieldapp.records import apply_snapshot, cut_revision, load, revision_row, to_row
@@ -241,6 +241,8 @@ def _get(session: sa.orm.Session, revision_id: str) -> Revision:
     rev = session.scalar(sa.select(Revision).where(Revision.id == revision_id))
     if rev is None:
         raise NotFound(f"No revision with id {revision_id}.")
+    if not rev.body:  # retention left it on the service (fieldapp.replication.retention)
+        raise KeptOnService(KEPT_ON_SERVICE)
     return rev
 
 

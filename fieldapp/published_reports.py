@@ -22,7 +22,7 @@ from fieldapp import domain, item_kinds, signers
 from fieldapp.assessments import Assessments
 from fieldapp.audit import Audit
 from fieldapp.context import VaultContext
-from fieldapp.errors import FieldappError, IntegrityError, NotFound, UnresolvedConflict, ValidationError
+from fieldapp.errors import KEPT_ON_SERVICE, FieldappError, IntegrityError, KeptOnService, NotFound, UnresolvedConflict, ValidationError
 from fieldapp.ids import uuid7
 from fieldapp.item_kinds import PUBLISHED, PublishedContent
 from fieldapp.judgements import Judgements, new_item, require_lead
@@ -321,6 +321,8 @@ class _Checker:
         row = self.session.execute(_REVISION_BODY, {"id": rev_id}).first()
         if row is None:
             raise IntegrityError(f"Revision {rev_id[:12]}… is missing from this vault (broken chain).")
+        if not row.body:  # retention left it on the service: not altered, only not here (open the record to fetch it)
+            raise KeptOnService(KEPT_ON_SERVICE + " Open it, then verify again.")
         return revision.SignedRevision(rev_id, row.body, row.signature), row.record_id, row.device_id
 
 

@@ -20,7 +20,7 @@ from fieldapp.revisions import revision
 from fieldapp.storage import sqlcipher
 from fieldapp.revisions.canonical import canonical_json
 from fieldapp.context import VaultContext
-from fieldapp.errors import FieldappError, NotFound, ValidationError
+from fieldapp.errors import KEPT_ON_SERVICE, FieldappError, KeptOnService, NotFound, ValidationError
 from fieldapp.framework import framework_by_key
 from fieldapp.ids import iso, uuid7
 from fieldapp.storage.models import Assessment, Attachment, Link, Record, Revision
@@ -145,6 +145,7 @@ class Records:
             cursor = sqlcipher.cursor_of(session)
             found = cursor.execute(_SAVE_STATE, (record_id,)).fetchone()
             if found is None:
+                load(session, record_id)  # says why: kept on the service, or no such record
                 raise NotFound(f"No record with id {record_id}.")
             rec = _Draft(*found)
             content = change(lambda: _decode(session, rec.num, rec.kind))
@@ -216,9 +217,12 @@ def cut_dirty(session: Session, context: VaultContext) -> list[Revision]:
 
 
 def load(session: Session, record_id: str, *, include_deleted: bool = False) -> Record:
+    """The record, to read or change; KeptOnService when retention left its content on the service only."""
     rec = session.scalar(RECORD_BY_ID, {"record_id": record_id})
     if rec is None or (rec.deleted and not include_deleted):
         raise NotFound(f"No record with id {record_id}.")
+    if rec.purged_at is not None:
+        raise KeptOnService(KEPT_ON_SERVICE)
     return rec
 
 
@@ -254,7 +258,9 @@ def record_flags(content: domain.Content, as_typed: Mapping[str, str]) -> tuple[
 
 
 def _decode(session: Session, num: int, kind: str) -> domain.Content:
-    text = session.execute(_SELECT_CONTENT, {"num": num}).scalar_one()
+    text = session.execute(_SELECT_CONTENT, {"num": num}).scalar_one_or_none()
+    if text is None:  # retention left its content on the service only (fieldapp.replication.retention)
+        raise KeptOnService(KEPT_ON_SERVICE)
     return domain.from_dict(kind, json.loads(text))
 
 
@@ -287,7 +293,7 @@ class _Draft:
 
 
 _ROW_COLUMNS = tuple(field.name for field in dataclasses.fields(_Draft))
-_SAVE_STATE = f"SELECT {', '.join(_ROW_COLUMNS)} FROM records WHERE id = ? AND deleted = 0"
+_SAVE_STATE = f"SELECT {', '.join(_ROW_COLUMNS)} FROM records WHERE id = ? AND deleted = 0 AND purged_at IS NULL"
 _UPSERT_CONTENT_SQL = (
     "INSERT INTO record_content(num, content) VALUES (?, ?) "
     "ON CONFLICT(num) DO UPDATE SET content = excluded.content WHERE content IS NOT excluded.content"

@@ -69,6 +69,7 @@ class AssessmentRow:
     lead_id: str | None = None
     i_lead: bool = True  # this laptop's inspector may agree judgements (the lead, or no lead is known)
     members: tuple[TeamMember, ...] = ()  # the team with roles (issue 15); `team` is their names, in this order
+    retention_days: int | None = None  # synced evidence leaves this laptop that long after its last change (issue 16)
 
 
 @dataclass(frozen=True)

@@ -61,10 +61,10 @@ class Results:
     total: int | None  # None: there are more than this page, and they were not counted
 
 
-_EVIDENCE_IN = "(" + ", ".join(f"'{kind}'" for kind in domain.EVIDENCE_KINDS) + ")"  # items are never searched (docs/items.md)
+EVIDENCE_IN = "(" + ", ".join(f"'{kind}'" for kind in domain.EVIDENCE_KINDS) + ")"  # items are never searched (docs/items.md)
 _PENDING = sa.text(
     "SELECT r.num, r.kind, c.content FROM records r INDEXED BY ix_records_unindexed "
-    f"JOIN record_content c ON c.num = r.num WHERE r.indexed = 0 AND r.deleted = 0 AND r.kind IN {_EVIDENCE_IN}"
+    f"JOIN record_content c ON c.num = r.num WHERE r.indexed = 0 AND r.deleted = 0 AND r.kind IN {EVIDENCE_IN}"
 )
 # FTS5 takes REPLACE on its rowid: one statement instead of a delete and an insert.
 _INDEX = sa.text("INSERT OR REPLACE INTO record_fts(rowid, title, body) VALUES (:num, :title, :body)")
@@ -186,7 +186,7 @@ def snippets(context: VaultContext, text: str, record_ids: list[str]) -> dict[st
 
 
 def _conditions(query: Query) -> tuple[list[str], dict[str, Any]]:
-    where: list[str] = [f"r.kind IN {_EVIDENCE_IN}"]  # only evidence is listed: judgements and ratings are not records
+    where: list[str] = [f"r.kind IN {EVIDENCE_IN}"]  # only evidence is listed: judgements and ratings are not records
     params: dict[str, Any] = {}
     if not query.include_deleted:
         where.append("r.deleted = 0")

@@ -19,7 +19,8 @@ HELD = "held"  # its assessment is not on the service (made here, not offered ye
 LOCAL = "local"  # changes the service does not hold yet
 FILES = "files"  # every revision is on the service, but an attachment's bytes have not crossed yet (either way)
 SYNCED = "synced"  # revisions and attachment files, on the service and here
-STATES = (LOCAL, SYNCED, CONFLICT, FILES, UNLINKED, HELD)
+KEPT = "kept"  # retention removed its content from this laptop; the service keeps it, and opening fetches it (issue 16)
+STATES = (LOCAL, SYNCED, CONFLICT, FILES, UNLINKED, HELD, KEPT)
 
 META_PREFIX = "sync."  # the vault's sync settings in the meta table (fieldapp.replication.exchange writes them)
 _LINKED = sa.text(
@@ -38,6 +39,7 @@ _ASSESSMENT_HERE_ONLY = "NOT EXISTS (SELECT 1 FROM assessments a WHERE a.id = r.
 
 # The state of records row `r`, given :linked (1 or 0). Only 'synced' rows pay for the files check.
 SQL = f"""CASE
+    WHEN r.purged_at IS NOT NULL THEN '{KEPT}'
     WHEN r.sync_state = '{CONFLICT}' THEN '{CONFLICT}'
     WHEN :linked = 0 THEN '{UNLINKED}'
     WHEN {_ASSESSMENT_HERE_ONLY} THEN '{HELD}'

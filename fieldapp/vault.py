@@ -53,6 +53,7 @@ from fieldapp.published_reports import PublishedReports
 from fieldapp.storage.models import Device, Meta
 from fieldapp.records import Records
 from fieldapp.replication.exchange import Replication
+from fieldapp.replication.retention import Retention
 from fieldapp.rows import VerifyReport
 
 log = logging.getLogger("fieldapp.vault")  # ids and counts only (fieldapp/logs.py)
@@ -109,6 +110,7 @@ class Vault:
         self.places = Places(self)  # the assessment's places and organisations (issue 15)
         self.replication = Replication(self)
         self.audit = Audit(self)  # security events: unlocks, exports, restores, purges (issue 16)
+        self.retention = Retention(self)  # synced evidence older than its assessment's period leaves this laptop (issue 16)
 
     # -- paths ---------------------------------------------------------------------------------
 
@@ -279,8 +281,8 @@ class Vault:
         self.replication.load_frameworks()
         if restored:
             self.replication.start_over()
-            made, _space, reason = marker.read_text("utf-8").partition(" ")  # empty from an older fieldapp
-            self.audit.record_if_possible("backup_restored", backup_made_at=made or None, reason=reason.strip() or None)
+            made, reason = backup.restored_from(self.path)
+            self.audit.record_if_possible("backup_restored", backup_made_at=made, reason=reason)
             marker.unlink()
 
     def _migrate(self, engine: Engine, data_key: bytearray, current: str | None) -> None:

@@ -32,6 +32,7 @@ F_VERSIONS = "versions"  # the status answer names the service's version and the
 F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue 15: lead, inspector, adviser, Expert by Experience)
 F_AUDIT = "audit"  # the status answer says whether the service keeps laptops' audit logs (POST /v1/audit, issue 16)
 F_WIPE = "wipe-confirmation"  # a revoked device confirms, once, that it wiped its vault (issue 16): POST /v1/device/wiped
+F_RETENTION = "retention"  # pulled assessments carry their retention period; POST /v1/items fetches purged records again (issue 16)
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -52,6 +53,8 @@ MAX_ACKNOWLEDGEMENTS = 100_000  # concerns acknowledged in the assessments one d
 MAX_OFFICE_CONCERNS = 100_000  # concerns in one answer of the office's list (every one ever, with ?all=true)
 MAX_AUDIT_BATCH = 100  # audit entries in one push: a small body (MAX_SMALL_REQUEST_BYTES) holds them whole
 MAX_AUDIT_ENTRY_BYTES = 2048  # one entry's canonical body (fieldapp.audit.MAX_ENTRY_BYTES)
+MAX_RETENTION_DAYS = 3650  # an assessment's retention period, in days (ten years)
+MAX_ITEMS_FETCHED = 100  # records asked for in one POST /v1/items
 MAX_PARENTS = 100  # parents of one revision (a merge has two; resolving many heads, more)
 MAX_ATTACHMENT_BYTES = 1 << 40  # an attachment's size as a revision names it
 CHUNK_SIZE = 4 << 20  # attachment transfer chunk
@@ -209,6 +212,8 @@ class Assessment(Wire):
     lead: LeadInspector | None = None
     # Only with F_TEAM_ROLES: each member with their role, in the order of `team` (None: not said)
     members: Annotated[list[Member], Field(max_length=500)] | None = None
+    # Only with F_RETENTION: days after its last change that synced evidence leaves the laptops (None: never)
+    retention_days: Annotated[int, Field(ge=1, le=MAX_RETENTION_DAYS)] | None = None
 
 
 class AssessmentProposal(Wire):
@@ -306,6 +311,22 @@ class PullResponse(Wire):
     held_back: bool | None = None
     # Only with F_CONCERNS: the office's acknowledgement of every acknowledged concern of these assessments.
     acknowledgements: list[ConcernAcknowledgement] | None = Field(default=None, max_length=MAX_ACKNOWLEDGEMENTS)
+
+
+class ItemsRequest(Wire):
+    """Records to fetch again whole (issue 16, F_RETENTION): their content left the laptop, the service kept it."""
+
+    ids: Annotated[list[Uuid], Field(min_length=1, max_length=MAX_ITEMS_FETCHED)]
+
+
+class ItemsResponse(Wire):
+    """Every revision of the records asked for (oldest first, record by record), with their signers,
+    checked by the app as a pull's are. A record that would pass MAX_PULL_PAGE_BYTES of bodies waits
+    for another request (`left`); the first is always sent whole."""
+
+    revisions: list[Revision]
+    devices: list[Device]
+    left: list[Uuid] = Field(default_factory=list, max_length=MAX_ITEMS_FETCHED)  # not sent this time: ask again
 
 
 # -- the office (issue 15): its list of concerns across teams, over HTTP with an office token ---------------

@@ -10,6 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from vault_fixtures import assessment_id, recovery_key, small_disk, vault, vault_path, vault_template  # noqa: E402,F401
 from report_fixtures import demo_template  # noqa: E402,F401
+from s3_fixtures import object_store, s3_settings  # noqa: E402,F401
 from sync_fixtures import inprocess_sqlite_service, laptop_templates, make_device, service, socket_service, sqlite_service  # noqa: E402,F401
 
 

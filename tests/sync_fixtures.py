@@ -40,7 +40,8 @@ from sync.client.transport import HttpTransport, RetryPolicy
 from sync.server import admin, db
 from sync.server.app import create_app
 from sync.server.cli import main as cli_main
-from sync.server.settings import Limits, Settings
+from sync.server.s3 import S3Client
+from sync.server.settings import Limits, S3Settings, Settings
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -64,6 +65,7 @@ class ChildService:
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     serve_args: tuple[str, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)  # beside this process's environment (an object store's keys)
 
     @property
     def url(self) -> str:
@@ -79,8 +81,9 @@ class ChildService:
             command += ["--database-url", self.database_url]
         with open(self.log, "ab") as log:
             if self.database_url and not self.starts:  # as its administrator would, before the first start
-                subprocess.run([*command, "migrate"], cwd=_ROOT, stdout=log, stderr=log, check=True)
-            self.process = subprocess.Popen([*command, "serve", "--port", str(self.port), *self.serve_args], cwd=_ROOT, stdout=log, stderr=log)
+                subprocess.run([*command, "migrate"], cwd=_ROOT, stdout=log, stderr=log, check=True, env={**os.environ, **self.env})
+            serve = [*command, "serve", "--port", str(self.port), *self.serve_args]
+            self.process = subprocess.Popen(serve, cwd=_ROOT, stdout=log, stderr=log, env={**os.environ, **self.env})
         self.starts += 1
         deadline = time.monotonic() + 60
         while not self._answers():
@@ -108,6 +111,20 @@ class ChildService:
             return requests.get(f"{self.url}{protocol.API}/status", timeout=1).status_code == 200
         except requests.RequestException:
             return False
+
+
+@contextmanager
+def child_service(data: Path, *serve_args: str) -> Iterator[Service]:
+    """`serve` with these options as a child process on SQLite, with the administrator's way in."""
+    child = ChildService(data, None, serve_args=serve_args)
+    child.start()
+    settings = Settings(data_dir=data)
+    engine = db.create_engine(settings.url)
+    try:
+        yield Service(child.url, settings, engine)
+    finally:
+        engine.dispose()
+        child.stop()
 
 
 @contextmanager
@@ -176,11 +193,11 @@ class Service:
 @contextmanager
 def running_service(
     data_dir: Path, database_url: str | None = None, limits: Limits | None = None, *, chunk_size: int = protocol.CHUNK_SIZE,
-    tls: tuple[Path, Path] | None = None,
+    tls: tuple[Path, Path] | None = None, s3: S3Settings | None = None,
 ) -> Iterator[Service]:  # fmt: skip
     """The real app under uvicorn on a free port of 127.0.0.1, in a thread of this process; over
-    https with `tls` (a certificate file and its key file)."""
-    settings = _settings(data_dir, database_url, limits, chunk_size)
+    https with `tls` (a certificate file and its key file); attachments in `s3` if given."""
+    settings = _settings(data_dir, database_url, limits, chunk_size, s3)
     app = create_app(settings)
     port = free_port()
     certificate = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
@@ -201,20 +218,21 @@ def running_service(
 
 @contextmanager
 def inprocess_service(
-    data_dir: Path, database_url: str | None = None, limits: Limits | None = None, *, chunk_size: int = protocol.CHUNK_SIZE
-) -> Iterator[Service]:
+    data_dir: Path, database_url: str | None = None, limits: Limits | None = None, *, chunk_size: int = protocol.CHUNK_SIZE,
+    s3: S3Settings | None = None,
+) -> Iterator[Service]:  # fmt: skip
     """The real app in this process, as `running_service` serves it, reached through the client's
     transport seam. Its URL names a port nobody listens on, so a client left without the adapter
     fails at once instead of finding another service."""
-    settings = _settings(data_dir, database_url, limits, chunk_size)
+    settings = _settings(data_dir, database_url, limits, chunk_size, s3)
     app = create_app(settings)
     with serving(app) as adapter:
         yield Service(f"http://127.0.0.1:{free_port()}", settings, app.state.service.engine, adapter)
 
 
-def _settings(data_dir: Path, database_url: str | None, limits: Limits | None, chunk_size: int) -> Settings:
+def _settings(data_dir: Path, database_url: str | None, limits: Limits | None, chunk_size: int, s3: S3Settings | None) -> Settings:
     limits = limits or Limits(requests_per_s=10_000, burst=10_000)
-    return Settings(data_dir=data_dir, database_url=database_url, limits=limits, chunk_size=chunk_size)
+    return Settings(data_dir=data_dir, database_url=database_url, limits=limits, chunk_size=chunk_size, s3=s3)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -264,7 +282,7 @@ class Device:
     def sync(self, **kwargs: object) -> SyncReport:
         link = self.vault.replication.link()
         assert link is not None
-        transport = HttpTransport(link.url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05), adapter=self.adapter)
+        transport = HttpTransport(link.url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05), adapter=self.adapter, ca_bundle=link.ca_bundle or None)
         try:
             return SyncEngine(self.vault, ServiceApi(transport, link.token), **kwargs).run()  # type: ignore[arg-type]
         finally:
@@ -295,12 +313,12 @@ def laptop_templates(vault_template: Template, tmp_path_factory: pytest.TempPath
 def make_device(laptop_templates: Callable[[int], Path], tmp_path: Path) -> Iterator[Callable[..., Device]]:
     opened: list[Vault] = []
 
-    def make(service: Service, inspector_id: str, name: str = "laptop") -> Device:
+    def make(service: Service, inspector_id: str, name: str = "laptop", *, ca_bundle: str | None = None) -> Device:
         path = tmp_path / f"vault-{name}-{len(opened)}"
         shutil.copytree(laptop_templates(len(opened)), path)
         vault = Vault.open(path, passphrase=PASSPHRASE)
         opened.append(vault)
-        enrol(vault, service.url, service.code(inspector_id), label=name, adapter=service.adapter)
+        enrol(vault, service.url, service.code(inspector_id), label=name, adapter=service.adapter, ca_bundle=ca_bundle)
         return Device(name, vault, service.url, service.adapter)
 
     yield make
@@ -354,15 +372,17 @@ def in_ci() -> bool:
 
 @contextmanager
 def backend_service(
-    backend: str, data_dir: Path, *, limits: Limits | None = None, chunk_size: int = protocol.CHUNK_SIZE, sockets: bool = False
-) -> Iterator[Service]:
-    """Like `service_on`, with limits of its own (small bodies, batches or rates, for the tests of limits)."""
+    backend: str, data_dir: Path, *, limits: Limits | None = None, chunk_size: int = protocol.CHUNK_SIZE, sockets: bool = False,
+    s3: S3Settings | None = None,
+) -> Iterator[Service]:  # fmt: skip
+    """Like `service_on`, with limits of its own (small bodies, batches or rates, for the tests of
+    limits); attachments in `s3` if given (a "sqlite+s3" backend: see tests/s3_fixtures.py)."""
     serve = running_service if sockets else inprocess_service
-    if backend == "sqlite":
-        with serve(data_dir, limits=limits, chunk_size=chunk_size) as running:
+    if backend.startswith("sqlite"):
+        with serve(data_dir, limits=limits, chunk_size=chunk_size, s3=s3) as running:
             yield running
     else:
-        with postgres_schema() as url, serve(data_dir, url, limits=limits, chunk_size=chunk_size) as running:
+        with postgres_schema() as url, serve(data_dir, url, limits=limits, chunk_size=chunk_size, s3=s3) as running:
             yield running
 
 
@@ -464,15 +484,28 @@ STORED_TABLES = ("records", "revisions", "blob_refs", "blobs", "devices", "asses
 
 
 def stored(service: Service) -> dict[str, int]:
-    """Row counts of what requests can add, used codes, and files in the blob folder."""
+    """Row counts of what requests can add, used codes, and files in the blob store."""
     counts = {}
     with Session(service.engine) as session:
         for table in STORED_TABLES:
             counts[table] = session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
         counts["codes_used"] = session.scalar(sa.text("SELECT count(*) FROM enrolment_codes WHERE used_at IS NOT NULL"))
-    blobs = service.settings.blobs_dir
-    counts["blob_files"] = sum(1 for p in blobs.rglob("*") if p.is_file()) if blobs.exists() else 0
+    counts["blob_files"] = len(blob_files(service))
     return counts
+
+
+def blob_files(service: Service) -> list[str]:
+    """Every file of the blob store, by its name under the store's root (the folder, or the
+    bucket's prefix): objects/… for whole files, staging/… for part-uploads."""
+    s3 = service.settings.s3
+    if s3 is None:
+        root = service.settings.blobs_dir
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    client = S3Client(s3)
+    try:
+        return sorted(found.key.removeprefix(s3.prefix) for found in client.listing(s3.prefix))
+    finally:
+        client.close()
 
 
 def refused(answer: requests.Response, status: int, code: str) -> protocol.ErrorBody:

@@ -46,14 +46,22 @@ def test_the_migrated_schema_matches_the_models(vault_path: Path) -> None:
     assert diff == []
 
 
+def _back_to_0014(connection: sa.Connection) -> None:
+    """Undo 0015: no retention period, no record's content kept on the service only."""
+    connection.exec_driver_sql("ALTER TABLE records DROP COLUMN purged_at")
+    connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN retention_days")
+    connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0014'")
+
+
 def _back_to_0013(connection: sa.Connection) -> None:
-    """Undo 0014: no audit log (its triggers go with its table)."""
+    """Undo 0015 and 0014: no audit log (its triggers go with its table)."""
+    _back_to_0014(connection)
     connection.exec_driver_sql("DROP TABLE audit_entries")
     connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0013'")
 
 
 def _back_to_0010(connection: sa.Connection) -> None:
-    """Undo 0014, 0013 and 0011: teams of names, without roles; no acknowledgements of concerns kept."""
+    """Undo 0015, 0014, 0013 and 0011: teams of names, without roles; no audit log, retention or acknowledgements of concerns kept."""
     _back_to_0013(connection)
     connection.exec_driver_sql("ALTER TABLE assessments DROP COLUMN members")
     connection.exec_driver_sql("DROP TABLE concern_states")

@@ -79,6 +79,8 @@ class AssessmentDialog(QDialog):
             note = NEW_NOTE
         else:
             note = MANAGED_NOTE if row.on_service else "On this laptop only: the next sync offers it as it stands here."
+        if row is not None and row.retention_days:
+            note += " " + retention_words(row.retention_days)
         self.note = QLabel(note)
         self.note.setAccessibleName("Who may change this assessment")
         self.note.setWordWrap(True)
@@ -279,3 +281,9 @@ def _day(text: str, label: str) -> str | None:
     except UnreadableDate as exc:
         raise UnreadableDate(f"{label}: {exc}") from None
     return kept[:10] if kept else None
+
+
+def retention_words(days: int) -> str:
+    """The assessment's retention period (issue 16), set on the service, as its details say it."""
+    return (f"Evidence older than {days} day{'s' if days != 1 else ''} is removed from this laptop once the service holds it; "
+            "opening it fetches it again.")  # fmt: skip

@@ -39,7 +39,7 @@ from shiboken6 import isValid
 from fieldapp import domain, records
 from fieldapp import dates as core_dates
 from fieldapp.dates import is_iso
-from fieldapp.errors import NotFound, StorageError, UnreadableDate, ValidationError
+from fieldapp.errors import KeptOnService, NotFound, StorageError, UnreadableDate, ValidationError
 from fieldapp.links import passage_of
 from fieldapp.pseudonyms import real_name_warning
 from fieldapp.rows import EditSaved, LinkRow, Passage, RecordRow
@@ -150,6 +150,12 @@ class RecordEditor(QWidget):
     def record(self) -> RecordRow | None:
         """The record open, as last saved (its tags as saved)."""
         return self._record
+
+    def show_kept(self, words: str) -> None:
+        """A record kept on the service (retention, issue 16): no form to type into, only words
+        saying that it is being fetched, or why it cannot be now."""
+        self.show_record(None)
+        self._heading.setText(words)
 
     def show_record(self, record: RecordRow | None) -> None:
         """Show another record; the one being edited is saved and a revision cut first. The record
@@ -612,7 +618,7 @@ class RecordEditor(QWidget):
         if not isValid(self) or self._record is None or record_id != self._record.id:
             self._state.signals.error.emit(f"A record you left was not saved: {message_for(exc)}")
             return
-        if isinstance(exc, NotFound):
+        if isinstance(exc, NotFound) and not isinstance(exc, KeptOnService):  # kept on the service: the words stay on screen
             self._record = None
             self.show_record(None)
             self.status.setText("That record was deleted on another device; its earlier versions are in its history.")

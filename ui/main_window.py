@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp import domain
-from fieldapp.errors import NotFound
+from fieldapp.errors import KeptOnService, NotFound, VaultLocked
 from fieldapp.rows import Changes, RecordRow
 from fieldapp.search import Query
 
@@ -338,6 +338,9 @@ class MainWindow(QMainWindow):
         # A push marks a concern sent without changing anything a view shows otherwise: read them again after each sync.
         self.sync.synced.connect(lambda _report: self._after_sync_for_concerns())
         self.sync.synced.connect(self._tell_of_newer_client)
+        self.sync.fetched.connect(self.on_sync_fetched)
+        self.sync.fetch_failed.connect(self.on_sync_fetch_failed)
+        self.sync.keep_open = self._open_record_ids
         self.statusBar().insertPermanentWidget(1, self.concern_reminder.button)
         a = self._action
         a("sync_now", "Sync &now", self.sync.sync_now, "F5", tip="Send and receive evidence now")
@@ -381,7 +384,36 @@ class MainWindow(QMainWindow):
         self._set_current_record(record_id)
         self._select(record_id)
         self.table.setFocus()
-        record_ops.get_record(self._state, record_id).success(self.editor.show_record).run_in_background()
+        self._show_in_editor(record_id)
+
+    def _show_in_editor(self, record_id: str) -> None:
+        """Read a record into the editor; one kept on the service (retention) is fetched back first."""
+        record_ops.get_record(self._state, record_id).success(self.editor.show_record).failure(
+            lambda exc: self._on_open_failed(record_id, exc)
+        ).run_in_background()
+
+    def _on_open_failed(self, record_id: str, exc: BaseException) -> None:
+        if isinstance(exc, VaultLocked):
+            return  # the unlock window says so itself
+        if not isinstance(exc, KeptOnService):
+            self._state.signals.error.emit(message_for(exc))
+            return
+        self.editor.show_kept("Fetching this record from the service…")
+        self.sync.fetch_again(record_id)
+
+    def _open_record_ids(self) -> set[str]:
+        """The record open in the editor and the one chosen to open (set at once, before it is read):
+        asked on the sync thread inside the purge, retention leaves them where they are."""
+        return {r for r in (self.editor.record_id, self._current_record_id) if r}
+
+    def on_sync_fetched(self, record: RecordRow) -> None:
+        if self._current_record_id == record.id:
+            self.editor.show_record(record)
+
+    def on_sync_fetch_failed(self, record_id: str, words: str) -> None:
+        if self._current_record_id == record_id:
+            self.editor.show_kept(words)
+        self.statusBar().showMessage(words, 15_000)
 
     def open_places(self) -> None:
         """File → Places and organisations…: the chosen assessment's, to add, rename, retire and restore."""
@@ -961,7 +993,7 @@ class MainWindow(QMainWindow):
         self._set_current_record(record_id)  # at once: a right-click's menu acts on this row
         if record_id == self.editor.record_id:
             return
-        record_ops.get_record(self._state, record_id).success(self.editor.show_record).run_in_background()
+        self._show_in_editor(record_id)
 
     def on_history_restored_from(self, record: RecordRow, replaced: str) -> None:
         """A version restored from the history: Undo brings back the one it replaced."""

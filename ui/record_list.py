@@ -25,6 +25,7 @@ SYNC_LABELS = {
     "conflict": "Conflict",
     "unlinked": "On this laptop only",
     "held": "On this laptop only",
+    "kept": "Kept on the service",
 }
 SYNC_TIPS = {
     "local": "Changes to this record are not on the central service yet; the next sync sends them.",
@@ -35,6 +36,8 @@ SYNC_TIPS = {
     "unlinked": "This laptop is not set up to sync, so this record is kept on it only (Sync settings: Ctrl+Shift+S).",
     "held": "This assessment is on this laptop only until it is synced: the next sync offers it to the central "
     "service, and its records go once the service has it (hover over the assessment, left, for more).",
+    "kept": "This record is older than its assessment's retention period, so its content was removed from this laptop; "
+    "the central service keeps it. Opening it fetches it again (connect to the network first).",
 }
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a column sorts by: dates as ISO, shown day first
@@ -49,6 +52,7 @@ class RecordListModel(QAbstractTableModel):
         super().__init__()
         self._rows: list[RecordSummary] = []
         self._kind_icons: dict[str, QIcon] = {kind: icon(name) for kind, name in KIND_ICONS.items()}
+        self._kept_icon = icon("sync")  # beside "Kept on the service": on the service, not here
 
     def set_rows(self, rows: tuple[RecordSummary, ...]) -> None:
         """A new result set (a search or a filter): the one place the whole model resets."""
@@ -107,6 +111,8 @@ class RecordListModel(QAbstractTableModel):
             return _display(summary, column)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return self._kind_icons.get(summary.kind)
+        if role == Qt.ItemDataRole.DecorationRole and column == SYNC_COLUMN and summary.sync_state == "kept":
+            return self._kept_icon
         if role == Qt.ItemDataRole.ToolTipRole and column == SYNC_COLUMN:
             return SYNC_TIPS.get(summary.sync_state)
         if role == Qt.ItemDataRole.ToolTipRole and summary.flags:

@@ -6,7 +6,9 @@ N waiting, conflicts, refused changes, or what stopped the last sync and what to
 
 from __future__ import annotations
 
+import dataclasses
 import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -53,6 +55,8 @@ class SyncController(QObject):
     enrolled = Signal(object)  # fieldapp.replication.exchange.ServiceLink
     enrol_failed = Signal(str)  # words for the inspector
     revoked = Signal()  # () the service itself said this laptop's access was revoked: the app wipes the vault
+    fetched = Signal(object)  # RecordRow: a record kept on the service (retention), fetched back whole
+    fetch_failed = Signal(str, str)  # record id, and why it could not be fetched now, in words
     _progress = Signal(object)  # sync.client.engine.Progress, from the sync thread
 
     def __init__(self, state: AppParts, *, interval_s: int = DEFAULT_INTERVAL_S, probe_s: int = PROBE_S) -> None:
@@ -71,6 +75,8 @@ class SyncController(QObject):
         self._problem_state = "error"  # the view's state while it shows the problem
         self._enrol_failed = False  # the problem is an enrolment's (the status bar shows it only while not linked)
         self.view = SyncView("not-enrolled", NOT_SET_UP, detail=NOT_SET_UP_DETAIL)
+        # The record open in the editor, read on the sync thread when a round ends: retention leaves it.
+        self.keep_open: Callable[[], Collection[str]] = lambda: ()
         self._interval = QTimer(self, interval=interval_s * 1000)
         self._interval.timeout.connect(self.sync_now)
         self._probe = QTimer(self, interval=probe_s * 1000)
@@ -133,13 +139,52 @@ class SyncController(QObject):
         def run() -> SyncReport:
             from sync.client.engine import engine_for
 
-            engine, transport = engine_for(vault, progress=emit, cancel=cancel)
+            engine, transport = engine_for(vault, progress=emit, cancel=cancel, keep=self.keep_open)
             try:
                 return engine.run()
             finally:
                 transport.close()
 
         self._tasks.run(run, self.on_sync_done, self.on_sync_failed)
+
+    def fetch_again(self, record_id: str) -> None:
+        """Open a record retention left on the service: fetched on the sync thread, with progress in
+        the status bar; `fetched` or `fetch_failed` says how it went. Offline, it says so at once."""
+        from fieldapp.errors import KEPT_ON_SERVICE
+
+        vault = self._vault()
+        if vault is None:
+            return
+        if self._offline:
+            self.fetch_failed.emit(record_id, KEPT_ON_SERVICE)
+            return
+        self._show(dataclasses.replace(self.view, text="Fetching a record from the service…", progress=(0, None)))
+
+        def run() -> Any:
+            from sync.client.engine import engine_for
+
+            engine, transport = engine_for(vault, progress=self._progress.emit, cancel=self._cancel.is_set)
+            try:
+                return engine.fetch_again(record_id)
+            finally:
+                transport.close()
+
+        def done(record: Any) -> None:
+            from fieldapp.rows import Changes
+
+            self._state.signals.operation_did_execute.emit(Changes(records=frozenset({record_id}), from_sync=True), self)
+            self.fetched.emit(record)
+            self.refresh_status()
+
+        def failed(exc: BaseException) -> None:
+            from sync.client.errors import ServiceUnreachable
+
+            if isinstance(exc, ServiceUnreachable):
+                self._set_offline(True)
+            self.fetch_failed.emit(record_id, KEPT_ON_SERVICE if isinstance(exc, ServiceUnreachable) else sync_problem(exc).headline)
+            self.refresh_status()
+
+        self._tasks.run(run, done, failed)
 
     def on_engine_progress(self, progress: Progress) -> None:
         if self._running:

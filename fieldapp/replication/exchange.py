@@ -67,6 +67,7 @@ class PulledAssessment:
     # Each member's (name, role), when the service says (issue 15); None: an older service, whose
     # names are read as inspectors and its lead as the lead.
     members: tuple[tuple[str, str], ...] | None = None
+    retention_days: int | None = None  # synced evidence leaves this laptop that long after its last change (issue 16)
 
 
 class PendingPage(NamedTuple):
@@ -501,7 +502,7 @@ _PUT_META = _INSERT_META.on_conflict_do_update(index_elements=[_meta.c.key], set
 _TO_OFFER = sa.select(Assessment).where(Assessment.on_service.is_(False), Assessment.service_note == "")
 _ASSESSMENT_FIELDS = sa.select(
     Assessment.id, Assessment.name, Assessment.period_start, Assessment.period_end, Assessment.framework_key,
-    Assessment.team, Assessment.on_service, Assessment.lead_id, Assessment.lead_name, Assessment.members,
+    Assessment.team, Assessment.on_service, Assessment.lead_id, Assessment.lead_name, Assessment.members, Assessment.retention_days,
 )  # fmt: skip
 _DEVICE_KEYS = sa.select(Device.id, Device.public_key)
 # Read after every change (the status bar): counted from ix_revisions_sent_state alone, never the
@@ -625,7 +626,7 @@ def _settle_alone(session: Session, context: VaultContext, record_id: str, arriv
         outcome, refusals = Outcome.REFUSED, [_refusal(record_id, dropped, exc)]
     tally.refused += refusals
     tally.outcomes[outcome.value] = tally.outcomes.get(outcome.value, 0) + 1
-    if outcome not in (Outcome.UNCHANGED, Outcome.WAITING, Outcome.REFUSED):
+    if outcome not in (Outcome.UNCHANGED, Outcome.WAITING, Outcome.REFUSED, Outcome.KEPT):
         tally.changed.add(record_id)
 
 
@@ -669,6 +670,7 @@ def _update_assessment(row: Assessment, pulled: PulledAssessment) -> None:
     row.framework_key, row.team, row.on_service = pulled.framework, json.dumps(list(pulled.team)), True
     row.lead_id, row.lead_name = pulled.lead_id, pulled.lead_name
     row.members = _members_json(pulled)
+    row.retention_days = pulled.retention_days
 
 
 def _members_json(pulled: PulledAssessment) -> str:
@@ -685,7 +687,7 @@ def _upsert_assessments(session: Session, pulled: tuple[PulledAssessment, ...]) 
     changed = set()
     for item in pulled:
         wanted = (item.name, item.period_start, item.period_end, item.framework, json.dumps(list(item.team)), True, item.lead_id, item.lead_name,
-                  _members_json(item))  # fmt: skip
+                  _members_json(item), item.retention_days)  # fmt: skip
         row = rows.get(item.id)
         if row is not None and tuple(row)[1:] == wanted:
             continue

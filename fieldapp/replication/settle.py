@@ -35,6 +35,7 @@ class Outcome(enum.Enum):
     CONFLICT = "conflict"  # heads that need the inspector
     WAITING = "waiting"  # a parent has not arrived yet (it will, later in this sync)
     UNCHANGED = "unchanged"
+    KEPT = "kept"  # its content is on the service only (retention): what arrived waits until it is opened
     REFUSED = "refused"  # what arrived for it could not be stored here; the rest of the page was
 
 
@@ -64,6 +65,10 @@ def settle(session: Session, context: VaultContext, record_id: str, arrived: Arr
     `arrived` holds the revisions this pull just stored (their bodies are in memory already, so
     reading them again is spared). Pulled auto-merges are checked here, once the graph is whole.
     """
+    if session.scalar(_PURGED_AT, {"record_id": record_id}) is not None:
+        # Merging needs its ancestors' bodies, which left with its content: what arrived is stored
+        # (checked) and settled when the record is fetched again (fieldapp.replication.retention.restore).
+        return Settled(Outcome.KEPT, [])
     arrived = arrived or {}
     rows = _graph_rows(session, record_id)
     parents = {rev_id: row.parents for rev_id, row in rows.items()}
@@ -212,6 +217,7 @@ _GRAPH_ROWS = (
     .where(Revision.record_id == sa.bindparam("record_id"))
     .order_by(Revision.seq)
 )
+_PURGED_AT = sa.select(Record.purged_at).where(Record.id == sa.bindparam("record_id"))
 _BODY = sa.select(Revision.body, Revision.signature).where(Revision.id == sa.bindparam("rev_id"))
 _HAS_REVISION = sa.select(Revision.id).where(Revision.id == sa.bindparam("rev_id"))
 
@@ -309,6 +315,11 @@ def _adopt(session: Session, context: VaultContext, rec: Record, body: dict, hea
     rec.framework_key = body["framework"]
     rec.head_revision_id, rec.draft_dirty, rec.dirty_since = head_id, False, None
     session.flush()
+
+
+def readopt(session: Session, context: VaultContext, rec: Record, head_id: str, body: dict) -> None:
+    """Make the record's own head revision its draft again (its content came back from the service)."""
+    _adopt(session, context, rec, body, head_id)
 
 
 def _placeholders(session: Session, attachments: list[dict]) -> None:

@@ -59,6 +59,8 @@ class Assessment(Base):
     lead_name: Mapped[str | None] = mapped_column(String)
     # The team with each member's role (issue 15), a JSON list of {name, role}; `team` keeps the names.
     members: Mapped[str] = mapped_column(Text, default="[]")
+    # Days after its last change that synced evidence leaves this laptop, as the service says (issue 16); None: never.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Record(Base):
@@ -86,6 +88,9 @@ class Record(Base):
     sync_state: Mapped[str] = mapped_column(String, default="local")
     created_at: Mapped[str] = mapped_column(String)
     updated_at: Mapped[str] = mapped_column(String)
+    # When retention removed its content from this laptop (the service keeps it; issue 16): the list
+    # entry stays, and opening it fetches it again. None: its content is here.
+    purged_at: Mapped[str | None] = mapped_column(String)
 
     __table_args__ = (
         # Entries sort by num within an assessment, so "newest first" needs no sort.

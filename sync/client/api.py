@@ -37,7 +37,8 @@ M = TypeVar("M", bound=BaseModel)
 COMPRESS_ABOVE = 1024
 _HEADERS = {
     protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
-    protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},{protocol.F_WIPE},{protocol.F_AUDIT}",
+    protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},"
+    f"{protocol.F_WIPE},{protocol.F_AUDIT},{protocol.F_RETENTION}",
     "Accept-Encoding": "gzip",
 }
 
@@ -83,6 +84,10 @@ class ServiceApi:
     def pull(self, cursor: str | None, limit: int = protocol.DEFAULT_PULL_LIMIT, *, include_own: bool = False) -> protocol.PullResponse:
         request = protocol.PullRequest(cursor=cursor, limit=limit, include_own=include_own)
         return self._json("POST", "/pull", request, protocol.PullResponse)
+
+    def fetch_items(self, ids: list[str]) -> protocol.ItemsResponse:
+        """Every revision of these records, which retention removed from this laptop (issue 16)."""
+        return self._json("POST", "/items", protocol.ItemsRequest(ids=ids), protocol.ItemsResponse)
 
     def framework(self, key: str) -> str:
         response = self._send("GET", f"/frameworks/{key}", None)

@@ -13,7 +13,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from collections import deque
 from contextlib import contextmanager
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -26,7 +26,8 @@ from fieldapp.errors import Cancelled, FieldappError, IntegrityError, NotFound
 from fieldapp.ids import iso, utcnow
 from fieldapp.logs import log_failure
 from fieldapp.replication.exchange import Ack, BlobToMove, PendingPage, PulledAssessment, PulledDevice, PulledPage
-from fieldapp.rows import Changes
+from fieldapp.replication.retention import Purged
+from fieldapp.rows import Changes, RecordRow
 from fieldapp.sizes import progress_text, size_text
 from fieldapp.vault import Vault
 from fieldapp.version import app_version, is_newer
@@ -90,6 +91,7 @@ class SyncReport:
     problems: list[str] = field(default_factory=list)  # things the inspector should know about
     changes: Changes = field(default_factory=Changes)  # what changed in the vault, for views to reload
     newer_client: str | None = None  # a later fieldapp than this one, as the service's administrator named it
+    purged: Purged = field(default_factory=Purged)  # what retention removed from this laptop after the round (issue 16)
 
     def summary(self) -> str:
         parts = [f"{self.pushed} sent", f"{self.pulled} received"]
@@ -108,12 +110,14 @@ class SyncEngine:
         *,
         progress: Callable[[Progress], None] | None = None,
         cancel: Callable[[], bool] | None = None,
+        keep: Callable[[], Collection[str]] | None = None,  # records retention must leave: the one open in the editor, or being opened
         batch: int = protocol.MAX_BATCH,
         page: int = 1000,  # fewer, larger pages: each is one commit (one fsync) on the laptop
     ) -> None:
         self.vault, self.api = vault, api
         self._progress = progress or (lambda _p: None)
         self._cancel = cancel or (lambda: False)
+        self._keep = keep or (lambda: ())
         self.batch, self.page = batch, page
         self.report = SyncReport()
         self._frameworks_offered: list[str] = []  # what the service's last page said it offers
@@ -134,9 +138,10 @@ class SyncEngine:
             log_failure(log, f"sync round after {_ms_since(started)} ms", exc, logging.WARNING)
             raise
         log.info(
-            "sync round done in %d ms: %d pushed, %d refused, %d pulled, %d updated, %d merged, %d in conflict, %d bytes up, %d bytes down",
+            "sync round done in %d ms: %d pushed, %d refused, %d pulled, %d updated, %d merged, %d in conflict, %d bytes up, %d bytes down, "
+            "%d records kept on the service only",
             _ms_since(started), report.pushed, len(report.refused), report.pulled, report.updated, report.merged, report.conflicts,
-            report.uploaded_bytes, report.downloaded_bytes,
+            report.uploaded_bytes, report.downloaded_bytes, report.purged.records,
         )  # fmt: skip
         return report
 
@@ -162,6 +167,7 @@ class SyncEngine:
         self._upload_attachments(uploads)
         self._download_attachments(downloads)
         self.vault.replication.mark_synced(iso(utcnow()))
+        self._purge()
         status = self._status()
         if status is not None and status.audit:
             self._push_audit()
@@ -170,6 +176,25 @@ class SyncEngine:
         return self.report
 
     # -- steps ------------------------------------------------------------------------------------
+
+    def _purge(self) -> None:
+        """After a whole round, evidence the service now holds and older than its assessment's
+        retention period leaves this laptop (fieldapp.replication.retention, which writes the purge
+        to the vault's audit log); before the audit entries are sent, so this one goes in this round."""
+        self._check_cancel()
+        done = self.vault.retention.purge(keep=self._keep)
+        self.report.purged = done.value
+        self.report.changes |= done.changes
+
+    def fetch_again(self, record_id: str) -> RecordRow:
+        """A record retention removed from this laptop, fetched whole from the service, checked
+        against the revisions this laptop held and put back; its attachment files follow."""
+        self._say("pull", message="Fetching the record from the service")
+        answer = self.api.fetch_items([record_id])
+        self.report.changes |= self.vault.retention.restore(record_id, _signed(answer.revisions)).changes
+        wanted = {a.sha256 for a in self.vault.records.get(record_id, include_deleted=True).attachments if not a.here}
+        self._download_attachments([blob for blob in self.vault.replication.transfers_pending()[1] if blob.sha256 in wanted])
+        return self.vault.records.get(record_id, include_deleted=True)
 
     def _status(self) -> protocol.ServiceStatus | None:
         """What the service says of itself (the newest fieldapp, whether it keeps audit logs); asked after
@@ -550,7 +575,7 @@ def _ms_since(started: float) -> int:
 
 def _page(answer: protocol.PullResponse) -> PulledPage:
     return PulledPage(
-        revisions=tuple(revision.SignedRevision(r.id, r.body.encode("utf-8"), base64.b64decode(r.signature)) for r in answer.revisions),
+        revisions=_signed(answer.revisions),
         devices=tuple(PulledDevice(d.id, base64.b64decode(d.public_key), d.label, d.inspector or "") for d in answer.devices),
         assessments=tuple(_assessment(a) for a in answer.assessments),
         cursor=answer.cursor,
@@ -560,12 +585,16 @@ def _page(answer: protocol.PullResponse) -> PulledPage:
     )
 
 
+def _signed(revisions: list[protocol.Revision]) -> tuple[revision.SignedRevision, ...]:
+    return tuple(revision.SignedRevision(r.id, r.body.encode("utf-8"), base64.b64decode(r.signature)) for r in revisions)
+
+
 def _assessment(a: protocol.Assessment) -> PulledAssessment:
     lead = a.lead
     members = None if a.members is None else tuple((m.name, m.role) for m in a.members)
     return PulledAssessment(
         a.id, a.name, a.period_start, a.period_end, a.framework, tuple(a.team), lead.id if lead else None, lead.name if lead else None,
-        members,
+        members, a.retention_days,
     )
 
 

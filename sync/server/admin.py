@@ -41,6 +41,7 @@ class AssessmentInfo:
     team: tuple[str, ...]  # inspector ids
     lead: str | None = None  # the lead inspector's id, who agrees judgements and publishes ratings
     lead_name: str | None = None
+    retention_days: int | None = None  # synced evidence leaves laptops this long after its last change (None: never)
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,17 @@ def change_assessment(
     start, end = period_start or start, period_end or end
     _check_period(start, end)
     row.period_start, row.period_end = start, end
+    session.flush()
+    return _assessment_info(session, row)
+
+
+def set_retention(session: Session, assessment_id: str, days: int | None) -> AssessmentInfo:
+    """Set (or, with None, end) how many days after its last change synced evidence of the assessment
+    leaves the team's laptops; the service keeps it all. Laptops take it at their next pull."""
+    row = _assessment(session, assessment_id)
+    if days is not None and not 1 <= days <= protocol.MAX_RETENTION_DAYS:
+        raise errors.Invalid(f"Give the retention period as a number of days from 1 to {protocol.MAX_RETENTION_DAYS:,}.")
+    row.retention_days = days
     session.flush()
     return _assessment_info(session, row)
 
@@ -334,7 +346,7 @@ def _assessment_info(session: Session, row: Assessment) -> AssessmentInfo:
     lead = lead_of(session, row.id)
     return AssessmentInfo(
         row.id, row.name, row.period_start, row.period_end, row.framework_key, tuple(team),
-        lead[0] if lead else None, lead[1] if lead else None,
+        lead[0] if lead else None, lead[1] if lead else None, row.retention_days,
     )  # fmt: skip
 
 

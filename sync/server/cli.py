@@ -2,12 +2,15 @@
 
     fieldapp-server --version
     fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
+                          [--max-connections N] [--head-deadline SECONDS] [--keep-alive SECONDS]
+                          [--blob-store folder|s3://BUCKET]   (the object store's endpoint and keys: FIELDAPP_S3_* in the environment)
                           [--redis URL] [--metrics-token-file FILE] [--log-to file|stderr]
     fieldapp-server migrate                                      bring the database's schema up to this release
-    fieldapp-server sweep [--redis URL]                          remove stale part-uploads (from a timer)
+    fieldapp-server sweep [--redis URL] [--blob-store …]         remove stale part-uploads (from a timer)
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
     fieldapp-server admin assessment set ID [--name NAME] [--from DATE] [--to DATE] [--no-period]
+    fieldapp-server admin assessment retention ID --days N | --off   synced evidence leaves laptops N days after its last change
     fieldapp-server admin team add ASSESSMENT_ID INSPECTOR_ID [--lead | --role ROLE] | remove ASSESSMENT_ID INSPECTOR_ID
     fieldapp-server admin team role ASSESSMENT_ID INSPECTOR_ID ROLE   lead, inspector, specialist_adviser, expert_by_experience
     fieldapp-server admin team lead ASSESSMENT_ID INSPECTOR_ID   the one lead inspector (moves it from another)
@@ -47,8 +50,9 @@ from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
 from sync.server import admin, audit_log, errors, frameworks, log_files, migrations, office
+from sync.server.connections import ConnectionLimits
 from sync.server.models import ROLES
-from sync.server.settings import METRICS_TOKEN_FILE_ENV, Settings, default_data_dir, metrics_token_from
+from sync.server.settings import METRICS_TOKEN_FILE_ENV, S3_ENV, S3Settings, Settings, default_data_dir, metrics_token_from, s3_from_environment
 from sync.server.shared_state import REDIS_URL_ENV
 
 DEFAULT_PORT = 8765
@@ -60,8 +64,9 @@ log = logging.getLogger("fieldapp.server")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, **_given(args))
-    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT not a version, a metrics token file unreadable
+        s3 = _blob_store(args.blob_store) if args.command in ("serve", "sweep") else None
+        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3, **_given(args))
+    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT not a version, an object store half-said, a metrics token file unreadable
         print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
     try:
@@ -118,6 +123,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     log.info("fieldapp-server %s started: %s database, %d worker(s), port %d, rate limits in %s", app_version(), kind, args.workers,
              args.port, shared)  # fmt: skip  # never the URLs: they may hold a password
     where = _without_password(settings.database_url) if settings.database_url else f"SQLite in {settings.data_dir}"
+    # The object store by endpoint and bucket only: its keys are never printed nor logged.
+    where += f"; attachments in bucket {settings.s3.bucket} at {settings.s3.endpoint}" if settings.s3 else ""
     print(f"fieldapp-server: serving on http://{args.host}:{args.port} ({where}); Ctrl+C stops it", file=sys.stderr, flush=True)
     if args.workers > 1 and not settings.redis_url:
         print(f"fieldapp-server: without --redis each of the {args.workers} workers counts rate limits alone and sweeps stale "
@@ -127,8 +134,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # pick the address that the enrolment rate limit counts against.
     proxy = {"proxy_headers": True, "forwarded_allow_ips": args.trust_proxy} if args.trust_proxy else {"proxy_headers": False}
     # A cap on open connections (each worker): beyond it, 503 at once rather than file descriptors
-    # running out under many slow clients.
-    common = {"host": args.host, "port": args.port, "log_level": args.log_level, "limit_concurrency": args.max_connections, **proxy, **tls}
+    # running out under many slow clients; stalled heads are closed and idle connections shed before it.
+    guard = ConnectionLimits(max_connections=args.max_connections, head_deadline_s=args.head_deadline, keep_alive_s=args.keep_alive)
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level, **guard.uvicorn_options(), **proxy, **tls}
     if args.workers == 1:
         from sync.server.app import create_app
 
@@ -142,6 +150,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         os.environ.update({_ENV_DATA: str(settings.data_dir), log_files.LOG_TO_ENV: args.log_to, MULTIPROCESS_ENV: counts})
         if settings.database_url:
             os.environ[_ENV_URL] = settings.database_url
+        if settings.s3:
+            os.environ[S3_ENV + "BUCKET"] = settings.s3.bucket
         if settings.redis_url:
             os.environ[REDIS_URL_ENV] = settings.redis_url
         if getattr(args, "metrics_token_file", None):
@@ -161,7 +171,7 @@ def app_from_environment() -> Any:
     from sync.server.app import create_app
 
     data = os.environ.get(_ENV_DATA)
-    settings = Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL))
+    settings = Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL), s3=s3_from_environment())
     log_files.configure(settings.data_dir, os.environ.get(log_files.LOG_TO_ENV, "file"), worker=True)
     app = create_app(settings, migrate=False)
     log.info("worker ready")
@@ -192,6 +202,15 @@ def _sweep(settings: Settings) -> str:
     if removed is None:
         return "Another process is sweeping stale uploads just now; nothing to do."
     return f"Removed {removed} part-upload{'s' if removed != 1 else ''} untouched for {max_age}."
+
+
+def _blob_store(choice: str | None) -> S3Settings | None:
+    """`--blob-store`: "folder", or "s3://BUCKET"; not given, FIELDAPP_S3_BUCKET's bucket if set, else the folder."""
+    if choice == "folder":
+        return None
+    if choice is None or choice.startswith("s3://"):
+        return s3_from_environment(choice.removeprefix("s3://").strip("/") if choice else None)
+    raise ValueError(f"--blob-store {choice!r}: write folder, or s3://BUCKET.")
 
 
 # -- admin ------------------------------------------------------------------------------------------
@@ -246,6 +265,15 @@ def _assessment_set(session: Session, args: argparse.Namespace) -> Result:
     )  # fmt: skip
     period = f"{_day_first(info.period_start)} – {_day_first(info.period_end)}"
     return Result(f"Assessment {info.name}: {info.id}, period {period}; laptops take it at their next sync", admin.as_dict(info))
+
+
+def _assessment_retention(session: Session, args: argparse.Namespace) -> Result:
+    info = admin.set_retention(session, args.assessment, None if args.off else args.days)
+    if info.retention_days is None:
+        words = "evidence stays on the team's laptops"
+    else:
+        words = f"synced evidence leaves the team's laptops {info.retention_days} days after its last change (kept here)"
+    return Result(f"Assessment {info.name}: {info.id}, {words}; laptops take it at their next sync", admin.as_dict(info))
 
 
 def _day_first(iso_day: str | None) -> str:
@@ -430,6 +458,16 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
     return Result(f"Local inspector {local.id}; enrolment code {code} (until {expires})", data)
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600, such as 10 or 2.5")
+    return seconds
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fieldapp-server", description="The fieldapp central service.")
     parser.add_argument("--version", action="version", version=f"fieldapp-server {app_version()}")
@@ -448,11 +486,24 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--ssl-certfile", default=None)
     serve.add_argument("--ssl-keyfile", default=None)
-    serve.add_argument("--max-connections", type=int, default=1000, help="open connections per worker before 503 (default 1000)")
+    serve.add_argument("--max-connections", type=int, default=ConnectionLimits.max_connections, help="open connections per worker before 503 (default 1000)")
+    serve.add_argument(
+        "--head-deadline", type=_seconds, default=ConnectionLimits.head_deadline_s, metavar="SECONDS",
+        help="a request's headers must arrive whole within this, however slowly they trickle (default 10)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--keep-alive", type=_seconds, default=ConnectionLimits.keep_alive_s, metavar="SECONDS",
+        help="an idle connection after an answer is closed after this (default 5)",
+    )  # fmt: skip
     serve.add_argument(
         "--trust-proxy", default=None, metavar="IPS",
         help="comma-separated addresses of a reverse proxy whose X-Forwarded-For/-Proto to believe (default: none)",
     )  # fmt: skip
+    blob_store = (
+        "where attachments live: folder (in the data folder), or s3://BUCKET, with FIELDAPP_S3_ENDPOINT, FIELDAPP_S3_ACCESS_KEY "
+        "and FIELDAPP_S3_SECRET_KEY (FIELDAPP_S3_REGION, FIELDAPP_S3_PREFIX) in the environment (default: FIELDAPP_S3_BUCKET if set, else folder)"
+    )
+    serve.add_argument("--blob-store", default=None, metavar="WHERE", help=blob_store)
     serve.add_argument("--redis", default=None, metavar="URL", help=f"share rate limits between processes and hosts (or {REDIS_URL_ENV})")
     serve.add_argument(
         "--metrics-token-file", type=Path, default=None, metavar="FILE",
@@ -462,6 +513,7 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="bring the database's schema up to this release, saying what was done", parents=[where])
     sweep = commands.add_parser("sweep", help="remove part-uploads untouched past their expiry (run it from a timer)", parents=[where])
+    sweep.add_argument("--blob-store", default=None, metavar="WHERE", help=blob_store)
     sweep.add_argument("--redis", default=None, metavar="URL", help=f"the service's Redis, so one process sweeps at a time (or {REDIS_URL_ENV})")
 
     admin_parser = commands.add_parser("admin", help="administer inspectors, assessments, teams, devices")
@@ -495,6 +547,11 @@ def _parser() -> argparse.ArgumentParser:
     change.add_argument("--from", dest="start", type=_date, default=None, metavar="DATE", help="first day, e.g. 01/11/2026")
     change.add_argument("--to", dest="end", type=_date, default=None, metavar="DATE", help="last day, e.g. 30/11/2026")
     change.add_argument("--no-period", action="store_true", help="clear the period (with --from/--to: only those)")
+    retention = leaf(assessments, "retention", _assessment_retention, "how long synced evidence stays on the team's laptops")
+    retention.add_argument("assessment", metavar="ID")
+    period = retention.add_mutually_exclusive_group(required=True)
+    period.add_argument("--days", type=int, metavar="N", help="days after a record's last change, e.g. 90")
+    period.add_argument("--off", action="store_true", help="keep evidence on the laptops (the default)")
     leaf(assessments, "list", _assessment_list, "list assessments")
 
     team = areas.add_parser("team", help="who is in an assessment's team").add_subparsers(dest="team_command", required=True)

@@ -34,6 +34,8 @@ class Assessment(Base):
     framework_key: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[str] = mapped_column(String(32))
     created_by: Mapped[str | None] = mapped_column(String(36))  # an inspector, when offered from a laptop
+    # Days after its last change that synced evidence leaves the team's laptops (kept here); None: never (issue 16).
+    retention_days: Mapped[int | None] = mapped_column(Integer)
 
 
 ROLE_LEAD = "lead"  # a team member's role: the assessment's lead inspector (at most one) ...

@@ -33,7 +33,7 @@ BAD_CURSOR = "That sync cursor was not made by this service. Sync again from the
 
 def changes_since(
     *, connection: sa.Connection, caller: Caller, request: protocol.PullRequest, inspector_apart: bool = False, held_back: bool = False,
-    lead: bool = False, roles: bool = False, concerns: bool = False,
+    lead: bool = False, roles: bool = False, concerns: bool = False, retention: bool = False,
 ) -> protocol.PullResponse:
     """A page of changes since the request's cursor. `inspector_apart`: the client understands
     protocol.F_DEVICE_INSPECTOR, so devices carry the inspector's name beside the laptop's label.
@@ -42,7 +42,8 @@ def changes_since(
     `lead`: it understands protocol.F_LEAD_INSPECTOR, so assessments name their lead inspector.
     `roles`: it understands protocol.F_TEAM_ROLES, so assessments give each member's role.
     `concerns`: it understands protocol.F_CONCERNS, so the office's acknowledgements of the caller's
-    teams' concerns come with every page (a few rows, as the assessments do)."""
+    teams' concerns come with every page (a few rows, as the assessments do). `retention`: it
+    understands protocol.F_RETENTION, so assessments carry their retention period."""
     positions = decode_cursor(request.cursor)
     horizon = db.visibility_horizon(connection)
     served: list[tuple[int, int, str]] = []  # (xid, seq, id) of rows others pushed
@@ -75,11 +76,11 @@ def changes_since(
         if rows_left <= 0:
             more = more or assessment_id != max(caller.assessment_ids)
             break
-    revisions = _bodies(connection, [rev_id for _x, _s, rev_id in served])
+    revisions = bodies(connection, [rev_id for _x, _s, rev_id in served])
     return protocol.PullResponse(
         revisions=revisions,
-        devices=_signers(connection, _device_ids(connection, served), inspector_apart),
-        assessments=_assessments(connection, caller, lead, roles),
+        devices=signers(connection, _device_ids(connection, served), inspector_apart),
+        assessments=_assessments(connection, caller, lead, roles, retention),
         frameworks=framework_keys(connection),
         cursor=encode_cursor({a: p for a, p in positions.items() if a in caller.assessment_ids}),
         more=more,
@@ -136,7 +137,7 @@ _TEAMS = (
     .order_by(Inspector.name)
 )
 _ASSESSMENTS = (
-    sa.select(Assessment.id, Assessment.name, Assessment.period_start, Assessment.period_end, Assessment.framework_key)
+    sa.select(Assessment.id, Assessment.name, Assessment.period_start, Assessment.period_end, Assessment.framework_key, Assessment.retention_days)
     .where(Assessment.id.in_(_IDS))
     .order_by(Assessment.id)
 )
@@ -160,7 +161,7 @@ def _rows_after(connection: sa.Connection, assessment_id: str, after: Position, 
     return list(connection.execute(_ROWS_AFTER, values))
 
 
-def _bodies(connection: sa.Connection, rev_ids: list[str]) -> list[protocol.Revision]:
+def bodies(connection: sa.Connection, rev_ids: list[str]) -> list[protocol.Revision]:
     if not rev_ids:
         return []
     by_id = {row.id: row for row in connection.execute(_BODIES, {"ids": rev_ids})}
@@ -179,7 +180,7 @@ def _device_ids(connection: sa.Connection, served: Iterable[tuple[int, int, str]
     return set(connection.scalars(_SIGNER_IDS, {"ids": ids}))
 
 
-def _signers(connection: sa.Connection, device_ids: set[str], inspector_apart: bool) -> list[protocol.Device]:
+def signers(connection: sa.Connection, device_ids: set[str], inspector_apart: bool) -> list[protocol.Device]:
     if not device_ids:
         return []
     return [
@@ -190,7 +191,9 @@ def _signers(connection: sa.Connection, device_ids: set[str], inspector_apart: b
     ]
 
 
-def _assessments(connection: sa.Connection, caller: Caller, with_lead: bool = False, with_roles: bool = False) -> list[protocol.Assessment]:
+def _assessments(
+    connection: sa.Connection, caller: Caller, with_lead: bool = False, with_roles: bool = False, with_retention: bool = False
+) -> list[protocol.Assessment]:
     if not caller.assessment_ids:
         return []
     ids = sorted(caller.assessment_ids)
@@ -207,6 +210,7 @@ def _assessments(connection: sa.Connection, caller: Caller, with_lead: bool = Fa
             id=a.id, name=a.name, period_start=a.period_start, period_end=a.period_end,
             framework=a.framework_key, team=teams.get(a.id, []), lead=leads.get(a.id),
             members=members.get(a.id, []) if with_roles else None,
+            retention_days=a.retention_days if with_retention else None,
         )  # fmt: skip
         for a in connection.execute(_ASSESSMENTS, {"ids": ids})
     ]

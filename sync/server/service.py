@@ -1,4 +1,4 @@
-"""The service object every route shares: settings, database engines, the blob folder and the rate
+"""The service object every route shares: settings, database engines, the blob store and the rate
 limiters, with the transactions routes run in. `create_app` makes one and keeps it on `app.state`."""
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from fieldapp import logs
 from fieldapp.ids import utcnow
-from sync.server import blobs, db, errors, identity, office, shared_state
+from sync.server import db, errors, identity, office, shared_state
+from sync.server.blob_bucket import BlobBucket
+from sync.server.blob_folder import BlobFolder
+from sync.server.blobs import BlobStore
 from sync.server.settings import Settings, instance_id
 from sync.server.shared_state import RateLimiter
 
@@ -20,8 +23,13 @@ log = logging.getLogger("fieldapp.server")
 SWEEP = "sweep"  # the turn of whoever sweeps stale part-uploads
 
 
+def blob_store(settings: Settings) -> BlobStore:
+    """Where attachment bytes live: the object store the settings name, else the data folder."""
+    return BlobBucket(settings.s3) if settings.s3 is not None else BlobFolder(settings.blobs_dir)
+
+
 class Service:
-    """What routes share: settings, engines, the blob folder and the rate limiters."""
+    """What routes share: settings, engines, the blob store and the rate limiters."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -29,7 +37,7 @@ class Service:
         self.instance = instance_id(settings.data_dir)
         self.engine = db.create_engine(settings.url)
         self.writer = db.writer(self.engine)
-        self.blobs = blobs.BlobFolder(settings.blobs_dir)
+        self.blobs = blob_store(settings)
         self.shared = shared_state.connect(settings.redis_url, prefix=settings.redis_prefix)
         limits = settings.limits
         self.device_rate = RateLimiter(self.shared, "device", limits.requests_per_s, limits.burst)
@@ -130,7 +138,7 @@ class Service:
             return
         try:
             removed = self.blobs.sweep(max_age_s=limits.staging_max_age_s)
-        except OSError as exc:
+        except (OSError, errors.Unavailable) as exc:
             log.warning("could not sweep stale attachment uploads: %s", logs.kind_of(exc))
             return
         if removed:

@@ -1,4 +1,4 @@
-"""What a service instance is configured with: where its data lives, and its limits."""
+"""What a service instance is configured with: where its data and attachments live, and its limits."""
 
 from __future__ import annotations
 
@@ -70,6 +70,40 @@ def instance_id(data_dir: Path) -> str:
 
 
 @dataclass(frozen=True)
+class S3Settings:
+    """Where the object store is and how to sign in to it; the keys are never shown (repr=False)."""
+
+    endpoint: str  # e.g. https://s3.eu-west-2.amazonaws.com or http://127.0.0.1:8333
+    bucket: str
+    access_key: str = field(repr=False)
+    secret_key: str = field(repr=False)
+    region: str = "us-east-1"
+    prefix: str = ""  # every key begins with this: several services (or tests) may share one bucket
+
+
+# The object store, when attachments live in one (else a folder in the data folder): the bucket from
+# `serve --blob-store s3://BUCKET` or FIELDAPP_S3_BUCKET, the rest from the environment only, so the
+# keys never show in a process list.
+S3_ENV = "FIELDAPP_S3_"
+
+
+def s3_from_environment(bucket: str | None = None) -> S3Settings | None:
+    """The object store the environment names (with `bucket` instead of FIELDAPP_S3_BUCKET, if
+    given); None if no bucket is named; ValueError, naming what is missing, if it is half-said."""
+    env = {name: os.environ.get(S3_ENV + name, "").strip() for name in ("ENDPOINT", "BUCKET", "ACCESS_KEY", "SECRET_KEY", "REGION", "PREFIX")}
+    bucket = bucket or env["BUCKET"]
+    if not bucket:
+        return None
+    missing = [S3_ENV + name for name in ("ENDPOINT", "ACCESS_KEY", "SECRET_KEY") if not env[name]]
+    if missing:
+        raise ValueError(f"attachments in bucket {bucket!r} need {', '.join(missing)} set in the environment.")
+    return S3Settings(
+        endpoint=env["ENDPOINT"], bucket=bucket, access_key=env["ACCESS_KEY"], secret_key=env["SECRET_KEY"],
+        region=env["REGION"] or "us-east-1", prefix=env["PREFIX"],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Limits:
     max_request_bytes: int = protocol.MAX_REQUEST_BYTES  # a push or an attachment chunk
     small_request_bytes: int = protocol.MAX_SMALL_REQUEST_BYTES  # every other body (enrol, pull, an offered assessment)
@@ -103,6 +137,7 @@ class Settings:
     redis_prefix: str = field(default_factory=lambda: _environment(REDIS_PREFIX_ENV) or "fieldapp:")
     # The bearer token /metrics asks for, read from the file FIELDAPP_METRICS_TOKEN_FILE names; None: /metrics is off.
     metrics_token: str | None = field(default_factory=lambda: metrics_token_from(_environment(METRICS_TOKEN_FILE_ENV)), repr=False)
+    s3: S3Settings | None = None  # None: attachments in blobs_dir (the embedded default)
 
     def __post_init__(self) -> None:
         if self.newest_client is not None and not re.fullmatch(protocol.RELEASE, self.newest_client):

@@ -10,7 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sync_fixtures import BACKENDS, Device, Service, service_on
+from s3_fixtures import WITH_S3, s3_for
+from sync_fixtures import Device, Service, backend_service
 from vault_fixtures import sample_contents
 
 from fieldapp.errors import Cancelled
@@ -20,9 +21,9 @@ CHUNK = 1 << 20  # a transfer chunk as large as the vault's own encrypted chunk:
 SIZE = 5 * CHUNK + 123  # six chunks, the last one short
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=WITH_S3)
 def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
-    with service_on(request.param, tmp_path / "service", chunk_size=CHUNK) as running:
+    with backend_service(request.param, tmp_path / "service", chunk_size=CHUNK, s3=s3_for(request)) as running:
         yield running
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from sync_fixtures import BACKENDS, RawDevice, Service, backend_service, raw_device, refused, stored
+from s3_fixtures import WITH_S3, s3_for
+from sync_fixtures import RawDevice, Service, backend_service, raw_device, refused, stored
 
 from sync import protocol
 
@@ -30,9 +31,9 @@ class Teams:
     outsider: RawDevice  # team B
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=WITH_S3)
 def chunked_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
-    with backend_service(request.param, tmp_path / "service", chunk_size=CHUNK) as service:
+    with backend_service(request.param, tmp_path / "service", chunk_size=CHUNK, s3=s3_for(request)) as service:
         yield service
 
 

@@ -19,12 +19,15 @@ from pathlib import Path
 import pytest
 import requests
 import sqlalchemy as sa
-from sync_fixtures import BACKENDS, RawDevice, Service, inprocess_service, postgres_schema, raw_device, refused, stored
+from s3_fixtures import WITH_S3, s3_for
+from sync_fixtures import BACKENDS, RawDevice, Service, backend_service, blob_files, inprocess_service, postgres_schema, raw_device, refused, stored
 
 from sync import protocol
-from sync.server import blobs
+from sync.server.blob_folder import BlobFolder
+from sync.server.blobs import Upload
 from sync.server import models as server
 from sync.server.service import Service as ServerService
+from sync.server.service import blob_store
 from sync.server.settings import Limits, Settings
 
 CHUNK = 1024  # the service's chunk size here: a 2.5 KiB file is three chunks, the last one short
@@ -70,9 +73,10 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
             yield url
 
 
-@pytest.fixture
-def service(tmp_path: Path, database_url: str | None) -> Iterator[Service]:
-    with _service(tmp_path / "service", database_url) as running:
+@pytest.fixture(params=WITH_S3)
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
+    """The service on each database, and with its attachments in the object store."""
+    with backend_service(request.param, tmp_path / "service", limits=LIMITS, chunk_size=CHUNK, s3=s3_for(request)) as running:
         yield running
 
 
@@ -108,8 +112,8 @@ def _uploader(service: Service, label: str = "laptop") -> Uploader:
     return Uploader(raw_device(service, inspector, label), assessment_id)
 
 
-def _staged_files(service: Service) -> list[Path]:
-    return sorted(p for p in (service.settings.blobs_dir / "staging").rglob("*") if p.is_file())
+def _staged_files(service: Service) -> list[str]:
+    return [name for name in blob_files(service) if name.startswith("staging/")]
 
 
 def _age(path: Path, seconds: float) -> None:
@@ -179,8 +183,9 @@ def test_every_chunk_sent_many_times_at_once_stores_the_file_once_and_whole_and_
         assert any(a.json()["complete"] for a in answers)
     assert uploader.fetch(data) == data
     assert _staged_files(service) == []  # neither a stray part-upload nor a write's leftovers
-    objects = [p for p in (service.settings.blobs_dir / "objects").rglob("*") if p.is_file()]
-    assert sorted(p.name for p in objects) == ["0", "1", "2"]
+    # In the folder, a file of its chunks; in the object store, one object read by ranges.
+    objects = [name.split("/")[2] for name in blob_files(service) if name.startswith("objects/")]
+    assert objects == [_sha(data)] * (1 if service.settings.s3 else 3)
     with service.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(server.Blob)).scalar_one() == 1
 
@@ -215,28 +220,29 @@ def test_racing_wrong_last_chunks_never_earn_another_teams_file(service: Service
             assert answer.status_code in (200, 422, 503), answer.text[:300]
             assert answer.status_code != 200 or answer.json()["complete"] is False
         refused(outsider.device.request("GET", f"/blobs/{_sha(data)}/chunks/0"), 404, protocol.E_NOT_READY)
-        for leftover in _staged_files(service):  # what a losing request staged: start the next round clean
-            leftover.unlink()
+        blob_store(service.settings).discard(Upload(outsider.device.device_id, _sha(data), CHUNK))  # what a losing request staged
 
 
 def test_only_the_folder_that_was_hashed_becomes_the_blob(tmp_path: Path) -> None:
-    folder = blobs.BlobFolder(tmp_path / "blobs")
-    staging = folder.staging_dir("device", "c" * 64, CHUNK)
+    folder = BlobFolder(tmp_path / "blobs")
+    upload = Upload("device", "c" * 64, CHUNK)
+    staging = folder.staging_dir(upload)
     for index in range(2):
-        folder.add_chunk(staging, index, b"good" * (CHUNK // 4))
-    with folder.opened(staging) as hashed:
-        folder.hash_of(hashed, 2)
-        folder.discard(staging)  # another request found a mismatch meanwhile, and the device began again
+        folder.add_chunk(upload, index, b"good" * (CHUNK // 4))
+    with folder.finishing(upload, 2) as finishing:
+        finishing.hash()
+        folder.discard(upload)  # another request found a mismatch meanwhile, and the device began again
         for index in range(2):
-            folder.add_chunk(staging, index, bytes(CHUNK))
-        assert folder.claim(staging, hashed) is None
+            folder.add_chunk(upload, index, bytes(CHUNK))
+        assert finishing.claim() is False
     assert not staging.exists()  # the folder begun again went too: it was never checked
     for index in range(2):
-        folder.add_chunk(staging, index, b"good" * (CHUNK // 4))
-    with folder.opened(staging) as hashed:
-        folder.hash_of(hashed, 2)
-        claimed = folder.claim(staging, hashed)
-    assert claimed is not None and (claimed / "1").read_bytes() == b"good" * (CHUNK // 4)
+        folder.add_chunk(upload, index, b"good" * (CHUNK // 4))
+    with folder.finishing(upload, 2) as finishing:
+        finishing.hash()
+        assert finishing.claim() is True
+        finishing.promote()
+    assert folder.read_chunk("c" * 64, 1, size=2 * CHUNK, chunk_size=CHUNK) == b"good" * (CHUNK // 4)
 
 
 def test_chunks_are_staged_while_another_writer_holds_the_database(tmp_path: Path) -> None:
@@ -274,13 +280,13 @@ def test_part_uploads_untouched_for_the_expiry_are_swept_at_the_first_chunk_afte
         assert all(a.status_code == 200 for a in busy.send(recent, [0]))
         refused(away.send(huge, [0])[0], 413, protocol.E_TOO_LARGE)  # the abandoned part-upload fills its quota
         blobs_dir = service.settings.blobs_dir
-    folder = blobs.BlobFolder(blobs_dir)
-    stale = folder.staging_dir(away.device.device_id, _sha(abandoned), CHUNK)
+    folder = BlobFolder(blobs_dir)
+    stale = folder.staging_dir(Upload(away.device.device_id, _sha(abandoned), CHUNK))
     cut_short = folder.device_staging(away.device.device_id) / ".tmp-0123456789abcdef"  # a write a kill cut short
     cut_short.write_bytes(b"half a chunk")
     _age(stale, WEEK + 60)
     _age(cut_short, WEEK + 60)
-    _age(folder.staging_dir(busy.device.device_id, _sha(recent), CHUNK), WEEK - 3600)  # old, but not yet stale
+    _age(folder.staging_dir(Upload(busy.device.device_id, _sha(recent), CHUNK)), WEEK - 3600)  # old, but not yet stale
 
     with _service(data_dir, database_url) as service:
         away.device.service = busy.device.service = service
@@ -293,14 +299,15 @@ def test_part_uploads_untouched_for_the_expiry_are_swept_at_the_first_chunk_afte
 
 
 def test_a_part_upload_with_one_recent_chunk_is_not_stale(tmp_path: Path) -> None:
-    folder = blobs.BlobFolder(tmp_path / "blobs")
-    staging = folder.staging_dir("device", "a" * 64, CHUNK)
+    folder = BlobFolder(tmp_path / "blobs")
+    upload = Upload("device", "a" * 64, CHUNK)
+    staging = folder.staging_dir(upload)
     for index in range(3):
-        folder.add_chunk(staging, index, bytes(CHUNK))
+        folder.add_chunk(upload, index, bytes(CHUNK))
     _age(staging, WEEK + 60)
     os.utime(staging / "2", None)  # resumed a moment ago; adding it touched only itself and the folder
     os.utime(staging, (time.time() - WEEK - 60,) * 2)
-    assert folder.sweep(max_age_s=WEEK) == 0 and folder.staged("device", "a" * 64, CHUNK) == {0, 1, 2}
+    assert folder.sweep(max_age_s=WEEK) == 0 and folder.staged(upload) == {0, 1, 2}
     assert folder.sweep(max_age_s=WEEK, now=time.time() + WEEK) == 1 and not staging.exists()
 
 
@@ -308,8 +315,10 @@ def test_stale_part_uploads_are_looked_for_at_most_once_per_sweep_interval_and_a
     settings = Settings(data_dir=tmp_path / "service", limits=LIMITS, redis_url=None)
     running = ServerService(settings)
     folder = running.blobs
-    staging = folder.staging_dir("device", "b" * 64, CHUNK)
-    folder.add_chunk(staging, 0, bytes(CHUNK))
+    assert isinstance(folder, BlobFolder)
+    upload = Upload("device", "b" * 64, CHUNK)
+    staging = folder.staging_dir(upload)
+    folder.add_chunk(upload, 0, bytes(CHUNK))
     running.sweep_if_due()  # the first since start: looks, finds it fresh
     _age(staging, WEEK + 60)
     running.sweep_if_due()  # within the hour: does not look again

@@ -19,6 +19,8 @@ from sync_fixtures import ChildService, Service, free_port, raw_device
 from sync import protocol
 from sync.server import db
 from sync.server.app import create_app
+from sync.server.blob_folder import BlobFolder
+from sync.server.blobs import Upload
 from sync.server.cli import main
 from sync.server.metrics import QueueDepth
 from sync.server.routes.operations import BAD_METRICS_TOKEN, METRICS_OFF
@@ -124,9 +126,10 @@ def test_the_queue_shows_part_uploads_stale_ones_and_attachments_awaited(inproce
     service = inprocess_sqlite_service
     running = ServerService(service.settings)
     folder = running.blobs
+    assert isinstance(folder, BlobFolder)
     for sha in ("d" * 64, "e" * 64):
-        folder.add_chunk(folder.staging_dir("device", sha, 1024), 0, bytes(1024))
-    abandoned = folder.staging_dir("device", "e" * 64, 1024)
+        folder.add_chunk(Upload("device", sha, 1024), 0, bytes(1024))
+    abandoned = folder.staging_dir(Upload("device", "e" * 64, 1024))
     old = time.time() - service.settings.limits.staging_max_age_s - 60
     for path in (abandoned / "0", abandoned):
         os.utime(path, (old, old))

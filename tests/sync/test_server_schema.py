@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.orm import Session
 from sync_fixtures import postgres_schema
 
+from fieldapp.framework import default_framework
 from sync.server import admin, audit_log, db, migrations, office
 from sync.server.models import Base
 
@@ -42,20 +43,24 @@ def test_migrating_again_changes_nothing_and_keeps_what_is_stored(database_url: 
     migrations.upgrade(engine)
     with Session(engine) as session:
         assert [i.name for i in admin.list_inspectors(session)] == ["Inspector A"]
-        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0007"
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0008"
     engine.dispose()
 
 
 def test_a_service_made_before_concerns_upgrades_keeping_its_assessments_and_lists_no_concern(database_url: str) -> None:
     engine = db.create_engine(database_url)
     migrations.upgrade(engine, "0002")
-    with Session(db.writer(engine)) as session, session.begin():
-        made = admin.create_assessment(session, "Northshire ICS").id
+    made = "0190a5f0-0000-7000-8000-000000000001"
+    with Session(db.writer(engine)) as session, session.begin():  # as 0002 knew assessments: no retention period yet
+        session.execute(
+            sa.text("INSERT INTO assessments (id, name, framework_key, created_at) VALUES (:id, 'Northshire ICS', :framework, '2026-12-01T00:00:00Z')"),
+            {"id": made, "framework": default_framework().key},
+        )
     migrations.upgrade(engine)
     with Session(db.writer(engine)) as session, session.begin():
         assert [a.id for a in admin.list_assessments(session)] == [made]
         assert admin.list_concerns(session, include_acknowledged=True) == []
-        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0007"
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0008"
     engine.dispose()
 
 

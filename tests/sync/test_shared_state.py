@@ -17,6 +17,8 @@ from sync_fixtures import BACKENDS, PROTOCOL_HEADERS, ChildService, free_port, p
 
 from sync import protocol
 from sync.server import errors
+from sync.server.blob_folder import BlobFolder
+from sync.server.blobs import Upload
 from sync.server.cli import main
 from sync.server.service import SWEEP, Service
 from sync.server.settings import Limits, Settings
@@ -90,9 +92,10 @@ def test_two_services_sharing_redis_count_one_address_s_enrolment_attempts_toget
 
 
 def _stale_part_upload(settings: Settings) -> Path:
-    folder = Service(settings).blobs
-    staging = folder.staging_dir("device", "c" * 64, CHUNK)
-    folder.add_chunk(staging, 0, bytes(CHUNK))
+    folder = BlobFolder(settings.blobs_dir)
+    upload = Upload("device", "c" * 64, CHUNK)
+    staging = folder.staging_dir(upload)
+    folder.add_chunk(upload, 0, bytes(CHUNK))
     old = time.time() - WEEK - 60
     for path in (staging / "0", staging):
         os.utime(path, (old, old))

@@ -7,12 +7,14 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from s3_fixtures import s3_for
 from sync_fixtures import Device, Service, inprocess_service
 from vault_fixtures import sample_contents
 
 from sync.server import models as server
-from sync.server.settings import Limits
+from sync.server.settings import Limits, S3Settings
 
 
 def test_a_file_attached_and_taken_off_before_any_revision_held_it_does_not_wait_to_be_sent(
@@ -46,11 +48,17 @@ def test_a_file_taken_off_after_a_revision_held_it_still_reaches_the_service(ser
     assert stored == (len(data), True)
 
 
+@pytest.fixture(params=["sqlite", "sqlite+s3"])
+def s3(request: pytest.FixtureRequest) -> S3Settings | None:
+    """Attachments in the data folder, then in the object store."""
+    return s3_for(request)
+
+
 def test_an_attachment_too_large_for_the_services_staging_waits_and_the_others_still_go(
-    tmp_path: Path, make_device: Callable[..., Device]
+    tmp_path: Path, make_device: Callable[..., Device], s3: S3Settings | None
 ) -> None:
     limits = Limits(requests_per_s=10_000, burst=10_000, staging_per_device_bytes=64 << 10)
-    with inprocess_service(tmp_path / "service", None, limits, chunk_size=16 << 10) as service:
+    with inprocess_service(tmp_path / "service", None, limits, chunk_size=16 << 10, s3=s3) as service:
         assessment_id, (a,) = service.team(inspectors=1)
         device = make_device(service, a, "laptop")
         device.sync()

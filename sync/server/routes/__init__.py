@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.routes import assessments, audit, blobs, devices, frameworks, office, operations, pull, push, status
+from sync.server.routes import assessments, audit, blobs, devices, frameworks, items, office, operations, pull, push, status
 
 ROUTERS: tuple[APIRouter, ...] = (
     status.router,
@@ -13,6 +13,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     assessments.router,
     push.router,
     pull.router,
+    items.router,
     frameworks.router,
     blobs.router,
     office.router,

@@ -27,7 +27,7 @@ def _binary() -> dict[str, object]:
 def blob_status(sha256: Sha256, who: CurrentDevice, service: ServiceDep) -> protocol.BlobStatus:
     """Which chunks of an attachment the service holds (for this device's upload), and whether it is whole."""
     with service.reading() as session:
-        return blobs.status(session=session, caller=who, folder=service.blobs, sha256=sha256, chunk_size=service.settings.chunk_size)
+        return blobs.status(session=session, caller=who, store=service.blobs, sha256=sha256, chunk_size=service.settings.chunk_size)
 
 
 @router.put(
@@ -47,7 +47,7 @@ async def put_chunk(
         # Given both ways in, not one session: the bytes are written and hashed between them,
         # so one device's upload does not hold up every other writer.
         return blobs.put_chunk(
-            reading=service.reading, writing=service.writing, caller=who, folder=service.blobs, sha256=sha256,
+            reading=service.reading, writing=service.writing, caller=who, store=service.blobs, sha256=sha256,
             index=index, data=data, declared_sha256=chunk_sha256, chunk_size=service.settings.chunk_size,
             staging_quota=service.settings.limits.staging_per_device_bytes,
         )  # fmt: skip
@@ -59,5 +59,5 @@ async def put_chunk(
 def get_chunk(sha256: Sha256, index: ChunkIndex, who: CurrentDevice, service: ServiceDep) -> Response:
     """One chunk of a whole attachment."""
     with service.reading() as session:
-        data = blobs.get_chunk(session=session, caller=who, folder=service.blobs, sha256=sha256, index=index)
+        data = blobs.get_chunk(session=session, caller=who, store=service.blobs, sha256=sha256, index=index)
     return Response(data, media_type="application/octet-stream", headers={"X-Chunk-SHA256": hashlib.sha256(data).hexdigest()})

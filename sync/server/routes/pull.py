@@ -23,15 +23,16 @@ router = APIRouter(prefix=protocol.API, tags=["sync"], responses=ERRORS)
 def pull_changes(body: protocol.PullRequest, who: CurrentDevice, service: ServiceDep, features: Features = "") -> Response:
     """Changes since the cursor: revisions of this device's assessments, their signers, assessments, frameworks."""
     wanted = named(features)
-    apart, held, lead, roles, concerns = (
+    apart, held, lead, roles, concerns, retention = (
         f in wanted
-        for f in (protocol.F_DEVICE_INSPECTOR, protocol.F_HELD_BACK, protocol.F_LEAD_INSPECTOR, protocol.F_TEAM_ROLES, protocol.F_CONCERNS)
+        for f in (protocol.F_DEVICE_INSPECTOR, protocol.F_HELD_BACK, protocol.F_LEAD_INSPECTOR, protocol.F_TEAM_ROLES, protocol.F_CONCERNS,
+                  protocol.F_RETENTION)  # fmt: skip
     )
     started = time.monotonic()
     with service.reading_rows() as connection:
         answer = pull.changes_since(
             connection=connection, caller=who, request=body, inspector_apart=apart, held_back=held, lead=lead, roles=roles,
-            concerns=concerns,
+            concerns=concerns, retention=retention,
         )  # fmt: skip
     metrics.PULL_REVISIONS.observe(len(answer.revisions))
     log.info("pull by device %s: %d revisions, %d assessments, more: %s, in %d ms", who.device_id, len(answer.revisions),
@@ -40,7 +41,7 @@ def pull_changes(body: protocol.PullRequest, who: CurrentDevice, service: Servic
     exclude: dict[str, Any] = {} if held else {"held_back": True}
     if not concerns:
         exclude["acknowledgements"] = True
-    left_out = ({"lead"} if not lead else set()) | ({"members"} if not roles else set())
+    left_out = ({"lead"} if not lead else set()) | ({"members"} if not roles else set()) | ({"retention_days"} if not retention else set())
     if left_out:
         exclude["assessments"] = {"__all__": left_out}
     return json_answer(answer, exclude_none=not apart, exclude=exclude or None)
