@@ -20,6 +20,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fieldapp import logs
+from sync.server import errors
 from sync.server.limits import ROUTE
 from sync.server.models import BlobRef
 
@@ -92,7 +93,7 @@ class QueueDepth:
     def collect(self) -> Iterator[Metric]:
         try:
             staged, stale = self.service.blobs.part_uploads(max_age_s=self.service.settings.limits.staging_max_age_s)
-        except OSError as exc:
+        except (OSError, errors.Unavailable) as exc:  # a folder, or an object store, that does not answer
             log.warning("could not count part-uploads for /metrics: %s", logs.kind_of(exc))
         else:
             yield GaugeMetricFamily("fieldapp_uploads_part_sent", "Attachment uploads begun and not yet whole.", value=staged)
