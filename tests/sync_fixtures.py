@@ -80,9 +80,11 @@ class ChildService:
         command = [sys.executable, "-m", "sync.server", "--data", str(self.data)]
         if self.database_url:
             command += ["--database-url", self.database_url]
-        command += ["serve", "--port", str(self.port), *self.serve_args]
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=_ROOT, stdout=log, stderr=log, env={**os.environ, **self.env})
+            if self.database_url and not self.starts:  # as its administrator would, before the first start
+                subprocess.run([*command, "migrate"], cwd=_ROOT, stdout=log, stderr=log, check=True, env={**os.environ, **self.env})
+            serve = [*command, "serve", "--port", str(self.port), *self.serve_args]
+            self.process = subprocess.Popen(serve, cwd=_ROOT, stdout=log, stderr=log, env={**os.environ, **self.env})
         self.starts += 1
         deadline = time.monotonic() + 60
         while not self._answers():
@@ -537,3 +539,30 @@ def admin_cli(service: Service, capsys: pytest.CaptureFixture[str], *args: str) 
     code = cli_main([*where, "admin", *args])
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+# -- Redis, for what several service processes share ---------------------------------------------------
+
+REDIS_TEST_URL = os.environ.get("FIELDAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test Redis, its keys under a prefix of this test's own (set in the environment, so the
+    services this test starts, in this process or as children, keep to it); skips saying why when
+    no Redis answers. Its keys are removed after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError):
+        pytest.skip(f"no Redis answers at {REDIS_TEST_URL} (set FIELDAPP_TEST_REDIS_URL): the shared-state tests need one")
+    prefix = f"fieldapp-test-{uuid.uuid4().hex[:12]}:"
+    monkeypatch.setenv("FIELDAPP_REDIS_PREFIX", prefix)
+    try:
+        yield REDIS_TEST_URL
+    finally:
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+        client.close()

@@ -24,7 +24,7 @@ from starlette.types import Scope
 
 from fieldapp import logs
 from sync import protocol
-from sync.server import errors, migrations
+from sync.server import errors, metrics, migrations
 from sync.server.deps import service_of
 from sync.server.limits import RequestGuard
 from sync.server.routes import ROUTERS
@@ -54,15 +54,17 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.metrics = metrics.registry(service)
     app.add_middleware(
         GZipMiddleware, minimum_size=1024, compresslevel=5,
         exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/octet-stream"),
     )  # fmt: skip
-    limits = service.settings.limits
+    limits, route_of = service.settings.limits, _route_finder(app)
     app.add_middleware(
         RequestGuard, max_bytes=limits.max_request_bytes, small_bytes=limits.small_request_bytes,
-        body_deadline_s=limits.body_deadline_s, authenticate=service.sign_in_at, route_of=_route_finder(app),
+        body_deadline_s=limits.body_deadline_s, authenticate=service.sign_in_at, route_of=route_of,
     )  # fmt: skip
+    app.add_middleware(metrics.RequestMetrics, route_of=route_of)  # outermost: it counts what the guard refuses too
     _add_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -43,7 +43,6 @@ class BlobBucket(BlobStore):
     """Every attachment's objects in one bucket, under the settings' prefix."""
 
     def __init__(self, settings: S3Settings) -> None:
-        super().__init__()
         self.client = S3Client(settings)
         self.prefix = settings.prefix
 
@@ -81,13 +80,8 @@ class BlobBucket(BlobStore):
         """Part-uploads whose newest chunk is older than max_age_s, and multipart uploads begun
         that long ago (a finish a crash cut short) go; returns how many."""
         cutoff = (time.time() if now is None else now) - max_age_s
-        uploads: dict[str, list[str]] = {}
-        newest: dict[str, float] = {}
         with _reaching():
-            for found in self.client.listing(f"{self.prefix}staging/"):
-                upload = found.key.rsplit("/", 1)[0]
-                uploads.setdefault(upload, []).append(found.key)
-                newest[upload] = max(newest.get(upload, found.modified), found.modified)
+            uploads, newest = self._staged_uploads()
             stale = [upload for upload, when in newest.items() if when < cutoff]
             for upload in stale:
                 for key in uploads[upload]:
@@ -96,6 +90,22 @@ class BlobBucket(BlobStore):
             for pending in abandoned:
                 self.client.abort_multipart(pending.key, pending.upload_id)
         return len(stale) + len(abandoned)
+
+    def part_uploads(self, *, max_age_s: float) -> tuple[int, int]:
+        cutoff = time.time() - max_age_s
+        with _reaching():
+            newest = self._staged_uploads()[1]
+        return len(newest), sum(when < cutoff for when in newest.values())
+
+    def _staged_uploads(self) -> tuple[dict[str, list[str]], dict[str, float]]:
+        """Each part-upload's chunk keys, and when its newest chunk was written."""
+        uploads: dict[str, list[str]] = {}
+        newest: dict[str, float] = {}
+        for found in self.client.listing(f"{self.prefix}staging/"):
+            upload = found.key.rsplit("/", 1)[0]
+            uploads.setdefault(upload, []).append(found.key)
+            newest[upload] = max(newest.get(upload, found.modified), found.modified)
+        return uploads, newest
 
     @contextmanager
     def finishing(self, upload: Upload, count: int) -> Iterator[_BucketFinishing]:

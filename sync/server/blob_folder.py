@@ -22,7 +22,6 @@ class BlobFolder(BlobStore):
     """The files of every attachment under one root folder."""
 
     def __init__(self, root: Path) -> None:
-        super().__init__()
         self.root = root
 
     def object_dir(self, sha256: str) -> Path:
@@ -93,18 +92,27 @@ class BlobFolder(BlobStore):
         from the next status) and sends it again."""
         cutoff = (time.time() if now is None else now) - max_age_s
         removed = 0
-        for device in _entries(self.root / "staging"):
-            if not device.is_dir(follow_symlinks=False):
+        for entry, touched in self._staged_entries():
+            if touched >= cutoff:
                 continue
-            for entry in _entries(Path(device.path)):
-                if _last_touched(entry) >= cutoff:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    self._discard(Path(entry.path))
-                else:
-                    Path(entry.path).unlink(missing_ok=True)
-                removed += 1
+            if entry.is_dir(follow_symlinks=False):
+                self._discard(Path(entry.path))
+            else:
+                Path(entry.path).unlink(missing_ok=True)
+            removed += 1
         return removed
+
+    def part_uploads(self, *, max_age_s: float) -> tuple[int, int]:
+        cutoff = time.time() - max_age_s
+        touched = [when for _entry, when in self._staged_entries()]
+        return len(touched), sum(when < cutoff for when in touched)
+
+    def _staged_entries(self) -> Iterator[tuple[os.DirEntry[str], float]]:
+        """Each part-upload (and write cut short) in every device's staging, with when it was last touched."""
+        for device in _entries(self.root / "staging"):
+            if device.is_dir(follow_symlinks=False):
+                for entry in _entries(Path(device.path)):
+                    yield entry, _last_touched(entry)
 
     @contextmanager
     def finishing(self, upload: Upload, count: int) -> Iterator[_FolderFinishing]:
@@ -127,7 +135,7 @@ class BlobFolder(BlobStore):
         return (self.object_dir(sha256) / str(index)).read_bytes()
 
     def check(self) -> None:
-        if not (self.root.parent.is_dir() and os.access(self.root if self.root.exists() else self.root.parent, os.W_OK)):
+        if not (self.root.parent.is_dir() and (self.root.is_dir() or not self.root.exists()) and os.access(self.root if self.root.exists() else self.root.parent, os.W_OK)):
             raise errors.Unavailable("The service cannot write its attachment folder; tell its administrator.")
 
     def _discard(self, folder: Path) -> None:

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import logging
-import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -30,7 +27,6 @@ from sync.server import db, errors
 from sync.server.identity import Caller
 from sync.server.models import Blob, BlobRef
 
-log = logging.getLogger("fieldapp.server")
 
 NOT_NAMED = "No attachment with that SHA-256 is named by a revision this device may see. Push the revision first."
 FILE_OVER_QUOTA = (
@@ -82,10 +78,6 @@ class BlobStore(ABC):
     S3-compatible bucket (`blob_bucket.BlobBucket`). They only store, read, list and delete bytes;
     what may be sent, by whom, and when a file is whole is decided here, once for both."""
 
-    def __init__(self) -> None:
-        self._sweep_turn = threading.Lock()
-        self._swept_at: float | None = None  # time.monotonic() of the last sweep; None: not since start
-
     @abstractmethod
     def staged(self, upload: Upload) -> set[int]:
         """Indexes of the chunks staged for this upload."""
@@ -120,27 +112,12 @@ class BlobStore(ABC):
         """Remove part-uploads (and writes cut short) untouched for max_age_s; returns how many went."""
 
     @abstractmethod
+    def part_uploads(self, *, max_age_s: float) -> tuple[int, int]:
+        """How many part-uploads are staged, and how many of them the next sweep would remove (for /metrics)."""
+
+    @abstractmethod
     def check(self) -> None:
         """Cheap proof the store is reachable and ours to write (for /readyz); else errors.Unavailable."""
-
-    def sweep_if_due(self, *, max_age_s: float, every_s: float) -> None:
-        """Sweep unless this process did within every_s (the first call after a start always does);
-        never more than one request at a time, and never failing the request that pays for it."""
-        if not self._sweep_turn.acquire(blocking=False):
-            return  # another request is sweeping right now
-        try:
-            started = time.monotonic()
-            if self._swept_at is not None and started - self._swept_at < every_s:
-                return
-            self._swept_at = started
-            removed = self.sweep(max_age_s=max_age_s)
-        except (OSError, errors.Unavailable) as exc:
-            log.warning("could not sweep stale attachment uploads: %s", exc)
-            return
-        finally:
-            self._sweep_turn.release()
-        if removed:
-            log.info("swept %d attachment part-uploads untouched for %g s", removed, max_age_s)
 
 
 def status(*, session: Session, caller: Caller, store: BlobStore, sha256: str, chunk_size: int) -> protocol.BlobStatus:

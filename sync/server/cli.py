@@ -4,6 +4,9 @@
     fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
                           [--max-connections N] [--head-deadline SECONDS] [--keep-alive SECONDS]
                           [--blob-store folder|s3://BUCKET]   (the object store's endpoint and keys: FIELDAPP_S3_* in the environment)
+                          [--redis URL] [--metrics-token-file FILE] [--log-to file|stderr]
+    fieldapp-server migrate                                      bring the database's schema up to this release
+    fieldapp-server sweep [--redis URL] [--blob-store …]         remove stale part-uploads (from a timer)
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
     fieldapp-server admin assessment set ID [--name NAME] [--from DATE] [--to DATE] [--no-period]
@@ -32,9 +35,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -42,14 +46,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fieldapp import logs
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
-from sync.server import admin, audit_log, errors, frameworks, migrations, office
+from sync.server import admin, audit_log, errors, frameworks, log_files, migrations, office
 from sync.server.connections import ConnectionLimits
 from sync.server.models import ROLES
-from sync.server.settings import S3_ENV, S3Settings, Settings, default_data_dir, s3_from_environment
+from sync.server.settings import METRICS_TOKEN_FILE_ENV, S3_ENV, S3Settings, Settings, default_data_dir, metrics_token_from, s3_from_environment
+from sync.server.shared_state import REDIS_URL_ENV
 
 DEFAULT_PORT = 8765
 LOCAL_INSPECTOR = "Local inspector"
@@ -60,20 +64,33 @@ log = logging.getLogger("fieldapp.server")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        s3 = _blob_store(args.blob_store) if args.command == "serve" else None
-        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3)
-    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT set to something that is not a version, an object store half-said
+        s3 = _blob_store(args.blob_store) if args.command in ("serve", "sweep") else None
+        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3, **_given(args))
+    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT not a version, an object store half-said, a metrics token file unreadable
         print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
-    if args.command == "serve":
-        return _serve(settings, args)
     try:
+        if args.command == "serve":
+            return _serve(settings, args)
+        if args.command in ("migrate", "sweep"):
+            print(_migrate(settings) if args.command == "migrate" else _sweep(settings))
+            return 0
         result = _run_admin(settings, args)
     except errors.ServiceError as exc:
         print(f"fieldapp-server: {terminal_safe(exc.detail)}", file=sys.stderr)
         return 1
     print(json.dumps(result.data, indent=2) if args.json else terminal_safe(result.text))
     return 0
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """What `serve` and `sweep` were told beyond the environment: --redis, --metrics-token-file."""
+    given: dict[str, Any] = {}
+    if getattr(args, "redis", None):
+        given["redis_url"] = args.redis
+    if getattr(args, "metrics_token_file", None):
+        given["metrics_token"] = metrics_token_from(str(args.metrics_token_file))
+    return given
 
 
 # What a device or an office token wrote (what was heard, a note, a name) is printed on the
@@ -94,17 +111,24 @@ def terminal_safe(text: str) -> str:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from sync.server.app import create_app
-
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    # Beside the data it serves (one folder to back up and to guard); FIELDAPP_LOG_DIR overrides it.
-    logs.configure("fieldapp-server", settings.data_dir / "logs")
+    log_files.configure(settings.data_dir, args.log_to)
+    engine = _engine(settings)
+    try:
+        migrations.ready(engine, embedded=settings.embedded)  # once, before any worker starts
+    finally:
+        engine.dispose()
     kind = settings.database_url.split(":", 1)[0].split("+", 1)[0] if settings.database_url else "sqlite"
-    log.info("fieldapp-server %s started: %s database, %d worker(s), port %d", app_version(), kind, args.workers, args.port)  # never the URL: it may hold a password
+    shared = "Redis" if settings.redis_url else "this process's memory"
+    log.info("fieldapp-server %s started: %s database, %d worker(s), port %d, rate limits in %s", app_version(), kind, args.workers,
+             args.port, shared)  # fmt: skip  # never the URLs: they may hold a password
     where = _without_password(settings.database_url) if settings.database_url else f"SQLite in {settings.data_dir}"
     # The object store by endpoint and bucket only: its keys are never printed nor logged.
     where += f"; attachments in bucket {settings.s3.bucket} at {settings.s3.endpoint}" if settings.s3 else ""
     print(f"fieldapp-server: serving on http://{args.host}:{args.port} ({where}); Ctrl+C stops it", file=sys.stderr, flush=True)
+    if args.workers > 1 and not settings.redis_url:
+        print(f"fieldapp-server: without --redis each of the {args.workers} workers counts rate limits alone and sweeps stale "
+              "uploads itself; name a Redis to share them (docs/deployment.md)", file=sys.stderr, flush=True)  # fmt: skip
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
     # X-Forwarded-For is believed only from a reverse proxy named here: otherwise any caller could
     # pick the address that the enrolment rate limit counts against.
@@ -113,17 +137,26 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # running out under many slow clients; stalled heads are closed and idle connections shed before it.
     guard = ConnectionLimits(max_connections=args.max_connections, head_deadline_s=args.head_deadline, keep_alive_s=args.keep_alive)
     common = {"host": args.host, "port": args.port, "log_level": args.log_level, **guard.uvicorn_options(), **proxy, **tls}
-    if args.workers > 1:
-        # Each worker process builds its own app from the environment (the service is stateless).
-        migrations.upgrade(_engine(settings))
-        os.environ[_ENV_DATA] = str(settings.data_dir)
+    if args.workers == 1:
+        from sync.server.app import create_app
+
+        uvicorn.run(create_app(settings, migrate=False), **common)
+        return 0
+    # Each worker process builds its own app from the environment (the service is stateless), and
+    # writes its metrics to files in a folder of this run's, which any worker adds up when scraped.
+    from sync.server.metrics import MULTIPROCESS_ENV
+
+    with tempfile.TemporaryDirectory(prefix="fieldapp-metrics-") as counts:
+        os.environ.update({_ENV_DATA: str(settings.data_dir), log_files.LOG_TO_ENV: args.log_to, MULTIPROCESS_ENV: counts})
         if settings.database_url:
             os.environ[_ENV_URL] = settings.database_url
         if settings.s3:
             os.environ[S3_ENV + "BUCKET"] = settings.s3.bucket
+        if settings.redis_url:
+            os.environ[REDIS_URL_ENV] = settings.redis_url
+        if getattr(args, "metrics_token_file", None):
+            os.environ[METRICS_TOKEN_FILE_ENV] = str(args.metrics_token_file)
         uvicorn.run("sync.server.cli:app_from_environment", factory=True, workers=args.workers, **common)
-    else:
-        uvicorn.run(create_app(settings), **common)
     return 0
 
 
@@ -134,11 +167,41 @@ def _without_password(url: str) -> str:
 
 
 def app_from_environment() -> Any:
+    """A worker's app (`serve --workers N`): its settings and where it logs, from what `serve` put in the environment."""
     from sync.server.app import create_app
 
     data = os.environ.get(_ENV_DATA)
     settings = Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL), s3=s3_from_environment())
-    return create_app(settings, migrate=False)
+    log_files.configure(settings.data_dir, os.environ.get(log_files.LOG_TO_ENV, "file"), worker=True)
+    app = create_app(settings, migrate=False)
+    log.info("worker ready")
+    return app
+
+
+def _migrate(settings: Settings) -> str:
+    engine = _engine(settings)
+    try:
+        before = migrations.current(engine)
+        applied = migrations.upgrade(engine)
+    finally:
+        engine.dispose()
+    if not applied:
+        return f"The database is at schema {before}, this release's newest: nothing to do."
+    return f"Migrated the database from schema {before or 'none (empty)'} to {applied[-1]}: applied {', '.join(applied)}."
+
+
+def _sweep(settings: Settings) -> str:
+    from sync.server.service import Service
+
+    service = Service(settings)
+    try:
+        removed = service.sweep()
+    finally:
+        service.engine.dispose()
+    max_age = f"{settings.limits.staging_max_age_s / 86400:g} days"
+    if removed is None:
+        return "Another process is sweeping stale uploads just now; nothing to do."
+    return f"Removed {removed} part-upload{'s' if removed != 1 else ''} untouched for {max_age}."
 
 
 def _blob_store(choice: str | None) -> S3Settings | None:
@@ -160,8 +223,8 @@ class Result:
 
 def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
     engine = _engine(settings)
-    migrations.upgrade(engine)
     try:
+        migrations.ready(engine, embedded=settings.embedded)
         with Session(engine.execution_options(writer=True)) as session, session.begin():
             return args.handler(session, args)
     finally:
@@ -441,11 +504,22 @@ def _parser() -> argparse.ArgumentParser:
         "--trust-proxy", default=None, metavar="IPS",
         help="comma-separated addresses of a reverse proxy whose X-Forwarded-For/-Proto to believe (default: none)",
     )  # fmt: skip
+    blob_store = (
+        "where attachments live: folder (in the data folder), or s3://BUCKET, with FIELDAPP_S3_ENDPOINT, FIELDAPP_S3_ACCESS_KEY "
+        "and FIELDAPP_S3_SECRET_KEY (FIELDAPP_S3_REGION, FIELDAPP_S3_PREFIX) in the environment (default: FIELDAPP_S3_BUCKET if set, else folder)"
+    )
+    serve.add_argument("--blob-store", default=None, metavar="WHERE", help=blob_store)
+    serve.add_argument("--redis", default=None, metavar="URL", help=f"share rate limits between processes and hosts (or {REDIS_URL_ENV})")
     serve.add_argument(
-        "--blob-store", default=None, metavar="WHERE",
-        help="where attachments live: folder (in the data folder), or s3://BUCKET, with FIELDAPP_S3_ENDPOINT, FIELDAPP_S3_ACCESS_KEY "
-        "and FIELDAPP_S3_SECRET_KEY (FIELDAPP_S3_REGION, FIELDAPP_S3_PREFIX) in the environment (default: FIELDAPP_S3_BUCKET if set, else folder)",
+        "--metrics-token-file", type=Path, default=None, metavar="FILE",
+        help=f"turn /metrics on, for the bearer of the token in FILE (or {METRICS_TOKEN_FILE_ENV}; default: off)",
     )  # fmt: skip
+    serve.add_argument("--log-to", default="file", choices=log_files.CHOICES, help="file: a file per process in the data folder's logs/; stderr: for the journal")
+
+    commands.add_parser("migrate", help="bring the database's schema up to this release, saying what was done", parents=[where])
+    sweep = commands.add_parser("sweep", help="remove part-uploads untouched past their expiry (run it from a timer)", parents=[where])
+    sweep.add_argument("--blob-store", default=None, metavar="WHERE", help=blob_store)
+    sweep.add_argument("--redis", default=None, metavar="URL", help=f"the service's Redis, so one process sweeps at a time (or {REDIS_URL_ENV})")
 
     admin_parser = commands.add_parser("admin", help="administer inspectors, assessments, teams, devices")
     admin_parser.add_argument("--json", action="store_true", help="print JSON instead of words")

@@ -13,6 +13,7 @@
     ├── UnsupportedEncoding   415
     ├── RateLimited           429  says how long to wait
     └── Unavailable           503  busy or out of disk; says when to try again
+        └── SchemaBehind      503  the database needs `fieldapp-server migrate` (said at start, not in a route)
 """
 
 from __future__ import annotations
@@ -113,3 +114,8 @@ class Unavailable(ServiceError):
     def __init__(self, detail: str, *, retry_after_s: float = 30.0) -> None:
         super().__init__(detail)
         self.retry_after_s = retry_after_s
+
+
+class SchemaBehind(Unavailable):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, retry_after_s=300)

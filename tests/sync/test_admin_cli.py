@@ -26,11 +26,13 @@ _ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(params=BACKENDS)
 def where(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[list[str]]:
-    """The global options that name the service's data: a folder (SQLite) or a PostgreSQL schema."""
+    """The global options that name the service's data: a folder (SQLite, which migrates itself) or a
+    PostgreSQL schema, migrated first as its administrator would."""
     if request.param == "sqlite":
         yield ["--data", str(tmp_path / "service")]
     else:
         with postgres_schema() as url:
+            assert main(["--data", str(tmp_path / "service"), "--database-url", url, "migrate"]) == 0
             yield ["--data", str(tmp_path / "service"), "--database-url", url]
 
 

@@ -25,9 +25,10 @@ from sync_fixtures import BACKENDS, RawDevice, Service, backend_service, blob_fi
 from sync import protocol
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import Upload
-from sync.server.service import blob_store
 from sync.server import models as server
-from sync.server.settings import Limits
+from sync.server.service import Service as ServerService
+from sync.server.service import blob_store
+from sync.server.settings import Limits, Settings
 
 CHUNK = 1024  # the service's chunk size here: a 2.5 KiB file is three chunks, the last one short
 QUOTA = 4 * CHUNK  # one such file and half another fit in a device's staging; two whole ones do not
@@ -310,15 +311,18 @@ def test_a_part_upload_with_one_recent_chunk_is_not_stale(tmp_path: Path) -> Non
     assert folder.sweep(max_age_s=WEEK, now=time.time() + WEEK) == 1 and not staging.exists()
 
 
-def test_stale_part_uploads_are_looked_for_at_most_once_per_sweep_interval(tmp_path: Path) -> None:
-    folder = BlobFolder(tmp_path / "blobs")
+def test_stale_part_uploads_are_looked_for_at_most_once_per_sweep_interval_and_again_after_a_restart(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "service", limits=LIMITS, redis_url=None)
+    running = ServerService(settings)
+    folder = running.blobs
+    assert isinstance(folder, BlobFolder)
     upload = Upload("device", "b" * 64, CHUNK)
     staging = folder.staging_dir(upload)
     folder.add_chunk(upload, 0, bytes(CHUNK))
-    folder.sweep_if_due(max_age_s=WEEK, every_s=3600)  # the first since start: looks, finds it fresh
+    running.sweep_if_due()  # the first since start: looks, finds it fresh
     _age(staging, WEEK + 60)
-    folder.sweep_if_due(max_age_s=WEEK, every_s=3600)  # within the hour: does not look again
+    running.sweep_if_due()  # within the hour: does not look again
     assert staging.exists()
-    folder.sweep_if_due(max_age_s=WEEK, every_s=0)
+    ServerService(settings).sweep_if_due()  # started again: the first chunk looks at once
     assert not staging.exists()
     assert folder.device_staging("device").is_dir()  # a device's own folder stays: a write may be about to use it

@@ -124,11 +124,14 @@ def test_stale_part_uploads_and_abandoned_multipart_uploads_are_swept_from_the_b
 
     assert bucket.sweep(max_age_s=WEEK) == 0  # all of it is fresh
     assert bucket.staged(away) == {0, 1} and bucket.staged(busy) == {0}
+    assert bucket.part_uploads(max_age_s=WEEK) == (2, 0)  # what /metrics shows as the queue
+    assert bucket.part_uploads(max_age_s=-60) == (2, 2)  # a minute from now, both would be stale
 
     assert bucket.sweep(max_age_s=WEEK, now=time.time() + WEEK + 60) == 3  # two part-uploads and the multipart upload
     assert bucket.staged(away) == set() and bucket.staged(busy) == set()
     assert list(bucket.client.pending_multiparts(s3_settings.prefix)) == []
     assert list(bucket.client.listing(s3_settings.prefix)) == []
+    assert bucket.part_uploads(max_age_s=WEEK) == (0, 0)
 
 
 def test_the_object_stores_keys_never_reach_a_log_or_an_answer(

@@ -47,14 +47,13 @@ async def put_chunk(
     data = await request.body()
 
     def store() -> protocol.ChunkReceipt:
-        limits = service.settings.limits
-        service.blobs.sweep_if_due(max_age_s=limits.staging_max_age_s, every_s=limits.staging_sweep_every_s)
+        service.sweep_if_due()
         # Given both ways in, not one session: the bytes are written and hashed between them,
         # so one device's upload does not hold up every other writer.
         return blobs.put_chunk(
             reading=service.reading, writing=service.writing, caller=who, store=service.blobs, sha256=sha256,
             index=index, data=data, declared_sha256=chunk_sha256, chunk_size=service.settings.chunk_size,
-            staging_quota=limits.staging_per_device_bytes,
+            staging_quota=service.settings.limits.staging_per_device_bytes,
         )  # fmt: skip
 
     return await run_in_threadpool(store)

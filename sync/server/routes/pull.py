@@ -11,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from sync import protocol
-from sync.server import pull
+from sync.server import metrics, pull
 from sync.server.deps import ERRORS, CurrentDevice, Features, ServiceDep, json_answer, named
 from sync.server.routes.status import status_for
 
@@ -35,6 +35,7 @@ def pull_changes(body: protocol.PullRequest, who: CurrentDevice, service: Servic
             connection=connection, caller=who, request=body, inspector_apart=apart, held_back=held, lead=lead, roles=roles,
             concerns=concerns, retention=retention,
         )  # fmt: skip
+    metrics.PULL_REVISIONS.observe(len(answer.revisions))
     log.info("pull by device %s: %d revisions, %d assessments, more: %s, in %d ms", who.device_id, len(answer.revisions),
              len(answer.assessments), answer.more, round((time.monotonic() - started) * 1000))  # fmt: skip
     in_pull = protocol.F_STATUS_IN_PULL in wanted

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from sync import protocol
-from sync.server import errors, push
+from sync.server import errors, metrics, push
 from sync.server.deps import ERRORS, CurrentDevice, Features, ServiceDep, json_answer, named
 from sync.server.limits import large_body
 
@@ -26,6 +26,7 @@ def push_revisions(body: protocol.PushRequest, who: CurrentDevice, service: Serv
     limit = service.settings.limits.max_batch
     if len(body.revisions) > limit:
         raise errors.TooLarge(f"At most {limit} revisions in one push.", limit=limit)
+    metrics.PUSH_REVISIONS.observe(len(body.revisions))
     started = time.monotonic()
     incoming = push.prepare(caller=who, batch=body)  # outside the write lock: it is most of the work
     with service.writing_rows() as connection:
