@@ -22,6 +22,8 @@
     fieldapp-server admin office-token create --name NAME        a token for the office's HTTP routes, shown once
     fieldapp-server admin office-token list | revoke ID
     fieldapp-server admin local-setup                            the embedded default's inspector + a code
+    fieldapp-server admin backup --to DIR       the database, then the attachments' folder, while the service runs
+    fieldapp-server admin restore --from DIR    a backup in place of the service's data (the service stopped)
 
 A DATE is written day first (01/11/2026) or as 2026-11-01.
 Every admin command prints words for a person, or JSON with --json; errors go to stderr with exit 1.
@@ -46,7 +48,7 @@ from fieldapp import logs
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
-from sync.server import admin, audit_log, errors, frameworks, migrations, office
+from sync.server import admin, audit_log, backup, errors, frameworks, migrations, office
 from sync.server.connections import ConnectionLimits
 from sync.server.models import ROLES
 from sync.server.settings import S3_ENV, S3Settings, Settings, default_data_dir, s3_from_environment
@@ -68,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return _serve(settings, args)
     try:
-        result = _run_admin(settings, args)
+        result = args.copying(settings, args) if hasattr(args, "copying") else _run_admin(settings, args)
     except errors.ServiceError as exc:
         print(f"fieldapp-server: {terminal_safe(exc.detail)}", file=sys.stderr)
         return 1
@@ -395,6 +397,20 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
     return Result(f"Local inspector {local.id}; enrolment code {code} (until {expires})", data)
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> Result:
+    """Outside `_run_admin`: a backup reads the database as it is, a restore replaces it, and neither migrates it."""
+    info = backup.backup(settings, args.to)
+    held = "attachments are in the object store: copy its bucket now (docs/deployment.md)" if settings.s3 else f"{info.attachments} attachment(s)"
+    words = f"Backed up the {info.database} database and {held} to {info.folder}. The service key file, if any, is not in it: keep it apart."
+    return Result(words, admin.as_dict(info))
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> Result:
+    info = backup.restore(settings, args.source)
+    words = f"Restored the {info.database} database and {info.attachments} attachment(s) from the backup made {show_when(info.made_at)} (UTC); start the service again."
+    return Result(words, admin.as_dict(info))
+
+
 def _seconds(text: str) -> float:
     try:
         seconds = float(text)
@@ -534,6 +550,17 @@ def _parser() -> argparse.ArgumentParser:
 
     local = leaf(areas, "local-setup", _local_setup, "set up the embedded default: a local inspector and a code")
     local.add_argument("--hours", type=float, default=24.0)
+
+    # Not leaves: these take the settings, not a session (see `_backup`).
+    for name, copying, help_text in (("backup", _backup, "copy the database, then the attachments, into a new folder while the service runs"),
+                                     ("restore", _restore, "put a backup in place of the service's data; stop the service first")):  # fmt: skip
+        sub = areas.add_parser(name, help=help_text, parents=[where])
+        sub.set_defaults(copying=copying)
+        sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of words")
+        if name == "backup":
+            sub.add_argument("--to", type=Path, required=True, metavar="DIR")
+        else:
+            sub.add_argument("--from", dest="source", type=Path, required=True, metavar="DIR")
     return parser
 
 
