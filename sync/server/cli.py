@@ -62,8 +62,10 @@ log = logging.getLogger("fieldapp.server")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        s3 = _blob_store(args.blob_store) if args.command == "serve" else None
-        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3)
+        s3 = _blob_store(args.blob_store) if args.command == "serve" else s3_from_environment() if hasattr(args, "copying") else None
+        # The URL may hold a password: FIELDAPP_SERVER_DATABASE_URL (a unit's EnvironmentFile) keeps it off the process list.
+        url = args.database_url or os.environ.get(_ENV_URL) or None
+        settings = Settings(data_dir=args.data or Path(os.environ.get(_ENV_DATA) or default_data_dir()), database_url=url, s3=s3)
     except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT set to something that is not a version, an object store half-said
         print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
