@@ -1,7 +1,8 @@
 """A backup of the service's data to a folder, and its restore: the database (SQLite's online backup,
-or pg_dump's custom format for PostgreSQL), then the whole attachments of the blob folder, then
-the instance id. The database is copied first so every attachment it names is already whole in
-the folder when the folder is copied after it."""
+or pg_dump's custom format for PostgreSQL), then the whole attachments of the blob folder. The
+database is copied first so every attachment it names is already whole in the folder when the
+folder is copied after it. A restored service gets a new instance id: laptops that see it send
+again what they had sent since the backup."""
 
 from __future__ import annotations
 
@@ -45,9 +46,6 @@ def backup(settings: Settings, to: Path) -> BackupInfo:
         _pg_tool(settings, "pg_dump", "--format=custom", "--no-owner", f"--schema={_pg_schema(settings)}", f"--file={to / _PG_FILE}")
     # After the database: whatever it names was whole before it was copied, so it is in the folder now.
     count = 0 if settings.s3 else _copy_objects(settings.blobs_dir / _BLOBS, to / _BLOBS)
-    instance = settings.data_dir / INSTANCE_FILE
-    if instance.exists():
-        shutil.copy2(instance, to / INSTANCE_FILE)
     info = BackupInfo(str(to), kind, count, datetime.now(UTC).isoformat(timespec="seconds"))
     (to / MANIFEST).write_text(json.dumps({**info.__dict__, "version": app_version()}, indent=2) + "\n", encoding="utf-8")
     return info
@@ -71,8 +69,8 @@ def restore(settings: Settings, source: Path) -> BackupInfo:
     else:
         _pg_tool(settings, "pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error", str(source / _PG_FILE))
     count = 0 if settings.s3 else _copy_objects(source / _BLOBS, settings.blobs_dir / _BLOBS)
-    if (source / INSTANCE_FILE).exists():
-        shutil.copy2(source / INSTANCE_FILE, settings.data_dir / INSTANCE_FILE)
+    # A new id, made at the next start: the laptops' sign that the service lacks what came after the backup.
+    (settings.data_dir / INSTANCE_FILE).unlink(missing_ok=True)
     return BackupInfo(str(source), kind, count, made.get("made_at", ""))
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sync_fixtures import BACKENDS, ChildService, Device, Service, postgres_schema
 from vault_fixtures import sample_contents
 
@@ -93,7 +94,7 @@ def test_a_restored_service_serves_its_laptops_their_records_and_attachments(
     _restored(running, tmp_path / "backup")
 
     report = first.sync()
-    assert report.problems == [] and report.conflicts == 0 and report.pushed == 0
+    assert report.problems == [] and report.conflicts == 0
     assert first.vault.records.get(observation).content.notes == "Chair opens"
     assert _attachment_bytes(first, recording) == ATTACHMENT
     report = second.sync()
@@ -102,3 +103,26 @@ def test_a_restored_service_serves_its_laptops_their_records_and_attachments(
     assert _attachment_bytes(second, recording) == ATTACHMENT
     assert second.vault.replication.status().downloads == 0
 
+
+def test_what_a_laptop_pushed_after_the_backup_is_sent_again_to_the_restored_service(
+    running: Running, make_device: Callable[..., Device], tmp_path: Path,
+) -> None:  # fmt: skip
+    assessment_id, (a, b) = running.service.team(inspectors=2)
+    first, second = make_device(running.service, a, "first"), make_device(running.service, b, "second")
+    first.sync()
+    board = first.vault.records.create(assessment_id, domain.Observation(title="ICB board", notes="Chair opens")).value.id
+    first.sync()
+    assert running.admin("backup", "--to", str(tmp_path / "backup")) == 0
+
+    first.vault.records.save(board, domain.Observation(title="ICB board", notes="Chair opens; winter plan agreed"))
+    recording = _with_attachment(first, assessment_id)
+    assert first.sync().problems == []  # reaches the service, which then loses it
+    _restored(running, tmp_path / "backup")
+
+    assert first.sync().problems == []
+    report = second.sync()
+    assert report.problems == [] and report.conflicts == 0
+    assert second.vault.records.get(board).content.notes == "Chair opens; winter plan agreed"
+    assert _attachment_bytes(second, recording) == ATTACHMENT
+    with running.service.engine.connect() as connection:  # the restored service holds it again
+        assert connection.execute(sa.text("SELECT count(*) FROM blobs")).scalar_one() == 1
