@@ -30,6 +30,7 @@ from inprocess import serving
 from sqlalchemy.orm import Session
 from vault_fixtures import PASSPHRASE, Template
 
+from fieldapp import domain
 from fieldapp.revisions import revision
 from fieldapp.vault import Vault
 from sync import protocol
@@ -283,6 +284,16 @@ class Device:
         transport = HttpTransport(link.url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05), adapter=self.adapter, ca_bundle=link.ca_bundle or None)
         try:
             return SyncEngine(self.vault, ServiceApi(transport, link.token), **kwargs).run()  # type: ignore[arg-type]
+        finally:
+            transport.close()
+
+    def fetch_again(self, record_id: str) -> domain.Content:
+        """Open a record retention removed: fetched from the service and put back; its content."""
+        link = self.vault.replication.link()
+        assert link is not None
+        transport = HttpTransport(link.url, adapter=self.adapter)
+        try:
+            return SyncEngine(self.vault, ServiceApi(transport, link.token)).fetch_again(record_id).content
         finally:
             transport.close()
 

@@ -63,7 +63,7 @@ def test_wrong_passphrases_at_a_locked_vault_are_counted_beside_it_then_folded_i
     failed, unlock = vault.audit.entries(limit=3)[1::-1]
     assert (failed.kind, unlock.kind) == ("unlock_failed", "unlock")
     assert dict(failed.detail) == counted
-    assert re.fullmatch(r"Wrong passphrase or recovery key at unlock \(count 2, first \d\d/\d\d/\d{4} \d\d:\d\d UTC, last .* UTC\)", failed.words())
+    assert re.fullmatch(r"Wrong passphrase or recovery key at unlock \(2 attempts, (at|first at) \d\d/\d\d/\d{4} \d\d:\d\d UTC(, last at .* UTC)?\)", failed.words())
     assert not side.exists()
     vault.lock()
     Vault.open(vault_path, passphrase=PASSPHRASE).lock()  # no second fold: the count was cleared
@@ -74,6 +74,18 @@ def test_wrong_passphrases_at_a_locked_vault_are_counted_beside_it_then_folded_i
 
 def test_an_unreadable_count_beside_the_vault_is_started_again_and_never_stops_an_unlock(vault_path: Path) -> None:
     (vault_path / audit.FAILURES_FILE).write_text("{not json")
+    vault = Vault.open(vault_path, passphrase=PASSPHRASE)
+    assert kinds(vault)[-1] == "unlock" and "unlock_failed" not in kinds(vault)
+    vault.lock()
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["[" * 100_000 + "]" * 100_000, json.dumps({"count": 10**2100, "first": None, "last": None})],
+    ids=["nested-too-deep", "count-too-large-to-sign"],
+)
+def test_a_hostile_count_beside_the_vault_never_stops_an_unlock(vault_path: Path, hostile: str) -> None:
+    (vault_path / audit.FAILURES_FILE).write_text(hostile)
     vault = Vault.open(vault_path, passphrase=PASSPHRASE)
     assert kinds(vault)[-1] == "unlock" and "unlock_failed" not in kinds(vault)
     vault.lock()
@@ -114,6 +126,17 @@ def test_the_salvage_export_and_a_restored_backup_are_recorded(vault: Vault, vau
     assert "CANARY" not in every_body(vault)
 
 
+def test_a_restored_marker_that_does_not_read_never_stops_an_unlock_and_the_restore_is_still_recorded(vault: Vault, vault_path: Path) -> None:
+    vault.backup("manual")
+    vault.lock()
+    backup.restore(vault_path)
+    (vault_path / backup.RESTORED_MARKER).write_text("made. at no moment: CANARY words " + "x" * 5000, "utf-8")
+    vault.unlock(passphrase=PASSPHRASE)
+    restored = next(e for e in vault.audit.entries() if e.kind == "backup_restored")
+    assert dict(restored.detail) == {"backup_made_at": None, "reason": None}
+    assert "CANARY" not in every_body(vault) and not (vault_path / backup.RESTORED_MARKER).exists()
+
+
 def test_a_report_exported_and_one_published_are_recorded_by_assessment_format_and_which(vault: Vault, demo: Demo, tmp_path: Path) -> None:
     working = build_report(vault, demo.assessment_id, draft=False, shared_on=None)
     export(vault.audit, working, tmp_path / "CANARY-REPORT.html", "html", assessment_id=demo.assessment_id)
@@ -149,7 +172,7 @@ def test_the_log_is_append_only_no_call_changes_or_removes_an_entry_and_the_data
     for statement in ("DELETE FROM audit_entries", "UPDATE audit_entries SET kind = 'unlock'", "UPDATE audit_entries SET body = x'00'"):
         with pytest.raises(Exception, match="append-only"), vault.transaction("tampering") as session:
             session.execute(sa.text(statement))
-    assert kinds(vault)[-1] == "purge" and len(vault.audit.entries()) == 2
+    assert kinds(vault)[-2:] == ["unlock", "purge"] and kinds(vault)[0] == "vault_created" and len(vault.audit.entries()) == 3
 
 
 def test_every_entry_is_signed_by_the_device_and_an_altered_one_fails_its_check(vault: Vault) -> None:
@@ -170,4 +193,18 @@ def test_entries_marked_sent_are_not_offered_again_and_stay_in_the_log(vault: Va
     vault.audit.record("purge", records=1, attachments=0)
     vault.audit.mark_sent(e.id for e in first)
     assert [e.id for e in vault.audit.unsent()] == [vault.audit.entries(limit=1)[0].id]
-    assert [e.sent for e in vault.audit.entries()] == [False, True]
+    assert [e.sent for e in vault.audit.entries()] == [False, True, True]
+
+
+@pytest.mark.parametrize(("kind", "detail", "words"), [
+    ("unlock_failed", {"count": 1, "first": "2026-12-07T05:19:55.000001Z", "last": "2026-12-07T05:19:55.000001Z"},
+     "Wrong passphrase or recovery key at unlock (1 attempt, at 07/12/2026 05:19 UTC)"),
+    ("purge", {"records": 5, "revisions": 5, "files": 0, "file_bytes": 0},
+     "Removed synced evidence past its retention period (5 records, 5 revisions, no attachment files)"),
+    ("device_enrolled", {"inspector_id": "01a24ef0", "new_service": True, "private_ca": False},
+     "Enrolled this laptop with a service (as inspector 01a24ef0, a service it had not used before)"),
+    ("report_exported", {"assessment_id": "01a24ef0", "format": "pdf", "which": "working"},
+     "Exported a report (as PDF, the working copy, assessment id 01a24ef0)"),
+])  # fmt: skip
+def test_an_entrys_detail_reads_as_words_not_as_the_names_it_is_stored_under(kind: str, detail: dict[str, object], words: str) -> None:
+    assert audit.describe(kind, detail) == words

@@ -213,7 +213,8 @@ def _assessment_retention(session: Session, args: argparse.Namespace) -> Result:
     if info.retention_days is None:
         words = "evidence stays on the team's laptops"
     else:
-        words = f"synced evidence leaves the team's laptops {info.retention_days} days after its last change (kept here)"
+        days = f"{info.retention_days} day{'' if info.retention_days == 1 else 's'}"
+        words = f"synced evidence leaves the team's laptops {days} after its last change (kept here)"
     return Result(f"Assessment {info.name}: {info.id}, {words}; laptops take it at their next sync", admin.as_dict(info))
 
 
@@ -267,13 +268,14 @@ def _team_list(session: Session, args: argparse.Namespace) -> Result:
 
 def _code(session: Session, args: argparse.Namespace) -> Result:
     code, expires = admin.issue_code(session, args.inspector, hours=args.hours)
-    return Result(f"Enrolment code {code} (works once, until {expires})", {"code": code, "expires_at": expires})
+    return Result(f"Enrolment code {code} (works once, until {_at(expires)})", {"code": code, "expires_at": expires})
 
 
 def _device_list(session: Session, args: argparse.Namespace) -> Result:
     rows = admin.list_devices(session, args.inspector)
     lines = [
-        f"{r.id}  {r.inspector}  {r.label or '-'}  enrolled {r.enrolled_at}{'  REVOKED ' + r.revoked_at if r.revoked_at else ''}{_wiped(r.wiped_at)}"
+        f"{r.id}  {r.inspector}  {r.label or '-'}  enrolled on {_at(r.enrolled_at)}"
+        + (f"  REVOKED on {_at(r.revoked_at)}" if r.revoked_at else "") + _wiped(r.wiped_at)
         for r in rows
     ]
     return Result("\n".join(lines) or "No devices enrolled yet.", [admin.as_dict(r) for r in rows])
@@ -281,15 +283,18 @@ def _device_list(session: Session, args: argparse.Namespace) -> Result:
 
 def _wiped(wiped_at: str | None) -> str:
     """ "  wiped on 07/12/2026 at 14:30 (UTC)": when the revoked laptop confirmed its vault was wiped."""
-    if not wiped_at:
-        return ""
-    day, _, clock = show_when(wiped_at).partition(" ")
-    return f"  wiped on {day} at {clock} (UTC)"
+    return f"  wiped on {_at(wiped_at)}" if wiped_at else ""
+
+
+def _at(moment: str | None) -> str:
+    """A stored UTC moment as an administrator reads it, day first: "07/12/2026 at 14:30 (UTC)", never ISO."""
+    day, _, clock = show_when(moment).partition(" ")
+    return f"{day} at {clock} (UTC)"
 
 
 def _device_revoke(session: Session, args: argparse.Namespace) -> Result:
     info = admin.revoke_device(session, args.device)
-    return Result(f"Device {info.id} ({info.inspector}) revoked at {info.revoked_at}", admin.as_dict(info))
+    return Result(f"Device {info.id} ({info.inspector}) revoked on {_at(info.revoked_at)}", admin.as_dict(info))
 
 
 def _framework_publish(session: Session, args: argparse.Namespace) -> Result:

@@ -6,6 +6,7 @@ are checked against the real service on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -150,7 +151,8 @@ def test_a_code_works_once_and_a_revoked_device_is_shut_out(tmp_path: Path, caps
         assert revoked["revoked_at"]  # type: ignore[index]
         assert _pull(service, token).status_code == 401
         assert main(["--data", str(service.settings.data_dir), "admin", "device", "list"]) == 0
-        assert "REVOKED" in capsys.readouterr().out
+        listed = capsys.readouterr().out
+        assert re.search(r"  enrolled on \d\d/\d\d/\d{4} at \d\d:\d\d \(UTC\)  REVOKED on \d\d/\d\d/\d{4} at \d\d:\d\d \(UTC\)$", listed, re.M), listed
 
 
 def test_an_expired_code_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
