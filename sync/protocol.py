@@ -174,6 +174,9 @@ class ServiceStatus(Wire):
     newest_client: Release | None = None
     # Only to clients naming F_AUDIT: the service takes audit entries (POST /v1/audit).
     audit: bool | None = None
+    # Only in a pull's last page (F_STATUS_IN_PULL): the id of the service's data, as the status
+    # route's Fieldapp-Instance header says it; it changes when the service is restored from a backup.
+    instance: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
 class WipeConfirmation(Wire):

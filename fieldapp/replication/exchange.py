@@ -351,6 +351,26 @@ class Replication:
         with self._context.transaction("noting a restored vault") as session:
             _put_meta(session, "pull_own", "1")
 
+    def note_instance(self, instance: str) -> bool:
+        """Remember the id of the service's data; True if it differs from the one noted before: the
+        service was restored from a backup and may lack what this laptop sent since. Then every
+        revision this laptop made (not refused) and every attachment is to be sent again (the service
+        keeps what it already holds once), and the next pull starts over, this laptop's own included:
+        a cursor from before the restore may point past what the restored service holds."""
+        with self._context.transaction("noting the service's data") as session:
+            known = session.scalar(sa.select(Meta.value).where(Meta.key == _PREFIX + "instance"))
+            if known is not None and known.decode("utf-8") == instance:
+                return False
+            _put_meta(session, "instance", instance)
+            if known is None:
+                return False
+            own = (Revision.device_id == self._context.device_id) & Revision.rejected.is_(None)
+            session.execute(sa.update(Revision).where(own).values(pushed=False))
+            session.execute(sa.update(Blob).where(Blob.name.is_not(None)).values(uploaded=False))
+            _put_meta(session, "cursor", "")
+            _put_meta(session, "pull_own", "1")
+            return True
+
     def caught_up(self) -> None:
         """A pull with this laptop's own revisions reached the end: later ones leave them out."""
         with self._context.transaction("noting a whole pull") as session:

@@ -53,7 +53,13 @@ class ServiceApi:
         return ServiceApi(self.transport.lane(), self._token)
 
     def status(self) -> protocol.ServiceStatus:
-        return self._json("GET", "/status", None, protocol.ServiceStatus, auth=False)
+        return self.status_and_instance()[0]
+
+    def status_and_instance(self) -> tuple[protocol.ServiceStatus, str]:
+        """The status, and the id of the service's data (its Fieldapp-Instance header; "" if unsaid),
+        which changes when the service is restored from a backup."""
+        response = self._send("GET", "/status", None, auth=False)
+        return _parse(response, protocol.ServiceStatus), response.headers.get(protocol.INSTANCE_HEADER, "").strip()
 
     def enrol(self, code: str, device_id: str, public_key: bytes, proof: bytes, label: str) -> protocol.EnrolResponse:
         """Spend a one-time code; `proof` is the device's signature over it (fieldapp.replication.enrolment_proof)."""

@@ -170,7 +170,10 @@ class SyncEngine:
         self._download_attachments(downloads)
         self.vault.replication.mark_synced(iso(utcnow()))
         self._purge()
-        status = self._pulled_status or self._status()
+        status, instance = self._service_status()
+        if instance and self.vault.replication.note_instance(instance):
+            log.info("the service was restored from a backup: this laptop's revisions are sent again")
+            return self._run()  # once: the second round finds the instance it noted
         if status is not None and status.audit:
             self._push_audit()
         self.report.newer_client = _newer_client(status)
@@ -198,14 +201,20 @@ class SyncEngine:
         self._download_attachments([blob for blob in self.vault.replication.transfers_pending()[1] if blob.sha256 in wanted])
         return self.vault.records.get(record_id, include_deleted=True)
 
-    def _status(self) -> protocol.ServiceStatus | None:
-        """What the service says of itself (the newest fieldapp, whether it keeps audit logs), from an
-        older service that does not send it with the pull's last page; asked after the sync's work is
-        done, so a service that cannot say (a dropped line) costs nothing."""
+    def _service_status(self) -> tuple[protocol.ServiceStatus | None, str]:
+        """What the service says of itself and the id of its data: from the pull's last page, or asked."""
+        if self._pulled_status is not None:
+            return self._pulled_status, self._pulled_status.instance or ""
+        return self._status()
+
+    def _status(self) -> tuple[protocol.ServiceStatus | None, str]:
+        """What the service says of itself (the newest fieldapp, whether it keeps audit logs, the id of
+        its data), from an older service that does not send it with the pull's last page; asked after
+        the sync's work is done, so a service that cannot say (a dropped line) costs nothing."""
         try:
-            return self.api.status()
+            return self.api.status_and_instance()
         except SyncError:
-            return None
+            return None, ""
 
     def _push_audit(self) -> None:
         """The laptop's audit entries, after its evidence, in batches of their own. Each entry the service

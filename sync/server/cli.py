@@ -25,6 +25,8 @@
     fieldapp-server admin office-token create --name NAME        a token for the office's HTTP routes, shown once
     fieldapp-server admin office-token list | revoke ID
     fieldapp-server admin local-setup                            the embedded default's inspector + a code
+    fieldapp-server admin backup --to DIR       the database, then the attachments' folder, while the service runs
+    fieldapp-server admin restore --from DIR    a backup in place of the service's data (the service stopped)
 
 A DATE is written day first (01/11/2026) or as 2026-11-01.
 Every admin command prints words for a person, or JSON with --json; errors go to stderr with exit 1.
@@ -49,7 +51,7 @@ from sqlalchemy.orm import Session
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
-from sync.server import admin, audit_log, errors, frameworks, log_files, migrations, office
+from sync.server import admin, audit_log, backup, errors, frameworks, log_files, migrations, office
 from sync.server.connections import ConnectionLimits
 from sync.server.models import ROLES
 from sync.server.settings import METRICS_TOKEN_FILE_ENV, S3_ENV, S3Settings, Settings, default_data_dir, metrics_token_from, s3_from_environment
@@ -64,8 +66,11 @@ log = logging.getLogger("fieldapp.server")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        s3 = _blob_store(args.blob_store) if args.command in ("serve", "sweep") else None
-        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3, **_given(args))
+        s3 = _blob_store(args.blob_store) if args.command in ("serve", "sweep") else s3_from_environment() if hasattr(args, "copying") else None
+        # The URL may hold a password: FIELDAPP_SERVER_DATABASE_URL (a unit's EnvironmentFile) keeps it off the process list.
+        url = args.database_url or os.environ.get(_ENV_URL) or None
+        data = args.data or Path(os.environ.get(_ENV_DATA) or default_data_dir())
+        settings = Settings(data_dir=data, database_url=url, s3=s3, **_given(args))
     except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT not a version, an object store half-said, a metrics token file unreadable
         print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
@@ -75,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("migrate", "sweep"):
             print(_migrate(settings) if args.command == "migrate" else _sweep(settings))
             return 0
-        result = _run_admin(settings, args)
+        result = args.copying(settings, args) if hasattr(args, "copying") else _run_admin(settings, args)
     except errors.ServiceError as exc:
         print(f"fieldapp-server: {terminal_safe(exc.detail)}", file=sys.stderr)
         return 1
@@ -463,6 +468,20 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
     return Result(f"Local inspector {local.id}; enrolment code {code} (until {expires})", data)
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> Result:
+    """Outside `_run_admin`: a backup reads the database as it is, a restore replaces it, and neither migrates it."""
+    info = backup.backup(settings, args.to)
+    held = "attachments are in the object store: copy its bucket now (docs/deployment.md)" if settings.s3 else f"{info.attachments} attachment(s)"
+    words = f"Backed up the {info.database} database and {held} to {info.folder}. The service key file, if any, is not in it: keep it apart."
+    return Result(words, admin.as_dict(info))
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> Result:
+    info = backup.restore(settings, args.source)
+    words = f"Restored the {info.database} database and {info.attachments} attachment(s) from the backup made {show_when(info.made_at)} (UTC); start the service again."
+    return Result(words, admin.as_dict(info))
+
+
 def _seconds(text: str) -> float:
     try:
         seconds = float(text)
@@ -613,6 +632,17 @@ def _parser() -> argparse.ArgumentParser:
 
     local = leaf(areas, "local-setup", _local_setup, "set up the embedded default: a local inspector and a code")
     local.add_argument("--hours", type=float, default=24.0)
+
+    # Not leaves: these take the settings, not a session (see `_backup`).
+    for name, copying, help_text in (("backup", _backup, "copy the database, then the attachments, into a new folder while the service runs"),
+                                     ("restore", _restore, "put a backup in place of the service's data; stop the service first")):  # fmt: skip
+        sub = areas.add_parser(name, help=help_text, parents=[where])
+        sub.set_defaults(copying=copying)
+        sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of words")
+        if name == "backup":
+            sub.add_argument("--to", type=Path, required=True, metavar="DIR")
+        else:
+            sub.add_argument("--from", dest="source", type=Path, required=True, metavar="DIR")
     return parser
 
 

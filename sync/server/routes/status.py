@@ -34,6 +34,8 @@ def status_for(service: Service, wanted: set[str]) -> protocol.ServiceStatus:
         answer = answer.model_copy(update={"version": _ours(), "newest_client": service.settings.newest_client})
     if protocol.F_AUDIT in wanted:
         answer = answer.model_copy(update={"audit": True})
+    if protocol.F_STATUS_IN_PULL in wanted:
+        answer = answer.model_copy(update={"instance": service.instance})
     return answer
 
 
