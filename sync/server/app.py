@@ -38,6 +38,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     service = Service(settings or Settings())
     if migrate:
         migrations.upgrade(service.engine)
+    with service.engine.connect() as connection:
+        service.sealer.check(connection)  # the wrong key file fails here, clearly, not at the first pull
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:

@@ -59,12 +59,12 @@ class BlobFolder(BlobStore):
         blob, though that hashing runs outside any lock."""
         folder = self.staging_dir(upload)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Written beside the folder, not in it, so that a write cut short (a kill) leaves no
             # stray file to travel into the stored blob; the sweep removes it in time.
             tmp = folder.parent / f".tmp-{secrets.token_hex(8)}"
             try:
-                with open(tmp, "wb") as out:
+                with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                     out.write(data)
                     out.flush()
                     os.fsync(out.fileno())
@@ -74,7 +74,7 @@ class BlobFolder(BlobStore):
                     except FileExistsError:
                         return
                     except FileNotFoundError:  # the folder was finished or discarded meanwhile: begin it again
-                        folder.mkdir(exist_ok=True)
+                        folder.mkdir(mode=0o700, exist_ok=True)
                         continue
                     try:
                         _fsync_dir(folder)
@@ -185,7 +185,7 @@ class _FolderFinishing:
         assert self.claimed is not None
         target = self.folder.object_dir(self.sha256)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.rename(self.claimed, target)
             _fsync_dir(target.parent)
         except OSError as exc:

@@ -21,6 +21,11 @@
     fieldapp-server admin office-token create --name NAME        a token for the office's HTTP routes, shown once
     fieldapp-server admin office-token list | revoke ID
     fieldapp-server admin local-setup                            the embedded default's inspector + a code
+    fieldapp-server admin keys rotate --new-key-file F           re-wrap every data key under a new service key
+    fieldapp-server admin keys encrypt-existing                  seal evidence stored before sealing at rest began
+
+Every command takes --key-file F: the service key (default: FIELDAPP_SERVICE_KEY, else service.key in
+the data folder, made 0600 on first start).
 
 A DATE is written day first (01/11/2026) or as 2026-11-01.
 Every admin command prints words for a person, or JSON with --json; errors go to stderr with exit 1.
@@ -45,30 +50,34 @@ from fieldapp import logs
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
-from sync.server import admin, audit_log, errors, frameworks, migrations, office
+from sync.server import admin, audit_log, errors, frameworks, migrations, office, sealing
 from sync.server.models import ROLES
 from sync.server.settings import S3_ENV, S3Settings, Settings, default_data_dir, s3_from_environment
 
 DEFAULT_PORT = 8765
 LOCAL_INSPECTOR = "Local inspector"
-_ENV_DATA, _ENV_URL = "FIELDAPP_SERVER_DATA", "FIELDAPP_SERVER_DATABASE_URL"
+_ENV_DATA, _ENV_URL, _ENV_KEY_FILE = "FIELDAPP_SERVER_DATA", "FIELDAPP_SERVER_DATABASE_URL", "FIELDAPP_SERVER_KEY_FILE"
 log = logging.getLogger("fieldapp.server")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    os.umask(0o077)  # whatever this process makes (database, its -wal and -shm, attachments, logs) is this user's alone
     try:
         s3 = _blob_store(args.blob_store) if args.command == "serve" else None
-        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3)
+        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3, key_file=args.key_file)
     except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT set to something that is not a version, an object store half-said
         print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
-    if args.command == "serve":
-        return _serve(settings, args)
     try:
+        if args.command == "serve":
+            return _serve(settings, args)
         result = _run_admin(settings, args)
     except errors.ServiceError as exc:
         print(f"fieldapp-server: {terminal_safe(exc.detail)}", file=sys.stderr)
+        return 1
+    except sealing.ServiceKeyError as exc:
+        print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(result.data, indent=2) if args.json else terminal_safe(result.text))
     return 0
@@ -116,6 +125,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         os.environ[_ENV_DATA] = str(settings.data_dir)
         if settings.database_url:
             os.environ[_ENV_URL] = settings.database_url
+        if settings.key_file:
+            os.environ[_ENV_KEY_FILE] = str(settings.key_file)
         if settings.s3:
             os.environ[S3_ENV + "BUCKET"] = settings.s3.bucket
         uvicorn.run("sync.server.cli:app_from_environment", factory=True, workers=args.workers, **common)
@@ -133,8 +144,11 @@ def _without_password(url: str) -> str:
 def app_from_environment() -> Any:
     from sync.server.app import create_app
 
-    data = os.environ.get(_ENV_DATA)
-    settings = Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL), s3=s3_from_environment())
+    data, key_file = os.environ.get(_ENV_DATA), os.environ.get(_ENV_KEY_FILE)
+    settings = Settings(
+        data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL), s3=s3_from_environment(),
+        key_file=Path(key_file) if key_file else None,
+    )  # fmt: skip
     return create_app(settings, migrate=False)
 
 
@@ -159,6 +173,8 @@ def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
     engine = _engine(settings)
     migrations.upgrade(engine)
     try:
+        if args.handler is None:  # a command of many transactions of its own (admin keys)
+            return args.engine_handler(engine, args)
         with Session(engine.execution_options(writer=True)) as session, session.begin():
             return args.handler(session, args)
     finally:
@@ -167,9 +183,27 @@ def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
 
 def _engine(settings: Settings) -> Any:
     from sync.server import db
+    from sync.server.service import prepare_data_dir
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return db.create_engine(settings.url)
+    prepare_data_dir(settings)
+    key = sealing.service_key(settings.data_dir, settings.key_file)
+    return sealing.with_sealer(db.create_engine(settings.url), sealing.Sealer(key))
+
+
+def _keys_rotate(engine: Any, args: argparse.Namespace) -> Result:
+    old = sealing.of_engine(engine).wrapper
+    new = sealing.read_key_file(args.new_key_file)
+    count = sealing.rotate(engine, old, new)
+    text = (
+        f"{count} data key(s) re-wrapped under service key {new.key_id} (from {old.key_id}). "
+        f"Start the service with --key-file {args.new_key_file} now; keep the old key file until it runs."
+    )
+    return Result(text, {"rewrapped": count, "old_key_id": old.key_id, "new_key_id": new.key_id})
+
+
+def _keys_encrypt_existing(engine: Any, _args: argparse.Namespace) -> Result:
+    counts = sealing.seal_existing(engine)
+    return Result(f"Sealed {counts['revisions']} revision(s) and {counts['concerns']} concern(s) stored in plaintext.", counts)
 
 
 def _inspector_add(session: Session, args: argparse.Namespace) -> Result:
@@ -401,6 +435,10 @@ def _parser() -> argparse.ArgumentParser:
     for target, default in ((parser, None), (where, argparse.SUPPRESS)):
         target.add_argument("--data", type=Path, default=default, help=f"data folder (default {default_data_dir()})")
         target.add_argument("--database-url", default=default, help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)")
+        target.add_argument(
+            "--key-file", type=Path, default=default, metavar="FILE",
+            help=f"the service key that wraps evidence's data keys (default: {sealing.KEY_ENV}, else service.key in the data folder)",
+        )  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the service", parents=[where])
@@ -425,7 +463,7 @@ def _parser() -> argparse.ArgumentParser:
     admin_parser.add_argument("--json", action="store_true", help="print JSON instead of words")
     areas = admin_parser.add_subparsers(dest="area", required=True)
 
-    def leaf(parent: Any, name: str, handler: Callable[[Session, argparse.Namespace], Result], help_text: str) -> argparse.ArgumentParser:
+    def leaf(parent: Any, name: str, handler: Callable[[Session, argparse.Namespace], Result] | None, help_text: str) -> argparse.ArgumentParser:
         sub = parent.add_parser(name, help=help_text, parents=[where])
         sub.set_defaults(handler=handler)
         sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of words")
@@ -513,6 +551,14 @@ def _parser() -> argparse.ArgumentParser:
 
     local = leaf(areas, "local-setup", _local_setup, "set up the embedded default: a local inspector and a code")
     local.add_argument("--hours", type=float, default=24.0)
+
+    keys = areas.add_parser("keys", help="the service key that wraps evidence's data keys").add_subparsers(dest="keys_command", required=True)
+    rotate = leaf(keys, "rotate", None, "re-wrap every data key under a new service key (resumable; nothing is re-encrypted)")
+    rotate.set_defaults(engine_handler=_keys_rotate)
+    rotate.add_argument("--new-key-file", type=Path, required=True, metavar="FILE", help="the new service key (base64 of 32 bytes)")
+    leaf(keys, "encrypt-existing", None, "seal revisions and concerns stored before sealing began (resumable)").set_defaults(
+        engine_handler=_keys_encrypt_existing
+    )
     return parser
 
 

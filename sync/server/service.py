@@ -10,12 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldapp.ids import utcnow
-from sync.server import db, errors, identity, office
+from sync.server import db, errors, identity, office, sealing
 from sync.server.blob_bucket import BlobBucket
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import BlobStore
 from sync.server.limits import RateLimiter
-from sync.server.settings import Settings, instance_id
+from sync.server.settings import Settings, instance_id, private_file, private_folder
 
 
 def blob_store(settings: Settings) -> BlobStore:
@@ -23,14 +23,24 @@ def blob_store(settings: Settings) -> BlobStore:
     return BlobBucket(settings.s3) if settings.s3 is not None else BlobFolder(settings.blobs_dir)
 
 
+def prepare_data_dir(settings: Settings) -> None:
+    """The data folder, its attachment folder and the SQLite database, open to this user only."""
+    private_folder(settings.data_dir)
+    if settings.s3 is None:
+        private_folder(settings.blobs_dir)
+    if settings.database_url is None:
+        private_file(settings.data_dir / "service.db")
+
+
 class Service:
     """What routes share: settings, engines, the blob store and the rate limiters."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings)
         self.instance = instance_id(settings.data_dir)
-        self.engine = db.create_engine(settings.url)
+        self.sealer = sealing.Sealer(sealing.service_key(settings.data_dir, settings.key_file))
+        self.engine = sealing.with_sealer(db.create_engine(settings.url), self.sealer)
         self.writer = db.writer(self.engine)
         self.blobs = blob_store(settings)
         self.device_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)
