@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 import requests
 import requests.adapters
 import sqlalchemy as sa
@@ -41,6 +42,7 @@ from sync.server import admin, db
 from sync.server.app import create_app
 from sync.server.cli import main as cli_main
 from sync.server.s3 import S3Client
+from sync.server.sealing import ChunkSeal
 from sync.server.settings import Limits, S3Settings, Settings
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -508,3 +510,8 @@ def admin_cli(service: Service, capsys: pytest.CaptureFixture[str], *args: str) 
     code = cli_main([*where, "admin", *args])
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+def chunk_seal() -> ChunkSeal:
+    """A seal under a fresh key, for a blob store a test makes itself (its chunks open only there)."""
+    return ChunkSeal(AESGCM(AESGCM.generate_key(bit_length=256)))

@@ -24,7 +24,7 @@ from starlette.types import Scope
 
 from fieldapp import logs
 from sync import protocol
-from sync.server import errors, migrations
+from sync.server import errors
 from sync.server.deps import service_of
 from sync.server.limits import RequestGuard
 from sync.server.routes import ROUTERS
@@ -35,11 +35,7 @@ log = logging.getLogger("fieldapp.server")
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
-    service = Service(settings or Settings())
-    if migrate:
-        migrations.upgrade(service.engine)
-    with service.engine.connect() as connection:
-        service.sealer.check(connection)  # the wrong key file fails here, clearly, not at the first pull
+    service = Service(settings or Settings(), migrate=migrate)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:

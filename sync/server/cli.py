@@ -182,12 +182,10 @@ def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
 
 
 def _engine(settings: Settings) -> Any:
-    from sync.server import db
     from sync.server.service import prepare_data_dir
 
     prepare_data_dir(settings)
-    key = sealing.service_key(settings.data_dir, settings.key_file)
-    return sealing.with_sealer(db.create_engine(settings.url), sealing.Sealer(key))
+    return sealing.engine_for(settings)
 
 
 def _keys_rotate(engine: Any, args: argparse.Namespace) -> Result:

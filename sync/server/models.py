@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -126,6 +127,8 @@ class Blob(Base):
     chunk_size: Mapped[int] = mapped_column(Integer)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     completed_at: Mapped[str | None] = mapped_column(String(32))
+    # Its chunks are sealed (sync.server.sealing.ChunkSeal); False only for files stored before sealing began.
+    sealed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa.false())
 
 
 class Framework(Base):

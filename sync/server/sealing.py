@@ -1,5 +1,6 @@
 """Evidence sealed at rest: revision bodies and concerns' words are encrypted with AES-GCM under a
-data key per assessment, kept in `data_keys` wrapped by the service key. The service key sits behind `KeyWrapper`, so a KMS
+data key per assessment, attachment chunks under the attachments' data key (one file serves every
+assessment naming it), all kept in `data_keys` wrapped by the service key. The service key sits behind `KeyWrapper`, so a KMS
 could stand in for the key file; rotating it re-wraps data keys and never touches what they sealed."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from fieldapp.ids import iso, utcnow
 from sync.server import db
 from sync.server.models import Concern, DataKey, Revision
+from sync.server.settings import Settings
 
 KEY_ENV = "FIELDAPP_SERVICE_KEY"  # base64 of 32 bytes: the service key, instead of a key file
 KEY_FILE = "service.key"  # in the data folder, made on first start when neither is given
@@ -200,11 +202,41 @@ class Seals:
     def seal_text(self, assessment_id: str, row_id: str, column: str, text: str) -> str:
         return _TEXT_MARK + base64.b64encode(self._seal(_text_place(assessment_id, row_id, column), text.encode("utf-8"))).decode()
 
+    def chunk_seal(self) -> ChunkSeal:
+        return ChunkSeal(self._key(BLOBS_SCOPE))
+
     def open_text(self, assessment_id: str, row_id: str, column: str, stored: str) -> str:
         if not stored.startswith(_TEXT_MARK):
             return stored
         sealed = base64.b64decode(stored[len(_TEXT_MARK) :])
         return self._open(_text_place(assessment_id, row_id, column), sealed).decode("utf-8")
+
+
+BLOBS_SCOPE = "blobs"  # the attachments' data key: a file is stored once, whichever teams name it
+
+
+class ChunkSeal:
+    """Seals attachment chunks, each bound to its file's SHA-256 and its index (a chunk moved to
+    another place, or another file, does not open). A sealed chunk is OVERHEAD bytes longer."""
+
+    OVERHEAD = len(_VERSION) + _NONCE + 16  # version, nonce, GCM tag
+
+    def __init__(self, key: AESGCM) -> None:
+        self._key = key
+
+    def seal(self, sha256: str, index: int, data: bytes) -> bytes:
+        nonce = secrets.token_bytes(_NONCE)
+        return _VERSION + nonce + self._key.encrypt(nonce, data, _chunk_aad(sha256, index))
+
+    def open(self, sha256: str, index: int, sealed: bytes) -> bytes:
+        try:
+            return self._key.decrypt(sealed[1 : 1 + _NONCE], sealed[1 + _NONCE :], _chunk_aad(sha256, index))
+        except InvalidTag:
+            raise SealError("A stored attachment chunk does not open where it is: it was moved or altered.") from None
+
+
+def _chunk_aad(sha256: str, index: int) -> bytes:
+    return f"{BLOBS_SCOPE}\0chunk\0{sha256}\0{index}".encode()
 
 
 def _body_place(assessment_id: str, rev_id: str) -> _Place:
@@ -218,9 +250,11 @@ def _text_place(assessment_id: str, row_id: str, column: str) -> _Place:
 _DATA_KEY = sa.select(DataKey.key_id, DataKey.wrapped).where(DataKey.scope == sa.bindparam("scope"))
 
 
-def with_sealer(engine: Engine, sealer: Sealer) -> Engine:
-    """The engine whose connections carry the sealer: push, pull and the admin find it there."""
-    return engine.execution_options(sealer=sealer)
+def engine_for(settings: Settings) -> Engine:
+    """The settings' database, its connections carrying a sealer with their service key: push, pull
+    and the admin find it there (`of`)."""
+    sealer = Sealer(service_key(settings.data_dir, settings.key_file))
+    return db.create_engine(settings.url).execution_options(sealer=sealer)
 
 
 def of_engine(engine: Engine) -> Sealer:

@@ -10,17 +10,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldapp.ids import utcnow
-from sync.server import db, errors, identity, office, sealing
+from sync.server import db, errors, identity, migrations, office, sealing
 from sync.server.blob_bucket import BlobBucket
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import BlobStore
 from sync.server.limits import RateLimiter
+from sync.server.sealing import ChunkSeal
 from sync.server.settings import Settings, instance_id, private_file, private_folder
 
 
-def blob_store(settings: Settings) -> BlobStore:
+def blob_store(settings: Settings, seal: ChunkSeal) -> BlobStore:
     """Where attachment bytes live: the object store the settings name, else the data folder."""
-    return BlobBucket(settings.s3) if settings.s3 is not None else BlobFolder(settings.blobs_dir)
+    return BlobBucket(settings.s3, seal) if settings.s3 is not None else BlobFolder(settings.blobs_dir, seal)
 
 
 def prepare_data_dir(settings: Settings) -> None:
@@ -35,17 +36,21 @@ def prepare_data_dir(settings: Settings) -> None:
 class Service:
     """What routes share: settings, engines, the blob store and the rate limiters."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, migrate: bool = True) -> None:
         self.settings = settings
         prepare_data_dir(settings)
         self.instance = instance_id(settings.data_dir)
-        self.sealer = sealing.Sealer(sealing.service_key(settings.data_dir, settings.key_file))
-        self.engine = sealing.with_sealer(db.create_engine(settings.url), self.sealer)
+        self.engine = sealing.engine_for(settings)
+        self.sealer = sealing.of_engine(self.engine)
         self.writer = db.writer(self.engine)
-        self.blobs = blob_store(settings)
+        self._write_turn = db.write_turn(self.engine)
+        if migrate:
+            migrations.upgrade(self.engine)
+        with self.writing_rows() as connection:
+            self.sealer.check(connection)  # the wrong key file fails here, clearly, not at the first pull
+            self.blobs = blob_store(settings, sealing.of(connection).chunk_seal())
         self.device_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)
         self.office_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)  # by office token, as devices' by device
-        self._write_turn = db.write_turn(self.engine)
         self.enrol_rate = RateLimiter(settings.limits.enrol_per_minute / 60, settings.limits.enrol_per_minute)
 
     @contextmanager

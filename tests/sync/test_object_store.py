@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from s3_fixtures import ACCESS_KEY, SECRET_KEY, ObjectStore
-from sync_fixtures import RawDevice, blob_files, free_port, inprocess_service, raw_device, refused
+from sync_fixtures import RawDevice, blob_files, free_port, inprocess_service, raw_device, refused, chunk_seal
 
 from sync import protocol
 from sync.server import errors
@@ -114,7 +114,7 @@ def test_a_large_file_that_does_not_match_its_sha256_leaves_no_multipart_upload_
 
 
 def test_stale_part_uploads_and_abandoned_multipart_uploads_are_swept_from_the_bucket(s3_settings: S3Settings) -> None:
-    bucket = BlobBucket(s3_settings)
+    bucket = BlobBucket(s3_settings, chunk_seal())
     away, busy = Upload("away", "a" * 64, MIB), Upload("busy", "b" * 64, MIB)
     for index in range(2):
         bucket.add_chunk(away, index, bytes(10))
@@ -160,14 +160,14 @@ def test_the_object_stores_keys_never_reach_a_log_or_an_answer(
 def test_check_passes_for_a_reachable_store_and_is_a_503_for_wrong_keys_or_no_store(
     tmp_path: Path, object_store: ObjectStore, s3_settings: S3Settings
 ) -> None:
-    BlobBucket(s3_settings).check()
-    BlobFolder(tmp_path / "blobs").check()
+    BlobBucket(s3_settings, chunk_seal()).check()
+    BlobFolder(tmp_path / "blobs", chunk_seal()).check()
     for unreachable in (
         object_store.settings(secret_key="wrong"),
         S3Settings(endpoint=f"http://127.0.0.1:{free_port()}", bucket="fieldapp", access_key=ACCESS_KEY, secret_key=SECRET_KEY),
     ):
         with pytest.raises(errors.Unavailable, match="cannot reach its object store"):
-            BlobBucket(unreachable).check()
+            BlobBucket(unreachable, chunk_seal()).check()
 
 
 @pytest.mark.parametrize(

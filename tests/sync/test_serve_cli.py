@@ -21,7 +21,7 @@ import requests
 from sync_fixtures import ChildService, RawDevice, Service, raw_device, stored
 
 from sync import protocol
-from sync.server import db
+from sync.server import sealing
 from sync.server.db import WriteTurn
 from sync.server.settings import Limits, Settings
 
@@ -100,7 +100,7 @@ def test_several_workers_on_one_sqlite_file_store_every_concurrent_push(tmp_path
     child.start()
     try:
         settings = Settings(data_dir=child.data)
-        service = Service(child.url, settings, db.create_engine(settings.url))
+        service = Service(child.url, settings, sealing.engine_for(settings))
         assessment, inspectors = service.team(inspectors=6)
         devices = [raw_device(service, inspector, f"laptop {n}") for n, inspector in enumerate(inspectors)]
         batches = {d.device_id: [[d.revision(assessment) for _ in range(10)] for _ in range(6)] for d in devices}

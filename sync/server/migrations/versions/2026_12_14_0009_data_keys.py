@@ -1,5 +1,6 @@
 """Data keys for evidence sealed at rest (issue 17): each wrapped by the service key, named by the
-key that wraps it. Rows stored before stay plaintext until `admin keys encrypt-existing` seals them.
+key that wraps it; whether an attachment's chunks are sealed. Revisions and concerns stored before stay
+plaintext until `admin keys encrypt-existing` seals them; attachments stored before stay as they are.
 
 Revision ID: 0009
 Revises: 0008
@@ -27,8 +28,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("scope", name=op.f("pk_data_keys")),
     )
     op.create_index(op.f("ix_data_keys_key_id"), "data_keys", ["key_id"], unique=False)
+    with op.batch_alter_table("blobs", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("sealed", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("blobs", schema=None) as batch_op:
+        batch_op.drop_column("sealed")
     op.drop_index(op.f("ix_data_keys_key_id"), table_name="data_keys")
     op.drop_table("data_keys")
