@@ -24,7 +24,7 @@ from starlette.types import Scope
 
 from fieldapp import logs
 from sync import protocol
-from sync.server import errors
+from sync.server import errors, sealing
 from sync.server.deps import service_of
 from sync.server.limits import RequestGuard
 from sync.server.routes import ROUTERS
@@ -32,6 +32,7 @@ from sync.server.service import Service
 from sync.server.settings import Settings
 
 log = logging.getLogger("fieldapp.server")
+STORED_EVIDENCE_ALTERED = "The service's stored evidence failed its integrity check, so nothing was sent; tell the service's administrator."
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
@@ -101,6 +102,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         code = protocol.E_NOT_FOUND if exc.status_code == 404 else protocol.E_INVALID
         body = protocol.ErrorBody(detail=f"{exc.detail}: {request.method} {request.url.path[:200]}", code=code)
         return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(sealing.SealError)
+    async def unsealable(_request: Request, exc: sealing.SealError) -> JSONResponse:
+        log.error("%s", exc)  # its words name no evidence
+        body = protocol.ErrorBody(detail=STORED_EVIDENCE_ALTERED, code="internal")
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=500)
 
     @app.exception_handler(sa.exc.OperationalError)
     async def database_busy(_request: Request, exc: sa.exc.OperationalError) -> JSONResponse:

@@ -60,7 +60,7 @@ class BlobFolder(BlobStore):
         blob, though that hashing runs outside any lock."""
         folder = self.staging_dir(upload)
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private_dirs(folder)
             # Written beside the folder, not in it, so that a write cut short (a kill) leaves no
             # stray file to travel into the stored blob; the sweep removes it in time.
             tmp = folder.parent / f".tmp-{secrets.token_hex(8)}"
@@ -75,7 +75,7 @@ class BlobFolder(BlobStore):
                     except FileExistsError:
                         return
                     except FileNotFoundError:  # the folder was finished or discarded meanwhile: begin it again
-                        folder.mkdir(mode=0o700, exist_ok=True)
+                        _private_dirs(folder)
                         continue
                     try:
                         _fsync_dir(folder)
@@ -186,7 +186,7 @@ class _FolderFinishing:
         assert self.claimed is not None
         target = self.folder.object_dir(self.sha256)
         try:
-            target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private_dirs(target.parent)
             os.rename(self.claimed, target)
             _fsync_dir(target.parent)
         except OSError as exc:
@@ -223,6 +223,17 @@ def _last_touched(entry: os.DirEntry[str]) -> float:
         return latest
     except FileNotFoundError:
         return time.time()  # it changed just now: not stale
+
+
+def _private_dirs(path: Path) -> None:
+    """The folder and any missing above it, each 0700 (mkdir's parents=True gives those the umask's mode)."""
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        with suppress(FileExistsError):  # another request made it meanwhile
+            folder.mkdir(mode=0o700)
 
 
 def _fsync_dir(path: Path) -> None:

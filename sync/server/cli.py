@@ -62,7 +62,6 @@ log = logging.getLogger("fieldapp.server")
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    os.umask(0o077)  # whatever this process makes (database, its -wal and -shm, attachments, logs) is this user's alone
     try:
         s3 = _blob_store(args.blob_store) if args.command == "serve" else None
         settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3, key_file=args.key_file)
@@ -103,6 +102,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from sync.server.app import create_app
 
+    os.umask(0o077)  # whatever the service makes (database, its -wal and -shm, attachments, logs) is this user's alone
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Beside the data it serves (one folder to back up and to guard); FIELDAPP_LOG_DIR overrides it.
     logs.configure("fieldapp-server", settings.data_dir / "logs")
