@@ -38,7 +38,7 @@ from sync.client.api import ServiceApi
 from sync.client.engine import SyncEngine, SyncReport
 from sync.client.enrolment import enrol
 from sync.client.transport import HttpTransport, RetryPolicy
-from sync.server import admin, db
+from sync.server import admin, db, sealing
 from sync.server.app import create_app
 from sync.server.cli import main as cli_main
 from sync.server.s3 import S3Client
@@ -111,6 +111,20 @@ class ChildService:
             return requests.get(f"{self.url}{protocol.API}/status", timeout=1).status_code == 200
         except requests.RequestException:
             return False
+
+
+@contextmanager
+def child_service(data: Path, *serve_args: str) -> Iterator[Service]:
+    """`serve` with these options as a child process on SQLite, with the administrator's way in."""
+    child = ChildService(data, None, serve_args=serve_args)
+    child.start()
+    settings = Settings(data_dir=data)
+    engine = sealing.engine_for(settings)  # the service's own key, in its data folder
+    try:
+        yield Service(child.url, settings, engine)
+    finally:
+        engine.dispose()
+        child.stop()
 
 
 @contextmanager
@@ -268,7 +282,7 @@ class Device:
     def sync(self, **kwargs: object) -> SyncReport:
         link = self.vault.replication.link()
         assert link is not None
-        transport = HttpTransport(link.url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05), adapter=self.adapter)
+        transport = HttpTransport(link.url, retry=RetryPolicy(attempts=3, base_s=0.01, cap_s=0.05), adapter=self.adapter, ca_bundle=link.ca_bundle or None)
         try:
             return SyncEngine(self.vault, ServiceApi(transport, link.token), **kwargs).run()  # type: ignore[arg-type]
         finally:
@@ -299,12 +313,12 @@ def laptop_templates(vault_template: Template, tmp_path_factory: pytest.TempPath
 def make_device(laptop_templates: Callable[[int], Path], tmp_path: Path) -> Iterator[Callable[..., Device]]:
     opened: list[Vault] = []
 
-    def make(service: Service, inspector_id: str, name: str = "laptop") -> Device:
+    def make(service: Service, inspector_id: str, name: str = "laptop", *, ca_bundle: str | None = None) -> Device:
         path = tmp_path / f"vault-{name}-{len(opened)}"
         shutil.copytree(laptop_templates(len(opened)), path)
         vault = Vault.open(path, passphrase=PASSPHRASE)
         opened.append(vault)
-        enrol(vault, service.url, service.code(inspector_id), label=name, adapter=service.adapter)
+        enrol(vault, service.url, service.code(inspector_id), label=name, adapter=service.adapter, ca_bundle=ca_bundle)
         return Device(name, vault, service.url, service.adapter)
 
     yield make

@@ -2,6 +2,7 @@
 
     fieldapp-server --version
     fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
+                          [--max-connections N] [--head-deadline SECONDS] [--keep-alive SECONDS]
                           [--blob-store folder|s3://BUCKET]   (the object store's endpoint and keys: FIELDAPP_S3_* in the environment)
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
@@ -51,6 +52,7 @@ from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
 from sync.server import admin, audit_log, errors, frameworks, migrations, office, sealing
+from sync.server.connections import ConnectionLimits
 from sync.server.models import ROLES
 from sync.server.settings import S3_ENV, S3Settings, Settings, default_data_dir, s3_from_environment
 
@@ -117,8 +119,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # pick the address that the enrolment rate limit counts against.
     proxy = {"proxy_headers": True, "forwarded_allow_ips": args.trust_proxy} if args.trust_proxy else {"proxy_headers": False}
     # A cap on open connections (each worker): beyond it, 503 at once rather than file descriptors
-    # running out under many slow clients.
-    common = {"host": args.host, "port": args.port, "log_level": args.log_level, "limit_concurrency": args.max_connections, **proxy, **tls}
+    # running out under many slow clients; stalled heads are closed and idle connections shed before it.
+    guard = ConnectionLimits(max_connections=args.max_connections, head_deadline_s=args.head_deadline, keep_alive_s=args.keep_alive)
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level, **guard.uvicorn_options(), **proxy, **tls}
     if args.workers > 1:
         # Each worker process builds its own app from the environment (the service is stateless).
         migrations.upgrade(_engine(settings))
@@ -424,6 +427,16 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
     return Result(f"Local inspector {local.id}; enrolment code {code} (until {expires})", data)
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds between 0 and 3600, such as 10 or 2.5")
+    return seconds
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fieldapp-server", description="The fieldapp central service.")
     parser.add_argument("--version", action="version", version=f"fieldapp-server {app_version()}")
@@ -446,7 +459,15 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     serve.add_argument("--ssl-certfile", default=None)
     serve.add_argument("--ssl-keyfile", default=None)
-    serve.add_argument("--max-connections", type=int, default=1000, help="open connections per worker before 503 (default 1000)")
+    serve.add_argument("--max-connections", type=int, default=ConnectionLimits.max_connections, help="open connections per worker before 503 (default 1000)")
+    serve.add_argument(
+        "--head-deadline", type=_seconds, default=ConnectionLimits.head_deadline_s, metavar="SECONDS",
+        help="a request's headers must arrive whole within this, however slowly they trickle (default 10)",
+    )  # fmt: skip
+    serve.add_argument(
+        "--keep-alive", type=_seconds, default=ConnectionLimits.keep_alive_s, metavar="SECONDS",
+        help="an idle connection after an answer is closed after this (default 5)",
+    )  # fmt: skip
     serve.add_argument(
         "--trust-proxy", default=None, metavar="IPS",
         help="comma-separated addresses of a reverse proxy whose X-Forwarded-For/-Proto to believe (default: none)",

@@ -18,12 +18,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from sync_fixtures import ChildService, RawDevice, Service, raw_device, stored
+from sync_fixtures import ChildService, RawDevice, child_service, raw_device, stored
 
 from sync import protocol
-from sync.server import sealing
 from sync.server.db import WriteTurn
-from sync.server.settings import Limits, Settings
+from sync.server.settings import Limits
 
 ATTEMPTS = Limits().enrol_per_minute + 3  # more than the burst that one address is allowed
 
@@ -96,11 +95,7 @@ def test_several_workers_on_one_sqlite_file_store_every_concurrent_push(tmp_path
     """`serve --workers 2` on the embedded SQLite: pushes sent at once from many devices to both
     processes are all stored, none refused as "database is locked" (the turn itself is proven by
     the next test: SQLite's busy timeout alone would also let this one pass, only slower)."""
-    child = ChildService(tmp_path / "service", None, serve_args=("--workers", "2"))
-    child.start()
-    try:
-        settings = Settings(data_dir=child.data)
-        service = Service(child.url, settings, sealing.engine_for(settings))
+    with child_service(tmp_path / "service", "--workers", "2") as service:
         assessment, inspectors = service.team(inspectors=6)
         devices = [raw_device(service, inspector, f"laptop {n}") for n, inspector in enumerate(inspectors)]
         batches = {d.device_id: [[d.revision(assessment) for _ in range(10)] for _ in range(6)] for d in devices}
@@ -119,9 +114,6 @@ def test_several_workers_on_one_sqlite_file_store_every_concurrent_push(tmp_path
         assert [status for status, _ in answers] == [200] * 36, answers
         assert all(acks == ["accepted"] * 10 for _, acks in answers), answers
         assert stored(service)["revisions"] == 360
-        service.engine.dispose()
-    finally:
-        child.stop()
 
 
 def test_the_write_turn_is_taken_by_one_process_at_a_time(tmp_path: Path) -> None:
