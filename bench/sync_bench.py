@@ -127,11 +127,11 @@ def serve(data: str, port: int, workers: int = 1) -> None:
 
     os.environ["FIELDAPP_BENCH_DATA"] = data
     Path(data).mkdir(parents=True, exist_ok=True)
-    if workers > 1:
-        from sync.server import db, migrations
-        from sync.server.settings import Settings
+    from sync.server import db, migrations
+    from sync.server.settings import Settings
 
-        migrations.upgrade(db.create_engine(Settings(data_dir=Path(data)).url))  # once, before the workers start
+    migrations.upgrade(db.create_engine(Settings(data_dir=Path(data)).url))  # once, before the service (its workers) start
+    if workers > 1:
         uvicorn.run("bench.sync_bench:bench_app", factory=True, workers=workers, host="127.0.0.1", port=port, log_level="error")
     else:
         uvicorn.run(bench_app(), host="127.0.0.1", port=port, log_level="error")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 import requests
 import requests.adapters
 import sqlalchemy as sa
@@ -38,10 +39,11 @@ from sync.client.api import ServiceApi
 from sync.client.engine import SyncEngine, SyncReport
 from sync.client.enrolment import enrol
 from sync.client.transport import HttpTransport, RetryPolicy
-from sync.server import admin, db
+from sync.server import admin, db, sealing
 from sync.server.app import create_app
 from sync.server.cli import main as cli_main
 from sync.server.s3 import S3Client
+from sync.server.sealing import ChunkSeal
 from sync.server.settings import Limits, S3Settings, Settings
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -120,7 +122,7 @@ def child_service(data: Path, *serve_args: str) -> Iterator[Service]:
     child = ChildService(data, None, serve_args=serve_args)
     child.start()
     settings = Settings(data_dir=data)
-    engine = db.create_engine(settings.url)
+    engine = sealing.engine_for(settings)  # the service's own key, in its data folder
     try:
         yield Service(child.url, settings, engine)
     finally:
@@ -566,3 +568,8 @@ def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
         client.close()
+
+
+def chunk_seal() -> ChunkSeal:
+    """A seal under a fresh key, for a blob store a test makes itself (its chunks open only there)."""
+    return ChunkSeal(AESGCM(AESGCM.generate_key(bit_length=256)))

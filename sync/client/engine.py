@@ -523,6 +523,10 @@ class SyncEngine:
                 return
             except NotFound:
                 return  # the attachment was removed meanwhile
+            except ServiceRefused as exc:
+                if exc.code != protocol.E_NOT_READY:
+                    raise
+                return  # not whole on the service now (its copy failed its seal there): still wanted, fetched at a later sync
             self.report.changes |= done.changes
 
     # -- plumbing ---------------------------------------------------------------------------------

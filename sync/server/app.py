@@ -24,7 +24,7 @@ from starlette.types import Scope
 
 from fieldapp import logs
 from sync import protocol
-from sync.server import errors, metrics, migrations
+from sync.server import errors, metrics, migrations, sealing
 from sync.server.deps import service_of
 from sync.server.limits import RequestGuard
 from sync.server.routes import ROUTERS
@@ -32,12 +32,11 @@ from sync.server.service import Service
 from sync.server.settings import Settings
 
 log = logging.getLogger("fieldapp.server")
+STORED_EVIDENCE_ALTERED = "The service's stored evidence failed its integrity check, so nothing was sent; tell the service's administrator."
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
-    service = Service(settings or Settings())
-    if migrate:
-        migrations.upgrade(service.engine)
+    service = Service(settings or Settings(), migrate=migrate)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
@@ -118,6 +117,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 405:  # Starlette's names only the first route of the path's methods
             headers = {**(headers or {}), "Allow": ", ".join(_methods_at(app, request.scope))}
         return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(sealing.SealError)
+    async def unsealable(_request: Request, exc: sealing.SealError) -> JSONResponse:
+        log.error("%s", exc)  # its words name no evidence
+        body = protocol.ErrorBody(detail=STORED_EVIDENCE_ALTERED, code="internal")
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=500)
 
     @app.exception_handler(sa.exc.OperationalError)
     async def database_busy(_request: Request, exc: sa.exc.OperationalError) -> JSONResponse:

@@ -16,12 +16,14 @@ from pathlib import Path
 
 from sync.server import errors
 from sync.server.blobs import BlobStore, Upload, unavailable
+from sync.server.sealing import ChunkSeal
 
 
 class BlobFolder(BlobStore):
     """The files of every attachment under one root folder."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, seal: ChunkSeal) -> None:
+        super().__init__(seal)
         self.root = root
 
     def object_dir(self, sha256: str) -> Path:
@@ -49,22 +51,22 @@ class BlobFolder(BlobStore):
         total, asking = 0, str(self.staging_dir(besides))
         for entry in _entries(self.device_staging(device_id)):
             if entry.is_dir(follow_symlinks=False) and not entry.name.startswith(".") and entry.path != asking:
-                total += sum(_size(chunk) for chunk in _entries(Path(entry.path)))
+                total += sum(max(0, _size(chunk) - ChunkSeal.OVERHEAD) for chunk in _entries(Path(entry.path)))  # the device's bytes, not the seals
         return total
 
-    def add_chunk(self, upload: Upload, index: int, data: bytes) -> None:
+    def _stage(self, upload: Upload, index: int, sealed: bytes) -> None:
         """A chunk already there stays as it is (a repeat, or the same chunk sent twice at once):
         so the chunks a finishing upload has hashed cannot change under it before they become the
         blob, though that hashing runs outside any lock."""
         folder = self.staging_dir(upload)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            _private_dirs(folder)
             # Written beside the folder, not in it, so that a write cut short (a kill) leaves no
             # stray file to travel into the stored blob; the sweep removes it in time.
             tmp = folder.parent / f".tmp-{secrets.token_hex(8)}"
             try:
-                with open(tmp, "wb") as out:
-                    out.write(data)
+                with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+                    out.write(sealed)
                     out.flush()
                     os.fsync(out.fileno())
                 for _attempt in range(3):
@@ -73,7 +75,7 @@ class BlobFolder(BlobStore):
                     except FileExistsError:
                         return
                     except FileNotFoundError:  # the folder was finished or discarded meanwhile: begin it again
-                        folder.mkdir(exist_ok=True)
+                        _private_dirs(folder)
                         continue
                     try:
                         _fsync_dir(folder)
@@ -131,7 +133,7 @@ class BlobFolder(BlobStore):
     def holds(self, sha256: str) -> bool:
         return self.object_dir(sha256).is_dir()
 
-    def read_chunk(self, sha256: str, index: int, *, size: int, chunk_size: int) -> bytes:
+    def _read(self, sha256: str, index: int, *, size: int, chunk_size: int, overhead: int) -> bytes:
         return (self.object_dir(sha256) / str(index)).read_bytes()
 
     def check(self) -> None:
@@ -160,9 +162,9 @@ class _FolderFinishing:
         sha, size = hashlib.sha256(), 0
         for index in range(self.count):
             with open(os.open(str(index), os.O_RDONLY, dir_fd=self.fd), "rb") as chunk:
-                while piece := chunk.read(1 << 20):
-                    sha.update(piece)
-                    size += len(piece)
+                piece = self.folder.seal.open(self.sha256, index, chunk.read())  # a chunk is at most a few MiB
+            sha.update(piece)
+            size += len(piece)
         return sha.hexdigest(), size
 
     def claim(self) -> bool:
@@ -193,7 +195,7 @@ class _FolderFinishing:
         assert self.claimed is not None
         target = self.folder.object_dir(self.sha256)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _private_dirs(target.parent)
             os.rename(self.claimed, target)
             _fsync_dir(target.parent)
         except OSError as exc:
@@ -230,6 +232,17 @@ def _last_touched(entry: os.DirEntry[str]) -> float:
         return latest
     except FileNotFoundError:
         return time.time()  # it changed just now: not stale
+
+
+def _private_dirs(path: Path) -> None:
+    """The folder and any missing above it, each 0700 (mkdir's parents=True gives those the umask's mode)."""
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        with suppress(FileExistsError):  # another request made it meanwhile
+            folder.mkdir(mode=0o700)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -24,6 +24,7 @@ from fieldapp.ids import iso, utcnow
 from fieldapp.sizes import size_text
 from sync import protocol
 from sync.server import db, errors
+from sync.server.sealing import ChunkSeal, SealError
 from sync.server.identity import Caller
 from sync.server.models import Blob, BlobRef
 
@@ -38,6 +39,8 @@ QUOTA_FULL = (
     "{limit} of unfinished uploads the service holds for one device. Let those finish first (they resume where they "
     "stopped at the next sync), or ask the service's administrator to raise the limit."
 )
+
+DAMAGED_COPY = "The service's copy of this attachment is damaged; its administrator can restore it from a backup. Try again later."
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 
@@ -76,7 +79,11 @@ class Finishing(Protocol):
 class BlobStore(ABC):
     """Where attachment bytes live: a folder (`blob_folder.BlobFolder`, the embedded default) or an
     S3-compatible bucket (`blob_bucket.BlobBucket`). They only store, read, list and delete bytes;
-    what may be sent, by whom, and when a file is whole is decided here, once for both."""
+    what may be sent, by whom, and when a file is whole is decided here, once for both. Every chunk
+    is sealed (sealing.ChunkSeal) before it reaches either, and opened as it is read back."""
+
+    def __init__(self, seal: ChunkSeal) -> None:
+        self.seal = seal
 
     @abstractmethod
     def staged(self, upload: Upload) -> set[int]:
@@ -89,9 +96,12 @@ class BlobStore(ABC):
     def staged_bytes(self, device_id: str, *, besides: Upload) -> int:
         """Bytes of chunks this device holds part-sent, leaving out those of `besides` (the upload asking)."""
 
-    @abstractmethod
     def add_chunk(self, upload: Upload, index: int, data: bytes) -> None:
-        """Stage one chunk, once: a chunk already there stays as it is."""
+        """Stage one chunk, sealed, once: a chunk already there stays as it is."""
+        self._stage(upload, index, self.seal.seal(upload.sha256, index, data))
+
+    @abstractmethod
+    def _stage(self, upload: Upload, index: int, sealed: bytes) -> None: ...
 
     @abstractmethod
     def finishing(self, upload: Upload, count: int) -> AbstractContextManager[Finishing]: ...
@@ -104,8 +114,15 @@ class BlobStore(ABC):
     def holds(self, sha256: str) -> bool:
         """Whether the whole file is stored."""
 
+    def read_chunk(self, sha256: str, index: int, *, size: int, chunk_size: int, sealed: bool) -> bytes:
+        """A chunk of a whole file, opened; one stored before sealing began (`sealed` False) as it is."""
+        if not sealed:
+            return self._read(sha256, index, size=size, chunk_size=chunk_size, overhead=0)
+        return self.seal.open(sha256, index, self._read(sha256, index, size=size, chunk_size=chunk_size, overhead=ChunkSeal.OVERHEAD))
+
     @abstractmethod
-    def read_chunk(self, sha256: str, index: int, *, size: int, chunk_size: int) -> bytes: ...
+    def _read(self, sha256: str, index: int, *, size: int, chunk_size: int, overhead: int) -> bytes:
+        """Chunk `index` as stored; each is `overhead` bytes longer than the file's own bytes in it."""
 
     @abstractmethod
     def sweep(self, *, max_age_s: float, now: float | None = None) -> int:
@@ -183,9 +200,14 @@ def get_chunk(*, session: Session, caller: Caller, store: BlobStore, sha256: str
     if not 0 <= index < chunk_count(blob.size, blob.chunk_size):
         raise errors.NotFoundError(f"No chunk {index} in that attachment.")
     try:
-        return store.read_chunk(sha256, index, size=blob.size, chunk_size=blob.chunk_size)
+        return store.read_chunk(sha256, index, size=blob.size, chunk_size=blob.chunk_size, sealed=blob.sealed)
     except OSError as exc:
         raise unavailable(exc) from exc
+    except SealError:
+        # Altered where it is stored (a failing disk, a hand in the store): never served, and the
+        # laptop keeps wanting it, so it arrives once the administrator restores the copy.
+        log.warning("attachment chunk %d of %s does not open under its seal: restore it from a backup", index, sha256)
+        raise errors.NotFoundError(DAMAGED_COPY, code=protocol.E_NOT_READY) from None
 
 
 def _held(reading: Transaction, caller: Caller, store: BlobStore, sha256: str) -> bool:
@@ -220,7 +242,10 @@ def _finish(
     count = chunk_count(size, upload.chunk_size)
     try:
         with store.finishing(upload, count) as finishing:
-            digest, actual = finishing.hash()
+            try:
+                digest, actual = finishing.hash()
+            except SealError:  # a chunk staged before sealing began, or altered on disk: sent again, as for a mismatch
+                digest, actual = "", -1
             if digest != sha256 or actual != size:
                 store.discard(upload)
                 raise errors.Invalid(
@@ -253,7 +278,7 @@ def _settled_elsewhere(reading: Transaction, caller: Caller, store: BlobStore, s
 def _record_whole(session: Session, caller: Caller, sha256: str, size: int, chunk_size: int) -> None:
     db.insert_ignore(
         session.connection(), Blob.__table__,
-        [{"sha256": sha256, "size": size, "chunk_size": chunk_size, "complete": True, "completed_at": iso(utcnow())}], ["sha256"],
+        [{"sha256": sha256, "size": size, "chunk_size": chunk_size, "complete": True, "completed_at": iso(utcnow()), "sealed": True}], ["sha256"],
     )  # fmt: skip
     _prove(session, caller, sha256)
 

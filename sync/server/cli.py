@@ -27,6 +27,11 @@
     fieldapp-server admin local-setup                            the embedded default's inspector + a code
     fieldapp-server admin backup --to DIR       the database, then the attachments' folder, while the service runs
     fieldapp-server admin restore --from DIR    a backup in place of the service's data (the service stopped)
+    fieldapp-server admin keys rotate --new-key-file F           re-wrap every data key under a new service key
+    fieldapp-server admin keys encrypt-existing                  seal evidence stored before sealing at rest began
+
+Every command takes --key-file F: the service key (default: FIELDAPP_SERVICE_KEY, else service.key in
+the data folder, made 0600 on first start).
 
 A DATE is written day first (01/11/2026) or as 2026-11-01.
 Every admin command prints words for a person, or JSON with --json; errors go to stderr with exit 1.
@@ -51,7 +56,7 @@ from sqlalchemy.orm import Session
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
-from sync.server import admin, audit_log, backup, errors, frameworks, log_files, migrations, office
+from sync.server import admin, audit_log, backup, errors, frameworks, log_files, migrations, office, sealing
 from sync.server.connections import ConnectionLimits
 from sync.server.models import ROLES
 from sync.server.settings import METRICS_TOKEN_FILE_ENV, S3_ENV, S3Settings, Settings, default_data_dir, metrics_token_from, s3_from_environment
@@ -59,7 +64,7 @@ from sync.server.shared_state import REDIS_URL_ENV
 
 DEFAULT_PORT = 8765
 LOCAL_INSPECTOR = "Local inspector"
-_ENV_DATA, _ENV_URL = "FIELDAPP_SERVER_DATA", "FIELDAPP_SERVER_DATABASE_URL"
+_ENV_DATA, _ENV_URL, _ENV_KEY_FILE = "FIELDAPP_SERVER_DATA", "FIELDAPP_SERVER_DATABASE_URL", "FIELDAPP_SERVER_KEY_FILE"
 log = logging.getLogger("fieldapp.server")
 
 
@@ -70,7 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The URL may hold a password: FIELDAPP_SERVER_DATABASE_URL (a unit's EnvironmentFile) keeps it off the process list.
         url = args.database_url or os.environ.get(_ENV_URL) or None
         data = args.data or Path(os.environ.get(_ENV_DATA) or default_data_dir())
-        settings = Settings(data_dir=data, database_url=url, s3=s3, **_given(args))
+        key_file = args.key_file or (Path(os.environ[_ENV_KEY_FILE]) if os.environ.get(_ENV_KEY_FILE) else None)
+        settings = Settings(data_dir=data, database_url=url, s3=s3, key_file=key_file, **_given(args))
     except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT not a version, an object store half-said, a metrics token file unreadable
         print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
@@ -83,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = args.copying(settings, args) if hasattr(args, "copying") else _run_admin(settings, args)
     except errors.ServiceError as exc:
         print(f"fieldapp-server: {terminal_safe(exc.detail)}", file=sys.stderr)
+        return 1
+    except sealing.ServiceKeyError as exc:
+        print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(result.data, indent=2) if args.json else terminal_safe(result.text))
     return 0
@@ -116,6 +125,7 @@ def terminal_safe(text: str) -> str:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    os.umask(0o077)  # whatever the service makes (database, its -wal and -shm, attachments, logs) is this user's alone
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     log_files.configure(settings.data_dir, args.log_to)
     engine = _engine(settings)
@@ -155,6 +165,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         os.environ.update({_ENV_DATA: str(settings.data_dir), log_files.LOG_TO_ENV: args.log_to, MULTIPROCESS_ENV: counts})
         if settings.database_url:
             os.environ[_ENV_URL] = settings.database_url
+        if settings.key_file:
+            os.environ[_ENV_KEY_FILE] = str(settings.key_file)
         if settings.s3:
             os.environ[S3_ENV + "BUCKET"] = settings.s3.bucket
         if settings.redis_url:
@@ -175,8 +187,11 @@ def app_from_environment() -> Any:
     """A worker's app (`serve --workers N`): its settings and where it logs, from what `serve` put in the environment."""
     from sync.server.app import create_app
 
-    data = os.environ.get(_ENV_DATA)
-    settings = Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL), s3=s3_from_environment())
+    data, key_file = os.environ.get(_ENV_DATA), os.environ.get(_ENV_KEY_FILE)
+    settings = Settings(
+        data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL), s3=s3_from_environment(),
+        key_file=Path(key_file) if key_file else None,
+    )  # fmt: skip
     log_files.configure(settings.data_dir, os.environ.get(log_files.LOG_TO_ENV, "file"), worker=True)
     app = create_app(settings, migrate=False)
     log.info("worker ready")
@@ -198,6 +213,11 @@ def _migrate(settings: Settings) -> str:
 def _sweep(settings: Settings) -> str:
     from sync.server.service import Service
 
+    engine = _engine(settings)
+    try:
+        migrations.ready(engine, embedded=settings.embedded)  # the seal's keys live in the schema
+    finally:
+        engine.dispose()
     service = Service(settings)
     try:
         removed = service.sweep()
@@ -230,6 +250,8 @@ def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
     engine = _engine(settings)
     try:
         migrations.ready(engine, embedded=settings.embedded)
+        if args.handler is None:  # a command of many transactions of its own (admin keys)
+            return args.engine_handler(engine, args)
         with Session(engine.execution_options(writer=True)) as session, session.begin():
             return args.handler(session, args)
     finally:
@@ -237,10 +259,26 @@ def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
 
 
 def _engine(settings: Settings) -> Any:
-    from sync.server import db
+    from sync.server.service import prepare_data_dir
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return db.create_engine(settings.url)
+    prepare_data_dir(settings)
+    return sealing.engine_for(settings)
+
+
+def _keys_rotate(engine: Any, args: argparse.Namespace) -> Result:
+    old = sealing.of_engine(engine).wrapper
+    new = sealing.read_key_file(args.new_key_file)
+    count = sealing.rotate(engine, old, new)
+    text = (
+        f"{count} data key(s) re-wrapped under service key {new.key_id} (from {old.key_id}). "
+        f"Start the service with --key-file {args.new_key_file} now; keep the old key file until it runs."
+    )
+    return Result(text, {"rewrapped": count, "old_key_id": old.key_id, "new_key_id": new.key_id})
+
+
+def _keys_encrypt_existing(engine: Any, _args: argparse.Namespace) -> Result:
+    counts = sealing.seal_existing(engine)
+    return Result(f"Sealed {counts['revisions']} revision(s) and {counts['concerns']} concern(s) stored in plaintext.", counts)
 
 
 def _inspector_add(session: Session, args: argparse.Namespace) -> Result:
@@ -501,6 +539,10 @@ def _parser() -> argparse.ArgumentParser:
     for target, default in ((parser, None), (where, argparse.SUPPRESS)):
         target.add_argument("--data", type=Path, default=default, help=f"data folder (default {default_data_dir()})")
         target.add_argument("--database-url", default=default, help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)")
+        target.add_argument(
+            "--key-file", type=Path, default=default, metavar="FILE",
+            help=f"the service key that wraps evidence's data keys (default: {sealing.KEY_ENV}, else service.key in the data folder)",
+        )  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the service", parents=[where])
@@ -544,7 +586,7 @@ def _parser() -> argparse.ArgumentParser:
     admin_parser.add_argument("--json", action="store_true", help="print JSON instead of words")
     areas = admin_parser.add_subparsers(dest="area", required=True)
 
-    def leaf(parent: Any, name: str, handler: Callable[[Session, argparse.Namespace], Result], help_text: str) -> argparse.ArgumentParser:
+    def leaf(parent: Any, name: str, handler: Callable[[Session, argparse.Namespace], Result] | None, help_text: str) -> argparse.ArgumentParser:
         sub = parent.add_parser(name, help=help_text, parents=[where])
         sub.set_defaults(handler=handler)
         sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of words")
@@ -643,6 +685,13 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--to", type=Path, required=True, metavar="DIR")
         else:
             sub.add_argument("--from", dest="source", type=Path, required=True, metavar="DIR")
+    keys = areas.add_parser("keys", help="the service key that wraps evidence's data keys").add_subparsers(dest="keys_command", required=True)
+    rotate = leaf(keys, "rotate", None, "re-wrap every data key under a new service key (resumable; nothing is re-encrypted)")
+    rotate.set_defaults(engine_handler=_keys_rotate)
+    rotate.add_argument("--new-key-file", type=Path, required=True, metavar="FILE", help="the new service key (base64 of 32 bytes)")
+    leaf(keys, "encrypt-existing", None, "seal revisions and concerns stored before sealing began (resumable)").set_defaults(
+        engine_handler=_keys_encrypt_existing
+    )
     return parser
 
 

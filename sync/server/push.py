@@ -25,7 +25,7 @@ from fieldapp.revisions import graph, revision
 from fieldapp.errors import FieldappError, NeedsUpdate
 from fieldapp.ids import iso, utcnow
 from sync import protocol
-from sync.server import blobs, db, errors
+from sync.server import blobs, db, errors, sealing
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
 from sync.server.models import ROLE_LEAD, BlobRef, Concern, Device, Inspector, Record, Revision, TeamMember
@@ -204,7 +204,7 @@ _IDS = sa.bindparam("ids", expanding=True)
 _RECORDS = sa.select(Record.id, Record.assessment_id, Record.kind).where(Record.id.in_(_IDS))
 _RECORDS_OF_REVISIONS = sa.select(Revision.id, Revision.record_id).where(Revision.id.in_(_IDS))
 _RECORD_GRAPH = sa.select(Revision.id, Revision.parents).where(Revision.record_id == sa.bindparam("record_id"))
-_SIGNED = sa.select(Revision.body, Revision.signature).where(Revision.id == sa.bindparam("rev_id"))
+_SIGNED = sa.select(Revision.assessment_id, Revision.body, Revision.signature).where(Revision.id == sa.bindparam("rev_id"))
 
 
 def _known_records(connection: sa.Connection, record_ids: set[str]) -> dict[str, sa.Row]:
@@ -246,6 +246,7 @@ class _Store:
 
     def __init__(self, connection: sa.Connection, caller: Caller, records: dict[str, sa.Row], stored: dict[str, str]) -> None:
         self.connection, self.caller, self.records = connection, caller, records
+        self.seals = sealing.of(connection)
         self.known = dict(stored)  # revision id -> record id
         self.new_records: dict[str, dict] = {}
         self.new_revisions: list[dict] = []
@@ -340,7 +341,7 @@ class _Store:
         if rev_id in self._batch_signed:
             return self._batch_signed[rev_id]
         row = self.connection.execute(_SIGNED, {"rev_id": rev_id}).one()
-        return revision.SignedRevision(rev_id, row.body, row.signature)
+        return revision.SignedRevision(rev_id, self.seals.open_body(row.assessment_id, rev_id, row.body), row.signature)
 
     def _add(self, item: _Incoming) -> None:
         fields = item.fields
@@ -356,7 +357,7 @@ class _Store:
                 "device_id": fields["device_id"],
                 "pushed_by": self.caller.device_id,
                 "parents": json.dumps(fields["parents"]),
-                "body": item.body,
+                "body": self.seals.seal_body(fields["assessment_id"], item.wire.id, item.body),
                 "signature": base64.b64decode(item.wire.signature),
                 "created_at": fields["created_at"],
                 "received_at": self.now,
@@ -388,6 +389,9 @@ class _Store:
         if self.concerns:
             self._file_concerns()
 
+    def _sealed(self, concern_id: str, concern: dict, column: str) -> str:
+        return self.seals.seal_text(concern["assessment_id"], concern_id, column, concern[column])
+
     def _file_concerns(self) -> None:
         """The office's list: a concern new here is added (raised by the inspector this device is
         enrolled for, as the service knows them); one known is brought up to its newest revision.
@@ -396,7 +400,7 @@ class _Store:
         new = [
             {
                 "id": concern_id, "assessment_id": c["assessment_id"], "concern_kind": c["concern_kind"], "urgency": c["urgency"],
-                "heard": c["heard"], "tell": c["tell"], "raised_by": (name or c["raised_by"])[:300], "raised_at": c["raised_at"][:40],
+                "heard": self._sealed(concern_id, c, "heard"), "tell": self._sealed(concern_id, c, "tell"), "raised_by": (name or c["raised_by"])[:300], "raised_at": c["raised_at"][:40],
                 "device_id": self.caller.device_id, "received_at": self.now, "updated_at": self.now,
                 "acknowledged_by": None, "acknowledged_at": None, "acknowledgement_note": None,
             }

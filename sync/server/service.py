@@ -12,38 +12,53 @@ from sqlalchemy.orm import Session
 
 from fieldapp import logs
 from fieldapp.ids import utcnow
-from sync.server import db, errors, identity, office, shared_state
+from sync.server import db, errors, identity, migrations, office, sealing, shared_state
 from sync.server.blob_bucket import BlobBucket
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import BlobStore
-from sync.server.settings import Settings, instance_id
+from sync.server.sealing import ChunkSeal
+from sync.server.settings import Settings, instance_id, private_file, private_folder
 from sync.server.shared_state import RateLimiter
 
 log = logging.getLogger("fieldapp.server")
 SWEEP = "sweep"  # the turn of whoever sweeps stale part-uploads
 
 
-def blob_store(settings: Settings) -> BlobStore:
+def blob_store(settings: Settings, seal: ChunkSeal) -> BlobStore:
     """Where attachment bytes live: the object store the settings name, else the data folder."""
-    return BlobBucket(settings.s3) if settings.s3 is not None else BlobFolder(settings.blobs_dir)
+    return BlobBucket(settings.s3, seal) if settings.s3 is not None else BlobFolder(settings.blobs_dir, seal)
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """The data folder, its attachment folder and the SQLite database, open to this user only."""
+    private_folder(settings.data_dir)
+    if settings.s3 is None:
+        private_folder(settings.blobs_dir)
+    if settings.database_url is None:
+        private_file(settings.data_dir / "service.db")
 
 
 class Service:
     """What routes share: settings, engines, the blob store and the rate limiters."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, migrate: bool = False) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings)
         self.instance = instance_id(settings.data_dir)
-        self.engine = db.create_engine(settings.url)
+        self.engine = sealing.engine_for(settings)
+        self.sealer = sealing.of_engine(self.engine)
         self.writer = db.writer(self.engine)
-        self.blobs = blob_store(settings)
+        self._write_turn = db.write_turn(self.engine)
+        if migrate:
+            migrations.upgrade(self.engine)
+        with self.writing_rows() as connection:
+            self.sealer.check(connection)  # the wrong key file fails here, clearly, not at the first pull
+            self.blobs = blob_store(settings, sealing.of(connection).chunk_seal())
         self.shared = shared_state.connect(settings.redis_url, prefix=settings.redis_prefix)
         limits = settings.limits
         self.device_rate = RateLimiter(self.shared, "device", limits.requests_per_s, limits.burst)
         self.office_rate = RateLimiter(self.shared, "office", limits.requests_per_s, limits.burst)  # by office token, as devices' by device
         self.enrol_rate = RateLimiter(self.shared, "enrol", limits.enrol_per_minute / 60, limits.enrol_per_minute)
-        self._write_turn = db.write_turn(self.engine)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

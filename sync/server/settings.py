@@ -48,6 +48,19 @@ def _environment(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
 
 
+def private_folder(path: Path) -> None:
+    """A folder only this user may open (0700), made if missing: evidence and keys live under it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """A file only this user may read (0600), made empty if missing: SQLite gives its -wal and -shm
+    the database file's mode, so making the database this way first covers them too."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+
+
 def instance_id(data_dir: Path) -> str:
     """The random id of this data folder, made the first time a service runs on it.
 
@@ -138,6 +151,9 @@ class Settings:
     # The bearer token /metrics asks for, read from the file FIELDAPP_METRICS_TOKEN_FILE names; None: /metrics is off.
     metrics_token: str | None = field(default_factory=lambda: metrics_token_from(_environment(METRICS_TOKEN_FILE_ENV)), repr=False)
     s3: S3Settings | None = None  # None: attachments in blobs_dir (the embedded default)
+    # The service key that wraps the data keys (sync.server.sealing); None: FIELDAPP_SERVICE_KEY, else
+    # service.key in data_dir, made on first start.
+    key_file: Path | None = None
 
     def __post_init__(self) -> None:
         if self.newest_client is not None and not re.fullmatch(protocol.RELEASE, self.newest_client):
