@@ -31,10 +31,12 @@ class Running:
         where = ["--data", str(self.child.data)] + (["--database-url", self.child.database_url] if self.child.database_url else [])
         return main(["admin", *args, *where])
 
-    def destroy(self) -> None:
-        """The disk lost: the data folder gone and, on PostgreSQL, the service's schema dropped."""
+    def destroy(self, key_kept: Path) -> None:
+        """The disk lost: the data folder gone and, on PostgreSQL, the service's schema dropped; the
+        service key survives only where the administrator kept it apart (`key_kept`), as the docs say."""
         self.child.stop()
         self.service.engine.dispose()
+        shutil.copy2(self.child.data / "service.key", key_kept)
         shutil.rmtree(self.child.data)
         if self.child.database_url:
             with self.service.engine.begin() as connection:
@@ -73,7 +75,10 @@ def _attachment_bytes(device: Device, record_id: str) -> bytes:
 
 
 def _restored(running: Running, backup: Path) -> None:
-    running.destroy()
+    key_kept = backup.parent / "service.key, kept apart"
+    running.destroy(key_kept)
+    running.child.data.mkdir(mode=0o700)
+    shutil.copy2(key_kept, running.child.data / "service.key")  # put back first, from where it was kept
     assert running.admin("restore", "--from", str(backup)) == 0
     running.child.start()
 
