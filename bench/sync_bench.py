@@ -304,12 +304,16 @@ def _bare_device(service: ServiceProcess, inspector: str, assessment: str, count
     api = ServiceApi(HttpTransport(service.url))
     token = api.enrol(service.admin("code", inspector)["code"], device_id, public, "bench").token
     api = ServiceApi(HttpTransport(service.url), token)
-    rng = random.Random(device_id)
+    return api, signed_revisions(key, device_id, assessment, count)
+
+
+def signed_revisions(key: Ed25519PrivateKey, device_id: str, assessment: str, count: int) -> list[revision.SignedRevision]:
+    """`count` new records' first revisions, signed by the device's key as a laptop signs them."""
     revisions = []
-    for content in _contents(count, rng):
+    for content in _contents(count, random.Random(device_id)):
         snap = revision.Snapshot(uuid7(), assessment, content.kind, "cqc-ics@2024.1", False, domain.to_dict(content), (), ())
         revisions.append(revision.create(snap, parents=(), device_id=device_id, created_at=iso(utcnow()), private_key=key))
-    return api, revisions
+    return revisions
 
 
 # -- a 300 MB attachment, in a fresh process each side ----------------------------------------------
