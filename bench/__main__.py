@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     service.add_argument("--records", type=int, default=200, help="records each device pushes")
     service.add_argument("--workers", type=int, default=4)
     service.add_argument("--concurrency", type=int, default=50, help="devices talking to the service at once")
+    service.add_argument("--photo-kb", type=int, default=256, help="the one photo each device sends, in KiB (one chunk: at most 4096)")
     service.add_argument("--team-size", type=int, default=5, help="devices per assessment")
     service.add_argument("--database-url", default=None, help="a PostgreSQL server; the bench makes a database of its own there and drops it after (default: FIELDAPP_TEST_DATABASE_URL, else SQLite)")
     service.add_argument("--blob-store", choices=["s3", "folder"], default="s3", help="s3: SeaweedFS started by the bench (default); folder: the data folder")
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         from bench import service_bench
 
         result = service_bench.run(
-            devices=args.devices, records=args.records, workers=args.workers, concurrency=args.concurrency, team_size=args.team_size,
+            devices=args.devices, records=args.records, workers=args.workers, concurrency=args.concurrency, team_size=args.team_size, photo_kb=args.photo_kb,
             database_url=args.database_url, blob_store=args.blob_store, where=args.dir,
         )  # fmt: skip
     elif args.name == "vault":

@@ -2,6 +2,8 @@
 pushing its records and pulling its team's, against `fieldapp-server serve --workers N` on
 PostgreSQL (or SQLite) with attachments in an object store (or the data folder).
 
+Each device's first record names a photo (random bytes, one chunk), which it uploads and reads back.
+
 Devices are not vaults: 500 SQLCipher vaults take minutes to create, and one process driving them
 would measure itself. Each device is an Ed25519 key and revisions signed ahead with the real
 signing and canonical code (bench.sync_bench.signed_revisions), sent over the real HTTP protocol
@@ -11,6 +13,7 @@ from an address of its own in 127.0.0.0/8, as devices in the field do, so the en
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import statistics
@@ -56,6 +59,7 @@ class Device:
     key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
     device_id: str = field(default_factory=uuid7)
     revisions: list[revision.SignedRevision] = field(default_factory=list)
+    photo: bytes = b""
 
 
 @dataclass
@@ -65,13 +69,15 @@ class Tally:
     enrol_ms: list[float] = field(default_factory=list)
     push_ms: list[float] = field(default_factory=list)
     pull_ms: list[float] = field(default_factory=list)
+    upload_ms: list[float] = field(default_factory=list)
+    download_ms: list[float] = field(default_factory=list)
     pulled: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def run(
-    *, devices: int, records: int, workers: int, concurrency: int, team_size: int = 5, batch: int = 50,
+    *, devices: int, records: int, workers: int, concurrency: int, team_size: int = 5, batch: int = 50, photo_kb: int = 256,
     database_url: str | None = None, blob_store: str = "s3", where: str | None = None,
 ) -> dict:  # fmt: skip
     base = Path(where) if where else Path(tempfile.mkdtemp(prefix="fieldapp-service-bench-"))
@@ -80,7 +86,9 @@ def run(
         with _database(database_url) as url, _blobs(base, blob_store) as env:
             fleet = _enrolment_plan(url or f"sqlite:///{base / 'data' / 'service.db'}", base / "data", devices, team_size)
             for device in fleet:
-                device.revisions = signed_revisions(device.key, device.device_id, device.assessment, records)
+                device.photo = os.urandom(photo_kb * 1024)
+                named = {"id": uuid7(), "name": "photo.jpg", "media_type": "image/jpeg", "size": len(device.photo), "sha256": hashlib.sha256(device.photo).hexdigest()}
+                device.revisions = signed_revisions(device.key, device.device_id, device.assessment, records, first_attachments=(named,))
             with _service(base / "data", url, workers, env) as service_url:
                 tally, wall = _drive(service_url, fleet, concurrency, batch)
         pushed = devices * records
@@ -93,6 +101,9 @@ def run(
             "push_p99_ms": _percentile(tally.push_ms, 0.99),
             "pull_p95_ms": _percentile(tally.pull_ms, 0.95),
             "enrol_p95_ms": _percentile(tally.enrol_ms, 0.95),
+            "photo_upload_p95_ms": _percentile(tally.upload_ms, 0.95),
+            "photo_download_p95_ms": _percentile(tally.download_ms, 0.95),
+            "photo_kb": photo_kb,
             "pulled_revisions": tally.pulled,
             "errors": sum(tally.errors.values()),
             "error_kinds": dict(tally.errors),
@@ -230,7 +241,8 @@ def _drive(url: str, fleet: list[Device], concurrency: int, batch: int) -> tuple
 
 
 def _one_device(url: str, device: Device, batch: int, tally: Tally) -> None:
-    """Enrol, push every record in batches, then pull the team's; a failure is counted by kind."""
+    """Enrol, push every record in batches, send the photo the first names and read it back (the
+    object store's round trip), then pull the team's; a failure is counted by kind."""
     transport = HttpTransport(url, adapter=_FromAddress(device.address))
     try:
         public = device.key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
@@ -241,6 +253,11 @@ def _one_device(url: str, device: Device, batch: int, tally: Tally) -> None:
             refused = sum(ack.status != "accepted" for ack in answer.acks)
             if refused:
                 _count(tally, "revision refused", refused)
+        sha256 = hashlib.sha256(device.photo).hexdigest()
+        if not _timed(tally.upload_ms, tally, lambda: api.put_chunk(sha256, 0, device.photo)).complete:
+            _count(tally, "photo incomplete")
+        if _timed(tally.download_ms, tally, lambda: api.get_chunk(sha256, 0)) != device.photo:
+            _count(tally, "photo changed")
         cursor, more = None, True
         while more:
             page = _timed(tally.pull_ms, tally, lambda cursor=cursor: api.pull(cursor))

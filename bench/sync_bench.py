@@ -307,11 +307,15 @@ def _bare_device(service: ServiceProcess, inspector: str, assessment: str, count
     return api, signed_revisions(key, device_id, assessment, count)
 
 
-def signed_revisions(key: Ed25519PrivateKey, device_id: str, assessment: str, count: int) -> list[revision.SignedRevision]:
-    """`count` new records' first revisions, signed by the device's key as a laptop signs them."""
+def signed_revisions(
+    key: Ed25519PrivateKey, device_id: str, assessment: str, count: int, *, first_attachments: tuple[dict, ...] = (),
+) -> list[revision.SignedRevision]:  # fmt: skip
+    """`count` new records' first revisions, signed by the device's key as a laptop signs them; the
+    first record names `first_attachments`."""
     revisions = []
-    for content in _contents(count, random.Random(device_id)):
-        snap = revision.Snapshot(uuid7(), assessment, content.kind, "cqc-ics@2024.1", False, domain.to_dict(content), (), ())
+    for n, content in enumerate(_contents(count, random.Random(device_id))):
+        attachments = first_attachments if n == 0 else ()
+        snap = revision.Snapshot(uuid7(), assessment, content.kind, "cqc-ics@2024.1", False, domain.to_dict(content), (), attachments)
         revisions.append(revision.create(snap, parents=(), device_id=device_id, created_at=iso(utcnow()), private_key=key))
     return revisions
 
