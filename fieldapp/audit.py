@@ -47,6 +47,8 @@ _DETAIL_TEXT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_:+-]{0,99}|\d{4}-\d{2}-\d{2}T[
 _MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")  # fieldapp.ids.iso
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 FAILURES_FILE = "unlock-failures.json"
+_MAX_FAILURES_FILE_BYTES = 512  # a count and two moments need under 100
+_MAX_FAILURES_COUNTED = 10**9  # more wrong guesses than any slowed-down hand could make
 
 # Every kind of event, with what the app and the admin's list say of it.
 KINDS: Mapping[str, str] = MappingProxyType({
@@ -237,17 +239,20 @@ def note_failed_unlock(folder: Path, at: str) -> None:
 
 def failed_unlocks(folder: Path) -> dict[str, Any] | None:
     """The side file's count, first and last moments; None when there is none (or it is unreadable)."""
+    # The file sits outside the encryption, where anything that can write the folder can shape it: it
+    # is read bounded (size, nesting, the count) so that no content of it can stop an unlock.
     try:
-        data = json.loads((folder / FAILURES_FILE).read_text("utf-8"))
+        with (folder / FAILURES_FILE).open("rb") as file:
+            data = json.loads(file.read(_MAX_FAILURES_FILE_BYTES).decode("utf-8"))  # a longer one is cut, so unreadable
     except FileNotFoundError:
         return None
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         log.warning("the failed-unlock count beside the vault is unreadable; starting it again")
         return None
-    if not isinstance(data, dict) or type(data.get("count")) is not int or data["count"] < 1:
+    if not isinstance(data, dict) or type(data.get("count")) is not int or not 1 <= data["count"] <= _MAX_FAILURES_COUNTED:
         return None
     first, last = data.get("first"), data.get("last")
-    moments = [m if isinstance(m, str) and _DETAIL_TEXT.fullmatch(m) else None for m in (first, last)]
+    moments = [m if isinstance(m, str) and _MOMENT.fullmatch(m) else None for m in (first, last)]
     return {"count": data["count"], "first": moments[0], "last": moments[1]}
 
 

@@ -281,8 +281,8 @@ class Vault:
         self.replication.load_frameworks()
         if restored:
             self.replication.start_over()
-            made, _space, reason = marker.read_text("utf-8").partition(" ")  # empty from an older fieldapp
-            self.audit.record_if_possible("backup_restored", backup_made_at=made or None, reason=reason.strip() or None)
+            made, reason = backup.restored_from(self.path)
+            self.audit.record_if_possible("backup_restored", backup_made_at=made, reason=reason)
             marker.unlink()
 
     def _migrate(self, engine: Engine, data_key: bytearray, current: str | None) -> None:

@@ -79,6 +79,18 @@ def test_an_unreadable_count_beside_the_vault_is_started_again_and_never_stops_a
     vault.lock()
 
 
+@pytest.mark.parametrize(
+    "hostile",
+    ["[" * 100_000 + "]" * 100_000, json.dumps({"count": 10**2100, "first": None, "last": None})],
+    ids=["nested-too-deep", "count-too-large-to-sign"],
+)
+def test_a_hostile_count_beside_the_vault_never_stops_an_unlock(vault_path: Path, hostile: str) -> None:
+    (vault_path / audit.FAILURES_FILE).write_text(hostile)
+    vault = Vault.open(vault_path, passphrase=PASSPHRASE)
+    assert kinds(vault)[-1] == "unlock" and "unlock_failed" not in kinds(vault)
+    vault.lock()
+
+
 def test_changing_the_passphrase_and_a_wrong_current_one_are_recorded(vault: Vault) -> None:
     with pytest.raises(WrongPassphrase):
         vault.change_passphrase(NEW_PASSPHRASE, current="a wrong current passphrase")
@@ -112,6 +124,17 @@ def test_the_salvage_export_and_a_restored_backup_are_recorded(vault: Vault, vau
     restored = next(e for e in vault.audit.entries() if e.kind == "backup_restored")
     assert dict(restored.detail) == {"backup_made_at": made.created_at, "reason": "manual"}
     assert "CANARY" not in every_body(vault)
+
+
+def test_a_restored_marker_that_does_not_read_never_stops_an_unlock_and_the_restore_is_still_recorded(vault: Vault, vault_path: Path) -> None:
+    vault.backup("manual")
+    vault.lock()
+    backup.restore(vault_path)
+    (vault_path / backup.RESTORED_MARKER).write_text("made. at no moment: CANARY words " + "x" * 5000, "utf-8")
+    vault.unlock(passphrase=PASSPHRASE)
+    restored = next(e for e in vault.audit.entries() if e.kind == "backup_restored")
+    assert dict(restored.detail) == {"backup_made_at": None, "reason": None}
+    assert "CANARY" not in every_body(vault) and not (vault_path / backup.RESTORED_MARKER).exists()
 
 
 def test_a_report_exported_and_one_published_are_recorded_by_assessment_format_and_which(vault: Vault, demo: Demo, tmp_path: Path) -> None:

@@ -170,3 +170,17 @@ def test_a_quoted_record_stays_and_a_published_report_citing_a_purged_one_says_i
 
     *_, cited = vault.published.check(seal)
     assert not cited.holds and "kept on the service" in cited.words and "altered" not in cited.words
+
+
+def test_a_purged_records_words_leave_the_search_index_itself_not_only_its_answers(
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, device = laptop(inprocess_sqlite_service, make_device)
+    vault = device.vault
+    vault.records.create(assessment_id, domain.Observation(title="Board", notes="qqxylophonezz said in the meeting"))
+    device.sync()
+    at(vault, utcnow() + LATER)
+    assert device.sync().purged.records == 1
+    with vault.transaction("checking") as session:
+        index = b"".join(session.execute(sa.text("SELECT block FROM record_fts_data")).scalars())
+    assert b"ylophonezz" not in index

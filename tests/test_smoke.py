@@ -1,6 +1,6 @@
 """`fieldapp --smoke-test`, as CI runs it on the bundle, here from the source tree in a child process
 with no display and no QT_QPA_PLATFORM set (the app must choose offscreen by itself), its local
-service run as `python -m sync.server`."""
+service run by this Python from beside the app's own code (never from the current folder)."""
 
 from __future__ import annotations
 
@@ -26,3 +26,16 @@ def test_the_smoke_test_records_finds_syncs_and_paints_then_leaves_nothing_behin
     ]
     assert lines[-1].startswith("smoke test passed in ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]  # the temporary vault is gone
+
+
+def test_the_smoke_tests_local_service_never_runs_a_sync_package_from_the_folder_it_was_started_in(tmp_path: Path) -> None:
+    from ui.smoke import service_command
+
+    planted = tmp_path / "sync" / "server"
+    planted.mkdir(parents=True)
+    for init in (tmp_path / "sync" / "__init__.py", planted / "__init__.py"):
+        init.write_text("")
+    (planted / "__main__.py").write_text("import pathlib; pathlib.Path('PLANTED-RAN').write_text('yes')\n")
+    done = subprocess.run([*service_command(), "--version"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert not (tmp_path / "PLANTED-RAN").exists()
+    assert done.returncode == 0 and done.stdout.startswith("fieldapp-server "), done.stdout + done.stderr

@@ -105,3 +105,20 @@ def test_a_vault_made_where_a_wipe_was_cut_off_starts_empty(vault: Vault, assess
         assert not wiping.is_pending(path)
     finally:
         made.lock()
+
+
+def test_a_vault_made_in_a_folder_holding_other_files_loses_only_its_own_to_a_wipe(assessment_id: str, vault: Vault, tmp_path: Path) -> None:
+    """`--vault ~/Documents` makes a vault beside the inspector's own files: a revocation takes the
+    vault's files, never theirs, and leaves the folder that holds them."""
+    filled(vault, assessment_id, tmp_path)
+    theirs = {vault.path / "letter.docx": b"a letter", vault.path / "old" / "notes.header": b"not a vault's key",
+              vault.path / "photos" / "holiday.jpg": b"a photo"}  # fmt: skip
+    for path, content in theirs.items():
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(content)
+    held = secrets_of(vault.path)
+    vault.wipe()
+    assert {p: p.read_bytes() for p in every_file(vault.path)} == theirs
+    assert not wiping.is_pending(vault.path) and not (vault.path / "vault.header").exists()
+    for left in every_file(tmp_path):
+        assert not any(secret in left.read_bytes() for secret in held), left

@@ -92,7 +92,10 @@ def service_command() -> list[str]:
     """The service as dev.sh starts it: `fieldapp-server` beside the app in a bundle, else Python's."""
     if getattr(sys, "frozen", False):
         return [str(Path(sys.executable).with_name("fieldapp-server"))]
-    return [sys.executable, "-m", "sync.server"]
+    # Not `-m sync.server`: that imports from the folder the smoke test was started in first, where a
+    # `sync` folder would run as ours. -P leaves that folder out; the service comes from beside this app.
+    beside = str(Path(__file__).resolve().parents[1])
+    return [sys.executable, "-P", "-c", f"import runpy, sys; sys.path.insert(0, {beside!r}); runpy.run_module('sync.server', run_name='__main__')"]
 
 
 def _sync_to_local_service(vault: Vault, data: Path) -> None:

@@ -79,6 +79,9 @@ class Retention:
                 done, names = _purge(session, ids[start : start + _CHUNK], iso(now))
                 counts, files = counts + done, files + names
             if ids:  # the purge and its audit entry commit together
+                # FTS5 deletes only mark a row's words as gone; the index's older segments still hold
+                # them until merged. Merging all of them now leaves no purged word in the index.
+                cursor.execute("INSERT INTO record_fts(record_fts) VALUES('optimize')")
                 Audit(self._context).record_in(session, "purge", **counts.audit_fields())
         if ids:
             # Earlier versions of the pages stay in the write-ahead log until a checkpoint writes them

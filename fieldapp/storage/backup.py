@@ -25,6 +25,8 @@ KEEP = 5
 # next pull take back (Vault._open_with, Replication.start_over).
 RESTORED_MARKER = "restored.pending"
 _NAME = re.compile(r"^(\d{8}T\d{6}\d{6}Z)-([a-z0-9-]+)\.db$")
+_MOMENT, _REASON = re.compile(r"\d{8}T\d{12}Z"), re.compile(r"[a-z0-9][a-z0-9-]{0,99}")  # as _NAME's parts
+_MAX_MARKER_BYTES = 256  # a moment and a reason fit many times over
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,18 @@ def restore(vault_path: Path, name: str | None = None) -> Path:
     except OSError as exc:
         raise StorageError(f"Could not restore the backup: {exc.strerror or exc}.", exc.errno) from exc
     return aside
+
+
+def restored_from(vault_path: Path) -> tuple[str | None, str | None]:
+    """The moment and reason of the backup the restore marker names; None for either that does not
+    read as one (the marker is plaintext beside the vault: an older fieldapp's is empty, a damaged or
+    planted one says anything, and nothing it says may stop an unlock or reach the audit log)."""
+    try:
+        with (vault_path / RESTORED_MARKER).open("rb") as file:
+            made, _space, reason = file.read(_MAX_MARKER_BYTES).decode("utf-8", "replace").partition(" ")
+    except OSError:
+        return None, None
+    return (made if _MOMENT.fullmatch(made) else None), (reason.strip() if _REASON.fullmatch(reason.strip()) else None)
 
 
 def _stamp() -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,12 @@ log = logging.getLogger("fieldapp.wipe")  # counts only
 WIPE_MARKER = "wipe.pending"
 KEY_FILES = "*.header"  # vault.header, each backup's header, and a header write cut short (.tmp-…-vault.header)
 _CHUNK = 1 << 16
+# What a vault writes at the top of its folder (fieldapp.vault, storage.backup, storage.fsutil's
+# temporary files, fieldapp.audit's failed-unlock count, this module's marker): a wipe takes these only.
+_OURS = re.compile(
+    r"vault\.header|vault\.db(-wal|-shm|-journal)?|attachments|backups|replaced-\d{8}T\d{12}Z|\.tmp-.+"
+    r"|restored\.pending|unlock-failures\.json|wipe\.pending"
+)
 
 Progress = Callable[[int, int], None]  # (files destroyed so far, files in all)
 
@@ -40,9 +47,10 @@ def wipe(vault_path: Path, progress: Progress | None = None) -> int:
     try:
         if not is_pending(vault_path):
             atomic_write(vault_path / WIPE_MARKER, b"This vault is being destroyed; fieldapp finishes it at its next start.\n")
-        keys = sorted(p for p in vault_path.rglob(KEY_FILES) if p.is_file() or p.is_symlink())
+        ours = _ours(vault_path)
+        keys = sorted(p for p in _files_of(ours) if p.match(KEY_FILES))
         marker, shredded = vault_path / WIPE_MARKER, set(keys)
-        rest = [p for p in _files(vault_path) if p not in shredded and p != marker]
+        rest = [p for p in _files_of(ours) if p not in shredded and p != marker]
         total, done = len(keys) + len(rest), 0
         report(done, total)
         for key_file in keys:
@@ -55,10 +63,16 @@ def wipe(vault_path: Path, progress: Progress | None = None) -> int:
             path.unlink(missing_ok=True)
             done += 1
             report(done, total)
-        _remove_folders(vault_path)
+        for folder in ours:
+            if folder.is_dir() and not folder.is_symlink():
+                _remove_folders(folder)
+                folder.rmdir()
         (vault_path / WIPE_MARKER).unlink()
-        vault_path.rmdir()
-        fsync_dir(vault_path.parent)
+        if not any(vault_path.iterdir()):  # else it holds the inspector's own files, which stay
+            vault_path.rmdir()
+            fsync_dir(vault_path.parent)
+        else:
+            fsync_dir(vault_path)
     except OSError as exc:
         raise StorageError(
             f"Could not finish removing the vault at {vault_path}: {exc.strerror or exc}. "
@@ -69,12 +83,22 @@ def wipe(vault_path: Path, progress: Progress | None = None) -> int:
     return total
 
 
-def _files(vault_path: Path) -> list[Path]:
-    """Every file (and link) under the vault folder, deepest first; links are never followed."""
+def _ours(vault_path: Path) -> list[Path]:
+    """The vault's own entries at the top of its folder: the folder may be one the inspector keeps
+    other files in (`--vault ~/Documents`), and a wipe takes the vault, never those."""
+    return sorted(p for p in vault_path.iterdir() if _OURS.fullmatch(p.name))
+
+
+def _files_of(entries: list[Path]) -> list[Path]:
+    """Every file (and link) of these entries, deepest first; links are never followed."""
     found: list[Path] = []
-    for folder, dirs, names in os.walk(vault_path, topdown=False):
-        found.extend(Path(folder) / name for name in names)
-        found.extend(Path(folder) / name for name in dirs if (Path(folder) / name).is_symlink())
+    for entry in entries:
+        if entry.is_symlink() or not entry.is_dir():
+            found.append(entry)
+            continue
+        for folder, dirs, names in os.walk(entry, topdown=False):
+            found.extend(Path(folder) / name for name in names)
+            found.extend(Path(folder) / name for name in dirs if (Path(folder) / name).is_symlink())
     return found
 
 

@@ -24,16 +24,15 @@ def revisions_of(*, connection: sa.Connection, caller: Caller, request: protocol
     rows = connection.execute(_ROWS, {"ids": ids}).all()
     by_record: dict[str, list[sa.Row]] = {}
     for row in rows:
-        if row.assessment_id not in caller.assessment_ids:
-            raise errors.NotFoundError(NOT_YOURS.format(id=row.record_id))
         by_record.setdefault(row.record_id, []).append(row)
+    for record_id in ids:  # in the order asked: which id a refusal names must not say whether another exists elsewhere
+        if not by_record.get(record_id) or any(row.assessment_id not in caller.assessment_ids for row in by_record[record_id]):
+            raise errors.NotFoundError(NOT_YOURS.format(id=record_id))
     served: list[str] = []
     left: list[str] = []
     room = protocol.MAX_PULL_PAGE_BYTES
     for record_id in ids:
-        found = by_record.get(record_id)
-        if found is None:
-            raise errors.NotFoundError(NOT_YOURS.format(id=record_id))
+        found = by_record[record_id]
         size = sum(row.size for row in found)
         if served and size > room or left:
             left.append(record_id)  # the next request takes it: one answer stays within a pull page's bytes

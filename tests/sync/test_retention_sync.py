@@ -79,6 +79,17 @@ def test_the_fetch_route_refuses_another_teams_records_and_ids_that_are_not_ids(
         refused(outsider.request("POST", "/items", json={"ids": bad}, headers=PROTOCOL_HEADERS), 422, protocol.E_INVALID)
 
 
+def test_the_fetch_routes_refusal_is_the_same_whether_another_teams_record_exists_or_not(service: Service, make_device: Callable[..., Device]) -> None:
+    content = domain.Observation(title="ICB board", notes="Winter plan")
+    _assessment_id, _first, _second, record_id = colleagues(service, make_device, content)
+    _other, (stranger,) = service.team("Southshire ICS")
+    outsider = raw_device(service, stranger)
+    unknown, never = uuid7(), uuid7()
+    answers = [outsider.request("POST", "/items", json={"ids": [unknown, probe]}, headers=PROTOCOL_HEADERS) for probe in (record_id, never)]
+    assert [a.status_code for a in answers] == [404, 404]
+    assert answers[0].json()["detail"] == answers[1].json()["detail"]  # both name the first id asked for, the unknown one
+
+
 def test_only_a_client_that_names_the_feature_is_sent_the_retention_period(service: Service, capsys: pytest.CaptureFixture[str]) -> None:
     assessment_id, (a,) = service.team()
     assert admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "30")[0] == 0
