@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     service.add_argument("--devices", type=int, default=500)
     service.add_argument("--records", type=int, default=200, help="records each device pushes")
     service.add_argument("--workers", type=int, default=4)
-    service.add_argument("--concurrency", type=int, default=50, help="devices talking to the service at once")
+    service.add_argument("--concurrency", type=int, default=8, help="devices talking to the service at once")
     service.add_argument("--photo-kb", type=int, default=256, help="the one photo each device sends, in KiB (one chunk: at most 4096)")
     service.add_argument("--team-size", type=int, default=5, help="devices per assessment")
     service.add_argument("--database-url", default=None, help="a PostgreSQL server; the bench makes a database of its own there and drops it after (default: FIELDAPP_TEST_DATABASE_URL, else SQLite)")
