@@ -23,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument("--attachment-mb", type=int, default=300)
     sync.add_argument("--devices", type=int, default=20)
     sync.add_argument("--dir", default=None, help="where to put the service and vaults (default: a temporary folder)")
+    sync.add_argument("--peer", default=None, help="the PouchDB peer, set up with npm install (default: $FIELDAPP_PEER_DIR or ../shared/peers/pouchdb)")
     report = sub.add_parser("report", help="an assessment's report: build, then PDF, Word and HTML (pdf_s, docx_s, html_s)")
     report.add_argument("--records", type=int, default=60)
     report.add_argument("--runs", type=int, default=3)
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.name == "sync":
         from bench import sync_bench
 
-        result = sync_bench.run(records=args.records, attachment_mb=args.attachment_mb, devices=args.devices, where=args.dir)
+        result = sync_bench.run(records=args.records, attachment_mb=args.attachment_mb, devices=args.devices, where=args.dir, peer=args.peer)
     else:
         from bench import ui_bench
 

@@ -1,15 +1,18 @@
 """The sync benchmark: the real service in its own process, real vaults as clients, on this machine.
 
-    python -m bench sync [--records 10000] [--attachment-mb 300] [--devices 20]
+    python -m bench sync [--records 10000] [--attachment-mb 300] [--devices 20] [--peer DIR]
 
 Prints JSON. Ratios compare two things measured in this same run: `push_vs_raw` is the real push
-over POSTing the same bytes in the same batches to a bare endpoint of the same service process.
+over POSTing the same bytes in the same batches to a bare endpoint of the same service process;
+`incremental_push_vs_peer` is one edited record pushed over the peer's one edited document pushed
+(PouchDB to pouchdb-server, ../shared/peers/pouchdb, run from DIR set up as its README says).
 """
 
 from __future__ import annotations
 
 import base64
 import gzip
+import json
 import os
 import random
 import shutil
@@ -29,8 +32,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fieldapp import domain
+from fieldapp.replication import enrolment_proof
 from fieldapp.revisions import revision
 from fieldapp.ids import iso, utcnow, uuid7
+from fieldapp.replication.exchange import Ack
 from fieldapp.storage.keys import KdfParams
 from fieldapp.vault import Vault
 from sync import protocol
@@ -43,11 +48,15 @@ PASSPHRASE = "benchmark passphrase, not a secret"
 BARE = "/bench/raw"  # the bare endpoint the bench adds to its own service process
 
 
-def run(*, records: int, attachment_mb: int, devices: int, where: str | None = None) -> dict:
+PEER_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "peers" / "pouchdb"
+
+
+def run(*, records: int, attachment_mb: int, devices: int, where: str | None = None, peer: str | None = None) -> dict:
     base = Path(where) if where else Path(tempfile.mkdtemp(prefix="fieldapp-sync-bench-"))
     try:
         result: dict = {"records": records}
         result.update(_records_phase(base / "records", records))
+        result.update(_peer_phase(Path(peer) if peer else None, records, result["incremental_push_median_ms"]))
         # Many devices at once: the service as deployed on this machine's cores (a worker per
         # core), and a single worker beside it for comparison.
         result.update(_devices_phase(base / "devices", devices, workers=os.cpu_count() or 1))
@@ -118,11 +127,11 @@ def serve(data: str, port: int, workers: int = 1) -> None:
 
     os.environ["FIELDAPP_BENCH_DATA"] = data
     Path(data).mkdir(parents=True, exist_ok=True)
-    if workers > 1:
-        from sync.server import db, migrations
-        from sync.server.settings import Settings
+    from sync.server import db, migrations
+    from sync.server.settings import Settings
 
-        migrations.upgrade(db.create_engine(Settings(data_dir=Path(data)).url))  # once, before the workers start
+    migrations.upgrade(db.create_engine(Settings(data_dir=Path(data)).url))  # once, before the service (its workers) start
+    if workers > 1:
         uvicorn.run("bench.sync_bench:bench_app", factory=True, workers=workers, host="127.0.0.1", port=port, log_level="error")
     else:
         uvicorn.run(bench_app(), host="127.0.0.1", port=port, log_level="error")
@@ -179,6 +188,7 @@ def _records_phase(base: Path, n: int) -> dict:
         assert report_b.pulled == n, report_b  # type: ignore[attr-defined]
 
         incremental = _incremental(first, second, service, assessment, 60)
+        everyday = _everyday(first, service, assessment, 40)
         first.lock()
         second.lock()
         return {
@@ -188,6 +198,7 @@ def _records_phase(base: Path, n: int) -> dict:
             "pull_10k_s": round(pull_s, 2),
             "incremental_p95_ms": round(_p95(incremental), 1),
             "incremental_median_ms": round(statistics.median(incremental), 1),
+            **everyday,
             "wire_ratio": round(transport.bytes_sent / canonical, 3),  # type: ignore[attr-defined]
             "canonical_mb": round(canonical / 1e6, 2),
             "content_gzip_ratio": round(len(gzip.compress(b"".join(r.body for r in pending[:500]))) / sum(len(r.body) for r in pending[:500]), 3),
@@ -254,6 +265,69 @@ def _incremental(first: Vault, second: Vault, service: ServiceProcess, assessmen
     return times[5:]  # the first rounds warm the connections
 
 
+def _everyday(vault: Vault, service: ServiceProcess, assessment: str, rounds: int) -> dict:
+    """The peer's case: one record edited, then only its push (what a sync starts with, the request,
+    the acknowledgement stored); and a whole sync with nothing to do, with its round trips."""
+    record = vault.records.create(assessment, domain.Observation(title="everyday", notes="start")).value
+    _sync(vault, service)
+    link = vault.replication.link()
+    assert link is not None
+    transport = HttpTransport(link.url)
+    api = ServiceApi(transport, link.token)
+    pushes, noops, trips = [], [], []
+    try:
+        for i in range(rounds):
+            vault.records.add_note(record.id, f"everyday note {i}")
+            t0 = time.perf_counter()
+            pending = vault.replication.begin_sync(protocol.MAX_BATCH).pending.revisions
+            answer = api.push(pending)
+            vault.replication.acknowledge([Ack(a.id, a.status == "accepted", a.code or "", a.reason or "") for a in answer.acks])
+            pushes.append((time.perf_counter() - t0) * 1000)
+            assert [a.status for a in answer.acks] == ["accepted"], answer
+            before = transport.requests_answered
+            t0 = time.perf_counter()
+            SyncEngine(vault, api).run()  # a new engine each time, as the app makes one for each sync
+            noops.append((time.perf_counter() - t0) * 1000)
+            trips.append(transport.requests_answered - before)
+    finally:
+        transport.close()
+    return {
+        "incremental_push_median_ms": round(statistics.median(pushes[5:]), 1),  # the first rounds warm the connection
+        "noop_sync_ms": round(statistics.median(noops[5:]), 1),
+        "noop_sync_round_trips": max(trips),
+    }
+
+
+# -- the peer: PouchDB replicating to pouchdb-server, measured in this same run ---------------------
+
+
+def _peer_phase(where: Path | None, records: int, ours_ms: float) -> dict:
+    """The peer's one edited document pushed (median of 20), beside ours; `peer` is null, with the
+    reason, when the peer cannot be run here."""
+    where = where or Path(os.environ.get("FIELDAPP_PEER_DIR", PEER_SOURCE))
+    reason = _peer_missing(where)
+    if reason:
+        return {"peer": None, "peer_reason": reason, "incremental_push_vs_peer": None}
+    out = where / "results-fieldapp-bench.json"
+    env = {**os.environ, "PEER_DIR": str(where), "PORT": str(_free_port()), "ONLY": "inc", "RUNS": "1", "N": str(records), "OUT": str(out)}
+    done = subprocess.run(["bash", str(where / "run.sh")], env=env, capture_output=True, text=True, timeout=1800)
+    if done.returncode != 0 or not out.exists():
+        return {"peer": None, "peer_reason": f"run.sh failed: {done.stderr.strip()[-300:]}", "incremental_push_vs_peer": None}
+    figures = json.loads(out.read_text())["figures"]
+    peer = {"incremental_push_median_ms": figures["incremental_ms"], "noop_push_ms": figures["noop_push_ms"], "docs": records}
+    return {"peer": peer, "incremental_push_vs_peer": round(ours_ms / figures["incremental_ms"], 2)}
+
+
+def _peer_missing(where: Path) -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (where / "run.sh").exists():
+        return f"no peer at {where} (pass --peer DIR or set FIELDAPP_PEER_DIR)"
+    if not (where / "node_modules" / "pouchdb-server").is_dir():
+        return f"the peer at {where} is not set up: run `npm install` there (its README says how)"
+    return None
+
+
 # -- many devices at once ---------------------------------------------------------------------------
 
 
@@ -302,7 +376,8 @@ def _bare_device(service: ServiceProcess, inspector: str, assessment: str, count
     public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     device_id = uuid7()
     api = ServiceApi(HttpTransport(service.url))
-    token = api.enrol(service.admin("code", inspector)["code"], device_id, public, "bench").token
+    code = service.admin("code", inspector)["code"]
+    token = api.enrol(code, device_id, public, enrolment_proof.sign(key, code, device_id, public), "bench").token
     api = ServiceApi(HttpTransport(service.url), token)
     return api, signed_revisions(key, device_id, assessment, count)
 

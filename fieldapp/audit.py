@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -52,6 +52,7 @@ _MAX_FAILURES_COUNTED = 10**9  # more wrong guesses than any slowed-down hand co
 
 # Every kind of event, with what the app and the admin's list say of it.
 KINDS: Mapping[str, str] = MappingProxyType({
+    "vault_created": "Created the vault on this laptop",
     "unlock": "Unlocked the vault",
     "unlock_failed": "Wrong passphrase or recovery key at unlock",
     "passphrase_changed": "Changed the passphrase",
@@ -75,9 +76,10 @@ class AuditEntry:
     detail: Mapping[str, str | int | bool | None]
     sent: bool  # the service holds it
 
-    def words(self) -> str:
-        """What happened, in words: 'Unlocked the vault (with the recovery key)'."""
-        return describe(self.kind, self.detail)
+    def words(self, moment: Callable[[str], str] | None = None) -> str:
+        """What happened, in words: 'Unlocked the vault with the recovery key'; moments in UTC
+        unless `moment` words them otherwise (the app: this laptop's clock)."""
+        return describe(self.kind, self.detail, moment or utc_moment)
 
 
 @dataclass(frozen=True)
@@ -89,22 +91,68 @@ class SignedEntry:
     signature: bytes
 
 
-def describe(kind: str, detail: Mapping[str, Any]) -> str:
-    """An entry in words, its detail after the kind's words: 'Exported a report (format docx, which draft)'."""
+def utc_moment(value: str) -> str:
+    """A stored moment, day first in UTC: '07/12/2026 14:32 UTC' (the service's admin reads it so)."""
+    return f"{value[8:10]}/{value[5:7]}/{value[:4]} {value[11:16]} UTC"
+
+
+def _count(one: str, many: str | None = None) -> Callable[[int], str]:
+    return lambda n: f"{n or 'no'} {one if n == 1 else many or one + 's'}"
+
+
+# How each detail reads after the kind's words (dogfood: "count 1, first …, last …", "file bytes 0",
+# "private ca no" asked the inspector to decode the storage's names). A detail that reads as None is
+# left out; one not named here reads "name value", after those named, in the order here.
+_PHRASES: Mapping[str, Callable[[Any], str | None]] = MappingProxyType({
+    "count": _count("attempt"),
+    "at": lambda at: f"at {at}",
+    "first": lambda at: f"first at {at}",
+    "last": lambda at: f"last at {at}",
+    "records": _count("record"),
+    "revisions": _count("revision"),
+    "files": _count("attachment file"),
+    "file_bytes": lambda n: f"{n:,} bytes of attachments" if n else None,
+    "bytes": lambda n: f"{n:,} bytes",
+    "cited": _count("quotation cited", "quotations cited"),
+    "unreadable": lambda n: f"{n} unreadable" if n else None,
+    "inspector_id": lambda i: f"as inspector {i}",
+    "new_service": lambda new: "a service it had not used before" if new else "the service it used before",
+    "private_ca": lambda own: "trusting the service's own certificate authority" if own else None,
+    "checked": lambda checked: "the current passphrase checked first" if checked else "without the current passphrase",
+    "backup_made_at": lambda at: f"the backup made at {at}",
+    "format": lambda f: f"as {f.upper()}",
+    "which": lambda w: {"working": "the working copy", "published": "the published report"}.get(w, f"the {w}"),
+})  # fmt: skip
+
+
+def describe(kind: str, detail: Mapping[str, Any], moment: Callable[[str], str] = utc_moment) -> str:
+    """An entry in words, its detail after the kind's words, each moment as `moment` says:
+    'Wrong passphrase or recovery key at unlock (2 attempts, first at 07/12/2026 14:32 UTC, last at …)'."""
     said = KINDS.get(kind, f"An event this fieldapp does not know ({kind})")
     if kind == "unlock" and detail.get("method") == "recovery_key":
         return f"{said} with the recovery key"
-    parts = [f"{key.replace('_', ' ')} {_shown(value)}" for key, value in sorted(detail.items()) if key != "method" and value is not None]
+    shown = {key: _shown(value, moment) for key, value in detail.items() if key != "method" and value is not None}
+    if "first" in shown and shown.get("last") == shown["first"]:  # one moment, said once
+        shown["at"] = shown.pop("first")
+        del shown["last"]
+    order = list(_PHRASES)
+    keys = sorted(shown, key=lambda key: (order.index(key) if key in _PHRASES else len(order), key))
+    parts = [part for key in keys if (part := _phrase(key, shown[key])) is not None]
     return f"{said} ({', '.join(parts)})" if parts else said
 
 
-def _shown(value: object) -> str:
-    """A detail's value in words: a moment day first in UTC ('07/12/2026 14:32 UTC'), yes or no, else as it is."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
+def _phrase(key: str, value: object) -> str | None:
+    phrase = _PHRASES.get(key)
+    if phrase is not None:
+        return phrase(value)
+    return f"{key.replace('_', ' ')} {('yes' if value else 'no') if isinstance(value, bool) else value}"
+
+
+def _shown(value: object, moment: Callable[[str], str]) -> object:
+    """A moment in words as `moment` says; else the value as it is."""
     if isinstance(value, str) and _MOMENT.fullmatch(value):
-        return f"{value[8:10]}/{value[5:7]}/{value[:4]} {value[11:16]} UTC"
-    return str(value)
+        return moment(value)
+    return value
 
 
 def check_detail(detail: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,7 +33,14 @@ class VaultContext(Protocol):
     def blobs(self) -> BlobStore: ...  # raises VaultLocked when locked
 
     @property
+    def path(self) -> Path: ...  # the vault's folder (its backups are in backups/, fieldapp.storage.backup)
+
+    @property
     def db_path(self) -> Path: ...  # for checks of the file itself (pages, length)
+
+    def database_key(self) -> bytes:
+        """The database's key, which its backups share; raises VaultLocked when locked."""
+        ...
 
     def now(self) -> str:
         """The clock's moment as stored: ISO 8601 in UTC."""

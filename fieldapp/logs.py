@@ -10,6 +10,7 @@ import io
 import logging
 import os
 import re
+import sys
 import traceback
 from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
@@ -61,6 +62,19 @@ def configure(app_name: str, folder: Path | None = None, level: int = logging.IN
     root.addHandler(handler)
     root.setLevel(level)
     return path
+
+
+def to_stderr(level: int = logging.INFO) -> None:
+    """Send the `fieldapp` loggers to standard error instead, each line naming its process (for a
+    service under systemd, whose journal keeps and rotates what several processes write); again does nothing."""
+    root = logging.getLogger("fieldapp")
+    if any(getattr(handler, "_fieldapp_stderr", False) for handler in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_IsoFormatter("%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"))
+    handler._fieldapp_stderr = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
 
 
 def kind_of(exc: BaseException) -> str:

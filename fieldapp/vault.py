@@ -156,6 +156,7 @@ class Vault:
         keys.write_header(path / HEADER_NAME, header)
         vault = cls(path)
         vault._open_with(data_key)
+        vault.audit.record("vault_created")  # the log starts where the vault does (dogfood: it began at enrolment)
         return CreatedVault(vault=vault, recovery_key=recovery_key)
 
     @staticmethod
@@ -362,6 +363,9 @@ class Vault:
             raise VaultLocked()
         return self._data_key
 
+    def database_key(self) -> bytes:
+        return keys.subkey(self._require_key(), "database")
+
     @property
     def blobs(self) -> BlobStore:
         if self._blobs is None:
@@ -433,5 +437,4 @@ class Vault:
     def backup(self, reason: str = "manual") -> backup.BackupInfo:
         """An encrypted copy of the database in backups/, keeping the newest few."""
         with self.transaction("making a backup") as session:
-            db_key = keys.subkey(self._require_key(), "database")
-            return backup.make(self.path, session.connection(), db_key, reason=reason)
+            return backup.make(self.path, session.connection(), self.database_key(), reason=reason)

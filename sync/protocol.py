@@ -7,11 +7,10 @@ arrives; every model refuses unknown fields, and every list and string has a bou
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic.fields import FieldInfo
 
 from fieldapp.item_kinds import MAX_ACK_NOTE as MAX_ACK_NOTE, MAX_TELL, MAX_TEXT
 from fieldapp.revisions.revision import AUTO_MERGE_DEVICE as AUTO_MERGE_DEVICE  # re-exported: the signer of auto-merges
@@ -33,6 +32,10 @@ F_TEAM_ROLES = "team-roles"  # pulled assessments give each member's role (issue
 F_AUDIT = "audit"  # the status answer says whether the service keeps laptops' audit logs (POST /v1/audit, issue 16)
 F_WIPE = "wipe-confirmation"  # a revoked device confirms, once, that it wiped its vault (issue 16): POST /v1/device/wiped
 F_RETENTION = "retention"  # pulled assessments carry their retention period; POST /v1/items fetches purged records again (issue 16)
+F_STATUS_IN_PULL = "status-in-pull"  # a pull's last page carries the status answer, so a sync needs no GET /v1/status (issue 17)
+# A push's revisions of an assessment outside the device's teams are refused one by one (R_NOT_IN_TEAM),
+# the rest stored, rather than the whole batch with a 403 (issue 17): one team left never holds up the others.
+F_TEAM_REFUSALS = "team-refusals"
 API = "/v1"
 
 # Limits. The service enforces them and says them in its errors; the client sizes its work to them.
@@ -73,6 +76,8 @@ E_TOO_LARGE = "too_large"
 E_RATE_LIMITED = "rate_limited"
 E_ENROLMENT_CODE = "enrolment_code_invalid"
 E_DEVICE_CONFLICT = "device_conflict"
+E_ENROLMENT_PROOF = "enrolment_proof_invalid"  # the enrolment was not signed with the key it registers
+E_DEVICE_GONE = "device_revoked_for_good"  # enrolling a revoked device id again: never
 E_UNSUPPORTED_ENCODING = "unsupported_encoding"
 E_CONFLICT = "conflict"
 E_BLOB_MISMATCH = "blob_mismatch"
@@ -90,6 +95,7 @@ R_CONTENT = "invalid_content"
 R_FRAMEWORK = "unknown_framework"
 R_IMMUTABLE = "immutable_snapshot"  # a second revision of a rating snapshot or a published report: neither ever changes
 R_ID_TAKEN = "id_taken"  # an audit entry whose id the service already holds with another body
+R_NOT_IN_TEAM = "not_in_team"  # only with F_TEAM_REFUSALS: an assessment (or record) outside the device's teams; may pass later
 R_NOT_LEAD = "not_lead"  # agreeing a judgement, a final rating or a snapshot from a device not of the lead inspector
 
 # What ids, digests and framework keys look like on the wire; the service checks the same fields
@@ -101,28 +107,41 @@ FRAMEWORK_KEY_PATTERN = r"^[a-z0-9-]{1,64}@[0-9.]{1,32}$"
 ISO_MOMENT_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
 
 
-def _base64(expected: int | None) -> AfterValidator:
-    def check(value: str) -> str:
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise ValueError("must be standard base64") from None
-        if expected is not None and len(raw) != expected:
-            raise ValueError(f"must decode to {expected} bytes")
-        return value
+# Standard base64 of exactly 32 and 64 bytes: an Ed25519 public key, and a signature.
+KEY_PATTERN = r"^[A-Za-z0-9+/]{43}=$"
+SIGNATURE_PATTERN = r"^[A-Za-z0-9+/]{86}==$"
 
-    return AfterValidator(check)
+
+def _schema_pattern(pattern: str) -> FieldInfo:
+    """What the OpenAPI document says a string must match, where the service refuses more than the
+    model's own constraints say (words it checks where they are stored): a schema that admitted
+    them would promise answers the service does not give. (A lone surrogate, refused in any string
+    by the service's JSON parser, is in no UTF-8 text, so no client or fuzzer that writes UTF-8
+    sends one; JSON Schema patterns cannot name them portably, so none tries.)"""
+    return Field(json_schema_extra={"pattern": pattern})
+
+
+# Characters in the document's patterns: the control characters a one-line field refuses, and
+# Python's whitespace (str.isspace), as the service strips it before a name or note is stored.
+_CONTROLS = r"\x00-\x1f\x7f"
+_SPACES = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _words(refused: str) -> str:
+    """A pattern for text without the refused characters and not all whitespace."""
+    return f"^[^{refused}]*[^{refused}{_SPACES}][^{refused}]*$"
 
 
 Uuid = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 Hex64 = Annotated[str, StringConstraints(pattern=HEX64_PATTERN)]
-PublicKey = Annotated[str, StringConstraints(max_length=64), _base64(32)]
-Signature = Annotated[str, StringConstraints(max_length=100), _base64(None)]  # 64 bytes, or empty for auto-merges
+PublicKey = Annotated[str, StringConstraints(pattern=KEY_PATTERN)]
+Signature = Annotated[str, StringConstraints(pattern=f"^(?:{SIGNATURE_PATTERN[1:-1]})?$")]  # or empty, for auto-merges
 _ONE_LINE = r"^[^\x00-\x1f\x7f]*$"  # stored as text: PostgreSQL refuses NUL, and no label needs a control character
 Label = Annotated[str, StringConstraints(max_length=200, pattern=_ONE_LINE)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-NewName = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE)]  # a name a device offers
-IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+# A name a device offers: the service strips it, and refuses one with nothing left.
+NewName = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE), _schema_pattern(_words(_CONTROLS))]
+IsoDate = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
 IsoMoment = Annotated[str, StringConstraints(max_length=32, pattern=ISO_MOMENT_PATTERN), Field(json_schema_extra={"format": "date-time"})]
 FrameworkKey = Annotated[str, StringConstraints(pattern=FRAMEWORK_KEY_PATTERN)]
 
@@ -155,6 +174,9 @@ class ServiceStatus(Wire):
     newest_client: Release | None = None
     # Only to clients naming F_AUDIT: the service takes audit entries (POST /v1/audit).
     audit: bool | None = None
+    # Only in a pull's last page (F_STATUS_IN_PULL): the id of the service's data, as the status
+    # route's Fieldapp-Instance header says it; it changes when the service is restored from a backup.
+    instance: Annotated[str, StringConstraints(max_length=64)] | None = None
 
 
 class WipeConfirmation(Wire):
@@ -171,6 +193,9 @@ class EnrolRequest(Wire):
     code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     device_id: Uuid  # the vault's own device id: the one its revisions are signed under
     public_key: PublicKey  # Ed25519, raw 32 bytes
+    # Ed25519 under that key over the code, the device id and the key (fieldapp.replication.enrolment_proof):
+    # that the device holds the private half, for this code alone. An app from before issue 17 sends none.
+    proof: Annotated[str, StringConstraints(pattern=SIGNATURE_PATTERN)]
     label: Label = ""
 
 
@@ -257,11 +282,11 @@ class AuditEntry(Wire):
 
     id: Uuid
     body: Annotated[str, StringConstraints(max_length=MAX_AUDIT_ENTRY_BYTES)]
-    signature: Annotated[str, StringConstraints(max_length=100), _base64(64)]
+    signature: Annotated[str, StringConstraints(pattern=SIGNATURE_PATTERN)]
 
 
 class AuditPush(Wire):
-    entries: list[AuditEntry]  # at most MAX_AUDIT_BATCH (more: 413)
+    entries: list[AuditEntry] = Field(max_length=MAX_AUDIT_BATCH)  # more: 413, as for a push's revisions
 
 
 class AuditAck(Wire):
@@ -282,12 +307,21 @@ class Device(Wire):
     inspector: Annotated[str, StringConstraints(max_length=300)] | None = None  # its inspector: only with F_DEVICE_INSPECTOR
 
 
+def _json_integer(value: object) -> object:
+    """An integer as JSON Schema has it (400 and 400.0, never "400" nor true), which lax pydantic widens."""
+    if isinstance(value, (str, bool)):
+        raise ValueError("must be a JSON number")
+    return value
+
+
 class PullRequest(Wire):
-    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_CHARS)] | None = None
-    limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT
+    # URL-safe base64, as the service makes them, so one at its longest fits a small body. Said in the
+    # document only: any other string is a cursor this service never made (400 bad_cursor, pull afresh).
+    cursor: Annotated[str, StringConstraints(max_length=MAX_CURSOR_CHARS), _schema_pattern(r"^[A-Za-z0-9_=-]*$")] | None = None
+    limit: Annotated[int, Field(ge=1, le=MAX_PULL_LIMIT), BeforeValidator(_json_integer)] = DEFAULT_PULL_LIMIT
     # A device's own revisions are left out of its pulls (it holds them), except when it asks:
     # a vault restored from a backup lacks what it pushed after that backup.
-    include_own: bool = False
+    include_own: StrictBool = False
 
 
 class ConcernAcknowledgement(Wire):
@@ -311,6 +345,9 @@ class PullResponse(Wire):
     held_back: bool | None = None
     # Only with F_CONCERNS: the office's acknowledgement of every acknowledged concern of these assessments.
     acknowledgements: list[ConcernAcknowledgement] | None = Field(default=None, max_length=MAX_ACKNOWLEDGEMENTS)
+    # Only with F_STATUS_IN_PULL, on the last page (`more` false): what GET /v1/status would answer
+    # this client, so the sync that ends with this page makes no request for it.
+    status: ServiceStatus | None = None
 
 
 class ItemsRequest(Wire):
@@ -366,8 +403,12 @@ class Acknowledgement(Wire):
     """The office acknowledges a concern: a note of what it did or will do, and who (by default the
     name the office token was made with)."""
 
-    note: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ACK_NOTE)]
-    by: Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE)] | None = None
+    # The service strips the note and refuses one with nothing left, or holding a NUL.
+    note: Annotated[str, StringConstraints(min_length=1, max_length=MAX_ACK_NOTE), _schema_pattern(_words("\\x00"))]
+    # Its spaces are collapsed, and a C1 control character (U+0080 to U+009F) is refused besides.
+    by: Annotated[
+        str, StringConstraints(min_length=1, max_length=300, pattern=_ONE_LINE), _schema_pattern(_words(_CONTROLS + r"\x80-\x9f"))
+    ] | None = None
 
 
 # -- attachments -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 import requests
 import requests.adapters
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from inprocess import serving
 from sqlalchemy.orm import Session
 from vault_fixtures import PASSPHRASE, Template
 
+from fieldapp import domain
 from fieldapp.revisions import revision
 from fieldapp.vault import Vault
 from sync import protocol
@@ -37,10 +39,11 @@ from sync.client.api import ServiceApi
 from sync.client.engine import SyncEngine, SyncReport
 from sync.client.enrolment import enrol
 from sync.client.transport import HttpTransport, RetryPolicy
-from sync.server import admin, db
+from sync.server import admin, db, sealing
 from sync.server.app import create_app
 from sync.server.cli import main as cli_main
 from sync.server.s3 import S3Client
+from sync.server.sealing import ChunkSeal
 from sync.server.settings import Limits, S3Settings, Settings
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -79,9 +82,11 @@ class ChildService:
         command = [sys.executable, "-m", "sync.server", "--data", str(self.data)]
         if self.database_url:
             command += ["--database-url", self.database_url]
-        command += ["serve", "--port", str(self.port), *self.serve_args]
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=_ROOT, stdout=log, stderr=log, env={**os.environ, **self.env})
+            if self.database_url and not self.starts:  # as its administrator would, before the first start
+                subprocess.run([*command, "migrate"], cwd=_ROOT, stdout=log, stderr=log, check=True, env={**os.environ, **self.env})
+            serve = [*command, "serve", "--port", str(self.port), *self.serve_args]
+            self.process = subprocess.Popen(serve, cwd=_ROOT, stdout=log, stderr=log, env={**os.environ, **self.env})
         self.starts += 1
         deadline = time.monotonic() + 60
         while not self._answers():
@@ -117,7 +122,7 @@ def child_service(data: Path, *serve_args: str) -> Iterator[Service]:
     child = ChildService(data, None, serve_args=serve_args)
     child.start()
     settings = Settings(data_dir=data)
-    engine = db.create_engine(settings.url)
+    engine = sealing.engine_for(settings)  # the service's own key, in its data folder
     try:
         yield Service(child.url, settings, engine)
     finally:
@@ -286,6 +291,16 @@ class Device:
         finally:
             transport.close()
 
+    def fetch_again(self, record_id: str) -> domain.Content:
+        """Open a record retention removed: fetched from the service and put back; its content."""
+        link = self.vault.replication.link()
+        assert link is not None
+        transport = HttpTransport(link.url, adapter=self.adapter)
+        try:
+            return SyncEngine(self.vault, ServiceApi(transport, link.token)).fetch_again(record_id).content
+        finally:
+            transport.close()
+
 
 @pytest.fixture(scope="session")
 def laptop_templates(vault_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Callable[[int], Path]:
@@ -392,7 +407,7 @@ def api_url(service: Service, path: str) -> str:
 
 
 def enrol_body(code: str, *, device_id: str | None = None, key: object | None = None, label: str = "raw") -> dict:
-    """An enrolment request as JSON: a fresh device id and Ed25519 key unless given."""
+    """An enrolment request as JSON, signed as the app signs it: a fresh device id and Ed25519 key unless given."""
     import base64
 
     from cryptography.hazmat.primitives import serialization
@@ -400,9 +415,13 @@ def enrol_body(code: str, *, device_id: str | None = None, key: object | None = 
 
     from fieldapp.ids import uuid7
 
+    from fieldapp.replication import enrolment_proof
+
     private = key if isinstance(key, Ed25519PrivateKey) else Ed25519PrivateKey.generate()
     public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return {"code": code, "device_id": device_id or uuid7(), "public_key": base64.b64encode(public).decode(), "label": label}
+    device_id = device_id or uuid7()
+    proof = base64.b64encode(enrolment_proof.sign(private, code, device_id, public)).decode()
+    return {"code": code, "device_id": device_id, "public_key": base64.b64encode(public).decode(), "proof": proof, "label": label}
 
 
 @dataclass
@@ -522,3 +541,35 @@ def admin_cli(service: Service, capsys: pytest.CaptureFixture[str], *args: str) 
     code = cli_main([*where, "admin", *args])
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+# -- Redis, for what several service processes share ---------------------------------------------------
+
+REDIS_TEST_URL = os.environ.get("FIELDAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test Redis, its keys under a prefix of this test's own (set in the environment, so the
+    services this test starts, in this process or as children, keep to it); skips saying why when
+    no Redis answers. Its keys are removed after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError):
+        pytest.skip(f"no Redis answers at {REDIS_TEST_URL} (set FIELDAPP_TEST_REDIS_URL): the shared-state tests need one")
+    prefix = f"fieldapp-test-{uuid.uuid4().hex[:12]}:"
+    monkeypatch.setenv("FIELDAPP_REDIS_PREFIX", prefix)
+    try:
+        yield REDIS_TEST_URL
+    finally:
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+        client.close()
+
+
+def chunk_seal() -> ChunkSeal:
+    """A seal under a fresh key, for a blob store a test makes itself (its chunks open only there)."""
+    return ChunkSeal(AESGCM(AESGCM.generate_key(bit_length=256)))

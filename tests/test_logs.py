@@ -21,7 +21,7 @@ from fieldapp import domain, logs
 from fieldapp.errors import NotFound, WrongPassphrase
 from fieldapp.links import passage_of
 from sync.client.errors import SyncError
-from sync.server import db
+from sync.server import sealing
 from sync.server.settings import Settings
 from ui.errors import message_for
 
@@ -33,7 +33,7 @@ def served(tmp_path: Path) -> Iterator[tuple[ChildService, Service]]:
     child = ChildService(tmp_path / "service" / "data", None, serve_args=("--log-level", "info"))  # uvicorn access log on
     child.start()
     settings = Settings(data_dir=child.data, database_url=None)
-    engine = db.create_engine(settings.url)
+    engine = sealing.engine_for(settings)
     try:
         yield child, Service(child.url, settings, engine)
     finally:

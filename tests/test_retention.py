@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from sync_fixtures import Device, Service
+from test_migrations import _back_to_0014
+from vault_fixtures import PASSPHRASE, plaintext_pages
 
 from fieldapp import domain, sync_state
 from fieldapp.errors import IntegrityError, KeptOnService
@@ -19,6 +21,7 @@ from fieldapp.ids import utcnow
 from fieldapp.item_kinds import ConcernContent
 from fieldapp.revisions import revision
 from fieldapp.rows import Passage
+from fieldapp.storage import backup
 from fieldapp.vault import Vault
 from sync.server import admin
 
@@ -184,3 +187,67 @@ def test_a_purged_records_words_leave_the_search_index_itself_not_only_its_answe
     with vault.transaction("checking") as session:
         index = b"".join(session.execute(sa.text("SELECT block FROM record_fts_data")).scalars())
     assert b"ylophonezz" not in index
+
+
+def backup_words(vault: Vault) -> list[bytes]:
+    """Each backup's every page decrypted with the vault's database key, as backup.make wrote it."""
+    return [plaintext_pages(info.path, vault.database_key()) for info in backup.list_backups(vault.path)]
+
+
+def test_a_purge_leaves_no_purged_words_in_any_backup_and_the_newest_still_restores_a_vault_whose_records_come_back_on_sync(
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, device = laptop(inprocess_sqlite_service, make_device)
+    vault = device.vault
+    said = domain.Interview(title="Carer interview", role="carer", notes="She said marmalade about respite")  # a title stays
+    old = vault.records.create(assessment_id, said).value
+    vault.links.tag(old.id, "safeguarding", "peoples-experience", comment="quinceberry matters")
+    vault.backup("before-sync")  # its draft only, no revision yet
+    device.sync()
+    vault.backup("after-sync")  # its revision's body too
+    at(vault, utcnow() + LATER)
+    fresh = vault.records.create(assessment_id, interview("porridge")).value
+    vault.backup("later")
+    assert all(b"marmalade" in words and b"quinceberry" in words for words in backup_words(vault))  # the pages read as written
+
+    assert device.sync().purged.records == 1
+    kept = backup_words(vault)
+    assert len(kept) == 3 and all(b"marmalade" not in words and b"quinceberry" not in words for words in kept)
+    assert b"porridge" in kept[0]  # the newest backup keeps what was not purged
+    assert [p.name for p in vault.backups_path.iterdir() if not p.name.endswith((".db", ".header"))] == []  # no log beside them
+
+    vault.lock()
+    backup.restore(vault.path)
+    vault.unlock(passphrase=PASSPHRASE)
+    assert vault.verify().problems == ()
+    assert vault.records.get(fresh.id).content.notes == "She said porridge about respite"
+    device.sync()
+    (entry,) = [s for s in vault.records.list(assessment_id) if s.id == old.id]
+    assert entry.sync_state == sync_state.KEPT and entry.title == "Carer interview"
+    with pytest.raises(KeptOnService):
+        vault.records.get(old.id)
+    assert vault.verify().problems == ()
+    assert device.fetch_again(old.id).notes == "She said marmalade about respite"  # whole again from the service
+
+
+def test_a_backup_of_an_older_schema_that_holds_purged_words_or_that_no_longer_opens_is_removed_and_one_that_holds_none_stays(
+    inprocess_sqlite_service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, device = laptop(inprocess_sqlite_service, make_device)
+    vault = device.vault
+    first = vault.backup("before-migration-0014")  # before any record
+    old = vault.records.create(assessment_id, interview("marmalade")).value
+    second = vault.backup("before-migration-0014")
+    for made in (first, second):  # as a backup made before 0015 was applied
+        with backup.changing(made, vault.database_key(), doing="going back to 0014") as session:
+            _back_to_0014(session.connection())
+    damaged = vault.backup("manual")
+    with damaged.path.open("r+b") as file:  # its first page, the schema's, fails its check
+        file.seek(200)
+        file.write(b"\xff" * 64)
+    device.sync()
+    at(vault, utcnow() + LATER)
+
+    assert vault.retention.purge().changes.records == {old.id}
+    assert [b.name for b in backup.list_backups(vault.path)] == [first.name]  # the others could not be purged: gone
+    assert not second.path.with_suffix(".header").exists() and not damaged.path.with_suffix(".header").exists()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from fieldapp import domain
 from fieldapp.storage import keys
@@ -178,3 +179,18 @@ def secrets_of(vault_path: Path) -> list[bytes]:
 
 def every_file(root: Path) -> list[Path]:
     return [Path(folder) / name for folder, _dirs, names in os.walk(root) for name in names]
+
+
+def plaintext_pages(database: Path, key: bytes) -> bytes:
+    """Every page of a SQLCipher 4 database file decrypted, free pages too (what a thief with the key
+    would read, not only what its tables answer): AES-256-CBC under the raw key, each page's IV in the
+    80 bytes it reserves (16 of IV, then 64 of HMAC); the first page's first 16 bytes are its salt."""
+    raw, size, reserve = database.read_bytes(), 4096, 80
+    found = []
+    for start in range(0, len(raw), size):
+        page = raw[start : start + size]
+        skip = 16 if start == 0 else 0
+        iv = page[size - reserve : size - reserve + 16]
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        found.append(decryptor.update(page[skip : size - reserve]) + decryptor.finalize())
+    return b"".join(found)

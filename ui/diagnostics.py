@@ -26,7 +26,7 @@ def _versions() -> dict[str, str]:
     from fieldapp.framework import available_frameworks  # reads the framework files: on the worker
 
     try:
-        frameworks = ", ".join(f"{f.key} {f.version}" for f in available_frameworks())
+        frameworks = ", ".join(f.key for f in available_frameworks())  # "cqc-ics@2024.1": the key names the version
     except FrameworkError as exc:  # a broken installation is when support needs the rest most
         frameworks = f"none readable ({logs.kind_of(exc)})"
     return {"Frameworks": frameworks, "Qt": f"{qVersion()} through PySide6 {PySide6.__version__}"}

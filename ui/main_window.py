@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, QSortFilterProxyModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -74,6 +74,7 @@ NEW_RECORD = {
     "document": ("New doc&ument or data", "Ctrl+5", domain.Document),
 }
 GEOMETRY_KEY, SPLITTER_KEY = "window/geometry", "window/splitter"
+FIRST_SIZE = QSize(1280, 720)  # before any size is remembered: inside a 1366×768 screen with its panel and title bar
 
 
 class DownLeavesTo(QObject):
@@ -106,7 +107,7 @@ class MainWindow(QMainWindow):
         self._filter_changed = False  # the next list query answers a change of filters (see _show_results)
         self.setWindowTitle("fieldapp")
         self.setWindowIcon(icon("app"))
-        self.resize(1280, 720)
+        self.resize(FIRST_SIZE)
         self.setMinimumSize(960, 600)
         if state.sync is None:
             state.sync = SyncController(state)

@@ -36,6 +36,10 @@ CONTACT = (
     "If you did not expect this, or need to carry on working, contact your organisation's administrator for "
     "the sync service (whoever gave you the enrolment code)."
 )
+WHY_DONE = (
+    "Your organisation's administrator revoked this laptop's access to the sync service, so fieldapp removed "
+    "the vault from this laptop. Nobody on this laptop can open it again."
+)
 REMOVING = "Removing the vault from this laptop…"
 REMOVED = "The vault was removed from this laptop."
 TOLD = " The service has recorded that it was removed."
@@ -81,6 +85,8 @@ class RevokedWindow(QWidget):
         self.status = self._words(REMOVING)
         self.again = QPushButton("&Set up fieldapp again")
         self.again.setEnabled(False)
+        # Return presses it once it has the focus, as in a dialog (dogfood: only Space did, outside a QDialog).
+        self.again.setAutoDefault(True)
         self.again.clicked.connect(self.on_again_clicked)
         layout = QVBoxLayout(self)
         for widget in (heading, self.why, self.kept, self.lost, self.contact, self.progress, self.status):
@@ -119,6 +125,7 @@ class RevokedWindow(QWidget):
         forget_file_dialog_history()
         self.progress.setMaximum(1)
         self.progress.setValue(1)
+        self.why.setText(WHY_DONE)  # the first words no longer say it is under way
         self.lost.setText(lost_words(outcome.unsynced))
         told = "" if self._finishing else (TOLD if outcome.confirmed_at else NOT_TOLD)  # finishing: the token went with the keys
         self.status.setText(REMOVED + told)

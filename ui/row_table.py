@@ -426,7 +426,10 @@ class RowTable(QWidget):
                 self.addAction(action)
             button = QToolButton()
             button.setDefaultAction(action)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            # The arrows alone say Move up and Move down (their tooltips and names say it in words): with
+            # their words the row was wider than the editor at the window's first size (dogfood, 1280×720).
+            moves = name.startswith("move-")
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly if moves else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setAccessibleName(accessible)
             # Out of the Tab chain: Tab from the table goes on to the next field, not to Add,
             # where the next word typed would press it. The mouse and their keys reach them.

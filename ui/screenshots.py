@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from fieldapp import domain  # noqa: E402
+from fieldapp.errors import WrongPassphrase  # noqa: E402
 from fieldapp.storage.keys import KdfParams  # noqa: E402
 from fieldapp.links import passage_of  # noqa: E402
 from fieldapp.report.build import build_report  # noqa: E402
@@ -89,7 +90,18 @@ def demo_vault(path: Path) -> Vault:
     _demo_report(vault, ics, (carer.id, person.id))
     _demo_context(vault, ics)
     _demo_concerns(vault, ics, carer.id, person.id)
+    _demo_security_events(vault)
     return vault
+
+
+def _demo_security_events(vault: Vault) -> None:
+    """A morning's security log: a mistyped passphrase, then the unlock (both written by the vault itself)."""
+    vault.lock()
+    try:
+        vault.unlock(passphrase=PASSPHRASE + " typo")
+    except WrongPassphrase:
+        pass
+    vault.unlock(passphrase=PASSPHRASE)
 
 
 def _demo_context(vault: Vault, assessment_id: str) -> None:
@@ -408,6 +420,10 @@ def _shoot(out: Path) -> None:
         settle(state)
         save(window, "coverage", out)
         _shoot_places(window, state, out)
+        window.open_security_log()
+        settle(state)
+        save_over(window, window.security_log, "security-log", out)
+        window.security_log.close()
         window.show_judgements()
         settle(state)
         window.judgements.select_statement("safe-systems-pathways-transitions")

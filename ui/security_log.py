@@ -21,9 +21,14 @@ COLUMNS = ("When", "What happened", "Device", "Service")
 Index = QModelIndex | QPersistentModelIndex
 
 
-def when_text(at: str) -> str:
-    """An entry's UTC moment as this laptop's clock read it, day first: '07/12/2026 14:32:05'."""
-    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone().strftime("%d/%m/%Y %H:%M:%S")
+def when_text(at: str, shape: str = "%d/%m/%Y %H:%M:%S") -> str:
+    """A stored UTC moment as this laptop's clock read it, day first: '07/12/2026 14:32:05'."""
+    return datetime.fromisoformat(at.replace("Z", "+00:00")).astimezone().strftime(shape)
+
+
+def moment_in_words(at: str) -> str:
+    """A moment in an entry's detail on the same clock as the When column (not UTC beside local time)."""
+    return when_text(at, "%d/%m/%Y %H:%M")
 
 
 class SecurityLogModel(QAbstractTableModel):
@@ -58,7 +63,7 @@ class SecurityLogModel(QAbstractTableModel):
         entry = self._rows[index.row()]
         return (
             when_text(entry.at),
-            entry.words(),
+            entry.words(moment_in_words),
             "This laptop" if entry.device_id == self._own_device else f"Another device ({entry.device_id[:8]}…)",
             "Sent" if entry.sent else "Not sent yet",
         )[index.column()]

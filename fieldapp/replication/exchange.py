@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from fieldapp import framework as frameworks
 from fieldapp import sync_state
 from fieldapp.team import INSPECTOR, LEAD, TeamMember, members_json
-from fieldapp.replication import arrivals
+from fieldapp.replication import arrivals, enrolment_proof
 from fieldapp.revisions import graph, revision
 from fieldapp.storage import sqlcipher
 from fieldapp.audit import Audit
@@ -40,7 +40,8 @@ from fieldapp.replication.settle import resolve as resolve_conflict
 
 _LINK_KEYS = ("url", "token", "inspector_id", "inspector_name", "ca_bundle")
 _PREFIX = sync_state.META_PREFIX
-TRANSIENT = {"unknown_parent"}  # refusals that a later push may cure (the parent goes first)
+# Refusals that a later push may cure: the parent goes first; the inspector is added to the team again.
+TRANSIENT = {"unknown_parent", "not_in_team"}
 
 
 @dataclass(frozen=True)
@@ -194,13 +195,15 @@ class Replication:
                 private_ca=bool(link.ca_bundle),
             )  # fmt: skip
 
-    def identity(self) -> tuple[str, bytes]:
-        """This device's id and Ed25519 public key, as the service registers them."""
+    def enrolment(self, code: str) -> tuple[str, bytes, bytes]:
+        """This device's id and Ed25519 public key, as the service registers them, with the proof
+        that this vault holds the private key, for this one-time code alone."""
         with self._context.transaction("reading the device identity") as session:
             key = session.scalar(sa.select(Device.public_key).where(Device.id == self._context.device_id))
             if key is None:
                 raise NotFound("This vault's own device key is missing; restore a backup.")
-            return self._context.device_id, key
+            device_id = self._context.device_id
+            return device_id, key, enrolment_proof.sign(self._context.signing_key, code, device_id, key)
 
     def cursor(self) -> str | None:
         return self._meta_values(("cursor",)).get("cursor") or None
@@ -305,7 +308,8 @@ class Replication:
         with context.transaction("storing pulled changes") as session:
             assessments = _upsert_assessments(session, page.assessments)
             if not page.revisions:  # the common answer: nothing new, the cursor moved past our own
-                _put_meta(session, "cursor", page.cursor)
+                if _meta_of(session, "cursor") != page.cursor:  # unmoved, nothing is written: no fsync for a sync with nothing to do
+                    _put_meta(session, "cursor", page.cursor)
                 acknowledged = store_acknowledgements(session, page.acknowledgements)
                 return Done(PullReport(assessments_changed=bool(assessments)), Changes(assessments=frozenset(assessments), from_sync=True) | acknowledged)
             tally = _Tally(refused=_upsert_devices(session, page.devices))
@@ -346,6 +350,26 @@ class Replication:
         were stored on the service after it was written."""
         with self._context.transaction("noting a restored vault") as session:
             _put_meta(session, "pull_own", "1")
+
+    def note_instance(self, instance: str) -> bool:
+        """Remember the id of the service's data; True if it differs from the one noted before: the
+        service was restored from a backup and may lack what this laptop sent since. Then every
+        revision this laptop made (not refused) and every attachment is to be sent again (the service
+        keeps what it already holds once), and the next pull starts over, this laptop's own included:
+        a cursor from before the restore may point past what the restored service holds."""
+        with self._context.transaction("noting the service's data") as session:
+            known = session.scalar(sa.select(Meta.value).where(Meta.key == _PREFIX + "instance"))
+            if known is not None and known.decode("utf-8") == instance:
+                return False
+            _put_meta(session, "instance", instance)
+            if known is None:
+                return False
+            own = (Revision.device_id == self._context.device_id) & Revision.rejected.is_(None)
+            session.execute(sa.update(Revision).where(own).values(pushed=False))
+            session.execute(sa.update(Blob).where(Blob.name.is_not(None)).values(uploaded=False))
+            _put_meta(session, "cursor", "")
+            _put_meta(session, "pull_own", "1")
+            return True
 
     def caught_up(self) -> None:
         """A pull with this laptop's own revisions reached the end: later ones leave them out."""
@@ -659,6 +683,11 @@ def _items_among(session: Session, record_ids: set[str], query: sa.Select[tuple[
     for start in range(0, len(ids), 500):
         found.update(session.execute(query, {"ids": ids[start : start + 500]}).tuples().all())
     return found
+
+
+def _meta_of(session: Session, key: str) -> str | None:
+    row = session.execute(_META_VALUES, {"keys": [_PREFIX + key]}).one_or_none()
+    return None if row is None else row.value.decode("utf-8")
 
 
 def _put_meta(session: Session, key: str, value: str) -> None:

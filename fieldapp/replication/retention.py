@@ -9,6 +9,7 @@ purged; judgements, the rating, report texts and concerns stay (they are the tea
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,16 +21,17 @@ from sqlalchemy.orm import Session
 from fieldapp import item_kinds
 from fieldapp.audit import Audit
 from fieldapp.context import VaultContext
-from fieldapp.errors import IntegrityError, NotFound
+from fieldapp.errors import IntegrityError, NotFound, StorageError, VaultDamaged
 from fieldapp.ids import iso
 from fieldapp.records import RECORD_BY_ID, to_row
 from fieldapp.search import EVIDENCE_IN
 from fieldapp.replication.settle import readopt, settle
 from fieldapp.revisions import revision
 from fieldapp.rows import Changes, Done, RecordRow
-from fieldapp.storage import sqlcipher
+from fieldapp.storage import backup, migrate, sqlcipher
 from fieldapp.storage.models import Assessment, Device, Revision
 
+log = logging.getLogger("fieldapp.retention")  # moments and counts only
 _CHUNK = 500  # ids per IN (...) list, under SQLite's parameter limit
 
 
@@ -63,7 +65,6 @@ class Retention:
         inside the purge's transaction, so a record opened after it answered is read after the purge
         (and fetched back), never shown from before it."""
         now = self._context.clock()
-        files: list[str] = []
         with self._context.transaction("removing evidence the service keeps") as session:
             # SQLCipher builds with secure_delete on (tests/test_retention.py checks it): freed pages
             # are zeroed before they are encrypted, so purged words are not left in the file's free pages.
@@ -74,23 +75,33 @@ class Retention:
                 cutoff = iso(now - timedelta(days=days or 0))  # never 0: _PERIODS holds those with a period
                 found = cursor.execute(_ELIGIBLE, {"assessment_id": assessment_id, "cutoff": cutoff}).fetchall()
                 ids += [(num, record_id) for num, record_id in found if record_id not in kept_open]
-            counts = Purged()
-            for start in range(0, len(ids), _CHUNK):
-                done, names = _purge(session, ids[start : start + _CHUNK], iso(now))
-                counts, files = counts + done, files + names
+            counts, files = _purge_all(session, ids, iso(now))
             if ids:  # the purge and its audit entry commit together
-                # FTS5 deletes only mark a row's words as gone; the index's older segments still hold
-                # them until merged. Merging all of them now leaves no purged word in the index.
-                cursor.execute("INSERT INTO record_fts(record_fts) VALUES('optimize')")
                 Audit(self._context).record_in(session, "purge", **counts.audit_fields())
         if ids:
             # Earlier versions of the pages stay in the write-ahead log until a checkpoint writes them
             # back: write them now and empty the log, so no old copy of the words is left beside the file.
             with self._context.transaction("removing evidence the service keeps") as session:
                 sqlcipher.cursor_of(session).execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._purge_backups([record_id for _num, record_id in ids], iso(now))  # under the vault's lock: no backup is made meanwhile
         for name in files:  # after the commit: a crash in between leaves files no row names, removed at the next unlock
             self._context.blobs.remove(name)
         return Done(counts, Changes(records=frozenset(record_id for _num, record_id in ids)))
+
+    def _purge_backups(self, record_ids: list[str], now: str) -> None:
+        """The same removal in every backup that still holds any of these records' content, or, where it
+        cannot be applied, the backup removed: otherwise the words would stay on the laptop until it rotates."""
+        key = self._context.database_key()
+        for info in backup.list_backups(self._context.path):
+            try:
+                with backup.changing(info, key, doing="removing evidence the service keeps from a backup") as session:
+                    applied = _purge_backup(session, record_ids, now)
+            except (VaultDamaged, StorageError) as exc:  # unreadable, or the disk refused the change: the words are still in it
+                log.warning("backup %s unchanged by retention (%s)", info.created_at, type(exc).__name__)
+                applied = False
+            if not applied:
+                backup.remove(info)
+                log.warning("backup %s removed: retention could not be applied to it", info.created_at)
 
     def restore(self, record_id: str, fetched: Iterable[revision.SignedRevision]) -> Done[RecordRow]:
         """Put back a purged record's content from its revisions as the service sent them again:
@@ -128,6 +139,35 @@ def _checked_body(
     if fields["record_id"] != record_id:
         raise IntegrityError(f"Revision {rev_id[:12]}… from the service is of another record; it was not taken.")
     return got.body
+
+
+def _purge_backup(session: Session, record_ids: list[str], now: str) -> bool:
+    """Remove these records' content from a backup as from the vault; False when it holds some of it
+    under an older schema than this fieldapp's, which the purge cannot be applied to."""
+    cursor = sqlcipher.cursor_of(session)
+    current = migrate.current_revision(session.connection()) == migrate.HEAD
+    rows: list[tuple[int, str]] = []
+    for start in range(0, len(record_ids), _CHUNK):
+        chunk = record_ids[start : start + _CHUNK]
+        held = "purged_at IS NULL AND " if current else ""  # before 0015 no record was purged
+        rows += cursor.execute(f"SELECT num, id FROM records WHERE {held}id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+    if rows and not current:
+        return False
+    _purge_all(session, rows, now)  # its files' names are not used: the vault's own purge removed those no record holds
+    return True
+
+
+def _purge_all(session: Session, ids: list[tuple[int, str]], now: str) -> tuple[Purged, list[str]]:
+    """Remove these records' content in chunks, then merge the search index (a session's work)."""
+    counts, files = Purged(), list[str]()
+    for start in range(0, len(ids), _CHUNK):
+        done, names = _purge(session, ids[start : start + _CHUNK], now)
+        counts, files = counts + done, files + names
+    if ids:
+        # FTS5 deletes only mark a row's words as gone; the index's older segments still hold
+        # them until merged. Merging all of them now leaves no purged word in the index.
+        sqlcipher.cursor_of(session).execute("INSERT INTO record_fts(record_fts) VALUES('optimize')")
+    return counts, files
 
 
 def _purge(session: Session, rows: list[tuple[int, str]], now: str) -> tuple[Purged, list[str]]:

@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from fieldapp.storage import sqlcipher, wipe
 from fieldapp.errors import BackupError, StorageError, VaultWiped
@@ -70,6 +73,32 @@ def list_backups(vault_path: Path) -> tuple[BackupInfo, ...]:
         return ()
     found = [_info(p) for p in folder.iterdir() if _NAME.match(p.name)]
     return tuple(sorted(found, key=lambda b: b.name, reverse=True))
+
+
+@contextmanager
+def changing(info: BackupInfo, db_key: bytes, *, doing: str) -> Iterator[Session]:
+    """One transaction on a backup, opened under the vault's database key as make() wrote it; after
+    the commit its write-ahead log is written back and emptied, so no earlier copy of a changed page
+    stays beside it (and closing removes the log)."""
+    engine = sqlcipher.create_engine(info.path, db_key)
+    try:
+        with Session(engine) as session, session.begin():
+            yield session
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    except (sa.exc.DBAPIError, sqlcipher.DatabaseError) as exc:
+        raise sqlcipher.translate(exc, doing=doing) from None
+    finally:
+        engine.dispose()
+
+
+def remove(info: BackupInfo) -> None:
+    """Delete a backup and its header."""
+    try:
+        _remove_files(info.path)
+        fsync_dir(info.path.parent)
+    except OSError as exc:
+        raise StorageError(f"Could not remove a backup of the vault: {exc.strerror or exc}.", exc.errno) from exc
 
 
 def restore(vault_path: Path, name: str | None = None) -> Path:
@@ -135,8 +164,13 @@ def _header_readable(vault_path: Path) -> bool:
 def _rotate(folder: Path) -> None:
     backups = sorted((p for p in folder.iterdir() if _NAME.match(p.name)), reverse=True)
     for old in backups[KEEP:]:
-        old.unlink(missing_ok=True)
-        old.with_suffix(".header").unlink(missing_ok=True)
+        _remove_files(old)
+
+
+def _remove_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    path.with_suffix(".header").unlink(missing_ok=True)
 
 
 def _info(path: Path) -> BackupInfo:

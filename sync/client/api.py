@@ -38,7 +38,7 @@ COMPRESS_ABOVE = 1024
 _HEADERS = {
     protocol.PROTOCOL_HEADER: str(protocol.PROTOCOL_VERSION),
     protocol.FEATURES_HEADER: f"{protocol.F_DEVICE_INSPECTOR},{protocol.F_HELD_BACK},{protocol.F_LEAD_INSPECTOR},{protocol.F_CONCERNS},{protocol.F_TEAM_ROLES},{protocol.F_VERSIONS},"
-    f"{protocol.F_WIPE},{protocol.F_AUDIT},{protocol.F_RETENTION}",
+    f"{protocol.F_WIPE},{protocol.F_AUDIT},{protocol.F_RETENTION},{protocol.F_STATUS_IN_PULL},{protocol.F_TEAM_REFUSALS}",
     "Accept-Encoding": "gzip",
 }
 
@@ -53,10 +53,20 @@ class ServiceApi:
         return ServiceApi(self.transport.lane(), self._token)
 
     def status(self) -> protocol.ServiceStatus:
-        return self._json("GET", "/status", None, protocol.ServiceStatus, auth=False)
+        return self.status_and_instance()[0]
 
-    def enrol(self, code: str, device_id: str, public_key: bytes, label: str) -> protocol.EnrolResponse:
-        request = protocol.EnrolRequest(code=code.strip(), device_id=device_id, public_key=base64.b64encode(public_key).decode(), label=label[:200])
+    def status_and_instance(self) -> tuple[protocol.ServiceStatus, str]:
+        """The status, and the id of the service's data (its Fieldapp-Instance header; "" if unsaid),
+        which changes when the service is restored from a backup."""
+        response = self._send("GET", "/status", None, auth=False)
+        return _parse(response, protocol.ServiceStatus), response.headers.get(protocol.INSTANCE_HEADER, "").strip()
+
+    def enrol(self, code: str, device_id: str, public_key: bytes, proof: bytes, label: str) -> protocol.EnrolResponse:
+        """Spend a one-time code; `proof` is the device's signature over it (fieldapp.replication.enrolment_proof)."""
+        request = protocol.EnrolRequest(
+            code=code.strip(), device_id=device_id, public_key=base64.b64encode(public_key).decode(),
+            proof=base64.b64encode(proof).decode(), label=label[:200],
+        )  # fmt: skip
         # A code works once: resending after the service may have spent it would only fail.
         return self._json("POST", "/enrol", request, protocol.EnrolResponse, auth=False, idempotent=False)
 

@@ -121,6 +121,7 @@ class SyncEngine:
         self.batch, self.page = batch, page
         self.report = SyncReport()
         self._frameworks_offered: list[str] = []  # what the service's last page said it offers
+        self._pulled_status: protocol.ServiceStatus | None = None  # the status the last page carried (F_STATUS_IN_PULL)
         self._made_while_pulling = False  # settling made revisions to push (or let more go)
         self._parent_was_late = False  # a pushed revision's parent was still on its way
         self._lanes: list[ServiceApi] | None = None  # the push's two connections, made on first use
@@ -149,6 +150,7 @@ class SyncEngine:
         self.report = SyncReport()  # this run's own (an engine may run again and again)
         self._generation = self.vault.generation
         self._frameworks_offered = []
+        self._pulled_status = None
         self._made_while_pulling = False
         self._say("saving", message="Saving open records")
         start = self.vault.replication.begin_sync(self.batch)
@@ -168,7 +170,10 @@ class SyncEngine:
         self._download_attachments(downloads)
         self.vault.replication.mark_synced(iso(utcnow()))
         self._purge()
-        status = self._status()
+        status, instance = self._service_status()
+        if instance and self.vault.replication.note_instance(instance):
+            log.info("the service was restored from a backup: this laptop's revisions are sent again")
+            return self._run()  # once: the second round finds the instance it noted
         if status is not None and status.audit:
             self._push_audit()
         self.report.newer_client = _newer_client(status)
@@ -196,13 +201,20 @@ class SyncEngine:
         self._download_attachments([blob for blob in self.vault.replication.transfers_pending()[1] if blob.sha256 in wanted])
         return self.vault.records.get(record_id, include_deleted=True)
 
-    def _status(self) -> protocol.ServiceStatus | None:
-        """What the service says of itself (the newest fieldapp, whether it keeps audit logs); asked after
+    def _service_status(self) -> tuple[protocol.ServiceStatus | None, str]:
+        """What the service says of itself and the id of its data: from the pull's last page, or asked."""
+        if self._pulled_status is not None:
+            return self._pulled_status, self._pulled_status.instance or ""
+        return self._status()
+
+    def _status(self) -> tuple[protocol.ServiceStatus | None, str]:
+        """What the service says of itself (the newest fieldapp, whether it keeps audit logs, the id of
+        its data), from an older service that does not send it with the pull's last page; asked after
         the sync's work is done, so a service that cannot say (a dropped line) costs nothing."""
         try:
-            return self.api.status()
+            return self.api.status_and_instance()
         except SyncError:
-            return None
+            return None, ""
 
     def _push_audit(self) -> None:
         """The laptop's audit entries, after its evidence, in batches of their own. Each entry the service
@@ -334,6 +346,10 @@ class SyncEngine:
     def _acknowledge(self, answer: protocol.PushResponse) -> None:
         acks = [Ack(a.id, a.status == "accepted", a.code or "", a.reason or "") for a in answer.acks]
         self._parent_was_late |= any(a.code == protocol.R_PARENT for a in acks)
+        # Of a team this inspector is not (or no longer) in: it waits here, and is sent once they are again.
+        for words in dict.fromkeys(f"{self._named(a.reason)} {FORBIDDEN_NEXT}" for a in acks if a.code == protocol.R_NOT_IN_TEAM):
+            if words not in self.report.problems:
+                self.report.problems.append(words)
         done = self.vault.replication.acknowledge(acks)
         self.report.changes |= done.changes
         self.report.pushed += sum(a.accepted for a in acks)
@@ -405,6 +421,7 @@ class SyncEngine:
         self._made_while_pulling |= bool(done.made_here or done.assessments_changed)
         self.report.problems += list(done.refused)
         self._frameworks_offered = answer.frameworks
+        self._pulled_status = answer.status
 
     def _fetch_frameworks(self) -> None:
         for key in self.vault.replication.frameworks_missing(self._frameworks_offered):
@@ -506,6 +523,10 @@ class SyncEngine:
                 return
             except NotFound:
                 return  # the attachment was removed meanwhile
+            except ServiceRefused as exc:
+                if exc.code != protocol.E_NOT_READY:
+                    raise
+                return  # not whole on the service now (its copy failed its seal there): still wanted, fetched at a later sync
             self.report.changes |= done.changes
 
     # -- plumbing ---------------------------------------------------------------------------------

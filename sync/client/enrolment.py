@@ -26,8 +26,8 @@ def enrol(
         status = api.status()
         if status.protocol != protocol.PROTOCOL_VERSION:
             raise ServiceFault(f"The service speaks sync protocol {status.protocol}; this app speaks {protocol.PROTOCOL_VERSION}. Update the app.")
-        device_id, public_key = vault.replication.identity()
-        answer = api.enrol(code, device_id, public_key, label or platform.node() or "laptop")
+        device_id, public_key, proof = vault.replication.enrolment(code)
+        answer = api.enrol(code, device_id, public_key, proof, label or platform.node() or "laptop")
     finally:
         transport.close()
     link = ServiceLink(

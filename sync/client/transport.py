@@ -163,6 +163,7 @@ class HttpTransport:
     bytes_sent = property(lambda self: self._counts.sent)
     bytes_attempted = property(lambda self: self._counts.attempted)
     bytes_received = property(lambda self: self._counts.received)
+    requests_answered = property(lambda self: self._counts.answered)  # round trips that came back with an answer
 
     def request(
         self,
@@ -224,7 +225,7 @@ class HttpTransport:
             self._counts.add(attempted=len(body or b""))
             if _is_redirect(answer):
                 raise ServiceMoved(_moved_message(self.base_url, answer.headers.get("Location")))
-            self._counts.add(sent=len(body or b"") + len(path) + 200, received=len(content) + 200)
+            self._counts.add(sent=len(body or b"") + len(path) + 200, received=len(content) + 200, answered=1)
             response = Response(answer.status_code, answer.headers, content)
             if answer.status_code in RETRY_STATUSES and idempotent and attempt + 1 < self._retry.attempts:
                 wait = _retry_after(answer.headers)
@@ -340,12 +341,13 @@ def _cut_in_head(answer: requests.Response) -> bool:
 
 class _Counts:
     def __init__(self) -> None:
-        self.sent = self.attempted = self.received = 0
+        self.sent = self.attempted = self.received = self.answered = 0
         self._lock = threading.Lock()
 
-    def add(self, *, sent: int = 0, attempted: int = 0, received: int = 0) -> None:
+    def add(self, *, sent: int = 0, attempted: int = 0, received: int = 0, answered: int = 0) -> None:
         with self._lock:
             self.sent, self.attempted, self.received = self.sent + sent, self.attempted + attempted, self.received + received
+            self.answered += answered
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

@@ -14,7 +14,7 @@ from fieldapp.dates import show_when
 from fieldapp.framework import available_frameworks, default_framework
 from fieldapp.ids import iso, utcnow, uuid7
 from sync import protocol
-from sync.server import db, errors, identity
+from sync.server import db, errors, identity, sealing
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
 from fieldapp.team import ROLE_LABELS
@@ -277,7 +277,7 @@ def revoke_device(session: Session, device_id: str) -> DeviceInfo:
 
 def confirm_wipe(*, session: Session, device_id: str) -> protocol.WipeConfirmation:
     """A revoked device says it wiped its vault: the first time is kept (a resent confirmation
-    changes nothing); enrolling the device again clears it."""
+    changes nothing). A revoked device is never enrolled again, so nothing clears it."""
     device = session.get(Device, device_id, with_for_update=True)
     if device is None or device.revoked_at is None:  # the guard let only a revoked device in
         raise errors.Forbidden(errors.NOT_REVOKED, code=protocol.E_NOT_REVOKED)
@@ -391,7 +391,8 @@ _URGENT_FIRST = sa.case({"immediate": 0, "soon": 1}, value=Concern.urgency, else
 
 def list_concerns(session: Session, *, include_acknowledged: bool = False) -> list[ConcernInfo]:
     """Concerns across every team, open ones only unless asked: most urgent first, then oldest first."""
-    return [concern_info(c, name) for c, name in session.execute(concerns_in_order(include_acknowledged))]
+    seals = sealing.of(session.connection())
+    return [concern_info(seals, c, name) for c, name in session.execute(concerns_in_order(include_acknowledged))]
 
 
 def concerns_in_order(include_acknowledged: bool = False, *, after: tuple[int, str, str] | None = None) -> sa.Select[tuple[Concern, str]]:
@@ -417,7 +418,7 @@ def get_concern(session: Session, concern_id: str) -> ConcernInfo:
     row = session.execute(sa.select(Concern, Assessment.name).join(Assessment, Assessment.id == Concern.assessment_id).where(Concern.id == concern_id)).first()
     if row is None:
         raise errors.NotFoundError(_NO_CONCERN.format(concern_id=concern_id[:80]))
-    return concern_info(row[0], row[1])
+    return concern_info(sealing.of(session.connection()), row[0], row[1])
 
 
 def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str) -> ConcernInfo:
@@ -439,13 +440,20 @@ def acknowledge_concern(session: Session, concern_id: str, note: str, *, by: str
     if found.acknowledged_at is not None:
         when = show_when(found.acknowledged_at)
         raise errors.ConflictError(f"Concern {concern_id} was already acknowledged by {found.acknowledged_by} on {when} (UTC); it stays as they left it.")
-    found.acknowledged_by, found.acknowledged_at, found.acknowledgement_note = by, iso(utcnow()), note
+    sealed_note = sealing.of(session.connection()).seal_text(found.assessment_id, concern_id, "acknowledgement_note", note)
+    found.acknowledged_by, found.acknowledged_at, found.acknowledgement_note = by, iso(utcnow()), sealed_note
     session.flush()
     return get_concern(session, concern_id)
 
 
-def concern_info(row: Concern, assessment: str) -> ConcernInfo:
+def concern_info(seals: sealing.Seals, row: Concern, assessment: str) -> ConcernInfo:
+    """A stored concern as the office reads it, its words opened (they are sealed at rest)."""
+
+    def words(column: str) -> str:
+        return seals.open_text(row.assessment_id, row.id, column, getattr(row, column))
+
+    note = words("acknowledgement_note") if row.acknowledgement_note is not None else None
     return ConcernInfo(
-        row.id, row.assessment_id, assessment, row.concern_kind, row.urgency, row.heard, row.tell, row.raised_by, row.raised_at,
-        row.device_id, row.received_at, row.updated_at, row.acknowledged_by, row.acknowledged_at, row.acknowledgement_note,
+        row.id, row.assessment_id, assessment, row.concern_kind, row.urgency, words("heard"), words("tell"), row.raised_by, row.raised_at,
+        row.device_id, row.received_at, row.updated_at, row.acknowledged_by, row.acknowledged_at, note,
     )  # fmt: skip

@@ -24,7 +24,7 @@ from starlette.types import Scope
 
 from fieldapp import logs
 from sync import protocol
-from sync.server import errors, migrations
+from sync.server import errors, metrics, migrations, sealing
 from sync.server.deps import service_of
 from sync.server.limits import RequestGuard
 from sync.server.routes import ROUTERS
@@ -32,12 +32,11 @@ from sync.server.service import Service
 from sync.server.settings import Settings
 
 log = logging.getLogger("fieldapp.server")
+STORED_EVIDENCE_ALTERED = "The service's stored evidence failed its integrity check, so nothing was sent; tell the service's administrator."
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
-    service = Service(settings or Settings())
-    if migrate:
-        migrations.upgrade(service.engine)
+    service = Service(settings or Settings(), migrate=migrate)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
@@ -54,15 +53,17 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         lifespan=lifespan,
     )
     app.state.service = service
+    app.state.metrics = metrics.registry(service)
     app.add_middleware(
         GZipMiddleware, minimum_size=1024, compresslevel=5,
         exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/octet-stream"),
     )  # fmt: skip
-    limits = service.settings.limits
+    limits, route_of = service.settings.limits, _route_finder(app)
     app.add_middleware(
         RequestGuard, max_bytes=limits.max_request_bytes, small_bytes=limits.small_request_bytes,
-        body_deadline_s=limits.body_deadline_s, authenticate=service.sign_in_at, route_of=_route_finder(app),
+        body_deadline_s=limits.body_deadline_s, authenticate=service.sign_in_at, route_of=route_of,
     )  # fmt: skip
+    app.add_middleware(metrics.RequestMetrics, route_of=route_of)  # outermost: it counts what the guard refuses too
     _add_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -82,6 +83,12 @@ def _route_finder(app: FastAPI) -> Callable[[Scope], Any | None]:
     return route_of
 
 
+def _methods_at(app: FastAPI, scope: Scope) -> list[str]:
+    """Every method some route takes at this request's path, for a 405's `Allow`."""
+    routes = (route for route in iter_route_contexts(app.router.routes) if route.matches(scope)[0] != Match.NONE)
+    return sorted({method for route in routes for method in getattr(route, "methods", None) or ()})
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.ServiceError)
     async def service_error(_request: Request, exc: errors.ServiceError) -> JSONResponse:
@@ -92,6 +99,10 @@ def _add_error_handlers(app: FastAPI) -> None:
         if any(e.get("type") == "too_long" and tuple(e.get("loc", ())) == ("body", "revisions") for e in exc.errors()):
             limit = min(protocol.MAX_BATCH, service_of(request).settings.limits.max_batch)
             return _error(errors.TooLarge(f"At most {limit} revisions in one push.", limit=limit))
+        if any(e.get("type") == "too_long" and tuple(e.get("loc", ())) == ("body", "entries") for e in exc.errors()):
+            return _error(errors.TooLarge(f"At most {protocol.MAX_AUDIT_BATCH} audit entries in one push.", limit=protocol.MAX_AUDIT_BATCH))
+        if any(e.get("type") == "missing" and tuple(e.get("loc", ())) == ("body", "proof") for e in exc.errors()):
+            return _error(errors.BadRequest(errors.NO_PROOF, code=protocol.E_PROTOCOL))  # an app from before issue 17
         problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()[:5])
         return _error(errors.Invalid(f"The request is not valid: {problems}"[:2000]))
 
@@ -102,7 +113,16 @@ def _add_error_handlers(app: FastAPI) -> None:
             return _error(errors.Invalid("The request body cannot be read as JSON: not UTF-8, nested too deeply, or a number too long."))
         code = protocol.E_NOT_FOUND if exc.status_code == 404 else protocol.E_INVALID
         body = protocol.ErrorBody(detail=f"{exc.detail}: {request.method} {request.url.path[:200]}", code=code)
-        return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:  # Starlette's names only the first route of the path's methods
+            headers = {**(headers or {}), "Allow": ", ".join(_methods_at(app, request.scope))}
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(sealing.SealError)
+    async def unsealable(_request: Request, exc: sealing.SealError) -> JSONResponse:
+        log.error("%s", exc)  # its words name no evidence
+        body = protocol.ErrorBody(detail=STORED_EVIDENCE_ALTERED, code="internal")
+        return JSONResponse(body.model_dump(exclude_none=True), status_code=500)
 
     @app.exception_handler(sa.exc.OperationalError)
     async def database_busy(_request: Request, exc: sa.exc.OperationalError) -> JSONResponse:

@@ -1,6 +1,7 @@
 """Attachment bytes in an S3-compatible bucket: each arriving chunk its own object under
 staging/<device>/<sha>-<chunk size>/<index>, each whole file one object objects/<sha[:2]>/<sha>,
-read chunk by chunk as byte ranges of it.
+read chunk by chunk as byte ranges of it. Chunks are sealed (sealing.ChunkSeal) in staging and in
+the whole file alike: the whole file is its sealed chunks end to end, so a range names one.
 
 S3 takes a multipart upload's parts at 5 MiB or more (but the last), and a transfer chunk is
 smaller (protocol.CHUNK_SIZE, 4 MiB), so chunks cannot be parts one for one. Instead, finishing a
@@ -18,7 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sync.server import errors
-from sync.server.blobs import BlobStore, Upload
+from sync.server.blobs import BlobStore, Upload, chunk_count
+from sync.server.sealing import ChunkSeal
 from sync.server.s3 import S3Client, S3Error, S3Settings
 
 log = logging.getLogger("fieldapp.server")
@@ -42,8 +44,8 @@ def _reaching() -> Iterator[None]:
 class BlobBucket(BlobStore):
     """Every attachment's objects in one bucket, under the settings' prefix."""
 
-    def __init__(self, settings: S3Settings) -> None:
-        super().__init__()
+    def __init__(self, settings: S3Settings, seal: ChunkSeal) -> None:
+        super().__init__(seal)
         self.client = S3Client(settings)
         self.prefix = settings.prefix
 
@@ -68,26 +70,22 @@ class BlobBucket(BlobStore):
     def staged_bytes(self, device_id: str, *, besides: Upload) -> int:
         asking = self.staging_prefix(besides)
         with _reaching():
-            return sum(o.size for o in self.client.listing(self.device_staging(device_id)) if not o.key.startswith(asking))
+            found = self.client.listing(self.device_staging(device_id))
+            return sum(max(0, o.size - ChunkSeal.OVERHEAD) for o in found if not o.key.startswith(asking))  # the device's bytes, not the seals
 
-    def add_chunk(self, upload: Upload, index: int, data: bytes) -> None:
+    def _stage(self, upload: Upload, index: int, sealed: bytes) -> None:
         """An object PUT is whole or absent, so a kill leaves nothing half-written; If-None-Match
         keeps a chunk there as it is, where the store honours it (where it does not, a chunk
         replaced meanwhile is still never one the blob was made of: see the module's docstring)."""
         with _reaching():
-            self.client.put(f"{self.staging_prefix(upload)}{index}", data, only_new=True)
+            self.client.put(f"{self.staging_prefix(upload)}{index}", sealed, only_new=True)
 
     def sweep(self, *, max_age_s: float, now: float | None = None) -> int:
         """Part-uploads whose newest chunk is older than max_age_s, and multipart uploads begun
         that long ago (a finish a crash cut short) go; returns how many."""
         cutoff = (time.time() if now is None else now) - max_age_s
-        uploads: dict[str, list[str]] = {}
-        newest: dict[str, float] = {}
         with _reaching():
-            for found in self.client.listing(f"{self.prefix}staging/"):
-                upload = found.key.rsplit("/", 1)[0]
-                uploads.setdefault(upload, []).append(found.key)
-                newest[upload] = max(newest.get(upload, found.modified), found.modified)
+            uploads, newest = self._staged_uploads()
             stale = [upload for upload, when in newest.items() if when < cutoff]
             for upload in stale:
                 for key in uploads[upload]:
@@ -96,6 +94,22 @@ class BlobBucket(BlobStore):
             for pending in abandoned:
                 self.client.abort_multipart(pending.key, pending.upload_id)
         return len(stale) + len(abandoned)
+
+    def part_uploads(self, *, max_age_s: float) -> tuple[int, int]:
+        cutoff = time.time() - max_age_s
+        with _reaching():
+            newest = self._staged_uploads()[1]
+        return len(newest), sum(when < cutoff for when in newest.values())
+
+    def _staged_uploads(self) -> tuple[dict[str, list[str]], dict[str, float]]:
+        """Each part-upload's chunk keys, and when its newest chunk was written."""
+        uploads: dict[str, list[str]] = {}
+        newest: dict[str, float] = {}
+        for found in self.client.listing(f"{self.prefix}staging/"):
+            upload = found.key.rsplit("/", 1)[0]
+            uploads.setdefault(upload, []).append(found.key)
+            newest[upload] = max(newest.get(upload, found.modified), found.modified)
+        return uploads, newest
 
     @contextmanager
     def finishing(self, upload: Upload, count: int) -> Iterator[_BucketFinishing]:
@@ -115,12 +129,13 @@ class BlobBucket(BlobStore):
         with _reaching():
             return self.client.exists(self.object_key(sha256))
 
-    def read_chunk(self, sha256: str, index: int, *, size: int, chunk_size: int) -> bytes:
-        if size == 0:
-            return b""  # an empty file is one empty chunk, and no range of it exists
-        first = index * chunk_size
+    def _read(self, sha256: str, index: int, *, size: int, chunk_size: int, overhead: int) -> bytes:
+        stored = size + overhead * chunk_count(size, chunk_size)
+        if stored == 0:
+            return b""  # an empty file stored before sealing is one empty chunk, and no range of it exists
+        first = index * (chunk_size + overhead)
         with _reaching():
-            return self.client.get(self.object_key(sha256), first=first, last=min(size, first + chunk_size) - 1)
+            return self.client.get(self.object_key(sha256), first=first, last=min(stored, first + chunk_size + overhead) - 1)
 
     def check(self) -> None:
         with _reaching():
@@ -148,9 +163,10 @@ class _BucketFinishing:
                 if exc.status == 404:  # finished, discarded or swept meanwhile
                     raise FileNotFoundError(index) from None
                 raise
-            sha.update(data)
-            size += len(data)
-            buffer += data
+            plain = self.bucket.seal.open(self.upload.sha256, index, data)
+            sha.update(plain)
+            size += len(plain)
+            buffer += data  # the blob keeps the chunks as sealed
             if len(buffer) >= PART_BYTES:
                 self._send_part(bytes(buffer))
                 buffer.clear()

@@ -16,13 +16,14 @@ from pathlib import Path
 
 from sync.server import errors
 from sync.server.blobs import BlobStore, Upload, unavailable
+from sync.server.sealing import ChunkSeal
 
 
 class BlobFolder(BlobStore):
     """The files of every attachment under one root folder."""
 
-    def __init__(self, root: Path) -> None:
-        super().__init__()
+    def __init__(self, root: Path, seal: ChunkSeal) -> None:
+        super().__init__(seal)
         self.root = root
 
     def object_dir(self, sha256: str) -> Path:
@@ -50,22 +51,22 @@ class BlobFolder(BlobStore):
         total, asking = 0, str(self.staging_dir(besides))
         for entry in _entries(self.device_staging(device_id)):
             if entry.is_dir(follow_symlinks=False) and not entry.name.startswith(".") and entry.path != asking:
-                total += sum(_size(chunk) for chunk in _entries(Path(entry.path)))
+                total += sum(max(0, _size(chunk) - ChunkSeal.OVERHEAD) for chunk in _entries(Path(entry.path)))  # the device's bytes, not the seals
         return total
 
-    def add_chunk(self, upload: Upload, index: int, data: bytes) -> None:
+    def _stage(self, upload: Upload, index: int, sealed: bytes) -> None:
         """A chunk already there stays as it is (a repeat, or the same chunk sent twice at once):
         so the chunks a finishing upload has hashed cannot change under it before they become the
         blob, though that hashing runs outside any lock."""
         folder = self.staging_dir(upload)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            _private_dirs(folder)
             # Written beside the folder, not in it, so that a write cut short (a kill) leaves no
             # stray file to travel into the stored blob; the sweep removes it in time.
             tmp = folder.parent / f".tmp-{secrets.token_hex(8)}"
             try:
-                with open(tmp, "wb") as out:
-                    out.write(data)
+                with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+                    out.write(sealed)
                     out.flush()
                     os.fsync(out.fileno())
                 for _attempt in range(3):
@@ -74,7 +75,7 @@ class BlobFolder(BlobStore):
                     except FileExistsError:
                         return
                     except FileNotFoundError:  # the folder was finished or discarded meanwhile: begin it again
-                        folder.mkdir(exist_ok=True)
+                        _private_dirs(folder)
                         continue
                     try:
                         _fsync_dir(folder)
@@ -93,18 +94,27 @@ class BlobFolder(BlobStore):
         from the next status) and sends it again."""
         cutoff = (time.time() if now is None else now) - max_age_s
         removed = 0
-        for device in _entries(self.root / "staging"):
-            if not device.is_dir(follow_symlinks=False):
+        for entry, touched in self._staged_entries():
+            if touched >= cutoff:
                 continue
-            for entry in _entries(Path(device.path)):
-                if _last_touched(entry) >= cutoff:
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    self._discard(Path(entry.path))
-                else:
-                    Path(entry.path).unlink(missing_ok=True)
-                removed += 1
+            if entry.is_dir(follow_symlinks=False):
+                self._discard(Path(entry.path))
+            else:
+                Path(entry.path).unlink(missing_ok=True)
+            removed += 1
         return removed
+
+    def part_uploads(self, *, max_age_s: float) -> tuple[int, int]:
+        cutoff = time.time() - max_age_s
+        touched = [when for _entry, when in self._staged_entries()]
+        return len(touched), sum(when < cutoff for when in touched)
+
+    def _staged_entries(self) -> Iterator[tuple[os.DirEntry[str], float]]:
+        """Each part-upload (and write cut short) in every device's staging, with when it was last touched."""
+        for device in _entries(self.root / "staging"):
+            if device.is_dir(follow_symlinks=False):
+                for entry in _entries(Path(device.path)):
+                    yield entry, _last_touched(entry)
 
     @contextmanager
     def finishing(self, upload: Upload, count: int) -> Iterator[_FolderFinishing]:
@@ -123,11 +133,11 @@ class BlobFolder(BlobStore):
     def holds(self, sha256: str) -> bool:
         return self.object_dir(sha256).is_dir()
 
-    def read_chunk(self, sha256: str, index: int, *, size: int, chunk_size: int) -> bytes:
+    def _read(self, sha256: str, index: int, *, size: int, chunk_size: int, overhead: int) -> bytes:
         return (self.object_dir(sha256) / str(index)).read_bytes()
 
     def check(self) -> None:
-        if not (self.root.parent.is_dir() and os.access(self.root if self.root.exists() else self.root.parent, os.W_OK)):
+        if not (self.root.parent.is_dir() and (self.root.is_dir() or not self.root.exists()) and os.access(self.root if self.root.exists() else self.root.parent, os.W_OK)):
             raise errors.Unavailable("The service cannot write its attachment folder; tell its administrator.")
 
     def _discard(self, folder: Path) -> None:
@@ -152,9 +162,9 @@ class _FolderFinishing:
         sha, size = hashlib.sha256(), 0
         for index in range(self.count):
             with open(os.open(str(index), os.O_RDONLY, dir_fd=self.fd), "rb") as chunk:
-                while piece := chunk.read(1 << 20):
-                    sha.update(piece)
-                    size += len(piece)
+                piece = self.folder.seal.open(self.sha256, index, chunk.read())  # a chunk is at most a few MiB
+            sha.update(piece)
+            size += len(piece)
         return sha.hexdigest(), size
 
     def claim(self) -> bool:
@@ -185,7 +195,7 @@ class _FolderFinishing:
         assert self.claimed is not None
         target = self.folder.object_dir(self.sha256)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _private_dirs(target.parent)
             os.rename(self.claimed, target)
             _fsync_dir(target.parent)
         except OSError as exc:
@@ -222,6 +232,17 @@ def _last_touched(entry: os.DirEntry[str]) -> float:
         return latest
     except FileNotFoundError:
         return time.time()  # it changed just now: not stale
+
+
+def _private_dirs(path: Path) -> None:
+    """The folder and any missing above it, each 0700 (mkdir's parents=True gives those the umask's mode)."""
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        with suppress(FileExistsError):  # another request made it meanwhile
+            folder.mkdir(mode=0o700)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import logging
-import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -27,10 +24,10 @@ from fieldapp.ids import iso, utcnow
 from fieldapp.sizes import size_text
 from sync import protocol
 from sync.server import db, errors
+from sync.server.sealing import ChunkSeal, SealError
 from sync.server.identity import Caller
 from sync.server.models import Blob, BlobRef
 
-log = logging.getLogger("fieldapp.server")
 
 NOT_NAMED = "No attachment with that SHA-256 is named by a revision this device may see. Push the revision first."
 FILE_OVER_QUOTA = (
@@ -42,6 +39,8 @@ QUOTA_FULL = (
     "{limit} of unfinished uploads the service holds for one device. Let those finish first (they resume where they "
     "stopped at the next sync), or ask the service's administrator to raise the limit."
 )
+
+DAMAGED_COPY = "The service's copy of this attachment is damaged; its administrator can restore it from a backup. Try again later."
 
 Transaction = Callable[[], AbstractContextManager[Session]]
 
@@ -80,11 +79,11 @@ class Finishing(Protocol):
 class BlobStore(ABC):
     """Where attachment bytes live: a folder (`blob_folder.BlobFolder`, the embedded default) or an
     S3-compatible bucket (`blob_bucket.BlobBucket`). They only store, read, list and delete bytes;
-    what may be sent, by whom, and when a file is whole is decided here, once for both."""
+    what may be sent, by whom, and when a file is whole is decided here, once for both. Every chunk
+    is sealed (sealing.ChunkSeal) before it reaches either, and opened as it is read back."""
 
-    def __init__(self) -> None:
-        self._sweep_turn = threading.Lock()
-        self._swept_at: float | None = None  # time.monotonic() of the last sweep; None: not since start
+    def __init__(self, seal: ChunkSeal) -> None:
+        self.seal = seal
 
     @abstractmethod
     def staged(self, upload: Upload) -> set[int]:
@@ -97,9 +96,12 @@ class BlobStore(ABC):
     def staged_bytes(self, device_id: str, *, besides: Upload) -> int:
         """Bytes of chunks this device holds part-sent, leaving out those of `besides` (the upload asking)."""
 
-    @abstractmethod
     def add_chunk(self, upload: Upload, index: int, data: bytes) -> None:
-        """Stage one chunk, once: a chunk already there stays as it is."""
+        """Stage one chunk, sealed, once: a chunk already there stays as it is."""
+        self._stage(upload, index, self.seal.seal(upload.sha256, index, data))
+
+    @abstractmethod
+    def _stage(self, upload: Upload, index: int, sealed: bytes) -> None: ...
 
     @abstractmethod
     def finishing(self, upload: Upload, count: int) -> AbstractContextManager[Finishing]: ...
@@ -112,35 +114,27 @@ class BlobStore(ABC):
     def holds(self, sha256: str) -> bool:
         """Whether the whole file is stored."""
 
+    def read_chunk(self, sha256: str, index: int, *, size: int, chunk_size: int, sealed: bool) -> bytes:
+        """A chunk of a whole file, opened; one stored before sealing began (`sealed` False) as it is."""
+        if not sealed:
+            return self._read(sha256, index, size=size, chunk_size=chunk_size, overhead=0)
+        return self.seal.open(sha256, index, self._read(sha256, index, size=size, chunk_size=chunk_size, overhead=ChunkSeal.OVERHEAD))
+
     @abstractmethod
-    def read_chunk(self, sha256: str, index: int, *, size: int, chunk_size: int) -> bytes: ...
+    def _read(self, sha256: str, index: int, *, size: int, chunk_size: int, overhead: int) -> bytes:
+        """Chunk `index` as stored; each is `overhead` bytes longer than the file's own bytes in it."""
 
     @abstractmethod
     def sweep(self, *, max_age_s: float, now: float | None = None) -> int:
         """Remove part-uploads (and writes cut short) untouched for max_age_s; returns how many went."""
 
     @abstractmethod
+    def part_uploads(self, *, max_age_s: float) -> tuple[int, int]:
+        """How many part-uploads are staged, and how many of them the next sweep would remove (for /metrics)."""
+
+    @abstractmethod
     def check(self) -> None:
         """Cheap proof the store is reachable and ours to write (for /readyz); else errors.Unavailable."""
-
-    def sweep_if_due(self, *, max_age_s: float, every_s: float) -> None:
-        """Sweep unless this process did within every_s (the first call after a start always does);
-        never more than one request at a time, and never failing the request that pays for it."""
-        if not self._sweep_turn.acquire(blocking=False):
-            return  # another request is sweeping right now
-        try:
-            started = time.monotonic()
-            if self._swept_at is not None and started - self._swept_at < every_s:
-                return
-            self._swept_at = started
-            removed = self.sweep(max_age_s=max_age_s)
-        except (OSError, errors.Unavailable) as exc:
-            log.warning("could not sweep stale attachment uploads: %s", exc)
-            return
-        finally:
-            self._sweep_turn.release()
-        if removed:
-            log.info("swept %d attachment part-uploads untouched for %g s", removed, max_age_s)
 
 
 def status(*, session: Session, caller: Caller, store: BlobStore, sha256: str, chunk_size: int) -> protocol.BlobStatus:
@@ -168,14 +162,10 @@ def put_chunk(
     with reading() as session:
         size = _named_size(session, caller, sha256)
         count = chunk_count(size, chunk_size)
+        # A chunk no file of this size has is refused the same way whether the file is whole yet or not.
+        _check_chunk(index, data, declared_sha256, size, chunk_size)
         if _proven(session, caller, sha256) and _complete_blob(session, store, sha256) is not None:
             return protocol.ChunkReceipt(sha256=sha256, index=index, received=count, complete=True)
-    if not 0 <= index < count:
-        raise errors.Invalid(f"Chunk {index} is out of range: this file has chunks 0 to {count - 1}.")
-    if len(data) != chunk_length(size, chunk_size, index):
-        raise errors.Invalid(f"Chunk {index} should be {chunk_length(size, chunk_size, index)} bytes, not {len(data)}.")
-    if declared_sha256 is not None and hashlib.sha256(data).hexdigest() != declared_sha256.lower():
-        raise errors.Invalid(f"Chunk {index} was damaged on the way (its SHA-256 does not match); send it again.", code=protocol.E_BLOB_MISMATCH)
     upload = Upload(caller.device_id, sha256, chunk_size)
     if not store.has_chunk(upload, index):  # a chunk sent again adds nothing, and always resumes
         _within_quota(store, upload, size, staging_quota)
@@ -191,6 +181,17 @@ def put_chunk(
     return _finish(reading, writing, caller, store, upload, index, size)
 
 
+def _check_chunk(index: int, data: bytes, declared_sha256: str | None, size: int, chunk_size: int) -> None:
+    """422 for a chunk that cannot be part of a file of this size, or that was damaged on the way."""
+    count = chunk_count(size, chunk_size)
+    if not 0 <= index < count:
+        raise errors.Invalid(f"Chunk {index} is out of range: this file has chunks 0 to {count - 1}.")
+    if len(data) != chunk_length(size, chunk_size, index):
+        raise errors.Invalid(f"Chunk {index} should be {chunk_length(size, chunk_size, index)} bytes, not {len(data)}.")
+    if declared_sha256 is not None and hashlib.sha256(data).hexdigest() != declared_sha256.lower():
+        raise errors.Invalid(f"Chunk {index} was damaged on the way (its SHA-256 does not match); send it again.", code=protocol.E_BLOB_MISMATCH)
+
+
 def get_chunk(*, session: Session, caller: Caller, store: BlobStore, sha256: str, index: int) -> bytes:
     _named_size(session, caller, sha256)
     blob = _complete_blob(session, store, sha256) if _proven(session, caller, sha256) else None
@@ -199,9 +200,14 @@ def get_chunk(*, session: Session, caller: Caller, store: BlobStore, sha256: str
     if not 0 <= index < chunk_count(blob.size, blob.chunk_size):
         raise errors.NotFoundError(f"No chunk {index} in that attachment.")
     try:
-        return store.read_chunk(sha256, index, size=blob.size, chunk_size=blob.chunk_size)
+        return store.read_chunk(sha256, index, size=blob.size, chunk_size=blob.chunk_size, sealed=blob.sealed)
     except OSError as exc:
         raise unavailable(exc) from exc
+    except SealError:
+        # Altered where it is stored (a failing disk, a hand in the store): never served, and the
+        # laptop keeps wanting it, so it arrives once the administrator restores the copy.
+        log.warning("attachment chunk %d of %s does not open under its seal: restore it from a backup", index, sha256)
+        raise errors.NotFoundError(DAMAGED_COPY, code=protocol.E_NOT_READY) from None
 
 
 def _held(reading: Transaction, caller: Caller, store: BlobStore, sha256: str) -> bool:
@@ -236,7 +242,10 @@ def _finish(
     count = chunk_count(size, upload.chunk_size)
     try:
         with store.finishing(upload, count) as finishing:
-            digest, actual = finishing.hash()
+            try:
+                digest, actual = finishing.hash()
+            except SealError:  # a chunk staged before sealing began, or altered on disk: sent again, as for a mismatch
+                digest, actual = "", -1
             if digest != sha256 or actual != size:
                 store.discard(upload)
                 raise errors.Invalid(
@@ -269,7 +278,7 @@ def _settled_elsewhere(reading: Transaction, caller: Caller, store: BlobStore, s
 def _record_whole(session: Session, caller: Caller, sha256: str, size: int, chunk_size: int) -> None:
     db.insert_ignore(
         session.connection(), Blob.__table__,
-        [{"sha256": sha256, "size": size, "chunk_size": chunk_size, "complete": True, "completed_at": iso(utcnow())}], ["sha256"],
+        [{"sha256": sha256, "size": size, "chunk_size": chunk_size, "complete": True, "completed_at": iso(utcnow()), "sealed": True}], ["sha256"],
     )  # fmt: skip
     _prove(session, caller, sha256)
 

@@ -4,6 +4,9 @@
     fieldapp-server serve [--data DIR] [--database-url URL] [--host H] [--port P] [--workers N] [--trust-proxy IPS]
                           [--max-connections N] [--head-deadline SECONDS] [--keep-alive SECONDS]
                           [--blob-store folder|s3://BUCKET]   (the object store's endpoint and keys: FIELDAPP_S3_* in the environment)
+                          [--redis URL] [--metrics-token-file FILE] [--log-to file|stderr]
+    fieldapp-server migrate                                      bring the database's schema up to this release
+    fieldapp-server sweep [--redis URL] [--blob-store …]         remove stale part-uploads (from a timer)
     fieldapp-server admin inspector add NAME [--email E] [--may-create-assessments]
     fieldapp-server admin assessment add NAME [--id ID] [--from DATE] [--to DATE] [--framework KEY] [--allow-same-name]
     fieldapp-server admin assessment set ID [--name NAME] [--from DATE] [--to DATE] [--no-period]
@@ -22,6 +25,13 @@
     fieldapp-server admin office-token create --name NAME        a token for the office's HTTP routes, shown once
     fieldapp-server admin office-token list | revoke ID
     fieldapp-server admin local-setup                            the embedded default's inspector + a code
+    fieldapp-server admin backup --to DIR       the database, then the attachments' folder, while the service runs
+    fieldapp-server admin restore --from DIR    a backup in place of the service's data (the service stopped)
+    fieldapp-server admin keys rotate --new-key-file F           re-wrap every data key under a new service key
+    fieldapp-server admin keys encrypt-existing                  seal evidence stored before sealing at rest began
+
+Every command takes --key-file F: the service key (default: FIELDAPP_SERVICE_KEY, else service.key in
+the data folder, made 0600 on first start).
 
 A DATE is written day first (01/11/2026) or as 2026-11-01.
 Every admin command prints words for a person, or JSON with --json; errors go to stderr with exit 1.
@@ -32,9 +42,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import os
+import re
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
@@ -42,38 +53,58 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from fieldapp import logs
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
-from sync.server import admin, audit_log, errors, frameworks, migrations, office
+from sync.server import admin, audit_log, backup, errors, frameworks, log_files, migrations, office, sealing
 from sync.server.connections import ConnectionLimits
 from sync.server.models import ROLES
-from sync.server.settings import S3_ENV, S3Settings, Settings, default_data_dir, s3_from_environment
+from sync.server.settings import METRICS_TOKEN_FILE_ENV, S3_ENV, S3Settings, Settings, default_data_dir, metrics_token_from, s3_from_environment
+from sync.server.shared_state import REDIS_URL_ENV
 
 DEFAULT_PORT = 8765
 LOCAL_INSPECTOR = "Local inspector"
-_ENV_DATA, _ENV_URL = "FIELDAPP_SERVER_DATA", "FIELDAPP_SERVER_DATABASE_URL"
+_ENV_DATA, _ENV_URL, _ENV_KEY_FILE = "FIELDAPP_SERVER_DATA", "FIELDAPP_SERVER_DATABASE_URL", "FIELDAPP_SERVER_KEY_FILE"
 log = logging.getLogger("fieldapp.server")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        s3 = _blob_store(args.blob_store) if args.command == "serve" else None
-        settings = Settings(data_dir=args.data or default_data_dir(), database_url=args.database_url, s3=s3)
-    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT set to something that is not a version, an object store half-said
+        s3 = _blob_store(args.blob_store) if args.command in ("serve", "sweep") else s3_from_environment() if hasattr(args, "copying") else None
+        # The URL may hold a password: FIELDAPP_SERVER_DATABASE_URL (a unit's EnvironmentFile) keeps it off the process list.
+        url = args.database_url or os.environ.get(_ENV_URL) or None
+        data = args.data or Path(os.environ.get(_ENV_DATA) or default_data_dir())
+        key_file = args.key_file or (Path(os.environ[_ENV_KEY_FILE]) if os.environ.get(_ENV_KEY_FILE) else None)
+        settings = Settings(data_dir=data, database_url=url, s3=s3, key_file=key_file, **_given(args))
+    except ValueError as exc:  # FIELDAPP_NEWEST_CLIENT not a version, an object store half-said, a metrics token file unreadable
         print(f"fieldapp-server: {exc}", file=sys.stderr)
         return 1
-    if args.command == "serve":
-        return _serve(settings, args)
     try:
-        result = _run_admin(settings, args)
+        if args.command == "serve":
+            return _serve(settings, args)
+        if args.command in ("migrate", "sweep"):
+            print(_migrate(settings) if args.command == "migrate" else _sweep(settings))
+            return 0
+        result = args.copying(settings, args) if hasattr(args, "copying") else _run_admin(settings, args)
     except errors.ServiceError as exc:
         print(f"fieldapp-server: {terminal_safe(exc.detail)}", file=sys.stderr)
         return 1
+    except sealing.ServiceKeyError as exc:
+        print(f"fieldapp-server: {exc}", file=sys.stderr)
+        return 1
     print(json.dumps(result.data, indent=2) if args.json else terminal_safe(result.text))
     return 0
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    """What `serve` and `sweep` were told beyond the environment: --redis, --metrics-token-file."""
+    given: dict[str, Any] = {}
+    if getattr(args, "redis", None):
+        given["redis_url"] = args.redis
+    if getattr(args, "metrics_token_file", None):
+        given["metrics_token"] = metrics_token_from(str(args.metrics_token_file))
+    return given
 
 
 # What a device or an office token wrote (what was heard, a note, a name) is printed on the
@@ -94,17 +125,25 @@ def terminal_safe(text: str) -> str:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from sync.server.app import create_app
-
+    os.umask(0o077)  # whatever the service makes (database, its -wal and -shm, attachments, logs) is this user's alone
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    # Beside the data it serves (one folder to back up and to guard); FIELDAPP_LOG_DIR overrides it.
-    logs.configure("fieldapp-server", settings.data_dir / "logs")
+    log_files.configure(settings.data_dir, args.log_to)
+    engine = _engine(settings)
+    try:
+        migrations.ready(engine, embedded=settings.embedded)  # once, before any worker starts
+    finally:
+        engine.dispose()
     kind = settings.database_url.split(":", 1)[0].split("+", 1)[0] if settings.database_url else "sqlite"
-    log.info("fieldapp-server %s started: %s database, %d worker(s), port %d", app_version(), kind, args.workers, args.port)  # never the URL: it may hold a password
+    shared = "Redis" if settings.redis_url else "this process's memory"
+    log.info("fieldapp-server %s started: %s database, %d worker(s), port %d, rate limits in %s", app_version(), kind, args.workers,
+             args.port, shared)  # fmt: skip  # never the URLs: they may hold a password
     where = _without_password(settings.database_url) if settings.database_url else f"SQLite in {settings.data_dir}"
     # The object store by endpoint and bucket only: its keys are never printed nor logged.
     where += f"; attachments in bucket {settings.s3.bucket} at {settings.s3.endpoint}" if settings.s3 else ""
     print(f"fieldapp-server: serving on http://{args.host}:{args.port} ({where}); Ctrl+C stops it", file=sys.stderr, flush=True)
+    if args.workers > 1 and not settings.redis_url:
+        print(f"fieldapp-server: without --redis each of the {args.workers} workers counts rate limits alone and sweeps stale "
+              "uploads itself; name a Redis to share them (docs/deployment.md)", file=sys.stderr, flush=True)  # fmt: skip
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
     # X-Forwarded-For is believed only from a reverse proxy named here: otherwise any caller could
     # pick the address that the enrolment rate limit counts against.
@@ -113,17 +152,28 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # running out under many slow clients; stalled heads are closed and idle connections shed before it.
     guard = ConnectionLimits(max_connections=args.max_connections, head_deadline_s=args.head_deadline, keep_alive_s=args.keep_alive)
     common = {"host": args.host, "port": args.port, "log_level": args.log_level, **guard.uvicorn_options(), **proxy, **tls}
-    if args.workers > 1:
-        # Each worker process builds its own app from the environment (the service is stateless).
-        migrations.upgrade(_engine(settings))
-        os.environ[_ENV_DATA] = str(settings.data_dir)
+    if args.workers == 1:
+        from sync.server.app import create_app
+
+        uvicorn.run(create_app(settings, migrate=False), **common)
+        return 0
+    # Each worker process builds its own app from the environment (the service is stateless), and
+    # writes its metrics to files in a folder of this run's, which any worker adds up when scraped.
+    from sync.server.metrics import MULTIPROCESS_ENV
+
+    with tempfile.TemporaryDirectory(prefix="fieldapp-metrics-") as counts:
+        os.environ.update({_ENV_DATA: str(settings.data_dir), log_files.LOG_TO_ENV: args.log_to, MULTIPROCESS_ENV: counts})
         if settings.database_url:
             os.environ[_ENV_URL] = settings.database_url
+        if settings.key_file:
+            os.environ[_ENV_KEY_FILE] = str(settings.key_file)
         if settings.s3:
             os.environ[S3_ENV + "BUCKET"] = settings.s3.bucket
+        if settings.redis_url:
+            os.environ[REDIS_URL_ENV] = settings.redis_url
+        if getattr(args, "metrics_token_file", None):
+            os.environ[METRICS_TOKEN_FILE_ENV] = str(args.metrics_token_file)
         uvicorn.run("sync.server.cli:app_from_environment", factory=True, workers=args.workers, **common)
-    else:
-        uvicorn.run(create_app(settings), **common)
     return 0
 
 
@@ -134,11 +184,49 @@ def _without_password(url: str) -> str:
 
 
 def app_from_environment() -> Any:
+    """A worker's app (`serve --workers N`): its settings and where it logs, from what `serve` put in the environment."""
     from sync.server.app import create_app
 
-    data = os.environ.get(_ENV_DATA)
-    settings = Settings(data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL), s3=s3_from_environment())
-    return create_app(settings, migrate=False)
+    data, key_file = os.environ.get(_ENV_DATA), os.environ.get(_ENV_KEY_FILE)
+    settings = Settings(
+        data_dir=Path(data) if data else default_data_dir(), database_url=os.environ.get(_ENV_URL), s3=s3_from_environment(),
+        key_file=Path(key_file) if key_file else None,
+    )  # fmt: skip
+    log_files.configure(settings.data_dir, os.environ.get(log_files.LOG_TO_ENV, "file"), worker=True)
+    app = create_app(settings, migrate=False)
+    log.info("worker ready")
+    return app
+
+
+def _migrate(settings: Settings) -> str:
+    engine = _engine(settings)
+    try:
+        before = migrations.current(engine)
+        applied = migrations.upgrade(engine)
+    finally:
+        engine.dispose()
+    if not applied:
+        return f"The database is at schema {before}, this release's newest: nothing to do."
+    return f"Migrated the database from schema {before or 'none (empty)'} to {applied[-1]}: applied {', '.join(applied)}."
+
+
+def _sweep(settings: Settings) -> str:
+    from sync.server.service import Service
+
+    engine = _engine(settings)
+    try:
+        migrations.ready(engine, embedded=settings.embedded)  # the seal's keys live in the schema
+    finally:
+        engine.dispose()
+    service = Service(settings)
+    try:
+        removed = service.sweep()
+    finally:
+        service.engine.dispose()
+    max_age = f"{settings.limits.staging_max_age_s / 86400:g} days"
+    if removed is None:
+        return "Another process is sweeping stale uploads just now; nothing to do."
+    return f"Removed {removed} part-upload{'s' if removed != 1 else ''} untouched for {max_age}."
 
 
 def _blob_store(choice: str | None) -> S3Settings | None:
@@ -160,8 +248,10 @@ class Result:
 
 def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
     engine = _engine(settings)
-    migrations.upgrade(engine)
     try:
+        migrations.ready(engine, embedded=settings.embedded)
+        if args.handler is None:  # a command of many transactions of its own (admin keys)
+            return args.engine_handler(engine, args)
         with Session(engine.execution_options(writer=True)) as session, session.begin():
             return args.handler(session, args)
     finally:
@@ -169,10 +259,26 @@ def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
 
 
 def _engine(settings: Settings) -> Any:
-    from sync.server import db
+    from sync.server.service import prepare_data_dir
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return db.create_engine(settings.url)
+    prepare_data_dir(settings)
+    return sealing.engine_for(settings)
+
+
+def _keys_rotate(engine: Any, args: argparse.Namespace) -> Result:
+    old = sealing.of_engine(engine).wrapper
+    new = sealing.read_key_file(args.new_key_file)
+    count = sealing.rotate(engine, old, new)
+    text = (
+        f"{count} data key(s) re-wrapped under service key {new.key_id} (from {old.key_id}). "
+        f"Start the service with --key-file {args.new_key_file} now; keep the old key file until it runs."
+    )
+    return Result(text, {"rewrapped": count, "old_key_id": old.key_id, "new_key_id": new.key_id})
+
+
+def _keys_encrypt_existing(engine: Any, _args: argparse.Namespace) -> Result:
+    counts = sealing.seal_existing(engine)
+    return Result(f"Sealed {counts['revisions']} revision(s) and {counts['concerns']} concern(s) stored in plaintext.", counts)
 
 
 def _inspector_add(session: Session, args: argparse.Namespace) -> Result:
@@ -209,7 +315,8 @@ def _assessment_retention(session: Session, args: argparse.Namespace) -> Result:
     if info.retention_days is None:
         words = "evidence stays on the team's laptops"
     else:
-        words = f"synced evidence leaves the team's laptops {info.retention_days} days after its last change (kept here)"
+        days = f"{info.retention_days} day{'' if info.retention_days == 1 else 's'}"
+        words = f"synced evidence leaves the team's laptops {days} after its last change (kept here)"
     return Result(f"Assessment {info.name}: {info.id}, {words}; laptops take it at their next sync", admin.as_dict(info))
 
 
@@ -263,13 +370,14 @@ def _team_list(session: Session, args: argparse.Namespace) -> Result:
 
 def _code(session: Session, args: argparse.Namespace) -> Result:
     code, expires = admin.issue_code(session, args.inspector, hours=args.hours)
-    return Result(f"Enrolment code {code} (works once, until {expires})", {"code": code, "expires_at": expires})
+    return Result(f"Enrolment code {code} (works once, until {_at(expires)})", {"code": code, "expires_at": expires})
 
 
 def _device_list(session: Session, args: argparse.Namespace) -> Result:
     rows = admin.list_devices(session, args.inspector)
     lines = [
-        f"{r.id}  {r.inspector}  {r.label or '-'}  enrolled {r.enrolled_at}{'  REVOKED ' + r.revoked_at if r.revoked_at else ''}{_wiped(r.wiped_at)}"
+        f"{r.id}  {r.inspector}  {r.label or '-'}  enrolled on {_at(r.enrolled_at)}"
+        + (f"  REVOKED on {_at(r.revoked_at)}" if r.revoked_at else "") + _wiped(r.wiped_at)
         for r in rows
     ]
     return Result("\n".join(lines) or "No devices enrolled yet.", [admin.as_dict(r) for r in rows])
@@ -277,15 +385,18 @@ def _device_list(session: Session, args: argparse.Namespace) -> Result:
 
 def _wiped(wiped_at: str | None) -> str:
     """ "  wiped on 07/12/2026 at 14:30 (UTC)": when the revoked laptop confirmed its vault was wiped."""
-    if not wiped_at:
-        return ""
-    day, _, clock = show_when(wiped_at).partition(" ")
-    return f"  wiped on {day} at {clock} (UTC)"
+    return f"  wiped on {_at(wiped_at)}" if wiped_at else ""
+
+
+def _at(moment: str | None) -> str:
+    """A stored UTC moment as an administrator reads it, day first: "07/12/2026 at 14:30 (UTC)", never ISO."""
+    day, _, clock = show_when(moment).partition(" ")
+    return f"{day} at {clock} (UTC)"
 
 
 def _device_revoke(session: Session, args: argparse.Namespace) -> Result:
     info = admin.revoke_device(session, args.device)
-    return Result(f"Device {info.id} ({info.inspector}) revoked at {info.revoked_at}", admin.as_dict(info))
+    return Result(f"Device {info.id} ({info.inspector}) revoked on {_at(info.revoked_at)}", admin.as_dict(info))
 
 
 def _framework_publish(session: Session, args: argparse.Namespace) -> Result:
@@ -395,6 +506,20 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
     return Result(f"Local inspector {local.id}; enrolment code {code} (until {expires})", data)
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> Result:
+    """Outside `_run_admin`: a backup reads the database as it is, a restore replaces it, and neither migrates it."""
+    info = backup.backup(settings, args.to)
+    held = "attachments are in the object store: copy its bucket now (docs/deployment.md)" if settings.s3 else f"{info.attachments} attachment(s)"
+    words = f"Backed up the {info.database} database and {held} to {info.folder}. The service key file, if any, is not in it: keep it apart."
+    return Result(words, admin.as_dict(info))
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> Result:
+    info = backup.restore(settings, args.source)
+    words = f"Restored the {info.database} database and {info.attachments} attachment(s) from the backup made {show_when(info.made_at)} (UTC); start the service again."
+    return Result(words, admin.as_dict(info))
+
+
 def _seconds(text: str) -> float:
     try:
         seconds = float(text)
@@ -414,6 +539,10 @@ def _parser() -> argparse.ArgumentParser:
     for target, default in ((parser, None), (where, argparse.SUPPRESS)):
         target.add_argument("--data", type=Path, default=default, help=f"data folder (default {default_data_dir()})")
         target.add_argument("--database-url", default=default, help="e.g. postgresql+psycopg://user@host/db (default: SQLite in the data folder)")
+        target.add_argument(
+            "--key-file", type=Path, default=default, metavar="FILE",
+            help=f"the service key that wraps evidence's data keys (default: {sealing.KEY_ENV}, else service.key in the data folder)",
+        )  # fmt: skip
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the service", parents=[where])
@@ -436,17 +565,28 @@ def _parser() -> argparse.ArgumentParser:
         "--trust-proxy", default=None, metavar="IPS",
         help="comma-separated addresses of a reverse proxy whose X-Forwarded-For/-Proto to believe (default: none)",
     )  # fmt: skip
+    blob_store = (
+        "where attachments live: folder (in the data folder), or s3://BUCKET, with FIELDAPP_S3_ENDPOINT, FIELDAPP_S3_ACCESS_KEY "
+        "and FIELDAPP_S3_SECRET_KEY (FIELDAPP_S3_REGION, FIELDAPP_S3_PREFIX) in the environment (default: FIELDAPP_S3_BUCKET if set, else folder)"
+    )
+    serve.add_argument("--blob-store", default=None, metavar="WHERE", help=blob_store)
+    serve.add_argument("--redis", default=None, metavar="URL", help=f"share rate limits between processes and hosts (or {REDIS_URL_ENV})")
     serve.add_argument(
-        "--blob-store", default=None, metavar="WHERE",
-        help="where attachments live: folder (in the data folder), or s3://BUCKET, with FIELDAPP_S3_ENDPOINT, FIELDAPP_S3_ACCESS_KEY "
-        "and FIELDAPP_S3_SECRET_KEY (FIELDAPP_S3_REGION, FIELDAPP_S3_PREFIX) in the environment (default: FIELDAPP_S3_BUCKET if set, else folder)",
+        "--metrics-token-file", type=Path, default=None, metavar="FILE",
+        help=f"turn /metrics on, for the bearer of the token in FILE (or {METRICS_TOKEN_FILE_ENV}; default: off)",
     )  # fmt: skip
+    serve.add_argument("--log-to", default="file", choices=log_files.CHOICES, help="file: a file per process in the data folder's logs/; stderr: for the journal")
+
+    commands.add_parser("migrate", help="bring the database's schema up to this release, saying what was done", parents=[where])
+    sweep = commands.add_parser("sweep", help="remove part-uploads untouched past their expiry (run it from a timer)", parents=[where])
+    sweep.add_argument("--blob-store", default=None, metavar="WHERE", help=blob_store)
+    sweep.add_argument("--redis", default=None, metavar="URL", help=f"the service's Redis, so one process sweeps at a time (or {REDIS_URL_ENV})")
 
     admin_parser = commands.add_parser("admin", help="administer inspectors, assessments, teams, devices")
     admin_parser.add_argument("--json", action="store_true", help="print JSON instead of words")
     areas = admin_parser.add_subparsers(dest="area", required=True)
 
-    def leaf(parent: Any, name: str, handler: Callable[[Session, argparse.Namespace], Result], help_text: str) -> argparse.ArgumentParser:
+    def leaf(parent: Any, name: str, handler: Callable[[Session, argparse.Namespace], Result] | None, help_text: str) -> argparse.ArgumentParser:
         sub = parent.add_parser(name, help=help_text, parents=[where])
         sub.set_defaults(handler=handler)
         sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of words")
@@ -534,6 +674,24 @@ def _parser() -> argparse.ArgumentParser:
 
     local = leaf(areas, "local-setup", _local_setup, "set up the embedded default: a local inspector and a code")
     local.add_argument("--hours", type=float, default=24.0)
+
+    # Not leaves: these take the settings, not a session (see `_backup`).
+    for name, copying, help_text in (("backup", _backup, "copy the database, then the attachments, into a new folder while the service runs"),
+                                     ("restore", _restore, "put a backup in place of the service's data; stop the service first")):  # fmt: skip
+        sub = areas.add_parser(name, help=help_text, parents=[where])
+        sub.set_defaults(copying=copying)
+        sub.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print JSON instead of words")
+        if name == "backup":
+            sub.add_argument("--to", type=Path, required=True, metavar="DIR")
+        else:
+            sub.add_argument("--from", dest="source", type=Path, required=True, metavar="DIR")
+    keys = areas.add_parser("keys", help="the service key that wraps evidence's data keys").add_subparsers(dest="keys_command", required=True)
+    rotate = leaf(keys, "rotate", None, "re-wrap every data key under a new service key (resumable; nothing is re-encrypted)")
+    rotate.set_defaults(engine_handler=_keys_rotate)
+    rotate.add_argument("--new-key-file", type=Path, required=True, metavar="FILE", help="the new service key (base64 of 32 bytes)")
+    leaf(keys, "encrypt-existing", None, "seal revisions and concerns stored before sealing began (resumable)").set_defaults(
+        engine_handler=_keys_encrypt_existing
+    )
     return parser
 
 

@@ -13,6 +13,7 @@
     ├── UnsupportedEncoding   415
     ├── RateLimited           429  says how long to wait
     └── Unavailable           503  busy or out of disk; says when to try again
+        └── SchemaBehind      503  the database needs `fieldapp-server migrate` (said at start, not in a route)
 """
 
 from __future__ import annotations
@@ -78,7 +79,18 @@ class RateLimited(ServiceError):
 # Messages shared with the tests, so a reworded message is one change.
 NO_TOKEN = "Sign-in needed: this device is not enrolled with the service (no token was sent)."
 BAD_TOKEN = "This device's token is not known to the service. Enrol the device again."
-REVOKED = "This device was revoked by the service's administrator. Ask them to enrol it again."
+REVOKED = "This device was revoked by the service's administrator; it is never enrolled again. Set fieldapp up again as a new device."
+# Enrolling a revoked device id again, even with its own key: a revocation is for good (the laptop wipes its vault).
+REVOKED_FOR_GOOD = "This laptop's access was revoked; set fieldapp up again as a new device."
+BAD_PROOF = (
+    "The enrolment was not signed with the private key of the public key it sent, for this code; nothing was "
+    "changed and the code is not spent. Enrol from the app itself."
+)
+# An app from before issue 17 enrols without proving it holds its key: it must be updated first.
+NO_PROOF = (
+    "This version of fieldapp is too old to enrol with this service, which asks each laptop to prove it holds "
+    "its key. Install the newer fieldapp, then enter the code again (the code is not spent)."
+)
 NOT_REVOKED = (
     "Only a device whose access was revoked confirms a wipe; this device's access stands, so nothing was recorded."
 )
@@ -91,6 +103,9 @@ NO_OFFICE_TOKEN = (
 BAD_OFFICE_TOKEN = "This is not an office token the service knows: it may be mistyped, or a device's. Ask the service's administrator for one."
 OFFICE_REVOKED = "This office token was revoked by the service's administrator. Ask them for a new one."
 RECORD_ELSEWHERE = "Record {record_id} belongs to an assessment this device's inspector is not in; nothing was stored."
+# The same, refused one revision at a time (protocol.F_TEAM_REFUSALS): the rest of the push is stored.
+NOT_IN_TEAM = "This device's inspector is not in the team of assessment {assessment_id}; this change was not stored."
+RECORD_NOT_OURS = "Record {record_id} belongs to an assessment this device's inspector is not in; this change was not stored."
 
 
 class Unavailable(ServiceError):
@@ -99,3 +114,8 @@ class Unavailable(ServiceError):
     def __init__(self, detail: str, *, retry_after_s: float = 30.0) -> None:
         super().__init__(detail)
         self.retry_after_s = retry_after_s
+
+
+class SchemaBehind(Unavailable):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, retry_after_s=300)

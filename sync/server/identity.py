@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldapp.ids import iso, utcnow
+from fieldapp.replication import enrolment_proof
 from sync import protocol
 from sync.server import errors
 from sync.server.models import Device, EnrolmentCode, Inspector, TeamMember
@@ -81,8 +82,7 @@ def new_code() -> str:
 
 def code_hash(code: str) -> bytes:
     """Codes are forgiving: case, spaces and dashes do not matter."""
-    normal = "".join(ch for ch in code.upper() if ch.isalnum())
-    return hashlib.sha256(b"fieldapp-enrolment-code\n" + normal.encode("utf-8", "surrogatepass")).digest()
+    return hashlib.sha256(b"fieldapp-enrolment-code\n" + enrolment_proof.normal_code(code).encode()).digest()
 
 
 def issue_code(session: Session, inspector_id: str, *, ttl: timedelta = DEFAULT_CODE_TTL, now: datetime | None = None) -> tuple[str, str]:
@@ -97,25 +97,30 @@ def issue_code(session: Session, inspector_id: str, *, ttl: timedelta = DEFAULT_
 
 
 def enrol(*, session: Session, request: protocol.EnrolRequest) -> protocol.EnrolResponse:
-    """Spend a code: register the device's public key and hand it a token. A code works once."""
+    """Spend a code: register the device's public key and hand it a token. A code works once, and
+    only for a device that proves it holds the private key (its signature over this code)."""
     now = iso(utcnow())
     code = session.get(EnrolmentCode, code_hash(request.code), with_for_update=True)
     if code is None or code.used_at is not None or code.expires_at <= now:
         raise errors.Invalid(errors.BAD_CODE, code=protocol.E_ENROLMENT_CODE)
     public_key = base64.b64decode(request.public_key)
     if public_key[:31] + bytes([public_key[31] & 0x7F]) in _SMALL_ORDER_KEYS:
-        raise errors.Invalid(BAD_KEY)
+        raise errors.Invalid(BAD_KEY)  # before the proof: under such a key one forged proof holds for every code
+    if not enrolment_proof.holds(public_key, base64.b64decode(request.proof), request.code, request.device_id):
+        raise errors.Invalid(errors.BAD_PROOF, code=protocol.E_ENROLMENT_PROOF)
     token = new_token()
     device = session.get(Device, request.device_id, with_for_update=True)
     if device is not None:
-        # The same vault enrolling again (after a revoke, or a lost token) keeps its id only with
-        # its own key, for its own inspector: an id cannot be taken over by another key.
+        # The same vault enrolling again (a lost token) keeps its id only with its own key, for its
+        # own inspector: an id cannot be taken over by another key. A revoked one never comes back.
         if device.public_key != public_key or device.inspector_id != code.inspector_id:
             raise errors.ConflictError(
                 "A different device is already enrolled under this device id; nothing was changed.",
                 code=protocol.E_DEVICE_CONFLICT,
             )
-        device.token_hash, device.revoked_at, device.wiped_at = token_hash(token), None, None
+        if device.revoked_at is not None:
+            raise errors.Forbidden(errors.REVOKED_FOR_GOOD, code=protocol.E_DEVICE_GONE)
+        device.token_hash = token_hash(token)
         device.label = request.label or device.label
     else:
         device = Device(

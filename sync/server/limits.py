@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-import time
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +29,11 @@ _THREAD_ABOVE = 1 << 20  # decompress bodies bigger than this off the event loop
 
 # Paths a stranger may call: whether the service is there, enrolment (which is how a device gets
 # its token) and the protocol's documentation. Every other path, unknown ones too, needs a token.
-_OPEN_PATHS = frozenset({f"{protocol.API}/status", f"{protocol.API}/enrol", f"{protocol.API}/openapi.json", "/docs", "/docs/oauth2-redirect"})
+# The probes and /metrics (which checks its own token) are for the operator's tools, not devices.
+_OPEN_PATHS = frozenset({
+    f"{protocol.API}/status", f"{protocol.API}/enrol", f"{protocol.API}/openapi.json", "/docs", "/docs/oauth2-redirect",
+    "/healthz", "/readyz", "/metrics",
+})  # fmt: skip
 _LARGE_BODY = "__fieldapp_large_body__"
 
 
@@ -42,6 +43,7 @@ def large_body(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     setattr(endpoint, _LARGE_BODY, True)
     return endpoint
 CALLER = "fieldapp.caller"  # where the guard leaves the signed-in caller in the request's scope
+ROUTE = "fieldapp.route"  # where the metrics in front leave the route they found (None: no route takes it)
 
 
 async def send_error(send: Send, status: int, code: str, detail: str, **extra: object) -> None:
@@ -84,8 +86,8 @@ class RequestGuard:
         if encoding not in ("identity", "gzip"):
             await send_error(send, 415, protocol.E_UNSUPPORTED_ENCODING, f"Request bodies may be gzip or plain, not {encoding[:40]!r}.")
             return
+        route = scope[ROUTE] if ROUTE in scope else self.route_of(scope) if self.route_of is not None else None
         scope = dict(scope)
-        route = self.route_of(scope) if self.route_of is not None else None
         if self.route_of is not None and route is None:
             # No route takes it: the app answers 404 or 405 without the body, so it is never read.
             await self.app(scope, _replay(b"", receive), _stamped(send))
@@ -186,29 +188,6 @@ def _stamped(send: Send) -> Send:
         await send(message)
 
     return stamped
-
-
-class RateLimiter:
-    """Token buckets by key (a device, or a client address for enrolment); the oldest keys are
-    forgotten beyond `max_keys`, so memory stays bounded. Per process: behind a load balancer
-    each worker counts alone, which makes the limit approximate, never absent."""
-
-    def __init__(self, rate_per_s: float, burst: int, *, max_keys: int = 100_000) -> None:
-        self.rate, self.burst, self.max_keys = rate_per_s, burst, max_keys
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def take(self, key: str, cost: float = 1.0) -> float | None:
-        """None when allowed; else the seconds to wait before trying again."""
-        now = time.monotonic()
-        with self._lock:
-            tokens, last = self._buckets.pop(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-            allowed = tokens >= cost
-            self._buckets[key] = (tokens - cost if allowed else tokens, now)
-            while len(self._buckets) > self.max_keys:
-                self._buckets.popitem(last=False)
-        return None if allowed else round((cost - tokens) / self.rate, 2)
 
 
 def error_json(error: errors.ServiceError) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -126,6 +127,8 @@ class Blob(Base):
     chunk_size: Mapped[int] = mapped_column(Integer)
     complete: Mapped[bool] = mapped_column(Boolean, default=False)
     completed_at: Mapped[str | None] = mapped_column(String(32))
+    # Its chunks are sealed (sync.server.sealing.ChunkSeal); False only for files stored before sealing began.
+    sealed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa.false())
 
 
 class Framework(Base):
@@ -185,3 +188,15 @@ class AuditEntry(Base):
     body: Mapped[bytes] = mapped_column(LargeBinary)  # the canonical body the signature covers
     signature: Mapped[bytes] = mapped_column(LargeBinary)
     received_at: Mapped[str] = mapped_column(String(32))
+
+
+class DataKey(Base):
+    """A data key, wrapped by the service key (sync.server.sealing): one per assessment for its revisions
+    and concerns. Only the wrapped key is kept; `key_id` names the
+    service key that wraps it, so a rotation stopped halfway goes on where it stopped."""
+
+    __tablename__ = "data_keys"
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)  # "a:<assessment id>"; room for other owners later
+    key_id: Mapped[str] = mapped_column(String(64), index=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[str] = mapped_column(String(32))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.ids import iso, utcnow, uuid7
 from sync import protocol
-from sync.server import admin, errors, identity
+from sync.server import admin, errors, identity, sealing
 from sync.server.models import OfficeToken
 
 TOKEN_PREFIX = "fao1_"  # an office token says so: a device's starts "fa1_"
@@ -120,11 +120,13 @@ def concerns(session: Session, *, include_acknowledged: bool = False, after: str
     query = admin.concerns_in_order(include_acknowledged, after=place).limit(PAGE_CONCERNS + 1)
     page: list[protocol.OfficeConcern] = []
     chars = 0
+    seals = sealing.of(session.connection())
     for row, name in session.execute(query.execution_options(yield_per=20)):
-        chars += len(row.heard) + len(row.tell) + len(row.acknowledgement_note or "")
+        info = admin.concern_info(seals, row, name)
+        chars += len(info.heard) + len(info.tell) + len(info.acknowledgement_note or "")
         if len(page) == PAGE_CONCERNS or (page and chars > PAGE_CHARS):
             return protocol.OfficeConcerns(concerns=page, next=page[-1].id)
-        page.append(_wire(admin.concern_info(row, name)))
+        page.append(_wire(info))
         session.expunge(row)  # read once: a page's text is not held twice
     return protocol.OfficeConcerns(concerns=page)
 

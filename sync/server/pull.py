@@ -20,7 +20,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from sync import protocol
-from sync.server import db, errors
+from sync.server import db, errors, sealing
 from sync.server.frameworks import keys as framework_keys
 from sync.server.identity import Caller
 from sync.server.models import ROLE_LEAD, Assessment, Concern, Device, Inspector, Revision, TeamMember
@@ -93,8 +93,12 @@ def _acknowledgements(connection: sa.Connection, caller: Caller) -> list[protoco
     """Every acknowledged concern of the caller's assessments (never another team's)."""
     if not caller.assessment_ids:
         return []
+    seals = sealing.of(connection)
     return [
-        protocol.ConcernAcknowledgement(concern_id=r.id, acknowledged_by=r.acknowledged_by, acknowledged_at=r.acknowledged_at, note=r.acknowledgement_note or "")
+        protocol.ConcernAcknowledgement(
+            concern_id=r.id, acknowledged_by=r.acknowledged_by, acknowledged_at=r.acknowledged_at,
+            note=seals.open_text(r.assessment_id, r.id, "acknowledgement_note", r.acknowledgement_note or ""),
+        )  # fmt: skip
         for r in connection.execute(_ACKNOWLEDGED, {"ids": sorted(caller.assessment_ids)})
     ]
 
@@ -118,11 +122,11 @@ _HELD = (  # at most a few rows: a device's own rows above the horizon do not co
     .limit(20)
 )
 _ACKNOWLEDGED = (
-    sa.select(Concern.id, Concern.acknowledged_by, Concern.acknowledged_at, Concern.acknowledgement_note)
+    sa.select(Concern.id, Concern.assessment_id, Concern.acknowledged_by, Concern.acknowledged_at, Concern.acknowledgement_note)
     .where(Concern.assessment_id.in_(_IDS), Concern.acknowledged_at.is_not(None))
     .order_by(Concern.id)
 )
-_BODIES = sa.select(Revision.id, Revision.body, Revision.signature).where(Revision.id.in_(_IDS))
+_BODIES = sa.select(Revision.id, Revision.assessment_id, Revision.body, Revision.signature).where(Revision.id.in_(_IDS))
 _SIGNER_IDS = sa.select(Revision.device_id).where(Revision.id.in_(_IDS)).distinct()
 _SIGNERS = (
     sa.select(Device.id, Device.public_key, Device.label, Inspector.name)
@@ -164,12 +168,13 @@ def _rows_after(connection: sa.Connection, assessment_id: str, after: Position, 
 def bodies(connection: sa.Connection, rev_ids: list[str]) -> list[protocol.Revision]:
     if not rev_ids:
         return []
+    seals = sealing.of(connection)
     by_id = {row.id: row for row in connection.execute(_BODIES, {"ids": rev_ids})}
     return [
         protocol.Revision.model_construct(  # built from stored, checked rows: no need to validate again
-            id=rev_id, body=by_id[rev_id].body.decode("utf-8"), signature=base64.b64encode(by_id[rev_id].signature).decode()
+            id=rev_id, body=seals.open_body(row.assessment_id, rev_id, row.body).decode("utf-8"), signature=base64.b64encode(row.signature).decode()
         )
-        for rev_id in rev_ids
+        for rev_id, row in ((rev_id, by_id[rev_id]) for rev_id in rev_ids)
     ]
 
 

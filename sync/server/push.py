@@ -1,8 +1,10 @@
 """Accepting pushed revisions: check each (hash, signature, parents, content), store it once, acknowledge.
 
-A batch is one transaction. Authorisation is all-or-nothing (another team's record: 403, nothing
-stored); integrity is per revision (a forged or broken one is rejected with a reason, the valid
-rest is stored). Storing is idempotent, so a retried or replayed batch gets the same answer.
+A batch is one transaction. Authorisation comes first, for every revision whose body names its
+assessment: another team's assessment or record is refused alone (`not_in_team`) to a client that
+names protocol.F_TEAM_REFUSALS, and is a 403 for the whole batch, nothing stored, to one that does
+not. Integrity is per revision (a forged or broken one is rejected with a reason, the valid rest is
+stored). Storing is idempotent, so a retried or replayed batch gets the same answer.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from fieldapp.revisions import graph, revision
 from fieldapp.errors import FieldappError, NeedsUpdate
 from fieldapp.ids import iso, utcnow
 from sync import protocol
-from sync.server import blobs, db, errors
+from sync.server import blobs, db, errors, sealing
 from sync.server.frameworks import known_framework
 from sync.server.identity import Caller
 from sync.server.models import ROLE_LEAD, BlobRef, Concern, Device, Inspector, Record, Revision, TeamMember
@@ -55,6 +57,7 @@ class _Incoming:
     body: bytes = b""
     fields: dict = field(default_factory=dict)
     problem: Rejected | None = None
+    placed: bool = False  # its body parsed and names its record and assessment in their form
 
     @property
     def signed(self) -> revision.SignedRevision:
@@ -89,12 +92,15 @@ def prepare(*, caller: Caller, batch: protocol.PushRequest) -> list[_Incoming]:
     return incoming
 
 
-def accept_prepared(*, connection: sa.Connection, caller: Caller, incoming: list[_Incoming]) -> protocol.PushResponse:
-    """The checks that need what is stored (team, record, parents, merges), then storing, once."""
+def accept_prepared(
+    *, connection: sa.Connection, caller: Caller, incoming: list[_Incoming], one_by_one: bool = False
+) -> protocol.PushResponse:
+    """The checks that need what is stored (team, record, parents, merges), then storing, once.
+    `one_by_one`: another team's revisions are refused alone (protocol.F_TEAM_REFUSALS), not with a 403."""
     # A snapshot's (a published report's, a shared draft's) one revision is checked against what is stored: two pushes at once take turns.
     db.lock_names(connection, (i.fields["record_id"] for i in incoming if i.problem is None and i.fields["kind"] in item_kinds.IMMUTABLE_KINDS))
-    records = _known_records(connection, {i.fields["record_id"] for i in incoming if i.problem is None})
-    _authorise(caller, incoming, records)
+    records = _known_records(connection, {i.fields["record_id"] for i in incoming if i.placed})
+    _authorise(caller, incoming, records, one_by_one=one_by_one)
     stored = _stored_revisions(connection, incoming)
     store = _Store(connection, caller, records, stored)
     acks = []
@@ -161,6 +167,7 @@ def _parse(wire: protocol.Revision) -> _Incoming:
         item.body = wire.body.encode("utf-8")
         item.fields = revision.parse_body(item.body)
         _check_ids(item.fields)
+        item.placed = True
     except RecursionError:
         item.problem = Rejected(protocol.R_BODY, "The revision body is malformed: it is nested too deeply.")
     except NeedsUpdate as exc:  # a newer app's format or kind: not malformed, this service is older
@@ -197,7 +204,7 @@ _IDS = sa.bindparam("ids", expanding=True)
 _RECORDS = sa.select(Record.id, Record.assessment_id, Record.kind).where(Record.id.in_(_IDS))
 _RECORDS_OF_REVISIONS = sa.select(Revision.id, Revision.record_id).where(Revision.id.in_(_IDS))
 _RECORD_GRAPH = sa.select(Revision.id, Revision.parents).where(Revision.record_id == sa.bindparam("record_id"))
-_SIGNED = sa.select(Revision.body, Revision.signature).where(Revision.id == sa.bindparam("rev_id"))
+_SIGNED = sa.select(Revision.assessment_id, Revision.body, Revision.signature).where(Revision.id == sa.bindparam("rev_id"))
 
 
 def _known_records(connection: sa.Connection, record_ids: set[str]) -> dict[str, sa.Row]:
@@ -207,16 +214,23 @@ def _known_records(connection: sa.Connection, record_ids: set[str]) -> dict[str,
     return {r.id: r for r in connection.execute(_RECORDS, {"ids": sorted(record_ids)})}
 
 
-def _authorise(caller: Caller, incoming: list[_Incoming], records: dict[str, sa.Row]) -> None:
+def _authorise(caller: Caller, incoming: list[_Incoming], records: dict[str, sa.Row], *, one_by_one: bool) -> None:
+    """Before any other answer, even for a revision broken otherwise: is it of one of the device's teams?"""
     for item in incoming:
-        if item.problem is not None:
+        if not item.placed:
             continue
         assessment_id = item.fields["assessment_id"]
-        if assessment_id not in caller.assessment_ids:
-            raise errors.Forbidden(errors.OTHER_TEAM.format(assessment_id=assessment_id))
         known = records.get(item.fields["record_id"])
-        if known is not None and known.assessment_id not in caller.assessment_ids:
-            raise errors.Forbidden(errors.RECORD_ELSEWHERE.format(record_id=known.id))
+        if assessment_id not in caller.assessment_ids:
+            batch, alone = errors.OTHER_TEAM, errors.NOT_IN_TEAM
+        elif known is not None and known.assessment_id not in caller.assessment_ids:
+            batch, alone, assessment_id = errors.RECORD_ELSEWHERE, errors.RECORD_NOT_OURS, known.assessment_id
+        else:
+            continue
+        words = {"assessment_id": assessment_id, "record_id": item.fields["record_id"]}
+        if not one_by_one:
+            raise errors.Forbidden(batch.format(**words))
+        item.problem = Rejected(protocol.R_NOT_IN_TEAM, alone.format(**words))
 
 
 def _stored_revisions(connection: sa.Connection, incoming: list[_Incoming]) -> dict[str, str]:
@@ -232,6 +246,7 @@ class _Store:
 
     def __init__(self, connection: sa.Connection, caller: Caller, records: dict[str, sa.Row], stored: dict[str, str]) -> None:
         self.connection, self.caller, self.records = connection, caller, records
+        self.seals = sealing.of(connection)
         self.known = dict(stored)  # revision id -> record id
         self.new_records: dict[str, dict] = {}
         self.new_revisions: list[dict] = []
@@ -326,7 +341,7 @@ class _Store:
         if rev_id in self._batch_signed:
             return self._batch_signed[rev_id]
         row = self.connection.execute(_SIGNED, {"rev_id": rev_id}).one()
-        return revision.SignedRevision(rev_id, row.body, row.signature)
+        return revision.SignedRevision(rev_id, self.seals.open_body(row.assessment_id, rev_id, row.body), row.signature)
 
     def _add(self, item: _Incoming) -> None:
         fields = item.fields
@@ -342,7 +357,7 @@ class _Store:
                 "device_id": fields["device_id"],
                 "pushed_by": self.caller.device_id,
                 "parents": json.dumps(fields["parents"]),
-                "body": item.body,
+                "body": self.seals.seal_body(fields["assessment_id"], item.wire.id, item.body),
                 "signature": base64.b64decode(item.wire.signature),
                 "created_at": fields["created_at"],
                 "received_at": self.now,
@@ -374,6 +389,9 @@ class _Store:
         if self.concerns:
             self._file_concerns()
 
+    def _sealed(self, concern_id: str, concern: dict, column: str) -> str:
+        return self.seals.seal_text(concern["assessment_id"], concern_id, column, concern[column])
+
     def _file_concerns(self) -> None:
         """The office's list: a concern new here is added (raised by the inspector this device is
         enrolled for, as the service knows them); one known is brought up to its newest revision.
@@ -382,7 +400,7 @@ class _Store:
         new = [
             {
                 "id": concern_id, "assessment_id": c["assessment_id"], "concern_kind": c["concern_kind"], "urgency": c["urgency"],
-                "heard": c["heard"], "tell": c["tell"], "raised_by": (name or c["raised_by"])[:300], "raised_at": c["raised_at"][:40],
+                "heard": self._sealed(concern_id, c, "heard"), "tell": self._sealed(concern_id, c, "tell"), "raised_by": (name or c["raised_by"])[:300], "raised_at": c["raised_at"][:40],
                 "device_id": self.caller.device_id, "received_at": self.now, "updated_at": self.now,
                 "acknowledged_by": None, "acknowledged_at": None, "acknowledgement_note": None,
             }

@@ -3,40 +3,62 @@ limiters, with the transactions routes run in. `create_app` makes one and keeps 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from fieldapp import logs
 from fieldapp.ids import utcnow
-from sync.server import db, errors, identity, office
+from sync.server import db, errors, identity, migrations, office, sealing, shared_state
 from sync.server.blob_bucket import BlobBucket
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import BlobStore
-from sync.server.limits import RateLimiter
-from sync.server.settings import Settings, instance_id
+from sync.server.sealing import ChunkSeal
+from sync.server.settings import Settings, instance_id, private_file, private_folder
+from sync.server.shared_state import RateLimiter
+
+log = logging.getLogger("fieldapp.server")
+SWEEP = "sweep"  # the turn of whoever sweeps stale part-uploads
 
 
-def blob_store(settings: Settings) -> BlobStore:
+def blob_store(settings: Settings, seal: ChunkSeal) -> BlobStore:
     """Where attachment bytes live: the object store the settings name, else the data folder."""
-    return BlobBucket(settings.s3) if settings.s3 is not None else BlobFolder(settings.blobs_dir)
+    return BlobBucket(settings.s3, seal) if settings.s3 is not None else BlobFolder(settings.blobs_dir, seal)
+
+
+def prepare_data_dir(settings: Settings) -> None:
+    """The data folder, its attachment folder and the SQLite database, open to this user only."""
+    private_folder(settings.data_dir)
+    if settings.s3 is None:
+        private_folder(settings.blobs_dir)
+    if settings.database_url is None:
+        private_file(settings.data_dir / "service.db")
 
 
 class Service:
     """What routes share: settings, engines, the blob store and the rate limiters."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, migrate: bool = False) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings)
         self.instance = instance_id(settings.data_dir)
-        self.engine = db.create_engine(settings.url)
+        self.engine = sealing.engine_for(settings)
+        self.sealer = sealing.of_engine(self.engine)
         self.writer = db.writer(self.engine)
-        self.blobs = blob_store(settings)
-        self.device_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)
-        self.office_rate = RateLimiter(settings.limits.requests_per_s, settings.limits.burst)  # by office token, as devices' by device
         self._write_turn = db.write_turn(self.engine)
-        self.enrol_rate = RateLimiter(settings.limits.enrol_per_minute / 60, settings.limits.enrol_per_minute)
+        if migrate:
+            migrations.upgrade(self.engine)
+        with self.writing_rows() as connection:
+            self.sealer.check(connection)  # the wrong key file fails here, clearly, not at the first pull
+            self.blobs = blob_store(settings, sealing.of(connection).chunk_seal())
+        self.shared = shared_state.connect(settings.redis_url, prefix=settings.redis_prefix)
+        limits = settings.limits
+        self.device_rate = RateLimiter(self.shared, "device", limits.requests_per_s, limits.burst)
+        self.office_rate = RateLimiter(self.shared, "office", limits.requests_per_s, limits.burst)  # by office token, as devices' by device
+        self.enrol_rate = RateLimiter(self.shared, "enrol", limits.enrol_per_minute / 60, limits.enrol_per_minute)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -100,6 +122,54 @@ class Service:
         wait = self.enrol_rate.take(client)
         if wait is not None:
             raise errors.RateLimited(f"Too many enrolment attempts from here; wait {wait:g} s.", retry_after_s=wait)
+
+    def unready(self) -> list[str]:
+        """Which of what the service needs does not answer: "database", "blob store", "redis"."""
+        failing = []
+        for name, probe in (("database", self._probe_database), ("blob store", self.blobs.check), ("redis", self.shared.check)):
+            try:
+                probe()
+            except Exception as exc:  # a probe answers "not ready" whatever went wrong, never a 500
+                log.warning("readiness: %s does not answer: %s", name, logs.kind_of(exc))
+                failing.append(name)
+        return failing
+
+    def _probe_database(self) -> None:
+        with self.reading_rows() as connection:
+            connection.exec_driver_sql("SELECT 1")
+
+    @property
+    def sweeps_in_requests(self) -> bool:
+        """Without Redis the service runs alone (the embedded default), and sweeps as chunks arrive;
+        with it, `fieldapp-server sweep` does, from a timer."""
+        return isinstance(self.shared, shared_state.LocalState)
+
+    def sweep_if_due(self) -> None:
+        """In requests: sweep unless this process did within the sweep interval (the first call
+        after a start always does); one request at a time, never failing the one that pays for it.
+        The turn is not given back: it lapses after the interval, which is what makes it due again."""
+        limits = self.settings.limits
+        if not self.sweeps_in_requests or self.shared.hold(SWEEP, for_s=limits.staging_sweep_every_s) is None:
+            return
+        try:
+            removed = self.blobs.sweep(max_age_s=limits.staging_max_age_s)
+        except (OSError, errors.Unavailable) as exc:
+            log.warning("could not sweep stale attachment uploads: %s", logs.kind_of(exc))
+            return
+        if removed:
+            log.info("swept %d attachment part-uploads untouched for %g s", removed, limits.staging_max_age_s)
+
+    def sweep(self) -> int | None:
+        """The scheduled sweep (`fieldapp-server sweep`): how many stale part-uploads went, or None
+        when another process is sweeping now. The turn lapses by itself if this one is killed."""
+        limits = self.settings.limits
+        ticket = self.shared.hold(SWEEP, for_s=limits.staging_sweep_every_s)
+        if ticket is None:
+            return None
+        try:
+            return self.blobs.sweep(max_age_s=limits.staging_max_age_s)
+        finally:
+            self.shared.release(SWEEP, ticket)
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import platformdirs
 
 from sync import protocol
+from sync.server.shared_state import REDIS_PREFIX_ENV, REDIS_URL_ENV
 
 
 def default_data_dir() -> Path:
@@ -24,7 +25,40 @@ NEWEST_CLIENT_ENV = "FIELDAPP_NEWEST_CLIENT"
 
 
 def newest_client_from_environment() -> str | None:
-    return os.environ.get(NEWEST_CLIENT_ENV, "").strip() or None
+    return _environment(NEWEST_CLIENT_ENV)
+
+
+METRICS_TOKEN_FILE_ENV = "FIELDAPP_METRICS_TOKEN_FILE"
+
+
+def metrics_token_from(path: str | None) -> str | None:
+    """The token in a file (its first line), or None without a file; ValueError saying why when it cannot be used."""
+    if path is None:
+        return None
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeError) as exc:
+        raise ValueError(f"Cannot read the metrics token file {path}: {exc.strerror or exc}.") from None
+    if len(token) < 16:
+        raise ValueError(f"The metrics token in {path} is shorter than 16 characters; make a longer one (docs/deployment.md).")
+    return token
+
+
+def _environment(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
+
+
+def private_folder(path: Path) -> None:
+    """A folder only this user may open (0700), made if missing: evidence and keys live under it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+
+
+def private_file(path: Path) -> None:
+    """A file only this user may read (0600), made empty if missing: SQLite gives its -wal and -shm
+    the database file's mode, so making the database this way first covers them too."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
 
 
 def instance_id(data_dir: Path) -> str:
@@ -98,7 +132,8 @@ class Limits:
     # name. Answered with 413 and the limit.
     staging_per_device_bytes: int = 2 << 30
     # A part-upload untouched this long is removed (a device that comes back starts that file
-    # again); looked for at the first chunk after a start, then at most once per sweep interval.
+    # again): by `fieldapp-server sweep` from a timer, or in the embedded default (no Redis) at the
+    # first chunk after a start, then at most once per sweep interval.
     staging_max_age_s: float = 7 * 24 * 3600.0
     staging_sweep_every_s: float = 3600.0
 
@@ -110,11 +145,24 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     chunk_size: int = protocol.CHUNK_SIZE
     newest_client: str | None = field(default_factory=newest_client_from_environment)
+    # Where rate limits and the sweep's turn are shared between processes; None: this process's memory.
+    redis_url: str | None = field(default_factory=lambda: _environment(REDIS_URL_ENV))
+    redis_prefix: str = field(default_factory=lambda: _environment(REDIS_PREFIX_ENV) or "fieldapp:")
+    # The bearer token /metrics asks for, read from the file FIELDAPP_METRICS_TOKEN_FILE names; None: /metrics is off.
+    metrics_token: str | None = field(default_factory=lambda: metrics_token_from(_environment(METRICS_TOKEN_FILE_ENV)), repr=False)
     s3: S3Settings | None = None  # None: attachments in blobs_dir (the embedded default)
+    # The service key that wraps the data keys (sync.server.sealing); None: FIELDAPP_SERVICE_KEY, else
+    # service.key in data_dir, made on first start.
+    key_file: Path | None = None
 
     def __post_init__(self) -> None:
         if self.newest_client is not None and not re.fullmatch(protocol.RELEASE, self.newest_client):
             raise ValueError(f"{NEWEST_CLIENT_ENV}={self.newest_client!r} is not a release number; write one like 0.2.0.")
+
+    @property
+    def embedded(self) -> bool:
+        """SQLite in the data folder: one user's service on a laptop (dev.sh app, the app's own)."""
+        return self.database_url is None
 
     @property
     def url(self) -> str:

@@ -162,7 +162,7 @@ def test_the_administrator_lists_entries_newest_first_by_device_and_day_first(se
     assert code == 0, err
     lines = out.splitlines()
     assert len(lines) == 3 and lines[0].startswith(f"02/12/2026 08:00:00 UTC  {other.device_id}")
-    assert "Exported a report (format docx, which draft)" in lines[1] and "Amara's laptop" in lines[1]
+    assert "Exported a report (as DOCX, the draft)" in lines[1] and "Amara's laptop" in lines[1]
     assert lines[2].startswith("30/11/2026 23:59:59 UTC") and lines[2].endswith("Unlocked the vault")
     code, out, _ = admin_cli(service, capsys, "audit", "list", "--device", device.device_id, "--since", "01/12/2026")
     assert code == 0 and len(out.splitlines()) == 1 and "Exported a report" in out

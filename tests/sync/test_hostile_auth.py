@@ -150,6 +150,69 @@ def test_the_same_device_id_with_the_same_key_for_another_inspector_is_a_409(ser
     assert stored(service) == before
 
 
+def _revoked_and_wiped(device: RawDevice) -> admin.DeviceInfo:
+    with device.service.admin() as session:
+        admin.revoke_device(session, device.device_id)
+        admin.confirm_wipe(session=session, device_id=device.device_id)
+        (info,) = [d for d in admin.list_devices(session) if d.id == device.device_id]
+    return info
+
+
+def _public_key(device: RawDevice) -> str:
+    return enrol_body("", key=device.key)["public_key"]
+
+
+def test_a_revoked_devices_public_key_with_a_fresh_code_does_not_enrol_it_again(service: Service, device: RawDevice) -> None:
+    """Every teammate's pull carries each device's public key: with a fresh code for the same
+    inspector, the key alone (signed for by another key) must bring nothing back."""
+    revoked = _revoked_and_wiped(device)
+    forged = {**enrol_body(service.code(device.inspector_id), device_id=device.device_id), "public_key": _public_key(device)}
+    before = stored(service)
+    assert refused(enrol(service, forged), 422, protocol.E_ENROLMENT_PROOF).detail == errors.BAD_PROOF
+    assert stored(service) == before  # the code is not spent, the device not changed
+    with service.admin() as session:
+        assert [d for d in admin.list_devices(session) if d.id == device.device_id] == [revoked]
+    refused(device.pull(), 401, protocol.E_REVOKED)
+
+
+def test_a_revoked_device_is_never_enrolled_again_even_with_its_own_key(service: Service, device: RawDevice) -> None:
+    revoked = _revoked_and_wiped(device)
+    again = enrol_body(service.code(device.inspector_id), device_id=device.device_id, key=device.key)
+    before = stored(service)
+    assert refused(enrol(service, again), 403, protocol.E_DEVICE_GONE).detail == errors.REVOKED_FOR_GOOD
+    assert stored(service) == before
+    with service.admin() as session:  # still revoked, and still known to have wiped its vault
+        assert [d for d in admin.list_devices(session) if d.id == device.device_id] == [revoked]
+    assert revoked.revoked_at and revoked.wiped_at
+
+
+def test_a_proof_made_for_one_code_enrols_nothing_with_another(service: Service, team: tuple[str, str]) -> None:
+    """A proof is good for its code alone, and a code works once: a proof seen once is no use again."""
+    first = enrol_body(service.code(team[1]))
+    assert enrol(service, first).status_code == 200
+    before = stored(service)
+    refused(enrol(service, first), 422, protocol.E_ENROLMENT_CODE)
+    refused(enrol(service, {**first, "code": service.code(team[1])}), 422, protocol.E_ENROLMENT_PROOF)
+    assert stored(service) == before
+
+
+def test_a_device_that_lost_its_token_enrols_again_with_its_own_key_and_only_the_new_token_works(service: Service, device: RawDevice) -> None:
+    answer = enrol(service, enrol_body(service.code(device.inspector_id), device_id=device.device_id, key=device.key))
+    assert answer.status_code == 200, answer.text
+    refused(device.pull(), 401, protocol.E_UNAUTHENTICATED)
+    device.token = answer.json()["token"]
+    assert device.pull().status_code == 200
+
+
+def test_an_enrolment_that_proves_nothing_is_a_400_saying_to_update_the_app(service: Service, team: tuple[str, str]) -> None:
+    """An app from before the proof: it learns what to do, and its code is not spent."""
+    old = enrol_body(service.code(team[1]))
+    del old["proof"]
+    before = stored(service)
+    assert refused(enrol(service, old), 400, protocol.E_PROTOCOL).detail == errors.NO_PROOF
+    assert stored(service) == before
+
+
 SMALL_ORDER = {
     "identity": bytes([1]) + bytes(31),
     "identity-with-sign-bit": bytes([1]) + bytes(30) + bytes([0x80]),

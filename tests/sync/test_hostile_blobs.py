@@ -88,11 +88,22 @@ def test_a_chunk_of_the_wrong_length_is_a_422_and_is_not_kept(teams: Teams, inde
     assert stored(teams.service) == before and received(teams.device) == []
 
 
+@pytest.mark.parametrize("whole", [False, True], ids=["arriving", "whole"])
 @pytest.mark.parametrize("index", [3, 4, 999_999])
-def test_a_chunk_past_the_end_of_the_file_is_a_422(teams: Teams, index: int) -> None:
+def test_a_chunk_past_the_end_of_the_file_is_a_422_whether_or_not_the_file_is_whole(teams: Teams, index: int, whole: bool) -> None:
+    if whole:
+        for at, data in enumerate(_chunks(FILE)):
+            assert put(teams.device, at, data).status_code == 200
     before = stored(teams.service)
     assert "out of range" in refused(put(teams.device, index, FILE[:CHUNK]), 422, protocol.E_INVALID).detail
     assert stored(teams.service) == before
+
+
+def test_a_chunk_of_a_whole_file_sent_again_with_the_wrong_length_is_a_422(teams: Teams) -> None:
+    for at, data in enumerate(_chunks(FILE)):
+        assert put(teams.device, at, data).status_code == 200
+    assert put(teams.device, 1, _chunks(FILE)[1]).json()["complete"] is True  # a repeat, as a resumed upload sends
+    assert "bytes" in refused(put(teams.device, 1, FILE[:10]), 422, protocol.E_INVALID).detail
 
 
 @pytest.mark.parametrize("path_index", ["-1", "1000001", "one", "0x1", "1e3"])

@@ -1,6 +1,7 @@
 """Pushes no honest device makes: forged, altered or malformed revisions (each refused on its own with
 its code, the valid rest of the batch stored), replays (the same answer, nothing new), another team's
-assessment or record (403 and nothing of the batch), batches over the limit, a device over its rate."""
+assessment or record (403 and nothing of the batch; with `team-refusals`, each refused alone and the
+rest stored), batches over the limit, a device over its rate."""
 
 from __future__ import annotations
 
@@ -208,6 +209,44 @@ def test_another_teams_record_id_in_a_batch_is_a_403_and_nothing_of_it_is_stored
     assert stored(teams.service) == before
     pulled = teams.outsider.pull().json()
     assert pulled["revisions"] == []  # team B's record has no new revision from team A
+
+
+def test_another_teams_revision_that_is_broken_besides_is_a_403_too(teams: Teams) -> None:
+    """Whose team comes before any other check: a revision of team B replayed by team A's device
+    (signed by team B's), or signed wrongly, is a 403 like any other of team B's."""
+    theirs = teams.outsider.revision(teams.theirs, content={"title": "Westshire board"})
+    assert _acks(teams.outsider.push(theirs)) == {theirs.id: ("accepted", None)}
+    unsigned = {**wire(teams.device.revision(teams.theirs)), "signature": base64.b64encode(bytes(64)).decode()}
+    before = stored(teams.service)
+    for foreign in (theirs, unsigned):
+        body = refused(teams.device.push(teams.device.revision(teams.mine), foreign), 403, protocol.E_FORBIDDEN)
+        assert body.detail == errors.OTHER_TEAM.format(assessment_id=teams.theirs)
+    assert stored(teams.service) == before
+
+
+def test_to_a_client_naming_team_refusals_another_teams_revisions_are_refused_alone_and_the_rest_stored(teams: Teams) -> None:
+    theirs = teams.outsider.revision(teams.theirs, content={"title": "Westshire board"})
+    assert _acks(teams.outsider.push(theirs)) == {theirs.id: ("accepted", None)}
+    record_id = theirs.fields()["record_id"]
+    first, last = teams.device.revision(teams.mine), teams.device.revision(teams.mine)
+    signed_here, claim = teams.device.revision(teams.theirs), teams.device.revision(teams.mine, record_id=record_id)
+    refusals = {
+        signed_here.id: errors.NOT_IN_TEAM.format(assessment_id=teams.theirs),
+        theirs.id: errors.NOT_IN_TEAM.format(assessment_id=teams.theirs),  # replayed, and signed by another device
+        claim.id: errors.RECORD_NOT_OURS.format(record_id=record_id),
+    }
+    batch = [first, signed_here, theirs, claim, last]
+    answer = teams.device.request(
+        "POST", "/push", json={"revisions": [wire(r) for r in batch]}, headers={protocol.FEATURES_HEADER: protocol.F_TEAM_REFUSALS}
+    )
+    assert answer.status_code == 200, answer.text[:500]
+    acks = {a["id"]: (a["status"], a["code"], a["reason"]) for a in answer.json()["acks"]}
+    assert acks == {
+        first.id: ("accepted", None, None), last.id: ("accepted", None, None),
+        **{rev_id: ("rejected", protocol.R_NOT_IN_TEAM, words) for rev_id, words in refusals.items()},
+    }  # fmt: skip
+    assert _stored_ids(teams.service) >= {first.id, last.id} and not _stored_ids(teams.service) & {signed_here.id, claim.id}
+    assert teams.outsider.pull().json()["revisions"] == []  # team B's record has nothing new from team A
 
 
 def test_an_auto_merge_of_another_teams_record_is_a_403(teams: Teams) -> None:

@@ -20,14 +20,15 @@ import pytest
 import requests
 import sqlalchemy as sa
 from s3_fixtures import WITH_S3, s3_for
-from sync_fixtures import BACKENDS, RawDevice, Service, backend_service, blob_files, inprocess_service, postgres_schema, raw_device, refused, stored
+from sync_fixtures import BACKENDS, RawDevice, Service, backend_service, blob_files, inprocess_service, postgres_schema, raw_device, refused, stored, chunk_seal
 
 from sync import protocol
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import Upload
-from sync.server.service import blob_store
 from sync.server import models as server
-from sync.server.settings import Limits
+from sync.server.service import Service as ServerService
+from sync.server.service import blob_store
+from sync.server.settings import Limits, Settings
 
 CHUNK = 1024  # the service's chunk size here: a 2.5 KiB file is three chunks, the last one short
 QUOTA = 4 * CHUNK  # one such file and half another fit in a device's staging; two whole ones do not
@@ -219,11 +220,11 @@ def test_racing_wrong_last_chunks_never_earn_another_teams_file(service: Service
             assert answer.status_code in (200, 422, 503), answer.text[:300]
             assert answer.status_code != 200 or answer.json()["complete"] is False
         refused(outsider.device.request("GET", f"/blobs/{_sha(data)}/chunks/0"), 404, protocol.E_NOT_READY)
-        blob_store(service.settings).discard(Upload(outsider.device.device_id, _sha(data), CHUNK))  # what a losing request staged
+        blob_store(service.settings, chunk_seal()).discard(Upload(outsider.device.device_id, _sha(data), CHUNK))  # what a losing request staged
 
 
 def test_only_the_folder_that_was_hashed_becomes_the_blob(tmp_path: Path) -> None:
-    folder = BlobFolder(tmp_path / "blobs")
+    folder = BlobFolder(tmp_path / "blobs", chunk_seal())
     upload = Upload("device", "c" * 64, CHUNK)
     staging = folder.staging_dir(upload)
     for index in range(2):
@@ -241,7 +242,7 @@ def test_only_the_folder_that_was_hashed_becomes_the_blob(tmp_path: Path) -> Non
         finishing.hash()
         assert finishing.claim() is True
         finishing.promote()
-    assert folder.read_chunk("c" * 64, 1, size=2 * CHUNK, chunk_size=CHUNK) == b"good" * (CHUNK // 4)
+    assert folder.read_chunk("c" * 64, 1, size=2 * CHUNK, chunk_size=CHUNK, sealed=True) == b"good" * (CHUNK // 4)
 
 
 def test_chunks_are_staged_while_another_writer_holds_the_database(tmp_path: Path) -> None:
@@ -279,7 +280,7 @@ def test_part_uploads_untouched_for_the_expiry_are_swept_at_the_first_chunk_afte
         assert all(a.status_code == 200 for a in busy.send(recent, [0]))
         refused(away.send(huge, [0])[0], 413, protocol.E_TOO_LARGE)  # the abandoned part-upload fills its quota
         blobs_dir = service.settings.blobs_dir
-    folder = BlobFolder(blobs_dir)
+    folder = BlobFolder(blobs_dir, chunk_seal())
     stale = folder.staging_dir(Upload(away.device.device_id, _sha(abandoned), CHUNK))
     cut_short = folder.device_staging(away.device.device_id) / ".tmp-0123456789abcdef"  # a write a kill cut short
     cut_short.write_bytes(b"half a chunk")
@@ -298,7 +299,7 @@ def test_part_uploads_untouched_for_the_expiry_are_swept_at_the_first_chunk_afte
 
 
 def test_a_part_upload_with_one_recent_chunk_is_not_stale(tmp_path: Path) -> None:
-    folder = BlobFolder(tmp_path / "blobs")
+    folder = BlobFolder(tmp_path / "blobs", chunk_seal())
     upload = Upload("device", "a" * 64, CHUNK)
     staging = folder.staging_dir(upload)
     for index in range(3):
@@ -310,15 +311,18 @@ def test_a_part_upload_with_one_recent_chunk_is_not_stale(tmp_path: Path) -> Non
     assert folder.sweep(max_age_s=WEEK, now=time.time() + WEEK) == 1 and not staging.exists()
 
 
-def test_stale_part_uploads_are_looked_for_at_most_once_per_sweep_interval(tmp_path: Path) -> None:
-    folder = BlobFolder(tmp_path / "blobs")
+def test_stale_part_uploads_are_looked_for_at_most_once_per_sweep_interval_and_again_after_a_restart(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "service", limits=LIMITS, redis_url=None)
+    running = ServerService(settings, migrate=True)
+    folder = running.blobs
+    assert isinstance(folder, BlobFolder)
     upload = Upload("device", "b" * 64, CHUNK)
     staging = folder.staging_dir(upload)
     folder.add_chunk(upload, 0, bytes(CHUNK))
-    folder.sweep_if_due(max_age_s=WEEK, every_s=3600)  # the first since start: looks, finds it fresh
+    running.sweep_if_due()  # the first since start: looks, finds it fresh
     _age(staging, WEEK + 60)
-    folder.sweep_if_due(max_age_s=WEEK, every_s=3600)  # within the hour: does not look again
+    running.sweep_if_due()  # within the hour: does not look again
     assert staging.exists()
-    folder.sweep_if_due(max_age_s=WEEK, every_s=0)
+    ServerService(settings, migrate=True).sweep_if_due()  # started again: the first chunk looks at once
     assert not staging.exists()
     assert folder.device_staging("device").is_dir()  # a device's own folder stays: a write may be about to use it

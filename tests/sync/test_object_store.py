@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from s3_fixtures import ACCESS_KEY, SECRET_KEY, ObjectStore
-from sync_fixtures import RawDevice, blob_files, free_port, inprocess_service, raw_device, refused
+from sync_fixtures import RawDevice, blob_files, free_port, inprocess_service, raw_device, refused, chunk_seal
 
 from sync import protocol
 from sync.server import errors
@@ -22,6 +22,7 @@ from sync.server.blob_bucket import PART_BYTES, BlobBucket
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import Upload
 from sync.server.s3 import S3Client, sign
+from sync.server.sealing import ChunkSeal
 from sync.server.settings import S3Settings
 
 MIB = 1 << 20
@@ -91,7 +92,8 @@ def test_a_file_larger_than_a_part_is_one_object_of_large_parts_and_every_chunk_
         assert _get(device, empty, 0) == b""
         assert sorted(blob_files(service)) == sorted(f"objects/{_sha(f)[:2]}/{_sha(f)}" for f in (big, empty))
     client = S3Client(s3_settings)
-    assert client.get(f"{s3_settings.prefix}objects/{_sha(big)[:2]}/{_sha(big)}") == big
+    stored = client.get(f"{s3_settings.prefix}objects/{_sha(big)[:2]}/{_sha(big)}")
+    assert len(stored) == len(big) + count * ChunkSeal.OVERHEAD and big[:64] not in stored  # its chunks, each sealed, end to end
     assert list(client.pending_multiparts(s3_settings.prefix)) == []
 
 
@@ -114,7 +116,7 @@ def test_a_large_file_that_does_not_match_its_sha256_leaves_no_multipart_upload_
 
 
 def test_stale_part_uploads_and_abandoned_multipart_uploads_are_swept_from_the_bucket(s3_settings: S3Settings) -> None:
-    bucket = BlobBucket(s3_settings)
+    bucket = BlobBucket(s3_settings, chunk_seal())
     away, busy = Upload("away", "a" * 64, MIB), Upload("busy", "b" * 64, MIB)
     for index in range(2):
         bucket.add_chunk(away, index, bytes(10))
@@ -124,11 +126,14 @@ def test_stale_part_uploads_and_abandoned_multipart_uploads_are_swept_from_the_b
 
     assert bucket.sweep(max_age_s=WEEK) == 0  # all of it is fresh
     assert bucket.staged(away) == {0, 1} and bucket.staged(busy) == {0}
+    assert bucket.part_uploads(max_age_s=WEEK) == (2, 0)  # what /metrics shows as the queue
+    assert bucket.part_uploads(max_age_s=-60) == (2, 2)  # a minute from now, both would be stale
 
     assert bucket.sweep(max_age_s=WEEK, now=time.time() + WEEK + 60) == 3  # two part-uploads and the multipart upload
     assert bucket.staged(away) == set() and bucket.staged(busy) == set()
     assert list(bucket.client.pending_multiparts(s3_settings.prefix)) == []
     assert list(bucket.client.listing(s3_settings.prefix)) == []
+    assert bucket.part_uploads(max_age_s=WEEK) == (0, 0)
 
 
 def test_the_object_stores_keys_never_reach_a_log_or_an_answer(
@@ -160,14 +165,14 @@ def test_the_object_stores_keys_never_reach_a_log_or_an_answer(
 def test_check_passes_for_a_reachable_store_and_is_a_503_for_wrong_keys_or_no_store(
     tmp_path: Path, object_store: ObjectStore, s3_settings: S3Settings
 ) -> None:
-    BlobBucket(s3_settings).check()
-    BlobFolder(tmp_path / "blobs").check()
+    BlobBucket(s3_settings, chunk_seal()).check()
+    BlobFolder(tmp_path / "blobs", chunk_seal()).check()
     for unreachable in (
         object_store.settings(secret_key="wrong"),
         S3Settings(endpoint=f"http://127.0.0.1:{free_port()}", bucket="fieldapp", access_key=ACCESS_KEY, secret_key=SECRET_KEY),
     ):
         with pytest.raises(errors.Unavailable, match="cannot reach its object store"):
-            BlobBucket(unreachable).check()
+            BlobBucket(unreachable, chunk_seal()).check()
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from sync_fixtures import (
 
 from fieldapp.item_kinds import ConcernContent
 from sync import protocol
-from sync.server import db, errors
+from sync.server import errors, sealing
 from sync.server.settings import Limits, Settings
 
 HEARD = "Mr B says a carer pushed him back into his chair at night."
@@ -235,7 +235,7 @@ def test_neither_a_token_nor_the_note_nor_what_was_heard_reaches_the_services_lo
     child.data.mkdir(parents=True)
     child.start()
     try:
-        service = Service(child.url, settings, db.create_engine(settings.url))
+        service = Service(child.url, settings, sealing.engine_for(settings))
         concern_id, device, _ = open_concern(service)
         token = office_token(service, capsys)["token"]
         assert office(service, token, "GET", "/concerns", params={"all": "true"}).status_code == 200

@@ -16,21 +16,8 @@ from fieldapp import domain, sync_state
 from fieldapp.errors import KeptOnService
 from fieldapp.ids import utcnow, uuid7
 from sync import protocol
-from sync.client.api import ServiceApi
-from sync.client.engine import SyncEngine
-from sync.client.transport import HttpTransport
 
 LATER = timedelta(days=91)
-
-
-def fetch_again(device: Device, record_id: str) -> domain.Content:
-    link = device.vault.replication.link()
-    assert link is not None
-    transport = HttpTransport(link.url, adapter=device.adapter)
-    try:
-        return SyncEngine(device.vault, ServiceApi(transport, link.token)).fetch_again(record_id).content
-    finally:
-        transport.close()
 
 
 def test_a_purged_record_edited_by_a_colleague_syncs_and_comes_back_whole_when_opened(
@@ -44,6 +31,9 @@ def test_a_purged_record_edited_by_a_colleague_syncs_and_comes_back_whole_when_o
     second.sync()
     code, out, _ = admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "90")
     assert code == 0 and "90 days after its last change" in out
+    code, out, _ = admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "1")
+    assert code == 0 and "1 day after its last change" in out  # one day, not "1 days"
+    assert admin_cli(service, capsys, "assessment", "retention", assessment_id, "--days", "90")[0] == 0
 
     first.vault.clock = lambda: utcnow() + LATER
     report = first.sync()
@@ -59,7 +49,7 @@ def test_a_purged_record_edited_by_a_colleague_syncs_and_comes_back_whole_when_o
     with pytest.raises(KeptOnService):
         first.vault.records.get(record_id)
 
-    restored = fetch_again(first, record_id)
+    restored = first.fetch_again(record_id)
     assert "Respite was cancelled twice" in restored.notes and "respite is back from January" in restored.notes
     row = first.vault.records.get(record_id)
     assert [a.here for a in row.attachments] == [True] and row.sync_state == sync_state.SYNCED

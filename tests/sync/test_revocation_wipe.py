@@ -21,7 +21,9 @@ from fieldapp.errors import FieldappError
 from fieldapp.replication.exchange import ServiceLink
 from fieldapp.vault import Vault
 from sync import protocol
-from sync.client.errors import DeviceRevoked, NotEnrolled, ServiceFault, ServiceUnreachable
+from sync.server import errors
+from sync.client.enrolment import enrol
+from sync.client.errors import DeviceRevoked, NotEnrolled, ServiceFault, ServiceRefused, ServiceUnreachable
 from sync.client.revocation import wipe_after_revocation
 
 WIPE = {protocol.FEATURES_HEADER: protocol.F_WIPE}
@@ -166,3 +168,16 @@ def test_only_a_revoked_device_confirms_a_wipe_and_only_its_own(service: Service
     refused(gone.pull(), 401, protocol.E_REVOKED)  # the route opens nothing else
     stranger = RawDevice(service, gone.device_id, inspector_id, "fa1_" + "B" * 43, gone.key)
     refused(stranger.request("POST", "/device/wiped", headers=WIPE), 401, protocol.E_UNAUTHENTICATED)
+
+
+def test_a_revoked_laptop_enrolling_again_with_a_fresh_code_is_told_to_set_up_a_new_device(
+    service: Service, make_device: Callable[..., Device], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The app's own enrolment proves it holds its key, and still a revoked device id never comes back."""
+    _assessment_id, laptop = revoked_laptop(service, make_device, capsys)
+    inspector_id = laptop.vault.replication.link().inspector_id  # type: ignore[union-attr]
+    with pytest.raises(ServiceRefused) as refusal:
+        enrol(laptop.vault, service.url, service.code(inspector_id), adapter=service.adapter)
+    assert str(refusal.value) == errors.REVOKED_FOR_GOOD and refusal.value.code == protocol.E_DEVICE_GONE
+    with pytest.raises(DeviceRevoked):  # still revoked: its next sync wipes it, as before
+        laptop.sync()

@@ -6,6 +6,7 @@ told it sits behind that proxy (`--trust-proxy`)."""
 from __future__ import annotations
 
 import base64
+import re
 import socket
 import subprocess
 import sys
@@ -18,11 +19,12 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from sync_fixtures import ChildService, RawDevice, child_service, raw_device, stored
+from sync_fixtures import ChildService, RawDevice, child_service, free_port, postgres_schema, raw_device, stored
 
 from sync import protocol
+from sync.server import db, migrations
 from sync.server.db import WriteTurn
-from sync.server.settings import Limits
+from sync.server.settings import Limits, Settings
 
 ATTEMPTS = Limits().enrol_per_minute + 3  # more than the burst that one address is allowed
 
@@ -31,7 +33,8 @@ def _enrol_attempts(url: str, forwarded_for: list[str]) -> list[int]:
     """Wrong-code enrolments, each claiming to come from a different address."""
     statuses = []
     for address in forwarded_for:
-        body = {"code": "WRONG-CODE-0000", "device_id": str(uuid.uuid4()), "public_key": base64.b64encode(bytes(range(1, 33))).decode()}
+        body = {"code": "WRONG-CODE-0000", "device_id": str(uuid.uuid4()), "public_key": base64.b64encode(bytes(range(1, 33))).decode(),
+                "proof": base64.b64encode(bytes(64)).decode()}  # fmt: skip
         answer = requests.post(f"{url}{protocol.API}/enrol", json=body, headers={"X-Forwarded-For": address}, timeout=10)
         if answer.status_code != 429:
             assert answer.json()["code"] == protocol.E_ENROLMENT_CODE, answer.text
@@ -153,3 +156,64 @@ def test_serve_takes_where_its_data_is_after_the_command_too(tmp_path: Path) -> 
         assert (chosen / "service.db").exists() and not (tmp_path / "before" / "service.db").exists()
     finally:
         child.stop()
+
+
+def _server(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sync.server", *args], cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120)
+
+
+def test_serve_refuses_a_postgresql_database_that_is_behind_until_migrate_says_what_it_did(tmp_path: Path) -> None:
+    with postgres_schema() as url:
+        where = ("--data", str(tmp_path / "service"), "--database-url", url)
+        refused = _server(*where, "serve", "--port", str(free_port()))
+        assert refused.returncode == 1
+        assert "run `fieldapp-server migrate` first" in refused.stderr and "none (an empty database)" in refused.stderr
+        assert "password" not in refused.stderr.lower()
+        assert _server(*where, "admin", "inspector", "list").returncode == 1  # administering waits for it too
+        migrated = _server(*where, "migrate")
+        newest = migrations.head()
+        assert migrated.returncode == 0 and migrated.stdout.startswith(f"Migrated the database from schema none (empty) to {newest}: applied 0001, ")
+        again = _server(*where, "migrate")
+        assert again.stdout.strip() == f"The database is at schema {newest}, this release's newest: nothing to do."
+        child = ChildService(tmp_path / "service", url)
+        child.start()  # and now it serves
+        child.stop()
+
+
+def test_the_embedded_default_migrates_itself_at_start(tmp_path: Path) -> None:
+    child = ChildService(tmp_path / "service", None)
+    child.start()
+    child.stop()
+    engine = db.create_engine(Settings(data_dir=child.data).url)
+    assert migrations.current(engine) == migrations.head()
+    engine.dispose()
+
+
+def test_each_worker_logs_to_a_file_of_its_own_and_with_log_to_stderr_every_process_writes_there(tmp_path: Path) -> None:
+    child = ChildService(tmp_path / "files", None, serve_args=("--workers", "2"))
+    child.start()
+    try:
+        logs = child.data / "logs"
+        for _ in range(300):  # both workers have started once each has said so in its own file
+            workers = sorted(logs.glob("fieldapp-server.worker-*.log"))
+            if len(workers) >= 2 and all("worker ready" in p.read_text() for p in workers):
+                break
+            time.sleep(0.1)
+        assert [p.name for p in workers] == ["fieldapp-server.worker-1.log", "fieldapp-server.worker-2.log"]
+        assert all("worker ready" in p.read_text() for p in workers)
+        assert "2 worker(s)" in (logs / "fieldapp-server.log").read_text()
+    finally:
+        child.stop()
+    journal = ChildService(tmp_path / "journal", None, serve_args=("--workers", "2", "--log-to", "stderr"))
+    journal.start()
+    try:
+        for _ in range(300):
+            written = journal.log.read_text()
+            if written.count("worker ready") == 2:
+                break
+            time.sleep(0.1)
+        pids = set(re.findall(r"fieldapp\.server\[(\d+)\]: worker ready", written))
+        assert len(pids) == 2, written[-2000:]  # two processes, each named on its lines
+        assert not (journal.data / "logs").exists()
+    finally:
+        journal.stop()

@@ -20,6 +20,7 @@ from faultproxy import Fault, FaultProxy
 from log_fixtures import read_all
 from s3_fixtures import WITH_S3, s3_for
 from sync_fixtures import (
+    chunk_seal,
     BACKENDS,
     ChildService,
     Device,
@@ -38,7 +39,7 @@ from sync.client.engine import SyncEngine, SyncReport
 from sync.client.enrolment import enrol
 from sync.client.errors import SyncError
 from sync.client.transport import HttpTransport, RetryPolicy
-from sync.server import admin, db
+from sync.server import admin, sealing
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import Upload
 from sync.server import models as server
@@ -68,7 +69,7 @@ def setting(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting]
         child = ChildService(tmp_path / "service", database_url, serve_args=_blob_store_args(s3), env=_s3_environment(s3))
         child.start()
         settings = Settings(data_dir=child.data, database_url=database_url, s3=s3)
-        engine = db.create_engine(settings.url)
+        engine = sealing.engine_for(settings)
         try:
             yield Setting(child, Service(child.url, settings, engine))
         finally:
@@ -282,7 +283,7 @@ def test_a_service_killed_mid_upload_takes_the_rest_after_restart_and_the_attach
     setting: Setting, teammates: Teammates, chunk: int, moment: str
 ) -> None:
     data = _attach(teammates.first, teammates.assessment_id, seed=chunk)
-    store, upload = blob_store(setting.service.settings), Upload(teammates.first.vault.device_id, hashlib.sha256(data).hexdigest(), protocol.CHUNK_SIZE)
+    store, upload = blob_store(setting.service.settings, chunk_seal()), Upload(teammates.first.vault.device_id, hashlib.sha256(data).hexdigest(), protocol.CHUNK_SIZE)
     answered = moment == "answered"
     with FaultProxy(setting.child.url, seed=0, weights=PASS_ONLY) as proxy:
         written = (lambda: store.has_chunk(upload, chunk)) if moment == "written" else None
@@ -320,7 +321,7 @@ def test_an_upload_the_service_held_whole_but_could_not_finish_is_finished_at_th
         pytest.skip("a file in the way of the blob's folder is the folder's own failure; the object store's kills are the test above")
     data = _attach(teammates.first, teammates.assessment_id, seed=7)
     sha256 = hashlib.sha256(data).hexdigest()
-    in_the_way = BlobFolder(setting.service.settings.blobs_dir).object_dir(sha256).parent
+    in_the_way = BlobFolder(setting.service.settings.blobs_dir, chunk_seal()).object_dir(sha256).parent
     in_the_way.parent.mkdir(parents=True, exist_ok=True)
     in_the_way.write_bytes(b"")
     with pytest.raises(SyncError):

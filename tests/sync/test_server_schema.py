@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from sync_fixtures import postgres_schema
 
 from fieldapp.framework import default_framework
-from sync.server import admin, audit_log, db, migrations, office
+from sync.server import admin, audit_log, db, migrations, office, sealing
 from sync.server.models import Base
+from sync.server.settings import Settings
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -43,12 +44,12 @@ def test_migrating_again_changes_nothing_and_keeps_what_is_stored(database_url: 
     migrations.upgrade(engine)
     with Session(engine) as session:
         assert [i.name for i in admin.list_inspectors(session)] == ["Inspector A"]
-        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0008"
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0009"
     engine.dispose()
 
 
-def test_a_service_made_before_concerns_upgrades_keeping_its_assessments_and_lists_no_concern(database_url: str) -> None:
-    engine = db.create_engine(database_url)
+def test_a_service_made_before_concerns_upgrades_keeping_its_assessments_and_lists_no_concern(database_url: str, tmp_path: Path) -> None:
+    engine = sealing.engine_for(Settings(data_dir=tmp_path, database_url=database_url))  # concerns' words open with its key
     migrations.upgrade(engine, "0002")
     made = "0190a5f0-0000-7000-8000-000000000001"
     with Session(db.writer(engine)) as session, session.begin():  # as 0002 knew assessments: no retention period yet
@@ -60,7 +61,7 @@ def test_a_service_made_before_concerns_upgrades_keeping_its_assessments_and_lis
     with Session(db.writer(engine)) as session, session.begin():
         assert [a.id for a in admin.list_assessments(session)] == [made]
         assert admin.list_concerns(session, include_acknowledged=True) == []
-        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0008"
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0009"
     engine.dispose()
 
 

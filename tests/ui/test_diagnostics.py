@@ -4,6 +4,7 @@ the unlock; Help → Copy diagnostics copies them at any time. The text helps su
 from __future__ import annotations
 
 import platform
+import re
 from pathlib import Path
 
 from log_fixtures import app_logs, canary, run_child  # noqa: F401 - a fixture
@@ -63,10 +64,11 @@ def test_the_start_after_a_crash_offers_copy_diagnostics_once_by_keyboard_and_th
     qtbot.waitUntil(lambda: unlock.crash_offer.words.text() == COPIED, timeout=20_000)
     text = QApplication.clipboard().text()
     for expected in (f"fieldapp {app_version()}\n", f"Platform: {platform.platform()}\n", f"Qt: {qVersion()} through PySide6 ",
-                     "Frameworks: ", "Uncaught exception in thread MainThread: KeyError", ", in on_the_main_thread",
+                     "Frameworks: cqc-ics@", "Uncaught exception in thread MainThread: KeyError", ", in on_the_main_thread",
                      "unlock refused: wrong passphrase or recovery key (attempt 1 in a row)"):  # fmt: skip
         assert expected in text
     assert words not in text and wrong not in text and PASSPHRASE not in text
+    assert not re.search(r"@(\S+) \1\b", text), text  # a framework's version said once, in its key
     assert QApplication.focusWidget() is unlock.secret  # the offer gave the keyboard back
     qtbot.keyClicks(unlock.secret, PASSPHRASE)
     qtbot.keyClick(unlock.secret, Qt.Key.Key_Return)

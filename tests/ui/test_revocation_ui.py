@@ -60,7 +60,7 @@ def removal_window(qtbot, controller: AppController) -> RevokedWindow:  # noqa: 
 
 def back_to_first_run(qtbot, controller: AppController, window: RevokedWindow) -> None:  # noqa: ANN001
     assert window.again.hasFocus()
-    qtbot.keyClick(window.again, Qt.Key.Key_Space)  # by keyboard: the button has the focus once the removal is done
+    qtbot.keyClick(window.again, Qt.Key.Key_Return)  # by keyboard: the button has the focus once the removal is done
     qtbot.waitUntil(lambda: isinstance(controller.window, FirstRunWizard) and controller.window.isVisible())
     qtbot.addWidget(controller.window)
     assert not window.isVisible() and controller.state.vault is None and not controller.state.has_vault
@@ -88,7 +88,7 @@ def test_a_revoked_laptop_removes_its_vault_says_why_and_returns_to_its_first_ru
     qtbot.keyClick(main, Qt.Key.Key_F5)  # Sync now
     window = removal_window(qtbot, controller)
     assert controller.main is None and not isValid(main)  # the main window went, with every word of the vault
-    assert window.why.text() == revoked.WHY
+    assert window.why.text() == revoked.WHY_DONE  # once removed, the words say so, not that it is under way
     assert "administrator revoked this laptop's access" in window.why.text()
     assert window.kept.text() == revoked.KEPT
     assert window.lost.text() == "1 change not yet synced could not be kept: it was on this laptop only."
@@ -120,7 +120,7 @@ def test_a_removal_cut_short_finishes_when_the_app_starts(qtbot, vault: Vault, a
 
     controller = app(path)
     window = removal_window(qtbot, controller)
-    assert window.why.text() == revoked.FINISHING
+    assert window.why.text() == revoked.WHY_DONE
     assert window.status.text() == revoked.REMOVED  # no service to tell: the token went with the keys
     assert not path.exists()
     back_to_first_run(qtbot, controller, window)

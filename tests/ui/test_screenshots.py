@@ -38,7 +38,7 @@ def test_the_script_writes_a_screenshot_of_the_main_window_with_each_editor(qapp
         "main-dark.png", "main-date-to-check.png", "main-document.png", "main-filtered-by-place.png", "main-focus-group.png",
         "main-interview-context.png", "main-interview-prompts.png", "main-interview.png", "main-observation.png", "places.png",
         "rating-history.png", "report-accuracy.png", "report-draft.png", "report-quotations.png", "report-response.png", "report.png",
-        "unlock-after-a-crash.png", "unlock.png",
+        "security-log.png", "unlock-after-a-crash.png", "unlock.png",
     ]  # fmt: skip
     for path in tmp_path.glob("*.png"):
         assert _looks_like_a_window_with_text(path), path.name

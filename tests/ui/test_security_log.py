@@ -4,8 +4,11 @@ with the moment day first, what happened in words and this laptop named; reached
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from window_fixtures import settle, state, window  # noqa: F401 - fixtures
 
@@ -25,7 +28,7 @@ def test_the_security_log_model_passes_the_model_tester(qtmodeltester, vault: Va
     model = SecurityLogModel()
     model.set_rows(vault.device_id, vault.audit.entries())
     qtmodeltester.check(model)
-    assert [model.index(r, 3).data() for r in range(model.rowCount())] == ["Not sent yet", "Sent"]
+    assert [model.index(r, 3).data() for r in range(model.rowCount())] == ["Not sent yet", "Not sent yet", "Sent"]
 
 
 def test_help_security_log_shows_the_newest_event_first_in_words_day_first_on_this_laptop(
@@ -46,3 +49,22 @@ def test_help_security_log_shows_the_newest_event_first_in_words_day_first_on_th
     assert dialog.table.currentIndex().row() == 0
     qtbot.keyClick(dialog.table, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible())
+
+
+@pytest.fixture
+def london(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This laptop's clock in England, in summer time an hour from UTC."""
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_failed_unlocks_moments_read_on_the_same_clock_as_the_when_column(london: None, vault: Vault) -> None:
+    vault.audit.record("unlock_failed", count=2, first="2026-07-01T13:32:05.000001Z", last="2026-07-01T13:40:00.000001Z")
+    model = SecurityLogModel()
+    model.set_rows(vault.device_id, vault.audit.entries(limit=1))
+    assert model.index(0, 1).data() == (
+        "Wrong passphrase or recovery key at unlock (2 attempts, first at 01/07/2026 14:32, last at 01/07/2026 14:40)"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sync.server.routes import assessments, audit, blobs, devices, frameworks, items, office, pull, push, status
+from sync.server.routes import assessments, audit, blobs, devices, frameworks, items, office, operations, pull, push, status
 
 ROUTERS: tuple[APIRouter, ...] = (
     status.router,
@@ -18,4 +18,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     blobs.router,
     office.router,
     audit.router,
+    operations.router,
 )

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response
+from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from sync import protocol
@@ -15,7 +16,10 @@ from sync.server.deps import ERRORS, ChunkIndex, CurrentDevice, ServiceDep, Sha2
 from sync.server.limits import large_body
 
 router = APIRouter(prefix=f"{protocol.API}/blobs", tags=["attachments"], responses=ERRORS)
-ChunkSha256 = Annotated[str | None, Header(alias="X-Chunk-SHA256", pattern=protocol.HEX64_PATTERN)]
+# Optional, but never null: a header is text or absent (said so in the document, which would otherwise admit null).
+ChunkSha256 = Annotated[
+    str | None, Header(alias="X-Chunk-SHA256", pattern=protocol.HEX64_PATTERN), WithJsonSchema({"type": "string", "pattern": protocol.HEX64_PATTERN})
+]
 
 
 def _binary() -> dict[str, object]:
@@ -43,14 +47,13 @@ async def put_chunk(
     data = await request.body()
 
     def store() -> protocol.ChunkReceipt:
-        limits = service.settings.limits
-        service.blobs.sweep_if_due(max_age_s=limits.staging_max_age_s, every_s=limits.staging_sweep_every_s)
+        service.sweep_if_due()
         # Given both ways in, not one session: the bytes are written and hashed between them,
         # so one device's upload does not hold up every other writer.
         return blobs.put_chunk(
             reading=service.reading, writing=service.writing, caller=who, store=service.blobs, sha256=sha256,
             index=index, data=data, declared_sha256=chunk_sha256, chunk_size=service.settings.chunk_size,
-            staging_quota=limits.staging_per_device_bytes,
+            staging_quota=service.settings.limits.staging_per_device_bytes,
         )  # fmt: skip
 
     return await run_in_threadpool(store)

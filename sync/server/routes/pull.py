@@ -11,8 +11,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from sync import protocol
-from sync.server import pull
+from sync.server import metrics, pull
 from sync.server.deps import ERRORS, CurrentDevice, Features, ServiceDep, json_answer, named
+from sync.server.routes.status import status_for
 
 log = logging.getLogger("fieldapp.server")  # ids, counts and timings only
 
@@ -34,10 +35,16 @@ def pull_changes(body: protocol.PullRequest, who: CurrentDevice, service: Servic
             connection=connection, caller=who, request=body, inspector_apart=apart, held_back=held, lead=lead, roles=roles,
             concerns=concerns, retention=retention,
         )  # fmt: skip
+    metrics.PULL_REVISIONS.observe(len(answer.revisions))
     log.info("pull by device %s: %d revisions, %d assessments, more: %s, in %d ms", who.device_id, len(answer.revisions),
              len(answer.assessments), answer.more, round((time.monotonic() - started) * 1000))  # fmt: skip
+    in_pull = protocol.F_STATUS_IN_PULL in wanted
+    if in_pull and not answer.more:
+        answer = answer.model_copy(update={"status": status_for(service, wanted)})
     # Without a feature its field is left out: older clients refuse fields they do not know.
     exclude: dict[str, Any] = {} if held else {"held_back": True}
+    if not in_pull:
+        exclude["status"] = True
     if not concerns:
         exclude["acknowledgements"] = True
     left_out = ({"lead"} if not lead else set()) | ({"members"} if not roles else set()) | ({"retention_days"} if not retention else set())

@@ -11,6 +11,7 @@ from fieldapp.ids import iso, utcnow
 from fieldapp.version import app_version
 from sync import protocol
 from sync.server.deps import ERRORS, Features, ServiceDep, json_answer, named
+from sync.server.service import Service
 
 router = APIRouter(prefix=protocol.API, tags=["service"])
 
@@ -21,15 +22,21 @@ def status(service: ServiceDep, features: Features = "") -> Response:
     naming the `versions` feature, also the service's version and the newest client's, when set; to
     one naming `audit`, that it takes audit entries.
     Its `Fieldapp-Instance` header names the data folder it runs on (a random id kept there)."""
+    response = json_answer(status_for(service, named(features)), exclude_none=True)  # older clients refuse fields they do not know
+    response.headers[protocol.INSTANCE_HEADER] = service.instance
+    return response
+
+
+def status_for(service: Service, wanted: set[str]) -> protocol.ServiceStatus:
+    """The status answer for a client naming these features (a pull's last page carries it too)."""
     answer = protocol.ServiceStatus(time=iso(utcnow()))
-    wanted = named(features)
     if protocol.F_VERSIONS in wanted:
         answer = answer.model_copy(update={"version": _ours(), "newest_client": service.settings.newest_client})
     if protocol.F_AUDIT in wanted:
         answer = answer.model_copy(update={"audit": True})
-    response = json_answer(answer, exclude_none=True)  # older clients refuse fields they do not know
-    response.headers[protocol.INSTANCE_HEADER] = service.instance
-    return response
+    if protocol.F_STATUS_IN_PULL in wanted:
+        answer = answer.model_copy(update={"instance": service.instance})
+    return answer
 
 
 def _ours() -> str | None:
