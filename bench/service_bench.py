@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from bench import seaweedfs
 from bench.sync_bench import _free_port, signed_revisions
 from fieldapp.ids import uuid7
+from fieldapp.replication import enrolment_proof
 from fieldapp.revisions import revision
 from sync.client.api import ServiceApi
 from sync.client.transport import HttpTransport
@@ -246,7 +247,8 @@ def _one_device(url: str, device: Device, batch: int, tally: Tally) -> None:
     transport = HttpTransport(url, adapter=_FromAddress(device.address))
     try:
         public = device.key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        token = _timed(tally.enrol_ms, tally, lambda: ServiceApi(transport).enrol(device.code, device.device_id, public, "load test")).token
+        proof = enrolment_proof.sign(device.key, device.code, device.device_id, public)
+        token = _timed(tally.enrol_ms, tally, lambda: ServiceApi(transport).enrol(device.code, device.device_id, public, proof, "load test")).token
         api = ServiceApi(transport, token)
         for start in range(0, len(device.revisions), batch):
             answer = _timed(tally.push_ms, tally, lambda start=start: api.push(device.revisions[start : start + batch]))
