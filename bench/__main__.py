@@ -1,5 +1,5 @@
 """Run a benchmark by name: `python -m bench vault --records 10000`, `python -m bench ui`, `python -m bench sync`,
-`python -m bench report`."""
+`python -m bench report`, `python -m bench service`."""
 
 from __future__ import annotations
 
@@ -28,11 +28,31 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--records", type=int, default=60)
     report.add_argument("--runs", type=int, default=3)
     report.add_argument("--dir", default=None, help="where to build the vault (default: a temporary folder)")
+    service = sub.add_parser("service", help="the service at scale: many devices enrol, push and pull against several workers")
+    service.add_argument("--devices", type=int, default=500)
+    service.add_argument("--records", type=int, default=200, help="records each device pushes")
+    service.add_argument("--workers", type=int, default=4)
+    service.add_argument("--concurrency", type=int, default=8, help="devices talking to the service at once")
+    service.add_argument("--photo-kb", type=int, default=256, help="the one photo each device sends, in KiB (one chunk: at most 4096)")
+    service.add_argument("--team-size", type=int, default=5, help="devices per assessment")
+    service.add_argument("--database-url", default=None, help="a PostgreSQL server; the bench makes a database of its own there and drops it after (default: FIELDAPP_TEST_DATABASE_URL, else SQLite)")
+    service.add_argument("--blob-store", choices=["s3", "folder"], default="s3", help="s3: SeaweedFS started by the bench (default); folder: the data folder")
+    service.add_argument("--quick", action="store_true", help="50 devices of 20 records, 2 workers: a check that it all works, not a measurement")
+    service.add_argument("--dir", default=None, help="where to put the service's data (default: a temporary folder)")
     args = parser.parse_args(argv)
+    if args.name == "service" and args.quick:
+        args.devices, args.records, args.workers, args.concurrency = 50, 20, 2, 10
     if args.name == "report":
         from bench import report_bench
 
         result = report_bench.run(records=args.records, runs=args.runs, where=args.dir)
+    elif args.name == "service":
+        from bench import service_bench
+
+        result = service_bench.run(
+            devices=args.devices, records=args.records, workers=args.workers, concurrency=args.concurrency, team_size=args.team_size, photo_kb=args.photo_kb,
+            database_url=args.database_url, blob_store=args.blob_store, where=args.dir,
+        )  # fmt: skip
     elif args.name == "vault":
         from bench import vault_bench
 

