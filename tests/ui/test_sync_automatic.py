@@ -15,7 +15,6 @@ import pytest
 import sqlalchemy as sa
 import uvicorn
 from PySide6.QtCore import Qt
-from sqlalchemy.orm import Session
 from sync_fixtures import Device, Service, colleagues, free_port
 from vault_fixtures import sample_contents
 
@@ -23,6 +22,7 @@ from fieldapp import domain
 from fieldapp.revisions import revision
 from fieldapp.vault import Vault
 from sync.server.app import create_app
+from sync.server import sealing
 from sync.server.models import Revision
 from sync.server.settings import Limits, Settings
 
@@ -106,8 +106,9 @@ def restartable(tmp_path: Path) -> Iterator[RestartableService]:
 
 def _stored_body(service: Service, revision_id: str) -> dict | None:
     """The body of a revision as the service stored it, or None if it holds no such revision."""
-    with Session(service.engine) as session:
-        body = session.scalar(sa.select(Revision.body).where(Revision.id == revision_id))
+    with service.engine.begin() as connection:  # sealed at rest: opened as the service opens it
+        row = connection.execute(sa.select(Revision.assessment_id, Revision.body).where(Revision.id == revision_id)).first()
+        body = None if row is None else sealing.of(connection).open_body(row.assessment_id, revision_id, row.body)
     return None if body is None else revision.parse_body(body)
 
 
