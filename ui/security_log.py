@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from fieldapp.audit import AuditEntry
@@ -15,10 +15,10 @@ from fieldapp.audit import AuditEntry
 from ui.errors import message_for
 from ui.message_lines import message_line
 from ui.operations import audit as audit_ops
+from ui.rows_model import Index, RowsModel
 from ui.state import AppState
 
 COLUMNS = ("When", "What happened", "Device", "Service")
-Index = QModelIndex | QPersistentModelIndex
 
 
 def when_text(at: str, shape: str = "%d/%m/%Y %H:%M:%S") -> str:
@@ -31,36 +31,23 @@ def moment_in_words(at: str) -> str:
     return when_text(at, "%d/%m/%Y %H:%M")
 
 
-class SecurityLogModel(QAbstractTableModel):
+class SecurityLogModel(RowsModel[AuditEntry]):
     """A thin adapter over the entries, read again whole each time the dialog loads."""
+
+    columns = COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
-        self._rows: tuple[AuditEntry, ...] = ()
         self._own_device = ""
 
     def set_rows(self, own_device: str, rows: tuple[AuditEntry, ...]) -> None:
-        self.beginResetModel()
-        self._own_device, self._rows = own_device, tuple(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
+        self._own_device = own_device
+        self.replace_rows(rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(COLUMNS):
+        entry = self.row_at(index)
+        if entry is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        entry = self._rows[index.row()]
         return (
             when_text(entry.at),
             entry.words(moment_in_words),

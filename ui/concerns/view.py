@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,23 +31,23 @@ from fieldapp.rows import Changes
 from ui.concerns.words import raised_words, state_words
 from ui.message_lines import message_line
 from ui.operations import concerns as concern_ops
+from ui.rows_model import Index, RowsModel
 from ui.state import AppState
 
 COLUMNS = ("Kind", "Urgency", "Record", "Raised", "State")
 CONCERN_ROLE = Qt.ItemDataRole.UserRole
-Index = QModelIndex | QPersistentModelIndex
 
 
-class ConcernsModel(QAbstractTableModel):
+class ConcernsModel(RowsModel[ConcernRow]):
+    columns = COLUMNS
+
     def __init__(self) -> None:
         super().__init__()
-        self._rows: tuple[ConcernRow, ...] = ()
         self._sent: dict[str, str] = {}  # concern id -> when the service last stored it
 
     def set_rows(self, rows: tuple[ConcernRow, ...], sent: dict[str, str] | None = None) -> None:
-        self.beginResetModel()
-        self._rows, self._sent = tuple(rows), dict(sent or {})
-        self.endResetModel()
+        self._sent = dict(sent or {})
+        self.replace_rows(rows)
 
     def sent_at(self, concern_id: str) -> str:
         return self._sent.get(concern_id, "")
@@ -55,21 +55,10 @@ class ConcernsModel(QAbstractTableModel):
     def row(self, index: int) -> ConcernRow:
         return self._rows[index]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) or not 0 <= index.column() < len(COLUMNS):
+        row = self.row_at(index)
+        if row is None:
             return None
-        row = self._rows[index.row()]
         if role == CONCERN_ROLE:
             return row.id
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
