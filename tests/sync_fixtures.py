@@ -572,4 +572,5 @@ def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def chunk_seal() -> ChunkSeal:
     """A seal under a fresh key, for a blob store a test makes itself (its chunks open only there)."""
-    return ChunkSeal(AESGCM(AESGCM.generate_key(bit_length=256)))
+    key = AESGCM(AESGCM.generate_key(bit_length=256))
+    return ChunkSeal(lambda: key)

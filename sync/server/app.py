@@ -24,7 +24,7 @@ from starlette.types import Scope
 
 from fieldapp import logs
 from sync import protocol
-from sync.server import errors, metrics, migrations, sealing
+from sync.server import errors, metrics, sealing
 from sync.server.deps import service_of
 from sync.server.limits import RequestGuard
 from sync.server.routes import ROUTERS

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -28,6 +29,7 @@ from sync.server.sealing import ChunkSeal, SealError
 from sync.server.identity import Caller
 from sync.server.models import Blob, BlobRef
 
+log = logging.getLogger("fieldapp.server")
 
 NOT_NAMED = "No attachment with that SHA-256 is named by a revision this device may see. Push the revision first."
 FILE_OVER_QUOTA = (

@@ -11,6 +11,7 @@ import hashlib
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -202,8 +203,8 @@ class Seals:
     def seal_text(self, assessment_id: str, row_id: str, column: str, text: str) -> str:
         return _TEXT_MARK + base64.b64encode(self._seal(_text_place(assessment_id, row_id, column), text.encode("utf-8"))).decode()
 
-    def chunk_seal(self) -> ChunkSeal:
-        return ChunkSeal(self._key(BLOBS_SCOPE))
+    def attachments_key(self) -> AESGCM:
+        return self._key(BLOBS_SCOPE)
 
     def open_text(self, assessment_id: str, row_id: str, column: str, stored: str) -> str:
         if not stored.startswith(_TEXT_MARK):
@@ -217,20 +218,29 @@ BLOBS_SCOPE = "blobs"  # the attachments' data key: a file is stored once, which
 
 class ChunkSeal:
     """Seals attachment chunks, each bound to its file's SHA-256 and its index (a chunk moved to
-    another place, or another file, does not open). A sealed chunk is OVERHEAD bytes longer."""
+    another place, or another file, does not open). A sealed chunk is OVERHEAD bytes longer.
+
+    The key is fetched at the first chunk, not before: a service starts, and says on /readyz what
+    does not answer, even while its database (which keeps the key) does not."""
 
     OVERHEAD = len(_VERSION) + _NONCE + 16  # version, nonce, GCM tag
 
-    def __init__(self, key: AESGCM) -> None:
-        self._key = key
+    def __init__(self, fetch_key: Callable[[], AESGCM]) -> None:
+        self._fetch_key = fetch_key
+        self._key: AESGCM | None = None
+
+    def key(self) -> AESGCM:
+        if self._key is None:  # two threads racing here fetch the same key: the data key is made once
+            self._key = self._fetch_key()
+        return self._key
 
     def seal(self, sha256: str, index: int, data: bytes) -> bytes:
         nonce = secrets.token_bytes(_NONCE)
-        return _VERSION + nonce + self._key.encrypt(nonce, data, _chunk_aad(sha256, index))
+        return _VERSION + nonce + self.key().encrypt(nonce, data, _chunk_aad(sha256, index))
 
     def open(self, sha256: str, index: int, sealed: bytes) -> bytes:
         try:
-            return self._key.decrypt(sealed[1 : 1 + _NONCE], sealed[1 + _NONCE :], _chunk_aad(sha256, index))
+            return self.key().decrypt(sealed[1 : 1 + _NONCE], sealed[1 + _NONCE :], _chunk_aad(sha256, index))
         except InvalidTag:
             raise SealError("A stored attachment chunk does not open where it is: it was moved or altered.") from None
 

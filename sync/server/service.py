@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
 from fieldapp import logs
@@ -51,9 +52,11 @@ class Service:
         self._write_turn = db.write_turn(self.engine)
         if migrate:
             migrations.upgrade(self.engine)
-        with self.writing_rows() as connection:
-            self.sealer.check(connection)  # the wrong key file fails here, clearly, not at the first pull
-            self.blobs = blob_store(settings, sealing.of(connection).chunk_seal())
+        self.blobs = blob_store(settings, ChunkSeal(self._attachments_key))
+        if self._database_answers():  # else /readyz says so, and the key is checked at the first request
+            with self.reading_rows() as connection:
+                self.sealer.check(connection)  # the wrong key file fails here, clearly, not at the first pull
+            self.blobs.seal.key()  # now, so that no chunk waits on another writer for it
         self.shared = shared_state.connect(settings.redis_url, prefix=settings.redis_prefix)
         limits = settings.limits
         self.device_rate = RateLimiter(self.shared, "device", limits.requests_per_s, limits.burst)
@@ -137,6 +140,18 @@ class Service:
     def _probe_database(self) -> None:
         with self.reading_rows() as connection:
             connection.exec_driver_sql("SELECT 1")
+
+    def _database_answers(self) -> bool:
+        try:
+            self._probe_database()
+        except (sa.exc.DBAPIError, OSError) as exc:
+            log.warning("the database does not answer at start: %s", logs.kind_of(exc))
+            return False
+        return True
+
+    def _attachments_key(self) -> AESGCM:
+        with self.writing_rows() as connection:  # made on first use: a write
+            return sealing.of(connection).attachments_key()
 
     @property
     def sweeps_in_requests(self) -> bool:

@@ -43,7 +43,7 @@ def test_readyz_names_each_dependency_that_does_not_answer_and_nothing_more(tmp_
         redis_url=f"redis://127.0.0.1:{free_port()}/0",
     )  # fmt: skip
     app = create_app(settings, migrate=False)
-    settings.blobs_dir.parent.mkdir(parents=True, exist_ok=True)
+    settings.blobs_dir.rmdir()  # made at start, empty
     settings.blobs_dir.write_bytes(b"")  # a file where the blob folder should be: nothing can be stored
     with serving(app) as adapter, requests.Session() as session:
         session.mount("http://service/", adapter)

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import base64
 import os
+import secrets
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from sync_fixtures import BACKENDS, PROTOCOL_HEADERS, ChildService, free_port, postgres_schema, redis_url  # noqa: F401 - redis_url is a fixture
+from sync_fixtures import BACKENDS, PROTOCOL_HEADERS, ChildService, enrol_body, free_port, postgres_schema, redis_url  # noqa: F401 - redis_url is a fixture
 
 from sync import protocol
-from sync.server import errors
+from sync.server import errors, sealing
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import Upload
 from sync.server.cli import main
@@ -58,7 +58,7 @@ def test_a_turn_is_held_by_one_at_a_time_and_a_stale_ticket_gives_back_nothing(s
 def _enrol_attempts(urls: list[str], count: int) -> list[int]:
     statuses = []
     for n in range(count):
-        body = {"code": "WRONG-CODE-0000", "device_id": str(uuid.uuid4()), "public_key": base64.b64encode(bytes(range(1, 33))).decode()}
+        body = enrol_body("WRONG-CODE-0000")  # signed, so it is the code that is refused, not a missing proof
         answer = requests.post(f"{urls[n % len(urls)]}{protocol.API}/enrol", json=body, headers=PROTOCOL_HEADERS, timeout=10)
         statuses.append(answer.status_code)
     return statuses
@@ -78,7 +78,9 @@ def test_two_services_sharing_redis_count_one_address_s_enrolment_attempts_toget
     tmp_path: Path, redis_url: str, database_url: str | None
 ) -> None:
     burst = Limits().enrol_per_minute
-    services = [ChildService(tmp_path / f"host-{n}", database_url, serve_args=("--redis", redis_url)) for n in range(2)]
+    # Hosts sharing one database share its service key too, as docs/deployment.md says they must.
+    key = {sealing.KEY_ENV: base64.b64encode(secrets.token_bytes(32)).decode()}
+    services = [ChildService(tmp_path / f"host-{n}", database_url, serve_args=("--redis", redis_url), env=key) for n in range(2)]
     for service in services:
         service.start()
     try:
@@ -91,8 +93,9 @@ def test_two_services_sharing_redis_count_one_address_s_enrolment_attempts_toget
     assert set(statuses[burst:]) == {429}, statuses
 
 
-def _stale_part_upload(settings: Settings) -> Path:
-    folder = BlobFolder(settings.blobs_dir)
+def _stale_part_upload(service: Service) -> Path:
+    folder = service.blobs
+    assert isinstance(folder, BlobFolder)
     upload = Upload("device", "c" * 64, CHUNK)
     staging = folder.staging_dir(upload)
     folder.add_chunk(upload, 0, bytes(CHUNK))
@@ -106,8 +109,8 @@ def test_the_sweep_command_removes_stale_uploads_one_process_at_a_time(
     tmp_path: Path, redis_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = Settings(data_dir=tmp_path / "service", redis_url=redis_url)
-    staging = _stale_part_upload(settings)
-    other = Service(settings)
+    other = Service(settings, migrate=True)
+    staging = _stale_part_upload(other)
     ticket = other.shared.hold(SWEEP, for_s=60)  # another host's sweep, under way
     assert ticket is not None
     assert main(["--data", str(settings.data_dir), "sweep", "--redis", redis_url]) == 0
@@ -119,18 +122,18 @@ def test_the_sweep_command_removes_stale_uploads_one_process_at_a_time(
 
 
 def test_with_redis_requests_leave_the_sweep_to_the_timer_and_alone_they_sweep_themselves(tmp_path: Path, redis_url: str) -> None:
-    shared = Settings(data_dir=tmp_path / "shared", redis_url=redis_url)
+    shared = Service(Settings(data_dir=tmp_path / "shared", redis_url=redis_url), migrate=True)
     staging = _stale_part_upload(shared)
-    Service(shared).sweep_if_due()
+    shared.sweep_if_due()
     assert staging.exists()
-    alone = Settings(data_dir=tmp_path / "alone", redis_url=None)
+    alone = Service(Settings(data_dir=tmp_path / "alone", redis_url=None), migrate=True)
     staging = _stale_part_upload(alone)
-    Service(alone).sweep_if_due()
+    alone.sweep_if_due()
     assert not staging.exists()
 
 
 def test_a_redis_that_does_not_answer_is_a_503_to_try_again_not_a_crash(tmp_path: Path) -> None:
-    service = Service(Settings(data_dir=tmp_path / "service", redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    service = Service(Settings(data_dir=tmp_path / "service", redis_url=f"redis://127.0.0.1:{free_port()}/0"), migrate=True)
     with pytest.raises(errors.Unavailable) as refused:
         service.take_enrol_turn("198.51.100.7")
     assert refused.value.retry_after_s > 0 and "Redis" in refused.value.detail
