@@ -36,6 +36,7 @@ from sync.client.engine import SyncEngine, SyncReport
 from sync.client.errors import SyncError
 from sync.client.transport import HttpTransport, RetryPolicy
 from sync.server import models as server
+from sync.server import sealing
 
 ROUNDS = int(os.environ.get("FIELDAPP_CONVERGENCE_ROUNDS", "200"))
 SEED = int(os.environ.get("FIELDAPP_CONVERGENCE_SEED", "20261120"))
@@ -267,9 +268,10 @@ def _what_happened(fleet: Fleet) -> str:
 
 
 def _service_revisions(fleet: Fleet) -> list[tuple[str, bytes, str]]:
-    with fleet.service.engine.connect() as connection:
+    with fleet.service.engine.begin() as connection:  # sealed at rest: opened as the service opens them
+        seals = sealing.of(connection)
         rows = connection.execute(sa.select(server.Revision.id, server.Revision.body, server.Revision.assessment_id))
-        return [(r.id, bytes(r.body), r.assessment_id) for r in rows]
+        return [(r.id, seals.open_body(r.assessment_id, r.id, bytes(r.body)), r.assessment_id) for r in rows]
 
 
 def _device_revisions(device: Device) -> dict[str, bytes]:

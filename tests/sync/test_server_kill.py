@@ -167,11 +167,13 @@ def _arm(
 
 
 def _service_revisions(service: Service) -> dict[str, bytes]:
-    with service.engine.connect() as connection:
-        rows = connection.execute(sa.select(server.Revision.id, server.Revision.body)).all()
+    with service.engine.begin() as connection:  # sealed at rest: opened as the service opens them
+        seals = sealing.of(connection)
+        rows = connection.execute(sa.select(server.Revision.id, server.Revision.body, server.Revision.assessment_id)).all()
         count, distinct = connection.execute(sa.select(sa.func.count(), sa.func.count(sa.distinct(server.Revision.id)))).one()
+        bodies = {r.id: seals.open_body(r.assessment_id, r.id, bytes(r.body)) for r in rows}
     assert count == distinct == len(rows), "a revision is stored twice on the service"
-    return {r.id: bytes(r.body) for r in rows}
+    return bodies
 
 
 def _device_revisions(device: Device) -> dict[str, bytes]:
