@@ -574,3 +574,14 @@ def chunk_seal() -> ChunkSeal:
     """A seal under a fresh key, for a blob store a test makes itself (its chunks open only there)."""
     key = AESGCM(AESGCM.generate_key(bit_length=256))
     return ChunkSeal(lambda: key)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
+    """None for SQLite in each service's data folder; else one fresh PostgreSQL schema, kept across
+    restarts (a service started as a child migrates it first)."""
+    if request.param == "sqlite":
+        yield None
+    else:
+        with postgres_schema() as url:
+            yield url

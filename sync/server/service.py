@@ -79,19 +79,20 @@ class Service:
         """The device a token belongs to, within its rate; else 401 or 429."""
         with self.reading_rows() as connection:
             who = identity.authenticate(connection, authorization)
-        wait = self.device_rate.take(who.device_id)
-        if wait is not None:
-            raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
+        self._within_device_rate(who.device_id)
         return who
 
     def sign_in_revoked(self, authorization: str | None) -> identity.RevokedCaller:
         """A revoked device confirming its wipe, within its rate; else 401, 403 or 429."""
         with self.reading_rows() as connection:
             who = identity.authenticate_revoked(connection, authorization)
-        wait = self.device_rate.take(who.device_id)
+        self._within_device_rate(who.device_id)
+        return who
+
+    def _within_device_rate(self, device_id: str) -> None:
+        wait = self.device_rate.take(device_id)
         if wait is not None:
             raise errors.RateLimited(f"Too many requests from this device; wait {wait:g} s.", retry_after_s=wait)
-        return who
 
     def sign_in_office(self, authorization: str | None) -> office.OfficeCaller:
         """The office token a bearer header names, within its rate; else 401 or 429. Its "last used"

@@ -20,7 +20,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from s3_fixtures import WITH_S3, s3_for
-from sync_fixtures import BACKENDS, RawDevice, Service, backend_service, blob_files, inprocess_service, postgres_schema, raw_device, refused, stored, chunk_seal
+from sync_fixtures import RawDevice, Service, backend_service, blob_files, chunk_seal, database_url, inprocess_service, raw_device, refused, stored  # noqa: F401 - database_url is a fixture
 
 from sync import protocol
 from sync.server.blob_folder import BlobFolder
@@ -62,15 +62,6 @@ def _service(data_dir: Path, database_url: str | None, limits: Limits = LIMITS) 
     with inprocess_service(data_dir, database_url, limits, chunk_size=CHUNK) as running:
         yield running
 
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """None for SQLite in the data folder; else a fresh PostgreSQL schema, kept across restarts."""
-    if request.param == "sqlite":
-        yield None
-    else:
-        with postgres_schema() as url:
-            yield url
 
 
 @pytest.fixture(params=WITH_S3)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sync_fixtures import BACKENDS, PROTOCOL_HEADERS, ChildService, enrol_body, free_port, postgres_schema, redis_url  # noqa: F401 - redis_url is a fixture
+from sync_fixtures import PROTOCOL_HEADERS, ChildService, database_url, enrol_body, free_port, redis_url  # noqa: F401 - database_url, redis_url are fixtures
 
 from sync import protocol
 from sync.server import errors, sealing
@@ -63,15 +63,6 @@ def _enrol_attempts(urls: list[str], count: int) -> list[int]:
         statuses.append(answer.status_code)
     return statuses
 
-
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """SQLite in each service's data folder, or one fresh PostgreSQL schema (ChildService migrates it first)."""
-    if request.param == "sqlite":
-        yield None
-    else:
-        with postgres_schema() as url:
-            yield url
 
 
 def test_two_services_sharing_redis_count_one_address_s_enrolment_attempts_together(
