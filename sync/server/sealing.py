@@ -175,10 +175,23 @@ class Seals:
         if key is None:
             row = self.connection.execute(_DATA_KEY, {"scope": scope}).first()
             if row is None:
-                db.insert_ignore(self.connection, DataKey.__table__, [self.sealer.new_row(scope)], ["scope"])
+                self._make_key(scope)
                 row = self.connection.execute(_DATA_KEY, {"scope": scope}).one()  # ours, or one a racing writer committed first
             key = self._keys[scope] = self.sealer.unwrapped(scope, row.key_id, row.wrapped)
         return key
+
+    def _make_key(self, scope: str) -> None:
+        """Store a new data key for `scope`. On PostgreSQL it commits in a transaction of its own
+        at once: made inside a push, its unique row would make every other push to the assessment
+        wait for that push to end, and a pull could then no longer tell commit order from
+        transaction ids (see pull.py). SQLite has one writer at a time, so there it is made within
+        the transaction that holds the write lock (a second writer would wait on this one)."""
+        row = [self.sealer.new_row(scope)]
+        if not db.is_postgres(self.connection):
+            db.insert_ignore(self.connection, DataKey.__table__, row, ["scope"])
+            return
+        with self.connection.engine.connect() as own, own.begin():
+            db.insert_ignore(own, DataKey.__table__, row, ["scope"])
 
     def _seal(self, place: _Place, plain: bytes) -> bytes:
         nonce = secrets.token_bytes(_NONCE)

@@ -56,8 +56,17 @@ def private_folder(path: Path) -> None:
 
 def private_file(path: Path) -> None:
     """A file only this user may read (0600), made empty if missing: SQLite gives its -wal and -shm
-    the database file's mode, so making the database this way first covers them too."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    the database file's mode, so making the database this way first covers them too.
+
+    A file already there is never opened: closing any descriptor of a file drops every POSIX lock
+    this process holds on it, and SQLite's locks are those. A service whose database was already
+    open in the process (migrated at start) then looked closed to other processes; the last of
+    those to close checkpointed and deleted the WAL under it, and the service went on alone with
+    a deleted WAL, never seeing another process's writes again nor they its own."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     path.chmod(0o600)
 
 
@@ -72,7 +81,8 @@ def instance_id(data_dir: Path) -> str:
     except FileNotFoundError:
         pass
     aside = data_dir / f".{INSTANCE_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-    aside.write_text(secrets.token_hex(16) + "\n", encoding="ascii")
+    with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as out:
+        out.write(secrets.token_hex(16) + "\n")
     try:
         os.link(aside, target)
     except FileExistsError:

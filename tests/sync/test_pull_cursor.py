@@ -70,25 +70,25 @@ def test_a_revision_committed_after_a_later_one_is_still_pulled(service: Service
     reader_api = _api(reader)
     _, cursor = _pull_all(reader_api, reader.vault.replication.cursor())
 
-    # The first push inserts its row, then its transaction stays open.
-    held = Session(db.writer(service.engine))
-    held.begin()
-    who = Caller(first.vault.device_id, a, frozenset({assessment_id}))
-    assert accept_push(session=held, caller=who, batch=_wire(early)).acks[0].status == "accepted"
-    held.flush()
+    # The first push inserts its row, then its transaction stays open (closed whatever happens:
+    # a transaction left open would make every later test on this database wait for it).
+    with Session(db.writer(service.engine)) as held:
+        held.begin()
+        who = Caller(first.vault.device_id, a, frozenset({assessment_id}))
+        assert accept_push(session=held, caller=who, batch=_wire(early)).acks[0].status == "accepted"
+        held.flush()
 
-    # The second push, over HTTP, in a thread: on PostgreSQL it commits at once; on SQLite it waits
-    # for the write lock (one writer at a time, which is why seq order is commit order there).
-    pushed = threading.Event()
-    threading.Thread(target=lambda: (_api(second).push([late]), pushed.set()), daemon=True).start()
-    committed_first = pushed.wait(timeout=3)
-    assert committed_first == (service.engine.dialect.name == "postgresql")
+        # The second push, over HTTP, in a thread: on PostgreSQL it commits at once; on SQLite it waits
+        # for the write lock (one writer at a time, which is why seq order is commit order there).
+        pushed = threading.Event()
+        threading.Thread(target=lambda: (_api(second).push([late]), pushed.set()), daemon=True).start()
+        committed_first = pushed.wait(timeout=3)
+        assert committed_first == (service.engine.dialect.name == "postgresql")
 
-    seen, cursor = _pull_all(reader_api, cursor)
-    assert seen == []  # nothing is served past a transaction still open, even what committed
+        seen, cursor = _pull_all(reader_api, cursor)
+        assert seen == []  # nothing is served past a transaction still open, even what committed
 
-    held.commit()
-    held.close()
+        held.commit()
     assert pushed.wait(timeout=30)
     seen, cursor = _pull_all(reader_api, cursor)
     assert sorted(seen) == sorted([early.id, late.id])
