@@ -200,7 +200,7 @@ run_app() {
 }
 
 service_holder() {  # PORT DATA: who listens on 127.0.0.1:PORT: ours (a fieldapp service on DATA), other (one on other data), foreign, or nobody
-  "$venv/bin/python" -P -c 'import json, pathlib, socket, sys, urllib.request
+  "$venv/bin/python" -P -c 'import contextlib, json, pathlib, socket, sqlite3, sys, urllib.request
 port, data = sys.argv[1], pathlib.Path(sys.argv[2])
 try:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status", timeout=1) as answer:
@@ -209,10 +209,19 @@ try:
 except Exception:
     fieldapp = instance = None
 if fieldapp:
+    # The id kept in the database of the data folder, opened read-only; a service from before it
+    # was kept there has it in the instance-id file of the folder.
+    database = data.resolve() / "service.db"
     try:
-        mine = (data / "instance-id").read_text(encoding="ascii").strip()
-    except OSError:
+        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as db:
+            mine = (db.execute("SELECT instance_id FROM service_instance").fetchone() or [""])[0]
+    except sqlite3.Error:
         mine = ""
+    if not mine:
+        try:
+            mine = (data / "instance-id").read_text(encoding="ascii").strip()
+        except OSError:
+            mine = ""
     print("ours" if instance and instance == mine else "other")
     sys.exit()
 # SO_REUSEADDR: a service stopped a moment ago leaves TIME-WAIT sockets on the port, which

@@ -1,7 +1,7 @@
 """A backup of the service's data to a folder, and its restore: the database (SQLite's online backup,
 or pg_dump's custom format for PostgreSQL), then the whole attachments of the blob folder. The
 database is copied first so every attachment it names is already whole in the folder when the
-folder is copied after it. A restored service gets a new instance id: laptops that see it send
+folder is copied after it. A restored database gets a new instance id: laptops that see it send
 again what they had sent since the backup."""
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from fieldapp.version import app_version
-from sync.server import errors
-from sync.server.settings import INSTANCE_FILE, Settings
+from sync.server import db, errors, instance, migrations
+from sync.server.models import ServiceInstance
+from sync.server.settings import Settings
 
 MANIFEST = "fieldapp-backup.json"
 _SQLITE_FILE, _PG_FILE, _BLOBS = "service.db", "service.pgdump", "objects"
@@ -69,9 +70,23 @@ def restore(settings: Settings, source: Path) -> BackupInfo:
     else:
         _pg_tool(settings, "pg_restore", "--clean", "--if-exists", "--no-owner", "--exit-on-error", str(source / _PG_FILE))
     count = 0 if settings.s3 else _copy_objects(source / _BLOBS, settings.blobs_dir / _BLOBS)
-    # A new id, made at the next start: the laptops' sign that the service lacks what came after the backup.
-    (settings.data_dir / INSTANCE_FILE).unlink(missing_ok=True)
+    _renew_instance(settings)
     return BackupInfo(str(source), kind, count, made.get("made_at", ""))
+
+
+def _renew_instance(settings: Settings) -> None:
+    """A new instance id in the restored database: the laptops' sign that the service lacks what came
+    after the backup. A backup from before the database kept the id (schema 0010) is first brought up
+    to this release's schema, as `migrate` would do next: left without an id, it would take the first
+    starting host's old `instance-id` file, the very id its laptops knew before."""
+    engine = db.create_engine(settings.url)
+    try:
+        if not sa.inspect(engine).has_table(ServiceInstance.__tablename__):
+            migrations.upgrade(engine)
+        with db.writer(engine).begin() as connection:
+            instance.renewed(connection)
+    finally:
+        engine.dispose()
 
 
 def _database_kind(settings: Settings) -> str:

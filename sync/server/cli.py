@@ -507,7 +507,8 @@ def _local_setup(session: Session, args: argparse.Namespace) -> Result:
 
 
 def _backup(settings: Settings, args: argparse.Namespace) -> Result:
-    """Outside `_run_admin`: a backup reads the database as it is, a restore replaces it, and neither migrates it."""
+    """Outside `_run_admin`: a backup reads the database as it is and a restore replaces it, so neither
+    migrates it first (a restore brings a backup from before schema 0010 up to date after, to renew its instance id)."""
     info = backup.backup(settings, args.to)
     held = "attachments are in the object store: copy its bucket now (docs/deployment.md)" if settings.s3 else f"{info.attachments} attachment(s)"
     words = f"Backed up the {info.database} database and {held} to {info.folder}. The service key file, if any, is not in it: keep it apart."

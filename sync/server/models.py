@@ -200,3 +200,13 @@ class DataKey(Base):
     key_id: Mapped[str] = mapped_column(String(64), index=True)
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[str] = mapped_column(String(32))
+
+
+class ServiceInstance(Base):
+    """The service's instance id (sync.server.instance): one row, made by the first process to start
+    on the database, renewed by `admin restore`; every host and worker on the database tells laptops it."""
+
+    __tablename__ = "service_instance"
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1: a second maker's row meets the first's
+    instance_id: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[str] = mapped_column(String(32))

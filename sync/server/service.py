@@ -13,12 +13,12 @@ from sqlalchemy.orm import Session
 
 from fieldapp import logs
 from fieldapp.ids import utcnow
-from sync.server import db, errors, identity, migrations, office, sealing, shared_state
+from sync.server import db, errors, identity, instance, migrations, office, sealing, shared_state
 from sync.server.blob_bucket import BlobBucket
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import BlobStore
 from sync.server.sealing import ChunkSeal
-from sync.server.settings import Settings, instance_id, private_file, private_folder
+from sync.server.settings import Settings, private_file, private_folder
 from sync.server.shared_state import RateLimiter
 
 log = logging.getLogger("fieldapp.server")
@@ -45,7 +45,7 @@ class Service:
     def __init__(self, settings: Settings, *, migrate: bool = False) -> None:
         self.settings = settings
         prepare_data_dir(settings)
-        self.instance = instance_id(settings.data_dir)
+        self._instance: str | None = None
         self.engine = sealing.engine_for(settings)
         self.sealer = sealing.of_engine(self.engine)
         self.writer = db.writer(self.engine)
@@ -57,11 +57,28 @@ class Service:
             with self.reading_rows() as connection:
                 self.sealer.check(connection)  # the wrong key file fails here, clearly, not at the first pull
             self.blobs.seal.key()  # now, so that no chunk waits on another writer for it
+            self._instance = self._instance_of_database()
         self.shared = shared_state.connect(settings.redis_url, prefix=settings.redis_prefix)
         limits = settings.limits
         self.device_rate = RateLimiter(self.shared, "device", limits.requests_per_s, limits.burst)
         self.office_rate = RateLimiter(self.shared, "office", limits.requests_per_s, limits.burst)  # by office token, as devices' by device
         self.enrol_rate = RateLimiter(self.shared, "enrol", limits.enrol_per_minute / 60, limits.enrol_per_minute)
+
+    @property
+    def instance(self) -> str:
+        """The service's instance id, read once: at start, or at the first answer that carries it when
+        the database did not answer at start. Only a restore renews it, with every process stopped."""
+        if self._instance is None:
+            self._instance = self._instance_of_database()
+        return self._instance
+
+    def _instance_of_database(self) -> str:
+        with self.reading_rows() as connection:
+            found = instance.read(connection)
+        if found is not None:
+            return found
+        with self.writing_rows() as connection:  # the first start on this database: made once, whoever races
+            return instance.made(connection, self.settings.data_dir)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +17,6 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("fieldapp-server", appauthor=False))
 
 
-INSTANCE_FILE = "instance-id"
 # The newest fieldapp release the administrator has installed for inspectors (e.g. 0.2.0): laptops
 # learn it from the status answer and tell their inspectors once. Unset: no one is told anything.
 NEWEST_CLIENT_ENV = "FIELDAPP_NEWEST_CLIENT"
@@ -68,28 +66,6 @@ def private_file(path: Path) -> None:
     except FileExistsError:
         pass
     path.chmod(0o600)
-
-
-def instance_id(data_dir: Path) -> str:
-    """The random id of this data folder, made the first time a service runs on it.
-
-    Made aside and linked into place, so two services starting at once on one folder (workers)
-    agree on one id, and none ever reads a half-written file."""
-    target = data_dir / INSTANCE_FILE
-    try:
-        return target.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        pass
-    aside = data_dir / f".{INSTANCE_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-    with os.fdopen(os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as out:
-        out.write(secrets.token_hex(16) + "\n")
-    try:
-        os.link(aside, target)
-    except FileExistsError:
-        pass  # another process made it first: theirs is the id
-    finally:
-        aside.unlink(missing_ok=True)
-    return target.read_text(encoding="ascii").strip()
 
 
 @dataclass(frozen=True)

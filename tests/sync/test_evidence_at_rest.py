@@ -26,7 +26,7 @@ from sync.server import admin, sealing
 from sync.server.app import STORED_EVIDENCE_ALTERED, create_app
 from sync.server.cli import main as cli_main
 from sync.server.models import Blob, Concern, DataKey, Revision
-from sync.server.settings import INSTANCE_FILE, Settings
+from sync.server.settings import Settings
 
 
 def _canary(label: str) -> str:
@@ -91,7 +91,7 @@ def test_the_service_makes_its_files_and_folders_for_its_user_alone(
     service = inprocess_sqlite_service
     _sync_canaries(service, make_device)
     data = service.settings.data_dir
-    for name in ("service.db", "service.db-wal", "service.db-shm", sealing.KEY_FILE, INSTANCE_FILE):
+    for name in ("service.db", "service.db-wal", "service.db-shm", sealing.KEY_FILE):
         assert stat.S_IMODE((data / name).stat().st_mode) == 0o600, name
     folders = [data, *(p for p in service.settings.blobs_dir.rglob("*") if p.is_dir()), service.settings.blobs_dir]
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o700 for p in folders), [oct(p.stat().st_mode) for p in folders]

@@ -44,7 +44,7 @@ def test_migrating_again_changes_nothing_and_keeps_what_is_stored(database_url: 
     migrations.upgrade(engine)
     with Session(engine) as session:
         assert [i.name for i in admin.list_inspectors(session)] == ["Inspector A"]
-        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0009"
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0010"
     engine.dispose()
 
 
@@ -61,7 +61,7 @@ def test_a_service_made_before_concerns_upgrades_keeping_its_assessments_and_lis
     with Session(db.writer(engine)) as session, session.begin():
         assert [a.id for a in admin.list_assessments(session)] == [made]
         assert admin.list_concerns(session, include_acknowledged=True) == []
-        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0009"
+        assert session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0010"
     engine.dispose()
 
 

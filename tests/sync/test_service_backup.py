@@ -15,6 +15,7 @@ from sync_fixtures import BACKENDS, ChildService, Device, Service, postgres_sche
 from vault_fixtures import sample_contents
 
 from fieldapp import domain
+from sync import protocol
 from sync.server import db
 from sync.server.cli import main
 from sync.server.settings import Settings
@@ -74,6 +75,10 @@ def _attachment_bytes(device: Device, record_id: str) -> bytes:
     return device.vault.attachments.read_bytes(attachment.id)
 
 
+def _instance_told(running: Running) -> str:
+    return running.service.http("GET", f"{running.service.url}{protocol.API}/status", timeout=10).headers.get(protocol.INSTANCE_HEADER, "")
+
+
 def _restored(running: Running, backup: Path) -> None:
     key_kept = backup.parent / "service.key, kept apart"
     running.destroy(key_kept)
@@ -122,7 +127,9 @@ def test_what_a_laptop_pushed_after_the_backup_is_sent_again_to_the_restored_ser
     first.vault.records.save(board, domain.Observation(title="ICB board", notes="Chair opens; winter plan agreed"))
     recording = _with_attachment(first, assessment_id)
     assert first.sync().problems == []  # reaches the service, which then loses it
+    before = _instance_told(running)
     _restored(running, tmp_path / "backup")
+    assert _instance_told(running) not in ("", before)  # the restored database's new id: the laptop's sign to send again
 
     assert first.sync().problems == []
     report = second.sync()

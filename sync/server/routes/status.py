@@ -21,7 +21,8 @@ def status(service: ServiceDep, features: Features = "") -> Response:
     """Whether the service is there and which protocol it speaks (no sign-in needed); to a client
     naming the `versions` feature, also the service's version and the newest client's, when set; to
     one naming `audit`, that it takes audit entries.
-    Its `Fieldapp-Instance` header names the data folder it runs on (a random id kept there)."""
+    Its `Fieldapp-Instance` header names the service's data (a random id kept in its database, the
+    same from every host on it, new after a restore)."""
     response = json_answer(status_for(service, named(features)), exclude_none=True)  # older clients refuse fields they do not know
     response.headers[protocol.INSTANCE_HEADER] = service.instance
     return response
