@@ -8,7 +8,8 @@ smaller (protocol.CHUNK_SIZE, 4 MiB), so chunks cannot be parts one for one. Ins
 file reads its staged chunks in order, hashes them, and sends the very bytes it hashed on as parts
 of at least PART_BYTES (a small file as one plain object): what becomes the blob is exactly what
 was checked, whatever the device stages meanwhile. A multipart upload lives only while one request
-finishes a file; one a crash left behind is aborted by the sweep."""
+finishes a file (or seals one stored before sealing began, in place: its sealed copy is written over
+the same key, which an object store replaces whole); one a crash left behind is aborted by the sweep."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sync.server import errors
-from sync.server.blobs import BlobStore, Upload, chunk_count
+from sync.server.blobs import BlobStore, Upload, chunk_count, stored_sealed
 from sync.server.sealing import ChunkSeal
 from sync.server.s3 import S3Client, S3Error, S3Settings
 
@@ -137,9 +138,90 @@ class BlobBucket(BlobStore):
         with _reaching():
             return self.client.get(self.object_key(sha256), first=first, last=min(stored, first + chunk_size + overhead) - 1)
 
+    def _read_old(self, sha256: str, index: int, *, size: int, chunk_size: int) -> tuple[bytes, bool]:
+        """Read as plaintext first: the range is within the object sealed or not, and the answer
+        says the object's size, so which it was; a sealed one is read again at its seal's offsets."""
+        if size == 0:
+            return b"", False  # an empty file is empty, sealed or not
+        first = index * chunk_size
+        with _reaching():
+            stored, total = self.client.get_with_size(self.object_key(sha256), first=first, last=min(size, first + chunk_size) - 1)
+        if not stored_sealed(total, size, chunk_count(size, chunk_size)):
+            return stored, False
+        return self._read(sha256, index, size=size, chunk_size=chunk_size, overhead=ChunkSeal.OVERHEAD), True
+
+    def seal_in_place(self, sha256: str, *, size: int, chunk_size: int) -> int:
+        """The file's chunks are read as ranges, sealed, and sent on as a new object over the same
+        key, which replaces the old one whole once complete. Each range's answer says the object is
+        still the plaintext one; if a device's upload of the same file wrote its sealed copy
+        meanwhile, this one is abandoned (0)."""
+        key, count = self.object_key(sha256), chunk_count(size, chunk_size)
+        with _reaching():
+            stored = self.client.size(key)
+            if stored is None or stored_sealed(stored, size, count):
+                return 0  # gone, or sealed by a run before this one
+            parts = _Parts(self.client, key)
+            try:
+                for index in range(count):
+                    plain, total = self._plain_chunk(key, index, size=size, chunk_size=chunk_size)
+                    if total != size:
+                        return 0
+                    parts.add(self.seal.seal(sha256, index, plain))
+                parts.complete()
+            finally:
+                parts.abandon()
+        return count
+
+    def _plain_chunk(self, key: str, index: int, *, size: int, chunk_size: int) -> tuple[bytes, int]:
+        if size == 0:
+            return b"", 0  # no range of an empty object exists
+        first = index * chunk_size
+        return self.client.get_with_size(key, first=first, last=min(size, first + chunk_size) - 1)
+
     def check(self) -> None:
         with _reaching():
             self.client.check()
+
+
+class _Parts:
+    """Bytes sent on to one object as they come: parts of at least PART_BYTES of a multipart upload,
+    or one plain PUT if they never reach that; the object appears, whole, only at `complete`."""
+
+    def __init__(self, client: S3Client, key: str) -> None:
+        self.client, self.key = client, key
+        self.upload_id: str | None = None
+        self.etags: list[str] = []
+        self.buffer = bytearray()
+        self.completed = False
+
+    def add(self, data: bytes) -> None:
+        self.buffer += data
+        if len(self.buffer) >= PART_BYTES:
+            self._send_part(bytes(self.buffer))
+            self.buffer.clear()
+
+    def complete(self) -> None:
+        if self.upload_id is None:
+            self.client.put(self.key, bytes(self.buffer))
+        else:
+            if self.buffer:
+                self._send_part(bytes(self.buffer))
+            self.client.complete_multipart(self.key, self.upload_id, self.etags)
+        self.completed = True
+
+    def abandon(self) -> None:
+        """A multipart upload not completed (a mismatch, or a failure) is aborted at once; if even
+        that fails, the sweep aborts it later."""
+        if self.upload_id is not None and not self.completed:
+            try:
+                self.client.abort_multipart(self.key, self.upload_id)
+            except S3Error:
+                pass
+
+    def _send_part(self, data: bytes) -> None:
+        if self.upload_id is None:
+            self.upload_id = self.client.begin_multipart(self.key)
+        self.etags.append(self.client.put_part(self.key, self.upload_id, len(self.etags) + 1, data))
 
 
 class _BucketFinishing:
@@ -147,15 +229,10 @@ class _BucketFinishing:
 
     def __init__(self, bucket: BlobBucket, upload: Upload, count: int) -> None:
         self.bucket, self.upload, self.count = bucket, upload, count
-        self.key = bucket.object_key(upload.sha256)
-        self.upload_id: str | None = None
-        self.etags: list[str] = []
-        self.rest = b""
-        self.claimed = False
+        self.parts = _Parts(bucket.client, bucket.object_key(upload.sha256))
 
     def hash(self) -> tuple[str, int]:
         client, sha, size = self.bucket.client, hashlib.sha256(), 0
-        buffer = bytearray()
         for index in range(self.count):
             try:
                 data = client.get(f"{self.bucket.staging_prefix(self.upload)}{index}")
@@ -166,40 +243,17 @@ class _BucketFinishing:
             plain = self.bucket.seal.open(self.upload.sha256, index, data)
             sha.update(plain)
             size += len(plain)
-            buffer += data  # the blob keeps the chunks as sealed
-            if len(buffer) >= PART_BYTES:
-                self._send_part(bytes(buffer))
-                buffer.clear()
-        self.rest = bytes(buffer)
+            self.parts.add(data)  # the blob keeps the chunks as sealed
         return sha.hexdigest(), size
 
     def claim(self) -> bool:
         """The hashed bytes become the blob's object. Another request finishing the same file at
         once writes the same bytes (both were checked against one SHA-256), so both may."""
-        client = self.bucket.client
-        if self.upload_id is None:
-            client.put(self.key, self.rest)
-        else:
-            if self.rest:
-                self._send_part(self.rest)
-            client.complete_multipart(self.key, self.upload_id, self.etags)
-        self.claimed = True
+        self.parts.complete()
         return True
 
     def promote(self) -> None:
         self.bucket.discard(self.upload)
 
     def abandon(self) -> None:
-        """A multipart upload not completed (a mismatch, or a failure) is aborted at once; if even
-        that fails, the sweep aborts it later."""
-        if self.upload_id is not None and not self.claimed:
-            try:
-                self.bucket.client.abort_multipart(self.key, self.upload_id)
-            except S3Error:
-                pass
-
-    def _send_part(self, data: bytes) -> None:
-        client = self.bucket.client
-        if self.upload_id is None:
-            self.upload_id = client.begin_multipart(self.key)
-        self.etags.append(client.put_part(self.key, self.upload_id, len(self.etags) + 1, data))
+        self.parts.abandon()

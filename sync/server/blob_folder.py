@@ -1,6 +1,7 @@
 """Attachment bytes in a folder, the embedded default: objects/<sha[:2]>/<sha>/<index> when whole,
 staging/<device>/<sha>-<chunk size>/<index> while arriving. Chunks are written aside and linked in
-(write-once), folders are renamed whole, and a handle on a staging folder pins what was hashed."""
+(write-once), folders are renamed whole, and a handle on a staging folder pins what was hashed. A
+file stored before sealing began is sealed in place, each chunk's sealed copy renamed over it."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from sync.server import errors
-from sync.server.blobs import BlobStore, Upload, unavailable
+from sync.server.blobs import BlobStore, Upload, chunk_count, chunk_length, stored_sealed, unavailable
 from sync.server.sealing import ChunkSeal
+
+
+_SEALING = ".sealing-"  # a chunk's sealed copy being written beside it (`seal_in_place`)
 
 
 class BlobFolder(BlobStore):
@@ -65,10 +69,7 @@ class BlobFolder(BlobStore):
             # stray file to travel into the stored blob; the sweep removes it in time.
             tmp = folder.parent / f".tmp-{secrets.token_hex(8)}"
             try:
-                with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-                    out.write(sealed)
-                    out.flush()
-                    os.fsync(out.fileno())
+                _write_synced(tmp, sealed)
                 for _attempt in range(3):
                     try:
                         os.link(tmp, folder / str(index))  # unlike a rename, never replaces a chunk there
@@ -135,6 +136,36 @@ class BlobFolder(BlobStore):
 
     def _read(self, sha256: str, index: int, *, size: int, chunk_size: int, overhead: int) -> bytes:
         return (self.object_dir(sha256) / str(index)).read_bytes()
+
+    def _read_old(self, sha256: str, index: int, *, size: int, chunk_size: int) -> tuple[bytes, bool]:
+        stored = (self.object_dir(sha256) / str(index)).read_bytes()  # one file, whole: the old one or its sealed copy
+        return stored, stored_sealed(len(stored), chunk_length(size, chunk_size, index), 1)
+
+    def seal_in_place(self, sha256: str, *, size: int, chunk_size: int) -> int:
+        """Each plaintext chunk file is replaced by its sealed copy: written and fsynced beside it,
+        then renamed over it (a reader has the one or the other, whole); the folder is fsynced
+        before this returns, so the renames last before the file's row says it is sealed."""
+        folder = self.object_dir(sha256)
+        try:
+            for leftover in folder.glob(f"{_SEALING}*"):  # a copy a run cut short left: the chunk beside it is whole
+                leftover.unlink(missing_ok=True)
+            count = chunk_count(size, chunk_size)
+            for index in range(count):  # a chunk altered here (SealError) leaves the file as it is, whole
+                stored_sealed((folder / str(index)).stat().st_size, chunk_length(size, chunk_size, index), 1)
+            sealed = 0
+            for index in range(count):
+                path = folder / str(index)
+                stored = path.read_bytes()
+                if stored_sealed(len(stored), chunk_length(size, chunk_size, index), 1):
+                    continue  # sealed by a run before this one
+                tmp = folder / f"{_SEALING}{secrets.token_hex(8)}"
+                _write_synced(tmp, self.seal.seal(sha256, index, stored))
+                os.replace(tmp, path)
+                sealed += 1
+            _fsync_dir(folder)
+        except OSError as exc:
+            raise unavailable(exc) from exc
+        return sealed
 
     def check(self) -> None:
         if not (self.root.parent.is_dir() and (self.root.is_dir() or not self.root.exists()) and os.access(self.root if self.root.exists() else self.root.parent, os.W_OK)):
@@ -243,6 +274,14 @@ def _private_dirs(path: Path) -> None:
     for folder in reversed(missing):
         with suppress(FileExistsError):  # another request made it meanwhile
             folder.mkdir(mode=0o700)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    """A new file (never one there), this user's alone, on disk before this returns."""
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _fsync_dir(path: Path) -> None:

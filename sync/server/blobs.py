@@ -117,14 +117,28 @@ class BlobStore(ABC):
         """Whether the whole file is stored."""
 
     def read_chunk(self, sha256: str, index: int, *, size: int, chunk_size: int, sealed: bool) -> bytes:
-        """A chunk of a whole file, opened; one stored before sealing began (`sealed` False) as it is."""
-        if not sealed:
-            return self._read(sha256, index, size=size, chunk_size=chunk_size, overhead=0)
-        return self.seal.open(sha256, index, self._read(sha256, index, size=size, chunk_size=chunk_size, overhead=ChunkSeal.OVERHEAD))
+        """A chunk of a whole file, opened. A file stored before sealing began (`sealed` False) may
+        have been sealed in place since, wholly or in part (`seal_in_place`): its stored length says."""
+        if sealed:
+            stored = self._read(sha256, index, size=size, chunk_size=chunk_size, overhead=ChunkSeal.OVERHEAD)
+        else:
+            stored, sealed = self._read_old(sha256, index, size=size, chunk_size=chunk_size)
+        return self.seal.open(sha256, index, stored) if sealed else stored
 
     @abstractmethod
     def _read(self, sha256: str, index: int, *, size: int, chunk_size: int, overhead: int) -> bytes:
         """Chunk `index` as stored; each is `overhead` bytes longer than the file's own bytes in it."""
+
+    @abstractmethod
+    def _read_old(self, sha256: str, index: int, *, size: int, chunk_size: int) -> tuple[bytes, bool]:
+        """Chunk `index` of a file stored before sealing began, as stored, and whether it is sealed now."""
+
+    @abstractmethod
+    def seal_in_place(self, sha256: str, *, size: int, chunk_size: int) -> int:
+        """Seal the chunks of a whole file stored before sealing began that are still plaintext, each
+        sealed copy stored safely before its plaintext goes, so a chunk is never lost and reads on
+        meanwhile; how many it sealed (chunks found sealed are left as they are). SealError if a
+        chunk's length is neither its plaintext's nor its seal's: damaged where it is stored."""
 
     @abstractmethod
     def sweep(self, *, max_age_s: float, now: float | None = None) -> int:
@@ -332,6 +346,16 @@ def _complete_blob(session: Session, store: BlobStore, sha256: str) -> Blob | No
     if blob is not None and blob.complete and store.holds(sha256):
         return blob
     return None
+
+
+def stored_sealed(stored: int, plain: int, chunks: int) -> bool:
+    """Whether bytes stored for `chunks` chunks holding `plain` bytes of a file are sealed (each
+    chunk OVERHEAD longer) or plaintext, by their length alone; SealError if neither."""
+    if stored == plain:
+        return False
+    if stored == plain + chunks * ChunkSeal.OVERHEAD:
+        return True
+    raise SealError("A stored attachment chunk is neither as long as its plaintext nor as its seal: it was altered.")
 
 
 def unavailable(exc: OSError) -> errors.Unavailable:

@@ -28,7 +28,7 @@
     fieldapp-server admin backup --to DIR       the database, then the attachments' folder, while the service runs
     fieldapp-server admin restore --from DIR    a backup in place of the service's data (the service stopped)
     fieldapp-server admin keys rotate --new-key-file F           re-wrap every data key under a new service key
-    fieldapp-server admin keys encrypt-existing                  seal evidence stored before sealing at rest began
+    fieldapp-server admin keys encrypt-existing [--blob-store …] seal evidence stored before sealing at rest began
 
 Every command takes --key-file F: the service key (default: FIELDAPP_SERVICE_KEY, else service.key in
 the data folder, made 0600 on first start).
@@ -56,7 +56,7 @@ from sqlalchemy.orm import Session
 from fieldapp.dates import show_when
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
-from sync.server import admin, audit_log, backup, errors, frameworks, log_files, migrations, office, sealing
+from sync.server import admin, audit_log, backup, errors, frameworks, log_files, migrations, office, old_chunks, sealing
 from sync.server.connections import ConnectionLimits
 from sync.server.models import ROLES
 from sync.server.settings import METRICS_TOKEN_FILE_ENV, S3_ENV, S3Settings, Settings, default_data_dir, metrics_token_from, s3_from_environment
@@ -71,7 +71,7 @@ log = logging.getLogger("fieldapp.server")
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        s3 = _blob_store(args.blob_store) if args.command in ("serve", "sweep") else s3_from_environment() if hasattr(args, "copying") else None
+        s3 = _blob_store(args.blob_store) if hasattr(args, "blob_store") else s3_from_environment() if hasattr(args, "copying") else None
         # The URL may hold a password: FIELDAPP_SERVER_DATABASE_URL (a unit's EnvironmentFile) keeps it off the process list.
         url = args.database_url or os.environ.get(_ENV_URL) or None
         data = args.data or Path(os.environ.get(_ENV_DATA) or default_data_dir())
@@ -251,7 +251,7 @@ def _run_admin(settings: Settings, args: argparse.Namespace) -> Result:
     try:
         migrations.ready(engine, embedded=settings.embedded)
         if args.handler is None:  # a command of many transactions of its own (admin keys)
-            return args.engine_handler(engine, args)
+            return args.engine_handler(engine, settings, args)
         with Session(engine.execution_options(writer=True)) as session, session.begin():
             return args.handler(session, args)
     finally:
@@ -265,7 +265,7 @@ def _engine(settings: Settings) -> Any:
     return sealing.engine_for(settings)
 
 
-def _keys_rotate(engine: Any, args: argparse.Namespace) -> Result:
+def _keys_rotate(engine: Any, _settings: Settings, args: argparse.Namespace) -> Result:
     old = sealing.of_engine(engine).wrapper
     new = sealing.read_key_file(args.new_key_file)
     count = sealing.rotate(engine, old, new)
@@ -276,9 +276,18 @@ def _keys_rotate(engine: Any, args: argparse.Namespace) -> Result:
     return Result(text, {"rewrapped": count, "old_key_id": old.key_id, "new_key_id": new.key_id})
 
 
-def _keys_encrypt_existing(engine: Any, _args: argparse.Namespace) -> Result:
-    counts = sealing.seal_existing(engine)
-    return Result(f"Sealed {counts['revisions']} revision(s) and {counts['concerns']} concern(s) stored in plaintext.", counts)
+def _keys_encrypt_existing(engine: Any, settings: Settings, _args: argparse.Namespace) -> Result:
+    from sync.server.service import blob_store
+
+    chunks = old_chunks.seal_old_chunks(engine, blob_store(settings, old_chunks.engine_seal(engine)))
+    counts = {**sealing.seal_existing(engine), "attachment chunks": chunks.sealed, "damaged attachments": len(chunks.damaged)}
+    text = f"Sealed {counts['revisions']} revision(s), {counts['concerns']} concern(s) and {chunks.sealed} attachment chunk(s) stored in plaintext."
+    if chunks.damaged:
+        text += (
+            f"\n{len(chunks.damaged)} attachment(s) were altered where they are stored, so they were left as they are: restore them "
+            "from a backup, then run this again. By SHA-256:\n" + "\n".join(chunks.damaged)
+        )
+    return Result(text, counts)
 
 
 def _inspector_add(session: Session, args: argparse.Namespace) -> Result:
@@ -690,9 +699,9 @@ def _parser() -> argparse.ArgumentParser:
     rotate = leaf(keys, "rotate", None, "re-wrap every data key under a new service key (resumable; nothing is re-encrypted)")
     rotate.set_defaults(engine_handler=_keys_rotate)
     rotate.add_argument("--new-key-file", type=Path, required=True, metavar="FILE", help="the new service key (base64 of 32 bytes)")
-    leaf(keys, "encrypt-existing", None, "seal revisions and concerns stored before sealing began (resumable)").set_defaults(
-        engine_handler=_keys_encrypt_existing
-    )
+    encrypt = leaf(keys, "encrypt-existing", None, "seal revisions, concerns and attachments stored before sealing began (resumable)")
+    encrypt.set_defaults(engine_handler=_keys_encrypt_existing)
+    encrypt.add_argument("--blob-store", default=None, metavar="WHERE", help=blob_store)
     return parser
 
 

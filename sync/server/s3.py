@@ -72,6 +72,22 @@ class S3Client:
         headers = {"Range": f"bytes={first}-{last}"} if first is not None else {}
         return self._call("GET", key, headers=headers, ok=(200, 206)).content
 
+    def get_with_size(self, key: str, *, first: int, last: int) -> tuple[bytes, int]:
+        """Bytes first..last (inclusive) of an object, and the whole object's size, both from one
+        answer: what is read is known to be of the object of that size, whatever replaced it since."""
+        answer = self._call("GET", key, headers={"Range": f"bytes={first}-{last}"}, ok=(200, 206))
+        if answer.status_code == 200:  # a store that ignores Range sends it whole
+            return answer.content[first : last + 1], len(answer.content)
+        total = answer.headers.get("Content-Range", "").rpartition("/")[2]
+        if not total.isdigit():
+            raise S3Error(answer.status_code, "NoContentRange", "a ranged GET of an object")
+        return answer.content, int(total)
+
+    def size(self, key: str) -> int | None:
+        """An object's size in bytes, or None if there is none under that key."""
+        answer = self._call("HEAD", key, ok=(200, 404))
+        return int(answer.headers["Content-Length"]) if answer.status_code == 200 else None
+
     def exists(self, key: str) -> bool:
         return self._call("HEAD", key, ok=(200, 404)).status_code == 200
 

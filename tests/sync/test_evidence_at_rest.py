@@ -1,23 +1,29 @@
 """Evidence is sealed at rest on the service (issue 17): after a real sync of canary evidence, no
 canary is in any file of the service's data folder nor in a dump of its PostgreSQL schema; sealed
 values do not open anywhere but where they were stored; rotating the service key re-wraps every
-data key and everything still reads; a wrong key file stops the service at once, in words."""
+data key and everything still reads; a wrong key file stops the service at once, in words; evidence
+stored before sealing began (attachment chunks too, in the folder and in an object store) is sealed
+in place by `admin keys encrypt-existing` and still reads. With attachments in an object store, its
+bucket's objects are scanned as well (read through its S3 API)."""
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import stat
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
-from sync_fixtures import BACKENDS, Device, Service, admin_cli, colleagues, inprocess_service, raw_device, service_on
+from s3_fixtures import WITH_S3, s3_for
+from sync_fixtures import Device, Service, admin_cli, backend_service, colleagues, inprocess_service, raw_device
 from test_canary import _leaks
 
 from fieldapp import domain
@@ -26,7 +32,9 @@ from sync.server import admin, sealing
 from sync.server.app import STORED_EVIDENCE_ALTERED, create_app
 from sync.server.cli import main as cli_main
 from sync.server.models import Blob, Concern, DataKey, Revision
-from sync.server.settings import Settings
+from sync.server.s3 import S3Client
+from sync.server.service import blob_store
+from sync.server.settings import S3_ENV, S3Settings, Settings
 
 
 def _canary(label: str) -> str:
@@ -53,10 +61,30 @@ def _sync_canaries(service: Service, make_device: Callable[..., Device]) -> tupl
     return canaries, assessment_id, contents
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=WITH_S3)
 def small_chunk_service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Service]:
-    with service_on(request.param, tmp_path / "service", chunk_size=16 << 10) as running:
+    """On SQLite and PostgreSQL with attachments in the data folder, and on SQLite with them in the object store."""
+    with backend_service(request.param, tmp_path / "service", chunk_size=16 << 10, s3=s3_for(request)) as running:
         yield running
+
+
+def _at_rest(service: Service, copies: Path) -> list[Path]:
+    """Every file the service keeps: its data folder's, and with attachments in an object store, a
+    copy in `copies` of each object under its prefix, read through the store's S3 API."""
+    files = [p for p in service.settings.data_dir.rglob("*") if p.is_file()]
+    s3 = service.settings.s3
+    if s3 is None:
+        return files
+    copies.mkdir(exist_ok=True)
+    client = S3Client(s3)
+    try:
+        for n, found in enumerate(client.listing(s3.prefix)):
+            copy = copies / f"{n}-{found.key.removeprefix(s3.prefix).replace('/', '_')}"
+            copy.write_bytes(client.get(found.key))
+            files.append(copy)
+    finally:
+        client.close()
+    return files
 
 
 def _pg_dump(database_url: str) -> bytes:
@@ -68,12 +96,13 @@ def _pg_dump(database_url: str) -> bytes:
 
 
 def test_no_canary_of_a_synced_record_attachment_or_concern_is_in_the_services_files_or_its_database_dump(
-    small_chunk_service: Service, make_device: Callable[..., Device]
+    small_chunk_service: Service, make_device: Callable[..., Device], tmp_path: Path
 ) -> None:
     service = small_chunk_service
     canaries, _assessment, _contents = _sync_canaries(service, make_device)
-    files = [p for p in service.settings.data_dir.rglob("*") if p.is_file()]
-    assert [p for p in files if "objects" in p.parts] and [p for p in files if p.name == sealing.KEY_FILE]
+    files = _at_rest(service, tmp_path / "bucket")
+    assert [p for p in files if "objects" in p.parts or "-objects_" in p.name]  # the attachment's chunks, in the folder or the bucket
+    assert [p for p in files if p.name == sealing.KEY_FILE]
     assert _leaks(list(canaries.values()), files) == []
     if service.settings.database_url:
         dump = _pg_dump(service.settings.database_url)
@@ -187,8 +216,114 @@ def test_evidence_stored_before_sealing_is_sealed_in_place_and_still_reads(
     code, out, err = admin_cli(service, capsys, "keys", "encrypt-existing")
     assert code == 0, err
     assert "revision(s)" in out and " 1 concern(s)" in out
-    assert admin_cli(service, capsys, "keys", "encrypt-existing")[1].startswith("Sealed 0 revision(s) and 0 concern(s)")  # resumable: nothing twice
+    again = admin_cli(service, capsys, "keys", "encrypt-existing")[1]
+    assert again.startswith("Sealed 0 revision(s), 0 concern(s) and 0 attachment chunk(s)")  # resumable: nothing twice
     files = [p for p in service.settings.data_dir.rglob("*") if p.is_file()]
     assert _leaks(list(canaries.values()), files) == []
     code, out, _ = admin_cli(service, capsys, "concern", "list", "--json")
     assert code == 0 and canaries["heard"] in out
+
+
+@pytest.fixture(params=["sqlite", "sqlite+s3"])
+def old_chunk_service(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Service]:
+    """Attachments in the data folder, or in the object store (whose place the admin command then
+    finds in the environment, as on the service's machine)."""
+    s3 = s3_for(request)
+    if s3 is not None:
+        _s3_environment(monkeypatch, s3)
+    with backend_service(request.param, tmp_path / "service", chunk_size=16 << 10, s3=s3) as running:
+        yield running
+
+
+def test_attachment_chunks_stored_before_sealing_are_sealed_in_place_resumably_and_download_intact_throughout(
+    old_chunk_service: Service, make_device: Callable[..., Device], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    service = old_chunk_service
+    canaries, assessment_id, contents = _sync_canaries(service, make_device)
+    blob = _store_as_before_sealing(service)
+    count = -(-blob.size // blob.chunk_size)
+    assert count > 2 and _leaks([canaries["attachmentbytes"]], _at_rest(service, tmp_path / "before")) != []  # the scan sees the plaintext
+    assert _newcomer_reads(service, make_device, assessment_id, canaries["title"], "old") == contents
+    if service.settings.s3 is None:  # a run stopped after sealing two chunks of the file: the rest are plaintext
+        store = _store(service)
+        for index in (0, 1):
+            path = store.object_dir(blob.sha256) / str(index)
+            path.write_bytes(store.seal.seal(blob.sha256, index, path.read_bytes()))
+        count -= 2
+        assert _newcomer_reads(service, make_device, assessment_id, canaries["title"], "half") == contents
+
+    code, out, err = admin_cli(service, capsys, "keys", "encrypt-existing", "--json")
+    assert code == 0, err
+    assert json.loads(out) == {"revisions": 0, "concerns": 0, "attachment chunks": count, "damaged attachments": 0}
+    assert _leaks(list(canaries.values()), _at_rest(service, tmp_path / "after")) == []
+    with service.engine.begin() as connection:  # as a run stopped after sealing the store, before marking the row
+        connection.execute(sa.update(Blob).values(sealed=False))
+    assert _newcomer_reads(service, make_device, assessment_id, canaries["title"], "after") == contents
+    code, out, err = admin_cli(service, capsys, "keys", "encrypt-existing")
+    assert code == 0, err
+    assert out.startswith("Sealed 0 revision(s), 0 concern(s) and 0 attachment chunk(s)")  # nothing sealed twice
+    with Session(service.engine) as session:
+        assert session.scalars(sa.select(Blob.sealed)).all() == [True]
+
+
+def _s3_environment(monkeypatch: pytest.MonkeyPatch, s3: S3Settings) -> None:
+    for name, value in (("ENDPOINT", s3.endpoint), ("BUCKET", s3.bucket), ("ACCESS_KEY", s3.access_key), ("SECRET_KEY", s3.secret_key),
+                        ("PREFIX", s3.prefix)):  # fmt: skip
+        monkeypatch.setenv(S3_ENV + name, value)
+
+
+def _store(service: Service) -> Any:
+    """The service's blob store, its seal under the service's attachments' key."""
+    with service.engine.begin() as connection:
+        key = sealing.of(connection).attachments_key()
+    return blob_store(service.settings, sealing.ChunkSeal(lambda: key))
+
+
+def _store_as_before_sealing(service: Service) -> Blob:
+    """The one synced attachment, as a service before issue 17 stored it: the same chunks in the
+    same places, each in plaintext, and its row saying so."""
+    store = _store(service)
+    with Session(service.engine) as session, session.begin():
+        blob = session.scalars(sa.select(Blob)).one()
+        count = -(-blob.size // blob.chunk_size)
+        plain = [store.read_chunk(blob.sha256, i, size=blob.size, chunk_size=blob.chunk_size, sealed=True) for i in range(count)]
+        if service.settings.s3 is None:
+            for index, chunk in enumerate(plain):
+                (store.object_dir(blob.sha256) / str(index)).write_bytes(chunk)
+        else:
+            store.client.put(store.object_key(blob.sha256), b"".join(plain))
+        blob.sealed = False
+        session.flush()
+        session.expunge(blob)
+    return blob
+
+
+def _newcomer_reads(service: Service, make_device: Callable[..., Device], assessment_id: str, title: str, name: str) -> bytes:
+    """The attachment's bytes as a new member of the team's laptop downloads them, chunk by chunk."""
+    with service.admin() as session:
+        newcomer = admin.create_inspector(session, f"Inspector {name}").id
+        admin.add_member(session, assessment_id, newcomer)
+    laptop = make_device(service, newcomer, name)
+    laptop.sync()
+    (record,) = [r for r in laptop.vault.records.list(assessment_id) if r.title == title]
+    (attachment,) = laptop.vault.records.get(record.id).attachments
+    return laptop.vault.attachments.read_bytes(attachment.id, record_id=record.id)
+
+
+def test_an_old_attachment_altered_where_it_is_stored_is_left_as_it_is_and_named_for_restoring(
+    tmp_path: Path, make_device: Callable[..., Device], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with inprocess_service(tmp_path / "service", chunk_size=16 << 10) as service:
+        _sync_canaries(service, make_device)
+        blob = _store_as_before_sealing(service)
+        folder = _store(service).object_dir(blob.sha256)
+        (folder / "1").write_bytes(b"cut short")  # a failing disk, a hand in the store
+        before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+        code, out, err = admin_cli(service, capsys, "keys", "encrypt-existing")
+        assert code == 0, err
+        assert out.startswith("Sealed 0 revision(s), 0 concern(s) and 0 attachment chunk(s)")
+        assert "1 attachment(s) were altered where they are stored" in out and blob.sha256 in out
+        assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # not one chunk of it changed
+        with Session(service.engine) as session:
+            assert session.scalars(sa.select(Blob.sealed)).all() == [False]
