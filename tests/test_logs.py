@@ -3,6 +3,7 @@ leaves start, unlock, lock and sync lines with counts in every log, and none of 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
@@ -96,6 +97,8 @@ def test_a_days_use_logs_starts_unlocks_and_sync_rounds_with_counts_but_no_evide
     assert "POST /v1/push" in everything  # the access log was read too
     leaked = [name for name, word in c.items() if word in everything] + (["passphrase"] if PASSPHRASE in everything else [])
     assert leaked == []
+    digest = hashlib.sha256(c["attbytes"].encode() * 5000).hexdigest()
+    assert "/v1/blobs/{sha256}" in everything and digest not in everything  # the access log says which route, not which file
     for path in [folder / "fieldapp.log", child.data / "logs" / "fieldapp-server.log"]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
 

@@ -11,6 +11,7 @@ import http.client
 import io
 import json
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -83,6 +84,7 @@ def nginx_in_front(tmp_path: Path) -> Iterator[Callable[[int], Nginx]]:
             "/etc/ssl/fieldapp/privkey.pem": str(issued.key),
             "client_header_timeout 10s;": "client_header_timeout 2s;",
             "keepalive_timeout 5s;": "keepalive_timeout 1s;",
+            "/var/log/nginx/fieldapp-access.log": str(prefix / "access.log"),
         }), encoding="utf-8")  # fmt: skip
         (prefix / "nginx.conf").write_text(_main_config(prefix, site), encoding="utf-8")
         log = prefix / "error.log"
@@ -133,6 +135,10 @@ def test_a_real_sync_through_nginx_completes_while_hundreds_of_connections_stall
     assert (report.pushed, report.refused, report.problems) == (1, [], [])
     assert report.uploaded_bytes >= ATTACHMENT_BYTES
     assert pulls == [200] * 10
+    # nginx's access log names the attachment's route, never its SHA-256 (a digest of evidence)
+    access = (tmp_path / "nginx" / "access.log").read_text(encoding="utf-8")
+    assert "/blobs/{sha256}" in access and "POST /v1/push" in access
+    assert re.search(r"[0-9a-f]{64}", access) is None
 
 
 def test_through_nginx_the_enrolment_limit_counts_each_callers_own_address_whatever_it_forges(
