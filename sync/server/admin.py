@@ -115,6 +115,7 @@ def create_assessment(
     )  # fmt: skip
     session.add(row)
     session.flush()
+    sealing.of(session.connection()).prepare_assessment(assessment_id)
     return _assessment_info(session, row)
 
 

@@ -219,6 +219,11 @@ class Seals:
     def attachments_key(self) -> AESGCM:
         return self._key(BLOBS_SCOPE)
 
+    def prepare_assessment(self, assessment_id: str) -> None:
+        """Make an assessment's data key as the assessment is made, so its first push finds it
+        rather than making it (on PostgreSQL with a second connection, see _make_key)."""
+        self._key(_assessment_scope(assessment_id))
+
     def open_text(self, assessment_id: str, row_id: str, column: str, stored: str) -> str:
         if not stored.startswith(_TEXT_MARK):
             return stored
@@ -262,12 +267,16 @@ def _chunk_aad(sha256: str, index: int) -> bytes:
     return f"{BLOBS_SCOPE}\0chunk\0{sha256}\0{index}".encode()
 
 
+def _assessment_scope(assessment_id: str) -> str:
+    return f"a:{assessment_id}"
+
+
 def _body_place(assessment_id: str, rev_id: str) -> _Place:
-    return _Place(f"a:{assessment_id}", b"revision\0" + rev_id.encode())
+    return _Place(_assessment_scope(assessment_id), b"revision\0" + rev_id.encode())
 
 
 def _text_place(assessment_id: str, row_id: str, column: str) -> _Place:
-    return _Place(f"a:{assessment_id}", f"text\0{row_id}\0{column}".encode())
+    return _Place(_assessment_scope(assessment_id), f"text\0{row_id}\0{column}".encode())
 
 
 _DATA_KEY = sa.select(DataKey.key_id, DataKey.wrapped).where(DataKey.scope == sa.bindparam("scope"))

@@ -327,3 +327,10 @@ def test_an_old_attachment_altered_where_it_is_stored_is_left_as_it_is_and_named
         assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # not one chunk of it changed
         with Session(service.engine) as session:
             assert session.scalars(sa.select(Blob.sealed)).all() == [False]
+
+
+def test_an_assessments_data_key_is_made_with_it_so_no_push_makes_one(service: Service) -> None:
+    assessment_id, _team = service.team(inspectors=1)
+    with Session(service.engine) as session:
+        scopes = set(session.scalars(sa.select(DataKey.scope)))
+    assert f"a:{assessment_id}" in scopes  # before anything was pushed to it
