@@ -560,14 +560,13 @@ class RecordEditor(QWidget):
             number = shown.get(contact.id, place)
             if not is_iso(contact.date):
                 reading.as_typed[f"contacts.{contact.id}.date"] = contact.date or ""
-                unread.append(f"Contact {number}: '{contact.date}'")
+                # The core's own words, as the When field says them: "February 2026 has no day 31"
+                # tells more than how to type a date that was typed that way already.
+                unread.append(f"Contact {number}: {_unread_reason(contact.date or '')}")
                 contact = dataclasses.replace(contact, date=None)
             contacts.append(contact)
         if unread:
-            reading.problems["contacts"] = (
-                f"{'; '.join(unread)} {'is' if len(unread) == 1 else 'are'} not a date yet (type it like "
-                f"21/11/2026). {_KEPT_AS_TYPED}"
-            )
+            reading.problems["contacts"] = f"{' '.join(unread)} {_KEPT_AS_TYPED}"
         return dataclasses.replace(content, contacts=tuple(contacts))
 
     def _show_problems(self, problems: Mapping[str, str]) -> None:
@@ -841,6 +840,15 @@ def _form_value(content: Any, as_typed: Mapping[str, str], name: str) -> Any:
     if name == "role":
         return content.role or ""
     return getattr(content, name)
+
+
+def _unread_reason(text: str) -> str:
+    """Why a contact's date text does not read as a date, in the core's words (it names the text)."""
+    try:
+        read_when(text)
+    except UnreadableDate as exc:
+        return str(exc)
+    return f"'{text}' is not a date yet."  # reads now: the next save keeps it as a date
 
 
 _KEPT_AS_TYPED = (

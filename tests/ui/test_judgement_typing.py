@@ -44,6 +44,25 @@ def test_a_rationale_typed_without_a_pause_is_saved_while_the_inspector_is_still
     assert view.form.strengths.toPlainText() == TYPED[:20]  # the saves on the way did not disturb the words
 
 
+def test_a_statement_only_passed_through_after_a_date_that_did_not_read_stays_unscored(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    open_judgements(qtbot, window, state)
+    view = window.judgements
+    first = view.form.score_rows()[0]
+    qtbot.keyClick(first.score, "3")
+    first.date.setFocus()
+    qtbot.keyClicks(first.date, "last friday")
+    qtbot.keyClick(first.date, Qt.Key.Key_Tab)
+    settle(qtbot, state)
+    go_to(qtbot, window, state, "learning-culture")  # looked at, nothing typed…
+    go_to(qtbot, window, state, "safe-effective-staffing")  # …and left
+    settle(qtbot, state)
+    assert not state.vault.judgements.get(window._assessment_id, "learning-culture").exists
+    assert view.model.line(view.model.row_of("learning-culture")).state == "Not scored"
+    assert state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.scores["peoples-experience"].score == 3
+
+
 def test_a_score_changed_after_the_lead_agreed_it_shows_and_saves_as_a_draft_to_agree_again(
     qtbot, window: MainWindow, state: AppState  # noqa: ANN001
 ) -> None:

@@ -166,7 +166,7 @@ def test_a_contacts_date_in_words_keeps_the_contact_and_the_notes_through_switch
     rows = fields(main)["contacts"].model.rows()
     assert [(c.date, c.service, c.what_happened) for c in rows] == [("last Tuesday", "Emergency department", "Admitted after a fall")]
     assert fields(main)["notes"].toPlainText() == PARAGRAPH
-    assert "Contact 1: 'last Tuesday' is not a date yet" in main.editor._field_notes["contacts"].text()
+    assert "Contact 1: 'last Tuesday' is not a date" in main.editor._field_notes["contacts"].text()
 
     main = lock_and_unlock(qtbot, app)
     open_from_list(qtbot, main, case_id)

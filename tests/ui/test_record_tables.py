@@ -237,7 +237,7 @@ def test_remove_takes_out_the_selected_contact_and_a_bad_date_is_kept_as_typed_s
     window.editor.save_now()
     settle(qtbot, state)
     note = window.editor._field_notes["contacts"]
-    assert note.isVisible() and "Contact 1: 'last week' is not a date yet" in note.text()
+    assert note.isVisible() and "Contact 1: 'last week' is not a date" in note.text()
     kept = state.vault.records.get(record.id)
     assert [(c.id, c.date) for c in kept.content.contacts] == [("c2", None)]  # the removal saved; no stale date
     assert kept.as_typed == {"contacts.c2.date": "last week"}
@@ -450,6 +450,23 @@ def test_an_edit_saved_part_way_while_typing_is_taken_back_by_one_ctrl_z_even_af
     assert saved(state, record.id).contacts == (C2, C1)
 
 
+def test_a_contacts_date_that_does_not_exist_says_why_as_the_when_field_does(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+    record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1,)))
+    timeline, note = table(window, "contacts"), window.editor._field_notes["contacts"]
+    select_cell(qtbot, timeline, 0, 0)
+    qtbot.keyClick(timeline.view, Qt.Key.Key_F2)
+    editor = focused_cell_editor(timeline)
+    editor.selectAll()
+    qtbot.keyClicks(editor, "31/02/2026")  # typed the right way, on a day February does not have
+    press_enter(qtbot, timeline, editor)
+    window.editor.save_now()
+    settle(qtbot, state)
+    assert note.isVisible() and note.text().startswith("Contact 1: '31/02/2026' is not a date: February 2026 has no day 31.")
+    assert "type it like" not in note.text()  # it was typed like that: the day is what is wrong
+    assert saved(state, record.id).contacts[0].date is None
+    assert state.vault.records.get(record.id).as_typed == {"contacts.c1.date": "31/02/2026"}
+
+
 def test_a_contacts_date_warning_names_the_row_as_the_table_numbers_it_and_follows_it_at_once(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     gp = domain.Contact("c3", "GP", "2026-10-20", "Review")
     record = open_record(qtbot, window, state, domain.CaseTracking(contacts=(C1, C2, gp)))
@@ -463,7 +480,7 @@ def test_a_contacts_date_warning_names_the_row_as_the_table_numbers_it_and_follo
     type_(qtbot, "GP letter seen")
     press_enter(qtbot, timeline, focused_cell_editor(timeline))  # finishing the cell saves it
     settle(qtbot, state)
-    assert note.isVisible() and note.text().startswith("Contact 4: 'GP letter seen' is not a date yet")
+    assert note.isVisible() and note.text().startswith("Contact 4: 'GP letter seen' is not a date")
     assert [c.id for c in saved(state, record.id).contacts] == ["c1", "c2", "c3"]
 
     # Each change to the rows renumbers the warning at once, before the save it starts.

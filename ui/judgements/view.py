@@ -207,6 +207,9 @@ class JudgementView(QWidget):
         if not self.save_now():  # queued ahead of the read below: the worker takes them in order
             # The form is about to show another statement: say what was not kept while it can be seen.
             self.message.emit(f"{leaving}: saved, except {'; '.join(self._problems)}")
+        # What the form held is sent or said: an unreadable date must not mark the next statement's
+        # untouched form as typed in, or leaving that one saves an empty judgement as a draft.
+        self._dirty = False
         self.load_statement(statement_id)
 
     def load_statement(self, statement_id: str) -> None:
