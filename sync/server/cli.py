@@ -54,6 +54,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from fieldapp.dates import show_when
+from fieldapp.errors import FieldappError
 from fieldapp.item_kinds import CONCERN_KINDS, URGENCIES
 from fieldapp.version import app_version
 from sync.server import admin, audit_log, backup, errors, frameworks, log_files, migrations, office, old_chunks, sealing
@@ -92,6 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except sealing.ServiceKeyError as exc:
         print(f"fieldapp-server: {exc}", file=sys.stderr)
+        return 1
+    except FieldappError as exc:  # the core's own words (an installation without its framework data, say)
+        print(f"fieldapp-server: {terminal_safe(str(exc))}", file=sys.stderr)
         return 1
     print(json.dumps(result.data, indent=2) if args.json else terminal_safe(result.text))
     return 0

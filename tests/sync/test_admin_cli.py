@@ -218,3 +218,18 @@ def test_one_lead_inspector_per_assessment_shown_in_the_team_and_moved_by_naming
     code, out, err = admin("team", "lead", northshire, "0190b2c4-0000-7000-8000-000000000001")
     assert code == 1 and out == "" and "is not in the team of Northshire ICS" in err
     assert admin("team", "remove", northshire, ben)[1].strip() == "Northshire ICS: 1 in the team"  # no lead now
+
+
+def test_an_installation_without_its_framework_data_says_so_in_words_not_a_traceback(
+    admin: Admin, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from fieldapp import framework
+
+    monkeypatch.setattr(framework, "RESOURCES_DIR", tmp_path / "an-incomplete-installation")
+    framework.available_frameworks.cache_clear()
+    try:
+        code, _out, err = admin("assessment", "add", "Northshire ICS", "--from", "01/11/2026", "--to", "30/11/2026")
+    finally:
+        framework.available_frameworks.cache_clear()
+    assert code == 1
+    assert "No framework data in" in err and "the installation is incomplete" in err and "Traceback" not in err
