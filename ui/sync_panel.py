@@ -207,9 +207,12 @@ class SyncSettings(QDialog):
         self.status.setAutoFillBackground(False)
         return area
 
-    def _say(self, text: str, *, problem: bool = False) -> None:
+    def _say(self, text: str, *, problem: bool = False, enrolment: bool = False) -> None:
+        """`problem`: a sync's, cleared once the status says it has gone. `enrolment`: a refused
+        enrolment's, which stands until the next try (a laptop enrolled before is "up to date" at
+        once, and its status would otherwise clear the words the moment they appeared)."""
         self.status.setText(text)
-        self._problem_shown = problem
+        self._problem_shown = problem and not enrolment
 
     def on_code_text_changed(self, text: str) -> None:
         self.enrol_button.setDefault(bool(text.strip()))
@@ -264,4 +267,4 @@ class SyncSettings(QDialog):
         """Said once, here; what was typed stays, to be corrected rather than typed again."""
         self._enrolling = False
         self.enrol_button.setEnabled(True)
-        self._say(message, problem=True)
+        self._say(message, problem=True, enrolment=True)

@@ -134,3 +134,25 @@ def _assert_nothing_squashed(dialog: SyncSettings) -> None:
         assert above.mapTo(dialog, above.rect().bottomLeft()).y() < below.mapTo(dialog, below.rect().topLeft()).y()
     message = dialog.status.parentWidget().parentWidget()  # its scroll area
     assert message.mapTo(dialog, message.rect().topLeft()).y() > fields[-1].mapTo(dialog, fields[-1].rect().bottomLeft()).y()
+
+
+def test_a_refused_enrolment_of_a_laptop_enrolled_before_stays_said_after_its_status_refreshes(
+    qtbot, sqlite_service: Service, window: MainWindow  # noqa: ANN001
+) -> None:
+    from sync.client.enrolment import enrol
+
+    _assessment, (inspector,) = sqlite_service.team()
+    used = sqlite_service.code(inspector)
+    vault = window._state.vault
+    assert vault is not None
+    enrol(vault, sqlite_service.url, used, label="laptop")  # enrolled, and that code spent
+    dialog = _dialog(qtbot, window, sqlite_service.url)
+    qtbot.keyClicks(dialog.code, used)
+    qtbot.keyClick(dialog.code, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "That enrolment code is not valid" in dialog.status.text(), timeout=15_000)
+    window.sync.refresh_status()  # as the sync status does by itself, now "up to date" again
+    qtbot.waitUntil(lambda: window._state.tasks.pending == 0)
+    qtbot.wait(100)
+    assert "That enrolment code is not valid" in dialog.status.text()
+    qtbot.keyClicks(dialog.code, "X")  # the next try clears it only when it is made
+    assert "That enrolment code is not valid" in dialog.status.text()
