@@ -157,10 +157,11 @@ class RecordEditor(QWidget):
         self.show_record(None)
         self._heading.setText(words)
 
-    def show_record(self, record: RecordRow | None) -> None:
-        """Show another record; the one being edited is saved and a revision cut first. The record
-        already open keeps its form: a second request to open it (two clicks, a list refreshed
-        under the cursor) must not build the form again under someone typing into it."""
+    def show_record(self, record: RecordRow | None, *, scroll_to_top: bool = True) -> None:
+        """Show another record, from its top; the one being edited is saved and a revision cut first.
+        The record already open keeps its form and its scroll position: a second request to open it
+        (two clicks, a list refreshed under the cursor, a sync) must not build the form again under
+        someone typing into it."""
         if record is not None and self._record is not None and record.id == self._record.id:
             for panel in (self.tag_panel, self.attachments, self.history):
                 panel.set_record(record)  # its tags, files and history as they are now; the form stays
@@ -183,11 +184,13 @@ class RecordEditor(QWidget):
         if record is not None:
             self._show_problems(self.read_form().problems)
             self._mark_passages(record)
-        else:
+        if scroll_to_top:
             self._scroll_to_top()
 
     def _scroll_to_top(self) -> None:
-        """No record: the column shows its top, which says what to do, not an empty panel's middle."""
+        """Another record opens at its heading and first field, not at the place the last one was
+        scrolled to (a click meant for its notes then landed on another field); with no record, the
+        top says what to do, not an empty panel's middle."""
         area = self.parentWidget()
         while area is not None and not isinstance(area, QScrollArea):
             area = area.parentWidget()
@@ -692,9 +695,10 @@ class RecordEditor(QWidget):
             return None
 
     def _on_restored(self, record: RecordRow) -> None:
-        """Show the restored content without saving over it first (the form holds the old one)."""
+        """Show the restored content without saving over it first (the form holds the old one); the
+        same record, so the column stays where Restore was pressed."""
         self._record = None
-        self.show_record(record)
+        self.show_record(record, scroll_to_top=False)
         self.saved.emit(record)
 
     def _on_tagged(self, record: RecordRow) -> None:

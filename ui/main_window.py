@@ -49,6 +49,7 @@ from ui.icons import KIND_ICONS, icon
 from ui.prompts_panel import PROMPTS_KEY
 from ui.judgements.view import JudgementView
 from ui.list_filters import ListFilters
+from ui.notice_bar import NoticeBar
 from ui.operations import concerns as concern_ops
 from ui.operations import history as history_ops
 from ui.operations import places as place_ops
@@ -227,7 +228,14 @@ class MainWindow(QMainWindow):
         for widget, stretch in ((left, 1), (self.tabs, 3), (scroll, 3)):
             splitter.addWidget(widget)
             splitter.setStretchFactor(splitter.count() - 1, stretch)
-        self.setCentralWidget(splitter)
+        # Above the panes, where it is read: what a sync says once stays there until dismissed.
+        self.notice_bar = NoticeBar()
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.addWidget(self.notice_bar)
+        central_layout.addWidget(splitter, 1)
+        self.setCentralWidget(central)
         self.statusBar().showMessage("Unlocked", 5000)  # news, not a state: the lock button says the state
         self._state.signals.error.connect(lambda message: self.statusBar().showMessage(message, 10_000))
 
@@ -339,6 +347,7 @@ class MainWindow(QMainWindow):
         # A push marks a concern sent without changing anything a view shows otherwise: read them again after each sync.
         self.sync.synced.connect(lambda _report: self._after_sync_for_concerns())
         self.sync.synced.connect(self._tell_of_newer_client)
+        self.sync.synced.connect(lambda report: self.notice_bar.add(report.notices))
         self.sync.fetched.connect(self.on_sync_fetched)
         self.sync.fetch_failed.connect(self.on_sync_fetch_failed)
         self.sync.keep_open = self._open_record_ids

@@ -62,11 +62,11 @@ DAMAGED_CHUNK = (
 def team_not_kept(assessment: str, names: tuple[str, ...]) -> str:
     """Said once, when an assessment made on this laptop goes to the service: the names typed in its
     team that the service's team (set by its administrator) does not hold."""
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    verb = "is" if len(names) == 1 else "are"
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    stays = "their name stays" if len(names) == 1 else "their names stay"
     return (
-        f"“{assessment}” is on the central service now, whose administrator sets its team: {listed}, typed on this "
-        f"laptop, {verb} not in it. Ask the administrator to add them; records that name them keep their names."
+        f"{assessment}: the service's team does not include {listed}; {stays} on the records that mention them. "
+        "Ask your administrator to add them."
     )
 
 
@@ -89,6 +89,9 @@ class SyncReport:
     uploaded_bytes: int = 0
     downloaded_bytes: int = 0
     problems: list[str] = field(default_factory=list)  # things the inspector should know about
+    # Said by this sync only, never again, so the window keeps them until the inspector dismisses them
+    # (a team name the service did not keep): the status's details are rewritten at every refresh.
+    notices: list[str] = field(default_factory=list)
     changes: Changes = field(default_factory=Changes)  # what changed in the vault, for views to reload
     newer_client: str | None = None  # a later fieldapp than this one, as the service's administrator named it
     purged: Purged = field(default_factory=Purged)  # what retention removed from this laptop after the round (issue 16)
@@ -253,7 +256,7 @@ class SyncEngine:
             done = self.vault.replication.assessment_offered(item.id, accepted=_assessment(accepted))
             self.report.changes |= done.changes
             if done.value:
-                self.report.problems.append(team_not_kept(item.name, done.value))
+                self.report.notices.append(team_not_kept(item.name, done.value))
 
     def _push_concerns(self, first: list[revision.SignedRevision] | None = None) -> None:
         """Concerns jump the queue (issue 15): their revisions go in batches of their own, one after

@@ -377,3 +377,43 @@ def test_what_the_status_bar_says_of_a_concern_raised_but_not_sent_fits_beside_t
     right_hand = [w.mapTo(bar, QPoint(0, 0)).x() for w in bar.findChildren(QWidget) if w.parentWidget() is bar and w.isVisible() and w.x() > 0]
     room = min(right_hand) - 12  # the message's own margins
     assert bar.fontMetrics().horizontalAdvance(said) <= room, f"{said!r} is cut off"
+
+
+def _open_row_of_kind(qtbot, window: MainWindow, state: AppState, kind: str) -> str:  # noqa: ANN001
+    """Choose the list's row of that kind, as a click does; the record's id once its form is shown."""
+    row = next(r for r in range(window.model.rowCount()) if window.model.summary(r).kind == kind)
+    record_id = window.model.summary(row).id
+    window.table.selectRow(window.proxy.mapFromSource(window.model.index(row, 0)).row())
+    qtbot.waitUntil(lambda: window.editor.record_id == record_id and state.tasks.pending == 0, timeout=10_000)
+    return record_id
+
+
+def test_another_record_opens_at_its_top_but_the_same_record_shown_again_keeps_its_place(
+    qtbot, window: MainWindow, state: AppState  # noqa: ANN001
+) -> None:
+    # Seen on a real screen: the next record opened half-way down its form, its title out of sight,
+    # and a click where the last record's notes had been landed on another field.
+    interview = _open_row_of_kind(qtbot, window, state, "interview")
+    bar = window.editor_area.verticalScrollBar()
+    bar.setValue(bar.maximum())
+    assert bar.value() > 0
+    _open_row_of_kind(qtbot, window, state, "observation")
+    assert bar.value() == 0
+    title = window.editor._fields["title"]
+    assert title.isVisible() and title.mapTo(window.editor_area.viewport(), QPoint(0, 0)).y() >= 0
+
+    bar.setValue(bar.maximum() // 2)
+    place = bar.value()
+    assert place > 0
+    observation = window.editor.record_id
+    window.open_record(observation)  # asked again (a list refreshed under the cursor): the form stays
+    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+    window.refresh_list()
+    qtbot.waitUntil(lambda: state.tasks.pending == 0, timeout=10_000)
+    assert window.editor.record_id == observation and bar.value() == place
+
+    notes = window.editor._fields["notes"]
+    qtbot.keyClicks(notes, " More later.")  # saved half a second on: the form stays where it is
+    qtbot.waitUntil(lambda: window.editor.status.text() == "Saved", timeout=10_000)
+    assert bar.value() == place
+    assert interview != observation

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
 from sync_fixtures import Device, Service, free_port, running_service
+from test_layout import problems
 from vault_fixtures import PASSPHRASE, sample_contents
 
 from fieldapp.errors import Cancelled
@@ -346,3 +347,40 @@ def test_up_to_date_says_when_it_last_synced_in_this_laptops_time_day_first_neve
     assert "UTC" not in text
     # The clock this laptop showed then; "today" unless the sync straddled midnight.
     assert text in (f"Up to date (last synced {here:%H:%M} today)", f"Up to date (last synced {here:%H:%M} yesterday)")
+
+
+def test_a_team_name_the_service_did_not_keep_is_said_above_the_panes_until_the_inspector_dismisses_it(
+    qtbot, sqlite_service: Service, make_device: Callable[..., Device], open_window  # noqa: ANN001
+) -> None:
+    # Seen in the field: Alex Reed, typed in a new assessment's team, went at the first sync (the
+    # service's administrator sets its team), and the only word of it was in the sync status's
+    # tooltip, which the next refresh rewrote.
+    with sqlite_service.admin() as session:
+        priya = admin.create_inspector(session, "Priya Shah", may_create_assessments=True)
+    laptop = make_device(sqlite_service, priya.id)
+    laptop.vault.assessments.create("Northshire ICS", team=[("Priya Shah", "lead"), ("Alex Reed", "inspector")])
+    window = open_window(laptop.vault)
+    qtbot.waitUntil(lambda: window.assessments.count() == 1 and window._state.tasks.pending == 0, timeout=10_000)
+    notice = window.notice_bar
+    assert not notice.isVisible()
+
+    window.sync.sync_now()
+    _settled(qtbot, window)
+    said = (
+        "Northshire ICS: the service's team does not include Alex Reed; their name stays on the records that mention "
+        "them. Ask your administrator to add them."
+    )
+    assert notice.isVisible() and notice.text.text() == said
+    window.sync.refresh_status()  # what rewrote the tooltip
+    window.sync.sync_now()  # and the next sync, which has nothing to say of it
+    _settled(qtbot, window)
+    assert notice.isVisible() and notice.text.text() == said
+    window.resize(1366, 768)  # read whole on the smallest common laptop screen, nothing else cut off
+    qtbot.waitUntil(lambda: notice.text.height() >= notice.text.heightForWidth(notice.text.width()))
+    assert problems(window) == []
+
+    qtbot.mouseClick(notice.dismiss_button, Qt.MouseButton.LeftButton)
+    assert not notice.isVisible()
+    window.sync.sync_now()
+    _settled(qtbot, window)
+    assert not notice.isVisible(), "said once"
