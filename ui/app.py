@@ -242,6 +242,7 @@ class AppController(QObject):
         self.main.editor.show_record(None)
         self.main.judgements.forget()  # no scores or passages left in widgets while locked
         self.main.report.forget()
+        self.main.hide_dialogs_for_lock()  # after the views held theirs: whatever else is open
         vault, signals = self.state.vault, self.state.signals
 
         def locked(_result: object) -> None:

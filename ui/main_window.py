@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from fieldapp import domain
 from fieldapp.errors import KeptOnService, NotFound, VaultLocked
@@ -213,6 +215,7 @@ class MainWindow(QMainWindow):
         self.concerns.edit_requested.connect(self.change_concern)
         self.concern_dialog: Any = None  # the Raise a concern dialog while open (held while locked)
         self._held_concern = HeldDialog()
+        self._out_of_sight: list[QDialog] = []  # other dialogs hidden while the vault is locked
         self.editor.concern_requested.connect(self.raise_concern_from)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Evidence, coverage, judgements, the report and concerns")
@@ -370,12 +373,12 @@ class MainWindow(QMainWindow):
         self.assessments.addAction(by_name["deleted_records"])  # after the panel's own: details, archive
 
     def open_sync_settings(self) -> None:
-        SyncSettings(self._state, self.sync, self, url=self._state.service_url or "").exec()
+        _open_modal(SyncSettings(self._state, self.sync, self, url=self._state.service_url or ""))
 
     def open_preferences(self) -> None:
         from ui.preferences import PreferencesDialog, user_settings
 
-        PreferencesDialog(self._state, user_settings(self._state.settings_file), self).exec()
+        _open_modal(PreferencesDialog(self._state, user_settings(self._state.settings_file), self))
 
     def open_conflicts(self) -> None:
         if self._conflicts is None:
@@ -636,8 +639,22 @@ class MainWindow(QMainWindow):
             self._leaving.reject()
         self.concerns.forget()
 
+    def hide_dialogs_for_lock(self) -> None:
+        """Last as the vault locks: any dialog of this window still in sight (an attachment's
+        image, the security log, Sync settings…) goes out of sight, so nothing shows over the
+        unlock window nor holds its keyboard; the unlock brings back those that were merely shown.
+        One run modally from within another's code (a new place's name) ends as cancelled."""
+        shown = [d for d in self.findChildren(QDialog) if d.isVisible()]
+        self._out_of_sight = [d for d in shown if d.windowModality() != Qt.WindowModality.ApplicationModal]
+        for dialog in shown:
+            dialog.hide()
+
     def bring_back_after_unlock(self) -> None:
         self._held_concern.bring_back(self._assessment_id)
+        for dialog in self._out_of_sight:
+            if isValid(dialog):
+                dialog.show()
+        self._out_of_sight = []
         if self.tabs.currentWidget() is self.concerns:
             self._concerns_for_assessment()
 
@@ -1059,3 +1076,10 @@ class MainWindow(QMainWindow):
         self.judgements.save_now()
         self.report.save_now()
         super().closeEvent(event)
+
+
+def _open_modal(dialog: QDialog) -> None:
+    """Modal to the window, without a nested event loop: a lock can then take it out of sight and
+    bring it back (see MainWindow.hide_dialogs_for_lock); closed, it is deleted."""
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()

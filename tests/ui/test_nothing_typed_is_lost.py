@@ -494,3 +494,26 @@ def test_after_unlocking_the_record_open_at_the_lock_is_open_again(qtbot, app: A
     main = lock_and_unlock(qtbot, app)
     qtbot.waitUntil(lambda: main.editor.record_id == record_id and "title" in main.editor._fields, timeout=10_000)
     assert fields(main)["title"].text() == "Mr B, hospital to home"
+
+
+def test_sync_settings_open_at_an_idle_lock_is_out_of_sight_and_back_after_the_unlock_with_what_was_typed(
+    qtbot, app: AppController  # noqa: ANN001
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.sync_panel import SyncSettings
+
+    main = app.main
+    assert main is not None
+    main.actions_by_name["sync_settings"].trigger()
+    qtbot.waitUntil(lambda: any(isinstance(w, SyncSettings) and w.isVisible() for w in QApplication.topLevelWidgets()))
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, SyncSettings))
+    qtbot.keyClicks(dialog.code, "ABCD-EFGH")
+    app.lock()  # as the idle timer does, with the dialog open
+    qtbot.waitUntil(lambda: app.state.vault is not None and app.state.vault.is_locked, timeout=15_000)
+    assert not dialog.isVisible()  # nothing over the unlock window, nor holding its keyboard
+    assert QApplication.activeModalWidget() is None
+    main = unlock(qtbot, app)
+    qtbot.waitUntil(dialog.isVisible, timeout=10_000)  # back as it was
+    assert dialog.code.text() == "ABCD-EFGH"
+    dialog.reject()

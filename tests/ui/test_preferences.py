@@ -98,4 +98,5 @@ def test_a_new_idle_time_counts_from_now_in_the_unlocked_app_and_ctrl_comma_open
 
     QTimer.singleShot(100, choose_one_minute)
     next(a for a in main.actions() if plain(a.text()) == "Preferences…").trigger()
-    assert controller._idle.isActive() and controller._idle.interval() == 60_000
+    qtbot.waitUntil(lambda: controller._idle.interval() == 60_000, timeout=5_000)
+    assert controller._idle.isActive()
