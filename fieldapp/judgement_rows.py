@@ -3,7 +3,8 @@ rating snapshots and their history, and the evidence a statement is judged on.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from fieldapp.item_kinds import JudgementContent, SnapshotContent
 from fieldapp.ratings import Result, Rollup, Rules
@@ -22,6 +23,9 @@ class JudgementRow:
     sync_state: str  # "local" | "synced" | "conflict" (fieldapp.sync_state), "" when it does not exist
     updated_at: str
     result: Result | None  # the statement's score from its scores under the assessment's rules
+    # Evidence dates typed on this laptop that do not read as dates yet, by path
+    # ("scores.<key>.evidence_date"); kept beside the draft, as a record's are, until they read.
+    as_typed: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

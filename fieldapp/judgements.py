@@ -35,7 +35,7 @@ from fieldapp.judgement_rows import (
 )
 from fieldapp.ratings import RATINGS, Result, Rollup, Rules, default_rules, rollup, rules_by_key
 from fieldapp.rating_snapshots import history_points, snapshot_content, snapshot_rows
-from fieldapp.records import cut_revision, describe, item_content_of, mark_dirty, write_content
+from fieldapp.records import as_typed_of, cut_revision, describe, item_content_of, mark_dirty, write_as_typed, write_content
 from fieldapp.revisions import graph, revision
 from fieldapp.storage.models import Assessment, Device, Meta, Record
 from fieldapp.sync_state import META_PREFIX
@@ -78,12 +78,16 @@ class Judgements:
             found = _items(session, [judgement_id(assessment_id, s.id) for s in setting.framework.statements])
             return tuple(setting.judgement_row(s, found) for s in setting.ordered_statements())
 
-    def save(self, assessment_id: str, statement_id: str, content: JudgementContent) -> Done[JudgementRow]:
+    def save(
+        self, assessment_id: str, statement_id: str, content: JudgementContent, *, as_typed: Mapping[str, str] | None = None
+    ) -> Done[JudgementRow]:
         """Save a statement's judgement (its draft; the next sync cuts and sends its revision).
 
         Checked whole before anything is written: each score 1–4, for a category of the framework
         (or the one statement score) as the assessment's rules score, the statement in its
         framework version, new key evidence in the assessment. Fills who scored and who agreed.
+        as_typed holds evidence dates that do not read yet, by path ("scores.<key>.evidence_date"),
+        kept beside the draft on this laptop as a record's are (None keeps those kept before).
         """
         with self._context.transaction("saving a judgement") as session:
             setting = _Setting.of(session, assessment_id)
@@ -101,7 +105,12 @@ class Judgements:
             content = _who(content, current, _my_name(session, self._context))
             if content.status == "agreed" and (current is None or current.status != "agreed"):
                 setting.require_lead("agrees judgements", "save it as a draft and ask them to agree it")
+            typed = check_as_typed(content, as_typed) if as_typed is not None else None  # checked before anything is written
             changed = _write_item(session, self._context, rec, item_id, assessment_id, setting.framework.key, content)
+            rec = rec if rec is not None else _record(session, item_id)
+            assert rec is not None
+            typed = typed if typed is not None else check_as_typed(content, as_typed_of(session, rec.num))
+            changed = write_as_typed(session, rec.num, typed) or changed
             row = setting.judgement_row(statement, _items(session, [item_id]))
             return Done(row, _changed(assessment_id, changed))
 
@@ -347,6 +356,7 @@ class _Setting:
             theme_id=statement.theme_id, content=content, exists=item is not None,
             conflict=item is not None and item.sync_state == "conflict", sync_state=item.sync_state if item else "",
             updated_at=item.updated_at if item else "", result=self._statement_result(content),
+            as_typed=_typed_for(content, item.as_typed) if item is not None else {},
         )  # fmt: skip
 
     def _statement_result(self, content: JudgementContent) -> Result | None:
@@ -421,17 +431,18 @@ class _Item:
     content: domain.ItemContent
     sync_state: str
     updated_at: str
+    as_typed: Mapping[str, str]  # evidence dates kept as typed on this laptop, not yet readable
 
 
 def _items(session: Session, item_ids: Iterable[str]) -> dict[str, _Item]:
     """Items by id (by the unique index on id: never a scan of the assessment's records)."""
     found = {}
-    for item_id, kind, sync_state, updated_at, text in session.execute(_ITEMS, {"ids": list(item_ids)}):
+    for item_id, kind, sync_state, updated_at, text, typed in session.execute(_ITEMS, {"ids": list(item_ids)}):
         try:
             content = domain.item_from_dict(kind, json.loads(text))
         except FieldappError:
             continue  # a draft this app cannot read (a newer kind's fields): left as it is
-        found[item_id] = _Item(item_id, kind, content, sync_state, updated_at)
+        found[item_id] = _Item(item_id, kind, content, sync_state, updated_at, json.loads(typed) if typed else {})
     return found
 
 
@@ -467,6 +478,37 @@ def _write_item(session: Session, context: VaultContext, rec: Record | None, ite
     mark_dirty(context, rec)
     session.flush()
     return True
+
+
+_MAX_TYPED_DATE = 200  # an evidence date as typed: words such as "the Tuesday before the visit", never a paragraph
+
+
+def evidence_date_path(key: str) -> str:
+    """Where a score's evidence date kept as typed is found in a judgement's as_typed."""
+    return f"scores.{key}.evidence_date"
+
+
+def check_as_typed(content: JudgementContent, as_typed: Mapping[str, str]) -> dict[str, str]:
+    """Evidence dates kept as typed, for the scores content has (a cleared score's goes with it, and
+    a date typed since stands in the content instead). Raises ValidationError for text that cannot be kept."""
+    kept: dict[str, str] = {}
+    for key, entry in content.scores.items():
+        text = as_typed.get(evidence_date_path(key), "")
+        if not isinstance(text, str) or len(text) > _MAX_TYPED_DATE or "\x00" in text:
+            raise ValidationError(
+                f"The date of the evidence for {key!r} cannot be kept as typed: type a date of at most "
+                f"{_MAX_TYPED_DATE} characters, such as 21/11/2026.", field=evidence_date_path(key),
+            )  # fmt: skip
+        if text.strip() and not entry.evidence_date:
+            kept[evidence_date_path(key)] = text
+    return kept
+
+
+def _typed_for(content: JudgementContent, as_typed: Mapping[str, str]) -> dict[str, str]:
+    """What is kept as typed for the scores content has: a colleague's version pulled meanwhile
+    (which may date the score) is no reason to lose it, as for a record's date fields."""
+    paths = {evidence_date_path(key) for key in content.scores}
+    return {path: text for path, text in as_typed.items() if path in paths}
 
 
 def _changed(assessment_id: str, changed: bool) -> Changes:
@@ -549,7 +591,7 @@ def _removed_item(session: Session, assessment_id: str, ref: domain.EvidenceRef)
 # Built once (see fieldapp.replication.exchange): a select costs more to build than to run here.
 _IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
 _ITEMS = sa.text(
-    "SELECT r.id, r.kind, r.sync_state, r.updated_at, c.content FROM records r JOIN record_content c ON c.num = r.num "
+    "SELECT r.id, r.kind, r.sync_state, r.updated_at, c.content, c.as_typed FROM records r JOIN record_content c ON c.num = r.num "
     "WHERE r.id IN :ids AND r.deleted = 0"
 ).bindparams(_IDS)
 _EVIDENCE = sa.text(

@@ -171,6 +171,29 @@ def test_saving_scores_a_statement_by_category_and_fills_who_scored(vault: Vault
     assert not again.changes  # nothing changed, nothing to sync
 
 
+def test_an_evidence_date_that_does_not_read_is_kept_as_typed_beside_the_judgement_until_it_reads(vault: Vault, assessment_id: str) -> None:
+    typed = {f"scores.{PEOPLE}.evidence_date": "last Tuesday"}
+    done = vault.judgements.save(assessment_id, STAFFING, scored(STAFFING, peoples_experience=3), as_typed=typed)
+    assert done.changes.judgements == {assessment_id}
+    row = vault.judgements.get(assessment_id, STAFFING)
+    assert row.as_typed == typed and row.content.scores[PEOPLE] == domain.ScoreEntry(3, "updated", "")  # the signed content as old apps read it
+    assert vault.judgements.list(assessment_id)[[r.statement_id for r in vault.judgements.list(assessment_id)].index(STAFFING)].as_typed == typed
+    more = dataclasses.replace(row.content, strengths="Rotas are planned a month ahead")
+    assert vault.judgements.save(assessment_id, STAFFING, more).value.as_typed == typed  # a save that does not say keeps it
+    only_typed = vault.judgements.save(assessment_id, STAFFING, more, as_typed={f"scores.{PEOPLE}.evidence_date": "31/02/2026"})
+    assert only_typed.changes.judgements == {assessment_id} and only_typed.value.as_typed == {f"scores.{PEOPLE}.evidence_date": "31/02/2026"}
+    dated = dataclasses.replace(more, scores={PEOPLE: domain.ScoreEntry(3, "updated", "2026-11-17")})
+    assert vault.judgements.save(assessment_id, STAFFING, dated).value.as_typed == {}  # it reads now: the date stands in the content
+    vault.judgements.save(assessment_id, STAFFING, more, as_typed=typed)
+    assert vault.judgements.save(assessment_id, STAFFING, dataclasses.replace(more, scores={})).value.as_typed == {}  # the score went, its date with it
+
+
+def test_an_evidence_date_kept_as_typed_that_cannot_be_kept_is_refused_in_words(vault: Vault, assessment_id: str) -> None:
+    with pytest.raises(ValidationError, match="cannot be kept as typed"):
+        vault.judgements.save(assessment_id, STAFFING, scored(STAFFING, peoples_experience=3), as_typed={f"scores.{PEOPLE}.evidence_date": "x" * 201})
+    assert not vault.judgements.get(assessment_id, STAFFING).exists
+
+
 @pytest.mark.parametrize(
     ("content", "words"),
     [

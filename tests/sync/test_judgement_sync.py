@@ -190,3 +190,19 @@ def test_a_revision_of_a_newer_format_is_refused_with_update_fieldapp_by_the_ser
     report = amara.vault.replication.apply_pull(page).value
     assert report.stored == 0 and any("update fieldapp" in why for why in report.refused)
     assert not any("altered" in why or "signature" in why for why in report.refused)
+
+
+def test_an_evidence_date_kept_as_typed_stays_on_its_laptop_through_a_colleagues_edit_and_the_judgement_still_syncs(
+    service: Service, make_device: Callable[..., Device]
+) -> None:
+    assessment_id, amara, ben, _ = colleagues(service, make_device)
+    typed = {f"scores.{PEOPLE}.evidence_date": "last Tuesday"}
+    amara.vault.judgements.save(assessment_id, STAFFING, scored(peoples_experience=3), as_typed=typed)
+    sync_both(amara, ben)
+    theirs = ben.vault.judgements.get(assessment_id, STAFFING)
+    assert theirs.content.scores[PEOPLE] == domain.ScoreEntry(3, "updated", "")  # the score travels; no date until it reads
+    assert theirs.as_typed == {}  # the text as typed is this laptop's, as a record's date is
+    ben.vault.judgements.save(assessment_id, STAFFING, dataclasses.replace(theirs.content, strengths="Rotas planned a month ahead"))
+    sync_both(amara, ben)
+    mine = amara.vault.judgements.get(assessment_id, STAFFING)
+    assert mine.content.strengths == "Rotas planned a month ahead" and mine.as_typed == typed  # a colleague's edit is no reason to lose it

@@ -44,6 +44,38 @@ def test_a_rationale_typed_without_a_pause_is_saved_while_the_inspector_is_still
     assert view.form.strengths.toPlainText() == TYPED[:20]  # the saves on the way did not disturb the words
 
 
+def test_an_impossible_evidence_date_is_kept_as_typed_through_a_lock_and_says_why_in_the_cores_words(
+    qtbot, app: AppController  # noqa: ANN001, F811
+) -> None:
+    main = app.main
+    assert main is not None
+    qtbot.keyClick(main, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    view = main.judgements
+    qtbot.waitUntil(lambda: view.form.statement_id is not None and app.state.tasks.pending == 0, timeout=10_000)
+    statement_id, assessment_id = view.form.statement_id, view.assessment_id
+    first = view.form.score_rows()[0]
+    qtbot.keyClick(first.score, "3")
+    first.date.setFocus()
+    qtbot.keyClicks(first.date, "31/02/2026")
+    qtbot.keyClick(first.date, Qt.Key.Key_Tab)
+    assert "February 2026 has no day 31" in first.note.text()
+    view.statements.setFocus()
+    qtbot.keyClick(view.statements, Qt.Key.Key_Down)  # moved on: what was typed is saved as typed
+    qtbot.waitUntil(lambda: view.form.statement_id != statement_id and app.state.tasks.pending == 0, timeout=10_000)
+    stored = app.state.vault.judgements.get(assessment_id, statement_id)
+    key = first.key
+    assert stored.as_typed == {f"scores.{key}.evidence_date": "31/02/2026"}
+    assert stored.content.scores[key].evidence_date == ""  # no date in the signed content until it reads
+    qtbot.keyClick(view.statements, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: view.form.statement_id == statement_id and app.state.tasks.pending == 0, timeout=10_000)
+    main = lock_and_unlock(qtbot, app)
+    view = main.judgements
+    qtbot.waitUntil(lambda: view.form.statement_id == statement_id and view.form.isEnabled() and app.state.tasks.pending == 0, timeout=10_000)
+    row = view.form.score_rows()[0]
+    assert row.date.text() == "31/02/2026" and row.score.currentData() == 3
+    assert not row.note.isHidden() and "⚠ A date to check: '31/02/2026' is not a date: February 2026 has no day 31." in row.note.text()
+
+
 def test_a_statement_only_passed_through_after_a_date_that_did_not_read_stays_unscored(
     qtbot, window: MainWindow, state: AppState  # noqa: ANN001
 ) -> None:
@@ -86,7 +118,7 @@ def test_a_score_changed_after_the_lead_agreed_it_shows_and_saves_as_a_draft_to_
     assert state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.status == "agreed"
 
 
-def test_an_evidence_date_that_does_not_read_is_marked_under_its_row_and_leaving_the_statement_says_it_was_not_kept(
+def test_an_evidence_date_that_does_not_read_is_marked_under_its_row_kept_as_typed_and_shown_again_on_return(
     qtbot, window: MainWindow, state: AppState  # noqa: ANN001
 ) -> None:
     open_judgements(qtbot, window, state)
@@ -98,8 +130,8 @@ def test_an_evidence_date_that_does_not_read_is_marked_under_its_row_and_leaving
     qtbot.wait(700)  # a save while the date is still being typed: no note yet, the inspector is mid-word
     assert first.note.isHidden()
     qtbot.keyClick(first.date, Qt.Key.Key_Tab)  # leaving the field
-    assert first.note.isVisible() and "'last friday' is not a date" in first.note.text()
-    assert "not kept until it reads" in first.note.text()
+    assert first.note.isVisible() and first.note.text().startswith("⚠ A date to check: 'last friday' is not a date")
+    assert "Kept as you typed it on this laptop" in first.note.text()
     assert "Type it like 21/11/2026, 21 Nov or yesterday" in first.note.text() and "14:30" not in first.note.text()  # a day, not a time
     assert first.date.placeholderText() == "dd/mm/yyyy"  # whole in its narrow column, not "e.g. 21/11/…"
     assert second.note.isHidden()
@@ -107,7 +139,7 @@ def test_an_evidence_date_that_does_not_read_is_marked_under_its_row_and_leaving
     messages: list[str] = []
     view.message.connect(messages.append)
     go_to(qtbot, window, state, "learning-culture")
-    assert messages and messages[0].startswith("Supporting people to live healthier lives")
+    assert messages and messages[0].startswith("Supporting people to live healthier lives (Quality and safety): saved, with a date to check")
     assert "the evidence date for People's experience" in messages[0]
     assert window.statusBar().currentMessage() == messages[0]
     assert view.form.score_rows()[0].note.isHidden()  # the next statement's rows start clean
@@ -115,13 +147,20 @@ def test_an_evidence_date_that_does_not_read_is_marked_under_its_row_and_leaving
     qtbot.keyClick(view.statements, Qt.Key.Key_Up)  # back to the first statement
     settle(qtbot, state)
     qtbot.waitUntil(lambda: view.form.statement_id == "supporting-healthier-lives")
+    assert view.form.score_rows()[0].date.text() == "last friday"  # what was typed, never emptied
+    assert view.model.line(view.model.row_of("supporting-healthier-lives")).state == "Draft · ⚠ date to check"
+    assert view.form.score_rows()[0].note.text().startswith("⚠ A date to check: 'last friday' is not a date")
+    assert not view.form.score_rows()[0].note.isHidden()
+    view.form.score_rows()[0].date.selectAll()
     view.form.score_rows()[0].date.setFocus()
     qtbot.keyClicks(view.form.score_rows()[0].date, "20/11/2026")
     qtbot.keyClick(view.form.score_rows()[0].date, Qt.Key.Key_Tab)
     assert view.form.score_rows()[0].note.isHidden()
     qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)
-    stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.scores["peoples-experience"]
-    assert (stored.score, stored.evidence_date) == (3, "2026-11-20")
+    stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives")
+    assert (stored.content.scores["peoples-experience"].score, stored.content.scores["peoples-experience"].evidence_date) == (3, "2026-11-20")
+    assert stored.as_typed == {}  # a readable date saves as a date, and the text kept as typed goes
+    assert view.model.line(view.model.row_of("supporting-healthier-lives")).state == "Draft"
 
 
 def test_the_history_says_a_published_rating_was_set_by_professional_judgement_with_its_reason_beside_the_computed_one(

@@ -116,18 +116,20 @@ def test_scores_typed_for_a_statement_are_saved_and_the_roll_up_follows(qtbot, w
     assert view.current_statement_id() == "safe-systems-pathways-transitions"
 
 
-def test_an_evidence_date_that_does_not_read_stays_to_correct_and_says_how_while_the_score_saves(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
+def test_an_evidence_date_that_does_not_read_is_kept_as_typed_and_says_how_while_the_score_saves(qtbot, window: MainWindow, state: AppState) -> None:  # noqa: ANN001
     open_judgements(qtbot, window, state)
     view = window.judgements
     first = view.form.score_rows()[0]
     qtbot.keyClick(first.score, "4")
     first.date.setFocus()
     qtbot.keyClicks(first.date, "the week before last")
-    qtbot.waitUntil(lambda: view.form.save_status.text().startswith("Saved, except the evidence date for People's experience"), timeout=10_000)
+    qtbot.waitUntil(lambda: view.form.save_status.text().startswith("Saved, with a date to check: the evidence date for People's experience"), timeout=10_000)
     assert "day" in view.form.save_status.text().lower()
     stored = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").content.scores["peoples-experience"]
     assert (stored.score, stored.evidence_date) == (4, "")
     assert first.date.text() == "the week before last"  # on screen to correct
+    typed = state.vault.judgements.get(window._assessment_id, "supporting-healthier-lives").as_typed
+    assert typed == {"scores.peoples-experience.evidence_date": "the week before last"}  # and in the vault as typed
     first.date.selectAll()
     qtbot.keyClicks(first.date, "20/11/2026")
     qtbot.waitUntil(lambda: view.form.save_status.text() == "Saved", timeout=10_000)

@@ -28,6 +28,7 @@ from fieldapp import dates as core_dates
 from fieldapp import ratings
 from fieldapp.domain import EvidenceRef, JudgementContent, ScoreEntry
 from fieldapp.errors import FieldappError, UnreadableDate
+from fieldapp.judgements import evidence_date_path
 
 from ui.message_lines import conflict_line, message_line
 from ui.dates import day_first, read_when, when_text
@@ -97,31 +98,32 @@ class ScoreRow:
         return (self.name, self.score, self.basis, self.date, self.note)
 
     def date_problem(self) -> str:
-        """Why the evidence date as typed does not read ("" when it reads, or is empty)."""
+        """Why the evidence date as typed does not read, in the core's words ("" when it reads, or is empty)."""
         text = self.date.text().strip()
         if not text:
             return ""
         try:
             read_when(text)
-        except UnreadableDate:
-            return _day_unreadable(text)
+        except UnreadableDate as exc:
+            return _day_unreadable(text, exc)
         return ""
 
     def check_date(self) -> None:
         """Show or hide the note under the row as the date now reads."""
         problem = self.date_problem()
-        self.note.setText(problem)
+        self.note.setText(f"⚠ A date to check: {problem}" if problem else "")
         self.note.setVisible(bool(problem))
 
-    def show(self, entry: ScoreEntry | None) -> None:
+    def show(self, entry: ScoreEntry | None, typed: str = "") -> None:
+        """Show a score as stored; typed is its evidence date kept as typed (it does not read yet)."""
         self.score.setCurrentIndex(max(self.score.findData(entry.score), 0) if entry else 0)
         self.basis.setCurrentIndex(max(self.basis.findData(entry.basis), 0) if entry else 0)
-        self.date.setText(when_text(entry.evidence_date) if entry and entry.evidence_date else "")
+        self.date.setText(typed if entry and typed else when_text(entry.evidence_date) if entry and entry.evidence_date else "")
         self.check_date()
 
-    def entry(self, before: ScoreEntry | None, problems: list[str]) -> ScoreEntry | None:
-        """The score as typed; None when not scored. A date that does not read keeps the date saved
-        before (if any) and says why in problems: the score and the words around it still save."""
+    def entry(self, problems: list[str], as_typed: dict[str, str]) -> ScoreEntry | None:
+        """The score as typed; None when not scored. A date that does not read is kept as typed in
+        as_typed (the score's date left empty, as a record's is) and problems say why."""
         value = self.score.currentData()
         if value is None:
             return None
@@ -129,9 +131,10 @@ class ScoreRow:
         try:
             day = core_dates.day_of(read_when(text)) if text else None
             kept = day.isoformat() if day else ""
-        except UnreadableDate:
-            problems.append(f"the evidence date for {self.name.text()} ({_day_unreadable(text)})")
-            kept = before.evidence_date if before is not None else ""
+        except UnreadableDate as exc:
+            problems.append(f"the evidence date for {self.name.text()}: {_day_unreadable(text, exc)}")
+            as_typed[evidence_date_path(self.key)] = text
+            kept = ""
             if not self.date.hasFocus():  # while it is being typed, leaving the field says it
                 self.check_date()
         return ScoreEntry(score=int(value), basis=str(self.basis.currentData()), evidence_date=kept)
@@ -226,8 +229,9 @@ class JudgementForm(QWidget):
             self.description.setText(statement.description)
             self._build_scores(_score_keys(rules, framework, row), rules)
             content = row.content
+            typed = getattr(row, "as_typed", {})
             for score_row in self._rows:
-                score_row.show(content.scores.get(score_row.key))
+                score_row.show(content.scores.get(score_row.key), typed.get(evidence_date_path(score_row.key), ""))
             if self.strengths.toPlainText() != content.strengths:
                 self.strengths.setPlainText(content.strengths)
             if self.improvements.toPlainText() != content.improvements:
@@ -323,15 +327,17 @@ class JudgementForm(QWidget):
 
     # -- reading ------------------------------------------------------------------------------
 
-    def content(self, problems: list[str] | None = None) -> JudgementContent:
-        """What the form holds, as a judgement's content; what could not be read (a date) is said in problems."""
+    def content(self, problems: list[str] | None = None, as_typed: dict[str, str] | None = None) -> JudgementContent:
+        """What the form holds, as a judgement's content; a date that does not read is kept in
+        as_typed (by path, as the vault keeps it) and said in problems."""
         assert self._row is not None
         problems = problems if problems is not None else []
+        as_typed = as_typed if as_typed is not None else {}
         shown = {r.key for r in self._rows}
         # Scores the form does not show (made under other rules) are kept as they are.
         scores = {key: entry for key, entry in self._row.content.scores.items() if key not in shown}
         for score_row in self._rows:
-            entry = score_row.entry(self._row.content.scores.get(score_row.key), problems)
+            entry = score_row.entry(problems, as_typed)
             if entry is not None:
                 scores[score_row.key] = entry
         refs = []
@@ -383,6 +389,14 @@ class JudgementForm(QWidget):
             return False
         first.setFocus(Qt.FocusReason.TabFocusReason)
         return True
+
+    def dates_to_check(self) -> list[str]:
+        """Each scored row's evidence date that does not read, with why (kept as typed, to correct)."""
+        return [
+            f"the evidence date for {r.name.text()}: {problem}"
+            for r in self._rows
+            if r.score.currentData() is not None and (problem := r.date_problem())
+        ]
 
     def score_rows(self) -> list[ScoreRow]:
         return list(self._rows)
@@ -463,10 +477,15 @@ def _score_keys(rules: Any, framework: Any, row: Any) -> list[tuple[str, str]]:
 _EXAMPLE_DAY, _EXAMPLE_DAY_MONTH_FIRST = "21/11/2026", "11/21/2026"
 
 
-def _day_unreadable(text: str) -> str:
-    """Why an evidence date does not read, in a day's words (the core's speak of a date and time)."""
+def _day_unreadable(text: str, exc: UnreadableDate) -> str:
+    """Why an evidence date does not read: the core's own words where it names a reason ("February
+    2026 has no day 31"), else a day's example (its general words speak of a date and time)."""
     example = _EXAMPLE_DAY if day_first() else _EXAMPLE_DAY_MONTH_FIRST
-    return f"'{text}' is not a date I can read. Type it like {example}, 21 Nov or yesterday. It is not kept until it reads."
+    reason = str(exc) if "is not a date and time I can read" not in str(exc) else f"'{text}' is not a date I can read. Type it like {example}, 21 Nov or yesterday."
+    return f"{reason} {KEPT_AS_TYPED}"
+
+
+KEPT_AS_TYPED = "Kept as you typed it on this laptop; colleagues see no date here until it reads as one."
 
 
 def _and_list(names: list[str]) -> str:

@@ -26,7 +26,7 @@ class Line:
     statement_id: str
     name: str
     score: str  # "3 · 69%", "" when not scored
-    state: str  # "Draft", "Agreed", "Not scored", "⚠ In conflict"
+    state: str  # "Draft", "Agreed", "Not scored", "⚠ In conflict", "Draft · ⚠ date to check"
     tip: str
 
 
@@ -52,7 +52,9 @@ def state_words(row: Any) -> str:
         return "Not scored"
     if row.conflict:
         return "⚠ In conflict"
-    return "Agreed" if row.content.status == "agreed" else "Draft"
+    words = "Agreed" if row.content.status == "agreed" else "Draft"
+    # An evidence date kept as typed (it does not read yet): flagged here too, as the records list flags one.
+    return f"{words} · ⚠ date to check" if getattr(row, "as_typed", None) else words
 
 
 def _score(result: Any) -> str:

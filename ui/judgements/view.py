@@ -52,7 +52,6 @@ class JudgementView(QWidget):
         self._judgements: dict[str, Any] = {}
         self.rating: Any = None  # the RatingRow shown
         self._dirty = False  # the form holds words not yet sent to the vault
-        self._problems: list[str] = []  # what the last save could not keep (a date that does not read)
         self._reopen: tuple[str, str | None] | None = None  # (assessment, statement) chosen when the vault locked
         self._timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._timer.timeout.connect(self.save_now)
@@ -204,11 +203,11 @@ class JudgementView(QWidget):
         if not statement_id or statement_id == self.form.statement_id:
             return
         leaving = self.form.heading.text()
-        if not self.save_now():  # queued ahead of the read below: the worker takes them in order
-            # The form is about to show another statement: say what was not kept while it can be seen.
-            self.message.emit(f"{leaving}: saved, except {'; '.join(self._problems)}")
-        # What the form held is sent or said: an unreadable date must not mark the next statement's
-        # untouched form as typed in, or leaving that one saves an empty judgement as a draft.
+        self.save_now()  # queued ahead of the read below: the worker takes them in order
+        to_check = self.form.dates_to_check()
+        if to_check:  # the form is about to show another statement: say it while it can be seen
+            self.message.emit(f"{leaving}: saved, with a date to check ({'; '.join(to_check)})")
+        # What the form held is sent or said: an untouched form shown next must not count as typed in.
         self._dirty = False
         self.load_statement(statement_id)
 
@@ -254,21 +253,22 @@ class JudgementView(QWidget):
             self._timer.start()
 
     def save_now(self) -> bool:
-        """Send what the form holds to the vault now; False when it cannot be read (it says why)."""
+        """Send what the form holds to the vault now (a date that does not read is kept as typed and
+        said in the save status). True once sent or when there was nothing to send."""
         self._timer.stop()
         if not self._dirty or self._assessment_id is None or self.form.statement_id is None:
             return True
         problems: list[str] = []
-        self._problems = problems
-        content = self.form.content(problems)
-        # A date that does not read is kept on screen to correct; everything else saves now.
-        self._dirty = bool(problems)
+        as_typed: dict[str, str] = {}
+        content = self.form.content(problems, as_typed)
+        # A date that does not read is kept as typed beside the judgement, as a record's is: all is sent.
+        self._dirty = False
         assessment_id, statement_id = self._assessment_id, self.form.statement_id
         self.form.save_status.setText("Saving…")
-        ops.save(self._state, assessment_id, statement_id, content, initiator=self).success(
+        ops.save(self._state, assessment_id, statement_id, content, as_typed=as_typed, initiator=self).success(
             lambda done: self._saved(assessment_id, *done.value, problems=problems)
         ).failure(lambda exc: self._not_saved(statement_id, exc)).run_in_background()
-        return not problems
+        return True
 
     def _saved(self, assessment_id: str, row: Any, rating: Any, *, problems: list[str]) -> None:
         if assessment_id != self._assessment_id:
@@ -278,7 +278,7 @@ class JudgementView(QWidget):
         if row.statement_id == self.form.statement_id:
             self.form.show_state(row)
             if problems:
-                self.form.save_status.setText(f"Saved, except {'; '.join(problems)}")
+                self.form.save_status.setText(f"Saved, with a date to check: {'; '.join(problems)}")
             elif not self._dirty:
                 self.form.save_status.setText("Saved")
 

@@ -4,6 +4,7 @@ set the final rating, publish a snapshot or record a review, and read the rating
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fieldapp.errors import NotFound
@@ -43,11 +44,13 @@ def statement(state: AppState, assessment_id: str, statement_id: str) -> QueryOp
     )
 
 
-def save(state: AppState, assessment_id: str, statement_id: str, content: JudgementContent, *, initiator: object) -> VaultOp:
-    """Save a judgement; its value: the judgement as stored and the roll-up it now gives."""
+def save(
+    state: AppState, assessment_id: str, statement_id: str, content: JudgementContent, *, as_typed: Mapping[str, str], initiator: object
+) -> VaultOp:
+    """Save a judgement, with its evidence dates kept as typed; its value: the judgement as stored and the roll-up it now gives."""
 
     def save_then_rate(vault: Any) -> Done[tuple[JudgementRow, RatingRow]]:
-        done = vault.judgements.save(assessment_id, statement_id, content)
+        done = vault.judgements.save(assessment_id, statement_id, content, as_typed=as_typed)
         return Done((done.value, vault.judgements.rating(assessment_id)), done.changes)
 
     return VaultOp(state, save_then_rate, initiator=initiator)
