@@ -44,14 +44,20 @@ def test_a_rationale_typed_without_a_pause_is_saved_while_the_inspector_is_still
     assert view.form.strengths.toPlainText() == TYPED[:20]  # the saves on the way did not disturb the words
 
 
-def test_an_impossible_evidence_date_is_kept_as_typed_through_a_lock_and_says_why_in_the_cores_words(
-    qtbot, app: AppController  # noqa: ANN001, F811
-) -> None:
+def _judgements_by_keyboard(qtbot, app: AppController):  # noqa: ANN001, ANN202
+    """The unlocked app's Judgements tab, opened with Ctrl+J, its first statement read."""
     main = app.main
     assert main is not None
     qtbot.keyClick(main, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
     view = main.judgements
     qtbot.waitUntil(lambda: view.form.statement_id is not None and app.state.tasks.pending == 0, timeout=10_000)
+    return main, view
+
+
+def test_an_impossible_evidence_date_is_kept_as_typed_through_a_lock_and_says_why_in_the_cores_words(
+    qtbot, app: AppController  # noqa: ANN001, F811
+) -> None:
+    main, view = _judgements_by_keyboard(qtbot, app)
     statement_id, assessment_id = view.form.statement_id, view.assessment_id
     first = view.form.score_rows()[0]
     qtbot.keyClick(first.score, "3")
@@ -317,11 +323,7 @@ def test_the_request_for_a_reason_goes_once_a_reason_is_written(qtbot, window: M
 def test_after_a_lock_and_unlock_the_judgement_view_comes_back_on_the_statement_the_inspector_was_scoring(
     qtbot, app: AppController  # noqa: ANN001, F811
 ) -> None:
-    main = app.main
-    assert main is not None
-    qtbot.keyClick(main, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
-    view = main.judgements
-    qtbot.waitUntil(lambda: view.form.statement_id is not None and app.state.tasks.pending == 0, timeout=10_000)
+    main, view = _judgements_by_keyboard(qtbot, app)
     for _ in range(5):  # to Safeguarding, the sixth statement
         qtbot.keyClick(view.statements, Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: view.form.statement_id == "safeguarding" and app.state.tasks.pending == 0, timeout=10_000)
