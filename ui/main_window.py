@@ -654,6 +654,8 @@ class MainWindow(QMainWindow):
         for dialog in self._out_of_sight:
             if isValid(dialog):
                 dialog.show()
+                dialog.raise_()  # above the window raised at the unlock, with or without a window manager
+                dialog.activateWindow()
         self._out_of_sight = []
         if self.tabs.currentWidget() is self.concerns:
             self._concerns_for_assessment()
