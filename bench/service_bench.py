@@ -44,8 +44,8 @@ from fieldapp.replication import enrolment_proof
 from fieldapp.revisions import revision
 from sync.client.api import ServiceApi
 from sync.client.transport import HttpTransport
-from sync.server import admin, db, migrations
-from sync.server.settings import S3_ENV
+from sync.server import admin, migrations, sealing
+from sync.server.settings import S3_ENV, Settings
 
 DATABASE_ENV = "FIELDAPP_TEST_DATABASE_URL"
 START_S = 120
@@ -167,7 +167,7 @@ def _enrolment_plan(url: str, data: Path, devices: int, team_size: int) -> list[
     """Inspectors, assessments of `team_size` each and a one-time code per device, made with the
     administrator's own functions (the CLI's, without a process per call)."""
     data.mkdir(parents=True, exist_ok=True)
-    engine = db.create_engine(url)
+    engine = sealing.engine_for(Settings(data_dir=data, database_url=url))  # the service's key, in its data folder
     try:
         migrations.upgrade(engine)
         fleet = []

@@ -17,7 +17,7 @@ from inprocess import serving
 from sync_fixtures import ChildService, Service, free_port, raw_device
 
 from sync import protocol
-from sync.server import db
+from sync.server import sealing
 from sync.server.app import create_app
 from sync.server.blob_folder import BlobFolder
 from sync.server.blobs import Upload
@@ -74,7 +74,7 @@ def test_metrics_under_two_workers_add_up_every_request_by_route_template_with_n
     child.start()
     try:
         settings = Settings(data_dir=child.data)
-        service = Service(child.url, settings, db.create_engine(settings.url))
+        service = Service(child.url, settings, sealing.engine_for(settings))  # the service's key, from its data folder
         assessment, (inspector,) = service.team()
         device = raw_device(service, inspector)
         sent, awaited = b"a scan's bytes" * 100, b"another scan's bytes" * 100

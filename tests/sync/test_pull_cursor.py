@@ -135,6 +135,7 @@ def test_a_reader_pulling_throughout_concurrent_pushes_receives_every_revision_o
         while not stop.is_set():
             got, cursor = _pull_all(api, cursor)
             received.extend(got)
+        _past_the_horizon(service)  # the last pull after the writers: nothing held back by another worker's transaction
         got, cursor = _pull_all(api, cursor)
         received.extend(got)
 

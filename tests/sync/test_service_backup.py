@@ -16,7 +16,7 @@ from vault_fixtures import sample_contents
 
 from fieldapp import domain
 from sync import protocol
-from sync.server import db
+from sync.server import sealing
 from sync.server.cli import main
 from sync.server.settings import Settings
 
@@ -50,7 +50,7 @@ def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Running]
     def run(database_url: str | None) -> Iterator[Running]:
         child = ChildService(tmp_path / "service", database_url)
         child.start()
-        engine = db.create_engine(Settings(data_dir=child.data, database_url=database_url).url)
+        engine = sealing.engine_for(Settings(data_dir=child.data, database_url=database_url))  # the service's key, from its data folder
         try:
             yield Running(child, Service(child.url, Settings(data_dir=child.data, database_url=database_url), engine))
         finally:
