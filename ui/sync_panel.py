@@ -207,12 +207,9 @@ class SyncSettings(QDialog):
         self.status.setAutoFillBackground(False)
         return area
 
-    def _say(self, text: str, *, problem: bool = False, enrolment: bool = False) -> None:
-        """`problem`: a sync's, cleared once the status says it has gone. `enrolment`: a refused
-        enrolment's, which stands until the next try (a laptop enrolled before is "up to date" at
-        once, and its status would otherwise clear the words the moment they appeared)."""
+    def _say(self, text: str, *, problem: bool = False) -> None:
         self.status.setText(text)
-        self._problem_shown = problem and not enrolment
+        self._problem_shown = problem
 
     def on_code_text_changed(self, text: str) -> None:
         self.enrol_button.setDefault(bool(text.strip()))
@@ -267,4 +264,6 @@ class SyncSettings(QDialog):
         """Said once, here; what was typed stays, to be corrected rather than typed again."""
         self._enrolling = False
         self.enrol_button.setEnabled(True)
-        self._say(message, problem=True, enrolment=True)
+        # Not a sync's problem, which a status refresh clears: a laptop enrolled before is "up to
+        # date" at once, and the words would go as they appeared. They stand until the next try.
+        self._say(message)
